@@ -1,0 +1,17 @@
+# One image for every luutru service; the command picks the service.
+FROM debian:12-slim
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      python3 python3-venv tesseract-ocr tesseract-ocr-vie poppler-utils fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/luutru
+COPY pyproject.toml constraints.txt ./
+COPY services ./services
+COPY schemas ./schemas
+COPY deploy ./deploy
+RUN python3 -m venv .venv \
+ && .venv/bin/pip install --no-cache-dir -c constraints.txt -e . \
+ && useradd --system --home /opt/luutru luutru
+USER luutru
+ENV OMP_THREAD_LIMIT=1 LUUTRU_DATA=/var/lib/luutru
+ENTRYPOINT [".venv/bin/nameko", "run", "--config", "deploy/nameko.yaml"]

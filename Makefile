@@ -1,0 +1,22 @@
+# luutru — the two commands a user needs: `make run` and `make test`.
+.PHONY: setup run test test-fast lint
+
+setup:
+	@bash deploy/setup.sh
+
+run: setup
+	@bash deploy/run.sh
+
+# pytest's exit code 5 means "no tests collected": a failure, never a pass.
+test: setup
+	.venv/bin/ruff check services tests
+	.venv/bin/python -m pytest; status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
+
+# Unit and contract tests only (no stack start-up): seconds, for the edit-test loop.
+test-fast: setup
+	.venv/bin/python -m pytest -m "unit or contract"
+
+lint: setup
+	.venv/bin/ruff check services tests
+	.venv/bin/ruff format --check services tests

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Starts every luutru service on the embedded defaults under supervisord, in the foreground.
+# Ctrl-C or SIGTERM stops supervisord, which stops every service it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LUUTRU_ROOT="$PWD"
+export LUUTRU_DATA="$(realpath -m "${LUUTRU_DATA:-./var}")"
+mkdir -p "$LUUTRU_DATA"/{logs,run,objects} "$LUUTRU_DATA"/inbox/{den,di,don,luutru}
+.venv/bin/python -m services.common.topology
+echo "luutru: portal on http://${LUUTRU_HTTP_HOST:-127.0.0.1}:${LUUTRU_HTTP_PORT:-8000}, data in $LUUTRU_DATA, logs in $LUUTRU_DATA/logs"
+exec .venv/bin/supervisord -c deploy/supervisord.conf

@@ -1,0 +1,318 @@
+"""The records catalog on SQL (SQLite by default, PostgreSQL at scale), with SQLAlchemy Core.
+
+Each pipeline stage writes the facts it owns (ingest: the record and its register number;
+ocr: pages; classification: metadata; indexing: the `indexed` status; retention: the
+retention class) and appends to the record's history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from services.common.errors import NotFound, TransientError
+
+METADATA_KEYS = (
+    "kind",
+    "number_symbol",
+    "issued_date",
+    "issued_place",
+    "organ",
+    "subject",
+    "secrecy",
+    "urgency",
+    "retention",
+)
+# Status only moves forward through the pipeline; a late redelivery cannot move it back.
+FINAL_STATUSES = {"indexed", "failed", "rejected", "disposed", "transferred"}
+
+schema = sa.MetaData()
+
+records = sa.Table(
+    "records",
+    schema,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("register", sa.String(16), nullable=False),
+    sa.Column("year", sa.Integer),
+    sa.Column("number", sa.Integer),
+    sa.Column("file_name", sa.String(400), nullable=False),
+    sa.Column("media_type", sa.String(64)),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("sha256", sa.String(64)),
+    # sha256 of accepted records; NULL for rejected ones, so they never block a later upload
+    sa.Column("dedup_key", sa.String(64), unique=True),
+    sa.Column("object_key", sa.String(200)),
+    sa.Column("source", sa.String(16)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("pages", sa.Integer),
+    sa.Column("page_info", sa.JSON),
+    sa.Column("meta", sa.JSON, nullable=False, default=dict),
+    sa.Column("received_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+register_counters = sa.Table(
+    "register_counters",
+    schema,
+    sa.Column("register", sa.String(16), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last", sa.Integer, nullable=False),
+)
+
+history = sa.Table(
+    "history",
+    schema,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", sa.String(36), nullable=False, index=True),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("stage", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.JSON),
+)
+
+# One statement that both SQLite (>= 3.35) and PostgreSQL run atomically.
+_NEXT_NUMBER = sa.text(
+    "INSERT INTO register_counters (register, year, last) VALUES (:register, :year, 1) "
+    "ON CONFLICT (register, year) DO UPDATE SET last = register_counters.last + 1 "
+    "RETURNING last"
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def format_number(number: int | None) -> str | None:
+    """Register numbers below 10 get a leading zero (NĐ 30/2020, Phụ lục I)."""
+    return None if number is None else f"{number:02d}"
+
+
+def _sqlite_immediate_transactions(engine: sa.Engine) -> None:
+    """Take SQLite's write lock at BEGIN, so concurrent writers wait instead of deadlocking."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlCatalog:
+    """`Catalog` on any SQLAlchemy URL; creates its tables on first use."""
+
+    def __init__(self, dsn: str):
+        if dsn.startswith("postgresql://"):
+            dsn = "postgresql+psycopg://" + dsn.removeprefix("postgresql://")
+        self.engine = sa.create_engine(dsn, pool_pre_ping=True)
+        if self.engine.dialect.name == "sqlite":
+            _sqlite_immediate_transactions(self.engine)
+        schema.create_all(self.engine)
+
+    def _tx(self):
+        return self.engine.begin()
+
+    # --- registration -------------------------------------------------------------------
+
+    def register_new(
+        self,
+        *,
+        register: str,
+        file_name: str,
+        sha256: str,
+        size: int,
+        media_type: str,
+        object_key: str,
+        source: str,
+        received: date | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Register an accepted file and give it the next number in its register's year.
+
+        Returns (record, duplicate). The same bytes twice give the existing record and
+        `duplicate=True`; no number is consumed for a duplicate.
+        """
+        existing = self.find_by_sha(sha256)
+        if existing:
+            return existing, True
+        year = (received or date.today()).year
+        record_id = str(uuid.uuid4())
+        try:
+            with self._tx() as conn:
+                number = conn.execute(_NEXT_NUMBER, {"register": register, "year": year})
+                conn.execute(
+                    records.insert().values(
+                        id=record_id,
+                        register=register,
+                        year=year,
+                        number=number.scalar_one(),
+                        file_name=file_name,
+                        media_type=media_type,
+                        size=size,
+                        sha256=sha256,
+                        dedup_key=sha256,
+                        object_key=object_key,
+                        source=source,
+                        status="received",
+                        meta={},
+                        received_at=now_iso(),
+                        updated_at=now_iso(),
+                    )
+                )
+                self._log(conn, record_id, "ingest", "received", {"file": file_name})
+        except IntegrityError:  # a concurrent upload of the same bytes won the race
+            return self.find_by_sha(sha256), True
+        except OperationalError as exc:
+            raise TransientError(f"Catalog unavailable: {exc}") from exc
+        return self.get(record_id), False
+
+    def register_rejected(
+        self,
+        *,
+        register: str,
+        file_name: str,
+        sha256: str | None,
+        size: int,
+        source: str,
+        reason: str,
+    ) -> dict[str, Any]:
+        """Keep a trace of a refused file (no number, no stored copy) with its reason."""
+        record_id = str(uuid.uuid4())
+        with self._tx() as conn:
+            conn.execute(
+                records.insert().values(
+                    id=record_id,
+                    register=register,
+                    file_name=file_name,
+                    size=size,
+                    sha256=sha256,
+                    source=source,
+                    status="rejected",
+                    error=reason,
+                    meta={},
+                    received_at=now_iso(),
+                    updated_at=now_iso(),
+                )
+            )
+            self._log(conn, record_id, "ingest", "rejected", {"reason": reason})
+        return self.get(record_id)
+
+    # --- reads --------------------------------------------------------------------------
+
+    def find_by_sha(self, sha256: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(records.c.id).where(records.c.dedup_key == sha256)).first()
+        return self.get(row.id) if row else None
+
+    def row(self, record_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
+        if row is None:
+            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        return dict(row._mapping)
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        """The record as `luutru status` and `GET /api/records/{id}` show it."""
+        row = self.row(record_id)
+        with self.engine.connect() as conn:
+            events = conn.execute(
+                sa.select(history).where(history.c.record_id == record_id).order_by(history.c.seq)
+            ).all()
+        meta = row["meta"] or {}
+        return {
+            "id": row["id"],
+            "status": row["status"],
+            "register": row["register"],
+            "number": format_number(row["number"]),
+            "year": row["year"],
+            "file": row["file_name"],
+            "media_type": row["media_type"],
+            "size": row["size"],
+            "sha256": row["sha256"],
+            "pages": row["pages"],
+            "metadata": {key: meta.get(key) for key in METADATA_KEYS} | meta,
+            "error": row["error"],
+            "received_at": row["received_at"],
+            "history": [
+                {"at": e.at, "stage": e.stage, "action": e.action, "detail": e.detail}
+                for e in events
+            ],
+        }
+
+    def count_by_status(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(records.c.status, sa.func.count()).group_by(records.c.status)
+            ).all()
+        return {status: n for status, n in rows}
+
+    # --- stage writes -------------------------------------------------------------------
+
+    def advance(
+        self,
+        record_id: str,
+        stage: str,
+        status: str,
+        action: str,
+        detail: dict | None = None,
+        **fields: Any,
+    ) -> bool:
+        """Move a record forward: set `status` and `fields` unless it is already final.
+
+        Returns False (and changes nothing) when the record is already final: a redelivered
+        message from an earlier stage must not undo later progress.
+        """
+        with self._tx() as conn:
+            current = conn.execute(
+                sa.select(records.c.status).where(records.c.id == record_id).with_for_update()
+            ).scalar_one_or_none()
+            if current is None:
+                raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+            if current in FINAL_STATUSES and not (status == current == "indexed"):
+                return False
+            conn.execute(
+                records.update()
+                .where(records.c.id == record_id)
+                .values(status=status, updated_at=now_iso(), **fields)
+            )
+            self._log(conn, record_id, stage, action, detail)
+        return True
+
+    def fail(self, record_id: str, stage: str, reason: str, code: str) -> bool:
+        return self.advance(
+            record_id, stage, "failed", "failed", {"reason": reason, "code": code}, error=reason
+        )
+
+    def update_metadata(self, record_id: str, stage: str, values: dict[str, Any]) -> None:
+        """Merge `values` into the record's metadata (later stages add keys)."""
+        with self._tx() as conn:
+            meta = conn.execute(
+                sa.select(records.c.meta)
+                .where(records.c.id == record_id)
+                .with_for_update()  # two stages merge concurrently on PostgreSQL
+            ).scalar_one_or_none()
+            if meta is None:
+                raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+            conn.execute(
+                records.update()
+                .where(records.c.id == record_id)
+                .values(meta={**meta, **values}, updated_at=now_iso())
+            )
+            self._log(conn, record_id, stage, "metadata", {"fields": sorted(values)})
+
+    def _log(
+        self, conn: sa.Connection, record_id: str, stage: str, action: str, detail: dict | None
+    ) -> None:
+        conn.execute(
+            history.insert().values(
+                record_id=record_id, at=now_iso(), stage=stage, action=action, detail=detail
+            )
+        )

@@ -1,0 +1,88 @@
+"""Object store adapters and the factory that picks one from `LUUTRU_STORAGE_URL`."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+from services.common.errors import NotFound, PermanentError, TransientError
+from services.common.ports import ObjectStore
+
+
+class FilesystemObjectStore:
+    """Objects as files under `root`; keys are relative paths with `/` separators.
+
+    Writes go to a temporary file in the same directory, are fsynced, then renamed, so a
+    crash never leaves a half-written object under its final key.
+    """
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or any(p in ("", ".", "..") for p in parts) or "\0" in key:
+            raise PermanentError(f"Khóa đối tượng không hợp lệ / Invalid object key: {key!r}")
+        return self.root.joinpath(*parts)
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            raise TransientError(
+                f"Không ghi được kho lưu trữ / Object store write failed: {exc}"
+            ) from exc
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise NotFound(f"Không có đối tượng / No object: {key}") from None
+        except OSError as exc:
+            raise TransientError(
+                f"Không đọc được kho lưu trữ / Object store read failed: {exc}"
+            ) from exc
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def list(self, prefix: str) -> list[str]:
+        keys = (
+            p.relative_to(self.root).as_posix()
+            for p in self.root.rglob("*")
+            if p.is_file() and not p.name.startswith(".tmp-")
+        )
+        return sorted(k for k in keys if k.startswith(prefix))
+
+
+def open_object_store(url: str) -> ObjectStore:
+    parsed = urlparse(url)
+    if parsed.scheme == "file":
+        return FilesystemObjectStore(parsed.path)
+    raise ValueError(f"unsupported LUUTRU_STORAGE_URL scheme: {parsed.scheme!r}")
+
+
+def original_key(sha256: str) -> str:
+    """Originals are content-addressed: the same bytes are stored once."""
+    return f"originals/{sha256[:2]}/{sha256}"
+
+
+def page_text_key(record_id: str, page: int) -> str:
+    return f"text/{record_id}/page-{page:04d}.txt"
+
+
+def pages_manifest_key(record_id: str) -> str:
+    return f"text/{record_id}/pages.json"

@@ -1,0 +1,95 @@
+"""Search-result snippets: the document's own words, with matches marked, safe to embed in HTML.
+
+Matching compares folded forms, so a query typed without diacritics ("van phong") still marks
+"văn phòng" as the document writes it.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+from services.common import vntext
+
+_ELLIPSIS = "…"
+_SPACES = re.compile(r"\s+")
+
+Span = tuple[int, int]
+
+
+def snippet(text: str, query_words: list[str], max_chars: int = 240) -> str:
+    """Escaped HTML of the best `max_chars` window of `text`, matched words in <mark>."""
+    clean = _SPACES.sub(" ", vntext.nfc(text)).strip()
+    targets = {vntext.fold(w) for q in query_words for w in vntext.tokenize(q)}
+    matches = [
+        (start, end)
+        for start, end in vntext.word_spans(clean)
+        if vntext.fold(clean[start:end]) in targets
+    ]
+    start, end = _window(clean, matches, max(1, max_chars))
+    inside = [(s, e) for s, e in matches if start <= s and e <= end]
+    body = _render(clean, start, end, inside)
+    prefix = _ELLIPSIS if start > 0 else ""
+    suffix = _ELLIPSIS if end < len(clean) else ""
+    return prefix + body + suffix
+
+
+def _window(text: str, matches: list[Span], max_chars: int) -> Span:
+    """Pick the window with the most distinct query words, centred on them, cut at words."""
+    if not matches:
+        hard = min(len(text), max_chars)
+        return 0, _cut_end(text, hard, 0) or hard  # one giant word: cut it
+    first, last = _densest(text, matches, max_chars)
+    slack = max(0, max_chars - (last[1] - first[0]))
+    start = max(0, first[0] - slack // 2)
+    end = min(len(text), start + max_chars)
+    start = max(0, min(start, end - max_chars))
+    start = _cut_start(text, start, first[0])
+    end = _cut_end(text, max(end, first[1]), last[1])
+    return start, end
+
+
+def _densest(text: str, matches: list[Span], max_chars: int) -> tuple[Span, Span]:
+    """Sliding window over matches: most distinct words first, then most matches."""
+    words = [vntext.fold(text[s:e]) for s, e in matches]
+    seen: Counter[str] = Counter()
+    best = (0, 0, 0, 0)  # distinct, count, first index, last index
+    left = 0
+    for right, (_, end) in enumerate(matches):
+        seen[words[right]] += 1
+        while end - matches[left][0] > max_chars and left < right:
+            seen[words[left]] -= 1
+            if not seen[words[left]]:
+                del seen[words[left]]
+            left += 1
+        candidate = (len(seen), right - left + 1, left, right)
+        if candidate[:2] > best[:2]:
+            best = candidate
+    return matches[best[2]], matches[best[3]]
+
+
+def _cut_start(text: str, start: int, limit: int) -> int:
+    """Move `start` forward out of a half word, never past `limit` (the first match)."""
+    while start < limit and start > 0 and not text[start - 1].isspace():
+        start += 1
+    return start
+
+
+def _cut_end(text: str, end: int, limit: int) -> int:
+    """Move `end` back out of a half word, never before `limit` (the last match's end)."""
+    while end > limit and end < len(text) and not text[end].isspace():
+        end -= 1
+    return end
+
+
+def _render(text: str, start: int, end: int, marks: list[Span]) -> str:
+    """Escape everything; only our own <mark> tags are raw HTML."""
+    parts: list[str] = []
+    pos = start
+    for s, e in marks:
+        parts.append(html.escape(text[pos:s]))
+        parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        pos = e
+    parts.append(html.escape(text[pos:end]))
+    return "".join(parts).strip()

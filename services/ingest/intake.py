@@ -1,0 +1,149 @@
+"""Accepting a file: real type by content, a safe NFC name, size limit, store, register.
+
+Framework-free: the nameko service, the hot folder and the tests all call `ingest_file`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import filetype
+
+from services.common import events
+from services.common.catalog import SqlCatalog
+from services.common.errors import ErrorCode, PermanentError
+from services.common.objects import original_key
+from services.common.ports import ObjectStore
+
+REGISTERS = {
+    "den": "Sổ văn bản đến",
+    "di": "Sổ văn bản đi",
+    "don": "Sổ đơn thư",
+    "luutru": "Hồ sơ lưu trữ",
+}
+ACCEPTED_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/tiff"}
+MAX_NAME_CHARS = 200
+_UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
+
+
+@dataclass
+class IngestResult:
+    record: dict[str, Any]
+    duplicate: bool = False
+    event: dict[str, Any] | None = None  # `record.ingested` to dispatch, if any
+
+    def summary(self) -> dict[str, Any]:
+        record = self.record
+        return {
+            "id": record["id"],
+            "status": record["status"],
+            "file": record["file"],
+            "register": record["register"],
+            "number": record["number"],
+            "duplicate": self.duplicate,
+            "error": record["error"],
+        }
+
+
+def clean_file_name(name: str) -> str:
+    """NFC, no directory parts (`../`, `C:\\`), no control characters, bounded length."""
+    name = unicodedata.normalize("NFC", name or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE_NAME_CHARS.sub("", name).strip(" .")
+    if len(name) > MAX_NAME_CHARS:
+        stem, dot, ext = name.rpartition(".")
+        keep = ext if dot and len(ext) <= 10 else ""
+        name = (stem if keep else name)[: MAX_NAME_CHARS - len(keep) - 1].rstrip() + (
+            f".{keep}" if keep else ""
+        )
+    return name or "tai-lieu"
+
+
+def check_register(register: str) -> str:
+    if register not in REGISTERS:
+        raise PermanentError(
+            f"Sổ đăng ký không hợp lệ: {register!r} (chọn {', '.join(REGISTERS)}) / "
+            f"Unknown register",
+            ErrorCode.BAD_REQUEST,
+        )
+    return register
+
+
+def detect_media_type(data: bytes, max_bytes: int) -> str:
+    """The real type from the content; the extension is never trusted."""
+    if not data:
+        raise PermanentError("Tệp rỗng (0 byte) / Empty file", ErrorCode.EMPTY_FILE)
+    if len(data) > max_bytes:
+        raise PermanentError(
+            f"Tệp quá lớn: {len(data) / 2**20:.1f} MB, giới hạn {max_bytes / 2**20:.0f} MB / "
+            "File too large",
+            ErrorCode.TOO_LARGE,
+        )
+    kind = filetype.guess(data)
+    media_type = kind.mime if kind else None
+    if media_type not in ACCEPTED_TYPES:
+        found = media_type or "không rõ / unknown"
+        raise PermanentError(
+            f"Không nhận loại tệp này ({found}); chỉ nhận PDF, PNG, JPEG, TIFF / "
+            "Unsupported file type",
+            ErrorCode.UNSUPPORTED_TYPE,
+        )
+    return media_type
+
+
+def ingest_file(
+    catalog: SqlCatalog,
+    store: ObjectStore,
+    *,
+    data: bytes,
+    file_name: str,
+    register: str,
+    source: str,
+    max_bytes: int,
+) -> IngestResult:
+    """Store and register one file, or record why it was refused. Never raises for bad input."""
+    name = clean_file_name(file_name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        check_register(register)
+        media_type = detect_media_type(data, max_bytes)
+    except PermanentError as exc:
+        record = catalog.register_rejected(
+            register=register,
+            file_name=name,
+            sha256=sha256,
+            size=len(data),
+            source=source,
+            reason=exc.message,
+        )
+        return IngestResult(record)
+    key = original_key(sha256)
+    if not store.exists(key):
+        store.put(key, data)
+    record, duplicate = catalog.register_new(
+        register=register,
+        file_name=name,
+        sha256=sha256,
+        size=len(data),
+        media_type=media_type,
+        object_key=key,
+        source=source,
+    )
+    # A duplicate still "received" lost its event on an earlier try: send it again.
+    if duplicate and record["status"] != "received":
+        return IngestResult(record, duplicate=True)
+    event = events.new_event(
+        events.RECORD_INGESTED,
+        record["id"],
+        sha256=sha256,
+        object_key=key,
+        media_type=media_type,
+        register=record["register"],
+        file_name=record["file"],
+        size=len(data),
+    )
+    return IngestResult(record, duplicate=duplicate, event=event)

@@ -1,0 +1,65 @@
+"""ingest: accepts files (RPC from the gateway and CLI, the hot folder) and owns the records."""
+
+from __future__ import annotations
+
+import base64
+
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from services.common import events
+from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
+from services.common.health import Pingable
+from services.common.messaging import ValidatingDispatcher
+from services.ingest import hotfolder, intake, records
+
+
+class IngestService(Pingable):
+    name = "ingest"
+
+    catalog = CatalogProvider()
+    store = ObjectStoreProvider()
+    settings = SettingsProvider()
+    dispatch = ValidatingDispatcher()
+
+    def _ingest(
+        self, data: bytes, file_name: str, register: str, source: str
+    ) -> intake.IngestResult:
+        result = intake.ingest_file(
+            self.catalog,
+            self.store,
+            data=data,
+            file_name=file_name,
+            register=register,
+            source=source,
+            max_bytes=self.settings.max_upload_mb * 2**20,
+        )
+        if result.event:
+            self.dispatch(events.RECORD_INGESTED, result.event)
+        return result
+
+    @rpc
+    def ingest(
+        self, file_name: str, content_b64: str, register: str = "den", source: str = "api"
+    ) -> dict:
+        data = base64.b64decode(content_b64)
+        return self._ingest(data, file_name, register, source).summary()
+
+    @timer(interval=2)
+    def scan_inbox(self) -> None:
+        hotfolder.process_inbox(
+            self.settings.inbox_dir,
+            lambda data, name, register: self._ingest(data, name, register, "hotfolder"),
+        )
+
+    @rpc
+    def get_record(self, record_id: str) -> dict:
+        return self.catalog.get(record_id)
+
+    @rpc
+    def get_text(self, record_id: str, page: int | None = None) -> dict:
+        return records.read_text(self.catalog, self.store, record_id, page)
+
+    @rpc
+    def stats(self) -> dict:
+        return {"by_status": self.catalog.count_by_status()}

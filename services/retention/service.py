@@ -1,0 +1,31 @@
+"""retention: assigns each classified record its retention class and disposition date."""
+
+from __future__ import annotations
+
+from nameko.extensions import DependencyProvider
+
+from services.common.config import Settings
+from services.common.dependencies import CatalogProvider
+from services.common.health import Pingable
+from services.common.messaging import event_handler
+from services.retention.handlers import assign_retention
+from services.retention.schedule import load_schedule
+
+
+class ScheduleProvider(DependencyProvider):
+    def setup(self):
+        self.schedule = load_schedule(Settings().retention_schedule)
+
+    def get_dependency(self, worker_ctx):
+        return self.schedule
+
+
+class RetentionService(Pingable):
+    name = "retention"
+
+    catalog = CatalogProvider()
+    schedule = ScheduleProvider()
+
+    @event_handler("classification", "record.classified")
+    def on_record_classified(self, payload: dict) -> None:
+        assign_retention(payload, self.catalog, self.schedule)

@@ -1,0 +1,32 @@
+"""Test tiers, by folder (run one with `pytest -m unit`, etc.):
+
+- unit/: domain logic only, no network, no engines; milliseconds.
+- contract/: one port's contract against every adapter that runs here — the filesystem
+  store, SQLite and the real PostgreSQL on 127.0.0.1:5432, a real Tantivy index, real
+  Tesseract. Nothing is mocked.
+- service/: nameko services' entrypoints with nameko's testing helpers and real adapters.
+- e2e/: the whole stack started exactly as `make run` starts it (supervisord, every service
+  a process, real RabbitMQ in a vhost of its own, its own data dir and port).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+TIERS = ("unit", "contract", "service", "e2e")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        tier = next((t for t in TIERS if f"/tests/{t}/" in str(item.path)), None)
+        if tier and not item.get_closest_marker(tier):
+            item.add_marker(getattr(pytest.mark, tier))
+
+
+@pytest.fixture
+def rabbit_vhost():
+    """An AMQP URI on a vhost of its own on the real RabbitMQ."""
+    from tests.rabbit import temporary_vhost
+
+    with temporary_vhost() as uri:
+        yield uri

@@ -1,0 +1,149 @@
+"""The stack as `make run` starts it: `deploy/run.sh` -> supervisord -> one process per
+service, on the real RabbitMQ (a vhost of its own), real Tesseract, a real Tantivy index and
+SQLite catalog in a temporary data dir, the portal on a free port. Nothing is replaced."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+from services.common.config import REPO_ROOT
+from tests.rabbit import temporary_vhost
+
+FINAL = {"indexed", "failed", "rejected"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Stack:
+    url: str
+    env: dict[str, str]
+    data: Path
+    process: subprocess.Popen
+
+    def get(self, path: str, **kwargs) -> requests.Response:
+        return requests.get(self.url + path, timeout=30, **kwargs)
+
+    def post(self, path: str, **kwargs) -> requests.Response:
+        return requests.post(self.url + path, timeout=60, **kwargs)
+
+    def upload(self, name: str, data: bytes, register: str = "den") -> requests.Response:
+        return self.post("/api/records", files={"file": (name, data)}, data={"register": register})
+
+    def record(self, record_id: str) -> dict:
+        response = self.get(f"/api/records/{record_id}")
+        response.raise_for_status()
+        return response.json()
+
+    def wait_final(self, record_id: str, timeout: float = 180) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            record = self.record(record_id)
+            if record["status"] in FINAL or time.monotonic() > deadline:
+                return record
+            time.sleep(0.5)
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(REPO_ROOT / ".venv/bin/luutru"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=check,
+        )
+
+    def cli_json(self, *args: str) -> list[dict]:
+        out = self.cli(*args, "--json").stdout
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+    def service_pids(self) -> dict[str, int]:
+        out = subprocess.run(
+            [
+                str(REPO_ROOT / ".venv/bin/supervisorctl"),
+                "-c",
+                "deploy/supervisord.conf",
+                "pid",
+                "all",
+            ],
+            cwd=REPO_ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        return dict(
+            zip(
+                ("ocr", "classification", "indexing", "retention", "ingest", "gateway"),
+                map(int, out.stdout.split()),
+                strict=False,
+            )
+        )
+
+
+def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"deploy/run.sh exited with {process.returncode}")
+        try:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError("the stack did not become healthy in time")
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    data = tmp_path_factory.mktemp("stack") / "var"
+    port = free_port()
+    with temporary_vhost("luutru-e2e") as amqp_uri:
+        env = {
+            **os.environ,
+            "LUUTRU_DATA": str(data),
+            "LUUTRU_AMQP_URI": amqp_uri,
+            "LUUTRU_HTTP_PORT": str(port),
+            "LUUTRU_OCR_WORKERS": "2",
+        }
+        log = (tmp_path_factory.getbasetemp() / "stack.log").open("w")
+        process = subprocess.Popen(
+            ["bash", "deploy/run.sh"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, process)
+            yield Stack(url, env, data, process)
+        finally:
+            stop(process)
+            log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, as Ctrl-C or a service manager would send; everything must exit."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            raise

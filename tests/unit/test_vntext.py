@@ -1,0 +1,105 @@
+import unicodedata
+
+import pytest
+
+from services.common import vntext
+
+pytestmark = pytest.mark.unit
+
+
+def nfd(s: str) -> str:
+    return unicodedata.normalize("NFD", s)
+
+
+def test_fold_removes_marks_and_maps_d_with_stroke():
+    assert vntext.fold("Nguyễn Đức Thắng") == "nguyen duc thang"
+
+
+@pytest.mark.parametrize(
+    ("word", "folded"),
+    [("ệ", "e"), ("ế", "e"), ("ở", "o"), ("ữ", "u"), ("Ặ", "a"), ("ố", "o"), ("ứ", "u")],
+)
+def test_fold_strips_both_marks_of_stacked_letters(word, folded):
+    assert vntext.fold(word) == folded
+
+
+def test_fold_of_nfd_input_equals_fold_of_nfc():
+    text = "Tỉnh ủy Định Hóa nghiệm thu"
+    assert nfd(text) != text
+    assert vntext.fold(nfd(text)) == vntext.fold(text) == "tinh uy dinh hoa nghiem thu"
+
+
+def test_nfc_composes_decomposed_input():
+    assert vntext.nfc(nfd("Nghị quyết")) == "Nghị quyết"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("hoà", "hòa"),
+        ("hoá", "hóa"),
+        ("hoả", "hỏa"),
+        ("hoã", "hõa"),
+        ("hoạ", "họa"),
+        ("uỷ", "ủy"),
+        ("thuỷ", "thủy"),
+        ("khoẻ", "khỏe"),
+        ("Uỷ", "Ủy"),
+        ("HOÀ", "HÒA"),
+        ("Hoá", "Hóa"),
+        ("HUYỆN UỶ ĐỊNH HOÁ", "HUYỆN ỦY ĐỊNH HÓA"),
+        ("toạ đàm, hoà giải", "tọa đàm, hòa giải"),
+    ],
+)
+def test_normalize_tones_moves_old_placement_to_new(old, new):
+    assert vntext.normalize_tones(old) == new
+
+
+@pytest.mark.parametrize(
+    "word",
+    ["quả", "của", "hoàn", "toán", "quý", "QUỲ", "ngoài", "khuỷu", "hòa", "Ủy", "thuyết"],
+)
+def test_normalize_tones_leaves_other_words_alone(word):
+    assert vntext.normalize_tones(word) == word
+
+
+def test_normalize_tones_accepts_nfd():
+    assert vntext.normalize_tones(nfd("uỷ ban")) == "ủy ban"
+
+
+def test_exact_form_lowercases_and_normalizes_tones():
+    assert vntext.exact_form("Uỷ ban HOÀ BÌNH") == "ủy ban hòa bình"
+
+
+def test_tokenize_splits_on_punctuation_and_lowercases():
+    assert vntext.tokenize("Số 15-NQ/TU, ngày 01/02/2024.") == [
+        "số",
+        "15",
+        "nq",
+        "tu",
+        "ngày",
+        "01",
+        "02",
+        "2024",
+    ]
+
+
+def test_tokenize_keeps_vietnamese_words_whole_in_nfd():
+    assert vntext.tokenize(nfd("Nghị quyết")) == ["nghị", "quyết"]
+
+
+def test_tokenize_of_punctuation_only_is_empty():
+    assert vntext.tokenize(' "*:() - ') == []
+
+
+def test_word_spans_point_into_the_string():
+    text = "Văn phòng (Tỉnh)"
+    assert [text[a:b] for a, b in vntext.word_spans(text)] == ["Văn", "phòng", "Tỉnh"]
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("ban", False), ("bàn", True), ("Đa", True), ("ệ", True), ("2024", False)],
+)
+def test_has_diacritics(word, expected):
+    assert vntext.has_diacritics(word) is expected
