@@ -1,0 +1,135 @@
+"""Record commands: ingest, status, text, search."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import track
+
+from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fail
+from services.common.rpc_client import RpcClient
+
+
+def expand(paths: list[Path]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file())
+        elif path.is_file():
+            yield path
+        else:
+            fail(f"no such file: {path}")
+
+
+def wait_final(rpc: RpcClient, record_id: str, deadline: float) -> dict:
+    while True:
+        record = call(rpc, "ingest", "get_record", record_id)
+        if record["status"] in FINAL or time.monotonic() > deadline:
+            return record
+        time.sleep(0.5)
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders")],
+    register: Annotated[str, typer.Option(help="den | di | don | luutru")] = "den",
+    wait: Annotated[float, typer.Option(help="seconds to wait for the final status")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send files to the archive; with --wait, report each one's final status."""
+    files = list(expand(paths))
+    results = []
+    with client() as rpc:
+        for path in track(files, description="Gửi tệp", disable=as_json or len(files) < 2):
+            data = base64.b64encode(path.read_bytes()).decode()
+            result = call(rpc, "ingest", "ingest", path.name, data, register, "cli")
+            results.append(result)
+        deadline = time.monotonic() + wait
+        for result in results:
+            if wait and result["status"] not in FINAL:
+                record = wait_final(rpc, result["id"], deadline)
+                result.update(status=record["status"], error=record["error"])
+    for result, path in zip(results, files, strict=True):
+        out = {
+            "id": result["id"],
+            "file": str(path),
+            "status": result["status"],
+            "number": result["number"],
+            "duplicate": result["duplicate"],
+            "error": result["error"],
+        }
+        if as_json:
+            emit(out)
+        else:
+            dup = " (trùng / duplicate)" if result["duplicate"] else ""
+            console.print(
+                f"{out['status']:<10} {out['id']}  số {out['number'] or '-'}  "
+                f"{path}{dup} {out['error'] or ''}",
+                markup=False,
+                highlight=False,
+            )
+    bad = [r for r in results if r["status"] in ("rejected", "failed")]
+    pending = [r for r in results if wait and r["status"] not in FINAL]
+    if bad or pending:
+        fail(f"{len(bad)} file(s) rejected or failed, {len(pending)} still processing")
+
+
+def status(record_id: str, as_json: JsonFlag = False) -> None:
+    """Show a record: status, register number, metadata, history."""
+    with client() as rpc:
+        record = call(rpc, "ingest", "get_record", record_id)
+    if as_json:
+        emit(record)
+        return
+    console.print_json(json.dumps(record, ensure_ascii=False))
+
+
+def text(
+    record_id: str, page: Annotated[int | None, typer.Option()] = None, as_json: JsonFlag = False
+) -> None:
+    """Print the extracted text of a record (all pages, or one)."""
+    with client() as rpc:
+        result = call(rpc, "ingest", "get_text", record_id, page)
+    if as_json:
+        emit(result)
+        return
+    for p in result["pages"]:
+        if len(result["pages"]) > 1:
+            print(f"--- trang {p['n']} ---")
+        print(p["text"])
+
+
+def search(
+    query: str,
+    type_: Annotated[str | None, typer.Option("--type", help="document kind")] = None,
+    register: Annotated[str | None, typer.Option()] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    limit: Annotated[int, typer.Option()] = 10,
+    as_json: JsonFlag = False,
+) -> None:
+    """Full-text search, with or without diacritics."""
+    params = {
+        "q": query,
+        "type": type_,
+        "register": register,
+        "from": date_from,
+        "to": date_to,
+        "size": limit,
+    }
+    with client() as rpc:
+        # The CLI is an operator's tool on the server itself: full clearance.
+        result = call(rpc, "indexing", "search", params, 3)
+    if as_json:
+        emit(result)
+        return
+    console.print(f"{result['total']} kết quả ({result['took_ms']:.0f} ms)")
+    for hit in result["hits"]:
+        console.print(f"[bold]{hit['title']}[/bold]  {hit['number'] or ''}  {hit['id']}")
+        console.print(
+            "   " + hit["snippet"].replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
+        )
