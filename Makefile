@@ -1,5 +1,5 @@
 # luutru — the two commands a user needs: `make run` and `make test`.
-.PHONY: setup run test test-fast lint
+.PHONY: setup run test test-fast lint bench
 
 setup:
 	@bash deploy/setup.sh
@@ -9,7 +9,7 @@ run: setup
 
 # pytest's exit code 5 means "no tests collected": a failure, never a pass.
 test: setup
-	.venv/bin/ruff check services tests
+	.venv/bin/ruff check services tests bench
 	.venv/bin/python -m pytest; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
 
@@ -18,5 +18,9 @@ test-fast: setup
 	.venv/bin/python -m pytest -m "unit or contract"
 
 lint: setup
-	.venv/bin/ruff check services tests
-	.venv/bin/ruff format --check services tests
+	.venv/bin/ruff check services tests bench
+	.venv/bin/ruff format --check services tests bench
+
+# Speed and quality numbers against baselines measured in the same run (not a test).
+bench: setup
+	.venv/bin/python -m bench $(BENCH)

@@ -25,6 +25,7 @@ RECORD_TEXT_EXTRACTED = "record.text_extracted"
 RECORD_CLASSIFIED = "record.classified"
 RECORD_INDEXED = "record.indexed"
 RECORD_FAILED = "record.failed"
+RECORD_METADATA_CORRECTED = "record.metadata_corrected"
 
 
 class InvalidEvent(PermanentError):
