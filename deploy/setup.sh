@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(rabbitmq-server tesseract-ocr tesseract-ocr-vie poppler-utils
-              fonts-dejavu-core fonts-liberation2 python3-venv)
+              fonts-dejavu-core fonts-liberation2 python3-venv
+              hunspell-vi)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 missing=()

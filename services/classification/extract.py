@@ -15,6 +15,7 @@ from datetime import date
 from functools import cache
 from typing import Any, NamedTuple
 
+from services.classification.signature import read_foot
 from services.common.vntext import nfc
 
 FIELDS = (
@@ -27,6 +28,12 @@ FIELDS = (
     "secrecy",
     "urgency",
 )
+# Read from the foot of the document (services.classification.signature) and the organ block.
+MORE_FIELDS = ("organ_parent", "signing_form", "signer_title", "signer", "recipients")
+# A field read with less confidence than this is listed in `review` for the clerk to confirm.
+REVIEW_BELOW = 0.75
+# Fields every numbered document prints; missing ones are flagged too (a letter has none).
+_EXPECTED = ("kind", "number_symbol", "issued_date", "organ", "subject", "signer")
 
 # How far down the text the header (organ, number, marks, title) can reasonably sit.
 _HEADER_SCAN = 40
@@ -415,7 +422,19 @@ def _organ(doc: _Doc, end: int, number: _Hit | None) -> _Hit | None:
     # Organ and motto on one line: OCR merged the columns, so the cut may be off.
     merged = any(chunk and _MOTTO_RE.search(doc.folded[i]) for i, chunk in chunks)
     confidence = (0.9 if matched else 0.7) - (0.1 if merged else 0.0)
-    return _Hit(_complete_committee(names, index), confidence)
+    return _Hit(_complete_committee(names, index), confidence, index, len(names))
+
+
+def _organ_parent(doc: _Doc, organ: _Hit | None, end: int, number: _Hit | None) -> _Hit | None:
+    """The line above the issuing organ in the left block (cơ quan chủ quản / đảng bộ)."""
+    if organ is None or organ.line == 0:
+        return None
+    spans = [(i, len(doc.lines[i])) for i in range(end)]
+    if number and number.col:
+        spans.append((number.line, number.col))
+    names = _merge_wrapped([c for c in (_organ_chunk(doc, i, stop) for i, stop in spans) if c])
+    parent = names[organ.line - 1]
+    return _Hit(parent, 0.8)
 
 
 def _organ_chunk(doc: _Doc, i: int, stop: int) -> str:
@@ -539,6 +558,27 @@ def classify(text: str) -> dict[str, Any]:
         "secrecy": secrecy or _Hit(None, 0.7),
         "urgency": urgency or _Hit(None, 0.7),
     }
+    hits["organ_parent"] = _organ_parent(doc, hits["organ"], organ_end, number)
     result: dict[str, Any] = {k: h.value if h else None for k, h in hits.items()}
-    result["confidence"] = {k: round(h.confidence, 2) if h else 0.0 for k, h in hits.items()}
+    confidence = {k: round(h.confidence, 2) if h else 0.0 for k, h in hits.items()}
+    foot = read_foot(doc.lines)
+    confidence.update(foot.pop("confidence"))
+    result.update(foot)
+    result["confidence"] = confidence
+    result["review"] = review_fields(result)
     return result
+
+
+def review_fields(result: dict[str, Any]) -> list[str]:
+    """Fields the clerk should confirm: read with low confidence, or missing where a numbered
+    document always prints them. A letter (đơn) prints no number, organ or signer block."""
+    confidence = result.get("confidence", {})
+    letter = (result.get("kind") or "").startswith("don_")
+    flagged = []
+    for name, value in result.items():
+        if name in ("confidence", "review") or name not in confidence:
+            continue
+        missing = value is None and name in _EXPECTED and not letter
+        if missing or (value is not None and confidence[name] < REVIEW_BELOW):
+            flagged.append(name)
+    return flagged

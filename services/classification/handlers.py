@@ -1,30 +1,43 @@
-"""classification stage: metadata from the extracted text."""
+"""classification stage: metadata from the extracted text, register facts, corrections."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from services.classification import registering
 from services.classification.extract import classify
 from services.common import events
 from services.common.catalog import SqlCatalog
 from services.common.ports import ObjectStore
+from services.registers import RegistersConfig
 
 
 def read_full_text(store: ObjectStore, text_keys: list[str]) -> str:
     return "\n\f\n".join(store.get(key).decode() for key in text_keys)
 
 
-def classify_record(event: dict, catalog: SqlCatalog, store: ObjectStore) -> dict[str, Any]:
+def classify_record(
+    event: dict, catalog: SqlCatalog, store: ObjectStore, config: RegistersConfig
+) -> dict[str, Any]:
     """Store the metadata read from the text; return the `record.classified` payload.
 
-    Idempotent: the same text always gives the same metadata, merged over the old.
+    Idempotent: the same text gives the same metadata, a numbered record keeps its number, and
+    fields a person corrected (`metadata.corrected`) are never overwritten by a re-read.
     """
-    metadata = classify(read_full_text(store, event["text_keys"]))
-    catalog.update_metadata(event["record_id"], "classification", metadata)
+    row = catalog.row(event["record_id"])
+    text = read_full_text(store, event["text_keys"])
+    metadata = classify(text)
+    metadata.update(registering.petition_part(catalog, row, text, metadata, config))
+    if row["register"] == "di":
+        metadata.update(registering.outgoing_number(catalog, row, metadata, config.series))
+    corrected = set((row["meta"] or {}).get("corrected") or [])
+    values = {k: v for k, v in metadata.items() if k not in corrected}
+    merged = catalog.update_metadata(row["id"], "classification", values)
+    merged = registering.flag_duplicate(catalog, row["id"], merged)
     return events.new_event(
         events.RECORD_CLASSIFIED,
-        event["record_id"],
+        row["id"],
         sha256=event["sha256"],
         text_keys=event["text_keys"],
-        metadata=metadata,
+        metadata=merged,
     )

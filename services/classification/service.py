@@ -1,7 +1,13 @@
-"""classification: document kind, số và ký hiệu, date, organ, subject, marks."""
+"""classification: document kind, số và ký hiệu, date, organ, subject, marks, signer; the
+register facts (outgoing numbers, petitions, duplicates); clerks' corrections; reports."""
 
 from __future__ import annotations
 
+from nameko.rpc import rpc
+
+from services.classification import queries
+from services.classification.corrections import correct_record
+from services.classification.dependencies import RegistersProvider, RetentionClassesProvider
 from services.classification.handlers import classify_record
 from services.common import events
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider
@@ -14,8 +20,33 @@ class ClassificationService(Pingable):
 
     catalog = CatalogProvider()
     store = ObjectStoreProvider()
+    registers = RegistersProvider()
+    retention_classes = RetentionClassesProvider()
     dispatch = ValidatingDispatcher()
 
     @event_handler("ocr", "record.text_extracted")
     def on_text_extracted(self, payload: dict) -> None:
-        self.dispatch(events.RECORD_CLASSIFIED, classify_record(payload, self.catalog, self.store))
+        event = classify_record(payload, self.catalog, self.store, self.registers)
+        self.dispatch(events.RECORD_CLASSIFIED, event)
+
+    @rpc
+    def correct(self, record_id: str, fields: dict, by: str) -> dict:
+        record, event = correct_record(
+            self.catalog,
+            record_id,
+            fields,
+            by,
+            retention_classes=self.retention_classes,
+            config=self.registers,
+        )
+        if event:
+            self.dispatch(events.RECORD_METADATA_CORRECTED, event)
+        return record
+
+    @rpc
+    def petitions_due(self, as_of: str | None = None, overdue: bool = False) -> list[dict]:
+        return queries.petitions_due(self.catalog, as_of, overdue)
+
+    @rpc
+    def register_rows(self, register: str, date_from: str, date_to: str) -> dict:
+        return queries.register_rows(self.catalog, register, date_from, date_to)

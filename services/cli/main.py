@@ -5,7 +5,7 @@ Each topic lives in its own module; this file only assembles them.
 
 import typer
 
-from services.cli import records
+from services.cli import agent, index, ops, records, registers, retention, review
 
 app = typer.Typer(
     help="Lưu trữ điện tử — luutru operators' tool",
@@ -15,3 +15,15 @@ app = typer.Typer(
 
 for command in (records.ingest, records.status, records.text, records.search):
     app.command()(command)
+app.add_typer(index.app, name="index")
+app.add_typer(ops.app, name="dlq")
+app.command()(ops.reprocess)
+app.add_typer(review.app, name="review")
+app.command()(registers.correct)
+app.add_typer(registers.petitions_app, name="petitions")
+app.add_typer(registers.register_app, name="register")
+app.add_typer(agent.app, name="agent")
+app.add_typer(retention.retention_app, name="retention")
+app.add_typer(retention.hold_app, name="hold")
+app.add_typer(retention.transfer_app, name="transfer")
+app.add_typer(retention.fixity_app, name="fixity")

@@ -38,6 +38,10 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or folders")],
     register: Annotated[str, typer.Option(help="den | di | don | luutru")] = "den",
     wait: Annotated[float, typer.Option(help="seconds to wait for the final status")] = 0,
+    kind: Annotated[
+        str | None, typer.Option(help="di: document kind (nghi_quyet, cong_van…), numbered now")
+    ] = None,
+    secret: Annotated[bool, typer.Option("--secret", help="di: a secret (Mật) document")] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Send files to the archive; with --wait, report each one's final status."""
@@ -46,7 +50,8 @@ def ingest(
     with client() as rpc:
         for path in track(files, description="Gửi tệp", disable=as_json or len(files) < 2):
             data = base64.b64encode(path.read_bytes()).decode()
-            result = call(rpc, "ingest", "ingest", path.name, data, register, "cli")
+            given = {"kind": kind, "secret": secret} if kind or secret else {}
+            result = call(rpc, "ingest", "ingest", path.name, data, register, "cli", **given)
             results.append(result)
         deadline = time.monotonic() + wait
         for result in results:

@@ -3,77 +3,43 @@
 Each pipeline stage writes the facts it owns (ingest: the record and its register number;
 ocr: pages; classification: metadata; indexing: the `indexed` status; retention: the
 retention class) and appends to the record's history.
+
+The schema is owned by Alembic (`services/common/migrations/`): `SqlCatalog` runs
+`upgrade head` when it starts, so a new install gets every table and an old one is migrated.
+The table objects below mirror the migrated schema for queries; change both together.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import UTC, date, datetime
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from services.common.catalog_registers import RegistersMixin
+from services.common.catalog_tables import (  # noqa: F401  (re-exported for readers)
+    FINAL_STATUSES,
+    METADATA_KEYS,
+    history,
+    now_iso,
+    petitioners,
+    records,
+    register_counters,
+    schema,
+    series_counters,
+    series_numbers,
+)
 from services.common.errors import NotFound, TransientError
+from services.common.vntext import fold
 
-METADATA_KEYS = (
-    "kind",
-    "number_symbol",
-    "issued_date",
-    "issued_place",
-    "organ",
-    "subject",
-    "secrecy",
-    "urgency",
-    "retention",
-)
-# Status only moves forward through the pipeline; a late redelivery cannot move it back.
-FINAL_STATUSES = {"indexed", "failed", "rejected", "disposed", "transferred"}
-
-schema = sa.MetaData()
-
-records = sa.Table(
-    "records",
-    schema,
-    sa.Column("id", sa.String(36), primary_key=True),
-    sa.Column("register", sa.String(16), nullable=False),
-    sa.Column("year", sa.Integer),
-    sa.Column("number", sa.Integer),
-    sa.Column("file_name", sa.String(400), nullable=False),
-    sa.Column("media_type", sa.String(64)),
-    sa.Column("size", sa.BigInteger),
-    sa.Column("sha256", sa.String(64)),
-    # sha256 of accepted records; NULL for rejected ones, so they never block a later upload
-    sa.Column("dedup_key", sa.String(64), unique=True),
-    sa.Column("object_key", sa.String(200)),
-    sa.Column("source", sa.String(16)),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("error", sa.Text),
-    sa.Column("pages", sa.Integer),
-    sa.Column("page_info", sa.JSON),
-    sa.Column("meta", sa.JSON, nullable=False, default=dict),
-    sa.Column("received_at", sa.String(32), nullable=False),
-    sa.Column("updated_at", sa.String(32), nullable=False),
-)
-
-register_counters = sa.Table(
-    "register_counters",
-    schema,
-    sa.Column("register", sa.String(16), primary_key=True),
-    sa.Column("year", sa.Integer, primary_key=True),
-    sa.Column("last", sa.Integer, nullable=False),
-)
-
-history = sa.Table(
-    "history",
-    schema,
-    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("record_id", sa.String(36), nullable=False, index=True),
-    sa.Column("at", sa.String(32), nullable=False),
-    sa.Column("stage", sa.String(32), nullable=False),
-    sa.Column("action", sa.String(64), nullable=False),
-    sa.Column("detail", sa.JSON),
-)
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any constant: every process migrating one PostgreSQL catalog takes the same lock.
+_MIGRATION_LOCK_ID = 0x6C757574
 
 # One statement that both SQLite (>= 3.35) and PostgreSQL run atomically.
 _NEXT_NUMBER = sa.text(
@@ -83,13 +49,35 @@ _NEXT_NUMBER = sa.text(
 )
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
 def format_number(number: int | None) -> str | None:
     """Register numbers below 10 get a leading zero (NĐ 30/2020, Phụ lục I)."""
     return None if number is None else f"{number:02d}"
+
+
+def document_key(number_symbol: str | None, organ: str | None) -> str | None:
+    """ "15/QĐ-UBND|ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH" folded: the same document, however typed."""
+    if not number_symbol or not organ:
+        return None
+    symbol = re.sub(r"\s+", "", fold(number_symbol)).upper().replace("–", "-")
+    return f"{symbol}|{' '.join(fold(organ).upper().split())}"[:400]
+
+
+def migrate(engine: sa.Engine) -> None:
+    """`alembic upgrade head` on `engine`, safe when several services start at once.
+
+    SQLite: the first statement takes the write lock (BEGIN IMMEDIATE), so a second process
+    waits and then finds the schema at head. PostgreSQL: a transaction-scoped advisory lock.
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
 
 
 def _sqlite_immediate_transactions(engine: sa.Engine) -> None:
@@ -107,8 +95,8 @@ def _sqlite_immediate_transactions(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class SqlCatalog:
-    """`Catalog` on any SQLAlchemy URL; creates its tables on first use."""
+class SqlCatalog(RegistersMixin):
+    """`Catalog` on any SQLAlchemy URL; creates or migrates its schema on start."""
 
     def __init__(self, dsn: str):
         if dsn.startswith("postgresql://"):
@@ -116,7 +104,7 @@ class SqlCatalog:
         self.engine = sa.create_engine(dsn, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             _sqlite_immediate_transactions(self.engine)
-        schema.create_all(self.engine)
+        migrate(self.engine)
 
     def _tx(self):
         return self.engine.begin()
@@ -291,22 +279,70 @@ class SqlCatalog:
             record_id, stage, "failed", "failed", {"reason": reason, "code": code}, error=reason
         )
 
-    def update_metadata(self, record_id: str, stage: str, values: dict[str, Any]) -> None:
-        """Merge `values` into the record's metadata (later stages add keys)."""
+    def update_metadata(
+        self, record_id: str, stage: str, values: dict[str, Any], action: str = "metadata"
+    ) -> dict[str, Any]:
+        """Merge `values` into the record's metadata (later stages add keys); return it."""
         with self._tx() as conn:
-            meta = conn.execute(
-                sa.select(records.c.meta)
-                .where(records.c.id == record_id)
-                .with_for_update()  # two stages merge concurrently on PostgreSQL
-            ).scalar_one_or_none()
-            if meta is None:
-                raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-            conn.execute(
-                records.update()
-                .where(records.c.id == record_id)
-                .values(meta={**meta, **values}, updated_at=now_iso())
+            meta = self._locked_meta(conn, record_id)
+            merged = {**meta, **values}
+            self._write_meta(conn, record_id, merged)
+            self._log(conn, record_id, stage, action, {"fields": sorted(values)})
+        return merged
+
+    def correct_metadata(
+        self,
+        record_id: str,
+        values: dict[str, Any],
+        by: str,
+        audited: Iterable[str] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """A person's correction: merge `values`, log old → new per field; (metadata, changes).
+
+        `audited` (default: every key of `values`) are the fields the history shows; the
+        others (confidence, review flags) follow along. No audited field changed: no write.
+        """
+        keys = set(values if audited is None else audited)
+        with self._tx() as conn:
+            meta = self._locked_meta(conn, record_id)
+            changes = {
+                key: {"old": meta.get(key), "new": values.get(key)}
+                for key in sorted(keys)
+                if meta.get(key) != values.get(key)
+            }
+            merged = {**meta, **values}
+            if changes:
+                self._write_meta(conn, record_id, merged)
+                self._log(
+                    conn, record_id, "correction", "corrected", {"by": by, "changes": changes}
+                )
+        return merged, changes
+
+    def log(self, record_id: str, stage: str, action: str, detail: dict | None = None) -> None:
+        """Append one history entry (an audit fact that changes no column)."""
+        with self._tx() as conn:
+            self._log(conn, record_id, stage, action, detail)
+
+    def _locked_meta(self, conn: sa.Connection, record_id: str) -> dict[str, Any]:
+        meta = conn.execute(
+            sa.select(records.c.meta)
+            .where(records.c.id == record_id)
+            .with_for_update()  # two stages merge concurrently on PostgreSQL
+        ).scalar_one_or_none()
+        if meta is None:
+            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        return meta
+
+    def _write_meta(self, conn: sa.Connection, record_id: str, meta: dict[str, Any]) -> None:
+        conn.execute(
+            records.update()
+            .where(records.c.id == record_id)
+            .values(
+                meta=meta,
+                doc_key=document_key(meta.get("number_symbol"), meta.get("organ")),
+                updated_at=now_iso(),
             )
-            self._log(conn, record_id, stage, "metadata", {"fields": sorted(values)})
+        )
 
     def _log(
         self, conn: sa.Connection, record_id: str, stage: str, action: str, detail: dict | None

@@ -27,7 +27,28 @@ class Settings(BaseSettings):
     max_pages: int = 500
     max_pixels: int = 100_000_000
     page_timeout_s: int = 120
+    # OCR (docs/ocr.md): address space of each tesseract child; pages whose mean word
+    # confidence is under review_confidence are flagged for a person to check.
+    ocr_memory_mb: int = 2048
+    review_confidence: float = 70.0
     retention_schedule: Path = REPO_ROOT / "deploy" / "retention-schedule.yaml"
+    # Retention (docs/retention.md): distinct archivists who must approve a destruction batch
+    # (a transfer batch needs transfer_approvers); permanent records fall due for transfer
+    # to the historical archive this many years after the matter's year (Luật Lưu trữ 2024).
+    disposal_approvers: int = 2
+    transfer_approvers: int = 1
+    transfer_after_years: int = 5
+    # Fixity: originals re-hashed per slice, at most this many bytes per second.
+    fixity_bytes_per_s: int = 20 * 2**20
+    fixity_slice: int = 200
+    fixity_interval_s: int = 600
+    # Delivery (docs/reliability.md): a handler failing for a transient reason is retried
+    # after retry_base_ms × 2^(n-1) (capped), up to retry_max_attempts deliveries in all.
+    retry_max_attempts: int = 6
+    retry_base_ms: int = 1000
+    retry_max_delay_ms: int = 60_000
+    # The ingest watchdog re-drives a record left `received`/`processing` this long.
+    stuck_after_s: int = 900
 
     @cached_property
     def data_dir(self) -> Path:

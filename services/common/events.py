@@ -26,6 +26,9 @@ RECORD_CLASSIFIED = "record.classified"
 RECORD_INDEXED = "record.indexed"
 RECORD_FAILED = "record.failed"
 RECORD_METADATA_CORRECTED = "record.metadata_corrected"
+RECORD_DISPOSED = "record.disposed"
+RECORD_TRANSFERRED = "record.transferred"
+RECORD_FIXITY_FAILED = "record.fixity_failed"
 
 
 class InvalidEvent(PermanentError):

@@ -72,6 +72,10 @@ def open_object_store(url: str) -> ObjectStore:
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return FilesystemObjectStore(parsed.path)
+    if parsed.scheme == "s3":  # MinIO or any S3 (docs/scale-out.md)
+        from services.common.s3_objects import MinioObjectStore
+
+        return MinioObjectStore.from_url(url).open()
     raise ValueError(f"unsupported LUUTRU_STORAGE_URL scheme: {parsed.scheme!r}")
 
 

@@ -6,6 +6,7 @@ Adapters named by technology implement them (`FilesystemObjectStore`, `TantivyIn
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -47,8 +48,16 @@ class IndexDocument:
     text: str = ""
 
 
+SORTS = ("relevance", "date_desc", "date_asc")
+
+
 @dataclass
 class SearchQuery:
+    """One search: the user's text (see `services.indexing.query` for its language) and filters.
+
+    Filters given here AND the field filters written in `text` (`loai:`, `ngay:`, ...).
+    """
+
     text: str
     kind: str | None = None
     register: str | None = None
@@ -57,6 +66,10 @@ class SearchQuery:
     clearance: int = 0  # hits above this secrecy level do not exist for the caller
     limit: int = 10
     offset: int = 0
+    organ: str | None = None  # the organ exactly as a facet shows it (case and marks free)
+    status: str | None = None
+    secrecy: int | None = None  # only records of this level (still capped by clearance)
+    sort: str = "relevance"  # one of SORTS; undated records come last when sorting by date
 
 
 @dataclass
@@ -70,14 +83,16 @@ class SearchHit:
     snippet: str  # HTML: escaped text with <mark> around matched words
     number_symbol: str | None = None  # số và ký hiệu as printed, e.g. "15-NQ/TU"
     register: str | None = None
+    organ: str | None = None
 
 
 @dataclass
 class SearchResult:
-    total: int
+    total: int  # exact number of matches the caller may see
     hits: list[SearchHit]
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # type, register, year
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # type, register, year, organ
     took_ms: float = 0.0
+    fuzzy: bool = False  # no exact match: these hits allow one typo per word
 
 
 class SearchIndex(Protocol):
@@ -86,12 +101,48 @@ class SearchIndex(Protocol):
     def upsert(self, doc: IndexDocument) -> None:
         """Add or replace the record's document and commit."""
 
-    def delete(self, record_id: str) -> None: ...
+    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        """Add or replace many documents with one commit (bulk indexing); returns the count."""
+
+    def delete(self, record_id: str) -> None:
+        """Remove the record's document and commit; a missing id is not an error."""
 
     def search(self, query: SearchQuery) -> SearchResult:
         """Raises `BadQuery` for a query the user must fix."""
 
+    def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
+        """Records sharing the most distinctive words of `record_id` (itself excluded).
+
+        Raises `NotFound` when the record is not indexed or is above `clearance`.
+        """
+
+    def ids(self) -> set[str]:
+        """Every record id the index holds (for `luutru index verify`)."""
+
     def count(self) -> int: ...
+
+
+class RebuildTarget(Protocol):
+    """A new index generation being filled while the current one keeps serving searches."""
+
+    generation: str
+
+    def upsert_many(self, docs: Iterable[IndexDocument]) -> int: ...
+
+    def ids(self) -> set[str]: ...
+
+
+class RebuildableIndex(SearchIndex, Protocol):
+    """An index that can be rebuilt beside itself and swapped in without going offline."""
+
+    def begin_rebuild(self) -> RebuildTarget:
+        """Open the unfinished generation if there is one (resume), else a new empty one.
+
+        Until `finish_rebuild`, writes go to both the current and the new generation.
+        """
+
+    def finish_rebuild(self) -> str:
+        """Make the new generation current (atomically for readers); returns its name."""
 
 
 class Catalog(Protocol):
@@ -101,3 +152,26 @@ class Catalog(Protocol):
     """
 
     def get(self, record_id: str) -> dict[str, Any]: ...
+
+
+class LockingObjectStore(ObjectStore, Protocol):
+    """An object store that can protect originals from deletion (S3 object lock).
+
+    Optional: `MinioObjectStore` has it, the filesystem store does not, so a caller checks
+    `hasattr(store, "set_retention")` first. Dates are UTC; a `date` means its midnight UTC.
+    """
+
+    def set_retention(self, key: str, until: date) -> None:
+        """Lock the current version of `key` in GOVERNANCE mode until `until` (in the future)."""
+
+    def retention(self, key: str) -> date | None:
+        """The retain-until date of the current version, or None when none is in force."""
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """Put or lift a legal hold; it blocks deletion whatever the retention says."""
+
+    def legal_hold(self, key: str) -> bool: ...
+
+    def delete(self, key: str, *, bypass_governance: bool = False) -> None:
+        """Remove every version of `key`. Raises `ObjectLocked` under legal hold, or under
+        retention unless `bypass_governance=True` (only for an approved disposition)."""

@@ -18,6 +18,17 @@ DEAD_LETTER_QUEUE = "luutru.dlq"
 HANDLER_QUEUE_ARGUMENTS = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
 
 
+def retry_queue_name(queue: str) -> str:
+    """The delay queue of a handler queue: a retried message waits there, unconsumed."""
+    return f"{queue}.retry"
+
+
+def retry_queue_arguments(queue: str) -> dict[str, str]:
+    """A message whose per-message TTL (`expiration`) ends is dead-lettered back to `queue`
+    through the default exchange, so only the handler that failed sees it again."""
+    return {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue}
+
+
 @dataclass(frozen=True)
 class Subscription:
     source: str  # service that dispatches the event
@@ -34,17 +45,30 @@ class Subscription:
         # nameko's name for a SERVICE_POOL handler queue (nameko.events.EventHandler.setup)
         return f"evt-{self.source}-{self.event_type}--{self.service}.{self.method}"
 
+    @property
+    def retry_queue(self) -> str:
+        return retry_queue_name(self.queue)
+
 
 SUBSCRIPTIONS = (
     Subscription("ingest", "record.ingested", "ocr", "on_record_ingested"),
     Subscription("ocr", "record.text_extracted", "classification", "on_text_extracted"),
     Subscription("classification", "record.classified", "indexing", "on_record_classified"),
+    Subscription(
+        "classification", "record.metadata_corrected", "indexing", "on_metadata_corrected"
+    ),
     Subscription("classification", "record.classified", "retention", "on_record_classified"),
+    Subscription(
+        "classification", "record.metadata_corrected", "retention", "on_metadata_corrected"
+    ),
+    Subscription("classification", "record.classified", "retention", "lock_classified"),
+    Subscription("classification", "record.metadata_corrected", "retention", "lock_corrected"),
 )
 
 
 def declare(amqp_uri: str) -> None:
-    """Declare exchanges, handler queues and the dead-letter queue (idempotent)."""
+    """Declare exchanges, handler queues, their retry queues and the dead-letter queue
+    (idempotent)."""
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
         channel = connection.channel()
@@ -55,11 +79,21 @@ def declare(amqp_uri: str) -> None:
             channel.exchange_declare(sub.exchange, "topic", durable=True)
             channel.queue_declare(sub.queue, durable=True, arguments=HANDLER_QUEUE_ARGUMENTS)
             channel.queue_bind(sub.queue, sub.exchange, routing_key=sub.event_type)
+            channel.queue_declare(
+                sub.retry_queue, durable=True, arguments=retry_queue_arguments(sub.queue)
+            )
     finally:
         connection.close()
 
 
 if __name__ == "__main__":
+    import sys
+
+    if "--definitions" in sys.argv[1:]:  # deploy/rabbitmq/definitions.json; no broker needed
+        from services.common.rabbit_definitions import render
+
+        sys.stdout.write(render())
+        raise SystemExit(0)
     from services.common.config import Settings
 
     declare(Settings().amqp_uri)

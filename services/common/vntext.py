@@ -19,8 +19,17 @@ _TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
 # Old-style pairs whose tone moves to the first vowel in new style, when they end the syllable.
 _MOVABLE_PAIRS = {("o", "a"), ("o", "e"), ("u", "y")}
 
+# a, e, y carrying exactly one tone mark: the only second letters an old-style pair can have.
+_TONED_AEY = "".join(
+    unicodedata.normalize("NFC", base + mark) for base in "aeyAEY" for mark in sorted(_TONE_MARKS)
+)
 # Two vowels at the end of a word; the lookahead makes "hoàn", "ngoài" keep their tone.
-_FINAL_PAIR_RE = re.compile(r"([ouOU])([^\W\d_])(?![^\W_])")
+# Only toned a/e/y are matched, so the Python callback runs for real candidates only.
+_FINAL_PAIR_RE = re.compile(rf"([ouOU])([{_TONED_AEY}])(?![^\W_])")
+
+
+# The marks Vietnamese letters decompose into (tones, breve, circumflex, horn).
+_VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"
 
 
 def nfc(s: str) -> str:
@@ -55,9 +64,14 @@ def fold(s: str) -> str:
 
     Decomposition strips stacked letters (ệ, ở) completely; đ has no decomposition, so map it.
     """
-    decomposed = unicodedata.normalize("NFD", nfc(s).lower())
-    bare = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
-    return nfc(bare.replace("đ", "d"))
+    lowered = nfc(s).lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", lowered)
+    ascii_only = decomposed.encode("ascii", "ignore").decode()
+    marks = sum(decomposed.count(mark) for mark in _VIETNAMESE_MARKS)
+    if len(ascii_only) + marks == len(decomposed):  # only Vietnamese marks were dropped: done
+        return ascii_only
+    # Other scripts or marks: the general (slower) rule keeps every non-mark character.
+    return nfc("".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
 def exact_form(s: str) -> str:
@@ -72,8 +86,7 @@ def word_spans(s: str) -> list[tuple[int, int]]:
 
 def tokenize(s: str) -> list[str]:
     """Lowercased word tokens of NFC text; punctuation separates ("15-NQ/TU" → 15, nq, tu)."""
-    text = nfc(s)
-    return [text[start:end].lower() for start, end in word_spans(text)]
+    return _WORD_RE.findall(nfc(s).lower())
 
 
 def has_diacritics(word: str) -> bool:

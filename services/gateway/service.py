@@ -13,7 +13,11 @@ from werkzeug.wrappers import Request, Response
 from services.common.dependencies import SettingsProvider
 from services.common.errors import BadQuery, NotFound, PermanentError
 from services.gateway.auth import Principal, current_principal
-from services.gateway.http import describe_error, error_response, json_response
+from services.gateway.http import error_response, json_response
+from services.gateway.routes_files import FileRoutes
+from services.gateway.routes_records import RecordRoutes
+from services.gateway.routes_retention import RetentionRoutes
+from services.gateway.routes_search import SearchRoutes
 
 SERVICES = ("ingest", "ocr", "classification", "indexing", "retention")
 SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
@@ -26,7 +30,7 @@ def visible(record: dict, principal: Principal) -> bool:
     return SECRECY_LEVELS.get(record["metadata"].get("secrecy"), 0) <= principal.clearance
 
 
-class GatewayService:
+class GatewayService(SearchRoutes, FileRoutes, RecordRoutes, RetentionRoutes):
     name = "gateway"
 
     ingest = RpcProxy("ingest")
@@ -104,26 +108,3 @@ class GatewayService:
             return json_response(self.ingest.get_text(record_id, int(page) if page else None))
         except Exception as exc:
             return error_response(exc)
-
-    @http("GET", "/api/search")
-    def search(self, request: Request) -> Response:
-        try:
-            principal = current_principal(request)
-            return json_response(self.indexing.search(dict(request.args), principal.clearance))
-        except Exception as exc:
-            return error_response(exc)
-
-    @http("GET", "/")
-    def portal(self, request: Request) -> Response:
-        principal = current_principal(request)
-        params = dict(request.args)
-        result, error = None, None
-        if params.get("q") or params.get("type") or params.get("register"):
-            try:
-                result = self.indexing.search(params, principal.clearance)
-            except Exception as exc:
-                error = describe_error(exc)[2]
-        html = templates.get_template("search.html").render(
-            params=params, result=result, error=error
-        )
-        return Response(html, mimetype="text/html")

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlparse
 
+import eventlet
 from nameko.extensions import DependencyProvider
 
 from services.common.config import Settings
-from services.common.ports import SearchIndex
+from services.common.ports import ObjectStore, SearchIndex
+from services.indexing import lifecycle
 from services.indexing.tantivy_index import TantivyIndex
 
 
 def open_search_index(url: str) -> SearchIndex:
+    """`tantivy:///path` (embedded) or `http(s)://host:9200[/index-name]` (Elasticsearch)."""
     parsed = urlparse(url)
     if parsed.scheme == "tantivy":
         return TantivyIndex(parsed.path)
+    if parsed.scheme in ("http", "https"):
+        from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+        return ElasticsearchIndex.from_url(url)
     raise ValueError(f"unsupported LUUTRU_SEARCH_URL scheme: {parsed.scheme!r}")
 
 
@@ -29,3 +37,38 @@ class SearchIndexProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.index
+
+
+class RebuildJob:
+    """At most one rebuild per process, run in a managed green thread; its progress to poll."""
+
+    def __init__(self, spawn) -> None:
+        self._spawn = spawn
+        self.state: dict[str, Any] = {"state": "idle"}
+        self._running = False
+
+    def start(self, engine, store: ObjectStore, index: SearchIndex) -> dict[str, Any]:
+        if not self._running:
+            self._running = True
+            self.state = {"state": "running", "done": 0, "total": None, "generation": None}
+            self._spawn(lambda: self._run(engine, store, index))
+        return dict(self.state)
+
+    def _run(self, engine, store: ObjectStore, index: SearchIndex) -> None:
+        try:
+            for progress in lifecycle.rebuild(engine, store, index):
+                self.state.update(progress.__dict__)
+                eventlet.sleep(0)  # one batch at a time: searches are answered in between
+            self.state["state"] = "done"
+        except Exception as exc:  # reported to the operator who polls; the generation resumes
+            self.state.update(state="failed", error=str(exc)[:500])
+        finally:
+            self._running = False
+
+
+class RebuildProvider(DependencyProvider):
+    def setup(self):
+        self.job = RebuildJob(self.container.spawn_managed_thread)
+
+    def get_dependency(self, worker_ctx):
+        return self.job

@@ -12,7 +12,25 @@ from services.common.errors import BadQuery
 from services.common.ports import IndexDocument, ObjectStore, SearchIndex, SearchQuery
 
 SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
+SECRECY_PARAM = {
+    "thuong": 0,
+    "mat": 1,
+    "toi_mat": 2,
+    "tuyet_mat": 3,
+    "0": 0,
+    "1": 1,
+    "2": 2,
+    "3": 3,
+}
+SORT_ALIASES = {
+    "relevance": "relevance",
+    "date": "date_desc",
+    "date_desc": "date_desc",
+    "date_asc": "date_asc",
+}
 MAX_PAGE_SIZE = 100
+MAX_DEPTH = 10_000  # deep pages cost the engine a sort of everything before them
+GONE = ("failed", "rejected", "disposed", "transferred")  # never (again) in the index
 
 
 def _parse_date(value: str | None) -> date | None:
@@ -36,23 +54,33 @@ def index_document(record: dict[str, Any], metadata: dict[str, Any], text: str) 
 
 
 def index_record(
-    event: dict, catalog: SqlCatalog, store: ObjectStore, index: SearchIndex
+    event: dict,
+    catalog: SqlCatalog,
+    store: ObjectStore,
+    index: SearchIndex,
+    action: str = "indexed",
 ) -> dict[str, Any] | None:
     """Upsert the record into the index; return `record.indexed`, or None if it is gone.
 
-    Idempotent: an upsert by id replaces the document, so a redelivery leaves one copy.
+    Used for `record.classified` and `record.metadata_corrected` (`action="reindexed"`): the
+    event carries the whole metadata. Idempotent: an upsert by id replaces the document, so a
+    redelivery leaves one copy.
     """
     record = catalog.get(event["record_id"])
-    if record["status"] in ("failed", "rejected", "disposed", "transferred"):
+    if record["status"] in GONE:
         return None
     text = read_full_text(store, event["text_keys"])
     index.upsert(index_document(record, event["metadata"], text))
-    catalog.advance(record["id"], "indexing", "indexed", "indexed")
+    catalog.advance(record["id"], "indexing", "indexed", action)
     return events.new_event(events.RECORD_INDEXED, record["id"], sha256=event["sha256"])
 
 
 def search_query(params: dict[str, Any], clearance: int = 0) -> SearchQuery:
-    """Build a `SearchQuery` from API/CLI parameters; `BadQuery` for values a user can fix."""
+    """Build a `SearchQuery` from API/CLI parameters; `BadQuery` for values a user can fix.
+
+    Parameters: q, type, register, organ, status, secrecy (thuong|mat|toi_mat|tuyet_mat or
+    0-3), from, to (YYYY-MM-DD), sort (relevance|date|date_desc|date_asc), page, size.
+    """
     try:
         size = int(params.get("size") or params.get("limit") or 10)
         page = int(params.get("page") or 1)
@@ -63,13 +91,28 @@ def search_query(params: dict[str, Any], clearance: int = 0) -> SearchQuery:
         ) from None
     if not 1 <= size <= MAX_PAGE_SIZE or page < 1:
         raise BadQuery(f"Cỡ trang phải từ 1 đến {MAX_PAGE_SIZE} / size must be 1..100")
+    if page * size > MAX_DEPTH:
+        raise BadQuery(f"Chỉ xem được {MAX_DEPTH} kết quả đầu / Only the first {MAX_DEPTH} hits")
     return SearchQuery(
         text=params.get("q") or "",
         kind=params.get("type") or None,
         register=params.get("register") or None,
+        organ=params.get("organ") or None,
+        status=params.get("status") or None,
+        secrecy=_secrecy(params.get("secrecy")),
         date_from=date_from,
         date_to=date_to,
         clearance=clearance,
         limit=size,
         offset=(page - 1) * size,
+        sort=SORT_ALIASES.get(params.get("sort") or "relevance", "?"),
     )
+
+
+def _secrecy(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    level = SECRECY_PARAM.get(str(value))
+    if level is None:
+        raise BadQuery("Độ mật không hợp lệ / secrecy must be thuong, mat, toi_mat or tuyet_mat")
+    return level

@@ -22,17 +22,27 @@ def snippet(text: str, query_words: list[str], max_chars: int = 240) -> str:
     """Escaped HTML of the best `max_chars` window of `text`, matched words in <mark>."""
     clean = _SPACES.sub(" ", vntext.nfc(text)).strip()
     targets = {vntext.fold(w) for q in query_words for w in vntext.tokenize(q)}
-    matches = [
-        (start, end)
-        for start, end in vntext.word_spans(clean)
-        if vntext.fold(clean[start:end]) in targets
-    ]
+    matches = _matches(clean, targets)
     start, end = _window(clean, matches, max(1, max_chars))
     inside = [(s, e) for s, e in matches if start <= s and e <= end]
     body = _render(clean, start, end, inside)
     prefix = _ELLIPSIS if start > 0 else ""
     suffix = _ELLIPSIS if end < len(clean) else ""
     return prefix + body + suffix
+
+
+def _matches(text: str, targets: set[str]) -> list[Span]:
+    """Spans of the words of `text` that fold to one of `targets`."""
+    if not targets:
+        return []
+    folded = vntext.fold(text)
+    if len(folded) == len(text):
+        # One folded character per character (always so for Vietnamese): search the folded
+        # text once instead of folding each word; the spans carry over unchanged.
+        alternatives = "|".join(re.escape(t) for t in sorted(targets, key=len, reverse=True))
+        pattern = re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+        return [m.span() for m in pattern.finditer(folded)]
+    return [(s, e) for s, e in vntext.word_spans(text) if vntext.fold(text[s:e]) in targets]
 
 
 def _window(text: str, matches: list[Span], max_chars: int) -> Span:

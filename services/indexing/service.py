@@ -1,4 +1,4 @@
-"""indexing: keeps the search index and answers `search` over RPC."""
+"""indexing: keeps the search index and answers `search` over RPC (its only writer)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from services.common import events
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
-from services.indexing.dependencies import SearchIndexProvider
+from services.indexing import lifecycle
+from services.indexing.dependencies import RebuildProvider, SearchIndexProvider
 from services.indexing.handlers import index_record, search_query
 
 
@@ -20,6 +21,7 @@ class IndexingService(Pingable):
     catalog = CatalogProvider()
     store = ObjectStoreProvider()
     index = SearchIndexProvider()
+    rebuilds = RebuildProvider()
     dispatch = ValidatingDispatcher()
 
     @event_handler("classification", "record.classified")
@@ -28,6 +30,33 @@ class IndexingService(Pingable):
         if event:
             self.dispatch(events.RECORD_INDEXED, event)
 
+    @event_handler("classification", "record.metadata_corrected")
+    def on_metadata_corrected(self, payload: dict) -> None:
+        index_record(payload, self.catalog, self.store, self.index, action="reindexed")
+
     @rpc
     def search(self, params: dict, clearance: int = 0) -> dict:
         return asdict(self.index.search(search_query(params, clearance)))
+
+    @rpc
+    def similar(self, record_id: str, clearance: int = 0, size: int = 10) -> dict:
+        return asdict(self.index.similar(record_id, clearance, max(1, min(int(size), 100))))
+
+    @rpc
+    def delete(self, record_id: str) -> None:
+        """Drop a disposed record from the index (retention calls this); idempotent."""
+        self.index.delete(record_id)
+
+    @rpc
+    def verify(self, repair: bool = False) -> dict:
+        report = lifecycle.verify(self.catalog.engine, self.store, self.index, repair)
+        return report.to_dict()
+
+    @rpc
+    def rebuild(self) -> dict:
+        """Start (or resume) a rebuild in the background; poll `rebuild_status`."""
+        return self.rebuilds.start(self.catalog.engine, self.store, self.index)
+
+    @rpc
+    def rebuild_status(self) -> dict:
+        return dict(self.rebuilds.state)

@@ -1,185 +1,269 @@
-"""`SearchIndex` on Tantivy: in memory for tests, a directory in production.
+"""`SearchIndex` on Tantivy: in memory for tests, a directory of generations in production.
 
-Vietnamese analysis happens in Python (`vntext`) and reaches Tantivy as space-separated tokens
-on the built-in "whitespace" tokenizer: custom tokenizers are not persisted by Tantivy, and the
-Elasticsearch adapter must reproduce exactly the same tokens.
+Layout of the index directory: `gen-NNNN/` holds one full index; the file `CURRENT` names the
+generation searches use, `REBUILD` the one a rebuild is filling. A rebuild fills a new generation
+while searches keep using the current one, then `CURRENT` is replaced atomically (rename). An
+index directory from before generations (Tantivy files at its top) is used as it is until the
+first rebuild.
+
+Quirks of tantivy 0.27 this adapter works around: one IndexWriter per directory (LockBusy
+otherwise), so each generation keeps its one writer for the life of the process; the default
+reader reloads with a delay, so every commit reloads; a search with limit 0 panics.
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import threading
 import time
-from datetime import date, datetime
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import tantivy
 
-from services.common import vntext
-from services.common.errors import BadQuery
+from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
 from services.indexing import highlight
+from services.indexing import query as q
+from services.indexing.analysis import analyse, significant_terms
+from services.indexing.tantivy_query import (
+    Translator,
+    build_schema,
+    facet_request,
+    facets,
+    has_fuzzy_words,
+    to_document,
+)
 
-EXACT_BOOST = 3.0  # a word as typed, diacritics included, outranks its folded look-alikes
-PHRASE_BOOST = 2.0  # query words adjacent in the document outrank the same words apart
+log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
-FACET_SIZE = 10_000  # far above the number of kinds/registers/years: counts stay exact
-
-# Facet name in SearchResult -> fast field holding it.
-FACET_FIELDS = {"type": "kind", "register": "register", "year": "year"}
+CURRENT, REBUILD = "CURRENT", "REBUILD"
 
 
-def build_schema() -> tantivy.Schema:
-    """Filters/facets on raw fast fields; searchable text in an exact and a folded field."""
-    sb = tantivy.SchemaBuilder()
-    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
-    for name in ("register", "kind", "status", "year"):
-        sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
-    sb.add_integer_field("secrecy", stored=True, indexed=True, fast=True)
-    sb.add_date_field("issued_date", stored=True, indexed=True, fast=True)
-    for name in ("title", "number", "number_symbol", "organ", "subject", "body"):
-        sb.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
-    sb.add_text_field("exact", tokenizer_name="whitespace")
-    sb.add_text_field("folded", tokenizer_name="whitespace")
-    return sb.build()
+class _Generation:
+    """One Tantivy index (a directory or memory) with its single, lazily opened writer."""
 
-
-class TantivyIndex:
-    """One instance per index directory and process: it owns the directory's only writer."""
-
-    def __init__(self, path: str | os.PathLike[str] | None) -> None:
-        self._schema = build_schema()
+    def __init__(self, schema: tantivy.Schema, path: Path | None, name: str) -> None:
+        self.name = name
+        self.path = path
         if path is None:
-            self._index = tantivy.Index(self._schema)
+            self.index = tantivy.Index(schema)
         else:
-            os.makedirs(path, exist_ok=True)
-            self._index = tantivy.Index(self._schema, path=os.fspath(path))
+            path.mkdir(parents=True, exist_ok=True)
+            self.index = tantivy.Index(schema, path=str(path))
         self._writer: tantivy.IndexWriter | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the rebuild and live writes share this writer
 
-    # -- writes -------------------------------------------------------------------------------
+    @property
+    def generation(self) -> str:
+        return self.name
 
-    def upsert(self, doc: IndexDocument) -> None:
+    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        batch = list(docs)
+        self.write(batch)
+        return len(batch)
+
+    def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
         with self._lock:
-            writer = self._get_writer()
-            writer.delete_documents_by_term("id", doc.id)
-            writer.add_document(_to_tantivy(doc))
-            self._commit(writer)
+            self._write(docs, deletes)
 
-    def delete(self, record_id: str) -> None:
-        with self._lock:
-            writer = self._get_writer()
+    def _write(self, docs: list[IndexDocument], deletes: Iterable[str]) -> None:
+        if self._writer is None:
+            self._writer = self.index.writer(WRITER_HEAP, 1)
+        writer = self._writer
+        for record_id in deletes:
             writer.delete_documents_by_term("id", record_id)
-            self._commit(writer)
+        for doc in docs:
+            writer.delete_documents_by_term("id", doc.id)
+            writer.add_document(to_document(doc))
+        writer.commit()
+        self.index.reload()  # the default reader reloads with a delay; searches must see it now
+
+    def ids(self) -> set[str]:
+        # The filter makes deleted documents (still in the term dictionary) not count.
+        terms = self.index.searcher().terms_with_prefix("id", "", tantivy.Query.all_query())
+        return {term for term, _ in terms}
 
     def close(self) -> None:
-        """Release the directory lock so another process (or instance) can write."""
         with self._lock:
             if self._writer is not None:
                 self._writer.wait_merging_threads()  # consumes the writer and drops the lock
                 self._writer = None
 
-    def _get_writer(self) -> tantivy.IndexWriter:
-        # Lazily, once: a second writer on the directory fails with LockBusy.
-        if self._writer is None:
-            self._writer = self._index.writer(WRITER_HEAP, 1)
-        return self._writer
 
-    def _commit(self, writer: tantivy.IndexWriter) -> None:
-        writer.commit()
-        self._index.reload()  # the default reader reloads with a delay; searches must see it now
+class TantivyIndex:
+    """One instance per index directory and process: it owns the directory's only writers."""
 
-    # -- reads --------------------------------------------------------------------------------
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self._schema = build_schema()
+        self._root = None if path is None else Path(path)
+        self._lock = threading.RLock()
+        self._current = self._open_current()
+        self._next: _Generation | None = None
+
+    # -- generations ----------------------------------------------------------------------------
+
+    def _open_current(self) -> _Generation:
+        if self._root is None:
+            return _Generation(self._schema, None, "memory")
+        pointer = self._root / CURRENT
+        try:
+            if pointer.is_file():
+                name = pointer.read_text().strip()
+                return _Generation(self._schema, self._root / name, name)
+            if (self._root / "meta.json").is_file():  # an index from before generations
+                return _Generation(self._schema, self._root, ".")
+        except ValueError as exc:
+            if "schema does not match" not in str(exc):
+                raise
+            # Written by an older luutru: start empty beside it; `luutru index verify --repair`
+            # (or `rebuild`) fills it from the catalog.
+            log.warning("index schema changed: new empty generation; run luutru index rebuild")
+        name = _next_name(self._root)
+        generation = _Generation(self._schema, self._root / name, name)
+        _write_atomically(pointer, name)
+        return generation
+
+    @property
+    def generation(self) -> str:
+        return self._current.name
+
+    def begin_rebuild(self) -> _Generation:
+        """The unfinished rebuild generation if any (resume), else a new empty one."""
+        with self._lock:
+            if self._next is None:
+                self._next = self._open_next()
+            return self._next
+
+    def _open_next(self) -> _Generation:
+        if self._root is None:
+            return _Generation(self._schema, None, "memory-next")
+        pending = self._root / REBUILD
+        if pending.is_file():
+            name = pending.read_text().strip()
+        else:
+            name = _next_name(self._root)
+            _write_atomically(pending, name)
+        return _Generation(self._schema, self._root / name, name)
+
+    def finish_rebuild(self) -> str:
+        """Swap the rebuilt generation in; searches move to it at once; the old one is removed."""
+        with self._lock:
+            if self._next is None:
+                raise RuntimeError("no rebuild in progress")
+            old, self._current, self._next = self._current, self._next, None
+            if self._root is not None:
+                _write_atomically(self._root / CURRENT, self._current.name)
+                (self._root / REBUILD).unlink(missing_ok=True)
+            old.close()
+            if old.path is not None and old.name != ".":
+                shutil.rmtree(old.path, ignore_errors=True)
+            return self._current.name
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def upsert(self, doc: IndexDocument) -> None:
+        self.upsert_many([doc])
+
+    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        batch = list(docs)
+        with self._lock:
+            for generation in self._targets():
+                generation.write(batch)
+        return len(batch)
+
+    def delete(self, record_id: str) -> None:
+        with self._lock:
+            for generation in self._targets():
+                generation.write([], deletes=[record_id])
+
+    def _targets(self) -> list[_Generation]:
+        # While a rebuild runs, live writes go to both, so the new generation misses nothing.
+        return [self._current] + ([self._next] if self._next else [])
+
+    def close(self) -> None:
+        """Release the directory locks so another process (or instance) can write."""
+        with self._lock:
+            for generation in self._targets():
+                generation.close()
+
+    # -- reads ----------------------------------------------------------------------------------
 
     def count(self) -> int:
-        return self._index.searcher().num_docs
+        return self._current.index.searcher().num_docs
+
+    def ids(self) -> set[str]:
+        return self._current.ids()
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
-        # A lone combining mark is a "word" that folds to nothing: drop it.
-        words = [w for w in vntext.tokenize(query.text) if vntext.fold(w)]
-        _validate(query, words)
-        tq = self._build_query(query, words)
-        searcher = self._index.searcher()
+        plan = q.plan(query)
+        searcher = self._current.index.searcher()
+        result = self._run(searcher, plan, Translator(self._schema).query(plan))
+        if result.total == 0 and has_fuzzy_words(plan):
+            result = self._run(searcher, plan, Translator(self._schema, fuzzy=True).query(plan))
+            result.fuzzy = True
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _run(self, searcher: tantivy.Searcher, plan: q.Plan, tq: tantivy.Query) -> SearchResult:
+        order: dict[str, Any] = {}
+        if plan.sort != "relevance":
+            order = {"order_by_field": "issued_date", "order": _ORDERS[plan.sort]}
         # Tantivy panics on limit 0, so ask for one hit and drop it.
-        found = searcher.search(tq, max(1, query.limit), count=True, offset=query.offset)
-        page = found.hits[: query.limit]
-        hits = [self._hit(searcher, score, addr, words) for score, addr in page]
-        facets = _facets(searcher.aggregate(tq, _facet_request()))
-        return SearchResult(
-            total=found.count,
-            hits=hits,
-            facets=facets,
-            took_ms=(time.perf_counter() - started) * 1000,
-        )
-
-    def _build_query(self, query: SearchQuery, words: list[str]) -> tantivy.Query:
-        clauses = [(tantivy.Occur.Must, self._word_query(w)) for w in words]
-        if len(words) > 1:
-            clauses.append((tantivy.Occur.Should, self._phrase_query(words)))
-        if not words:
-            clauses.append((tantivy.Occur.Must, tantivy.Query.all_query()))
-        # Filters score 0 so they never change the ranking, only the match set.
-        clauses += [(tantivy.Occur.Must, _no_score(f)) for f in self._filters(query)]
-        return tantivy.Query.boolean_query(clauses)
-
-    def _word_query(self, word: str) -> tantivy.Query:
-        """The word as typed (boosted) or any word that folds the same."""
-        exact = tantivy.Query.term_query(self._schema, "exact", vntext.exact_form(word))
-        folded = tantivy.Query.term_query(self._schema, "folded", vntext.fold(word))
-        return tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Should, tantivy.Query.boost_query(exact, EXACT_BOOST)),
-                (tantivy.Occur.Should, folded),
-            ]
-        )
-
-    def _phrase_query(self, words: list[str]) -> tantivy.Query:
-        exact = [vntext.exact_form(w) for w in words]
-        folded = [vntext.fold(w) for w in words]
-        either = tantivy.Query.boolean_query(
-            [
-                (
-                    tantivy.Occur.Should,
-                    tantivy.Query.boost_query(
-                        tantivy.Query.phrase_query(self._schema, "exact", exact), EXACT_BOOST
-                    ),
-                ),
-                (tantivy.Occur.Should, tantivy.Query.phrase_query(self._schema, "folded", folded)),
-            ]
-        )
-        return tantivy.Query.boost_query(either, PHRASE_BOOST)
-
-    def _filters(self, query: SearchQuery) -> list[tantivy.Query]:
-        schema = self._schema
-        filters = [
-            # Clearance is always applied: higher levels must not show in hits, totals or facets.
-            tantivy.Query.range_query(
-                schema, "secrecy", tantivy.FieldType.Integer, None, query.clearance
-            )
+        found = searcher.search(tq, max(1, plan.limit), count=True, offset=plan.offset, **order)
+        words = plan.highlight_words
+        hits = [
+            self._hit(searcher, key if not order else 0.0, addr, words)
+            for key, addr in found.hits[: plan.limit]
         ]
-        if query.kind:
-            filters.append(tantivy.Query.term_query(schema, "kind", query.kind))
-        if query.register:
-            filters.append(tantivy.Query.term_query(schema, "register", query.register))
-        if query.date_from or query.date_to:
-            filters.append(
-                tantivy.Query.range_query(
-                    schema,
-                    "issued_date",
-                    tantivy.FieldType.Date,
-                    _as_datetime(query.date_from),
-                    _as_datetime(query.date_to),
-                )
-            )
-        return filters
+        return SearchResult(
+            total=found.count, hits=hits, facets=facets(searcher.aggregate(tq, facet_request()))
+        )
+
+    def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
+        started = time.perf_counter()
+        searcher = self._current.index.searcher()
+        source = self._stored(searcher, record_id)
+        if source is None or _first(source, "secrecy") > clearance:
+            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        terms = significant_terms(
+            analyse(_as_document(source)).folded_words,
+            lambda t: searcher.doc_freq("folded", t),
+            searcher.num_docs,
+        )
+        plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
+        translator = Translator(self._schema)
+        occur = tantivy.Occur
+        tq = tantivy.Query.boolean_query(
+            [(occur.Should, tantivy.Query.term_query(self._schema, "folded", t)) for t in terms]
+            + [
+                (occur.Must, tantivy.Query.const_score_query(translator.filter(f), 0.0))
+                for f in plan.filters
+            ]
+            + [(occur.MustNot, tantivy.Query.term_query(self._schema, "id", record_id))]
+            + [(occur.Must, _at_least_one(self._schema, terms))]
+        )
+        found = searcher.search(tq, max(1, limit), count=True)
+        hits = [self._hit(searcher, s, a, terms[:8]) for s, a in found.hits[:limit]]
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(total=found.count, hits=hits, took_ms=took)
+
+    def _stored(self, searcher: tantivy.Searcher, record_id: str) -> dict[str, list] | None:
+        found = searcher.search(tantivy.Query.term_query(self._schema, "id", record_id), 1)
+        return searcher.doc(found.hits[0][1]).to_dict() if found.hits else None
 
     def _hit(
         self, searcher: tantivy.Searcher, score: float, addr: tantivy.DocAddress, words: list[str]
     ) -> SearchHit:
         stored = searcher.doc(addr).to_dict()
         issued = _first(stored, "issued_date")
-        source = _first(stored, "body") or _first(stored, "subject") or _first(stored, "title")
+        body = _first(stored, "body")
+        source = bytes(body).decode() if body else None
+        source = source or _first(stored, "subject") or _first(stored, "title")
         return SearchHit(
             id=_first(stored, "id") or "",
             score=float(score),
@@ -190,57 +274,28 @@ class TantivyIndex:
             snippet=highlight.snippet(source or "", words),
             number_symbol=_first(stored, "number_symbol"),
             register=_first(stored, "register"),
+            organ=_first(stored, "organ"),
         )
 
 
-def _validate(query: SearchQuery, words: list[str]) -> None:
-    has_filter = bool(query.kind or query.register or query.date_from or query.date_to)
-    if not words and not has_filter:
-        raise BadQuery("Hãy nhập từ khóa tìm kiếm / Please enter search words")
-    if query.limit < 0 or query.offset < 0:
-        raise BadQuery("Số trang không hợp lệ / Invalid limit or offset")
-    if query.date_from and query.date_to and query.date_from > query.date_to:
-        raise BadQuery(
-            "Ngày bắt đầu phải trước ngày kết thúc / The start date must precede the end date"
-        )
+_ORDERS = {"date_desc": tantivy.Order.Desc, "date_asc": tantivy.Order.Asc}
 
 
-def _to_tantivy(doc: IndexDocument) -> tantivy.Document:
-    out = tantivy.Document()
-    out.add_text("id", doc.id)
-    out.add_text("register", doc.register)
-    out.add_text("status", doc.status)
-    out.add_integer("secrecy", doc.secrecy)
-    optional = {
-        "kind": doc.kind,
-        "number": doc.number,
-        "number_symbol": doc.number_symbol,
-        "organ": doc.organ,
-        "subject": doc.subject,
-    }
-    for name, value in optional.items():
-        if value:
-            out.add_text(name, vntext.nfc(value))
-    out.add_text("title", vntext.nfc(doc.title))
-    out.add_text("body", vntext.nfc(doc.text))
-    if doc.issued_date is not None:
-        out.add_date("issued_date", _as_datetime(doc.issued_date))
-        out.add_text("year", str(doc.issued_date.year))
-    # Separate values, so a phrase cannot match across the end of one field and the next.
-    for part in (doc.title, doc.number_symbol, doc.subject, doc.organ, doc.text):
-        if part:
-            out.add_text("exact", " ".join(vntext.tokenize(vntext.exact_form(part))))
-            out.add_text("folded", " ".join(vntext.tokenize(vntext.fold(part))))
-    return out
+def _at_least_one(schema: tantivy.Schema, terms: list[str]) -> tantivy.Query:
+    if not terms:
+        return tantivy.Query.empty_query()
+    return tantivy.Query.term_set_query(schema, "folded", terms)
 
 
-def _as_datetime(day: date | None) -> datetime | None:
-    # Naive midnight is read as UTC by Tantivy, on both the indexing and the query side.
-    return None if day is None else datetime(day.year, day.month, day.day)
-
-
-def _no_score(query: tantivy.Query) -> tantivy.Query:
-    return tantivy.Query.const_score_query(query, 0.0)
+def _as_document(stored: dict[str, list]) -> IndexDocument:
+    body = _first(stored, "body")
+    return IndexDocument(
+        id=_first(stored, "id"),
+        register=_first(stored, "register") or "",
+        title=_first(stored, "title") or "",
+        subject=_first(stored, "subject"),
+        text=bytes(body).decode() if body else "",
+    )
 
 
 def _first(stored: dict[str, list[Any]], name: str) -> Any:
@@ -248,18 +303,14 @@ def _first(stored: dict[str, list[Any]], name: str) -> Any:
     return values[0] if values else None
 
 
-def _facet_request() -> dict[str, Any]:
-    return {
-        name: {"terms": {"field": field, "size": FACET_SIZE, "segment_size": FACET_SIZE}}
-        for name, field in FACET_FIELDS.items()
-    }
+def _next_name(root: Path) -> str:
+    taken = [int(p.name[4:]) for p in root.glob("gen-*") if p.name[4:].isdigit()]
+    name = f"gen-{max(taken, default=0) + 1:04d}"
+    shutil.rmtree(root / name, ignore_errors=True)  # leftovers of a generation never named
+    return name
 
 
-def _facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
-    return {
-        name: {
-            str(bucket["key"]): int(bucket["doc_count"])
-            for bucket in aggregations.get(name, {}).get("buckets", [])
-        }
-        for name in FACET_FIELDS
-    }
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text + "\n")
+    os.replace(tmp, path)

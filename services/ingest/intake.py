@@ -9,6 +9,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import filetype
@@ -18,6 +19,7 @@ from services.common.catalog import SqlCatalog
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
+from services.registers.series import OUTGOING_KINDS, NoTerm, NumberSeries, slot_for
 
 REGISTERS = {
     "den": "Sổ văn bản đến",
@@ -73,6 +75,15 @@ def check_register(register: str) -> str:
     return register
 
 
+def check_kind(kind: str | None) -> None:
+    if kind is not None and kind not in OUTGOING_KINDS:
+        raise PermanentError(
+            f"Loại văn bản không hợp lệ: {kind!r} (ví dụ nghi_quyet, quyet_dinh, cong_van) / "
+            "Unknown document kind",
+            ErrorCode.BAD_REQUEST,
+        )
+
+
 def detect_media_type(data: bytes, max_bytes: int) -> str:
     """The real type from the content; the extension is never trusted."""
     if not data:
@@ -104,12 +115,20 @@ def ingest_file(
     register: str,
     source: str,
     max_bytes: int,
+    kind: str | None = None,
+    secret: bool = False,
+    series: NumberSeries | None = None,
 ) -> IngestResult:
-    """Store and register one file, or record why it was refused. Never raises for bad input."""
+    """Store and register one file, or record why it was refused. Never raises for bad input.
+
+    An outgoing document (`di`) whose kind the clerk gives at upload gets its số from its
+    series at once (see `number_outgoing`); otherwise classification numbers it.
+    """
     name = clean_file_name(file_name)
     sha256 = hashlib.sha256(data).hexdigest()
     try:
         check_register(register)
+        check_kind(kind)
         media_type = detect_media_type(data, max_bytes)
     except PermanentError as exc:
         record = catalog.register_rejected(
@@ -133,6 +152,8 @@ def ingest_file(
         object_key=key,
         source=source,
     )
+    if register == "di" and kind and series is not None and record["status"] != "rejected":
+        record = number_outgoing(catalog, record, kind, secret, series)
     # A duplicate still "received" lost its event on an earlier try: send it again.
     if duplicate and record["status"] != "received":
         return IngestResult(record, duplicate=True)
@@ -147,3 +168,25 @@ def ingest_file(
         size=len(data),
     )
     return IngestResult(record, duplicate=duplicate, event=event)
+
+
+def number_outgoing(
+    catalog: SqlCatalog, record: dict[str, Any], kind: str, secret: bool, series: NumberSeries
+) -> dict[str, Any]:
+    """Give an outgoing document its số now, and keep the clerk's kind as a person's fact
+    (classification will not overwrite it). Idempotent: a record keeps its first number."""
+    try:
+        slot = slot_for(series, kind, secret=secret, on=date.today())
+    except NoTerm as exc:
+        catalog.log(record["id"], "ingest", "not_numbered", {"reason": str(exc)})
+        return record
+    assigned, new = catalog.assign_series_number(record["id"], slot.series, slot.scope, slot.symbol)
+    if new:
+        given = {"kind": kind, "secrecy": "mat" if secret else None}
+        catalog.update_metadata(
+            record["id"],
+            "ingest",
+            {**given, "number_symbol": assigned["symbol"], "corrected": ["kind"]},
+            "given_at_upload",
+        )
+    return catalog.get(record["id"])

@@ -7,11 +7,12 @@ import base64
 from nameko.rpc import rpc
 from nameko.timer import timer
 
+from services.classification.dependencies import RegistersProvider
 from services.common import events
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher
-from services.ingest import hotfolder, intake, records
+from services.ingest import hotfolder, intake, records, recovery
 
 
 class IngestService(Pingable):
@@ -20,10 +21,11 @@ class IngestService(Pingable):
     catalog = CatalogProvider()
     store = ObjectStoreProvider()
     settings = SettingsProvider()
+    registers = RegistersProvider()
     dispatch = ValidatingDispatcher()
 
     def _ingest(
-        self, data: bytes, file_name: str, register: str, source: str
+        self, data: bytes, file_name: str, register: str, source: str, **given
     ) -> intake.IngestResult:
         result = intake.ingest_file(
             self.catalog,
@@ -33,6 +35,8 @@ class IngestService(Pingable):
             register=register,
             source=source,
             max_bytes=self.settings.max_upload_mb * 2**20,
+            series=self.registers.series,
+            **given,
         )
         if result.event:
             self.dispatch(events.RECORD_INGESTED, result.event)
@@ -40,10 +44,17 @@ class IngestService(Pingable):
 
     @rpc
     def ingest(
-        self, file_name: str, content_b64: str, register: str = "den", source: str = "api"
+        self,
+        file_name: str,
+        content_b64: str,
+        register: str = "den",
+        source: str = "api",
+        kind: str | None = None,
+        secret: bool = False,
     ) -> dict:
         data = base64.b64decode(content_b64)
-        return self._ingest(data, file_name, register, source).summary()
+        given = {"kind": kind, "secret": secret}
+        return self._ingest(data, file_name, register, source, **given).summary()
 
     @timer(interval=2)
     def scan_inbox(self) -> None:
@@ -63,3 +74,25 @@ class IngestService(Pingable):
     @rpc
     def stats(self) -> dict:
         return {"by_status": self.catalog.count_by_status()}
+
+    # --- recovery (docs/reliability.md) ---
+
+    @rpc
+    def reprocess(self, record_id: str) -> dict:
+        record, event = recovery.reprocess(self.catalog, self.store, record_id)
+        if event:
+            self.dispatch(events.RECORD_INGESTED, event)
+        return record
+
+    @rpc
+    def reprocess_status(self, status: str) -> list[dict]:
+        done = recovery.reprocess_status(self.catalog, self.store, status)
+        for _, event in done:
+            if event:
+                self.dispatch(events.RECORD_INGESTED, event)
+        return [record for record, _ in done]
+
+    @timer(interval=10)
+    def watchdog(self) -> None:
+        for event in recovery.redrive_stuck(self.catalog, self.store, self.settings.stuck_after_s):
+            self.dispatch(events.RECORD_INGESTED, event)

@@ -1,12 +1,19 @@
-"""ocr: reads every page (text layer first, Tesseract `vie` for scans)."""
+"""ocr: reads every page (text layer first, Tesseract `vie` for scans); lists the pages to
+review; hands out a record's original and access copy for download."""
 
 from __future__ import annotations
+
+import base64
+
+from nameko.rpc import rpc
 
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.ocr.extract import Limits
+from services.ocr.files import record_file
 from services.ocr.handlers import extract_text
+from services.ocr.review import review_list
 
 
 class OcrService(Pingable):
@@ -21,9 +28,31 @@ class OcrService(Pingable):
     def on_record_ingested(self, payload: dict) -> None:
         s = self.settings
         limits = Limits(
-            max_pages=s.max_pages, max_pixels=s.max_pixels, page_timeout_s=s.page_timeout_s
+            max_pages=s.max_pages,
+            max_pixels=s.max_pixels,
+            page_timeout_s=s.page_timeout_s,
+            memory_mb=s.ocr_memory_mb,
         )
         event_type, event = extract_text(
-            payload, self.catalog, self.store, workers=s.ocr_workers, limits=limits
+            payload,
+            self.catalog,
+            self.store,
+            workers=s.ocr_workers,
+            limits=limits,
+            review_below=s.review_confidence,
         )
         self.dispatch(event_type, event)
+
+    @rpc
+    def review_list(self, below: float | None = None) -> dict:
+        threshold = self.settings.review_confidence if below is None else below
+        return {"below": threshold, "records": review_list(self.catalog, threshold)}
+
+    @rpc
+    def get_file(self, record_id: str, kind: str) -> dict:
+        found = record_file(self.catalog, self.store, record_id, kind)
+        return {
+            "name": found.name,
+            "media_type": found.media_type,
+            "content_b64": base64.b64encode(found.data).decode(),
+        }

@@ -16,3 +16,19 @@ def assign_retention(event: dict, catalog: SqlCatalog, schedule: Schedule) -> di
     retention = retention_for(schedule, event["metadata"], record["register"], received)
     catalog.update_metadata(record["id"], "retention", {"retention": retention})
     return retention
+
+
+def recompute_retention(event: dict, catalog: SqlCatalog, schedule: Schedule) -> dict[str, Any]:
+    """After a clerk's correction: the class from the corrected kind/subject/date, or the
+    class the clerk chose (`retention.class`), with its period and disposition date.
+
+    Idempotent; the history says what changed, so an override is audited twice: the
+    correction (who, old → new class) and this recomputation (the resulting date).
+    """
+    record = catalog.get(event["record_id"])
+    received = date.fromisoformat(record["received_at"][:10])
+    old = record["metadata"].get("retention")
+    retention = retention_for(schedule, event["metadata"], record["register"], received)
+    if retention != old:
+        catalog.update_metadata(record["id"], "retention", {"retention": retention}, "recomputed")
+    return retention

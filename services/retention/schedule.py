@@ -81,6 +81,13 @@ class Schedule:
             (r.retention for r in self.rules if r.matches(kind, register, subject)), self.default
         )
 
+    def by_code(self, code: str) -> RetentionClass:
+        """The class a clerk chose by its code; ValueError for a code not in the schedule."""
+        for retention in (*(r.retention for r in self.rules), self.default):
+            if retention.code == code:
+                return retention
+        raise ValueError(f"Không có mã thời hạn bảo quản {code!r} / Unknown retention class")
+
 
 def load_schedule(path: str | Path = DEFAULT_SCHEDULE_PATH, *, fold: Fold = vn_fold) -> Schedule:
     """Read and validate a schedule file; raises ValueError naming the bad row and field."""
@@ -177,17 +184,26 @@ def retention_for(
     The matter-end year is provisional: the issued date's year (metadata "issued_date"), else
     the received date's. Raises ValueError when a fixed period has neither date to count from.
     """
-    retention = schedule.classify(metadata, register)
+    chosen = metadata.get("retention") or {}
+    # A clerk's override (a correction of `retention.class`) wins over the schedule's rows.
+    overridden = bool(chosen.get("override") and chosen.get("class"))
+    if overridden:
+        retention = schedule.by_code(chosen["class"])
+    else:
+        retention = schedule.classify(metadata, register)
     year = _year(metadata.get("issued_date")) or _year(received_date)
     if year is None and retention.period != PERMANENT:
         raise ValueError("retention needs an issued or received date to count the period from")
     due = disposition_date(retention.period, year) if year is not None else None
-    return {
+    result = {
         "class": retention.code,
         "period": retention.period,
         "action": retention.action,
         "disposition_date": due.isoformat() if due else None,
     }
+    if overridden:
+        result |= {"override": True, "overridden_by": chosen.get("overridden_by")}
+    return result
 
 
 def _year(value: date | str | None) -> int | None:

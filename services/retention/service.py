@@ -8,7 +8,8 @@ from services.common.config import Settings
 from services.common.dependencies import CatalogProvider
 from services.common.health import Pingable
 from services.common.messaging import event_handler
-from services.retention.handlers import assign_retention
+from services.retention.handlers import assign_retention, recompute_retention
+from services.retention.operations import RetentionLocks, RetentionOperations
 from services.retention.schedule import load_schedule
 
 
@@ -20,7 +21,7 @@ class ScheduleProvider(DependencyProvider):
         return self.schedule
 
 
-class RetentionService(Pingable):
+class RetentionService(Pingable, RetentionOperations, RetentionLocks):
     name = "retention"
 
     catalog = CatalogProvider()
@@ -29,3 +30,7 @@ class RetentionService(Pingable):
     @event_handler("classification", "record.classified")
     def on_record_classified(self, payload: dict) -> None:
         assign_retention(payload, self.catalog, self.schedule)
+
+    @event_handler("classification", "record.metadata_corrected")
+    def on_metadata_corrected(self, payload: dict) -> None:
+        recompute_retention(payload, self.catalog, self.schedule)

@@ -1,7 +1,10 @@
 """The catalog contract, on SQLite and on the real PostgreSQL running on this machine.
 
-Invariants: register numbers are unique and gap-free per register and year, also under
-concurrent registration; the same bytes register once; status never moves backwards.
+Invariants: register numbers and outgoing series numbers are unique and gap-free per register
+(series) and year (scope), also under concurrent registration; a record keeps its first series
+number; the same bytes register once; status never moves backwards; a correction keeps old and
+new values; a petitioner's identity never appears in the record; the schema is migrated on
+start, also from a catalog made before migrations and by several processes at once.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from services.common import catalog as catalog_module
 from services.common.catalog import SqlCatalog
 
 PG_ADMIN_DSN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -39,7 +43,14 @@ def catalog(request, tmp_path):
     else:
         cat = SqlCatalog(request.getfixturevalue("pg_dsn"))
         with cat.engine.begin() as conn:  # the module shares one database: start empty
-            for table in ("history", "records", "register_counters"):
+            for table in (
+                "history",
+                "records",
+                "register_counters",
+                "series_counters",
+                "series_numbers",
+                "petitioners",
+            ):
                 conn.execute(sa.text(f"DELETE FROM {table}"))
     yield cat
     cat.engine.dispose()
@@ -137,3 +148,144 @@ def test_a_rejected_file_has_no_number_and_does_not_block_a_later_upload(catalog
     assert (rejected["status"], rejected["number"]) == ("rejected", None)
     record, duplicate = register(catalog, b"fine")
     assert not duplicate and record["number"] == "01"
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+
+def test_a_new_catalog_is_at_the_head_revision(catalog):
+    with catalog.engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("records")}
+    assert version == "0002"
+    assert "doc_key" in columns
+
+
+def test_a_catalog_made_before_migrations_is_upgraded_and_keeps_its_records(tmp_path):
+    """The walking skeleton made its tables with create_all and no version table."""
+    dsn = f"sqlite:///{tmp_path / 'old.db'}"
+    old = sa.create_engine(dsn)
+    legacy = sa.MetaData()
+    for table in (catalog_module.register_counters, catalog_module.history):
+        table.to_metadata(legacy)
+    old_columns = [c.copy() for c in catalog_module.records.columns if c.name != "doc_key"]
+    sa.Table("records", legacy, *old_columns)
+    legacy.create_all(old)
+    with old.begin() as conn:
+        conn.execute(sa.text("INSERT INTO register_counters VALUES ('den', 2025, 7)"))
+    old.dispose()
+    upgraded = SqlCatalog(dsn)
+    record, _ = register(upgraded, b"after upgrade", received=date(2025, 3, 1))
+    assert record["number"] == "08"  # the old counter goes on
+    assert upgraded.series_number(record["id"]) is None
+    upgraded.engine.dispose()
+
+
+def test_services_starting_together_migrate_once(tmp_path):
+    dsn = f"sqlite:///{tmp_path / 'race.db'}"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        catalogs = list(pool.map(lambda _: SqlCatalog(dsn), range(4)))
+    assert register(catalogs[0], b"x")[0]["number"] == "01"
+    for cat in catalogs:
+        cat.engine.dispose()
+
+
+# --- outgoing series numbers ------------------------------------------------------------------
+
+
+def symbol(n: int) -> str:
+    return f"{n:02d}-NQ/TU"
+
+
+def test_fifty_concurrent_series_numbers_have_no_gap_and_no_repeat(catalog):
+    ids = [register(catalog, f"di {i}".encode(), register="di")[0]["id"] for i in range(50)]
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(
+            pool.map(
+                lambda rid: catalog.assign_series_number(rid, "party:nghi_quyet", "term:X", symbol),
+                ids,
+            )
+        )
+    numbers = sorted(assigned["number"] for assigned, new in results)
+    assert numbers == list(range(1, 51))
+    assert all(new for _, new in results)
+    assert {a["symbol"] for a, _ in results} == {symbol(n) for n in range(1, 51)}
+
+
+def test_a_record_keeps_its_first_series_number(catalog):
+    record, _ = register(catalog, b"once", register="di")
+    first, new = catalog.assign_series_number(record["id"], "state:quyet_dinh", "year:2026", symbol)
+    again, new_again = catalog.assign_series_number(
+        record["id"], "state:quyet_dinh", "year:2026", symbol
+    )
+    other, _ = register(catalog, b"next", register="di")
+    nxt, _ = catalog.assign_series_number(other["id"], "state:quyet_dinh", "year:2026", symbol)
+    assert (new, new_again) == (True, False)
+    assert again["number"] == first["number"] == 1
+    assert nxt["number"] == 2
+
+
+def test_series_and_scopes_count_apart(catalog):
+    ids = [register(catalog, f"s{i}".encode(), register="di")[0]["id"] for i in range(4)]
+    got = [
+        catalog.assign_series_number(ids[0], "state:quyet_dinh", "year:2025", symbol)[0]["number"],
+        catalog.assign_series_number(ids[1], "state:quyet_dinh", "year:2026", symbol)[0]["number"],
+        catalog.assign_series_number(ids[2], "state:quyet_dinh:mat", "year:2026", symbol)[0][
+            "number"
+        ],
+        catalog.assign_series_number(ids[3], "state:quyet_dinh", "year:2026", symbol)[0]["number"],
+    ]
+    assert got == [1, 1, 1, 2]
+
+
+# --- corrections, duplicates, petitioners -----------------------------------------------------
+
+
+def test_a_correction_keeps_old_and_new_values_and_who(catalog):
+    record, _ = register(catalog, b"c")
+    catalog.update_metadata(record["id"], "classification", {"kind": "other", "subject": "cũ"})
+    meta, changes = catalog.correct_metadata(
+        record["id"],
+        {"kind": "cong_van", "subject": "cũ", "review": []},
+        "lan",
+        {"kind", "subject"},
+    )
+    assert changes == {"kind": {"old": "other", "new": "cong_van"}}
+    assert meta["kind"] == "cong_van"
+    entry = catalog.get(record["id"])["history"][-1]
+    assert (entry["action"], entry["detail"]["by"]) == ("corrected", "lan")
+    assert entry["detail"]["changes"] == changes
+
+
+def test_the_same_number_symbol_and_organ_is_found_however_typed(catalog):
+    first, _ = register(catalog, b"first")
+    second, _ = register(catalog, b"second, another scan")
+    third, _ = register(catalog, b"third")
+    catalog.update_metadata(
+        first["id"], "c", {"number_symbol": "15/QĐ-UBND", "organ": "ỦY BAN NHÂN DÂN TỈNH"}
+    )
+    catalog.update_metadata(
+        second["id"], "c", {"number_symbol": "15 / QD-UBND", "organ": "Ủy ban nhân dân tỉnh"}
+    )
+    catalog.update_metadata(
+        third["id"], "c", {"number_symbol": "16/QĐ-UBND", "organ": "ỦY BAN NHÂN DÂN TỈNH"}
+    )
+    assert catalog.same_document(second["id"]) == [first["id"]]
+    assert catalog.same_document(third["id"]) == []
+
+
+def test_a_petitioner_is_stored_apart_from_the_record(catalog):
+    record, _ = register(catalog, b"don", register="don")
+    identity = {
+        "name": "Nguyễn Văn An",
+        "address": "thôn 3",
+        "id_number": "012345678901",
+        "anonymous": False,
+        "sealed": True,
+    }
+    catalog.save_petitioner(record["id"], identity)
+    stored = catalog.petitioner(record["id"])
+    assert {k: stored[k] for k in identity} == identity
+    shown = str(catalog.get(record["id"]))
+    assert "Nguyễn Văn An" not in shown and "012345678901" not in shown
+    assert [r["id"] for r in catalog.petition_records()] == [record["id"]]

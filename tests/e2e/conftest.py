@@ -41,6 +41,12 @@ class Stack:
     def post(self, path: str, **kwargs) -> requests.Response:
         return requests.post(self.url + path, timeout=60, **kwargs)
 
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        return requests.delete(self.url + path, timeout=60, **kwargs)
+
+    def patch_record(self, record_id: str, fields: dict) -> requests.Response:
+        return requests.patch(f"{self.url}/api/records/{record_id}", json=fields, timeout=60)
+
     def upload(self, name: str, data: bytes, register: str = "den") -> requests.Response:
         return self.post("/api/records", files={"file": (name, data)}, data={"register": register})
 

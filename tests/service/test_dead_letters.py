@@ -19,9 +19,14 @@ QUEUE = "evt-ingest-record.indexed--faulty.on_record_indexed"
 
 
 @pytest.fixture
-def faulty_service(rabbit_vhost):
+def faulty_service(rabbit_vhost, tmp_path):
     topology.declare(rabbit_vhost)  # the dead-letter exchange and queue
-    env = {**os.environ, "LUUTRU_AMQP_URI": rabbit_vhost, "PYTHONPATH": str(REPO_ROOT)}
+    env = {
+        **os.environ,
+        "LUUTRU_AMQP_URI": rabbit_vhost,
+        "LUUTRU_DATA": str(tmp_path),  # a failed handler writes `failed` to this catalog
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     process = subprocess.Popen(
         [
             str(REPO_ROOT / ".venv/bin/nameko"),

@@ -9,7 +9,7 @@ import unicodedata
 
 import pytest
 
-from services.classification.extract import FIELDS, classify
+from services.classification.extract import FIELDS, MORE_FIELDS, classify
 
 pytestmark = pytest.mark.unit
 
@@ -414,8 +414,8 @@ def test_nfd_input_gives_the_same_metadata_as_nfc():
 
 def test_result_has_the_contract_keys_and_a_confidence_per_field():
     result = classify(CONG_VAN)
-    assert set(result) == {*FIELDS, "confidence"}
-    assert set(result["confidence"]) == set(FIELDS)
+    assert set(result) == {*FIELDS, *MORE_FIELDS, "confidence", "review"}
+    assert set(result["confidence"]) == {*FIELDS, *MORE_FIELDS}
     assert all(0.0 <= c <= 1.0 for c in result["confidence"].values())
 
 

@@ -3,6 +3,7 @@ routing, parallelism, and every refusal with its error code and clerk-readable m
 
 import contextlib
 import io
+import os
 import struct
 import threading
 import time
@@ -14,7 +15,7 @@ import pytest
 from PIL import Image, ImageFile
 
 from services.common.errors import ErrorCode, PermanentError
-from services.ocr import extract
+from services.ocr import tesseract
 from services.ocr.extract import Limits, PageText, extract_pages
 from tests.fixtures.documents import (
     SAMPLE_PARTY_PAGE,
@@ -57,7 +58,7 @@ class TesseractCalls:
 @pytest.fixture
 def tesseract_calls(monkeypatch: pytest.MonkeyPatch) -> TesseractCalls:
     calls = TesseractCalls()
-    real = extract._tesseract_tsv
+    real = tesseract.run_tesseract
 
     def counting(*args, **kwargs):
         start = time.monotonic()
@@ -67,7 +68,7 @@ def tesseract_calls(monkeypatch: pytest.MonkeyPatch) -> TesseractCalls:
             with calls._lock:
                 calls.spans.append((start, time.monotonic()))
 
-    monkeypatch.setattr(extract, "_tesseract_tsv", counting)
+    monkeypatch.setattr(tesseract, "run_tesseract", counting)
     return calls
 
 
@@ -76,7 +77,7 @@ def no_tesseract(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*args, **kwargs):
         raise AssertionError("tesseract must not run")
 
-    monkeypatch.setattr(extract, "_tesseract_tsv", forbidden)
+    monkeypatch.setattr(tesseract, "run_tesseract", forbidden)
 
 
 def assert_clean(page: PageText) -> None:
@@ -328,9 +329,12 @@ def test_page_over_the_time_limit_is_refused() -> None:
 
 
 def running_tesseracts() -> list[str]:
+    """Our own tesseract children still alive (other test runs may share the machine)."""
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         with contextlib.suppress(OSError):
-            if b"luutru-ocr-" in cmdline.read_bytes():
+            stat = (cmdline.parent / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            if parent == os.getpid() and b"luutru-ocr-" in cmdline.read_bytes():
                 found.append(cmdline.parent.name)
     return found

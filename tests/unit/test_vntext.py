@@ -103,3 +103,36 @@ def test_word_spans_point_into_the_string():
 )
 def test_has_diacritics(word, expected):
     assert vntext.has_diacritics(word) is expected
+
+
+VIETNAMESE_LETTERS = (
+    "aàáảãạăằắẳẵặâầấẩẫậbcdđeèéẻẽẹêềếểễệghiìíỉĩịklmnoòóỏõọôồốổỗộơờớởỡợpqrstuùúủũụưừứửữựvxyỳýỷỹỵ"
+)
+
+
+def reference_fold(s: str) -> str:
+    """The rule, written the slow obvious way: NFD, drop every mark, đ→d."""
+    decomposed = unicodedata.normalize("NFD", s.lower().replace("đ", "d").replace("Đ", "d"))
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+@pytest.mark.parametrize("letter", list(VIETNAMESE_LETTERS + VIETNAMESE_LETTERS.upper()))
+def test_fold_of_every_vietnamese_letter_is_one_ascii_letter(letter):
+    assert vntext.fold(letter) == reference_fold(letter)
+    assert len(vntext.fold(letter)) == 1 and vntext.fold(letter).isascii()
+
+
+@pytest.mark.parametrize("text", ["Ünïcödé €5 日本語 ñ", "Crème brûlée — Việt", "x\u0301\u0358y"])
+def test_fold_of_other_scripts_drops_marks_and_keeps_the_rest(text):
+    assert vntext.fold(text) == unicodedata.normalize("NFC", reference_fold(text))
+
+
+def test_tone_normalisation_is_the_same_both_ways_and_idempotent():
+    old, new = "Hoà bình, thuỷ lợi, khoẻ mạnh", "Hòa bình, thủy lợi, khỏe mạnh"
+    assert vntext.normalize_tones(old) == vntext.normalize_tones(new) == new
+    assert vntext.normalize_tones(vntext.normalize_tones(old)) == new
+    assert vntext.exact_form(old.upper()) == vntext.exact_form(new)
+
+
+def test_tokenize_splits_on_underscore_like_other_punctuation():
+    assert vntext.tokenize("nghi_quyet") == ["nghi", "quyet"]

@@ -1,0 +1,185 @@
+"""OCR: the pipeline's pages per minute (upload to `indexed`, on the real stack) against bare
+`tesseract -l vie` on the same pages and cores, and the pipeline's character error rate.
+
+The page set is every kind of tests/fixtures/documents.PAGE_KINDS (PNG 200/300 dpi, TIFF G4,
+JPEG, scanned PDF, skew, blur, speckle, 90°/180° turns) over Party and state documents with
+their ground truth, plus one multi-page scanned PDF so pages of one document run in parallel.
+`LUUTRU_BENCH_OCR_ROUNDS` (default 1) repeats the set with other texts.
+
+Bare tesseract runs with its best settings here: `--psm 1` (the turned pages must read), one
+process per core, `OMP_THREAD_LIMIT=1`; PDFs are rasterised for it beforehand, untimed.
+
+    .venv/bin/python -m bench ocr
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from tests.e2e.stacks import running_stack
+from tests.fixtures.documents import (
+    PAGE_KINDS,
+    SAMPLE_PARTY_PAGE,
+    SAMPLE_STATE_PAGE,
+    cer,
+    page_of_kind,
+    scan_page,
+    scanned_pdf,
+)
+from tests.rabbit import temporary_vhost
+
+CORES = os.cpu_count() or 1
+BODIES = [
+    "Văn phòng cấp ủy tổ chức số hóa tài liệu lưu trữ của Đảng bộ tỉnh.",
+    "Các cơ quan, đơn vị nộp lưu hồ sơ đúng thời hạn quy định.",
+    "Giao Văn phòng Tỉnh ủy theo dõi, kiểm tra, báo cáo kết quả thực hiện.",
+]
+MULTI_PAGE = 4  # pages of the one multi-page scanned PDF per round
+
+
+def _lines(round_: int, i: int) -> list[str]:
+    base = SAMPLE_PARTY_PAGE if i % 2 == 0 else SAMPLE_STATE_PAGE
+    body = BODIES[(round_ + i) % len(BODIES)]
+    return [*base[:6], f"Lượt {round_ + 1}, trang {i + 1}: {body}", *base[6:]]
+
+
+def corpus(rounds: int) -> list[tuple[str, bytes, str, list[list[str]]]]:
+    """(file name, bytes, media type, ground truth lines of each page)."""
+    docs = []
+    for r in range(rounds):
+        for i, kind in enumerate(PAGE_KINDS):
+            lines = _lines(r, i)
+            data, media_type = page_of_kind(kind, lines, seed=r + 1)
+            ext = {"image/png": "png", "image/tiff": "tif", "image/jpeg": "jpg"}.get(
+                media_type, "pdf"
+            )
+            docs.append((f"{kind}-{r}.{ext}", data, media_type, [lines]))
+        pages = [_lines(r, 100 + k) for k in range(MULTI_PAGE)]
+        pdf = scanned_pdf([scan_page(p, dpi=300, skew=0.7 * k) for k, p in enumerate(pages)])
+        docs.append((f"multi-{r}.pdf", pdf, "application/pdf", pages))
+    return docs
+
+
+# --- bare tesseract -----------------------------------------------------------------------------
+
+
+def _bare_inputs(docs, workdir: Path) -> list[Path]:
+    """One image file per page, as tesseract reads them (PDF pages rendered at 300 dpi)."""
+    paths = []
+    for name, data, media_type, _ in docs:
+        if media_type != "application/pdf":
+            path = workdir / name
+            path.write_bytes(data)
+            paths.append(path)
+            continue
+        pdf = pdfium.PdfDocument(data)
+        for i in range(len(pdf)):
+            path = workdir / f"{name}-{i + 1}.png"
+            pdf[i].render(scale=300 / 72, grayscale=True).to_pil().save(path)
+            paths.append(path)
+    return paths
+
+
+def _tesseract(path: Path) -> str:
+    out = subprocess.run(
+        ["tesseract", str(path), "stdout", "-l", "vie", "--psm", "1"],
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return out.stdout
+
+
+def bare(docs) -> tuple[float, list[str]]:
+    with tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp:
+        paths = _bare_inputs(docs, Path(tmp))
+        start = time.monotonic()
+        with ThreadPoolExecutor(CORES) as pool:
+            texts = list(pool.map(_tesseract, paths))
+        return time.monotonic() - start, texts
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+def ocr_span(records: list[dict]) -> float:
+    """Seconds from the first `ocr_started` to the last `text_extracted` (catalog times)."""
+    times = [
+        (h["action"], datetime.fromisoformat(h["at"]).timestamp())
+        for r in records
+        for h in r["history"]
+        if h["action"] in ("ocr_started", "text_extracted")
+    ]
+    starts = [t for a, t in times if a == "ocr_started"]
+    ends = [t for a, t in times if a == "text_extracted"]
+    return max(ends) - min(starts) if starts and ends else float("nan")
+
+
+def pipeline(docs) -> tuple[float, list[str], dict[str, int], float]:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp,
+        temporary_vhost("luutru-bench") as amqp,
+        running_stack(Path(tmp) / "var", amqp, Path(tmp) / "stack.log") as stack,
+    ):
+        start = time.monotonic()
+        ids = []
+        for name, data, _, _ in docs:
+            response = stack.upload(name, data)
+            response.raise_for_status()
+            ids.append(response.json()["id"])
+        records = [stack.wait_final(i, timeout=1800) for i in ids]
+        elapsed = time.monotonic() - start
+        statuses: dict[str, int] = {}
+        texts = []
+        for record in records:
+            statuses[record["status"]] = statuses.get(record["status"], 0) + 1
+            pages = stack.get(f"/api/records/{record['id']}/text").json().get("pages", [])
+            texts += [p["text"] for p in pages]
+        return elapsed, texts, statuses, ocr_span(records)
+
+
+def _cers(docs, texts: list[str]) -> list[float]:
+    truths = ["\n".join(page) for _, _, _, pages in docs for page in pages]
+    return [cer(truth, text) for truth, text in zip(truths, texts, strict=False)]
+
+
+def main() -> None:
+    rounds = int(os.environ.get("LUUTRU_BENCH_OCR_ROUNDS", "1"))
+    docs = corpus(rounds)
+    pages = sum(len(d[3]) for d in docs)
+    print(f"{len(docs)} documents, {pages} pages, {CORES} cores", flush=True)
+    bare_s, bare_texts = bare(docs)
+    bare_rate = pages / bare_s * 60
+    bare_cers = _cers(docs, bare_texts)
+    print(
+        f"bare tesseract -l vie --psm 1, {CORES} processes: {bare_s:.1f} s,"
+        f" {bare_rate:.1f} pages/min, CER mean {sum(bare_cers) / len(bare_cers):.2%}"
+        f" worst {max(bare_cers):.2%}",
+        flush=True,
+    )
+    pipe_s, texts, statuses, span = pipeline(docs)
+    rate = pages / pipe_s * 60
+    cers = _cers(docs, texts)
+    print(f"pipeline upload→indexed: {pipe_s:.1f} s, {rate:.1f} pages/min {statuses}")
+    print(f"  of which the ocr stage, first page started to last page read: {span:.1f} s")
+    print(f"ratio pipeline/bare: {rate / bare_rate:.2f}  (goal ≥ 0.90)")
+    print(
+        f"pipeline CER after NFC and whitespace folding: mean {sum(cers) / len(cers):.2%}"
+        f" worst {max(cers):.2%} over {len(cers)} pages  (goal: mean ≤ 1 %)"
+    )
+    names = [name for name, _, _, doc_pages in docs for _ in doc_pages]
+    worst = sorted(zip(cers, names, strict=False), reverse=True)
+    print("worst pages:", ", ".join(f"{name} {c:.2%}" for c, name in worst[:3]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""A clerk's corrections of a record's metadata: which fields may be set, how values are
+checked, and the `record.metadata_corrected` event that re-indexes and re-computes retention.
+
+Framework-free: the nameko RPC `classification.correct` calls `correct_record`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from services.classification.registering import flag_duplicate, outgoing_number
+from services.common import events
+from services.common.catalog import SqlCatalog
+from services.common.errors import PermanentError
+from services.registers import RegistersConfig
+from services.registers.deadlines import PetitionRules
+from services.registers.petition_book import with_deadlines
+
+KINDS = frozenset(
+    "nghi_quyet quyet_dinh quy_dinh chi_thi ket_luan quy_che huong_dan thong_bao thong_tri "  # noqa: SIM905
+    "bao_cao to_trinh ke_hoach chuong_trinh de_an phuong_an bien_ban cong_van don_khieu_nai "
+    "don_to_cao don_kien_nghi don_phan_anh other".split()
+)
+SECRECY = frozenset({"mat", "toi_mat", "tuyet_mat"})
+URGENCY = frozenset({"khan", "thuong_khan", "hoa_toc"})
+_PLAIN_TEXT = (
+    "number_symbol",
+    "issued_place",
+    "organ",
+    "organ_parent",
+    "subject",
+    "signing_form",
+    "signer_title",
+    "signer",
+)
+
+
+def _bad(field: str, value: Any, hint: str) -> PermanentError:
+    return PermanentError(
+        f"Giá trị không hợp lệ cho {field}: {value!r} ({hint}) / Bad value for {field}"
+    )
+
+
+def _text(field: str, value: Any) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or len(value) > 1000:
+        raise _bad(field, value, "văn bản tối đa 1000 ký tự")
+    return " ".join(value.split())
+
+
+def _choice(allowed: frozenset[str]) -> Callable[[str, Any], str | None]:
+    def check(field: str, value: Any) -> str | None:
+        if value in (None, ""):
+            return None
+        if value not in allowed:
+            raise _bad(field, value, "một trong " + ", ".join(sorted(allowed)))
+        return value
+
+    return check
+
+
+def _kind(field: str, value: Any) -> str:
+    if value not in KINDS:
+        raise _bad(field, value, "một loại văn bản, ví dụ nghi_quyet, cong_van")
+    return value
+
+
+def _date(field: str, value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise _bad(field, value, "YYYY-MM-DD") from None
+
+
+def _recipients(field: str, value: Any) -> list[str] | None:
+    if value in (None, ""):
+        return None
+    items = value.split(";") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        raise _bad(field, value, "danh sách, phân cách bằng ';'")
+    return [" ".join(i.split()) for i in items if i.strip()] or None
+
+
+def _extensions(field: str, value: Any) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise _bad(field, value, "0, 1 hoặc 2") from None
+    if not 0 <= n <= 2:
+        raise _bad(field, value, "0, 1 hoặc 2")
+    return n
+
+
+def _flag(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("1", "true", "yes", "co", "có"):
+        return True
+    if str(value).lower() in ("0", "false", "no", "khong", "không"):
+        return False
+    raise _bad(field, value, "true hoặc false")
+
+
+CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    **{name: _text for name in _PLAIN_TEXT},
+    "kind": _kind,
+    "issued_date": _date,
+    "secrecy": _choice(SECRECY),
+    "urgency": _choice(URGENCY),
+    "recipients": _recipients,
+    "retention.class": _text,
+    "petition.accepted_on": _date,
+    "petition.closed_on": _date,
+    "petition.extensions": _extensions,
+    "petition.complex": _flag,
+}
+
+
+def check_fields(fields: dict[str, Any], retention_classes: frozenset[str]) -> dict[str, Any]:
+    """Checked values by field name; PermanentError naming the first bad one."""
+    if not fields:
+        raise PermanentError("Không có trường nào để sửa / Nothing to correct")
+    unknown = sorted(set(fields) - set(CHECKS))
+    if unknown:
+        raise PermanentError(
+            f"Không sửa được trường {', '.join(unknown)}; được sửa: {', '.join(sorted(CHECKS))} / "
+            "Unknown field"
+        )
+    values = {name: CHECKS[name](name, value) for name, value in fields.items()}
+    code = values.get("retention.class")
+    if "retention.class" in values and code not in retention_classes:
+        raise _bad("retention.class", code, "một mã trong deploy/retention-schedule.yaml")
+    return values
+
+
+def apply(
+    meta: dict[str, Any], values: dict[str, Any], by: str, rules: PetitionRules
+) -> dict[str, Any]:
+    """The metadata keys to write: dotted fields land inside their object."""
+    out: dict[str, Any] = {k: v for k, v in values.items() if "." not in k}
+    if "retention.class" in values:
+        # A clerk's class wins over the schedule until changed again (audited in history).
+        out["retention"] = {
+            **(meta.get("retention") or {}),
+            "class": values["retention.class"],
+            "override": True,
+            "overridden_by": by,
+        }
+    petition = {
+        k.removeprefix("petition."): v for k, v in values.items() if k.startswith("petition.")
+    }
+    if petition and meta.get("petition"):
+        out["petition"] = with_deadlines({**meta["petition"], **petition}, rules)
+    elif petition:
+        raise PermanentError("Hồ sơ này không phải đơn thư / This record is not a petition")
+    touched = {k.split(".")[0] for k in values}
+    out["confidence"] = {**(meta.get("confidence") or {}), **dict.fromkeys(touched, 1.0)}
+    out["review"] = [f for f in meta.get("review") or [] if f not in touched]
+    # Re-reading the text (a reprocess, a redelivery) must not undo a person's correction.
+    out["corrected"] = sorted(set(meta.get("corrected") or []) | touched)
+    return out
+
+
+def _number_now(
+    catalog: SqlCatalog, row: dict[str, Any], meta: dict[str, Any], config: RegistersConfig
+) -> dict[str, Any]:
+    """An outgoing document whose kind the clerk just set gets its số now, if it has none."""
+    numbered = outgoing_number(catalog, {**row, "meta": meta}, meta, config.series)
+    if "series" not in numbered or meta.get("series") == numbered["series"]:
+        return meta
+    return catalog.update_metadata(row["id"], "registers", numbered, "numbered_after_correction")
+
+
+def correct_record(
+    catalog: SqlCatalog,
+    record_id: str,
+    fields: dict[str, Any],
+    by: str,
+    *,
+    retention_classes: frozenset[str],
+    config: RegistersConfig,
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Apply a correction; (the record, `record.metadata_corrected` payload or None if nothing
+    changed). The history entry keeps every changed field's old and new value and who."""
+    row = catalog.row(record_id)
+    if row["status"] in ("rejected", "disposed", "transferred"):
+        raise PermanentError(
+            f"Hồ sơ đã {row['status']}, không sửa được / Record is {row['status']}"
+        )
+    values = check_fields(fields, retention_classes)
+    meta = row["meta"] or {}
+    audited = {k.split(".")[0] for k in values}
+    merged, changes = catalog.correct_metadata(
+        record_id, apply(meta, values, by, config.petitions), by, audited
+    )
+    if "kind" in changes and row["register"] == "di":
+        merged = _number_now(catalog, row, merged, config)
+    if changes and {"number_symbol", "organ"} & set(changes):
+        merged = flag_duplicate(catalog, record_id, merged)
+    record = catalog.get(record_id)
+    if not changes or not row["sha256"] or not row["page_info"]:
+        return record, None  # no change, or no text yet: the pipeline will carry the new values
+    event = events.new_event(
+        events.RECORD_METADATA_CORRECTED,
+        record_id,
+        sha256=row["sha256"],
+        text_keys=[p["key"] for p in row["page_info"]],
+        metadata=merged,
+        changed=sorted(values),
+        by=by,
+    )
+    return record, event

@@ -1,0 +1,47 @@
+"""Read-only answers for the CLI and the portal: petitions falling due, register-book rows."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.common.catalog import SqlCatalog
+from services.common.errors import BadQuery
+from services.registers.petition_book import due_list
+from services.registers.reports import check_register, register_table
+
+
+def _day(value: str | None, name: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise BadQuery(
+            f"Ngày không hợp lệ ({name}={value!r}), dùng YYYY-MM-DD / Bad date"
+        ) from None
+
+
+def petitions_due(catalog: SqlCatalog, as_of: str | None, overdue: bool) -> list[dict[str, Any]]:
+    today = _day(as_of, "as_of") or date.today()
+    return due_list(catalog.petition_records(), today, overdue_only=overdue)
+
+
+def register_rows(
+    catalog: SqlCatalog, register: str, date_from: str, date_to: str
+) -> dict[str, Any]:
+    """{"register", "from", "to", "columns", "rows"} of the book for the period."""
+    try:
+        check_register(register)
+    except ValueError as exc:
+        raise BadQuery(str(exc)) from None
+    start, end = _day(date_from, "from"), _day(date_to, "to")
+    if start is None or end is None or end < start:
+        raise BadQuery("Cần --from và --to, với --from ≤ --to / Need from <= to")
+    table = register_table(register, start, end, catalog.register_rows(register, start, end))
+    return {
+        "register": register,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "title": table.title,
+        "columns": list(table.columns),
+        "rows": table.rows,
+    }

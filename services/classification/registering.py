@@ -1,0 +1,94 @@
+"""What classification adds for the register books: the outgoing number, the petition's
+facts (and its restricted identity), and NĐ 30's duplicate warning. Framework-free."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.common.catalog import SqlCatalog
+from services.registers import RegistersConfig
+from services.registers.petition_book import petition_metadata, with_deadlines
+from services.registers.petitions import is_petition, read_petition
+from services.registers.series import NoTerm, NumberSeries, slot_for
+
+# Facts a person may have set on the petition; re-reading the letter keeps them.
+_PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex")
+
+
+def received_on(row: dict[str, Any]) -> date:
+    return date.fromisoformat(row["received_at"][:10])
+
+
+def petition_part(
+    catalog: SqlCatalog,
+    row: dict[str, Any],
+    text: str,
+    metadata: dict[str, Any],
+    config: RegistersConfig,
+) -> dict[str, Any]:
+    """{"kind", "petition"} for a letter, {} otherwise; stores the identity apart."""
+    if not is_petition(text, metadata.get("kind"), metadata.get("number_symbol")):
+        return {}
+    petition = read_petition(text, metadata.get("kind"))
+    identity = {**petition.identity, "anonymous": petition.anonymous, "sealed": petition.sealed}
+    stored = catalog.petitioner(row["id"])
+    if stored is None or any(stored.get(k) != v for k, v in identity.items()):
+        catalog.save_petitioner(row["id"], identity)
+    facts = petition_metadata(petition, received_on(row), config.petitions)
+    earlier = (row["meta"] or {}).get("petition") or {}
+    kept = {k: earlier[k] for k in _PETITION_STATE if earlier.get(k) not in (None, 0, False)}
+    if kept:
+        facts = with_deadlines({**facts, **kept}, config.petitions)
+    return {"kind": petition.kind, "petition": facts}
+
+
+def outgoing_number(
+    catalog: SqlCatalog, row: dict[str, Any], metadata: dict[str, Any], series: NumberSeries
+) -> dict[str, Any]:
+    """The số of an outgoing document from its series (see docs/registers.md, "When `di`
+    numbers are given"): kept if the clerk's upload already gave one; given now when the
+    text shows no number and the kind is known; a number printed on the page is kept as is."""
+    assigned = catalog.series_number(row["id"])
+    printed = metadata.get("number_symbol")
+    kind = metadata.get("kind")
+    if assigned is None and printed is None and kind not in (None, "other"):
+        assigned = assign(catalog, row["id"], series, kind, metadata, received_on(row))
+    if assigned is None:
+        return {}
+    out: dict[str, Any] = {
+        "number_symbol": assigned["symbol"],
+        "series": {k: assigned[k] for k in ("series", "scope", "number")},
+        "confidence": {**(metadata.get("confidence") or {}), "number_symbol": 1.0},
+    }
+    if printed and printed != assigned["symbol"]:
+        out["number_printed"] = printed
+        out["review"] = sorted({*metadata.get("review", []), "number_symbol"})
+    return out
+
+
+def assign(
+    catalog: SqlCatalog,
+    record_id: str,
+    series: NumberSeries,
+    kind: str,
+    metadata: dict[str, Any],
+    fallback: date,
+) -> dict[str, Any] | None:
+    on = date.fromisoformat(metadata["issued_date"]) if metadata.get("issued_date") else fallback
+    try:
+        slot = slot_for(series, kind, secret=metadata.get("secrecy") is not None, on=on)
+    except NoTerm:
+        return None  # left for the clerk: `number_symbol` stays in review
+    assigned, _ = catalog.assign_series_number(record_id, slot.series, slot.scope, slot.symbol)
+    return assigned
+
+
+def flag_duplicate(catalog: SqlCatalog, record_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
+    """NĐ 30 Phụ lục VI: warn when số + ký hiệu + organ repeat an earlier record."""
+    others = catalog.same_document(record_id)
+    first = others[0] if others else None
+    if metadata.get("duplicate_of") == first:
+        return metadata
+    action = "duplicate_suspected" if first else "duplicate_cleared"
+    return catalog.update_metadata(record_id, "classification", {"duplicate_of": first}, action)

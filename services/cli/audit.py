@@ -1,0 +1,37 @@
+"""`luutru audit verify | export`: check and read the hash-chained audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from services.cli.common import JsonFlag, call, client, console, emit, fail
+
+app = typer.Typer(help="nhật ký kiểm toán / audit trail", no_args_is_help=True)
+
+
+@app.command()
+def verify(as_json: JsonFlag = False) -> None:
+    """Walk the chain; exit non-zero if any entry was altered, deleted or cut off."""
+    with client() as rpc:
+        result = call(rpc, "gateway", "audit_verify")
+    if as_json:
+        emit(result)
+    else:
+        for problem in result["problems"]:
+            console.print(f"#{problem['seq']}: {problem['reason']}")
+        console.print(f"{result['entries']} entries, {'OK' if result['ok'] else 'BROKEN'}")
+    if not result["ok"]:
+        fail(f"audit trail broken at entry {result['problems'][0]['seq']}")
+
+
+@app.command()
+def export(
+    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+) -> None:
+    """Entries as JSON lines (always JSON: this is an export)."""
+    with client() as rpc:
+        for entry in call(rpc, "gateway", "audit_export", date_from, date_to):
+            emit(entry)

@@ -1,0 +1,116 @@
+"""Register commands: `correct`, `petitions due`, `register export`."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from services.cli.common import JsonFlag, call, client, console, emit, fail
+
+petitions_app = typer.Typer(help="Sổ đơn thư — petitions and their legal deadlines")
+register_app = typer.Typer(help="Sổ đăng ký văn bản — register books")
+
+
+def _pairs(assignments: list[str]) -> dict[str, object]:
+    """ "subject=Về việc …" pairs; a value that is JSON (a list, true, 2) is read as JSON."""
+    fields: dict[str, object] = {}
+    for item in assignments:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            fail(f"Cần dạng trường=giá trị, không phải {item!r} / Expected field=value")
+        try:
+            fields[name.strip()] = (
+                json.loads(value) if value[:1] in "[{" or value in ("true", "false") else value
+            )
+        except json.JSONDecodeError:
+            fields[name.strip()] = value
+    return fields
+
+
+def correct(
+    record_id: str,
+    assignments: Annotated[list[str], typer.Argument(help="field=value …, e.g. kind=cong_van")],
+    as_user: Annotated[str | None, typer.Option("--as", help="who corrects (audit)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Correct a record's metadata; the history keeps the old and new values and who."""
+    by = as_user or getpass.getuser()
+    with client() as rpc:
+        record = call(rpc, "classification", "correct", record_id, _pairs(assignments), by)
+    if as_json:
+        emit(record)
+        return
+    last = next((h for h in reversed(record["history"]) if h["action"] == "corrected"), None)
+    for name, change in ((last or {}).get("detail") or {}).get("changes", {}).items():
+        console.print(
+            f"{name}: {change['old']!r} → {change['new']!r}", markup=False, highlight=False
+        )
+
+
+@petitions_app.command("due")
+def petitions_due(
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="only those past their deadline")
+    ] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open petitions by their next legal deadline, soonest first."""
+    with client() as rpc:
+        rows = call(rpc, "classification", "petitions_due", as_of, overdue)
+    if as_json:
+        emit({"petitions": rows})
+        return
+    if not rows:
+        console.print("Không có đơn nào đến hạn / Nothing due")
+    for r in rows:
+        late = f"quá hạn {-r['days_left']} ngày" if r["overdue"] else f"còn {r['days_left']} ngày"
+        line = f"{r['due']}  {late:<16} {r['category']:<10} {r['step']:<8} {r['id']}"
+        console.print(
+            f"{line}  {r['subject'] or ''}",
+            markup=False,
+            highlight=False,
+        )
+
+
+@register_app.command("export")
+def register_export(
+    register: Annotated[str, typer.Argument(help="den | di")],
+    date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
+    date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("--out", help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf | csv")] = "csv",
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the incoming or outgoing register for a period, with NĐ 30's columns."""
+    from services.registers.reports import RegisterTable, to_csv, to_pdf
+
+    if fmt not in ("pdf", "csv"):
+        fail("--format phải là pdf hoặc csv / --format must be pdf or csv")
+    with client() as rpc:
+        book = call(rpc, "classification", "register_rows", register, date_from, date_to)
+    table = RegisterTable(
+        register,
+        date.fromisoformat(book["from"]),
+        date.fromisoformat(book["to"]),
+        tuple(book["columns"]),
+        book["rows"],
+    )
+    out.write_bytes(to_pdf(table) if fmt == "pdf" else to_csv(table))
+    summary = {
+        "register": register,
+        "from": book["from"],
+        "to": book["to"],
+        "rows": len(book["rows"]),
+        "format": fmt,
+        "out": str(out),
+    }
+    if as_json:
+        emit(summary)
+    else:
+        console.print(f"{book['title']}: {len(book['rows'])} dòng → {out}", markup=False)

@@ -1,0 +1,69 @@
+"""`luutru users` and `luutru token`: accounts, roles, clearance, API tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from services.cli.common import JsonFlag, call, client, console, emit
+
+users_app = typer.Typer(help="người dùng / users", no_args_is_help=True)
+token_app = typer.Typer(help="mã truy cập API / API tokens", no_args_is_help=True)
+
+
+def _show(obj: dict, as_json: bool) -> None:
+    if as_json:
+        emit(obj)
+    else:
+        console.print(obj)
+
+
+@users_app.command("add")
+def users_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="clerk|reader|archivist|petition_officer|admin")],
+    clearance: Annotated[int, typer.Option(help="0 thường, 1 Mật, 2 Tối mật, 3 Tuyệt mật")] = 0,
+    password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add a user (without a password it can only use API tokens)."""
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with client() as rpc:
+        _show(call(rpc, "gateway", "users_add", name, role, clearance, password), as_json)
+
+
+@users_app.command("list")
+def users_list(as_json: JsonFlag = False) -> None:
+    with client() as rpc:
+        users = call(rpc, "gateway", "users_list")
+    if as_json:
+        emit(users)
+        return
+    for user in users:
+        state = "disabled" if user["disabled"] else "active"
+        console.print(f"{user['name']:<20} {user['role']:<17} {user['clearance']}  {state}")
+
+
+@users_app.command("disable")
+def users_disable(name: str, as_json: JsonFlag = False) -> None:
+    with client() as rpc:
+        _show(call(rpc, "gateway", "users_disable", name), as_json)
+
+
+@token_app.command("create")
+def token_create(name: str, as_json: JsonFlag = False) -> None:
+    """Create an API token for USER (shown once; only its digest is stored)."""
+    with client() as rpc:
+        result = call(rpc, "gateway", "token_create", name)
+    if as_json:
+        emit({"token": result["token"]})
+    else:
+        print(result["token"])
+
+
+@token_app.command("revoke")
+def token_revoke(token: str, as_json: JsonFlag = False) -> None:
+    with client() as rpc:
+        _show(call(rpc, "gateway", "token_revoke", token), as_json)

@@ -1,0 +1,113 @@
+"""The catalog's tables, as the Alembic migrations (`services/common/migrations/`) leave them.
+
+Queries use these objects; the migrations own the schema. Change both together.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+METADATA_KEYS = (
+    "kind",
+    "number_symbol",
+    "issued_date",
+    "issued_place",
+    "organ",
+    "subject",
+    "secrecy",
+    "urgency",
+    "organ_parent",
+    "signing_form",
+    "signer",
+    "recipients",
+    "retention",
+)
+# Status only moves forward through the pipeline; a late redelivery cannot move it back.
+FINAL_STATUSES = {"indexed", "failed", "rejected", "disposed", "transferred"}
+
+schema = sa.MetaData()
+
+records = sa.Table(
+    "records",
+    schema,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("register", sa.String(16), nullable=False),
+    sa.Column("year", sa.Integer),
+    sa.Column("number", sa.Integer),
+    sa.Column("file_name", sa.String(400), nullable=False),
+    sa.Column("media_type", sa.String(64)),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("sha256", sa.String(64)),
+    # sha256 of accepted records; NULL for rejected ones, so they never block a later upload
+    sa.Column("dedup_key", sa.String(64), unique=True),
+    sa.Column("object_key", sa.String(200)),
+    sa.Column("source", sa.String(16)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("pages", sa.Integer),
+    sa.Column("page_info", sa.JSON),
+    sa.Column("meta", sa.JSON, nullable=False, default=dict),
+    sa.Column("received_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    # folded "số và ký hiệu|organ" once both are known: NĐ 30's second duplicate test
+    sa.Column("doc_key", sa.String(400), index=True),
+)
+
+register_counters = sa.Table(
+    "register_counters",
+    schema,
+    sa.Column("register", sa.String(16), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("last", sa.Integer, nullable=False),
+)
+
+history = sa.Table(
+    "history",
+    schema,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", sa.String(36), nullable=False, index=True),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("stage", sa.String(32), nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("detail", sa.JSON),
+)
+
+# The number (số của văn bản) of outgoing documents, per series and scope (year, term, congress).
+series_counters = sa.Table(
+    "series_counters",
+    schema,
+    sa.Column("series", sa.String(64), primary_key=True),
+    sa.Column("scope", sa.String(160), primary_key=True),
+    sa.Column("last", sa.Integer, nullable=False),
+)
+
+series_numbers = sa.Table(
+    "series_numbers",
+    schema,
+    sa.Column("record_id", sa.String(36), primary_key=True),
+    sa.Column("series", sa.String(64), nullable=False),
+    sa.Column("scope", sa.String(160), nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),
+    sa.Column("symbol", sa.String(64), nullable=False),
+    sa.Column("assigned_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("series", "scope", "number", name="uq_series_numbers_number"),
+)
+
+# Restricted: a petitioner's identity never goes into metadata, events or the index.
+petitioners = sa.Table(
+    "petitioners",
+    schema,
+    sa.Column("record_id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.Text),
+    sa.Column("address", sa.Text),
+    sa.Column("id_number", sa.String(32)),
+    sa.Column("anonymous", sa.Boolean, nullable=False),
+    sa.Column("sealed", sa.Boolean, nullable=False),  # tố cáo: the identity is sealed
+    sa.Column("saved_at", sa.String(32), nullable=False),
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")

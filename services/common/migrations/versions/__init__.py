@@ -1,0 +1,1 @@
+"""Catalog revisions, applied in order by `alembic upgrade head`."""

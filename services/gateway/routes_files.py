@@ -1,0 +1,55 @@
+"""Download routes: a record's original, bit-exact, and its PDF/A access copy.
+
+A mixin of `GatewayService`. The gateway never touches the store: the ocr service hands the
+bytes over RPC after the caller's visibility is checked exactly as for `GET /api/records/{id}`
+(a record above the caller's clearance answers 404 like an unknown id).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import unicodedata
+from urllib.parse import quote
+
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
+
+from services.common.errors import NotFound
+from services.common.vntext import fold
+from services.gateway.http import error_response
+
+FILE_KINDS = ("original", "pdfa")
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/;]')
+
+
+def content_disposition(name: str) -> str:
+    """`attachment` with an ASCII fallback name and the UTF-8 name (RFC 6266 / 5987); no
+    quotes, slashes, semicolons or line breaks can reach the header."""
+    clean = _UNSAFE.sub("_", unicodedata.normalize("NFC", name)).strip(" .") or "tai-lieu"
+    ascii_name = fold(clean) if not clean.isascii() else clean
+    ascii_name = re.sub(r"[^A-Za-z0-9._ -]", "_", ascii_name) or "tai-lieu"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean, safe='')}"
+
+
+class FileRoutes:
+    ocr = RpcProxy("ocr")
+
+    @http("GET", "/api/records/<string:record_id>/files/<string:kind>")
+    def download(self, request: Request, record_id: str, kind: str) -> Response:
+        try:
+            if kind not in FILE_KINDS:
+                raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
+            self._record(request, record_id)  # current_principal + visibility, as everywhere
+            found = self.ocr.get_file(record_id, kind)
+        except Exception as exc:
+            return error_response(exc)
+        return Response(
+            base64.b64decode(found["content_b64"]),
+            mimetype=found["media_type"] or "application/octet-stream",
+            headers={
+                "Content-Disposition": content_disposition(found["name"]),
+                "X-Content-Type-Options": "nosniff",
+            },
+        )

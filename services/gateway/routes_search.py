@@ -1,0 +1,82 @@
+"""Search routes of the gateway: the portal page, `GET /api/search`, similar records.
+
+A mixin of `GatewayService` (nameko finds entrypoints on base classes). Clearance travels with
+every call: the indexing service applies it inside the query, so totals and facets never count
+what the caller may not see.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from nameko.rpc import RpcProxy
+from nameko.web.handlers import http
+from werkzeug.wrappers import Request, Response
+
+from services.common.errors import BadQuery
+from services.gateway.auth import current_principal
+from services.gateway.http import describe_error, error_response, json_response
+
+templates = Environment(loader=PackageLoader("services.gateway"), autoescape=select_autoescape())
+# Parameters the portal keeps from one page to the next (facet links, paging).
+PORTAL_PARAMS = ("q", "type", "register", "organ", "from", "to", "sort", "size")
+SEARCH_TRIGGERS = ("q", "type", "register", "organ", "from", "to")
+
+
+def page_link(params: dict[str, str], **changes: Any) -> str:
+    """The portal URL for `params` with `changes` (None removes a key); page resets to 1."""
+    merged = {k: v for k, v in params.items() if k in PORTAL_PARAMS and v}
+    merged.update({k: v for k, v in changes.items() if v is not None})
+    for key in [k for k, v in changes.items() if v is None]:
+        merged.pop(key, None)
+    return "/?" + urlencode(merged)
+
+
+class SearchRoutes:
+    indexing = RpcProxy("indexing")
+
+    @http("GET", "/api/search")
+    def search(self, request: Request) -> Response:
+        try:
+            principal = current_principal(request)
+            return json_response(self.indexing.search(dict(request.args), principal.clearance))
+        except Exception as exc:
+            return error_response(exc)
+
+    @http("GET", "/api/records/<string:record_id>/similar")
+    def similar(self, request: Request, record_id: str) -> Response:
+        try:
+            principal = current_principal(request)
+            size = request.args.get("size", "10")
+            if not size.isdigit() or not 1 <= int(size) <= 100:
+                raise BadQuery("Cỡ trang phải từ 1 đến 100 / size must be 1..100")
+            result = self.indexing.similar(record_id, principal.clearance, int(size))
+            return json_response(result)
+        except Exception as exc:
+            return error_response(exc)
+
+    @http("GET", "/")
+    def portal(self, request: Request) -> Response:
+        principal = current_principal(request)
+        params = dict(request.args)
+        result, error = None, None
+        if any(params.get(key) for key in SEARCH_TRIGGERS):
+            try:
+                result = self.indexing.search(params, principal.clearance)
+            except Exception as exc:
+                error = describe_error(exc)[2]
+        html = templates.get_template("search.html").render(
+            params=params, result=result, error=error, link=page_link, page=_page(params)
+        )
+        return Response(html, mimetype="text/html", status=400 if error else 200)
+
+
+def _page(params: dict[str, str]) -> dict[str, int]:
+    page = params.get("page", "1")
+    size = params.get("size", "10")
+    return {
+        "number": int(page) if page.isdigit() and int(page) > 0 else 1,
+        "size": int(size) if size.isdigit() and int(size) > 0 else 10,
+    }

@@ -1,0 +1,184 @@
+"""`SearchIndex` on Elasticsearch 8 (the official client, `elasticsearch>=8,<9`).
+
+Searches go to the alias `luutru-records`; documents live in `luutru-records-NNNN`. A rebuild
+fills the next numbered index while the alias keeps serving the current one, then moves the
+alias in one atomic `_aliases` call. Bodies are built in `es_bodies` (unit-tested).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlparse
+
+from elasticsearch import Elasticsearch, NotFoundError, helpers
+
+from services.common.errors import NotFound
+from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
+from services.indexing import es_bodies, highlight
+from services.indexing import query as q
+from services.indexing.tantivy_query import has_fuzzy_words
+
+DEFAULT_ALIAS = "luutru-records"
+
+
+class _EsGeneration:
+    """One concrete index; the rebuild target."""
+
+    def __init__(self, es: Elasticsearch, name: str) -> None:
+        self.es = es
+        self.generation = name
+
+    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        ok, _ = helpers.bulk(
+            self.es, es_bodies.bulk_actions(self.generation, docs), refresh="wait_for"
+        )
+        return ok
+
+    def ids(self) -> set[str]:
+        scan = helpers.scan(
+            self.es, index=self.generation, query={"query": {"match_all": {}}, "_source": False}
+        )
+        return {hit["_id"] for hit in scan}
+
+
+class ElasticsearchIndex:
+    def __init__(self, es: Elasticsearch, alias: str = DEFAULT_ALIAS) -> None:
+        self.es = es
+        self.alias = alias
+        self._next: _EsGeneration | None = None
+        self._ensure()
+
+    @classmethod
+    def from_url(cls, url: str) -> ElasticsearchIndex:
+        """`http(s)://host:9200[/alias]`."""
+        parsed = urlparse(url)
+        alias = parsed.path.strip("/") or DEFAULT_ALIAS
+        return cls(Elasticsearch(f"{parsed.scheme}://{parsed.netloc}"), alias)
+
+    def _ensure(self) -> None:
+        template = es_bodies.index_template()
+        self.es.indices.put_index_template(
+            name=self.alias,
+            index_patterns=[f"{self.alias}-*"],
+            template=template["template"],
+            priority=template["priority"],
+            meta=template["_meta"],
+        )
+        if not self.es.indices.exists_alias(name=self.alias):
+            self.es.indices.create(index=f"{self.alias}-0001", aliases={self.alias: {}})
+
+    def _current(self) -> str:
+        return next(iter(self.es.indices.get_alias(name=self.alias)))
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def upsert(self, doc: IndexDocument) -> None:
+        self.upsert_many([doc])
+
+    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        batch = list(docs)
+        count = 0
+        for target in self._targets():
+            count = target.upsert_many(batch)
+        return count
+
+    def delete(self, record_id: str) -> None:
+        for target in self._targets():
+            self.es.options(ignore_status=404).delete(
+                index=target.generation, id=record_id, refresh="wait_for"
+            )
+
+    def _targets(self) -> list[_EsGeneration]:
+        return [_EsGeneration(self.es, self._current())] + ([self._next] if self._next else [])
+
+    def close(self) -> None:
+        self.es.close()
+
+    # -- rebuild --------------------------------------------------------------------------------
+
+    def begin_rebuild(self) -> _EsGeneration:
+        if self._next is None:
+            current = self._current()
+            existing = sorted(self.es.indices.get(index=f"{self.alias}-*"))
+            newer = [name for name in existing if name > current]
+            name = newer[-1] if newer else f"{self.alias}-{int(current.rsplit('-', 1)[1]) + 1:04d}"
+            if not newer:
+                self.es.indices.create(index=name)
+            self._next = _EsGeneration(self.es, name)
+        return self._next
+
+    def finish_rebuild(self) -> str:
+        if self._next is None:
+            raise RuntimeError("no rebuild in progress")
+        old, new = self._current(), self._next.generation
+        self.es.indices.update_aliases(
+            actions=[
+                {"remove": {"index": old, "alias": self.alias}},
+                {"add": {"index": new, "alias": self.alias}},
+            ]
+        )
+        self.es.indices.delete(index=old)
+        self._next = None
+        return new
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.es.count(index=self.alias)["count"])
+
+    def ids(self) -> set[str]:
+        return _EsGeneration(self.es, self.alias).ids()
+
+    def search(self, query: SearchQuery) -> SearchResult:
+        started = time.perf_counter()
+        plan = q.plan(query)
+        result = self._run(plan, es_bodies.search_body(plan))
+        if result.total == 0 and has_fuzzy_words(plan):
+            result = self._run(plan, es_bodies.search_body(plan, fuzzy=True))
+            result.fuzzy = True
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _run(self, plan: q.Plan, body: dict[str, Any]) -> SearchResult:
+        response = self.es.search(index=self.alias, body=body)
+        words = plan.highlight_words
+        hits = [_hit(h, words, plan.sort == "relevance") for h in response["hits"]["hits"]]
+        return SearchResult(
+            total=response["hits"]["total"]["value"],
+            hits=hits,
+            facets=es_bodies.facets(response.get("aggregations", {})),
+        )
+
+    def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
+        started = time.perf_counter()
+        try:
+            source = self.es.get(index=self.alias, id=record_id)["_source"]
+        except NotFoundError:
+            source = None
+        if source is None or source.get("secrecy", 0) > clearance:
+            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        index = self._current()
+        body = es_bodies.similar_body(index, record_id, clearance, limit)
+        response = self.es.search(index=self.alias, body=body)
+        hits = [_hit(h, [], True) for h in response["hits"]["hits"]]
+        took = (time.perf_counter() - started) * 1000
+        return SearchResult(total=response["hits"]["total"]["value"], hits=hits, took_ms=took)
+
+
+def _hit(hit: dict[str, Any], words: list[str], scored: bool) -> SearchHit:
+    source = hit["_source"]
+    text = source.get("body") or source.get("subject") or source.get("title") or ""
+    return SearchHit(
+        id=hit["_id"],
+        score=float(hit.get("_score") or 0.0) if scored else 0.0,
+        title=source.get("title", ""),
+        number=source.get("number"),
+        date=source.get("issued_date"),
+        type=source.get("kind"),
+        snippet=highlight.snippet(text, words),
+        number_symbol=source.get("number_symbol"),
+        register=source.get("register"),
+        organ=source.get("organ"),
+    )

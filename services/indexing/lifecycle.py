@@ -1,0 +1,140 @@
+"""Index life: compare the index with the catalog, repair it, rebuild it beside itself.
+
+The catalog is the truth: every record whose status is `indexed` must be in the index, nothing
+else may be. Documents are rebuilt from the catalog row and the page texts in the object store
+(the pages manifest written by ocr), exactly as the pipeline indexed them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.classification.handlers import read_full_text
+from services.common.catalog import format_number, records
+from services.common.errors import NotFound
+from services.common.objects import pages_manifest_key
+from services.common.ports import IndexDocument, ObjectStore, RebuildableIndex, SearchIndex
+from services.indexing.handlers import index_document
+
+BATCH = 500  # documents per commit: bulk speed without holding much memory
+SAMPLE = 20  # ids listed in a report; counts are always complete
+
+
+def indexed_ids(engine: sa.Engine) -> set[str]:
+    """Ids of the records the catalog says are searchable (a read-only query)."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(records.c.id).where(records.c.status == "indexed"))
+        return {row.id for row in rows}
+
+
+def load_documents(
+    engine: sa.Engine, store: ObjectStore, ids: Iterable[str]
+) -> Iterator[IndexDocument]:
+    """Index documents for `ids`, from their catalog rows and stored page texts."""
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), BATCH):
+        chunk = wanted[start : start + BATCH]
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(records).where(records.c.id.in_(chunk))).all()
+        for row in rows:
+            yield to_document(dict(row._mapping), store)
+
+
+def to_document(row: dict[str, Any], store: ObjectStore) -> IndexDocument:
+    record = {
+        "id": row["id"],
+        "register": row["register"],
+        "number": format_number(row["number"]),
+        "file": row["file_name"],
+    }
+    return index_document(record, row["meta"] or {}, page_text(store, row["id"]))
+
+
+def page_text(store: ObjectStore, record_id: str) -> str:
+    """All pages' text as the pipeline joined it; empty if the record has no text."""
+    try:
+        manifest = json.loads(store.get(pages_manifest_key(record_id)))
+    except NotFound:
+        return ""
+    return read_full_text(store, [page["key"] for page in manifest["pages"]])
+
+
+@dataclass
+class VerifyReport:
+    catalog: int  # records the catalog says are indexed
+    index: int  # documents in the index
+    missing: int  # in the catalog, not in the index
+    orphaned: int  # in the index, not (or no longer) indexed in the catalog
+    missing_ids: list[str]
+    orphaned_ids: list[str]
+    repaired: bool = False
+
+    @property
+    def consistent(self) -> bool:
+        return self.missing == 0 and self.orphaned == 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "consistent": self.consistent}
+
+
+def verify(
+    engine: sa.Engine, store: ObjectStore, index: SearchIndex, repair: bool = False
+) -> VerifyReport:
+    """Compare catalog and index; with `repair`, index the missing and drop the orphaned."""
+    expected, present = indexed_ids(engine), index.ids()
+    missing, orphaned = sorted(expected - present), sorted(present - expected)
+    report = VerifyReport(
+        catalog=len(expected),
+        index=len(present),
+        missing=len(missing),
+        orphaned=len(orphaned),
+        missing_ids=missing[:SAMPLE],
+        orphaned_ids=orphaned[:SAMPLE],
+    )
+    if repair and not report.consistent:
+        batch: list[IndexDocument] = []
+        for doc in load_documents(engine, store, missing):
+            batch.append(doc)
+            if len(batch) >= BATCH:
+                index.upsert_many(batch)
+                batch = []
+        index.upsert_many(batch)
+        for record_id in orphaned:
+            index.delete(record_id)
+        report.repaired = True
+    return report
+
+
+@dataclass
+class Progress:
+    generation: str
+    done: int
+    total: int
+
+
+def rebuild(engine: sa.Engine, store: ObjectStore, index: RebuildableIndex) -> Iterator[Progress]:
+    """Fill a new generation from the catalog, one committed batch at a time, then swap it in.
+
+    Resumable: a generation left unfinished (crash, restart) is reopened and only records not
+    yet in it are loaded. Live writes reach both generations meanwhile (see the adapter).
+    """
+    target = index.begin_rebuild()
+    expected = indexed_ids(engine)
+    todo = sorted(expected - target.ids())
+    done = len(expected) - len(todo)
+    yield Progress(target.generation, done, len(expected))
+    batch: list[IndexDocument] = []
+    for doc in load_documents(engine, store, todo):
+        batch.append(doc)
+        if len(batch) >= BATCH:
+            done += target.upsert_many(batch)
+            batch = []
+            yield Progress(target.generation, done, len(expected))
+    done += target.upsert_many(batch)
+    generation = index.finish_rebuild()
+    yield Progress(generation, done, len(expected))

@@ -1,0 +1,233 @@
+"""Tantivy schema, documents and the translation of a query `Plan` into a Tantivy query.
+
+Vietnamese analysis (NFC, tone placement, folding) happens in Python (`vntext`, `analysis`);
+Tantivy only splits and lowercases with its built-in tokenizers: custom tokenizers are not
+persisted by Tantivy, and the Elasticsearch adapter must match the same words.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+from typing import Any
+
+import tantivy
+
+from services.common import vntext
+from services.common.ports import IndexDocument
+from services.indexing import query as q
+from services.indexing.analysis import analyse
+
+EXACT_BOOST = 3.0  # a word as typed, diacritics included, outranks its folded look-alikes
+PHRASE_BOOST = 2.0  # query words adjacent in the document outrank the same words apart
+FUZZY_MIN_CHARS = 3  # one edit on a shorter word matches half the dictionary
+FACET_SIZE = 10_000  # far above the number of kinds/registers/years: counts stay exact
+ORGAN_FACET_SIZE = 50  # the organs with most records; counts of those stay exact
+
+# Facet name in SearchResult -> fast field holding it.
+FACET_FIELDS = {"type": "kind", "register": "register", "year": "year", "organ": "organ_key"}
+KEYWORD_FIELDS = ("register", "kind", "status", "year", "organ_key", "organ_fold")
+STORED_TEXT = ("title", "number", "number_symbol", "organ", "subject")
+# Plan field names -> Tantivy fields.
+_KEYWORD_FIELD = {"organ_key": "organ_fold"}
+_TOKENS_FIELD = {"number": "number_tokens", "organ": "organ_tokens"}
+
+
+def build_schema() -> tantivy.Schema:
+    """Filters/facets on raw fast fields; searchable text in an exact and a folded field."""
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
+    for name in KEYWORD_FIELDS:
+        sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_integer_field("secrecy", stored=True, indexed=True, fast=True)
+    sb.add_date_field("issued_date", stored=True, indexed=True, fast=True)
+    for name in STORED_TEXT:
+        sb.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_bytes_field("body", stored=True)  # stored only: snippets are cut from it
+    # Tantivy's built-in "default" tokenizer splits on non-alphanumerics and lowercases, like
+    # vntext.tokenize, in Rust (bulk indexing speed); it drops words over 40 bytes.
+    for name in ("exact", "folded"):
+        sb.add_text_field(name, tokenizer_name="default")
+    for name in ("number_tokens", "organ_tokens"):  # already folded tokens
+        sb.add_text_field(name, tokenizer_name="whitespace")
+    # Folded syllable pairs ("van_phong"): a two-syllable phrase becomes one term lookup
+    # instead of intersecting two long position lists (Vietnamese words are syllable pairs).
+    sb.add_text_field("bigrams", tokenizer_name="whitespace", index_option="freq")
+    return sb.build()
+
+
+def to_document(doc: IndexDocument) -> tantivy.Document:
+    analysed = analyse(doc)
+    out = tantivy.Document()
+    for name, value in analysed.keywords.items():
+        out.add_text(name, value)
+    out.add_integer("secrecy", doc.secrecy)
+    for name in STORED_TEXT:
+        value = doc.title if name == "title" else getattr(doc, name)
+        if value:
+            out.add_text(name, vntext.nfc(value))
+    out.add_bytes("body", vntext.nfc(doc.text).encode())
+    if doc.issued_date is not None:
+        out.add_date("issued_date", as_datetime(doc.issued_date))
+    # Separate values, so a phrase cannot match across the end of one field and the next.
+    for part in analysed.text_parts:
+        folded = vntext.fold(part)
+        out.add_text("exact", part)
+        out.add_text("folded", folded)
+        out.add_text("bigrams", " ".join(bigrams(vntext.tokenize(folded))))
+    out.add_text("number_tokens", analysed.number_tokens)
+    out.add_text("organ_tokens", analysed.organ_tokens)
+    return out
+
+
+def bigrams(words: list[str]) -> list[str]:
+    return [f"{a}_{b}" for a, b in itertools.pairwise(words)]
+
+
+def as_datetime(day: date | None) -> datetime | None:
+    # Naive midnight is read as UTC by Tantivy, on both the indexing and the query side.
+    return None if day is None else datetime(day.year, day.month, day.day)
+
+
+class Translator:
+    """Plan -> tantivy.Query for one schema; `fuzzy` allows one edit per plain word."""
+
+    def __init__(self, schema: tantivy.Schema, fuzzy: bool = False) -> None:
+        self.schema = schema
+        self.fuzzy = fuzzy
+
+    def query(self, plan: q.Plan) -> tantivy.Query:
+        occur = tantivy.Occur
+        clauses = [(occur.Must, self.any_of(group)) for group in plan.must]
+        if not plan.must:
+            clauses.append((occur.Must, tantivy.Query.all_query()))
+        words = [g.atoms[0].text for g in plan.must if _plain_word(g)]
+        if len(words) > 1:
+            clauses.append((occur.Should, self.adjacency(words)))
+        clauses += [(occur.MustNot, self.atom(atom)) for atom in plan.must_not]
+        # Filters score 0 so they never change the ranking, only the match set.
+        clauses += [(occur.Must, _no_score(self.filter(f))) for f in plan.filters]
+        return tantivy.Query.boolean_query(clauses)
+
+    def any_of(self, group: q.AnyOf) -> tantivy.Query:
+        if len(group.atoms) == 1:
+            return self.atom(group.atoms[0])
+        return _should([self.atom(a) for a in group.atoms])
+
+    def atom(self, atom: q.Atom) -> tantivy.Query:
+        if isinstance(atom, q.Phrase):
+            return self.phrase(list(atom.words))
+        if atom.prefix:
+            return self._either(
+                self._regex("exact", vntext.exact_form(atom.text)),
+                self._regex("folded", vntext.fold(atom.text)),
+            )
+        exact = self._term("exact", vntext.exact_form(atom.text))
+        folded_word = vntext.fold(atom.text)
+        if self.fuzzy and len(folded_word) >= FUZZY_MIN_CHARS:
+            folded = tantivy.Query.fuzzy_term_query(self.schema, "folded", folded_word, 1, True)
+        else:
+            folded = self._term("folded", folded_word)
+        return self._either(exact, folded)
+
+    def phrase(self, words: list[str]) -> tantivy.Query:
+        folded = [vntext.fold(w) for w in words]
+        pairs = [self._term("bigrams", pair) for pair in bigrams(folded)]
+        if len(folded) > 2:  # the rare pairs narrow the candidates; positions decide
+            pairs.append(self._phrase("folded", folded))
+        match = pairs[0] if len(pairs) == 1 else _all(pairs)
+        return self._either(self._phrase("exact", [vntext.exact_form(w) for w in words]), match)
+
+    def adjacency(self, words: list[str]) -> tantivy.Query:
+        return tantivy.Query.boost_query(self.phrase(words), PHRASE_BOOST)
+
+    def filter(self, f: q.Filter) -> tantivy.Query:
+        if isinstance(f, q.Keyword):
+            name = _KEYWORD_FIELD.get(f.field, f.field)
+            return _should([self._term(name, v) for v in f.values])
+        if isinstance(f, q.Tokens):
+            name = _TOKENS_FIELD[f.field]
+            return _should([self._phrase(name, list(p)) for p in f.phrases])
+        if isinstance(f, q.DateRange):
+            return tantivy.Query.range_query(
+                self.schema,
+                "issued_date",
+                tantivy.FieldType.Date,
+                as_datetime(f.start),
+                as_datetime(f.end),
+            )
+        # Clearance caps everything; an asked-for level above it matches nothing.
+        high = f.at_most if f.exactly is None else min(f.at_most, f.exactly)
+        return tantivy.Query.range_query(
+            self.schema, "secrecy", tantivy.FieldType.Integer, f.exactly, high
+        )
+
+    def _either(self, exact: tantivy.Query, folded: tantivy.Query) -> tantivy.Query:
+        # An exact match always matches folded too: the folded query decides the match set and
+        # the exact one only adds score, checked just on the documents already matched.
+        boosted = tantivy.Query.boost_query(exact, EXACT_BOOST)
+        return tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, folded), (tantivy.Occur.Should, boosted)]
+        )
+
+    def _term(self, name: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, name, value)
+
+    def _phrase(self, name: str, words: list[str]) -> tantivy.Query:
+        if len(words) == 1:  # Tantivy refuses a one-word phrase
+            return self._term(name, words[0])
+        return tantivy.Query.phrase_query(self.schema, name, words)
+
+    def _regex(self, name: str, stem: str) -> tantivy.Query:
+        # Tokens hold only letters, digits and marks: nothing to escape.
+        return tantivy.Query.regex_query(self.schema, name, stem + ".*")
+
+
+def _plain_word(group: q.AnyOf) -> bool:
+    atom = group.atoms[0]
+    return len(group.atoms) == 1 and isinstance(atom, q.Word) and not atom.prefix
+
+
+def has_fuzzy_words(plan: q.Plan) -> bool:
+    return any(
+        isinstance(a, q.Word) and not a.prefix and len(vntext.fold(a.text)) >= FUZZY_MIN_CHARS
+        for g in plan.must
+        for a in g.atoms
+    )
+
+
+def _should(queries: list[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, x) for x in queries])
+
+
+def _all(queries: list[tantivy.Query]) -> tantivy.Query:
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, x) for x in queries])
+
+
+def _no_score(query: tantivy.Query) -> tantivy.Query:
+    return tantivy.Query.const_score_query(query, 0.0)
+
+
+def facet_request() -> dict[str, Any]:
+    return {
+        name: {
+            "terms": {
+                "field": field,
+                "size": ORGAN_FACET_SIZE if name == "organ" else FACET_SIZE,
+                "segment_size": FACET_SIZE,
+            }
+        }
+        for name, field in FACET_FIELDS.items()
+    }
+
+
+def facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
+    return {
+        name: {
+            str(bucket["key"]): int(bucket["doc_count"])
+            for bucket in aggregations.get(name, {}).get("buckets", [])
+        }
+        for name in FACET_FIELDS
+    }

@@ -1,0 +1,48 @@
+"""The files of a record that can be downloaded: the original (bit-exact, as ingested) and the
+PDF/A access copy made from its scanned pages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from services.common.catalog import SqlCatalog
+from services.common.errors import NotFound
+from services.common.ports import ObjectStore
+from services.ocr import artifacts as keys
+
+KINDS = ("original", "pdfa")
+
+
+@dataclass(frozen=True)
+class RecordFile:
+    name: str
+    media_type: str
+    data: bytes
+
+
+def _access_name(file_name: str) -> str:
+    stem = file_name.rsplit(".", 1)[0] if "." in file_name else file_name
+    return f"{stem or 'tai-lieu'}.pdfa.pdf"
+
+
+def record_file(catalog: SqlCatalog, store: ObjectStore, record_id: str, kind: str) -> RecordFile:
+    """The original or the access copy; NotFound when the record has none (yet)."""
+    row = catalog.row(record_id)
+    if kind == "original":
+        if not row["object_key"] or row["status"] in ("rejected", "disposed"):
+            raise NotFound(f"Hồ sơ {record_id} không có tệp gốc / No original file")
+        return RecordFile(row["file_name"], row["media_type"], store.get(row["object_key"]))
+    if kind != "pdfa":
+        raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
+    try:
+        manifest = json.loads(store.get(keys.pages_manifest_key(record_id)))
+    except NotFound:
+        raise NotFound(f"Hồ sơ {record_id} chưa có bản PDF/A / No access copy yet") from None
+    if not manifest.get("access_key"):
+        raise NotFound(
+            "Hồ sơ không có trang quét nên không có bản PDF/A; hãy tải tệp gốc"
+            " / No scanned pages, so no access copy: download the original"
+        )
+    data = store.get(manifest["access_key"])
+    return RecordFile(_access_name(row["file_name"]), "application/pdf", data)

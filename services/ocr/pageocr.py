@@ -1,0 +1,265 @@
+"""OCR of one page image: level it, read it (turning it when tesseract's own orientation
+detection was not sure), repair its số và ký hiệu, and hand its corrected image, hOCR and
+one-page PDF to a sink.
+
+Framework-free; the heavy work runs in a tesseract child (services.ocr.tesseract).
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageFilter
+
+from services.common.errors import ErrorCode, PermanentError
+from services.ocr import tesseract
+from services.ocr.geometry import deskew, turn_clockwise, turn_hocr
+from services.ocr.repair import Repair, repair_symbols
+
+# Orientation detection needs text: on short pages psm 1 may read a turned page upside down.
+# A low-confidence short page is therefore read again turned by 180°, 90° and 270° (cheap,
+# since short pages are fast); the most confident reading wins.
+RETRY_BELOW_CONFIDENCE = 75.0
+RETRY_MAX_WORDS = 100
+_RETRY_TURNS = (180, 90, 270)  # clockwise; upside-down scans are the most common
+# Speckle (scanner dust, copier toner) reads as lone punctuation of low confidence. Such tokens
+# are dropped; when a page has many, it is read again after a 3×3 median filter and the more
+# confident reading wins. Measured on the speckled test pages: CER 2.2 % -> 0.2 %; tesseract's
+# own `textord_heavy_nr` reached only 2.4 % and costs clean pages accuracy. The filter takes
+# ~0.3 s a page, so only pages that show speckle pay for it.
+JUNK_MAX_CONFIDENCE = 75.0
+SPECKLED_MIN_JUNK = 5
+# zlib level 1: a third faster than the default for 30 % more bytes; this runs in-process.
+_PNG_LEVEL = 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_pages: int = 500
+    max_pixels: int = 100_000_000  # per page, checked BEFORE decoding pixels
+    page_timeout_s: float = 120
+    dpi: int = 300
+    memory_mb: int | None = 2048  # address space of each tesseract child
+
+
+@dataclass
+class PageText:
+    n: int  # 1-based page number
+    text: str  # NFC text (số và ký hiệu repaired for OCR pages)
+    confidence: float | None  # mean word confidence 0-100 for OCR pages, None for text-layer pages
+    source: str  # "text_layer" or "ocr"
+    rotation: int = 0  # clockwise degrees the page was turned to read it, when known
+    raw_text: str | None = None  # the text as read, when repairs changed it
+    repairs: list[Repair] = field(default_factory=list)
+    skew: float = 0.0  # counter-clockwise degrees the scan was levelled by
+    encoding: str = "unicode"  # legacy encoding a text layer was converted from
+    ocr_reason: str | None = None  # why a page with a text layer was OCR'd anyway
+
+
+@dataclass
+class PageArtifacts:
+    """What later views need of an OCR'd page, all on the corrected (upright, level) image."""
+
+    n: int
+    png: bytes
+    hocr: str
+    pdf: bytes  # tesseract's one-page PDF; show it turned clockwise by `pdf_rotation`
+    pdf_rotation: int
+
+
+PageSink = Callable[[PageArtifacts], None]
+
+
+def grayscale(image: Image.Image) -> Image.Image:
+    """8-bit gray (or bilevel) on white: what tesseract reads, and a small file to hand it."""
+    if image.mode in ("1", "L"):
+        return image
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        return image.convert("I").point(lambda v: v / 256).convert("L")
+    if "A" in image.getbands() or "transparency" in image.info:
+        white = Image.new("RGBA", image.size, "white")
+        return Image.alpha_composite(white, image.convert("RGBA")).convert("L")
+    return image.convert("L")
+
+
+def clean(text: str) -> str:
+    """NFC, Unix line ends, no control characters, no trailing spaces or blank end lines."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
+    text = text.replace("\ufffe", "").replace("\uffff", "")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+
+
+@dataclass
+class _Reading:
+    text: str
+    confidence: float
+    words: int
+    rotation: int  # clockwise turn of the image read that makes it upright
+    output: tesseract.TesseractOutput
+    image: Image.Image  # the image tesseract read
+    junk: int = 0  # lone low-confidence punctuation tokens dropped (speckle)
+    turn: int = 0  # clockwise turn applied to the levelled page before reading
+
+
+def _is_junk(cols: list[str]) -> bool:
+    word = cols[11].strip()
+    return not any(c.isalnum() for c in word) and float(cols[10]) < JUNK_MAX_CONFIDENCE
+
+
+def _parse_tsv(tsv: str) -> tuple[list[tuple[tuple[int, int], list[list[str]]]], list[float], int]:
+    """Word rows grouped into lines, each with its (block, paragraph) key; word confidences;
+    and how many junk tokens were dropped."""
+    lines: dict[tuple[int, int, int], list[list[str]]] = {}
+    confidences: list[float] = []
+    junk = 0
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t", 11)
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        if _is_junk(cols):
+            junk += 1
+            continue
+        block, par, line = int(cols[2]), int(cols[3]), int(cols[4])
+        lines.setdefault((block, par, line), []).append(cols)
+        conf = float(cols[10])
+        if conf >= 0:
+            confidences.append(conf)
+    return [((b, p), words) for (b, p, _), words in lines.items()], confidences, junk
+
+
+def _reading_direction(words: list[list[str]]) -> int | None:
+    """Clockwise turn that makes this line read left to right, from its first and last word."""
+    if len(words) < 2:
+        return None
+
+    def centre(cols: list[str]) -> tuple[float, float]:
+        left, top, width, height = (int(v) for v in cols[6:10])
+        return left + width / 2, top + height / 2
+
+    (x0, y0), (x1, y1) = centre(words[0]), centre(words[-1])
+    dx, dy = x1 - x0, y1 - y0
+    if abs(dx) >= abs(dy):
+        return 0 if dx > 0 else 180
+    return 90 if dy < 0 else 270
+
+
+def _read(image: Image.Image, dpi: int | None, timeout: float, page: int, workers: int,
+          memory_mb: int | None) -> _Reading:  # fmt: skip
+    output = tesseract.run_tesseract(
+        image, dpi, timeout=timeout, page=page, workers=workers, memory_mb=memory_mb
+    )
+    lines, confidences, junk = _parse_tsv(output.tsv)
+    out: list[str] = []
+    votes: Counter[int] = Counter()
+    previous = None
+    for paragraph, words in lines:
+        if previous is not None and paragraph != previous:
+            out.append("")  # a blank line between paragraphs, as tesseract's text output has
+        out.append(" ".join(cols[11].strip() for cols in words))
+        previous = paragraph
+        direction = _reading_direction(words)
+        if direction is not None:
+            votes[direction] += len(words)
+    confidence = sum(confidences) / len(confidences) if confidences else 0.0
+    rotation = votes.most_common(1)[0][0] if votes else 0
+    text = clean("\n".join(out))
+    return _Reading(text, round(confidence, 2), len(confidences), rotation, output, image, junk)
+
+
+def _timeout_error(n: int, limits: Limits) -> PermanentError:
+    seconds = f"{limits.page_timeout_s:g}"
+    return PermanentError(
+        f"Nhận dạng chữ (OCR) trang {n} quá {seconds.replace('.', ',')} giây, đã dừng"
+        f" / OCR of page {n} took longer than {seconds} s and was stopped",
+        ErrorCode.OCR_TIMEOUT,
+    )
+
+
+def _memory_error(n: int, limits: Limits) -> PermanentError:
+    return PermanentError(
+        f"Trang {n} cần quá nhiều bộ nhớ để nhận dạng chữ (giới hạn {limits.memory_mb} MB),"
+        f" hãy quét lại ở độ phân giải thấp hơn"
+        f" / Page {n} needs more memory to OCR than the {limits.memory_mb} MB limit;"
+        f" scan it again at a lower resolution",
+        ErrorCode.IMAGE_TOO_LARGE,
+    )
+
+
+def _read_best(image: Image.Image, n: int, dpi: int | None, limits: Limits, workers: int):
+    deadline = time.monotonic() + limits.page_timeout_s
+    try:
+        best = _read(image, dpi, limits.page_timeout_s, n, workers, limits.memory_mb)
+    except tesseract.OcrTimeout:
+        raise _timeout_error(n, limits) from None
+    except tesseract.OcrOutOfMemory:
+        raise _memory_error(n, limits) from None
+    if best.junk >= SPECKLED_MIN_JUNK and deadline > time.monotonic():
+        best = _denoised(best, n, dpi, limits, workers, deadline)
+    for turn in _RETRY_TURNS:
+        remaining = deadline - time.monotonic()
+        if not 0 < best.words < RETRY_MAX_WORDS or best.confidence >= RETRY_BELOW_CONFIDENCE:
+            break
+        if remaining <= 0:
+            break
+        try:
+            turned = turn_clockwise(image, turn)
+            reading = _read(turned, dpi, remaining, n, workers, limits.memory_mb)
+        except (tesseract.OcrTimeout, tesseract.OcrOutOfMemory):
+            break  # the first reading stands
+        reading.turn = turn
+        if reading.confidence > best.confidence:
+            best = reading
+    return best
+
+
+def _denoised(
+    best: _Reading, n: int, dpi: int | None, limits: Limits, workers: int, deadline: float
+) -> _Reading:
+    """A speckled page read again after a median filter; the more confident reading."""
+    clean_image = best.image.convert("L").filter(ImageFilter.MedianFilter(3))
+    try:
+        again = _read(clean_image, dpi, deadline - time.monotonic(), n, workers, limits.memory_mb)
+    except (tesseract.OcrTimeout, tesseract.OcrOutOfMemory):
+        return best
+    return again if again.confidence > best.confidence else best
+
+
+def _artifacts(n: int, best: _Reading) -> PageArtifacts:
+    upright = turn_clockwise(best.image, best.rotation)
+    png = io.BytesIO()
+    upright.save(png, "PNG", compress_level=_PNG_LEVEL)
+    hocr = turn_hocr(best.output.hocr, best.image.size, best.rotation)
+    return PageArtifacts(n, png.getvalue(), hocr, best.output.pdf, best.rotation)
+
+
+def ocr_page(
+    n: int,
+    image: Image.Image,
+    dpi: int | None,
+    limits: Limits,
+    *,
+    workers: int = 1,
+    sink: PageSink | None = None,
+) -> PageText:
+    """Read one page. Raises PermanentError on a timeout or memory breach (clerk-readable)."""
+    level, skew = deskew(grayscale(image))
+    best = _read_best(level, n, dpi, limits, workers)
+    text, repairs = repair_symbols(best.text)
+    if sink is not None:
+        sink(_artifacts(n, best))
+    return PageText(
+        n,
+        text,
+        best.confidence,
+        "ocr",
+        (best.turn + best.rotation) % 360,
+        raw_text=best.text if repairs else None,
+        repairs=repairs,
+        skew=round(skew, 2),
+    )

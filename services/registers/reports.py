@@ -1,0 +1,236 @@
+"""The register books as reports: sổ đăng ký văn bản đến / đi with the columns of NĐ 30/2020
+Phụ lục IV (at least 10 each), as CSV or PDF.
+
+`register_table` is domain only (rows in, columns out); `to_csv` and `to_pdf` render it. The PDF
+uses a Unicode TTF font so Vietnamese prints as written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+KIND_NAMES = {
+    "nghi_quyet": "Nghị quyết",
+    "quyet_dinh": "Quyết định",
+    "quy_dinh": "Quy định",
+    "chi_thi": "Chỉ thị",
+    "ket_luan": "Kết luận",
+    "quy_che": "Quy chế",
+    "huong_dan": "Hướng dẫn",
+    "thong_bao": "Thông báo",
+    "thong_tri": "Thông tri",
+    "bao_cao": "Báo cáo",
+    "to_trinh": "Tờ trình",
+    "ke_hoach": "Kế hoạch",
+    "chuong_trinh": "Chương trình",
+    "de_an": "Đề án",
+    "phuong_an": "Phương án",
+    "bien_ban": "Biên bản",
+    "cong_van": "Công văn",
+    "don_khieu_nai": "Đơn khiếu nại",
+    "don_to_cao": "Đơn tố cáo",
+    "don_kien_nghi": "Đơn kiến nghị",
+    "don_phan_anh": "Đơn phản ánh",
+}
+REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
+# NĐ 30 Phụ lục IV; "Số thứ tự" of the outgoing book is luutru's registry number.
+COLUMNS = {
+    "den": (
+        "Ngày đến",
+        "Số đến",
+        "Tác giả",
+        "Số, ký hiệu văn bản",
+        "Ngày tháng văn bản",
+        "Tên loại và trích yếu nội dung",
+        "Đơn vị hoặc người nhận",
+        "Ngày chuyển",
+        "Ký nhận",
+        "Ghi chú",
+    ),
+    "di": (
+        "Số thứ tự",
+        "Số, ký hiệu văn bản",
+        "Ngày tháng văn bản",
+        "Tên loại và trích yếu nội dung",
+        "Người ký",
+        "Nơi nhận văn bản",
+        "Đơn vị, người nhận bản lưu",
+        "Số lượng bản",
+        "Ngày chuyển",
+        "Ký nhận",
+        "Ghi chú",
+    ),
+}
+_WIDTHS_MM = {
+    "den": (20, 14, 34, 28, 20, 66, 28, 18, 18, 30),
+    "di": (12, 28, 18, 60, 30, 40, 22, 12, 16, 14, 25),
+}
+_FONTS = (
+    (
+        "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+        "/usr/share/fonts/truetype/liberation/LiberationSerif-Bold.ttf",
+    ),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+    ),
+)
+
+
+@dataclass
+class RegisterTable:
+    register: str
+    date_from: date
+    date_to: date
+    columns: tuple[str, ...]
+    rows: list[list[str]]
+
+    @property
+    def title(self) -> str:
+        return REGISTER_TITLES[self.register]
+
+
+def check_register(register: str) -> str:
+    if register not in COLUMNS:
+        raise ValueError(
+            f"Chỉ xuất sổ 'den' hoặc 'di', không có {register!r} / Unknown register book"
+        )
+    return register
+
+
+def register_table(
+    register: str, date_from: date, date_to: date, entries: list[dict[str, Any]]
+) -> RegisterTable:
+    """One row per registered record (catalog `register_rows`), in number order."""
+    check_register(register)
+    make = _incoming_row if register == "den" else _outgoing_row
+    return RegisterTable(
+        register, date_from, date_to, COLUMNS[register], [make(e) for e in entries]
+    )
+
+
+def _vn_date(value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return ""
+
+
+def _type_and_subject(meta: dict[str, Any]) -> str:
+    name = KIND_NAMES.get(meta.get("kind") or "", "")
+    return " – ".join(p for p in (name, meta.get("subject") or "") if p)
+
+
+def _notes(meta: dict[str, Any]) -> str:
+    notes = []
+    marks = {
+        "mat": "Mật",
+        "toi_mat": "Tối mật",
+        "tuyet_mat": "Tuyệt mật",
+        "khan": "Khẩn",
+        "thuong_khan": "Thượng khẩn",
+        "hoa_toc": "Hỏa tốc",
+    }
+    notes += [marks[m] for m in (meta.get("secrecy"), meta.get("urgency")) if m in marks]
+    if meta.get("duplicate_of"):
+        notes.append("Trùng văn bản đã đăng ký")
+    return "; ".join(notes)
+
+
+def _incoming_row(e: dict[str, Any]) -> list[str]:
+    meta = e.get("meta") or {}
+    return [
+        _vn_date(e["received_at"]),
+        f"{e['number']:02d}",
+        meta.get("organ") or "",
+        meta.get("number_symbol") or "",
+        _vn_date(meta.get("issued_date")),
+        _type_and_subject(meta),
+        "",
+        "",
+        "",
+        _notes(meta),
+    ]
+
+
+def _outgoing_row(e: dict[str, Any]) -> list[str]:
+    meta = e.get("meta") or {}
+    signer = " ".join(p for p in (meta.get("signing_form"), meta.get("signer")) if p)
+    return [
+        f"{e['number']:02d}",
+        e.get("series_symbol") or meta.get("number_symbol") or "",
+        _vn_date(meta.get("issued_date")),
+        _type_and_subject(meta),
+        signer,
+        "; ".join(meta.get("recipients") or []),
+        "",
+        "",
+        "",
+        "",
+        _notes(meta),
+    ]
+
+
+def to_csv(table: RegisterTable) -> bytes:
+    """UTF-8 with a BOM, so spreadsheet programs open the Vietnamese text correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_pdf(table: RegisterTable, organ: str = "") -> bytes:
+    """A4 landscape, the book's title and period, then the table (headers on every page)."""
+    from fpdf import FPDF
+
+    regular, bold = _font_files()
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_margins(10, 10, 10)
+    pdf.add_font("Serif", fname=regular)
+    pdf.add_font("Serif", style="B", fname=bold or regular)
+    pdf.add_page()
+    pdf.set_font("Serif", "B", 14)
+    pdf.cell(0, 8, table.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Serif", size=10)
+    period = f"Từ ngày {table.date_from:%d/%m/%Y} đến ngày {table.date_to:%d/%m/%Y}"
+    pdf.cell(
+        0, 6, " — ".join(p for p in (organ, period) if p), align="C", new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.ln(2)
+    pdf.set_font("Serif", size=8)
+    with pdf.table(
+        col_widths=_WIDTHS_MM[table.register],
+        line_height=4,
+        text_align="LEFT",
+        headings_style=_headings_style(),
+    ) as out:
+        for row in [list(table.columns), *table.rows]:
+            cells = out.row()
+            for value in row:
+                cells.cell(value)
+    return bytes(pdf.output())
+
+
+def _headings_style():
+    from fpdf.fonts import FontFace
+
+    return FontFace(emphasis="BOLD")
+
+
+def _font_files() -> tuple[str, str | None]:
+    for regular, bold in _FONTS:
+        if Path(regular).is_file():
+            return regular, bold if Path(bold).is_file() else None
+    raise FileNotFoundError("Thiếu phông chữ tiếng Việt (fonts-liberation2) / No Vietnamese font")

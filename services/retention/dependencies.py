@@ -1,0 +1,63 @@
+"""Retention's composition root: the store, the hold-guarded object store, the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from nameko.extensions import DependencyProvider
+
+from services.common.catalog import SqlCatalog
+from services.common.config import Settings
+from services.common.objects import open_object_store
+from services.retention.holds import HoldGuardedObjectStore
+from services.retention.store import RetentionStore
+
+
+@dataclass
+class Retention:
+    """What retention's entrypoints work with (shared by the green threads of a process)."""
+
+    store: RetentionStore
+    objects: HoldGuardedObjectStore
+    settings: Settings
+
+    @property
+    def approvals(self) -> dict[str, int]:
+        return {
+            "destroy": self.settings.disposal_approvers,
+            "transfer": self.settings.transfer_approvers,
+        }
+
+
+def guarded_store(settings: Settings, store: RetentionStore) -> HoldGuardedObjectStore:
+    return HoldGuardedObjectStore(open_object_store(settings.objects_url), store.key_is_held)
+
+
+class RetentionProvider(DependencyProvider):
+    def setup(self):
+        settings = Settings()
+        self.catalog = SqlCatalog(settings.catalog_dsn)
+        store = RetentionStore(self.catalog.engine)
+        self.retention = Retention(store, guarded_store(settings, store), settings)
+
+    def stop(self):
+        self.catalog.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return self.retention
+
+
+class HoldGuardedObjectStoreProvider(DependencyProvider):
+    """An `ObjectStore` that refuses to delete objects of held records, for any service
+    that deletes objects (ingest's reprocessing, scripts)."""
+
+    def setup(self):
+        settings = Settings()
+        self.catalog = SqlCatalog(settings.catalog_dsn)
+        self.store = guarded_store(settings, RetentionStore(self.catalog.engine))
+
+    def stop(self):
+        self.catalog.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return self.store

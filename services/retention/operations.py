@@ -1,0 +1,251 @@
+"""retention's operator entrypoints (RPC for the CLI and the gateway, and the timer).
+
+A mixin of `RetentionService`: each method is a few lines that call the plain functions in
+`jobs`, `disposal`, `transfer` and `fixity`.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from nameko.rpc import RpcProxy, rpc
+from nameko.timer import timer
+
+from services.common.messaging import ValidatingDispatcher, event_handler
+from services.retention import disposal, fixity, jobs, transfer
+from services.retention.certificate import certificate_keys
+from services.retention.dependencies import RetentionProvider
+from services.retention.errors import BatchStateError
+from services.retention.holds import mirror_legal_hold, supports_lock
+from services.retention.lock import apply_lock, lock_until
+from services.retention.roles import approver
+from services.retention.schedule import retention_for
+
+log = logging.getLogger(__name__)
+STALLED_AFTER = timedelta(minutes=2)  # an approved batch untouched this long is resumed
+SEARCH_PAGE = 100
+
+
+def _day(value: str | None) -> date:
+    return date.fromisoformat(value) if value else date.today()
+
+
+class RetentionOperations:
+    retention = RetentionProvider()
+    indexing = RpcProxy("indexing")
+    dispatch_retention = ValidatingDispatcher()
+
+    def _disposer(self) -> disposal.Disposer:
+        r = self.retention
+        return disposal.Disposer(r.store, r.objects, self.indexing.delete, self.dispatch_retention)
+
+    def _fixity(self) -> fixity.Fixity:
+        r = self.retention
+        return fixity.Fixity(r.store, r.objects, r.store.flag_fixity, self.dispatch_retention)
+
+    # --- finding what is due ------------------------------------------------------------
+
+    @rpc
+    def run(self, as_of: str | None = None, by: str = "cli") -> dict:
+        r = self.retention
+        created = jobs.run_due(
+            r.store,
+            _day(as_of),
+            approvals=r.approvals,
+            by=by,
+            transfer_after_years=r.settings.transfer_after_years,
+        )
+        return {"as_of": _day(as_of).isoformat(), "batches": created}
+
+    @rpc
+    def upcoming(self, days: int = 30, today: str | None = None) -> list[dict]:
+        r = self.retention
+        return jobs.upcoming(
+            r.store, _day(today), int(days), transfer_after_years=r.settings.transfer_after_years
+        )
+
+    @rpc
+    def recompute(self) -> dict:
+        r = self.retention
+
+        def relock(record_id: str, retention: dict) -> None:
+            record = r.store.record(record_id)
+            until = lock_until(
+                retention, record["meta"], record["received_at"], r.settings.transfer_after_years
+            )
+            apply_lock(r.objects, record["object_key"], until)
+
+        return jobs.recompute(r.store, self.schedule, relock if supports_lock(r.objects) else None)
+
+    # --- review and approval ------------------------------------------------------------
+
+    @rpc
+    def list_batches(self, status: str | None = None) -> list[dict]:
+        return self.retention.store.list_batches(status)
+
+    @rpc
+    def show(self, batch_id: str) -> dict:
+        return self.retention.store.batch(batch_id)
+
+    @rpc
+    def approve(self, batch_id: str, user: str) -> dict:
+        """Add an approval; the caller then runs `execute` (the timer resumes it otherwise)."""
+        store = self.retention.store
+        status = store.decide(batch_id, approver(store.engine, user), "approve")
+        return {**store.batch(batch_id), "status": status}
+
+    @rpc
+    def reject(self, batch_id: str, user: str, reason: str) -> dict:
+        store = self.retention.store
+        if not (reason or "").strip():
+            raise BatchStateError("Cần lý do từ chối / A reason is required")
+        store.decide(batch_id, approver(store.engine, user), "reject", reason)
+        store.reject_reason(batch_id, reason)
+        return store.batch(batch_id)
+
+    @rpc
+    def pull(self, batch_id: str, record_id: str, reason: str, by: str = "cli") -> dict:
+        self.retention.store.pull(batch_id, record_id, reason, by)
+        return self.retention.store.batch(batch_id)
+
+    @rpc
+    def execute(self, batch_id: str, limit: int | None = None) -> dict:
+        return disposal.execute(self._disposer(), batch_id, limit)
+
+    @rpc
+    def delete_record(self, record_id: str, by: str = "api") -> dict:
+        return disposal.delete_record(self._disposer(), record_id)
+
+    @rpc
+    def certificate(self, batch_id: str) -> dict:
+        """The destruction record of a finished batch: JSON and PDF (base64)."""
+        objects = self.retention.objects
+        json_key, pdf_key = certificate_keys(self.retention.store.batch(batch_id)["id"])
+        return {
+            "json": objects.get(json_key).decode(),
+            "pdf_b64": base64.b64encode(objects.get(pdf_key)).decode(),
+        }
+
+    # --- legal holds --------------------------------------------------------------------
+
+    @rpc
+    def hold_add(self, ids: list[str], reason: str, by: str = "cli", query: str | None = None):
+        r = self.retention
+        found = ids or (self._search_ids(query) if query else [])
+        hold = r.store.add_hold(reason, by, found, query)
+        hold["mirrored"] = mirror_legal_hold(r.objects, self._original_keys(hold["records"]), True)
+        return hold
+
+    @rpc
+    def hold_release(self, hold_id: str, by: str = "cli") -> dict:
+        r = self.retention
+        released = r.store.release_hold(hold_id, by)
+        free = [i for i in released if i not in r.store.held(released)]
+        mirrored = mirror_legal_hold(r.objects, self._original_keys(free), False)
+        return {"hold": hold_id, "records": released, "released": free, "mirrored": mirrored}
+
+    @rpc
+    def hold_list(self, active_only: bool = False) -> list[dict]:
+        return self.retention.store.list_holds(active_only)
+
+    def _search_ids(self, query: str) -> list[str]:
+        ids: list[str] = []
+        for page in range(1, 1000):
+            result = self.indexing.search({"q": query, "size": SEARCH_PAGE, "page": page}, 3)
+            ids += [hit["id"] for hit in result["hits"]]
+            if len(ids) >= result["total"] or not result["hits"]:
+                return ids
+        return ids
+
+    def _original_keys(self, record_ids: list[str]) -> list[str]:
+        rows = (self.retention.store.record(i) for i in record_ids)
+        return [row["object_key"] for row in rows if row["object_key"]]
+
+    # --- transfer and fixity ------------------------------------------------------------
+
+    @rpc
+    def transfer_export(self, batch_id: str, out_dir: str) -> dict:
+        r = self.retention
+        return transfer.export(
+            r.store,
+            r.objects,
+            self.dispatch_retention,
+            batch_id,
+            Path(out_dir),
+            self.indexing.delete,
+        )
+
+    @rpc
+    def fixity_slice(self, cursor: str = "", limit: int | None = None) -> dict:
+        r = self.retention
+        rate = fixity.RateLimit(r.settings.fixity_bytes_per_s)
+        result = fixity.check_slice(self._fixity(), cursor, limit or r.settings.fixity_slice, rate)
+        return {**result, "total": r.store.count_originals()}
+
+    @rpc
+    def fixity_report(self) -> dict:
+        return self.retention.store.fixity_report()
+
+    # --- the timer ----------------------------------------------------------------------
+
+    @timer(interval=60)
+    def tick(self) -> None:
+        """Every minute: resume stalled destructions; once a day find what is due; a fixity
+        slice every `LUUTRU_FIXITY_INTERVAL_S`. Each job's failure is logged, not fatal."""
+        for job in (self._resume_stalled, self._daily_run, self._fixity_tick):
+            try:
+                job()
+            except Exception:
+                log.exception("retention job %s failed", job.__name__)
+
+    def _resume_stalled(self) -> None:
+        before = (datetime.now(UTC) - STALLED_AFTER).isoformat(timespec="milliseconds")
+        for batch_id in self.retention.store.stalled(before):
+            log.info("resuming destruction batch %s", batch_id)
+            disposal.execute(self._disposer(), batch_id)
+
+    def _daily_run(self) -> None:
+        store, today = self.retention.store, date.today().isoformat()
+        if store.get_state("last_daily_run") != today:
+            log.info("daily retention run: %s", self.run(None, "timer"))
+            store.set_state("last_daily_run", today)
+
+    def _fixity_tick(self) -> None:
+        store, settings = self.retention.store, self.retention.settings
+        last = store.get_state("fixity_last_at")
+        now = datetime.now(UTC)
+        if last and now - datetime.fromisoformat(last) < timedelta(
+            seconds=settings.fixity_interval_s
+        ):
+            return
+        result = self.fixity_slice(store.get_state("fixity_cursor") or "")
+        store.set_state("fixity_cursor", result["cursor"])
+        store.set_state("fixity_last_at", now.isoformat())
+
+
+class RetentionLocks:
+    """Event handlers that move the S3 object lock of originals with their retention."""
+
+    @event_handler("classification", "record.classified")
+    def lock_classified(self, payload: dict) -> None:
+        self._lock(payload)
+
+    @event_handler("classification", "record.metadata_corrected")
+    def lock_corrected(self, payload: dict) -> None:
+        self._lock(payload)
+
+    def _lock(self, payload: dict) -> None:
+        r = self.retention
+        if not supports_lock(r.objects):
+            return
+        record = r.store.record(payload["record_id"])
+        retention = retention_for(
+            self.schedule, payload["metadata"], record["register"], record["received_at"][:10]
+        )
+        until = lock_until(
+            retention, payload["metadata"], record["received_at"], r.settings.transfer_after_years
+        )
+        apply_lock(r.objects, record["object_key"], until)

@@ -1,0 +1,305 @@
+"""`RetentionStore`: retention's tables and its writes to the catalog, with SQLAlchemy Core.
+
+Runs on the catalog's engine (SQLite or PostgreSQL). Retention's own tables are created on
+start (`tables.py`); the catalog's `records`/`history` are read, and written only for what
+retention owns: the final statuses `disposed`/`transferred` and their history entries
+(`SqlCatalog.advance` refuses to move a final status, by design).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.common.catalog import now_iso, records
+from services.common.errors import NotFound
+from services.retention import batches as rules
+from services.retention.audit import log
+from services.retention.errors import BatchStateError
+from services.retention.store_fixity import FixityMixin
+from services.retention.store_holds import HoldsMixin
+from services.retention.store_steps import StepsMixin
+from services.retention.tables import approvals, batch_records, batches, schema, state
+
+# Records that have left the archive's care (or never entered it) are never proposed.
+GONE = ("disposed", "transferred", "rejected")
+OPEN = ("pending", "approved")
+LIVE = ("included", "erased")  # still part of the batch's work
+
+
+def _not_found(batch_id: str) -> NotFound:
+    return NotFound(f"Không tìm thấy lô {batch_id} / No batch {batch_id}")
+
+
+class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
+    """Batches, approvals, holds and fixity checks; the retention side of the catalog."""
+
+    def __init__(self, engine: sa.Engine):
+        self.engine = engine
+        schema.create_all(engine)
+
+    # --- catalog reads ------------------------------------------------------------------
+
+    def candidates(self) -> Iterator[rules.Candidate]:
+        """Every record with a retention class that is still in the archive's care."""
+        query = sa.select(records.c.id, records.c.meta, records.c.received_at).where(
+            records.c.status.not_in(GONE)
+        )
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                meta = row.meta or {}
+                if meta.get("retention"):
+                    yield rules.Candidate(
+                        row.id, meta["retention"], meta.get("issued_date"), row.received_at
+                    )
+
+    def record(self, record_id: str) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
+        if row is None:
+            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        return dict(row._mapping)
+
+    def shares_object(self, object_key: str, record_id: str) -> bool:
+        """Whether a record other than `record_id`, not disposed, uses the same object."""
+        query = sa.select(sa.func.count()).where(
+            records.c.object_key == object_key,
+            records.c.id != record_id,
+            records.c.status != "disposed",
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one() > 0
+
+    # --- batches ------------------------------------------------------------------------
+
+    def create_batch(
+        self, action: str, as_of: str, items: Iterable[rules.Due], required: int, by: str
+    ) -> str:
+        batch_id = str(uuid.uuid4())
+        with self.engine.begin() as conn:
+            conn.execute(
+                batches.insert().values(
+                    id=batch_id,
+                    action=action,
+                    status="pending",
+                    as_of=as_of,
+                    required_approvals=required,
+                    created_by=by,
+                    created_at=now_iso(),
+                )
+            )
+            for item in items:
+                conn.execute(
+                    batch_records.insert().values(
+                        batch_id=batch_id,
+                        record_id=item.record_id,
+                        due=item.due.isoformat(),
+                        state="included",
+                        event_sent=False,
+                    )
+                )
+                log(conn, item.record_id, "proposed", {"batch": batch_id, "action": action})
+        return batch_id
+
+    def in_open_batches(self) -> set[str]:
+        query = (
+            sa.select(batch_records.c.record_id)
+            .join(batches, batches.c.id == batch_records.c.batch_id)
+            .where(batches.c.status.in_(OPEN), batch_records.c.state.in_(LIVE))
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
+
+    def declined(self) -> dict[str, set[str]]:
+        """record id -> due dates at which it was pulled out or its batch rejected."""
+        query = (
+            sa.select(batch_records.c.record_id, batch_records.c.due)
+            .join(batches, batches.c.id == batch_records.c.batch_id)
+            .where(sa.or_(batch_records.c.state == "pulled", batches.c.status == "rejected"))
+        )
+        found: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for record_id, due in conn.execute(query):
+                found.setdefault(record_id, set()).add(due)
+        return found
+
+    def list_batches(self, status: str | None = None) -> list[dict[str, Any]]:
+        counts = (
+            sa.select(batch_records.c.batch_id, sa.func.count().label("n"))
+            .where(batch_records.c.state != "pulled")
+            .group_by(batch_records.c.batch_id)
+            .subquery()
+        )
+        query = (
+            sa.select(batches, sa.func.coalesce(counts.c.n, 0).label("records"))
+            .outerjoin(counts, counts.c.batch_id == batches.c.id)
+            .order_by(batches.c.created_at)
+        )
+        if status:
+            query = query.where(batches.c.status == status)
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def batch(self, batch_id: str) -> dict[str, Any]:
+        """The batch with its records (ids), the pulled ones with reasons, its approvals."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).first()
+            if row is None:
+                raise _not_found(batch_id)
+            items = conn.execute(
+                sa.select(batch_records)
+                .where(batch_records.c.batch_id == batch_id)
+                .order_by(batch_records.c.record_id)
+            ).all()
+            votes = conn.execute(
+                sa.select(approvals)
+                .where(approvals.c.batch_id == batch_id)
+                .order_by(approvals.c.at)
+            ).all()
+        return {
+            **row._mapping,
+            "records": [i.record_id for i in items if i.state != "pulled"],
+            "pulled": [
+                {"id": i.record_id, "reason": i.reason, "by": i.pulled_by}
+                for i in items
+                if i.state == "pulled"
+            ],
+            "approvals": [
+                {
+                    "by": v.user_name,
+                    "decision": v.decision,
+                    "role": v.role,
+                    "reason": v.reason,
+                    "at": v.at,
+                }
+                for v in votes
+            ],
+        }
+
+    def items(self, batch_id: str, states: Iterable[str] = LIVE) -> list[dict[str, Any]]:
+        query = (
+            sa.select(batch_records)
+            .where(batch_records.c.batch_id == batch_id, batch_records.c.state.in_(tuple(states)))
+            .order_by(batch_records.c.record_id)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def _locked_batch(self, conn: sa.Connection, batch_id: str) -> sa.Row:
+        row = conn.execute(
+            sa.select(batches).where(batches.c.id == batch_id).with_for_update()
+        ).first()
+        if row is None:
+            raise _not_found(batch_id)
+        return row
+
+    def decide(
+        self, batch_id: str, approver: rules.Approver, decision: str, reason: str | None = None
+    ) -> str:
+        """Record an approval or a rejection; returns the batch's new status.
+
+        Approving needs a distinct archivist (`rules.check_approval`); once
+        `required_approvals` of them approved, the batch is `approved`. One rejection
+        (with its reason) rejects the batch.
+        """
+        with self.engine.begin() as conn:
+            batch = self._locked_batch(conn, batch_id)
+            votes = conn.execute(
+                sa.select(approvals.c.user_name).where(approvals.c.batch_id == batch_id)
+            ).scalars()
+            rules.check_approval(batch.status, votes, approver)
+            conn.execute(
+                approvals.insert().values(
+                    batch_id=batch_id,
+                    user_name=approver.name,
+                    decision=decision,
+                    role=approver.role,
+                    reason=reason,
+                    at=now_iso(),
+                )
+            )
+            status = self._status_after(conn, batch, decision)
+            for item in conn.execute(
+                sa.select(batch_records.c.record_id).where(
+                    batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE)
+                )
+            ).scalars():
+                detail = {"batch": batch_id, "by": approver.name, "reason": reason}
+                log(conn, item, "approved" if decision == "approve" else "rejected", detail)
+        return status
+
+    def _status_after(self, conn: sa.Connection, batch: sa.Row, decision: str) -> str:
+        voters = conn.execute(
+            sa.select(approvals.c.user_name).where(
+                approvals.c.batch_id == batch.id, approvals.c.decision == "approve"
+            )
+        ).scalars()
+        if decision == "reject":
+            status = "rejected"
+        elif rules.approved(voters, batch.required_approvals):
+            status = "approved"
+        else:
+            return batch.status
+        conn.execute(
+            batches.update()
+            .where(batches.c.id == batch.id)
+            .values(status=status, decided_at=now_iso(), touched_at=now_iso())
+        )
+        return status
+
+    def reject_reason(self, batch_id: str, reason: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                batches.update().where(batches.c.id == batch_id).values(reject_reason=reason)
+            )
+
+    def pull(self, batch_id: str, record_id: str, reason: str, by: str) -> None:
+        """Take a record out of a batch that has not executed it yet."""
+        with self.engine.begin() as conn:
+            batch = self._locked_batch(conn, batch_id)
+            done = conn.execute(
+                batch_records.update()
+                .where(
+                    batch_records.c.batch_id == batch_id,
+                    batch_records.c.record_id == record_id,
+                    batch_records.c.state == "included",
+                )
+                .values(state="pulled", reason=reason, pulled_by=by)
+            ).rowcount
+            if batch.status not in OPEN or not done:
+                raise BatchStateError(
+                    f"Hồ sơ {record_id} không còn chờ xử lý trong lô {batch_id} / "
+                    "Record is not waiting in this batch"
+                )
+            log(conn, record_id, "pulled", {"batch": batch_id, "by": by, "reason": reason})
+
+    def touch(self, batch_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                batches.update().where(batches.c.id == batch_id).values(touched_at=now_iso())
+            )
+
+    def stalled(self, before: str) -> list[str]:
+        """Approved destroy batches whose execution has not moved since `before`."""
+        query = sa.select(batches.c.id).where(
+            batches.c.status == "approved",
+            batches.c.action == "destroy",
+            sa.or_(batches.c.touched_at.is_(None), batches.c.touched_at < before),
+        )
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    # --- named values -------------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(state.c.value).where(state.c.key == key)).scalar()
+
+    def set_state(self, key: str, value: str) -> None:
+        with self.engine.begin() as conn:
+            if conn.execute(state.update().where(state.c.key == key).values(value=value)).rowcount:
+                return
+            conn.execute(state.insert().values(key=key, value=value))

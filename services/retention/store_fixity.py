@@ -1,0 +1,113 @@
+"""Fixity checks in `RetentionStore`: which originals to check next, and what was found."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.common.catalog import now_iso, records
+from services.retention.audit import log
+from services.retention.tables import fixity_checks
+
+CHECKED = ("disposed", "rejected")  # statuses whose originals are not (or no longer) kept
+
+
+class FixityMixin:
+    engine: sa.Engine
+
+    def originals_after(self, cursor: str, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` stored originals with ids after `cursor`, in id order."""
+        query = (
+            sa.select(
+                records.c.id, records.c.object_key, records.c.sha256, records.c.size, records.c.meta
+            )
+            .where(
+                records.c.id > cursor,
+                records.c.status.not_in(CHECKED),
+                records.c.object_key.is_not(None),
+            )
+            .order_by(records.c.id)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def count_originals(self) -> int:
+        query = sa.select(sa.func.count()).where(
+            records.c.status.not_in(CHECKED), records.c.object_key.is_not(None)
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
+    def add_check(self, row: dict[str, Any], actual: str | None, size: int | None) -> bool:
+        """Record one check; returns whether the bytes matched."""
+        ok = actual == row["sha256"]
+        with self.engine.begin() as conn:
+            conn.execute(
+                fixity_checks.insert().values(
+                    record_id=row["id"],
+                    object_key=row["object_key"],
+                    expected=row["sha256"],
+                    actual=actual,
+                    ok=ok,
+                    size=size,
+                    at=now_iso(),
+                )
+            )
+        return ok
+
+    def checks_of(self, record_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(fixity_checks)
+            .where(fixity_checks.c.record_id == record_id)
+            .order_by(fixity_checks.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def fixity_report(self) -> dict[str, Any]:
+        """Totals, and every record whose latest check failed."""
+        latest = (
+            sa.select(sa.func.max(fixity_checks.c.seq))
+            .group_by(fixity_checks.c.record_id)
+            .scalar_subquery()
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(fixity_checks).where(fixity_checks.c.seq.in_(latest))
+            ).all()
+            total = conn.execute(sa.select(sa.func.count()).select_from(fixity_checks)).scalar()
+            last = conn.execute(sa.select(sa.func.max(fixity_checks.c.at))).scalar()
+        failed = [
+            {
+                "id": r.record_id,
+                "object_key": r.object_key,
+                "expected": r.expected,
+                "actual": r.actual,
+                "at": r.at,
+            }
+            for r in rows
+            if not r.ok
+        ]
+        return {
+            "checks": total,
+            "records_checked": len(rows),
+            "failed": failed,
+            "last_check_at": last,
+            "generated_at": now_iso(),
+        }
+
+    def flag_fixity(self, record_id: str, value: dict[str, Any]) -> None:
+        """Set `metadata.fixity` (shown by `luutru status`), audited."""
+        with self.engine.begin() as conn:
+            meta = conn.execute(
+                sa.select(records.c.meta).where(records.c.id == record_id).with_for_update()
+            ).scalar_one()
+            conn.execute(
+                records.update()
+                .where(records.c.id == record_id)
+                .values(meta={**meta, "fixity": value}, updated_at=now_iso())
+            )
+            action = "fixity_failed" if value["status"] == "failed" else "fixity_restored"
+            log(conn, record_id, action, value)

@@ -1,0 +1,142 @@
+"""Per-record steps in `RetentionStore`: disposal and transfer transitions, retention dates.
+
+Each transition is a conditional update: a second run (or a resumed one) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.common.catalog import history, now_iso, petitioners, records
+from services.retention.audit import log
+from services.retention.tables import batch_records, batches
+
+GONE = ("disposed", "transferred", "rejected")
+LIVE = ("included", "erased")
+
+
+class StepsMixin:
+    engine: sa.Engine
+
+    # --- disposal steps (each one a conditional update: a second run changes nothing) -----
+
+    def mark_erased(self, batch_id: str, record_id: str, residual: dict[str, Any]) -> bool:
+        with self.engine.begin() as conn:
+            won = conn.execute(
+                batch_records.update()
+                .where(
+                    batch_records.c.batch_id == batch_id,
+                    batch_records.c.record_id == record_id,
+                    batch_records.c.state == "included",
+                )
+                .values(state="erased", residual=residual)
+            ).rowcount
+            if won:
+                detail = {"batch": batch_id, "objects": len(residual["destroyed"])}
+                log(conn, record_id, "erased", detail)
+        return bool(won)
+
+    def mark_final(
+        self, batch_id: str, record_id: str, status: str, meta: dict[str, Any], detail: dict
+    ) -> bool:
+        """The record becomes `disposed`/`transferred` with its residual metadata, once."""
+        with self.engine.begin() as conn:
+            from_state = "erased" if status == "disposed" else "included"
+            won = conn.execute(
+                batch_records.update()
+                .where(
+                    batch_records.c.batch_id == batch_id,
+                    batch_records.c.record_id == record_id,
+                    batch_records.c.state == from_state,
+                )
+                .values(state="done", done_at=now_iso())
+            ).rowcount
+            if not won:
+                return False
+            values = {"status": status, "meta": meta, "updated_at": now_iso()}
+            if status == "disposed":  # the page list describes text that no longer exists
+                values |= {"page_info": None, "error": None}
+                conn.execute(petitioners.delete().where(petitioners.c.record_id == record_id))
+            conn.execute(records.update().where(records.c.id == record_id).values(**values))
+            log(conn, record_id, status, {"batch": batch_id, **detail})
+        return True
+
+    def unsent(self, batch_id: str) -> list[dict[str, Any]]:
+        query = sa.select(batch_records).where(
+            batch_records.c.batch_id == batch_id,
+            batch_records.c.state == "done",
+            batch_records.c.event_sent.is_(False),
+        )
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    def mark_sent(self, batch_id: str, record_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(
+                batch_records.update()
+                .where(batch_records.c.batch_id == batch_id, batch_records.c.record_id == record_id)
+                .values(event_sent=True)
+            )
+
+    def finish(self, batch_id: str, **values: Any) -> bool:
+        with self.engine.begin() as conn:
+            return bool(
+                conn.execute(
+                    batches.update()
+                    .where(batches.c.id == batch_id, batches.c.status == "approved")
+                    .values(status="done", executed_at=now_iso(), **values)
+                ).rowcount
+            )
+
+    def approved_batch_of(self, record_id: str, action: str = "destroy") -> str | None:
+        """The approved batch of `action` still waiting to execute this record, if any."""
+        query = (
+            sa.select(batches.c.id)
+            .join(batch_records, batch_records.c.batch_id == batches.c.id)
+            .where(
+                batch_records.c.record_id == record_id,
+                batch_records.c.state.in_(LIVE),
+                batches.c.status == "approved",
+                batches.c.action == action,
+            )
+        )
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalars().first()
+
+    # --- retention dates ----------------------------------------------------------------
+
+    def retention_rows(self) -> Iterator[dict[str, Any]]:
+        """Records still in the archive's care that have a retention class."""
+        query = sa.select(
+            records.c.id, records.c.register, records.c.meta, records.c.received_at
+        ).where(records.c.status.not_in(GONE))
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        return (r for r in rows if (r["meta"] or {}).get("retention"))
+
+    def set_retention(self, record_id: str, new: dict[str, Any]) -> bool:
+        """Replace `metadata.retention`, audited old -> new; False if nothing changed."""
+        with self.engine.begin() as conn:
+            row = conn.execute(
+                sa.select(records.c.meta, records.c.status)
+                .where(records.c.id == record_id)
+                .with_for_update()
+            ).first()
+            if row is None or row.status in GONE or (row.meta or {}).get("retention") == new:
+                return False
+            old = row.meta.get("retention")
+            conn.execute(
+                records.update()
+                .where(records.c.id == record_id)
+                .values(meta={**row.meta, "retention": new}, updated_at=now_iso())
+            )
+            log(conn, record_id, "retention_recomputed", {"old": old, "new": new})
+        return True
+
+    def history(self, record_id: str) -> list[dict[str, Any]]:
+        query = sa.select(history).where(history.c.record_id == record_id).order_by(history.c.seq)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]

@@ -1,0 +1,96 @@
+"""Retention's own tables, in the catalog database but on their own `MetaData`.
+
+The catalog's schema belongs to its Alembic migrations; these tables are created by
+`RetentionStore` with `create_all` (idempotent) and only retention writes them.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+schema = sa.MetaData()
+
+# status: pending -> approved -> done, or pending -> rejected
+batches = sa.Table(
+    "retention_batches",
+    schema,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("action", sa.String(16), nullable=False),  # destroy | transfer
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("as_of", sa.String(10), nullable=False),
+    sa.Column("required_approvals", sa.Integer, nullable=False),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("decided_at", sa.String(32)),
+    sa.Column("reject_reason", sa.Text),
+    sa.Column("touched_at", sa.String(32)),  # last execution step, to resume a dead run
+    sa.Column("executed_at", sa.String(32)),
+    sa.Column("certificate_key", sa.String(200)),  # biên bản hủy (JSON; .pdf beside it)
+    sa.Column("package", sa.String(400)),  # transfer: the BagIt bag written
+)
+
+# state: included -> erased (objects and index entry gone) -> done; or pulled
+batch_records = sa.Table(
+    "retention_batch_records",
+    schema,
+    sa.Column("batch_id", sa.String(36), primary_key=True),
+    sa.Column("record_id", sa.String(36), primary_key=True, index=True),
+    sa.Column("due", sa.String(10), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("reason", sa.Text),  # why it was pulled out
+    sa.Column("pulled_by", sa.String(64)),
+    sa.Column("residual", sa.JSON),  # what stays of a destroyed record (set before erasing)
+    sa.Column("event_sent", sa.Boolean, nullable=False, default=False),  # the outbox flag
+    sa.Column("done_at", sa.String(32)),
+)
+
+approvals = sa.Table(
+    "retention_approvals",
+    schema,
+    sa.Column("batch_id", sa.String(36), primary_key=True),
+    sa.Column("user_name", sa.String(64), primary_key=True),
+    sa.Column("decision", sa.String(16), nullable=False),  # approve | reject
+    sa.Column("role", sa.String(32)),  # None: no accounts table to check it against
+    sa.Column("reason", sa.Text),
+    sa.Column("at", sa.String(32), nullable=False),
+)
+
+holds = sa.Table(
+    "retention_holds",
+    schema,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("query", sa.Text),
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("released_by", sa.String(64)),
+    sa.Column("released_at", sa.String(32)),
+)
+
+hold_records = sa.Table(
+    "retention_hold_records",
+    schema,
+    sa.Column("hold_id", sa.String(36), primary_key=True),
+    sa.Column("record_id", sa.String(36), primary_key=True, index=True),
+)
+
+fixity_checks = sa.Table(
+    "retention_fixity_checks",
+    schema,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("record_id", sa.String(36), nullable=False, index=True),
+    sa.Column("object_key", sa.String(200), nullable=False),
+    sa.Column("expected", sa.String(64), nullable=False),
+    sa.Column("actual", sa.String(64)),  # None: the object is missing
+    sa.Column("ok", sa.Boolean, nullable=False),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("at", sa.String(32), nullable=False),
+)
+
+# Small named values: the fixity cursor, the day of the last automatic run.
+state = sa.Table(
+    "retention_state",
+    schema,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text),
+)

@@ -1,0 +1,16 @@
+"""Contract tier: each port against every adapter that runs here. Real engines only — the
+filesystem, SQLite and the local PostgreSQL, Tantivy, Tesseract, and an S3 server (moto's
+`moto_server`, started once per session on a free port by `tests/s3server.py`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.s3server import moto_server
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """`host:port` of a real S3-compatible server that lives for the whole test session."""
+    with moto_server() as endpoint:
+        yield endpoint

@@ -1,0 +1,305 @@
+"""Classification's register facts and corrections on the real catalog (SQLite and the local
+PostgreSQL) and the filesystem store: what a văn thư sees after each step.
+
+Invariants: a petitioner's identity reaches the restricted table and never the metadata or the
+event; an outgoing document without a printed number gets the next number of its series once,
+and one with a printed number keeps it; the same số + ký hiệu + organ is flagged as a duplicate
+with a history entry; a correction keeps old → new values, survives a re-read of the text, and
+an overridden retention class wins over the schedule; register books print Vietnamese.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from datetime import date
+
+import pypdfium2 as pdfium
+import pytest
+import sqlalchemy as sa
+
+from services.classification.corrections import correct_record
+from services.classification.handlers import classify_record
+from services.classification.queries import register_rows
+from services.common.catalog import SqlCatalog
+from services.common.errors import PermanentError
+from services.common.objects import FilesystemObjectStore, page_text_key
+from services.registers import RegistersConfig
+from services.registers.deadlines import Body, Calendar, PetitionRules
+from services.registers.reports import RegisterTable, to_csv, to_pdf
+from services.registers.series import parse_series
+from services.retention.handlers import recompute_retention
+from services.retention.schedule import load_schedule
+from tests.postgres import temporary_database
+
+CONFIG = RegistersConfig(
+    parse_series({"version": 1, "style": "state", "issuer": "UBND"}),
+    PetitionRules(Body("state"), Calendar()),
+)
+SCHEDULE = load_schedule()
+CLASSES = frozenset({r.retention.code for r in SCHEDULE.rules} | {SCHEDULE.default.code})
+
+DECISION = [
+    "ỦY BAN NHÂN DÂN",
+    "TỈNH BÌNH ĐỊNH",
+    "Số: 15/QĐ-UBND",
+    "Bình Định, ngày 12 tháng 3 năm 2026",
+    "QUYẾT ĐỊNH",
+    "Về việc ban hành Danh mục hồ sơ năm 2026",
+    "Điều 1. Ban hành Danh mục hồ sơ.",
+    "Nơi nhận:",
+    "- Sở Nội vụ;",
+    "- Lưu: VT.",
+    "KT. CHỦ TỊCH",
+    "PHÓ CHỦ TỊCH",
+    "Nguyễn Văn An",
+]
+UNNUMBERED = [
+    "ỦY BAN NHÂN DÂN",
+    "TỈNH BÌNH ĐỊNH",
+    "Số:     /QĐ-UBND",
+    "QUYẾT ĐỊNH",
+    "Về việc thành lập tổ công tác",
+]
+LETTER = [
+    "ĐƠN TỐ CÁO",
+    "Kính gửi: Thanh tra tỉnh Bình Định",
+    "Tôi tên là Nguyễn Văn An, CCCD số 052070001234, trú tại thôn 3, xã Cát Hanh.",
+    "Tôi tố cáo ông Trần Văn Bình nhận tiền của dân.",
+]
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def catalog(request, tmp_path_factory):
+    if request.param == "sqlite":
+        cat = SqlCatalog(f"sqlite:///{tmp_path_factory.mktemp('cat') / 'c.db'}")
+        yield cat
+        cat.engine.dispose()
+        return
+    with temporary_database() as dsn:
+        cat = SqlCatalog(dsn)
+        yield cat
+        cat.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    return FilesystemObjectStore(tmp_path_factory.mktemp("objects"))
+
+
+def ingest(catalog, store, lines: list[str], register: str = "den", salt: str = "") -> dict:
+    """A registered record whose OCR is done: page text stored, `record.text_extracted` made."""
+    data = ("\n".join(lines) + salt + register).encode()
+    sha = hashlib.sha256(data).hexdigest()
+    record, _ = catalog.register_new(
+        register=register,
+        file_name="scan.pdf",
+        sha256=sha,
+        size=len(data),
+        media_type="application/pdf",
+        object_key=f"originals/{sha}",
+        source="test",
+    )
+    key = page_text_key(record["id"], 1)
+    store.put(key, "\n".join(lines).encode())
+    catalog.advance(
+        record["id"],
+        "ocr",
+        "processing",
+        "text_extracted",
+        pages=1,
+        page_info=[{"n": 1, "key": key, "confidence": 90.0, "source": "ocr"}],
+    )
+    return {"record_id": record["id"], "sha256": sha, "text_keys": [key]}
+
+
+def test_a_petitioners_identity_goes_to_the_restricted_table_only(catalog, store):
+    event = ingest(catalog, store, LETTER, register="don")
+    payload = classify_record(event, catalog, store, CONFIG)
+    record = catalog.get(event["record_id"])
+    petition = record["metadata"]["petition"]
+    assert (record["metadata"]["kind"], petition["category"], petition["anonymous"]) == (
+        "don_to_cao",
+        "to_cao",
+        False,
+    )
+    assert petition["accused"] == "ông Trần Văn Bình"
+    assert [d["step"] for d in petition["deadlines"]] == ["accept", "resolve"]
+    stored = catalog.petitioner(event["record_id"])
+    assert (stored["name"], stored["id_number"], stored["sealed"]) == (
+        "Nguyễn Văn An",
+        "052070001234",
+        True,
+    )
+    for shown in (
+        json.dumps(record["metadata"], ensure_ascii=False),
+        json.dumps(payload, ensure_ascii=False),
+    ):
+        assert (
+            "Nguyễn Văn An" not in shown and "052070001234" not in shown and "thôn 3" not in shown
+        )
+
+
+def test_an_outgoing_document_without_a_printed_number_is_numbered_once(catalog, store):
+    first = ingest(catalog, store, UNNUMBERED, register="di", salt="1")
+    second = ingest(catalog, store, UNNUMBERED, register="di", salt="2")
+    a = classify_record(first, catalog, store, CONFIG)["metadata"]
+    b = classify_record(second, catalog, store, CONFIG)["metadata"]
+    again = classify_record(first, catalog, store, CONFIG)["metadata"]  # a redelivery
+    year = date.today().year
+    assert a["series"] == {"series": "state:quyet_dinh", "scope": f"year:{year}", "number": 1}
+    assert (a["number_symbol"], b["number_symbol"], again["number_symbol"]) == (
+        "01/QĐ-UBND",
+        "02/QĐ-UBND",
+        "01/QĐ-UBND",
+    )
+
+
+def test_an_outgoing_document_with_a_printed_number_keeps_it(catalog, store):
+    event = ingest(catalog, store, DECISION, register="di")
+    metadata = classify_record(event, catalog, store, CONFIG)["metadata"]
+    assert metadata["number_symbol"] == "15/QĐ-UBND"
+    assert catalog.series_number(event["record_id"]) is None
+
+
+def test_the_same_number_and_organ_again_is_flagged_as_a_duplicate(catalog, store):
+    lines = [line.replace("15/QĐ", "77/QĐ") for line in DECISION]
+    first = ingest(catalog, store, lines, salt="a")
+    second = ingest(catalog, store, [*lines, "(bản chụp lại)"], salt="b")
+    classify_record(first, catalog, store, CONFIG)
+    metadata = classify_record(second, catalog, store, CONFIG)["metadata"]
+    assert metadata["duplicate_of"] == first["record_id"]
+    actions = [h["action"] for h in catalog.get(second["record_id"])["history"]]
+    assert "duplicate_suspected" in actions
+    assert catalog.get(first["record_id"])["metadata"].get("duplicate_of") is None
+
+
+def test_a_correction_is_audited_kept_on_a_re_read_and_emitted(catalog, store):
+    event = ingest(catalog, store, DECISION, salt="corr")
+    classify_record(event, catalog, store, CONFIG)
+    record, corrected = correct_record(
+        catalog,
+        event["record_id"],
+        {"subject": "Danh mục hồ sơ 2026 (sửa)", "retention.class": "VB-01"},
+        "lan",
+        retention_classes=CLASSES,
+        config=CONFIG,
+    )
+    entry = record["history"][-1]
+    assert entry["detail"]["by"] == "lan"
+    assert entry["detail"]["changes"]["subject"] == {
+        "old": "Về việc ban hành Danh mục hồ sơ năm 2026",
+        "new": "Danh mục hồ sơ 2026 (sửa)",
+    }
+    assert corrected["changed"] == ["retention.class", "subject"]
+    assert corrected["metadata"]["retention"]["override"] is True
+    classify_record(event, catalog, store, CONFIG)  # reprocessing the text
+    assert catalog.get(event["record_id"])["metadata"]["subject"] == "Danh mục hồ sơ 2026 (sửa)"
+    retention = recompute_retention(corrected, catalog, SCHEDULE)
+    assert (retention["class"], retention["period"], retention["override"]) == (
+        "VB-01",
+        "permanent",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"kind": "nghi_quyett"}, "kind"),
+        ({"issued_date": "12/03/2026"}, "YYYY-MM-DD"),
+        ({"retention.class": "XX-99"}, "retention-schedule.yaml"),
+        ({"colour": "red"}, "Không sửa được trường colour"),
+        ({"petition.extensions": 1}, "không phải đơn thư"),
+    ],
+)
+def test_a_bad_correction_is_refused_with_a_clear_message(catalog, store, fields, message):
+    event = ingest(catalog, store, DECISION, salt=f"bad{sorted(fields)}")
+    with pytest.raises(PermanentError, match=message):
+        correct_record(
+            catalog,
+            event["record_id"],
+            fields,
+            "lan",
+            retention_classes=CLASSES,
+            config=CONFIG,
+        )
+
+
+def test_the_incoming_register_prints_its_rows_in_csv_and_pdf(catalog, store):
+    event = ingest(catalog, store, DECISION, salt="book")
+    classify_record(event, catalog, store, CONFIG)
+    with catalog.engine.begin() as conn:  # received on a known day
+        conn.execute(
+            sa.text(
+                "UPDATE records SET received_at = '2026-03-13T02:00:00.000+00:00' WHERE id = :id"
+            ),
+            {"id": event["record_id"]},
+        )
+    book = register_rows(catalog, "den", "2026-03-13", "2026-03-13")
+    [row] = book["rows"]
+    assert row[:6] == [
+        "13/03/2026",
+        row[1],
+        "ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH",
+        "15/QĐ-UBND",
+        "12/03/2026",
+        "Quyết định – Về việc ban hành Danh mục hồ sơ năm 2026",
+    ]
+    table = RegisterTable(
+        "den", date(2026, 3, 13), date(2026, 3, 13), tuple(book["columns"]), book["rows"]
+    )
+    assert to_csv(table).decode("utf-8-sig").splitlines()[0].startswith("Ngày đến,Số đến,Tác giả")
+    pdf = pdfium.PdfDocument(io.BytesIO(to_pdf(table)))
+    text = pdf[0].get_textpage().get_text_range()
+    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text and "Danh mục hồ sơ" in text
+
+
+def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, store):
+    from services.ingest.intake import ingest_file
+
+    def upload(data: bytes, kind: str | None, secret: bool = False):
+        return ingest_file(
+            catalog,
+            store,
+            data=data,
+            file_name="di.pdf",
+            register="di",
+            source="test",
+            max_bytes=2**20,
+            kind=kind,
+            secret=secret,
+            series=CONFIG.series,
+        )
+
+    plain = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record
+    secret = upload(b"%PDF-1.4 chi thi 2", "chi_thi", secret=True).record
+    again = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record  # the same file twice
+    assert (plain["metadata"]["number_symbol"], secret["metadata"]["number_symbol"]) == (
+        "01/CT-UBND",
+        "01/CT-UBND",
+    )
+    assert catalog.series_number(secret["id"])["series"] == "state:chi_thi:mat"
+    assert again["id"] == plain["id"] and again["metadata"]["number_symbol"] == "01/CT-UBND"
+    assert plain["metadata"]["corrected"] == ["kind"]
+    refused = upload(b"%PDF-1.4 x", "nghiquyet").record
+    assert refused["status"] == "rejected" and "Loại văn bản không hợp lệ" in refused["error"]
+
+
+def test_setting_the_kind_of_an_unnumbered_outgoing_document_numbers_it(catalog, store):
+    event = ingest(
+        catalog, store, ["ỦY BAN NHÂN DÂN", "TỈNH BÌNH ĐỊNH", "Số:    /UBND"], register="di"
+    )
+    assert classify_record(event, catalog, store, CONFIG)["metadata"]["kind"] == "other"
+    assert catalog.series_number(event["record_id"]) is None
+    record, _ = correct_record(
+        catalog,
+        event["record_id"],
+        {"kind": "ke_hoach"},
+        "lan",
+        retention_classes=CLASSES,
+        config=CONFIG,
+    )
+    assert record["metadata"]["number_symbol"] == "01/KH-UBND"
+    assert record["history"][-1]["action"] == "numbered_after_correction"

@@ -1,0 +1,79 @@
+"""A destruction killed with SIGKILL half way resumes and finishes, each record once.
+
+A real child process executes the batch on the real SQLite catalog and filesystem store,
+slowed down per deletion; it is killed with SIGKILL as soon as one record is disposed,
+then the batch is executed again here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import date
+
+from services.common.catalog import SqlCatalog
+from services.common.objects import FilesystemObjectStore
+from services.retention import disposal, jobs
+from services.retention.batches import Approver
+from services.retention.certificate import certificate_keys
+from services.retention.store import RetentionStore
+from tests.contract.retention_fixtures import Recorder, add_record, disposer
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    from services.common.catalog import SqlCatalog
+    from services.common.objects import FilesystemObjectStore
+    from services.retention import disposal
+    from services.retention.store import RetentionStore
+    from tests.contract.retention_fixtures import Recorder, disposer
+
+    class Slow(FilesystemObjectStore):
+        def delete(self, key):
+            time.sleep(0.2)
+            super().delete(key)
+
+    dsn, root, batch_id = sys.argv[1:]
+    store = RetentionStore(SqlCatalog(dsn).engine)
+    disposal.execute(disposer(store, Slow(root), Recorder()), batch_id)
+    """
+)
+
+
+def test_a_batch_killed_half_way_resumes_and_finishes(tmp_path):
+    dsn = f"sqlite:///{tmp_path / 'catalog.db'}"
+    catalog, objects = SqlCatalog(dsn), FilesystemObjectStore(tmp_path / "objects")
+    store = RetentionStore(catalog.engine)
+    ids = [add_record(catalog, objects) for _ in range(4)]
+    [batch] = jobs.run_due(store, date(2100, 1, 1), approvals={"destroy": 2, "transfer": 1},
+                           transfer_after_years=5, by="test")  # fmt: skip
+    for name in ("lan", "minh"):
+        store.decide(batch["id"], Approver(name, None), "approve")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, dsn, str(tmp_path / "objects"), batch["id"]],
+        cwd=os.getcwd(),
+    )
+    deadline = time.monotonic() + 60
+    while not store.items(batch["id"], ("done",)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    finished = len(store.items(batch["id"], ("done",)))
+    assert 1 <= finished < 4, "the child must die half way"
+
+    recorder = Recorder()
+    result = disposal.execute(disposer(store, objects, recorder), batch["id"])
+    assert result["status"] == "done" and result["done"] == 4
+    assert all(catalog.get(i)["status"] == "disposed" for i in ids)
+    assert objects.list("") == sorted(certificate_keys(batch["id"]))
+    # events go out after the records' steps, from the outbox: each record's exactly once
+    assert sorted(p["record_id"] for _, p in recorder.sent) == sorted(ids)
+    # (a record caught between its deletions and `erased` is erased again: idempotent)
+    assert len(recorder.deleted) in (4 - finished, 5 - finished)
+    for record_id in ids:
+        actions = [h["action"] for h in catalog.get(record_id)["history"]]
+        assert actions.count("disposed") == 1 and actions.count("erased") == 1

@@ -1,0 +1,273 @@
+"""Retention on the real catalog (SQLite and PostgreSQL) and the filesystem object store.
+
+Invariants: only due, unheld records are proposed, once; destruction needs the required
+number of distinct archivists; a destroyed record leaves its residual record and a
+destruction record, and a second run (or a run resumed after a crash) repeats nothing; a
+held record survives every deletion path; a transfer bag passes bagit's validator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+
+import bagit
+import pytest
+import sqlalchemy as sa
+
+from services.common.catalog import SqlCatalog
+from services.common.errors import NotFound
+from services.common.objects import FilesystemObjectStore, original_key
+from services.retention import disposal, jobs, transfer
+from services.retention.batches import Approver
+from services.retention.certificate import certificate_keys
+from services.retention.errors import ApprovalRefused, NotApproved, RecordOnHold
+from services.retention.roles import approver
+from services.retention.store import RetentionStore
+from tests.contract.retention_fixtures import PERMANENT, Recorder, add_record, disposer
+from tests.postgres import temporary_database
+
+FAR = date(2100, 1, 1)
+APPROVALS = {"destroy": 2, "transfer": 1}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog(request, tmp_path):
+    if request.param == "sqlite":
+        cat = SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+        yield cat
+        cat.engine.dispose()
+        return
+    with temporary_database("luutru_retention") as dsn:
+        cat = SqlCatalog(dsn)
+        yield cat
+        cat.engine.dispose()
+
+
+@pytest.fixture
+def objects(tmp_path):
+    return FilesystemObjectStore(tmp_path / "objects")
+
+
+@pytest.fixture
+def store(catalog):
+    return RetentionStore(catalog.engine)
+
+
+def run(store, as_of=FAR):
+    return jobs.run_due(store, as_of, approvals=APPROVALS, transfer_after_years=5, by="test")
+
+
+def approve_all(store, batch_id, names=("lan", "minh")):
+    for name in names:
+        store.decide(batch_id, Approver(name, None), "approve")
+
+
+def test_due_records_are_batched_by_action_once_and_held_ones_are_left_out(catalog, objects, store):
+    destroy = add_record(catalog, objects)
+    keep = add_record(catalog, objects, retention=PERMANENT, issued="2020-05-01")
+    held = add_record(catalog, objects)
+    store.add_hold("Thanh tra đang xác minh", "lan", [held])
+    assert run(store, date(2025, 12, 31)) == []  # nothing due yet (transfer: 2026-01-01)
+    batches = {b["action"]: b for b in run(store)}
+    assert {a: b["records"] for a, b in batches.items()} == {"destroy": 1, "transfer": 1}
+    assert store.batch(batches["destroy"]["id"])["records"] == [destroy]
+    assert store.batch(batches["transfer"]["id"])["records"] == [keep]
+    assert run(store) == []  # already in open batches: not proposed twice
+
+
+def test_destruction_needs_two_distinct_archivists(catalog, objects, store):
+    add_record(catalog, objects)
+    [batch] = run(store)
+    assert store.decide(batch["id"], Approver("lan", None), "approve") == "pending"
+    with pytest.raises(ApprovalRefused):
+        store.decide(batch["id"], Approver("lan", None), "approve")
+    with pytest.raises(ApprovalRefused):
+        store.decide(batch["id"], Approver("hoa", "clerk"), "approve")
+    assert store.decide(batch["id"], Approver("minh", "archivist"), "approve") == "approved"
+    shown = store.batch(batch["id"])
+    assert [a["by"] for a in shown["approvals"]] == ["lan", "minh"]
+
+
+def test_roles_are_checked_once_the_accounts_table_exists(catalog):
+    assert approver(catalog.engine, "lan") == Approver("lan", None)
+    users = sa.Table(
+        "users", sa.MetaData(), sa.Column("name", sa.String(64), primary_key=True),
+        sa.Column("role", sa.String(32)), sa.Column("disabled", sa.Boolean),
+    )  # fmt: skip
+    users.create(catalog.engine)
+    with catalog.engine.begin() as conn:
+        conn.execute(
+            users.insert(),
+            [
+                {"name": "lan", "role": "archivist", "disabled": False},
+                {"name": "hoa", "role": "clerk", "disabled": False},
+            ],
+        )
+    assert approver(catalog.engine, "lan") == Approver("lan", "archivist")
+    assert approver(catalog.engine, "hoa").role == "clerk"
+    with pytest.raises(ApprovalRefused):
+        approver(catalog.engine, "nobody")
+
+
+def test_a_pulled_record_stays_and_is_not_proposed_again_at_the_same_date(catalog, objects, store):
+    kept, gone = add_record(catalog, objects), add_record(catalog, objects)
+    [batch] = run(store)
+    store.pull(batch["id"], kept, "Còn giá trị tham khảo", "lan")
+    approve_all(store, batch["id"])
+    recorder = Recorder()
+    result = disposal.execute(disposer(store, objects, recorder), batch["id"])
+    assert result["status"] == "done" and result["done"] == 1
+    assert catalog.get(kept)["status"] == "indexed"
+    assert catalog.get(gone)["status"] == "disposed"
+    assert store.batch(batch["id"])["pulled"][0]["reason"] == "Còn giá trị tham khảo"
+    assert run(store) == []
+
+
+def test_destruction_removes_everything_but_the_residual_record(catalog, objects, store):
+    record_id = add_record(catalog, objects)
+    sha = catalog.get(record_id)["sha256"]
+    [batch] = run(store)
+    approve_all(store, batch["id"])
+    recorder = Recorder()
+    disposal.execute(disposer(store, objects, recorder), batch["id"])
+
+    assert objects.list("text/") == [] and objects.list("access/") == []
+    assert not objects.exists(original_key(sha))
+    assert recorder.deleted == [record_id]
+    record = catalog.get(record_id)
+    assert record["status"] == "disposed"
+    assert record["metadata"]["number_symbol"] == "15/UBND-VP"
+    assert record["metadata"]["disposal"]["approvers"] == ["lan", "minh"]
+    assert record["metadata"]["disposal"]["sha256"] == sha
+    assert [e for e, _ in recorder.sent] == ["record.disposed"]
+    json_key, pdf_key = certificate_keys(batch["id"])
+    cert = json.loads(objects.get(json_key))
+    assert cert["records"][0]["sha256"] == sha and cert["count"] == 1
+    assert {d["key"] for d in cert["records"][0]["destroyed"]} >= {original_key(sha)}
+    assert objects.get(pdf_key).startswith(b"%PDF")
+
+
+def test_running_a_finished_batch_again_does_nothing(catalog, objects, store):
+    add_record(catalog, objects)
+    [batch] = run(store)
+    approve_all(store, batch["id"])
+    recorder = Recorder()
+    d = disposer(store, objects, recorder)
+    disposal.execute(d, batch["id"])
+    history = len(catalog.get(store.batch(batch["id"])["records"][0])["history"])
+    again = disposal.execute(d, batch["id"])
+    assert again["status"] == "done" and len(recorder.sent) == 1 and len(recorder.deleted) == 1
+    assert len(catalog.get(store.batch(batch["id"])["records"][0])["history"]) == history
+
+
+class Crash(Exception):
+    pass
+
+
+class CrashingStore(FilesystemObjectStore):
+    """Dies on the n-th delete, as a process killed half way through would."""
+
+    def __init__(self, root, after: int):
+        super().__init__(root)
+        self.left = after
+
+    def delete(self, key: str) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise Crash(key)
+        super().delete(key)
+
+
+def test_an_interrupted_batch_resumes_and_each_record_is_disposed_once(catalog, tmp_path, store):
+    objects = FilesystemObjectStore(tmp_path / "objects")
+    ids = [add_record(catalog, objects) for _ in range(3)]
+    [batch] = run(store)
+    approve_all(store, batch["id"])
+    recorder = Recorder()
+    with pytest.raises(Crash):
+        disposal.execute(
+            disposer(store, CrashingStore(tmp_path / "objects", 5), recorder), batch["id"]
+        )
+    assert 0 < len(recorder.sent) < 3 or 0 < len(recorder.deleted) < 3
+    result = disposal.execute(disposer(store, objects, recorder), batch["id"])
+    assert result["status"] == "done"
+    assert sorted(p["record_id"] for _, p in recorder.sent) == sorted(ids)
+    assert all(catalog.get(i)["status"] == "disposed" for i in ids)
+    assert objects.list("") == sorted(certificate_keys(batch["id"]))
+
+
+def test_a_held_record_cannot_be_destroyed_by_any_path(catalog, objects, store):
+    record_id = add_record(catalog, objects)
+    sha = catalog.get(record_id)["sha256"]
+    [batch] = run(store)
+    store.add_hold("Vụ án đang điều tra", "lan", [record_id])
+    approve_all(store, batch["id"])
+    recorder = Recorder()
+    d = disposer(store, objects, recorder)
+    # 1. batch approval: the held record is pulled out, not destroyed
+    disposal.execute(d, batch["id"])
+    assert catalog.get(record_id)["status"] == "indexed" and objects.exists(original_key(sha))
+    assert store.batch(batch["id"])["pulled"][0]["id"] == record_id
+    # 2. an API delete goes through the same guard
+    with pytest.raises(RecordOnHold):
+        disposal.delete_record(d, record_id)
+    # 3. a direct call on the (guarded) adapter
+    for key in (original_key(sha), f"access/{record_id}.pdf", f"text/{record_id}/pages.json"):
+        with pytest.raises(RecordOnHold):
+            d.objects.delete(key)
+        assert objects.exists(key)
+    assert recorder.deleted == [] and recorder.sent == []
+
+
+def test_deleting_a_record_outside_an_approved_batch_is_refused(catalog, objects, store):
+    record_id = add_record(catalog, objects)
+    d = disposer(store, objects, Recorder())
+    with pytest.raises(NotApproved):
+        disposal.delete_record(d, record_id)
+    [batch] = run(store)
+    with pytest.raises(NotApproved):  # proposed, not yet approved
+        disposal.delete_record(d, record_id)
+    approve_all(store, batch["id"])
+    assert disposal.delete_record(d, record_id)["status"] == "disposed"
+    with pytest.raises(NotFound):
+        disposal.delete_record(d, "no-such-record")
+
+
+def test_released_holds_let_the_record_be_proposed_again(catalog, objects, store):
+    record_id = add_record(catalog, objects)
+    hold = store.add_hold("Kiểm tra", "lan", [record_id])
+    assert run(store) == []
+    store.release_hold(hold["hold"], "minh")
+    assert [b["records"] for b in run(store)] == [1]
+    actions = [h["action"] for h in catalog.get(record_id)["history"]]
+    assert {"hold_placed", "hold_released", "proposed"} <= set(actions)
+
+
+def test_a_transfer_bag_validates_and_the_records_become_transferred(
+    catalog, objects, store, tmp_path
+):
+    record_id = add_record(catalog, objects, retention=PERMANENT, issued="2015-01-01")
+    [batch] = run(store)
+    with pytest.raises(NotApproved):
+        transfer.export(store, objects, Recorder().dispatch, batch["id"], tmp_path / "out")
+    store.decide(batch["id"], Approver("lan", None), "approve")
+    recorder = Recorder()
+    out = tmp_path / "out"
+    result = transfer.export(store, objects, recorder.dispatch, batch["id"], out, recorder.delete)
+    bag = bagit.Bag(result["bag"])
+    bag.validate()
+    assert bag.info["External-Identifier"] == batch["id"]
+    [folder] = [p for p in (tmp_path / "out").glob("nop-luu-*/data/*")]
+    sha = catalog.get(record_id)["sha256"]
+    assert hashlib.sha256((folder / "original" / "cong-van.png").read_bytes()).hexdigest() == sha
+    assert (folder / "access.pdf").is_file() and (folder / "text" / "page-0001.txt").is_file()
+    premis = json.loads((folder / "premis.json").read_text())
+    types = [e["eventType"] for e in premis["events"]]
+    assert "ingestion" in types and "accession" in types and types[-1] == "transfer"
+    assert catalog.get(record_id)["status"] == "transferred"
+    assert [e for e, _ in recorder.sent] == ["record.transferred"]
+    assert recorder.deleted == [record_id]  # no longer searchable here; the files stay
+    assert objects.exists(original_key(sha))
+    assert store.batch(batch["id"])["status"] == "done"

@@ -1,0 +1,121 @@
+"""Index life on every adapter: bulk writes, the id list verify relies on, "more like this",
+and a rebuild that keeps search up and swaps in atomically."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.common.errors import NotFound
+from services.indexing.tantivy_index import TantivyIndex
+from tests.contract.search_support import doc, ids, index_fixture, load, search
+
+pytestmark = pytest.mark.contract
+
+index = index_fixture()
+
+
+def test_upsert_many_writes_and_replaces_in_one_batch(index):
+    assert index.upsert_many([doc("a", "bản nháp"), doc("b", "công văn")]) == 2
+    index.upsert_many([doc("a", "bản chính thức"), doc("c", "công văn")])
+    assert index.count() == 3
+    assert search(index, "nháp").total == 0
+    assert sorted(ids(search(index, "công văn"))) == ["b", "c"]
+
+
+def test_ids_lists_what_is_indexed_and_forgets_deleted(index):
+    load(index, doc("a", "x"), doc("b", "y"), doc("c", "z"))
+    index.delete("b")
+    assert index.ids() == {"a", "c"}
+
+
+def test_similar_finds_records_sharing_distinctive_words(index):
+    load(
+        index,
+        doc("src", "phòng chống lụt bão, đê điều, thủy lợi nội đồng năm 2024"),
+        doc("near", "kế hoạch phòng chống lụt bão và đê điều mùa mưa"),
+        doc("far", "hội nghị tổng kết công tác tuyên giáo"),
+        doc("secret", "lụt bão đê điều thủy lợi", secrecy=2),
+    )
+    result = index.similar("src", clearance=0, limit=5)
+    assert ids(result)[0] == "near"
+    assert "src" not in ids(result) and "secret" not in ids(result)
+    assert "secret" in ids(index.similar("src", clearance=2))
+
+
+def test_similar_hides_a_record_above_clearance_like_an_unknown_one(index):
+    load(index, doc("secret", "lụt bão", secrecy=1), doc("other", "lụt bão"))
+    with pytest.raises(NotFound):
+        index.similar("secret", clearance=0)
+    with pytest.raises(NotFound):
+        index.similar("missing", clearance=3)
+
+
+def test_rebuild_keeps_searching_the_old_generation_until_the_swap(index):
+    load(index, doc("old", "công văn cũ"))
+    target = index.begin_rebuild()
+    target.upsert_many([doc("new", "công văn mới")])
+    assert ids(search(index, "công văn")) == ["old"]  # still the current generation
+    index.upsert(doc("live", "công văn trong lúc dựng lại"))  # reaches both generations
+    index.finish_rebuild()
+    assert sorted(ids(search(index, "công văn"))) == ["live", "new"]
+    assert index.ids() == {"live", "new"}
+
+
+def test_rebuild_resumes_an_unfinished_generation_after_a_restart(tmp_path):
+    first = TantivyIndex(tmp_path / "idx")
+    first.upsert(doc("a", "biên bản"))
+    first.begin_rebuild().upsert_many([doc("a", "biên bản"), doc("b", "biên bản")])
+    first.close()  # crash or restart before the swap
+    second = TantivyIndex(tmp_path / "idx")
+    try:
+        assert second.ids() == {"a"}  # still the old generation
+        target = second.begin_rebuild()
+        assert target.ids() == {"a", "b"}  # the same unfinished generation
+        generation = second.finish_rebuild()
+        assert (tmp_path / "idx" / "CURRENT").read_text().strip() == generation
+        assert not (tmp_path / "idx" / "REBUILD").exists()
+    finally:
+        second.close()
+    third = TantivyIndex(tmp_path / "idx")
+    try:
+        assert third.ids() == {"a", "b"} and third.generation == generation
+    finally:
+        third.close()
+
+
+def test_an_index_from_before_generations_is_still_read(tmp_path):
+    import tantivy
+
+    from services.indexing.tantivy_query import build_schema, to_document
+
+    legacy = tantivy.Index(build_schema(), path=str(tmp_path))
+    writer = legacy.writer(15_000_000, 1)
+    writer.add_document(to_document(doc("old", "hồ sơ cũ")))
+    writer.commit()
+    writer.wait_merging_threads()
+    index = TantivyIndex(tmp_path)
+    try:
+        assert ids(search(index, "ho so")) == ["old"]
+        index.begin_rebuild().upsert_many([doc("old", "hồ sơ cũ")])
+        index.finish_rebuild()
+        assert ids(search(index, "ho so")) == ["old"] and index.generation == "gen-0001"
+    finally:
+        index.close()
+
+
+def test_an_index_with_an_older_schema_is_replaced_by_an_empty_generation(tmp_path):
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("body", stored=True)  # the walking skeleton's layout, roughly
+    old = tantivy.Index(builder.build(), path=str(tmp_path))
+    writer = old.writer(15_000_000, 1)
+    writer.commit()
+    writer.wait_merging_threads()
+    index = TantivyIndex(tmp_path)
+    try:
+        assert index.count() == 0 and index.generation == "gen-0001"
+        index.upsert(doc("a", "văn bản mới"))
+        assert ids(search(index, "van ban")) == ["a"]
+    finally:
+        index.close()

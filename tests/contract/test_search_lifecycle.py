@@ -1,0 +1,132 @@
+"""Index life with the real catalog (SQLite), object store (files) and Tantivy: re-indexing on
+a metadata correction, verify and repair, and a resumable rebuild that swaps generations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from services.common import events
+from services.common.catalog import SqlCatalog
+from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
+from services.common.ports import SearchQuery
+from services.indexing import lifecycle
+from services.indexing.handlers import index_record
+from services.indexing.tantivy_index import TantivyIndex
+from tests.contract.search_support import doc
+
+pytestmark = pytest.mark.contract
+
+
+@pytest.fixture
+def world(tmp_path):
+    catalog = SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store = FilesystemObjectStore(tmp_path / "objects")
+    index = TantivyIndex(tmp_path / "index")
+    yield catalog, store, index
+    index.close()
+    catalog.engine.dispose()
+
+
+def add_record(catalog, store, text: str, metadata: dict, status: str = "indexed") -> str:
+    sha = hashlib.sha256(text.encode()).hexdigest()
+    record, _ = catalog.register_new(
+        register="den",
+        file_name=f"{sha[:6]}.pdf",
+        sha256=sha,
+        size=len(text),
+        media_type="application/pdf",
+        object_key=f"originals/{sha}",
+        source="api",
+    )
+    key = page_text_key(record["id"], 1)
+    store.put(key, text.encode())
+    manifest = {"pages": [{"n": 1, "key": key, "confidence": None, "source": "text"}]}
+    store.put(pages_manifest_key(record["id"]), json.dumps(manifest).encode())
+    catalog.update_metadata(record["id"], "classification", metadata)
+    catalog.advance(record["id"], "indexing", status, status)
+    return record["id"]
+
+
+def hits(index, text: str, **kw) -> list[str]:
+    return [h.id for h in index.search(SearchQuery(text=text, clearance=3, **kw)).hits]
+
+
+def corrected_event(record_id: str, text_key: str, metadata: dict) -> dict:
+    return events.new_event(
+        events.RECORD_METADATA_CORRECTED,
+        record_id,
+        sha256="0" * 64,
+        text_keys=[text_key],
+        metadata=metadata,
+        changed=["kind"],
+        by="van-thu",
+    )
+
+
+def test_a_metadata_correction_reindexes_the_record_once_even_if_delivered_twice(world):
+    catalog, store, index = world
+    record_id = add_record(catalog, store, "Tờ trình về ngân sách", {"kind": "to_trinh"})
+    lifecycle.verify(catalog.engine, store, index, repair=True)
+    assert hits(index, "ngân sách", kind="to_trinh") == [record_id]
+    event = corrected_event(record_id, page_text_key(record_id, 1), {"kind": "ke_hoach"})
+    for _ in range(2):
+        index_record(event, catalog, store, index, action="reindexed")
+    assert hits(index, "ngân sách", kind="ke_hoach") == [record_id]
+    assert hits(index, "ngân sách", kind="to_trinh") == []
+    assert index.count() == 1
+    actions = [h["action"] for h in catalog.get(record_id)["history"]]
+    assert "reindexed" in actions
+
+
+def test_a_correction_of_a_disposed_record_does_not_bring_it_back(world):
+    catalog, store, index = world
+    record_id = add_record(catalog, store, "Biên bản cũ", {}, status="disposed")
+    event = corrected_event(record_id, page_text_key(record_id, 1), {"kind": "bien_ban"})
+    assert index_record(event, catalog, store, index, action="reindexed") is None
+    assert index.count() == 0
+
+
+def test_verify_finds_missing_and_orphaned_and_repair_fixes_both(world):
+    catalog, store, index = world
+    kept = add_record(catalog, store, "Công văn số một", {"kind": "cong_van"})
+    lost = add_record(catalog, store, "Công văn số hai", {"kind": "cong_van"})
+    add_record(catalog, store, "Đơn bị từ chối", {}, status="failed")
+    lifecycle.verify(catalog.engine, store, index, repair=True)
+    index.delete(lost)  # the index lost a record
+    index.upsert(doc("ghost", "công văn ma"))  # and holds one the catalog does not know
+    report = lifecycle.verify(catalog.engine, store, index)
+    assert (report.catalog, report.index, report.missing, report.orphaned) == (2, 2, 1, 1)
+    assert report.missing_ids == [lost] and report.orphaned_ids == ["ghost"]
+    assert not report.consistent and not report.repaired
+    repaired = lifecycle.verify(catalog.engine, store, index, repair=True)
+    assert repaired.repaired
+    assert lifecycle.verify(catalog.engine, store, index).consistent
+    assert sorted(hits(index, "cong van")) == sorted([kept, lost])
+
+
+def test_rebuild_fills_a_new_generation_and_swaps_it_in(world, monkeypatch):
+    catalog, store, index = world
+    ids = [add_record(catalog, store, f"Kế hoạch số {i}", {"kind": "ke_hoach"}) for i in range(5)]
+    monkeypatch.setattr(lifecycle, "BATCH", 2)
+    before = index.generation
+    steps = list(lifecycle.rebuild(catalog.engine, store, index))
+    assert [(s.done, s.total) for s in steps] == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert steps[-1].generation == index.generation != before
+    assert sorted(hits(index, "ke hoach", limit=10)) == sorted(ids)
+
+
+def test_an_interrupted_rebuild_resumes_where_it_stopped(world, monkeypatch):
+    catalog, store, index = world
+    for i in range(5):
+        add_record(catalog, store, f"Báo cáo số {i}", {"kind": "bao_cao"})
+    monkeypatch.setattr(lifecycle, "BATCH", 2)
+    run = lifecycle.rebuild(catalog.engine, store, index)
+    next(run), next(run)  # two records committed to the new generation, then a "crash"
+    run.close()
+    assert index.count() == 0  # searches still use the old (empty) generation
+    steps = list(lifecycle.rebuild(catalog.engine, store, index))
+    assert (steps[0].done, steps[0].total) == (2, 5)  # resumed, not restarted
+    assert index.count() == 5

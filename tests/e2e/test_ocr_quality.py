@@ -1,0 +1,90 @@
+"""OCR on the real stack: oversized input fails with a clerk-readable reason while every service
+keeps serving; a scan's original and its PDF/A access copy download; its pages can be listed
+for review from the CLI."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+
+import pikepdf
+import pytest
+
+from tests.fixtures.documents import (
+    SAMPLE_STATE_PAGE,
+    many_pages_pdf,
+    png_header_only,
+    scan_page,
+)
+
+
+@pytest.fixture(scope="module")
+def oversized(stack) -> dict:
+    before = stack.service_pids()
+    ids = {}
+    for name, data in (
+        ("600-trang.pdf", many_pages_pdf(600)),
+        ("35000.png", png_header_only(35_000, 35_000)),
+    ):
+        response = stack.upload(name, data)
+        assert response.status_code == 202, response.text
+        ids[name] = response.json()["id"]
+    records = {name: stack.wait_final(rid, timeout=120) for name, rid in ids.items()}
+    return {"before": before, "records": records}
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("600-trang.pdf", "Tài liệu có 600 trang, vượt giới hạn 500 trang"),
+        ("35000.png", "quá lớn: 35000×35000 điểm ảnh"),
+    ],
+)
+def test_oversized_input_fails_with_a_clear_reason(oversized, name: str, reason: str) -> None:
+    record = oversized["records"][name]
+    assert record["status"] == "failed", record
+    assert reason in record["error"] and " / " in record["error"]
+
+
+def test_the_services_keep_serving_after_oversized_input(stack, oversized) -> None:
+    assert stack.get("/healthz").status_code == 200
+    assert stack.service_pids() == oversized["before"], "a service process restarted"
+
+
+@pytest.fixture(scope="module")
+def scan(stack) -> dict:
+    data = scan_page(SAMPLE_STATE_PAGE, dpi=200, skew=1.5, fmt="JPEG")
+    response = stack.upload('Quyết định 15 "bản chụp".jpg', data)
+    assert response.status_code == 202, response.text
+    record = stack.wait_final(response.json()["id"])
+    assert record["status"] == "indexed", record["error"]
+    return {"record": record, "data": data}
+
+
+def test_the_original_downloads_bit_exact(stack, scan) -> None:
+    response = stack.get(f"/api/records/{scan['record']['id']}/files/original")
+    assert response.status_code == 200
+    assert hashlib.sha256(response.content).hexdigest() == scan["record"]["sha256"]
+    assert response.content == scan["data"]
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="')
+    assert "filename*=UTF-8''Quy%E1%BA%BFt" in disposition and '"b' not in disposition
+
+
+def test_the_access_copy_downloads_as_pdfa(stack, scan) -> None:
+    response = stack.get(f"/api/records/{scan['record']['id']}/files/pdfa")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
+    with pikepdf.open(io.BytesIO(response.content)) as pdf:
+        assert pdf.open_metadata()["pdfaid:conformance"] == "B"
+    assert stack.get(f"/api/records/{scan['record']['id']}/files/other").status_code == 404
+    assert stack.get("/api/records/khong-co/files/pdfa").status_code == 404
+
+
+def test_pages_to_review_are_listed_by_the_cli(stack, scan) -> None:
+    text = stack.get(f"/api/records/{scan['record']['id']}/text").json()
+    confidence = text["pages"][0]["confidence"]
+    [listed] = stack.cli_json("review", "list", "--below", str(confidence + 0.01))
+    entry = next(r for r in listed["records"] if r["id"] == scan["record"]["id"])
+    assert entry["pages"] == [{"n": 1, "confidence": confidence}]
+    [none] = stack.cli_json("review", "list", "--below", str(confidence - 0.01))
+    assert scan["record"]["id"] not in [r["id"] for r in none["records"]]

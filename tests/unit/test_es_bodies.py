@@ -1,0 +1,222 @@
+"""Elasticsearch request bodies, checked without a server: the template's analysers, the
+documents and bulk actions, and the query DSL for each kind of query."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import pytest
+
+from services.common.ports import IndexDocument, SearchQuery
+from services.indexing import es_bodies
+from services.indexing.query import plan
+
+pytestmark = pytest.mark.unit
+
+
+def body(text: str, fuzzy: bool = False, **kw) -> dict:
+    return es_bodies.search_body(plan(SearchQuery(text=text, **kw)), fuzzy)
+
+
+def bool_of(text: str, **kw) -> dict:
+    return body(text, **kw)["query"]["bool"]
+
+
+# -- template -------------------------------------------------------------------------------
+
+
+def test_template_folds_marks_and_d_stroke_keeping_the_original():
+    settings = es_bodies.index_template()["template"]["settings"]["analysis"]
+    folded = settings["analyzer"]["vi_folded"]
+    assert settings["filter"]["vi_fold"] == {"type": "asciifolding", "preserve_original": True}
+    assert folded["filter"] == ["lowercase", "vi_fold"]
+    assert "đ => d" in settings["char_filter"][folded["char_filter"][0]]["mappings"]
+    assert settings["analyzer"]["vi_exact"]["filter"] == ["lowercase"]  # marks kept
+
+
+def test_template_maps_text_with_an_exact_subfield_and_keyword_filters():
+    template = es_bodies.index_template()
+    mapping = template["template"]["mappings"]["properties"]
+    assert template["index_patterns"] == ["luutru-records-*"]
+    assert mapping["text"]["analyzer"] == "vi_folded"
+    assert mapping["text"]["fields"]["exact"]["analyzer"] == "vi_exact"
+    for name in ("kind", "register", "status", "year", "organ_key", "organ_fold"):
+        assert mapping[name]["type"] == "keyword"
+    assert mapping["secrecy"]["type"] == "integer"
+    assert mapping["issued_date"] == {"type": "date", "format": "yyyy-MM-dd"}
+
+
+def test_template_tokenizer_splits_like_vntext():
+    tokenizer = es_bodies.index_template()["template"]["settings"]["analysis"]["tokenizer"]
+    # Letters, digits and combining marks are word characters; "_" and punctuation split.
+    assert tokenizer["vi_words"] == {"type": "pattern", "pattern": "[^\\p{L}\\p{N}\\p{M}]+"}
+
+
+# -- documents and bulk ---------------------------------------------------------------------
+
+
+def test_document_is_nfc_with_new_tone_placement_and_keyword_values():
+    doc = IndexDocument(
+        id="r1",
+        register="den",
+        number="07",
+        kind="nghi_quyet",
+        number_symbol="15-NQ/TU",
+        title=unicodedata.normalize("NFD", "Nghị quyết về hoà giải"),
+        organ="Uỷ ban nhân dân tỉnh",
+        issued_date=date(2024, 3, 8),
+        secrecy=1,
+        text="Thuỷ lợi",
+    )
+    source = es_bodies.document(doc)
+    assert source["text"][0] == "Nghị quyết về hòa giải"
+    assert source["text"][-1] == "Thủy lợi"
+    assert source["body"] == "Thuỷ lợi"  # snippets show the document as written
+    assert source["title"] == "Nghị quyết về hoà giải"  # NFC, written placement
+    assert (source["kind"], source["year"], source["issued_date"]) == (
+        "nghi_quyet",
+        "2024",
+        "2024-03-08",
+    )
+    assert source["organ_key"] == "ỦY BAN NHÂN DÂN TỈNH"
+    assert source["organ_fold"] == "uy ban nhan dan tinh"
+    assert source["number_tokens"] == "15 nq tu 07 7"
+    assert source["secrecy"] == 1
+
+
+def test_bulk_actions_index_by_record_id():
+    docs = [IndexDocument(id="a", register="den"), IndexDocument(id="b", register="di")]
+    actions = list(es_bodies.bulk_actions("luutru-records-0002", docs))
+    assert [(a["_op_type"], a["_index"], a["_id"]) for a in actions] == [
+        ("index", "luutru-records-0002", "a"),
+        ("index", "luutru-records-0002", "b"),
+    ]
+    assert actions[1]["_source"]["register"] == "di"
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+def test_a_word_matches_exact_boosted_or_folded():
+    (word,) = bool_of("hoà")["must"]
+    exact, folded = word["bool"]["should"]
+    assert exact == {"match": {"text.exact": {"query": "hòa", "boost": 3.0}}}
+    assert folded == {"match": {"text": {"query": "hòa"}}}
+    assert word["bool"]["minimum_should_match"] == 1
+
+
+def test_two_words_are_both_required_and_adjacency_boosts():
+    query = bool_of("văn phòng")
+    assert len(query["must"]) == 2
+    (boost,) = query["should"]
+    assert boost["bool"]["boost"] == 2.0
+    phrase = boost["bool"]["should"][0]["bool"]["should"]
+    assert phrase[0] == {"match_phrase": {"text.exact": {"query": "văn phòng", "boost": 3.0}}}
+    assert phrase[1] == {"match_phrase": {"text": {"query": "văn phòng"}}}
+
+
+def test_a_quoted_phrase_is_a_match_phrase():
+    (phrase,) = bool_of('"cấp ủy"')["must"]
+    assert phrase["bool"]["should"][1] == {"match_phrase": {"text": {"query": "cấp ủy"}}}
+    assert "should" not in bool_of('"cấp ủy"')  # one phrase: no adjacency clause
+
+
+def test_prefix_queries_the_exact_and_folded_forms():
+    (prefix,) = bool_of("Quyết*")["must"]
+    assert prefix["bool"]["should"] == [
+        {"prefix": {"text.exact": {"value": "quyết", "boost": 3.0}}},
+        {"prefix": {"text": {"value": "quyet"}}},
+    ]
+
+
+def test_or_and_exclusion():
+    query = bool_of("khen OR thưởng -nháp")
+    (either,) = query["must"]
+    assert either["bool"]["minimum_should_match"] == 1 and len(either["bool"]["should"]) == 2
+    (excluded,) = query["must_not"]
+    assert excluded["bool"]["should"][1] == {"match": {"text": {"query": "nháp"}}}
+
+
+def test_fuzzy_allows_one_edit_on_the_folded_field_for_long_enough_words():
+    query = body("thuowng ab", fuzzy=True)["query"]["bool"]
+    long_word, short_word = query["must"]
+    assert long_word["bool"]["should"][1] == {
+        "fuzzy": {"text": {"value": "thuowng", "fuzziness": 1, "transpositions": True}}
+    }
+    assert short_word["bool"]["should"][1] == {"match": {"text": {"query": "ab"}}}
+
+
+def test_filters_are_in_filter_context_with_clearance_first():
+    query = bool_of(
+        'văn so:15-NQ/TU coquan:"tỉnh ủy" ngay:2024',
+        kind="nghi_quyet",
+        organ="Tỉnh ủy",
+        clearance=1,
+        secrecy=1,
+    )
+    assert query["filter"] == [
+        {"range": {"secrecy": {"lte": 1, "gte": 1}}},
+        {"terms": {"kind": ["nghi_quyet"]}},
+        {"terms": {"organ_fold": ["tinh uy"]}},
+        {
+            "bool": {
+                "should": [{"match_phrase": {"number_tokens": "15 nq tu"}}],
+                "minimum_should_match": 1,
+            }
+        },
+        {
+            "bool": {
+                "should": [{"match_phrase": {"organ_tokens": "tinh uy"}}],
+                "minimum_should_match": 1,
+            }
+        },
+        {
+            "range": {
+                "issued_date": {"format": "yyyy-MM-dd", "gte": "2024-01-01", "lte": "2024-12-31"}
+            }
+        },
+    ]
+
+
+def test_filter_only_query_matches_all_then_filters():
+    query = bool_of("", register="di")
+    assert query["must"] == [{"match_all": {}}]
+    assert {"terms": {"register": ["di"]}} in query["filter"]
+
+
+def test_page_total_facets_and_relevance_sort():
+    b = body("văn", limit=20, offset=40)
+    assert (b["from"], b["size"], b["track_total_hits"]) == (40, 20, True)
+    assert set(b["aggs"]) == {"type", "register", "year", "organ"}
+    assert b["aggs"]["type"] == {"terms": {"field": "kind", "size": 10_000}}
+    assert "sort" not in b
+
+
+@pytest.mark.parametrize(("sort", "order"), [("date_desc", "desc"), ("date_asc", "asc")])
+def test_date_sort_puts_undated_last(sort, order):
+    assert body("văn", sort=sort)["sort"] == [
+        {"issued_date": {"order": order, "missing": "_last"}},
+        "_score",
+    ]
+
+
+def test_facets_are_read_from_aggregations():
+    aggs = {"type": {"buckets": [{"key": "nghi_quyet", "doc_count": 3}]}, "year": {"buckets": []}}
+    assert es_bodies.facets(aggs) == {
+        "type": {"nghi_quyet": 3},
+        "register": {},
+        "year": {},
+        "organ": {},
+    }
+
+
+def test_similar_is_more_like_this_within_clearance_without_itself():
+    b = es_bodies.similar_body("luutru-records-0001", "r1", clearance=1, limit=5)
+    query = b["query"]["bool"]
+    (mlt,) = query["must"]
+    assert mlt["more_like_this"]["like"] == [{"_index": "luutru-records-0001", "_id": "r1"}]
+    assert mlt["more_like_this"]["fields"] == ["text"]
+    assert query["filter"] == [{"range": {"secrecy": {"lte": 1}}}]
+    assert query["must_not"] == [{"ids": {"values": ["r1"]}}]
+    assert b["size"] == 5

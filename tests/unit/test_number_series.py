@@ -1,0 +1,152 @@
+"""Outgoing number series as configured data.
+
+Invariants: state numbers restart each year and secret documents count apart; Party numbers
+run per committee term (not per year), secret documents continue the same series, and every
+document of a congress shares one series; symbols print as the decree and 36-HD show; a bad
+file is refused naming the place and the fix.
+"""
+
+from datetime import date
+
+import pytest
+
+from services.registers.series import load_series, parse_series, slot_for
+
+pytestmark = pytest.mark.unit
+
+PARTY = {
+    "version": 1,
+    "style": "party",
+    "issuer": "TU",
+    "terms": [
+        {"name": "2020-2025", "start": date(2020, 10, 16)},
+        {"name": "2025-2030", "start": "2025-10-18"},
+    ],
+    "congresses": [{"name": "ĐH XXI", "start": "2025-10-15", "end": "2025-10-17", "issuer": "ĐH"}],
+}
+STATE = {"version": 1, "style": "state", "issuer": "UBND"}
+
+
+def test_state_numbers_restart_on_the_first_of_january():
+    config = parse_series(STATE)
+    december = slot_for(config, "quyet_dinh", secret=False, on=date(2025, 12, 31))
+    january = slot_for(config, "quyet_dinh", secret=False, on=date(2026, 1, 1))
+    assert december.series == january.series == "state:quyet_dinh"
+    assert (december.scope, january.scope) == ("year:2025", "year:2026")
+
+
+def test_state_secret_documents_have_their_own_series():
+    config = parse_series(STATE)
+    plain = slot_for(config, "quyet_dinh", secret=False, on=date(2026, 3, 1))
+    secret = slot_for(config, "quyet_dinh", secret=True, on=date(2026, 3, 1))
+    assert plain.series != secret.series and secret.scope == plain.scope
+
+
+@pytest.mark.parametrize(
+    ("kind", "number", "printed"),
+    [("quyet_dinh", 15, "15/QĐ-UBND"), ("quy_dinh", 3, "03/QyĐ-UBND"), ("cong_van", 5, "05/UBND")],
+)
+def test_state_symbols_print_as_the_decree_shows(kind, number, printed):
+    slot = slot_for(parse_series(STATE), kind, secret=False, on=date(2026, 1, 5))
+    assert slot.symbol(number) == printed
+
+
+def test_party_numbers_run_across_years_within_a_term():
+    config = parse_series(PARTY)
+    early = slot_for(config, "nghi_quyet", secret=False, on=date(2021, 1, 4))
+    late = slot_for(config, "nghi_quyet", secret=False, on=date(2024, 12, 30))
+    assert (
+        (early.series, early.scope)
+        == (late.series, late.scope)
+        == ("party:nghi_quyet", "term:2020-2025")
+    )
+
+
+def test_party_numbering_changes_with_the_committee_term():
+    config = parse_series(PARTY)
+    before = slot_for(config, "nghi_quyet", secret=False, on=date(2025, 10, 14))
+    after = slot_for(config, "nghi_quyet", secret=False, on=date(2025, 10, 18))
+    assert (before.scope, after.scope) == ("term:2020-2025", "term:2025-2030")
+
+
+def test_party_secret_documents_continue_the_same_series():
+    config = parse_series(PARTY)
+    plain = slot_for(config, "chi_thi", secret=False, on=date(2026, 1, 5))
+    secret = slot_for(config, "chi_thi", secret=True, on=date(2026, 1, 5))
+    assert (plain.series, plain.scope) == (secret.series, secret.scope)
+
+
+def test_congress_documents_of_every_kind_share_one_series():
+    config = parse_series(PARTY)
+    slots = [
+        slot_for(config, k, secret=False, on=date(2025, 10, 16)) for k in ("nghi_quyet", "bao_cao")
+    ]
+    assert {(s.series, s.scope) for s in slots} == {("party:dai_hoi", "congress:ĐH XXI")}
+    assert slots[0].symbol(4) == "04-NQ/ĐH"
+    outside = slot_for(config, "nghi_quyet", secret=False, on=date(2025, 10, 16), congress=False)
+    assert outside.series == "party:nghi_quyet"
+
+
+@pytest.mark.parametrize(
+    ("kind", "printed"),
+    [
+        ("nghi_quyet", "15-NQ/TU"),
+        ("quy_dinh", "15-QĐ/TU"),
+        ("cong_van", "15-CV/TU"),
+        ("thong_tri", "15-TT/TU"),
+    ],
+)
+def test_party_symbols_print_as_36_hd_shows(kind, printed):
+    assert (
+        slot_for(parse_series(PARTY), kind, secret=False, on=date(2026, 1, 5)).symbol(15) == printed
+    )
+
+
+def test_a_party_document_before_the_first_term_is_refused_clearly():
+    with pytest.raises(ValueError, match=r"nhiệm kỳ.*2019-01-01.*/ No committee term"):
+        slot_for(parse_series(PARTY), "nghi_quyet", secret=False, on=date(2019, 1, 1))
+
+
+def test_groups_share_a_series():
+    config = parse_series({**STATE, "groups": {"hanh_chinh": ["thong_bao", "ke_hoach"]}})
+    a = slot_for(config, "thong_bao", secret=False, on=date(2026, 1, 5))
+    b = slot_for(config, "ke_hoach", secret=False, on=date(2026, 1, 5))
+    assert a.series == b.series == "state:hanh_chinh"
+    assert (a.symbol(1), b.symbol(2)) == ("01/TB-UBND", "02/KH-UBND")
+
+
+@pytest.mark.parametrize(
+    ("data", "fragments"),
+    [
+        ({**STATE, "style": "dang"}, ["style", "'dang' is not one of"]),
+        (
+            {k: v for k, v in PARTY.items() if k != "terms"},
+            ["(top level)", "'terms' is a required"],
+        ),
+        (
+            {**PARTY, "terms": [{"name": "x", "start": "16/10/2020"}]},
+            ["terms.0.start", "16/10/2020"],
+        ),
+        ({**STATE, "groups": {"g": ["thong_baoo"]}}, ["groups.g.0", "'thong_baoo'"]),
+        ({**STATE, "issuer": "UB ND"}, ["issuer", "'UB ND' does not match"]),
+        (
+            {**PARTY, "congresses": [{"name": "ĐH", "start": "2025-10-17", "end": "2025-10-15"}]},
+            ["congresses (ĐH): ends before it starts"],
+        ),
+    ],
+)
+def test_a_bad_series_file_is_refused_naming_the_place(tmp_path, data, fragments):
+    import yaml
+
+    path = tmp_path / "number-series.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ValueError) as caught:
+        load_series(path)
+    assert str(path) in str(caught.value)
+    for fragment in fragments:
+        assert fragment in str(caught.value)
+
+
+def test_the_shipped_file_is_valid():
+    config = load_series()
+    assert config.party and config.terms
