@@ -13,10 +13,12 @@ from services.common import events
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
+from services.common.metrics import Metrics
 
 
 class ClassificationService(Pingable):
     name = "classification"
+    metrics = Metrics()
 
     catalog = CatalogProvider()
     store = ObjectStoreProvider()

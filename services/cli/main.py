@@ -5,7 +5,7 @@ Each topic lives in its own module; this file only assembles them.
 
 import typer
 
-from services.cli import agent, index, ops, records, registers, retention, review
+from services.cli import agent, audit, index, ops, records, registers, retention, review, users
 
 app = typer.Typer(
     help="Lưu trữ điện tử — luutru operators' tool",
@@ -27,3 +27,6 @@ app.add_typer(retention.retention_app, name="retention")
 app.add_typer(retention.hold_app, name="hold")
 app.add_typer(retention.transfer_app, name="transfer")
 app.add_typer(retention.fixity_app, name="fixity")
+app.add_typer(users.users_app, name="users")
+app.add_typer(users.token_app, name="token")
+app.add_typer(audit.app, name="audit")

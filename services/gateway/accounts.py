@@ -8,6 +8,7 @@ as SHA-256 digests, so a copy of the database does not let anyone log in.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -88,8 +89,8 @@ def _aware(moment: datetime) -> datetime:
 
 
 def validate_user(name: str, role: str, clearance: int) -> None:
-    if not name or len(name) > 64 or not name.replace("_", "").replace(".", "").isalnum():
-        raise PermanentError("Tên người dùng chỉ gồm chữ, số, '.', '_' / Bad user name")
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", name or ""):
+        raise PermanentError("Tên người dùng chỉ gồm chữ, số, '.', '_', '-' / Bad user name")
     if role not in ROLES:
         raise PermanentError(f"Vai trò phải là một trong {', '.join(ROLES)} / Unknown role")
     if clearance not in CLEARANCES:

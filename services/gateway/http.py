@@ -17,13 +17,19 @@ ERROR_STATUS: dict[str, tuple[int, str]] = {
     "PermanentError": (400, "bad_request"),
     "InvalidEvent": (400, "invalid_event"),
     "TransientError": (503, "unavailable"),
+    "Unauthenticated": (401, "unauthenticated"),
+    "Forbidden": (403, "forbidden"),
+    "ApprovalRefused": (403, "approval_refused"),
+    "RecordOnHold": (409, "on_hold"),
+    "NotApproved": (409, "not_approved"),
+    "BatchStateError": (409, "batch_state"),
 }
+JSON_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(
-        json.dumps(body, ensure_ascii=False), status=status, mimetype="application/json"
-    )
+    return Response(json.dumps(body, ensure_ascii=False), status=status,
+                    mimetype="application/json", headers=JSON_HEADERS)
 
 
 def describe_error(exc: Exception) -> tuple[int, str, str]:

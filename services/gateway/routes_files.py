@@ -41,7 +41,7 @@ class FileRoutes:
         try:
             if kind not in FILE_KINDS:
                 raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
-            self._record(request, record_id)  # current_principal + visibility, as everywhere
+            self._record(request, record_id, "file")  # visibility + audit, as everywhere
             found = self.ocr.get_file(record_id, kind)
         except Exception as exc:
             return error_response(exc)

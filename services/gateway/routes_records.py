@@ -39,9 +39,7 @@ class RecordRoutes:
     def correct_record(self, request: Request, record_id: str) -> Response:
         try:
             principal = current_principal(request)
-            # Accounts bring `require(roles)`; the skeleton's anonymous principal has none.
-            if hasattr(principal, "require"):
-                principal.require(*CORRECTING_ROLES)
+            principal.require(*CORRECTING_ROLES)
             self._record(request, record_id)  # 404 for a record above the caller's clearance
             fields = _fields(request)
             return json_response(self.classification.correct(record_id, fields, principal.name))

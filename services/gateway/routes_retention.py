@@ -1,8 +1,7 @@
 """Retention through the API: disposition batches, approvals, legal holds, record deletion.
 
-Every route asks `current_principal(request)`. The approver is the authenticated user when
-there is one, else the `as` field of the JSON body (until accounts land, as with `--as`);
-the retention service checks the archivist role once the accounts table exists.
+Every route needs an authenticated archivist (or admin), who is the one who acts: a body
+cannot speak for someone else. The retention service checks approvers' roles again.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
@@ -18,22 +16,6 @@ from werkzeug.wrappers import Request, Response
 from services.common.errors import PermanentError
 from services.gateway.auth import current_principal
 from services.gateway.http import error_response, json_response
-
-# Retention's refusals (remote exception type -> HTTP status, stable code); others go to the
-# gateway's common table.
-RETENTION_ERRORS: dict[str, tuple[int, str]] = {
-    "RecordOnHold": (409, "on_hold"),
-    "NotApproved": (409, "not_approved"),
-    "BatchStateError": (409, "batch_state"),
-    "ApprovalRefused": (403, "approval_refused"),
-}
-
-
-def retention_error(exc: Exception) -> Response:
-    if isinstance(exc, RemoteError) and exc.exc_type in RETENTION_ERRORS:
-        status, code = RETENTION_ERRORS[exc.exc_type]
-        return json_response({"error": exc.value, "code": code}, status)
-    return error_response(exc)
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -48,14 +30,11 @@ def _body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _actor(request: Request, body: dict[str, Any]) -> str:
+def _archivist(request: Request) -> str:
+    """Retention work is the archivists' (and admins'): the acting user's name."""
     principal = current_principal(request)
-    if principal.name != "anonymous":
-        return principal.name
-    name = str(body.get("as") or "").strip()
-    if not name:
-        raise PermanentError("Cần tên người thực hiện ('as') / Field 'as' required")
-    return name
+    principal.require("archivist")
+    return principal.name
 
 
 class RetentionRoutes:
@@ -64,89 +43,89 @@ class RetentionRoutes:
     @http("GET", "/api/retention/batches")
     def retention_batches(self, request: Request) -> Response:
         try:
-            current_principal(request)
+            _archivist(request)
             status = request.args.get("status") or None
             return json_response({"batches": self.retention_rpc.list_batches(status)})
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("GET", "/api/retention/batches/<string:batch_id>")
     def retention_batch(self, request: Request, batch_id: str) -> Response:
         try:
-            current_principal(request)
+            _archivist(request)
             return json_response(self.retention_rpc.show(batch_id))
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("POST", "/api/retention/batches/<string:batch_id>/approve")
     def retention_approve(self, request: Request, batch_id: str) -> Response:
         """Approve; once enough archivists approved, a destruction runs to the end here."""
         try:
-            user = _actor(request, _body(request))
+            user = _archivist(request)
             batch = self.retention_rpc.approve(batch_id, user)
             if batch["status"] == "approved" and batch["action"] == "destroy":
                 batch["execution"] = self.retention_rpc.execute(batch_id)
                 batch["status"] = batch["execution"]["status"]
             return json_response(batch)
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("POST", "/api/retention/batches/<string:batch_id>/reject")
     def retention_reject(self, request: Request, batch_id: str) -> Response:
         try:
             body = _body(request)
-            user = _actor(request, body)
+            user = _archivist(request)
             return json_response(self.retention_rpc.reject(batch_id, user, body.get("reason")))
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("POST", "/api/retention/batches/<string:batch_id>/pull")
     def retention_pull(self, request: Request, batch_id: str) -> Response:
         try:
             body = _body(request)
-            user = _actor(request, body)
+            user = _archivist(request)
             result = self.retention_rpc.pull(
                 batch_id, str(body.get("id", "")), str(body.get("reason", "")), user
             )
             return json_response(result)
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("GET", "/api/retention/holds")
     def retention_holds(self, request: Request) -> Response:
         try:
-            current_principal(request)
+            _archivist(request)
             return json_response({"holds": self.retention_rpc.hold_list(False)})
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("POST", "/api/retention/holds")
     def retention_hold_add(self, request: Request) -> Response:
         """Body: {"ids": [...] | "query": "...", "reason": "...", "as": "..."}."""
         try:
             body = _body(request)
-            user = _actor(request, body)
+            user = _archivist(request)
             hold = self.retention_rpc.hold_add(
                 list(body.get("ids") or []), str(body.get("reason", "")), user, body.get("query")
             )
             return json_response(hold, 201)
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("POST", "/api/retention/holds/<string:hold_id>/release")
     def retention_hold_release(self, request: Request, hold_id: str) -> Response:
         try:
-            user = _actor(request, _body(request))
+            user = _archivist(request)
             return json_response(self.retention_rpc.hold_release(hold_id, user))
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)
 
     @http("DELETE", "/api/records/<string:record_id>")
     def delete_record(self, request: Request, record_id: str) -> Response:
         """Only through the disposal guard: refused (409) for a held record, and for any
         record not in an approved destruction batch."""
         try:
-            user = _actor(request, {"as": "api"})
+            user = _archivist(request)
             return json_response(self.retention_rpc.delete_record(record_id, user))
         except Exception as exc:
-            return retention_error(exc)
+            return error_response(exc)

@@ -10,16 +10,16 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, PackageLoader, select_autoescape
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
+from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import BadQuery
-from services.gateway.auth import current_principal
+from services.gateway.auth import current_principal, optional_principal
 from services.gateway.http import describe_error, error_response, json_response
+from services.gateway.templating import render
 
-templates = Environment(loader=PackageLoader("services.gateway"), autoescape=select_autoescape())
 # Parameters the portal keeps from one page to the next (facet links, paging).
 PORTAL_PARAMS = ("q", "type", "register", "organ", "from", "to", "sort", "size")
 SEARCH_TRIGGERS = ("q", "type", "register", "organ", "from", "to")
@@ -59,7 +59,9 @@ class SearchRoutes:
 
     @http("GET", "/")
     def portal(self, request: Request) -> Response:
-        principal = current_principal(request)
+        principal = optional_principal(request)
+        if principal is None:
+            return redirect("/login", code=303)
         params = dict(request.args)
         result, error = None, None
         if any(params.get(key) for key in SEARCH_TRIGGERS):
@@ -67,10 +69,8 @@ class SearchRoutes:
                 result = self.indexing.search(params, principal.clearance)
             except Exception as exc:
                 error = describe_error(exc)[2]
-        html = templates.get_template("search.html").render(
-            params=params, result=result, error=error, link=page_link, page=_page(params)
-        )
-        return Response(html, mimetype="text/html", status=400 if error else 200)
+        return render(request, "search.html", status=400 if error else 200, params=params,
+                      result=result, error=error, link=page_link, page=_page(params))
 
 
 def _page(params: dict[str, str]) -> dict[str, int]:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import base64
 
 import eventlet
-from jinja2 import Environment, PackageLoader, select_autoescape
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common.dependencies import SettingsProvider
 from services.common.errors import BadQuery, NotFound, PermanentError
+from services.common.metrics import Metrics
 from services.gateway.auth import Principal, current_principal
 from services.gateway.http import error_response, json_response
+from services.gateway.routes_audit import AuditRoutes
+from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_files import FileRoutes
 from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
@@ -22,7 +24,6 @@ from services.gateway.routes_search import SearchRoutes
 SERVICES = ("ingest", "ocr", "classification", "indexing", "retention")
 SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 HEALTH_TIMEOUT_S = 3
-templates = Environment(loader=PackageLoader("services.gateway"), autoescape=select_autoescape())
 
 
 def visible(record: dict, principal: Principal) -> bool:
@@ -30,8 +31,14 @@ def visible(record: dict, principal: Principal) -> bool:
     return SECRECY_LEVELS.get(record["metadata"].get("secrecy"), 0) <= principal.clearance
 
 
-class GatewayService(SearchRoutes, FileRoutes, RecordRoutes, RetentionRoutes):
+# Roles that may register documents; readers only read.
+UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")
+
+
+class GatewayService(AuthRoutes, AuditRoutes, SearchRoutes, FileRoutes, RecordRoutes,
+                     RetentionRoutes):
     name = "gateway"
+    metrics = Metrics()
 
     ingest = RpcProxy("ingest")
     indexing = RpcProxy("indexing")
@@ -62,7 +69,7 @@ class GatewayService(SearchRoutes, FileRoutes, RecordRoutes, RetentionRoutes):
     @http("POST", "/api/records")
     def upload(self, request: Request) -> Response:
         try:
-            current_principal(request)
+            current_principal(request).require(*UPLOADING_ROLES)
             limit = self.settings.max_upload_mb * 2**20
             if request.content_length is None:
                 raise PermanentError("Thiếu Content-Length / Content-Length required")
@@ -85,10 +92,14 @@ class GatewayService(SearchRoutes, FileRoutes, RecordRoutes, RetentionRoutes):
             return json_response(result, 400)
         return json_response(result, 202)
 
-    def _record(self, request: Request, record_id: str) -> dict:
+    def _record(self, request: Request, record_id: str, what: str = "record") -> dict:
+        """The record if the caller may see it (else the same 404 as an unknown id); reads of
+        restricted records are written to the audit trail."""
+        principal = current_principal(request)
         record = self.ingest.get_record(record_id)
-        if not visible(record, current_principal(request)):
+        if not visible(record, principal):
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        self.audit_read(request, principal, record, what)
         return record
 
     @http("GET", "/api/records/<string:record_id>")
@@ -101,7 +112,7 @@ class GatewayService(SearchRoutes, FileRoutes, RecordRoutes, RetentionRoutes):
     @http("GET", "/api/records/<string:record_id>/text")
     def get_text(self, request: Request, record_id: str) -> Response:
         try:
-            self._record(request, record_id)
+            self._record(request, record_id, "text")
             page = request.args.get("page")
             if page is not None and not page.isdigit():
                 raise BadQuery("Số trang không hợp lệ / Bad page number")

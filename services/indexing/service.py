@@ -7,9 +7,11 @@ from dataclasses import asdict
 from nameko.rpc import rpc
 
 from services.common import events
+from services.common.config import Settings
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
+from services.common.metrics import Metrics
 from services.indexing import lifecycle
 from services.indexing.dependencies import RebuildProvider, SearchIndexProvider
 from services.indexing.handlers import index_record, search_query
@@ -17,6 +19,7 @@ from services.indexing.handlers import index_record, search_query
 
 class IndexingService(Pingable):
     name = "indexing"
+    metrics = Metrics(index_dir=lambda: Settings().data_dir / "index")
 
     catalog = CatalogProvider()
     store = ObjectStoreProvider()

@@ -12,11 +12,13 @@ from services.common import events
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher
+from services.common.metrics import Metrics
 from services.ingest import hotfolder, intake, records, recovery
 
 
 class IngestService(Pingable):
     name = "ingest"
+    metrics = Metrics()
 
     catalog = CatalogProvider()
     store = ObjectStoreProvider()

@@ -10,6 +10,7 @@ from nameko.rpc import rpc
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
+from services.common.metrics import Metrics
 from services.ocr.extract import Limits
 from services.ocr.files import record_file
 from services.ocr.handlers import extract_text
@@ -18,6 +19,7 @@ from services.ocr.review import review_list
 
 class OcrService(Pingable):
     name = "ocr"
+    metrics = Metrics()
 
     catalog = CatalogProvider()
     store = ObjectStoreProvider()

@@ -8,6 +8,7 @@ from services.common.config import Settings
 from services.common.dependencies import CatalogProvider
 from services.common.health import Pingable
 from services.common.messaging import event_handler
+from services.common.metrics import Metrics
 from services.retention.handlers import assign_retention, recompute_retention
 from services.retention.operations import RetentionLocks, RetentionOperations
 from services.retention.schedule import load_schedule
@@ -23,6 +24,7 @@ class ScheduleProvider(DependencyProvider):
 
 class RetentionService(Pingable, RetentionOperations, RetentionLocks):
     name = "retention"
+    metrics = Metrics()
 
     catalog = CatalogProvider()
     schedule = ScheduleProvider()

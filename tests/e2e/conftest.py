@@ -10,7 +10,7 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -34,18 +34,20 @@ class Stack:
     env: dict[str, str]
     data: Path
     process: subprocess.Popen
+    # Calls as the stack's admin (see `authorize`); tests of access rules make their own.
+    http: requests.Session = field(default_factory=requests.Session)
 
     def get(self, path: str, **kwargs) -> requests.Response:
-        return requests.get(self.url + path, timeout=30, **kwargs)
+        return self.http.get(self.url + path, timeout=30, **kwargs)
 
     def post(self, path: str, **kwargs) -> requests.Response:
-        return requests.post(self.url + path, timeout=60, **kwargs)
+        return self.http.post(self.url + path, timeout=60, **kwargs)
 
     def delete(self, path: str, **kwargs) -> requests.Response:
-        return requests.delete(self.url + path, timeout=60, **kwargs)
+        return self.http.delete(self.url + path, timeout=60, **kwargs)
 
     def patch_record(self, record_id: str, fields: dict) -> requests.Response:
-        return requests.patch(f"{self.url}/api/records/{record_id}", json=fields, timeout=60)
+        return self.http.patch(f"{self.url}/api/records/{record_id}", json=fields, timeout=60)
 
     def upload(self, name: str, data: bytes, register: str = "den") -> requests.Response:
         return self.post("/api/records", files={"file": (name, data)}, data={"register": register})
@@ -63,7 +65,8 @@ class Stack:
                 return record
             time.sleep(0.5)
 
-    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    def cli(self, *args: str, check: bool = True,
+            input_text: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(REPO_ROOT / ".venv/bin/luutru"), *args],
             env=self.env,
@@ -71,6 +74,7 @@ class Stack:
             text=True,
             timeout=300,
             check=check,
+            input=input_text,
         )
 
     def cli_json(self, *args: str) -> list[dict]:
@@ -100,6 +104,15 @@ class Stack:
         )
 
 
+def authorize(stack: Stack, name: str = "quan_tri") -> Stack:
+    """Create the stack's admin (clearance 3) through the CLI and call the API with its token,
+    as an operator would set up a fresh installation."""
+    stack.cli("users", "add", name, "--role", "admin", "--clearance", "3")
+    [token] = stack.cli_json("token", "create", name)
+    stack.http.headers["Authorization"] = f"Bearer {token['token']}"
+    return stack
+
+
 def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -116,32 +129,12 @@ def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> No
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
+    from tests.e2e.stacks import running_stack
+
     data = tmp_path_factory.mktemp("stack") / "var"
-    port = free_port()
-    with temporary_vhost("luutru-e2e") as amqp_uri:
-        env = {
-            **os.environ,
-            "LUUTRU_DATA": str(data),
-            "LUUTRU_AMQP_URI": amqp_uri,
-            "LUUTRU_HTTP_PORT": str(port),
-            "LUUTRU_OCR_WORKERS": "2",
-        }
-        log = (tmp_path_factory.getbasetemp() / "stack.log").open("w")
-        process = subprocess.Popen(
-            ["bash", "deploy/run.sh"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(url, process)
-            yield Stack(url, env, data, process)
-        finally:
-            stop(process)
-            log.close()
+    log = tmp_path_factory.getbasetemp() / "stack.log"
+    with temporary_vhost("luutru-e2e") as amqp_uri, running_stack(data, amqp_uri, log) as s:
+        yield s
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from services.common.config import REPO_ROOT
 from services.common.rpc_client import RemoteCallError, RpcClient, RpcUnavailable
-from tests.e2e.conftest import FINAL, Stack, free_port, stop, wait_healthy
+from tests.e2e.conftest import FINAL, Stack, authorize, free_port, stop, wait_healthy
 
 
 class RabbitNode:
@@ -104,7 +104,7 @@ def running_stack(data: Path, amqp_uri: str, log: Path, **env: str) -> Iterator[
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, process)
-            yield Stack(url, full_env, data, process)
+            yield authorize(Stack(url, full_env, data, process))
         finally:
             stop(process)
 

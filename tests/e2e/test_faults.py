@@ -173,10 +173,8 @@ def test_an_unwritable_store_fails_records_with_a_reason_and_reprocess_finishes_
 
 
 def agent_token(stack: Stack) -> str:
-    """A real API token once accounts exist (`luutru token create`); any string before."""
-    if stack.cli("token", "--help", check=False).returncode != 0:
-        return "jeton-thu"
-    stack.cli("users", "add", "may-quet", "--role", "clerk", check=False)
+    """An API token for the scanning station's clerk account."""
+    stack.cli("users", "add", "may-quet", "--role", "clerk")
     return stack.cli_json("token", "create", "may-quet")[0]["token"]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import bagit
 import pytest
+import requests
 
 from tests.fixtures.documents import born_digital_pdf
 
@@ -59,7 +60,7 @@ def narrow(stack, batch_id: str, keep: set[str]) -> dict:
     if others:  # one through the CLI, the rest through the API (quicker than a process each)
         stack.cli("retention", "pull", batch_id, others[0], "--reason", "không thuộc kiểm thử")
     for other in others[1:]:
-        body = {"id": other, "reason": "không thuộc kiểm thử", "as": "lan"}
+        body = {"id": other, "reason": "không thuộc kiểm thử"}
         response = stack.post(f"/api/retention/batches/{batch_id}/pull", json=body)
         assert response.status_code == 200, response.text
     [shown] = stack.cli_json("retention", "show", batch_id)
@@ -68,7 +69,17 @@ def narrow(stack, batch_id: str, keep: set[str]) -> dict:
 
 
 @pytest.fixture(scope="module")
-def batches(stack, records):
+def archivists(stack) -> dict[str, str]:
+    """Two archivists (approvals need two different ones) and their API tokens."""
+    tokens = {}
+    for name in ("lan", "minh"):
+        stack.cli("users", "add", name, "--role", "archivist", "--clearance", "1")
+        tokens[name] = stack.cli_json("token", "create", name)[0]["token"]
+    return tokens
+
+
+@pytest.fixture(scope="module")
+def batches(stack, records, archivists):
     [hold] = stack.cli_json(
         "hold", "add", "--ids", records["held"]["id"], "--reason", "Thanh tra đang xác minh"
     )
@@ -126,9 +137,10 @@ def test_a_held_record_cannot_be_deleted_through_the_api(stack, records, batches
     assert stack.record(records["held"]["id"])["status"] == "indexed"
 
 
-def test_a_transfer_batch_exports_a_valid_bag(stack, records, batches, tmp_path):
+def test_a_transfer_batch_exports_a_valid_bag(stack, records, batches, archivists, tmp_path):
     batch_id = batches["transfer"]["id"]
-    response = stack.post(f"/api/retention/batches/{batch_id}/approve", json={"as": "lan"})
+    response = requests.post(f"{stack.url}/api/retention/batches/{batch_id}/approve",
+                             headers={"Authorization": f"Bearer {archivists['lan']}"}, timeout=60)
     assert response.status_code == 200 and response.json()["status"] == "approved"
     [result] = stack.cli_json("transfer", "export", batch_id, "--out", str(tmp_path))
     bag = bagit.Bag(result["bag"])

@@ -52,7 +52,7 @@ class OcrProcess:
                 "run",
                 "--config",
                 "deploy/nameko.yaml",
-                "tests.service.metered_ocr:MeteredOcrService",
+                "services.ocr.service:OcrService",
             ],
             cwd=REPO_ROOT,
             env=env,
