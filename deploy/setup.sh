@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(rabbitmq-server tesseract-ocr tesseract-ocr-vie poppler-utils
               fonts-dejavu-core fonts-liberation2 python3-venv
-              hunspell-vi)
+              hunspell-vi chromium)  # chromium: the portal browser tests (Playwright)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 missing=()

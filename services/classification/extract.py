@@ -10,13 +10,11 @@ printed. Folding also makes old/new tone placement ("HOÀ"/"HÒA") and missing d
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
-from functools import cache
 from typing import Any, NamedTuple
 
 from services.classification.signature import read_foot
-from services.common.vntext import nfc
+from services.common.vntext import fold_keep_length, nfc, squash
 
 FIELDS = (
     "kind",
@@ -92,7 +90,7 @@ _TITLE_RES = tuple(
 )
 
 # Type abbreviations inside the symbol, as printed (NĐ 30 Phụ lục III; 36-HD/VPTW).
-_TYPE_ABBREVIATIONS = {
+TYPE_ABBREVIATIONS = {
     "NQ": "nghi_quyet",
     "QĐ": "quyet_dinh",
     "QyĐ": "quy_dinh",
@@ -113,12 +111,12 @@ _TYPE_ABBREVIATIONS = {
 }
 # Known types outside the kind list; checked before the folded fallback so that, e.g.,
 # HĐ (hợp đồng) never folds into HD (hướng dẫn) and NĐ-CP is not a công văn.
-_OTHER_ABBREVIATIONS = frozenset(
+OTHER_ABBREVIATIONS = frozenset(
     "HĐ CĐ TC DA BGN BTT GUQ GM GGT GNP PG PC PB SY TrS SL BS NĐ TTLT".split()  # noqa: SIM905
 )
 # Case- and Đ-insensitive fallback: OCR reads "QĐ" as "QD", some clerks type "qđ".
 _FOLDED_ABBREVIATIONS = {
-    abbr.upper().replace("Đ", "D"): kind for abbr, kind in _TYPE_ABBREVIATIONS.items()
+    abbr.upper().replace("Đ", "D"): kind for abbr, kind in TYPE_ABBREVIATIONS.items()
 }
 
 # Words that begin the body or the address block: the header (and trích yếu) ends there.
@@ -145,7 +143,7 @@ _ADMIN_UNIT_RE = re.compile(r"^(TINH|THANH PHO|TP|HUYEN|QUAN|THI XA|THI TRAN|XA|
 _COMMITTEE_RE = re.compile(r"^(TINH|THANH|HUYEN|QUAN|THI|DANG) UY$")
 _PARTY_PARENT_RE = re.compile(r"^DANG BO (TINH|THANH PHO|HUYEN|QUAN|THI XA) (?P<name>.+)$")
 # Organ abbreviations that stand for several words in the symbol ("UBND" = Ủy ban nhân dân).
-_ORGAN_ACRONYMS = frozenset({"UBND", "HDND", "MTTQ", "UBMTTQ", "BCH", "TW"})
+ORGAN_ACRONYMS = frozenset({"UBND", "HDND", "MTTQ", "UBMTTQ", "BCH", "TW"})
 
 # Words before a city's name that belong to the place: "Thành phố Hồ Chí Minh", "TP. Huế".
 _PLACE_PREFIXES = ("thanh pho", "thi xa", "thi tran", "tp.", "tp")
@@ -165,24 +163,7 @@ class _Doc(NamedTuple):
     @classmethod
     def parse(cls, text: str) -> _Doc:
         lines = nfc(text).replace("\r", "").split("\n")
-        return cls(lines, [_fold_keep_length(line) for line in lines])
-
-
-@cache
-def _fold_char(ch: str) -> str:
-    if ch in "đðĐÐ":  # no decomposition: map by hand; Ð (eth) is a common OCR stand-in
-        return "D" if ch.isupper() else "d"
-    base = unicodedata.normalize("NFD", ch)[0]
-    return ch if unicodedata.combining(base) else base
-
-
-def _fold_keep_length(line: str) -> str:
-    """Strip diacritics one character for one, so offsets stay valid in the original."""
-    return "".join(_fold_char(ch) for ch in line)
-
-
-def _squash(s: str) -> str:
-    return " ".join(s.split())
+        return cls(lines, [fold_keep_length(line) for line in lines])
 
 
 def _is_caps(word: str) -> bool:
@@ -241,11 +222,11 @@ def _split_symbol(symbol: str) -> tuple[str | None, str | None, bool]:
 def _abbreviation_kind(abbr: str, *, party: bool) -> tuple[str, float] | None:
     if abbr == "TT":  # Party thông tri; a state "TT" is a thông tư (not in the kind list)
         return ("thong_tri", 0.85) if party else ("other", 0.6)
-    if abbr in _TYPE_ABBREVIATIONS:
-        return _TYPE_ABBREVIATIONS[abbr], 0.85
-    if abbr in _OTHER_ABBREVIATIONS:
+    if abbr in TYPE_ABBREVIATIONS:
+        return TYPE_ABBREVIATIONS[abbr], 0.85
+    if abbr in OTHER_ABBREVIATIONS:
         return "other", 0.6
-    folded = _fold_keep_length(abbr).upper()
+    folded = fold_keep_length(abbr).upper()
     if folded in _FOLDED_ABBREVIATIONS:
         return _FOLDED_ABBREVIATIONS[folded], 0.6
     return None
@@ -315,7 +296,7 @@ def _subject_after_title(doc: _Doc, title: _Hit) -> _Hit | None:
         i += 1
     if not pieces:
         return None
-    return _Hit(_squash(" ".join(pieces)), 0.7 if title.value[1] else 0.8)
+    return _Hit(squash(" ".join(pieces)), 0.7 if title.value[1] else 0.8)
 
 
 def _continues(line: str) -> bool:
@@ -332,7 +313,7 @@ def _find_vv(doc: _Doc, end: int) -> _Hit | None:
                 if not _continues(line):
                     break
                 pieces.append(line)
-            return _Hit(_squash(" ".join(pieces)).strip("()"), 0.85, i)
+            return _Hit(squash(" ".join(pieces)).strip("()"), 0.85, i)
     return None
 
 
@@ -362,11 +343,11 @@ def _place_span(prefix: str) -> tuple[int, str] | None:
         return None
     for n in (2, 1):  # "Thành phố", "TP."
         before = " ".join(w.group() for w in words[max(k - n, 0) : k])
-        if k >= n and _fold_keep_length(before).lower() in _PLACE_PREFIXES:
+        if k >= n and fold_keep_length(before).lower() in _PLACE_PREFIXES:
             k -= n
             break
     start = words[k].start()
-    return start, _squash(prefix[start : words[-1].end()])
+    return start, squash(prefix[start : words[-1].end()])
 
 
 def _is_title_word(word: str) -> bool:
@@ -455,7 +436,7 @@ def _organ_chunk(doc: _Doc, i: int, stop: int) -> str:
 def _merge_wrapped(chunks: list[str]) -> list[str]:
     names: list[str] = []
     for chunk in chunks:
-        key = _fold_keep_length(chunk).upper()
+        key = fold_keep_length(chunk).upper()
         if names and _ADMIN_UNIT_RE.match(key) and not _has_admin_unit(names[-1]):
             names[-1] = f"{names[-1]} {chunk}"
         else:
@@ -464,14 +445,14 @@ def _merge_wrapped(chunks: list[str]) -> list[str]:
 
 
 def _has_admin_unit(name: str) -> bool:
-    return any(_ADMIN_UNIT_RE.match(w) for w in _fold_keep_length(name).upper().split())
+    return any(_ADMIN_UNIT_RE.match(w) for w in fold_keep_length(name).upper().split())
 
 
 def _pick_issuer(names: list[str], issuer: str | None) -> tuple[int, bool]:
     """The line whose initials best match the symbol's issuer ("TU" → "TỈNH ỦY …"); else the
     last line, which NĐ 30 and 36-HD print as the issuing organ under its parent."""
     if issuer:
-        target = _fold_keep_length(issuer).upper()
+        target = fold_keep_length(issuer).upper()
         scores = [_common_prefix(_initials(name), target) for name in names]
         best = max(scores)
         if best >= min(2, len(target)):
@@ -480,8 +461,8 @@ def _pick_issuer(names: list[str], issuer: str | None) -> tuple[int, bool]:
 
 
 def _initials(name: str) -> str:
-    words = _fold_keep_length(name).upper().replace(".", " ").split()
-    return "".join(w if w in _ORGAN_ACRONYMS else w[0] for w in words if w[0].isalnum())
+    words = fold_keep_length(name).upper().replace(".", " ").split()
+    return "".join(w if w in ORGAN_ACRONYMS else w[0] for w in words if w[0].isalnum())
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -494,10 +475,10 @@ def _common_prefix(a: str, b: str) -> int:
 def _complete_committee(names: list[str], index: int) -> str:
     """ "ĐẢNG BỘ TỈNH BÌNH ĐỊNH" / "TỈNH ỦY" → "TỈNH ỦY BÌNH ĐỊNH": a bare committee is named."""
     organ = names[index]
-    if index == 0 or not _COMMITTEE_RE.match(_fold_keep_length(organ).upper()):
+    if index == 0 or not _COMMITTEE_RE.match(fold_keep_length(organ).upper()):
         return organ
     parent = names[index - 1]
-    m = _PARTY_PARENT_RE.match(_fold_keep_length(parent).upper())
+    m = _PARTY_PARENT_RE.match(fold_keep_length(parent).upper())
     return f"{organ} {parent[m.start('name') :]}" if m else organ
 
 
@@ -505,7 +486,7 @@ def _complete_committee(names: list[str], index: int) -> str:
 
 
 def _mark_key(segment: str) -> str:
-    return _squash(re.sub(r"[^A-Z ]", " ", _fold_keep_length(segment).upper()))
+    return squash(re.sub(r"[^A-Z ]", " ", fold_keep_length(segment).upper()))
 
 
 def _find_marks(doc: _Doc, end: int) -> tuple[_Hit | None, _Hit | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.common import clock
 from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
 from services.registers.petition_book import due_list
@@ -20,9 +21,20 @@ def _day(value: str | None, name: str) -> date | None:
         ) from None
 
 
-def petitions_due(catalog: SqlCatalog, as_of: str | None, overdue: bool) -> list[dict[str, Any]]:
-    today = _day(as_of, "as_of") or date.today()
-    return due_list(catalog.petition_records(), today, overdue_only=overdue)
+SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
+
+
+def petitions_due(
+    catalog: SqlCatalog, as_of: str | None, overdue: bool, clearance: int = 3
+) -> list[dict[str, Any]]:
+    """Open petitions by deadline; those above `clearance` are left out (the portal's desk
+    passes the officer's clearance; the operators' CLI sees everything)."""
+    today = _day(as_of, "as_of") or clock.today()
+    entries = [
+        e for e in catalog.petition_records()
+        if SECRECY_LEVELS.get((e.get("meta") or {}).get("secrecy"), 0) <= clearance
+    ]  # fmt: skip
+    return due_list(entries, today, overdue_only=overdue)
 
 
 def register_rows(

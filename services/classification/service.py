@@ -46,8 +46,15 @@ class ClassificationService(Pingable):
         return record
 
     @rpc
-    def petitions_due(self, as_of: str | None = None, overdue: bool = False) -> list[dict]:
-        return queries.petitions_due(self.catalog, as_of, overdue)
+    def petitions_due(
+        self, as_of: str | None = None, overdue: bool = False, clearance: int = 3
+    ) -> list[dict]:
+        return queries.petitions_due(self.catalog, as_of, overdue, clearance)
+
+    @rpc
+    def petitioner(self, record_id: str) -> dict | None:
+        """The restricted identity of a petition's writer; the gateway decides who sees it."""
+        return self.catalog.petitioner(record_id)
 
     @rpc
     def register_rows(self, register: str, date_from: str, date_to: str) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, NamedTuple
 
-from services.registers.text import fold_keep_length, squash
+from services.common.vntext import fold_keep_length, squash
 
 # Folded; "T/M", "T / M", "TM.", "TM :" … The state forms need their dot (a bare "TM" or "Q" is
 # a word); Party forms need their slash.

@@ -30,8 +30,9 @@ def verify(as_json: JsonFlag = False) -> None:
 def export(
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    as_json: JsonFlag = True,
 ) -> None:
-    """Entries as JSON lines (always JSON: this is an export)."""
+    """Entries as JSON lines (always JSON: this is an export; `--json` is accepted)."""
     with client() as rpc:
         for entry in call(rpc, "gateway", "audit_export", date_from, date_to):
             emit(entry)

@@ -34,6 +34,7 @@ from services.common.catalog_tables import (  # noqa: F401  (re-exported for rea
     series_counters,
     series_numbers,
 )
+from services.common.clock import today
 from services.common.errors import NotFound, TransientError
 from services.common.vntext import fold
 
@@ -131,7 +132,7 @@ class SqlCatalog(RegistersMixin):
         existing = self.find_by_sha(sha256)
         if existing:
             return existing, True
-        year = (received or date.today()).year
+        year = (received or today()).year
         record_id = str(uuid.uuid4())
         try:
             with self._tx() as conn:

@@ -5,9 +5,9 @@ Queries use these objects; the migrations own the schema. Change both together.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
+
+from services.common.clock import now_iso  # noqa: F401  (re-exported)
 
 METADATA_KEYS = (
     "kind",
@@ -107,7 +107,3 @@ petitioners = sa.Table(
     sa.Column("sealed", sa.Boolean, nullable=False),  # tố cáo: the identity is sealed
     sa.Column("saved_at", sa.String(32), nullable=False),
 )
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")

@@ -60,9 +60,14 @@ class FilesystemObjectStore:
         self._path(key).unlink(missing_ok=True)
 
     def list(self, prefix: str) -> list[str]:
+        # Walk only the folder the prefix names, not the whole store (disposal lists often).
+        parts = prefix.split("/")[:-1]
+        if any(part in ("", ".", "..") for part in parts) or "\0" in prefix:
+            raise PermanentError(f"Tiền tố không hợp lệ / Invalid prefix: {prefix!r}")
+        folder = self.root.joinpath(*parts)
         keys = (
             p.relative_to(self.root).as_posix()
-            for p in self.root.rglob("*")
+            for p in folder.rglob("*")
             if p.is_file() and not p.name.startswith(".tmp-")
         )
         return sorted(k for k in keys if k.startswith(prefix))

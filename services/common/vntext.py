@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 # Letters/digits (not "_"), plus combining marks so a word in leftover NFD stays one word.
 _WORD_RE = re.compile(r"(?:[^\W_]|[\u0300-\u036f])+")
@@ -93,3 +94,22 @@ def has_diacritics(word: str) -> bool:
     """True when the word carries any mark or đ, i.e. folding changes it."""
     lowered = nfc(word).lower()
     return fold(lowered) != lowered
+
+
+@cache
+def _fold_char(ch: str) -> str:
+    if ch in "đðĐÐ":  # no decomposition: map by hand; Ð (eth) is a common OCR stand-in
+        return "D" if ch.isupper() else "d"
+    base = unicodedata.normalize("NFD", ch)[0]
+    return ch if unicodedata.combining(base) else base
+
+
+def fold_keep_length(line: str) -> str:
+    """Diacritics stripped one character for one, case kept, so offsets found in the folded
+    line are valid in the original (the extractors cut fields out of the printed text)."""
+    return "".join(_fold_char(ch) for ch in line)
+
+
+def squash(s: str) -> str:
+    """Runs of whitespace as one space, trimmed."""
+    return " ".join(s.split())

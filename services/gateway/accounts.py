@@ -26,7 +26,8 @@ _hasher = PasswordHasher()
 
 schema = sa.MetaData()
 users = sa.Table(
-    "users", schema,
+    "users",
+    schema,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("role", sa.String(32), nullable=False),
     sa.Column("clearance", sa.Integer, nullable=False),
@@ -35,14 +36,16 @@ users = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 tokens = sa.Table(
-    "api_tokens", schema,
+    "api_tokens",
+    schema,
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("user_name", sa.String(64), sa.ForeignKey("users.name"), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("revoked_at", sa.DateTime(timezone=True)),
 )
 sessions = sa.Table(
-    "sessions", schema,
+    "sessions",
+    schema,
     sa.Column("digest", sa.String(64), primary_key=True),
     sa.Column("user_name", sa.String(64), sa.ForeignKey("users.name"), nullable=False),
     sa.Column("csrf", sa.String(64), nullable=False),
@@ -98,8 +101,13 @@ def validate_user(name: str, role: str, clearance: int) -> None:
 
 
 def _user_dict(row: sa.Row) -> dict:
-    return {"name": row.name, "role": row.role, "clearance": row.clearance,
-            "disabled": row.disabled, "created_at": _aware(row.created_at).isoformat()}
+    return {
+        "name": row.name,
+        "role": row.role,
+        "clearance": row.clearance,
+        "disabled": row.disabled,
+        "created_at": _aware(row.created_at).isoformat(),
+    }
 
 
 class SqlAccountStore:
@@ -107,17 +115,25 @@ class SqlAccountStore:
         self.engine = engine
         schema.create_all(engine)
 
-    def add_user(self, name: str, role: str, clearance: int = 0,
-                 password: str | None = None) -> dict:
+    def add_user(
+        self, name: str, role: str, clearance: int = 0, password: str | None = None
+    ) -> dict:
         validate_user(name, role, clearance)
         if password is not None and len(password) < 8:
             raise PermanentError("Mật khẩu cần ít nhất 8 ký tự / Password too short")
         with self.engine.begin() as conn:
             if conn.execute(sa.select(users.c.name).where(users.c.name == name)).first():
                 raise PermanentError(f"Người dùng {name} đã có / User exists")
-            conn.execute(users.insert().values(
-                name=name, role=role, clearance=clearance, disabled=False, created_at=_now(),
-                password_hash=_hasher.hash(password) if password else None))
+            conn.execute(
+                users.insert().values(
+                    name=name,
+                    role=role,
+                    clearance=clearance,
+                    disabled=False,
+                    created_at=_now(),
+                    password_hash=_hasher.hash(password) if password else None,
+                )
+            )
         return self.user(name)
 
     def user(self, name: str) -> dict:
@@ -141,16 +157,20 @@ class SqlAccountStore:
 
     def create_token(self, name: str) -> str:
         self.user(name)
-        token = secrets.token_urlsafe(32)
+        # A fixed prefix: never starts with "-" (safe as a CLI argument) and lets secret
+        # scanners recognise a leaked luutru token.
+        token = "lt_" + secrets.token_urlsafe(32)
         with self.engine.begin() as conn:
-            conn.execute(tokens.insert().values(
-                digest=_digest(token), user_name=name, created_at=_now()))
+            conn.execute(
+                tokens.insert().values(digest=_digest(token), user_name=name, created_at=_now())
+            )
         return token
 
     def revoke_token(self, token: str) -> None:
         with self.engine.begin() as conn:
-            done = conn.execute(tokens.update().where(tokens.c.digest == _digest(token))
-                                .values(revoked_at=_now()))
+            done = conn.execute(
+                tokens.update().where(tokens.c.digest == _digest(token)).values(revoked_at=_now())
+            )
         if not done.rowcount:
             raise NotFound("Không có mã truy cập này / No such token")
 
@@ -181,16 +201,22 @@ class SqlAccountStore:
             return None
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(24))
         with self.engine.begin() as conn:
-            conn.execute(sessions.insert().values(
-                digest=_digest(session.session_id), user_name=name, csrf=session.csrf,
-                expires_at=_now() + SESSION_LIFETIME))
+            conn.execute(
+                sessions.insert().values(
+                    digest=_digest(session.session_id),
+                    user_name=name,
+                    csrf=session.csrf,
+                    expires_at=_now() + SESSION_LIFETIME,
+                )
+            )
         return session
 
     def session(self, session_id: str) -> tuple[Principal, str] | None:
         """(principal, csrf token) of a live session, or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(sessions)
-                               .where(sessions.c.digest == _digest(session_id))).first()
+            row = conn.execute(
+                sa.select(sessions).where(sessions.c.digest == _digest(session_id))
+            ).first()
         if row is None or _aware(row.expires_at) < _now():
             return None
         principal = self._principal(row.user_name)

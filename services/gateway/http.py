@@ -24,12 +24,23 @@ ERROR_STATUS: dict[str, tuple[int, str]] = {
     "NotApproved": (409, "not_approved"),
     "BatchStateError": (409, "batch_state"),
 }
-JSON_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+# JSON is never a page: nothing in it may run or be framed, even if a browser is fooled.
+JSON_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False), status=status,
-                    mimetype="application/json", headers=JSON_HEADERS)
+    return Response(
+        json.dumps(body, ensure_ascii=False),
+        status=status,
+        mimetype="application/json",
+        headers=JSON_HEADERS,
+    )
 
 
 def describe_error(exc: Exception) -> tuple[int, str, str]:

@@ -15,23 +15,32 @@ from services.gateway.auth import Authenticator, Principal
 class AuditRoutes:
     accounts = Authenticator()
 
-    def audit_read(self, request: Request, principal: Principal, record: dict,
-                   what: str) -> None:
+    def audit_read(self, request: Request, principal: Principal, record: dict, what: str) -> None:
         """Log who read a restricted record (secret, or a petition), when and from where."""
         metadata = record.get("metadata") or {}
-        if not (metadata.get("secrecy") or record.get("register") == "don"):
+        if not (
+            metadata.get("secrecy") or record.get("register") == "don" or metadata.get("petition")
+        ):
             return
         with self.accounts.engine.begin() as conn:
-            audit.append(conn, actor=principal.name, action=f"read_{what}",
-                         record_id=record["id"], origin=request.remote_addr,
-                         detail={"secrecy": metadata.get("secrecy"), "path": request.path})
+            audit.append(
+                conn,
+                actor=principal.name,
+                action=f"read_{what}",
+                record_id=record["id"],
+                origin=request.remote_addr,
+                detail={"secrecy": metadata.get("secrecy"), "path": request.path},
+            )
 
     @rpc
     def audit_verify(self) -> dict:
         problems = audit.verify(self.accounts.engine)
         count = sum(1 for _ in audit.entries(self.accounts.engine))
-        return {"ok": not problems, "entries": count,
-                "problems": [asdict(problem) for problem in problems]}
+        return {
+            "ok": not problems,
+            "entries": count,
+            "problems": [asdict(problem) for problem in problems],
+        }
 
     @rpc
     def audit_export(self, date_from: str | None = None, date_to: str | None = None) -> list:

@@ -26,25 +26,42 @@ class AuthRoutes:
         name = request.form.get("name", "")
         address = request.remote_addr or "?"
         if _throttle.blocked(name, address):
-            return render(request, "login.html", status=429, error=(
-                "Đăng nhập sai quá nhiều lần, hãy thử lại sau 15 phút / "
-                "Too many failed logins, try again later"))
+            return render(
+                request,
+                "login.html",
+                status=429,
+                error=(
+                    "Đăng nhập sai quá nhiều lần, hãy thử lại sau 15 phút / "
+                    "Too many failed logins, try again later"
+                ),
+            )
         session = self.accounts.login(name, request.form.get("password", ""))
         if session is None:
             _throttle.failed(name, address)
-            return render(request, "login.html", status=401, error=(
-                "Sai tên đăng nhập hoặc mật khẩu / Wrong user name or password"))
+            return render(
+                request,
+                "login.html",
+                status=401,
+                error=("Sai tên đăng nhập hoặc mật khẩu / Wrong user name or password"),
+            )
         _throttle.succeeded(name, address)
         response = redirect("/", code=303)
-        response.set_cookie(SESSION_COOKIE, session.session_id, httponly=True,
-                            samesite="Strict", secure=self.accounts_secure_cookies(request),
-                            path="/")
+        response.set_cookie(
+            SESSION_COOKIE,
+            session.session_id,
+            httponly=True,
+            samesite="Strict",
+            secure=self.accounts_secure_cookies(request),
+            path="/",
+        )
         return response
 
     def accounts_secure_cookies(self, request: Request) -> bool:
         """Secure cookies, except over plain HTTP to this machine itself (development)."""
         return request.scheme == "https" or request.host.split(":")[0] not in (
-            "127.0.0.1", "localhost")
+            "127.0.0.1",
+            "localhost",
+        )
 
     @http("POST", "/logout")
     def logout(self, request: Request) -> Response:
@@ -58,8 +75,9 @@ class AuthRoutes:
     # --- RPCs for the operators' CLI (on the server, over the internal broker) ---------
 
     @rpc
-    def users_add(self, name: str, role: str, clearance: int = 0,
-                  password: str | None = None) -> dict:
+    def users_add(
+        self, name: str, role: str, clearance: int = 0, password: str | None = None
+    ) -> dict:
         return self.accounts.add_user(name, role, clearance, password)
 
     @rpc

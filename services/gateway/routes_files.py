@@ -2,7 +2,9 @@
 
 A mixin of `GatewayService`. The gateway never touches the store: the ocr service hands the
 bytes over RPC after the caller's visibility is checked exactly as for `GET /api/records/{id}`
-(a record above the caller's clearance answers 404 like an unknown id).
+(a record above the caller's clearance answers 404 like an unknown id). Also the corrected
+page images the portal's record page shows. A denunciation's scan shows its writer, so only
+petition officers get its files and images (403 for the others, who read the working copy).
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.errors import NotFound
 from services.common.vntext import fold
+from services.gateway import access
 from services.gateway.http import error_response
 
 FILE_KINDS = ("original", "pdfa")
+# Files are data, never pages: no sniffing into HTML, no framing, no scripts even if opened.
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; img-src 'self'; frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "no-referrer",
+}
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f"\\/;]')
 
 
@@ -41,15 +52,29 @@ class FileRoutes:
         try:
             if kind not in FILE_KINDS:
                 raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
-            self._record(request, record_id, "file")  # visibility + audit, as everywhere
+            self._scan(request, record_id, "file")
             found = self.ocr.get_file(record_id, kind)
         except Exception as exc:
             return error_response(exc)
         return Response(
             base64.b64decode(found["content_b64"]),
             mimetype=found["media_type"] or "application/octet-stream",
-            headers={
-                "Content-Disposition": content_disposition(found["name"]),
-                "X-Content-Type-Options": "nosniff",
-            },
+            headers={**FILE_HEADERS, "Content-Disposition": content_disposition(found["name"])},
         )
+
+    @http("GET", "/api/records/<string:record_id>/pages/<int:n>.png")
+    def page_image(self, request: Request, record_id: str, n: int) -> Response:
+        """The corrected image of a scanned page, as Tesseract read it."""
+        try:
+            self._scan(request, record_id, "page_image")
+            found = self.ocr.get_page_image(record_id, n)
+        except Exception as exc:
+            return error_response(exc)
+        return Response(
+            base64.b64decode(found["content_b64"]), mimetype="image/png", headers=FILE_HEADERS
+        )
+
+    def _scan(self, request: Request, record_id: str, what: str) -> None:
+        """Visibility and audit as everywhere; a denunciation's scan only for its officers."""
+        principal, record, identity = self._readable(request, record_id, what)
+        access.require_scan_access(principal, record, identity)

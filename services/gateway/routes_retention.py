@@ -1,7 +1,9 @@
 """Retention through the API: disposition batches, approvals, legal holds, record deletion.
 
 Every route needs an authenticated archivist (or admin), who is the one who acts: a body
-cannot speak for someone else. The retention service checks approvers' roles again.
+cannot speak for someone else. The retention service checks approvers' roles again. A batch
+shows only the records within the caller's clearance (`hidden` counts the rest), and a batch
+with hidden records cannot be approved by that caller (routes_desks.py).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import PermanentError
+from services.common.errors import NotFound, PermanentError
 from services.gateway.auth import current_principal
 from services.gateway.http import error_response, json_response
 
@@ -53,7 +55,7 @@ class RetentionRoutes:
     def retention_batch(self, request: Request, batch_id: str) -> Response:
         try:
             _archivist(request)
-            return json_response(self.retention_rpc.show(batch_id))
+            return json_response(self._visible_batch(current_principal(request), batch_id))
         except Exception as exc:
             return error_response(exc)
 
@@ -62,6 +64,7 @@ class RetentionRoutes:
         """Approve; once enough archivists approved, a destruction runs to the end here."""
         try:
             user = _archivist(request)
+            self._check_approver(current_principal(request), batch_id)
             batch = self.retention_rpc.approve(batch_id, user)
             if batch["status"] == "approved" and batch["action"] == "destroy":
                 batch["execution"] = self.retention_rpc.execute(batch_id)
@@ -105,12 +108,36 @@ class RetentionRoutes:
         try:
             body = _body(request)
             user = _archivist(request)
+            ids = self._holdable(current_principal(request), body)
             hold = self.retention_rpc.hold_add(
-                list(body.get("ids") or []), str(body.get("reason", "")), user, body.get("query")
+                ids, str(body.get("reason", "")), user, body.get("query")
             )
             return json_response(hold, 201)
         except Exception as exc:
             return error_response(exc)
+
+    def _holdable(self, principal, body: dict[str, Any]) -> list[str]:
+        """The ids to hold, within the caller's clearance: given ids must all be visible (an id
+        above clearance is "unknown"); a query is resolved here with the caller's clearance,
+        so the hold (and its answer) cannot reach records they may not see."""
+        ids = [str(i) for i in body.get("ids") or []]
+        if ids:
+            if self.ingest.visible_ids(ids, principal.clearance) != ids:
+                raise NotFound("Có mã hồ sơ không tồn tại / Unknown record id")
+            return ids
+        query = str(body.get("query") or "").strip()
+        if not query:
+            raise PermanentError('Cần "ids" hoặc "query" / Give "ids" or "query"')
+        for page in range(1, 101):
+            found = self.indexing.search(
+                {"q": query, "size": 100, "page": page}, principal.clearance
+            )
+            ids += [hit["id"] for hit in found["hits"]]
+            if len(ids) >= found["total"] or not found["hits"]:
+                break
+        if not ids:
+            raise PermanentError("Không có hồ sơ nào khớp / No records match the query")
+        return ids
 
     @http("POST", "/api/retention/holds/<string:hold_id>/release")
     def retention_hold_release(self, request: Request, hold_id: str) -> Response:

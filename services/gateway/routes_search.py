@@ -69,8 +69,16 @@ class SearchRoutes:
                 result = self.indexing.search(params, principal.clearance)
             except Exception as exc:
                 error = describe_error(exc)[2]
-        return render(request, "search.html", status=400 if error else 200, params=params,
-                      result=result, error=error, link=page_link, page=_page(params))
+        return render(
+            request,
+            "search.html",
+            status=400 if error else 200,
+            params=params,
+            result=result,
+            error=error,
+            link=page_link,
+            page=_page(params),
+        )
 
 
 def _page(params: dict[str, str]) -> dict[str, int]:

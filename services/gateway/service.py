@@ -1,4 +1,8 @@
-"""gateway: the search portal (HTML, Vietnamese) and the JSON API; RPC to the services only."""
+"""gateway: the portal (HTML, Vietnamese first) and the JSON API; RPC to the services only.
+
+The routes live in mixins (`routes_*.py`); this class holds the health check, uploads and the
+record reads every other route builds on (`_record`: clearance and audit in one place).
+"""
 
 from __future__ import annotations
 
@@ -7,36 +11,42 @@ import base64
 import eventlet
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
+from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request, Response
 
 from services.common.dependencies import SettingsProvider
-from services.common.errors import BadQuery, NotFound, PermanentError
+from services.common.errors import BadQuery, PermanentError
 from services.common.metrics import Metrics
+from services.gateway import access
 from services.gateway.auth import Principal, current_principal
 from services.gateway.http import error_response, json_response
 from services.gateway.routes_audit import AuditRoutes
 from services.gateway.routes_auth import AuthRoutes
+from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
+from services.gateway.routes_pages import PageRoutes
+from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
 from services.gateway.routes_search import SearchRoutes
 
 SERVICES = ("ingest", "ocr", "classification", "indexing", "retention")
-SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 HEALTH_TIMEOUT_S = 3
+visible = access.visible  # kept for callers of the old name
+UPLOADING_ROLES = access.UPLOADING_ROLES
 
 
-def visible(record: dict, principal: Principal) -> bool:
-    """A record above the caller's clearance does not exist for them (same 404 as unknown)."""
-    return SECRECY_LEVELS.get(record["metadata"].get("secrecy"), 0) <= principal.clearance
-
-
-# Roles that may register documents; readers only read.
-UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")
-
-
-class GatewayService(AuthRoutes, AuditRoutes, SearchRoutes, FileRoutes, RecordRoutes,
-                     RetentionRoutes):
+class GatewayService(
+    AuthRoutes,
+    AuditRoutes,
+    SearchRoutes,
+    FileRoutes,
+    RecordRoutes,
+    RetentionRoutes,
+    PetitionRoutes,
+    PageRoutes,
+    DeskRoutes,
+):
     name = "gateway"
     metrics = Metrics()
 
@@ -66,56 +76,106 @@ class GatewayService(AuthRoutes, AuditRoutes, SearchRoutes, FileRoutes, RecordRo
             200 if healthy else 503,
         )
 
+    # --- uploads -----------------------------------------------------------------------
+
+    def _check_size(self, request: Request, files: int = 1) -> None:
+        """Refuse before reading the body: werkzeug would spool any size (stack-notes)."""
+        limit = self.settings.max_upload_mb * 2**20
+        if request.content_length is None:
+            raise PermanentError("Thiếu Content-Length / Content-Length required")
+        if request.content_length > limit * files + 2**16:
+            raise PermanentError(
+                f"Tệp quá lớn, giới hạn {self.settings.max_upload_mb} MB / Upload too large"
+            )
+
+    def _ingest_upload(self, principal: Principal, upload: FileStorage, register: str) -> dict:
+        """Ingest one uploaded file; a duplicate of a record above the caller's clearance
+        answers without its id, number or name (it must not exist for them)."""
+        data = upload.read()
+        if len(data) > self.settings.max_upload_mb * 2**20:
+            raise PermanentError(
+                f"Tệp quá lớn, giới hạn {self.settings.max_upload_mb} MB / Upload too large"
+            )
+        result = self.ingest.ingest(
+            upload.filename or "", base64.b64encode(data).decode(), register, "api"
+        )
+        if result.get("duplicate") and not access.visible(
+            self.ingest.get_record(result["id"]), principal
+        ):
+            return {
+                "id": None,
+                "status": "duplicate",
+                "duplicate": True,
+                "number": None,
+                "file": upload.filename,
+                "register": register,
+                "error": None,
+            }
+        return result
+
     @http("POST", "/api/records")
     def upload(self, request: Request) -> Response:
         try:
-            current_principal(request).require(*UPLOADING_ROLES)
-            limit = self.settings.max_upload_mb * 2**20
-            if request.content_length is None:
-                raise PermanentError("Thiếu Content-Length / Content-Length required")
-            if request.content_length > limit + 2**16:
-                raise PermanentError(
-                    f"Tệp quá lớn, giới hạn {self.settings.max_upload_mb} MB / Upload too large"
-                )
+            principal = current_principal(request)
+            principal.require(*access.UPLOADING_ROLES)
+            self._check_size(request)
             upload = request.files.get("file")
             if upload is None:
                 raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
-            result = self.ingest.ingest(
-                upload.filename or "",
-                base64.b64encode(upload.read()).decode(),
-                request.form.get("register", "den"),
-                "api",
-            )
+            result = self._ingest_upload(principal, upload, request.form.get("register", "den"))
         except Exception as exc:
             return error_response(exc)
         if result["status"] == "rejected":
             return json_response(result, 400)
         return json_response(result, 202)
 
+    # --- reading records ---------------------------------------------------------------
+
     def _record(self, request: Request, record_id: str, what: str = "record") -> dict:
         """The record if the caller may see it (else the same 404 as an unknown id); reads of
         restricted records are written to the audit trail."""
         principal = current_principal(request)
         record = self.ingest.get_record(record_id)
-        if not visible(record, principal):
-            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        if not access.visible(record, principal):
+            raise access.not_found(record_id)
         self.audit_read(request, principal, record, what)
         return record
+
+    def _petitioner(self, record: dict) -> dict | None:
+        """The stored identity of a petition's writer (None for anything else)."""
+        if not access.may_be_petition(record):
+            return None
+        return self.classification.petitioner(record["id"])
+
+    def _readable(self, request: Request, record_id: str, what: str = "record"):
+        """(principal, record as the caller may read it, stored petitioner identity)."""
+        record = self._record(request, record_id, what)
+        principal = current_principal(request)
+        identity = self._petitioner(record)
+        return principal, access.working_record(principal, record, identity), identity
+
+    def _text(
+        self, principal: Principal, record: dict, identity: dict | None, page: int | None = None
+    ) -> dict:
+        text = self.ingest.get_text(record["id"], page)
+        return access.working_text(principal, record, identity, text)
 
     @http("GET", "/api/records/<string:record_id>")
     def get_record(self, request: Request, record_id: str) -> Response:
         try:
-            return json_response(self._record(request, record_id))
+            return json_response(self._readable(request, record_id)[1])
         except Exception as exc:
             return error_response(exc)
 
     @http("GET", "/api/records/<string:record_id>/text")
     def get_text(self, request: Request, record_id: str) -> Response:
         try:
-            self._record(request, record_id, "text")
+            principal, record, identity = self._readable(request, record_id, "text")
             page = request.args.get("page")
             if page is not None and not page.isdigit():
                 raise BadQuery("Số trang không hợp lệ / Bad page number")
-            return json_response(self.ingest.get_text(record_id, int(page) if page else None))
+            return json_response(
+                self._text(principal, record, identity, int(page) if page else None)
+            )
         except Exception as exc:
             return error_response(exc)

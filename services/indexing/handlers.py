@@ -10,6 +10,7 @@ from services.common import events
 from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
 from services.common.ports import IndexDocument, ObjectStore, SearchIndex, SearchQuery
+from services.registers.working_copy import is_sealed, working_copy
 
 SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 SECRECY_PARAM = {
@@ -37,7 +38,20 @@ def _parse_date(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
 
 
-def index_document(record: dict[str, Any], metadata: dict[str, Any], text: str) -> IndexDocument:
+def index_document(
+    record: dict[str, Any],
+    metadata: dict[str, Any],
+    text: str,
+    petitioner: dict[str, Any] | None = None,
+) -> IndexDocument:
+    """The record as the index holds it. A denunciation is indexed as its working copy (the
+    writer's identity masked), so no search, snippet or "more like this" can reveal it."""
+    if is_sealed(metadata, petitioner):
+        text = working_copy(text, metadata, petitioner)
+        metadata = {
+            **metadata,
+            "subject": working_copy(metadata.get("subject") or "", metadata, petitioner) or None,
+        }
     return IndexDocument(
         id=record["id"],
         register=record["register"],
@@ -70,7 +84,8 @@ def index_record(
     if record["status"] in GONE:
         return None
     text = read_full_text(store, event["text_keys"])
-    index.upsert(index_document(record, event["metadata"], text))
+    petitioner = catalog.petitioner(record["id"])
+    index.upsert(index_document(record, event["metadata"], text, petitioner))
     catalog.advance(record["id"], "indexing", "indexed", action)
     return events.new_event(events.RECORD_INDEXED, record["id"], sha256=event["sha256"])
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from services.classification.handlers import read_full_text
 from services.common.catalog import format_number, records
+from services.common.catalog_tables import petitioners
 from services.common.errors import NotFound
 from services.common.objects import pages_manifest_key
 from services.common.ports import IndexDocument, ObjectStore, RebuildableIndex, SearchIndex
@@ -41,18 +42,22 @@ def load_documents(
         chunk = wanted[start : start + BATCH]
         with engine.connect() as conn:
             rows = conn.execute(sa.select(records).where(records.c.id.in_(chunk))).all()
+            found = conn.execute(sa.select(petitioners).where(petitioners.c.record_id.in_(chunk)))
+            identities = {p.record_id: dict(p._mapping) for p in found}
         for row in rows:
-            yield to_document(dict(row._mapping), store)
+            yield to_document(dict(row._mapping), store, identities.get(row.id))
 
 
-def to_document(row: dict[str, Any], store: ObjectStore) -> IndexDocument:
+def to_document(
+    row: dict[str, Any], store: ObjectStore, petitioner: dict[str, Any] | None = None
+) -> IndexDocument:
     record = {
         "id": row["id"],
         "register": row["register"],
         "number": format_number(row["number"]),
         "file": row["file_name"],
     }
-    return index_document(record, row["meta"] or {}, page_text(store, row["id"]))
+    return index_document(record, row["meta"] or {}, page_text(store, row["id"]), petitioner)
 
 
 def page_text(store: ObjectStore, record_id: str) -> str:

@@ -9,13 +9,13 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import filetype
 
 from services.common import events
 from services.common.catalog import SqlCatalog
+from services.common.clock import today
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
@@ -176,7 +176,7 @@ def number_outgoing(
     """Give an outgoing document its số now, and keep the clerk's kind as a person's fact
     (classification will not overwrite it). Idempotent: a record keeps its first number."""
     try:
-        slot = slot_for(series, kind, secret=secret, on=date.today())
+        slot = slot_for(series, kind, secret=secret, on=today())
     except NoTerm as exc:
         catalog.log(record["id"], "ingest", "not_numbered", {"reason": str(exc)})
         return record

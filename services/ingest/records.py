@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.common.catalog import SqlCatalog
+import sqlalchemy as sa
+
+from services.common.catalog import SqlCatalog, records
 from services.common.errors import NotFound
 from services.common.objects import pages_manifest_key
 from services.common.ports import ObjectStore
@@ -35,3 +37,34 @@ def read_text(
             for p in pages
         ],
     }
+
+
+SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
+
+
+def _level(meta: dict[str, Any] | None) -> int:
+    return SECRECY_LEVELS.get((meta or {}).get("secrecy"), 0)
+
+
+def failed_records(catalog: SqlCatalog, clearance: int, limit: int = 200) -> list[dict[str, Any]]:
+    """Failed records the caller may see, most recent first: id, file, register, error, when."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(records)
+            .where(records.c.status == "failed")
+            .order_by(records.c.updated_at.desc())
+            .limit(limit)
+        ).all()
+    return [
+        {"id": r.id, "file": r.file_name, "register": r.register, "error": r.error,
+         "updated_at": r.updated_at}
+        for r in rows if _level(r.meta) <= clearance
+    ]  # fmt: skip
+
+
+def visible_ids(catalog: SqlCatalog, ids: list[str], clearance: int) -> list[str]:
+    """The ids of `ids` whose records exist and are at or below `clearance`, in order."""
+    with catalog.engine.connect() as conn:
+        rows = conn.execute(sa.select(records.c.id, records.c.meta).where(records.c.id.in_(ids)))
+        seen = {r.id for r in rows if _level(r.meta) <= clearance}
+    return [i for i in ids if i in seen]

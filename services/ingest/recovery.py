@@ -14,12 +14,12 @@ The status reset is a small SQL update of our own: `SqlCatalog.advance` only mov
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from services.common import events
+from services.common import clock, events
 from services.common.catalog import SqlCatalog, history, now_iso, records
 from services.common.errors import ErrorCode, PermanentError
 from services.common.ports import ObjectStore
@@ -124,9 +124,9 @@ def records_with_status(catalog: SqlCatalog, status: str, limit: int = 10_000) -
 
 def stuck_records(catalog: SqlCatalog, older_than_s: float, now: datetime | None = None) -> list:
     """Rows of records `received`/`processing` whose last change is older than the bound."""
-    cutoff = ((now or datetime.now(UTC)) - timedelta(seconds=older_than_s)).isoformat(
-        timespec="milliseconds"
-    )
+    # Compared as text with stored times, so written in the office's offset like them.
+    moment = (now or clock.now()).astimezone(clock.OFFICE_TZ)
+    cutoff = (moment - timedelta(seconds=older_than_s)).isoformat(timespec="milliseconds")
     with catalog.engine.connect() as conn:
         rows = conn.execute(
             sa.select(records)

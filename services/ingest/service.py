@@ -10,6 +10,7 @@ from nameko.timer import timer
 from services.classification.dependencies import RegistersProvider
 from services.common import events
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
+from services.common.dlq import DeadLetters
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher
 from services.common.metrics import Metrics
@@ -76,6 +77,20 @@ class IngestService(Pingable):
     @rpc
     def stats(self) -> dict:
         return {"by_status": self.catalog.count_by_status()}
+
+    @rpc
+    def failed_records(self, clearance: int = 0, limit: int = 200) -> list[dict]:
+        return records.failed_records(self.catalog, int(clearance), int(limit))
+
+    @rpc
+    def visible_ids(self, ids: list[str], clearance: int = 0) -> list[str]:
+        return records.visible_ids(self.catalog, list(ids), int(clearance))
+
+    @rpc
+    def dead_letters(self) -> list[dict]:
+        """Summaries of `luutru.dlq` (looked at, never taken) for the operations page."""
+        with DeadLetters(self.settings.amqp_uri) as dlq:
+            return [letter.summary() for letter in dlq.list()]
 
     # --- recovery (docs/reliability.md) ---
 

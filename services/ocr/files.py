@@ -46,3 +46,19 @@ def record_file(catalog: SqlCatalog, store: ObjectStore, record_id: str, kind: s
         )
     data = store.get(manifest["access_key"])
     return RecordFile(_access_name(row["file_name"]), "application/pdf", data)
+
+
+def page_image(catalog: SqlCatalog, store: ObjectStore, record_id: str, n: int) -> bytes:
+    """The corrected PNG of a scanned page (what Tesseract read); NotFound for a page that
+    has none (read from a PDF's text layer) or a record without pages."""
+    row = catalog.row(record_id)
+    if row["status"] in ("rejected", "disposed"):
+        raise NotFound(f"Hồ sơ {record_id} không có ảnh trang / No page images")
+    try:
+        manifest = json.loads(store.get(keys.pages_manifest_key(record_id)))
+    except NotFound:
+        raise NotFound(f"Hồ sơ {record_id} chưa có ảnh trang / No page images yet") from None
+    page = next((p for p in manifest["pages"] if p["n"] == n), None)
+    if page is None or not page.get("image_key"):
+        raise NotFound(f"Trang {n} không có ảnh quét / Page {n} has no scanned image")
+    return store.get(page["image_key"])

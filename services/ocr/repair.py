@@ -14,20 +14,18 @@ import re
 from dataclasses import dataclass
 
 from services.classification.extract import (
-    _ORGAN_ACRONYMS as _CLASSIFIER_ORGANS,
-)
-from services.classification.extract import (
-    _OTHER_ABBREVIATIONS,
-    _TYPE_ABBREVIATIONS,
+    ORGAN_ACRONYMS,
+    OTHER_ABBREVIATIONS,
+    TYPE_ABBREVIATIONS,
 )
 
 # Issuer abbreviations seen after the type (NĐ 30 Phụ lục VI; Party: 66-QĐ/TW): committees
 # ("TU" tỉnh ủy, "HU" huyện ủy, "ĐU" đảng ủy), offices and boards, besides the classifier's.
 _ISSUERS = frozenset(
-    {*_CLASSIFIER_ORGANS, "TU", "HU", "QU", "TXU", "ĐU", "ĐĐ", "VPTU", "VPTW", "BTC", "BTG",
+    {*ORGAN_ACRONYMS, "TU", "HU", "QU", "TXU", "ĐU", "ĐĐ", "VPTU", "VPTW", "BTC", "BTG",
      "BDV", "UBKT", "BNV", "VP", "TTg", "CP", "BCĐ", "STC", "SNV", "NV"}
 )  # fmt: skip
-KNOWN_PARTS = frozenset(_TYPE_ABBREVIATIONS) | _OTHER_ABBREVIATIONS | _ISSUERS | {"TT"}
+KNOWN_PARTS = frozenset(TYPE_ABBREVIATIONS) | OTHER_ABBREVIATIONS | _ISSUERS | {"TT"}
 # Đ read as D, and the reverse, is the usual confusion: index the known parts by both.
 _BY_FOLDED: dict[str, str] = {}
 for _part in sorted(KNOWN_PARTS):
@@ -59,7 +57,7 @@ def _split_joined(piece: str) -> list[str] | None:
     """ "QĐUBND" → ["QĐ", "UBND"]: two known parts printed without their hyphen."""
     for cut in range(1, len(piece)):
         head, tail = _known(piece[:cut]), _known(piece[cut:])
-        if head and tail and head in _TYPE_ABBREVIATIONS:
+        if head and tail and head in TYPE_ABBREVIATIONS:
             return [head, tail]
     return None
 

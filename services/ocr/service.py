@@ -12,7 +12,7 @@ from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
 from services.ocr.extract import Limits
-from services.ocr.files import record_file
+from services.ocr.files import page_image, record_file
 from services.ocr.handlers import extract_text
 from services.ocr.review import review_list
 
@@ -58,3 +58,9 @@ class OcrService(Pingable):
             "media_type": found.media_type,
             "content_b64": base64.b64encode(found.data).decode(),
         }
+
+    @rpc
+    def get_page_image(self, record_id: str, n: int) -> dict:
+        """The corrected PNG of page `n` (base64), as the portal's record page shows it."""
+        data = page_image(self.catalog, self.store, record_id, int(n))
+        return {"media_type": "image/png", "content_b64": base64.b64encode(data).decode()}

@@ -13,9 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.common.vntext import nfc
+from services.common.vntext import fold_keep_length, nfc, squash
 from services.registers.deadlines import CATEGORIES
-from services.registers.text import fold_keep_length, squash
 
 _TITLE_RE = re.compile(r"^\W*don\s+(khieu\s+nai|to\s+cao|kien\s+nghi|de\s+nghi|phan\s+anh)\b", re.I)
 _TITLE_KIND = {

@@ -26,8 +26,10 @@ def recompute_retention(event: dict, catalog: SqlCatalog, schedule: Schedule) ->
     correction (who, old → new class) and this recomputation (the resulting date).
     """
     record = catalog.get(event["record_id"])
-    received = date.fromisoformat(record["received_at"][:10])
     old = record["metadata"].get("retention")
+    if record["status"] in ("disposed", "transferred"):
+        return old  # gone from this archive: its retention is history, not to be recomputed
+    received = date.fromisoformat(record["received_at"][:10])
     retention = retention_for(schedule, event["metadata"], record["register"], received)
     if retention != old:
         catalog.update_metadata(record["id"], "retention", {"retention": retention}, "recomputed")

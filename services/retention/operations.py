@@ -14,6 +14,7 @@ from pathlib import Path
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 
+from services.common import clock
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.retention import disposal, fixity, jobs, transfer
 from services.retention.certificate import certificate_keys
@@ -30,7 +31,7 @@ SEARCH_PAGE = 100
 
 
 def _day(value: str | None) -> date:
-    return date.fromisoformat(value) if value else date.today()
+    return date.fromisoformat(value) if value else clock.today()
 
 
 class RetentionOperations:
@@ -202,13 +203,13 @@ class RetentionOperations:
                 log.exception("retention job %s failed", job.__name__)
 
     def _resume_stalled(self) -> None:
-        before = (datetime.now(UTC) - STALLED_AFTER).isoformat(timespec="milliseconds")
+        before = (clock.now() - STALLED_AFTER).isoformat(timespec="milliseconds")
         for batch_id in self.retention.store.stalled(before):
             log.info("resuming destruction batch %s", batch_id)
             disposal.execute(self._disposer(), batch_id)
 
     def _daily_run(self) -> None:
-        store, today = self.retention.store, date.today().isoformat()
+        store, today = self.retention.store, clock.today().isoformat()
         if store.get_state("last_daily_run") != today:
             log.info("daily retention run: %s", self.run(None, "timer"))
             store.set_state("last_daily_run", today)

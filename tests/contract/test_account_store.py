@@ -74,10 +74,15 @@ def test_an_expired_session_is_refused(store):
     assert store.session(session.session_id) is None
 
 
-@pytest.mark.parametrize(("name", "role", "clearance", "password"), [
-    ("x y", "reader", 0, None), ("ok", "king", 0, None), ("ok", "reader", 4, None),
-    ("ok", "reader", 0, "short"),
-])
+@pytest.mark.parametrize(
+    ("name", "role", "clearance", "password"),
+    [
+        ("x y", "reader", 0, None),
+        ("ok", "king", 0, None),
+        ("ok", "reader", 4, None),
+        ("ok", "reader", 0, "short"),
+    ],
+)
 def test_bad_users_are_refused_with_a_reason(store, name, role, clearance, password):
     with pytest.raises(PermanentError):
         store.add_user(name, role, clearance, password)

@@ -31,8 +31,14 @@ def engine(request, tmp_path):
 def write(engine, n: int) -> None:
     for i in range(n):
         with engine.begin() as conn:
-            audit.append(conn, actor="lan", action="read", record_id=f"r{i}",
-                         origin="127.0.0.1", detail={"trang": i, "ghi_chú": "đọc"})
+            audit.append(
+                conn,
+                actor="lan",
+                action="read",
+                record_id=f"r{i}",
+                origin="127.0.0.1",
+                detail={"trang": i, "ghi_chú": "đọc"},
+            )
 
 
 def test_an_untouched_trail_verifies(engine):
@@ -44,10 +50,12 @@ def test_an_untouched_trail_verifies(engine):
 def test_an_altered_entry_is_detected(engine):
     write(engine, 5)
     with engine.begin() as conn:
-        conn.execute(audit.audit_log.update().where(audit.audit_log.c.seq == 3)
-                     .values(actor="mallory"))
+        conn.execute(
+            audit.audit_log.update().where(audit.audit_log.c.seq == 3).values(actor="mallory")
+        )
     assert [(p.seq, p.reason.split(" /")[0]) for p in audit.verify(engine)] == [
-        (3, "entry altered")]
+        (3, "entry altered")
+    ]
 
 
 def test_a_deleted_entry_is_detected(engine):
@@ -62,8 +70,7 @@ def test_entries_cut_from_the_end_are_detected(engine):
     write(engine, 5)
     with engine.begin() as conn:
         conn.execute(audit.audit_log.delete().where(audit.audit_log.c.seq >= 4))
-    assert [p.reason.split(" /")[0] for p in audit.verify(engine)] == [
-        "entries cut from the end"]
+    assert [p.reason.split(" /")[0] for p in audit.verify(engine)] == ["entries cut from the end"]
 
 
 def test_concurrent_appends_form_one_chain(engine):

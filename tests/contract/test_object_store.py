@@ -215,3 +215,10 @@ def test_storage_url_credentials_and_options_are_parsed():
     assert store.client._base_url.is_https
     with pytest.raises(ValueError):
         MinioObjectStore.from_url("s3://minio.example:9000/bucket")
+
+
+def test_a_listing_cannot_escape_the_store(tmp_path):
+    store = FilesystemObjectStore(tmp_path / "objects")
+    (tmp_path / "secret.txt").write_text("x")
+    with pytest.raises(PermanentError):
+        store.list("../")

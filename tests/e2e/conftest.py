@@ -65,8 +65,9 @@ class Stack:
                 return record
             time.sleep(0.5)
 
-    def cli(self, *args: str, check: bool = True,
-            input_text: str | None = None) -> subprocess.CompletedProcess:
+    def cli(
+        self, *args: str, check: bool = True, input_text: str | None = None
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(
             [str(REPO_ROOT / ".venv/bin/luutru"), *args],
             env=self.env,
@@ -76,6 +77,27 @@ class Stack:
             check=check,
             input=input_text,
         )
+
+    def user(
+        self, name: str, role: str, clearance: int = 0, password: str = "mat-khau-rat-dai"
+    ) -> requests.Session:
+        """A new user (through the CLI, as an operator would) and a session calling the API
+        with its token; log in to the portal with `password`."""
+        self.cli(
+            "users",
+            "add",
+            name,
+            "--role",
+            role,
+            "--clearance",
+            str(clearance),
+            "--password-stdin",
+            input_text=password + "\n",
+        )
+        [token] = self.cli_json("token", "create", name)
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {token['token']}"
+        return session
 
     def cli_json(self, *args: str) -> list[dict]:
         out = self.cli(*args, "--json").stdout

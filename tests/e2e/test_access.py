@@ -10,24 +10,46 @@ import requests
 
 from tests.fixtures.documents import born_digital_pdf
 
-API_ROUTES = [("GET", "/api/records/x"), ("GET", "/api/records/x/text"),
-              ("GET", "/api/search?q=a"), ("POST", "/api/records")]
+API_ROUTES = [
+    ("GET", "/api/records/x"),
+    ("GET", "/api/records/x/text"),
+    ("GET", "/api/search?q=a"),
+    ("POST", "/api/records"),
+]
 
 
 @pytest.fixture(scope="module")
 def secret_record(stack):
     """A born-digital document stamped MẬT (secrecy level 1), fully indexed."""
-    pdf = born_digital_pdf([["MẬT", "TỈNH ỦY BÌNH ĐỊNH", "Số 07-BC/TU", "BÁO CÁO",
-                             "về tình hình bảo vệ bí mật nhà nước năm 2024",
-                             "Nội dung quan trọng của báo cáo mật về công tác kiểm tra."]])
+    pdf = born_digital_pdf(
+        [
+            [
+                "MẬT",
+                "TỈNH ỦY BÌNH ĐỊNH",
+                "Số 07-BC/TU",
+                "BÁO CÁO",
+                "về tình hình bảo vệ bí mật nhà nước năm 2024",
+                "Nội dung quan trọng của báo cáo mật về công tác kiểm tra.",
+            ]
+        ]
+    )
     record = stack.wait_final(stack.upload("bao-cao-mat.pdf", pdf).json()["id"])
     assert record["status"] == "indexed" and record["metadata"]["secrecy"] == "mat"
     return record
 
 
 def user_session(stack, name: str, role: str, clearance: int) -> requests.Session:
-    stack.cli("users", "add", name, "--role", role, "--clearance", str(clearance),
-              "--password-stdin", input_text="mat-khau-rat-dai\n")
+    stack.cli(
+        "users",
+        "add",
+        name,
+        "--role",
+        role,
+        "--clearance",
+        str(clearance),
+        "--password-stdin",
+        input_text="mat-khau-rat-dai\n",
+    )
     session = requests.Session()
     [token] = stack.cli_json("token", "create", name)
     session.headers["Authorization"] = f"Bearer {token['token']}"
@@ -57,8 +79,9 @@ def test_a_record_above_clearance_does_not_exist_for_the_reader(stack, secret_re
         hidden = reader.get(stack.url + path)
         unknown = reader.get(stack.url + path.replace(record_id, "0" * 36))
         assert hidden.status_code == unknown.status_code == 404
-        assert hidden.json()["error"].replace(record_id, "?") == unknown.json()[
-            "error"].replace("0" * 36, "?")
+        assert hidden.json()["error"].replace(record_id, "?") == unknown.json()["error"].replace(
+            "0" * 36, "?"
+        )
         assert cleared.get(stack.url + path).status_code == 200
     query = {"q": "bao ve bi mat nha nuoc"}
     low = reader.get(stack.url + "/api/search", params=query).json()
@@ -70,13 +93,22 @@ def test_a_record_above_clearance_does_not_exist_for_the_reader(stack, secret_re
 
 
 def test_the_portal_logs_in_with_a_session_and_needs_csrf_for_changes(stack):
-    stack.cli("users", "add", "clerk_web", "--role", "clerk", "--password-stdin",
-              input_text="mat-khau-rat-dai\n")
+    stack.cli(
+        "users",
+        "add",
+        "clerk_web",
+        "--role",
+        "clerk",
+        "--password-stdin",
+        input_text="mat-khau-rat-dai\n",
+    )
     browser = requests.Session()
     assert browser.get(stack.url + "/", allow_redirects=False).status_code in (302, 303)
-    login = browser.post(stack.url + "/login", data={"name": "clerk_web",
-                                                     "password": "mat-khau-rat-dai"},
-                         allow_redirects=False)
+    login = browser.post(
+        stack.url + "/login",
+        data={"name": "clerk_web", "password": "mat-khau-rat-dai"},
+        allow_redirects=False,
+    )
     assert login.status_code == 303
     cookie = login.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
@@ -86,19 +118,38 @@ def test_the_portal_logs_in_with_a_session_and_needs_csrf_for_changes(stack):
     files = {"file": ("t.pdf", born_digital_pdf([["THÔNG BÁO", "Lịch trực cơ quan"]]))}
     without = browser.post(stack.url + "/api/records", files=files)
     assert without.status_code == 401
-    with_csrf = browser.post(stack.url + "/api/records", files=files,
-                             headers={"X-CSRF-Token": csrf})
+    with_csrf = browser.post(
+        stack.url + "/api/records", files=files, headers={"X-CSRF-Token": csrf}
+    )
     assert with_csrf.status_code == 202
 
 
 def test_logins_are_throttled_after_five_failures(stack):
-    stack.cli("users", "add", "target", "--role", "reader", "--password-stdin",
-              input_text="mat-khau-rat-dai\n")
-    answers = [requests.post(stack.url + "/login", data={"name": "target", "password": "x"},
-                             allow_redirects=False, timeout=30).status_code for _ in range(6)]
+    stack.cli(
+        "users",
+        "add",
+        "target",
+        "--role",
+        "reader",
+        "--password-stdin",
+        input_text="mat-khau-rat-dai\n",
+    )
+    answers = [
+        requests.post(
+            stack.url + "/login",
+            data={"name": "target", "password": "x"},
+            allow_redirects=False,
+            timeout=30,
+        ).status_code
+        for _ in range(6)
+    ]
     assert answers[:5] == [401] * 5 and answers[5] == 429
-    right = requests.post(stack.url + "/login", allow_redirects=False, timeout=30,
-                          data={"name": "target", "password": "mat-khau-rat-dai"})
+    right = requests.post(
+        stack.url + "/login",
+        allow_redirects=False,
+        timeout=30,
+        data={"name": "target", "password": "mat-khau-rat-dai"},
+    )
     assert right.status_code == 429  # even the right password waits out the pause
 
 

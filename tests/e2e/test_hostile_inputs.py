@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures import hostile
-from tests.fixtures.documents import born_digital_pdf, render_page
+from tests.fixtures.documents import born_digital_pdf, png_header_only, render_page
 
 LINES = ["NGHỊ QUYẾT", "về công tác văn thư, lưu trữ", "Ban Thường vụ quyết nghị như sau"]
 MAX_MEMORY_KB = 1024 * 1024  # 1 GB
@@ -31,7 +31,7 @@ FAILED = [
     ("mat-khau.pdf", born_digital_pdf([LINES], password="bi-mat"), "được bảo vệ bằng mật khẩu"),
     ("10000-trang.pdf", hostile.pdf_with_pages(10_000), "có 10000 trang, vượt giới hạn 500"),
     ("200-inch.pdf", hostile.pdf_huge_page(200), "60000×60000 điểm ảnh, vượt giới hạn"),
-    ("35000.png", hostile.png_header_only(35_000, 35_000), "35000×35000 điểm ảnh"),
+    ("35000.png", png_header_only(35_000, 35_000), "35000×35000 điểm ảnh"),
     ("khong-trang.pdf", hostile.pdf_without_pages(), "không có trang nào"),
 ]
 

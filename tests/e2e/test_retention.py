@@ -139,8 +139,11 @@ def test_a_held_record_cannot_be_deleted_through_the_api(stack, records, batches
 
 def test_a_transfer_batch_exports_a_valid_bag(stack, records, batches, archivists, tmp_path):
     batch_id = batches["transfer"]["id"]
-    response = requests.post(f"{stack.url}/api/retention/batches/{batch_id}/approve",
-                             headers={"Authorization": f"Bearer {archivists['lan']}"}, timeout=60)
+    response = requests.post(
+        f"{stack.url}/api/retention/batches/{batch_id}/approve",
+        headers={"Authorization": f"Bearer {archivists['lan']}"},
+        timeout=60,
+    )
     assert response.status_code == 200 and response.json()["status"] == "approved"
     [result] = stack.cli_json("transfer", "export", batch_id, "--out", str(tmp_path))
     bag = bagit.Bag(result["bag"])

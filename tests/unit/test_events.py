@@ -71,4 +71,4 @@ def test_a_valid_payload_carries_id_version_and_time():
     payload = events.new_event(events.RECORD_INDEXED, "0123456789abcdef", sha256="a" * 64)
     assert payload["schema_version"] == 1
     assert len(payload["event_id"]) == 32
-    assert payload["occurred_at"].endswith("+00:00")
+    assert payload["occurred_at"].endswith("+07:00")  # the office clock, offset written out

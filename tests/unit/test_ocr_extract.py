@@ -4,11 +4,9 @@ routing, parallelism, and every refusal with its error code and clerk-readable m
 import contextlib
 import io
 import os
-import struct
 import threading
 import time
 import unicodedata
-import zlib
 from pathlib import Path
 
 import pytest
@@ -23,9 +21,11 @@ from tests.fixtures.documents import (
     born_digital_pdf,
     cer,
     mixed_pdf,
+    png_header_only,
     render_page,
     render_tiff,
     signed_scan_pdf,
+    tiny_pdf,
 )
 
 pytestmark = pytest.mark.contract
@@ -94,36 +94,6 @@ def refusal(data: bytes, media_type: str, code: ErrorCode, limits: Limits = FAST
     assert sep and english
     assert any(unicodedata.decomposition(c) or c in "đĐ" for c in vietnamese), vietnamese
     return caught.value.message
-
-
-def tiny_pdf(*objects: str) -> bytes:
-    """A minimal hand-written PDF: object 1 is the catalog; offsets computed for the xref."""
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode()
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
-    return out + f"startxref\n{xref}\n%%EOF\n".encode()
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A valid PNG claiming width×height bilevel pixels, with a tiny IDAT: no memory to build."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body)
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 # --- reading -------------------------------------------------------------------------------------

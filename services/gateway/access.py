@@ -1,0 +1,123 @@
+"""Who may see what: the gateway's access rules as plain functions (no nameko, no HTTP).
+
+- Clearance: a record above the caller's clearance does not exist for them (the same 404 as
+  an unknown id, and it counts nowhere). The index applies the same rule inside searches.
+- A denunciation's (đơn tố cáo) writer is known only to petition officers — not to admins,
+  who run the system but do not handle cases (Luật Tố cáo 2018 Điều 9.1.b, 56). Everyone else
+  reads the working copy (identity masked) and cannot open the scan or its files, which show
+  the identity in the image.
+- Roles: what each role may do beyond reading (see docs/portal.md for the matrix).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from services.common.errors import NotFound
+from services.gateway.accounts import Forbidden, Principal
+from services.registers.working_copy import is_sealed, working_copy
+
+SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
+UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")  # and admin
+CORRECTING_ROLES = ("clerk", "archivist", "petition_officer")
+PETITION_DESK_ROLES = ("petition_officer",)
+IDENTITY_ROLES = ("petition_officer",)  # admins excluded on purpose
+
+
+def level(record: dict[str, Any]) -> int:
+    return SECRECY_LEVELS.get((record.get("metadata") or {}).get("secrecy"), 0)
+
+
+def visible(record: dict[str, Any], principal: Principal) -> bool:
+    """A record above the caller's clearance does not exist for them (same 404 as unknown)."""
+    return level(record) <= principal.clearance
+
+
+def not_found(record_id: str) -> NotFound:
+    return NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+
+
+def may_be_petition(record: dict[str, Any]) -> bool:
+    """Worth asking for a stored petitioner: the petitions register, or a letter's metadata."""
+    metadata = record.get("metadata") or {}
+    return (
+        record.get("register") == "don"
+        or bool(metadata.get("petition"))
+        or str(metadata.get("kind") or "").startswith("don_")
+    )
+
+
+def sees_identity(principal: Principal) -> bool:
+    return principal.role in IDENTITY_ROLES
+
+
+def require_identity_role(principal: Principal) -> None:
+    if not sees_identity(principal):
+        raise Forbidden(
+            "Chỉ cán bộ xử lý đơn thư được xem danh tính người viết đơn"
+            " / Only petition officers may see a petitioner's identity"
+        )
+
+
+def sealed_for(
+    principal: Principal, record: dict[str, Any], identity: dict[str, Any] | None
+) -> bool:
+    """True when the caller must get the working copy of this record."""
+    return is_sealed(record.get("metadata"), identity) and not sees_identity(principal)
+
+
+def require_scan_access(
+    principal: Principal, record: dict[str, Any], identity: dict[str, Any] | None
+) -> None:
+    """Page images, the original and the PDF/A show the denouncer in the image itself."""
+    if sealed_for(principal, record, identity):
+        raise Forbidden(
+            "Đơn tố cáo: chỉ cán bộ xử lý đơn được xem bản quét; hãy đọc bản làm"
+            " việc đã che danh tính / Denunciation: only petition officers may see"
+            " the scan; read the working copy"
+        )
+
+
+def working_record(
+    principal: Principal, record: dict[str, Any], identity: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The record as the caller may read it: a sealed letter's subject masked."""
+    if not sealed_for(principal, record, identity):
+        return record
+    metadata = dict(record.get("metadata") or {})
+    if metadata.get("subject"):
+        metadata["subject"] = working_copy(metadata["subject"], metadata, identity)
+    history = [
+        {**h, "detail": _masked(h.get("detail"), metadata, identity)}
+        for h in record.get("history") or []
+    ]
+    return {**record, "metadata": metadata, "history": history, "working_copy": True}
+
+
+def _masked(detail: Any, metadata: dict[str, Any], identity: dict[str, Any] | None) -> Any:
+    """A history detail (old → new values of a correction, …) with the identity masked."""
+    if not detail:
+        return detail
+    text = json.dumps(detail, ensure_ascii=False)
+    masked = working_copy(text, metadata, identity)
+    try:
+        return json.loads(masked)
+    except ValueError:
+        return {"masked": True}
+
+
+def working_text(
+    principal: Principal,
+    record: dict[str, Any],
+    identity: dict[str, Any] | None,
+    text: dict[str, Any],
+) -> dict[str, Any]:
+    """`{"id", "pages": [...]}` with each page masked when the caller must not see the writer."""
+    if not sealed_for(principal, record, identity):
+        return text
+    pages = [
+        {**page, "text": working_copy(page["text"], record.get("metadata"), identity)}
+        for page in text["pages"]
+    ]
+    return {**text, "pages": pages, "working_copy": True}

@@ -1,0 +1,266 @@
+"""Access rules on every path, on the real stack, with a user of each role and clearance.
+
+Invariants: a record above the caller's clearance is answered exactly like an unknown id on
+every record route (JSON and portal page), and counts nowhere — hits, totals, facet counts,
+near-match ("fuzzy") results, "more like this"; a denunciation's writer is known only to
+petition officers (API, text, page, scan, search index) and each read of it is audited;
+each role reaches only its own pages and actions.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import pytest
+import requests
+
+from tests.fixtures.documents import born_digital_pdf
+
+MARKER = "mk" + uuid.uuid4().hex[:8]  # one word only this module's documents contain
+LEVELS = {0: None, 1: "MẬT", 2: "TỐI MẬT"}
+WRITER = "Phạm Thị Hồng Nhung"
+ACCUSED = "Đỗ Văn Khải"
+LETTER = [
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "ĐƠN TỐ CÁO",
+    "Kính gửi: Ủy ban kiểm tra Tỉnh ủy Bình Định",
+    f"Tôi tên là {WRITER}, sinh năm 1975,",
+    "CCCD số 052 175 004 321, trú tại thôn Vĩnh Lợi, xã Phước Sơn, huyện Tuy Phước.",
+    f"Tôi tố cáo ông {ACCUSED}, cán bộ xã, đã nhận tiền của dân khi cấp giấy phép.",
+    "Người tố cáo",
+    WRITER,
+]
+
+
+def document(level: int) -> bytes:
+    stamp = [LEVELS[level]] if LEVELS[level] else []
+    return born_digital_pdf(
+        [
+            [
+                *stamp,
+                "TỈNH ỦY BÌNH ĐỊNH",
+                f"Số {10 + level}-BC/TU",
+                "BÁO CÁO",
+                f"về công tác kiểm tra mức {level}",
+                f"Nội dung báo cáo kiểm tra đảng viên, mã {MARKER}.",
+            ]
+        ]
+    )
+
+
+@pytest.fixture(scope="module")
+def files() -> dict[int, bytes]:
+    return {level: document(level) for level in LEVELS}
+
+
+@pytest.fixture(scope="module")
+def records(stack, files) -> dict[int, dict]:
+    """One indexed report per secrecy level 0, 1, 2, all containing MARKER."""
+    ids = {
+        level: stack.upload(f"bao-cao-{level}.pdf", data).json()["id"]
+        for level, data in files.items()
+    }
+    done = {level: stack.wait_final(record_id) for level, record_id in ids.items()}
+    for level, record in done.items():
+        assert record["status"] == "indexed", record
+        assert record["metadata"]["secrecy"] == [None, "mat", "toi_mat"][level]
+    return done
+
+
+@pytest.fixture(scope="module")
+def letter(stack) -> dict:
+    response = stack.upload("don-to-cao.pdf", born_digital_pdf([LETTER]), register="don")
+    record = stack.wait_final(response.json()["id"])
+    assert record["status"] == "indexed" and record["metadata"]["kind"] == "don_to_cao", record
+    return record
+
+
+@pytest.fixture(scope="module")
+def people(stack) -> dict[str, requests.Session]:
+    roles = {
+        "reader0": ("reader", 0),
+        "reader1": ("reader", 1),
+        "reader2": ("reader", 2),
+        "clerk0": ("clerk", 0),
+        "archivist1": ("archivist", 1),
+        "officer1": ("petition_officer", 1),
+        "officer0": ("petition_officer", 0),
+    }
+    made = {
+        name: stack.user(f"pa_{name}", role, clearance) for name, (role, clearance) in roles.items()
+    }
+    made["admin3"] = stack.http
+    return made
+
+
+def record_paths(record_id: str) -> list[str]:
+    base = f"/api/records/{record_id}"
+    return [
+        base,
+        f"{base}/text",
+        f"{base}/files/original",
+        f"{base}/files/pdfa",
+        f"{base}/pages/1.png",
+        f"{base}/similar",
+        f"{base}/petitioner",
+    ]
+
+
+def answer(session: requests.Session, url: str, record_id: str) -> tuple[int, str]:
+    response = session.get(url, timeout=30)
+    return response.status_code, response.text.replace(record_id, "ID")
+
+
+def test_every_record_route_answers_a_hidden_record_like_an_unknown_id(stack, records, people):
+    hidden, unknown = records[2]["id"], str(uuid.uuid4())
+    for name in ("reader0", "reader1", "clerk0", "officer1"):
+        session = people[name]
+        for path in record_paths(hidden):
+            assert answer(session, stack.url + path, hidden) == answer(
+                session, stack.url + path.replace(hidden, unknown), unknown
+            ), (name, path)
+            assert session.get(stack.url + path, timeout=30).status_code == 404
+        page = session.get(f"{stack.url}/records/{hidden}", timeout=30)
+        assert page.status_code == 404 and records[2]["file"] not in page.text
+        patch = session.patch(
+            f"{stack.url}/api/records/{hidden}", json={"subject": "x"}, timeout=30
+        )
+        assert patch.status_code in (403, 404)  # a reader may not correct anything anyway
+    cleared = people["reader2"]
+    for path in record_paths(hidden)[:3]:
+        assert cleared.get(stack.url + path, timeout=30).status_code == 200, path
+
+
+@pytest.mark.parametrize("clearance", [0, 1, 2])
+def test_hits_totals_facets_and_near_matches_count_only_what_the_reader_may_see(
+    stack, records, people, clearance
+):
+    session = people[f"reader{clearance}"]
+    visible = {records[level]["id"] for level in range(clearance + 1)}
+    found = session.get(f"{stack.url}/api/search", params={"q": MARKER, "size": 50}).json()
+    assert {hit["id"] for hit in found["hits"]} == visible
+    assert found["total"] == len(visible)
+    assert sum(found["facets"]["type"].values()) == len(visible)
+    assert sum(found["facets"]["register"].values()) == len(visible)
+    typo = session.get(f"{stack.url}/api/search", params={"q": MARKER[:-1] + "x"}).json()
+    assert typo["fuzzy"] and {hit["id"] for hit in typo["hits"]} == visible
+    only_secret = session.get(
+        f"{stack.url}/api/search", params={"q": MARKER, "secrecy": "toi_mat"}
+    ).json()
+    assert only_secret["total"] == (1 if clearance >= 2 else 0)
+    portal = session.get(stack.url + "/", params={"q": MARKER}, timeout=30)
+    assert f'<strong id="total">{len(visible)}</strong>' in portal.text
+
+
+def test_more_like_this_never_lists_a_record_above_clearance(stack, records, people):
+    low = (
+        people["reader0"]
+        .get(f"{stack.url}/api/records/{records[0]['id']}/similar", params={"size": 100})
+        .json()
+    )
+    high = (
+        people["reader2"]
+        .get(f"{stack.url}/api/records/{records[0]['id']}/similar", params={"size": 100})
+        .json()
+    )
+    secret = {records[1]["id"], records[2]["id"]}
+    assert not secret & {hit["id"] for hit in low["hits"]}
+    assert secret <= {hit["id"] for hit in high["hits"]}  # the same words: they are similar
+    assert high["total"] >= low["total"] + 2
+
+
+def test_only_petition_officers_learn_who_wrote_a_denunciation(stack, letter, people):
+    path = f"{stack.url}/api/records/{letter['id']}"
+    for name in ("reader0", "clerk0", "archivist1", "admin3"):
+        session = people[name]
+        assert session.get(f"{path}/petitioner").status_code == 403, name
+        text = session.get(f"{path}/text").json()
+        shown = json.dumps(text, ensure_ascii=False) + session.get(path).text
+        assert WRITER not in shown and "052 175 004 321" not in shown and ACCUSED in shown
+        assert text["working_copy"] is True
+        assert session.get(f"{path}/files/original").status_code == 403
+        page = session.get(f"{stack.url}/records/{letter['id']}").text
+        assert WRITER not in page and "[…]" in page
+    officer = people["officer1"]
+    identity = officer.get(f"{path}/petitioner").json()
+    assert identity["name"] == WRITER and identity["sealed"] is True
+    assert identity["id_number"] == "052175004321"
+    assert WRITER in officer.get(f"{path}/text").text
+    assert officer.get(f"{path}/files/original").status_code == 200
+    assert WRITER in officer.get(f"{stack.url}/records/{letter['id']}").text
+    exported = [json.loads(line) for line in stack.cli("audit", "export").stdout.splitlines()]
+    audit = [
+        entry
+        for entry in exported
+        if entry["record_id"] == letter["id"] and entry["action"] == "read_petitioner"
+    ]
+    assert [entry["actor"] for entry in audit] == ["pa_officer1"]
+
+
+def test_the_search_index_holds_only_the_working_copy_of_a_denunciation(stack, letter, people):
+    for name in ("reader0", "officer1", "admin3"):
+        session = people[name]
+        by_writer = session.get(f"{stack.url}/api/search", params={"q": "Hong Nhung"}).json()
+        assert letter["id"] not in {hit["id"] for hit in by_writer["hits"]}, name
+        by_accused = session.get(f"{stack.url}/api/search", params={"q": "Do Van Khai"}).json()
+        [hit] = [h for h in by_accused["hits"] if h["id"] == letter["id"]]
+        assert "Nhung" not in hit["snippet"] and "[…]" in hit["snippet"]
+        near = session.get(f"{stack.url}/api/search", params={"q": "Nhungg"}).json()
+        assert letter["id"] not in {h["id"] for h in near["hits"]}
+
+
+def test_the_petitions_desk_lists_the_letter_for_officers_only(stack, letter, people):
+    desk = people["officer1"].get(f"{stack.url}/petitions")
+    assert desk.status_code == 200 and f'data-id="{letter["id"]}"' in desk.text
+    assert WRITER not in desk.text  # the desk shows deadlines, not the writer
+    for name in ("reader0", "clerk0", "archivist1"):
+        assert people[name].get(f"{stack.url}/petitions").status_code == 403
+    assert people["admin3"].get(f"{stack.url}/petitions").status_code == 200
+
+
+ROLE_PAGES = {  # page -> roles that may open it (admin: all)
+    "/upload": {"clerk0", "officer1", "officer0", "archivist1"},
+    "/petitions": {"officer1", "officer0"},
+    "/retention": {"archivist1"},
+    "/ops": set(),
+    "/api/retention/batches": {"archivist1"},
+}
+
+
+def test_each_role_reaches_only_its_pages(stack, people):
+    for path, allowed in ROLE_PAGES.items():
+        for name, session in people.items():
+            status = session.get(stack.url + path, timeout=30).status_code
+            expected = 200 if name in allowed or name == "admin3" else 403
+            assert status == expected, (name, path, status)
+
+
+def test_readers_cannot_upload_or_correct(stack, records, people):
+    reader = people["reader0"]
+    files = {"file": ("x.pdf", born_digital_pdf([["THÔNG BÁO", "Lịch họp"]]))}
+    assert reader.post(f"{stack.url}/api/records", files=files).status_code == 403
+    patched = reader.patch(f"{stack.url}/api/records/{records[0]['id']}", json={"subject": "x"})
+    assert patched.status_code == 403
+
+
+def test_a_duplicate_of_a_hidden_record_does_not_reveal_it(stack, files, records, people):
+    response = people["clerk0"].post(
+        f"{stack.url}/api/records", files={"file": ("lai.pdf", files[2])}
+    )
+    assert response.status_code == 202
+    body = response.json()
+    assert body["duplicate"] is True and body["id"] is None and body["number"] is None
+    assert records[2]["id"] not in response.text
+
+
+def test_a_hold_reaches_only_records_within_the_archivists_clearance(stack, records, people):
+    archivist = people["archivist1"]
+    url = f"{stack.url}/api/retention/holds"
+    by_query = archivist.post(url, json={"query": MARKER, "reason": "Thanh tra"})
+    assert by_query.status_code == 201, by_query.text
+    assert sorted(by_query.json()["records"]) == sorted([records[0]["id"], records[1]["id"]])
+    by_hidden_id = archivist.post(url, json={"ids": [records[2]["id"]], "reason": "Thanh tra"})
+    assert by_hidden_id.status_code == 404 and records[2]["id"] not in by_hidden_id.text
+    released = archivist.post(f"{url}/{by_query.json()['hold']}/release")
+    assert released.status_code == 200
