@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.classification import registering
+from services.classification import ceiling, registering
 from services.classification.extract import classify
 from services.common import events
 from services.common.catalog import SqlCatalog
@@ -17,9 +17,14 @@ def read_full_text(store: ObjectStore, text_keys: list[str]) -> str:
 
 
 def classify_record(
-    event: dict, catalog: SqlCatalog, store: ObjectStore, config: RegistersConfig
-) -> dict[str, Any]:
-    """Store the metadata read from the text; return the `record.classified` payload.
+    event: dict,
+    catalog: SqlCatalog,
+    store: ObjectStore,
+    config: RegistersConfig,
+    secrecy_ceiling: int = 3,
+) -> dict[str, Any] | None:
+    """Store the metadata read from the text; return the `record.classified` payload, or None
+    when the record's secrecy is above the installation's ceiling (refused, copies removed).
 
     Idempotent: the same text gives the same metadata, a numbered record keeps its number, and
     fields a person corrected (`metadata.corrected`) are never overwritten by a re-read.
@@ -27,6 +32,9 @@ def classify_record(
     row = catalog.row(event["record_id"])
     text = read_full_text(store, event["text_keys"])
     metadata = classify(text)
+    if ceiling.above_ceiling(metadata.get("secrecy"), secrecy_ceiling):
+        ceiling.refuse(catalog, store, row, metadata["secrecy"], secrecy_ceiling)
+        return None
     metadata.update(registering.petition_part(catalog, row, text, metadata, config))
     if row["register"] == "di":
         metadata.update(registering.outgoing_number(catalog, row, metadata, config.series))

@@ -10,7 +10,11 @@ from services.classification.corrections import correct_record
 from services.classification.dependencies import RegistersProvider, RetentionClassesProvider
 from services.classification.handlers import classify_record
 from services.common import events
-from services.common.dependencies import CatalogProvider, ObjectStoreProvider
+from services.common.dependencies import (
+    CatalogProvider,
+    ObjectStoreProvider,
+    SettingsProvider,
+)
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
@@ -25,11 +29,14 @@ class ClassificationService(Pingable):
     registers = RegistersProvider()
     retention_classes = RetentionClassesProvider()
     dispatch = ValidatingDispatcher()
+    settings = SettingsProvider()
 
     @event_handler("ocr", "record.text_extracted")
     def on_text_extracted(self, payload: dict) -> None:
-        event = classify_record(payload, self.catalog, self.store, self.registers)
-        self.dispatch(events.RECORD_CLASSIFIED, event)
+        event = classify_record(payload, self.catalog, self.store, self.registers,
+                                self.settings.secrecy_ceiling)
+        if event:
+            self.dispatch(events.RECORD_CLASSIFIED, event)
 
     @rpc
     def correct(self, record_id: str, fields: dict, by: str) -> dict:

@@ -303,3 +303,29 @@ def test_setting_the_kind_of_an_unnumbered_outgoing_document_numbers_it(catalog,
     )
     assert record["metadata"]["number_symbol"] == "01/KH-UBND"
     assert record["history"][-1]["action"] == "numbered_after_correction"
+
+
+TOP_SECRET = ["TỐI MẬT", *DECISION]
+
+
+def test_a_record_above_the_secrecy_ceiling_is_refused_and_leaves_no_copy(catalog, store):
+    """Invariant: nothing above the installation's ceiling stays stored, not even its text."""
+    event = ingest(catalog, store, TOP_SECRET, salt="ceiling")
+    row = catalog.row(event["record_id"])
+    store.put(row["object_key"], b"original bytes")
+    store.put(f"pages/{row['id']}/page-0001.png", b"png")
+    assert classify_record(event, catalog, store, CONFIG, secrecy_ceiling=1) is None
+    record = catalog.get(row["id"])
+    assert record["status"] == "rejected"
+    assert "Tối mật" in record["error"] and " / " in record["error"]
+    assert record["metadata"]["subject"] is None  # nothing read from the text is kept
+    for prefix in (row["object_key"], f"text/{row['id']}/", f"pages/{row['id']}/"):
+        assert store.list(prefix) == []
+    assert record["history"][-1]["action"] == "refused_above_ceiling"
+
+
+def test_a_record_at_the_ceiling_is_kept(catalog, store):
+    event = ingest(catalog, store, ["MẬT", *DECISION], salt="at-ceiling")
+    payload = classify_record(event, catalog, store, CONFIG, secrecy_ceiling=1)
+    assert payload["metadata"]["secrecy"] == "mat"
+    assert catalog.get(event["record_id"])["status"] != "rejected"
