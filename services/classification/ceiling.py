@@ -10,9 +10,8 @@ from typing import Any
 
 from services.common.catalog import SqlCatalog
 from services.common.ports import ObjectStore
+from services.common.secrecy import SECRECY_LEVELS, SECRECY_NAMES
 
-SECRECY_LEVELS = {"mat": 1, "toi_mat": 2, "tuyet_mat": 3}
-SECRECY_NAMES = {1: "Mật", 2: "Tối mật", 3: "Tuyệt mật"}
 RECORD_PREFIXES = ("text/{id}/", "pages/{id}/", "hocr/{id}/", "access/{id}")
 
 
@@ -20,15 +19,16 @@ def above_ceiling(secrecy: str | None, ceiling: int) -> bool:
     return SECRECY_LEVELS.get(secrecy or "", 0) > ceiling
 
 
-def refuse(catalog: SqlCatalog, store: ObjectStore, row: dict[str, Any], secrecy: str,
-           ceiling: int) -> str:
+def refuse(
+    catalog: SqlCatalog, store: ObjectStore, row: dict[str, Any], secrecy: str, ceiling: int
+) -> str:
     """Mark the record rejected, then remove every stored copy of it; returns the reason.
     A record already final (e.g. indexed before the ceiling was lowered) is left to the
     retention process and keeps its files."""
     level = SECRECY_LEVELS[secrecy]
     reason = (
         f"Tài liệu {SECRECY_NAMES[level]} vượt mức mật hệ thống được phép lưu "
-        f"({SECRECY_NAMES.get(ceiling, 'không có tài liệu mật')}); đã xóa mọi bản sao, hãy lưu "
+        f"(tối đa: {SECRECY_NAMES[ceiling]}); đã xóa mọi bản sao, hãy lưu "
         f"theo chế độ mật ngoài hệ thống / Secrecy level above this installation's ceiling; "
         f"every copy removed"
     )

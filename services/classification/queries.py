@@ -8,6 +8,7 @@ from typing import Any
 from services.common import clock
 from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
+from services.common.secrecy import SECRECY_LEVELS
 from services.registers.petition_book import due_list
 from services.registers.reports import check_register, register_table
 
@@ -21,7 +22,6 @@ def _day(value: str | None, name: str) -> date | None:
         ) from None
 
 
-SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 
 
 def petitions_due(

@@ -15,10 +15,10 @@ import json
 from typing import Any
 
 from services.common.errors import NotFound
+from services.common.secrecy import SECRECY_LEVELS
 from services.gateway.accounts import Forbidden, Principal
 from services.registers.working_copy import is_sealed, working_copy
 
-SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")  # and admin
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer")
 PETITION_DESK_ROLES = ("petition_officer",)

@@ -18,9 +18,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
 from services.common.errors import LuutruError, NotFound, PermanentError
+from services.common.secrecy import SECRECY_NAMES
 
 ROLES = ("clerk", "reader", "archivist", "petition_officer", "admin")
-CLEARANCES = {0: "thường", 1: "Mật", 2: "Tối mật", 3: "Tuyệt mật"}
 SESSION_LIFETIME = timedelta(hours=8)
 _hasher = PasswordHasher()
 
@@ -96,7 +96,7 @@ def validate_user(name: str, role: str, clearance: int) -> None:
         raise PermanentError("Tên người dùng chỉ gồm chữ, số, '.', '_', '-' / Bad user name")
     if role not in ROLES:
         raise PermanentError(f"Vai trò phải là một trong {', '.join(ROLES)} / Unknown role")
-    if clearance not in CLEARANCES:
+    if clearance not in SECRECY_NAMES:
         raise PermanentError("Mức tiếp cận mật phải từ 0 đến 3 / Clearance must be 0..3")
 
 

@@ -10,9 +10,9 @@ from services.common import events
 from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
 from services.common.ports import IndexDocument, ObjectStore, SearchIndex, SearchQuery
+from services.common.secrecy import SECRECY_LEVELS
 from services.registers.working_copy import is_sealed, working_copy
 
-SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 SECRECY_PARAM = {
     "thuong": 0,
     "mat": 1,

@@ -11,6 +11,7 @@ from services.common.catalog import SqlCatalog, records
 from services.common.errors import NotFound
 from services.common.objects import pages_manifest_key
 from services.common.ports import ObjectStore
+from services.common.secrecy import SECRECY_LEVELS
 
 
 def read_text(
@@ -39,7 +40,6 @@ def read_text(
     }
 
 
-SECRECY_LEVELS = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
 
 
 def _level(meta: dict[str, Any] | None) -> int:
