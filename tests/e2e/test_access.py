@@ -38,24 +38,6 @@ def secret_record(stack):
     return record
 
 
-def user_session(stack, name: str, role: str, clearance: int) -> requests.Session:
-    stack.cli(
-        "users",
-        "add",
-        name,
-        "--role",
-        role,
-        "--clearance",
-        str(clearance),
-        "--password-stdin",
-        input_text="mat-khau-rat-dai\n",
-    )
-    session = requests.Session()
-    [token] = stack.cli_json("token", "create", name)
-    session.headers["Authorization"] = f"Bearer {token['token']}"
-    return session
-
-
 @pytest.mark.parametrize(("method", "path"), API_ROUTES)
 def test_every_api_route_answers_401_without_credentials(stack, method, path):
     response = requests.request(method, stack.url + path, timeout=30)
@@ -64,7 +46,7 @@ def test_every_api_route_answers_401_without_credentials(stack, method, path):
 
 
 def test_a_revoked_token_no_longer_works(stack):
-    reader = user_session(stack, "revoked_reader", "reader", 0)
+    reader = stack.user("revoked_reader", "reader", 0)
     assert reader.get(stack.url + "/api/search", params={"q": "x"}).status_code == 200
     token = reader.headers["Authorization"].removeprefix("Bearer ")
     stack.cli("token", "revoke", token)
@@ -72,8 +54,8 @@ def test_a_revoked_token_no_longer_works(stack):
 
 
 def test_a_record_above_clearance_does_not_exist_for_the_reader(stack, secret_record):
-    reader = user_session(stack, "reader0", "reader", 0)
-    cleared = user_session(stack, "reader1", "reader", 1)
+    reader = stack.user("reader0", "reader", 0)
+    cleared = stack.user("reader1", "reader", 1)
     record_id = secret_record["id"]
     for path in (f"/api/records/{record_id}", f"/api/records/{record_id}/text"):
         hidden = reader.get(stack.url + path)

@@ -22,17 +22,7 @@ PASSWORD = "mat-khau-rat-dai"
 
 def logged_in(stack, name: str, role: str, clearance: int = 0) -> tuple[requests.Session, str]:
     """A browser-like session (cookie, no token) and its CSRF token."""
-    stack.cli(
-        "users",
-        "add",
-        name,
-        "--role",
-        role,
-        "--clearance",
-        str(clearance),
-        "--password-stdin",
-        input_text=PASSWORD + "\n",
-    )
+    stack.user(name, role, clearance, PASSWORD)
     browser = requests.Session()
     login = browser.post(f"{stack.url}/login", data={"name": name, "password": PASSWORD})
     assert login.status_code == 200 and name in login.text
