@@ -22,8 +22,6 @@ def _day(value: str | None, name: str) -> date | None:
         ) from None
 
 
-
-
 def petitions_due(
     catalog: SqlCatalog, as_of: str | None, overdue: bool, clearance: int = 3
 ) -> list[dict[str, Any]]:

@@ -33,8 +33,9 @@ class ClassificationService(Pingable):
 
     @event_handler("ocr", "record.text_extracted")
     def on_text_extracted(self, payload: dict) -> None:
-        event = classify_record(payload, self.catalog, self.store, self.registers,
-                                self.settings.secrecy_ceiling)
+        event = classify_record(
+            payload, self.catalog, self.store, self.registers, self.settings.secrecy_ceiling
+        )
         if event:
             self.dispatch(events.RECORD_CLASSIFIED, event)
 

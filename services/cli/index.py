@@ -1,5 +1,5 @@
 """`luutru index verify [--repair]` and `luutru index rebuild`: run on the indexing service
-(the index's only writer); these commands ask it and show what it did."""
+(which writes the index); these commands ask it and show what it did."""
 
 from __future__ import annotations
 

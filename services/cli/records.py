@@ -96,16 +96,36 @@ def status(record_id: str, as_json: JsonFlag = False) -> None:
 def text(
     record_id: str, page: Annotated[int | None, typer.Option()] = None, as_json: JsonFlag = False
 ) -> None:
-    """Print the extracted text of a record (all pages, or one)."""
+    """Print the extracted text of a record (all pages, or one); pages to review are marked."""
     with client() as rpc:
         result = call(rpc, "ingest", "get_text", record_id, page)
     if as_json:
         emit(result)
         return
+    print(render_text(result))
+
+
+def page_heading(page: dict, below: float) -> str:
+    """`--- trang N ---`, with a review marker when the page's confidence is under `below`."""
+    if not page["review"]:
+        return f"--- trang {page['n']} ---"
+    score = f"{page['confidence']:.1f} < {below:g}"
+    return (
+        f"--- trang {page['n']} · CẦN KIỂM TRA LẠI (độ tin cậy {score})"
+        f" / NEEDS REVIEW (confidence {score}) ---"
+    )
+
+
+def render_text(result: dict) -> str:
+    """The pages' text; a heading before each page when there are several, and always before
+    a page to review, so a single-page record still shows its marker."""
+    several = len(result["pages"]) > 1
+    out = []
     for p in result["pages"]:
-        if len(result["pages"]) > 1:
-            print(f"--- trang {p['n']} ---")
-        print(p["text"])
+        if several or p["review"]:
+            out.append(page_heading(p, result["review_below"]))
+        out.append(p["text"])
+    return "\n".join(out)
 
 
 def search(

@@ -5,6 +5,7 @@ any entry breaks the chain from there on; a head row (count and last hash, updat
 same transaction) reveals entries cut from the end. `verify` walks the chain.
 Appends are serialised (SQLite's write lock; an exclusive table lock on PostgreSQL) so two
 processes never chain onto the same predecessor.
+The tables live in the catalog database and are made by its migrations (revision 0003).
 """
 
 from __future__ import annotations
@@ -68,10 +69,6 @@ def entry_hash(
 ) -> str:
     fields = [prev_hash, str(seq), at, actor, action, record_id or "", origin or "", detail]
     return hashlib.sha256("\x1f".join(fields).encode()).hexdigest()
-
-
-def create(engine: sa.Engine) -> None:
-    schema.create_all(engine)
 
 
 def append(

@@ -1,6 +1,7 @@
 """The catalog's tables, as the Alembic migrations (`services/common/migrations/`) leave them.
 
-Queries use these objects; the migrations own the schema. Change both together.
+Queries use these objects; the migrations own the schema. Change both together
+(tests/contract/test_migrations.py fails when they differ).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ records = sa.Table(
     sa.Column("updated_at", sa.String(32), nullable=False),
     # folded "số và ký hiệu|organ" once both are known: NĐ 30's second duplicate test
     sa.Column("doc_key", sa.String(400), index=True),
+    sa.Index("ix_records_register_received", "register", "received_at"),  # 0002: register books
 )
 
 register_counters = sa.Table(

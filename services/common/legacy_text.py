@@ -12,6 +12,7 @@ Framework-free; the tables are built from the encodings' definitions below.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -229,9 +230,22 @@ def to_unicode(text: str) -> Decoded:
 
 
 def decode_bytes(data: bytes) -> Decoded:
-    """A plain-text file's bytes → NFC text: UTF-8 (with or without BOM), else Windows-1252
-    read through `to_unicode` (TCVN3 and VNI files are single-byte)."""
+    """A plain-text file's bytes → NFC text: UTF-16 by its byte-order mark, UTF-8 (with or
+    without BOM), else single-byte: Windows-1252 read through `to_unicode` (TCVN3 and VNI),
+    or Windows-1258 when that makes clearly more words Vietnamese."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return to_unicode(data.decode("utf-16", errors="replace"))
     try:
         return to_unicode(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
-        return to_unicode(data.decode("cp1252", errors="replace"))
+        pass
+    legacy = to_unicode(data.decode("cp1252", errors="replace"))
+    # Windows-1258 stores most toned letters as a base letter and a combining tone mark.
+    cp1258 = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
+    share = syllable_share(cp1258)
+    # A tie on syllables (short words in capitals) goes to the reading with less mojibake.
+    if share >= legacy.syllable_share + MIN_GAIN or (
+        share >= legacy.syllable_share and suspect_share(cp1258) < suspect_share(legacy.text)
+    ):
+        return Decoded(cp1258, "cp1258", share)
+    return legacy

@@ -1,8 +1,9 @@
 """Users, roles, clearance, passwords, API tokens and portal sessions.
 
 The gateway authenticates every request with this store (its own tables in the catalog
-database). Passwords are argon2id hashes; tokens and session ids are random and stored only
-as SHA-256 digests, so a copy of the database does not let anyone log in.
+database, made by the catalog's migrations, revision 0003; the Table objects below mirror
+them for queries). Passwords are argon2id hashes; tokens and session ids are random and
+stored only as SHA-256 digests, so a copy of the database does not let anyone log in.
 """
 
 from __future__ import annotations
@@ -112,8 +113,8 @@ def _user_dict(row: sa.Row) -> dict:
 
 class SqlAccountStore:
     def __init__(self, engine: sa.Engine):
+        """`engine`: the catalog's, migrated to head (its tables are the migrations')."""
         self.engine = engine
-        schema.create_all(engine)
 
     def add_user(
         self, name: str, role: str, clearance: int = 0, password: str | None = None

@@ -14,7 +14,6 @@ import hmac
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request
 
-from services.common import audit
 from services.common.catalog import SqlCatalog
 from services.common.config import Settings
 from services.gateway.accounts import Forbidden, Principal, SqlAccountStore, Unauthenticated
@@ -56,8 +55,8 @@ class Authenticator(DependencyProvider):
     """Authenticates every HTTP request of the service; hands routes the account store."""
 
     def setup(self):
+        # SqlCatalog migrates the database: the accounts' and audit tables are there.
         self.store = SqlAccountStore(SqlCatalog(Settings().catalog_dsn).engine)
-        audit.create(self.store.engine)
 
     def worker_setup(self, worker_ctx):
         request = worker_ctx.args[0] if worker_ctx.args else None

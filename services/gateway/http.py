@@ -1,12 +1,16 @@
-"""HTTP plumbing for the gateway: JSON responses and the one error-to-status table."""
+"""HTTP plumbing for the gateway: JSON responses, the one error-to-status table, and the one
+place where a route's error becomes its answer (`json_errors`, `templating.page_errors`)."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable
 from typing import Any
 
 from nameko.exceptions import RemoteError
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from services.common.errors import LuutruError
 
@@ -61,3 +65,32 @@ def error_response(exc: Exception) -> Response:
     """Map an error to its JSON answer; never leak a traceback."""
     status, code, message = describe_error(exc)
     return json_response({"error": message, "code": code}, status)
+
+
+Route = Callable[..., Response]
+ErrorAnswer = Callable[[Request, Exception], Response]
+
+
+def answers_errors(answer: ErrorAnswer) -> Callable[[Route], Route]:
+    """A route decorator: any error the route raises is answered by `answer(request, exc)`, so
+    route bodies hold only their work. Put it under `@http(...)`; `functools.wraps` also
+    carries nameko's entrypoint mark, so either order registers the route."""
+
+    def decorate(route: Route) -> Route:
+        @functools.wraps(route)
+        def answered(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+            try:
+                return route(self, request, *args, **kwargs)
+            except Exception as exc:  # every error gets a mapped answer, never a traceback
+                return answer(request, exc)
+
+        # nameko checks the URL's arguments against the method's argspec (getcallargs): keep
+        # the route's own, not the wrapper's (*args, **kwargs).
+        answered.__signature__ = inspect.signature(route)  # type: ignore[attr-defined]
+        return answered
+
+    return decorate
+
+
+# The JSON API's answer to an error: its status and {"error", "code"} (error_response).
+json_errors = answers_errors(lambda request, exc: error_response(exc))

@@ -18,7 +18,7 @@ from services.common import audit
 from services.common.errors import PermanentError
 from services.gateway.accounts import Forbidden, Principal
 from services.gateway.auth import current_principal
-from services.gateway.templating import error_page, render, see_other
+from services.gateway.templating import page_errors, render, see_other
 
 _RECORD_ID = re.compile(r"[0-9a-fA-F-]{1,36}")
 DLQ_DOWN = "Không đọc được hàng thư lỗi / Cannot read the dead-letter queue"
@@ -47,79 +47,65 @@ class DeskRoutes:
             )
 
     @http("GET", "/retention")
+    @page_errors
     def retention_page(self, request: Request) -> Response:
-        try:
-            _archivist(request)
-            batches = self.retention_rpc.list_batches(None)
-            holds = self.retention_rpc.hold_list(False)
-        except Exception as exc:
-            return error_page(request, exc)
+        _archivist(request)
+        batches = self.retention_rpc.list_batches(None)
+        holds = self.retention_rpc.hold_list(False)
         return render(request, "retention.html", batches=batches[::-1], holds=holds[::-1])
 
     @http("GET", "/retention/batches/<string:batch_id>")
+    @page_errors
     def retention_batch_page(self, request: Request, batch_id: str) -> Response:
-        try:
-            batch = self._visible_batch(_archivist(request), batch_id)
-        except Exception as exc:
-            return error_page(request, exc)
+        batch = self._visible_batch(_archivist(request), batch_id)
         return render(request, "retention_batch.html", batch=batch)
 
     @http("POST", "/retention/batches/<string:batch_id>/approve")
+    @page_errors
     def retention_approve_form(self, request: Request, batch_id: str) -> Response:
-        try:
-            principal = _archivist(request)
-            self._check_approver(principal, batch_id)
-            batch = self.retention_rpc.approve(batch_id, principal.name)
-            if batch["status"] == "approved" and batch["action"] == "destroy":
-                self.retention_rpc.execute(batch_id)
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = _archivist(request)
+        self._check_approver(principal, batch_id)
+        batch = self.retention_rpc.approve(batch_id, principal.name)
+        if batch["status"] == "approved" and batch["action"] == "destroy":
+            self.retention_rpc.execute(batch_id)
         return see_other(f"/retention/batches/{batch_id}")
 
     @http("POST", "/retention/batches/<string:batch_id>/reject")
+    @page_errors
     def retention_reject_form(self, request: Request, batch_id: str) -> Response:
-        try:
-            principal = _archivist(request)
-            self.retention_rpc.reject(batch_id, principal.name, request.form.get("reason", ""))
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = _archivist(request)
+        self.retention_rpc.reject(batch_id, principal.name, request.form.get("reason", ""))
         return see_other(f"/retention/batches/{batch_id}")
 
     @http("POST", "/retention/holds")
+    @page_errors
     def retention_hold_form(self, request: Request) -> Response:
-        try:
-            principal = _archivist(request)
-            ids = [i.strip() for i in request.form.get("ids", "").split(",") if i.strip()]
-            if not ids:
-                raise PermanentError("Cần ít nhất một mã hồ sơ / At least one record id")
-            # Only records the archivist can see may be held from here (no probing by id).
-            if self.ingest.visible_ids(ids, principal.clearance) != ids:
-                raise PermanentError("Có mã hồ sơ không tồn tại / Unknown record id")
-            self.retention_rpc.hold_add(ids, request.form.get("reason", ""), principal.name)
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = _archivist(request)
+        ids = [i.strip() for i in request.form.get("ids", "").split(",") if i.strip()]
+        if not ids:
+            raise PermanentError("Cần ít nhất một mã hồ sơ / At least one record id")
+        # Only records the archivist can see may be held from here (no probing by id).
+        if self.ingest.visible_ids(ids, principal.clearance) != ids:
+            raise PermanentError("Có mã hồ sơ không tồn tại / Unknown record id")
+        self.retention_rpc.hold_add(ids, request.form.get("reason", ""), principal.name)
         return see_other("/retention")
 
     @http("POST", "/retention/holds/<string:hold_id>/release")
+    @page_errors
     def retention_release_form(self, request: Request, hold_id: str) -> Response:
-        try:
-            principal = _archivist(request)
-            self.retention_rpc.hold_release(hold_id, principal.name)
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = _archivist(request)
+        self.retention_rpc.hold_release(hold_id, principal.name)
         return see_other("/retention")
 
     # --- operations ---------------------------------------------------------------------
 
     @http("GET", "/ops")
+    @page_errors
     def ops_page(self, request: Request) -> Response:
-        try:
-            principal = current_principal(request)
-            principal.require()  # admins only
-            by_status = self.ingest.stats()["by_status"]
-            failed = self.ingest.failed_records(principal.clearance, 200)
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = current_principal(request)
+        principal.require()  # admins only
+        by_status = self.ingest.stats()["by_status"]
+        failed = self.ingest.failed_records(principal.clearance, 200)
         try:
             letters, dlq_error = self.ingest.dead_letters(), None
         except Exception:  # the broker's DLQ unreadable: the rest of the page still helps
@@ -135,22 +121,20 @@ class DeskRoutes:
         )
 
     @http("POST", "/ops/reprocess/<string:record_id>")
+    @page_errors
     def ops_reprocess(self, request: Request, record_id: str) -> Response:
-        try:
-            principal = current_principal(request)
-            principal.require()
-            self._record(request, record_id)  # 404 above the admin's clearance
-            self.ingest.reprocess(record_id)
-            with self.accounts.engine.begin() as conn:
-                audit.append(
-                    conn,
-                    actor=principal.name,
-                    action="reprocess",
-                    record_id=record_id,
-                    origin=request.remote_addr,
-                )
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = current_principal(request)
+        principal.require()
+        self._record(request, record_id)  # 404 above the admin's clearance
+        self.ingest.reprocess(record_id)
+        with self.accounts.engine.begin() as conn:
+            audit.append(
+                conn,
+                actor=principal.name,
+                action="reprocess",
+                record_id=record_id,
+                origin=request.remote_addr,
+            )
         return see_other("/ops?notice=" + quote(record_id))
 
 

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 from services.common.errors import NotFound
 from services.common.vntext import fold
 from services.gateway import access
-from services.gateway.http import error_response
+from services.gateway.http import json_errors
 
 FILE_KINDS = ("original", "pdfa")
 # Files are data, never pages: no sniffing into HTML, no framing, no scripts even if opened.
@@ -48,14 +48,12 @@ class FileRoutes:
     ocr = RpcProxy("ocr")
 
     @http("GET", "/api/records/<string:record_id>/files/<string:kind>")
+    @json_errors
     def download(self, request: Request, record_id: str, kind: str) -> Response:
-        try:
-            if kind not in FILE_KINDS:
-                raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
-            self._scan(request, record_id, "file")
-            found = self.ocr.get_file(record_id, kind)
-        except Exception as exc:
-            return error_response(exc)
+        if kind not in FILE_KINDS:
+            raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
+        self._scan(request, record_id, "file")
+        found = self.ocr.get_file(record_id, kind)
         return Response(
             base64.b64decode(found["content_b64"]),
             mimetype=found["media_type"] or "application/octet-stream",
@@ -63,13 +61,11 @@ class FileRoutes:
         )
 
     @http("GET", "/api/records/<string:record_id>/pages/<int:n>.png")
+    @json_errors
     def page_image(self, request: Request, record_id: str, n: int) -> Response:
         """The corrected image of a scanned page, as Tesseract read it."""
-        try:
-            self._scan(request, record_id, "page_image")
-            found = self.ocr.get_page_image(record_id, n)
-        except Exception as exc:
-            return error_response(exc)
+        self._scan(request, record_id, "page_image")
+        found = self.ocr.get_page_image(record_id, n)
         return Response(
             base64.b64decode(found["content_b64"]), mimetype="image/png", headers=FILE_HEADERS
         )

@@ -17,7 +17,7 @@ from services.common.errors import PermanentError
 from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.http import describe_error
-from services.gateway.templating import SECURITY_HEADERS, error_page, render, see_other
+from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
 STATIC_FILES = {"portal.css", "upload.js"}
@@ -51,13 +51,8 @@ class PageRoutes:
         return Response(body, mimetype=STATIC_TYPES[name.rsplit(".", 1)[1]], headers=headers)
 
     @http("GET", "/records/<string:record_id>")
+    @page_errors
     def record_page(self, request: Request, record_id: str) -> Response:
-        try:
-            return self._record_page(request, record_id)
-        except Exception as exc:
-            return error_page(request, exc)
-
-    def _record_page(self, request: Request, record_id: str) -> Response:
         principal, record, identity = self._readable(request, record_id, "record")
         try:
             pages = self._text(principal, record, identity)["pages"]
@@ -89,25 +84,21 @@ class PageRoutes:
         )
 
     @http("POST", "/records/<string:record_id>/correct")
+    @page_errors
     def correct_form(self, request: Request, record_id: str) -> Response:
         """The correction form without JavaScript: changed fields → `classification.correct`."""
-        try:
-            principal = current_principal(request)
-            principal.require(*access.CORRECTING_ROLES)
-            _, record, _ = self._readable(request, record_id)
-            fields = changed_fields(request.form.to_dict(), record["metadata"])
-            if fields:
-                self.classification.correct(record_id, fields, principal.name)
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = current_principal(request)
+        principal.require(*access.CORRECTING_ROLES)
+        _, record, _ = self._readable(request, record_id)
+        fields = changed_fields(request.form.to_dict(), record["metadata"])
+        if fields:
+            self.classification.correct(record_id, fields, principal.name)
         return see_other(f"/records/{record_id}?notice=" + ("saved" if fields else "unchanged"))
 
     @http("GET", "/upload")
+    @page_errors
     def upload_page(self, request: Request) -> Response:
-        try:
-            current_principal(request).require(*access.UPLOADING_ROLES)
-        except Exception as exc:
-            return error_page(request, exc)
+        current_principal(request).require(*access.UPLOADING_ROLES)
         return render(
             request,
             "upload.html",
@@ -118,19 +109,15 @@ class PageRoutes:
         )
 
     @http("POST", "/upload")
+    @page_errors
     def upload_form(self, request: Request) -> Response:
         """Several files in one form post (no JavaScript): all together within the limit."""
-        try:
-            principal = current_principal(request)
-            principal.require(*access.UPLOADING_ROLES)
-            self._check_size(request)
-            files = request.files.getlist("file")
-            if not files or len(files) > MAX_FORM_FILES:
-                raise PermanentError(
-                    f"Cần từ 1 đến {MAX_FORM_FILES} tệp / 1 to {MAX_FORM_FILES} files"
-                )
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = current_principal(request)
+        principal.require(*access.UPLOADING_ROLES)
+        self._check_size(request)
+        files = request.files.getlist("file")
+        if not files or len(files) > MAX_FORM_FILES:
+            raise PermanentError(f"Cần từ 1 đến {MAX_FORM_FILES} tệp / 1 to {MAX_FORM_FILES} files")
         register = request.form.get("register", "den")
         results = [self._form_upload(principal, f, register) for f in files]
         return render(

@@ -16,8 +16,8 @@ from services.common import audit
 from services.common.errors import NotFound
 from services.gateway import access
 from services.gateway.auth import current_principal
-from services.gateway.http import error_response, json_response
-from services.gateway.templating import error_page, render
+from services.gateway.http import json_errors, json_response
+from services.gateway.templating import page_errors, render
 
 
 def overdue_first(rows: list[dict]) -> list[dict]:
@@ -52,19 +52,15 @@ class PetitionRoutes:
         return {"id": record_id, **{k: identity.get(k) for k in fields}}
 
     @http("GET", "/api/records/<string:record_id>/petitioner")
+    @json_errors
     def get_petitioner(self, request: Request, record_id: str) -> Response:
-        try:
-            return json_response(self._identity(request, record_id))
-        except Exception as exc:
-            return error_response(exc)
+        return json_response(self._identity(request, record_id))
 
     @http("GET", "/petitions")
+    @page_errors
     def petitions_desk(self, request: Request) -> Response:
-        try:
-            principal = current_principal(request)
-            principal.require(*access.PETITION_DESK_ROLES)
-            overdue = request.args.get("overdue") == "1"
-            rows = self.classification.petitions_due(None, overdue, principal.clearance)
-        except Exception as exc:
-            return error_page(request, exc)
+        principal = current_principal(request)
+        principal.require(*access.PETITION_DESK_ROLES)
+        overdue = request.args.get("overdue") == "1"
+        rows = self.classification.petitions_due(None, overdue, principal.clearance)
         return render(request, "petitions.html", rows=overdue_first(rows), overdue=overdue)

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.errors import PermanentError
 from services.gateway.auth import current_principal
-from services.gateway.http import error_response, json_response
+from services.gateway.http import json_errors, json_response
 
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer", "admin")
 MAX_BODY = 64 * 1024
@@ -36,12 +36,10 @@ class RecordRoutes:
     classification = RpcProxy("classification")
 
     @http("PATCH", "/api/records/<string:record_id>")
+    @json_errors
     def correct_record(self, request: Request, record_id: str) -> Response:
-        try:
-            principal = current_principal(request)
-            principal.require(*CORRECTING_ROLES)
-            self._record(request, record_id)  # 404 for a record above the caller's clearance
-            fields = _fields(request)
-            return json_response(self.classification.correct(record_id, fields, principal.name))
-        except Exception as exc:
-            return error_response(exc)
+        principal = current_principal(request)
+        principal.require(*CORRECTING_ROLES)
+        self._record(request, record_id)  # 404 for a record above the caller's clearance
+        fields = _fields(request)
+        return json_response(self.classification.correct(record_id, fields, principal.name))

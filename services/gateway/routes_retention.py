@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.errors import NotFound, PermanentError
 from services.gateway.auth import current_principal
-from services.gateway.http import error_response, json_response
+from services.gateway.http import json_errors, json_response
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -43,78 +43,64 @@ class RetentionRoutes:
     retention_rpc = RpcProxy("retention")
 
     @http("GET", "/api/retention/batches")
+    @json_errors
     def retention_batches(self, request: Request) -> Response:
-        try:
-            _archivist(request)
-            status = request.args.get("status") or None
-            return json_response({"batches": self.retention_rpc.list_batches(status)})
-        except Exception as exc:
-            return error_response(exc)
+        _archivist(request)
+        status = request.args.get("status") or None
+        return json_response({"batches": self.retention_rpc.list_batches(status)})
 
     @http("GET", "/api/retention/batches/<string:batch_id>")
+    @json_errors
     def retention_batch(self, request: Request, batch_id: str) -> Response:
-        try:
-            _archivist(request)
-            return json_response(self._visible_batch(current_principal(request), batch_id))
-        except Exception as exc:
-            return error_response(exc)
+        _archivist(request)
+        return json_response(self._visible_batch(current_principal(request), batch_id))
 
     @http("POST", "/api/retention/batches/<string:batch_id>/approve")
+    @json_errors
     def retention_approve(self, request: Request, batch_id: str) -> Response:
         """Approve; once enough archivists approved, a destruction runs to the end here."""
-        try:
-            user = _archivist(request)
-            self._check_approver(current_principal(request), batch_id)
-            batch = self.retention_rpc.approve(batch_id, user)
-            if batch["status"] == "approved" and batch["action"] == "destroy":
-                batch["execution"] = self.retention_rpc.execute(batch_id)
-                batch["status"] = batch["execution"]["status"]
-            return json_response(batch)
-        except Exception as exc:
-            return error_response(exc)
+        user = _archivist(request)
+        self._check_approver(current_principal(request), batch_id)
+        batch = self.retention_rpc.approve(batch_id, user)
+        if batch["status"] == "approved" and batch["action"] == "destroy":
+            batch["execution"] = self.retention_rpc.execute(batch_id)
+            batch["status"] = batch["execution"]["status"]
+        return json_response(batch)
 
     @http("POST", "/api/retention/batches/<string:batch_id>/reject")
+    @json_errors
     def retention_reject(self, request: Request, batch_id: str) -> Response:
-        try:
-            body = _body(request)
-            user = _archivist(request)
-            return json_response(self.retention_rpc.reject(batch_id, user, body.get("reason")))
-        except Exception as exc:
-            return error_response(exc)
+        body = _body(request)
+        user = _archivist(request)
+        return json_response(self.retention_rpc.reject(batch_id, user, body.get("reason")))
 
     @http("POST", "/api/retention/batches/<string:batch_id>/pull")
+    @json_errors
     def retention_pull(self, request: Request, batch_id: str) -> Response:
-        try:
-            body = _body(request)
-            user = _archivist(request)
-            result = self.retention_rpc.pull(
-                batch_id, str(body.get("id", "")), str(body.get("reason", "")), user
-            )
-            return json_response(result)
-        except Exception as exc:
-            return error_response(exc)
+        body = _body(request)
+        user = _archivist(request)
+        result = self.retention_rpc.pull(
+            batch_id, str(body.get("id", "")), str(body.get("reason", "")), user
+        )
+        return json_response(result)
 
     @http("GET", "/api/retention/holds")
+    @json_errors
     def retention_holds(self, request: Request) -> Response:
-        try:
-            _archivist(request)
-            return json_response({"holds": self.retention_rpc.hold_list(False)})
-        except Exception as exc:
-            return error_response(exc)
+        _archivist(request)
+        return json_response({"holds": self.retention_rpc.hold_list(False)})
 
     @http("POST", "/api/retention/holds")
+    @json_errors
     def retention_hold_add(self, request: Request) -> Response:
         """Body: {"ids": [...] | "query": "...", "reason": "...", "as": "..."}."""
-        try:
-            body = _body(request)
-            user = _archivist(request)
-            ids = self._holdable(current_principal(request), body)
-            hold = self.retention_rpc.hold_add(
-                ids, str(body.get("reason", "")), user, body.get("query")
-            )
-            return json_response(hold, 201)
-        except Exception as exc:
-            return error_response(exc)
+        body = _body(request)
+        user = _archivist(request)
+        ids = self._holdable(current_principal(request), body)
+        hold = self.retention_rpc.hold_add(
+            ids, str(body.get("reason", "")), user, body.get("query")
+        )
+        return json_response(hold, 201)
 
     def _holdable(self, principal, body: dict[str, Any]) -> list[str]:
         """The ids to hold, within the caller's clearance: given ids must all be visible (an id
@@ -140,19 +126,15 @@ class RetentionRoutes:
         return ids
 
     @http("POST", "/api/retention/holds/<string:hold_id>/release")
+    @json_errors
     def retention_hold_release(self, request: Request, hold_id: str) -> Response:
-        try:
-            user = _archivist(request)
-            return json_response(self.retention_rpc.hold_release(hold_id, user))
-        except Exception as exc:
-            return error_response(exc)
+        user = _archivist(request)
+        return json_response(self.retention_rpc.hold_release(hold_id, user))
 
     @http("DELETE", "/api/records/<string:record_id>")
+    @json_errors
     def delete_record(self, request: Request, record_id: str) -> Response:
         """Only through the disposal guard: refused (409) for a held record, and for any
         record not in an approved destruction batch."""
-        try:
-            user = _archivist(request)
-            return json_response(self.retention_rpc.delete_record(record_id, user))
-        except Exception as exc:
-            return error_response(exc)
+        user = _archivist(request)
+        return json_response(self.retention_rpc.delete_record(record_id, user))

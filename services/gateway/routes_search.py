@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.errors import BadQuery
 from services.gateway.auth import current_principal, optional_principal
-from services.gateway.http import describe_error, error_response, json_response
+from services.gateway.http import describe_error, json_errors, json_response
 from services.gateway.templating import render
 
 # Parameters the portal keeps from one page to the next (facet links, paging).
@@ -38,24 +38,20 @@ class SearchRoutes:
     indexing = RpcProxy("indexing")
 
     @http("GET", "/api/search")
+    @json_errors
     def search(self, request: Request) -> Response:
-        try:
-            principal = current_principal(request)
-            return json_response(self.indexing.search(dict(request.args), principal.clearance))
-        except Exception as exc:
-            return error_response(exc)
+        principal = current_principal(request)
+        return json_response(self.indexing.search(dict(request.args), principal.clearance))
 
     @http("GET", "/api/records/<string:record_id>/similar")
+    @json_errors
     def similar(self, request: Request, record_id: str) -> Response:
-        try:
-            principal = current_principal(request)
-            size = request.args.get("size", "10")
-            if not size.isdigit() or not 1 <= int(size) <= 100:
-                raise BadQuery("Cỡ trang phải từ 1 đến 100 / size must be 1..100")
-            result = self.indexing.similar(record_id, principal.clearance, int(size))
-            return json_response(result)
-        except Exception as exc:
-            return error_response(exc)
+        principal = current_principal(request)
+        size = request.args.get("size", "10")
+        if not size.isdigit() or not 1 <= int(size) <= 100:
+            raise BadQuery("Cỡ trang phải từ 1 đến 100 / size must be 1..100")
+        result = self.indexing.similar(record_id, principal.clearance, int(size))
+        return json_response(result)
 
     @http("GET", "/")
     def portal(self, request: Request) -> Response:

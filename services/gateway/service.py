@@ -19,7 +19,7 @@ from services.common.errors import BadQuery, PermanentError
 from services.common.metrics import Metrics
 from services.gateway import access
 from services.gateway.auth import Principal, current_principal
-from services.gateway.http import error_response, json_response
+from services.gateway.http import json_errors, json_response
 from services.gateway.routes_audit import AuditRoutes
 from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_desks import DeskRoutes
@@ -114,17 +114,15 @@ class GatewayService(
         return result
 
     @http("POST", "/api/records")
+    @json_errors
     def upload(self, request: Request) -> Response:
-        try:
-            principal = current_principal(request)
-            principal.require(*access.UPLOADING_ROLES)
-            self._check_size(request)
-            upload = request.files.get("file")
-            if upload is None:
-                raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
-            result = self._ingest_upload(principal, upload, request.form.get("register", "den"))
-        except Exception as exc:
-            return error_response(exc)
+        principal = current_principal(request)
+        principal.require(*access.UPLOADING_ROLES)
+        self._check_size(request)
+        upload = request.files.get("file")
+        if upload is None:
+            raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
+        result = self._ingest_upload(principal, upload, request.form.get("register", "den"))
         if result["status"] == "rejected":
             return json_response(result, 400)
         return json_response(result, 202)
@@ -161,21 +159,15 @@ class GatewayService(
         return access.working_text(principal, record, identity, text)
 
     @http("GET", "/api/records/<string:record_id>")
+    @json_errors
     def get_record(self, request: Request, record_id: str) -> Response:
-        try:
-            return json_response(self._readable(request, record_id)[1])
-        except Exception as exc:
-            return error_response(exc)
+        return json_response(self._readable(request, record_id)[1])
 
     @http("GET", "/api/records/<string:record_id>/text")
+    @json_errors
     def get_text(self, request: Request, record_id: str) -> Response:
-        try:
-            principal, record, identity = self._readable(request, record_id, "text")
-            page = request.args.get("page")
-            if page is not None and not page.isdigit():
-                raise BadQuery("Số trang không hợp lệ / Bad page number")
-            return json_response(
-                self._text(principal, record, identity, int(page) if page else None)
-            )
-        except Exception as exc:
-            return error_response(exc)
+        principal, record, identity = self._readable(request, record_id, "text")
+        page = request.args.get("page")
+        if page is not None and not page.isdigit():
+            raise BadQuery("Số trang không hợp lệ / Bad page number")
+        return json_response(self._text(principal, record, identity, int(page) if page else None))

@@ -22,7 +22,7 @@ from services.gateway.access import (
     PETITION_DESK_ROLES,
     UPLOADING_ROLES,
 )
-from services.gateway.http import describe_error
+from services.gateway.http import answers_errors, describe_error
 
 templates = Environment(
     loader=PackageLoader("services.gateway"), autoescape=select_autoescape(default=True)
@@ -111,6 +111,10 @@ def error_page(request: Request, exc: Exception) -> Response:
     if status == 401:
         return see_other("/login")
     return render(request, "error.html", status=status, message=message)
+
+
+# The portal's answer to an error: the error page (or the login page for a 401).
+page_errors = answers_errors(error_page)
 
 
 def see_other(location: str) -> Response:

@@ -1,4 +1,4 @@
-"""The indexing service owns the search index: the single writer of its directory."""
+"""The indexing service owns the search index; several of its processes may share one."""
 
 from __future__ import annotations
 

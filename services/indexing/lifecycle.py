@@ -22,7 +22,11 @@ from services.common.objects import pages_manifest_key
 from services.common.ports import IndexDocument, ObjectStore, RebuildableIndex, SearchIndex
 from services.indexing.handlers import index_document
 
-BATCH = 500  # documents per commit: bulk speed without holding much memory
+# Documents per commit. Each commit waits for its merges under the index's inter-process lock
+# (tantivy_index.py), so small batches cost bulk speed: 20,000 documents indexed at -25 % with
+# 500 a batch, -7..12 % with 2,000, against a writer kept open; 2,000 texts stay well under
+# 100 MB of memory.
+BATCH = 2000
 SAMPLE = 20  # ids listed in a report; counts are always complete
 
 

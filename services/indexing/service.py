@@ -1,4 +1,4 @@
-"""indexing: keeps the search index and answers `search` over RPC (its only writer)."""
+"""indexing: keeps the search index and answers `search` over RPC (its only writers)."""
 
 from __future__ import annotations
 

@@ -6,19 +6,31 @@ while searches keep using the current one, then `CURRENT` is replaced atomically
 index directory from before generations (Tantivy files at its top) is used as it is until the
 first rebuild.
 
-Quirks of tantivy 0.27 this adapter works around: one IndexWriter per directory (LockBusy
-otherwise), so each generation keeps its one writer for the life of the process; the default
-reader reloads with a delay, so every commit reloads; a search with limit 0 panics.
+Several processes (indexing services) may share one directory. Tantivy allows one IndexWriter
+per index (LockBusy otherwise, from any process), so a write takes the directory's lock — a
+thread lock, then `flock` on `LOCK` — reads the pointers from disk (the rebuild or the swap may
+be another process's), opens a writer, analyses and adds the batch, commits, and drops the
+writer once the merges its commit started have ended (in a thread of its own, which holds the
+flock until then). So writes, one batch per commit, are serialised; everything before them
+(reading the catalog and the texts) runs in every process at once. Searches need no lock: they
+reload when `CURRENT` or the generation's `meta.json` changed (two `stat`s), so they see every
+process's commits at once, and Tantivy's `.tantivy-meta.lock` keeps a writer's clean-up from
+deleting the files a reload opens.
+
+Other quirks of tantivy 0.27: the default reader reloads on its own with a delay (we reload
+ourselves instead); a search with limit 0 panics.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import shutil
+import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,82 +52,188 @@ from services.indexing.tantivy_query import (
 
 log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
-CURRENT, REBUILD = "CURRENT", "REBUILD"
+CURRENT, REBUILD, LOCK = "CURRENT", "REBUILD", "LOCK"
+LOCK_POLL_S = (0.0005, 0.02)  # first and longest wait between tries: doubled each time
+Stamp = tuple[int, int, int] | None  # a file's inode, mtime and size; None if it is missing
+
+
+class _WriteLock:
+    """Writers in turn: threads by an RLock, processes by `flock` on the index root's `LOCK`.
+
+    Re-entrant in the holding thread (one flock per outermost hold: a second open of the file
+    in this process would wait for the first). A hold may end while Tantivy still merges the
+    segments of its commit (`release_after`): an OS thread waits for the merges and only then
+    closes the file, so the caller goes on (acknowledges its event, loads its next batch) and
+    nobody opens a writer meanwhile.
+    """
+
+    def __init__(self, root: Path | None) -> None:
+        self._path = None if root is None else root / LOCK
+        self._thread = threading.RLock()
+        self._fd: int | None = None
+        self._depth = 0
+        self._pending: list[Callable[[], None]] = []
+
+    def __enter__(self) -> None:
+        self._thread.acquire()
+        try:
+            if self._depth == 0 and self._path is not None:
+                self._fd = _flock(self._path)
+        except BaseException:
+            self._thread.release()
+            raise
+        self._depth += 1
+
+    def release_after(self, finish: Callable[[], None]) -> None:
+        """Keep the flock after this hold until `finish()` has returned."""
+        self._pending.append(finish)
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0:
+            pending, fd = self._pending, self._fd
+            self._pending, self._fd = [], None
+            if pending and fd is not None:
+                _os_thread(lambda: _finish_and_unlock(pending, fd))
+            else:  # in memory, the next writer of this process would find Tantivy's lock busy
+                _finish_and_unlock(pending, fd)
+        self._thread.release()
+
+
+def _flock(path: Path) -> int:
+    """Open `path` and lock it, waiting for another writer's commit and merges. Polled: under
+    eventlet a blocking flock would stop the whole process, searches included."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    delay, longest = LOCK_POLL_S
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                time.sleep(delay)
+                delay = min(2 * delay, longest)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _finish_and_unlock(pending: list[Callable[[], None]], fd: int | None) -> None:
+    try:
+        for finish in pending:
+            finish()
+    except Exception:
+        log.exception("tantivy: waiting for merges failed")
+    finally:
+        if fd is not None:
+            os.close(fd)  # closing the file releases the flock
+
+
+def _os_thread(target: Callable[[], None]) -> None:
+    """Start `target` in an OS thread. Under eventlet (nameko) `threading` is green, and a green
+    thread waiting for merges would stop every other one, searches too, until they end."""
+    real = threading
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is not None and patcher.is_monkey_patched("thread"):
+        real = patcher.original("threading")
+    real.Thread(target=target, name="tantivy-merges", daemon=True).start()
 
 
 class _Generation:
-    """One Tantivy index (a directory or memory) with its single, lazily opened writer."""
+    """One Tantivy index (a directory or memory); writers are opened per write, under the lock."""
 
-    def __init__(self, schema: tantivy.Schema, path: Path | None, name: str) -> None:
+    def __init__(self, schema: tantivy.Schema, path: Path | None, name: str, lock: _WriteLock):
         self.name = name
         self.path = path
+        self._lock = lock
         if path is None:
             self.index = tantivy.Index(schema)
         else:
             path.mkdir(parents=True, exist_ok=True)
             self.index = tantivy.Index(schema, path=str(path))
-        self._writer: tantivy.IndexWriter | None = None
-        self._lock = threading.Lock()  # the rebuild and live writes share this writer
+        self.index.config_reader("Manual")  # reloaded by us: after a commit, or on a new meta
+        self._seen = self._stamp()
 
     @property
     def generation(self) -> str:
         return self.name
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        """Write one batch into this generation only (a rebuild fills it this way)."""
         batch = list(docs)
-        self.write(batch)
+        with self._lock:
+            self.write(batch)
         return len(batch)
 
     def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
-        with self._lock:
-            self._write(docs, deletes)
-
-    def _write(self, docs: list[IndexDocument], deletes: Iterable[str]) -> None:
-        if self._writer is None:
-            self._writer = self.index.writer(WRITER_HEAP, 1)
-        writer = self._writer
+        """One commit. The caller holds the write lock; the writer is dropped when its merges
+        end (that releases Tantivy's own lock), and the flock with it."""
+        writer = self.index.writer(WRITER_HEAP, 1)
+        self._lock.release_after(writer.wait_merging_threads)  # also drops an uncommitted batch
         for record_id in deletes:
             writer.delete_documents_by_term("id", record_id)
         for doc in docs:
             writer.delete_documents_by_term("id", doc.id)
+            # Analysed here, not before the lock: Tantivy's indexing thread adds one document
+            # while Python analyses the next, which keeps bulk batches fast.
             writer.add_document(to_document(doc))
         writer.commit()
-        self.index.reload()  # the default reader reloads with a delay; searches must see it now
+        self._reload()
+
+    def searcher(self) -> tantivy.Searcher:
+        """A searcher that sees every commit so far, by this process or another. No lock:
+        Tantivy's own `.tantivy-meta.lock` keeps a writer from deleting the files a reload
+        opens."""
+        if self._stamp() not in (None, self._seen):  # None: removed by a swap; keep the last
+            try:
+                self._reload()
+            except ValueError:
+                if self._stamp() is not None:
+                    raise  # not a generation removed by a swap meanwhile
+        return self.index.searcher()
 
     def ids(self) -> set[str]:
         # The filter makes deleted documents (still in the term dictionary) not count.
-        terms = self.index.searcher().terms_with_prefix("id", "", tantivy.Query.all_query())
+        terms = self.searcher().terms_with_prefix("id", "", tantivy.Query.all_query())
         return {term for term, _ in terms}
 
-    def close(self) -> None:
-        with self._lock:
-            if self._writer is not None:
-                self._writer.wait_merging_threads()  # consumes the writer and drops the lock
-                self._writer = None
+    def _reload(self) -> None:
+        self._seen = self._stamp()
+        self.index.reload()
+
+    def _stamp(self) -> Stamp:
+        return None if self.path is None else _stamp(self.path / "meta.json")
 
 
 class TantivyIndex:
-    """One instance per index directory and process: it owns the directory's only writers."""
+    """One instance per index directory and process; other processes may share the directory."""
 
     def __init__(self, path: str | os.PathLike[str] | None) -> None:
         self._schema = build_schema()
         self._root = None if path is None else Path(path)
-        self._lock = threading.RLock()
-        self._current = self._open_current()
+        if self._root is not None:
+            self._root.mkdir(parents=True, exist_ok=True)
+        self._lock = _WriteLock(self._root)
         self._next: _Generation | None = None
+        with self._lock:  # two processes starting on an empty directory create one generation
+            self._current = self._open_current()
+            self._pointers = self._current_stamp()
 
     # -- generations ----------------------------------------------------------------------------
 
+    def _open(self, name: str, path: Path | None) -> _Generation:
+        return _Generation(self._schema, path, name, self._lock)
+
     def _open_current(self) -> _Generation:
         if self._root is None:
-            return _Generation(self._schema, None, "memory")
+            return self._open("memory", None)
         pointer = self._root / CURRENT
         try:
             if pointer.is_file():
                 name = pointer.read_text().strip()
-                return _Generation(self._schema, self._root / name, name)
+                return self._open(name, self._root / name)
             if (self._root / "meta.json").is_file():  # an index from before generations
-                return _Generation(self._schema, self._root, ".")
+                return self._open(".", self._root)
         except ValueError as exc:
             if "schema does not match" not in str(exc):
                 raise
@@ -123,42 +241,64 @@ class TantivyIndex:
             # (or `rebuild`) fills it from the catalog.
             log.warning("index schema changed: new empty generation; run luutru index rebuild")
         name = _next_name(self._root)
-        generation = _Generation(self._schema, self._root / name, name)
+        generation = self._open(name, self._root / name)
         _write_atomically(pointer, name)
         return generation
 
+    def _follow(self) -> None:
+        """Adopt the generations the pointers on disk name (under the lock): another process
+        may have begun, resumed or finished a rebuild."""
+        if self._root is None:
+            return
+        self._pointers = self._current_stamp()
+        current = _read_pointer(self._root / CURRENT) or self._current.name  # "." before one
+        pending = _read_pointer(self._root / REBUILD)
+        known = {g.name: g for g in (self._current, self._next) if g is not None}
+        self._current = known.get(current) or self._open(current, self._root / current)
+        self._next = None
+        if pending is not None:
+            self._next = known.get(pending) or self._open(pending, self._root / pending)
+
+    def _current_stamp(self) -> Stamp:
+        return None if self._root is None else _stamp(self._root / CURRENT)
+
+    def _reading(self) -> _Generation:
+        """The generation searches use, following another process's swap (a `stat` if none)."""
+        if self._current_stamp() != self._pointers:
+            with self._lock:
+                self._follow()
+        return self._current
+
     @property
     def generation(self) -> str:
-        return self._current.name
+        return self._reading().name
 
     def begin_rebuild(self) -> _Generation:
         """The unfinished rebuild generation if any (resume), else a new empty one."""
         with self._lock:
+            self._follow()
             if self._next is None:
                 self._next = self._open_next()
             return self._next
 
     def _open_next(self) -> _Generation:
         if self._root is None:
-            return _Generation(self._schema, None, "memory-next")
-        pending = self._root / REBUILD
-        if pending.is_file():
-            name = pending.read_text().strip()
-        else:
-            name = _next_name(self._root)
-            _write_atomically(pending, name)
-        return _Generation(self._schema, self._root / name, name)
+            return self._open("memory-next", None)
+        name = _next_name(self._root)
+        _write_atomically(self._root / REBUILD, name)
+        return self._open(name, self._root / name)
 
     def finish_rebuild(self) -> str:
         """Swap the rebuilt generation in; searches move to it at once; the old one is removed."""
         with self._lock:
+            self._follow()
             if self._next is None:
                 raise RuntimeError("no rebuild in progress")
             old, self._current, self._next = self._current, self._next, None
             if self._root is not None:
                 _write_atomically(self._root / CURRENT, self._current.name)
                 (self._root / REBUILD).unlink(missing_ok=True)
-            old.close()
+                self._pointers = self._current_stamp()
             if old.path is not None and old.name != ".":
                 shutil.rmtree(old.path, ignore_errors=True)
             return self._current.name
@@ -170,38 +310,36 @@ class TantivyIndex:
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
         batch = list(docs)
-        with self._lock:
-            for generation in self._targets():
-                generation.write(batch)
+        self._write(batch)
         return len(batch)
 
     def delete(self, record_id: str) -> None:
-        with self._lock:
-            for generation in self._targets():
-                generation.write([], deletes=[record_id])
+        self._write([], deletes=[record_id])
 
-    def _targets(self) -> list[_Generation]:
-        # While a rebuild runs, live writes go to both, so the new generation misses nothing.
-        return [self._current] + ([self._next] if self._next else [])
+    def _write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
+        with self._lock:
+            self._follow()
+            # While a rebuild runs, live writes go to both, so the new generation misses nothing.
+            for generation in [self._current] + ([self._next] if self._next else []):
+                generation.write(docs, deletes)
 
     def close(self) -> None:
-        """Release the directory locks so another process (or instance) can write."""
+        """Wait for this process's last merges (writers live for one write, locks one hold)."""
         with self._lock:
-            for generation in self._targets():
-                generation.close()
+            pass
 
     # -- reads ----------------------------------------------------------------------------------
 
     def count(self) -> int:
-        return self._current.index.searcher().num_docs
+        return self._reading().searcher().num_docs
 
     def ids(self) -> set[str]:
-        return self._current.ids()
+        return self._reading().ids()
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
-        searcher = self._current.index.searcher()
+        searcher = self._reading().searcher()
         result = self._run(searcher, plan, Translator(self._schema).query(plan))
         if result.total == 0 and has_fuzzy_words(plan):
             result = self._run(searcher, plan, Translator(self._schema, fuzzy=True).query(plan))
@@ -226,7 +364,7 @@ class TantivyIndex:
 
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
-        searcher = self._current.index.searcher()
+        searcher = self._reading().searcher()
         source = self._stored(searcher, record_id)
         if source is None or _first(source, "secrecy") > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
@@ -314,3 +452,18 @@ def _write_atomically(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text + "\n")
     os.replace(tmp, path)
+
+
+def _stamp(path: Path) -> Stamp:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _read_pointer(path: Path) -> str | None:
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None

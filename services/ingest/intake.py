@@ -19,6 +19,7 @@ from services.common.clock import today
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
+from services.ingest import plaintext
 from services.registers.series import OUTGOING_KINDS, NoTerm, NumberSeries, slot_for
 
 REGISTERS = {
@@ -27,7 +28,9 @@ REGISTERS = {
     "don": "Sổ đơn thư",
     "luutru": "Hồ sơ lưu trữ",
 }
+# Types recognised by their signature; plain text (no signature) is judged apart.
 ACCEPTED_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/tiff"}
+ACCEPTED_NAMES = "PDF, PNG, JPEG, TIFF, TXT"
 MAX_NAME_CHARS = 200
 _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
 
@@ -84,8 +87,9 @@ def check_kind(kind: str | None) -> None:
         )
 
 
-def detect_media_type(data: bytes, max_bytes: int) -> str:
-    """The real type from the content; the extension is never trusted."""
+def detect_media_type(data: bytes, max_bytes: int, file_name: str = "") -> str:
+    """The real type from the content; the extension is never trusted. Plain text, which has
+    no signature, is taken only under a `.txt` name and only when its bytes read as text."""
     if not data:
         raise PermanentError("Tệp rỗng (0 byte) / Empty file", ErrorCode.EMPTY_FILE)
     if len(data) > max_bytes:
@@ -96,14 +100,28 @@ def detect_media_type(data: bytes, max_bytes: int) -> str:
         )
     kind = filetype.guess(data)
     media_type = kind.mime if kind else None
-    if media_type not in ACCEPTED_TYPES:
-        found = media_type or "không rõ / unknown"
+    if media_type in ACCEPTED_TYPES:
+        return media_type
+    if plaintext.has_text_name(file_name):
+        if media_type is not None and not plaintext.is_plain_text(data):
+            raise _unsupported(media_type, " dù tên tệp có đuôi .txt", " although named .txt")
+        plaintext.check_plain_text(data)
+        return plaintext.MEDIA_TYPE
+    if media_type is None and plaintext.is_plain_text(data):
         raise PermanentError(
-            f"Không nhận loại tệp này ({found}); chỉ nhận PDF, PNG, JPEG, TIFF / "
-            "Unsupported file type",
+            "Tệp này là văn bản thuần: chỉ nhận văn bản thuần khi tên tệp có đuôi .txt"
+            " / This file is plain text: plain text is accepted only under a .txt name",
             ErrorCode.UNSUPPORTED_TYPE,
         )
-    return media_type
+    raise _unsupported(media_type or "không rõ / unknown")
+
+
+def _unsupported(found: str, vi_more: str = "", en_more: str = "") -> PermanentError:
+    return PermanentError(
+        f"Không nhận loại tệp này ({found}){vi_more}; chỉ nhận {ACCEPTED_NAMES} / "
+        f"Unsupported file type{en_more}",
+        ErrorCode.UNSUPPORTED_TYPE,
+    )
 
 
 def ingest_file(
@@ -129,7 +147,7 @@ def ingest_file(
     try:
         check_register(register)
         check_kind(kind)
-        media_type = detect_media_type(data, max_bytes)
+        media_type = detect_media_type(data, max_bytes, name)
     except PermanentError as exc:
         record = catalog.register_rejected(
             register=register,

@@ -12,12 +12,20 @@ from services.common.errors import NotFound
 from services.common.objects import pages_manifest_key
 from services.common.ports import ObjectStore
 from services.common.secrecy import SECRECY_LEVELS
+from services.ocr.review import needs_review
 
 
 def read_text(
-    catalog: SqlCatalog, store: ObjectStore, record_id: str, page: int | None = None
+    catalog: SqlCatalog,
+    store: ObjectStore,
+    record_id: str,
+    page: int | None = None,
+    *,
+    review_below: float,
 ) -> dict[str, Any]:
-    """`{"id", "pages": [{"n", "text", "confidence", "source"}]}`; NotFound if no text yet."""
+    """`{"id", "review_below", "pages": [{"n", "text", "confidence", "source", "review"}]}`;
+    NotFound if no text yet. `review` follows the threshold in force now (as `luutru review
+    list` does), not the flag stored when the page was read."""
     catalog.row(record_id)  # raises NotFound for an unknown id
     try:
         manifest = json.loads(store.get(pages_manifest_key(record_id)))
@@ -28,18 +36,18 @@ def read_text(
         raise NotFound(f"Không có trang {page} / No page {page}")
     return {
         "id": record_id,
+        "review_below": review_below,
         "pages": [
             {
                 "n": p["n"],
                 "text": store.get(p["key"]).decode(),
                 "confidence": p["confidence"],
                 "source": p["source"],
+                "review": needs_review(p["confidence"], review_below),
             }
             for p in pages
         ],
     }
-
-
 
 
 def _level(meta: dict[str, Any] | None) -> int:

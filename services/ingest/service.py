@@ -72,7 +72,13 @@ class IngestService(Pingable):
 
     @rpc
     def get_text(self, record_id: str, page: int | None = None) -> dict:
-        return records.read_text(self.catalog, self.store, record_id, page)
+        return records.read_text(
+            self.catalog,
+            self.store,
+            record_id,
+            page,
+            review_below=self.settings.review_confidence,
+        )
 
     @rpc
     def stats(self) -> dict:

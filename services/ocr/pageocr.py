@@ -14,13 +14,19 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from services.common.errors import ErrorCode, PermanentError
 from services.ocr import tesseract
-from services.ocr.geometry import deskew, turn_clockwise, turn_hocr
+from services.ocr.geometry import InkMap, deskew, turn_clockwise, turn_hocr, upright_turn
 from services.ocr.repair import Repair, repair_symbols
+from services.ocr.speckle import despeckle, is_dusty
 
+# Pages are read first without tesseract's orientation detection (psm 3, a third faster); a page
+# turned by 90°/180°/270° then reads as gibberish with a mean confidence near 45 (upright
+# pages, even blurred or speckled ones, read above 90), so a reading under this bound is read
+# again with orientation detection (psm 1) and the more confident reading wins.
+ORIENTATION_DOUBT_BELOW = 70.0
 # Orientation detection needs text: on short pages psm 1 may read a turned page upside down.
 # A low-confidence short page is therefore read again turned by 180°, 90° and 270° (cheap,
 # since short pages are fast); the most confident reading wins.
@@ -28,10 +34,10 @@ RETRY_BELOW_CONFIDENCE = 75.0
 RETRY_MAX_WORDS = 100
 _RETRY_TURNS = (180, 90, 270)  # clockwise; upside-down scans are the most common
 # Speckle (scanner dust, copier toner) reads as lone punctuation of low confidence. Such tokens
-# are dropped; when a page has many, it is read again after a 3×3 median filter and the more
-# confident reading wins. Measured on the speckled test pages: CER 2.2 % -> 0.2 %; tesseract's
-# own `textord_heavy_nr` reached only 2.4 % and costs clean pages accuracy. The filter takes
-# ~0.3 s a page, so only pages that show speckle pay for it.
+# are dropped. A page measured dusty (services/ocr/speckle.py) is cleaned by a 3×3 median
+# before its only reading; a page that shows many such tokens anyway is read again cleaned, and
+# the more confident reading wins. Speckled test pages: CER 2.2 % -> 0.2 %; tesseract's own
+# `textord_heavy_nr` reached only 2.4 % and costs clean pages accuracy.
 JUNK_MAX_CONFIDENCE = 75.0
 SPECKLED_MIN_JUNK = 5
 # zlib level 1: a third faster than the default for 30 % more bytes; this runs in-process.
@@ -149,11 +155,25 @@ def _reading_direction(words: list[list[str]]) -> int | None:
     return 90 if dy < 0 else 270
 
 
-def _read(image: Image.Image, dpi: int | None, timeout: float, page: int, workers: int,
-          memory_mb: int | None) -> _Reading:  # fmt: skip
-    output = tesseract.run_tesseract(
-        image, dpi, timeout=timeout, page=page, workers=workers, memory_mb=memory_mb
-    )
+@dataclass(frozen=True)
+class _PageJob:
+    """What every reading of one page shares: its number, resolution, limits and deadline."""
+
+    n: int
+    dpi: int | None
+    limits: Limits
+    workers: int
+    deadline: float
+
+    def read(self, image: Image.Image, psm: str, turn: int, timeout: float) -> _Reading:
+        output = tesseract.run_tesseract(
+            image, self.dpi, timeout=timeout, page=self.n, workers=self.workers,
+            memory_mb=self.limits.memory_mb, psm=psm,
+        )  # fmt: skip
+        return _reading(output, image, turn)
+
+
+def _reading(output: tesseract.TesseractOutput, image: Image.Image, turn: int) -> _Reading:
     lines, confidences, junk = _parse_tsv(output.tsv)
     out: list[str] = []
     votes: Counter[int] = Counter()
@@ -169,7 +189,9 @@ def _read(image: Image.Image, dpi: int | None, timeout: float, page: int, worker
     confidence = sum(confidences) / len(confidences) if confidences else 0.0
     rotation = votes.most_common(1)[0][0] if votes else 0
     text = clean("\n".join(out))
-    return _Reading(text, round(confidence, 2), len(confidences), rotation, output, image, junk)
+    return _Reading(
+        text, round(confidence, 2), len(confidences), rotation, output, image, junk, turn
+    )
 
 
 def _timeout_error(n: int, limits: Limits) -> PermanentError:
@@ -191,40 +213,34 @@ def _memory_error(n: int, limits: Limits) -> PermanentError:
     )
 
 
-def _read_best(image: Image.Image, n: int, dpi: int | None, limits: Limits, workers: int):
-    deadline = time.monotonic() + limits.page_timeout_s
+def _read_best(upright: Image.Image, guess: int, job: _PageJob, cleaned: bool) -> _Reading:
+    """Read `upright` (the levelled page turned clockwise by `guess`), then again as needed."""
     try:
-        best = _read(image, dpi, limits.page_timeout_s, n, workers, limits.memory_mb)
+        best = job.read(upright, tesseract.PSM_FAST, guess, job.limits.page_timeout_s)
     except tesseract.OcrTimeout:
-        raise _timeout_error(n, limits) from None
+        raise _timeout_error(job.n, job.limits) from None
     except tesseract.OcrOutOfMemory:
-        raise _memory_error(n, limits) from None
-    if best.junk >= SPECKLED_MIN_JUNK and deadline > time.monotonic():
-        best = _denoised(best, n, dpi, limits, workers, deadline)
-    for turn in _RETRY_TURNS:
-        remaining = deadline - time.monotonic()
+        raise _memory_error(job.n, job.limits) from None
+    if best.words > 0 and best.confidence < ORIENTATION_DOUBT_BELOW:
+        best = _better(best, job, best.image, tesseract.PSM_ORIENT, best.turn)
+    if best.junk >= SPECKLED_MIN_JUNK and not cleaned:
+        best = _better(best, job, despeckle(best.image), tesseract.PSM_FAST, best.turn)
+    for retry in _RETRY_TURNS:
         if not 0 < best.words < RETRY_MAX_WORDS or best.confidence >= RETRY_BELOW_CONFIDENCE:
             break
-        if remaining <= 0:
-            break
-        try:
-            turned = turn_clockwise(image, turn)
-            reading = _read(turned, dpi, remaining, n, workers, limits.memory_mb)
-        except (tesseract.OcrTimeout, tesseract.OcrOutOfMemory):
-            break  # the first reading stands
-        reading.turn = turn
-        if reading.confidence > best.confidence:
-            best = reading
+        turn = (guess + retry) % 360
+        best = _better(best, job, turn_clockwise(upright, retry), tesseract.PSM_FAST, turn)
     return best
 
 
-def _denoised(
-    best: _Reading, n: int, dpi: int | None, limits: Limits, workers: int, deadline: float
-) -> _Reading:
-    """A speckled page read again after a median filter; the more confident reading."""
-    clean_image = best.image.convert("L").filter(ImageFilter.MedianFilter(3))
+def _better(best: _Reading, job: _PageJob, image: Image.Image, psm: str, turn: int) -> _Reading:
+    """`image` (the page cleaned, or turned clockwise by `turn`) read once more within the
+    page's time; the more confident of the two readings. Out of time, `best` stands."""
+    remaining = job.deadline - time.monotonic()
+    if remaining <= 0:
+        return best
     try:
-        again = _read(clean_image, dpi, deadline - time.monotonic(), n, workers, limits.memory_mb)
+        again = job.read(image, psm, turn, remaining)
     except (tesseract.OcrTimeout, tesseract.OcrOutOfMemory):
         return best
     return again if again.confidence > best.confidence else best
@@ -249,7 +265,12 @@ def ocr_page(
 ) -> PageText:
     """Read one page. Raises PermanentError on a timeout or memory breach (clerk-readable)."""
     level, skew = deskew(grayscale(image))
-    best = _read_best(level, n, dpi, limits, workers)
+    ink = InkMap.of(level)
+    guess = upright_turn(ink) or 0
+    upright = turn_clockwise(level, guess)
+    dusty = is_dusty(ink.turned(guess), dpi)  # measured between text lines: upright ones
+    job = _PageJob(n, dpi, limits, workers, time.monotonic() + limits.page_timeout_s)
+    best = _read_best(despeckle(upright) if dusty else upright, guess, job, cleaned=dusty)
     text, repairs = repair_symbols(best.text)
     if sink is not None:
         sink(_artifacts(n, best))

@@ -16,12 +16,17 @@ from services.common.catalog import SqlCatalog, format_number, records
 _CLOSED = ("rejected", "failed", "disposed")
 
 
+def needs_review(confidence: float | None, below: float) -> bool:
+    """An OCR'd page under the threshold; a text-layer page (no confidence) never is."""
+    return confidence is not None and confidence < below
+
+
 def pages_to_review(page_info: list[dict] | None, below: float) -> list[dict[str, Any]]:
     """The OCR'd pages of one record under `below`, as {"n", "confidence"}."""
     return [
         {"n": p["n"], "confidence": p["confidence"]}
         for p in page_info or []
-        if p.get("confidence") is not None and p["confidence"] < below
+        if needs_review(p.get("confidence"), below)
     ]
 
 

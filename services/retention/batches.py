@@ -100,7 +100,7 @@ def group_by_action(due: Iterable[Due]) -> dict[str, list[Due]]:
 
 @dataclass(frozen=True)
 class Approver:
-    """Who approves: `role` None means the accounts table does not exist yet (unchecked)."""
+    """Who approves: `role` None means no user account exists yet (unchecked)."""
 
     name: str
     role: str | None

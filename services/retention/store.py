@@ -1,9 +1,9 @@
 """`RetentionStore`: retention's tables and its writes to the catalog, with SQLAlchemy Core.
 
-Runs on the catalog's engine (SQLite or PostgreSQL). Retention's own tables are created on
-start (`tables.py`); the catalog's `records`/`history` are read, and written only for what
-retention owns: the final statuses `disposed`/`transferred` and their history entries
-(`SqlCatalog.advance` refuses to move a final status, by design).
+Runs on the catalog's engine (SQLite or PostgreSQL), migrated by `SqlCatalog`: retention's own
+tables (`tables.py`) are revision 0003's. The catalog's `records`/`history` are read, and
+written only for what retention owns: the final statuses `disposed`/`transferred` and their
+history entries (`SqlCatalog.advance` refuses to move a final status, by design).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from services.retention.errors import BatchStateError
 from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
 from services.retention.store_steps import StepsMixin
-from services.retention.tables import approvals, batch_records, batches, schema, state
+from services.retention.tables import approvals, batch_records, batches, state
 
 # Records that have left the archive's care (or never entered it) are never proposed.
 GONE = ("disposed", "transferred", "rejected")
@@ -38,8 +38,8 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
     """Batches, approvals, holds and fixity checks; the retention side of the catalog."""
 
     def __init__(self, engine: sa.Engine):
+        """`engine`: the catalog's, migrated to head (its tables are the migrations')."""
         self.engine = engine
-        schema.create_all(engine)
 
     # --- catalog reads ------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """Retention's own tables, in the catalog database but on their own `MetaData`.
 
-The catalog's schema belongs to its Alembic migrations; these tables are created by
-`RetentionStore` with `create_all` (idempotent) and only retention writes them.
+Only retention writes them. Like every table in the catalog database they are made by the
+Alembic migrations (revision 0003; `SqlCatalog` migrates on start): these objects mirror
+the migrated schema for queries, so change both together.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ approvals = sa.Table(
     sa.Column("batch_id", sa.String(36), primary_key=True),
     sa.Column("user_name", sa.String(64), primary_key=True),
     sa.Column("decision", sa.String(16), nullable=False),  # approve | reject
-    sa.Column("role", sa.String(32)),  # None: no accounts table to check it against
+    sa.Column("role", sa.String(32)),  # None: no account yet to check it against
     sa.Column("reason", sa.Text),
     sa.Column("at", sa.String(32), nullable=False),
 )

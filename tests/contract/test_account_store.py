@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
 from services.gateway.accounts import Principal, SqlAccountStore, sessions, tokens
 from tests.postgres import temporary_database
@@ -19,13 +20,16 @@ from tests.postgres import temporary_database
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path):
+    """On the catalog's engine, as the gateway opens it (migrated: the tables are there)."""
     if request.param == "sqlite":
-        yield SqlAccountStore(sa.create_engine(f"sqlite:///{tmp_path / 'c.db'}"))
+        catalog = SqlCatalog(f"sqlite:///{tmp_path / 'c.db'}")
+        yield SqlAccountStore(catalog.engine)
+        catalog.engine.dispose()
         return
     with temporary_database() as dsn:
-        engine = sa.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
-        yield SqlAccountStore(engine)
-        engine.dispose()
+        catalog = SqlCatalog(dsn)
+        yield SqlAccountStore(catalog.engine)
+        catalog.engine.dispose()
 
 
 def test_a_token_authenticates_its_user_until_revoked(store):

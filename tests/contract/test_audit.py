@@ -6,26 +6,24 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import sqlalchemy as sa
 
 from services.common import audit
-from services.common.catalog import _sqlite_immediate_transactions
+from services.common.catalog import SqlCatalog
 from tests.postgres import temporary_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
+    """The catalog's engine, as the gateway opens it (migrated: the audit tables are there)."""
     if request.param == "sqlite":
-        engine = sa.create_engine(f"sqlite:///{tmp_path / 'a.db'}")
-        _sqlite_immediate_transactions(engine)  # as the catalog opens it
-        audit.create(engine)
-        yield engine
+        catalog = SqlCatalog(f"sqlite:///{tmp_path / 'a.db'}")
+        yield catalog.engine
+        catalog.engine.dispose()
         return
     with temporary_database() as dsn:
-        engine = sa.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
-        audit.create(engine)
-        yield engine
-        engine.dispose()
+        catalog = SqlCatalog(dsn)
+        yield catalog.engine
+        catalog.engine.dispose()
 
 
 def write(engine, n: int) -> None:

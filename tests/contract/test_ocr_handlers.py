@@ -17,6 +17,7 @@ from services.common import events
 from services.common.catalog import SqlCatalog
 from services.common.errors import NotFound
 from services.common.objects import FilesystemObjectStore, original_key
+from services.ingest.records import read_text
 from services.ocr import tesseract
 from services.ocr.extract import Limits
 from services.ocr.files import record_file
@@ -108,6 +109,32 @@ def test_pages_under_the_threshold_are_flagged_and_listed(stage) -> None:
     assert listed["id"] == event["record_id"] and listed["file"] == "mờ.png"
     assert listed["pages"] == [{"n": 1, "confidence": page["confidence"]}]
     assert review_list(catalog, below=10) == []  # the threshold decides, not the stored flag
+
+
+def test_the_text_api_flags_a_page_under_the_threshold_in_force(stage) -> None:
+    """`read_text` (GET /api/records/{id}/text, `luutru text`) on the pages OCR stored: the
+    page is flagged exactly when its confidence is under the threshold given now."""
+    catalog, store = stage
+    event = ingested(catalog, store, "nq.png", render_page(SAMPLE_PARTY_PAGE, dpi=150), "image/png")
+    extract_text(event, catalog, store, workers=1, limits=FAST)  # stored with the default, 70
+    rid = event["record_id"]
+    confidence = manifest(store, rid)["pages"][0]["confidence"]
+    just_above = read_text(catalog, store, rid, review_below=confidence + 0.01)
+    assert just_above["review_below"] == confidence + 0.01
+    [page] = just_above["pages"]
+    assert (page["review"], page["confidence"], page["source"]) == (True, confidence, "ocr")
+    [at] = read_text(catalog, store, rid, review_below=confidence)["pages"]
+    assert at["review"] is False  # "under", as `luutru review list`
+    assert [p["n"] for p in read_text(catalog, store, rid, 1, review_below=70)["pages"]] == [1]
+
+
+def test_a_text_layer_page_is_never_flagged(stage) -> None:
+    catalog, store = stage
+    event = ingested(catalog, store, "qd.pdf", born_digital_pdf([SAMPLE_STATE_PAGE]),
+                     "application/pdf")  # fmt: skip
+    extract_text(event, catalog, store, workers=1, limits=FAST)
+    [page] = read_text(catalog, store, event["record_id"], review_below=100)["pages"]
+    assert (page["source"], page["confidence"], page["review"]) == ("text_layer", None, False)
 
 
 def test_a_born_digital_pdf_has_no_access_copy_but_its_original_downloads(stage) -> None:

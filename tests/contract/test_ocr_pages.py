@@ -23,7 +23,7 @@ from PIL import Image
 
 from services.common.config import REPO_ROOT
 from services.common.errors import ErrorCode, PermanentError
-from services.ocr import tesseract
+from services.ocr import pageocr, tesseract
 from services.ocr.access import AccessPage, build_access_pdf
 from services.ocr.extract import Limits, PageText, extract_pages
 from services.ocr.pageocr import PageArtifacts
@@ -38,6 +38,8 @@ from tests.fixtures.documents import (
     page_of_kind,
     render_page,
     render_tiff,
+    scan_page,
+    scanned_pdf,
 )
 
 MAX_CER = 0.02
@@ -112,7 +114,7 @@ def test_access_copy_is_pdfa_2b_with_the_text_invisible_on_upright_pages(read_ki
         assert doc.Root.OutputIntents[0].S == "/GTS_PDFA1"
         assert len(doc.Root.OutputIntents[0].DestOutputProfile.read_bytes()) > 100
         assert "/ID" in doc.trailer and not doc.is_encrypted
-        assert [int(p.obj.get("/Rotate", 0)) for p in doc.pages] == [0, 90]
+        assert [int(p.obj.get("/Rotate", 0)) for p in doc.pages] == [p.pdf_rotation for p in pages]
         for page in doc.pages:
             for font in page.Resources.Font.values():
                 descendant = font.DescendantFonts[0]
@@ -139,6 +141,65 @@ def test_access_copy_of_a_mixed_pdf_keeps_its_born_digital_page() -> None:
     assert len(document) == 2
     assert "QUYẾT ĐỊNH" in document[0].get_textpage().get_text_bounded()
     assert "NGHỊ QUYẾT" in document[1].get_textpage().get_text_bounded()
+
+
+@pytest.fixture
+def tesseract_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The page segmentation mode of every real tesseract run, in order."""
+    runs: list[str] = []
+    real = tesseract.run_tesseract
+
+    def counted(*args, **kwargs):
+        runs.append(kwargs.get("psm", tesseract.PSM_ORIENT))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tesseract, "run_tesseract", counted)
+    return runs
+
+
+@pytest.mark.parametrize(("kind", "runs"), [("png-300", 1), ("turned-90", 1), ("speckle", 1)])
+def test_common_pages_take_one_fast_reading(tesseract_runs, kind: str, runs: int) -> None:
+    """Upright, turned (the guess turns it) and dusty (cleaned first) pages: one `--psm 3` run."""
+    data, media_type = page_of_kind(kind, SAMPLE_PARTY_PAGE)
+    [page] = extract_pages(data, media_type, workers=1)
+    assert cer(PARTY_TEXT, page.text) <= MAX_CER
+    assert tesseract_runs == [tesseract.PSM_FAST] * runs
+
+
+def test_light_dust_is_cleaned_after_reading_shows_it(tesseract_runs) -> None:
+    """Dust under the measured bound reads as junk tokens; the page is read again cleaned."""
+    data = scan_page(SAMPLE_PARTY_PAGE, dpi=300, speckle=8)
+    [page] = extract_pages(data, "image/png", workers=1)
+    assert cer(PARTY_TEXT, page.text) <= MAX_CER
+    assert len(tesseract_runs) in (1, 2)  # a second run only when the junk showed
+
+
+def test_a_page_the_guess_cannot_place_is_read_with_orientation_detection(
+    tesseract_runs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pageocr, "upright_turn", lambda image: None)
+    data, media_type = page_of_kind("turned-180", SAMPLE_PARTY_PAGE)
+    [page] = extract_pages(data, media_type, workers=1)
+    assert page.rotation == 180
+    assert cer(PARTY_TEXT, page.text) <= MAX_CER
+    assert tesseract_runs == [tesseract.PSM_FAST, tesseract.PSM_ORIENT]
+
+
+@pytest.mark.parametrize(("dpi", "fmt", "native"), [(200, "JPEG", True), (300, "PNG", True),
+                                                    (200, "TIFF", False)])  # fmt: skip
+def test_a_scanned_pdf_page_is_read_from_its_own_image(dpi: int, fmt: str, native: bool) -> None:
+    """A plain gray scan is taken at its own resolution; a bilevel (CCITT) one is drawn by
+    PDFium at the configured 300 dpi. Both read right."""
+    scan = scan_page(SAMPLE_PARTY_PAGE, dpi=dpi, fmt=fmt)
+    sink = Sink()
+    [page] = extract_pages(scanned_pdf([scan], dpi=dpi), "application/pdf", workers=1, sink=sink)
+    assert cer(PARTY_TEXT, page.text) <= MAX_CER
+    stored = Image.open(io.BytesIO(sink.pages[1].png)).size
+    own = Image.open(io.BytesIO(scan)).size
+    if native:
+        assert stored == own
+    else:  # drawn at 300 dpi: half as wide again as the 200 dpi scan
+        assert stored[0] == pytest.approx(own[0] * 1.5, abs=2)
 
 
 # --- text layers ---------------------------------------------------------------------------
@@ -205,7 +266,7 @@ def test_the_memory_limit_applies_under_eventlet_green_subprocesses() -> None:
         eventlet.monkey_patch()
         import io
         from PIL import Image
-        from services.ocr import tesseract
+        from services.ocr import pageocr, tesseract
         from tests.fixtures.documents import SAMPLE_PARTY_PAGE, render_page
         page = Image.open(io.BytesIO(render_page(SAMPLE_PARTY_PAGE, dpi=300)))
         try:

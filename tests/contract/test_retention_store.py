@@ -14,11 +14,11 @@ from datetime import date
 
 import bagit
 import pytest
-import sqlalchemy as sa
 
 from services.common.catalog import SqlCatalog
 from services.common.errors import NotFound
 from services.common.objects import FilesystemObjectStore, original_key
+from services.gateway.accounts import SqlAccountStore
 from services.retention import disposal, jobs, transfer
 from services.retention.batches import Approver
 from services.retention.certificate import certificate_keys
@@ -90,25 +90,18 @@ def test_destruction_needs_two_distinct_archivists(catalog, objects, store):
     assert [a["by"] for a in shown["approvals"]] == ["lan", "minh"]
 
 
-def test_roles_are_checked_once_the_accounts_table_exists(catalog):
+def test_roles_are_checked_once_an_account_exists(catalog):
     assert approver(catalog.engine, "lan") == Approver("lan", None)
-    users = sa.Table(
-        "users", sa.MetaData(), sa.Column("name", sa.String(64), primary_key=True),
-        sa.Column("role", sa.String(32)), sa.Column("disabled", sa.Boolean),
-    )  # fmt: skip
-    users.create(catalog.engine)
-    with catalog.engine.begin() as conn:
-        conn.execute(
-            users.insert(),
-            [
-                {"name": "lan", "role": "archivist", "disabled": False},
-                {"name": "hoa", "role": "clerk", "disabled": False},
-            ],
-        )
+    accounts = SqlAccountStore(catalog.engine)
+    accounts.add_user("lan", "archivist", 1)
+    accounts.add_user("hoa", "clerk", 0)
+    accounts.add_user("tam", "archivist", 1)
+    accounts.disable("tam")
     assert approver(catalog.engine, "lan") == Approver("lan", "archivist")
     assert approver(catalog.engine, "hoa").role == "clerk"
-    with pytest.raises(ApprovalRefused):
-        approver(catalog.engine, "nobody")
+    for refused in ("nobody", "tam"):
+        with pytest.raises(ApprovalRefused):
+            approver(catalog.engine, refused)
 
 
 def test_a_pulled_record_stays_and_is_not_proposed_again_at_the_same_date(catalog, objects, store):

@@ -1,7 +1,9 @@
 """Index life on every adapter: bulk writes, the id list verify relies on, "more like this",
-and a rebuild that keeps search up and swaps in atomically."""
+and a rebuild that keeps search up and swaps in atomically; Tantivy shared by processes."""
 
 from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -119,3 +121,44 @@ def test_an_index_with_an_older_schema_is_replaced_by_an_empty_generation(tmp_pa
         assert ids(search(index, "van ban")) == ["a"]
     finally:
         index.close()
+
+
+# Several indexing processes on one Tantivy directory: two instances stand in for them (each
+# takes its own flock on the directory's LOCK, as two processes do).
+
+
+def test_two_instances_on_one_directory_write_in_turn_and_see_each_other_at_once(tmp_path):
+    a, b = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+
+    def write(index: TantivyIndex, prefix: str) -> None:
+        for n in range(15):
+            index.upsert(doc(f"{prefix}{n}", "công văn"))
+
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(write, a, "a"), pool.submit(write, b, "b")]:
+            done.result()  # no LockBusy: each write waited for the other's commit
+    expected = {f"{p}{n}" for p in "ab" for n in range(15)}
+    assert a.ids() == b.ids() == expected
+    assert search(b, "công văn", limit=50).total == 30
+    a.upsert(doc("late", "biên bản"))
+    assert ids(search(b, "biên bản")) == ["late"]  # no reload delay
+    b.delete("late")
+    assert search(a, "biên bản").total == 0 and a.count() == 30
+
+
+def test_a_rebuild_begun_by_one_instance_gets_the_others_writes_and_its_swap_is_followed(
+    tmp_path,
+):
+    a, b = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+    a.upsert(doc("old", "công văn cũ"))
+    target = a.begin_rebuild()
+    target.upsert_many([doc("new", "công văn mới")])
+    b.upsert(doc("live", "công văn trong lúc dựng lại"))  # b finds REBUILD on disk
+    assert b.begin_rebuild().generation == target.generation  # resumed, not a third one
+    assert sorted(ids(search(b, "công văn"))) == ["live", "old"]
+    generation = a.finish_rebuild()
+    assert b.generation == generation
+    assert sorted(ids(search(b, "công văn"))) == ["live", "new"]
+    b.upsert(doc("after", "công văn sau"))
+    assert a.ids() == {"live", "new", "after"}
+    assert [p.name for p in tmp_path.glob("gen-*")] == [generation]  # the old one stays gone

@@ -51,6 +51,8 @@ def test_the_text_of_each_page_comes_back_in_nfc_with_its_confidence(stack, scan
     page = body["pages"][0]
     assert "NGHỊ QUYẾT" in page["text"]
     assert page["source"] == "ocr" and 0 < page["confidence"] <= 100
+    assert body["review_below"] == 70  # LUUTRU_REVIEW_CONFIDENCE's default
+    assert page["review"] is (page["confidence"] < 70)
 
 
 def test_the_portal_page_speaks_vietnamese_and_highlights(stack, scanned_record):
@@ -86,7 +88,7 @@ def test_a_born_digital_pdf_is_read_from_its_text_layer_without_tesseract(stack)
     record = stack.wait_final(response.json()["id"])
     assert record["status"] == "indexed", record["error"]
     text = stack.get(f"/api/records/{record['id']}/text").json()
-    assert [p["source"] for p in text["pages"]] == ["text_layer"]
+    assert [(p["source"], p["review"]) for p in text["pages"]] == [("text_layer", False)]
     ocr_step = next(h for h in record["history"] if h["action"] == "text_extracted")
     assert ocr_step["detail"]["ocr_pages"] == 0
     hits = stack.get("/api/search", params={"q": "nguyen duc thang"}).json()["hits"]

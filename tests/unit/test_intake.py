@@ -79,3 +79,60 @@ def test_unknown_register_is_refused():
 @pytest.mark.parametrize(("n", "shown"), [(1, "01"), (9, "09"), (10, "10"), (123, "123")])
 def test_register_numbers_below_ten_get_a_leading_zero(n, shown):
     assert format_number(n) == shown
+
+
+# --- plain text (.txt): no signature, so the name and the bytes both decide -----------------
+
+ELF = b"\x7fELF\x02\x01\x01" + b"\0" * 60
+TCVN3_LINE = b"\xa7\xb6ng C\xe9ng s\xb6n Vi\xd6t Nam\r\n"  # "Đảng Cộng sản Việt Nam"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Biên bản họp Ban Thường vụ\n".encode(),
+        "\ufeffBiên bản họp".encode(),  # UTF-8 with a BOM
+        "Biên bản họp\r\n".encode("utf-16"),  # Notepad's "Unicode": UTF-16 LE with a BOM
+        b"\xfe\xff" + "Biên bản họp".encode("utf-16-be"),
+        TCVN3_LINE,
+        b"Co\xe4ng ho\xf8a xa\xf5 ho\xe4i chu\xfb ngh\xf3a Vie\xe4t Nam",  # VNI
+        b"BM01 - M\xe9u bi\xd6n b\xb6n\x1a",  # starts like a BMP; ends with DOS's EOF mark
+    ],
+    ids=["utf8", "utf8-bom", "utf16-le", "utf16-be", "tcvn3", "vni", "bm-prefix"],
+)
+def test_a_txt_file_that_reads_as_text_is_plain_text(data):
+    assert detect_media_type(data, 10 * MB, "ghi-chú.TXT") == "text/plain"
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (TCVN3_LINE + b"\0\0\0\0", "chứa byte NUL"),
+        (ELF, "Không nhận loại tệp này (application/x-executable) dù tên tệp có đuôi .txt"),
+        (b"PK\x03\x04" + b"\0" * 40, "(application/zip) dù tên tệp có đuôi .txt"),
+        (b"MZ\x90\x00" + b"\0" * 60, "dù tên tệp có đuôi .txt"),
+        (bytes(range(1, 9)) * 20 + TCVN3_LINE, "160 ký tự điều khiển"),
+        (b"\xff\xfe" + "ab".encode("utf-16-le") + b"\x00", "có dấu UTF-16 nhưng nội dung bị hỏng"),
+        (b"\xff\xfe" + b"\0" * 20, "chứa byte NUL"),  # UTF-32's mark, or zeros after a BOM
+    ],
+    ids=["nul", "elf", "zip", "exe", "controls", "broken-utf16", "utf32"],
+)
+def test_binary_data_named_txt_is_refused_with_the_reason(data, reason):
+    with pytest.raises(PermanentError) as caught:
+        detect_media_type(data, 10 * MB, "van-ban.txt")
+    assert caught.value.code in (ErrorCode.UNSUPPORTED_TYPE, ErrorCode.BROKEN_FILE)
+    assert reason in caught.value.message
+    vi, en = caught.value.message.split(" / ")  # Vietnamese first, then English, once
+    assert ".txt" in vi and ".txt" in en
+
+
+def test_plain_text_under_another_name_is_refused_and_told_to_be_txt():
+    with pytest.raises(PermanentError) as caught:
+        detect_media_type("Biên bản họp".encode(), 10 * MB, "bien-ban.pdf")
+    assert caught.value.code == ErrorCode.UNSUPPORTED_TYPE
+    assert "đuôi .txt" in caught.value.message
+
+
+def test_a_signature_still_wins_over_a_txt_name():
+    assert detect_media_type(PNG_HEADER, 10 * MB, "anh.txt") == "image/png"
+    assert detect_media_type(b"%PDF-1.7\n...", 10 * MB, "bao-cao.txt") == "application/pdf"

@@ -6,8 +6,17 @@ import io
 import pytest
 from PIL import Image
 
-from services.ocr.geometry import MIN_SKEW_DEG, deskew, skew_angle, turn_clockwise, turn_hocr
-from tests.fixtures.documents import SAMPLE_STATE_PAGE, render_page
+from services.ocr.geometry import (
+    MIN_SKEW_DEG,
+    InkMap,
+    deskew,
+    skew_angle,
+    turn_clockwise,
+    turn_hocr,
+    upright_turn,
+    uprightness,
+)
+from tests.fixtures.documents import SAMPLE_PARTY_PAGE, SAMPLE_STATE_PAGE, render_page
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +64,24 @@ def test_hocr_boxes_follow_a_clockwise_turn(degrees: int, expected: str) -> None
     image.paste(0, (10, 20, 30, 40))
     x0, y0, x1, y1 = map(int, expected.split()[1:])
     assert turn_clockwise(image, degrees).crop((x0, y0, x1, y1)).getextrema() == (0, 0)
+
+
+@pytest.mark.parametrize("lines", [SAMPLE_STATE_PAGE, SAMPLE_PARTY_PAGE], ids=["state", "party"])
+@pytest.mark.parametrize("dpi", [150, 300])
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_the_turn_that_makes_a_page_upright_is_guessed(lines, dpi: int, turned: int) -> None:
+    page = Image.open(io.BytesIO(render_page(lines, dpi=dpi)))
+    assert upright_turn(InkMap.of(turn_clockwise(page, turned))) == (360 - turned) % 360
+
+
+def test_marks_above_the_letters_tell_up_from_down(page: Image.Image) -> None:
+    assert uprightness(InkMap.of(page)) > 0.3
+    assert uprightness(InkMap.of(turn_clockwise(page, 180))) < -0.3
+
+
+def test_a_page_without_text_lines_gets_no_guess() -> None:
+    assert upright_turn(InkMap.of(Image.new("L", (1240, 1754), 255))) is None
+    checkerboard = Image.new("L", (8, 8), 255)
+    checkerboard.paste(0, (0, 0, 4, 4))
+    checkerboard.paste(0, (4, 4, 8, 8))
+    assert upright_turn(InkMap.of(checkerboard.resize((800, 800)))) is None

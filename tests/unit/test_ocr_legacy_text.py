@@ -79,6 +79,31 @@ def test_utf8_bytes_with_a_bom_decode_as_unicode() -> None:
     assert (decoded.encoding, decoded.text) == ("unicode", "Biên bản họp")
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_bytes_with_a_bom_decode_as_unicode(codec: str) -> None:
+    bom = b"" if codec == "utf-16" else ("\ufeff".encode(codec))  # "utf-16" writes its own
+    decoded = decode_bytes(bom + "Biên bản họp\r\nĐảng ủy".encode(codec))
+    assert (decoded.encoding, decoded.text) == ("unicode", "Biên bản họp\r\nĐảng ủy")
+
+
+# Windows-1258: precomposed ă â ê ô ơ ư đ and some toned letters, other tones as a combining
+# mark after the letter (0xCC grave, 0xD2 hook, 0xDE tilde, 0xEC acute, 0xF2 dot below).
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"C\xf4\xf2ng ho\xcca xa\xde h\xf4\xf2i chu\xd2 nghi\xdea Vi\xea\xf2t Nam",
+         "Cộng hòa xã hội chủ nghĩa Việt Nam"),
+        (b"Quy\xea\xect \xf0i\xf2nh s\xf4\xec 15/Q\xd0-UBND", "Quyết định số 15/QĐ-UBND"),
+        (b"Tr\xfd\xf5\xccng \xf0a\xf2i ho\xf2c", "Trường đại học"),
+    ],
+    ids=["quoc-hieu", "so-ky-hieu", "truong"],
+)  # fmt: skip
+def test_windows_1258_bytes_convert_to_nfc(raw: bytes, expected: str) -> None:
+    decoded = decode_bytes(raw)
+    assert (decoded.encoding, decoded.text) == ("cp1258", expected)
+    assert unicodedata.is_normalized("NFC", decoded.text)
+
+
 def test_tables_cover_every_vietnamese_letter_once() -> None:
     letters = "aăâeêioôơuưy"
     toned = {

@@ -1,17 +1,25 @@
-"""Alembic environment for the catalog. `SqlCatalog` runs `upgrade head` on start, passing the
-open connection in `config.attributes["connection"]`; the CLI form (`alembic -x dsn=…`) is for
-operators who want to see or run a migration by hand."""
+"""Alembic environment for the catalog database. `SqlCatalog` runs `upgrade head` on start,
+passing the open connection in `config.attributes["connection"]`; the CLI form
+(`alembic -x dsn=…`) is for operators who want to see or run a migration by hand.
+
+Every table in the database is migrated here, whoever queries it: the catalog's, retention's,
+the accounts' and the audit trail's. Their Table objects are the target for autogenerate."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import context
 
+from services.common import audit
 from services.common.catalog import schema
+from services.gateway import accounts
+from services.retention import tables as retention_tables
+
+TARGET = [schema, retention_tables.schema, accounts.schema, audit.schema]
 
 
 def _run(connection: sa.Connection) -> None:
-    context.configure(connection=connection, target_metadata=schema, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=TARGET, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 

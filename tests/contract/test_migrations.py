@@ -1,0 +1,191 @@
+"""Every table of the catalog database under Alembic, on SQLite and the real PostgreSQL.
+
+Invariants: a new catalog has every table (catalog, retention, accounts, audit) at the head
+revision, exactly as the Table objects describe them (autogenerate finds nothing to do); a
+catalog made before revision 0003 — Alembic at 0002 and whichever of retention's, the
+accounts' and the audit trail's tables their services made with create_all — upgrades,
+keeps its rows and ends with the same schema; 0003 can be taken back and applied again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+
+from services.common import audit
+from services.common.catalog import MIGRATIONS_DIR, SqlCatalog, migrate
+from services.common.catalog import schema as catalog_schema
+from services.gateway import accounts
+from services.gateway.accounts import SqlAccountStore
+from services.retention import tables as retention_tables
+from services.retention.store import RetentionStore
+from tests.postgres import temporary_database
+
+OWNED = {
+    "retention": retention_tables.schema,
+    "accounts": accounts.schema,
+    "audit": audit.schema,
+}
+EVERY_SCHEMA = [catalog_schema, *OWNED.values()]
+EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
+
+
+@contextmanager
+def _database(kind: str, tmp_path: Path, name: str) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / name}"
+        return
+    with temporary_database("luutru_migrations") as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def dsn(request, tmp_path) -> Iterator[str]:
+    with _database(request.param, tmp_path, "catalog.db") as url:
+        yield url
+
+
+def _engine(dsn: str) -> sa.Engine:
+    return sa.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://"))
+
+
+def _alembic(engine: sa.Engine, action, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        action(config, revision)
+
+
+def _schema_drift(engine: sa.Engine) -> list:
+    with engine.connect() as conn:
+        return compare_metadata(MigrationContext.configure(conn), EVERY_SCHEMA)
+
+
+def _reflected(engine: sa.Engine) -> dict[str, dict]:
+    """What the database itself says of each table: stricter than compare_metadata (it also
+    sees sequences and server defaults, e.g. SERIAL on PostgreSQL)."""
+    with engine.connect() as conn:
+        inspector = sa.inspect(conn)
+        return {
+            table: {
+                "columns": [
+                    {**column, "type": str(column["type"])}
+                    for column in inspector.get_columns(table)
+                ],
+                "primary_key": inspector.get_pk_constraint(table),
+                "foreign_keys": inspector.get_foreign_keys(table),
+                "indexes": sorted(inspector.get_indexes(table), key=lambda i: i["name"]),
+                "unique": inspector.get_unique_constraints(table),
+            }
+            for table in sorted(EVERY_TABLE)
+        }
+
+
+def _state(engine: sa.Engine) -> tuple[str, set[str]]:
+    with engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
+        return version, set(sa.inspect(conn).get_table_names())
+
+
+def test_a_new_catalog_has_every_table_as_the_code_describes_it(dsn):
+    catalog = SqlCatalog(dsn)
+    version, names = _state(catalog.engine)
+    assert version == "0003"
+    assert names >= EVERY_TABLE
+    assert _schema_drift(catalog.engine) == []
+    catalog.engine.dispose()
+
+
+def _made_before_0003(dsn: str, owners: tuple[str, ...]) -> None:
+    """A catalog as the code before 0003 left it: Alembic at 0002, then each owner's
+    create_all (these tables have not changed since they were first written)."""
+    engine = _engine(dsn)
+    _alembic(engine, command.upgrade, "0002")
+    for owner in owners:
+        OWNED[owner].create_all(engine)
+    with engine.begin() as conn:
+        if "accounts" in owners:
+            conn.execute(
+                accounts.users.insert().values(
+                    name="lan", role="archivist", clearance=2, created_at=sa.func.now()
+                )
+            )
+        if "audit" in owners:
+            audit.append(conn, actor="lan", action="read_record", record_id="r1")
+        if "retention" in owners:
+            conn.execute(retention_tables.state.insert().values(key="fixity_cursor", value="r9"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "owners", [("retention", "accounts", "audit"), ("retention",), ("accounts", "audit")]
+)
+def test_a_catalog_made_before_0003_upgrades_and_keeps_its_rows(dsn, owners):
+    _made_before_0003(dsn, owners)
+    catalog = SqlCatalog(dsn)  # every service migrates on start
+    engine = catalog.engine
+    version, names = _state(engine)
+    assert version == "0003"
+    assert names >= EVERY_TABLE
+    assert _schema_drift(engine) == []
+    users = SqlAccountStore(engine)
+    if "accounts" in owners:
+        assert [u["name"] for u in users.list_users()] == ["lan"]
+    users.add_user("minh", "reader", 0)  # the tables work, old or new
+    with engine.begin() as conn:
+        audit.append(conn, actor="minh", action="read_text", record_id="r2")
+    trail = [entry["actor"] for entry in audit.entries(engine)]
+    assert trail == (["lan", "minh"] if "audit" in owners else ["minh"])
+    assert audit.verify(engine) == []
+    store = RetentionStore(engine)
+    assert store.get_state("fixity_cursor") == ("r9" if "retention" in owners else None)
+    store.set_state("last_run", "2026-01-05")
+    assert store.get_state("last_run") == "2026-01-05"
+    record, _ = catalog.register_new(
+        register="den",
+        file_name="a.pdf",
+        sha256="ab" * 32,
+        size=1,
+        media_type="application/pdf",
+        object_key="originals/ab",
+        source="test",
+        received=date(2026, 1, 5),
+    )
+    assert record["number"] == "01"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_tables_made_by_create_all_and_by_the_migration_are_the_same(kind, tmp_path):
+    with (
+        _database(kind, tmp_path, "old.db") as old_dsn,
+        _database(kind, tmp_path, "new.db") as new_dsn,
+    ):
+        _made_before_0003(old_dsn, tuple(OWNED))
+        upgraded, new = SqlCatalog(old_dsn), SqlCatalog(new_dsn)
+        assert _reflected(upgraded.engine) == _reflected(new.engine)
+        upgraded.engine.dispose()
+        new.engine.dispose()
+
+
+def test_0003_can_be_taken_back_and_applied_again(dsn):
+    engine = _engine(dsn)
+    migrate(engine)
+    _alembic(engine, command.downgrade, "0002")
+    version, names = _state(engine)
+    assert version == "0002"
+    assert not names & {t for schema in OWNED.values() for t in schema.tables}
+    migrate(engine)
+    assert _state(engine)[0] == "0003"
+    assert _schema_drift(engine) == []
+    engine.dispose()
