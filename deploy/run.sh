@@ -5,11 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export LUUTRU_ROOT="$PWD"
 export LUUTRU_DATA="$(realpath -m "${LUUTRU_DATA:-./var}")"
-# Records the ocr service reads at once (its nameko max_workers, hence its prefetch): two more
+# Scans the ocr service reads at once (its scan queue's prefetch): two more
 # than its tesseract processes, so that while one record is in its Python steps (render, level,
 # store) the others keep every core in tesseract (docs/ocr.md, "Throughput").
 export LUUTRU_OCR_WORKERS="${LUUTRU_OCR_WORKERS:-$(nproc)}"
 export LUUTRU_OCR_RECORDS="${LUUTRU_OCR_RECORDS:-$((LUUTRU_OCR_WORKERS + 2))}"
+# Its nameko max_workers: those records (the scan lane takes max_workers - 1) and one slot
+# always free for the text lane (born-digital documents; docs/ocr.md, "Two lanes").
+export LUUTRU_OCR_MAX_WORKERS="$((LUUTRU_OCR_RECORDS + 1))"
 mkdir -p "$LUUTRU_DATA"/{logs,run,objects} "$LUUTRU_DATA"/inbox/{den,di,don,luutru}
 .venv/bin/python -m services.common.topology
 echo "luutru: portal on http://${LUUTRU_HTTP_HOST:-127.0.0.1}:${LUUTRU_HTTP_PORT:-8000}, data in $LUUTRU_DATA, logs in $LUUTRU_DATA/logs"

@@ -59,11 +59,12 @@ def rebuild(as_json: JsonFlag = False) -> None:
                 if as_json:
                     emit(status)
                 time.sleep(POLL_S)
-                status = call(rpc, "indexing", "rebuild_status")
+                status = call(rpc, "indexing", "rebuild_status", status.get("generation"))
             bar.update(task, completed=status.get("done") or 0, total=status.get("total"))
     if as_json:
         emit(status)
     if status["state"] != "done":
         fail(f"dựng lại thất bại / rebuild failed: {status.get('error', status['state'])}")
-    if not as_json:
-        console.print(f"{status['done']} hồ sơ → {status['generation']}", markup=False)
+    if not as_json:  # counts are known only to the process that ran it
+        done = "" if status.get("done") is None else f"{status['done']} hồ sơ "
+        console.print(f"{done}→ {status['generation']}", markup=False)

@@ -21,6 +21,10 @@ SCHEMA_DIR = REPO_ROOT / "schemas" / "events"
 SCHEMA_VERSION = 1
 
 RECORD_INGESTED = "record.ingested"
+# The text lane: the same payload as record.ingested, for documents that need no OCR
+# (plain text, PDFs with a text layer on every page); its own queue, so they never wait
+# behind scans (services/ingest/lanes.py).
+RECORD_INGESTED_DIGITAL = "record.ingested_digital"
 RECORD_TEXT_EXTRACTED = "record.text_extracted"
 RECORD_CLASSIFIED = "record.classified"
 RECORD_INDEXED = "record.indexed"
@@ -31,17 +35,21 @@ RECORD_TRANSFERRED = "record.transferred"
 RECORD_FIXITY_FAILED = "record.fixity_failed"
 
 
+# Event types that share another type's schema file.
+SCHEMA_OF = {RECORD_INGESTED_DIGITAL: RECORD_INGESTED}
+
+
 class InvalidEvent(PermanentError):
     code = ErrorCode.INVALID_EVENT
 
 
 def known_event_types() -> set[str]:
-    return {p.name.removesuffix(".json") for p in SCHEMA_DIR.glob("*.json")}
+    return {p.name.removesuffix(".json") for p in SCHEMA_DIR.glob("*.json")} | set(SCHEMA_OF)
 
 
 @cache
 def _validator(event_type: str) -> Draft202012Validator:
-    path = SCHEMA_DIR / f"{event_type}.json"
+    path = SCHEMA_DIR / f"{SCHEMA_OF.get(event_type, event_type)}.json"
     if not path.is_file():
         raise InvalidEvent(f"event type {event_type!r} has no schema in schemas/events/")
     return Draft202012Validator(json.loads(path.read_text()))

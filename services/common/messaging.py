@@ -23,6 +23,7 @@ from kombu import Queue
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, DEFAULT_SERIALIZER, SERIALIZER_CONFIG_KEY
 from nameko.events import EventDispatcher, EventHandler
+from nameko.messaging import QueueConsumer
 
 from services.common import events
 from services.common.config import Settings
@@ -144,6 +145,29 @@ class ReliableEventHandler(EventHandler):
 
 
 event_handler = ReliableEventHandler.decorator
+
+
+class _SlotSparingQueueConsumer(QueueConsumer):
+    """Takes one message fewer than the service's `max_workers` at once (its own connection,
+    since nameko's prefetch is per consumer and the stock one uses `max_workers`)."""
+
+    @property
+    def prefetch_count(self) -> int:
+        return max(1, self.container.max_workers - 1)
+
+
+class SlotSparingEventHandler(ReliableEventHandler):
+    """For a slow handler sharing a service with a quick one (ocr's scan lane and text lane).
+
+    nameko runs every entrypoint of a service on one pool of `max_workers` green threads, and
+    prefetches `max_workers` messages per queue: scans would hold every slot and a text-lane
+    message would wait for a scan to end. Here the slow queue leaves one slot free.
+    """
+
+    queue_consumer = _SlotSparingQueueConsumer()
+
+
+slot_sparing_event_handler = SlotSparingEventHandler.decorator
 
 
 class ValidatingDispatcher(EventDispatcher):

@@ -144,6 +144,13 @@ class RebuildableIndex(SearchIndex, Protocol):
     def finish_rebuild(self) -> str:
         """Make the new generation current (atomically for readers); returns its name."""
 
+    @property
+    def generation(self) -> str:
+        """The generation searches use now."""
+
+    def rebuilding(self) -> str | None:
+        """The generation a rebuild is filling, started by this process or another, if any."""
+
 
 class Catalog(Protocol):
     """The records catalog: one row per record, its history, its register numbers.

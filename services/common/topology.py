@@ -52,6 +52,7 @@ class Subscription:
 
 SUBSCRIPTIONS = (
     Subscription("ingest", "record.ingested", "ocr", "on_record_ingested"),
+    Subscription("ingest", "record.ingested_digital", "ocr", "on_record_ingested_digital"),
     Subscription("ocr", "record.text_extracted", "classification", "on_text_extracted"),
     Subscription("classification", "record.classified", "indexing", "on_record_classified"),
     Subscription(

@@ -9,7 +9,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 
 from services.common.config import Settings
-from services.common.ports import ObjectStore, SearchIndex
+from services.common.ports import ObjectStore, RebuildableIndex, SearchIndex
 from services.indexing import lifecycle
 from services.indexing.tantivy_index import TantivyIndex
 
@@ -40,18 +40,39 @@ class SearchIndexProvider(DependencyProvider):
 
 
 class RebuildJob:
-    """At most one rebuild per process, run in a managed green thread; its progress to poll."""
+    """At most one rebuild per process, run in a managed green thread; its progress to poll.
+
+    Several indexing processes may serve one index: the status RPC can reach one that is not
+    rebuilding, which then answers from the index itself (`RebuildableIndex.rebuilding`)."""
 
     def __init__(self, spawn) -> None:
         self._spawn = spawn
         self.state: dict[str, Any] = {"state": "idle"}
         self._running = False
 
-    def start(self, engine, store: ObjectStore, index: SearchIndex) -> dict[str, Any]:
+    def start(self, engine, store: ObjectStore, index: RebuildableIndex) -> dict[str, Any]:
         if not self._running:
             self._running = True
-            self.state = {"state": "running", "done": 0, "total": None, "generation": None}
+            try:  # at once, so every process can tell from the index that it is under way
+                target = index.begin_rebuild()
+            except Exception:
+                self._running = False
+                raise
+            self.state = {
+                "state": "running", "done": 0, "total": None, "generation": target.generation
+            }  # fmt: skip
             self._spawn(lambda: self._run(engine, store, index))
+        return dict(self.state)
+
+    def status(self, index: RebuildableIndex, generation: str | None = None) -> dict[str, Any]:
+        """This process's rebuild, or what the index says of the rebuild of `generation`."""
+        if self._running or generation in (None, self.state.get("generation")):
+            return dict(self.state)
+        elsewhere = {"generation": generation, "done": None, "total": None}
+        if index.rebuilding() == generation:
+            return {"state": "running", **elsewhere}
+        if index.generation == generation:
+            return {"state": "done", **elsewhere}
         return dict(self.state)
 
     def _run(self, engine, store: ObjectStore, index: SearchIndex) -> None:

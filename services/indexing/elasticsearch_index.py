@@ -72,6 +72,18 @@ class ElasticsearchIndex:
     def _current(self) -> str:
         return next(iter(self.es.indices.get_alias(name=self.alias)))
 
+    def _generations(self) -> tuple[str, str | None]:
+        """The index the alias names, and the one a rebuild is filling (any process's)."""
+        indices = self.es.indices.get_alias(index=f"{self.alias}-*")
+        return current_and_rebuilding(indices, self.alias)
+
+    @property
+    def generation(self) -> str:
+        return self._current()
+
+    def rebuilding(self) -> str | None:
+        return self._generations()[1]
+
     # -- writes ---------------------------------------------------------------------------------
 
     def upsert(self, doc: IndexDocument) -> None:
@@ -91,7 +103,9 @@ class ElasticsearchIndex:
             )
 
     def _targets(self) -> list[_EsGeneration]:
-        return [_EsGeneration(self.es, self._current())] + ([self._next] if self._next else [])
+        # While a rebuild runs (in this process or another), live writes go to both indices.
+        current, rebuilding = self._generations()
+        return [_EsGeneration(self.es, name) for name in (current, rebuilding) if name]
 
     def close(self) -> None:
         self.es.close()
@@ -100,11 +114,9 @@ class ElasticsearchIndex:
 
     def begin_rebuild(self) -> _EsGeneration:
         if self._next is None:
-            current = self._current()
-            existing = sorted(self.es.indices.get(index=f"{self.alias}-*"))
-            newer = [name for name in existing if name > current]
-            name = newer[-1] if newer else f"{self.alias}-{int(current.rsplit('-', 1)[1]) + 1:04d}"
-            if not newer:
+            current, name = self._generations()
+            if name is None:  # none unfinished to resume: the next number
+                name = f"{self.alias}-{int(current.rsplit('-', 1)[1]) + 1:04d}"
                 self.es.indices.create(index=name)
             self._next = _EsGeneration(self.es, name)
         return self._next
@@ -182,3 +194,13 @@ def _hit(hit: dict[str, Any], words: list[str], scored: bool) -> SearchHit:
         register=source.get("register"),
         organ=source.get("organ"),
     )
+
+
+def current_and_rebuilding(
+    indices: dict[str, Any], alias: str
+) -> tuple[str, str | None]:  # fmt: skip
+    """From `GET <alias>-*/_alias`: the index `alias` names, and the newest index numbered after
+    it — the one a rebuild fills until it takes the alias (the old one is deleted then)."""
+    current = next(name for name, info in indices.items() if alias in info.get("aliases", {}))
+    newer = sorted(name for name in indices if name > current)
+    return current, (newer[-1] if newer else None)

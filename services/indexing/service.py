@@ -61,5 +61,6 @@ class IndexingService(Pingable):
         return self.rebuilds.start(self.catalog.engine, self.store, self.index)
 
     @rpc
-    def rebuild_status(self) -> dict:
-        return dict(self.rebuilds.state)
+    def rebuild_status(self, generation: str | None = None) -> dict:
+        """Progress of the rebuild of `generation`, whichever indexing process runs it."""
+        return self.rebuilds.status(self.index, generation)

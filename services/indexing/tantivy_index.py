@@ -288,6 +288,11 @@ class TantivyIndex:
         _write_atomically(self._root / REBUILD, name)
         return self._open(name, self._root / name)
 
+    def rebuilding(self) -> str | None:
+        if self._root is None:
+            return self._next.name if self._next else None
+        return _read_pointer(self._root / REBUILD)  # any process's rebuild
+
     def finish_rebuild(self) -> str:
         """Swap the rebuilt generation in; searches move to it at once; the old one is removed."""
         with self._lock:

@@ -19,7 +19,7 @@ from services.common.clock import today
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
-from services.ingest import plaintext
+from services.ingest import lanes, plaintext
 from services.registers.series import OUTGOING_KINDS, NoTerm, NumberSeries, slot_for
 
 REGISTERS = {
@@ -39,7 +39,8 @@ _UNSAFE_NAME_CHARS = re.compile(r"[\x00-\x1f\x7f<>:\"|?*]")
 class IngestResult:
     record: dict[str, Any]
     duplicate: bool = False
-    event: dict[str, Any] | None = None  # `record.ingested` to dispatch, if any
+    event: dict[str, Any] | None = None  # `record.ingested` payload to dispatch, if any
+    event_type: str = lanes.SCAN_LANE  # the lane to send it on (services/ingest/lanes.py)
 
     def summary(self) -> dict[str, Any]:
         record = self.record
@@ -185,7 +186,8 @@ def ingest_file(
         file_name=record["file"],
         size=len(data),
     )
-    return IngestResult(record, duplicate=duplicate, event=event)
+    lane = lanes.lane(data, media_type)
+    return IngestResult(record, duplicate=duplicate, event=event, event_type=lane)
 
 
 def number_outgoing(

@@ -1,8 +1,9 @@
 """Re-driving records through the pipeline: on an operator's request, and by the watchdog.
 
 A record is re-driven from its last good stage, the stored original: its status goes back to
-`received` (a history entry says who and why) and `record.ingested` is sent again. Every
-stage is idempotent, so work already done (pages read, metadata) is reused, not repeated.
+`received` (a history entry says who and why) and its ingest event is sent again, on the lane
+the service recomputes from the original (services/ingest/lanes.py). Every stage is
+idempotent, so work already done (pages read, metadata) is reused, not repeated.
 
 The watchdog finds records left `received` or `processing` longer than a bound — an event lost
 between a commit and its dispatch, a message stuck behind a dead consumer — and re-drives

@@ -8,13 +8,12 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.classification.dependencies import RegistersProvider
-from services.common import events
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.dlq import DeadLetters
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher
 from services.common.metrics import Metrics
-from services.ingest import hotfolder, intake, records, recovery
+from services.ingest import hotfolder, intake, lanes, records, recovery
 
 
 class IngestService(Pingable):
@@ -42,7 +41,7 @@ class IngestService(Pingable):
             **given,
         )
         if result.event:
-            self.dispatch(events.RECORD_INGESTED, result.event)
+            self.dispatch(result.event_type, result.event)
         return result
 
     @rpc
@@ -104,7 +103,7 @@ class IngestService(Pingable):
     def reprocess(self, record_id: str) -> dict:
         record, event = recovery.reprocess(self.catalog, self.store, record_id)
         if event:
-            self.dispatch(events.RECORD_INGESTED, event)
+            self._redrive(event)
         return record
 
     @rpc
@@ -112,10 +111,14 @@ class IngestService(Pingable):
         done = recovery.reprocess_status(self.catalog, self.store, status)
         for _, event in done:
             if event:
-                self.dispatch(events.RECORD_INGESTED, event)
+                self._redrive(event)
         return [record for record, _ in done]
 
     @timer(interval=10)
     def watchdog(self) -> None:
         for event in recovery.redrive_stuck(self.catalog, self.store, self.settings.stuck_after_s):
-            self.dispatch(events.RECORD_INGESTED, event)
+            self._redrive(event)
+
+    def _redrive(self, event: dict) -> None:
+        """Send a re-driven record's event on the lane its first event took."""
+        self.dispatch(lanes.lane_of(self.store, event), event)

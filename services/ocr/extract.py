@@ -21,6 +21,7 @@ from PIL import Image, ImageOps
 
 from services.common.errors import ErrorCode, PermanentError
 from services.common.legacy_text import decode_bytes
+from services.ocr.pagekind import PDFIUM_LOCK, image_coverage, is_text_page
 from services.ocr.pageocr import Limits, PageSink, PageText, clean, ocr_page
 from services.ocr.textlayer import judge
 
@@ -30,13 +31,8 @@ __all__ = ["DEFAULT_LIMITS", "Limits", "PageText", "extract_pages"]
 # check would fire first for big images (at twice its default) with an unreadable error.
 Image.MAX_IMAGE_PIXELS = None
 
-# Fewer non-space characters than this, and a PDF page is a scan to OCR.
-MIN_TEXT_LAYER_CHARS = 20
-# A page mostly covered by an image, with a short text layer (e.g. a digital-signature stamp on
-# a scan), is OCR'd too: its text layer is not the document's text.
-SCAN_IMAGE_COVERAGE = 0.5
-SCAN_MAX_TEXT_LAYER_CHARS = 200
-
+# What makes a page a text page (MIN_TEXT_LAYER_CHARS, …) lives in services/ocr/pagekind.py,
+# shared with ingest's lane choice.
 # A scanned PDF page whose one image covers this much of it is read from that image as stored
 # (see _scan_image), when its resolution is at least NATIVE_MIN_DPI.
 NATIVE_MIN_COVERAGE = 0.95
@@ -46,8 +42,8 @@ _PLAIN_IMAGES = {
     (24, pdfium_c.FPDF_COLORSPACE_DEVICERGB),
 }
 
-# PDFium is not thread-safe, not even across documents.
-_PDFIUM_LOCK = threading.Lock()
+# PDFium is not thread-safe, not even across documents (one lock for the whole process).
+_PDFIUM_LOCK = PDFIUM_LOCK
 
 _PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
 _PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError)
@@ -151,27 +147,9 @@ def _load_page(pdf: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
         raise _broken_pdf(index + 1) from exc
 
 
-def _image_coverage(page: pdfium.PdfPage) -> float:
-    """Share of the page area covered by its largest image."""
-    left, bottom, right, top = page.get_bbox()
-    page_area = max((right - left) * (top - bottom), 1.0)
-    largest = 0.0
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=3):
-        x0, y0, x1, y1 = obj.get_bounds()
-        largest = max(largest, (x1 - x0) * (y1 - y0))
-    return min(largest / page_area, 1.0)
-
-
-def _is_text_page(page: pdfium.PdfPage, text: str) -> bool:
-    chars = sum(not c.isspace() for c in text)
-    if chars < MIN_TEXT_LAYER_CHARS:
-        return False
-    return chars >= SCAN_MAX_TEXT_LAYER_CHARS or _image_coverage(page) < SCAN_IMAGE_COVERAGE
-
-
 def _text_layer_page(index: int, page: pdfium.PdfPage, text: str) -> tuple[PageText | None, str]:
     """The page from its text layer, or None and why it must be OCR'd."""
-    if not _is_text_page(page, text):
+    if not is_text_page(page, text):
         return None, "no text layer"
     verdict = judge(text)
     if not verdict.usable:
@@ -245,7 +223,7 @@ def _scan_image(page: pdfium.PdfPage, max_dpi: int) -> tuple[Image.Image, int] |
         return None
     image = images[0]
     a, b, c, d, _, _ = image.get_matrix().get()
-    if b or c or a <= 0 or d <= 0 or _image_coverage(page) < NATIVE_MIN_COVERAGE:
+    if b or c or a <= 0 or d <= 0 or image_coverage(page) < NATIVE_MIN_COVERAGE:
         return None
     meta = image.get_metadata()
     if (meta.bits_per_pixel, meta.colorspace) not in _PLAIN_IMAGES:

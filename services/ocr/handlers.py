@@ -18,6 +18,7 @@ from services.ocr import artifacts as keys
 from services.ocr.access import AccessPage, build_access_pdf
 from services.ocr.extract import Limits, PageText, extract_pages
 from services.ocr.pageocr import PageArtifacts
+from services.ocr.review import needs_review
 
 DEFAULT_REVIEW_CONFIDENCE = 70.0
 
@@ -58,7 +59,7 @@ def _page_entry(record_id: str, p: PageText, review_below: float) -> dict[str, A
         "n": p.n,
         "key": keys.page_text_key(record_id, p.n),
         "confidence": p.confidence,
-        "review": p.confidence is not None and p.confidence < review_below,
+        "review": needs_review(p.confidence, review_below),
         "source": p.source,
         "rotation": p.rotation,
         "chars": len(p.text),

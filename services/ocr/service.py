@@ -9,7 +9,11 @@ from nameko.rpc import rpc
 
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.health import Pingable
-from services.common.messaging import ValidatingDispatcher, event_handler
+from services.common.messaging import (
+    ValidatingDispatcher,
+    event_handler,
+    slot_sparing_event_handler,
+)
 from services.common.metrics import Metrics
 from services.ocr.extract import Limits
 from services.ocr.files import page_image, record_file
@@ -26,8 +30,19 @@ class OcrService(Pingable):
     settings = SettingsProvider()
     dispatch = ValidatingDispatcher()
 
-    @event_handler("ingest", "record.ingested")
+    @slot_sparing_event_handler("ingest", "record.ingested")
     def on_record_ingested(self, payload: dict) -> None:
+        """The scan lane: images, scanned or mixed PDFs (services/ingest/lanes.py). It takes
+        at most `max_workers` - 1 records, so the text lane always finds a free worker."""
+        self._extract(payload)
+
+    @event_handler("ingest", "record.ingested_digital")
+    def on_record_ingested_digital(self, payload: dict) -> None:
+        """The text lane: its own queue, so text-layer documents never wait behind scans.
+        The same work: every page is judged again, so a wrong lane only costs latency."""
+        self._extract(payload)
+
+    def _extract(self, payload: dict) -> None:
         s = self.settings
         limits = Limits(
             max_pages=s.max_pages,

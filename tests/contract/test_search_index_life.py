@@ -63,6 +63,17 @@ def test_rebuild_keeps_searching_the_old_generation_until_the_swap(index):
     assert index.ids() == {"live", "new"}
 
 
+def test_a_rebuild_under_way_is_named_by_the_index(index):
+    """What lets any process answer for a rebuild another one runs."""
+    assert index.rebuilding() is None
+    old = index.generation
+    target = index.begin_rebuild()
+    assert index.rebuilding() == target.generation != old
+    assert index.generation == old
+    assert index.finish_rebuild() == target.generation
+    assert (index.rebuilding(), index.generation) == (None, target.generation)
+
+
 def test_rebuild_resumes_an_unfinished_generation_after_a_restart(tmp_path):
     first = TantivyIndex(tmp_path / "idx")
     first.upsert(doc("a", "biên bản"))
@@ -153,11 +164,12 @@ def test_a_rebuild_begun_by_one_instance_gets_the_others_writes_and_its_swap_is_
     a.upsert(doc("old", "công văn cũ"))
     target = a.begin_rebuild()
     target.upsert_many([doc("new", "công văn mới")])
+    assert b.rebuilding() == target.generation  # b can answer for a's rebuild
     b.upsert(doc("live", "công văn trong lúc dựng lại"))  # b finds REBUILD on disk
     assert b.begin_rebuild().generation == target.generation  # resumed, not a third one
     assert sorted(ids(search(b, "công văn"))) == ["live", "old"]
     generation = a.finish_rebuild()
-    assert b.generation == generation
+    assert (b.generation, b.rebuilding()) == (generation, None)
     assert sorted(ids(search(b, "công văn"))) == ["live", "new"]
     b.upsert(doc("after", "công văn sau"))
     assert a.ids() == {"live", "new", "after"}

@@ -11,6 +11,7 @@ import fcntl
 import json
 import signal
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ import pytest
 
 from services.common import events, topology
 from services.common.catalog import SqlCatalog
-from services.common.objects import FilesystemObjectStore, page_text_key
+from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
 from services.common.ports import SearchIndex
 from services.common.rpc_client import RpcClient
 from services.indexing.dependencies import open_search_index
@@ -106,6 +107,8 @@ def _classified(catalog: SqlCatalog, store: FilesystemObjectStore, n: int) -> li
         catalog.advance(record["id"], "ocr", "processing", "text_extracted")
         key = page_text_key(record["id"], 1)
         store.put(key, f"Công văn số {record['id'][:8]} về {WORDS}".encode())
+        # The pages manifest, as the ocr stage leaves it: a rebuild reads the texts through it.
+        store.put(pages_manifest_key(record["id"]), json.dumps({"pages": [{"key": key}]}).encode())
         metadata = catalog.update_metadata(record["id"], "classification", {"kind": "cong_van"})
         fields = {"sha256": sha, "text_keys": [key], "metadata": metadata}
         out.append(events.new_event(events.RECORD_CLASSIFIED, record["id"], **fields))
@@ -208,3 +211,36 @@ def test_two_indexing_processes_share_the_work_and_a_killed_one_loses_nothing(
     wait_for(lambda: _taken(b, "done") >= set(second), 40, "index-b to handle every record")
     assert _statuses(catalog, second) == {"indexed"}  # a's records too: redelivered to b
     _assert_each_once(index, rpc, first + second)
+
+
+def test_a_rebuild_started_through_one_process_is_followed_by_both(cluster, search_url):
+    """`luutru index rebuild` polls whichever process answers: both must report the rebuild
+    (never "idle"), both write to the new generation meanwhile, and both search it after."""
+    catalog, store, channel, rpc, index, (a, b) = cluster
+    before = _publish(channel, _classified(catalog, store, 20))
+    wait_for(lambda: _handled([a, b], "done") >= set(before), 40, "20 records")
+    old = index.generation
+
+    started = rpc.call("indexing", "rebuild")
+    generation = started["generation"]
+    assert started["state"] == "running" and generation != old
+    during = _publish(channel, _classified(catalog, store, 10))  # live writes meanwhile
+    states = []
+    while not states or states[-1] != "done":
+        status = rpc.call("indexing", "rebuild_status", generation)
+        assert status["generation"] == generation
+        states.append(status["state"])
+        assert states[-1] in ("running", "done"), status
+        assert len(states) < 200, "the rebuild never finished"
+        time.sleep(0.1)
+    wait_for(lambda: _handled([a, b], "done") >= set(during), 40, "10 more records")
+
+    answered = set()
+    for _ in range(10):  # round-robin: the process that did not rebuild answers too
+        metrics = {w.name: w.handled_metric() for w in (a, b)}
+        assert rpc.call("indexing", "rebuild_status", generation)["state"] == "done"
+        answered |= {w.name for w in (a, b) if w.handled_metric() > metrics[w.name]}
+    assert answered == {a.name, b.name}
+    assert index.generation == generation
+    _assert_each_once(index, rpc, before + during)
+    _searched_through_both(rpc, [a, b], before + during)

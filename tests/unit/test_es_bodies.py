@@ -10,6 +10,7 @@ import pytest
 
 from services.common.ports import IndexDocument, SearchQuery
 from services.indexing import es_bodies
+from services.indexing.elasticsearch_index import current_and_rebuilding
 from services.indexing.query import plan
 
 pytestmark = pytest.mark.unit
@@ -220,3 +221,16 @@ def test_similar_is_more_like_this_within_clearance_without_itself():
     assert query["filter"] == [{"range": {"secrecy": {"lte": 1}}}]
     assert query["must_not"] == [{"ids": {"values": ["r1"]}}]
     assert b["size"] == 5
+
+
+def test_a_rebuild_is_seen_from_the_indices_alone() -> None:
+    """Every process finds the current index and the one a rebuild (anyone's) is filling."""
+    alias = "luutru-records"
+    current_only = {f"{alias}-0003": {"aliases": {alias: {}}}}
+    assert current_and_rebuilding(current_only, alias) == (f"{alias}-0003", None)
+    during = {
+        f"{alias}-0003": {"aliases": {alias: {}}},
+        f"{alias}-0004": {"aliases": {}},
+        f"{alias}-0002": {"aliases": {}},  # an older leftover is not a rebuild
+    }
+    assert current_and_rebuilding(during, alias) == (f"{alias}-0003", f"{alias}-0004")
