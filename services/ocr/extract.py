@@ -31,8 +31,9 @@ __all__ = ["DEFAULT_LIMITS", "Limits", "PageText", "extract_pages"]
 # check would fire first for big images (at twice its default) with an unreadable error.
 Image.MAX_IMAGE_PIXELS = None
 
-# What makes a page a text page (MIN_TEXT_LAYER_CHARS, …) lives in services/ocr/pagekind.py,
-# shared with ingest's lane choice.
+# What makes a page a text page (MIN_TEXT_LAYER_CHARS, …) and the PDFium lock live in
+# services/ocr/pagekind.py, shared with ingest's lane choice.
+
 # A scanned PDF page whose one image covers this much of it is read from that image as stored
 # (see _scan_image), when its resolution is at least NATIVE_MIN_DPI.
 NATIVE_MIN_COVERAGE = 0.95
@@ -41,9 +42,6 @@ _PLAIN_IMAGES = {
     (8, pdfium_c.FPDF_COLORSPACE_DEVICEGRAY),
     (24, pdfium_c.FPDF_COLORSPACE_DEVICERGB),
 }
-
-# PDFium is not thread-safe, not even across documents (one lock for the whole process).
-_PDFIUM_LOCK = PDFIUM_LOCK
 
 _PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
 _PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError)
@@ -123,7 +121,7 @@ def _broken_pdf(page: int | None = None) -> PermanentError:
 
 
 def _open_pdf(data: bytes) -> pdfium.PdfDocument:
-    """Open under _PDFIUM_LOCK. PDFium's last error is global and is not reset by a load that
+    """Open under PDFIUM_LOCK. PDFium's last error is global and is not reset by a load that
     fails without setting one, so a stale "password" code could be read after another document:
     prime it with a known "format" error first."""
     with suppress(pdfium.PdfiumError):
@@ -191,7 +189,7 @@ def _survey_page(pdf: pdfium.PdfDocument, index: int, limits: Limits) -> PageTex
 def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> tuple[Image.Image, int]:
     """The page as an image and its resolution: the scan itself when the page is one plain
     scanned image, else PDFium's drawing of the page at `dpi`."""
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         page = _load_page(pdf, index)
         try:
             native = _scan_image(page, dpi)
@@ -240,10 +238,10 @@ def _scan_image(page: pdfium.PdfPage, max_dpi: int) -> tuple[Image.Image, int] |
 def _extract_pdf(
     data: bytes, workers: int, limits: Limits, sink: PageSink | None
 ) -> list[PageText]:
-    with _PDFIUM_LOCK:
+    with PDFIUM_LOCK:
         pdf = _open_pdf(data)
     try:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             count = len(pdf)
             if count == 0:
                 raise PermanentError(
@@ -257,7 +255,7 @@ def _extract_pdf(
             page.ocr_reason = pages[i] if pages[i] != "no text layer" else None
             pages[i] = page
     finally:
-        with _PDFIUM_LOCK:
+        with PDFIUM_LOCK:
             pdf.close()
     return [page for page in pages if isinstance(page, PageText)]
 
