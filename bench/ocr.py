@@ -153,7 +153,7 @@ def _cers(docs, texts: list[str]) -> list[float]:
     return [cer(truth, text) for truth, text in zip(truths, texts, strict=False)]
 
 
-def _alternated(docs, pages: int, repeats: int) -> tuple[float, float, list[str], dict, float]:
+def _alternated(docs, pages: int, repeats: int) -> tuple[float, float, list[str], float]:
     """Bare and pipeline in turn, `repeats` times: this machine's speed drifts by 20 % from one
     minute to the next (other virtual machines on the host), so each side is timed on both
     sides of the other and the totals are compared."""
@@ -177,7 +177,7 @@ def _alternated(docs, pages: int, repeats: int) -> tuple[float, float, list[str]
             f" ratio {bare_s / pipe_s:.2f}",
             flush=True,
         )
-    return bare_total, pipe_total, texts, statuses, span_total
+    return bare_total, pipe_total, texts, span_total
 
 
 def main() -> None:
@@ -186,7 +186,7 @@ def main() -> None:
     docs = corpus(rounds)
     pages = sum(len(d[3]) for d in docs)
     print(f"{len(docs)} documents, {pages} pages, {CORES} cores, {repeats} repeats", flush=True)
-    bare_s, pipe_s, texts, _, span = _alternated(docs, pages, repeats)
+    bare_s, pipe_s, texts, span = _alternated(docs, pages, repeats)
     bare_rate, rate = pages * repeats / bare_s * 60, pages * repeats / pipe_s * 60
     print(f"bare tesseract, all repeats: {bare_rate:.1f} pages/min")
     print(f"pipeline upload→indexed, all repeats: {rate:.1f} pages/min")

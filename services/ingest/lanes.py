@@ -22,8 +22,7 @@ import pypdfium2 as pdfium
 
 from services.common import events
 from services.common.ports import ObjectStore
-from services.ocr.pagekind import PDFIUM_LOCK, is_text_page
-from services.ocr.textlayer import judge
+from services.ocr.pagekind import PDFIUM_LOCK, judged_layer, layer_text
 
 TEXT_LANE = events.RECORD_INGESTED_DIGITAL
 SCAN_LANE = events.RECORD_INGESTED
@@ -73,9 +72,7 @@ def _all_pages_have_text(data: bytes) -> bool:
 def _has_text(pdf: pdfium.PdfDocument, index: int) -> bool:
     page = pdf[index]
     try:
-        textpage = page.get_textpage()
-        text = textpage.get_text_bounded()
-        textpage.close()
-        return is_text_page(page, text) and judge(text).usable
+        verdict, _ = judged_layer(page, layer_text(page))
+        return verdict is not None
     finally:
         page.close()

@@ -21,9 +21,8 @@ from PIL import Image, ImageOps
 
 from services.common.errors import ErrorCode, PermanentError
 from services.common.legacy_text import decode_bytes
-from services.ocr.pagekind import PDFIUM_LOCK, image_coverage, is_text_page
+from services.ocr.pagekind import PDFIUM_LOCK, image_coverage, judged_layer, layer_text
 from services.ocr.pageocr import Limits, PageSink, PageText, clean, ocr_page
-from services.ocr.textlayer import judge
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "PageText", "extract_pages"]
 
@@ -147,11 +146,9 @@ def _load_page(pdf: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
 
 def _text_layer_page(index: int, page: pdfium.PdfPage, text: str) -> tuple[PageText | None, str]:
     """The page from its text layer, or None and why it must be OCR'd."""
-    if not is_text_page(page, text):
-        return None, "no text layer"
-    verdict = judge(text)
-    if not verdict.usable:
-        return None, f"unusable text layer: {verdict.reason}"
+    verdict, reason = judged_layer(page, text)
+    if verdict is None:
+        return None, reason
     return PageText(index + 1, clean(verdict.text), None, "text_layer",
                     encoding=verdict.encoding), ""  # fmt: skip
 
@@ -166,10 +163,7 @@ def _survey_page(pdf: pdfium.PdfDocument, index: int, limits: Limits) -> PageTex
     """The page's text-layer text, or why it must be OCR'd (after its size is checked)."""
     page = _load_page(pdf, index)
     try:
-        textpage = page.get_textpage()
-        text = textpage.get_text_bounded()
-        textpage.close()
-        found, reason = _text_layer_page(index, page, text)
+        found, reason = _text_layer_page(index, page, layer_text(page))
         if found is not None:
             return found
         size = _render_size(page, limits.dpi)

@@ -29,8 +29,9 @@ _CW_TRANSPOSE = {
 }
 
 
-def _gray(image: Image.Image) -> Image.Image:
-    return image if image.mode == "L" else image.convert("L")  # convert() would copy an L page
+def as_gray(image: Image.Image) -> Image.Image:
+    """8-bit gray: the image itself when it is already (convert() would copy it)."""
+    return image if image.mode == "L" else image.convert("L")
 
 
 def _ink_of(gray: Image.Image) -> Image.Image:
@@ -40,7 +41,7 @@ def _ink_of(gray: Image.Image) -> Image.Image:
 def _ink(image: Image.Image) -> Image.Image:
     """A small copy with ink white (255) on black, so rotating in black adds no ink."""
     factor = max(1, max(image.size) // _PROFILE_WIDTH)
-    return _ink_of(_gray(image).reduce(factor))  # integer box reduction: the fastest resize
+    return _ink_of(as_gray(image).reduce(factor))  # integer box reduction: the fastest resize
 
 
 def _sharpness(ink: Image.Image, angle: float) -> float:
@@ -78,7 +79,7 @@ def deskew(image: Image.Image, max_deg: float = MAX_SKEW_DEG) -> tuple[Image.Ima
     # on 6 levelled test pages); on coarser scans one pixel matters, so they get bilinear.
     fine = max(image.size) >= _FINE_SCAN_PX
     resample = Image.Resampling.NEAREST if fine else Image.Resampling.BILINEAR
-    return _gray(image).rotate(angle, resample=resample, fillcolor=255), angle
+    return as_gray(image).rotate(angle, resample=resample, fillcolor=255), angle
 
 
 # Orientation guess. Text lines make the row profile far sharper than the column profile
@@ -124,7 +125,7 @@ class InkMap:
 
     @classmethod
     def of(cls, page: Image.Image) -> InkMap:
-        ink = _ink_of(_gray(page))
+        ink = _ink_of(as_gray(page))
         # Halved above 1400 px a side (A4 at 200 dpi and more): lines stay 10 px high or more.
         scale = 2 if min(ink.size) > 2 * _PROFILE_WIDTH else 1
         return cls(ink.reduce(scale) if scale > 1 else ink, scale)

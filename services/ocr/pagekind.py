@@ -1,7 +1,8 @@
-"""Does a PDF page carry its own text, or is it a scan? The cheap part of the judgment, shared
-by the ocr stage (services/ocr/extract.py) and ingest's lane choice (services/ingest/lanes.py).
+"""Does a PDF page carry its own text, or is it a scan? One judgment, shared by the ocr stage
+(services/ocr/extract.py) and ingest's lane choice (services/ingest/lanes.py).
 
-Imports only PDFium, so ingest can use it without the OCR stack. Framework-free.
+Imports PDFium and the text-layer judge only, so ingest can use it without the OCR stack.
+Framework-free.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import threading
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+
+from services.ocr.textlayer import LayerVerdict, judge
 
 # Fewer non-space characters than this, and a PDF page is a scan to OCR.
 MIN_TEXT_LAYER_CHARS = 20
@@ -40,3 +43,22 @@ def is_text_page(page: pdfium.PdfPage, text: str) -> bool:
     if chars < MIN_TEXT_LAYER_CHARS:
         return False
     return chars >= SCAN_MAX_TEXT_LAYER_CHARS or image_coverage(page) < SCAN_IMAGE_COVERAGE
+
+
+def layer_text(page: pdfium.PdfPage) -> str:
+    """The page's text layer as PDFium extracts it (empty for a scan)."""
+    textpage = page.get_textpage()
+    try:
+        return textpage.get_text_bounded()
+    finally:
+        textpage.close()
+
+
+def judged_layer(page: pdfium.PdfPage, text: str) -> tuple[LayerVerdict | None, str]:
+    """The page's usable text layer, or None and why the page must be OCR'd."""
+    if not is_text_page(page, text):
+        return None, "no text layer"
+    verdict = judge(text)
+    if not verdict.usable:
+        return None, f"unusable text layer: {verdict.reason}"
+    return verdict, ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageFilter
 
-from services.ocr.geometry import InkMap
+from services.ocr.geometry import InkMap, as_gray
 
 # Above this the page is cleaned before its first reading; lighter dust is left to the check
 # after reading (pageocr: junk tokens), which costs a second reading only when dust shows.
@@ -59,5 +59,4 @@ def is_dusty(ink: InkMap, dpi: int | None) -> bool:
 
 def despeckle(image: Image.Image) -> Image.Image:
     """A 3×3 median: removes specks of up to about 2 px, keeps strokes at 200–300 dpi."""
-    gray = image if image.mode == "L" else image.convert("L")
-    return gray.filter(ImageFilter.MedianFilter(3))
+    return as_gray(image).filter(ImageFilter.MedianFilter(3))
