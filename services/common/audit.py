@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common import clock
-from services.common.audit_key import create_key, load_key
+from services.common.audit_key import install_key, load_key, pending_key
 from services.common.config import Settings
 
 GENESIS = "0" * 64
@@ -166,10 +166,11 @@ def append(
 
 
 def set_up(key_path: Path, engine: sa.Engine) -> bool:
-    """Create the key if there is none and start the trail with `audit.started` under it; True
-    if it did. An existing key is left alone, and so is its trail: a trail emptied under an
-    existing key must stay visibly emptied, never be started afresh."""
-    key = create_key(key_path)
+    """Make the key if there is none and start the trail with `audit.started` under it; True
+    if it did. The key goes in place only once that entry is committed, so no crash leaves a
+    key with an unstarted trail. An existing key is left alone, and so is its trail: a trail
+    emptied under an existing key must stay visibly emptied, never be started afresh."""
+    key = pending_key(key_path)
     if key is None:
         return False
     with engine.begin() as conn:
@@ -181,6 +182,7 @@ def set_up(key_path: Path, engine: sa.Engine) -> bool:
             detail={"scheme": SCHEME},
             key=key,
         )
+    install_key(key_path)
     return True
 
 

@@ -43,17 +43,31 @@ def load_key(path: Path) -> bytes:
     return key
 
 
-def create_key(path: Path) -> bytes | None:
-    """A new random key in `path` (dir 0700, file 0600); None, untouched, if it exists."""
+def _pending(path: Path) -> Path:
+    return path.with_name(path.name + ".new")
+
+
+def pending_key(path: Path) -> bytes | None:
+    """None if the key in `path` exists (it is never replaced); otherwise a new random key in
+    `<path>.new` (dir 0700, file 0600), or the one an interrupted set-up left there, for
+    `install_key` to put in place once the trail has its first entry under it."""
+    if path.exists():
+        return None
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     path.parent.chmod(0o700)
+    pending = _pending(path)
+    if pending.exists():
+        return load_key(pending)
     key = secrets.token_bytes(KEY_BYTES)
-    try:  # O_EXCL: two set-ups at once still make one key, and an existing key is never replaced
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return None
+    fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(key.hex() + "\n")
         out.flush()
         os.fsync(out.fileno())
     return key
+
+
+def install_key(path: Path) -> None:
+    """Move the pending key into `path`; a link, so an existing key is never overwritten."""
+    os.link(_pending(path), path)
+    _pending(path).unlink()

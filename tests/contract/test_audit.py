@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.common import audit
-from services.common.audit_key import AuditKeyMissing, load_key
+from services.common.audit_key import AuditKeyMissing, load_key, pending_key
 from services.common.catalog import SqlCatalog
 from tests.postgres import temporary_database
 
@@ -100,6 +100,21 @@ def test_set_up_makes_a_private_key_once_and_starts_the_trail(engine, key_file):
         "audit.started",
         {"scheme": "hmac-sha256"},
     )
+
+
+@pytest.mark.parametrize("committed", [False, True], ids=["before-commit", "after-commit"])
+def test_a_set_up_interrupted_is_completed_by_the_next(engine, key_file, committed):
+    """A crash between making the key and putting it in place leaves `<key>.new`; the next
+    set-up takes that key, so the trail is started under the key that ends in place."""
+    key = pending_key(key_file)
+    if committed:
+        with engine.begin() as conn:
+            audit.append(conn, actor="lan", action=audit.STARTED, key=key)
+    assert not key_file.exists()
+    assert audit.set_up(key_file, engine)
+    assert load_key(key_file) == key
+    assert audit.verify(engine, key) == []
+    assert not key_file.with_name("audit.key.new").exists()
 
 
 def test_an_untouched_trail_verifies(engine, key):
