@@ -198,6 +198,12 @@ def test_appends_are_refused_without_the_key(engine, tmp_path, monkeypatch):
     assert list(audit.entries(engine)) == []
 
 
+def test_verify_without_the_key_says_so_rather_than_passing(engine, key, tmp_path, monkeypatch):
+    monkeypatch.setenv("LUUTRU_AUDIT_KEY_FILE", str(tmp_path / "none" / "audit.key"))
+    with pytest.raises(AuditKeyMissing, match="Audit key missing"):
+        audit.verify(engine)
+
+
 def test_a_key_others_can_read_is_refused(engine, key, key_file, monkeypatch):
     monkeypatch.setenv("LUUTRU_AUDIT_KEY_FILE", str(key_file))
     with engine.begin() as conn:
