@@ -15,5 +15,8 @@ export LUUTRU_OCR_RECORDS="${LUUTRU_OCR_RECORDS:-$((LUUTRU_OCR_WORKERS + 2))}"
 export LUUTRU_OCR_MAX_WORKERS="$((LUUTRU_OCR_RECORDS + 1))"
 mkdir -p "$LUUTRU_DATA"/{logs,run,objects} "$LUUTRU_DATA"/inbox/{den,di,don,luutru}
 .venv/bin/python -m services.common.topology
+# The audit trail's HMAC key (mode 0600, never overwritten) and its first entry, before any
+# service appends (docs/portal.md, "Audit trail").
+.venv/bin/python -m services.common.audit
 echo "luutru: portal on http://${LUUTRU_HTTP_HOST:-127.0.0.1}:${LUUTRU_HTTP_PORT:-8000}, data in $LUUTRU_DATA, logs in $LUUTRU_DATA/logs"
 exec .venv/bin/supervisord -c deploy/supervisord.conf

@@ -13,17 +13,22 @@ app = typer.Typer(help="nhật ký kiểm toán / audit trail", no_args_is_help=
 
 @app.command()
 def verify(as_json: JsonFlag = False) -> None:
-    """Walk the chain; exit non-zero if any entry was altered, deleted or cut off."""
+    """Walk the chain; exit non-zero if any entry was altered, deleted or cut off, the head is
+    missing or forged, or the trail was emptied (problems named by a stable `code`)."""
     with client() as rpc:
         result = call(rpc, "gateway", "audit_verify")
     if as_json:
         emit(result)
     else:
         for problem in result["problems"]:
-            console.print(f"#{problem['seq']}: {problem['reason']}")
+            console.print(f"#{problem['seq']} {problem['code']}: {problem['reason']}")
         console.print(f"{result['entries']} entries, {'OK' if result['ok'] else 'BROKEN'}")
     if not result["ok"]:
-        fail(f"audit trail broken at entry {result['problems'][0]['seq']}")
+        first = result["problems"][0]
+        fail(
+            f"Nhật ký kiểm toán bị can thiệp từ mục {first['seq']} ({first['code']})"
+            f" / audit trail broken at entry {first['seq']} ({first['code']})"
+        )
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from typing import Annotated, Any
@@ -20,6 +21,11 @@ FINAL = {"indexed", "failed", "rejected", "disposed", "transferred"}
 def fail(message: str) -> None:
     print(message.splitlines()[0] if message else "error", file=sys.stderr)
     raise typer.Exit(1)
+
+
+def operator() -> str:
+    """Who runs the CLI (the OS user): the actor of the audit entries its reads cause."""
+    return getpass.getuser()
 
 
 def client(timeout: float = 60) -> RpcClient:

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.progress import track
 
-from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fail
+from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fail, operator
 from services.common.rpc_client import RpcClient
 
 
@@ -86,7 +86,7 @@ def ingest(
 def status(record_id: str, as_json: JsonFlag = False) -> None:
     """Show a record: status, register number, metadata, history."""
     with client() as rpc:
-        record = call(rpc, "ingest", "get_record", record_id)
+        record = call(rpc, "ingest", "read_record", record_id, operator())
     if as_json:
         emit(record)
         return
@@ -98,7 +98,7 @@ def text(
 ) -> None:
     """Print the extracted text of a record (all pages, or one); pages to review are marked."""
     with client() as rpc:
-        result = call(rpc, "ingest", "get_text", record_id, page)
+        result = call(rpc, "ingest", "read_text", record_id, operator(), page)
     if as_json:
         emit(result)
         return

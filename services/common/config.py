@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     retry_max_delay_ms: int = 60_000
     # The ingest watchdog re-drives a record left `received`/`processing` this long.
     stuck_after_s: int = 900
+    # The audit trail's HMAC key (docs/portal.md, "Audit trail"): outside the database, mode
+    # 0600; made by deploy/run.sh. Default: $LUUTRU_DATA/secrets/audit.key.
+    audit_key_file: Path | None = None
 
     @cached_property
     def data_dir(self) -> Path:
@@ -68,6 +71,10 @@ class Settings(BaseSettings):
     @property
     def catalog_dsn(self) -> str:
         return self.catalog_url or f"sqlite:///{self.data_dir / 'catalog.db'}"
+
+    @property
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or self.data_dir / "secrets" / "audit.key"
 
     @property
     def inbox_dir(self) -> Path:

@@ -21,6 +21,7 @@ ERROR_STATUS: dict[str, tuple[int, str]] = {
     "PermanentError": (400, "bad_request"),
     "InvalidEvent": (400, "invalid_event"),
     "TransientError": (503, "unavailable"),
+    "AuditKeyMissing": (503, "audit_key_missing"),
     "Unauthenticated": (401, "unauthenticated"),
     "Forbidden": (403, "forbidden"),
     "ApprovalRefused": (403, "approval_refused"),

@@ -17,20 +17,14 @@ class AuditRoutes:
 
     def audit_read(self, request: Request, principal: Principal, record: dict, what: str) -> None:
         """Log who read a restricted record (secret, or a petition), when and from where."""
-        metadata = record.get("metadata") or {}
-        if not (
-            metadata.get("secrecy") or record.get("register") == "don" or metadata.get("petition")
-        ):
-            return
-        with self.accounts.engine.begin() as conn:
-            audit.append(
-                conn,
-                actor=principal.name,
-                action=f"read_{what}",
-                record_id=record["id"],
-                origin=request.remote_addr,
-                detail={"secrecy": metadata.get("secrecy"), "path": request.path},
-            )
+        audit.log_read(
+            self.accounts.engine,
+            record,
+            actor=principal.name,
+            origin=request.remote_addr,
+            what=what,
+            detail={"path": request.path},
+        )
 
     @rpc
     def audit_verify(self) -> dict:

@@ -80,6 +80,18 @@ class IngestService(Pingable):
         )
 
     @rpc
+    def read_record(self, record_id: str, actor: str) -> dict:
+        """`luutru status`: the record, a restricted one's read audited with `actor`."""
+        return records.audit_operator_read(self.catalog, record_id, actor, "record")
+
+    @rpc
+    def read_text(self, record_id: str, actor: str, page: int | None = None) -> dict:
+        """`luutru text`: as get_text, a restricted record's read audited with `actor`."""
+        text = self.get_text(record_id, page)
+        records.audit_operator_read(self.catalog, record_id, actor, "text")
+        return text
+
+    @rpc
     def stats(self) -> dict:
         return {"by_status": self.catalog.count_by_status()}
 

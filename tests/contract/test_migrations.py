@@ -22,6 +22,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 
 from services.common import audit
+from services.common.audit_key import load_key
 from services.common.catalog import MIGRATIONS_DIR, SqlCatalog, migrate
 from services.common.catalog import schema as catalog_schema
 from services.gateway import accounts
@@ -106,6 +107,15 @@ def test_a_new_catalog_has_every_table_as_the_code_describes_it(dsn):
     catalog.engine.dispose()
 
 
+def _plain_entry(conn: sa.Connection, **fields: str) -> None:
+    fields = {"at": "2026-01-05T00:00:00", "origin": "api", "detail": "{}", **fields}
+    digest = audit.entry_hash(None, audit.GENESIS, 1, **fields)
+    conn.execute(
+        audit.audit_log.insert().values(seq=1, prev_hash=audit.GENESIS, hash=digest, **fields)
+    )
+    conn.execute(audit.audit_head.insert().values(id=1, count=1, hash=digest))
+
+
 def _made_before_0003(dsn: str, owners: tuple[str, ...]) -> None:
     """A catalog as the code before 0003 left it: Alembic at 0002, then each owner's
     create_all (these tables have not changed since they were first written)."""
@@ -120,8 +130,8 @@ def _made_before_0003(dsn: str, owners: tuple[str, ...]) -> None:
                     name="lan", role="archivist", clearance=2, created_at=sa.func.now()
                 )
             )
-        if "audit" in owners:
-            audit.append(conn, actor="lan", action="read_record", record_id="r1")
+        if "audit" in owners:  # chained with plain SHA-256, as before the audit key
+            _plain_entry(conn, actor="lan", action="read_record", record_id="r1")
         if "retention" in owners:
             conn.execute(retention_tables.state.insert().values(key="fixity_cursor", value="r9"))
     engine.dispose()
@@ -130,10 +140,12 @@ def _made_before_0003(dsn: str, owners: tuple[str, ...]) -> None:
 @pytest.mark.parametrize(
     "owners", [("retention", "accounts", "audit"), ("retention",), ("accounts", "audit")]
 )
-def test_a_catalog_made_before_0003_upgrades_and_keeps_its_rows(dsn, owners):
+def test_a_catalog_made_before_0003_upgrades_and_keeps_its_rows(dsn, owners, tmp_path):
     _made_before_0003(dsn, owners)
     catalog = SqlCatalog(dsn)  # every service migrates on start
     engine = catalog.engine
+    key_file = tmp_path / "secrets" / "audit.key"
+    assert audit.set_up(key_file, engine)  # deploy/run.sh: the key, then keyed from here on
     version, names = _state(engine)
     assert version == "0003"
     assert names >= EVERY_TABLE
@@ -142,11 +154,12 @@ def test_a_catalog_made_before_0003_upgrades_and_keeps_its_rows(dsn, owners):
     if "accounts" in owners:
         assert [u["name"] for u in users.list_users()] == ["lan"]
     users.add_user("minh", "reader", 0)  # the tables work, old or new
+    key = load_key(key_file)
     with engine.begin() as conn:
-        audit.append(conn, actor="minh", action="read_text", record_id="r2")
-    trail = [entry["actor"] for entry in audit.entries(engine)]
-    assert trail == (["lan", "minh"] if "audit" in owners else ["minh"])
-    assert audit.verify(engine) == []
+        audit.append(conn, actor="minh", action="read_text", record_id="r2", key=key)
+    trail = [entry["action"] for entry in audit.entries(engine)]
+    assert trail == ["read_record"] * ("audit" in owners) + [audit.STARTED, "read_text"]
+    assert audit.verify(engine, key) == []
     store = RetentionStore(engine)
     assert store.get_state("fixity_cursor") == ("r9" if "retention" in owners else None)
     store.set_state("last_run", "2026-01-05")

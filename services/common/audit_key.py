@@ -1,0 +1,73 @@
+"""The audit trail's HMAC key: a file outside the database, readable only by the service user.
+
+Someone who can write the catalog (a stolen backup restored, a DBA, SQL injection) can rewrite
+entries and recompute plain hashes; without this key he cannot recompute the HMACs. The key is
+made once, at set-up (`deploy/run.sh`), and never overwritten: losing it makes the trail
+unverifiable, so keep a copy offline with the backups.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from services.common.errors import TransientError
+
+KEY_BYTES = 32  # HMAC-SHA256's block-friendly size (RFC 2104: at least the hash length)
+
+
+class AuditKeyMissing(TransientError):
+    """No usable audit key: appends are refused rather than chained unkeyed."""
+
+
+def load_key(path: Path) -> bytes:
+    """The key in `path` (hex); AuditKeyMissing if absent, unreadable, malformed or readable by
+    others than its owner (a key others can read proves nothing)."""
+    try:
+        mode = path.stat().st_mode
+        key = bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        raise AuditKeyMissing(
+            f"Thiếu khóa nhật ký kiểm toán {path}: hãy chạy lại cài đặt (deploy/run.sh) hoặc"
+            f" khôi phục khóa từ bản sao lưu / Audit key missing or unreadable: {path}"
+        ) from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise AuditKeyMissing(
+            f"Khóa nhật ký kiểm toán {path} không được để người khác đọc (chmod 600)"
+            f" / The audit key must be readable by its owner only (chmod 600): {path}"
+        )
+    if len(key) < KEY_BYTES:
+        raise AuditKeyMissing(f"Khóa nhật ký kiểm toán quá ngắn / Audit key too short: {path}")
+    return key
+
+
+def _pending(path: Path) -> Path:
+    return path.with_name(path.name + ".new")
+
+
+def pending_key(path: Path) -> bytes | None:
+    """None if the key in `path` exists (it is never replaced); otherwise a new random key in
+    `<path>.new` (dir 0700, file 0600), or the one an interrupted set-up left there, for
+    `install_key` to put in place once the trail has its first entry under it."""
+    if path.exists():
+        return None
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    pending = _pending(path)
+    if pending.exists():
+        return load_key(pending)
+    key = secrets.token_bytes(KEY_BYTES)
+    fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key.hex() + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+    return key
+
+
+def install_key(path: Path) -> None:
+    """Move the pending key into `path`; a link, so an existing key is never overwritten."""
+    os.link(_pending(path), path)
+    _pending(path).unlink()
