@@ -22,14 +22,21 @@ class AuditRoutes:
             metadata.get("secrecy") or record.get("register") == "don" or metadata.get("petition")
         ):
             return
+        detail = {"secrecy": metadata.get("secrecy"), "path": request.path}
+        self.audit_write(request, principal, f"read_{what}", record["id"], detail)
+
+    def audit_write(
+        self, request: Request, principal: Principal, action: str, record_id: str, detail: dict
+    ) -> None:
+        """Append one entry to the hash-chained trail: who did what to which record, from where."""
         with self.accounts.engine.begin() as conn:
             audit.append(
                 conn,
                 actor=principal.name,
-                action=f"read_{what}",
-                record_id=record["id"],
+                action=action,
+                record_id=record_id,
                 origin=request.remote_addr,
-                detail={"secrecy": metadata.get("secrecy"), "path": request.path},
+                detail=detail,
             )
 
     @rpc

@@ -91,9 +91,19 @@ class PageRoutes:
         principal.require(*access.CORRECTING_ROLES)
         _, record, _ = self._readable(request, record_id)
         fields = changed_fields(request.form.to_dict(), record["metadata"])
-        if fields:
-            self.classification.correct(record_id, fields, principal.name)
+        if fields:  # secrecy goes through the same rules as PATCH (a lowering waits)
+            self._correct(request, principal, self._record(request, record_id), fields)
         return see_other(f"/records/{record_id}?notice=" + ("saved" if fields else "unchanged"))
+
+    @http("POST", "/records/<string:record_id>/secrecy/<string:answer>")
+    @page_errors
+    def secrecy_form(self, request: Request, record_id: str, answer: str) -> Response:
+        """The approver's buttons on the record page: approve or refuse a pending lowering."""
+        if answer not in ("approve", "reject"):
+            raise access.not_found(record_id)
+        decide = self._approve_secrecy if answer == "approve" else self._reject_secrecy
+        decide(request, record_id)
+        return see_other(f"/records/{record_id}?notice=saved")
 
     @http("GET", "/upload")
     @page_errors
@@ -119,7 +129,8 @@ class PageRoutes:
         if not files or len(files) > MAX_FORM_FILES:
             raise PermanentError(f"Cần từ 1 đến {MAX_FORM_FILES} tệp / 1 to {MAX_FORM_FILES} files")
         register = request.form.get("register", "den")
-        results = [self._form_upload(principal, f, register) for f in files]
+        declared = access.declared_marks(request.form)
+        results = [self._form_upload(principal, f, register, declared) for f in files]
         return render(
             request,
             "upload.html",
@@ -129,9 +140,9 @@ class PageRoutes:
             error=None,
         )
 
-    def _form_upload(self, principal, upload, register: str) -> dict:
+    def _form_upload(self, principal, upload, register: str, declared: dict) -> dict:
         try:
-            result = self._ingest_upload(principal, upload, register)
+            result = self._ingest_upload(principal, upload, register, declared)
         except Exception as exc:
             return {"file": upload.filename, "id": None, "error": describe_error(exc)[2]}
         if result["status"] == "rejected":

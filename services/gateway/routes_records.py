@@ -1,23 +1,37 @@
-"""`PATCH /api/records/{id}`: a clerk corrects a record's metadata (JSON body of fields).
+"""`PATCH /api/records/{id}`: a clerk corrects a record's metadata (JSON body of fields); and the
+second person's answer to a request to lower a record's secrecy.
 
 A mixin of `GatewayService`. The classification service checks and applies the fields, keeps
 old → new values in the history and emits `record.metadata_corrected` (re-index, retention).
+Secrecy is special (services/gateway/access.py `secrecy_change`): raising it takes effect at
+once; lowering it only asks, and waits for another person's approval
+(`POST /api/records/{id}/secrecy/approve` or `/reject`). Every request, approval, refusal and
+change is written to the hash-chained audit trail.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
+from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from services.classification.secrecy_changes import PENDING, ApprovalRefused, NoPendingChange
 from services.common.errors import PermanentError
+from services.common.secrecy import secrecy_code
+from services.gateway import access
+from services.gateway.accounts import Forbidden, Principal
 from services.gateway.auth import current_principal
 from services.gateway.http import json_errors, json_response
 
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer", "admin")
 MAX_BODY = 64 * 1024
+REFUSALS = (Forbidden, ApprovalRefused, NoPendingChange, RemoteError)
 
 
 def _fields(request: Request) -> dict:
@@ -32,6 +46,15 @@ def _fields(request: Request) -> dict:
     return body
 
 
+def pending_of(record: dict[str, Any]) -> dict[str, Any]:
+    pending = (record.get("metadata") or {}).get(PENDING)
+    if not pending:
+        raise NoPendingChange(
+            "Không có yêu cầu hạ độ mật nào đang chờ duyệt / No secrecy lowering awaits approval"
+        )
+    return pending
+
+
 class RecordRoutes:
     classification = RpcProxy("classification")
 
@@ -40,6 +63,105 @@ class RecordRoutes:
     def correct_record(self, request: Request, record_id: str) -> Response:
         principal = current_principal(request)
         principal.require(*CORRECTING_ROLES)
-        self._record(request, record_id)  # 404 for a record above the caller's clearance
-        fields = _fields(request)
-        return json_response(self.classification.correct(record_id, fields, principal.name))
+        record = self._record(request, record_id)  # 404 for a record above the caller's clearance
+        record, pending = self._correct(request, principal, record, _fields(request))
+        return json_response(record, 202 if pending else 200)
+
+    @http("POST", "/api/records/<string:record_id>/secrecy/approve")
+    @json_errors
+    def approve_secrecy(self, request: Request, record_id: str) -> Response:
+        return json_response(self._approve_secrecy(request, record_id))
+
+    @http("POST", "/api/records/<string:record_id>/secrecy/reject")
+    @json_errors
+    def reject_secrecy(self, request: Request, record_id: str) -> Response:
+        return json_response(self._reject_secrecy(request, record_id))
+
+    # --- shared with the portal's forms (routes_pages.py) --------------------------------
+
+    def _correct(
+        self, request: Request, principal: Principal, record: dict, fields: dict
+    ) -> tuple[dict, dict | None]:
+        """Apply a correction; a lowering of secrecy is only requested. (record, pending)."""
+        fields, pending = dict(fields), None
+        if "secrecy" in fields:
+            to = secrecy_code(fields.pop("secrecy"))
+            with self._audited_refusal(request, principal, record["id"], {"to": to}):
+                change = access.secrecy_change(principal, record, to, self.settings.secrecy_ceiling)
+            if change == "lower":
+                pending = self.classification.request_secrecy_lowering(
+                    record["id"], to, principal.name
+                )
+                self.audit_write(
+                    request, principal, "secrecy_lowering_requested", record["id"], pending
+                )
+            else:
+                fields["secrecy"] = to
+        if fields:
+            old = (record.get("metadata") or {}).get("secrecy")
+            record = self.classification.correct(record["id"], fields, principal.name)
+            self._audit_raise(request, principal, record, old)
+        elif pending:
+            record = self.ingest.get_record(record["id"])
+        return record, pending
+
+    def _audit_raise(self, request: Request, principal: Principal, record: dict, old) -> None:
+        new = (record.get("metadata") or {}).get("secrecy")
+        if new != old:
+            self.audit_write(
+                request, principal, "secrecy_changed", record["id"], {"from": old, "to": new}
+            )
+
+    def _approve_secrecy(self, request: Request, record_id: str) -> dict:
+        """The second person approves the pending lowering: the record takes the new level."""
+        principal = current_principal(request)
+        record = self._record(request, record_id)
+        with self._audited_refusal(request, principal, record_id, {"approve": True}):
+            principal.require(*access.SECRECY_APPROVING_ROLES)
+            pending = pending_of(record)
+            access.secrecy_change(principal, record, pending["to"], self.settings.secrecy_ceiling)
+            if pending["by"] == principal.name:
+                raise ApprovalRefused(
+                    "Người đề nghị hạ độ mật không được tự duyệt; cần người thứ hai"
+                    " / The person who asked cannot approve; a second person must"
+                )
+            done = self.classification.approve_secrecy_lowering(record_id, principal.name, pending)
+        self.audit_write(request, principal, "secrecy_lowering_approved", record_id, pending)
+        self.audit_write(
+            request,
+            principal,
+            "secrecy_changed",
+            record_id,
+            {**pending, "approved_by": principal.name},
+        )
+        return done
+
+    def _reject_secrecy(self, request: Request, record_id: str) -> dict:
+        """An approver refuses the pending lowering, or its requester withdraws it."""
+        principal = current_principal(request)
+        record = self._record(request, record_id)
+        with self._audited_refusal(request, principal, record_id, {"reject": True}):
+            pending = pending_of(record)
+            if pending["by"] != principal.name:
+                principal.require(*access.SECRECY_APPROVING_ROLES)
+            self.classification.withdraw_secrecy_lowering(record_id, principal.name)
+        self.audit_write(request, principal, "secrecy_lowering_refused", record_id, pending)
+        return self.ingest.get_record(record_id)
+
+    @contextmanager
+    def _audited_refusal(
+        self, request: Request, principal: Principal, record_id: str, detail: dict
+    ) -> Iterator[None]:
+        """A refused secrecy change is written to the audit trail, then answered."""
+        try:
+            yield
+        except REFUSALS as exc:
+            reason = getattr(exc, "message", None) or getattr(exc, "value", "")
+            self.audit_write(
+                request,
+                principal,
+                "secrecy_change_refused",
+                record_id,
+                {**detail, "reason": reason},
+            )
+            raise
