@@ -124,8 +124,10 @@ class GatewayService(
         upload = request.files.get("file")
         if upload is None:
             raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
-        register = request.form.get("register", "den")
-        result = self._ingest_upload(principal, upload, register, access.declared_marks(request.form))
+        declared = access.declared_marks(request.form)
+        result = self._ingest_upload(
+            principal, upload, request.form.get("register", "den"), declared
+        )
         if result["status"] == "rejected":
             return json_response(result, 400)
         return json_response(result, 202)
