@@ -14,6 +14,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import PermanentError
+from services.common.secrecy import SECRECY_LEVELS
 from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.http import describe_error
@@ -80,6 +81,7 @@ class PageRoutes:
             has_pdfa=any(p.get("source") == "ocr" for p in pages),
             similar=similar,
             petitioner=shown_identity,
+            secrecy_levels=SECRECY_LEVELS,
             notice=request.args.get("notice") == "saved",
         )
 
@@ -114,6 +116,7 @@ class PageRoutes:
             "upload.html",
             max_mb=self.settings.max_upload_mb,
             register=request.args.get("register", "den"),
+            ceiling=self.settings.secrecy_ceiling,
             results=None,
             error=None,
         )
@@ -136,6 +139,7 @@ class PageRoutes:
             "upload.html",
             max_mb=self.settings.max_upload_mb,
             register=register,
+            ceiling=self.settings.secrecy_ceiling,
             results=results,
             error=None,
         )
