@@ -23,19 +23,20 @@ class AuditRoutes:
         ):
             return
         detail = {"secrecy": metadata.get("secrecy"), "path": request.path}
-        self.audit_write(request, principal, f"read_{what}", record["id"], detail)
+        self.audit_write(request.remote_addr, principal, f"read_{what}", record["id"], detail)
 
     def audit_write(
-        self, request: Request, principal: Principal, action: str, record_id: str, detail: dict
+        self, origin: str | None, principal: Principal, action: str, record_id: str, detail: dict
     ) -> None:
-        """Append one entry to the hash-chained trail: who did what to which record, from where."""
+        """Append one entry to the hash-chained trail: who did what to which record, from where
+        (a client address, or `cli`)."""
         with self.accounts.engine.begin() as conn:
             audit.append(
                 conn,
                 actor=principal.name,
                 action=action,
                 record_id=record_id,
-                origin=request.remote_addr,
+                origin=origin,
                 detail=detail,
             )
 

@@ -94,17 +94,16 @@ class PageRoutes:
         _, record, _ = self._readable(request, record_id)
         fields = changed_fields(request.form.to_dict(), record["metadata"])
         if fields:  # secrecy goes through the same rules as PATCH (a lowering waits)
-            self._correct(request, principal, self._record(request, record_id), fields)
+            record = self._record(request, record_id)
+            self._correct(request.remote_addr, principal, record, fields)
         return see_other(f"/records/{record_id}?notice=" + ("saved" if fields else "unchanged"))
 
     @http("POST", "/records/<string:record_id>/secrecy/<string:answer>")
     @page_errors
     def secrecy_form(self, request: Request, record_id: str, answer: str) -> Response:
         """The approver's buttons on the record page: approve or refuse a pending lowering."""
-        if answer not in ("approve", "reject"):
-            raise access.not_found(record_id)
-        decide = self._approve_secrecy if answer == "approve" else self._reject_secrecy
-        decide(request, record_id)
+        principal, record = current_principal(request), self._record(request, record_id)
+        self._answer_secrecy(request.remote_addr, principal, record, answer)
         return see_other(f"/records/{record_id}?notice=saved")
 
     @http("GET", "/upload")

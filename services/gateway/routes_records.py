@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy
+from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
@@ -64,59 +64,89 @@ class RecordRoutes:
         principal = current_principal(request)
         principal.require(*CORRECTING_ROLES)
         record = self._record(request, record_id)  # 404 for a record above the caller's clearance
-        record, pending = self._correct(request, principal, record, _fields(request))
+        fields = _fields(request)
+        record, pending = self._correct(request.remote_addr, principal, record, fields)
         return json_response(record, 202 if pending else 200)
 
-    @http("POST", "/api/records/<string:record_id>/secrecy/approve")
+    @http("POST", "/api/records/<string:record_id>/secrecy/<string:answer>")
     @json_errors
-    def approve_secrecy(self, request: Request, record_id: str) -> Response:
-        return json_response(self._approve_secrecy(request, record_id))
+    def answer_secrecy(self, request: Request, record_id: str, answer: str) -> Response:
+        """`approve` or `reject` the pending lowering of a record's secrecy."""
+        principal, record = current_principal(request), self._record(request, record_id)
+        return json_response(self._answer_secrecy(request.remote_addr, principal, record, answer))
 
-    @http("POST", "/api/records/<string:record_id>/secrecy/reject")
-    @json_errors
-    def reject_secrecy(self, request: Request, record_id: str) -> Response:
-        return json_response(self._reject_secrecy(request, record_id))
+    # --- the operators' CLI (`luutru correct … secrecy=…`, `luutru secrecy approve|reject`) ---
 
-    # --- shared with the portal's forms (routes_pages.py) --------------------------------
+    @rpc
+    def correct_as(self, record_id: str, fields: dict, user: str) -> dict:
+        """A correction by a named account, under the same rules as PATCH."""
+        principal, record = self._as_user(user, record_id)
+        principal.require(*CORRECTING_ROLES)
+        return self._correct("cli", principal, record, fields)[0]
+
+    @rpc
+    def secrecy_answer(self, record_id: str, user: str, answer: str) -> dict:
+        principal, record = self._as_user(user, record_id)
+        return self._answer_secrecy("cli", principal, record, answer)
+
+    def _as_user(self, user: str, record_id: str) -> tuple[Principal, dict]:
+        account = self.accounts.user(user)
+        if account.get("disabled"):
+            raise Forbidden("Tài khoản đã bị khóa / Account disabled")
+        principal = Principal(account["name"], account["role"], account["clearance"])
+        record = self.ingest.get_record(record_id)
+        if not access.visible(record, principal):
+            raise access.not_found(record_id)
+        return principal, record
+
+    # --- shared by the API, the portal's forms (routes_pages.py) and the CLI -------------
 
     def _correct(
-        self, request: Request, principal: Principal, record: dict, fields: dict
+        self, origin: str | None, principal: Principal, record: dict, fields: dict
     ) -> tuple[dict, dict | None]:
         """Apply a correction; a lowering of secrecy is only requested. (record, pending)."""
         fields, pending = dict(fields), None
         if "secrecy" in fields:
             to = secrecy_code(fields.pop("secrecy"))
-            with self._audited_refusal(request, principal, record["id"], {"to": to}):
+            with self._audited_refusal(origin, principal, record["id"], {"to": to}):
                 change = access.secrecy_change(principal, record, to, self.settings.secrecy_ceiling)
             if change == "lower":
                 pending = self.classification.request_secrecy_lowering(
                     record["id"], to, principal.name
                 )
                 self.audit_write(
-                    request, principal, "secrecy_lowering_requested", record["id"], pending
+                    origin, principal, "secrecy_lowering_requested", record["id"], pending
                 )
             else:
                 fields["secrecy"] = to
         if fields:
             old = (record.get("metadata") or {}).get("secrecy")
             record = self.classification.correct(record["id"], fields, principal.name)
-            self._audit_raise(request, principal, record, old)
+            self._audit_raise(origin, principal, record, old)
         elif pending:
             record = self.ingest.get_record(record["id"])
         return record, pending
 
-    def _audit_raise(self, request: Request, principal: Principal, record: dict, old) -> None:
+    def _audit_raise(self, origin: str | None, principal: Principal, record: dict, old) -> None:
         new = (record.get("metadata") or {}).get("secrecy")
         if new != old:
             self.audit_write(
-                request, principal, "secrecy_changed", record["id"], {"from": old, "to": new}
+                origin, principal, "secrecy_changed", record["id"], {"from": old, "to": new}
             )
 
-    def _approve_secrecy(self, request: Request, record_id: str) -> dict:
+    def _answer_secrecy(
+        self, origin: str | None, principal: Principal, record: dict, answer: str
+    ) -> dict:
+        if answer == "approve":
+            return self._approve_secrecy(origin, principal, record)
+        if answer == "reject":
+            return self._reject_secrecy(origin, principal, record)
+        raise access.not_found(record["id"])
+
+    def _approve_secrecy(self, origin: str | None, principal: Principal, record: dict) -> dict:
         """The second person approves the pending lowering: the record takes the new level."""
-        principal = current_principal(request)
-        record = self._record(request, record_id)
-        with self._audited_refusal(request, principal, record_id, {"approve": True}):
+        record_id = record["id"]
+        with self._audited_refusal(origin, principal, record_id, {"approve": True}):
             principal.require(*access.SECRECY_APPROVING_ROLES)
             pending = pending_of(record)
             access.secrecy_change(principal, record, pending["to"], self.settings.secrecy_ceiling)
@@ -126,31 +156,25 @@ class RecordRoutes:
                     " / The person who asked cannot approve; a second person must"
                 )
             done = self.classification.approve_secrecy_lowering(record_id, principal.name, pending)
-        self.audit_write(request, principal, "secrecy_lowering_approved", record_id, pending)
-        self.audit_write(
-            request,
-            principal,
-            "secrecy_changed",
-            record_id,
-            {**pending, "approved_by": principal.name},
-        )
+        self.audit_write(origin, principal, "secrecy_lowering_approved", record_id, pending)
+        changed = {**pending, "approved_by": principal.name}
+        self.audit_write(origin, principal, "secrecy_changed", record_id, changed)
         return done
 
-    def _reject_secrecy(self, request: Request, record_id: str) -> dict:
+    def _reject_secrecy(self, origin: str | None, principal: Principal, record: dict) -> dict:
         """An approver refuses the pending lowering, or its requester withdraws it."""
-        principal = current_principal(request)
-        record = self._record(request, record_id)
-        with self._audited_refusal(request, principal, record_id, {"reject": True}):
+        record_id = record["id"]
+        with self._audited_refusal(origin, principal, record_id, {"reject": True}):
             pending = pending_of(record)
             if pending["by"] != principal.name:
                 principal.require(*access.SECRECY_APPROVING_ROLES)
             self.classification.withdraw_secrecy_lowering(record_id, principal.name)
-        self.audit_write(request, principal, "secrecy_lowering_refused", record_id, pending)
+        self.audit_write(origin, principal, "secrecy_lowering_refused", record_id, pending)
         return self.ingest.get_record(record_id)
 
     @contextmanager
     def _audited_refusal(
-        self, request: Request, principal: Principal, record_id: str, detail: dict
+        self, origin: str | None, principal: Principal, record_id: str, detail: dict
     ) -> Iterator[None]:
         """A refused secrecy change is written to the audit trail, then answered."""
         try:
@@ -158,10 +182,6 @@ class RecordRoutes:
         except REFUSALS as exc:
             reason = getattr(exc, "message", None) or getattr(exc, "value", "")
             self.audit_write(
-                request,
-                principal,
-                "secrecy_change_refused",
-                record_id,
-                {**detail, "reason": reason},
+                origin, principal, "secrecy_change_refused", record_id, {**detail, "reason": reason}
             )
             raise

@@ -260,3 +260,30 @@ def test_the_portal_declares_marks_and_shows_a_pending_lowering_to_approvers(sta
         f"{stack.url}/records/{record_id}/secrecy/approve", data={"csrf": archivist_csrf}
     )
     assert seen(readers[0], stack, record_id) == 200
+
+
+def test_the_cli_follows_the_same_rules_for_lowering(stack, readers):
+    data = born_digital_pdf(
+        [["MẬT", "TỈNH ỦY BÌNH ĐỊNH", "Số 46-TB/TU", "THÔNG BÁO", "về việc kiện toàn tổ chức"]]
+    )
+    record_id = stack.wait_final(stack.upload("kien-toan.pdf", data).json()["id"])["id"]
+    stack.user("ss_cli_clerk", "clerk", 1)
+    stack.user("ss_cli_archivist", "archivist", 1)
+    assert stack.cli("correct", record_id, "secrecy=", check=False).returncode != 0  # no --as
+    [asked] = stack.cli_json("correct", record_id, "secrecy=", "--as", "ss_cli_clerk")
+    assert asked["metadata"]["secrecy"] == "mat" and asked["metadata"]["secrecy_pending"]
+    alone = stack.cli("secrecy", "approve", record_id, "--as", "ss_cli_clerk", check=False)
+    assert alone.returncode != 0
+    assert seen(readers[0], stack, record_id) == 404
+    [done] = stack.cli_json("secrecy", "approve", record_id, "--as", "ss_cli_archivist")
+    assert done["metadata"]["secrecy"] is None
+    assert seen(readers[0], stack, record_id) == 200
+    cli_entries = [
+        json.loads(line)
+        for line in stack.cli("audit", "export").stdout.splitlines()
+        if line.strip()
+    ]
+    assert any(
+        e["record_id"] == record_id and e["action"] == "secrecy_lowering_approved"
+        and e["origin"] == "cli" for e in cli_entries
+    )  # fmt: skip
