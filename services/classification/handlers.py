@@ -21,10 +21,12 @@ def keep_declared_marks(read: dict[str, Any], meta: dict[str, Any]) -> dict[str,
     """The marks to store: a stamp read higher raises what the clerk declared, never lowers
     it (the level is set by its issuer; only a competent person adjusts it — Luật Bảo vệ bí
     mật nhà nước 29/2018 Điều 21–22 as we read them; the 2025 law's articles not read). After
-    this the secrecy is known: no stamp means thường. A person's correction (`corrected`) is
-    left alone by the caller."""
+    this the secrecy is known: no stamp means thường. A person's later correction or approved
+    lowering (`corrected`) stands, also against the ceiling check."""
     known = meta.get(KNOWN)
     secrecy = higher_secrecy(read.get("secrecy"), meta.get("secrecy") if known else None)
+    if "secrecy" in (meta.get("corrected") or []):
+        secrecy = meta.get("secrecy")
     urgency = higher_urgency(read.get("urgency"), meta.get("urgency"))
     return {**read, "secrecy": secrecy, "urgency": urgency, KNOWN: True}
 

@@ -112,3 +112,8 @@ def test_an_upload_form_declares_only_what_it_holds_and_refuses_bad_values():
     assert access.declared_marks({"secrecy": "mat", "urgency": ""}) == {"secrecy": "mat"}
     with pytest.raises(PermanentError):
         access.declared_marks({"urgency": "rat_gap"})
+
+
+def test_a_persons_approved_lowering_stands_against_a_stamp_read_again():
+    meta = {"secrecy": None, KNOWN: True, "corrected": ["secrecy"]}
+    assert keep_declared_marks({"secrecy": "mat", "urgency": None}, meta)["secrecy"] is None
