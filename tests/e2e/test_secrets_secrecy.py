@@ -287,3 +287,27 @@ def test_the_cli_follows_the_same_rules_for_lowering(stack, readers):
         e["record_id"] == record_id and e["action"] == "secrecy_lowering_approved"
         and e["origin"] == "cli" for e in cli_entries
     )  # fmt: skip
+
+
+def test_the_secrecy_routes_answer_a_hidden_record_like_an_unknown_id(stack):
+    data = born_digital_pdf(
+        [["TỐI MẬT", "TỈNH ỦY BÌNH ĐỊNH", "Số 47-BC/TU", "BÁO CÁO", "về công tác bảo vệ nội bộ"]]
+    )
+    hidden = stack.wait_final(stack.upload("noi-bo.pdf", data).json()["id"])["id"]
+    assert stack.patch_record(hidden, {"secrecy": "mat"}).status_code == 202  # pending, by admin
+    unknown = "0" * 36
+    archivist = stack.user("ss_hidden_archivist", "archivist", 1)
+    for answer in ("approve", "reject"):
+        shown = [
+            archivist.post(f"{stack.url}/api/records/{rid}/secrecy/{answer}")
+            for rid in (hidden, unknown)
+        ]
+        assert [r.status_code for r in shown] == [404, 404]
+        assert shown[0].text.replace(hidden, "?") == shown[1].text.replace(unknown, "?")
+    browser, csrf = logged_in(stack, "ss_hidden_portal", "archivist", 1)
+    page = browser.post(f"{stack.url}/records/{hidden}/secrecy/approve", data={"csrf": csrf})
+    assert page.status_code == 404 and "noi-bo.pdf" not in page.text
+    stack.user("ss_hidden_cli", "archivist", 1)
+    cli = stack.cli("secrecy", "approve", hidden, "--as", "ss_hidden_cli", check=False)
+    assert cli.returncode != 0 and "Không tìm thấy" in cli.stderr
+    assert stack.record(hidden)["metadata"]["secrecy"] == "toi_mat"  # still pending
