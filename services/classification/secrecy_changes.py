@@ -45,8 +45,12 @@ def request_lowering(
 
 
 def pending_lowering(catalog: SqlCatalog, record_id: str) -> dict[str, Any]:
-    """The request waiting for approval; NoPendingChange when there is none."""
-    pending = (catalog.row(record_id)["meta"] or {}).get(PENDING)
+    return pending_in(catalog.row(record_id)["meta"])
+
+
+def pending_in(meta: dict[str, Any] | None) -> dict[str, Any]:
+    """The request waiting for approval in a record's metadata; NoPendingChange if none."""
+    pending = (meta or {}).get(PENDING)
     if not pending:
         raise NoPendingChange(
             "Không có yêu cầu hạ độ mật nào đang chờ duyệt / No secrecy lowering awaits approval"

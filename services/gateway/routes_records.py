@@ -14,14 +14,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
-from services.classification.secrecy_changes import PENDING, ApprovalRefused, NoPendingChange
+from services.classification.secrecy_changes import ApprovalRefused, pending_in
 from services.common.errors import PermanentError
 from services.common.secrecy import secrecy_code
 from services.gateway import access
@@ -31,7 +30,7 @@ from services.gateway.http import json_errors, json_response
 
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer", "admin")
 MAX_BODY = 64 * 1024
-REFUSALS = (Forbidden, ApprovalRefused, NoPendingChange, RemoteError)
+REFUSED_REMOTELY = ("ApprovalRefused", "NoPendingChange", "PermanentError")
 
 
 def _fields(request: Request) -> dict:
@@ -46,13 +45,11 @@ def _fields(request: Request) -> dict:
     return body
 
 
-def pending_of(record: dict[str, Any]) -> dict[str, Any]:
-    pending = (record.get("metadata") or {}).get(PENDING)
-    if not pending:
-        raise NoPendingChange(
-            "Không có yêu cầu hạ độ mật nào đang chờ duyệt / No secrecy lowering awaits approval"
-        )
-    return pending
+def _refusal(exc: Exception) -> bool:
+    """A refusal to write to the audit trail (not an outage, which is no one's decision)."""
+    if isinstance(exc, RemoteError):
+        return exc.exc_type in REFUSED_REMOTELY
+    return isinstance(exc, (Forbidden, PermanentError))  # ApprovalRefused, NoPendingChange too
 
 
 class RecordRoutes:
@@ -148,7 +145,7 @@ class RecordRoutes:
         record_id = record["id"]
         with self._audited_refusal(origin, principal, record_id, {"approve": True}):
             principal.require(*access.SECRECY_APPROVING_ROLES)
-            pending = pending_of(record)
+            pending = pending_in(record.get("metadata"))
             access.secrecy_change(principal, record, pending["to"], self.settings.secrecy_ceiling)
             if pending["by"] == principal.name:
                 raise ApprovalRefused(
@@ -165,7 +162,7 @@ class RecordRoutes:
         """An approver refuses the pending lowering, or its requester withdraws it."""
         record_id = record["id"]
         with self._audited_refusal(origin, principal, record_id, {"reject": True}):
-            pending = pending_of(record)
+            pending = pending_in(record.get("metadata"))
             if pending["by"] != principal.name:
                 principal.require(*access.SECRECY_APPROVING_ROLES)
             self.classification.withdraw_secrecy_lowering(record_id, principal.name)
@@ -179,7 +176,9 @@ class RecordRoutes:
         """A refused secrecy change is written to the audit trail, then answered."""
         try:
             yield
-        except REFUSALS as exc:
+        except Exception as exc:
+            if not _refusal(exc):
+                raise
             reason = getattr(exc, "message", None) or getattr(exc, "value", "")
             self.audit_write(
                 origin, principal, "secrecy_change_refused", record_id, {**detail, "reason": reason}

@@ -62,10 +62,13 @@ def readers(stack) -> dict[int, requests.Session]:
 
 def test_a_record_whose_secrecy_is_unknown_is_hidden_below_tuyet_mat(stack, readers):
     """Read right after upload (not yet classified), then failed: only clearance 3 sees it."""
-    response = stack.upload("hong.pdf", b"%PDF-1.4\n1 0 obj <<>> broken beyond repair\n")
-    record_id = response.json()["id"]
+    broken = b"%PDF-1.4\n1 0 obj <<>> broken beyond repair\n"
+    record_id = stack.upload("hong.pdf", broken).json()["id"]
     for level in (0, 1, 2):
         assert seen(readers[level], stack, record_id) == 404
+    clerk = stack.user("ss_dup_clerk", "clerk", 2)
+    again = upload(clerk, stack, "hong-lai.pdf", broken).json()
+    assert again["duplicate"] is True and again["id"] is None  # a duplicate names nothing
     record = stack.wait_final(record_id)
     assert record["status"] == "failed" and not record["metadata"].get("secrecy_known")
     for level in (0, 1, 2):
