@@ -1,6 +1,7 @@
-"""The installation's secrecy ceiling (Luật Bảo vệ bí mật nhà nước; TT 02/2019/TT-BNV: secrets
-above what a networked system may hold stay off it). The level is only known once the text is
-read, so a record above the ceiling is refused here, after OCR, and everything stored for it is
+"""The installation's secrecy ceiling (Luật Bảo vệ bí mật nhà nước 117/2025/QH15: secrets stay
+off networked machines unless on an isolated LAN). A level the clerk declares is refused at
+intake (services/ingest/intake.py); a level only read from the text is refused here, after
+OCR, and everything stored for it is
 removed: the original, the page texts, page images, hOCR and the access copy. The record row
 stays as `rejected` with the reason, like any refused file, holding no text."""
 
@@ -10,13 +11,9 @@ from typing import Any
 
 from services.common.catalog import SqlCatalog
 from services.common.ports import ObjectStore
-from services.common.secrecy import SECRECY_LEVELS, SECRECY_NAMES
+from services.common.secrecy import KNOWN, ceiling_reason
 
 RECORD_PREFIXES = ("text/{id}/", "pages/{id}/", "hocr/{id}/", "access/{id}")
-
-
-def above_ceiling(secrecy: str | None, ceiling: int) -> bool:
-    return SECRECY_LEVELS.get(secrecy or "", 0) > ceiling
 
 
 def refuse(
@@ -25,19 +22,18 @@ def refuse(
     """Mark the record rejected, then remove every stored copy of it; returns the reason.
     A record already final (e.g. indexed before the ceiling was lowered) is left to the
     retention process and keeps its files."""
-    level = SECRECY_LEVELS[secrecy]
     reason = (
-        f"Tài liệu {SECRECY_NAMES[level]} vượt mức mật hệ thống được phép lưu "
-        f"(tối đa: {SECRECY_NAMES[ceiling]}); đã xóa mọi bản sao, hãy lưu "
-        f"theo chế độ mật ngoài hệ thống / Secrecy level above this installation's ceiling; "
-        f"every copy removed"
+        ceiling_reason(secrecy, ceiling)
+        .replace("; hãy lưu", "; đã xóa mọi bản sao, hãy lưu")
+        .replace("; keep it", "; every copy removed; keep it")
     )
     keys = [key for prefix in RECORD_PREFIXES for key in store.list(prefix.format(id=row["id"]))]
     keys += [row["object_key"]] if row["object_key"] else []
     refused = catalog.advance(
         row["id"], "classification", "rejected", "refused_above_ceiling",
         {"secrecy": secrecy, "ceiling": ceiling, "removed": len(keys)},
-        error=reason, dedup_key=None, object_key=None, page_info=None, meta={"secrecy": secrecy},
+        error=reason, dedup_key=None, object_key=None, page_info=None,
+        meta={"secrecy": secrecy, KNOWN: True},
     )  # fmt: skip
     for key in keys if refused else []:
         store.delete(key)

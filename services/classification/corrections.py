@@ -14,6 +14,7 @@ from services.classification.registering import flag_duplicate, outgoing_number
 from services.common import events
 from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
+from services.common.secrecy import KNOWN, SECRECY_LEVELS, URGENCY_LEVELS
 from services.registers import RegistersConfig
 from services.registers.deadlines import PetitionRules
 from services.registers.petition_book import with_deadlines
@@ -23,8 +24,8 @@ KINDS = frozenset(
     "bao_cao to_trinh ke_hoach chuong_trinh de_an phuong_an bien_ban cong_van don_khieu_nai "
     "don_to_cao don_kien_nghi don_phan_anh other".split()
 )
-SECRECY = frozenset({"mat", "toi_mat", "tuyet_mat"})
-URGENCY = frozenset({"khan", "thuong_khan", "hoa_toc"})
+SECRECY = frozenset(code for code in SECRECY_LEVELS if code)
+URGENCY = frozenset(code for code in URGENCY_LEVELS if code)
 _PLAIN_TEXT = (
     "number_symbol",
     "issued_place",
@@ -158,6 +159,8 @@ def apply(
         out["petition"] = with_deadlines({**meta["petition"], **petition}, rules)
     elif petition:
         raise PermanentError("Hồ sơ này không phải đơn thư / This record is not a petition")
+    if "secrecy" in values:  # a person set the level: it is known now (services/common/secrecy)
+        out[KNOWN] = True
     touched = {k.split(".")[0] for k in values}
     out["confidence"] = {**(meta.get("confidence") or {}), **dict.fromkeys(touched, 1.0)}
     out["review"] = [f for f in meta.get("review") or [] if f not in touched]
@@ -203,8 +206,9 @@ def correct_record(
     if changes and {"number_symbol", "organ"} & set(changes):
         merged = flag_duplicate(catalog, record_id, merged)
     record = catalog.get(record_id)
-    if not changes or not row["sha256"] or not row["page_info"]:
-        return record, None  # no change, or no text yet: the pipeline will carry the new values
+    if not changes or not row["sha256"] or not row["page_info"] or not merged.get(KNOWN):
+        # No change, or no text or secrecy yet: classification will carry the new values.
+        return record, None
     event = events.new_event(
         events.RECORD_METADATA_CORRECTED,
         record_id,

@@ -9,11 +9,26 @@ from services.classification.extract import classify
 from services.common import events
 from services.common.catalog import SqlCatalog
 from services.common.ports import ObjectStore
+from services.common.secrecy import KNOWN, above_ceiling, higher_secrecy, higher_urgency
 from services.registers import RegistersConfig
 
 
 def read_full_text(store: ObjectStore, text_keys: list[str]) -> str:
     return "\n\f\n".join(store.get(key).decode() for key in text_keys)
+
+
+def keep_declared_marks(read: dict[str, Any], meta: dict[str, Any]) -> dict[str, Any]:
+    """The marks to store: a stamp read higher raises what the clerk declared, never lowers
+    it (the level is set by its issuer; only a competent person adjusts it — Luật Bảo vệ bí
+    mật nhà nước 29/2018 Điều 21–22 as we read them; the 2025 law's articles not read). After
+    this the secrecy is known: no stamp means thường. A person's later correction or approved
+    lowering (`corrected`) stands, also against the ceiling check."""
+    known = meta.get(KNOWN)
+    secrecy = higher_secrecy(read.get("secrecy"), meta.get("secrecy") if known else None)
+    if "secrecy" in (meta.get("corrected") or []):
+        secrecy = meta.get("secrecy")
+    urgency = higher_urgency(read.get("urgency"), meta.get("urgency"))
+    return {**read, "secrecy": secrecy, "urgency": urgency, KNOWN: True}
 
 
 def classify_record(
@@ -31,8 +46,8 @@ def classify_record(
     """
     row = catalog.row(event["record_id"])
     text = read_full_text(store, event["text_keys"])
-    metadata = classify(text)
-    if ceiling.above_ceiling(metadata.get("secrecy"), secrecy_ceiling):
+    metadata = keep_declared_marks(classify(text), row["meta"] or {})
+    if above_ceiling(metadata.get("secrecy"), secrecy_ceiling):
         ceiling.refuse(catalog, store, row, metadata["secrecy"], secrecy_ceiling)
         return None
     metadata.update(registering.petition_part(catalog, row, text, metadata, config))

@@ -8,7 +8,7 @@ from typing import Any
 from services.common import clock
 from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
-from services.common.secrecy import SECRECY_LEVELS
+from services.common.secrecy import effective_level
 from services.registers.petition_book import due_list
 from services.registers.reports import check_register, register_table
 
@@ -30,7 +30,7 @@ def petitions_due(
     today = _day(as_of, "as_of") or clock.today()
     entries = [
         e for e in catalog.petition_records()
-        if SECRECY_LEVELS.get((e.get("meta") or {}).get("secrecy"), 0) <= clearance
+        if effective_level(e.get("meta")) <= clearance
     ]  # fmt: skip
     return due_list(entries, today, overdue_only=overdue)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nameko.rpc import rpc
 
-from services.classification import queries
+from services.classification import queries, secrecy_changes
 from services.classification.corrections import correct_record
 from services.classification.dependencies import RegistersProvider, RetentionClassesProvider
 from services.classification.handlers import classify_record
@@ -52,6 +52,26 @@ class ClassificationService(Pingable):
         if event:
             self.dispatch(events.RECORD_METADATA_CORRECTED, event)
         return record
+
+    def _correcting(self) -> dict:
+        return {"retention_classes": self.retention_classes, "config": self.registers}
+
+    @rpc
+    def request_secrecy_lowering(self, record_id: str, to: str | None, by: str) -> dict:
+        return secrecy_changes.request_lowering(self.catalog, record_id, to, by)
+
+    @rpc
+    def approve_secrecy_lowering(self, record_id: str, approver: str, expected: dict) -> dict:
+        record, event = secrecy_changes.approve_lowering(
+            self.catalog, record_id, approver, expected, **self._correcting()
+        )
+        if event:
+            self.dispatch(events.RECORD_METADATA_CORRECTED, event)
+        return record
+
+    @rpc
+    def withdraw_secrecy_lowering(self, record_id: str, by: str) -> dict:
+        return secrecy_changes.withdraw_lowering(self.catalog, record_id, by)
 
     @rpc
     def petitions_due(

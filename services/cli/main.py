@@ -5,7 +5,18 @@ Each topic lives in its own module; this file only assembles them.
 
 import typer
 
-from services.cli import agent, audit, index, ops, records, registers, retention, review, users
+from services.cli import (
+    agent,
+    audit,
+    index,
+    ops,
+    records,
+    registers,
+    retention,
+    review,
+    secrecy,
+    users,
+)
 
 app = typer.Typer(
     help="Lưu trữ điện tử — luutru operators' tool",
@@ -30,3 +41,4 @@ app.add_typer(retention.fixity_app, name="fixity")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.token_app, name="token")
 app.add_typer(audit.app, name="audit")
+app.add_typer(secrecy.app, name="secrecy")

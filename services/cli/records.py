@@ -13,7 +13,9 @@ import typer
 from rich.progress import track
 
 from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fail, operator
+from services.common.errors import PermanentError
 from services.common.rpc_client import RpcClient
+from services.common.secrecy import secrecy_code, urgency_code
 
 
 def expand(paths: list[Path]) -> Iterator[Path]:
@@ -34,6 +36,16 @@ def wait_final(rpc: RpcClient, record_id: str, deadline: float) -> dict:
         time.sleep(0.5)
 
 
+def _given(kind: str | None, secret: bool, secrecy: str | None, urgency: str | None) -> dict:
+    """The clerk's declarations to send (checked here, so a typo fails before any upload)."""
+    try:
+        secrecy_code(secrecy), urgency_code(urgency)
+    except PermanentError as exc:
+        fail(exc.message)
+    given = {"kind": kind, "secret": secret, "secrecy": secrecy, "urgency": urgency}
+    return {name: value for name, value in given.items() if value}
+
+
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or folders")],
     register: Annotated[str, typer.Option(help="den | di | don | luutru")] = "den",
@@ -42,15 +54,21 @@ def ingest(
         str | None, typer.Option(help="di: document kind (nghi_quyet, cong_van…), numbered now")
     ] = None,
     secret: Annotated[bool, typer.Option("--secret", help="di: a secret (Mật) document")] = False,
+    secrecy: Annotated[
+        str | None, typer.Option(help="độ mật: mat | toi_mat | tuyet_mat (thuong: none)")
+    ] = None,
+    urgency: Annotated[
+        str | None, typer.Option(help="độ khẩn: khan | thuong_khan | hoa_toc")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Send files to the archive; with --wait, report each one's final status."""
     files = list(expand(paths))
     results = []
+    given = _given(kind, secret, secrecy, urgency)
     with client() as rpc:
         for path in track(files, description="Gửi tệp", disable=as_json or len(files) < 2):
             data = base64.b64encode(path.read_bytes()).decode()
-            given = {"kind": kind, "secret": secret} if kind or secret else {}
             result = call(rpc, "ingest", "ingest", path.name, data, register, "cli", **given)
             results.append(result)
         deadline = time.monotonic() + wait

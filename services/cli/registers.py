@@ -40,8 +40,14 @@ def correct(
 ) -> None:
     """Correct a record's metadata; the history keeps the old and new values and who."""
     by = as_user or getpass.getuser()
+    fields = _pairs(assignments)
     with client() as rpc:
-        record = call(rpc, "classification", "correct", record_id, _pairs(assignments), by)
+        if "secrecy" in fields:  # a named account, under the portal's rules: a lowering waits
+            if not as_user:
+                fail("secrecy: cần --as TÊN (một tài khoản) / --as USER required")
+            record = call(rpc, "gateway", "correct_as", record_id, fields, as_user)
+        else:
+            record = call(rpc, "classification", "correct", record_id, fields, by)
     if as_json:
         emit(record)
         return

@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from services.common import clock
 from services.common.audit_key import install_key, load_key, pending_key
 from services.common.config import Settings
+from services.common.secrecy import effective_level
 
 GENESIS = "0" * 64
 STARTED = "audit.started"
@@ -192,7 +193,9 @@ def restricted(record: dict[str, Any]) -> bool:
     2018, Điều 9.1.b)."""
     metadata = record.get("metadata") or {}
     return bool(
-        metadata.get("secrecy") or record.get("register") == "don" or metadata.get("petition")
+        effective_level(metadata) > 0  # an unknown level counts as the highest
+        or record.get("register") == "don"
+        or metadata.get("petition")
     )
 
 

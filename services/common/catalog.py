@@ -172,8 +172,10 @@ class SqlCatalog(RegistersMixin):
         size: int,
         source: str,
         reason: str,
+        meta: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Keep a trace of a refused file (no number, no stored copy) with its reason."""
+        """Keep a trace of a refused file (no number, no stored copy) with its reason and what
+        the clerk declared (`meta`)."""
         record_id = str(uuid.uuid4())
         with self._tx() as conn:
             conn.execute(
@@ -186,7 +188,7 @@ class SqlCatalog(RegistersMixin):
                     source=source,
                     status="rejected",
                     error=reason,
-                    meta={},
+                    meta=meta or {},
                     received_at=now_iso(),
                     updated_at=now_iso(),
                 )

@@ -31,9 +31,10 @@ class Settings(BaseSettings):
     # confidence is under review_confidence are flagged for a person to check.
     ocr_memory_mb: int = 2048
     review_confidence: float = 70.0
-    # Highest secrecy level this installation may hold (0 thường … 3 Tuyệt mật): state-secret
-    # rules keep higher levels off networked systems; records above it are refused, no copy kept.
-    secrecy_ceiling: int = 3
+    # Highest secrecy level this installation may hold (0 thường … 3 Tuyệt mật). Luật Bảo vệ bí
+    # mật nhà nước 117/2025/QH15 keeps state secrets off networked machines, so none by default;
+    # an installation on an isolated LAN raises it on purpose. Above it: refused, no copy kept.
+    secrecy_ceiling: int = Field(default=0, ge=0, le=3)
     retention_schedule: Path = REPO_ROOT / "deploy" / "retention-schedule.yaml"
     # Retention (docs/retention.md): distinct archivists who must approve a destruction batch
     # (a transfer batch needs transfer_approvers); permanent records fall due for transfer

@@ -12,10 +12,19 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from services.common.errors import NotFound
-from services.common.secrecy import SECRECY_LEVELS
+from services.common.secrecy import (
+    SECRECY_LEVELS,
+    SECRECY_NAMES,
+    above_ceiling,
+    ceiling_reason,
+    effective_level,
+    secrecy_code,
+    urgency_code,
+)
 from services.gateway.accounts import Forbidden, Principal
 from services.registers.working_copy import is_sealed, working_copy
 
@@ -23,15 +32,45 @@ UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")  # and admin
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer")
 PETITION_DESK_ROLES = ("petition_officer",)
 IDENTITY_ROLES = ("petition_officer",)  # admins excluded on purpose
+# Who may change a record's secrecy, and who approves a lowering (admins pass `require` too);
+# each within their own clearance and the installation's ceiling (docs/portal.md).
+SECRECY_ROLES = ("clerk", "archivist", "petition_officer")
+SECRECY_APPROVING_ROLES = ("archivist",)
 
 
 def level(record: dict[str, Any]) -> int:
-    return SECRECY_LEVELS.get((record.get("metadata") or {}).get("secrecy"), 0)
+    """Tuyệt mật until a person or the classifier set the secrecy (services/common/secrecy)."""
+    return effective_level(record.get("metadata"))
 
 
 def visible(record: dict[str, Any], principal: Principal) -> bool:
     """A record above the caller's clearance does not exist for them (same 404 as unknown)."""
     return level(record) <= principal.clearance
+
+
+def secrecy_change(
+    principal: Principal, record: dict[str, Any], to: str | None, ceiling: int
+) -> str:
+    """`raise`, `lower` or `same` for setting the record's secrecy to `to`; Forbidden when the
+    caller's role may not, or the old or new level is above their clearance or the ceiling.
+    Levels are the effective ones: setting an unknown (Tuyệt mật) record to Mật is a lowering."""
+    principal.require(*SECRECY_ROLES)
+    old, new = level(record), SECRECY_LEVELS[to]
+    if max(old, new) > principal.clearance:
+        raise Forbidden(
+            f"Độ mật vượt quá mức bạn được tiếp cận ({SECRECY_NAMES[principal.clearance]})"
+            " / Secrecy level above your clearance"
+        )
+    if above_ceiling(to, ceiling):
+        raise Forbidden(ceiling_reason(to, ceiling))
+    return "raise" if new > old else "lower" if new < old else "same"
+
+
+def declared_marks(form: Mapping[str, str]) -> dict[str, str]:
+    """An upload's `secrecy`/`urgency` fields as the clerk declares them; PermanentError (400)
+    for a bad value, before the file is sent anywhere."""
+    secrecy_code(form.get("secrecy")), urgency_code(form.get("urgency"))
+    return {name: form[name] for name in ("secrecy", "urgency") if form.get(name)}
 
 
 def not_found(record_id: str) -> NotFound:

@@ -25,6 +25,7 @@ ERROR_STATUS: dict[str, tuple[int, str]] = {
     "Unauthenticated": (401, "unauthenticated"),
     "Forbidden": (403, "forbidden"),
     "ApprovalRefused": (403, "approval_refused"),
+    "NoPendingChange": (409, "no_pending_change"),
     "RecordOnHold": (409, "on_hold"),
     "NotApproved": (409, "not_approved"),
     "BatchStateError": (409, "batch_state"),

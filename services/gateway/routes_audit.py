@@ -26,6 +26,21 @@ class AuditRoutes:
             detail={"path": request.path},
         )
 
+    def audit_write(
+        self, origin: str | None, principal: Principal, action: str, record_id: str, detail: dict
+    ) -> None:
+        """Append one entry to the hash-chained trail: who did what to which record, from where
+        (a client address, or `cli`)."""
+        with self.accounts.engine.begin() as conn:
+            audit.append(
+                conn,
+                actor=principal.name,
+                action=action,
+                record_id=record_id,
+                origin=origin,
+                detail=detail,
+            )
+
     @rpc
     def audit_verify(self) -> dict:
         problems = audit.verify(self.accounts.engine)

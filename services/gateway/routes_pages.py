@@ -14,6 +14,7 @@ from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import PermanentError
+from services.common.secrecy import SECRECY_LEVELS
 from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.http import describe_error
@@ -80,6 +81,7 @@ class PageRoutes:
             has_pdfa=any(p.get("source") == "ocr" for p in pages),
             similar=similar,
             petitioner=shown_identity,
+            secrecy_levels=SECRECY_LEVELS,
             notice=request.args.get("notice") == "saved",
         )
 
@@ -91,9 +93,18 @@ class PageRoutes:
         principal.require(*access.CORRECTING_ROLES)
         _, record, _ = self._readable(request, record_id)
         fields = changed_fields(request.form.to_dict(), record["metadata"])
-        if fields:
-            self.classification.correct(record_id, fields, principal.name)
+        if fields:  # secrecy goes through the same rules as PATCH (a lowering waits)
+            record = self._record(request, record_id)
+            self._correct(request.remote_addr, principal, record, fields)
         return see_other(f"/records/{record_id}?notice=" + ("saved" if fields else "unchanged"))
+
+    @http("POST", "/records/<string:record_id>/secrecy/<string:answer>")
+    @page_errors
+    def secrecy_form(self, request: Request, record_id: str, answer: str) -> Response:
+        """The approver's buttons on the record page: approve or refuse a pending lowering."""
+        principal, record = current_principal(request), self._record(request, record_id)
+        self._answer_secrecy(request.remote_addr, principal, record, answer)
+        return see_other(f"/records/{record_id}?notice=saved")
 
     @http("GET", "/upload")
     @page_errors
@@ -104,6 +115,7 @@ class PageRoutes:
             "upload.html",
             max_mb=self.settings.max_upload_mb,
             register=request.args.get("register", "den"),
+            ceiling=self.settings.secrecy_ceiling,
             results=None,
             error=None,
         )
@@ -119,19 +131,21 @@ class PageRoutes:
         if not files or len(files) > MAX_FORM_FILES:
             raise PermanentError(f"Cần từ 1 đến {MAX_FORM_FILES} tệp / 1 to {MAX_FORM_FILES} files")
         register = request.form.get("register", "den")
-        results = [self._form_upload(principal, f, register) for f in files]
+        declared = access.declared_marks(request.form)
+        results = [self._form_upload(principal, f, register, declared) for f in files]
         return render(
             request,
             "upload.html",
             max_mb=self.settings.max_upload_mb,
             register=register,
+            ceiling=self.settings.secrecy_ceiling,
             results=results,
             error=None,
         )
 
-    def _form_upload(self, principal, upload, register: str) -> dict:
+    def _form_upload(self, principal, upload, register: str, declared: dict) -> dict:
         try:
-            result = self._ingest_upload(principal, upload, register)
+            result = self._ingest_upload(principal, upload, register, declared)
         except Exception as exc:
             return {"file": upload.filename, "id": None, "error": describe_error(exc)[2]}
         if result["status"] == "rejected":

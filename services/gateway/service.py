@@ -88,16 +88,18 @@ class GatewayService(
                 f"Tệp quá lớn, giới hạn {self.settings.max_upload_mb} MB / Upload too large"
             )
 
-    def _ingest_upload(self, principal: Principal, upload: FileStorage, register: str) -> dict:
-        """Ingest one uploaded file; a duplicate of a record above the caller's clearance
-        answers without its id, number or name (it must not exist for them)."""
+    def _ingest_upload(
+        self, principal: Principal, upload: FileStorage, register: str, declared: dict
+    ) -> dict:
+        """Ingest one uploaded file with the clerk's declared `secrecy`/`urgency`; a duplicate
+        of a record above the caller's clearance answers without its id, number or name."""
         data = upload.read()
         if len(data) > self.settings.max_upload_mb * 2**20:
             raise PermanentError(
                 f"Tệp quá lớn, giới hạn {self.settings.max_upload_mb} MB / Upload too large"
             )
         result = self.ingest.ingest(
-            upload.filename or "", base64.b64encode(data).decode(), register, "api"
+            upload.filename or "", base64.b64encode(data).decode(), register, "api", **declared
         )
         if result.get("duplicate") and not access.visible(
             self.ingest.get_record(result["id"]), principal
@@ -122,7 +124,10 @@ class GatewayService(
         upload = request.files.get("file")
         if upload is None:
             raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
-        result = self._ingest_upload(principal, upload, request.form.get("register", "den"))
+        declared = access.declared_marks(request.form)
+        result = self._ingest_upload(
+            principal, upload, request.form.get("register", "den"), declared
+        )
         if result["status"] == "rejected":
             return json_response(result, 400)
         return json_response(result, 202)

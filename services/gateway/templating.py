@@ -20,6 +20,7 @@ from services.gateway.access import (
     CORRECTING_ROLES,
     IDENTITY_ROLES,
     PETITION_DESK_ROLES,
+    SECRECY_APPROVING_ROLES,
     UPLOADING_ROLES,
 )
 from services.gateway.http import answers_errors, describe_error
@@ -94,7 +95,12 @@ def render(request: Request, template: str, status: int = 200, **context) -> Res
         kinds=i18n.KINDS,
         kind_names=dict(i18n.KINDS),
         path=request.path,
-        roles={"upload": UPLOADING_ROLES, "correct": CORRECTING_ROLES, "identity": IDENTITY_ROLES},
+        roles={
+            "upload": UPLOADING_ROLES,
+            "correct": CORRECTING_ROLES,
+            "identity": IDENTITY_ROLES,
+            "approve_secrecy": SECRECY_APPROVING_ROLES,
+        },
         **context,
     )
     response = Response(html, status=status, mimetype="text/html", headers=SECURITY_HEADERS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import filetype
@@ -19,6 +19,7 @@ from services.common.clock import today
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
+from services.common.secrecy import KNOWN, above_ceiling, ceiling_reason, secrecy_code, urgency_code
 from services.ingest import lanes, plaintext
 from services.registers.series import OUTGOING_KINDS, NoTerm, NumberSeries, slot_for
 
@@ -88,6 +89,13 @@ def check_kind(kind: str | None) -> None:
         )
 
 
+def check_ceiling(secrecy: str | None, ceiling: int) -> None:
+    """Luật Bảo vệ bí mật nhà nước 117/2025/QH15 keeps state secrets off networked machines
+    (domain notes §9); an installation holds at most its ceiling (LUUTRU_SECRECY_CEILING)."""
+    if above_ceiling(secrecy, ceiling):
+        raise PermanentError(ceiling_reason(secrecy, ceiling), ErrorCode.BAD_REQUEST)
+
+
 def detect_media_type(data: bytes, max_bytes: int, file_name: str = "") -> str:
     """The real type from the content; the extension is never trusted. Plain text, which has
     no signature, is taken only under a `.txt` name and only when its bytes read as text."""
@@ -125,6 +133,30 @@ def _unsupported(found: str, vi_more: str = "", en_more: str = "") -> PermanentE
     )
 
 
+@dataclass(frozen=True)
+class Declared:
+    """What the clerk declares at intake: độ mật and độ khẩn (None: not declared). A declared
+    secrecy makes the record's level known at once; the classifier may raise it, never lower
+    it (Luật Bảo vệ bí mật nhà nước: the level is set by the person who issues the document,
+    and only a competent person adjusts it)."""
+
+    secrecy: str | None = None
+    urgency: str | None = None
+    secrecy_declared: bool = False  # "thường" declared on purpose also makes the level known
+
+    @classmethod
+    def parse(cls, secrecy: str | None = None, urgency: str | None = None) -> Declared:
+        """Checked values; PermanentError naming the bad one."""
+        return cls(secrecy_code(secrecy), urgency_code(urgency), secrecy is not None)
+
+    def metadata(self) -> dict[str, Any]:
+        """The metadata to write at intake (nothing when nothing was declared)."""
+        meta: dict[str, Any] = {"urgency": self.urgency} if self.urgency else {}
+        if self.secrecy_declared:
+            meta |= {"secrecy": self.secrecy, KNOWN: True, "secrecy_declared": self.secrecy}
+        return meta
+
+
 def ingest_file(
     catalog: SqlCatalog,
     store: ObjectStore,
@@ -137,17 +169,24 @@ def ingest_file(
     kind: str | None = None,
     secret: bool = False,
     series: NumberSeries | None = None,
+    declared: Declared | None = None,
+    ceiling: int = 3,
 ) -> IngestResult:
     """Store and register one file, or record why it was refused. Never raises for bad input.
 
-    An outgoing document (`di`) whose kind the clerk gives at upload gets its số from its
-    series at once (see `number_outgoing`); otherwise classification numbers it.
+    A declared secrecy above the installation's `ceiling` is refused here, before anything is
+    stored or read. An outgoing document (`di`) whose kind the clerk gives at upload gets its
+    số from its series at once (see `number_outgoing`); otherwise classification numbers it.
     """
+    declared = declared or Declared()
+    if secret and declared.secrecy is None:  # the old "secret" switch: at least Mật
+        declared = replace(declared, secrecy="mat", secrecy_declared=True)
     name = clean_file_name(file_name)
     sha256 = hashlib.sha256(data).hexdigest()
     try:
         check_register(register)
         check_kind(kind)
+        check_ceiling(declared.secrecy, ceiling)
         media_type = detect_media_type(data, max_bytes, name)
     except PermanentError as exc:
         record = catalog.register_rejected(
@@ -157,6 +196,7 @@ def ingest_file(
             size=len(data),
             source=source,
             reason=exc.message,
+            meta=declared.metadata(),
         )
         return IngestResult(record)
     key = original_key(sha256)
@@ -171,6 +211,10 @@ def ingest_file(
         object_key=key,
         source=source,
     )
+    if not duplicate and declared.metadata():
+        catalog.update_metadata(record["id"], "ingest", declared.metadata(), "declared_at_intake")
+        record = catalog.get(record["id"])
+    secret = secret or declared.secrecy is not None
     if register == "di" and kind and series is not None and record["status"] != "rejected":
         record = number_outgoing(catalog, record, kind, secret, series)
     # A duplicate still "received" lost its event on an earlier try: send it again.
@@ -202,7 +246,7 @@ def number_outgoing(
         return record
     assigned, new = catalog.assign_series_number(record["id"], slot.series, slot.scope, slot.symbol)
     if new:
-        given = {"kind": kind, "secrecy": "mat" if secret else None}
+        given = {"kind": kind}
         catalog.update_metadata(
             record["id"],
             "ingest",

@@ -12,7 +12,7 @@ from services.common.catalog import SqlCatalog, records
 from services.common.errors import NotFound, PermanentError
 from services.common.objects import pages_manifest_key
 from services.common.ports import ObjectStore
-from services.common.secrecy import SECRECY_LEVELS
+from services.common.secrecy import effective_level
 from services.ocr.review import needs_review
 
 
@@ -63,10 +63,6 @@ def audit_operator_read(catalog: SqlCatalog, record_id: str, actor: str, what: s
     return record
 
 
-def _level(meta: dict[str, Any] | None) -> int:
-    return SECRECY_LEVELS.get((meta or {}).get("secrecy"), 0)
-
-
 def failed_records(catalog: SqlCatalog, clearance: int, limit: int = 200) -> list[dict[str, Any]]:
     """Failed records the caller may see, most recent first: id, file, register, error, when."""
     with catalog.engine.connect() as conn:
@@ -79,7 +75,7 @@ def failed_records(catalog: SqlCatalog, clearance: int, limit: int = 200) -> lis
     return [
         {"id": r.id, "file": r.file_name, "register": r.register, "error": r.error,
          "updated_at": r.updated_at}
-        for r in rows if _level(r.meta) <= clearance
+        for r in rows if effective_level(r.meta) <= clearance
     ]  # fmt: skip
 
 
@@ -87,5 +83,5 @@ def visible_ids(catalog: SqlCatalog, ids: list[str], clearance: int) -> list[str
     """The ids of `ids` whose records exist and are at or below `clearance`, in order."""
     with catalog.engine.connect() as conn:
         rows = conn.execute(sa.select(records.c.id, records.c.meta).where(records.c.id.in_(ids)))
-        seen = {r.id for r in rows if _level(r.meta) <= clearance}
+        seen = {r.id for r in rows if effective_level(r.meta) <= clearance}
     return [i for i in ids if i in seen]

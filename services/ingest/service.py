@@ -38,6 +38,7 @@ class IngestService(Pingable):
             source=source,
             max_bytes=self.settings.max_upload_mb * 2**20,
             series=self.registers.series,
+            ceiling=self.settings.secrecy_ceiling,
             **given,
         )
         if result.event:
@@ -53,9 +54,14 @@ class IngestService(Pingable):
         source: str = "api",
         kind: str | None = None,
         secret: bool = False,
+        secrecy: str | None = None,
+        urgency: str | None = None,
     ) -> dict:
+        """Accept one file; `secrecy`/`urgency` as the clerk declares them (PermanentError for
+        a bad value, before anything is stored)."""
         data = base64.b64decode(content_b64)
-        given = {"kind": kind, "secret": secret}
+        declared = intake.Declared.parse(secrecy, urgency)
+        given = {"kind": kind, "secret": secret, "declared": declared}
         return self._ingest(data, file_name, register, source, **given).summary()
 
     @timer(interval=2)

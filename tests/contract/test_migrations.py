@@ -38,6 +38,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values()]
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
+HEAD = "0004_secrecy"  # the newest revision (0004_secrecy: meta.secrecy_known)
 
 
 @contextmanager
@@ -101,7 +102,7 @@ def _state(engine: sa.Engine) -> tuple[str, set[str]]:
 def test_a_new_catalog_has_every_table_as_the_code_describes_it(dsn):
     catalog = SqlCatalog(dsn)
     version, names = _state(catalog.engine)
-    assert version == "0003"
+    assert version == HEAD
     assert names >= EVERY_TABLE
     assert _schema_drift(catalog.engine) == []
     catalog.engine.dispose()
@@ -147,7 +148,7 @@ def test_a_catalog_made_before_0003_upgrades_and_keeps_its_rows(dsn, owners, tmp
     key_file = tmp_path / "secrets" / "audit.key"
     assert audit.set_up(key_file, engine)  # deploy/run.sh: the key, then keyed from here on
     version, names = _state(engine)
-    assert version == "0003"
+    assert version == HEAD
     assert names >= EVERY_TABLE
     assert _schema_drift(engine) == []
     users = SqlAccountStore(engine)
@@ -199,6 +200,29 @@ def test_0003_can_be_taken_back_and_applied_again(dsn):
     assert version == "0002"
     assert not names & {t for schema in OWNED.values() for t in schema.tables}
     migrate(engine)
-    assert _state(engine)[0] == "0003"
+    assert _state(engine)[0] == HEAD
     assert _schema_drift(engine) == []
+    engine.dispose()
+
+
+def test_0004_marks_the_secrecy_of_records_read_before_it_as_known(dsn):
+    """Only records the classifier read (or refused above the ceiling) have a known level;
+    a failed or still-processing one stays unknown, so it counts as Tuyệt mật."""
+    engine = _engine(dsn)
+    _alembic(engine, command.upgrade, "0003")
+    rows = {"indexed": {"secrecy": "mat"}, "failed": {}, "processing": {},
+            "rejected": {"secrecy": "tuyet_mat"}}  # fmt: skip
+    with engine.begin() as conn:
+        for status, meta in rows.items():
+            conn.execute(
+                catalog_schema.tables["records"].insert().values(
+                    id=status, register="den", file_name="a.pdf", size=1, source="test",
+                    status=status, meta=meta, received_at="2026-01-05", updated_at="2026-01-05",
+                )
+            )  # fmt: skip
+    migrate(engine)
+    with engine.connect() as conn:
+        metas = dict(conn.execute(sa.text("SELECT id, meta FROM records")).all())
+    known = {i for i, meta in metas.items() if "secrecy_known" in str(meta)}
+    assert known == {"indexed", "rejected"}
     engine.dispose()

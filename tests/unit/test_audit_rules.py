@@ -15,8 +15,10 @@ ENTRY = ("0" * 64, 1, "2026-12-03T05:00:00", "lan", "read_text", "r1", "cli", "{
         ({"register": "den", "metadata": {"secrecy": "mat"}}, True),
         ({"register": "don", "metadata": {}}, True),
         ({"register": "den", "metadata": {"petition": {"kind": "to_cao"}}}, True),
-        ({"register": "den", "metadata": {"secrecy": None}}, False),
-        ({"register": "di", "metadata": None}, False),
+        ({"register": "den", "metadata": {"secrecy": None, "secrecy_known": True}}, False),
+        ({"register": "di", "metadata": {"secrecy_known": True}}, False),
+        # not yet classified: its level is unknown, so it counts as Tuyệt mật
+        ({"register": "di", "metadata": None}, True),
     ],
 )
 def test_reads_of_secrets_and_petitions_are_evidence(record, restricted):

@@ -40,7 +40,7 @@
     }
   }
 
-  function send(file, register, csrf) {
+  function send(file, fields, csrf) {
     const row = document.createElement("tr");
     cell(row, file.name);
     const bar = document.createElement("progress");
@@ -50,7 +50,7 @@
     body.appendChild(row);
     const data = new FormData();
     data.append("file", file, file.name);
-    data.append("register", register);
+    for (const [name, value] of Object.entries(fields)) if (value) data.append(name, value);
     const xhr = new XMLHttpRequest();
     xhr.open("POST", "/api/records");
     xhr.setRequestHeader("X-CSRF-Token", csrf);
@@ -70,10 +70,15 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const files = form.querySelector("input[type=file]").files;
-    const register = form.querySelector("select[name=register]").value;
+    // The register and the declared độ mật / độ khẩn go with every file.
+    const fields = {};
+    for (const name of ["register", "secrecy", "urgency"]) {
+      const select = form.querySelector(`select[name=${name}]`);
+      if (select) fields[name] = select.value;
+    }
     const csrf = form.querySelector("input[name=csrf]").value;
     table.hidden = false;
-    for (const file of files) send(file, register, csrf);
+    for (const file of files) send(file, fields, csrf);
     form.reset();
   });
 })();
