@@ -17,7 +17,7 @@ from typing import Any
 from services.common.errors import NotFound
 from services.common.secrecy import SECRECY_LEVELS
 from services.gateway.accounts import Forbidden, Principal
-from services.registers.working_copy import is_sealed, working_copy
+from services.registers.working_copy import MASK, is_sealed, working_copy
 
 UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")  # and admin
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer")
@@ -82,24 +82,33 @@ def require_scan_access(
 def working_record(
     principal: Principal, record: dict[str, Any], identity: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """The record as the caller may read it: a sealed letter's subject masked."""
+    """The record as the caller may read it: a sealed letter's subject and history masked, and
+    its uploaded file name withheld (it often carries the writer's name: Luật Tố cáo 2018
+    Điều 9.1.b)."""
     if not sealed_for(principal, record, identity):
         return record
     metadata = dict(record.get("metadata") or {})
     if metadata.get("subject"):
         metadata["subject"] = working_copy(metadata["subject"], metadata, identity)
+    file_name = record.get("file")
     history = [
-        {**h, "detail": _masked(h.get("detail"), metadata, identity)}
+        {**h, "detail": _masked(h.get("detail"), metadata, identity, file_name)}
         for h in record.get("history") or []
     ]
-    return {**record, "metadata": metadata, "history": history, "working_copy": True}
+    masked = {"metadata": metadata, "history": history, "working_copy": True}
+    return {**record, **masked, "file": MASK if file_name else file_name}
 
 
-def _masked(detail: Any, metadata: dict[str, Any], identity: dict[str, Any] | None) -> Any:
-    """A history detail (old → new values of a correction, …) with the identity masked."""
+def _masked(
+    detail: Any, metadata: dict[str, Any], identity: dict[str, Any] | None, file_name: str | None
+) -> Any:
+    """A history detail (old → new values of a correction, …) with the identity and the
+    uploaded file name masked."""
     if not detail:
         return detail
     text = json.dumps(detail, ensure_ascii=False)
+    if file_name:
+        text = text.replace(json.dumps(file_name, ensure_ascii=False)[1:-1], MASK)
     masked = working_copy(text, metadata, identity)
     try:
         return json.loads(masked)
