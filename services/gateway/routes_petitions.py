@@ -48,7 +48,7 @@ class PetitionRoutes:
                 origin=request.remote_addr,
                 detail={"sealed": bool(identity.get("sealed")), "path": request.path},
             )
-        fields = ("name", "address", "id_number", "anonymous", "sealed")
+        fields = ("name", "address", "id_number", "anonymous", "sealed", "details")
         return {"id": record_id, **{k: identity.get(k) for k in fields}}
 
     @http("GET", "/api/records/<string:record_id>/petitioner")

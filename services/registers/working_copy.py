@@ -19,7 +19,7 @@ from services.registers.writer_identity import identity_values
 
 MASK = "[…]"
 # What stands for a sealed letter's file name (it often carries the writer's name).
-SEALED_TITLE = "Đơn thư (danh tính được bảo mật)"
+SEALED_TITLE = "Đơn thư (đã che danh tính)"
 _MARKS = "[\u0300-\u036f]*"  # combining marks of NFD text, left in place by the fold
 _GAP = r"[\s.\-]?"  # between the digits of a number
 _WORD_GAP = r"[\s,.\-]+"  # between the words of a name or an address
