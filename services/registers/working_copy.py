@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.common.vntext import fold, fold_keep_length
+from services.common.vntext import fold_keep_length
 from services.registers.writer_identity import identity_values
 
 MASK = "[…]"
@@ -34,7 +34,8 @@ def is_sealed(metadata: dict[str, Any] | None, identity: dict[str, Any] | None) 
 
 
 def _letters(word: str) -> str:
-    return "".join(re.escape(ch) + _MARKS for ch in fold(word))
+    """The word folded as the text is (Ð, an OCR stand-in for Đ, included), marks allowed."""
+    return "".join(re.escape(ch) + _MARKS for ch in fold_keep_length(word))
 
 
 def _words(value: str) -> str | None:
@@ -67,7 +68,7 @@ def _given_name(value: str) -> str | None:
     words = re.findall(r"[^\W_]+", value)
     if len(words) < 2:
         return None
-    first, *rest = fold(words[-1])
+    first, *rest = fold_keep_length(words[-1])
     word = re.escape(first.upper()) + _MARKS + "".join(f"(?i:{_letters(c)})" for c in rest)
     return word + r"(?![ \t]+[A-Z])"  # not the start of another name ("Mai Xuân Đông")
 

@@ -28,6 +28,8 @@ _NAME_CUE_RE = re.compile(
 _GROUP_CUE_RE = re.compile(
     r"\bchung\s+toi\s+(?:gom(?:\s+co)?|la|ten\s+la|goi\s+ten)\b\s*[:.]?", re.I
 )
+# The letter's body after the list of writers ("Chúng tôi làm đơn này …", "Nay …").
+_BODY_START_RE = re.compile(r"^\W*(?:chung\s+toi|toi|nay|de\s+nghi|kinh|xin|noi\s+dung)\b")
 _LIST_ITEM_RE = re.compile(r"^\s*(?:\d{1,2}\s*[.)/-]|[-–•+*])\s*")
 _SIGNATURE_CUE_RE = re.compile(
     r"(?:nguoi|nhung\s+nguoi|dai\s+dien)\s+(?:to\s+cao|khieu\s+nai|viet\s+don|lam\s+don"
@@ -41,7 +43,7 @@ _ADDRESS_CUE_RE = re.compile(
 )
 _ADDRESS_END_RE = re.compile(
     r"\s*(?:[;]|\.(?:\s|$)|,?\s+(?:số\s+)?(?:CCCD|CMND|căn cước|điện thoại|ĐT|SĐT|DĐ|email|e-mail"
-    r"|sinh năm|SN)\b)",
+    r"|sinh năm|SN)\b|\s+(?:Tôi|Chúng tôi|Nay|Xin|Đề nghị|Kính)\s)",
     re.I,
 )
 _ID_RE = re.compile(
@@ -80,15 +82,20 @@ _SURNAMES = _word_set(
     " thieu au tu van dam khong tiet nong lo kha han an chung diep lieu tham doan"
 )
 _WORD_RE = re.compile(r"^[^\W\d_]+$")
+_WRAPPED_LEN = 50  # a printed line this long that ends mid-sentence was wrapped by the page
 
 
 def read_identity(text: str) -> dict[str, Any]:
     """Every identifying value of the letter's writer(s), and the first writer's fields."""
-    lines = [squash(line) for line in nfc(text).splitlines()]
+    printed = [squash(line) for line in nfc(text).splitlines()]
+    lines = _logical_lines(printed)
     folded = [fold_keep_length(line) for line in lines]
+    printed_folded = [fold_keep_length(line) for line in printed]
     values = {
         "names": _unique(
-            _cued_names(lines, folded) + _group_names(lines, folded) + _signed_names(lines, folded)
+            _cued_names(lines, folded)
+            + _group_names(lines, folded)
+            + _signed_names(printed, printed_folded)
         ),
         "addresses": _unique(_addresses(lines, folded)),
         "id_numbers": _unique(
@@ -104,6 +111,21 @@ def read_identity(text: str) -> dict[str, Any]:
         "id_number": (values["id_numbers"] or [None])[0],
         "details": values,
     }
+
+
+def _logical_lines(printed: list[str]) -> list[str]:
+    """Printed lines with a line wrapped by the page joined to its continuation, so a name,
+    address or number broken across two lines is read whole. A wrapped line is a long one
+    that ends without punctuation; a list item or a blank line starts a new one."""
+    joined: list[str] = []
+    for line in printed:
+        previous = joined[-1] if joined else ""
+        wrapped = len(previous) >= _WRAPPED_LEN and previous[-1] not in ".;!?"
+        if wrapped and line and not _LIST_ITEM_RE.match(line):
+            joined[-1] = f"{previous} {line}"
+        else:
+            joined.append(line)
+    return joined
 
 
 def identity_values(identity: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -164,11 +186,12 @@ def _group_names(lines: list[str], folded: list[str]) -> list[str]:
         if not (m := _GROUP_CUE_RE.search(f)):
             continue
         found += _names_in(lines[i][m.end() :])
-        for line in lines[i + 1 : i + 16]:
-            item = _LIST_ITEM_RE.match(line)
-            if not item and not _HONORIFIC_RE.match(fold(line)):
+        for line in filter(None, lines[i + 1 : i + 24]):  # OCR leaves blank lines between
+            if _BODY_START_RE.match(fold(line)):
                 break
-            found += _names_in(line[item.end() if item else 0 :])
+            item = _LIST_ITEM_RE.match(line)
+            if item or _HONORIFIC_RE.match(fold(line)):  # else the rest of an item
+                found += _names_in(line[item.end() if item else 0 :])
     return found
 
 
