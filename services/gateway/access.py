@@ -130,3 +130,11 @@ def working_text(
         for page in text["pages"]
     ]
     return {**text, "pages": pages, "working_copy": True}
+
+
+def desk_rows(principal: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The petitions desk as the caller may read it: the subject line (trích yếu), which often
+    names the writer, only for petition officers (Luật Tố cáo 2018 Điều 9.1.b, 56)."""
+    if sees_identity(principal):
+        return rows
+    return [{**row, "subject": MASK if row.get("subject") else None} for row in rows]

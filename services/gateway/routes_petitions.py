@@ -62,5 +62,7 @@ class PetitionRoutes:
         principal = current_principal(request)
         principal.require(*access.PETITION_DESK_ROLES)
         overdue = request.args.get("overdue") == "1"
-        rows = self.classification.petitions_due(None, overdue, principal.clearance)
+        rows = access.desk_rows(
+            principal, self.classification.petitions_due(None, overdue, principal.clearance)
+        )
         return render(request, "petitions.html", rows=overdue_first(rows), overdue=overdue)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date, timedelta
 
 import pytest
 import requests
@@ -27,6 +28,7 @@ LETTER = [
     "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
     "Độc lập - Tự do - Hạnh phúc",
     "ĐƠN TỐ CÁO",
+    "(V/v ông Nguyễn Văn Hùng tố cáo cán bộ địa chính xã)",
     "Kính gửi: Ủy ban Kiểm tra Huyện ủy Phù Cát",
     f"Tôi là ông {WRITER}, sinh năm 1962, trú tại thôn Chánh Hòa, xã Cát Minh,",
     f"huyện Phù Cát, điện thoại {PHONE}.",
@@ -68,8 +70,8 @@ def people(stack) -> dict[str, requests.Session]:
     }
 
 
-def ingest(stack, name: str, data: bytes, timeout: float = 180) -> dict:
-    response = stack.upload(name, data, register="don")
+def ingest(stack, name: str, data: bytes, register: str = "don", timeout: float = 180) -> dict:
+    response = stack.upload(name, data, register=register)
     assert response.status_code == 202, response.text
     record = stack.wait_final(response.json()["id"], timeout=timeout)
     assert record["status"] == "indexed", record
@@ -158,3 +160,22 @@ def test_a_scanned_letter_read_by_tesseract_is_masked(stack, people):
     for query in ("dang quoc bao", "0905246813", "Đặng 1971"):
         found = [h for h in hits(people["clerk"], stack.url, query) if h["id"] == record["id"]]
         assert found == [], (query, text)
+
+
+def test_the_desk_and_the_register_book_list_the_letter_without_its_writer(
+    stack, letter, people, tmp_path
+):
+    officer_desk = people["officer"].get(f"{stack.url}/petitions", timeout=30).text
+    assert f'data-id="{letter["id"]}"' in officer_desk and "Nguyễn Văn Hùng" in officer_desk
+    admin_desk = people["admin"].get(f"{stack.url}/petitions", timeout=30).text
+    assert f'data-id="{letter["id"]}"' in admin_desk and shows_identity(admin_desk) == []
+    incoming = ingest(
+        stack, "to-cao-hung-den.txt", "\n".join([*LETTER, "Bản sao."]).encode(), "den"
+    )
+    assert incoming["metadata"]["subject"] != "(V/v ông Nguyễn Văn Hùng tố cáo cán bộ địa chính xã)"
+    day = date.fromisoformat(incoming["history"][0]["at"][:10])
+    out = tmp_path / "so-den.csv"
+    span = [(day - timedelta(days=1)).isoformat(), (day + timedelta(days=1)).isoformat()]
+    stack.cli("register", "export", "den", "--from", span[0], "--to", span[1], "--out", str(out))
+    book = out.read_text(encoding="utf-8-sig")
+    assert "V/v ông [" in book and shows_identity(book) == []
