@@ -179,3 +179,12 @@ def test_the_desk_and_the_register_book_list_the_letter_without_its_writer(
     stack.cli("register", "export", "den", "--from", span[0], "--to", span[1], "--out", str(out))
     book = out.read_text(encoding="utf-8-sig")
     assert "V/v ông [" in book and shows_identity(book) == []
+
+
+def test_a_duplicate_upload_does_not_answer_with_the_sealed_file_name(stack, letter, people):
+    files = {"file": ("ban-chup.txt", "\n".join(LETTER).encode())}
+    response = people["clerk"].post(
+        f"{stack.url}/api/records", files=files, data={"register": "don"}, timeout=60
+    )
+    assert response.status_code == 202 and response.json()["duplicate"] is True
+    assert response.json()["file"] == "ban-chup.txt" and FILE_NAME not in response.text
