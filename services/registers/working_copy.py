@@ -52,7 +52,7 @@ def _phone(value: str) -> str | None:
     digits = re.sub(r"\D", "", value)
     if not digits.startswith("0"):
         return _digits(digits)
-    return r"(?:\(?\+?84\)?[\s.\-]?|0)" + _GAP.join(digits[1:])
+    return r"(?:\(?\+?84\)?[\s.\-]?(?:\(0\)\s?)?|0)" + _GAP.join(digits[1:])
 
 
 def _birth(value: str) -> str | None:

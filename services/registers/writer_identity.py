@@ -20,7 +20,7 @@ VALUE_FIELDS = ("names", "addresses", "id_numbers", "phones", "emails", "births"
 
 _HONORIFIC_RE = re.compile(r"^(?:ong|ba|anh|chi|co|chu|cu|em)\s+", re.I)
 _NAME_CUE_RE = re.compile(
-    r"\b(?:toi\s+ten\s+la|ten\s+toi\s+la|toi\s+la|ho\s+va\s+ten|ho\s+&\s+ten|ho\s+ten"
+    r"\b(?:toi\s+ten\s+la|toi\s+ten\s*:|ten\s+toi\s+la|toi\s+la|ho\s+va\s+ten|ho\s+&\s+ten|ho\s+ten"
     r"|nguoi\s+(?:khieu\s+nai|to\s+cao|kien\s+nghi|phan\s+anh|viet\s+don|lam\s+don)\s*:)"
     r"\s*[:.]?\s*",
     re.I,
@@ -38,7 +38,7 @@ _SIGNATURE_CUE_RE = re.compile(
 )
 _ADDRESS_CUE_RE = re.compile(
     r"\b(?:tru\s+tai|cu\s+tru\s+tai|thuong\s+tru\s+tai|thuong\s+tru|dia\s+chi(?:\s+lien\s+he)?"
-    r"|noi\s+o\s+hien\s+nay|cho\s+o\s+hien\s+nay|que\s+quan)\b\s*[:.]?\s*",
+    r"|noi\s+o\s+hien\s+nay|cho\s+o\s+hien\s+nay|que\s+quan|ngu\s+(?:tai|o)|o\s+tai)\b\s*[:.]?\s*",
     re.I,
 )
 _ADDRESS_END_RE = re.compile(
@@ -52,7 +52,9 @@ _ID_RE = re.compile(
     re.I,
 )
 # Vietnamese phones: 0 + 9 digits (mobile) or 0 + 10 (landline), or the same after +84/84.
-_PHONE_RE = re.compile(r"(?<![\d+])(?:\(?\+?84\)?[\s.-]?|0)\d(?:[\s.-]?\d){8,9}(?![\d])")
+_PHONE_RE = re.compile(
+    r"(?<![\d+])(?:\(?\+?84\)?[\s.-]?(?:\(0\)\s?)?|0)\d(?:[\s.-]?\d){8,9}(?![\d])"
+)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
 _BIRTH_YEAR_RE = re.compile(
     r"(?:sinh\s+nam|nam\s+sinh|\bSN)\s*[:.]?\s*(?P<y>(?:19|20)\d\d)\b", re.I
@@ -121,11 +123,21 @@ def _logical_lines(printed: list[str]) -> list[str]:
     for line in printed:
         previous = joined[-1] if joined else ""
         wrapped = len(previous) >= _WRAPPED_LEN and previous[-1] not in ".;!?"
-        if wrapped and line and not _LIST_ITEM_RE.match(line):
+        if wrapped and line and not _starts_anew(line):
             joined[-1] = f"{previous} {line}"
         else:
             joined.append(line)
     return joined
+
+
+def _starts_anew(line: str) -> bool:
+    """A list item, a new sentence of the body, or a signature block: not a continuation."""
+    folded = fold(line)
+    return bool(
+        _LIST_ITEM_RE.match(line)
+        or _BODY_START_RE.match(folded)
+        or _SIGNATURE_CUE_RE.search(folded)
+    )
 
 
 def identity_values(identity: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -238,6 +250,8 @@ def _births(folded: list[str]) -> list[str]:
 def _national(phone: str) -> str:
     """ "+84 912 345 678", "0912.345.678" → "0912345678"."""
     digits = re.sub(r"\D", "", phone)
+    if digits.startswith("840") and len(digits) >= 12:  # "+84 (0) 914 …"
+        return digits[2:]
     return "0" + digits[2:] if digits.startswith("84") and len(digits) >= 11 else digits
 
 

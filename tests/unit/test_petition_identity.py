@@ -13,7 +13,7 @@ import pytest
 from services.registers.petitions import read_petition
 from services.registers.working_copy import MASK, mask_identity, working_copy
 from services.registers.writer_identity import identity_values, read_identity
-from tests.fixtures.petition_letters import identity_leaks, letters
+from tests.fixtures.petition_letters import identity_leaks, labelled_set
 
 pytestmark = pytest.mark.unit
 
@@ -34,7 +34,7 @@ CAPITALS = "\n".join(
 
 def test_the_labelled_set_is_masked_to_98_percent_with_no_leak():
     total, masked, leaking, unsealed = 0, 0, [], []
-    for n, letter in enumerate(letters(48), 1):
+    for n, letter in enumerate(labelled_set(48), 1):
         petition = read_petition(letter.text)
         working = mask_identity(letter.text, petition.identity)
         leaks = identity_leaks(letter, working)
