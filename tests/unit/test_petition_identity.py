@@ -3,15 +3,22 @@
 Invariants: over the labelled set (tests/fixtures/petition_letters.py) at least 98 % of the
 writers' values are masked in the working copy and no letter leaves a value findable by a
 folded search, or a tố cáo unsealed; the accused stays readable; a letter titled "ĐƠN KHIẾU
-NẠI, TỐ CÁO" is sealed; masking is blind to case, diacritics, NFD and number separators.
+NẠI, TỐ CÁO" is sealed; masking is blind to case, diacritics, NFD and number separators; the
+index holds neither the writer nor the file name; only a petition officer reads the file name,
+history and the desk's subject of a sealed letter.
 """
 
+import json
+import re
 import unicodedata
 
 import pytest
 
+from services.gateway import access
+from services.gateway.accounts import Principal
+from services.indexing.handlers import index_document
 from services.registers.petitions import read_petition
-from services.registers.working_copy import MASK, mask_identity, working_copy
+from services.registers.working_copy import MASK, SEALED_TITLE, mask_identity, working_copy
 from services.registers.writer_identity import identity_values, read_identity
 from tests.fixtures.petition_letters import identity_leaks, labelled_set
 
@@ -108,3 +115,35 @@ def test_a_plain_complaint_is_not_sealed():
 
 def test_a_title_or_job_after_toi_la_is_not_a_name():
     assert read_identity("Tôi là người dân ở xã Cát Hanh, tôi là cán bộ hưu trí")["name"] is None
+
+
+def sealed_identity() -> dict:
+    return {**read_identity(CAPITALS), "sealed": True, "anonymous": False}
+
+
+def test_the_index_holds_neither_the_writer_nor_the_file_name():
+    record = {"id": "r1", "register": "don", "number": "01", "file": "don-nguyen-van-hung.pdf"}
+    doc = index_document(record, {"kind": "don_to_cao"}, CAPITALS, sealed_identity())
+    indexed = f"{doc.title} {doc.subject} {doc.text}"
+    assert doc.title == SEALED_TITLE and "Trần Văn Bình" in doc.text
+    assert not {"HÙNG", "Hùng", "hung", "0912", "1962"} & set(re.findall(r"\w+", indexed))
+    subject = {"kind": "don_to_cao", "subject": "V/v ông Nguyễn Văn Hùng tố cáo cán bộ"}
+    assert (
+        index_document(record, subject, "", sealed_identity()).title
+        == f"V/v ông {MASK} tố cáo cán bộ"
+    )
+
+
+@pytest.mark.parametrize(("role", "sees"), [("petition_officer", True), ("admin", False)])
+def test_record_file_name_history_and_desk_subject_only_for_petition_officers(role, sees):
+    record = {
+        "id": "r1",
+        "file": "don-nguyen-van-hung.pdf",
+        "metadata": {"kind": "don_to_cao", "subject": "V/v ông Nguyễn Văn Hùng"},
+        "history": [{"detail": {"file": "don-nguyen-van-hung.pdf", "subject": "Nguyễn Văn Hùng"}}],
+    }
+    principal = Principal(role, role, 3)
+    shown = access.working_record(principal, record, sealed_identity())
+    desk = access.desk_rows(principal, [{"id": "r1", "subject": "V/v ông Nguyễn Văn Hùng"}])
+    seen = json.dumps([shown, desk], ensure_ascii=False)
+    assert ("Hùng" in seen, "don-nguyen-van-hung" in seen) == (sees, sees)
