@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from services.common.vntext import fold_keep_length
-from services.registers.writer_identity import identity_values
+from services.registers.writer_identity import identity_values, read_identity
 
 MASK = "[…]"
 # What stands for a sealed letter's file name (it often carries the writer's name).
@@ -132,4 +132,8 @@ def working_copy(
     """What a person (or the index) may read of a record's text."""
     if sees_identity or not is_sealed(metadata, identity):
         return text
-    return mask_identity(text, identity or {})
+    identity = identity or {}
+    if "details" not in identity or identity["details"] is None:
+        # stored before migration 0004 (name, address, ID only): read the rest from the letter
+        identity = {**identity, "details": read_identity(text)["details"]}
+    return mask_identity(text, identity)

@@ -147,3 +147,9 @@ def test_record_file_name_history_and_desk_subject_only_for_petition_officers(ro
     desk = access.desk_rows(principal, [{"id": "r1", "subject": "V/v ông Nguyễn Văn Hùng"}])
     seen = json.dumps([shown, desk], ensure_ascii=False)
     assert ("Hùng" in seen, "don-nguyen-van-hung" in seen) == (sees, sees)
+
+
+def test_an_identity_stored_before_details_existed_still_masks_phone_and_birth():
+    old_row = {"name": "Nguyễn Văn Hùng", "address": None, "id_number": None, "sealed": True}
+    masked = working_copy(CAPITALS, {"kind": "don_to_cao"}, {**old_row, "details": None})
+    assert "0912" not in masked and "1962" not in masked and "HÙNG" not in masked
