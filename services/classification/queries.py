@@ -11,6 +11,7 @@ from services.common.errors import BadQuery
 from services.common.secrecy import effective_level
 from services.registers.petition_book import due_list
 from services.registers.reports import check_register, register_table
+from services.registers.working_copy import working_copy
 
 
 def _day(value: str | None, name: str) -> date | None:
@@ -46,7 +47,8 @@ def register_rows(
     start, end = _day(date_from, "from"), _day(date_to, "to")
     if start is None or end is None or end < start:
         raise BadQuery("Cần --from và --to, với --from ≤ --to / Need from <= to")
-    table = register_table(register, start, end, catalog.register_rows(register, start, end))
+    entries = [_working_entry(catalog, e) for e in catalog.register_rows(register, start, end)]
+    table = register_table(register, start, end, entries)
     return {
         "register": register,
         "from": start.isoformat(),
@@ -55,3 +57,14 @@ def register_rows(
         "columns": list(table.columns),
         "rows": table.rows,
     }
+
+
+def _working_entry(catalog: SqlCatalog, entry: dict[str, Any]) -> dict[str, Any]:
+    """A register-book row as anyone may read it: a sealed letter's subject with its writer
+    masked, since the printed book goes round the office (Luật Tố cáo 2018 Điều 9.1.b)."""
+    meta = entry.get("meta") or {}
+    if not (meta.get("petition") or str(meta.get("kind") or "").startswith("don_")):
+        return entry
+    identity = catalog.petitioner(entry["id"])
+    subject = working_copy(meta.get("subject") or "", meta, identity) or None
+    return {**entry, "meta": {**meta, "subject": subject}}

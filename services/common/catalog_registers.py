@@ -24,7 +24,7 @@ _NEXT_SERIES_NUMBER = sa.text(
     "ON CONFLICT (series, scope) DO UPDATE SET last = series_counters.last + 1 "
     "RETURNING last"
 )
-_PETITIONER_FIELDS = ("name", "address", "id_number", "anonymous", "sealed")
+_PETITIONER_FIELDS = ("name", "address", "id_number", "anonymous", "sealed", "details")
 
 
 class RegistersMixin:

@@ -108,4 +108,6 @@ petitioners = sa.Table(
     sa.Column("anonymous", sa.Boolean, nullable=False),
     sa.Column("sealed", sa.Boolean, nullable=False),  # tố cáo: the identity is sealed
     sa.Column("saved_at", sa.String(32), nullable=False),
+    # every value found: names, addresses, id_numbers, phones, emails, births (lists)
+    sa.Column("details", sa.JSON),
 )

@@ -26,7 +26,7 @@ from services.common.secrecy import (
     urgency_code,
 )
 from services.gateway.accounts import Forbidden, Principal
-from services.registers.working_copy import is_sealed, working_copy
+from services.registers.working_copy import MASK, is_sealed, working_copy
 
 UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")  # and admin
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer")
@@ -121,24 +121,33 @@ def require_scan_access(
 def working_record(
     principal: Principal, record: dict[str, Any], identity: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """The record as the caller may read it: a sealed letter's subject masked."""
+    """The record as the caller may read it: a sealed letter's subject and history masked, and
+    its uploaded file name withheld (it often carries the writer's name: Luật Tố cáo 2018
+    Điều 9.1.b)."""
     if not sealed_for(principal, record, identity):
         return record
     metadata = dict(record.get("metadata") or {})
     if metadata.get("subject"):
         metadata["subject"] = working_copy(metadata["subject"], metadata, identity)
+    file_name = record.get("file")
     history = [
-        {**h, "detail": _masked(h.get("detail"), metadata, identity)}
+        {**h, "detail": _masked(h.get("detail"), metadata, identity, file_name)}
         for h in record.get("history") or []
     ]
-    return {**record, "metadata": metadata, "history": history, "working_copy": True}
+    masked = {"metadata": metadata, "history": history, "working_copy": True}
+    return {**record, **masked, "file": MASK if file_name else file_name}
 
 
-def _masked(detail: Any, metadata: dict[str, Any], identity: dict[str, Any] | None) -> Any:
-    """A history detail (old → new values of a correction, …) with the identity masked."""
+def _masked(
+    detail: Any, metadata: dict[str, Any], identity: dict[str, Any] | None, file_name: str | None
+) -> Any:
+    """A history detail (old → new values of a correction, …) with the identity and the
+    uploaded file name masked."""
     if not detail:
         return detail
     text = json.dumps(detail, ensure_ascii=False)
+    if file_name:
+        text = text.replace(json.dumps(file_name, ensure_ascii=False)[1:-1], MASK)
     masked = working_copy(text, metadata, identity)
     try:
         return json.loads(masked)
@@ -160,3 +169,11 @@ def working_text(
         for page in text["pages"]
     ]
     return {**text, "pages": pages, "working_copy": True}
+
+
+def desk_rows(principal: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The petitions desk as the caller may read it: the subject line (trích yếu), which often
+    names the writer, only for petition officers (Luật Tố cáo 2018 Điều 9.1.b, 56)."""
+    if sees_identity(principal):
+        return rows
+    return [{**row, "subject": MASK if row.get("subject") else None} for row in rows]

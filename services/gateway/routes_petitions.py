@@ -48,7 +48,7 @@ class PetitionRoutes:
                 origin=request.remote_addr,
                 detail={"sealed": bool(identity.get("sealed")), "path": request.path},
             )
-        fields = ("name", "address", "id_number", "anonymous", "sealed")
+        fields = ("name", "address", "id_number", "anonymous", "sealed", "details")
         return {"id": record_id, **{k: identity.get(k) for k in fields}}
 
     @http("GET", "/api/records/<string:record_id>/petitioner")
@@ -62,5 +62,7 @@ class PetitionRoutes:
         principal = current_principal(request)
         principal.require(*access.PETITION_DESK_ROLES)
         overdue = request.args.get("overdue") == "1"
-        rows = self.classification.petitions_due(None, overdue, principal.clearance)
+        rows = access.desk_rows(
+            principal, self.classification.petitions_due(None, overdue, principal.clearance)
+        )
         return render(request, "petitions.html", rows=overdue_first(rows), overdue=overdue)

@@ -101,9 +101,10 @@ class GatewayService(
         result = self.ingest.ingest(
             upload.filename or "", base64.b64encode(data).decode(), register, "api", **declared
         )
-        if result.get("duplicate") and not access.visible(
-            self.ingest.get_record(result["id"]), principal
-        ):
+        earlier = self.ingest.get_record(result["id"]) if result.get("duplicate") else None
+        if earlier and access.sealed_for(principal, earlier, self._petitioner(earlier)):
+            result = {**result, "file": upload.filename}  # a sealed letter's name stays sealed
+        if earlier and not access.visible(earlier, principal):
             return {
                 "id": None,
                 "status": "duplicate",

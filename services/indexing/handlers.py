@@ -11,7 +11,7 @@ from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
 from services.common.ports import IndexDocument, ObjectStore, SearchIndex, SearchQuery
 from services.common.secrecy import SECRECY_LEVELS
-from services.registers.working_copy import is_sealed, working_copy
+from services.registers.working_copy import SEALED_TITLE, is_sealed, working_copy
 
 SECRECY_PARAM = {
     "thuong": 0,
@@ -45,20 +45,22 @@ def index_document(
     petitioner: dict[str, Any] | None = None,
 ) -> IndexDocument:
     """The record as the index holds it. A denunciation is indexed as its working copy (the
-    writer's identity masked), so no search, snippet or "more like this" can reveal it."""
+    writer's identity masked), so no search, snippet or "more like this" can reveal it; its
+    uploaded file name, which often carries the writer's name, is never indexed (Luật Tố cáo
+    2018 Điều 9.1.b, 56)."""
+    title = record["file"]
     if is_sealed(metadata, petitioner):
         text = working_copy(text, metadata, petitioner)
-        metadata = {
-            **metadata,
-            "subject": working_copy(metadata.get("subject") or "", metadata, petitioner) or None,
-        }
+        subject = working_copy(metadata.get("subject") or "", metadata, petitioner) or None
+        metadata = {**metadata, "subject": subject}
+        title = SEALED_TITLE
     return IndexDocument(
         id=record["id"],
         register=record["register"],
         number=record["number"],
         kind=metadata.get("kind"),
         number_symbol=metadata.get("number_symbol"),
-        title=metadata.get("subject") or record["file"],
+        title=metadata.get("subject") or title,
         subject=metadata.get("subject"),
         organ=metadata.get("organ"),
         issued_date=_parse_date(metadata.get("issued_date")),

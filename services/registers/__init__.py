@@ -5,6 +5,7 @@ Public API:
 - `series`: `load_series`, `parse_series`, `slot_for`, `NumberSeries`, `Slot`, `NoTerm`
 - `deadlines`: `load_rules`, `parse_rules`, `deadlines`, `Calendar`, `PetitionRules`
 - `petitions`: `is_petition`, `read_petition`, `redact`, `Petition`
+- `writer_identity`: `read_identity`, `identity_values` (every value naming the writers)
 - `petition_book`: `petition_metadata`, `with_deadlines`, `due_list`
 - `reports`: `register_table`, `to_csv`, `to_pdf`
 - `RegistersConfig`: the office's series and petition settings, loaded together.

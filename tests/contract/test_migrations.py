@@ -38,7 +38,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values()]
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0004_secrecy"  # the newest revision (0004_secrecy: meta.secrecy_known)
+HEAD = "0005"  # the newest revision (0005: meta.secrecy_known)
 
 
 @contextmanager
@@ -205,7 +205,7 @@ def test_0003_can_be_taken_back_and_applied_again(dsn):
     engine.dispose()
 
 
-def test_0004_marks_the_secrecy_of_records_read_before_it_as_known(dsn):
+def test_0005_marks_the_secrecy_of_records_read_before_it_as_known(dsn):
     """Only records the classifier read (or refused above the ceiling) have a known level;
     a failed or still-processing one stays unknown, so it counts as Tuyệt mật."""
     engine = _engine(dsn)

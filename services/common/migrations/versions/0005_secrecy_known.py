@@ -6,9 +6,8 @@ From now on a record whose secrecy nobody has set yet counts as Tuyệt mật on
 known level, and are marked so. The others (received, processing, failed, refused at intake)
 stay unknown until classified or set by a person. Data only; no schema change.
 
-Revision ID: 0004_secrecy
-Revises: 0003
-(Merging with another 0004: chain this one after it; it depends on no other revision.)
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -16,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_secrecy"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
