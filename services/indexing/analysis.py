@@ -26,7 +26,12 @@ class Analysed:
 
     @property
     def folded_words(self) -> list[str]:
-        return [w for p in self.text_parts for w in vntext.tokenize(vntext.fold(p))]
+        return folded_words(self.text_parts)
+
+
+def folded_words(text_parts: list[str]) -> list[str]:
+    """The folded words of a record's searchable text, in order (repeats kept)."""
+    return [w for p in text_parts for w in vntext.tokenize(vntext.fold(p))]
 
 
 def analyse(doc: IndexDocument) -> Analysed:
@@ -51,17 +56,25 @@ def analyse(doc: IndexDocument) -> Analysed:
     )
 
 
+def candidate_counts(folded_words: list[str]) -> dict[str, int]:
+    """Each word worth weighing for "more like this", with its count in the record: numbers
+    and one-letter words are skipped."""
+    counts: dict[str, int] = {}
+    for token in folded_words:
+        if len(token) > 1 and not token.isdigit():
+            counts[token] = counts.get(token, 0) + 1
+    return counts
+
+
 def significant_terms(
     folded_words: list[str], doc_freq: Callable[[str], int], total_docs: int, top: int = 25
 ) -> list[str]:
     """The record's most distinctive folded words (tf·idf), for "more like this".
 
-    `doc_freq(term) -> int` comes from the engine; numbers and one-letter words are skipped.
+    `doc_freq(term) -> int` and `total_docs` come from the engine, counted within the
+    caller's clearance (records they may not see must not sway the choice).
     """
-    counts: dict[str, int] = {}
-    for token in folded_words:
-        if len(token) > 1 and not token.isdigit():
-            counts[token] = counts.get(token, 0) + 1
+    counts = candidate_counts(folded_words)
     # BM25's idf: always positive, so words shared by every record of a tiny index still count.
     scored = [
         (tf * math.log(1 + (total_docs - df + 0.5) / (df + 0.5)), term)

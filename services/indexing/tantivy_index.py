@@ -360,8 +360,8 @@ class TantivyIndex:
         found = searcher.search(tq, max(1, plan.limit), count=True, offset=plan.offset, **order)
         words = plan.highlight_words
         hits = [
-            self._hit(searcher, key if not order else 0.0, addr, words)
-            for key, addr in found.hits[: plan.limit]
+            self._hit(searcher, q.rank_score(plan.offset, n), addr, words)
+            for n, (_, addr) in enumerate(found.hits[: plan.limit])
         ]
         return SearchResult(
             total=found.count, hits=hits, facets=facets(searcher.aggregate(tq, facet_request()))
@@ -373,13 +373,16 @@ class TantivyIndex:
         source = self._stored(searcher, record_id)
         if source is None or _first(source, "secrecy") > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        terms = significant_terms(
-            analyse(_as_document(source)).folded_words,
-            lambda t: searcher.doc_freq("folded", t),
-            searcher.num_docs,
-        )
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
         translator = Translator(self._schema)
+        visible = translator.filter(plan.filters[0])
+        # Word statistics within the caller's clearance only: index-wide ones count hidden
+        # records, and the words chosen would hint at them (docs/search.md, "Scores").
+        terms = significant_terms(
+            analyse(_as_document(source)).folded_words,
+            lambda t: self._count(searcher, self._folded(t), visible),
+            self._count(searcher, visible),
+        )
         occur = tantivy.Occur
         tq = tantivy.Query.boolean_query(
             [(occur.Should, tantivy.Query.term_query(self._schema, "folded", t)) for t in terms]
@@ -391,9 +394,21 @@ class TantivyIndex:
             + [(occur.Must, _at_least_one(self._schema, terms))]
         )
         found = searcher.search(tq, max(1, limit), count=True)
-        hits = [self._hit(searcher, s, a, terms[:8]) for s, a in found.hits[:limit]]
+        hits = [
+            self._hit(searcher, q.rank_score(0, n), a, terms[:8])
+            for n, (_, a) in enumerate(found.hits[:limit])
+        ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(total=found.count, hits=hits, took_ms=took)
+
+    def _folded(self, term: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, "folded", term)
+
+    @staticmethod
+    def _count(searcher: tantivy.Searcher, *musts: tantivy.Query) -> int:
+        """How many documents match every query of `musts` (scores not computed)."""
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in musts])
+        return searcher.search(tantivy.Query.const_score_query(both, 0.0), 1, count=True).count
 
     def _stored(self, searcher: tantivy.Searcher, record_id: str) -> dict[str, list] | None:
         found = searcher.search(tantivy.Query.term_query(self._schema, "id", record_id), 1)
