@@ -42,4 +42,5 @@ class RecordRoutes:
         principal.require(*CORRECTING_ROLES)
         self._record(request, record_id)  # 404 for a record above the caller's clearance
         fields = _fields(request)
-        return json_response(self.classification.correct(record_id, fields, principal.name))
+        record = self.classification.correct(record_id, fields, principal.name)
+        return json_response(self._unlinked(principal, record))

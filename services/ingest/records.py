@@ -70,6 +70,21 @@ def failed_records(catalog: SqlCatalog, clearance: int, limit: int = 200) -> lis
     ]  # fmt: skip
 
 
+def count_by_status(catalog: SqlCatalog, clearance: int) -> dict[str, int]:
+    """Records per status, counting only those at or below `clearance` (contract: a record
+    above the caller's clearance counts nowhere)."""
+    secrecy = records.c.meta["secrecy"].as_string()
+    query = sa.select(records.c.status, secrecy, sa.func.count()).group_by(
+        records.c.status, secrecy
+    )
+    counts: dict[str, int] = {}
+    with catalog.engine.connect() as conn:
+        for status, mark, n in conn.execute(query):
+            if _level({"secrecy": mark}) <= clearance:
+                counts[status] = counts.get(status, 0) + n
+    return counts
+
+
 def visible_ids(catalog: SqlCatalog, ids: list[str], clearance: int) -> list[str]:
     """The ids of `ids` whose records exist and are at or below `clearance`, in order."""
     with catalog.engine.connect() as conn:

@@ -18,7 +18,7 @@ from services.common.catalog import now_iso, records
 from services.common.errors import NotFound
 from services.retention import batches as rules
 from services.retention.audit import log
-from services.retention.errors import BatchStateError
+from services.retention.errors import batch_not_found, not_waiting
 from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
 from services.retention.store_steps import StepsMixin
@@ -28,10 +28,6 @@ from services.retention.tables import approvals, batch_records, batches, state
 GONE = ("disposed", "transferred", "rejected")
 OPEN = ("pending", "approved")
 LIVE = ("included", "erased")  # still part of the batch's work
-
-
-def _not_found(batch_id: str) -> NotFound:
-    return NotFound(f"Không tìm thấy lô {batch_id} / No batch {batch_id}")
 
 
 class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
@@ -148,7 +144,7 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).first()
             if row is None:
-                raise _not_found(batch_id)
+                raise batch_not_found(batch_id)
             items = conn.execute(
                 sa.select(batch_records)
                 .where(batch_records.c.batch_id == batch_id)
@@ -193,7 +189,7 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
             sa.select(batches).where(batches.c.id == batch_id).with_for_update()
         ).first()
         if row is None:
-            raise _not_found(batch_id)
+            raise batch_not_found(batch_id)
         return row
 
     def decide(
@@ -270,10 +266,7 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
                 .values(state="pulled", reason=reason, pulled_by=by)
             ).rowcount
             if batch.status not in OPEN or not done:
-                raise BatchStateError(
-                    f"Hồ sơ {record_id} không còn chờ xử lý trong lô {batch_id} / "
-                    "Record is not waiting in this batch"
-                )
+                raise not_waiting(batch_id, record_id)
             log(conn, record_id, "pulled", {"batch": batch_id, "by": by, "reason": reason})
 
     def touch(self, batch_id: str) -> None:
