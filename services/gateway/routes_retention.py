@@ -65,19 +65,21 @@ class RetentionRoutes:
         view.require_sees_all(batch["records"], self._visible(principal, batch["records"]))
 
     def _visible_batches(self, principal: Principal, status: str | None) -> list[dict]:
-        rows = []
-        for row in self.retention_rpc.list_batches(status):
-            batch = self.retention_rpc.show(row["id"])
-            shown = view.batch_view(batch, self._visible(principal, view.all_ids(batch)))
-            rows += [r for r in [view.summary_view(row, shown)] if r]
-        return rows
+        rows = self.retention_rpc.list_batches(status)
+        batches = [self.retention_rpc.show(row["id"]) for row in rows]
+        visible = self._visible(principal, [i for b in batches for i in view.all_ids(b)])
+        summaries = (
+            view.summary_view(r, view.batch_view(b, visible))
+            for r, b in zip(rows, batches, strict=True)
+        )
+        return [s for s in summaries if s]
 
     def _visible_holds(self, principal: Principal, active_only: bool = False) -> list[dict]:
-        rows = []
-        for hold in self.retention_rpc.hold_list(active_only):
-            ids = self.retention_rpc.hold_records(hold["id"])
-            rows += [h for h in [view.hold_view(hold, ids, self._visible(principal, ids))] if h]
-        return rows
+        holds = self.retention_rpc.hold_list(active_only)
+        covered = [self.retention_rpc.hold_records(h["id"]) for h in holds]
+        visible = self._visible(principal, [i for ids in covered for i in ids])
+        shown = (view.hold_view(h, ids, visible) for h, ids in zip(holds, covered, strict=True))
+        return [h for h in shown if h]
 
     def _release_hold(self, principal: Principal, hold_id: str) -> dict:
         """Only someone who sees every record of a hold may lift it; anyone else gets the
