@@ -38,6 +38,7 @@ import tantivy
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
+from services.common.secrecy import SECRECY_LEVELS
 from services.indexing import highlight
 from services.indexing import query as q
 from services.indexing.analysis import analyse, significant_terms
@@ -376,12 +377,9 @@ class TantivyIndex:
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
         translator = Translator(self._schema)
         visible = translator.filter(plan.filters[0])
-        # Word statistics within the caller's clearance only: index-wide ones count hidden
-        # records, and the words chosen would hint at them (docs/search.md, "Scores").
         terms = significant_terms(
             analyse(_as_document(source)).folded_words,
-            lambda t: self._count(searcher, self._folded(t), visible),
-            self._count(searcher, visible),
+            *self._word_statistics(searcher, clearance, visible),
         )
         occur = tantivy.Occur
         tq = tantivy.Query.boolean_query(
@@ -400,6 +398,21 @@ class TantivyIndex:
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(total=found.count, hits=hits, took_ms=took)
+
+    def _word_statistics(
+        self, searcher: tantivy.Searcher, clearance: int, visible: tantivy.Query
+    ) -> tuple[Callable[[str], int], int]:
+        """(document frequency of a folded word, number of documents) within the caller's
+        clearance: index-wide statistics count hidden records (deleted ones too, until a
+        merge), and the words chosen would hint at them (docs/search.md, "Scores"). Only a
+        caller cleared for every level gets the engine's own, cheaper, statistics."""
+        if clearance >= max(SECRECY_LEVELS.values()):
+            return (lambda t: searcher.doc_freq("folded", t)), searcher.num_docs
+
+        def doc_freq(term: str) -> int:
+            return self._count(searcher, self._folded(term), visible)
+
+        return doc_freq, self._count(searcher, visible)
 
     def _folded(self, term: str) -> tantivy.Query:
         return tantivy.Query.term_query(self._schema, "folded", term)
