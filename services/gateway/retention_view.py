@@ -15,10 +15,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 from services.gateway.accounts import Forbidden
-
-NEEDS_CLEARANCE = (
-    "Cần người có đủ độ mật để duyệt lô này / This batch needs an approver with higher clearance"
-)
+from services.retention.errors import NEEDS_CLEARANCE
 
 
 def all_ids(batch: dict[str, Any]) -> list[str]:

@@ -25,6 +25,13 @@ class BatchStateError(PermanentError):
     """The batch is not in a state that allows this step (e.g. approving a rejected one)."""
 
 
+# Approving a destruction needs someone who may see every record destroyed; the refusal says
+# no more than that (not how many, nor which).
+NEEDS_CLEARANCE = (
+    "Cần người có đủ độ mật để duyệt lô này / This batch needs an approver with higher clearance"
+)
+
+
 # The answers for what does not exist, in one place: the gateway gives the same ones for what
 # exists but lies above the caller's clearance, so the two cannot be told apart.
 

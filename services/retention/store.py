@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from services.common.catalog import now_iso, records
 from services.common.errors import NotFound
+from services.common.secrecy import SECRECY_LEVELS
 from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
@@ -206,7 +207,8 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
             votes = conn.execute(
                 sa.select(approvals.c.user_name).where(approvals.c.batch_id == batch_id)
             ).scalars()
-            rules.check_approval(batch.status, votes, approver)
+            level = self._highest_level(conn, batch_id) if decision == "approve" else 0
+            rules.check_approval(batch.status, votes, approver, level)
             conn.execute(
                 approvals.insert().values(
                     batch_id=batch_id,
@@ -226,6 +228,15 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
                 detail = {"batch": batch_id, "by": approver.name, "reason": reason}
                 log(conn, item, "approved" if decision == "approve" else "rejected", detail)
         return status
+
+    def _highest_level(self, conn: sa.Connection, batch_id: str) -> int:
+        """The secrecy level of the most secret record the batch still covers."""
+        metas = conn.execute(
+            sa.select(records.c.meta)
+            .join(batch_records, batch_records.c.record_id == records.c.id)
+            .where(batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE))
+        ).scalars()
+        return max((SECRECY_LEVELS.get((m or {}).get("secrecy"), 0) for m in metas), default=0)
 
     def _status_after(self, conn: sa.Connection, batch: sa.Row, decision: str) -> str:
         voters = conn.execute(

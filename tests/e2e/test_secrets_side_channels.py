@@ -21,7 +21,7 @@ import pytest
 import requests
 
 from services.common.topology import DEAD_LETTER_QUEUE
-from services.gateway.retention_view import NEEDS_CLEARANCE
+from services.retention.errors import NEEDS_CLEARANCE
 from tests.e2e.stacks import running_stack
 from tests.fixtures.documents import born_digital_pdf
 from tests.rabbit import temporary_vhost
@@ -109,6 +109,11 @@ def scene(stack, people) -> dict:
         "before": before,
         "after": after,
     }
+
+
+def secret_free(text: str) -> bool:
+    """No count or level in a refusal: digits would tell how many, or how secret."""
+    return not any(ch.isdigit() for ch in text)
 
 
 def same_answer(hidden: requests.Response, unknown: requests.Response, ids: tuple[str, str]):
@@ -200,6 +205,9 @@ def test_approving_over_hidden_records_needs_someone_cleared_and_says_no_more(
     refused = people["archivist0"].post(url, timeout=60)
     assert refused.status_code == 403
     assert refused.json()["error"] == NEEDS_CLEARANCE
+    # Named with `--as` on the server's CLI, the same archivist is refused by the service.
+    named = stack.cli("retention", "approve", batch["id"], "--as", "luu_tru0", check=False)
+    assert named.returncode != 0 and "độ mật" in named.stderr and secret_free(named.stderr)
     [after] = stack.cli_json("retention", "show", batch["id"])
     assert after["approvals"] == [] and after["status"] == "pending"
 
