@@ -41,7 +41,7 @@ from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchR
 from services.common.secrecy import SECRECY_LEVELS
 from services.indexing import highlight
 from services.indexing import query as q
-from services.indexing.analysis import analyse, significant_terms
+from services.indexing.analysis import DocFreqBounds, analyse, significant_terms
 from services.indexing.tantivy_query import (
     Translator,
     build_schema,
@@ -377,9 +377,12 @@ class TantivyIndex:
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
         translator = Translator(self._schema)
         visible = translator.filter(plan.filters[0])
+        doc_freq, total = self._word_statistics(searcher, clearance, visible)
         terms = significant_terms(
             analyse(_as_document(source)).folded_words,
-            *self._word_statistics(searcher, clearance, visible),
+            doc_freq,
+            total,
+            bounds=_frequency_bounds(searcher, total),
         )
         occur = tantivy.Occur
         tq = tantivy.Query.boolean_query(
@@ -450,6 +453,21 @@ class TantivyIndex:
 
 
 _ORDERS = {"date_desc": tantivy.Order.Desc, "date_asc": tantivy.Order.Asc}
+
+
+def _frequency_bounds(searcher: tantivy.Searcher, visible_docs: int) -> DocFreqBounds:
+    """Bounds of a word's frequency among the `visible_docs` a caller may see, from the
+    engine's own statistics: at most its index-wide frequency, at least that minus every
+    document the caller does not see (hidden, or deleted but not merged away yet). Every
+    document has one secrecy value, so their frequencies sum to all documents counted."""
+    counted = sum(searcher.doc_freq("secrecy", level) for level in set(SECRECY_LEVELS.values()))
+    unseen = counted - visible_docs
+
+    def bounds(term: str) -> tuple[int, int]:
+        df = searcher.doc_freq("folded", term)
+        return max(0, df - unseen), df
+
+    return bounds
 
 
 def _at_least_one(schema: tantivy.Schema, terms: list[str]) -> tantivy.Query:
