@@ -2,8 +2,8 @@
 
 A mixin of `GatewayService`. The pages call the same RPCs as the JSON API and the CLI; forms
 post with the session's CSRF token and answer with a 303 back to the page (no JavaScript).
-A batch lists only the records the archivist may see; one holding records above their
-clearance cannot be approved by them (someone cleared higher must).
+Batches, holds and dead letters are seen through the caller's clearance, as in the API
+(routes_retention.py, retention_view.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common import audit
 from services.common.errors import PermanentError
-from services.gateway.accounts import Forbidden, Principal
+from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
 from services.gateway.templating import page_errors, render, see_other
 
@@ -33,25 +33,12 @@ def _archivist(request: Request) -> Principal:
 class DeskRoutes:
     # --- retention review ---------------------------------------------------------------
 
-    def _visible_batch(self, principal: Principal, batch_id: str) -> dict:
-        """The batch with only the records the caller may see; `hidden` counts the others."""
-        batch = self.retention_rpc.show(batch_id)
-        shown = self.ingest.visible_ids(batch["records"], principal.clearance)
-        return {**batch, "records": shown, "hidden": len(batch["records"]) - len(shown)}
-
-    def _check_approver(self, principal: Principal, batch_id: str) -> None:
-        if self._visible_batch(principal, batch_id)["hidden"]:
-            raise Forbidden(
-                "Lô có hồ sơ vượt mức tiếp cận của bạn; người có mức tiếp cận cao "
-                "hơn phải duyệt / The batch holds records above your clearance"
-            )
-
     @http("GET", "/retention")
     @page_errors
     def retention_page(self, request: Request) -> Response:
-        _archivist(request)
-        batches = self.retention_rpc.list_batches(None)
-        holds = self.retention_rpc.hold_list(False)
+        principal = _archivist(request)
+        batches = self._visible_batches(principal, None)
+        holds = self._visible_holds(principal)
         return render(request, "retention.html", batches=batches[::-1], holds=holds[::-1])
 
     @http("GET", "/retention/batches/<string:batch_id>")
@@ -64,6 +51,7 @@ class DeskRoutes:
     @page_errors
     def retention_approve_form(self, request: Request, batch_id: str) -> Response:
         principal = _archivist(request)
+        self._visible_batch(principal, batch_id)
         self._check_approver(principal, batch_id)
         batch = self.retention_rpc.approve(batch_id, principal.name)
         if batch["status"] == "approved" and batch["action"] == "destroy":
@@ -74,6 +62,7 @@ class DeskRoutes:
     @page_errors
     def retention_reject_form(self, request: Request, batch_id: str) -> Response:
         principal = _archivist(request)
+        self._visible_batch(principal, batch_id)
         self.retention_rpc.reject(batch_id, principal.name, request.form.get("reason", ""))
         return see_other(f"/retention/batches/{batch_id}")
 
@@ -93,8 +82,7 @@ class DeskRoutes:
     @http("POST", "/retention/holds/<string:hold_id>/release")
     @page_errors
     def retention_release_form(self, request: Request, hold_id: str) -> Response:
-        principal = _archivist(request)
-        self.retention_rpc.hold_release(hold_id, principal.name)
+        self._release_hold(_archivist(request), hold_id)
         return see_other("/retention")
 
     # --- operations ---------------------------------------------------------------------
@@ -104,10 +92,10 @@ class DeskRoutes:
     def ops_page(self, request: Request) -> Response:
         principal = current_principal(request)
         principal.require()  # admins only
-        by_status = self.ingest.stats()["by_status"]
+        by_status = self.ingest.stats(principal.clearance)["by_status"]
         failed = self.ingest.failed_records(principal.clearance, 200)
         try:
-            letters, dlq_error = self.ingest.dead_letters(), None
+            letters, dlq_error = self._visible_letters(principal), None
         except Exception:  # the broker's DLQ unreadable: the rest of the page still helps
             letters, dlq_error = [], DLQ_DOWN
         return render(
@@ -119,6 +107,13 @@ class DeskRoutes:
             dlq_error=dlq_error,
             notice=_record_id(request.args.get("notice")),
         )
+
+    def _visible_letters(self, principal: Principal) -> list[dict]:
+        """Dead letters of records the caller may see, and those naming no record."""
+        letters = self.ingest.dead_letters()
+        named = [x["record_id"] for x in letters if x.get("record_id")]
+        seen = self._visible(principal, named)
+        return [x for x in letters if not x.get("record_id") or x["record_id"] in seen]
 
     @http("POST", "/ops/reprocess/<string:record_id>")
     @page_errors

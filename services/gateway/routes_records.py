@@ -63,7 +63,7 @@ class RecordRoutes:
         record = self._record(request, record_id)  # 404 for a record above the caller's clearance
         fields = _fields(request)
         record, pending = self._correct(request.remote_addr, principal, record, fields)
-        return json_response(record, 202 if pending else 200)
+        return json_response(self._unlinked(principal, record), 202 if pending else 200)
 
     @http("POST", "/api/records/<string:record_id>/secrecy/<string:answer>")
     @json_errors

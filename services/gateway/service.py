@@ -34,6 +34,7 @@ SERVICES = ("ingest", "ocr", "classification", "indexing", "retention")
 HEALTH_TIMEOUT_S = 3
 visible = access.visible  # kept for callers of the old name
 UPLOADING_ROLES = access.UPLOADING_ROLES
+DUPLICATE_ACTIONS = ("duplicate_suspected", "duplicate_cleared")  # classification/registering.py
 
 
 class GatewayService(
@@ -156,7 +157,23 @@ class GatewayService(
         record = self._record(request, record_id, what)
         principal = current_principal(request)
         identity = self._petitioner(record)
-        return principal, access.working_record(principal, record, identity), identity
+        readable = access.working_record(principal, self._unlinked(principal, record), identity)
+        return principal, readable, identity
+
+    def _unlinked(self, principal: Principal, record: dict) -> dict:
+        """The record without `duplicate_of` (and its history entries) when that names a
+        record the caller may not see: exactly as a record with no duplicate."""
+        metadata = record.get("metadata") or {}
+        first = metadata.get("duplicate_of")
+        if not first or self.ingest.visible_ids([first], principal.clearance):
+            return record
+        return {
+            **record,
+            "metadata": {k: v for k, v in metadata.items() if k != "duplicate_of"},
+            "history": [
+                h for h in record.get("history") or [] if h.get("action") not in DUPLICATE_ACTIONS
+            ],
+        }
 
     def _text(
         self, principal: Principal, record: dict, identity: dict | None, page: int | None = None

@@ -18,6 +18,7 @@ from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
 from services.indexing import es_bodies, highlight
 from services.indexing import query as q
+from services.indexing.analysis import candidate_counts, folded_words, significant_terms
 from services.indexing.tantivy_query import has_fuzzy_words
 
 DEFAULT_ALIAS = "luutru-records"
@@ -156,7 +157,10 @@ class ElasticsearchIndex:
     def _run(self, plan: q.Plan, body: dict[str, Any]) -> SearchResult:
         response = self.es.search(index=self.alias, body=body)
         words = plan.highlight_words
-        hits = [_hit(h, words, plan.sort == "relevance") for h in response["hits"]["hits"]]
+        hits = [
+            _hit(h, words, q.rank_score(plan.offset, n))
+            for n, h in enumerate(response["hits"]["hits"])
+        ]
         return SearchResult(
             total=response["hits"]["total"]["value"],
             hits=hits,
@@ -171,20 +175,26 @@ class ElasticsearchIndex:
             source = None
         if source is None or source.get("secrecy", 0) > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        index = self._current()
-        body = es_bodies.similar_body(index, record_id, clearance, limit)
+        words = folded_words(source.get("text") or [])
+        counts = self.es.search(
+            index=self.alias,
+            body=es_bodies.term_counts_body(sorted(candidate_counts(words)), clearance),
+        )
+        df, total = es_bodies.term_counts(counts)
+        terms = significant_terms(words, lambda t: df.get(t, 0), total)
+        body = es_bodies.similar_body(record_id, terms, clearance, limit)
         response = self.es.search(index=self.alias, body=body)
-        hits = [_hit(h, [], True) for h in response["hits"]["hits"]]
+        hits = [_hit(h, [], q.rank_score(0, n)) for n, h in enumerate(response["hits"]["hits"])]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, took_ms=took)
 
 
-def _hit(hit: dict[str, Any], words: list[str], scored: bool) -> SearchHit:
+def _hit(hit: dict[str, Any], words: list[str], score: float) -> SearchHit:
     source = hit["_source"]
     text = source.get("body") or source.get("subject") or source.get("title") or ""
     return SearchHit(
         id=hit["_id"],
-        score=float(hit.get("_score") or 0.0) if scored else 0.0,
+        score=score,
         title=source.get("title", ""),
         number=source.get("number"),
         date=source.get("issued_date"),

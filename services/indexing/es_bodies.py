@@ -175,22 +175,36 @@ def facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
     }
 
 
-def similar_body(index: str, record_id: str, clearance: int, limit: int) -> dict[str, Any]:
-    """More like this: the record's distinctive folded words, the caller's clearance kept."""
+def term_counts_body(terms: list[str], clearance: int) -> dict[str, Any]:
+    """How many records within `clearance` hold each folded word, and how many there are: the
+    statistics "more like this" weighs words by, blind to records the caller may not see
+    (ES's own `more_like_this` reads index-wide statistics, hidden records included)."""
+    return {
+        "size": 0,
+        "track_total_hits": True,
+        "query": {"bool": {"filter": [filter_clause(q.Secrecy(clearance))]}},
+        "aggs": {"df": {"filters": {"filters": {t: {"term": {TEXT: t}} for t in terms}}}},
+    }
+
+
+def term_counts(response: dict[str, Any]) -> tuple[dict[str, int], int]:
+    """(records per word, records in all) from the answer to `term_counts_body`."""
+    buckets = response.get("aggregations", {}).get("df", {}).get("buckets", {})
+    df = {term: int(b["doc_count"]) for term, b in buckets.items()}
+    return df, int(response["hits"]["total"]["value"])
+
+
+def similar_body(record_id: str, terms: list[str], clearance: int, limit: int) -> dict[str, Any]:
+    """More like this: records sharing any of `terms` (the record's distinctive folded words,
+    chosen within the caller's clearance), the clearance kept, the record itself left out."""
+    matches: dict[str, Any] = {
+        "should": [{"term": {TEXT: t}} for t in terms],
+        "minimum_should_match": 1,
+    }
     return {
         "query": {
             "bool": {
-                "must": [
-                    {
-                        "more_like_this": {
-                            "fields": [TEXT],
-                            "like": [{"_index": index, "_id": record_id}],
-                            "min_term_freq": 1,
-                            "min_doc_freq": 1,
-                            "max_query_terms": 25,
-                        }
-                    }
-                ],
+                **(matches if terms else {"must": [{"match_none": {}}]}),
                 "filter": [filter_clause(q.Secrecy(clearance))],
                 "must_not": [{"ids": {"values": [record_id]}}],
             }

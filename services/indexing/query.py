@@ -343,3 +343,13 @@ def _filters(query: SearchQuery, state: _State) -> tuple[Filter, ...]:
             )
         out.append(DateRange(query.date_from, query.date_to))
     return tuple(out + state.dates)
+
+
+def rank_score(offset: int, position: int) -> float:
+    """The score a hit answers with: its rank alone (1, 1/2, 1/3 … over the whole list).
+
+    BM25's statistics (document frequency, average length) count every indexed document,
+    those above the caller's clearance included, so a raw score would hint at hidden
+    records (docs/search.md, "Scores"); the rank says only what the caller already sees.
+    """
+    return 1.0 / (offset + position + 1)

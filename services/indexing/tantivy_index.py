@@ -38,9 +38,10 @@ import tantivy
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
+from services.common.secrecy import SECRECY_LEVELS
 from services.indexing import highlight
 from services.indexing import query as q
-from services.indexing.analysis import analyse, significant_terms
+from services.indexing.analysis import DocFreqBounds, analyse, significant_terms
 from services.indexing.tantivy_query import (
     Translator,
     build_schema,
@@ -360,8 +361,8 @@ class TantivyIndex:
         found = searcher.search(tq, max(1, plan.limit), count=True, offset=plan.offset, **order)
         words = plan.highlight_words
         hits = [
-            self._hit(searcher, key if not order else 0.0, addr, words)
-            for key, addr in found.hits[: plan.limit]
+            self._hit(searcher, q.rank_score(plan.offset, n), addr, words)
+            for n, (_, addr) in enumerate(found.hits[: plan.limit])
         ]
         return SearchResult(
             total=found.count, hits=hits, facets=facets(searcher.aggregate(tq, facet_request()))
@@ -373,13 +374,16 @@ class TantivyIndex:
         source = self._stored(searcher, record_id)
         if source is None or _first(source, "secrecy") > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        terms = significant_terms(
-            analyse(_as_document(source)).folded_words,
-            lambda t: searcher.doc_freq("folded", t),
-            searcher.num_docs,
-        )
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
         translator = Translator(self._schema)
+        visible = translator.filter(plan.filters[0])
+        doc_freq, total = self._word_statistics(searcher, clearance, visible)
+        terms = significant_terms(
+            analyse(_as_document(source)).folded_words,
+            doc_freq,
+            total,
+            bounds=_frequency_bounds(searcher, total),
+        )
         occur = tantivy.Occur
         tq = tantivy.Query.boolean_query(
             [(occur.Should, tantivy.Query.term_query(self._schema, "folded", t)) for t in terms]
@@ -391,9 +395,36 @@ class TantivyIndex:
             + [(occur.Must, _at_least_one(self._schema, terms))]
         )
         found = searcher.search(tq, max(1, limit), count=True)
-        hits = [self._hit(searcher, s, a, terms[:8]) for s, a in found.hits[:limit]]
+        hits = [
+            self._hit(searcher, q.rank_score(0, n), a, terms[:8])
+            for n, (_, a) in enumerate(found.hits[:limit])
+        ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(total=found.count, hits=hits, took_ms=took)
+
+    def _word_statistics(
+        self, searcher: tantivy.Searcher, clearance: int, visible: tantivy.Query
+    ) -> tuple[Callable[[str], int], int]:
+        """(document frequency of a folded word, number of documents) within the caller's
+        clearance: index-wide statistics count hidden records (deleted ones too, until a
+        merge), and the words chosen would hint at them (docs/search.md, "Scores"). Only a
+        caller cleared for every level gets the engine's own, cheaper, statistics."""
+        if clearance >= max(SECRECY_LEVELS.values()):
+            return (lambda t: searcher.doc_freq("folded", t)), searcher.num_docs
+
+        def doc_freq(term: str) -> int:
+            return self._count(searcher, self._folded(term), visible)
+
+        return doc_freq, self._count(searcher, visible)
+
+    def _folded(self, term: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self._schema, "folded", term)
+
+    @staticmethod
+    def _count(searcher: tantivy.Searcher, *musts: tantivy.Query) -> int:
+        """How many documents match every query of `musts` (scores not computed)."""
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in musts])
+        return searcher.search(tantivy.Query.const_score_query(both, 0.0), 1, count=True).count
 
     def _stored(self, searcher: tantivy.Searcher, record_id: str) -> dict[str, list] | None:
         found = searcher.search(tantivy.Query.term_query(self._schema, "id", record_id), 1)
@@ -422,6 +453,21 @@ class TantivyIndex:
 
 
 _ORDERS = {"date_desc": tantivy.Order.Desc, "date_asc": tantivy.Order.Asc}
+
+
+def _frequency_bounds(searcher: tantivy.Searcher, visible_docs: int) -> DocFreqBounds:
+    """Bounds of a word's frequency among the `visible_docs` a caller may see, from the
+    engine's own statistics: at most its index-wide frequency, at least that minus every
+    document the caller does not see (hidden, or deleted but not merged away yet). Every
+    document has one secrecy value, so their frequencies sum to all documents counted."""
+    counted = sum(searcher.doc_freq("secrecy", level) for level in set(SECRECY_LEVELS.values()))
+    unseen = counted - visible_docs
+
+    def bounds(term: str) -> tuple[int, int]:
+        df = searcher.doc_freq("folded", term)
+        return max(0, df - unseen), df
+
+    return bounds
 
 
 def _at_least_one(schema: tantivy.Schema, terms: list[str]) -> tantivy.Query:

@@ -12,7 +12,7 @@ from services.common.catalog import SqlCatalog, records
 from services.common.errors import NotFound, PermanentError
 from services.common.objects import pages_manifest_key
 from services.common.ports import ObjectStore
-from services.common.secrecy import effective_level
+from services.common.secrecy import KNOWN, effective_level
 from services.ocr.review import needs_review
 
 
@@ -77,6 +77,22 @@ def failed_records(catalog: SqlCatalog, clearance: int, limit: int = 200) -> lis
          "updated_at": r.updated_at}
         for r in rows if effective_level(r.meta) <= clearance
     ]  # fmt: skip
+
+
+def count_by_status(catalog: SqlCatalog, clearance: int) -> dict[str, int]:
+    """Records per status, counting only those at or below `clearance` (contract: a record
+    above the caller's clearance counts nowhere)."""
+    secrecy = records.c.meta["secrecy"].as_string()
+    known = records.c.meta[KNOWN].as_boolean()
+    query = sa.select(records.c.status, secrecy, known, sa.func.count()).group_by(
+        records.c.status, secrecy, known
+    )
+    counts: dict[str, int] = {}
+    with catalog.engine.connect() as conn:
+        for status, mark, is_known, n in conn.execute(query):
+            if effective_level({"secrecy": mark, KNOWN: is_known}) <= clearance:
+                counts[status] = counts.get(status, 0) + n
+    return counts
 
 
 def visible_ids(catalog: SqlCatalog, ids: list[str], clearance: int) -> list[str]:

@@ -98,8 +98,11 @@ class IngestService(Pingable):
         return text
 
     @rpc
-    def stats(self) -> dict:
-        return {"by_status": self.catalog.count_by_status()}
+    def stats(self, clearance: int | None = None) -> dict:
+        """Records per status; with `clearance`, only those the caller may see."""
+        if clearance is None:  # the operator's CLI
+            return {"by_status": self.catalog.count_by_status()}
+        return {"by_status": records.count_by_status(self.catalog, int(clearance))}
 
     @rpc
     def failed_records(self, clearance: int = 0, limit: int = 200) -> list[dict]:

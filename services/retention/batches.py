@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.retention.errors import ApprovalRefused, BatchStateError
+from services.retention.errors import NEEDS_CLEARANCE, ApprovalRefused, BatchStateError
 from services.retention.schedule import PERMANENT
 
 ACTIONS = ("destroy", "transfer")
@@ -100,14 +100,20 @@ def group_by_action(due: Iterable[Due]) -> dict[str, list[Due]]:
 
 @dataclass(frozen=True)
 class Approver:
-    """Who approves: `role` None means no user account exists yet (unchecked)."""
+    """Who approves: `role` (and `clearance`) None means no user account exists yet
+    (unchecked)."""
 
     name: str
     role: str | None
+    clearance: int | None = None
 
 
-def check_approval(status: str, approved_by: Iterable[str], approver: Approver) -> None:
-    """Raise unless `approver` may add an approval to a batch in `status`."""
+def check_approval(
+    status: str, approved_by: Iterable[str], approver: Approver, level: int = 0
+) -> None:
+    """Raise unless `approver` may add an approval to a batch in `status` whose most secret
+    record is at `level`: a destruction is approved only by people cleared to see what is
+    destroyed (Luật Bảo vệ bí mật nhà nước 2018; docs/retention.md, "Clearance")."""
     if status != "pending":
         raise BatchStateError(
             f"Lô đang ở trạng thái {status}, không phê duyệt được / Batch is {status}"
@@ -119,6 +125,8 @@ def check_approval(status: str, approved_by: Iterable[str], approver: Approver) 
             f"{approver.name} không có vai trò lưu trữ viên (archivist) / "
             f"{approver.name} does not have the archivist role"
         )
+    if approver.clearance is not None and level > approver.clearance:
+        raise ApprovalRefused(NEEDS_CLEARANCE)
     if approver.name in set(approved_by):
         raise ApprovalRefused(
             f"{approver.name} đã phê duyệt lô này; cần người khác / "

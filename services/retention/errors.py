@@ -6,7 +6,7 @@ HTTP statuses in `services.gateway.routes_retention.RETENTION_ERRORS`.
 
 from __future__ import annotations
 
-from services.common.errors import PermanentError
+from services.common.errors import NotFound, PermanentError
 
 
 class RecordOnHold(PermanentError):
@@ -23,3 +23,29 @@ class ApprovalRefused(PermanentError):
 
 class BatchStateError(PermanentError):
     """The batch is not in a state that allows this step (e.g. approving a rejected one)."""
+
+
+# Approving a destruction needs someone who may see every record destroyed; the refusal says
+# no more than that (not how many, nor which).
+NEEDS_CLEARANCE = (
+    "Cần người có đủ độ mật để duyệt lô này / This batch needs an approver with higher clearance"
+)
+
+
+# The answers for what does not exist, in one place: the gateway gives the same ones for what
+# exists but lies above the caller's clearance, so the two cannot be told apart.
+
+
+def batch_not_found(batch_id: str) -> NotFound:
+    return NotFound(f"Không tìm thấy lô {batch_id} / No batch {batch_id}")
+
+
+def hold_not_found(hold_id: str) -> NotFound:
+    return NotFound(f"Không có lệnh phong tỏa đang hiệu lực {hold_id} / No active hold")
+
+
+def not_waiting(batch_id: str, record_id: str) -> BatchStateError:
+    return BatchStateError(
+        f"Hồ sơ {record_id} không còn chờ xử lý trong lô {batch_id} / "
+        "Record is not waiting in this batch"
+    )

@@ -152,6 +152,10 @@ class RetentionOperations:
     def hold_list(self, active_only: bool = False) -> list[dict]:
         return self.retention.store.list_holds(active_only)
 
+    @rpc
+    def hold_records(self, hold_id: str) -> list[str]:
+        return self.retention.store.hold_records(hold_id)
+
     def _search_ids(self, query: str) -> list[str]:
         ids: list[str] = []
         for page in range(1, 1000):

@@ -20,6 +20,7 @@ _users = sa.table(
     sa.column("name", sa.String),
     sa.column("role", sa.String),
     sa.column("disabled", sa.Boolean),
+    sa.column("clearance", sa.Integer),
 )
 
 
@@ -33,4 +34,4 @@ def approver(engine: sa.Engine, name: str) -> Approver:
         raise ApprovalRefused(
             f"Không có tài khoản đang hoạt động tên {name!r} / No active user {name!r}"
         )
-    return Approver(name, row.role)
+    return Approver(name, row.role, row.clearance)

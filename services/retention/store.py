@@ -16,9 +16,10 @@ import sqlalchemy as sa
 
 from services.common.catalog import now_iso, records
 from services.common.errors import NotFound
+from services.common.secrecy import SECRECY_LEVELS
 from services.retention import batches as rules
 from services.retention.audit import log
-from services.retention.errors import BatchStateError
+from services.retention.errors import batch_not_found, not_waiting
 from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
 from services.retention.store_steps import StepsMixin
@@ -28,10 +29,6 @@ from services.retention.tables import approvals, batch_records, batches, state
 GONE = ("disposed", "transferred", "rejected")
 OPEN = ("pending", "approved")
 LIVE = ("included", "erased")  # still part of the batch's work
-
-
-def _not_found(batch_id: str) -> NotFound:
-    return NotFound(f"Không tìm thấy lô {batch_id} / No batch {batch_id}")
 
 
 class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
@@ -148,7 +145,7 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(batches).where(batches.c.id == batch_id)).first()
             if row is None:
-                raise _not_found(batch_id)
+                raise batch_not_found(batch_id)
             items = conn.execute(
                 sa.select(batch_records)
                 .where(batch_records.c.batch_id == batch_id)
@@ -193,7 +190,7 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
             sa.select(batches).where(batches.c.id == batch_id).with_for_update()
         ).first()
         if row is None:
-            raise _not_found(batch_id)
+            raise batch_not_found(batch_id)
         return row
 
     def decide(
@@ -210,7 +207,8 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
             votes = conn.execute(
                 sa.select(approvals.c.user_name).where(approvals.c.batch_id == batch_id)
             ).scalars()
-            rules.check_approval(batch.status, votes, approver)
+            level = self._highest_level(conn, batch_id) if decision == "approve" else 0
+            rules.check_approval(batch.status, votes, approver, level)
             conn.execute(
                 approvals.insert().values(
                     batch_id=batch_id,
@@ -230,6 +228,15 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
                 detail = {"batch": batch_id, "by": approver.name, "reason": reason}
                 log(conn, item, "approved" if decision == "approve" else "rejected", detail)
         return status
+
+    def _highest_level(self, conn: sa.Connection, batch_id: str) -> int:
+        """The secrecy level of the most secret record the batch still covers."""
+        metas = conn.execute(
+            sa.select(records.c.meta)
+            .join(batch_records, batch_records.c.record_id == records.c.id)
+            .where(batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE))
+        ).scalars()
+        return max((SECRECY_LEVELS.get((m or {}).get("secrecy"), 0) for m in metas), default=0)
 
     def _status_after(self, conn: sa.Connection, batch: sa.Row, decision: str) -> str:
         voters = conn.execute(
@@ -270,10 +277,7 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
                 .values(state="pulled", reason=reason, pulled_by=by)
             ).rowcount
             if batch.status not in OPEN or not done:
-                raise BatchStateError(
-                    f"Hồ sơ {record_id} không còn chờ xử lý trong lô {batch_id} / "
-                    "Record is not waiting in this batch"
-                )
+                raise not_waiting(batch_id, record_id)
             log(conn, record_id, "pulled", {"batch": batch_id, "by": by, "reason": reason})
 
     def touch(self, batch_id: str) -> None:

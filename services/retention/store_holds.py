@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from services.common.catalog import now_iso, records
 from services.common.errors import NotFound, PermanentError
 from services.retention.audit import log
+from services.retention.errors import hold_not_found
 from services.retention.tables import hold_records, holds
 
 
@@ -66,7 +67,7 @@ class HoldsMixin:
                 .values(released_by=by, released_at=now_iso())
             ).rowcount
             if not released:
-                raise NotFound(f"Không có lệnh phong tỏa đang hiệu lực {hold_id} / No active hold")
+                raise hold_not_found(hold_id)
             ids = list(
                 conn.execute(
                     sa.select(hold_records.c.record_id).where(hold_records.c.hold_id == hold_id)
@@ -74,6 +75,20 @@ class HoldsMixin:
             )
             for record_id in ids:
                 log(conn, record_id, "hold_released", {"hold": hold_id, "by": by})
+        return ids
+
+    def hold_records(self, hold_id: str) -> list[str]:
+        """The records a hold covers (released or not); NotFound for an unknown hold."""
+        with self.engine.connect() as conn:
+            ids = list(
+                conn.execute(
+                    sa.select(hold_records.c.record_id)
+                    .where(hold_records.c.hold_id == hold_id)
+                    .order_by(hold_records.c.record_id)
+                ).scalars()
+            )
+        if not ids:
+            raise hold_not_found(hold_id)
         return ids
 
     def list_holds(self, active_only: bool = False) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from services.common import catalog as catalog_module
 from services.common.catalog import SqlCatalog
+from services.ingest.records import count_by_status
 
 PG_ADMIN_DSN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -134,6 +135,19 @@ def test_metadata_merges_across_stages(catalog):
     assert metadata["kind"] == "nghi_quyet"
     assert metadata["retention"] == {"period": 10}
     assert metadata["subject"] is None
+
+
+def test_counts_by_status_within_a_clearance_leave_out_records_above_it(catalog):
+    """The operations page's counts (issue 13): a record above the clearance counts nowhere."""
+    for content, secrecy in ((b"c0", None), (b"c1", "mat"), (b"c2", "toi_mat")):
+        record, _ = register(catalog, content)
+        catalog.update_metadata(
+            record["id"], "classification", {"secrecy": secrecy, "secrecy_known": True}
+        )
+    register(catalog, b"not yet classified")  # unknown secrecy counts as Tuyệt mật
+    status = catalog.get(record["id"])["status"]
+    assert [count_by_status(catalog, level).get(status) for level in (0, 1, 2, 3)] == [1, 2, 3, 4]
+    assert count_by_status(catalog, 3) == catalog.count_by_status()
 
 
 def test_a_rejected_file_has_no_number_and_does_not_block_a_later_upload(catalog):

@@ -97,11 +97,25 @@ def test_roles_are_checked_once_an_account_exists(catalog):
     accounts.add_user("hoa", "clerk", 0)
     accounts.add_user("tam", "archivist", 1)
     accounts.disable("tam")
-    assert approver(catalog.engine, "lan") == Approver("lan", "archivist")
+    assert approver(catalog.engine, "lan") == Approver("lan", "archivist", 1)
     assert approver(catalog.engine, "hoa").role == "clerk"
     for refused in ("nobody", "tam"):
         with pytest.raises(ApprovalRefused):
             approver(catalog.engine, refused)
+
+
+def test_a_batch_with_a_secret_record_is_approved_only_by_someone_cleared_for_it(
+    catalog, objects, store
+):
+    open_id, secret = add_record(catalog, objects), add_record(catalog, objects)
+    catalog.update_metadata(secret, "classification", {"secrecy": "toi_mat"})
+    [batch] = run(store)
+    with pytest.raises(ApprovalRefused):
+        store.decide(batch["id"], Approver("lan", "archivist", 1), "approve")
+    assert store.decide(batch["id"], Approver("minh", "archivist", 2), "approve") == "pending"
+    store.pull(batch["id"], secret, "Còn giá trị", "minh")  # what is left, lan may see
+    assert store.decide(batch["id"], Approver("lan", "archivist", 1), "approve") == "approved"
+    assert store.batch(batch["id"])["records"] == [open_id]
 
 
 def test_a_pulled_record_stays_and_is_not_proposed_again_at_the_same_date(catalog, objects, store):

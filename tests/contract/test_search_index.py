@@ -160,6 +160,21 @@ def test_hit_fields(index):
     assert hits["a"].score > 0
 
 
+def test_scores_are_ranks_and_give_no_hint_of_records_above_clearance(index):
+    """BM25 counts every document: a Mật record full of the query's words would change the
+    visible hits' raw scores. Answered scores are the rank alone (1, 1/2, …, across pages)."""
+    load(index, doc("a", "lụt bão lụt bão đê điều"), doc("b", "lụt bão"), doc("c", "tuyên giáo"))
+
+    def answer(**kw):
+        return [(h.id, h.score) for h in search(index, "lụt bão", **kw).hits]
+
+    before = answer()
+    assert before == [("a", 1.0), ("b", 0.5)]
+    load(index, *[doc(f"m{n}", "lụt bão " * 30, secrecy=1) for n in range(5)])
+    assert answer() == before
+    assert answer(limit=1, offset=1) == [("b", 0.5)]
+
+
 def test_clearance_hides_hits_totals_and_facets(index):
     load(
         index,

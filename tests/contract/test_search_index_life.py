@@ -174,3 +174,22 @@ def test_a_rebuild_begun_by_one_instance_gets_the_others_writes_and_its_swap_is_
     b.upsert(doc("after", "công văn sau"))
     assert a.ids() == {"live", "new", "after"}
     assert [p.name for p in tmp_path.glob("gen-*")] == [generation]  # the old one stays gone
+
+
+def test_similar_chooses_its_words_blind_to_records_above_clearance(index):
+    """Hidden records must not sway which words "more like this" picks: 20 Mật records full
+    of the words `src` shares with `near` would, through index-wide statistics, push those
+    words out of the 25 chosen and `near` out of the answer."""
+    unique = [f"x{a}{b}" for a in "abcde" for b in "abcde"]  # 25 words only `src` holds
+    shared = ["lutbao", "dedieu", "thuyloi"]
+    load(
+        index,
+        doc("src", " ".join(unique + shared * 3)),
+        doc("near", " ".join(shared)),
+        *[doc(f"f{n}", "hội nghị tổng kết công tác") for n in range(3)],
+    )
+    before = index.similar("src", clearance=0, limit=5)
+    load(index, *[doc(f"m{n}", " ".join(shared), secrecy=1) for n in range(20)])
+    after = index.similar("src", clearance=0, limit=5)
+    assert ids(before) == ids(after) == ["near"]
+    assert [h.score for h in before.hits] == [h.score for h in after.hits] == [1.0]

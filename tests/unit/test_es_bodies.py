@@ -3,6 +3,7 @@ documents and bulk actions, and the query DSL for each kind of query."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import date
 
@@ -212,15 +213,36 @@ def test_facets_are_read_from_aggregations():
     }
 
 
-def test_similar_is_more_like_this_within_clearance_without_itself():
-    b = es_bodies.similar_body("luutru-records-0001", "r1", clearance=1, limit=5)
+def test_similar_matches_the_chosen_words_within_clearance_without_itself():
+    b = es_bodies.similar_body("r1", ["dat", "dai"], clearance=1, limit=5)
     query = b["query"]["bool"]
-    (mlt,) = query["must"]
-    assert mlt["more_like_this"]["like"] == [{"_index": "luutru-records-0001", "_id": "r1"}]
-    assert mlt["more_like_this"]["fields"] == ["text"]
+    assert query["should"] == [{"term": {"text": "dat"}}, {"term": {"text": "dai"}}]
+    assert query["minimum_should_match"] == 1
     assert query["filter"] == [{"range": {"secrecy": {"lte": 1}}}]
     assert query["must_not"] == [{"ids": {"values": ["r1"]}}]
     assert b["size"] == 5
+    assert "more_like_this" not in json.dumps(b)  # ES's MLT reads index-wide statistics
+
+
+def test_similar_without_words_matches_nothing():
+    query = es_bodies.similar_body("r1", [], clearance=0, limit=5)["query"]["bool"]
+    assert query["must"] == [{"match_none": {}}] and "should" not in query
+
+
+def test_word_statistics_for_similar_count_only_records_within_clearance():
+    """Words are weighed by how many records the caller may see hold them, never hidden ones."""
+    b = es_bodies.term_counts_body(["dat", "dai"], clearance=0)
+    assert b["query"] == {"bool": {"filter": [{"range": {"secrecy": {"lte": 0}}}]}}
+    assert b["size"] == 0 and b["track_total_hits"] is True
+    assert b["aggs"]["df"]["filters"]["filters"] == {
+        "dat": {"term": {"text": "dat"}},
+        "dai": {"term": {"text": "dai"}},
+    }
+    answer = {
+        "hits": {"total": {"value": 7}},
+        "aggregations": {"df": {"buckets": {"dat": {"doc_count": 3}, "dai": {"doc_count": 0}}}},
+    }
+    assert es_bodies.term_counts(answer) == ({"dat": 3, "dai": 0}, 7)
 
 
 def test_a_rebuild_is_seen_from_the_indices_alone() -> None:

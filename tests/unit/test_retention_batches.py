@@ -77,6 +77,16 @@ def test_approval_needs_distinct_archivists_on_a_pending_batch():
     assert not rules.approved(["lan", "lan"], 2) and rules.approved(["lan", "minh"], 2)
 
 
+def test_a_destruction_is_approved_only_by_someone_cleared_for_every_record():
+    cleared = Approver("lan", "archivist", 1)
+    rules.check_approval("pending", [], cleared, level=1)
+    rules.check_approval("pending", [], Approver("lan", None), level=3)  # no accounts: unchecked
+    with pytest.raises(ApprovalRefused) as refused:
+        rules.check_approval("pending", [], cleared, level=2)
+    assert "độ mật" in refused.value.message
+    assert not any(ch.isdigit() for ch in refused.value.message)  # no count, no level
+
+
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
