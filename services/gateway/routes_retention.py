@@ -12,12 +12,11 @@ import json
 from typing import Any
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import NotFound, PermanentError
 from services.gateway.auth import current_principal
-from services.gateway.http import json_errors, json_response
+from services.gateway.http import http, json_errors, json_response
 
 
 def _body(request: Request) -> dict[str, Any]:
