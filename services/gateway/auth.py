@@ -70,7 +70,7 @@ class Authenticator(DependencyProvider):
 
     def setup(self):
         # SqlCatalog migrates the database: the accounts' and audit tables are there.
-        hashing = HashingPool(threads=min(os.cpu_count() or 1, 4))
+        hashing = HashingPool.sized_for(os.cpu_count() or 1, self.container.max_workers)
         self.store = SqlAccountStore(SqlCatalog(Settings().catalog_dsn).engine, hashing)
 
     def worker_setup(self, worker_ctx):

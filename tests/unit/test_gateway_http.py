@@ -220,6 +220,17 @@ def test_hashing_runs_in_another_os_thread():
     assert HashingPool()(threading.get_ident) != threading.get_ident()
 
 
+@pytest.mark.parametrize(
+    ("cores", "max_workers", "threads", "waiting"),
+    [(2, 10, 1, 4), (2, 40, 1, 19), (1, 10, 1, 4), (16, 40, 4, 16), (8, 4, 4, 1)],
+)
+def test_logins_hash_on_all_cores_but_one_and_hold_at_most_half_the_workers(
+    cores, max_workers, threads, waiting
+):
+    pool = HashingPool.sized_for(cores, max_workers)
+    assert (pool.threads, pool.waiting) == (threads, waiting)
+
+
 def test_a_flood_of_logins_beyond_the_waiting_room_is_refused_at_once():
     import eventlet
 
