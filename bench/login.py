@@ -57,23 +57,36 @@ def one_login(url: str, i: int) -> int:
     return post_login(url, "bench_login", PASSWORD, "127.0.0.1")
 
 
-def probe(session: requests.Session, url: str) -> float:
+Probe = tuple[float, int]  # (seconds, HTTP status)
+
+
+def probe(session: requests.Session, url: str) -> Probe:
     started = time.monotonic()
-    session.get(url, timeout=120).raise_for_status()
-    return time.monotonic() - started
+    status = session.get(url, timeout=120).status_code
+    return time.monotonic() - started, status
 
 
-def probe_while(session: requests.Session, url: str, running: threading.Event) -> list[float]:
-    latencies = []
+def probe_while(session: requests.Session, url: str, running: threading.Event) -> list[Probe]:
+    probes = []
     while running.is_set():
-        latencies.append(probe(session, url))
-        time.sleep(max(0.0, PROBE_EVERY_S - latencies[-1]))
-    return latencies
+        probes.append(probe(session, url))
+        time.sleep(max(0.0, PROBE_EVERY_S - probes[-1][0]))
+    return probes
 
 
-def summary(latencies: list[float]) -> str:
-    median, p95 = statistics.median(latencies), percentile(latencies, 95)
-    return f"n={len(latencies):<4} median {median * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms"
+def median_s(probes: list[Probe]) -> float:
+    return statistics.median(seconds for seconds, _ in probes)
+
+
+def summary(probes: list[Probe]) -> str:
+    """Latency, and the answers that were not 200 (/healthz says 503 when a service's ping
+    took over 3 s: the gateway itself was too busy to hear it)."""
+    p95 = percentile([seconds for seconds, _ in probes], 95)
+    failed = Counter(status for _, status in probes if status != 200)
+    return (
+        f"n={len(probes):<4} median {median_s(probes) * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms"
+        + (f"  not 200: {dict(failed)}" if failed else "")
+    )
 
 
 def measure(stack, logins: int, clients: int) -> None:
@@ -94,7 +107,7 @@ def measure(stack, logins: int, clients: int) -> None:
         loaded = {name: future.result() for name, future in loaded_futures.items()}
     print(f"{logins} logins from {clients} clients in {elapsed:.1f} s, answers {dict(answers)}")
     for name in probes:
-        ratio = statistics.median(loaded[name]) / statistics.median(idle[name])
+        ratio = median_s(loaded[name]) / median_s(idle[name])
         print(f"  {name:<8} idle   {summary(idle[name])}")
         print(f"  {name:<8} logins {summary(loaded[name])}  ratio {ratio:5.1f}x")
 
