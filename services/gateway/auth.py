@@ -79,8 +79,7 @@ class Authenticator(DependencyProvider):
             try:
                 principal, csrf = authenticate(self.store, request)
             except Exception:  # anything a caller or the database throws: no principal
-                _log.warning("authentication failed on %s %s", request.method, request.path,
-                             exc_info=True)  # fmt: skip
+                _log.warning("no principal for %s %s", request.method, request.path, exc_info=True)
                 principal, csrf = None, ""
             request.environ[_PRINCIPAL], request.environ[_CSRF] = principal, csrf
 

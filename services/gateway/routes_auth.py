@@ -32,7 +32,7 @@ class AuthRoutes:
                 "login.html",
                 status=429,
                 error=(
-                    "Đăng nhập sai quá nhiều lần, hãy thử lại sau 15 phút / "  # throttle.py
+                    "Đăng nhập sai quá nhiều lần, hãy thử lại sau 15 phút / "
                     "Too many failed logins, try again later"
                 ),
             )
