@@ -15,7 +15,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from services.common.config import Settings
-from services.common.errors import LuutruError
+from services.common.errors import ErrorCode, LuutruError
 
 # Remote exception type name -> (HTTP status, stable error code). Anything else is a 500.
 ERROR_STATUS: dict[str, tuple[int, str]] = {
@@ -113,13 +113,15 @@ def body_refusal(environ: dict, limit: int) -> tuple[int, str, str] | None:
     would spool a body of any size, so a body must state its length and stay within the limit.
     """
     if environ.get("HTTP_TRANSFER_ENCODING"):
-        return 411, "length_required", "Cần Content-Length / Content-Length required"
+        return 411, ErrorCode.LENGTH_REQUIRED, "Cần Content-Length / Content-Length required"
     length = environ.get("CONTENT_LENGTH") or "0"
     if not length.isascii() or not length.isdigit():
-        return 400, "bad_request", "Content-Length không hợp lệ / Bad Content-Length"
-    if int(length) > limit:
+        return 400, ErrorCode.BAD_REQUEST, "Content-Length không hợp lệ / Bad Content-Length"
+    # len() first: int() of thousands of digits raises (Python's conversion limit).
+    if len(length) > len(str(limit)) or int(length) > limit:
         most = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
-        return 413, "too_large", f"Thân yêu cầu quá lớn, tối đa {most} / Request body too large"
+        message = f"Thân yêu cầu quá lớn, tối đa {most} / Request body too large"
+        return 413, ErrorCode.TOO_LARGE, message
     return None
 
 

@@ -116,6 +116,8 @@ def test_the_decorator_keeps_the_entrypoint_and_the_routes_own_arguments(name):
         ({}, 65536, None),  # no body at all
         ({"CONTENT_LENGTH": "65537"}, 65536, 413),
         ({"CONTENT_LENGTH": str(10 * 2**30)}, 65536, 413),
+        ({"CONTENT_LENGTH": "9" * 5000}, 65536, 413),  # beyond int()'s digit limit
+        ({"CONTENT_LENGTH": "0000065536"}, 65536, 413),  # leading zeros: refused, harmless
         ({"HTTP_TRANSFER_ENCODING": "chunked"}, 65536, 411),
         ({"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": "5"}, 65536, 411),
         ({"CONTENT_LENGTH": "-1"}, 65536, 400),
