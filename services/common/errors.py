@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_TYPE = "unsupported_type"
     EMPTY_FILE = "empty_file"
     TOO_LARGE = "too_large"
+    LENGTH_REQUIRED = "length_required"
     TOO_MANY_PAGES = "too_many_pages"
     IMAGE_TOO_LARGE = "image_too_large"
     BROKEN_FILE = "broken_file"

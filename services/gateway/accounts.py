@@ -4,6 +4,7 @@ The gateway authenticates every request with this store (its own tables in the c
 database, made by the catalog's migrations, revision 0003; the Table objects below mirror
 them for queries). Passwords are argon2id hashes; tokens and session ids are random and
 stored only as SHA-256 digests, so a copy of the database does not let anyone log in.
+Hashing runs through the store's `offload` (the gateway's is an OS thread pool, `hashing.py`).
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -24,6 +27,13 @@ from services.common.secrecy import SECRECY_NAMES
 ROLES = ("clerk", "reader", "archivist", "petition_officer", "admin")
 SESSION_LIFETIME = timedelta(hours=8)
 _hasher = PasswordHasher()
+# Runs a CPU-bound call (argon2) and returns its result: here, or in a thread pool.
+Offload = Callable[..., Any]
+
+
+def run_here(function: Callable[..., Any], *args: Any) -> Any:
+    return function(*args)
+
 
 schema = sa.MetaData()
 users = sa.Table(
@@ -112,9 +122,12 @@ def _user_dict(row: sa.Row) -> dict:
 
 
 class SqlAccountStore:
-    def __init__(self, engine: sa.Engine):
-        """`engine`: the catalog's, migrated to head (its tables are the migrations')."""
+    def __init__(self, engine: sa.Engine, offload: Offload = run_here):
+        """`engine`: the catalog's, migrated to head (its tables are the migrations');
+        `offload(function, *args)` runs the password hashing (argon2 is seconds of CPU
+        under load: a server runs it off its event loop)."""
         self.engine = engine
+        self.offload = offload
 
     def add_user(
         self, name: str, role: str, clearance: int = 0, password: str | None = None
@@ -122,6 +135,7 @@ class SqlAccountStore:
         validate_user(name, role, clearance)
         if password is not None and len(password) < 8:
             raise PermanentError("Mật khẩu cần ít nhất 8 ký tự / Password too short")
+        password_hash = self.offload(_hasher.hash, password) if password else None
         with self.engine.begin() as conn:
             if conn.execute(sa.select(users.c.name).where(users.c.name == name)).first():
                 raise PermanentError(f"Người dùng {name} đã có / User exists")
@@ -132,7 +146,7 @@ class SqlAccountStore:
                     clearance=clearance,
                     disabled=False,
                     created_at=_now(),
-                    password_hash=_hasher.hash(password) if password else None,
+                    password_hash=password_hash,
                 )
             )
         return self.user(name)
@@ -195,9 +209,10 @@ class SqlAccountStore:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
         try:
             if row is None or row.disabled or not row.password_hash:
-                _hasher.hash(password)  # same cost as a real check: no user enumeration by timing
+                # Same cost as a real check: no user enumeration by timing.
+                self.offload(_hasher.hash, password)
                 return None
-            _hasher.verify(row.password_hash, password)
+            self.offload(_hasher.verify, row.password_hash, password)
         except VerificationError:
             return None
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(24))

@@ -5,11 +5,17 @@ the answer in the request; routes ask `current_principal(request)`, which raises
 `Unauthenticated` (401) when there is none. Unsafe methods with a session cookie also need
 the session's CSRF token (form field `csrf` or header `X-CSRF-Token`); bearer tokens do not,
 since a browser never sends them on its own.
+
+Whatever a caller sends (a non-ASCII token, a broken cookie or form) and whatever fails behind
+(the database), authentication ends in "no principal": an exception in a nameko dependency's
+`worker_setup` would stop the whole gateway process, not just answer this request.
 """
 
 from __future__ import annotations
 
 import hmac
+import logging
+import os
 
 from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request
@@ -17,6 +23,7 @@ from werkzeug.wrappers import Request
 from services.common.catalog import SqlCatalog
 from services.common.config import Settings
 from services.gateway.accounts import Forbidden, Principal, SqlAccountStore, Unauthenticated
+from services.gateway.hashing import HashingPool
 
 __all__ = [
     "SESSION_COOKIE",
@@ -32,6 +39,13 @@ SESSION_COOKIE = "luutru_session"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _PRINCIPAL = "luutru.principal"
 _CSRF = "luutru.csrf"
+_log = logging.getLogger(__name__)
+
+
+def same_secret(sent: str, expected: str) -> bool:
+    """Constant-time comparison of any text a caller sends (compare_digest refuses non-ASCII
+    str with a TypeError; WSGI headers are latin-1 text, forms UTF-8)."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode())
 
 
 def authenticate(store: SqlAccountStore, request: Request) -> tuple[Principal | None, str]:
@@ -46,7 +60,7 @@ def authenticate(store: SqlAccountStore, request: Request) -> tuple[Principal | 
     principal, csrf = found
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("X-CSRF-Token") or request.form.get("csrf") or ""
-        if not hmac.compare_digest(sent, csrf):
+        if not same_secret(sent, csrf):
             return None, ""
     return principal, csrf
 
@@ -56,12 +70,17 @@ class Authenticator(DependencyProvider):
 
     def setup(self):
         # SqlCatalog migrates the database: the accounts' and audit tables are there.
-        self.store = SqlAccountStore(SqlCatalog(Settings().catalog_dsn).engine)
+        hashing = HashingPool.sized_for(os.cpu_count() or 1, self.container.max_workers)
+        self.store = SqlAccountStore(SqlCatalog(Settings().catalog_dsn).engine, hashing)
 
     def worker_setup(self, worker_ctx):
         request = worker_ctx.args[0] if worker_ctx.args else None
         if isinstance(request, Request):
-            principal, csrf = authenticate(self.store, request)
+            try:
+                principal, csrf = authenticate(self.store, request)
+            except Exception:  # anything a caller or the database throws: no principal
+                _log.warning("no principal for %s %s", request.method, request.path, exc_info=True)
+                principal, csrf = None, ""
             request.environ[_PRINCIPAL], request.environ[_CSRF] = principal, csrf
 
     def get_dependency(self, worker_ctx):

@@ -1,5 +1,6 @@
-"""HTTP plumbing for the gateway: JSON responses, the one error-to-status table, and the one
-place where a route's error becomes its answer (`json_errors`, `templating.page_errors`)."""
+"""HTTP plumbing for the gateway: the one HTTP entrypoint (`http`, which caps request bodies
+before they are read), JSON responses, the one error-to-status table, and the one place where a
+route's error becomes its answer (`json_errors`, `templating.page_errors`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from collections.abc import Callable
 from typing import Any
 
 from nameko.exceptions import RemoteError
+from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import LuutruError
+from services.common.config import Settings
+from services.common.errors import ErrorCode, LuutruError
 
 # Remote exception type name -> (HTTP status, stable error code). Anything else is a 500.
 ERROR_STATUS: dict[str, tuple[int, str]] = {
@@ -96,3 +99,55 @@ def answers_errors(answer: ErrorAnswer) -> Callable[[Route], Route]:
 
 # The JSON API's answer to an error: its status and {"error", "code"} (error_response).
 json_errors = answers_errors(lambda request, exc: error_response(exc))
+
+
+# --- request bodies ----------------------------------------------------------------------
+
+SMALL_BODY = 64 * 1024  # forms and JSON: a correction, a hold's reason, a login
+UPLOAD = "upload"  # a route's `max_body`: LUUTRU_MAX_UPLOAD_MB, plus the multipart envelope
+MULTIPART_SLACK = 64 * 1024
+
+
+def body_refusal(environ: dict, limit: int) -> tuple[int, str, str] | None:
+    """(status, code, message) when a request's body must not be read, else None.
+
+    Decided from the headers alone. werkzeug reads a chunked body as empty with no error, and
+    would spool a body of any size, so a body must state its length and stay within the limit.
+    """
+    if environ.get("HTTP_TRANSFER_ENCODING"):
+        return 411, ErrorCode.LENGTH_REQUIRED, "Cần Content-Length / Content-Length required"
+    length = environ.get("CONTENT_LENGTH") or "0"
+    if not length.isascii() or not length.isdigit():
+        return 400, ErrorCode.BAD_REQUEST, "Content-Length không hợp lệ / Bad Content-Length"
+    # len() first: int() of thousands of digits raises (Python's conversion limit).
+    if len(length) > len(str(limit)) or int(length) > limit:
+        most = f"{limit // 2**20} MB" if limit >= 2**20 else f"{limit // 1024} KB"
+        message = f"Thân yêu cầu quá lớn, tối đa {most} / Request body too large"
+        return 413, ErrorCode.TOO_LARGE, message
+    return None
+
+
+class CappedHttp(HttpRequestHandler):
+    """nameko's HTTP entrypoint, refusing an oversized or unsized body before a worker starts
+    (so before authentication reads a form, and before any route reads anything)."""
+
+    def __init__(self, method: str, url: str, max_body: int | str = SMALL_BODY, **kwargs: Any):
+        self.max_body = max_body
+        super().__init__(method, url, **kwargs)
+
+    def setup(self) -> None:
+        if self.max_body == UPLOAD:
+            self.max_body = Settings().max_upload_mb * 2**20 + MULTIPART_SLACK
+        super().setup()
+
+    def handle_request(self, request: Request) -> Response:
+        refusal = body_refusal(request.environ, int(self.max_body))
+        if refusal is None:
+            return super().handle_request(request)
+        status, code, message = refusal
+        return json_response({"error": message, "code": code}, status)
+
+
+# Every gateway route is declared with this, never with nameko's own `http`
+# (tests/unit/test_gateway_http.py checks it).
+http = CappedHttp.decorator

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from nameko.rpc import rpc
-from nameko.web.handlers import http
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from services.common.errors import TransientError
 from services.gateway.auth import SESSION_COOKIE, Authenticator
+from services.gateway.http import http
 from services.gateway.templating import render
 from services.gateway.throttle import LoginThrottle
 
@@ -35,7 +36,10 @@ class AuthRoutes:
                     "Too many failed logins, try again later"
                 ),
             )
-        session = self.accounts.login(name, request.form.get("password", ""))
+        try:
+            session = self.accounts.login(name, request.form.get("password", ""))
+        except TransientError as busy:  # too many logins hashing at once (hashing.py)
+            return render(request, "login.html", status=503, error=busy.message)
         if session is None:
             _throttle.failed(name, address)
             return render(

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common import audit
 from services.common.errors import PermanentError
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
+from services.gateway.http import http
 from services.gateway.templating import page_errors, render, see_other
 
 _RECORD_ID = re.compile(r"[0-9a-fA-F-]{1,36}")

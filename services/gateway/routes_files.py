@@ -15,13 +15,12 @@ import unicodedata
 from urllib.parse import quote
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import NotFound
 from services.common.vntext import fold
 from services.gateway import access
-from services.gateway.http import json_errors
+from services.gateway.http import http, json_errors
 
 FILE_KINDS = ("original", "pdfa")
 # Files are data, never pages: no sniffing into HTML, no framing, no scripts even if opened.

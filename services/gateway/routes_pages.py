@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from importlib import resources
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import PermanentError
 from services.common.secrecy import SECRECY_LEVELS
 from services.gateway import access
 from services.gateway.auth import current_principal
-from services.gateway.http import describe_error
+from services.gateway.http import UPLOAD, describe_error, http
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
@@ -120,13 +119,12 @@ class PageRoutes:
             error=None,
         )
 
-    @http("POST", "/upload")
+    @http("POST", "/upload", max_body=UPLOAD)
     @page_errors
     def upload_form(self, request: Request) -> Response:
         """Several files in one form post (no JavaScript): all together within the limit."""
         principal = current_principal(request)
         principal.require(*access.UPLOADING_ROLES)
-        self._check_size(request)
         files = request.files.getlist("file")
         if not files or len(files) > MAX_FORM_FILES:
             raise PermanentError(f"Cần từ 1 đến {MAX_FORM_FILES} tệp / 1 to {MAX_FORM_FILES} files")

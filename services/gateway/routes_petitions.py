@@ -9,14 +9,13 @@ clearance.
 from __future__ import annotations
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common import audit
 from services.common.errors import NotFound
 from services.gateway import access
 from services.gateway.auth import current_principal
-from services.gateway.http import json_errors, json_response
+from services.gateway.http import http, json_errors, json_response
 from services.gateway.templating import page_errors, render
 
 

@@ -17,7 +17,6 @@ from contextlib import contextmanager
 
 from nameko.exceptions import RemoteError
 from nameko.rpc import RpcProxy, rpc
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.classification.secrecy_changes import ApprovalRefused, pending_in
@@ -26,16 +25,14 @@ from services.common.secrecy import secrecy_code
 from services.gateway import access
 from services.gateway.accounts import Forbidden, Principal
 from services.gateway.auth import current_principal
-from services.gateway.http import json_errors, json_response
+from services.gateway.http import http, json_errors, json_response
 
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer", "admin")
-MAX_BODY = 64 * 1024
 REFUSED_REMOTELY = ("ApprovalRefused", "NoPendingChange", "PermanentError")
 
 
 def _fields(request: Request) -> dict:
-    if request.content_length is None or request.content_length > MAX_BODY:
-        raise PermanentError("Cần thân JSON có Content-Length, tối đa 64 KB / JSON body required")
+    """The JSON body's fields (its size was capped by the entrypoint, `http.CappedHttp`)."""
     try:
         body = json.loads(request.get_data(as_text=True) or "null")
     except ValueError:

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import NotFound, PermanentError
@@ -20,7 +19,7 @@ from services.gateway import access
 from services.gateway import retention_view as view
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
-from services.gateway.http import json_errors, json_response
+from services.gateway.http import http, json_errors, json_response
 from services.retention.errors import batch_not_found, hold_not_found, not_waiting
 
 

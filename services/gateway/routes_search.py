@@ -11,13 +11,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import BadQuery
 from services.gateway.auth import current_principal, optional_principal
-from services.gateway.http import describe_error, json_errors, json_response
+from services.gateway.http import describe_error, http, json_errors, json_response
 from services.gateway.templating import render
 
 # Parameters the portal keeps from one page to the next (facet links, paging).

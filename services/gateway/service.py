@@ -10,7 +10,6 @@ import base64
 
 import eventlet
 from nameko.rpc import RpcProxy
-from nameko.web.handlers import http
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request, Response
 
@@ -19,7 +18,7 @@ from services.common.errors import BadQuery, PermanentError
 from services.common.metrics import Metrics
 from services.gateway import access
 from services.gateway.auth import Principal, current_principal
-from services.gateway.http import json_errors, json_response
+from services.gateway.http import UPLOAD, http, json_errors, json_response
 from services.gateway.routes_audit import AuditRoutes
 from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_desks import DeskRoutes
@@ -79,26 +78,12 @@ class GatewayService(
 
     # --- uploads -----------------------------------------------------------------------
 
-    def _check_size(self, request: Request, files: int = 1) -> None:
-        """Refuse before reading the body: werkzeug would spool any size (stack-notes)."""
-        limit = self.settings.max_upload_mb * 2**20
-        if request.content_length is None:
-            raise PermanentError("Thiếu Content-Length / Content-Length required")
-        if request.content_length > limit * files + 2**16:
-            raise PermanentError(
-                f"Tệp quá lớn, giới hạn {self.settings.max_upload_mb} MB / Upload too large"
-            )
-
     def _ingest_upload(
         self, principal: Principal, upload: FileStorage, register: str, declared: dict
     ) -> dict:
         """Ingest one uploaded file with the clerk's declared `secrecy`/`urgency`; a duplicate
         of a record above the caller's clearance answers without its id, number or name."""
-        data = upload.read()
-        if len(data) > self.settings.max_upload_mb * 2**20:
-            raise PermanentError(
-                f"Tệp quá lớn, giới hạn {self.settings.max_upload_mb} MB / Upload too large"
-            )
+        data = upload.read()  # within LUUTRU_MAX_UPLOAD_MB: the entrypoint capped the body
         result = self.ingest.ingest(
             upload.filename or "", base64.b64encode(data).decode(), register, "api", **declared
         )
@@ -117,12 +102,11 @@ class GatewayService(
             }
         return result
 
-    @http("POST", "/api/records")
+    @http("POST", "/api/records", max_body=UPLOAD)
     @json_errors
     def upload(self, request: Request) -> Response:
         principal = current_principal(request)
         principal.require(*access.UPLOADING_ROLES)
-        self._check_size(request)
         upload = request.files.get("file")
         if upload is None:
             raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")

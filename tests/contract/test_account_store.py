@@ -2,7 +2,7 @@
 
 Invariants: only digests of tokens and session ids are stored; a revoked token, a disabled
 user or an expired session authenticates nobody; a wrong password and an unknown user look
-the same.
+the same; every password hash goes through the store's offload (the gateway's thread pool).
 """
 
 from __future__ import annotations
@@ -98,3 +98,28 @@ def test_users_are_listed_and_unique(store):
     with pytest.raises(PermanentError):
         store.add_user("a", "reader", 0)
     assert [u["name"] for u in store.list_users()] == ["a", "b"]
+
+
+def test_every_password_hash_runs_through_the_stores_offload(store):
+    """The gateway's offload is an OS thread pool: no argon2 call may bypass it."""
+    calls = []
+
+    def offload(function, *args):
+        calls.append(function.__name__)
+        return function(*args)
+
+    store.offload = offload
+    store.add_user("lan", "clerk", 0, password="mat-khau-rat-dai")
+    assert store.login("lan", "mat-khau-rat-dai") is not None
+    assert store.login("lan", "sai-mat-khau") is None
+    assert store.login("khong_co", "sai-mat-khau") is None  # the same cost for an unknown name
+    assert calls == ["hash", "verify", "verify", "hash"]
+
+
+def test_logins_hash_in_the_gateways_thread_pool(store):
+    from services.gateway.hashing import HashingPool
+
+    store.offload = HashingPool(threads=1, waiting=1)
+    store.add_user("lan", "clerk", 0, password="mat-khau-rat-dai")
+    assert store.login("lan", "mat-khau-rat-dai") is not None
+    assert store.login("lan", "sai-mat-khau") is None

@@ -138,12 +138,12 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_read(stack):
     token = stack.http.headers["Authorization"]
     start = b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n\r\n%PDF'
     answer = raw_post(stack.url, token, f"Content-Length: {200 * 2**20}\r\n", start)
-    assert answer.startswith("HTTP/1.1 400")
-    assert "Tệp quá lớn, giới hạn 64 MB / Upload too large" in answer
+    assert answer.startswith("HTTP/1.1 413")
+    assert "tối đa 64 MB / Request body too large" in answer
     unsized = raw_post(
         stack.url,
         token,
         "Transfer-Encoding: chunked\r\n",
         b"%x\r\n" % len(start) + start + b"\r\n0\r\n\r\n",
     )
-    assert unsized.startswith("HTTP/1.1 400") and "Content-Length" in unsized
+    assert unsized.startswith("HTTP/1.1 411") and "Content-Length" in unsized

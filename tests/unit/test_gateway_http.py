@@ -3,11 +3,16 @@
 Invariants: a route decorated with `json_errors` answers an error with the status of the
 ERROR_STATUS table and {"error", "code"} (never the exception's text for a 500); with
 `page_errors` it answers with the error page, or the login page for a 401; the decorator
-keeps nameko's entrypoint and the route's own argument list in either order.
+keeps nameko's entrypoint and the route's own argument list in either order. Every gateway
+route refuses an oversized or unsized body from its headers alone, before a worker starts;
+authentication turns whatever a caller sends into "no principal", never an exception; password
+hashing runs in an OS thread and a flood of logins is refused, not queued without end.
 """
 
 import inspect
+import io
 import json
+import threading
 
 import pytest
 from nameko.exceptions import RemoteError
@@ -16,9 +21,11 @@ from nameko.web.handlers import http
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import NotFound
-from services.gateway.accounts import Forbidden, Unauthenticated
-from services.gateway.http import json_errors, json_response
+from services.common.errors import NotFound, TransientError
+from services.gateway.accounts import Forbidden, Principal, Unauthenticated
+from services.gateway.auth import SESSION_COOKIE, authenticate
+from services.gateway.hashing import HashingPool
+from services.gateway.http import CappedHttp, body_refusal, json_errors, json_response
 from services.gateway.templating import page_errors
 
 pytestmark = pytest.mark.unit
@@ -100,3 +107,141 @@ def test_the_decorator_keeps_the_entrypoint_and_the_routes_own_arguments(name):
     inspect.getcallargs(route, None, _request(), record_id="r1")
     with pytest.raises(TypeError):
         inspect.getcallargs(route, None, _request(), record_id="r1", page=2)
+
+
+@pytest.mark.parametrize(
+    ("headers", "limit", "status"),
+    [
+        ({"CONTENT_LENGTH": "65536"}, 65536, None),
+        ({}, 65536, None),  # no body at all
+        ({"CONTENT_LENGTH": "65537"}, 65536, 413),
+        ({"CONTENT_LENGTH": str(10 * 2**30)}, 65536, 413),
+        ({"CONTENT_LENGTH": "9" * 5000}, 65536, 413),  # beyond int()'s digit limit
+        ({"CONTENT_LENGTH": "0000065536"}, 65536, 413),  # leading zeros: refused, harmless
+        ({"HTTP_TRANSFER_ENCODING": "chunked"}, 65536, 411),
+        ({"HTTP_TRANSFER_ENCODING": "chunked", "CONTENT_LENGTH": "5"}, 65536, 411),
+        ({"CONTENT_LENGTH": "-1"}, 65536, 400),
+        ({"CONTENT_LENGTH": "١٢"}, 65536, 400),  # digits, but not ASCII ones
+    ],
+)
+def test_a_body_is_judged_by_its_headers_alone(headers, limit, status):
+    refusal = body_refusal(headers, limit)
+    assert (refusal[0] if refusal else None) == status
+
+
+def test_a_refusal_says_the_limit_in_vietnamese_then_english():
+    _, code, message = body_refusal({"CONTENT_LENGTH": str(2**30)}, 64 * 2**20 + 65536)
+    assert (code, message) == (
+        "too_large",
+        "Thân yêu cầu quá lớn, tối đa 64 MB / Request body too large",
+    )
+
+
+class Unreadable(io.RawIOBase):
+    def readinto(self, buffer):
+        raise AssertionError("the body was read")
+
+
+def test_an_oversized_body_is_refused_without_reading_it_or_starting_a_worker():
+    entrypoint = CappedHttp("POST", "/login")  # no container: a worker could not start
+    environ = EnvironBuilder(path="/login", method="POST").get_environ()
+    environ.update({"CONTENT_LENGTH": str(10 * 2**30), "wsgi.input": Unreadable()})
+    response = entrypoint.handle_request(Request(environ))
+    assert response.status_code == 413
+    assert json.loads(response.get_data(as_text=True))["code"] == "too_large"
+
+
+def test_every_gateway_route_caps_its_body():
+    from nameko.web.handlers import HttpRequestHandler
+
+    from services.gateway.service import GatewayService
+
+    routes = [
+        extension
+        for attribute in dir(GatewayService)
+        for extension in getattr(getattr(GatewayService, attribute), ENTRYPOINT_EXTENSIONS_ATTR, ())
+        if isinstance(extension, HttpRequestHandler)
+    ]
+    assert len(routes) > 20
+    assert [r.url for r in routes if not isinstance(r, CappedHttp)] == []
+    uploads = {r.url for r in routes if r.max_body == "upload"}
+    assert uploads == {"/api/records", "/upload"}
+
+
+class Store:
+    """The account store's two reads that authentication makes."""
+
+    def __init__(self, fail: bool = False):
+        self.fail = fail
+
+    def session(self, session_id):
+        if self.fail:
+            raise RuntimeError("database is locked")
+        return Principal("lan", "clerk", 0), "csrf-token"
+
+    def principal_for_token(self, token):
+        return Principal("lan", "clerk", 0) if token == "lt_good" else None
+
+
+def _call(method: str = "GET", headers: dict | None = None, data: dict | None = None) -> Request:
+    builder = EnvironBuilder(path="/api/x", method=method, headers=headers or {}, data=data)
+    builder.headers["Cookie"] = f"{SESSION_COOKIE}=s1"
+    return Request(builder.get_environ())
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        _call("PATCH", {"X-CSRF-Token": "mã-giả"}),  # compare_digest raised TypeError here
+        _call("PATCH", {"X-CSRF-Token": "mÃ£".encode().decode("latin-1")}),
+        _call("POST", data={"csrf": "mật-mã-𝔵"}),
+        _call("POST", {"X-CSRF-Token": ""}),
+    ],
+)
+def test_a_wrong_csrf_token_of_any_text_means_no_principal(request_):
+    assert authenticate(Store(), request_) == (None, "")
+
+
+def test_the_right_csrf_token_or_a_safe_method_authenticates_the_session():
+    assert authenticate(Store(), _call("PATCH", {"X-CSRF-Token": "csrf-token"}))[0].name == "lan"
+    assert authenticate(Store(), _call("GET"))[0].name == "lan"
+
+
+def test_any_error_while_authenticating_leaves_the_request_without_principal():
+    from services.gateway.auth import Authenticator, optional_principal
+
+    authenticator = Authenticator()
+    authenticator.store = Store(fail=True)
+    request = _call("GET")
+    worker = type("Worker", (), {"args": (request,)})()
+    authenticator.worker_setup(worker)  # an exception here would stop the gateway process
+    assert optional_principal(request) is None
+
+
+def test_hashing_runs_in_another_os_thread():
+    assert HashingPool()(threading.get_ident) != threading.get_ident()
+
+
+@pytest.mark.parametrize(
+    ("cores", "max_workers", "threads", "waiting"),
+    [(2, 10, 1, 4), (2, 40, 1, 19), (1, 10, 1, 4), (16, 40, 4, 16), (8, 4, 4, 1)],
+)
+def test_logins_hash_on_all_cores_but_one_and_hold_at_most_half_the_workers(
+    cores, max_workers, threads, waiting
+):
+    pool = HashingPool.sized_for(cores, max_workers)
+    assert (pool.threads, pool.waiting) == (threads, waiting)
+
+
+def test_a_flood_of_logins_beyond_the_waiting_room_is_refused_at_once():
+    import eventlet
+
+    pool = HashingPool(threads=1, waiting=1)
+    release = threading.Event()
+    held = [eventlet.spawn(pool, release.wait) for _ in range(2)]
+    eventlet.sleep(0.1)  # both admitted: one hashing, one waiting
+    with pytest.raises(TransientError):
+        pool(str, 1)
+    release.set()
+    assert [thread.wait() for thread in held] == [True, True]
+    assert pool(str, 1) == "1"
