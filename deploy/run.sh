@@ -15,5 +15,8 @@ export LUUTRU_OCR_RECORDS="${LUUTRU_OCR_RECORDS:-$((LUUTRU_OCR_WORKERS + 2))}"
 export LUUTRU_OCR_MAX_WORKERS="$((LUUTRU_OCR_RECORDS + 1))"
 mkdir -p "$LUUTRU_DATA"/{logs,run,objects} "$LUUTRU_DATA"/inbox/{den,di,don,luutru}
 .venv/bin/python -m services.common.topology
+# One RabbitMQ user per service, least permissions; each service starts as its own
+# (deploy/as-broker-user.sh; docs/scale-out.md, "Broker users").
+.venv/bin/python -m services.common.broker_users setup
 echo "luutru: portal on http://${LUUTRU_HTTP_HOST:-127.0.0.1}:${LUUTRU_HTTP_PORT:-8000}, data in $LUUTRU_DATA, logs in $LUUTRU_DATA/logs"
 exec .venv/bin/supervisord -c deploy/supervisord.conf

@@ -10,6 +10,7 @@ from services.classification.corrections import correct_record
 from services.classification.dependencies import RegistersProvider, RetentionClassesProvider
 from services.classification.handlers import classify_record
 from services.common import events
+from services.common.callers import operator_rpc
 from services.common.dependencies import (
     CatalogProvider,
     ObjectStoreProvider,
@@ -39,7 +40,7 @@ class ClassificationService(Pingable):
         if event:
             self.dispatch(events.RECORD_CLASSIFIED, event)
 
-    @rpc
+    @operator_rpc
     def correct(self, record_id: str, fields: dict, by: str) -> dict:
         record, event = correct_record(
             self.catalog,
@@ -59,7 +60,7 @@ class ClassificationService(Pingable):
     ) -> list[dict]:
         return queries.petitions_due(self.catalog, as_of, overdue, clearance)
 
-    @rpc
+    @operator_rpc
     def petitioner(self, record_id: str) -> dict | None:
         """The restricted identity of a petition's writer; the gateway decides who sees it."""
         return self.catalog.petitioner(record_id)

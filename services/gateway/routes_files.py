@@ -14,10 +14,10 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import SignedRpcProxy
 from services.common.errors import NotFound
 from services.common.vntext import fold
 from services.gateway import access
@@ -45,7 +45,7 @@ def content_disposition(name: str) -> str:
 
 
 class FileRoutes:
-    ocr = RpcProxy("ocr")
+    ocr = SignedRpcProxy("ocr")
 
     @http("GET", "/api/records/<string:record_id>/files/<string:kind>")
     @json_errors

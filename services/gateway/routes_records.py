@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 
-from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import SignedRpcProxy
 from services.common.errors import PermanentError
 from services.gateway.auth import current_principal
 from services.gateway.http import json_errors, json_response
@@ -33,7 +33,7 @@ def _fields(request: Request) -> dict:
 
 
 class RecordRoutes:
-    classification = RpcProxy("classification")
+    classification = SignedRpcProxy("classification")
 
     @http("PATCH", "/api/records/<string:record_id>")
     @json_errors

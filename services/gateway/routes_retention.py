@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from nameko.web.handlers import http
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import SignedRpcProxy
 from services.common.errors import NotFound, PermanentError
 from services.gateway.auth import current_principal
 from services.gateway.http import json_errors, json_response
@@ -40,7 +40,7 @@ def _archivist(request: Request) -> str:
 
 
 class RetentionRoutes:
-    retention_rpc = RpcProxy("retention")
+    retention_rpc = SignedRpcProxy("retention")
 
     @http("GET", "/api/retention/batches")
     @json_errors

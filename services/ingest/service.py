@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.classification.dependencies import RegistersProvider
+from services.common.callers import operator_rpc
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.dlq import DeadLetters
 from services.common.health import Pingable
@@ -91,7 +92,7 @@ class IngestService(Pingable):
     def visible_ids(self, ids: list[str], clearance: int = 0) -> list[str]:
         return records.visible_ids(self.catalog, list(ids), int(clearance))
 
-    @rpc
+    @operator_rpc
     def dead_letters(self) -> list[dict]:
         """Summaries of `luutru.dlq` (looked at, never taken) for the operations page."""
         with DeadLetters(self.settings.amqp_uri) as dlq:
@@ -99,14 +100,14 @@ class IngestService(Pingable):
 
     # --- recovery (docs/reliability.md) ---
 
-    @rpc
+    @operator_rpc
     def reprocess(self, record_id: str) -> dict:
         record, event = recovery.reprocess(self.catalog, self.store, record_id)
         if event:
             self._redrive(event)
         return record
 
-    @rpc
+    @operator_rpc
     def reprocess_status(self, status: str) -> list[dict]:
         done = recovery.reprocess_status(self.catalog, self.store, status)
         for _, event in done:
