@@ -18,5 +18,8 @@ mkdir -p "$LUUTRU_DATA"/{logs,run,objects} "$LUUTRU_DATA"/inbox/{den,di,don,luut
 # The audit trail's HMAC key (mode 0600, never overwritten) and its first entry, before any
 # service appends (docs/portal.md, "Audit trail").
 .venv/bin/python -m services.common.audit
+# One RabbitMQ user per service, least permissions; each service starts as its own
+# (deploy/as-broker-user.sh; docs/scale-out.md, "Broker users").
+.venv/bin/python -m services.common.broker_users setup
 echo "luutru: portal on http://${LUUTRU_HTTP_HOST:-127.0.0.1}:${LUUTRU_HTTP_PORT:-8000}, data in $LUUTRU_DATA, logs in $LUUTRU_DATA/logs"
 exec .venv/bin/supervisord -c deploy/supervisord.conf

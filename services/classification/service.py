@@ -10,6 +10,7 @@ from services.classification.corrections import correct_record
 from services.classification.dependencies import RegistersProvider, RetentionClassesProvider
 from services.classification.handlers import classify_record
 from services.common import events
+from services.common.callers import operator_rpc
 from services.common.dependencies import (
     CatalogProvider,
     ObjectStoreProvider,
@@ -39,7 +40,7 @@ class ClassificationService(Pingable):
         if event:
             self.dispatch(events.RECORD_CLASSIFIED, event)
 
-    @rpc
+    @operator_rpc
     def correct(self, record_id: str, fields: dict, by: str) -> dict:
         record, event = correct_record(
             self.catalog,
@@ -56,11 +57,11 @@ class ClassificationService(Pingable):
     def _correcting(self) -> dict:
         return {"retention_classes": self.retention_classes, "config": self.registers}
 
-    @rpc
+    @operator_rpc
     def request_secrecy_lowering(self, record_id: str, to: str | None, by: str) -> dict:
         return secrecy_changes.request_lowering(self.catalog, record_id, to, by)
 
-    @rpc
+    @operator_rpc
     def approve_secrecy_lowering(self, record_id: str, approver: str, expected: dict) -> dict:
         record, event = secrecy_changes.approve_lowering(
             self.catalog, record_id, approver, expected, **self._correcting()
@@ -69,7 +70,7 @@ class ClassificationService(Pingable):
             self.dispatch(events.RECORD_METADATA_CORRECTED, event)
         return record
 
-    @rpc
+    @operator_rpc
     def withdraw_secrecy_lowering(self, record_id: str, by: str) -> dict:
         return secrecy_changes.withdraw_lowering(self.catalog, record_id, by)
 
@@ -79,7 +80,7 @@ class ClassificationService(Pingable):
     ) -> list[dict]:
         return queries.petitions_due(self.catalog, as_of, overdue, clearance)
 
-    @rpc
+    @operator_rpc
     def petitioner(self, record_id: str) -> dict | None:
         """The restricted identity of a petition's writer; the gateway decides who sees it."""
         return self.catalog.petitioner(record_id)

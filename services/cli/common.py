@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from services.common.broker_users import OPERATOR
 from services.common.config import Settings
 from services.common.rpc_client import RemoteCallError, RpcClient, RpcUnavailable
 
@@ -30,7 +31,7 @@ def operator() -> str:
 
 def client(timeout: float = 60) -> RpcClient:
     try:
-        return RpcClient(Settings().amqp_uri, timeout=timeout)
+        return RpcClient(Settings().amqp_uri_for(OPERATOR), timeout=timeout)
     except RpcUnavailable as exc:
         fail(f"luutru is not running: {exc}")
         raise

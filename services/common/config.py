@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     def data_dir(self) -> Path:
         return self.data.resolve()
 
+    def amqp_uri_for(self, role: str) -> str:
+        """The broker URI set-up kept for `role` (its own RabbitMQ user, docs/scale-out.md),
+        or `amqp_uri` where set-up made none (a remote broker)."""
+        from services.common.broker_users import read_uri
+
+        return read_uri(self.data_dir, role) or self.amqp_uri
+
     @property
     def objects_url(self) -> str:
         return self.storage_url or f"file://{self.data_dir / 'objects'}"

@@ -23,6 +23,7 @@ class ErrorCode(StrEnum):
     BAD_QUERY = "bad_query"
     INVALID_EVENT = "invalid_event"
     UNAVAILABLE = "unavailable"
+    CALLER_REFUSED = "caller_refused"
 
 
 class LuutruError(Exception):

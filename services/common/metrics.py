@@ -3,7 +3,8 @@ them on `/metrics` and tags each worker's log lines with its record id.
 
 One line in a service class turns it on: `metrics = Metrics()` (`Metrics(index_dir=...)` on
 indexing). The port is `METRICS_PORT` from deploy/nameko.yaml (`LUUTRU_METRICS_PORT`) plus
-the service's offset below; 0 or unset serves nothing. Names and the dashboard that reads
+the service's offset below; 0 or unset serves nothing. It listens on `METRICS_HOST`
+(`LUUTRU_METRICS_HOST`, default 127.0.0.1). Names and the dashboard that reads
 them: docs/scale-out.md and deploy/grafana/luutru.json.
 """
 
@@ -92,10 +93,11 @@ def queues_of(service: str) -> list[str]:
     return [*own, topology.DEAD_LETTER_QUEUE]
 
 
-def serve(port: int) -> bool:
-    """Serve the default registry on `port`; False (logged) when the port is taken."""
+def serve(port: int, host: str = "127.0.0.1") -> bool:
+    """Serve the default registry on `host:port` (loopback unless widened on purpose:
+    queue names and counts are nobody else's business); False (logged) when it is taken."""
     try:
-        start_http_server(port)
+        start_http_server(port, addr=host)
     except OSError as exc:
         log.warning("metrics not served on port %s: %s", port, exc)
         return False
@@ -127,6 +129,7 @@ class Metrics(DependencyProvider):
         config = self.container.config
         base = int(config.get("METRICS_PORT") or 0)
         self.port = base + PORT_OFFSETS.get(name, 10) if base else 0
+        self.host = str(config.get("METRICS_HOST") or "127.0.0.1")
         self.started: dict[int, float] = {}
         amqp_uri = config.get("AMQP_URI")
         if amqp_uri:
@@ -140,7 +143,7 @@ class Metrics(DependencyProvider):
 
     def start(self):
         if self.port:
-            serve(self.port)
+            serve(self.port, self.host)
 
     def get_dependency(self, worker_ctx):
         return None

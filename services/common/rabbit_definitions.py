@@ -66,7 +66,8 @@ def _binding(exchange: str, queue: str, routing_key: str, vhost: str) -> dict[st
 def definitions(vhost: str = "/") -> dict[str, Any]:
     """Every exchange, queue, binding and policy of luutru, as `declare()` makes them."""
     exchanges = {
-        topology.DEAD_LETTER_EXCHANGE: _exchange(topology.DEAD_LETTER_EXCHANGE, "fanout", vhost)
+        topology.DEAD_LETTER_EXCHANGE: _exchange(topology.DEAD_LETTER_EXCHANGE, "fanout", vhost),
+        topology.RPC_EXCHANGE: _exchange(topology.RPC_EXCHANGE, "topic", vhost),
     }
     queues = [_queue(topology.DEAD_LETTER_QUEUE, vhost)]
     # pika binds with the queue's name as routing key when none is given (fanout ignores it)

@@ -11,11 +11,12 @@ import json
 import time
 import uuid
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pika
-from pika.exceptions import AMQPConnectionError, UnroutableError
+from pika.exceptions import AMQPConnectionError, ChannelClosedByBroker, UnroutableError
 
-RPC_EXCHANGE = "nameko-rpc"
+from services.common.topology import RPC_EXCHANGE
 
 
 class RpcUnavailable(Exception):
@@ -32,13 +33,21 @@ class RemoteCallError(Exception):
 class RpcClient:
     def __init__(self, amqp_uri: str, timeout: float = 30.0):
         self.timeout = timeout
+        # RabbitMQ checks it against the connection's user: the one caller identity that
+        # cannot be forged (services/common/callers.py)
+        self.user_id = unquote(urlsplit(amqp_uri).username or "") or None
         try:
             self.connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
         except AMQPConnectionError as exc:
-            raise RpcUnavailable(f"cannot reach RabbitMQ at {amqp_uri}: {exc}") from exc
+            where = urlsplit(amqp_uri).hostname  # never the password
+            raise RpcUnavailable(f"cannot reach RabbitMQ at {where}: {exc}") from exc
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()  # so an unroutable call fails at once
-        self.channel.exchange_declare(RPC_EXCHANGE, "topic", durable=True)
+        try:  # passive: the operator's broker user may not configure it (broker_users.py)
+            self.channel.exchange_declare(RPC_EXCHANGE, passive=True)
+        except ChannelClosedByBroker as exc:
+            self.connection.close()
+            raise RpcUnavailable(f"no luutru service has started on this broker: {exc}") from None
         self.reply_queue = self.channel.queue_declare("", exclusive=True).method.queue
         self.channel.queue_bind(self.reply_queue, RPC_EXCHANGE, routing_key=self.reply_queue)
         self._replies: dict[str, dict] = {}
@@ -59,6 +68,7 @@ class RpcClient:
                     correlation_id=correlation_id,
                     content_type="application/json",
                     delivery_mode=2,
+                    user_id=self.user_id,
                 ),
                 mandatory=True,
             )

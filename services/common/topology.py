@@ -13,6 +13,9 @@ from dataclasses import dataclass
 import pika
 
 DEAD_LETTER_EXCHANGE = "luutru.dlx"
+# nameko's RPC exchange, declared here too so that the operators' CLI, whose broker user may not
+# configure it, finds it before any service has started (services/common/broker_users.py).
+RPC_EXCHANGE = "nameko-rpc"
 DEAD_LETTER_QUEUE = "luutru.dlq"
 # Fixed before the first deploy: RabbitMQ refuses to change the arguments of a live queue.
 HANDLER_QUEUE_ARGUMENTS = {"x-dead-letter-exchange": DEAD_LETTER_EXCHANGE}
@@ -73,6 +76,7 @@ def declare(amqp_uri: str) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(amqp_uri))
     try:
         channel = connection.channel()
+        channel.exchange_declare(RPC_EXCHANGE, "topic", durable=True)
         channel.exchange_declare(DEAD_LETTER_EXCHANGE, "fanout", durable=True)
         channel.queue_declare(DEAD_LETTER_QUEUE, durable=True)
         channel.queue_bind(DEAD_LETTER_QUEUE, DEAD_LETTER_EXCHANGE)

@@ -32,6 +32,7 @@ ERROR_STATUS: dict[str, tuple[int, str]] = {
     "RecordOnHold": (409, "on_hold"),
     "NotApproved": (409, "not_approved"),
     "BatchStateError": (409, "batch_state"),
+    "CallerRefused": (403, "caller_refused"),
 }
 # JSON is never a page: nothing in it may run or be framed, even if a browser is fooled.
 JSON_HEADERS = {

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from nameko.rpc import rpc
 from werkzeug.wrappers import Request
 
 from services.common import audit
+from services.common.callers import operator_rpc
 from services.gateway.auth import Authenticator, Principal
 
 
@@ -41,7 +41,7 @@ class AuditRoutes:
                 detail=detail,
             )
 
-    @rpc
+    @operator_rpc
     def audit_verify(self) -> dict:
         problems = audit.verify(self.accounts.engine)
         count = sum(1 for _ in audit.entries(self.accounts.engine))
@@ -51,6 +51,6 @@ class AuditRoutes:
             "problems": [asdict(problem) for problem in problems],
         }
 
-    @rpc
+    @operator_rpc
     def audit_export(self, date_from: str | None = None, date_to: str | None = None) -> list:
         return list(audit.entries(self.accounts.engine, date_from, date_to))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nameko.rpc import rpc
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import operator_rpc
 from services.common.errors import TransientError
 from services.gateway.auth import SESSION_COOKIE, Authenticator
 from services.gateway.http import http
@@ -78,25 +78,25 @@ class AuthRoutes:
 
     # --- RPCs for the operators' CLI (on the server, over the internal broker) ---------
 
-    @rpc
+    @operator_rpc
     def users_add(
         self, name: str, role: str, clearance: int = 0, password: str | None = None
     ) -> dict:
         return self.accounts.add_user(name, role, clearance, password)
 
-    @rpc
+    @operator_rpc
     def users_list(self) -> list[dict]:
         return self.accounts.list_users()
 
-    @rpc
+    @operator_rpc
     def users_disable(self, name: str) -> dict:
         return self.accounts.disable(name)
 
-    @rpc
+    @operator_rpc
     def token_create(self, name: str) -> dict:
         return {"user": name, "token": self.accounts.create_token(name)}
 
-    @rpc
+    @operator_rpc
     def token_revoke(self, token: str) -> dict:
         self.accounts.revoke_token(token)
         return {"revoked": True}

@@ -14,9 +14,9 @@ import re
 import unicodedata
 from urllib.parse import quote
 
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import SignedRpcProxy
 from services.common.errors import NotFound
 from services.common.vntext import fold
 from services.gateway import access
@@ -44,7 +44,7 @@ def content_disposition(name: str) -> str:
 
 
 class FileRoutes:
-    ocr = RpcProxy("ocr")
+    ocr = SignedRpcProxy("ocr")
 
     @http("GET", "/api/records/<string:record_id>/files/<string:kind>")
     @json_errors

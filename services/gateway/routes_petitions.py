@@ -8,10 +8,10 @@ clearance.
 
 from __future__ import annotations
 
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request, Response
 
 from services.common import audit
+from services.common.callers import SignedRpcProxy
 from services.common.errors import NotFound
 from services.gateway import access
 from services.gateway.auth import current_principal
@@ -25,7 +25,7 @@ def overdue_first(rows: list[dict]) -> list[dict]:
 
 
 class PetitionRoutes:
-    classification = RpcProxy("classification")
+    classification = SignedRpcProxy("classification")
 
     def _identity(self, request: Request, record_id: str) -> dict:
         """The writer's identity for a petition officer; 404 above clearance or for a record

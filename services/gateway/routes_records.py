@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from nameko.exceptions import RemoteError
-from nameko.rpc import RpcProxy, rpc
 from werkzeug.wrappers import Request, Response
 
 from services.classification.secrecy_changes import ApprovalRefused, pending_in
+from services.common.callers import SignedRpcProxy, operator_rpc
 from services.common.errors import PermanentError
 from services.common.secrecy import secrecy_code
 from services.gateway import access
@@ -50,7 +50,7 @@ def _refusal(exc: Exception) -> bool:
 
 
 class RecordRoutes:
-    classification = RpcProxy("classification")
+    classification = SignedRpcProxy("classification")
 
     @http("PATCH", "/api/records/<string:record_id>")
     @json_errors
@@ -71,14 +71,14 @@ class RecordRoutes:
 
     # --- the operators' CLI (`luutru correct … secrecy=…`, `luutru secrecy approve|reject`) ---
 
-    @rpc
+    @operator_rpc
     def correct_as(self, record_id: str, fields: dict, user: str) -> dict:
         """A correction by a named account, under the same rules as PATCH."""
         principal, record = self._as_user(user, record_id)
         principal.require(*CORRECTING_ROLES)
         return self._correct("cli", principal, record, fields)[0]
 
-    @rpc
+    @operator_rpc
     def secrecy_answer(self, record_id: str, user: str, answer: str) -> dict:
         principal, record = self._as_user(user, record_id)
         return self._answer_secrecy("cli", principal, record, answer)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nameko.rpc import RpcProxy
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import SignedRpcProxy
 from services.common.errors import NotFound, PermanentError
 from services.gateway import access
 from services.gateway import retention_view as view
@@ -43,7 +43,7 @@ def _archivist(request: Request) -> str:
 
 
 class RetentionRoutes:
-    retention_rpc = RpcProxy("retention")
+    retention_rpc = SignedRpcProxy("retention")
 
     # --- the caller's view (shared with the portal pages, routes_desks.py) ------------------
 

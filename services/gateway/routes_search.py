@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from nameko.rpc import RpcProxy
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import SignedRpcProxy
 from services.common.errors import BadQuery
 from services.gateway.auth import current_principal, optional_principal
 from services.gateway.http import describe_error, http, json_errors, json_response
@@ -34,7 +34,7 @@ def page_link(params: dict[str, str], **changes: Any) -> str:
 
 
 class SearchRoutes:
-    indexing = RpcProxy("indexing")
+    indexing = SignedRpcProxy("indexing")
 
     @http("GET", "/api/search")
     @json_errors

@@ -9,10 +9,10 @@ from __future__ import annotations
 import base64
 
 import eventlet
-from nameko.rpc import RpcProxy
 from werkzeug.datastructures import FileStorage
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import SignedRpcProxy
 from services.common.dependencies import SettingsProvider
 from services.common.errors import BadQuery, PermanentError
 from services.common.metrics import Metrics
@@ -50,12 +50,12 @@ class GatewayService(
     name = "gateway"
     metrics = Metrics()
 
-    ingest = RpcProxy("ingest")
-    indexing = RpcProxy("indexing")
+    ingest = SignedRpcProxy("ingest")
+    indexing = SignedRpcProxy("indexing")
     settings = SettingsProvider()
-    ocr = RpcProxy("ocr")
-    classification = RpcProxy("classification")
-    retention = RpcProxy("retention")
+    ocr = SignedRpcProxy("ocr")
+    classification = SignedRpcProxy("classification")
+    retention = SignedRpcProxy("retention")
 
     def _ping(self, service: str) -> str:
         with eventlet.Timeout(HEALTH_TIMEOUT_S, False):

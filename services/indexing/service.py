@@ -7,6 +7,7 @@ from dataclasses import asdict
 from nameko.rpc import rpc
 
 from services.common import events
+from services.common.callers import OPERATOR_CALLERS, operator_rpc
 from services.common.config import Settings
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider
 from services.common.health import Pingable
@@ -45,17 +46,17 @@ class IndexingService(Pingable):
     def similar(self, record_id: str, clearance: int = 0, size: int = 10) -> dict:
         return asdict(self.index.similar(record_id, clearance, max(1, min(int(size), 100))))
 
-    @rpc
+    @operator_rpc(allowed=OPERATOR_CALLERS | {"retention"})  # disposal deletes
     def delete(self, record_id: str) -> None:
         """Drop a disposed record from the index (retention calls this); idempotent."""
         self.index.delete(record_id)
 
-    @rpc
+    @operator_rpc
     def verify(self, repair: bool = False) -> dict:
         report = lifecycle.verify(self.catalog.engine, self.store, self.index, repair)
         return report.to_dict()
 
-    @rpc
+    @operator_rpc
     def rebuild(self) -> dict:
         """Start (or resume) a rebuild in the background; poll `rebuild_status`."""
         return self.rebuilds.start(self.catalog.engine, self.store, self.index)

@@ -8,6 +8,7 @@ from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.classification.dependencies import RegistersProvider
+from services.common.callers import operator_rpc
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider, SettingsProvider
 from services.common.dlq import DeadLetters
 from services.common.health import Pingable
@@ -85,12 +86,12 @@ class IngestService(Pingable):
             review_below=self.settings.review_confidence,
         )
 
-    @rpc
+    @operator_rpc
     def read_record(self, record_id: str, actor: str) -> dict:
         """`luutru status`: the record, a restricted one's read audited with `actor`."""
         return records.audit_operator_read(self.catalog, record_id, actor, "record")
 
-    @rpc
+    @operator_rpc
     def read_text(self, record_id: str, actor: str, page: int | None = None) -> dict:
         """`luutru text`: as get_text, a restricted record's read audited with `actor`."""
         text = self.get_text(record_id, page)
@@ -112,7 +113,7 @@ class IngestService(Pingable):
     def visible_ids(self, ids: list[str], clearance: int = 0) -> list[str]:
         return records.visible_ids(self.catalog, list(ids), int(clearance))
 
-    @rpc
+    @operator_rpc
     def dead_letters(self) -> list[dict]:
         """Summaries of `luutru.dlq` (looked at, never taken) for the operations page."""
         with DeadLetters(self.settings.amqp_uri) as dlq:
@@ -120,14 +121,14 @@ class IngestService(Pingable):
 
     # --- recovery (docs/reliability.md) ---
 
-    @rpc
+    @operator_rpc
     def reprocess(self, record_id: str) -> dict:
         record, event = recovery.reprocess(self.catalog, self.store, record_id)
         if event:
             self._redrive(event)
         return record
 
-    @rpc
+    @operator_rpc
     def reprocess_status(self, status: str) -> list[dict]:
         done = recovery.reprocess_status(self.catalog, self.store, status)
         for _, event in done:

@@ -11,10 +11,11 @@ import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 from nameko.timer import timer
 
 from services.common import clock
+from services.common.callers import SignedRpcProxy, operator_rpc
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.retention import disposal, fixity, jobs, transfer
 from services.retention.certificate import certificate_keys
@@ -36,7 +37,7 @@ def _day(value: str | None) -> date:
 
 class RetentionOperations:
     retention = RetentionProvider()
-    indexing = RpcProxy("indexing")
+    indexing = SignedRpcProxy("indexing")
     dispatch_retention = ValidatingDispatcher()
 
     def _disposer(self) -> disposal.Disposer:
@@ -49,7 +50,7 @@ class RetentionOperations:
 
     # --- finding what is due ------------------------------------------------------------
 
-    @rpc
+    @operator_rpc
     def run(self, as_of: str | None = None, by: str = "cli") -> dict:
         r = self.retention
         created = jobs.run_due(
@@ -68,7 +69,7 @@ class RetentionOperations:
             r.store, _day(today), int(days), transfer_after_years=r.settings.transfer_after_years
         )
 
-    @rpc
+    @operator_rpc
     def recompute(self) -> dict:
         r = self.retention
 
@@ -91,14 +92,14 @@ class RetentionOperations:
     def show(self, batch_id: str) -> dict:
         return self.retention.store.batch(batch_id)
 
-    @rpc
+    @operator_rpc
     def approve(self, batch_id: str, user: str) -> dict:
         """Add an approval; the caller then runs `execute` (the timer resumes it otherwise)."""
         store = self.retention.store
         status = store.decide(batch_id, approver(store.engine, user), "approve")
         return {**store.batch(batch_id), "status": status}
 
-    @rpc
+    @operator_rpc
     def reject(self, batch_id: str, user: str, reason: str) -> dict:
         store = self.retention.store
         if not (reason or "").strip():
@@ -107,16 +108,16 @@ class RetentionOperations:
         store.reject_reason(batch_id, reason)
         return store.batch(batch_id)
 
-    @rpc
+    @operator_rpc
     def pull(self, batch_id: str, record_id: str, reason: str, by: str = "cli") -> dict:
         self.retention.store.pull(batch_id, record_id, reason, by)
         return self.retention.store.batch(batch_id)
 
-    @rpc
+    @operator_rpc
     def execute(self, batch_id: str, limit: int | None = None) -> dict:
         return disposal.execute(self._disposer(), batch_id, limit)
 
-    @rpc
+    @operator_rpc
     def delete_record(self, record_id: str, by: str = "api") -> dict:
         return disposal.delete_record(self._disposer(), record_id)
 
@@ -132,7 +133,7 @@ class RetentionOperations:
 
     # --- legal holds --------------------------------------------------------------------
 
-    @rpc
+    @operator_rpc
     def hold_add(self, ids: list[str], reason: str, by: str = "cli", query: str | None = None):
         r = self.retention
         found = ids or (self._search_ids(query) if query else [])
@@ -140,7 +141,7 @@ class RetentionOperations:
         hold["mirrored"] = mirror_legal_hold(r.objects, self._original_keys(hold["records"]), True)
         return hold
 
-    @rpc
+    @operator_rpc
     def hold_release(self, hold_id: str, by: str = "cli") -> dict:
         r = self.retention
         released = r.store.release_hold(hold_id, by)
@@ -171,7 +172,7 @@ class RetentionOperations:
 
     # --- transfer and fixity ------------------------------------------------------------
 
-    @rpc
+    @operator_rpc
     def transfer_export(self, batch_id: str, out_dir: str) -> dict:
         r = self.retention
         return transfer.export(

@@ -40,6 +40,10 @@ class RabbitNode:
             "RABBITMQ_PID_FILE": str(self.base / "pid"),
         }
 
+    def config(self) -> str:
+        """Its rabbitmq.conf: the machine's own config pins port 5672; this node gets its own."""
+        return f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
+
     def ctl(self, *args: str, timeout: float = 90) -> None:
         subprocess.run(
             ["rabbitmqctl", "-q", "-n", self.name, *args],
@@ -48,8 +52,7 @@ class RabbitNode:
 
     def start(self) -> None:
         self.base.mkdir(parents=True, exist_ok=True)
-        # The machine's own config pins port 5672; this node gets its own, and no plugins.
-        (self.base / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        (self.base / "rabbitmq.conf").write_text(self.config())
         (self.base / "enabled_plugins").write_text("[].\n")
         shutil.chown(self.base, "rabbitmq", "rabbitmq")
         for path in self.base.iterdir():
@@ -72,10 +75,10 @@ class RabbitNode:
 
 
 @contextmanager
-def rabbit_node() -> Iterator[RabbitNode]:
+def rabbit_node(kind: type[RabbitNode] = RabbitNode) -> Iterator[RabbitNode]:
     # Not under pytest's tmp dir: the broker runs as user rabbitmq, which cannot enter it.
     base = Path(tempfile.mkdtemp(prefix="luutru-rabbit-"))
-    node = RabbitNode(base)
+    node = kind(base)
     try:
         node.start()
         yield node

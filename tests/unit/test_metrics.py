@@ -5,6 +5,8 @@ import io
 import json
 import logging
 import logging.config
+import socket
+from pathlib import Path
 from types import SimpleNamespace
 
 import yaml
@@ -14,7 +16,14 @@ from prometheus_client import REGISTRY
 from services.common import topology
 from services.common.config import REPO_ROOT
 from services.common.logs import bind_record_id
-from services.common.metrics import PORT_OFFSETS, Metrics, QueueDepthCollector, dir_bytes, queues_of
+from services.common.metrics import (
+    PORT_OFFSETS,
+    Metrics,
+    QueueDepthCollector,
+    dir_bytes,
+    queues_of,
+    serve,
+)
 
 
 def _sample(name: str, **labels) -> float:
@@ -135,3 +144,35 @@ def test_the_grafana_dashboard_only_queries_metrics_the_services_export():
         for name in re.findall(r"luutru_\w+", target["expr"])
     }
     assert queried and queried <= {re.sub(r"_total$", "", n) for n in exported}, queried
+
+
+def _listening_addresses(port: int) -> set[str]:
+    """Local addresses of the IPv4 sockets listening on `port`, read from /proc/net/tcp."""
+    found = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, hex_port = local.split(":")
+        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+            found.add(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_metrics_listen_on_loopback_unless_widened():
+    """Queue names and counts are nobody else's business: /metrics binds 127.0.0.1 by
+    default (nameko.yaml's METRICS_HOST, LUUTRU_METRICS_HOST to widen it)."""
+    assert _provider("ocr").host == "127.0.0.1"
+    setup_yaml_parser()
+    config = yaml.safe_load((REPO_ROOT / "deploy/nameko.yaml").read_text())
+    assert config["METRICS_HOST"] == "127.0.0.1"
+    port = _free_port()
+    assert serve(port)
+    assert _listening_addresses(port) == {"127.0.0.1"}
+    wide = _free_port()
+    assert serve(wide, "0.0.0.0")
+    assert _listening_addresses(wide) == {"0.0.0.0"}
