@@ -5,7 +5,18 @@ Each topic lives in its own module; this file only assembles them.
 
 import typer
 
-from services.cli import agent, audit, index, ops, records, registers, retention, review, users
+from services.cli import (
+    agent,
+    audit,
+    check,
+    index,
+    ops,
+    records,
+    registers,
+    retention,
+    review,
+    users,
+)
 
 app = typer.Typer(
     help="Lưu trữ điện tử — luutru operators' tool",
@@ -18,6 +29,7 @@ for command in (records.ingest, records.status, records.text, records.search):
 app.add_typer(index.app, name="index")
 app.add_typer(ops.app, name="dlq")
 app.command()(ops.reprocess)
+app.command()(check.check)
 app.add_typer(review.app, name="review")
 app.command()(registers.correct)
 app.add_typer(registers.petitions_app, name="petitions")
