@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
+from zipfile import BadZipFile
 
 from services.common.errors import PermanentError
 from services.common.vntext import nfc
@@ -39,10 +40,11 @@ def read_draft(data: bytes, filename: str = "") -> Draft:
 def read_docx(data: bytes) -> Draft:
     import docx  # python-docx; imported here so the PDF path does not need it
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import XMLSyntaxError
 
     try:
         document = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, KeyError, ValueError) as exc:
+    except (PackageNotFoundError, BadZipFile, XMLSyntaxError, KeyError, ValueError) as exc:
         raise PermanentError(_UNREADABLE) from exc
     defaults = _docx_defaults(document)
     lines, heights, breaks = [], [], 0
