@@ -144,14 +144,16 @@ class Located:
                 found[name] = [i]
         if (i := self.line("issued_date")) is not None and self.parts["issued_place"]:
             found["issued_date"] = [i]
-        found.update(self._organ_lines())
-        found.update(self._foot_lines())
         if self.line("title") is not None:
             found["subject"] = self._subject_lines()
+        title = {*found.get("title", []), *found.get("subject", [])}
+        found.update(self._organ_lines(title))
+        found.update(self._foot_lines())
         found["body"] = self._body_lines(found)
         return {k: v for k, v in found.items() if v}
 
-    def _organ_lines(self) -> dict[str, list[int]]:
+    def _organ_lines(self, title: set[int]) -> dict[str, list[int]]:
+        """The organ block's lines; never the title's, even when it was printed above."""
         organ, parent = self.parts["organ"], self.parts["organ_parent"]
         stop = min(
             (i for i in (self.line("number_symbol"), self.line("vv")) if i is not None),
@@ -162,7 +164,7 @@ class Located:
         key, parent_key = _key(organ.value), _key(parent.value) if parent else None
         found: dict[str, list[int]] = {"organ": [], "organ_parent": []}
         for i, line in enumerate(self.draft.lines[:stop]):
-            text = _key(line.text)
+            text = "" if i in title else _key(line.text)
             if parent_key and text == parent_key:
                 found["organ_parent"].append(i)
             elif text and text in key:

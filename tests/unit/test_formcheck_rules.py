@@ -50,7 +50,7 @@ TABLE = [
 ]
 
 
-@pytest.mark.parametrize("base", sorted(BASES))
+@pytest.mark.parametrize("base", sorted(BASES))  # every correct variant
 def test_a_correct_draft_has_no_error_and_no_warning(base):
     result = check_read(as_draft(BASES[base]()))
     assert result["style"] == BASES[base]().style
