@@ -14,10 +14,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 from zipfile import BadZipFile
 
 from services.common.errors import PermanentError
-from services.common.vntext import nfc
+from services.common.vntext import nfc, squash
 from services.formcheck.draft import Draft, Line, Page
 
 MM_PER_PT = 25.4 / 72
@@ -54,10 +55,9 @@ def read_docx(data: bytes) -> Draft:
         block_height = 0.0
         for paragraph in paragraphs:
             breaks += _page_breaks(paragraph)
-            line = _docx_line(paragraph, defaults, breaks + 1)
-            block_height += _height_pt(line, usable_pt)
-            if line.text.strip():
-                lines.append(line)
+            pieces = _docx_lines(paragraph, defaults, breaks + 1)
+            block_height += sum(_height_pt(line, usable_pt) for line in pieces) or 6
+            lines += pieces
         heights.append(block_height)
     return _docx_draft(document, lines, sum(heights), breaks)
 
@@ -127,16 +127,30 @@ def _run_value(run, paragraph_style, attribute: str, default):
     return default if value is None else value
 
 
-def _docx_line(paragraph, defaults: dict, page: int) -> Line:
-    runs = [run for run in paragraph.runs if run.text.strip()]
+def _docx_lines(paragraph, defaults: dict, page: int) -> list[Line]:
+    """The paragraph's printed lines: a line break (Shift+Enter) or a tab (columns laid out
+    with tab stops) starts a new one, each with the typography of its own runs."""
     style = paragraph.style
-    weights = [len(run.text.strip()) for run in runs]
+    segments: list[list[tuple[str, Any]]] = [[]]
+    for item in paragraph.iter_inner_content():
+        for run in getattr(item, "runs", [item]):  # a hyperlink holds runs of its own
+            for n, piece in enumerate(re.split(r"[\n\t]", run.text)):
+                if n:
+                    segments.append([])
+                segments[-1].append((piece, run))
+    lines = (_docx_line(segment, style, defaults, page) for segment in segments)
+    return [line for line in lines if line.text]
+
+
+def _docx_line(segment: list[tuple[str, Any]], style, defaults: dict, page: int) -> Line:
+    printed = [(text, run) for text, run in segment if text.strip()]
     sizes: Counter[float] = Counter()
-    for run, weight in zip(runs, weights, strict=True):
+    for text, run in printed:
         size = _run_value(run, style, "size", None)
-        sizes[size.pt if size is not None else defaults["size"]] += weight
+        sizes[size.pt if size is not None else defaults["size"]] += len(text.strip())
+    runs = [run for _, run in printed]
     return Line(
-        text=nfc(paragraph.text).strip(),
+        text=squash(nfc("".join(text for text, _ in segment))),
         page=page,
         size=sizes.most_common(1)[0][0] if sizes else None,
         bold=bool(runs) and all(_run_value(r, style, "bold", False) for r in runs),

@@ -253,7 +253,7 @@ def _presence(located: Located, style: str) -> list[Finding]:
     }
     findings = [
         _finding(located, f"parts.{name}", name, None, f"Thiếu {label}", source)
-        for name, (label) in _PART_NAMES.items()
+        for name, label in _PART_NAMES.items()
         if not present[name]
     ]
     if style == "state" and not ("national_name" in found and "motto" in found):
@@ -412,7 +412,7 @@ def _date(located: Located, style: str) -> list[Finding]:
 def _capitals(located: Located, style: str) -> list[Finding]:
     findings = []
     i = located.line("title")
-    if i is not None and not _caps(located.parts["title"].value and located.draft.lines[i].text):
+    if i is not None and not _caps(located.draft.lines[i].text):
         source = f"{ND30}, Phụ lục I, II.5" if style == "state" else f"{HD36}, II"
         findings.append(
             _finding(

@@ -103,3 +103,40 @@ def test_goals_over_the_labelled_set():
     result = score(drafts)
     assert result.recall >= RECALL_GOAL, result.misses
     assert max(result.false_errors_on_correct) <= FALSE_ERRORS_PER_CORRECT_DRAFT
+
+
+def test_a_header_typed_with_line_breaks_and_tabs_reads_as_its_printed_lines():
+    """Many clerks lay the header out in one paragraph (Shift+Enter, tab stops), not a table."""
+    import io
+
+    import docx
+    from docx.shared import Pt
+
+    document = docx.Document(io.BytesIO(write(BASES["state_decision"](), "docx")))
+    table = document.tables[0]._tbl
+    paragraph = document.add_paragraph()
+    rows = [
+        (
+            ("UBND TỈNH BÌNH ĐỊNH", 13, False, False),
+            ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 12, True, False),
+        ),
+        (("SỞ NỘI VỤ", 13, True, False), ("Độc lập - Tự do - Hạnh phúc", 13, True, False)),
+        (
+            ("Số: 05/QĐ-SNV", 13, False, False),
+            ("Quy Nhơn, ngày 05 tháng 02 năm 2026", 14, False, True),
+        ),
+    ]
+    for n, row in enumerate(rows):
+        if n:
+            paragraph.add_run().add_break()
+        for column, (text, size, bold, italic) in enumerate(row):
+            run = paragraph.add_run(("\t" if column else "") + text)
+            run.font.size, run.bold, run.italic = Pt(size), bold, italic
+    table.addprevious(paragraph._p)
+    table.getparent().remove(table)
+    out = io.BytesIO()
+    document.save(out)
+    lines = read_draft(out.getvalue()).lines
+    assert [line.text for line in lines[:6]] == [text for row in rows for text, *_ in row]
+    assert (lines[5].size, lines[5].italic) == (14, True)
+    assert check(out.getvalue(), "x.docx")["errors"] == []
