@@ -26,13 +26,23 @@ MAX_PAGES = 60  # a draft, not a book: refuse more (the check runs inside the ga
 _UNREADABLE = "Không đọc được tệp DOCX hoặc PDF / Not a readable DOCX or PDF file"
 
 
+_NO_TEXT = (
+    "Dự thảo không có chữ đọc được (bản quét?): hãy kiểm tra tệp DOCX hoặc PDF xuất từ trình "
+    "soạn thảo / No text in the draft (a scan?): check the DOCX or the PDF the editor exported"
+)
+
+
 def read_draft(data: bytes, filename: str = "") -> Draft:
     """The draft in `data`: PDF by its signature, DOCX (a ZIP) otherwise."""
     if data[:5] == b"%PDF-":
-        return read_pdf(data)
-    if data[:2] == b"PK":
-        return read_docx(data)
-    raise PermanentError(_UNREADABLE)
+        draft = read_pdf(data)
+    elif data[:2] == b"PK":
+        draft = read_docx(data)
+    else:
+        raise PermanentError(_UNREADABLE)
+    if not draft.lines:  # a scan has no fonts or sizes to check: say so, not "all missing"
+        raise PermanentError(_NO_TEXT)
+    return draft
 
 
 # --- DOCX ------------------------------------------------------------------------------------

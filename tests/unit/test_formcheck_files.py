@@ -140,3 +140,13 @@ def test_a_header_typed_with_line_breaks_and_tabs_reads_as_its_printed_lines():
     assert [line.text for line in lines[:6]] == [text for row in rows for text, *_ in row]
     assert (lines[5].size, lines[5].italic) == (14, True)
     assert check(out.getvalue(), "x.docx")["errors"] == []
+
+
+def test_a_scan_without_text_is_refused_rather_than_reported_as_all_missing():
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 50, style="F")  # an image-like page: no text at all
+    with pytest.raises(PermanentError, match=r"không có chữ đọc được \(bản quét\?\)"):
+        check(bytes(pdf.output()), "scan.pdf")
