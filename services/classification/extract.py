@@ -496,13 +496,13 @@ def _find_marks(doc: _Doc, end: int) -> tuple[_Hit | None, _Hit | None]:
     Whole-piece equality is what tells "TUYỆT MẬT" from "MẬT" and ignores "bí mật" in prose.
     """
     best: dict[str, tuple[int, _Hit]] = {}
-    for line in doc.lines[:end]:
+    for i, line in enumerate(doc.lines[:end]):
         for piece in [line, *_SEGMENT_SPLIT_RE.split(line)]:
             key = _mark_key(piece)
             for name, table in (("secrecy", _SECRECY_MARKS), ("urgency", _URGENCY_MARKS)):
                 if key in table and table[key][1] > best.get(name, (0, None))[0]:
                     confidence = 0.9 if _is_caps_line(piece) else 0.7
-                    best[name] = (table[key][1], _Hit(table[key][0], confidence))
+                    best[name] = (table[key][1], _Hit(table[key][0], confidence, i))
     return best.get("secrecy", (0, None))[1], best.get("urgency", (0, None))[1]
 
 

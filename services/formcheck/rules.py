@@ -447,6 +447,21 @@ def _fixed_lines(located: Located, style: str) -> list[Finding]:
     return findings
 
 
+def _marks(located: Located, style: str) -> list[Finding]:
+    """A secrecy or urgency mark, where present, in capitals as the stamps print it ("MẬT",
+    "KHẨN", "HỎA TỐC"): NĐ 30 Phụ lục I, III.2.b (state); 36-HD/VPTW (Party)."""
+    findings = []
+    for name in ("secrecy", "urgency"):
+        i = located.line(name)
+        if i is None or located.parts[name].value is None:
+            continue
+        if not _caps(located.draft.lines[i].text):
+            source = f"{ND30}, Phụ lục I, III.2.b" if style == "state" else f"{HD36}, II"
+            message = "Dấu chỉ mức độ mật, khẩn phải in hoa / Secrecy and urgency marks in capitals"
+            findings.append(_finding(located, "marks.caps", name, i, message, source))
+    return findings
+
+
 def _signing_form(located: Located, style: str) -> list[Finding]:
     form = located.signature.form
     allowed = _STATE_FORMS if style == "state" else _PARTY_FORMS
@@ -585,7 +600,18 @@ def _page_numbers(located: Located) -> list[Finding]:
     return []
 
 
-RULES = (_presence, _order, _number, _date, _capitals, _signing_form, _typography, _fonts, _page)
+RULES = (
+    _presence,
+    _order,
+    _number,
+    _date,
+    _capitals,
+    _marks,
+    _signing_form,
+    _typography,
+    _fonts,
+    _page,
+)
 
 
 def guess_style(located: Located) -> str:

@@ -37,6 +37,7 @@ TABLE = [
     ("state_decision", "page.numbers", "Phụ lục I, I.7"),  # pages numbered
     ("state_decision", "page.number_first", "Phụ lục I, I.7"),  # not on page 1
     ("state_letter", "number.pattern", "Phụ lục I, II.3"),  # 12/UBND-VX
+    ("state_urgent_plan", "marks.caps", "Phụ lục I, III.2.b"),  # KHẨN in capitals
     ("state_letter", "typography.size", "Phụ lục I, II.4"),  # date 13–14 pt
     ("party_resolution", "parts.party_name", "36-HD/VPTW"),
     ("party_resolution", "party_name.spelling", "36-HD/VPTW"),  # ĐẢNG CỘNG SẢN VIỆT NAM
