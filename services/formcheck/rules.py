@@ -205,11 +205,26 @@ class Located:
         return lines
 
     def _body_lines(self, found: dict[str, list[int]]) -> list[int]:
-        header = [i for k in ("title", "subject", "vv", "issued_date") for i in found.get(k, [])]
+        header = [i for k in _HEADER_PARTS for i in found.get(k, [])]
         foot = [self.line(k) for k in ("recipients", "signer_block")]
         start = max(header, default=-1) + 1
         end = min((i for i in foot if i is not None), default=len(self.draft.lines))
         return [i for i in range(start, end) if len(self.draft.lines[i].text) > 1]
+
+
+# Parts printed above the body: the body starts under the lowest of them.
+_HEADER_PARTS = (
+    "national_name",
+    "motto",
+    "party_name",
+    "organ_parent",
+    "organ",
+    "number_symbol",
+    "issued_date",
+    "title",
+    "subject",
+    "vv",
+)
 
 
 def _key(text: str) -> str:
