@@ -255,7 +255,27 @@ _PART_NAMES = {
 }
 
 
+# The heading each style prints at the top right: (rule, part, lines it needs, message, source).
+_HEADINGS = {
+    "state": (
+        "parts.quoc_hieu",
+        "national_name",
+        ("national_name", "motto"),
+        "Thiếu Quốc hiệu và Tiêu ngữ / National name and motto missing",
+        f"{ND30}, Điều 8.1; Phụ lục I, II.1",
+    ),
+    "party": (
+        "parts.party_name",
+        "party_name",
+        ("party_name",),
+        "Thiếu tiêu đề “ĐẢNG CỘNG SẢN VIỆT NAM” / Party name missing",
+        f"{HD36}, II",
+    ),
+}
+
+
 def _presence(located: Located, style: str) -> list[Finding]:
+    """Each part the form requires (NĐ 30 Điều 8; 36-HD/VPTW II) is printed."""
     found = located.lines_of
     source = f"{ND30}, Điều 8" if style == "state" else f"{HD36}, II"
     present = {
@@ -271,28 +291,9 @@ def _presence(located: Located, style: str) -> list[Finding]:
         for name, label in _PART_NAMES.items()
         if not present[name]
     ]
-    if style == "state" and not ("national_name" in found and "motto" in found):
-        findings.append(
-            _finding(
-                located,
-                "parts.quoc_hieu",
-                "national_name",
-                None,
-                "Thiếu Quốc hiệu và Tiêu ngữ / National name and motto missing",
-                f"{ND30}, Điều 8.1; Phụ lục I, II.1",
-            )
-        )
-    if style == "party" and "party_name" not in found:
-        findings.append(
-            _finding(
-                located,
-                "parts.party_name",
-                "party_name",
-                None,
-                "Thiếu tiêu đề “ĐẢNG CỘNG SẢN VIỆT NAM” / Party name missing",
-                f"{HD36}, II",
-            )
-        )
+    rule, part, needs, message, heading_source = _HEADINGS[style]
+    if not all(name in found for name in needs):
+        findings.append(_finding(located, rule, part, None, message, heading_source))
     return findings
 
 
@@ -319,59 +320,49 @@ def _order(located: Located, style: str) -> list[Finding]:
 # --- the spelling of each part ---------------------------------------------------------------
 
 
+_COLON_RE = re.compile(r"^\W*S[ốo]\s*:")
+_COLON = "Sau chữ “Số” phải có dấu hai chấm (“Số:”) / “Số” takes a colon"
+_PARTY_COLON = (
+    "Văn bản của Đảng in “Số” không có dấu hai chấm (chưa xác nhận từ bản gốc) / "
+    "Party headers print “Số” without a colon"
+)
+_ZERO = "Số nhỏ hơn 10 phải ghi thêm số 0 phía trước (05) / Numbers below 10 take a leading zero"
+
+
 def _number(located: Located, style: str) -> list[Finding]:
     i = located.line("number_symbol")
     if i is None:
         return []
-    symbol = located.parts["number_symbol"].value
-    text = located.draft.lines[i].text
-    after_so = text[located.parts["number_symbol"].col :]
+    part = located.parts["number_symbol"]
+    colon = bool(_COLON_RE.match(located.draft.lines[i].text[part.col :]))
+    spelled = _state_number if style == "state" else _party_number
+    return spelled(located, i, part.value, colon) + _symbol_type(located, style, part.value, i)
+
+
+def _state_number(located: Located, i: int, symbol: str, colon: bool) -> list[Finding]:
+    """ "Số: 05/QĐ-UBND" (NĐ 30 Phụ lục I, II.3; a leading zero below 10, II.3.c)."""
+    source = f"{ND30}, Phụ lục I, II.3"
+    findings = [] if colon else [_at_number(located, i, "number.colon", _COLON, source)]
+    if not _STATE_SYMBOL_RE.match(symbol):
+        return [*findings, _pattern(located, i, symbol, "15/QĐ-UBND", source)]
+    if int(symbol.split("/")[0]) < 10 and not symbol.startswith("0"):
+        findings.append(_at_number(located, i, "number.leading_zero", _ZERO, f"{source}.c"))
+    return findings
+
+
+def _party_number(located: Located, i: int, symbol: str, colon: bool) -> list[Finding]:
+    """ "Số 15-NQ/TU" (36-HD/VPTW II.1.3 [S]); a colon only warned of (not confirmed)."""
+    source = f"{HD36}, II.1.3"
     findings = []
-    if style == "state":
-        source = f"{ND30}, Phụ lục I, II.3"
-        if not re.match(r"^\W*S[ốo]\s*:", after_so):
-            findings.append(
-                _finding(
-                    located,
-                    "number.colon",
-                    "number_symbol",
-                    i,
-                    "Sau chữ “Số” phải có dấu hai chấm (“Số:”) / “Số” takes a colon",
-                    source,
-                )
-            )
-        if not _STATE_SYMBOL_RE.match(symbol):
-            findings.append(_pattern(located, i, symbol, "15/QĐ-UBND", source))
-        elif int(symbol.split("/")[0]) < 10 and not symbol.startswith("0"):
-            findings.append(
-                _finding(
-                    located,
-                    "number.leading_zero",
-                    "number_symbol",
-                    i,
-                    "Số nhỏ hơn 10 phải ghi thêm số 0 phía trước (05) / Numbers below 10 "
-                    "take a leading zero",
-                    f"{source}.c",
-                )
-            )
-    else:
-        source = f"{HD36}, II.1.3"
-        if not _PARTY_SYMBOL_RE.match(symbol):
-            findings.append(_pattern(located, i, symbol, "15-NQ/TU", source))
-        if re.match(r"^\W*S[ốo]\s*:", after_so):
-            findings.append(
-                _finding(
-                    located,
-                    "number.colon",
-                    "number_symbol",
-                    i,
-                    "Văn bản của Đảng in “Số” không có dấu hai chấm (chưa xác nhận từ bản "
-                    "gốc) / Party headers print “Số” without a colon",
-                    source,
-                    warning=True,
-                )
-            )
-    return findings + _symbol_type(located, style, symbol, i)
+    if not _PARTY_SYMBOL_RE.match(symbol):
+        findings.append(_pattern(located, i, symbol, "15-NQ/TU", source))
+    if colon:
+        findings.append(_at_number(located, i, "number.colon", _PARTY_COLON, source, warning=True))
+    return findings
+
+
+def _at_number(located: Located, i: int, rule: str, message: str, source: str, **kw) -> Finding:
+    return _finding(located, rule, "number_symbol", i, message, source, **kw)
 
 
 def _pattern(located: Located, i: int, symbol: str, example: str, source: str) -> Finding:
