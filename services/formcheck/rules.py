@@ -282,7 +282,7 @@ def _presence(located: Located, style: str) -> list[Finding]:
         "organ": "organ" in found,
         "number_symbol": "number_symbol" in found,
         "issued_date": "issued_date" in found,
-        "title": "title" in found or "vv" in found,
+        "title": _has_title(located) or "vv" in found,
         "signature": "signer" in found or located.signature.form is not None,
         "recipients": "recipients" in found,
     }
@@ -295,6 +295,12 @@ def _presence(located: Located, style: str) -> list[Finding]:
     if not all(name in found for name in needs):
         findings.append(_finding(located, rule, part, None, message, heading_source))
     return findings
+
+
+def _has_title(located: Located) -> bool:
+    """A title line; "QUYẾT ĐỊNH:" above the articles announces them and is no title."""
+    i = located.line("title")
+    return i is not None and not located.draft.lines[i].text.rstrip().endswith(":")
 
 
 def _order(located: Located, style: str) -> list[Finding]:
