@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Any, NamedTuple
 
-from services.classification.signature import read_foot
+from services.classification.signature import locate_foot, read_foot
 from services.common.vntext import fold_keep_length, nfc, squash
 
 FIELDS = (
@@ -51,12 +51,13 @@ _DATE_RE = re.compile(
 )
 
 # National motto block (state) and Party name (folded): printed on the right, never the organ.
-_MOTTO_RE = re.compile(
-    r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+viet\s+nam"
-    r"|doc\s*lap\s*[-–—]?\s*tu\s*do\s*[-–—]?\s*hanh\s*phuc"
-    r"|dang\s+cong\s+san\s+viet\s+nam",
-    re.IGNORECASE,
-)
+_NATIONAL_NAME = r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+viet\s+nam"
+_NATIONAL_MOTTO = r"doc\s*lap\s*[-–—]?\s*tu\s*do\s*[-–—]?\s*hanh\s*phuc"
+_PARTY_NAME = r"dang\s+cong\s+san\s+viet\s+nam"
+_MOTTO_RE = re.compile(f"{_NATIONAL_NAME}|{_NATIONAL_MOTTO}|{_PARTY_NAME}", re.IGNORECASE)
+_NATIONAL_NAME_RE = re.compile(_NATIONAL_NAME, re.IGNORECASE)
+_NATIONAL_MOTTO_RE = re.compile(_NATIONAL_MOTTO, re.IGNORECASE)
+_PARTY_NAME_RE = re.compile(_PARTY_NAME, re.IGNORECASE)
 
 # Folded type titles → kind slug (NĐ 30 Điều 7; 66-QĐ/TW and 399-QĐ/TW types; petitions).
 _TITLES = {
@@ -495,13 +496,13 @@ def _find_marks(doc: _Doc, end: int) -> tuple[_Hit | None, _Hit | None]:
     Whole-piece equality is what tells "TUYỆT MẬT" from "MẬT" and ignores "bí mật" in prose.
     """
     best: dict[str, tuple[int, _Hit]] = {}
-    for line in doc.lines[:end]:
+    for i, line in enumerate(doc.lines[:end]):
         for piece in [line, *_SEGMENT_SPLIT_RE.split(line)]:
             key = _mark_key(piece)
             for name, table in (("secrecy", _SECRECY_MARKS), ("urgency", _URGENCY_MARKS)):
                 if key in table and table[key][1] > best.get(name, (0, None))[0]:
                     confidence = 0.9 if _is_caps_line(piece) else 0.7
-                    best[name] = (table[key][1], _Hit(table[key][0], confidence))
+                    best[name] = (table[key][1], _Hit(table[key][0], confidence, i))
     return best.get("secrecy", (0, None))[1], best.get("urgency", (0, None))[1]
 
 
@@ -515,12 +516,20 @@ def _header_end(doc: _Doc, title: _Hit | None) -> int:
     return min(title.line + 5 if title else 25, len(doc.lines))
 
 
-def classify(text: str) -> dict[str, Any]:
-    """Contract `metadata` keys read from a document's text, plus `confidence` per field.
+# A part of the document and where it sits (value, confidence, line, column).
+Part = _Hit
 
-    Unknown fields are None with confidence 0.0. For `secrecy` and `urgency` None means "no
-    stamp found", with the confidence that none was printed (stamps are red; OCR can lose them).
-    """
+
+def _line_matching(doc: _Doc, pattern: re.Pattern[str], end: int) -> Part | None:
+    for i, folded in enumerate(doc.folded[:end]):
+        if m := pattern.search(folded):
+            return Part(doc.lines[i][m.start() : m.end()], 0.9, i, m.start())
+    return None
+
+
+def read_parts(text: str) -> dict[str, Part | None]:
+    """Every part of the document with the line it sits on: the one reader of document parts,
+    used by `classify` (metadata) and by the format check (services.formcheck)."""
     doc = _Doc.parse(text)
     number = _find_number(doc)
     title = _find_title(doc, number)
@@ -529,20 +538,41 @@ def classify(text: str) -> dict[str, Any]:
     organ_end = next((h.line for h in (number, title, vv) if h), min(end, 8))
     issued, place = _find_issued(doc, end)
     secrecy, urgency = _find_marks(doc, end)
-    hits: dict[str, _Hit | None] = {
+    organ = _organ(doc, organ_end, number)
+    return {
         "kind": _kind(title, number, vv),
         "number_symbol": number,
         "issued_date": issued,
         "issued_place": place,
-        "organ": _organ(doc, organ_end, number),
+        "organ": organ,
         "subject": _subject_after_title(doc, title) if title else vv,
         "secrecy": secrecy or _Hit(None, 0.7),
         "urgency": urgency or _Hit(None, 0.7),
+        "organ_parent": _organ_parent(doc, organ, organ_end, number),
+        "title": title,
+        "vv": vv,
+        "header_end": _Hit(end, 1.0, end),
+        "national_name": _line_matching(doc, _NATIONAL_NAME_RE, _HEADER_SCAN),
+        "motto": _line_matching(doc, _NATIONAL_MOTTO_RE, _HEADER_SCAN),
+        "party_name": _line_matching(doc, _PARTY_NAME_RE, _HEADER_SCAN),
+        **{
+            name: None if i is None else _Hit(name, 0.9, i)
+            for name, i in locate_foot(doc.lines).items()
+        },
     }
-    hits["organ_parent"] = _organ_parent(doc, hits["organ"], organ_end, number)
+
+
+def classify(text: str) -> dict[str, Any]:
+    """Contract `metadata` keys read from a document's text, plus `confidence` per field.
+
+    Unknown fields are None with confidence 0.0. For `secrecy` and `urgency` None means "no
+    stamp found", with the confidence that none was printed (stamps are red; OCR can lose them).
+    """
+    parts = read_parts(text)
+    hits = {name: parts[name] for name in (*FIELDS, "organ_parent")}
     result: dict[str, Any] = {k: h.value if h else None for k, h in hits.items()}
     confidence = {k: round(h.confidence, 2) if h else 0.0 for k, h in hits.items()}
-    foot = read_foot(doc.lines)
+    foot = read_foot(_Doc.parse(text).lines)
     confidence.update(foot.pop("confidence"))
     result.update(foot)
     result["confidence"] = confidence

@@ -222,6 +222,26 @@ def _normalise_file_copy(item: str) -> str:
     return f"{item[: m.end()].rstrip()} {', '.join(parts)}"
 
 
+def locate_foot(lines: list[str]) -> dict[str, int | None]:
+    """Line numbers of the foot's parts: signing form, signer's position, name, "Nơi nhận"."""
+    start = max(0, len(lines) - _FOOT_LINES)
+    folded = [fold_keep_length(line) for line in lines]
+    form, form_line = _last_form(folded, lines, start)
+    anchor = form_line if form_line is not None else _last_position(lines, folded, start)
+    name_at = None
+    if anchor is not None:
+        name_at = _title_and_name(lines, folded, anchor, form is not None)[1]
+    recipients = next(
+        (i for i in range(len(lines) - 1, -1, -1) if _RECIPIENTS_RE.search(folded[i])), None
+    )
+    return {
+        "signing_form": form_line,
+        "signer_block": anchor,
+        "signer": name_at,
+        "recipients": recipients,
+    }
+
+
 def read_foot(lines: list[str]) -> dict[str, Any]:
     """{"signing_form", "signer_title", "signer", "recipients", "confidence": {...}}"""
     signature = read_signature(lines)

@@ -8,6 +8,7 @@ import typer
 from services.cli import (
     agent,
     audit,
+    check,
     index,
     ops,
     records,
@@ -29,6 +30,7 @@ for command in (records.ingest, records.status, records.text, records.search):
 app.add_typer(index.app, name="index")
 app.add_typer(ops.app, name="dlq")
 app.command()(ops.reprocess)
+app.command()(check.check)
 app.add_typer(review.app, name="review")
 app.command()(registers.correct)
 app.add_typer(registers.petitions_app, name="petitions")

@@ -21,6 +21,7 @@ from services.gateway.auth import Principal, current_principal
 from services.gateway.http import UPLOAD, http, json_errors, json_response
 from services.gateway.routes_audit import AuditRoutes
 from services.gateway.routes_auth import AuthRoutes
+from services.gateway.routes_check import CheckRoutes
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
 from services.gateway.routes_pages import PageRoutes
@@ -46,6 +47,7 @@ class GatewayService(
     PetitionRoutes,
     PageRoutes,
     DeskRoutes,
+    CheckRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

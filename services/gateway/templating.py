@@ -55,6 +55,7 @@ SECURITY_HEADERS = {
 NAVIGATION = [
     ("/", "nav.search", None),
     ("/upload", "nav.upload", UPLOADING_ROLES),
+    ("/check", "nav.check", None),
     ("/petitions", "nav.petitions", PETITION_DESK_ROLES),
     ("/retention", "nav.retention", ("archivist",)),
     ("/ops", "nav.ops", ()),
