@@ -165,7 +165,7 @@ def test_every_gateway_route_caps_its_body():
     assert len(routes) > 20
     assert [r.url for r in routes if not isinstance(r, CappedHttp)] == []
     uploads = {r.url for r in routes if r.max_body == "upload"}
-    assert uploads == {"/api/records", "/upload"}
+    assert uploads == {"/api/records", "/upload", "/api/check", "/check"}
 
 
 class Store:
