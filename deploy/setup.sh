@@ -34,7 +34,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PYTHON="${PYTHON:-python3}"
-stamp=.venv/.installed-$(cat pyproject.toml requirements-build-lock.txt "${LOCKS[@]}" | sha256sum | cut -c1-16)
+stamp_of() {
+  echo ".venv/.installed-$(cat pyproject.toml requirements-build-lock.txt "$@" | sha256sum | cut -c1-16)"
+}
+stamp=$(stamp_of "${LOCKS[@]}")  # the test install covers the runtime one: it stamps both
 if [ ! -f "$stamp" ]; then
   echo "setup: building .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
@@ -45,7 +48,7 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --require-hashes --no-build-isolation "${requirements[@]}"
   # The project itself: its dependencies are all in the lock, setuptools (its build backend) too.
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
-  rm -f .venv/.installed-*; touch "$stamp"
+  rm -f .venv/.installed-*; touch "$stamp" "$(stamp_of requirements-lock.txt)"
 fi
 
 if ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
