@@ -2,8 +2,8 @@
 
 - unit/: domain logic only, no network, no engines; milliseconds.
 - contract/: one port's contract against every adapter that runs here — the filesystem
-  store, SQLite and the real PostgreSQL on 127.0.0.1:5432, a real Tantivy index, real
-  Tesseract. Nothing is mocked.
+  store, SQLite and a real PostgreSQL (a throwaway cluster, tests/postgres.py), a real
+  Tantivy index, real Tesseract. Nothing is mocked.
 - service/: nameko services' entrypoints with nameko's testing helpers and real adapters.
 - e2e/: the whole stack started exactly as `make run` starts it (supervisord, every service
   a process, real RabbitMQ in a vhost of its own, its own data dir and port).
@@ -21,6 +21,12 @@ def pytest_collection_modifyitems(config, items):
         tier = next((t for t in TIERS if f"/tests/{t}/" in str(item.path)), None)
         if tier and not item.get_closest_marker(tier):
             item.add_marker(getattr(pytest.mark, tier))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from tests.postgres import stop_cluster
+
+    stop_cluster()  # the throwaway PostgreSQL, if a test started it
 
 
 @pytest.fixture

@@ -1,25 +1,113 @@
-"""Throwaway databases on the real PostgreSQL running on 127.0.0.1:5432."""
+"""Throwaway PostgreSQL for the tests: one cluster of their own, started on first use.
+
+The first test that asks for a database runs `initdb` in a temporary directory and starts
+`postgres` on a free port (trust auth for user `postgres`, its socket in that directory);
+`stop_cluster` (called when the session ends) stops it and removes the directory. Nothing
+depends on a server on the usual port. `LUUTRU_TEST_PG_URL=postgresql://user@host:port` points
+the tests at an existing server instead (its user must be allowed to create databases).
+"""
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import sqlalchemy as sa
 
-ADMIN_DSN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.s3server import free_port
+
+PG_BIN = Path(os.environ.get("LUUTRU_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
+SERVICE_USER = "postgres"  # postgres refuses to run as root: the cluster runs as this user
+
+
+class PostgresCluster:
+    """A `postgres` server with its data, socket and log in `base`, listening on 127.0.0.1."""
+
+    def __init__(self, base: Path):
+        self.base, self.port = base, free_port()
+        self.data = base / "data"
+
+    def _run(self, *args: str) -> None:
+        as_user = ["runuser", "-u", SERVICE_USER, "--"] if os.geteuid() == 0 else []
+        subprocess.run([*as_user, *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        if os.geteuid() == 0:
+            shutil.chown(self.base, SERVICE_USER, SERVICE_USER)
+        self._run(
+            str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust",
+            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        )  # fmt: skip
+        options = (
+            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1"
+            " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )  # durability is not under test: a throwaway cluster trades it for speed
+        self._run(
+            str(PG_BIN / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data),
+            "-l", str(self.base / "postgres.log"), "-o", options,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self._run(str(PG_BIN / "pg_ctl"), "stop", "-m", "immediate", "-D", str(self.data))
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}"
+
+
+_cluster: PostgresCluster | None = None
+
+
+def server_url() -> str:
+    """`postgresql://user@host:port` of the test server, starting our own cluster if needed."""
+    global _cluster
+    if override := os.environ.get("LUUTRU_TEST_PG_URL"):
+        return override.rstrip("/")
+    if _cluster is None:
+        # Not under pytest's tmp dir: the server runs as user postgres, which cannot enter it.
+        cluster = PostgresCluster(Path(tempfile.mkdtemp(prefix="luutru-pg-")))
+        try:
+            cluster.start()
+        except BaseException:
+            cluster.stop()
+            raise
+        _cluster = cluster
+        atexit.register(stop_cluster)  # in case the session ends without its finish hook
+    return _cluster.url
+
+
+def stop_cluster() -> None:
+    """Stop and remove the session's cluster, if one was started."""
+    global _cluster
+    if _cluster is not None:
+        cluster, _cluster = _cluster, None
+        cluster.stop()
+
+
+def admin_engine() -> sa.Engine:
+    """An AUTOCOMMIT engine on the server's `postgres` database (CREATE/DROP DATABASE)."""
+    url = server_url().replace("postgresql://", "postgresql+psycopg://", 1)
+    return sa.create_engine(f"{url}/postgres", isolation_level="AUTOCOMMIT")
 
 
 @contextmanager
 def temporary_database(prefix: str = "luutru_test") -> Iterator[str]:
     """Yield a `postgresql://` DSN of a fresh database; drop it afterwards."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(ADMIN_DSN, isolation_level="AUTOCOMMIT")
+    admin = admin_engine()
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        yield f"{server_url()}/{name}"
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))

@@ -1,6 +1,7 @@
 """Contract tier: each port against every adapter that runs here. Real engines only — the
-filesystem, SQLite and the local PostgreSQL, Tantivy, Tesseract, and an S3 server (moto's
-`moto_server`, started once per session on a free port by `tests/s3server.py`)."""
+filesystem, SQLite and a throwaway PostgreSQL (tests/postgres.py), Tantivy, Tesseract, and an
+S3 server (moto's `moto_server`, started once per session on a free port by
+`tests/s3server.py`)."""
 
 from __future__ import annotations
 

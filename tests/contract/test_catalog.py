@@ -1,4 +1,4 @@
-"""The catalog contract, on SQLite and on the real PostgreSQL running on this machine.
+"""The catalog contract, on SQLite and on a real PostgreSQL (tests/postgres.py).
 
 Invariants: register numbers and outgoing series numbers are unique and gap-free per register
 (series) and year (scope), also under concurrent registration; a record keeps its first series
@@ -10,7 +10,6 @@ start, also from a catalog made before migrations and by several processes at on
 from __future__ import annotations
 
 import hashlib
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -20,21 +19,14 @@ import sqlalchemy as sa
 from services.common import catalog as catalog_module
 from services.common.catalog import SqlCatalog
 from services.ingest.records import count_by_status
-
-PG_ADMIN_DSN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.postgres import temporary_database
 
 
 @pytest.fixture(scope="module")
 def pg_dsn():
     """A fresh PostgreSQL database for this module, dropped afterwards."""
-    name = f"luutru_test_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_ADMIN_DSN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with temporary_database() as dsn:
+        yield dsn
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
