@@ -16,7 +16,7 @@ from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fa
 from services.common.errors import PermanentError
 from services.common.rpc_client import RpcClient
 from services.common.secrecy import secrecy_code, urgency_code
-from services.common.vocabulary import OUTGOING_KINDS, SECRECY_VALUES, URGENCY_VALUES
+from services.common.vocabulary import OUTGOING_KINDS, REGISTERS, SECRECY_VALUES, URGENCY_VALUES
 
 _KIND_HINT = " | ".join(OUTGOING_KINDS)
 _SECRECY_HINT = " | ".join(SECRECY_VALUES)
@@ -53,7 +53,7 @@ def _given(kind: str | None, secret: bool, secrecy: str | None, urgency: str | N
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or folders")],
-    register: Annotated[str, typer.Option(help="den | di | don | luutru")] = "den",
+    register: Annotated[str, typer.Option(help=" | ".join(REGISTERS))] = "den",
     wait: Annotated[float, typer.Option(help="seconds to wait for the final status")] = 0,
     kind: Annotated[
         str | None, typer.Option(help=f"di: document kind ({_KIND_HINT}), numbered now")

@@ -7,6 +7,16 @@ Framework-free; codes are ASCII slugs, labels the official Vietnamese terms (NFC
 
 from __future__ import annotations
 
+# The registers a record enters (NĐ 30/2020 Điều 22 and 24: sổ văn bản đến / đi; đơn thư;
+# the archive's own hồ sơ), with the name of each book.
+REGISTER_BOOKS: dict[str, str] = {
+    "den": "Sổ văn bản đến",
+    "di": "Sổ văn bản đi",
+    "don": "Sổ đơn thư",
+    "luutru": "Hồ sơ lưu trữ",
+}
+REGISTERS: tuple[str, ...] = tuple(REGISTER_BOOKS)
+
 # Document kinds: NĐ 30/2020 Điều 7 (administrative documents), Quy định 66-QĐ/TW and
 # Hướng dẫn 36-HD/VPTW (Party documents), Luật Khiếu nại 2011 / Luật Tố cáo 2018 and
 # Luật Tiếp công dân 2013 (petitions). "other" holds every kind outside the list.

@@ -1,9 +1,9 @@
-"""One vocabulary: kinds, secrecy and urgency marks, metadata fields live in
+"""One vocabulary: registers, kinds, secrecy and urgency marks, metadata fields live in
 services/common/vocabulary.py, and every list, label, schema enum and form option derives from it.
 
 Invariants: the JSON Schemas' enums equal the module's lists; no other source file or template
-spells out a Vietnamese label of a kind or a mark, or lists the kinds again; every list of
-metadata fields a service keeps is the vocabulary's.
+spells out a Vietnamese label of a kind or a mark, or lists the kinds, marks or registers again;
+every list of metadata fields a service keeps is the vocabulary's.
 """
 
 import json
@@ -45,6 +45,19 @@ def test_schema_kind_enums_are_the_vocabulary():
     assert _schema("retention-schedule.json")["$defs"]["kind"]["enum"] == list(vocabulary.KINDS)
     outgoing = _schema("number-series.json")["$defs"]["kind"]["enum"]
     assert outgoing == list(vocabulary.OUTGOING_KINDS)
+
+
+def test_schema_register_enums_are_the_vocabulary():
+    ingested = _schema("events/record.ingested.json")["properties"]["register"]["enum"]
+    assert ingested == list(vocabulary.REGISTERS)
+    scheduled = _schema("retention-schedule.json")["$defs"]["register"]["enum"]
+    assert scheduled == list(vocabulary.REGISTERS)
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_source_lists_the_registers_again(path):
+    text = path.read_text(encoding="utf-8")
+    assert len([code for code in vocabulary.REGISTERS if _quoted(text, code)]) < 3
 
 
 def test_labels_are_vietnamese_nfc_and_unique():
@@ -98,6 +111,7 @@ def test_every_shown_field_and_mark_has_a_label(lang):
     t = i18n.translator(lang)
     keys = [f"meta.{f}" for f in vocabulary.SHOWN_FIELDS]
     keys += [key for _, key in (*i18n.SECRECY_OPTIONS, *i18n.URGENCY_OPTIONS)]
+    keys += [f"reg.{code}" for code in vocabulary.REGISTERS]
     assert [key for key in keys if t(key) == key] == []
 
 
