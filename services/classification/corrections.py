@@ -11,31 +11,17 @@ from datetime import date
 from typing import Any
 
 from services.classification.registering import flag_duplicate, outgoing_number
-from services.common import events
+from services.common import events, vocabulary
 from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
-from services.common.secrecy import KNOWN, SECRECY_LEVELS, URGENCY_LEVELS
+from services.common.secrecy import KNOWN
 from services.registers import RegistersConfig
 from services.registers.deadlines import PetitionRules
 from services.registers.petition_book import with_deadlines
 
-KINDS = frozenset(
-    "nghi_quyet quyet_dinh quy_dinh chi_thi ket_luan quy_che huong_dan thong_bao thong_tri "  # noqa: SIM905
-    "bao_cao to_trinh ke_hoach chuong_trinh de_an phuong_an bien_ban cong_van don_khieu_nai "
-    "don_to_cao don_kien_nghi don_phan_anh other".split()
-)
-SECRECY = frozenset(code for code in SECRECY_LEVELS if code)
-URGENCY = frozenset(code for code in URGENCY_LEVELS if code)
-_PLAIN_TEXT = (
-    "number_symbol",
-    "issued_place",
-    "organ",
-    "organ_parent",
-    "subject",
-    "signing_form",
-    "signer_title",
-    "signer",
-)
+KINDS = frozenset(vocabulary.KINDS)
+SECRECY = frozenset(vocabulary.SECRECY_VALUES)
+URGENCY = frozenset(vocabulary.URGENCY_VALUES)
 
 
 def _bad(field: str, value: Any, hint: str) -> PermanentError:
@@ -108,7 +94,7 @@ def _flag(field: str, value: Any) -> bool:
 
 
 CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    **{name: _text for name in _PLAIN_TEXT},
+    **{name: _text for name in vocabulary.TEXT_FIELDS},
     "kind": _kind,
     "issued_date": _date,
     "secrecy": _choice(SECRECY),

@@ -14,20 +14,24 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from services.classification.signature import locate_foot, read_foot
-from services.common.vntext import fold_keep_length, nfc, squash
-
-FIELDS = (
-    "kind",
-    "number_symbol",
-    "issued_date",
-    "issued_place",
-    "organ",
-    "subject",
-    "secrecy",
-    "urgency",
+from services.common.vntext import fold, fold_keep_length, nfc, squash
+from services.common.vocabulary import (
+    FOOT_FIELDS,
+    HEADER_FIELDS,
+    KIND_LABELS,
+    MARK_LABELS,
+    SECRECY_LEVELS,
+    SECRECY_VALUES,
+    STATE_ABBREVIATIONS,
+    TITLED_KINDS,
+    URGENCY_LEVELS,
+    URGENCY_VALUES,
 )
-# Read from the foot of the document (services.classification.signature) and the organ block.
-MORE_FIELDS = ("organ_parent", "signing_form", "signer_title", "signer", "recipients")
+
+# Header fields, then those read from the foot (services.classification.signature) and the
+# organ block: the vocabulary's lists.
+FIELDS = HEADER_FIELDS
+MORE_FIELDS = FOOT_FIELDS
 # A field read with less confidence than this is listed in `review` for the clerk to confirm.
 REVIEW_BELOW = 0.75
 # Fields every numbered document prints; missing ones are flagged too (a letter has none).
@@ -61,28 +65,8 @@ _PARTY_NAME_RE = re.compile(_PARTY_NAME, re.IGNORECASE)
 
 # Folded type titles → kind slug (NĐ 30 Điều 7; 66-QĐ/TW and 399-QĐ/TW types; petitions).
 _TITLES = {
-    "NGHI QUYET": "nghi_quyet",
-    "QUYET DINH": "quyet_dinh",
-    "QUY DINH": "quy_dinh",
-    "CHI THI": "chi_thi",
-    "KET LUAN": "ket_luan",
-    "QUY CHE": "quy_che",
-    "HUONG DAN": "huong_dan",
-    "THONG BAO": "thong_bao",
-    "THONG TRI": "thong_tri",
-    "BAO CAO": "bao_cao",
-    "TO TRINH": "to_trinh",
-    "KE HOACH": "ke_hoach",
-    "CHUONG TRINH": "chuong_trinh",
-    "DE AN": "de_an",
-    "PHUONG AN": "phuong_an",
-    "BIEN BAN": "bien_ban",
-    "CONG VAN": "cong_van",
-    "DON KHIEU NAI": "don_khieu_nai",
-    "DON TO CAO": "don_to_cao",
-    "DON KIEN NGHI": "don_kien_nghi",
+    **{fold(KIND_LABELS[kind]).upper(): kind for kind in TITLED_KINDS},
     "DON DE NGHI": "don_kien_nghi",
-    "DON PHAN ANH": "don_phan_anh",
 }
 # A title is the whole line, or (capitals only) its first words: "QUYẾT ĐỊNH VỀ VIỆC …".
 _TITLE_RES = tuple(
@@ -92,22 +76,9 @@ _TITLE_RES = tuple(
 
 # Type abbreviations inside the symbol, as printed (NĐ 30 Phụ lục III; 36-HD/VPTW).
 TYPE_ABBREVIATIONS = {
-    "NQ": "nghi_quyet",
-    "QĐ": "quyet_dinh",
-    "QyĐ": "quy_dinh",
+    **{abbr: kind for kind, abbr in STATE_ABBREVIATIONS.items()},
     "QĐi": "quy_dinh",
-    "CT": "chi_thi",
     "KL": "ket_luan",
-    "QC": "quy_che",
-    "HD": "huong_dan",
-    "TB": "thong_bao",
-    "BC": "bao_cao",
-    "TTr": "to_trinh",
-    "KH": "ke_hoach",
-    "CTr": "chuong_trinh",
-    "ĐA": "de_an",
-    "PA": "phuong_an",
-    "BB": "bien_ban",
     "CV": "cong_van",  # Party công văn carry "CV"; state ones carry no type at all
 }
 # Known types outside the kind list; checked before the folded fallback so that, e.g.,
@@ -134,8 +105,8 @@ _VV_RE = re.compile(r"^\W*v\s*/\s*v\b", re.IGNORECASE)
 _SEGMENT_SPLIT_RE = re.compile(r"\s*[,;|/]\s*|\s+-\s+|\s{2,}|\t")
 
 # Stamps (Luật BVBMNN 2018 Điều 8; NĐ 30 Phụ lục I, III.2.b), folded, with their rank.
-_SECRECY_MARKS = {"MAT": ("mat", 1), "TOI MAT": ("toi_mat", 2), "TUYET MAT": ("tuyet_mat", 3)}
-_URGENCY_MARKS = {"KHAN": ("khan", 1), "THUONG KHAN": ("thuong_khan", 2), "HOA TOC": ("hoa_toc", 3)}
+_SECRECY_MARKS = {fold(MARK_LABELS[c]).upper(): (c, SECRECY_LEVELS[c]) for c in SECRECY_VALUES}
+_URGENCY_MARKS = {fold(MARK_LABELS[c]).upper(): (c, URGENCY_LEVELS[c]) for c in URGENCY_VALUES}
 
 # Organ names printed over two lines: "ỦY BAN NHÂN DÂN" / "TỈNH BÌNH ĐỊNH". A Party committee
 # ("TỈNH ỦY …") is a name of its own, not the tail of the line above.

@@ -16,6 +16,11 @@ from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fa
 from services.common.errors import PermanentError
 from services.common.rpc_client import RpcClient
 from services.common.secrecy import secrecy_code, urgency_code
+from services.common.vocabulary import OUTGOING_KINDS, REGISTERS, SECRECY_VALUES, URGENCY_VALUES
+
+_KIND_HINT = " | ".join(OUTGOING_KINDS)
+_SECRECY_HINT = " | ".join(SECRECY_VALUES)
+_URGENCY_HINT = " | ".join(URGENCY_VALUES)
 
 
 def expand(paths: list[Path]) -> Iterator[Path]:
@@ -48,18 +53,16 @@ def _given(kind: str | None, secret: bool, secrecy: str | None, urgency: str | N
 
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="files or folders")],
-    register: Annotated[str, typer.Option(help="den | di | don | luutru")] = "den",
+    register: Annotated[str, typer.Option(help=" | ".join(REGISTERS))] = "den",
     wait: Annotated[float, typer.Option(help="seconds to wait for the final status")] = 0,
     kind: Annotated[
-        str | None, typer.Option(help="di: document kind (nghi_quyet, cong_van…), numbered now")
+        str | None, typer.Option(help=f"di: document kind ({_KIND_HINT}), numbered now")
     ] = None,
     secret: Annotated[bool, typer.Option("--secret", help="di: a secret (Mật) document")] = False,
     secrecy: Annotated[
-        str | None, typer.Option(help="độ mật: mat | toi_mat | tuyet_mat (thuong: none)")
+        str | None, typer.Option(help=f"độ mật: {_SECRECY_HINT} (thuong: none)")
     ] = None,
-    urgency: Annotated[
-        str | None, typer.Option(help="độ khẩn: khan | thuong_khan | hoa_toc")
-    ] = None,
+    urgency: Annotated[str | None, typer.Option(help=f"độ khẩn: {_URGENCY_HINT}")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Send files to the archive; with --wait, report each one's final status."""

@@ -8,6 +8,10 @@ from typing import Annotated
 import typer
 
 from services.cli.common import JsonFlag, call, client, console, emit
+from services.common.vocabulary import SECRECY_NAMES
+
+# "0 thường, 1 Mật, 2 Tối mật, 3 Tuyệt mật"
+_CLEARANCES = ", ".join(f"{level} {name}" for level, name in SECRECY_NAMES.items())
 
 users_app = typer.Typer(help="người dùng / users", no_args_is_help=True)
 token_app = typer.Typer(help="mã truy cập API / API tokens", no_args_is_help=True)
@@ -24,7 +28,7 @@ def _show(obj: dict, as_json: bool) -> None:
 def users_add(
     name: str,
     role: Annotated[str, typer.Option(help="clerk|reader|archivist|petition_officer|admin")],
-    clearance: Annotated[int, typer.Option(help="0 thường, 1 Mật, 2 Tối mật, 3 Tuyệt mật")] = 0,
+    clearance: Annotated[int, typer.Option(help=_CLEARANCES)] = 0,
     password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
     as_json: JsonFlag = False,
 ) -> None:

@@ -9,22 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from services.common.clock import now_iso  # noqa: F401  (re-exported)
+from services.common.vocabulary import RECORD_FIELDS
 
-METADATA_KEYS = (
-    "kind",
-    "number_symbol",
-    "issued_date",
-    "issued_place",
-    "organ",
-    "subject",
-    "secrecy",
-    "urgency",
-    "organ_parent",
-    "signing_form",
-    "signer",
-    "recipients",
-    "retention",
-)
+METADATA_KEYS = RECORD_FIELDS
 # Status only moves forward through the pipeline; a late redelivery cannot move it back.
 FINAL_STATUSES = {"indexed", "failed", "rejected", "disposed", "transferred"}
 

@@ -16,12 +16,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.common.errors import PermanentError
+from services.common.vocabulary import (
+    SECRECY_LEVELS,
+    SECRECY_NAMES,
+    SECRECY_VALUES,
+    URGENCY_LEVELS,
+    URGENCY_VALUES,
+    listed,
+)
 
-SECRECY_LEVELS: dict[str | None, int] = {None: 0, "mat": 1, "toi_mat": 2, "tuyet_mat": 3}
-SECRECY_NAMES = {0: "thường", 1: "Mật", 2: "Tối mật", 3: "Tuyệt mật"}
 SECRECY_CODES = {level: code for code, level in SECRECY_LEVELS.items()}
-URGENCY_LEVELS: dict[str | None, int] = {None: 0, "khan": 1, "thuong_khan": 2, "hoa_toc": 3}
-URGENCY_NAMES = {0: "thường", 1: "Khẩn", 2: "Thượng khẩn", 3: "Hỏa tốc"}
 HIGHEST = max(SECRECY_NAMES)
 # Metadata flag: True once a person or the classifier set the record's secrecy.
 KNOWN = "secrecy_known"
@@ -40,12 +44,12 @@ def effective_level(meta: Mapping[str, Any] | None) -> int:
 def secrecy_code(value: Any, field: str = "secrecy") -> str | None:
     """A declared secrecy (`mat`, `toi_mat`, `tuyet_mat`; empty or `thuong` for none);
     PermanentError for anything else."""
-    return _code(value, SECRECY_LEVELS, field, "mat, toi_mat, tuyet_mat")
+    return _code(value, SECRECY_LEVELS, field, listed(SECRECY_VALUES))
 
 
 def urgency_code(value: Any, field: str = "urgency") -> str | None:
     """A declared urgency (`khan`, `thuong_khan`, `hoa_toc`; empty or `thuong` for none)."""
-    return _code(value, URGENCY_LEVELS, field, "khan, thuong_khan, hoa_toc")
+    return _code(value, URGENCY_LEVELS, field, listed(URGENCY_VALUES))
 
 
 def _code(value: Any, table: Mapping[str | None, int], field: str, allowed: str) -> str | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from services.classification.extract import Part, read_parts
 from services.classification.signature import read_signature
+from services.common import vocabulary
 from services.common.vntext import fold_keep_length, normalize_tones, squash
 from services.formcheck.draft import Draft, Line
 
@@ -80,29 +81,9 @@ PARTY_TYPOGRAPHY = {
 }
 
 # Type abbreviation a symbol must carry for the kind its title names.
-STATE_ABBREVIATIONS = {  # NĐ 30/2020 Phụ lục III, I
-    "nghi_quyet": "NQ",
-    "quyet_dinh": "QĐ",
-    "quy_dinh": "QyĐ",
-    "chi_thi": "CT",
-    "quy_che": "QC",
-    "huong_dan": "HD",
-    "thong_bao": "TB",
-    "bao_cao": "BC",
-    "to_trinh": "TTr",
-    "ke_hoach": "KH",
-    "chuong_trinh": "CTr",
-    "de_an": "ĐA",
-    "phuong_an": "PA",
-    "bien_ban": "BB",
-}
-PARTY_ABBREVIATIONS = {  # 36-HD/VPTW [S]; Quy định is "QĐ" (66-QĐ/TW, 399-QĐ/TW)
-    **{k: v for k, v in STATE_ABBREVIATIONS.items() if k != "quy_dinh"},
-    "quy_dinh": "QĐ",
-    "ket_luan": "KL",
-    "thong_tri": "TT",
-    "cong_van": "CV",
-}
+# NĐ 30/2020 Phụ lục III, I; 36-HD/VPTW [S] for the Party (Quy định is "QĐ": 66-QĐ/TW).
+STATE_ABBREVIATIONS = vocabulary.STATE_ABBREVIATIONS
+PARTY_ABBREVIATIONS = vocabulary.PARTY_ABBREVIATIONS
 
 # Phụ lục I, II.3: "Số:", a slash before the symbol, hyphens inside it, no spaces.
 _STATE_SYMBOL_RE = re.compile(r"^\d+/[^\W_]+(?:-[^\W_]+)+$")

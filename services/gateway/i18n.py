@@ -1,7 +1,8 @@
 """The portal's words: Vietnamese first, English on request (`?lang=en`, then a cookie).
 
 One small catalogue of UI strings per language; a missing English string falls back to the
-Vietnamese one. Names of document kinds are official Vietnamese terms and stay Vietnamese.
+Vietnamese one. Names of document kinds and marks come from services.common.vocabulary: they
+are official terms and stay Vietnamese.
 Error messages already carry both languages ("vi / en"): `localize` keeps the right half.
 """
 
@@ -9,35 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from services.common.vocabulary import (
+    SECRECY_LEVELS,
+    SECRECY_NAMES,
+    SECRECY_VALUES,
+    URGENCY_LEVELS,
+    URGENCY_NAMES,
+    URGENCY_VALUES,
+)
+
 LANGUAGES = ("vi", "en")
 LANG_COOKIE = "lang"
 
-KINDS = [
-    ("nghi_quyet", "Nghị quyết"),
-    ("quyet_dinh", "Quyết định"),
-    ("quy_dinh", "Quy định"),
-    ("chi_thi", "Chỉ thị"),
-    ("ket_luan", "Kết luận"),
-    ("quy_che", "Quy chế"),
-    ("huong_dan", "Hướng dẫn"),
-    ("thong_bao", "Thông báo"),
-    ("thong_tri", "Thông tri"),
-    ("bao_cao", "Báo cáo"),
-    ("to_trinh", "Tờ trình"),
-    ("ke_hoach", "Kế hoạch"),
-    ("chuong_trinh", "Chương trình"),
-    ("de_an", "Đề án"),
-    ("phuong_an", "Phương án"),
-    ("bien_ban", "Biên bản"),
-    ("cong_van", "Công văn"),
-    ("don_khieu_nai", "Đơn khiếu nại"),
-    ("don_to_cao", "Đơn tố cáo"),
-    ("don_kien_nghi", "Đơn kiến nghị"),
-    ("don_phan_anh", "Đơn phản ánh"),
-    ("other", "Khác"),
-]
+
+def _capitalized(name: str) -> str:
+    return name[:1].upper() + name[1:]
+
+
+# Secrecy and urgency labels come from the vocabulary; forms list them in rank order.
+_MARKS_VI = {
+    **{f"clear.{level}": _capitalized(name) for level, name in SECRECY_NAMES.items()},
+    "urgency.none": _capitalized(URGENCY_NAMES[0]),
+    **{f"urgency.{code}": URGENCY_NAMES[URGENCY_LEVELS[code]] for code in URGENCY_VALUES},
+}
+SECRECY_OPTIONS = [("", "clear.0"), *((c, f"clear.{SECRECY_LEVELS[c]}") for c in SECRECY_VALUES)]
+URGENCY_OPTIONS = [("", "urgency.none"), *((code, f"urgency.{code}") for code in URGENCY_VALUES)]
 
 _VI = {
+    **_MARKS_VI,
     "app": "Lưu trữ điện tử",
     "nav.search": "Tra cứu",
     "nav.upload": "Tiếp nhận",
@@ -73,10 +73,6 @@ _VI = {
     "role.archivist": "Lưu trữ viên",
     "role.petition_officer": "Cán bộ xử lý đơn",
     "role.admin": "Quản trị",
-    "clear.0": "Thường",
-    "clear.1": "Mật",
-    "clear.2": "Tối mật",
-    "clear.3": "Tuyệt mật",
     "reg.den": "Văn bản đến",
     "reg.di": "Văn bản đi",
     "reg.don": "Đơn thư",
@@ -180,10 +176,6 @@ _VI = {
     "upload.not_declared": "Chưa xác định (hệ thống đọc dấu mật)",
     "upload.secrecy_help": "Độ mật chưa xác định được coi là Tuyệt mật cho đến khi phân loại xong."
     " Hệ thống này chỉ được lưu tài liệu đến mức: {ceiling}.",
-    "urgency.none": "Thường",
-    "urgency.khan": "Khẩn",
-    "urgency.thuong_khan": "Thượng khẩn",
-    "urgency.hoa_toc": "Hỏa tốc",
     "secrecy.pending": "Đề nghị hạ độ mật đang chờ duyệt",
     "secrecy.pending_detail": "{by} đề nghị hạ từ {old} xuống {new} lúc {at}",
     "secrecy.approve": "Duyệt hạ độ mật",

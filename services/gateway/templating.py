@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from services.common import vocabulary
 from services.gateway import i18n
 from services.gateway.access import (
     CORRECTING_ROLES,
@@ -83,18 +84,23 @@ def render(request: Request, template: str, status: int = 200, **context) -> Res
 
     lang = language(request)
     user = optional_principal(request)
+    t = i18n.translator(lang)
     html = templates.get_template(template).render(
         user=user,
         csrf=csrf_token(request),
         lang=lang,
-        t=i18n.translator(lang),
+        t=t,
         localize=lambda message: i18n.localize(message or "", lang),
         may=may,
         nav=[(path, key) for path, key, roles in NAVIGATION if may(user, roles)],
         other_lang="en" if lang == "vi" else "vi",
         switch=switch_link(request, "en" if lang == "vi" else "vi"),
-        kinds=i18n.KINDS,
-        kind_names=dict(i18n.KINDS),
+        kinds=list(vocabulary.KIND_LABELS.items()),
+        kind_names=vocabulary.KIND_LABELS,
+        shown_fields=vocabulary.SHOWN_FIELDS,
+        register_names={code: t(f"reg.{code}") for code in vocabulary.REGISTERS},
+        secrecy_options=i18n.SECRECY_OPTIONS,
+        urgency_options=i18n.URGENCY_OPTIONS,
         path=request.path,
         roles={
             "upload": UPLOADING_ROLES,

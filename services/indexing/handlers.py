@@ -13,15 +13,11 @@ from services.common.ports import IndexDocument, ObjectStore, SearchIndex, Searc
 from services.common.secrecy import SECRECY_LEVELS
 from services.registers.working_copy import SEALED_TITLE, is_sealed, working_copy
 
+# A search may name a level by its code ("thuong" for none) or by its rank.
 SECRECY_PARAM = {
     "thuong": 0,
-    "mat": 1,
-    "toi_mat": 2,
-    "tuyet_mat": 3,
-    "0": 0,
-    "1": 1,
-    "2": 2,
-    "3": 3,
+    **{code: level for code, level in SECRECY_LEVELS.items() if code},
+    **{str(level): level for level in SECRECY_LEVELS.values()},
 }
 SORT_ALIASES = {
     "relevance": "relevance",

@@ -20,15 +20,11 @@ from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
 from services.common.secrecy import KNOWN, above_ceiling, ceiling_reason, secrecy_code, urgency_code
+from services.common.vocabulary import REGISTER_BOOKS
 from services.ingest import lanes, plaintext
 from services.registers.series import OUTGOING_KINDS, NoTerm, NumberSeries, slot_for
 
-REGISTERS = {
-    "den": "Sổ văn bản đến",
-    "di": "Sổ văn bản đi",
-    "don": "Sổ đơn thư",
-    "luutru": "Hồ sơ lưu trữ",
-}
+REGISTERS = REGISTER_BOOKS
 # Types recognised by their signature; plain text (no signature) is judged apart.
 ACCEPTED_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/tiff"}
 ACCEPTED_NAMES = "PDF, PNG, JPEG, TIFF, TXT"

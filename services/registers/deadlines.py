@@ -23,16 +23,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from services.common.vocabulary import PETITION_KINDS
 from services.registers.config import REPO_ROOT, load_yaml, validate
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "petitions.json"
 DEFAULT_PATH = REPO_ROOT / "deploy" / "petitions.yaml"
-CATEGORIES = {
-    "don_khieu_nai": "khieu_nai",
-    "don_to_cao": "to_cao",
-    "don_kien_nghi": "kien_nghi",
-    "don_phan_anh": "phan_anh",
-}
+# Petition kind → its rules' key in deploy/petitions.yaml ("don_to_cao" → "to_cao").
+CATEGORIES = {kind: kind.removeprefix("don_") for kind in PETITION_KINDS}
 MAX_EXTENSIONS = 2  # tố cáo: at most two extensions of 30 days
 
 

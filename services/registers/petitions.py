@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.common.vntext import fold_keep_length, nfc, squash
+from services.common.vntext import fold, fold_keep_length, nfc, squash
+from services.common.vocabulary import KIND_LABELS, PETITION_KINDS
 from services.registers.deadlines import CATEGORIES
 from services.registers.working_copy import mask_identity
 from services.registers.writer_identity import parse_name, read_identity
@@ -22,12 +23,10 @@ _CATEGORY = r"(khieu\s+nai|to\s+cao|kien\s+nghi|de\s+nghi|phan\s+anh)"
 _TITLE_RE = re.compile(rf"^\W*don\s+{_CATEGORY}\b", re.I)
 # "ĐƠN KHIẾU NẠI, TỐ CÁO", "ĐƠN TỐ CÁO, KHIẾU NẠI", "ĐƠN KHIẾU NẠI - TỐ CÁO", "… VÀ TỐ CÁO".
 _TITLE_ALSO_RE = re.compile(rf"\s*(?:,|-|–|/|&|va)?\s*{_CATEGORY}\b", re.I)
+# "khieu nai" → don_khieu_nai …, from the kinds' names; a đơn đề nghị is a kiến nghị.
 _TITLE_KIND = {
-    "khieu nai": "don_khieu_nai",
-    "to cao": "don_to_cao",
-    "kien nghi": "don_kien_nghi",
+    **{fold(KIND_LABELS[kind]).removeprefix("don "): kind for kind in PETITION_KINDS},
     "de nghi": "don_kien_nghi",
-    "phan anh": "don_phan_anh",
 }
 _KINH_GUI_RE = re.compile(r"^\W*kinh\s+gui\b", re.I)
 _ACCUSED_LINE_RE = re.compile(r"nguoi\s+bi\s+(?:to\s+cao|khieu\s+nai)\s*[:.]?\s*", re.I)

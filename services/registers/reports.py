@@ -14,29 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-KIND_NAMES = {
-    "nghi_quyet": "Nghị quyết",
-    "quyet_dinh": "Quyết định",
-    "quy_dinh": "Quy định",
-    "chi_thi": "Chỉ thị",
-    "ket_luan": "Kết luận",
-    "quy_che": "Quy chế",
-    "huong_dan": "Hướng dẫn",
-    "thong_bao": "Thông báo",
-    "thong_tri": "Thông tri",
-    "bao_cao": "Báo cáo",
-    "to_trinh": "Tờ trình",
-    "ke_hoach": "Kế hoạch",
-    "chuong_trinh": "Chương trình",
-    "de_an": "Đề án",
-    "phuong_an": "Phương án",
-    "bien_ban": "Biên bản",
-    "cong_van": "Công văn",
-    "don_khieu_nai": "Đơn khiếu nại",
-    "don_to_cao": "Đơn tố cáo",
-    "don_kien_nghi": "Đơn kiến nghị",
-    "don_phan_anh": "Đơn phản ánh",
-}
+from services.common.vocabulary import MARK_LABELS, title_of
+
 REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
 # NĐ 30 Phụ lục IV; "Số thứ tự" of the outgoing book is luutru's registry number.
 COLUMNS = {
@@ -128,21 +107,14 @@ def _vn_date(value: str | None) -> str:
 
 
 def _type_and_subject(meta: dict[str, Any]) -> str:
-    name = KIND_NAMES.get(meta.get("kind") or "", "")
+    name = title_of(meta.get("kind"))
     return " – ".join(p for p in (name, meta.get("subject") or "") if p)
 
 
 def _notes(meta: dict[str, Any]) -> str:
     notes = []
-    marks = {
-        "mat": "Mật",
-        "toi_mat": "Tối mật",
-        "tuyet_mat": "Tuyệt mật",
-        "khan": "Khẩn",
-        "thuong_khan": "Thượng khẩn",
-        "hoa_toc": "Hỏa tốc",
-    }
-    notes += [marks[m] for m in (meta.get("secrecy"), meta.get("urgency")) if m in marks]
+    marks = (meta.get("secrecy"), meta.get("urgency"))
+    notes += [MARK_LABELS[m] for m in marks if m in MARK_LABELS]
     if meta.get("duplicate_of"):
         notes.append("Trùng văn bản đã đăng ký")
     return "; ".join(notes)

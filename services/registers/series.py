@@ -16,37 +16,21 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from services.common import vocabulary
 from services.registers.config import REPO_ROOT, load_yaml, validate
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "number-series.json"
 DEFAULT_PATH = REPO_ROOT / "deploy" / "number-series.yaml"
 
-# Type abbreviations in the symbol (NĐ 30 Phụ lục III; 36-HD/VPTW as far as found).
+# Type abbreviations in the symbol (services.common.vocabulary); a state kết luận, outside
+# NĐ 30/2020's list of types, is numbered with the Party's "KL".
+_PARTY_ABBREVIATIONS = vocabulary.PARTY_ABBREVIATIONS
 _STATE_ABBREVIATIONS = {
-    "nghi_quyet": "NQ",
-    "quyet_dinh": "QĐ",
-    "quy_dinh": "QyĐ",
-    "chi_thi": "CT",
-    "quy_che": "QC",
-    "huong_dan": "HD",
-    "thong_bao": "TB",
-    "bao_cao": "BC",
-    "to_trinh": "TTr",
-    "ke_hoach": "KH",
-    "chuong_trinh": "CTr",
-    "de_an": "ĐA",
-    "phuong_an": "PA",
-    "bien_ban": "BB",
-    "ket_luan": "KL",
-}
-_PARTY_ABBREVIATIONS = {
-    **_STATE_ABBREVIATIONS,
-    "quy_dinh": "QĐ",  # 66-QĐ/TW and 399-QĐ/TW are Quy định
-    "thong_tri": "TT",
-    "cong_van": "CV",  # Party công văn carry "CV"; state ones carry no type
+    **vocabulary.STATE_ABBREVIATIONS,
+    "ket_luan": _PARTY_ABBREVIATIONS["ket_luan"],
 }
 CONGRESS_SERIES = "party:dai_hoi"
-OUTGOING_KINDS = frozenset({*_PARTY_ABBREVIATIONS, "other"})
+OUTGOING_KINDS = frozenset(vocabulary.OUTGOING_KINDS)
 
 
 @dataclass(frozen=True)

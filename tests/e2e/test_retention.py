@@ -14,15 +14,21 @@ import bagit
 import pytest
 import requests
 
+from services.common.vocabulary import DOCUMENT_FIELDS
 from tests.fixtures.documents import born_digital_pdf
 
 FAR = "2100-01-01"
 
 
+# A signature block, so that the foot's fields (signer_title among them) carry values.
+FOOT = ("Nơi nhận:", "- Như trên;", "- Lưu: VT.", "TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG",
+        "Nguyễn Văn An")  # fmt: skip
+
+
 def document(kind_line: str, subject: str, marker: str) -> bytes:
     lines = ["ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", "Số: 21/TB-UBND",
              "Bình Định, ngày 05 tháng 01 năm 2024", kind_line, subject,
-             f"Mã kiểm thử {marker} dùng để tìm kiếm."]  # fmt: skip
+             f"Mã kiểm thử {marker} dùng để tìm kiếm.", *FOOT]  # fmt: skip
     return born_digital_pdf([lines])
 
 
@@ -119,6 +125,10 @@ def test_destruction_after_two_archivists_leaves_only_the_residual_record(
     assert status["number"] == gone["number"] and status["sha256"] == gone["sha256"]
     assert status["metadata"]["subject"] == gone["metadata"]["subject"]
     assert status["metadata"]["disposal"]["approvers"] == ["lan", "minh"]
+    # The residual keeps every field of the catalogue card (services/common/vocabulary.py).
+    assert gone["metadata"]["signer_title"] == "CHÁNH VĂN PHÒNG"
+    card = {field: gone["metadata"].get(field) for field in DOCUMENT_FIELDS}
+    assert {field: status["metadata"][field] for field in DOCUMENT_FIELDS} == card
     assert stack.cli("text", gone["id"], check=False).returncode != 0
     [found] = stack.cli_json("search", f"{records['marker']}gone")
     assert gone["id"] not in [hit["id"] for hit in found["hits"]]
