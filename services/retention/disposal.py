@@ -19,6 +19,7 @@ from typing import Any
 from services.common import events
 from services.common.catalog import METADATA_KEYS, now_iso
 from services.common.errors import NotFound
+from services.common.secrecy import KNOWN
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
 from services.retention.certificate import write_certificate
@@ -74,7 +75,8 @@ def residual(record: dict[str, Any], batch: dict[str, Any], destroyed: list[dict
         "number": record["number"],
         "year": record["year"],
         "file": record["file_name"],
-        "metadata": {key: meta.get(key) for key in METADATA_KEYS if key in meta},
+        # the known-secrecy flag too: without it the residual would count as Tuyệt mật
+        "metadata": {key: meta.get(key) for key in (*METADATA_KEYS, KNOWN) if key in meta},
         "class": (meta.get("retention") or {}).get("class"),
         "batch": batch["id"],
         "approvers": approvers(batch),

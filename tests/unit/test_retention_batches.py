@@ -137,3 +137,16 @@ def test_legal_hold_is_mirrored_only_where_the_store_has_object_lock():
     assert mirror_legal_hold(HoldGuardedObjectStore(locking, lambda k: False),
                              ["text/held/p.txt", "missing"], True) == 1  # fmt: skip
     assert locking.legal == {"text/held/p.txt": True}
+
+
+def test_a_destroyed_records_residual_keeps_its_known_secrecy():
+    """Without the flag a disposed record would count as Tuyệt mật (unknown) on every read."""
+    from services.common.secrecy import KNOWN, effective_level
+    from services.retention.disposal import residual
+
+    record = {
+        "id": "r1", "register": "den", "number": 1, "year": 2020, "file_name": "a.pdf",
+        "sha256": "0" * 64, "meta": {"kind": "cong_van", "secrecy": None, KNOWN: True},
+    }  # fmt: skip
+    kept = residual(record, {"id": "b1", "approvals": []}, [])
+    assert effective_level(kept["metadata"]) == 0
