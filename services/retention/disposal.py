@@ -19,9 +19,9 @@ from typing import Any
 from services.common import events
 from services.common.catalog import METADATA_KEYS, now_iso
 from services.common.errors import NotFound
-from services.common.secrecy import KNOWN
 from services.common.objects import original_key
 from services.common.ports import ObjectStore
+from services.common.secrecy import KNOWN
 from services.retention.certificate import write_certificate
 from services.retention.errors import BatchStateError, NotApproved, RecordOnHold
 from services.retention.holds import delete_approved, on_hold_message
