@@ -88,7 +88,7 @@ def rabbit_node(kind: type[RabbitNode] = RabbitNode) -> Iterator[RabbitNode]:
 
 
 @contextmanager
-def running_stack(data: Path, amqp_uri: str, log: Path, **env: str) -> Iterator[Stack]:
+def running_stack(data: Path, amqp_uri: str, log: Path, **env: str | None) -> Iterator[Stack]:
     """`deploy/run.sh` with its own data dir and port on `amqp_uri`; stopped on exit."""
     port = free_port()
     full_env = {
@@ -113,6 +113,21 @@ def running_stack(data: Path, amqp_uri: str, log: Path, **env: str) -> Iterator[
             yield authorize(Stack(url, full_env, data, process))
         finally:
             stop(process)
+
+
+@contextmanager
+def own_stack(tmp_path_factory, name: str, **env: str | None) -> Iterator[Stack]:
+    """A stack of its own (data dir, vhost, port, log `<name>-stack.log`) for tests that must
+    not share the session's: they tamper with its catalog, or count what it holds."""
+    from tests.rabbit import temporary_vhost
+
+    data = tmp_path_factory.mktemp(name) / "var"
+    log = tmp_path_factory.getbasetemp() / f"{name}-stack.log"
+    with (
+        temporary_vhost(f"luutru-{name}") as amqp_uri,
+        running_stack(data, amqp_uri, log, **env) as s,
+    ):
+        yield s
 
 
 def supervisorctl(stack: Stack, *args: str) -> str:

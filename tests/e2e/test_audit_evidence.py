@@ -16,20 +16,14 @@ from contextlib import contextmanager
 import pytest
 
 from services.common import audit
-from tests.e2e.stacks import running_stack
+from tests.e2e.stacks import own_stack
 from tests.fixtures.documents import born_digital_pdf
-from tests.rabbit import temporary_vhost
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    """A stack of its own, allowed to hold Mật records (the default ceiling may be 0)."""
-    data = tmp_path_factory.mktemp("audit") / "var"
-    log = tmp_path_factory.getbasetemp() / "audit-stack.log"
-    with (
-        temporary_vhost("luutru-audit") as amqp_uri,
-        running_stack(data, amqp_uri, log, LUUTRU_SECRECY_CEILING="3") as s,
-    ):
+    """A stack of its own: the tests tamper with its catalog (its ceiling allows Mật)."""
+    with own_stack(tmp_path_factory, "audit") as s:
         yield s
 
 

@@ -129,15 +129,9 @@ def test_a_bad_declared_value_is_a_400_with_a_readable_reason(stack):
 @pytest.fixture(scope="module")
 def default_stack(tmp_path_factory):
     """A stack as a fresh installation runs it: no LUUTRU_SECRECY_CEILING at all."""
-    from tests.e2e.stacks import running_stack
-    from tests.rabbit import temporary_vhost
+    from tests.e2e.stacks import own_stack
 
-    data = tmp_path_factory.mktemp("default-ceiling") / "var"
-    log = tmp_path_factory.getbasetemp() / "default-ceiling.log"
-    with (
-        temporary_vhost("luutru-e2e-ceiling") as amqp_uri,
-        running_stack(data, amqp_uri, log, LUUTRU_SECRECY_CEILING=None) as s,
-    ):
+    with own_stack(tmp_path_factory, "default-ceiling", LUUTRU_SECRECY_CEILING=None) as s:
         yield s
 
 

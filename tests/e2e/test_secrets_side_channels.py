@@ -22,9 +22,8 @@ import requests
 
 from services.common.topology import DEAD_LETTER_QUEUE
 from services.retention.errors import NEEDS_CLEARANCE
-from tests.e2e.stacks import running_stack
+from tests.e2e.stacks import own_stack
 from tests.fixtures.documents import born_digital_pdf
-from tests.rabbit import temporary_vhost
 
 MARKER = "kt" + uuid.uuid4().hex[:8]  # one word only the searched notices hold
 FAR = "2100-01-01"  # every notice (10 years, destroy) is due by then
@@ -45,12 +44,7 @@ def notice(number: int, words: str, secret: bool = False) -> bytes:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    data = tmp_path_factory.mktemp("side-channels") / "var"
-    log = tmp_path_factory.getbasetemp() / "side-channels-stack.log"
-    with (
-        temporary_vhost("luutru-side") as amqp_uri,
-        running_stack(data, amqp_uri, log, LUUTRU_SECRECY_CEILING="3") as s,
-    ):
+    with own_stack(tmp_path_factory, "side-channels") as s:
         yield s
 
 
