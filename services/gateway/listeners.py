@@ -103,6 +103,9 @@ class GatewayWebServer(WebServer):
         self._tls_sock = eventlet.listen((settings.https_host, settings.https_port))
         self._tls_sock.settimeout(None)
         tls_serv = self.get_wsgi_server(self._tls_sock, with_hsts(self.get_wsgi_app()))
+        # eventlet tells HTTPS by the listening socket, which is plain here (the handshake is
+        # per connection, _serve_tls): this listener's requests are HTTPS by configuration.
+        tls_serv.environ = {"wsgi.url_scheme": "https", "HTTPS": "on"}
         self._tls_gt = self.container.spawn_managed_thread(
             partial(self._accept_tls, context, tls_serv)
         )
