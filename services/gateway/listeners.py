@@ -25,6 +25,7 @@ from services.gateway.tls import certificate_paths
 
 log = logging.getLogger(__name__)
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
+HANDSHAKE_TIMEOUT_S = 10  # a client that opens a connection and never says hello is dropped
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -113,18 +114,21 @@ class GatewayWebServer(WebServer):
     def _accept_tls(self, context: ssl.SSLContext, tls_serv) -> None:
         while self._is_accepting:
             sock, address = self._tls_sock.accept()
-            sock.settimeout(tls_serv.socket_timeout)
             self.container.spawn_managed_thread(
                 partial(self._serve_tls, context, tls_serv, sock, address)
             )
 
     def _serve_tls(self, context: ssl.SSLContext, tls_serv, sock, address) -> None:
         """The handshake in the connection's own green thread: a slow client holds no other."""
+        sock.settimeout(HANDSHAKE_TIMEOUT_S)
+        # The TLS socket takes over the connection (the plain one is detached): close that one.
+        tls_sock = context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         try:
-            tls_sock = context.wrap_socket(sock, server_side=True)
+            tls_sock.do_handshake()
         except (ssl.SSLError, OSError):  # a client that does not finish its handshake
-            sock.close()
+            tls_sock.close()
             return
+        tls_sock.settimeout(tls_serv.socket_timeout)
         tls_serv.process_request([address, tls_sock, STATE_IDLE])
 
     def stop(self):

@@ -12,6 +12,7 @@ import http.client
 import json
 import socket
 import ssl
+import time
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,15 @@ def test_https_answers_under_the_office_name_with_hsts(stack):
     with pytest.raises(ssl.SSLCertVerificationError):
         office_get(stack, "/login", name="other.office")  # valid for this host's names only
     assert "Strict-Transport-Security" not in stack.get("/login").headers  # plain loopback
+
+
+def test_a_connection_that_never_shakes_hands_is_dropped(stack):
+    """A PC (or an attacker) opening connections without a TLS hello holds nothing for long."""
+    with socket.create_connection(("127.0.0.1", https_port(stack)), timeout=30) as silent:
+        started = time.monotonic()
+        assert silent.recv(1) == b""  # closed by the server
+        assert time.monotonic() - started < 25
+    assert office_get(stack, "/login").status == 200  # and the listener still answers
 
 
 def test_the_secure_flag_and_the_client_address_ignore_what_the_caller_says(stack):
