@@ -45,13 +45,34 @@ def is_trusted(peer: str | None, networks: Iterable[Network]) -> bool:
     return any(address in network for network in networks)
 
 
+def forwarded_as_x_headers(environ: dict) -> None:
+    """RFC 7239 `Forwarded` (its last element: the hop our proxy added) as the X-Forwarded-For
+    and -Proto that ProxyFix reads, when the proxy sent only `Forwarded`."""
+    header = environ.get("HTTP_FORWARDED")
+    if not header or "HTTP_X_FORWARDED_FOR" in environ:
+        return
+    last = header.split(",")[-1]
+    pairs = dict(p.strip().split("=", 1) for p in last.split(";") if "=" in p)
+    fields = {k.lower(): v.strip('"') for k, v in pairs.items()}
+    client = fields.get("for", "")
+    if client.startswith("["):  # "[2001:db8::1]:4711"
+        client = client[1:].split("]")[0]
+    elif client.count(":") == 1:  # "192.0.2.60:4711"
+        client = client.split(":")[0]
+    if client:
+        environ["HTTP_X_FORWARDED_FOR"] = client
+    if fields.get("proto") and "HTTP_X_FORWARDED_PROTO" not in environ:
+        environ["HTTP_X_FORWARDED_PROTO"] = fields["proto"]
+
+
 def behind_proxies(app: Callable, networks: list[Network]) -> Callable:
-    """`app` where a trusted proxy's X-Forwarded-For/-Proto name the client and scheme (one
-    hop); anyone else's such headers are ignored, so no caller can forge its address."""
+    """`app` where a trusted proxy's X-Forwarded-For/-Proto (or `Forwarded`) name the client
+    and scheme (one hop); anyone else's are ignored, so no caller can forge its address."""
     fixed = ProxyFix(app, x_for=1, x_proto=1)
 
     def choose(environ: dict, start_response: Callable):
         if is_trusted(environ.get("REMOTE_ADDR"), networks):
+            forwarded_as_x_headers(environ)
             return fixed(environ, start_response)
         return app(environ, start_response)
 

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.unit
 FORWARDED = {"X-Forwarded-For": "10.0.0.7", "X-Forwarded-Proto": "https"}
 
 
-def _seen(peer: str, trusted: str) -> tuple[str, str]:
+def _seen(peer: str, trusted: str, headers: dict | None = None) -> tuple[str, str]:
     """(client address, scheme) the routes see for a request from `peer`."""
     seen = {}
 
@@ -34,7 +34,9 @@ def _seen(peer: str, trusted: str) -> tuple[str, str]:
         start_response("200 OK", [])
         return [b""]
 
-    environ = EnvironBuilder(headers=FORWARDED, environ_base={"REMOTE_ADDR": peer}).get_environ()
+    environ = EnvironBuilder(
+        headers=FORWARDED if headers is None else headers, environ_base={"REMOTE_ADDR": peer}
+    ).get_environ()
     behind_proxies(app, trusted_networks(trusted))(environ, lambda *a: None)
     return seen["address"], seen["scheme"]
 
@@ -45,6 +47,19 @@ def test_forwarded_headers_count_only_from_a_trusted_proxy():
     assert _seen("192.168.1.9", "127.0.0.1") == ("192.168.1.9", "http")
     assert _seen("127.0.0.1", "") == ("127.0.0.1", "http")  # the default: no proxy believed
     assert not is_trusted("not-an-address", trusted_networks("0.0.0.0/0"))
+
+
+@pytest.mark.parametrize(
+    ("header", "seen"),
+    [
+        ("for=10.0.0.8;proto=https", ("10.0.0.8", "https")),
+        ('for=1.2.3.4, for="10.0.0.8:4711"', ("10.0.0.8", "http")),  # the last hop: our proxy's
+        ('for="[2001:db8::1]:4711";proto=https', ("2001:db8::1", "https")),
+    ],
+)
+def test_rfc7239_forwarded_counts_only_from_a_trusted_proxy(header, seen):
+    assert _seen("127.0.0.1", "127.0.0.1", {"Forwarded": header}) == seen
+    assert _seen("10.1.1.1", "127.0.0.1", {"Forwarded": header}) == ("10.1.1.1", "http")
 
 
 def test_https_answers_carry_hsts():
