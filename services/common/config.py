@@ -18,6 +18,17 @@ class Settings(BaseSettings):
     data: Path = Path("./var")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+    # The LAN listener (docs/https.md): HTTPS on https_host:https_port (0: none), with this
+    # certificate and key, or, when unset, the one `python -m services.gateway.tls` made by the
+    # local CA in $LUUTRU_DATA/tls. tls_names: more names or addresses it must be valid for.
+    https_host: str = "0.0.0.0"
+    https_port: int = 8443
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_names: str = ""
+    # Peers (addresses or networks, comma-separated) whose X-Forwarded-For/-Proto are believed:
+    # a reverse proxy in front of the gateway. None by default (the gateway terminates TLS).
+    trusted_proxies: str = ""
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     storage_url: str | None = None
     search_url: str | None = None

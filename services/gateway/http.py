@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.config import Settings
 from services.common.errors import ErrorCode, LuutruError
+from services.gateway.listeners import GatewayWebServer
 
 # Remote exception type name -> (HTTP status, stable error code). Anything else is a 500.
 ERROR_STATUS: dict[str, tuple[int, str]] = {
@@ -132,6 +133,8 @@ class CappedHttp(HttpRequestHandler):
     """nameko's HTTP entrypoint, refusing an oversized or unsized body before a worker starts
     (so before authentication reads a form, and before any route reads anything)."""
 
+    server = GatewayWebServer()  # nameko's, plus the HTTPS listener (listeners.py)
+
     def __init__(self, method: str, url: str, max_body: int | str = SMALL_BODY, **kwargs: Any):
         self.max_body = max_body
         super().__init__(method, url, **kwargs)
@@ -149,6 +152,19 @@ class CappedHttp(HttpRequestHandler):
         return json_response({"error": message, "code": code}, status)
 
 
-# Every gateway route is declared with this, never with nameko's own `http`
-# (tests/unit/test_gateway_http.py checks it).
-http = CappedHttp.decorator
+API = "/api/"
+API_V1 = "/api/v1/"
+
+
+def http(method: str, url: str, **kwargs: Any) -> Callable[[Route], Route]:
+    """Every gateway route is declared with this, never with nameko's own `http`
+    (tests/unit/test_gateway_http.py checks it). An `/api/…` route also answers at `/api/v1/…`
+    (the versioned API; the unversioned path stays as its alias): two entrypoints, one method."""
+
+    def register(route: Route) -> Route:
+        route = CappedHttp.decorator(method, url, **kwargs)(route)
+        if url.startswith(API):
+            route = CappedHttp.decorator(method, API_V1 + url[len(API) :], **kwargs)(route)
+        return route
+
+    return register

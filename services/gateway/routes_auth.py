@@ -61,11 +61,10 @@ class AuthRoutes:
         return response
 
     def accounts_secure_cookies(self, request: Request) -> bool:
-        """Secure cookies, except over plain HTTP to this machine itself (development)."""
-        return request.scheme == "https" or request.host.split(":")[0] not in (
-            "127.0.0.1",
-            "localhost",
-        )
+        """Secure on the HTTPS listener (or behind a trusted proxy that says it answered over
+        HTTPS), not on the plain HTTP of the server's own loopback: decided by the listener
+        the configuration opened (services/gateway/listeners.py), never by the Host header."""
+        return request.scheme == "https"
 
     @http("POST", "/logout")
     def logout(self, request: Request) -> Response:

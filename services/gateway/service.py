@@ -16,7 +16,7 @@ from services.common.callers import SignedRpcProxy
 from services.common.dependencies import SettingsProvider
 from services.common.errors import BadQuery, PermanentError
 from services.common.metrics import Metrics
-from services.gateway import access
+from services.gateway import access, openapi
 from services.gateway.auth import Principal, current_principal
 from services.gateway.http import UPLOAD, http, json_errors, json_response
 from services.gateway.routes_audit import AuditRoutes
@@ -77,6 +77,11 @@ class GatewayService(
             {"status": "ok" if healthy else "degraded", "services": answers},
             200 if healthy else 503,
         )
+
+    @http("GET", "/api/openapi.json")
+    def openapi_document(self, request: Request) -> Response:
+        """The OpenAPI 3.1 description of this API (no authentication)."""
+        return json_response(openapi.describe(type(self)))
 
     # --- uploads -----------------------------------------------------------------------
 

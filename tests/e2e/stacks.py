@@ -96,6 +96,10 @@ def running_stack(data: Path, amqp_uri: str, log: Path, **env: str | None) -> It
         "LUUTRU_DATA": str(data),
         "LUUTRU_AMQP_URI": amqp_uri,
         "LUUTRU_HTTP_PORT": str(port),
+        # HTTPS on a port of its own (tests/e2e/test_https.py), named as an office PC would.
+        "LUUTRU_HTTPS_HOST": "127.0.0.1",
+        "LUUTRU_HTTPS_PORT": str(free_port()),
+        "LUUTRU_TLS_NAMES": "luutru.office",
         "LUUTRU_OCR_WORKERS": "2",
         # The e2e documents include Mật/Tối mật ones: this stack stands for an isolated LAN.
         "LUUTRU_SECRECY_CEILING": "3",
