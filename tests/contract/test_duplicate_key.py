@@ -6,9 +6,10 @@ year (state, NĐ 30 Điều 15: numbers restart each year) or the committee term
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from services.classification.handlers import classify_record
-from services.common.catalog import SqlCatalog
+from services.common.catalog import SqlCatalog, migrate
 from services.registers import RegistersConfig
 from services.registers.deadlines import Body, Calendar, PetitionRules
 from services.registers.series import parse_series
@@ -120,3 +121,19 @@ def test_the_duplicate_key_follows_the_numbering_period(catalog, store, first, s
     earlier, _ = duplicate_of(catalog, store, first, "a")
     _, found = duplicate_of(catalog, store, second, "b")
     assert found == (earlier if flagged else None)
+
+
+def test_keys_stored_before_the_period_was_added_are_recomputed(catalog, store):
+    first, _ = duplicate_of(
+        catalog, store, state_decision("09/QĐ-UBND", "ngày 2 tháng 3 năm 2025"), "m"
+    )
+    key = catalog.row(first)["doc_key"]
+    with catalog.engine.begin() as conn:  # as revision 0005 left it: no period, no parent
+        conn.execute(
+            sa.text("UPDATE records SET doc_key = :old WHERE id = :id"),
+            {"old": "09/QD-UBND|UY BAN NHAN DAN TINH BINH DINH", "id": first},
+        )
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0005'"))
+    migrate(catalog.engine)
+    assert catalog.row(first)["doc_key"] == key
+    assert "|2025|" in key
