@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
 from services.common.catalog import SqlCatalog, migrate
 from services.registers import RegistersConfig
@@ -103,6 +104,18 @@ def duplicate_of(catalog, store, lines: list[str], salt: str) -> tuple[str, str 
             state_decision("07/QĐ-UBND", "ngày 12 tháng 3 năm 2025", "TỈNH PHÚ YÊN"),
             False,
         ),
+        # NĐ 30 Phụ lục I: a sở is named under its UBND; two provinces' Sở Nội vụ differ.
+        (
+            [
+                "UBND TỈNH QUẢNG NGÃI",
+                *state_decision("08/QĐ-SNV", "ngày 2 tháng 3 năm 2025", "SỞ NỘI VỤ")[1:],
+            ],
+            [
+                "UBND TỈNH BÌNH ĐỊNH",
+                *state_decision("08/QĐ-SNV", "ngày 2 tháng 3 năm 2025", "SỞ NỘI VỤ")[1:],
+            ],
+            False,
+        ),
         # 36-HD/VPTW: a Party number runs for the whole term, across years.
         (
             party_resolution("15-NQ/TU", "ngày 12 tháng 3 năm 2023"),
@@ -137,3 +150,22 @@ def test_keys_stored_before_the_period_was_added_are_recomputed(catalog, store):
     migrate(catalog.engine)
     assert catalog.row(first)["doc_key"] == key
     assert "|2025|" in key
+
+
+def test_a_corrected_date_moves_the_record_into_the_other_year(catalog, store):
+    earlier, _ = duplicate_of(
+        catalog, store, state_decision("11/QĐ-UBND", "ngày 2 tháng 3 năm 2025"), "c"
+    )
+    later, found = duplicate_of(
+        catalog, store, state_decision("11/QĐ-UBND", "ngày 2 tháng 3 năm 2026"), "d"
+    )
+    assert found is None
+    record, _ = correct_record(
+        catalog,
+        later,
+        {"issued_date": "2025-03-02"},
+        "lan",
+        retention_classes=frozenset(),
+        config=CONFIG,
+    )
+    assert record["metadata"]["duplicate_of"] == earlier
