@@ -189,8 +189,8 @@ def correct_record(
     )
     if "kind" in changes and row["register"] == "di":
         merged = _number_now(catalog, row, merged, config)
-    if changes and {"number_symbol", "organ"} & set(changes):
-        merged = flag_duplicate(catalog, record_id, merged)
+    if changes and {"number_symbol", "organ", "organ_parent", "issued_date"} & set(changes):
+        merged = flag_duplicate(catalog, record_id, merged, config.series)
     record = catalog.get(record_id)
     if not changes or not row["sha256"] or not row["page_info"] or not merged.get(KNOWN):
         # No change, or no text or secrecy yet: classification will carry the new values.

@@ -20,6 +20,7 @@ from services.common.vocabulary import (
     HEADER_FIELDS,
     KIND_LABELS,
     MARK_LABELS,
+    RECEIVED_ABBREVIATIONS,
     SECRECY_LEVELS,
     SECRECY_VALUES,
     STATE_ABBREVIATIONS,
@@ -54,6 +55,14 @@ _DATE_RE = re.compile(
     re.IGNORECASE,
 )
 
+# "ngày 05/3/2025", "05-3-2025", ", 5.3.2025": a numeric date, after "ngày" or the place's
+# comma only, so a symbol's "30/2020/NĐ-CP" or a table's figures are never read as one.
+_NUMERIC_DATE_RE = re.compile(
+    r"(?:ngay\s*|(?<=,)\s*)(?<![\d/.\-])(?P<d>\d{1,2})\s*(?P<sep>[/.\-])\s*(?P<m>\d{1,2})"
+    r"\s*(?P=sep)\s*(?P<y>\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+
 # National motto block (state) and Party name (folded): printed on the right, never the organ.
 _NATIONAL_NAME = r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia\s+viet\s+nam"
 _NATIONAL_MOTTO = r"doc\s*lap\s*[-–—]?\s*tu\s*do\s*[-–—]?\s*hanh\s*phuc"
@@ -77,6 +86,7 @@ _TITLE_RES = tuple(
 # Type abbreviations inside the symbol, as printed (NĐ 30 Phụ lục III; 36-HD/VPTW).
 TYPE_ABBREVIATIONS = {
     **{abbr: kind for kind, abbr in STATE_ABBREVIATIONS.items()},
+    **{abbr: kind for kind, abbr in RECEIVED_ABBREVIATIONS.items()},
     "QĐi": "quy_dinh",
     "KL": "ket_luan",
     "CV": "cong_van",  # Party công văn carry "CV"; state ones carry no type at all
@@ -84,7 +94,7 @@ TYPE_ABBREVIATIONS = {
 # Known types outside the kind list; checked before the folded fallback so that, e.g.,
 # HĐ (hợp đồng) never folds into HD (hướng dẫn) and NĐ-CP is not a công văn.
 OTHER_ABBREVIATIONS = frozenset(
-    "HĐ CĐ TC DA BGN BTT GUQ GM GGT GNP PG PC PB SY TrS SL BS NĐ TTLT".split()  # noqa: SIM905
+    "HĐ DA BGN BTT GUQ GNP PG PB SY TrS SL BS TTLT".split()  # noqa: SIM905
 )
 # Case- and Đ-insensitive fallback: OCR reads "QĐ" as "QD", some clerks type "qđ".
 _FOLDED_ABBREVIATIONS = {
@@ -192,8 +202,8 @@ def _split_symbol(symbol: str) -> tuple[str | None, str | None, bool]:
 
 
 def _abbreviation_kind(abbr: str, *, party: bool) -> tuple[str, float] | None:
-    if abbr == "TT":  # Party thông tri; a state "TT" is a thông tư (not in the kind list)
-        return ("thong_tri", 0.85) if party else ("other", 0.6)
+    if abbr == "TT":  # Party thông tri; a state "TT" is a thông tư ("01/2011/TT-BNV")
+        return ("thong_tri", 0.85) if party else (TYPE_ABBREVIATIONS[abbr], 0.85)
     if abbr in TYPE_ABBREVIATIONS:
         return TYPE_ABBREVIATIONS[abbr], 0.85
     if abbr in OTHER_ABBREVIATIONS:
@@ -254,11 +264,7 @@ def _subject_after_title(doc: _Doc, title: _Hit) -> _Hit | None:
         i += 1  # OCR often leaves one empty line between title and trích yếu
     while i < len(doc.lines) and len(pieces) < 4:
         line = doc.lines[i].strip()
-        if (
-            not _has_letters(line)
-            or _BODY_CUE_RE.match(doc.folded[i])
-            or _DATE_RE.search(doc.folded[i])
-        ):
+        if not _has_letters(line) or _BODY_CUE_RE.match(doc.folded[i]) or _date_in(doc.folded[i]):
             break
         # A wrapped trích yếu goes on in lowercase; a capital starts the body or the
         # authority line ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH", "Ban Thường vụ … quyết nghị").
@@ -293,9 +299,10 @@ def _find_vv(doc: _Doc, end: int) -> _Hit | None:
 
 
 def _date_in(folded: str) -> tuple[re.Match[str], date] | None:
-    m = _DATE_RE.search(folded)
-    if not m:
+    found = [m for m in (_DATE_RE.search(folded), _NUMERIC_DATE_RE.search(folded)) if m]
+    if not found:
         return None
+    m = min(found, key=lambda m: m.start())
     day, month, year = (int(re.sub(r"\s", "", m.group(k))) for k in "dmy")
     try:
         return m, date(year, month, day)
@@ -457,8 +464,15 @@ def _complete_committee(names: list[str], index: int) -> str:
 # --- secrecy and urgency -------------------------------------------------------------------
 
 
+# "HỎA TỐC HẸN GIỜ" (with its hour) is the top urgency, like "HỎA TỐC": the contract has one
+# slug for both. We could not read the article that names the hẹn giờ stamp (NĐ 30/2020
+# Phụ lục I lists khẩn, thượng khẩn, hỏa tốc), so it is not kept apart.
+_TIMED_URGENT_RE = re.compile(r"^HOA TOC HEN GIO\b")
+
+
 def _mark_key(segment: str) -> str:
-    return squash(re.sub(r"[^A-Z ]", " ", fold_keep_length(segment).upper()))
+    key = squash(re.sub(r"[^A-Z ]", " ", fold_keep_length(segment).upper()))
+    return "HOA TOC" if _TIMED_URGENT_RE.match(key) else key
 
 
 def _find_marks(doc: _Doc, end: int) -> tuple[_Hit | None, _Hit | None]:

@@ -56,7 +56,7 @@ def classify_record(
     corrected = set((row["meta"] or {}).get("corrected") or [])
     values = {k: v for k, v in metadata.items() if k not in corrected}
     merged = catalog.update_metadata(row["id"], "classification", values)
-    merged = registering.flag_duplicate(catalog, row["id"], merged)
+    merged = registering.flag_duplicate(catalog, row["id"], merged, config.series)
     return events.new_event(
         events.RECORD_CLASSIFIED,
         row["id"],

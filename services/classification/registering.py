@@ -3,6 +3,7 @@ facts (and its restricted identity), and NĐ 30's duplicate warning. Framework-f
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -10,7 +11,7 @@ from services.common.catalog import SqlCatalog
 from services.registers import RegistersConfig
 from services.registers.petition_book import petition_metadata, with_deadlines
 from services.registers.petitions import is_petition, read_petition
-from services.registers.series import NoTerm, NumberSeries, slot_for
+from services.registers.series import NoTerm, NumberSeries, slot_for, term_on
 
 # Facts a person may have set on the petition; re-reading the letter keeps them.
 _PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex")
@@ -84,8 +85,30 @@ def assign(
     return assigned
 
 
-def flag_duplicate(catalog: SqlCatalog, record_id: str, metadata: dict[str, Any]) -> dict[str, Any]:
-    """NĐ 30 Phụ lục VI: warn when số + ký hiệu + organ repeat an earlier record."""
+# A Party symbol puts the type between the number and the organ: "15-NQ/TU" (36-HD/VPTW).
+_PARTY_SYMBOL_RE = re.compile(r"^\s*\d+\s*-[^/]+/")
+
+
+def term_of(metadata: dict[str, Any], series: NumberSeries) -> str | None:
+    """The committee term (nhiệm kỳ) a Party document's number belongs to, by its date; None
+    for a state document (numbered per year) or an undated one or one before every term."""
+    symbol, issued = metadata.get("number_symbol"), metadata.get("issued_date")
+    if not symbol or not issued or not _PARTY_SYMBOL_RE.match(symbol):
+        return None
+    try:
+        return term_on(series, date.fromisoformat(issued)).name
+    except NoTerm:
+        return None  # the key falls back to the year
+
+
+def flag_duplicate(
+    catalog: SqlCatalog, record_id: str, metadata: dict[str, Any], series: NumberSeries
+) -> dict[str, Any]:
+    """NĐ 30 Phụ lục VI: warn when số + ký hiệu + organ (with its parent) repeat an earlier
+    record of the same year (state) or committee term (Party): see `document_key`."""
+    term = term_of(metadata, series)
+    if metadata.get("term") != term:
+        metadata = catalog.update_metadata(record_id, "classification", {"term": term})
     others = catalog.same_document(record_id)
     first = others[0] if others else None
     if metadata.get("duplicate_of") == first:

@@ -55,12 +55,21 @@ def format_number(number: int | None) -> str | None:
     return None if number is None else f"{number:02d}"
 
 
-def document_key(number_symbol: str | None, organ: str | None) -> str | None:
-    """ "15/QĐ-UBND|ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH" folded: the same document, however typed."""
+def document_key(meta: dict[str, Any]) -> str | None:
+    """NĐ 30/2020 Phụ lục VI (sổ đăng ký): the same document is the same số và ký hiệu, from the
+    same organ under the same parent, in the same numbering period: the year for a state
+    document (numbers restart each year, NĐ 30 Điều 15), the committee term for a Party one
+    (36-HD/VPTW: numbers run per nhiệm kỳ; `term` is set by classification). Folded, so
+    "15/QĐ-UBND", "15 / QD-UBND" and "15/QÐ-UBND" (eth) are one key."""
+    number_symbol, organ = meta.get("number_symbol"), meta.get("organ")
     if not number_symbol or not organ:
         return None
     symbol = re.sub(r"\s+", "", fold(number_symbol)).upper().replace("–", "-")
-    return f"{symbol}|{' '.join(fold(organ).upper().split())}"[:400]
+    period = meta.get("term") or (meta.get("issued_date") or "")[:4]
+    issuer = " / ".join(
+        " ".join(fold(name).upper().split()) for name in (meta.get("organ_parent"), organ) if name
+    )
+    return f"{symbol}|{period}|{issuer}"[:400]
 
 
 def migrate(engine: sa.Engine) -> None:
@@ -342,7 +351,7 @@ class SqlCatalog(RegistersMixin):
             .where(records.c.id == record_id)
             .values(
                 meta=meta,
-                doc_key=document_key(meta.get("number_symbol"), meta.get("organ")),
+                doc_key=document_key(meta),
                 updated_at=now_iso(),
             )
         )

@@ -158,7 +158,8 @@ def tcvn3_to_unicode(text: str) -> str:
     """TCVN3 characters → NFC. Words typed in capitals (`.VnTimeH`) become capitals throughout."""
     converted = "".join(TCVN3_TO_UNICODE.get(c, c) for c in text)
     converted = _SOFT_HYPHEN_RE.sub(_restore_u_horn, converted)
-    return unicodedata.normalize("NFC", _CAPS_WORD_RE.sub(_capitalise, converted))
+    lines = (_capitalise_line(line) for line in converted.split("\n"))
+    return unicodedata.normalize("NFC", "\n".join(lines))
 
 
 # TCVN3's "ư" is byte 0xAD, the soft hyphen: PDF text extraction often returns it as "-"
@@ -174,12 +175,28 @@ def _restore_u_horn(match: re.Match[str]) -> str:
 _CAPS_WORD_RE = re.compile(r"[^\W\d_]+")
 
 
-def _capitalise(match: re.Match[str]) -> str:
-    word = match.group(0)
-    ascii_letters = [c for c in word if c.isascii()]
-    if len(ascii_letters) >= 2 and all(c.isupper() for c in ascii_letters):
-        return word.upper()
-    return word
+def _typed_case(word: str) -> tuple[int, bool]:
+    """(letters whose case was typed, all of them capitals?): TCVN3 has no toned capitals, so
+    only ASCII letters and the base capitals (Đ, Ă, …) tell how a word was typed."""
+    typed = [c for c in word if c.isascii() or c.isupper()]
+    return len(typed), bool(typed) and all(c.isupper() for c in typed)
+
+
+def _capitalise_line(line: str) -> str:
+    """Capitals where the word, or for a one-capital word ("Uỷ", "Vụ") its line, was typed in
+    capitals: "Uû BAN NH©N D©N" is "UỶ BAN NHÂN DÂN", "Vô Tæ chøc" stays "Vụ Tổ chức"."""
+    words = _CAPS_WORD_RE.findall(line)
+    cases = [_typed_case(w) for w in words]
+    # A line of capitals: some word with two typed capitals, and no word typed in lower case.
+    caps_line = any(n >= 2 and upper for n, upper in cases) and all(
+        upper for n, upper in cases if n
+    )
+
+    def capitalise(match: re.Match[str]) -> str:
+        n, upper = _typed_case(match.group(0))
+        return match.group(0).upper() if upper and (n >= 2 or caps_line) else match.group(0)
+
+    return _CAPS_WORD_RE.sub(capitalise, line)
 
 
 def vni_to_unicode(text: str) -> str:
@@ -187,12 +204,46 @@ def vni_to_unicode(text: str) -> str:
     return unicodedata.normalize("NFC", _VNI_RE.sub(lambda m: VNI_TO_UNICODE[m.group(0)], text))
 
 
-def utf8_misread_to_unicode(text: str) -> str:
-    """UTF-8 bytes that were decoded as Windows-1252 ("Cá»™ng") → the text they meant."""
+def _cp1252_bytes() -> dict[str, int]:
+    """Each character a Windows-1252 reader makes of a byte. The five bytes cp1252 leaves
+    undefined (0x81 0x8D 0x8F 0x90 0x9D: in Đ = C4 90, Á = C3 81, Í = C3 8D, Ý = C3 9D,
+    ờ = E1 BB 9D) come out as the C1 controls of the same number."""
+    table = {}
+    for byte in range(256):
+        try:
+            table[bytes([byte]).decode("cp1252")] = byte
+        except UnicodeDecodeError:
+            table[chr(byte)] = byte
+    return table
+
+
+_CP1252_BYTE = _cp1252_bytes()
+
+
+def _chars(low: int, high: int) -> str:
+    return "".join(re.escape(c) for c, b in _CP1252_BYTE.items() if low <= b <= high)
+
+
+# One UTF-8 sequence as Windows-1252 shows it: a lead byte and its continuation bytes. Correct
+# Vietnamese text never holds one: its Latin-1 letters (À … ý) are all lead-byte values.
+_TAIL = f"[{_chars(0x80, 0xBF)}]"
+_MISREAD_RE = re.compile(
+    f"[{_chars(0xC2, 0xDF)}]{_TAIL}|[{_chars(0xE0, 0xEF)}]{_TAIL}{{2}}"
+    f"|[{_chars(0xF0, 0xF4)}]{_TAIL}{{3}}"
+)
+
+
+def _undo_misread(match: re.Match[str]) -> str:
     try:
-        return unicodedata.normalize("NFC", text.encode("cp1252").decode("utf-8"))
-    except UnicodeError:
-        return text
+        return bytes(_CP1252_BYTE[c] for c in match.group(0)).decode("utf-8")
+    except UnicodeDecodeError:
+        return match.group(0)
+
+
+def utf8_misread_to_unicode(text: str) -> str:
+    """UTF-8 bytes that were decoded as Windows-1252 ("Cá»™ng") → the text they meant; each
+    sequence on its own, so text misread only in part is repaired and correct text is kept."""
+    return unicodedata.normalize("NFC", _MISREAD_RE.sub(_undo_misread, text))
 
 
 _CONVERTERS = {

@@ -63,9 +63,10 @@ def normalize_tones(s: str) -> str:
 def fold(s: str) -> str:
     """Lowercase without any diacritic, for "không dấu" matching: "Đức Thắng" → "duc thang".
 
-    Decomposition strips stacked letters (ệ, ở) completely; đ has no decomposition, so map it.
+    Decomposition strips stacked letters (ệ, ở) completely; đ has no decomposition, so map it,
+    and its look-alike ð (Ð, eth), which OCR and old fonts print for Đ.
     """
-    lowered = nfc(s).lower().replace("đ", "d")
+    lowered = nfc(s).lower().replace("đ", "d").replace("ð", "d")
     decomposed = unicodedata.normalize("NFD", lowered)
     ascii_only = decomposed.encode("ascii", "ignore").decode()
     marks = sum(decomposed.count(mark) for mark in _VIETNAMESE_MARKS)

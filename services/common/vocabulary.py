@@ -19,7 +19,9 @@ REGISTERS: tuple[str, ...] = tuple(REGISTER_BOOKS)
 
 # Document kinds: NĐ 30/2020 Điều 7 (administrative documents), Quy định 66-QĐ/TW and
 # Hướng dẫn 36-HD/VPTW (Party documents), Luật Khiếu nại 2011 / Luật Tố cáo 2018 and
-# Luật Tiếp công dân 2013 (petitions). "other" holds every kind outside the list.
+# Luật Tiếp công dân 2013 (petitions), Luật Ban hành văn bản quy phạm pháp luật 2015 Điều 4
+# (luật, nghị định, thông tư: received, never issued, by an office), thông cáo, tuyên bố (we
+# could not read which Party rule lists the tuyên bố). "other" holds every kind outside the list.
 KIND_LABELS: dict[str, str] = {
     "nghi_quyet": "Nghị quyết",
     "quyet_dinh": "Quyết định",
@@ -42,6 +44,15 @@ KIND_LABELS: dict[str, str] = {
     "don_to_cao": "Đơn tố cáo",
     "don_kien_nghi": "Đơn kiến nghị",
     "don_phan_anh": "Đơn phản ánh",
+    "giay_moi": "Giấy mời",
+    "cong_dien": "Công điện",
+    "thong_tu": "Thông tư",
+    "nghi_dinh": "Nghị định",
+    "luat": "Luật",
+    "thong_cao": "Thông cáo",
+    "tuyen_bo": "Tuyên bố",
+    "phieu_chuyen": "Phiếu chuyển",
+    "giay_gioi_thieu": "Giấy giới thiệu",
     "other": "Khác",
 }
 KINDS: tuple[str, ...] = tuple(KIND_LABELS)
@@ -66,7 +77,15 @@ STATE_ABBREVIATIONS: dict[str, str] = {
     "de_an": "ĐA",
     "phuong_an": "PA",
     "bien_ban": "BB",
+    "thong_cao": "TC",
+    "cong_dien": "CĐ",
+    "giay_moi": "GM",
+    "giay_gioi_thieu": "GGT",
+    "phieu_chuyen": "PC",
 }
+# Normative documents an office receives (Luật Ban hành VBQPPL 2015 Điều 8: "15/2020/NĐ-CP",
+# "01/2011/TT-BNV"; a luật's symbol names the Quốc hội, "29/2018/QH14", so it reads by title).
+RECEIVED_ABBREVIATIONS: dict[str, str] = {"nghi_dinh": "NĐ", "thong_tu": "TT"}
 PARTY_ABBREVIATIONS: dict[str, str] = {
     **STATE_ABBREVIATIONS,
     "quy_dinh": "QĐ",  # 66-QĐ/TW and 399-QĐ/TW are Quy định

@@ -245,7 +245,7 @@ def test_number_symbol_is_taken_from_the_header_not_from_the_body():
         ("06-CT/TU", "chi_thi"),
         ("139-KL/TU", "ket_luan"),
         ("5-TT/TU", "thong_tri"),
-        ("10/2022/TT-BNV", "other"),  # a state "TT" is a thông tư
+        ("10/2022/TT-BNV", "thong_tu"),  # a state "TT" is a thông tư
         ("7/TTr-SNV", "to_trinh"),
         ("2/CTr-UBND", "chuong_trinh"),
         ("4/ĐA-UBND", "de_an"),
@@ -260,7 +260,16 @@ def test_number_symbol_is_taken_from_the_header_not_from_the_body():
         ("05/BNV-VP", "cong_van"),
         ("12/UBND-VX", "cong_van"),
         ("123-CV/TU", "cong_van"),
-        ("30/2020/NĐ-CP", "other"),
+        ("30/2020/NĐ-CP", "nghi_dinh"),
+        ("30/2020/ND-CP", "nghi_dinh"),
+        # NĐ 30/2020 Phụ lục III: công điện, giấy mời, giấy giới thiệu, phiếu chuyển, thông cáo.
+        ("15/CĐ-UBND", "cong_dien"),
+        ("15/CD-UBND", "cong_dien"),
+        ("20/GM-UBND", "giay_moi"),
+        ("21/GGT-VP", "giay_gioi_thieu"),
+        ("22/PC-VP", "phieu_chuyen"),
+        ("3/TC-UBND", "thong_cao"),
+        ("7/GUQ-UBND", "other"),  # giấy ủy quyền: outside the list
     ],
 )
 def test_kind_falls_back_to_the_type_abbreviation_in_the_symbol(symbol, kind):
