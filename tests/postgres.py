@@ -112,3 +112,20 @@ def temporary_database(prefix: str = "luutru_test") -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def temporary_catalog(kind: str, directory: Path, prefix: str = "luutru_test") -> Iterator:
+    """A migrated `SqlCatalog` on SQLite (a file in `directory`) or on a throwaway PostgreSQL
+    database (`kind` "postgresql"); disposed on exit."""
+    from services.common.catalog import SqlCatalog
+
+    if kind == "sqlite":
+        catalog = SqlCatalog(f"sqlite:///{directory / 'catalog.db'}")
+        yield catalog
+        catalog.engine.dispose()
+        return
+    with temporary_database(prefix) as dsn:
+        catalog = SqlCatalog(dsn)
+        yield catalog
+        catalog.engine.dispose()

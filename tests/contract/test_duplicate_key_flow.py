@@ -10,12 +10,12 @@ import sqlalchemy as sa
 
 from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
-from services.common.catalog import SqlCatalog, migrate
+from services.common.catalog import migrate
 from services.registers import RegistersConfig
 from services.registers.deadlines import Body, Calendar, PetitionRules
 from services.registers.series import parse_series
 from tests.contract.test_registers_flow import ingest
-from tests.postgres import temporary_database
+from tests.postgres import temporary_catalog
 
 CONFIG = RegistersConfig(
     parse_series(
@@ -59,15 +59,8 @@ def party_resolution(symbol: str, day: str) -> list[str]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def catalog(request, tmp_path_factory):
-    if request.param == "sqlite":
-        cat = SqlCatalog(f"sqlite:///{tmp_path_factory.mktemp('cat') / 'c.db'}")
+    with temporary_catalog(request.param, tmp_path_factory.mktemp("cat")) as cat:
         yield cat
-        cat.engine.dispose()
-        return
-    with temporary_database() as dsn:
-        cat = SqlCatalog(dsn)
-        yield cat
-        cat.engine.dispose()
 
 
 @pytest.fixture

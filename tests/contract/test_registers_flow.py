@@ -22,7 +22,6 @@ import sqlalchemy as sa
 from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
 from services.classification.queries import register_rows
-from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
 from services.common.objects import FilesystemObjectStore, page_text_key
 from services.registers import RegistersConfig
@@ -31,7 +30,7 @@ from services.registers.reports import RegisterTable, to_csv, to_pdf
 from services.registers.series import parse_series
 from services.retention.handlers import recompute_retention
 from services.retention.schedule import load_schedule
-from tests.postgres import temporary_database
+from tests.postgres import temporary_catalog
 
 CONFIG = RegistersConfig(
     parse_series({"version": 1, "style": "state", "issuer": "UBND"}),
@@ -72,15 +71,8 @@ LETTER = [
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def catalog(request, tmp_path_factory):
-    if request.param == "sqlite":
-        cat = SqlCatalog(f"sqlite:///{tmp_path_factory.mktemp('cat') / 'c.db'}")
+    with temporary_catalog(request.param, tmp_path_factory.mktemp("cat")) as cat:
         yield cat
-        cat.engine.dispose()
-        return
-    with temporary_database() as dsn:
-        cat = SqlCatalog(dsn)
-        yield cat
-        cat.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from datetime import date
 import bagit
 import pytest
 
-from services.common.catalog import SqlCatalog
 from services.common.errors import NotFound
 from services.common.objects import FilesystemObjectStore, original_key
 from services.gateway.accounts import SqlAccountStore
@@ -26,7 +25,7 @@ from services.retention.errors import ApprovalRefused, NotApproved, RecordOnHold
 from services.retention.roles import approver
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import PERMANENT, Recorder, add_record, disposer
-from tests.postgres import temporary_database
+from tests.postgres import temporary_catalog
 
 FAR = date(2100, 1, 1)
 APPROVALS = {"destroy": 2, "transfer": 1}
@@ -34,15 +33,8 @@ APPROVALS = {"destroy": 2, "transfer": 1}
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def catalog(request, tmp_path):
-    if request.param == "sqlite":
-        cat = SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    with temporary_catalog(request.param, tmp_path, "luutru_retention") as cat:
         yield cat
-        cat.engine.dispose()
-        return
-    with temporary_database("luutru_retention") as dsn:
-        cat = SqlCatalog(dsn)
-        yield cat
-        cat.engine.dispose()
 
 
 @pytest.fixture

@@ -16,13 +16,12 @@ import pytest
 from services.classification import secrecy_changes
 from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
-from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore, original_key
 from services.common.secrecy import KNOWN
 from services.ingest import records as ingest_records
 from services.ingest.intake import Declared, ingest_file
 from tests.contract.test_registers_flow import CLASSES, CONFIG, ingest
-from tests.postgres import temporary_database
+from tests.postgres import temporary_catalog
 
 pytestmark = pytest.mark.contract
 NOTICE = ["TỈNH ỦY BÌNH ĐỊNH", "Số 12-TB/TU", "THÔNG BÁO", "về lịch làm việc tháng 12"]
@@ -31,15 +30,8 @@ CORRECTING = {"retention_classes": CLASSES, "config": CONFIG}
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def catalog(request, tmp_path_factory):
-    if request.param == "sqlite":
-        cat = SqlCatalog(f"sqlite:///{tmp_path_factory.mktemp('cat') / 'c.db'}")
+    with temporary_catalog(request.param, tmp_path_factory.mktemp("cat")) as cat:
         yield cat
-        cat.engine.dispose()
-        return
-    with temporary_database() as dsn:
-        cat = SqlCatalog(dsn)
-        yield cat
-        cat.engine.dispose()
 
 
 @pytest.fixture
