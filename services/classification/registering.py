@@ -14,7 +14,10 @@ from services.registers.petitions import is_petition, read_petition
 from services.registers.series import NoTerm, NumberSeries, slot_for, term_on
 
 # Facts a person may have set on the petition; re-reading the letter keeps them.
-_PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex")
+_PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex", "verification")
+# Kept when a person set them: the receipt date (with its source), the writer, the instance.
+_PETITION_SET = {"received": "received_source", "writer": "writer_confirmed_by",
+                 "instance": "instance_set_by"}  # fmt: skip
 
 
 def received_on(row: dict[str, Any]) -> date:
@@ -39,6 +42,9 @@ def petition_part(
     facts = petition_metadata(petition, received_on(row), config.petitions)
     earlier = (row["meta"] or {}).get("petition") or {}
     kept = {k: earlier[k] for k in _PETITION_STATE if earlier.get(k) not in (None, 0, False)}
+    for key, marker in _PETITION_SET.items():
+        if earlier.get(marker) not in (None, "registered"):
+            kept |= {key: earlier[key], marker: earlier[marker]}
     if kept:
         facts = with_deadlines({**facts, **kept}, config.petitions)
     return {"kind": petition.kind, "petition": facts}

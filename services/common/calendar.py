@@ -26,7 +26,7 @@ from typing import Any
 
 import holidays
 
-from services.registers.config import REPO_ROOT, load_yaml, validate
+from services.common.config import REPO_ROOT
 
 DEFAULT_PATH = REPO_ROOT / "deploy" / "calendar.yaml"
 SCHEMA_PATH = REPO_ROOT / "schemas" / "calendar.json"
@@ -90,6 +90,8 @@ class WorkCalendar:
 
 
 def parse_calendar(data: Any, *, source: str = "calendar") -> WorkCalendar:
+    from services.registers.config import validate  # the registers' YAML checks, lazily
+
     data = validate(data or {"version": 1}, SCHEMA_PATH, source, "working-day calendar")
 
     def days(key: str) -> frozenset[date]:
@@ -104,4 +106,6 @@ def parse_calendar(data: Any, *, source: str = "calendar") -> WorkCalendar:
 
 def load_calendar(path: str | Path = DEFAULT_PATH) -> WorkCalendar:
     """`deploy/calendar.yaml`, validated; ValueError naming the problem otherwise."""
+    from services.registers.config import load_yaml
+
     return parse_calendar(load_yaml(path), source=str(path))

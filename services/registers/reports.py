@@ -16,7 +16,11 @@ from typing import Any
 
 from services.common.vocabulary import MARK_LABELS, title_of
 
-REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
+REGISTER_TITLES = {
+    "den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN",
+    "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI",
+    "don": "SỔ THEO DÕI ĐƠN THƯ",  # rows: services/registers/petition_book.book_table
+}
 # NĐ 30 Phụ lục IV; "Số thứ tự" of the outgoing book is luutru's registry number.
 COLUMNS = {
     "den": (
@@ -48,6 +52,7 @@ COLUMNS = {
 _WIDTHS_MM = {
     "den": (20, 14, 34, 28, 20, 66, 28, 18, 18, 30),
     "di": (12, 28, 18, 60, 30, 40, 22, 12, 16, 14, 25),
+    "don": (12, 22, 22, 20, 70, 35, 25, 18, 18, 18, 17),
 }
 _FONTS = (
     (
