@@ -15,13 +15,13 @@ from typing import Any
 
 from services.registers.deadlines import Case, PetitionRules, handling, next_due
 from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, Petition
-from services.registers.reports import REGISTER_TITLES, RegisterTable, to_csv, to_pdf
+from services.registers.reports import RegisterTable, to_csv, to_pdf
 
 # Where the receipt date comes from: the day the letter was registered (the default), the
 # postmark (Quy định 22-QĐ/TW counts from it for posted letters), the reception desk's stamp.
 RECEIPT_SOURCES = ("registered", "postmark", "desk")
 BOOK = "don"
-BOOK_TITLE = REGISTER_TITLES[BOOK]
+BOOK_TITLE = "SỔ THEO DÕI ĐƠN THƯ"
 BOOK_COLUMNS = (
     "Số đến",
     "Ngày nhận",
@@ -35,6 +35,7 @@ BOOK_COLUMNS = (
     "Ngày kết thúc",
     "Ghi chú",
 )
+BOOK_WIDTHS_MM = (12, 22, 22, 20, 70, 35, 25, 18, 18, 18, 17)  # A4 landscape: 277 mm
 WRITER_LABELS = {NAMED: "Có tên", ANONYMOUS: "Nặc danh", TO_CONFIRM: "Cần xác nhận danh tính"}
 CATEGORY_LABELS = {
     "khieu_nai": "Khiếu nại",
@@ -174,7 +175,8 @@ def in_period(entries: list[dict[str, Any]], first: date, last: date) -> list[di
 def book_table(first: date, last: date, entries: list[dict[str, Any]]) -> RegisterTable:
     """The petitions book for a period, printable by `reports.to_csv` / `to_pdf`. `entries`
     must already show the subject as the reader may see it (masked for a sealed letter)."""
-    return RegisterTable(BOOK, first, last, BOOK_COLUMNS, [_book_row(e) for e in entries])
+    rows = [_book_row(e) for e in entries]
+    return RegisterTable(BOOK, first, last, BOOK_COLUMNS, rows, BOOK_TITLE, BOOK_WIDTHS_MM)
 
 
 def _book_row(e: dict[str, Any]) -> list[str]:
@@ -207,15 +209,17 @@ def _vn(value: str | None) -> str:
 
 
 def render_book(book: dict[str, Any], fmt: str) -> bytes:
-    """A book as the `petition_book` RPC answers it, rendered by the register books' exporter
-    (`reports.to_csv` / `to_pdf`); ValueError for another format."""
+    """The petitions book as the `petition_book` RPC answers it, rendered by the register
+    books' exporter (`reports.to_csv` / `to_pdf`); ValueError for another format."""
     if fmt not in ("csv", "pdf"):
         raise ValueError("format phải là csv hoặc pdf / format must be csv or pdf")
     table = RegisterTable(
-        book["register"],
+        BOOK,
         date.fromisoformat(book["from"]),
         date.fromisoformat(book["to"]),
         tuple(book["columns"]),
         book["rows"],
+        book["title"],
+        BOOK_WIDTHS_MM,
     )
     return to_pdf(table) if fmt == "pdf" else to_csv(table)

@@ -16,11 +16,7 @@ from typing import Any
 
 from services.common.vocabulary import MARK_LABELS, title_of
 
-REGISTER_TITLES = {
-    "den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN",
-    "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI",
-    "don": "SỔ THEO DÕI ĐƠN THƯ",  # rows: services/registers/petition_book.book_table
-}
+REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
 # NĐ 30 Phụ lục IV; "Số thứ tự" of the outgoing book is luutru's registry number.
 COLUMNS = {
     "den": (
@@ -52,7 +48,6 @@ COLUMNS = {
 _WIDTHS_MM = {
     "den": (20, 14, 34, 28, 20, 66, 28, 18, 18, 30),
     "di": (12, 28, 18, 60, 30, 40, 22, 12, 16, 14, 25),
-    "don": (12, 22, 22, 20, 70, 35, 25, 18, 18, 18, 17),
 }
 _FONTS = (
     (
@@ -77,10 +72,13 @@ class RegisterTable:
     date_to: date
     columns: tuple[str, ...]
     rows: list[list[str]]
+    # Another book printed the same way (the petitions book: registers/petition_book.py).
+    book_title: str | None = None
+    widths_mm: tuple[int, ...] | None = None
 
     @property
     def title(self) -> str:
-        return REGISTER_TITLES[self.register]
+        return self.book_title or REGISTER_TITLES[self.register]
 
 
 def check_register(register: str) -> str:
@@ -188,7 +186,7 @@ def to_pdf(table: RegisterTable, organ: str = "") -> bytes:
     pdf.ln(2)
     pdf.set_font("Serif", size=8)
     with pdf.table(
-        col_widths=_WIDTHS_MM[table.register],
+        col_widths=table.widths_mm or _WIDTHS_MM[table.register],
         line_height=4,
         text_align="LEFT",
         headings_style=_headings_style(),
