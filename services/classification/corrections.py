@@ -173,8 +173,10 @@ def _petition(
     a re-read of the letter."""
     petition = {**earlier, **fields}
     if "anonymous" in fields:
-        petition |= {"writer": ANONYMOUS if fields["anonymous"] else NAMED,
-                     "writer_confirmed_by": by}  # fmt: skip
+        petition |= {
+            "writer": ANONYMOUS if fields["anonymous"] else NAMED,
+            "writer_confirmed_by": by,
+        }
     if "instance" in fields:
         petition["instance_set_by"] = by
     try:

@@ -16,8 +16,11 @@ from services.registers.series import NoTerm, NumberSeries, slot_for, term_on
 # Facts a person may have set on the petition; re-reading the letter keeps them.
 _PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex", "verification")
 # Kept when a person set them: the receipt date (with its source), the writer, the instance.
-_PETITION_SET = {"received": "received_source", "writer": "writer_confirmed_by",
-                 "instance": "instance_set_by"}  # fmt: skip
+_PETITION_SET = {
+    "received": "received_source",
+    "writer": "writer_confirmed_by",
+    "instance": "instance_set_by",
+}
 
 
 def received_on(row: dict[str, Any]) -> date:

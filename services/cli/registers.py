@@ -128,8 +128,16 @@ def petitions_book(
     out.write_bytes(render_book(book, fmt))
     rows = len(book["rows"])
     if as_json:
-        emit({"register": book["register"], "from": book["from"], "to": book["to"], "rows": rows,
-              "format": fmt, "out": str(out)})  # fmt: skip
+        emit(
+            {
+                "register": book["register"],
+                "from": book["from"],
+                "to": book["to"],
+                "rows": rows,
+                "format": fmt,
+                "out": str(out),
+            }
+        )
     else:
         console.print(f"{book['title']}: {rows} dòng → {out}", markup=False)
 

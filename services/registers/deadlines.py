@@ -57,8 +57,10 @@ COMPLAINT_DAYS = {
     (2, True, False): 60,
     (2, True, True): 70,
 }
-COMPLAINT_BASIS = {1: ("Luật KN 2011 Điều 27", "Luật KN 2011 Điều 28"),
-                   2: ("Luật KN 2011 Điều 36", "Luật KN 2011 Điều 37")}  # fmt: skip
+COMPLAINT_BASIS = {
+    1: ("Luật KN 2011 Điều 27", "Luật KN 2011 Điều 28"),
+    2: ("Luật KN 2011 Điều 36", "Luật KN 2011 Điều 37"),
+}
 NO_PARTY_LIMIT = (
     "Quy định của Đảng (QĐ 22-QĐ/TW) không nêu thời hạn cho loại đơn này; không áp dụng 90/180"
     " ngày / The Party rules read name no limit for this category"
@@ -135,9 +137,14 @@ def handling(rules: PetitionRules, case: Case) -> Handling:
         )
     if case.category == "to_cao" and case.anonymous:
         basis = "Luật TC 2018 Điều 25; TT 05/2021/TT-TTCP"
-        return Handling("thong_tin", True, [_handle(rules, case, basis)], basis,
-                        "Tố cáo nặc danh: xử lý như thông tin, không theo thủ tục tố cáo"
-                        " / Anonymous: information, not a tố cáo")  # fmt: skip
+        return Handling(
+            "thong_tin",
+            True,
+            [_handle(rules, case, basis)],
+            basis,
+            "Tố cáo nặc danh: xử lý như thông tin, không theo thủ tục tố cáo"
+            " / Anonymous: information, not a tố cáo",
+        )
     if case.category == "to_cao":
         return Handling("to_cao", True, _denunciation(rules, case), "Luật TC 2018 Điều 29, 30")
     basis = "TT 05/2021/TT-TTCP"
@@ -175,9 +182,14 @@ def _check(rules: PetitionRules, case: Case) -> None:
 def _party(rules: PetitionRules, case: Case) -> Handling:
     basis = "Quy định 22-QĐ/TW Điều 20"
     if case.anonymous:
-        return Handling("none", False, [], basis,
-                        "Tổ chức đảng không xử lý đơn nặc danh, mạo danh, không rõ địa chỉ"
-                        " / Party bodies do not handle anonymous letters")  # fmt: skip
+        return Handling(
+            "none",
+            False,
+            [],
+            basis,
+            "Tổ chức đảng không xử lý đơn nặc danh, mạo danh, không rõ địa chỉ"
+            " / Party bodies do not handle anonymous letters",
+        )
     if case.category != "to_cao":
         return Handling("party", True, [], basis, NO_PARTY_LIMIT)
     days = 180 if rules.body.level == "central" else 90
@@ -190,12 +202,19 @@ def _party(rules: PetitionRules, case: Case) -> Handling:
 def _complaint(rules: PetitionRules, case: Case) -> list[Deadline]:
     accept_basis, decide_basis = COMPLAINT_BASIS[case.instance]
     cal = rules.calendar
-    accept = Deadline("accept", cal.calendar_days_after(case.received, 10), 10, "calendar",
-                      "received", accept_basis)  # fmt: skip
+    accept = Deadline(
+        "accept",
+        cal.calendar_days_after(case.received, 10),
+        10,
+        "calendar",
+        "received",
+        accept_basis,
+    )
     days = COMPLAINT_DAYS[(case.instance, rules.body.remote, case.complex_case)]
     start, source = _start(case, accept)
-    resolve = Deadline("resolve", cal.calendar_days_after(start, days), days, "calendar", source,
-                       decide_basis)  # fmt: skip
+    resolve = Deadline(
+        "resolve", cal.calendar_days_after(start, days), days, "calendar", source, decide_basis
+    )
     return [accept, resolve]
 
 
@@ -203,13 +222,19 @@ def _denunciation(rules: PetitionRules, case: Case) -> list[Deadline]:
     cal = rules.calendar
     intake = 10 if case.verification else 7
     basis = "Luật TC 2018 Điều 29.1" + (" (xác minh nhiều địa điểm)" if case.verification else "")
-    accept = Deadline("accept", cal.working_days_after(case.received, intake), intake, "working",
-                      "received", basis)  # fmt: skip
+    accept = Deadline(
+        "accept",
+        cal.working_days_after(case.received, intake),
+        intake,
+        "working",
+        "received",
+        basis,
+    )
     days = 30 * (1 + case.extensions)
     start, source = _start(case, accept)
     basis = "Luật TC 2018 Điều 30" + (f", gia hạn {case.extensions} lần" if case.extensions else "")
-    return [accept, Deadline("resolve", cal.calendar_days_after(start, days), days, "calendar",
-                             source, basis)]  # fmt: skip
+    due = cal.calendar_days_after(start, days)
+    return [accept, Deadline("resolve", due, days, "calendar", source, basis)]
 
 
 def _handle(rules: PetitionRules, case: Case, basis: str) -> Deadline:

@@ -88,9 +88,17 @@ def test_the_receipt_date_set_and_corrected_moves_the_deadline(stack, letters, p
     assert petition["next_due"]["due"] == "2025-07-23"  # 90 days (QĐ 22-QĐ/TW Điều 20)
     assert WRITER not in response.text and "0935" not in response.text
     [cli] = stack.cli_json(
-        "petitions", "received", record_id, "2025-04-25", "--source", "desk",
-        "--reason", "Sổ tiếp nhận ghi 25/4", "--as", "pd_clerk",
-    )  # fmt: skip
+        "petitions",
+        "received",
+        record_id,
+        "2025-04-25",
+        "--source",
+        "desk",
+        "--reason",
+        "Sổ tiếp nhận ghi 25/4",
+        "--as",
+        "pd_clerk",
+    )
     assert cli["petition"]["next_due"]["due"] == "2025-07-24"
     [late] = stack.cli_json("petitions", "due", "--overdue", "--as-of", "2025-07-25")
     assert record_id in [p["id"] for p in late["petitions"]]
@@ -156,7 +164,15 @@ def test_the_petitions_book_is_exported_without_identities(stack, letters, peopl
         assert people[caller].get(url, params=span, timeout=60).status_code == 403
     out = tmp_path / "so-don-thu.pdf"
     [summary] = stack.cli_json(
-        "petitions", "book", "--from", span["from"], "--to", span["to"], "--format", "pdf",
-        "--out", str(out),
-    )  # fmt: skip
+        "petitions",
+        "book",
+        "--from",
+        span["from"],
+        "--to",
+        span["to"],
+        "--format",
+        "pdf",
+        "--out",
+        str(out),
+    )
     assert summary["rows"] >= 4 and out.read_bytes().startswith(b"%PDF")
