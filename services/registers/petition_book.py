@@ -76,7 +76,7 @@ def petition_metadata(petition: Petition, received: date, rules: PetitionRules) 
 def with_deadlines(petition: dict[str, Any], rules: PetitionRules) -> dict[str, Any]:
     """`petition` with its handling and deadlines recomputed from its facts; ValueError for
     facts the law does not allow."""
-    writer = petition.get("writer") or (ANONYMOUS if petition.get("anonymous") else NAMED)
+    writer = _writer(petition)
     accepted = _day(petition.get("accepted_on"))
     case = Case(
         petition["category"],
@@ -119,6 +119,11 @@ def set_received(
     return with_deadlines(
         {**petition, "received": received.isoformat(), "received_source": source}, rules
     )
+
+
+def _writer(petition: dict[str, Any]) -> str:
+    """NAMED, ANONYMOUS or TO_CONFIRM; a petition stored before `writer` has only `anonymous`."""
+    return petition.get("writer") or (ANONYMOUS if petition.get("anonymous") else NAMED)
 
 
 def _day(value: str | None) -> date | None:
@@ -192,7 +197,7 @@ def _book_row(e: dict[str, Any]) -> list[str]:
     return [
         f"{e['number']:02d}" if e.get("number") else "",
         received,
-        WRITER_LABELS.get(p.get("writer"), ""),
+        WRITER_LABELS[_writer(p)],
         category,
         meta.get("subject") or "",
         p.get("accused") or "",
