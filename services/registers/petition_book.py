@@ -35,7 +35,7 @@ BOOK_COLUMNS = (
     "Ngày kết thúc",
     "Ghi chú",
 )
-BOOK_WIDTHS_MM = (12, 22, 22, 20, 70, 35, 25, 18, 18, 18, 17)  # A4 landscape: 277 mm
+BOOK_WIDTHS_MM = (12, 22, 20, 20, 55, 32, 25, 18, 18, 18, 37)  # A4 landscape: 277 mm
 WRITER_LABELS = {NAMED: "Có tên", ANONYMOUS: "Nặc danh", TO_CONFIRM: "Cần xác nhận danh tính"}
 CATEGORY_LABELS = {
     "khieu_nai": "Khiếu nại",
@@ -205,7 +205,7 @@ def _book_row(e: dict[str, Any]) -> list[str]:
         _vn(p.get("accepted_on")),
         _vn(resolve["due"]) if resolve else "",
         _vn(p.get("closed_on")),
-        p.get("note") or "",
+        (p.get("note") or "").split(" / ")[0],  # the Vietnamese half of "vi / en"
     ]
 
 
