@@ -12,6 +12,7 @@ the officer's clearance and never a writer's identity.
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from werkzeug.wrappers import Request, Response
 
@@ -28,8 +29,10 @@ BOOK_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
 
 
 def overdue_first(rows: list[dict]) -> list[dict]:
-    """Overdue letters first (the longest overdue on top), then by deadline."""
-    return sorted(rows, key=lambda r: (not r["overdue"], r["due"], r["id"]))
+    """Overdue letters first (the longest overdue on top), then by deadline; the deadline
+    shown as dd/mm/yyyy, as the portal prints dates."""
+    ordered = sorted(rows, key=lambda r: (not r["overdue"], r["due"], r["id"]))
+    return [{**r, "due_shown": f"{date.fromisoformat(r['due']):%d/%m/%Y}"} for r in ordered]
 
 
 def _body(request: Request) -> dict:

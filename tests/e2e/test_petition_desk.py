@@ -138,6 +138,7 @@ def test_a_signed_letter_without_a_name_goes_to_the_desk_as_identity_to_confirm(
     assert (petition["writer"], petition["handled"]) == ("to_confirm", True)
     desk = people["officer"].get(f"{stack.url}/petitions", timeout=30).text
     assert f'data-id="{record_id}"' in desk and "Cần xác nhận danh tính" in desk
+    assert f"{date.fromisoformat(petition['next_due']['due']):%d/%m/%Y}" in desk
     confirmed = people["officer"].patch(
         f"{stack.url}/api/records/{record_id}", json={"petition.anonymous": True}, timeout=60
     )
