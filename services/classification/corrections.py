@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from services.classification.registering import flag_duplicate, outgoing_number
+from services.classification.registering import flag_duplicate, outgoing_number, store_petitioner
 from services.common import events, vocabulary
 from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
@@ -185,6 +185,12 @@ def _petition(
         raise PermanentError(str(exc)) from None
 
 
+def _confirm_writer(catalog: SqlCatalog, record_id: str, anonymous: bool) -> None:
+    """The stored identity follows the desk's decision on who wrote the letter."""
+    if stored := catalog.petitioner(record_id):
+        store_petitioner(catalog, record_id, stored, anonymous, bool(stored.get("sealed")))
+
+
 def _number_now(
     catalog: SqlCatalog, row: dict[str, Any], meta: dict[str, Any], config: RegistersConfig
 ) -> dict[str, Any]:
@@ -217,6 +223,8 @@ def correct_record(
     merged, changes = catalog.correct_metadata(
         record_id, apply(meta, values, by, config.petitions), by, audited
     )
+    if "petition" in changes and "petition.anonymous" in values:
+        _confirm_writer(catalog, record_id, values["petition.anonymous"])
     if "kind" in changes and row["register"] == "di":
         merged = _number_now(catalog, row, merged, config)
     if changes and {"number_symbol", "organ", "organ_parent", "issued_date"} & set(changes):

@@ -144,6 +144,8 @@ def test_a_signed_letter_without_a_name_goes_to_the_desk_as_identity_to_confirm(
     )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["metadata"]["petition"]["handled"] is False  # now anonymous
+    writer = people["officer"].get(f"{stack.url}/api/records/{record_id}/petitioner", timeout=30)
+    assert writer.json()["anonymous"] is True  # the stored identity follows the decision
     desk = people["officer"].get(f"{stack.url}/petitions", timeout=30).text
     assert f'data-id="{record_id}"' not in desk
 
