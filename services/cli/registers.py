@@ -1,4 +1,4 @@
-"""Register commands: `correct`, `petitions due|received|book`, `register export`."""
+"""Register commands: `correct`, `petitions due|received|book|days-off`, `register export`."""
 
 from __future__ import annotations
 
@@ -140,6 +140,27 @@ def petitions_book(
         )
     else:
         console.print(f"{book['title']}: {rows} dòng → {out}", markup=False)
+
+
+@petitions_app.command("days-off")
+def petitions_days_off(
+    year: Annotated[int, typer.Argument(help="e.g. 2027")],
+    as_json: JsonFlag = False,
+) -> None:
+    """The weekdays off and the weekend days worked in a year, as deadlines count them (the
+    `holidays` package and deploy/calendar.yaml): compare them with the Government's notice."""
+    from services.common.calendar import load_calendar
+
+    try:
+        days = load_calendar().unusual_days(year)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        emit({"year": year, "days": [{"date": d.isoformat(), "working": w} for d, w in days]})
+        return
+    for day, working in days:
+        label = "làm bù / worked" if working else "nghỉ / off"
+        console.print(f"{day:%d/%m/%Y} {day:%a}  {label}", markup=False)
 
 
 @register_app.command("export")

@@ -83,10 +83,12 @@ class WorkCalendar:
         it falls on a day off (Bộ luật Dân sự 2015 Điều 148.5)."""
         return self.next_working_day(start + timedelta(days=n))
 
-    def days_off_between(self, first: date, last: date) -> list[date]:
-        """Every day off in [first, last] (weekends included), for a person to check."""
-        days = (first + timedelta(days=i) for i in range((last - first).days + 1))
-        return [d for d in days if not self.is_working_day(d)]
+    def unusual_days(self, year: int) -> list[tuple[date, bool]]:
+        """(day, working) for every weekday off and every weekend day worked in `year`: what a
+        person compares with the Government's notice."""
+        first = date(year, 1, 1)
+        days = (first + timedelta(days=i) for i in range((date(year + 1, 1, 1) - first).days))
+        return [(d, w) for d in days if (w := self.is_working_day(d)) == (d.weekday() >= 5)]
 
 
 def parse_calendar(data: Any, *, source: str = "calendar") -> WorkCalendar:

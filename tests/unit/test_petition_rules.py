@@ -217,3 +217,17 @@ def test_the_book_prints_no_identity_and_dates_as_dd_mm_yyyy():
 
 def test_an_empty_calendar_still_knows_vietnams_holidays():
     assert not WorkCalendar().is_working_day(D(2026, 2, 17))  # Tết Bính Ngọ
+
+
+def test_the_unusual_days_of_2026_are_those_of_the_notices():
+    """Every weekday off and weekend worked in 2026, as `luutru petitions days-off 2026` lists
+    them: Tết Dương lịch (12729/VPCP-KGVX), Tết Bính Ngọ 16–20/2, Giỗ Tổ (Sunday 26/4) off on
+    27/4, 30/4–1/5, Quốc khánh 29/8–2/9 with 22/8 worked, 24/11 (Ngày Văn hóa Việt Nam, as
+    the package has it). A change of the package's data fails here, for a person to check."""
+    off = [(1, 1), (1, 2), (2, 16), (2, 17), (2, 18), (2, 19), (2, 20), (4, 27), (4, 30),
+           (5, 1), (8, 31), (9, 1), (9, 2), (11, 24)]  # fmt: skip
+    worked = [(1, 10), (8, 22)]
+    expected = sorted(
+        [(D(2026, m, d), False) for m, d in off] + [(D(2026, m, d), True) for m, d in worked]
+    )
+    assert CAL.unusual_days(2026) == expected
