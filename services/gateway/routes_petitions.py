@@ -117,10 +117,10 @@ class PetitionRoutes:
         principal = current_principal(request)
         principal.require(*access.PETITION_DESK_ROLES)
         first, last = request.args.get("from", ""), request.args.get("to", "")
-        book = self.classification.petition_book(first, last, principal.clearance)
         fmt = request.args.get("format", "csv")
         if fmt not in BOOK_TYPES:
             raise BadQuery("format phải là csv hoặc pdf / format must be csv or pdf")
+        book = self.classification.petition_book(first, last, principal.clearance)
         data, mimetype = render_book(book, fmt), BOOK_TYPES[fmt]
         self._audit(
             request,
