@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from services.classification.registering import flag_duplicate, outgoing_number
+from services.classification.registering import flag_duplicate, outgoing_number, store_petitioner
 from services.common import events, vocabulary
 from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
@@ -18,6 +18,7 @@ from services.common.secrecy import KNOWN
 from services.registers import RegistersConfig
 from services.registers.deadlines import PetitionRules
 from services.registers.petition_book import with_deadlines
+from services.registers.petitions import ANONYMOUS, NAMED
 
 KINDS = frozenset(vocabulary.KINDS)
 SECRECY = frozenset(vocabulary.SECRECY_VALUES)
@@ -83,6 +84,12 @@ def _extensions(field: str, value: Any) -> int:
     return n
 
 
+def _instance(field: str, value: Any) -> int:
+    if str(value) not in ("1", "2"):
+        raise _bad(field, value, "1 (lần đầu) hoặc 2 (lần hai)")
+    return int(value)
+
+
 def _flag(field: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -105,6 +112,9 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "petition.closed_on": _date,
     "petition.extensions": _extensions,
     "petition.complex": _flag,
+    "petition.verification": _flag,
+    "petition.anonymous": _flag,  # the desk confirms an "identity to confirm"
+    "petition.instance": _instance,
 }
 
 
@@ -142,7 +152,7 @@ def apply(
         k.removeprefix("petition."): v for k, v in values.items() if k.startswith("petition.")
     }
     if petition and meta.get("petition"):
-        out["petition"] = with_deadlines({**meta["petition"], **petition}, rules)
+        out["petition"] = _petition(meta["petition"], petition, by, rules)
     elif petition:
         raise PermanentError("Hồ sơ này không phải đơn thư / This record is not a petition")
     if "secrecy" in values:  # a person set the level: it is known now (services/common/secrecy)
@@ -153,6 +163,32 @@ def apply(
     # Re-reading the text (a reprocess, a redelivery) must not undo a person's correction.
     out["corrected"] = sorted(set(meta.get("corrected") or []) | touched)
     return out
+
+
+def _petition(
+    earlier: dict[str, Any], fields: dict[str, Any], by: str, rules: PetitionRules
+) -> dict[str, Any]:
+    """The petition with a person's facts and its deadlines recomputed. Setting `anonymous`
+    confirms who wrote it (an "identity to confirm" leaves the desk); `instance` is kept over
+    a re-read of the letter."""
+    petition = {**earlier, **fields}
+    if "anonymous" in fields:
+        petition |= {
+            "writer": ANONYMOUS if fields["anonymous"] else NAMED,
+            "writer_confirmed_by": by,
+        }
+    if "instance" in fields:
+        petition["instance_set_by"] = by
+    try:
+        return with_deadlines(petition, rules)
+    except ValueError as exc:
+        raise PermanentError(str(exc)) from None
+
+
+def _confirm_writer(catalog: SqlCatalog, record_id: str, anonymous: bool) -> None:
+    """The stored identity follows the desk's decision on who wrote the letter."""
+    if stored := catalog.petitioner(record_id):
+        store_petitioner(catalog, record_id, stored, anonymous, bool(stored.get("sealed")))
 
 
 def _number_now(
@@ -187,6 +223,8 @@ def correct_record(
     merged, changes = catalog.correct_metadata(
         record_id, apply(meta, values, by, config.petitions), by, audited
     )
+    if "petition" in changes and "petition.anonymous" in values:
+        _confirm_writer(catalog, record_id, values["petition.anonymous"])
     if "kind" in changes and row["register"] == "di":
         merged = _number_now(catalog, row, merged, config)
     if changes and {"number_symbol", "organ", "organ_parent", "issued_date"} & set(changes):

@@ -9,7 +9,7 @@ from services.common import clock
 from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
 from services.common.secrecy import effective_level
-from services.registers.petition_book import due_list
+from services.registers.petition_book import book_table, due_list, in_period
 from services.registers.reports import check_register, register_table
 from services.registers.working_copy import working_copy
 
@@ -44,9 +44,7 @@ def register_rows(
         check_register(register)
     except ValueError as exc:
         raise BadQuery(str(exc)) from None
-    start, end = _day(date_from, "from"), _day(date_to, "to")
-    if start is None or end is None or end < start:
-        raise BadQuery("Cần --from và --to, với --from ≤ --to / Need from <= to")
+    start, end = _period(date_from, date_to)
     entries = [_working_entry(catalog, e) for e in catalog.register_rows(register, start, end)]
     table = register_table(register, start, end, entries)
     return {
@@ -57,6 +55,32 @@ def register_rows(
         "columns": list(table.columns),
         "rows": table.rows,
     }
+
+
+def petition_book(
+    catalog: SqlCatalog, date_from: str, date_to: str, clearance: int = 3
+) -> dict[str, Any]:
+    """The petitions book for a period, like `register_rows`: letters above `clearance` are
+    left out, a sealed letter's subject is masked and no writer's identity is printed."""
+    start, end = _period(date_from, date_to)
+    visible = [e for e in catalog.petition_records() if effective_level(e.get("meta")) <= clearance]
+    entries = [_working_entry(catalog, e) for e in in_period(visible, start, end)]
+    table = book_table(start, end, entries)
+    return {
+        "register": table.register,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "title": table.title,
+        "columns": list(table.columns),
+        "rows": table.rows,
+    }
+
+
+def _period(date_from: str, date_to: str) -> tuple[date, date]:
+    start, end = _day(date_from, "from"), _day(date_to, "to")
+    if start is None or end is None or end < start:
+        raise BadQuery("Cần --from và --to, với --from ≤ --to / Need from <= to")
+    return start, end
 
 
 def _working_entry(catalog: SqlCatalog, entry: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,13 @@ from services.registers.petitions import is_petition, read_petition
 from services.registers.series import NoTerm, NumberSeries, slot_for, term_on
 
 # Facts a person may have set on the petition; re-reading the letter keeps them.
-_PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex")
+_PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex", "verification")
+# Kept when a person set them: the receipt date (with its source), the writer, the instance.
+_PETITION_SET = {
+    "received": "received_source",
+    "writer": "writer_confirmed_by",
+    "instance": "instance_set_by",
+}
 
 
 def received_on(row: dict[str, Any]) -> date:
@@ -32,16 +38,27 @@ def petition_part(
     if not is_petition(text, metadata.get("kind"), metadata.get("number_symbol")):
         return {}
     petition = read_petition(text, metadata.get("kind"))
-    identity = {**petition.identity, "anonymous": petition.anonymous, "sealed": petition.sealed}
-    stored = catalog.petitioner(row["id"])
-    if stored is None or any(stored.get(k) != v for k, v in identity.items()):
-        catalog.save_petitioner(row["id"], identity)
     facts = petition_metadata(petition, received_on(row), config.petitions)
     earlier = (row["meta"] or {}).get("petition") or {}
     kept = {k: earlier[k] for k in _PETITION_STATE if earlier.get(k) not in (None, 0, False)}
+    for key, marker in _PETITION_SET.items():
+        if earlier.get(marker) not in (None, "registered"):
+            kept |= {key: earlier[key], marker: earlier[marker]}
     if kept:
         facts = with_deadlines({**facts, **kept}, config.petitions)
+    store_petitioner(catalog, row["id"], petition.identity, facts["anonymous"], petition.sealed)
     return {"kind": petition.kind, "petition": facts}
+
+
+def store_petitioner(
+    catalog: SqlCatalog, record_id: str, identity: dict[str, Any], anonymous: bool, sealed: bool
+) -> None:
+    """Store the writer's identity apart, unless the stored one is the same; `anonymous` is
+    the desk's decision once it confirmed who wrote the letter."""
+    identity = {**identity, "anonymous": anonymous, "sealed": sealed}
+    stored = catalog.petitioner(record_id)
+    if stored is None or any(stored.get(k) != v for k, v in identity.items()):
+        catalog.save_petitioner(record_id, identity)
 
 
 def outgoing_number(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nameko.rpc import rpc
 
-from services.classification import queries, secrecy_changes
+from services.classification import petition_desk, queries, secrecy_changes
 from services.classification.corrections import correct_record
 from services.classification.dependencies import RegistersProvider, RetentionClassesProvider
 from services.classification.handlers import classify_record
@@ -79,6 +79,19 @@ class ClassificationService(Pingable):
         self, as_of: str | None = None, overdue: bool = False, clearance: int = 3
     ) -> list[dict]:
         return queries.petitions_due(self.catalog, as_of, overdue, clearance)
+
+    @operator_rpc
+    def set_petition_received(
+        self, record_id: str, received: str, source: str, reason: str, by: str
+    ) -> dict:
+        """Set or correct the date a petition was received; its deadlines are recomputed."""
+        return petition_desk.set_received(
+            self.catalog, record_id, received, source, reason, by, self.registers.petitions
+        )
+
+    @rpc
+    def petition_book(self, date_from: str, date_to: str, clearance: int = 3) -> dict:
+        return queries.petition_book(self.catalog, date_from, date_to, clearance)
 
     @operator_rpc
     def petitioner(self, record_id: str) -> dict | None:

@@ -1,4 +1,4 @@
-"""Register commands: `correct`, `petitions due`, `register export`."""
+"""Register commands: `correct`, `petitions due|received|book|days-off`, `register export`."""
 
 from __future__ import annotations
 
@@ -82,6 +82,85 @@ def petitions_due(
             markup=False,
             highlight=False,
         )
+
+
+@petitions_app.command("received")
+def petitions_received(
+    record_id: str,
+    received: Annotated[str, typer.Argument(help="YYYY-MM-DD: the day the letter was received")],
+    reason: Annotated[str, typer.Option("--reason", help="why (kept in the history)")],
+    source: Annotated[str, typer.Option("--source", help="postmark | desk")] = "desk",
+    as_user: Annotated[str | None, typer.Option("--as", help="who sets it (audit)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set or correct the date a petition was received; its deadlines are recomputed."""
+    by = as_user or getpass.getuser()
+    with client() as rpc:
+        answer = call(
+            rpc, "classification", "set_petition_received", record_id, received, source, reason, by
+        )
+    if as_json:
+        emit(answer)
+        return
+    petition, due = answer["petition"], answer["petition"].get("next_due") or {}
+    console.print(
+        f"{record_id}: nhận {petition['received']} ({petition['received_source']}),"
+        f" hạn {due.get('step', '—')} {due.get('due', '—')}",
+        markup=False,
+    )
+
+
+@petitions_app.command("book")
+def petitions_book(
+    date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
+    date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
+    out: Annotated[Path, typer.Option("--out", help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="pdf | csv")] = "csv",
+    as_json: JsonFlag = False,
+) -> None:
+    """Write the petitions book (sổ theo dõi đơn thư) for a period: no writer's identity."""
+    from services.registers.petition_book import render_book
+
+    if fmt not in ("pdf", "csv"):
+        fail("--format phải là pdf hoặc csv / --format must be pdf or csv")
+    with client() as rpc:
+        book = call(rpc, "classification", "petition_book", date_from, date_to)
+    out.write_bytes(render_book(book, fmt))
+    rows = len(book["rows"])
+    if as_json:
+        emit(
+            {
+                "register": book["register"],
+                "from": book["from"],
+                "to": book["to"],
+                "rows": rows,
+                "format": fmt,
+                "out": str(out),
+            }
+        )
+    else:
+        console.print(f"{book['title']}: {rows} dòng → {out}", markup=False)
+
+
+@petitions_app.command("days-off")
+def petitions_days_off(
+    year: Annotated[int, typer.Argument(help="e.g. 2027")],
+    as_json: JsonFlag = False,
+) -> None:
+    """The weekdays off and the weekend days worked in a year, as deadlines count them (the
+    `holidays` package and deploy/calendar.yaml): compare them with the Government's notice."""
+    from services.common.calendar import load_calendar
+
+    try:
+        days = load_calendar().unusual_days(year)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        emit({"year": year, "days": [{"date": d.isoformat(), "working": w} for d, w in days]})
+        return
+    for day, working in days:
+        label = "làm bù / worked" if working else "nghỉ / off"
+        console.print(f"{day:%d/%m/%Y} {day:%a}  {label}", markup=False)
 
 
 @register_app.command("export")

@@ -3,10 +3,12 @@ register-book reports. Framework-free domain logic; the catalog does the countin
 
 Public API:
 - `series`: `load_series`, `parse_series`, `slot_for`, `NumberSeries`, `Slot`, `NoTerm`
-- `deadlines`: `load_rules`, `parse_rules`, `deadlines`, `Calendar`, `PetitionRules`
+- `deadlines`: `load_rules`, `parse_rules`, `handling`, `deadlines`, `Case`, `PetitionRules`
+  (days counted on `services.common.calendar.WorkCalendar`)
 - `petitions`: `is_petition`, `read_petition`, `redact`, `Petition`
 - `writer_identity`: `read_identity`, `identity_values` (every value naming the writers)
-- `petition_book`: `petition_metadata`, `with_deadlines`, `due_list`
+- `petition_book`: `petition_metadata`, `with_deadlines`, `set_received`, `due_list`,
+  `book_table`, `render_book`
 - `reports`: `register_table`, `to_csv`, `to_pdf`
 - `RegistersConfig`: the office's series and petition settings, loaded together.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.common.calendar import DEFAULT_PATH as CALENDAR_PATH
 from services.registers.deadlines import DEFAULT_PATH as PETITIONS_PATH
 from services.registers.deadlines import PetitionRules, load_rules
 from services.registers.series import DEFAULT_PATH as SERIES_PATH
@@ -29,7 +32,9 @@ class RegistersConfig:
 
 
 def load_config(
-    series_path: str | Path = SERIES_PATH, petitions_path: str | Path = PETITIONS_PATH
+    series_path: str | Path = SERIES_PATH,
+    petitions_path: str | Path = PETITIONS_PATH,
+    calendar_path: str | Path = CALENDAR_PATH,
 ) -> RegistersConfig:
-    """Both files, validated; ValueError naming the file and the problem."""
-    return RegistersConfig(load_series(series_path), load_rules(petitions_path))
+    """The files, validated; ValueError naming the file and the problem."""
+    return RegistersConfig(load_series(series_path), load_rules(petitions_path, calendar_path))

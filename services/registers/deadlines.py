@@ -1,36 +1,70 @@
-"""Legal deadlines of petitions (đơn thư) per category and body type.
+"""Legal deadlines of petitions (đơn thư): what a letter is handled as, and by when. Domain only.
 
-Domain only. Day counting (Bộ luật Dân sự 2015 Điều 147–148): a period counted in days starts
-the day after the event (receipt, acceptance); a calendar-day period whose last day is a
-weekend or holiday ends on the next working day; a working-day period skips weekends and the
-holidays in `deploy/petitions.yaml`.
+Every limit below cites its article (sources in /work/shared/domain/vietnam-records.md §5 and
+§9; [S] = read in a secondary source, [NF] = commonly cited, not confirmed there). Days are
+counted on `services.common.calendar.WorkCalendar` (Bộ luật Dân sự 2015 Điều 147–148): a
+period starts the day after its event; a calendar-day period ending on a day off ends on the
+next working day; a working-day period skips weekends, holidays and swapped days.
 
-Rules (sources in /work/shared/domain/vietnam-records.md §5.2):
-- state khiếu nại: accept (thụ lý) within 10 days of receipt (Luật KN 2011 Điều 27); decide
-  within 30 days of acceptance, 45 if complex; remote areas 45 / 60 (Điều 28).
-- state tố cáo: register, classify and accept within 7 working days of receipt (commonly cited,
-  not confirmed in the reference); resolve within 30 days of acceptance, plus up to two
-  extensions of 30 days each (Luật TC 2018 Điều 30).
-- state kiến nghị / phản ánh: handle within 10 working days of receipt (TT 05/2021/TT-TTCP).
-- Party body, any category: resolve within 90 days of receipt (local) or 180 (central)
-  (Quy định 22-QĐ/TW Điều 20); anonymous letters are not handled.
+State body (Luật Khiếu nại 2011, Luật Tố cáo 2018, TT 05/2021/TT-TTCP):
+- khiếu nại lần đầu: accept within 10 days of receipt (Luật KN Điều 27); decide within 30
+  days of acceptance, 45 if complex; remote areas 45 / 60 (Điều 28).
+- khiếu nại lần hai: accept within 10 days (Điều 36 [NF]); decide within 45 days, 60 if
+  complex; remote areas 60 / 70 (Điều 37).
+- tố cáo: accept within 7 working days of receipt, 10 when it must be verified at several
+  places (Luật TC Điều 29.1 [NF]); resolve within 30 days of acceptance, plus at most two
+  extensions of 30 days (Điều 30).
+- tố cáo without a name, or whose writer cannot be identified: not handled as a tố cáo but
+  as information (Luật TC Điều 25): examined or forwarded if it is concrete; the handling
+  step of TT 05/2021 (10 working days) applies.
+- kiến nghị / phản ánh: handled within 10 working days of receipt (TT 05/2021/TT-TTCP).
+Party body:
+- tố cáo: resolved within 90 days of receipt (province, district and below) or 180 (central)
+  (Quy định 22-QĐ/TW 2021 Điều 20 [S]). QĐ 22 was replaced by Quy định 296-QĐ/TW of
+  30/5/2025, whose text could not be read: check the limits against it.
+- anonymous, false-name or no-address letters: not handled (Quy định 22-QĐ/TW Điều 20 [S]).
+- khiếu nại, kiến nghị, phản ánh: the Party rules in the reference name no limit for them, so
+  none is computed (`note` says so); the 90/180 days are not applied to them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from services.common.calendar import DEFAULT_PATH as CALENDAR_PATH
+from services.common.calendar import WorkCalendar, load_calendar
 from services.common.vocabulary import PETITION_KINDS
 from services.registers.config import REPO_ROOT, load_yaml, validate
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "petitions.json"
 DEFAULT_PATH = REPO_ROOT / "deploy" / "petitions.yaml"
-# Petition kind → its rules' key in deploy/petitions.yaml ("don_to_cao" → "to_cao").
+# Petition kind → its rules' key ("don_to_cao" → "to_cao").
 CATEGORIES = {kind: kind.removeprefix("don_") for kind in PETITION_KINDS}
-MAX_EXTENSIONS = 2  # tố cáo: at most two extensions of 30 days
+MAX_EXTENSIONS = 2  # tố cáo: at most two extensions of 30 days (Luật TC 2018 Điều 30)
+Calendar = WorkCalendar  # the name older callers use
+
+# (instance, remote, complex) → days to decide a complaint (Luật KN 2011 Điều 28, 37).
+COMPLAINT_DAYS = {
+    (1, False, False): 30,
+    (1, False, True): 45,
+    (1, True, False): 45,
+    (1, True, True): 60,
+    (2, False, False): 45,
+    (2, False, True): 60,
+    (2, True, False): 60,
+    (2, True, True): 70,
+}
+COMPLAINT_BASIS = {
+    1: ("Luật KN 2011 Điều 27", "Luật KN 2011 Điều 28"),
+    2: ("Luật KN 2011 Điều 36", "Luật KN 2011 Điều 37"),
+}
+NO_PARTY_LIMIT = (
+    "Quy định của Đảng (QĐ 22-QĐ/TW) không nêu thời hạn cho loại đơn này; không áp dụng 90/180"
+    " ngày / The Party rules read name no limit for this category"
+)
 
 
 @dataclass(frozen=True)
@@ -41,34 +75,9 @@ class Body:
 
 
 @dataclass(frozen=True)
-class Calendar:
-    """Weekends and the configured holidays are days off."""
-
-    holidays: frozenset[date] = frozenset()
-
-    def is_working_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self.holidays
-
-    def next_working_day(self, day: date) -> date:
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
-
-    def add_calendar_days(self, start: date, days: int) -> date:
-        """The last day of a `days`-day period after `start`, moved off a day off."""
-        return self.next_working_day(start + timedelta(days=days))
-
-    def add_working_days(self, start: date, days: int) -> date:
-        day = start
-        for _ in range(days):
-            day = self.next_working_day(day + timedelta(days=1))
-        return day
-
-
-@dataclass(frozen=True)
 class PetitionRules:
     body: Body
-    calendar: Calendar
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
 
 
 @dataclass(frozen=True)
@@ -91,88 +100,152 @@ class Deadline:
         }
 
 
-def deadlines(
-    rules: PetitionRules,
-    category: str,
-    *,
-    received: date,
-    anonymous: bool = False,
-    accepted: date | None = None,
-    extensions: int = 0,
-    complex_case: bool = False,
-) -> list[Deadline]:
-    """The petition's deadlines in order; empty when the body does not handle it at all.
+@dataclass(frozen=True)
+class Handling:
+    """What the letter is handled as (`procedure`), whether at all, and its deadlines."""
 
-    Until the acceptance date is recorded, a period that counts from acceptance counts from
-    the acceptance deadline (the latest it may start), so it is never too late.
-    """
+    procedure: str  # khieu_nai | to_cao | thong_tin | kien_nghi | phan_anh | party | none
+    handled: bool
+    deadlines: list[Deadline]
+    basis: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """The facts of one letter that its deadlines depend on."""
+
+    category: str
+    received: date
+    anonymous: bool = False
+    accepted: date | None = None
+    extensions: int = 0
+    complex_case: bool = False
+    instance: int = 1  # khiếu nại lần đầu (1) or lần hai (2)
+    verification: bool = False  # tố cáo to verify at several places (Luật TC Điều 29.1)
+
+
+def handling(rules: PetitionRules, case: Case) -> Handling:
+    """How the body handles the letter and by when; ValueError for facts the law does not
+    allow (a third extension, a second instance of a tố cáo, verification days elsewhere)."""
+    _check(rules, case)
     if rules.body.type == "party":
-        return [] if anonymous else [_party_deadline(rules, received)]
-    if category == "khieu_nai":
-        return _complaint(rules, received, accepted, complex_case)
-    if category == "to_cao":
-        return _denunciation(rules, received, accepted, extensions)
-    due = rules.calendar.add_working_days(received, 10)
-    return [Deadline("handle", due, 10, "working", "received", "TT 05/2021/TT-TTCP")]
+        return _party(rules, case)
+    if case.category == "khieu_nai":
+        return Handling(
+            "khieu_nai", True, _complaint(rules, case), COMPLAINT_BASIS[case.instance][1]
+        )
+    if case.category == "to_cao" and case.anonymous:
+        basis = "Luật TC 2018 Điều 25; TT 05/2021/TT-TTCP"
+        return Handling(
+            "thong_tin",
+            True,
+            [_handle(rules, case, basis)],
+            basis,
+            "Tố cáo nặc danh: xử lý như thông tin, không theo thủ tục tố cáo"
+            " / Anonymous: information, not a tố cáo",
+        )
+    if case.category == "to_cao":
+        return Handling("to_cao", True, _denunciation(rules, case), "Luật TC 2018 Điều 29, 30")
+    basis = "TT 05/2021/TT-TTCP"
+    return Handling(case.category, True, [_handle(rules, case, basis)], basis)
 
 
-def _party_deadline(rules: PetitionRules, received: date) -> Deadline:
-    days = 180 if rules.body.level == "central" else 90
-    due = rules.calendar.add_calendar_days(received, days)
-    return Deadline("resolve", due, days, "calendar", "received", "Quy định 22-QĐ/TW Điều 20")
-
-
-def _complaint(
-    rules: PetitionRules, received: date, accepted: date | None, complex_case: bool
+def deadlines(
+    rules: PetitionRules, category: str, *, received: date, **facts: Any
 ) -> list[Deadline]:
+    """The deadlines alone, in order (see `handling`)."""
+    return handling(rules, Case(category, received, **facts)).deadlines
+
+
+def _check(rules: PetitionRules, case: Case) -> None:
+    if not 0 <= case.extensions <= MAX_EXTENSIONS:
+        raise ValueError(
+            f"Tố cáo chỉ được gia hạn tối đa {MAX_EXTENSIONS} lần / "
+            f"A denunciation has at most {MAX_EXTENSIONS} extensions (got {case.extensions})"
+        )
+    if case.instance not in (1, 2) or (case.instance == 2 and case.category != "khieu_nai"):
+        raise ValueError(
+            "Chỉ khiếu nại mới có lần hai (Luật KN 2011 Điều 37) / Only a complaint has a"
+            " second instance"
+        )
+    named_state_denunciation = (
+        rules.body.type == "state" and case.category == "to_cao" and not case.anonymous
+    )
+    if case.verification and not named_state_denunciation:
+        raise ValueError(
+            "Thời hạn 10 ngày làm việc để xác minh chỉ áp dụng cho việc thụ lý tố cáo"
+            " (Luật TC 2018 Điều 29.1) / The verification days apply to accepting a tố cáo only"
+        )
+
+
+def _party(rules: PetitionRules, case: Case) -> Handling:
+    basis = "Quy định 22-QĐ/TW Điều 20"
+    if case.anonymous:
+        return Handling(
+            "none",
+            False,
+            [],
+            basis,
+            "Tổ chức đảng không xử lý đơn nặc danh, mạo danh, không rõ địa chỉ"
+            " / Party bodies do not handle anonymous letters",
+        )
+    if case.category != "to_cao":
+        return Handling("party", True, [], basis, NO_PARTY_LIMIT)
+    days = 180 if rules.body.level == "central" else 90
+    due = rules.calendar.calendar_days_after(case.received, days)
+    return Handling(
+        "party", True, [Deadline("resolve", due, days, "calendar", "received", basis)], basis
+    )
+
+
+def _complaint(rules: PetitionRules, case: Case) -> list[Deadline]:
+    accept_basis, decide_basis = COMPLAINT_BASIS[case.instance]
     cal = rules.calendar
     accept = Deadline(
         "accept",
-        cal.add_calendar_days(received, 10),
+        cal.calendar_days_after(case.received, 10),
         10,
         "calendar",
         "received",
-        "Luật KN 2011 Điều 27",
+        accept_basis,
     )
-    days = {(False, False): 30, (False, True): 45, (True, False): 45, (True, True): 60}[
-        (rules.body.remote, complex_case)
-    ]
-    start, source = (accepted, "accepted") if accepted else (accept.due, "accept_due")
+    days = COMPLAINT_DAYS[(case.instance, rules.body.remote, case.complex_case)]
+    start, source = _start(case, accept)
     resolve = Deadline(
-        "resolve",
-        cal.add_calendar_days(start, days),
-        days,
-        "calendar",
-        source,
-        "Luật KN 2011 Điều 28",
+        "resolve", cal.calendar_days_after(start, days), days, "calendar", source, decide_basis
     )
     return [accept, resolve]
 
 
-def _denunciation(
-    rules: PetitionRules, received: date, accepted: date | None, extensions: int
-) -> list[Deadline]:
-    if not 0 <= extensions <= MAX_EXTENSIONS:
-        raise ValueError(
-            f"Tố cáo chỉ được gia hạn tối đa {MAX_EXTENSIONS} lần / "
-            f"A denunciation has at most {MAX_EXTENSIONS} extensions (got {extensions})"
-        )
+def _denunciation(rules: PetitionRules, case: Case) -> list[Deadline]:
     cal = rules.calendar
+    intake = 10 if case.verification else 7
+    basis = "Luật TC 2018 Điều 29.1" + (" (xác minh nhiều địa điểm)" if case.verification else "")
     accept = Deadline(
         "accept",
-        cal.add_working_days(received, 7),
-        7,
+        cal.working_days_after(case.received, intake),
+        intake,
         "working",
         "received",
-        "Luật TC 2018 (7 ngày làm việc)",
+        basis,
     )
-    days = 30 * (1 + extensions)
-    start, source = (accepted, "accepted") if accepted else (accept.due, "accept_due")
-    basis = "Luật TC 2018 Điều 30" + (f", gia hạn {extensions} lần" if extensions else "")
-    return [
-        accept,
-        Deadline("resolve", cal.add_calendar_days(start, days), days, "calendar", source, basis),
-    ]
+    days = 30 * (1 + case.extensions)
+    start, source = _start(case, accept)
+    basis = "Luật TC 2018 Điều 30" + (f", gia hạn {case.extensions} lần" if case.extensions else "")
+    due = cal.calendar_days_after(start, days)
+    return [accept, Deadline("resolve", due, days, "calendar", source, basis)]
+
+
+def _handle(rules: PetitionRules, case: Case, basis: str) -> Deadline:
+    due = rules.calendar.working_days_after(case.received, 10)
+    return Deadline("handle", due, 10, "working", "received", basis)
+
+
+def _start(case: Case, accept: Deadline) -> tuple[date, str]:
+    """Until the acceptance date is recorded, a period that counts from acceptance counts from
+    the acceptance deadline (the latest it may start), so it is never too late."""
+    return (case.accepted, "accepted") if case.accepted else (accept.due, "accept_due")
 
 
 def next_due(items: list[Deadline], accepted: date | None) -> Deadline | None:
@@ -184,15 +257,19 @@ def next_due(items: list[Deadline], accepted: date | None) -> Deadline | None:
 # --- loading -----------------------------------------------------------------------------
 
 
-def load_rules(path: str | Path = DEFAULT_PATH) -> PetitionRules:
-    """Read and validate `deploy/petitions.yaml`; ValueError naming the problem otherwise."""
-    return parse_rules(load_yaml(path), source=str(path))
+def load_rules(
+    path: str | Path = DEFAULT_PATH, calendar_path: str | Path = CALENDAR_PATH
+) -> PetitionRules:
+    """Read and validate `deploy/petitions.yaml` and the calendar; ValueError otherwise."""
+    return parse_rules(load_yaml(path), source=str(path), calendar=load_calendar(calendar_path))
 
 
-def parse_rules(data: Any, *, source: str = "petitions") -> PetitionRules:
+def parse_rules(
+    data: Any, *, source: str = "petitions", calendar: WorkCalendar | None = None
+) -> PetitionRules:
     data = validate(data, SCHEMA_PATH, source, "petition settings")
     body = data["body"]
     return PetitionRules(
         body=Body(body["type"], body.get("level", "local"), body.get("remote", False)),
-        calendar=Calendar(frozenset(date.fromisoformat(d) for d in data.get("holidays", ()))),
+        calendar=calendar or WorkCalendar(),
     )

@@ -1,9 +1,11 @@
-"""The petitions book (sổ đơn thư): what a petition's metadata holds, its deadlines, and the
-list of what falls due. Domain only.
+"""The petitions book (sổ đơn thư): what a petition's metadata holds, its deadlines, the list of
+what falls due and the printed book. Domain only.
 
-`metadata.petition` = {"category", "anonymous", "accused", "received", "body", "handled",
+`metadata.petition` = {"category", "writer", "anonymous", "accused", "received",
+"received_source", "instance", "verification", "body", "procedure", "handled", "note",
 "accepted_on", "closed_on", "extensions", "complex", "deadlines": [...], "next_due"}. The
-petitioner's identity is NOT here: it lives in the catalog's `petitioners` table.
+petitioner's identity is NOT here: it lives in the catalog's `petitioners` table, and the book
+prints only whether the writer is named, anonymous or to be confirmed.
 """
 
 from __future__ import annotations
@@ -11,17 +13,58 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.registers.deadlines import PetitionRules, deadlines, next_due
-from services.registers.petitions import Petition
+from services.registers.deadlines import Case, PetitionRules, handling, next_due
+from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, Petition
+from services.registers.reports import RegisterTable, to_csv, to_pdf
+
+# Where the receipt date comes from: the day the letter was registered (the default), the
+# postmark (Quy định 22-QĐ/TW counts from it for posted letters), the reception desk's stamp.
+RECEIPT_SOURCES = ("registered", "postmark", "desk")
+BOOK = "don"
+BOOK_TITLE = "SỔ THEO DÕI ĐƠN THƯ"
+BOOK_COLUMNS = (
+    "Số đến",
+    "Ngày nhận",
+    "Người viết đơn",
+    "Phân loại",
+    "Nội dung (trích yếu)",
+    "Người bị khiếu nại, tố cáo",
+    "Xử lý theo",
+    "Ngày thụ lý",
+    "Hạn giải quyết",
+    "Ngày kết thúc",
+    "Ghi chú",
+)
+BOOK_WIDTHS_MM = (12, 22, 20, 20, 55, 32, 25, 18, 18, 18, 37)  # A4 landscape: 277 mm
+WRITER_LABELS = {NAMED: "Có tên", ANONYMOUS: "Nặc danh", TO_CONFIRM: "Cần xác nhận danh tính"}
+CATEGORY_LABELS = {
+    "khieu_nai": "Khiếu nại",
+    "to_cao": "Tố cáo",
+    "kien_nghi": "Kiến nghị",
+    "phan_anh": "Phản ánh",
+}
+RECEIPT_LABELS = {"registered": "", "postmark": "theo dấu bưu điện", "desk": "theo bàn tiếp nhận"}
+PROCEDURE_LABELS = {
+    "khieu_nai": "Luật Khiếu nại",
+    "to_cao": "Luật Tố cáo",
+    "thong_tin": "Thông tin (Luật TC Điều 25)",
+    "kien_nghi": "TT 05/2021/TT-TTCP",
+    "phan_anh": "TT 05/2021/TT-TTCP",
+    "party": "Quy định của Đảng",
+    "none": "Không xử lý",
+}
 
 
 def petition_metadata(petition: Petition, received: date, rules: PetitionRules) -> dict[str, Any]:
     """The first `metadata.petition` of a letter just read (no acceptance recorded yet)."""
     base = {
         "category": petition.category,
-        "anonymous": petition.anonymous,
+        "writer": petition.writer,
         "accused": petition.accused,
         "received": received.isoformat(),
+        "received_source": "registered",
+        "instance": petition.instance,
+        "verification": False,
         "accepted_on": None,
         "closed_on": None,
         "extensions": 0,
@@ -31,26 +74,56 @@ def petition_metadata(petition: Petition, received: date, rules: PetitionRules) 
 
 
 def with_deadlines(petition: dict[str, Any], rules: PetitionRules) -> dict[str, Any]:
-    """`petition` with its deadlines recomputed from its dates, extensions and complexity."""
+    """`petition` with its handling and deadlines recomputed from its facts; ValueError for
+    facts the law does not allow."""
+    writer = _writer(petition)
     accepted = _day(petition.get("accepted_on"))
-    items = deadlines(
-        rules,
+    case = Case(
         petition["category"],
-        received=date.fromisoformat(petition["received"]),
-        anonymous=bool(petition.get("anonymous")),
+        date.fromisoformat(petition["received"]),
+        anonymous=writer == ANONYMOUS,
         accepted=accepted,
         extensions=int(petition.get("extensions") or 0),
         complex_case=bool(petition.get("complex")),
+        instance=int(petition.get("instance") or 1),
+        verification=bool(petition.get("verification")),
     )
-    pending = None if petition.get("closed_on") else next_due(items, accepted)
+    handled = handling(rules, case)
+    pending = None if petition.get("closed_on") else next_due(handled.deadlines, accepted)
     return {
         **petition,
+        "writer": writer,
+        "anonymous": writer == ANONYMOUS,
         "body": rules.body.type,
-        # Party bodies do not handle anonymous letters (Quy định 22-QĐ/TW Điều 20).
-        "handled": bool(items),
-        "deadlines": [d.to_dict() for d in items],
+        "procedure": handled.procedure,
+        "handled": handled.handled,
+        "note": handled.note,
+        "deadlines": [d.to_dict() for d in handled.deadlines],
         "next_due": pending.to_dict() if pending else None,
     }
+
+
+def set_received(
+    petition: dict[str, Any], received: date, source: str, today: date, rules: PetitionRules
+) -> dict[str, Any]:
+    """The petition with the receipt date a clerk set (postmark, reception desk) and its
+    deadlines recomputed; ValueError for a date in the future or after the acceptance."""
+    if source not in RECEIPT_SOURCES:
+        raise ValueError(f"Nguồn ngày nhận phải là {', '.join(RECEIPT_SOURCES)} / Bad source")
+    accepted = _day(petition.get("accepted_on"))
+    if received > today or (accepted and received > accepted):
+        raise ValueError(
+            f"Ngày nhận {received:%d/%m/%Y} sau hôm nay hoặc sau ngày thụ lý / Receipt date after"
+            " today or after the acceptance"
+        )
+    return with_deadlines(
+        {**petition, "received": received.isoformat(), "received_source": source}, rules
+    )
+
+
+def _writer(petition: dict[str, Any]) -> str:
+    """NAMED, ANONYMOUS or TO_CONFIRM; a petition stored before `writer` has only `anonymous`."""
+    return petition.get("writer") or (ANONYMOUS if petition.get("anonymous") else NAMED)
 
 
 def _day(value: str | None) -> date | None:
@@ -79,6 +152,7 @@ def due_list(
                 "register": e["register"],
                 "number": f"{e['number']:02d}" if e.get("number") else None,
                 "category": petition["category"],
+                "writer": petition.get("writer"),
                 "step": due["step"],
                 "due": due["due"],
                 "days_left": days_left,
@@ -88,3 +162,69 @@ def due_list(
             }
         )
     return sorted(out, key=lambda r: (r["due"], r["id"]))
+
+
+# --- the printed book ---------------------------------------------------------------------
+
+
+def in_period(entries: list[dict[str, Any]], first: date, last: date) -> list[dict[str, Any]]:
+    """The petitions whose receipt date falls in [first, last], in receipt then number order."""
+
+    def received(e: dict[str, Any]) -> str:
+        return ((e.get("meta") or {}).get("petition") or {}).get("received") or ""
+
+    chosen = [e for e in entries if first.isoformat() <= received(e) <= last.isoformat()]
+    return sorted(chosen, key=lambda e: (received(e), e.get("number") or 0, e["id"]))
+
+
+def book_table(first: date, last: date, entries: list[dict[str, Any]]) -> RegisterTable:
+    """The petitions book for a period, printable by `reports.to_csv` / `to_pdf`. `entries`
+    must already show the subject as the reader may see it (masked for a sealed letter)."""
+    rows = [_book_row(e) for e in entries]
+    return RegisterTable(BOOK, first, last, BOOK_COLUMNS, rows, BOOK_TITLE, BOOK_WIDTHS_MM)
+
+
+def _book_row(e: dict[str, Any]) -> list[str]:
+    meta = e.get("meta") or {}
+    p = meta.get("petition") or {}
+    category = CATEGORY_LABELS.get(p.get("category"), p.get("category") or "")
+    if p.get("instance") == 2:
+        category += " (lần hai)"
+    resolve = next((d for d in p.get("deadlines") or [] if d["step"] != "accept"), None)
+    received = " ".join(
+        x for x in (_vn(p.get("received")), RECEIPT_LABELS.get(p.get("received_source"), "")) if x
+    )
+    return [
+        f"{e['number']:02d}" if e.get("number") else "",
+        received,
+        WRITER_LABELS[_writer(p)],
+        category,
+        meta.get("subject") or "",
+        p.get("accused") or "",
+        PROCEDURE_LABELS.get(p.get("procedure"), ""),
+        _vn(p.get("accepted_on")),
+        _vn(resolve["due"]) if resolve else "",
+        _vn(p.get("closed_on")),
+        (p.get("note") or "").split(" / ")[0],  # the Vietnamese half of "vi / en"
+    ]
+
+
+def _vn(value: str | None) -> str:
+    return date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
+
+
+def render_book(book: dict[str, Any], fmt: str) -> bytes:
+    """The petitions book as the `petition_book` RPC answers it, rendered by the register
+    books' exporter (`reports.to_csv` / `to_pdf`); ValueError for another format."""
+    if fmt not in ("csv", "pdf"):
+        raise ValueError("format phải là csv hoặc pdf / format must be csv or pdf")
+    table = RegisterTable(
+        BOOK,
+        date.fromisoformat(book["from"]),
+        date.fromisoformat(book["to"]),
+        tuple(book["columns"]),
+        book["rows"],
+        book["title"],
+        BOOK_WIDTHS_MM,
+    )
+    return to_pdf(table) if fmt == "pdf" else to_csv(table)

@@ -17,7 +17,7 @@ from services.common.vntext import fold, fold_keep_length, nfc, squash
 from services.common.vocabulary import KIND_LABELS, PETITION_KINDS
 from services.registers.deadlines import CATEGORIES
 from services.registers.working_copy import mask_identity
-from services.registers.writer_identity import parse_name, read_identity
+from services.registers.writer_identity import has_signature_block, parse_name, read_identity
 
 _CATEGORY = r"(khieu\s+nai|to\s+cao|kien\s+nghi|de\s+nghi|phan\s+anh)"
 _TITLE_RE = re.compile(rf"^\W*don\s+{_CATEGORY}\b", re.I)
@@ -34,15 +34,25 @@ _ACCUSED_INLINE_RE = re.compile(
     r"(?:to\s+cao|khieu\s+nai|doi\s+voi)\s+(?P<title>ong|ba|anh|chi)\s+", re.I
 )
 _ANONYMOUS_RE = re.compile(r"\b(nac\s+danh|giau\s+ten|khong\s+ghi\s+ten)\b", re.I)
+# "khiếu nại lần hai", "khiếu nại lần 2", "khiếu nại lần thứ hai" (Luật KN 2011 Điều 37).
+_SECOND_RE = re.compile(r"\bkhieu\s+nai\s+lan\s+(?:thu\s+)?(?:hai|2)\b", re.I)
+# What we know of the writer: named; anonymous (no name, no signature, nothing that
+# identifies, or "giấu tên"); or signed without a name the reader could read.
+NAMED, ANONYMOUS, TO_CONFIRM = "named", "anonymous", "to_confirm"
 
 
 @dataclass
 class Petition:
     kind: str  # don_khieu_nai | don_to_cao | don_kien_nghi | don_phan_anh
-    anonymous: bool
+    writer: str  # NAMED | ANONYMOUS | TO_CONFIRM
     accused: str | None
     identity: dict[str, Any] = field(default_factory=dict)  # restricted: see writer_identity
     denounces: bool = False  # the title also names a tố cáo ("ĐƠN KHIẾU NẠI, TỐ CÁO")
+    instance: int = 1  # a complaint's first (1) or second (2) time (Luật KN 2011 Điều 37)
+
+    @property
+    def anonymous(self) -> bool:
+        return self.writer == ANONYMOUS
 
     @property
     def category(self) -> str:
@@ -69,8 +79,31 @@ def read_petition(text: str, kind: str | None = None) -> Petition:
     titled = _title_categories(folded)
     kind = kind if (kind or "").startswith("don_") else _TITLE_KIND.get(titled[0], "don_kien_nghi")
     identity = read_identity(text)
-    anonymous = identity["name"] is None or any(_ANONYMOUS_RE.search(f) for f in folded[:15])
-    return Petition(kind, anonymous, _accused(lines, folded), identity, "to cao" in titled)
+    instance = (
+        2 if kind == "don_khieu_nai" and any(_SECOND_RE.search(f) for f in folded[:40]) else 1
+    )
+    return Petition(
+        kind,
+        _writer(text, folded, identity),
+        _accused(lines, folded),
+        identity,
+        "to cao" in titled,
+        instance,
+    )
+
+
+def _writer(text: str, folded: list[str], identity: dict[str, Any]) -> str:
+    """A letter that says it hides its writer is anonymous; a signed one, or one giving an
+    address, phone or ID, whose name could not be read is never silently anonymous: it goes to
+    the desk as "identity to confirm" (Luật TC 2018 Điều 25 decides on who wrote it)."""
+    if identity["name"]:
+        return NAMED
+    if any(_ANONYMOUS_RE.search(f) for f in folded[:15]):
+        return ANONYMOUS
+    traces = any(
+        identity["details"].get(k) for k in ("addresses", "id_numbers", "phones", "emails")
+    )
+    return TO_CONFIRM if traces or has_signature_block(text) else ANONYMOUS
 
 
 def _title_categories(folded: list[str]) -> list[str]:

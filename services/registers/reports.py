@@ -72,10 +72,13 @@ class RegisterTable:
     date_to: date
     columns: tuple[str, ...]
     rows: list[list[str]]
+    # Another book printed the same way (the petitions book: registers/petition_book.py).
+    book_title: str | None = None
+    widths_mm: tuple[int, ...] | None = None
 
     @property
     def title(self) -> str:
-        return REGISTER_TITLES[self.register]
+        return self.book_title or REGISTER_TITLES[self.register]
 
 
 def check_register(register: str) -> str:
@@ -183,7 +186,7 @@ def to_pdf(table: RegisterTable, organ: str = "") -> bytes:
     pdf.ln(2)
     pdf.set_font("Serif", size=8)
     with pdf.table(
-        col_widths=_WIDTHS_MM[table.register],
+        col_widths=table.widths_mm or _WIDTHS_MM[table.register],
         line_height=4,
         text_align="LEFT",
         headings_style=_headings_style(),

@@ -36,6 +36,8 @@ _SIGNATURE_CUE_RE = re.compile(
     r"|kien\s+nghi|phan\s+anh|dai\s+dien)\W*(?:\([^)]*\))?\W*$",
     re.I,
 )
+# "(Ký, ghi rõ họ tên)", "(ký và ghi rõ họ tên)", "(đã ký)", "điểm chỉ".
+_SIGNED_RE = re.compile(r"\(\s*(?:da\s+)?ky\b|\bdiem\s+chi\b", re.I)
 _ADDRESS_CUE_RE = re.compile(
     r"\b(?:tru\s+tai|cu\s+tru\s+tai|thuong\s+tru\s+tai|thuong\s+tru|dia\s+chi(?:\s+lien\s+he)?"
     r"|noi\s+o\s+hien\s+nay|cho\s+o\s+hien\s+nay|que\s+quan|ngu\s+(?:tai|o)|o\s+tai)\b\s*[:.]?\s*",
@@ -212,6 +214,12 @@ def _names_in(segment: str) -> list[str]:
     folded = fold_keep_length(segment)
     starts = [0] + [m.start(1) for m in re.finditer(r"(?:^|[\s,])(ong|ba|anh|chi)\s", folded, re.I)]
     return [name for s in starts if (name := parse_name(segment[s:]))]
+
+
+def has_signature_block(text: str) -> bool:
+    """The letter ends with a writer's signature block ("Người tố cáo", "(Ký, ghi rõ họ tên)")."""
+    folded = [fold(squash(line)) for line in nfc(text).splitlines()]
+    return any(_SIGNATURE_CUE_RE.search(f) or _SIGNED_RE.search(f) for f in folded)
 
 
 def _signed_names(lines: list[str], folded: list[str]) -> list[str]:

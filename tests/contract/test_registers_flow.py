@@ -5,7 +5,8 @@ Invariants: a petitioner's identity reaches the restricted table and never the m
 event; an outgoing document without a printed number gets the next number of its series once,
 and one with a printed number keeps it; the same số + ký hiệu + organ is flagged as a duplicate
 with a history entry; a correction keeps old → new values, survives a re-read of the text, and
-an overridden retention class wins over the schedule; register books print Vietnamese.
+an overridden retention class wins over the schedule; register books print Vietnamese; the
+receipt date a clerk sets and the desk's decision on who wrote a letter survive a re-read.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
+from services.classification.petition_desk import set_received
 from services.classification.queries import register_rows
 from services.common.errors import PermanentError
 from services.common.objects import FilesystemObjectStore, page_text_key
@@ -321,3 +323,41 @@ def test_a_record_at_the_ceiling_is_kept(catalog, store):
     payload = classify_record(event, catalog, store, CONFIG, secrecy_ceiling=1)
     assert payload["metadata"]["secrecy"] == "mat"
     assert catalog.get(event["record_id"])["status"] != "rejected"
+
+
+def test_the_desks_receipt_date_and_writer_decision_survive_a_re_read(catalog, store):
+    """Luật TC 2018 Điều 30: deadlines count from receipt; the clerk's date and the officer's
+    decision on an "identity to confirm" are kept when the text is read again."""
+    signed = [*LETTER[:2], LETTER[3], "Người tố cáo", "(Ký, ghi rõ họ tên)", "~ ~"]
+    event = ingest(catalog, store, signed, register="don", salt="desk")
+    classify_record(event, catalog, store, CONFIG)
+    record_id = event["record_id"]
+    assert catalog.get(record_id)["metadata"]["petition"]["writer"] == "to_confirm"
+    answer = set_received(
+        catalog, record_id, "2025-04-24", "postmark", "Dấu bưu điện", "lan", CONFIG.petitions
+    )
+    assert answer["petition"]["next_due"]["due"] == "2025-05-07"  # 7 working days, 26/4 worked
+    correct_record(
+        catalog,
+        record_id,
+        {"petition.anonymous": True},
+        "hoa",
+        retention_classes=CLASSES,
+        config=CONFIG,
+    )
+    classify_record(event, catalog, store, CONFIG)  # reprocessing the text
+    petition = catalog.get(record_id)["metadata"]["petition"]
+    assert (petition["received"], petition["writer"], petition["procedure"]) == (
+        "2025-04-24",
+        "anonymous",
+        "thong_tin",  # Luật TC 2018 Điều 25
+    )
+    assert catalog.petitioner(record_id)["anonymous"] is True
+    [entry] = [h for h in catalog.get(record_id)["history"] if h["action"] == "receipt_date_set"]
+    detail = {k: entry["detail"][k] for k in ("by", "new", "source", "reason")}
+    assert detail == {
+        "by": "lan",
+        "new": "2025-04-24",
+        "source": "postmark",
+        "reason": "Dấu bưu điện",
+    }

@@ -108,19 +108,22 @@ def test_a_retention_override_from_the_cli_is_recomputed_and_audited(stack, deci
     )
 
 
-def test_a_petition_is_listed_with_its_deadline(stack):
+def test_a_petition_is_read_with_the_party_bodys_handling(stack):
     response = stack.upload("don-khieu-nai.png", render_page(LETTER, dpi=300), register="don")
     record = stack.wait_final(response.json()["id"])
     assert record["status"] == "indexed", record["error"]
     assert record["metadata"]["kind"] == "don_khieu_nai"
     assert "Lê Thị Cúc" not in str(record["metadata"])
-    [due] = stack.cli_json("petitions", "due")
-    mine = [p for p in due["petitions"] if p["id"] == record["id"]]
-    assert mine and mine[0]["step"] == "resolve" and not mine[0]["overdue"]  # Party body: 90 days
-    [late] = stack.cli_json(
-        "petitions", "due", "--overdue", "--as-of", (date.today() + timedelta(days=200)).isoformat()
+    # A Party body (deploy/petitions.yaml): QĐ 22-QĐ/TW Điều 20 limits a tố cáo, not a complaint.
+    petition = record["metadata"]["petition"]
+    assert (petition["procedure"], petition["handled"], petition["deadlines"]) == (
+        "party",
+        True,
+        [],
     )
-    assert record["id"] in [p["id"] for p in late["petitions"]]
+    assert "90/180" in petition["note"]
+    [due] = stack.cli_json("petitions", "due")
+    assert record["id"] not in [p["id"] for p in due["petitions"]]
 
 
 def test_the_incoming_register_is_exported_as_pdf_and_csv(stack, decision, tmp_path):

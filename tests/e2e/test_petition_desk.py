@@ -1,0 +1,182 @@
+"""The petitions desk on the real stack (issue 14, petitions): the receipt date a clerk sets
+and corrects moves the deadline, an anonymous tố cáo is not handled by a Party body, a signed
+letter without a readable name reaches the desk as "identity to confirm", and the petitions
+book is exported (API and CLI) without any writer's identity.
+
+The stack runs the shipped deploy/petitions.yaml (a Party body, province level): a tố cáo is
+resolved within 90 days of receipt (Quy định 22-QĐ/TW Điều 20); anonymous letters are not
+handled. A caller below a letter's clearance, or without the petition officer's role, gets
+nothing of it: 404 / 403, and no row in the book.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+TAG = "pd" + uuid.uuid4().hex[:6]
+WRITER, PHONE = "Phan Thị Hồng Nhung", "0935 112 233"
+HEAD = ["ĐƠN TỐ CÁO", "Kính gửi: Ủy ban Kiểm tra Huyện ủy Phù Cát"]
+NAMED = [
+    *HEAD,
+    f"Tôi tên là {WRITER}, sinh năm 1975, trú tại thôn Mỹ Thành, điện thoại {PHONE}.",
+    f"Tôi tố cáo ông Lương Văn Kiệm nhận tiền của dân (mã {TAG}).",
+    "Người tố cáo",
+    WRITER,
+]
+ANONYMOUS = [*HEAD, "Tôi xin giấu tên.", f"Tôi tố cáo ông Trương Văn Lộc ép dân (mã {TAG})."]
+UNREADABLE = [
+    *HEAD,
+    f"Tôi tố cáo ông Đoàn Văn Sáu lấn chiếm đất công (mã {TAG}).",
+    "Phù Cát, ngày 20 tháng 4 năm 2025",
+    "Người tố cáo",
+    "(Ký, ghi rõ họ tên)",
+    "~ ~",
+]
+SECRET = [*HEAD, "Tôi là Võ Văn Tư.", f"Tôi tố cáo ông Tạ Văn Bí tiết lộ tài liệu (mã {TAG})."]
+
+
+@pytest.fixture(scope="module")
+def people(stack) -> dict[str, requests.Session]:
+    return {
+        "clerk": stack.user("pd_clerk", "clerk", 0),
+        "reader": stack.user("pd_reader", "reader", 0),
+        "officer": stack.user("pd_officer", "petition_officer", 0),
+        "admin": stack.http,  # clearance 3; may open the desk and the book
+    }
+
+
+@pytest.fixture(scope="module")
+def letters(stack) -> dict[str, dict]:
+    """The four letters, sent together (the text lane reads them in parallel)."""
+    sent = {
+        "named": ("don-1.txt", NAMED, {}),
+        "anonymous": ("don-2.txt", ANONYMOUS, {}),
+        "unreadable": ("don-3.txt", UNREADABLE, {}),
+        "secret": ("don-4.txt", SECRET, {"secrecy": "mat"}),
+    }
+    ids = {}
+    for key, (name, lines, fields) in sent.items():
+        response = stack.post(
+            "/api/records",
+            files={"file": (name, "\n".join(lines).encode())},
+            data={"register": "don", **fields},
+        )
+        assert response.status_code == 202, response.text
+        ids[key] = response.json()["id"]
+    records = {key: stack.wait_final(record_id) for key, record_id in ids.items()}
+    assert all(r["status"] == "indexed" for r in records.values()), records
+    return records
+
+
+def received(session: requests.Session, stack, record_id: str, **body) -> requests.Response:
+    url = f"{stack.url}/api/records/{record_id}/petition/received"
+    return session.put(url, json=body, timeout=60)
+
+
+def test_the_receipt_date_set_and_corrected_moves_the_deadline(stack, letters, people):
+    record_id = letters["named"]["id"]
+    body = {"received": "2025-04-24", "source": "postmark", "reason": "Dấu bưu điện 24/4/2025"}
+    response = received(people["clerk"], stack, record_id, **body)
+    assert response.status_code == 200, response.text
+    petition = response.json()["petition"]
+    assert (petition["received"], petition["received_source"]) == ("2025-04-24", "postmark")
+    assert petition["next_due"]["due"] == "2025-07-23"  # 90 days (QĐ 22-QĐ/TW Điều 20)
+    assert WRITER not in response.text and "0935" not in response.text
+    [cli] = stack.cli_json(
+        "petitions",
+        "received",
+        record_id,
+        "2025-04-25",
+        "--source",
+        "desk",
+        "--reason",
+        "Sổ tiếp nhận ghi 25/4",
+        "--as",
+        "pd_clerk",
+    )
+    assert cli["petition"]["next_due"]["due"] == "2025-07-24"
+    [late] = stack.cli_json("petitions", "due", "--overdue", "--as-of", "2025-07-25")
+    assert record_id in [p["id"] for p in late["petitions"]]
+    history = [h for h in stack.record(record_id)["history"] if h["action"] == "receipt_date_set"]
+    assert [(h["detail"]["new"], h["detail"]["reason"]) for h in history] == [
+        ("2025-04-24", "Dấu bưu điện 24/4/2025"),
+        ("2025-04-25", "Sổ tiếp nhận ghi 25/4"),
+    ]
+    no_reason = received(people["clerk"], stack, record_id, received="2025-04-20")
+    assert no_reason.status_code == 400 and "lý do" in no_reason.text
+
+
+def test_setting_the_receipt_date_needs_the_role_and_the_clearance(stack, letters, people):
+    body = {"received": "2025-04-24", "reason": "thử"}
+    assert received(people["reader"], stack, letters["named"]["id"], **body).status_code == 403
+    hidden = received(people["clerk"], stack, letters["secret"]["id"], **body)
+    assert hidden.status_code == 404 and "Võ Văn Tư" not in hidden.text
+
+
+def test_a_party_body_does_not_handle_an_anonymous_denunciation(stack, letters):
+    petition = letters["anonymous"]["metadata"]["petition"]
+    assert (petition["writer"], petition["handled"], petition["procedure"]) == (
+        "anonymous",
+        False,
+        "none",
+    )
+    [due] = stack.cli_json("petitions", "due")
+    assert letters["anonymous"]["id"] not in [p["id"] for p in due["petitions"]]
+
+
+def test_a_signed_letter_without_a_name_goes_to_the_desk_as_identity_to_confirm(
+    stack, letters, people
+):
+    record_id = letters["unreadable"]["id"]
+    petition = letters["unreadable"]["metadata"]["petition"]
+    assert (petition["writer"], petition["handled"]) == ("to_confirm", True)
+    desk = people["officer"].get(f"{stack.url}/petitions", timeout=30).text
+    assert f'data-id="{record_id}"' in desk and "Cần xác nhận danh tính" in desk
+    assert f"{date.fromisoformat(petition['next_due']['due']):%d/%m/%Y}" in desk
+    confirmed = people["officer"].patch(
+        f"{stack.url}/api/records/{record_id}", json={"petition.anonymous": True}, timeout=60
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["metadata"]["petition"]["handled"] is False  # now anonymous
+    writer = people["officer"].get(f"{stack.url}/api/records/{record_id}/petitioner", timeout=30)
+    assert writer.json()["anonymous"] is True  # the stored identity follows the decision
+    desk = people["officer"].get(f"{stack.url}/petitions", timeout=30).text
+    assert f'data-id="{record_id}"' not in desk
+
+
+def test_the_petitions_book_is_exported_without_identities(stack, letters, people, tmp_path):
+    span = {"from": "2025-01-01", "to": (date.today() + timedelta(days=1)).isoformat()}
+    url = f"{stack.url}/api/petitions/book"
+    low = people["officer"].get(url, params=span, timeout=60)
+    assert low.status_code == 200, low.text
+    book = low.content.decode("utf-8-sig")
+    assert book.startswith("Số đến,Ngày nhận,Người viết đơn") and "25/04/2025" in book
+    assert "Lương Văn Kiệm" in book and "Trương Văn Lộc" in book
+    assert WRITER not in book and "0935" not in book  # no identity, ever
+    assert "Tạ Văn Bí" not in book  # above this officer's clearance
+    high = people["admin"].get(url, params=span, timeout=60).content.decode("utf-8-sig")
+    assert "Tạ Văn Bí" in high and "Võ Văn Tư" not in high
+    pdf = people["officer"].get(url, params={**span, "format": "pdf"}, timeout=60)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    for caller in ("clerk", "reader"):
+        assert people[caller].get(url, params=span, timeout=60).status_code == 403
+    out = tmp_path / "so-don-thu.pdf"
+    [summary] = stack.cli_json(
+        "petitions",
+        "book",
+        "--from",
+        span["from"],
+        "--to",
+        span["to"],
+        "--format",
+        "pdf",
+        "--out",
+        str(out),
+    )
+    assert summary["rows"] >= 4 and out.read_bytes().startswith(b"%PDF")
