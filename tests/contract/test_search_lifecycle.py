@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from services.common import events
+from services.common import catalog_rows, events
 from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
 from services.common.ports import SearchQuery
@@ -46,7 +46,11 @@ def add_record(catalog, store, text: str, metadata: dict, status: str = "indexed
     manifest = {"pages": [{"n": 1, "key": key, "confidence": None, "source": "text"}]}
     store.put(pages_manifest_key(record["id"]), json.dumps(manifest).encode())
     catalog.update_metadata(record["id"], "classification", metadata)
-    catalog.advance(record["id"], "indexing", status, status)
+    if status == "disposed":  # retention's move, in its own transaction
+        with catalog.engine.begin() as conn:
+            catalog_rows.leave_care(conn, record["id"], status, metadata)
+    else:
+        catalog.advance(record["id"], "indexing", status, status)
     return record["id"]
 
 
