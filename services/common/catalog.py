@@ -139,8 +139,6 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
                     source=source,
                     status=Status.RECEIVED,
                     meta={},
-                    received_at=now_iso(),
-                    updated_at=now_iso(),
                 )
                 self._log(conn, record_id, "ingest", "received", {"file": file_name})
         except IntegrityError:  # a concurrent upload of the same bytes won the race
@@ -175,8 +173,6 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
                 status=Status.REJECTED,
                 error=reason,
                 meta=meta or {},
-                received_at=now_iso(),
-                updated_at=now_iso(),
             )
             self._log(conn, record_id, "ingest", "rejected", {"reason": reason})
         return self.get(record_id)

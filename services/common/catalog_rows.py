@@ -49,8 +49,9 @@ def count_history(conn: sa.Connection, record_id: str, action: str) -> int:
 
 
 def insert(conn: sa.Connection, **columns: Any) -> None:
-    """A new row (intake); the status is `received` or `rejected`."""
-    conn.execute(records.insert().values(**columns))
+    """A new row (intake), received now; the status is `received` or `rejected`."""
+    received = now_iso()
+    conn.execute(records.insert().values(received_at=received, updated_at=received, **columns))
 
 
 def id_by_dedup_key(conn: sa.Connection, sha256: str) -> str | None:
