@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from services.common import audit
+from services.common.catalog import SqlCatalog
 from services.common.errors import NotFound, PermanentError
 from services.common.objects import pages_manifest_key
 from services.common.ports import Catalog, ObjectStore
@@ -48,10 +49,11 @@ def read_text(
     }
 
 
-def audit_operator_read(catalog: Catalog, record_id: str, actor: str, what: str) -> dict:
+def audit_operator_read(catalog: SqlCatalog, record_id: str, actor: str, what: str) -> dict:
     """The record, its read by an operator through the CLI (origin "cli") written to the audit
     trail when it is restricted. The service writes it, so no client can skip it by goodwill;
-    a read whose entry cannot be written fails."""
+    a read whose entry cannot be written fails. (The audit trail's tables share the SQL
+    catalog's engine: the one place here that needs the adapter, not the port.)"""
     actor = (actor or "").strip()[:64]
     if not actor:
         raise PermanentError("Thiếu tên người đọc / The reader's name is required")

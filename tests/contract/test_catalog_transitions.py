@@ -1,4 +1,5 @@
-"""The `Catalog` port's status moves and stage queries, on SQLite and a throwaway PostgreSQL.
+"""The `Catalog` port's status moves and stage queries, on SQLite, a throwaway PostgreSQL and
+the in-memory fake that handler unit tests use (tests/fake_catalog.py), so it cannot drift.
 
 Invariants: a restart re-drives only a failed or stuck record, and only the version the caller
 saw (a record that moved meanwhile is left alone); retention's final move happens once and
@@ -18,13 +19,17 @@ from services.common import catalog_rows
 from services.common.errors import NotFound, PermanentError
 from services.common.records import Status
 from services.ingest.records import failed_records, visible_ids
+from tests.fake_catalog import InMemoryCatalog
 from tests.postgres import temporary_catalog
 
 pytestmark = pytest.mark.contract
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=["memory", "sqlite", "postgresql"])
 def catalog(request, tmp_path_factory):
+    if request.param == "memory":
+        yield InMemoryCatalog()
+        return
     with temporary_catalog(request.param, tmp_path_factory.mktemp("catalog")) as cat:
         yield cat
 
@@ -75,6 +80,8 @@ def test_an_indexed_record_cannot_be_restarted(catalog):
     assert catalog.get(record_id)["status"] == "indexed"
 
 
+# Retention moves a record in its own SQL transaction (catalog_rows): the fake has no part in it.
+@pytest.mark.parametrize("catalog", ["sqlite", "postgresql"], indirect=True)
 def test_disposal_happens_once_takes_the_petitioner_and_ends_the_pipeline(catalog):
     record_id = new_record(catalog)
     catalog.save_petitioner(record_id, {"name": "Nguyễn Văn A", "anonymous": False})
