@@ -14,7 +14,7 @@ from typing import Any
 
 from services.common.clock import now_iso
 from services.common.errors import NotFound
-from services.common.records import HistoryEntry, Record, Status
+from services.common.records import IN_FLIGHT, HistoryEntry, Record, Status
 from services.common.secrecy import effective_level
 
 
@@ -120,9 +120,7 @@ class InMemoryCatalog:
         return [r.id for r in by_receipt if r.status == status][:limit]
 
     def in_flight_before(self, cutoff: str, limit: int) -> list[Record]:
-        idle = [r for r in self._all() if r.status in (Status.RECEIVED, Status.PROCESSING)
-                and r.updated_at < cutoff]  # fmt: skip
-        return idle[:limit]
+        return [r for r in self._all() if r.status in IN_FLIGHT and r.updated_at < cutoff][:limit]
 
     def count_history(self, record_id: str, action: str) -> int:
         return sum(e.action == action for e in self._load(record_id).history)

@@ -194,7 +194,7 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
     def row(self, record_id: str) -> dict[str, Any]:
         """The record's columns, without its history; raises NotFound."""
         with self.engine.connect() as conn:
-            return rows.load(conn, record_id).columns()
+            return rows.columns_of(conn, record_id)
 
     def get(self, record_id: str) -> dict[str, Any]:
         """The record as `luutru status` and `GET /api/records/{id}` show it."""

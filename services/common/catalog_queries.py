@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from services.common import catalog_rows as rows
 from services.common.catalog_tables import petitioners, records
-from services.common.records import Record, Status
+from services.common.records import IN_FLIGHT, Record, Status
 from services.common.secrecy import KNOWN, effective_level
 
 
@@ -68,7 +68,7 @@ class StageQueriesMixin:
         time, compared as text), the longest idle first."""
         query = (
             sa.select(records)
-            .where(records.c.status.in_([Status.RECEIVED, Status.PROCESSING]))
+            .where(records.c.status.in_(list(IN_FLIGHT)))
             .where(records.c.updated_at < cutoff)
             .order_by(records.c.updated_at)
             .limit(limit)

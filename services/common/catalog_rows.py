@@ -61,14 +61,19 @@ def id_by_dedup_key(conn: sa.Connection, sha256: str) -> str | None:
     ).scalar_one_or_none()
 
 
-def load(conn: sa.Connection, record_id: str, *, lock: bool = False) -> Record:
-    """The record (without history); `lock` holds its row until the transaction ends.
-    Raises NotFound."""
+def columns_of(conn: sa.Connection, record_id: str, *, lock: bool = False) -> dict[str, Any]:
+    """Every column of the record's row (the adapter's keys too); `lock` holds the row until
+    the transaction ends. Raises NotFound."""
     query = sa.select(records).where(records.c.id == record_id)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise not_found(record_id)
-    return Record.from_row(row._mapping)
+    return dict(row._mapping)
+
+
+def load(conn: sa.Connection, record_id: str, *, lock: bool = False) -> Record:
+    """The record (without history), as `columns_of`."""
+    return Record.from_row(columns_of(conn, record_id, lock=lock))
 
 
 def load_many(conn: sa.Connection, ids: Iterable[str]) -> list[Record]:

@@ -34,8 +34,9 @@ class Status(StrEnum):
 
 
 # A record in one of these has finished the pipeline; only `restart` (or retention) moves it.
-FINAL = frozenset({Status.INDEXED, Status.FAILED, Status.REJECTED, Status.DISPOSED,
-                   Status.TRANSFERRED})  # fmt: skip
+FINAL = frozenset(
+    {Status.INDEXED, Status.FAILED, Status.REJECTED, Status.DISPOSED, Status.TRANSFERRED}
+)
 IN_FLIGHT = frozenset({Status.RECEIVED, Status.PROCESSING})
 REDRIVABLE = IN_FLIGHT | {Status.FAILED}
 # Out of the archive's care (or never in it): no retention, fixity or review concerns them.

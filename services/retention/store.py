@@ -53,7 +53,7 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
     def record(self, record_id: str) -> dict[str, Any]:
         """The record's columns; raises NotFound."""
         with self.engine.connect() as conn:
-            return catalog_rows.load(conn, record_id).columns()
+            return catalog_rows.columns_of(conn, record_id)
 
     def shares_object(self, object_key: str, record_id: str) -> bool:
         """Whether a record other than `record_id`, not disposed, uses the same object."""
