@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.catalog import SqlCatalog
-from services.common.ports import ObjectStore
+from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import KNOWN, ceiling_reason
 
 RECORD_PREFIXES = ("text/{id}/", "pages/{id}/", "hocr/{id}/", "access/{id}")
 
 
 def refuse(
-    catalog: SqlCatalog, store: ObjectStore, row: dict[str, Any], secrecy: str, ceiling: int
+    catalog: Catalog, store: ObjectStore, row: dict[str, Any], secrecy: str, ceiling: int
 ) -> str:
     """Mark the record rejected, then remove every stored copy of it; returns the reason.
     A record already final (e.g. indexed before the ceiling was lowered) is left to the

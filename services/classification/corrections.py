@@ -12,8 +12,8 @@ from typing import Any
 
 from services.classification.registering import flag_duplicate, outgoing_number, store_petitioner
 from services.common import events, vocabulary
-from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
+from services.common.ports import Catalog
 from services.common.secrecy import KNOWN
 from services.registers import RegistersConfig
 from services.registers.deadlines import PetitionRules
@@ -185,14 +185,14 @@ def _petition(
         raise PermanentError(str(exc)) from None
 
 
-def _confirm_writer(catalog: SqlCatalog, record_id: str, anonymous: bool) -> None:
+def _confirm_writer(catalog: Catalog, record_id: str, anonymous: bool) -> None:
     """The stored identity follows the desk's decision on who wrote the letter."""
     if stored := catalog.petitioner(record_id):
         store_petitioner(catalog, record_id, stored, anonymous, bool(stored.get("sealed")))
 
 
 def _number_now(
-    catalog: SqlCatalog, row: dict[str, Any], meta: dict[str, Any], config: RegistersConfig
+    catalog: Catalog, row: dict[str, Any], meta: dict[str, Any], config: RegistersConfig
 ) -> dict[str, Any]:
     """An outgoing document whose kind the clerk just set gets its số now, if it has none."""
     numbered = outgoing_number(catalog, {**row, "meta": meta}, meta, config.series)
@@ -202,7 +202,7 @@ def _number_now(
 
 
 def correct_record(
-    catalog: SqlCatalog,
+    catalog: Catalog,
     record_id: str,
     fields: dict[str, Any],
     by: str,

@@ -7,8 +7,7 @@ from typing import Any
 from services.classification import ceiling, registering
 from services.classification.extract import classify
 from services.common import events
-from services.common.catalog import SqlCatalog
-from services.common.ports import ObjectStore
+from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import KNOWN, above_ceiling, higher_secrecy, higher_urgency
 from services.registers import RegistersConfig
 
@@ -33,7 +32,7 @@ def keep_declared_marks(read: dict[str, Any], meta: dict[str, Any]) -> dict[str,
 
 def classify_record(
     event: dict,
-    catalog: SqlCatalog,
+    catalog: Catalog,
     store: ObjectStore,
     config: RegistersConfig,
     secrecy_ceiling: int = 3,

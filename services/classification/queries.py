@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from services.common import clock
-from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
+from services.common.ports import Catalog
 from services.common.secrecy import effective_level
 from services.registers.petition_book import book_table, due_list, in_period
 from services.registers.reports import check_register, register_table
@@ -24,7 +24,7 @@ def _day(value: str | None, name: str) -> date | None:
 
 
 def petitions_due(
-    catalog: SqlCatalog, as_of: str | None, overdue: bool, clearance: int = 3
+    catalog: Catalog, as_of: str | None, overdue: bool, clearance: int = 3
 ) -> list[dict[str, Any]]:
     """Open petitions by deadline; those above `clearance` are left out (the portal's desk
     passes the officer's clearance; the operators' CLI sees everything)."""
@@ -36,9 +36,7 @@ def petitions_due(
     return due_list(entries, today, overdue_only=overdue)
 
 
-def register_rows(
-    catalog: SqlCatalog, register: str, date_from: str, date_to: str
-) -> dict[str, Any]:
+def register_rows(catalog: Catalog, register: str, date_from: str, date_to: str) -> dict[str, Any]:
     """{"register", "from", "to", "columns", "rows"} of the book for the period."""
     try:
         check_register(register)
@@ -58,7 +56,7 @@ def register_rows(
 
 
 def petition_book(
-    catalog: SqlCatalog, date_from: str, date_to: str, clearance: int = 3
+    catalog: Catalog, date_from: str, date_to: str, clearance: int = 3
 ) -> dict[str, Any]:
     """The petitions book for a period, like `register_rows`: letters above `clearance` are
     left out, a sealed letter's subject is masked and no writer's identity is printed."""
@@ -83,7 +81,7 @@ def _period(date_from: str, date_to: str) -> tuple[date, date]:
     return start, end
 
 
-def _working_entry(catalog: SqlCatalog, entry: dict[str, Any]) -> dict[str, Any]:
+def _working_entry(catalog: Catalog, entry: dict[str, Any]) -> dict[str, Any]:
     """A register-book row as anyone may read it: a sealed letter's subject with its writer
     masked, since the printed book goes round the office (Luật Tố cáo 2018 Điều 9.1.b)."""
     meta = entry.get("meta") or {}

@@ -7,7 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
-from services.common.catalog import SqlCatalog
+from services.common.ports import Catalog
 from services.registers import RegistersConfig
 from services.registers.petition_book import petition_metadata, with_deadlines
 from services.registers.petitions import is_petition, read_petition
@@ -28,7 +28,7 @@ def received_on(row: dict[str, Any]) -> date:
 
 
 def petition_part(
-    catalog: SqlCatalog,
+    catalog: Catalog,
     row: dict[str, Any],
     text: str,
     metadata: dict[str, Any],
@@ -51,7 +51,7 @@ def petition_part(
 
 
 def store_petitioner(
-    catalog: SqlCatalog, record_id: str, identity: dict[str, Any], anonymous: bool, sealed: bool
+    catalog: Catalog, record_id: str, identity: dict[str, Any], anonymous: bool, sealed: bool
 ) -> None:
     """Store the writer's identity apart, unless the stored one is the same; `anonymous` is
     the desk's decision once it confirmed who wrote the letter."""
@@ -62,7 +62,7 @@ def store_petitioner(
 
 
 def outgoing_number(
-    catalog: SqlCatalog, row: dict[str, Any], metadata: dict[str, Any], series: NumberSeries
+    catalog: Catalog, row: dict[str, Any], metadata: dict[str, Any], series: NumberSeries
 ) -> dict[str, Any]:
     """The số of an outgoing document from its series (see docs/registers.md, "When `di`
     numbers are given"): kept if the clerk's upload already gave one; given now when the
@@ -86,7 +86,7 @@ def outgoing_number(
 
 
 def assign(
-    catalog: SqlCatalog,
+    catalog: Catalog,
     record_id: str,
     series: NumberSeries,
     kind: str,
@@ -119,7 +119,7 @@ def term_of(metadata: dict[str, Any], series: NumberSeries) -> str | None:
 
 
 def flag_duplicate(
-    catalog: SqlCatalog, record_id: str, metadata: dict[str, Any], series: NumberSeries
+    catalog: Catalog, record_id: str, metadata: dict[str, Any], series: NumberSeries
 ) -> dict[str, Any]:
     """NĐ 30 Phụ lục VI: warn when số + ký hiệu + organ (with its parent) repeat an earlier
     record of the same year (state) or committee term (Party): see `document_key`."""

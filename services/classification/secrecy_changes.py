@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.classification.corrections import correct_record
-from services.common.catalog import SqlCatalog, now_iso
+from services.common.catalog import now_iso
 from services.common.errors import PermanentError
+from services.common.ports import Catalog
 from services.common.secrecy import SECRECY_CODES, SECRECY_LEVELS, effective_level, secrecy_code
 
 PENDING = "secrecy_pending"
@@ -30,9 +31,7 @@ class NoPendingChange(PermanentError):
     """No lowering of this record's secrecy waits for approval (or another one does)."""
 
 
-def request_lowering(
-    catalog: SqlCatalog, record_id: str, to: str | None, by: str
-) -> dict[str, Any]:
+def request_lowering(catalog: Catalog, record_id: str, to: str | None, by: str) -> dict[str, Any]:
     """Keep a request to lower the secrecy to `to` (None: thường); the record keeps its level.
     A newer request replaces an older one. Returns the pending request."""
     to = secrecy_code(to)
@@ -44,7 +43,7 @@ def request_lowering(
     return pending
 
 
-def pending_lowering(catalog: SqlCatalog, record_id: str) -> dict[str, Any]:
+def pending_lowering(catalog: Catalog, record_id: str) -> dict[str, Any]:
     return pending_in(catalog.row(record_id)["meta"])
 
 
@@ -59,7 +58,7 @@ def pending_in(meta: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def approve_lowering(
-    catalog: SqlCatalog, record_id: str, approver: str, expected: dict[str, Any], **correcting: Any
+    catalog: Catalog, record_id: str, approver: str, expected: dict[str, Any], **correcting: Any
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """Apply the pending lowering the approver saw (`expected`), as a correction by both people;
     (record, `record.metadata_corrected` payload or None). The requester cannot approve."""
@@ -79,7 +78,7 @@ def approve_lowering(
     )
 
 
-def withdraw_lowering(catalog: SqlCatalog, record_id: str, by: str) -> dict[str, Any]:
+def withdraw_lowering(catalog: Catalog, record_id: str, by: str) -> dict[str, Any]:
     """Refuse (or withdraw) the pending request; the record keeps its level."""
     pending = pending_lowering(catalog, record_id)
     catalog.update_metadata(record_id, "secrecy", {PENDING: None}, "lowering_refused")

@@ -2,16 +2,18 @@
 
 Each pipeline stage writes the facts it owns (ingest: the record and its register number;
 ocr: pages; classification: metadata; indexing: the `indexed` status; retention: the
-retention class) and appends to the record's history.
+retention class) and appends to the record's history. Status moves are the domain's
+(`services.common.records.Record`); the services see the `Catalog` port (ports.py).
 
-The schema is owned by Alembic (`services/common/migrations/`): `SqlCatalog` runs
-`upgrade head` when it starts, so a new install gets every table and an old one is migrated.
-The table objects below mirror the migrated schema for queries; change both together.
+The SQL adapter is this module with `catalog_rows` (statements inside a transaction),
+`catalog_queries` (the stages' reads) and `catalog_registers` (register books); only they use
+the table objects of `catalog_tables`. The schema is owned by Alembic
+(`services/common/migrations/`): `SqlCatalog` runs `upgrade head` when it starts, so a new
+install gets every table and an old one is migrated.
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Iterable
 from datetime import date
@@ -21,22 +23,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from services.common import catalog_rows as rows
+from services.common.catalog_queries import StageQueriesMixin
 from services.common.catalog_registers import RegistersMixin
-from services.common.catalog_tables import (  # noqa: F401  (re-exported for readers)
-    FINAL_STATUSES,
-    METADATA_KEYS,
-    history,
-    now_iso,
-    petitioners,
-    records,
-    register_counters,
-    schema,
-    series_counters,
-    series_numbers,
-)
+from services.common.catalog_tables import METADATA_KEYS, now_iso, schema  # noqa: F401
 from services.common.clock import today
-from services.common.errors import NotFound, TransientError
-from services.common.vntext import fold
+from services.common.errors import TransientError
+from services.common.records import (  # noqa: F401  (re-exported for readers)
+    Record,
+    Status,
+    document_key,
+    format_number,
+)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant: every process migrating one PostgreSQL catalog takes the same lock.
@@ -48,28 +46,6 @@ _NEXT_NUMBER = sa.text(
     "ON CONFLICT (register, year) DO UPDATE SET last = register_counters.last + 1 "
     "RETURNING last"
 )
-
-
-def format_number(number: int | None) -> str | None:
-    """Register numbers below 10 get a leading zero (NĐ 30/2020, Phụ lục I)."""
-    return None if number is None else f"{number:02d}"
-
-
-def document_key(meta: dict[str, Any]) -> str | None:
-    """NĐ 30/2020 Phụ lục VI (sổ đăng ký): the same document is the same số và ký hiệu, from the
-    same organ under the same parent, in the same numbering period: the year for a state
-    document (numbers restart each year, NĐ 30 Điều 15), the committee term for a Party one
-    (36-HD/VPTW: numbers run per nhiệm kỳ; `term` is set by classification). Folded, so
-    "15/QĐ-UBND", "15 / QD-UBND" and "15/QÐ-UBND" (eth) are one key."""
-    number_symbol, organ = meta.get("number_symbol"), meta.get("organ")
-    if not number_symbol or not organ:
-        return None
-    symbol = re.sub(r"\s+", "", fold(number_symbol)).upper().replace("–", "-")
-    period = meta.get("term") or (meta.get("issued_date") or "")[:4]
-    issuer = " / ".join(
-        " ".join(fold(name).upper().split()) for name in (meta.get("organ_parent"), organ) if name
-    )
-    return f"{symbol}|{period}|{issuer}"[:400]
 
 
 def migrate(engine: sa.Engine) -> None:
@@ -105,8 +81,10 @@ def _sqlite_immediate_transactions(engine: sa.Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class SqlCatalog(RegistersMixin):
-    """`Catalog` on any SQLAlchemy URL; creates or migrates its schema on start."""
+class SqlCatalog(StageQueriesMixin, RegistersMixin):
+    """`Catalog` (services/common/ports.py) on any SQLAlchemy URL; creates or migrates its
+    schema on start. The only way in to the `records` and `history` tables, with `catalog_rows`.
+    """
 
     def __init__(self, dsn: str):
         if dsn.startswith("postgresql://"):
@@ -146,24 +124,21 @@ class SqlCatalog(RegistersMixin):
         try:
             with self._tx() as conn:
                 number = conn.execute(_NEXT_NUMBER, {"register": register, "year": year})
-                conn.execute(
-                    records.insert().values(
-                        id=record_id,
-                        register=register,
-                        year=year,
-                        number=number.scalar_one(),
-                        file_name=file_name,
-                        media_type=media_type,
-                        size=size,
-                        sha256=sha256,
-                        dedup_key=sha256,
-                        object_key=object_key,
-                        source=source,
-                        status="received",
-                        meta={},
-                        received_at=now_iso(),
-                        updated_at=now_iso(),
-                    )
+                rows.insert(
+                    conn,
+                    id=record_id,
+                    register=register,
+                    year=year,
+                    number=number.scalar_one(),
+                    file_name=file_name,
+                    media_type=media_type,
+                    size=size,
+                    sha256=sha256,
+                    dedup_key=sha256,
+                    object_key=object_key,
+                    source=source,
+                    status=Status.RECEIVED,
+                    meta={},
                 )
                 self._log(conn, record_id, "ingest", "received", {"file": file_name})
         except IntegrityError:  # a concurrent upload of the same bytes won the race
@@ -187,20 +162,17 @@ class SqlCatalog(RegistersMixin):
         the clerk declared (`meta`)."""
         record_id = str(uuid.uuid4())
         with self._tx() as conn:
-            conn.execute(
-                records.insert().values(
-                    id=record_id,
-                    register=register,
-                    file_name=file_name,
-                    size=size,
-                    sha256=sha256,
-                    source=source,
-                    status="rejected",
-                    error=reason,
-                    meta=meta or {},
-                    received_at=now_iso(),
-                    updated_at=now_iso(),
-                )
+            rows.insert(
+                conn,
+                id=record_id,
+                register=register,
+                file_name=file_name,
+                size=size,
+                sha256=sha256,
+                source=source,
+                status=Status.REJECTED,
+                error=reason,
+                meta=meta or {},
             )
             self._log(conn, record_id, "ingest", "rejected", {"reason": reason})
         return self.get(record_id)
@@ -209,52 +181,26 @@ class SqlCatalog(RegistersMixin):
 
     def find_by_sha(self, sha256: str) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(records.c.id).where(records.c.dedup_key == sha256)).first()
-        return self.get(row.id) if row else None
+            record_id = rows.id_by_dedup_key(conn, sha256)
+        return self.get(record_id) if record_id else None
+
+    def record(self, record_id: str) -> Record:
+        """The record with its history; raises NotFound."""
+        with self.engine.connect() as conn:
+            record = rows.load(conn, record_id)
+            record.history = rows.history_of(conn, record_id)
+        return record
 
     def row(self, record_id: str) -> dict[str, Any]:
+        """The record's columns, without its history; raises NotFound."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
-        if row is None:
-            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        return dict(row._mapping)
+            return rows.columns_of(conn, record_id)
 
     def get(self, record_id: str) -> dict[str, Any]:
         """The record as `luutru status` and `GET /api/records/{id}` show it."""
-        row = self.row(record_id)
-        with self.engine.connect() as conn:
-            events = conn.execute(
-                sa.select(history).where(history.c.record_id == record_id).order_by(history.c.seq)
-            ).all()
-        meta = row["meta"] or {}
-        return {
-            "id": row["id"],
-            "status": row["status"],
-            "register": row["register"],
-            "number": format_number(row["number"]),
-            "year": row["year"],
-            "file": row["file_name"],
-            "media_type": row["media_type"],
-            "size": row["size"],
-            "sha256": row["sha256"],
-            "pages": row["pages"],
-            "metadata": {key: meta.get(key) for key in METADATA_KEYS} | meta,
-            "error": row["error"],
-            "received_at": row["received_at"],
-            "history": [
-                {"at": e.at, "stage": e.stage, "action": e.action, "detail": e.detail}
-                for e in events
-            ],
-        }
+        return self.record(record_id).to_dict()
 
-    def count_by_status(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(records.c.status, sa.func.count()).group_by(records.c.status)
-            ).all()
-        return {status: n for status, n in rows}
-
-    # --- stage writes -------------------------------------------------------------------
+    # --- transitions --------------------------------------------------------------------
 
     def advance(
         self,
@@ -265,25 +211,18 @@ class SqlCatalog(RegistersMixin):
         detail: dict | None = None,
         **fields: Any,
     ) -> bool:
-        """Move a record forward: set `status` and `fields` unless it is already final.
+        """Move a record forward (`Record.advance`): set `status` and `fields` unless it is
+        already final, with a history entry.
 
         Returns False (and changes nothing) when the record is already final: a redelivered
         message from an earlier stage must not undo later progress.
         """
         with self._tx() as conn:
-            current = conn.execute(
-                sa.select(records.c.status).where(records.c.id == record_id).with_for_update()
-            ).scalar_one_or_none()
-            if current is None:
-                raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-            if current in FINAL_STATUSES and not (status == current == "indexed"):
+            record = rows.load(conn, record_id, lock=True)
+            if not record.advance(status):
                 return False
-            conn.execute(
-                records.update()
-                .where(records.c.id == record_id)
-                .values(status=status, updated_at=now_iso(), **fields)
-            )
-            self._log(conn, record_id, stage, action, detail)
+            rows.save(conn, record, **fields)
+            rows.append_history(conn, record_id, stage, action, detail)
         return True
 
     def fail(self, record_id: str, stage: str, reason: str, code: str) -> bool:
@@ -291,16 +230,31 @@ class SqlCatalog(RegistersMixin):
             record_id, stage, "failed", "failed", {"reason": reason, "code": code}, error=reason
         )
 
+    def restart(self, seen: Record, stage: str, action: str, detail: dict) -> bool:
+        """Set the record back to `received` (`Record.restart`) with a history entry, unless it
+        changed since `seen` was read (then False, nothing done). Raises PermanentError when
+        it cannot be re-driven."""
+        with self._tx() as conn:
+            record = rows.load(conn, seen.id, lock=True)
+            if (record.status, record.updated_at) != (seen.status, seen.updated_at):
+                return False
+            record.restart()
+            rows.save(conn, record)
+            rows.append_history(conn, record.id, stage, action, detail)
+        return True
+
+    # --- metadata -----------------------------------------------------------------------
+
     def update_metadata(
         self, record_id: str, stage: str, values: dict[str, Any], action: str = "metadata"
     ) -> dict[str, Any]:
         """Merge `values` into the record's metadata (later stages add keys); return it."""
         with self._tx() as conn:
-            meta = self._locked_meta(conn, record_id)
-            merged = {**meta, **values}
-            self._write_meta(conn, record_id, merged)
-            self._log(conn, record_id, stage, action, {"fields": sorted(values)})
-        return merged
+            record = rows.load(conn, record_id, lock=True)  # two stages merge at once on PG
+            record.meta = {**record.meta, **values}
+            rows.save(conn, record)
+            rows.append_history(conn, record_id, stage, action, {"fields": sorted(values)})
+        return record.meta
 
     def correct_metadata(
         self,
@@ -316,51 +270,26 @@ class SqlCatalog(RegistersMixin):
         """
         keys = set(values if audited is None else audited)
         with self._tx() as conn:
-            meta = self._locked_meta(conn, record_id)
+            record = rows.load(conn, record_id, lock=True)
+            meta = record.meta
             changes = {
                 key: {"old": meta.get(key), "new": values.get(key)}
                 for key in sorted(keys)
                 if meta.get(key) != values.get(key)
             }
-            merged = {**meta, **values}
+            record.meta = {**meta, **values}
             if changes:
-                self._write_meta(conn, record_id, merged)
-                self._log(
-                    conn, record_id, "correction", "corrected", {"by": by, "changes": changes}
-                )
-        return merged, changes
+                rows.save(conn, record)
+                detail = {"by": by, "changes": changes}
+                rows.append_history(conn, record_id, "correction", "corrected", detail)
+        return record.meta, changes
 
     def log(self, record_id: str, stage: str, action: str, detail: dict | None = None) -> None:
         """Append one history entry (an audit fact that changes no column)."""
         with self._tx() as conn:
-            self._log(conn, record_id, stage, action, detail)
-
-    def _locked_meta(self, conn: sa.Connection, record_id: str) -> dict[str, Any]:
-        meta = conn.execute(
-            sa.select(records.c.meta)
-            .where(records.c.id == record_id)
-            .with_for_update()  # two stages merge concurrently on PostgreSQL
-        ).scalar_one_or_none()
-        if meta is None:
-            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        return meta
-
-    def _write_meta(self, conn: sa.Connection, record_id: str, meta: dict[str, Any]) -> None:
-        conn.execute(
-            records.update()
-            .where(records.c.id == record_id)
-            .values(
-                meta=meta,
-                doc_key=document_key(meta),
-                updated_at=now_iso(),
-            )
-        )
+            rows.append_history(conn, record_id, stage, action, detail)
 
     def _log(
         self, conn: sa.Connection, record_id: str, stage: str, action: str, detail: dict | None
     ) -> None:
-        conn.execute(
-            history.insert().values(
-                record_id=record_id, at=now_iso(), stage=stage, action=action, detail=detail
-            )
-        )
+        rows.append_history(conn, record_id, stage, action, detail)

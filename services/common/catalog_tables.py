@@ -1,6 +1,8 @@
 """The catalog's tables, as the Alembic migrations (`services/common/migrations/`) leave them.
 
-Queries use these objects; the migrations own the schema. Change both together
+Private to the SQL adapter (`catalog.py`, `catalog_rows.py`, `catalog_queries.py`,
+`catalog_registers.py`): services reach the records through the `Catalog` port
+(tests/unit/test_catalog_boundary.py). The migrations own the schema; change both together
 (tests/contract/test_migrations.py fails when they differ).
 """
 
@@ -12,8 +14,6 @@ from services.common.clock import now_iso  # noqa: F401  (re-exported)
 from services.common.vocabulary import RECORD_FIELDS
 
 METADATA_KEYS = RECORD_FIELDS
-# Status only moves forward through the pipeline; a late redelivery cannot move it back.
-FINAL_STATUSES = {"indexed", "failed", "rejected", "disposed", "transferred"}
 
 schema = sa.MetaData()
 

@@ -6,10 +6,12 @@ Adapters named by technology implement them (`FilesystemObjectStore`, `TantivyIn
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
+
+from services.common.records import Record
 
 
 class ObjectStore(Protocol):
@@ -152,13 +154,144 @@ class RebuildableIndex(SearchIndex, Protocol):
         """The generation a rebuild is filling, started by this process or another, if any."""
 
 
-class Catalog(Protocol):
+class RegisterBooks(Protocol):
+    """The catalog's register-book part (services/common/catalog_registers.py)."""
+
+    def assign_series_number(
+        self, record_id: str, series: str, scope: str, compose: Callable[[int], str]
+    ) -> tuple[dict[str, Any], bool]: ...
+
+    def series_number(self, record_id: str) -> dict[str, Any] | None: ...
+
+    def same_document(self, record_id: str) -> list[str]: ...
+
+    def save_petitioner(self, record_id: str, identity: dict[str, Any]) -> None: ...
+
+    def petitioner(self, record_id: str) -> dict[str, Any] | None: ...
+
+    def petition_records(self) -> list[dict[str, Any]]: ...
+
+    def register_rows(
+        self, register: str, date_from: date, date_to: date
+    ) -> list[dict[str, Any]]: ...
+
+
+class Catalog(RegisterBooks, Protocol):
     """The records catalog: one row per record, its history, its register numbers.
 
-    See `services.common.catalog.SqlCatalog` for the SQL adapter (SQLite, PostgreSQL).
+    Status moves are `Record`'s (services/common/records.py): `advance` only forward,
+    `restart` back to `received` for a re-drive; retention's final moves run in its own
+    transactions (services/common/catalog_rows.py). Grouped by the stage that asks.
+    `services.common.catalog.SqlCatalog` is the adapter (SQLite, PostgreSQL).
     """
 
-    def get(self, record_id: str) -> dict[str, Any]: ...
+    # --- every stage ---
+
+    def get(self, record_id: str) -> dict[str, Any]:
+        """The record in the wire format (RPC, CLI, API); raises NotFound."""
+
+    def record(self, record_id: str) -> Record:
+        """The record with its history; raises NotFound."""
+
+    def row(self, record_id: str) -> dict[str, Any]:
+        """The record's columns, without history; raises NotFound."""
+
+    def advance(
+        self,
+        record_id: str,
+        stage: str,
+        status: str,
+        action: str,
+        detail: dict | None = None,
+        **fields: Any,
+    ) -> bool:
+        """`Record.advance` with `fields` (columns) and a history entry; False when the
+        record is final (a redelivery), nothing written. Raises NotFound."""
+
+    def fail(self, record_id: str, stage: str, reason: str, code: str) -> bool:
+        """`advance` to `failed` with the reason a person can read."""
+
+    def log(self, record_id: str, stage: str, action: str, detail: dict | None = None) -> None:
+        """One history entry that changes no column."""
+
+    def update_metadata(
+        self, record_id: str, stage: str, values: dict[str, Any], action: str = "metadata"
+    ) -> dict[str, Any]:
+        """Merge `values` into the metadata, logged; returns the merged metadata."""
+
+    def correct_metadata(
+        self,
+        record_id: str,
+        values: dict[str, Any],
+        by: str,
+        audited: Iterable[str] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+        """A person's correction, old → new per audited field; (metadata, changes)."""
+
+    # --- ingest ---
+
+    def register_new(
+        self,
+        *,
+        register: str,
+        file_name: str,
+        sha256: str,
+        size: int,
+        media_type: str,
+        object_key: str,
+        source: str,
+        received: date | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """(record, duplicate): a new numbered `received` record, or the one with these bytes."""
+
+    def register_rejected(
+        self,
+        *,
+        register: str,
+        file_name: str,
+        sha256: str | None,
+        size: int,
+        source: str,
+        reason: str,
+        meta: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """A `rejected` record (no number, no stored copy) keeping the reason."""
+
+    def find_by_sha(self, sha256: str) -> dict[str, Any] | None: ...
+
+    def count_by_status(self, clearance: int | None = None) -> dict[str, int]:
+        """Records per status; with `clearance`, those above it count nowhere."""
+
+    def failed(self, limit: int) -> list[Record]:
+        """Failed records, the most recently failed first."""
+
+    def metas(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The metadata of those of `ids` that exist."""
+
+    def ids_with_status(self, status: str, limit: int | None = None) -> list[str]:
+        """Oldest first."""
+
+    def in_flight_before(self, cutoff: str, limit: int) -> list[Record]:
+        """`received`/`processing` records unchanged since before `cutoff`, longest idle first."""
+
+    def count_history(self, record_id: str, action: str) -> int: ...
+
+    def restart(self, seen: Record, stage: str, action: str, detail: dict) -> bool:
+        """`Record.restart` with a history entry, unless the record changed since `seen` was
+        read (False). Raises PermanentError when it cannot be re-driven."""
+
+    # --- ocr ---
+
+    def with_pages(self, excluding: Iterable[str]) -> list[Record]:
+        """Records with a page list, statuses in `excluding` left out, oldest first."""
+
+    # --- indexing ---
+
+    def by_ids(self, ids: Iterable[str]) -> list[Record]:
+        """Those of `ids` that exist, without history."""
+
+    def petitioners_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Stored petitioners' identities by record id (restricted: index and masking only)."""
 
 
 class LockingObjectStore(ObjectStore, Protocol):

@@ -9,7 +9,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 
 from services.common.config import Settings
-from services.common.ports import ObjectStore, RebuildableIndex, SearchIndex
+from services.common.ports import Catalog, ObjectStore, RebuildableIndex, SearchIndex
 from services.indexing import lifecycle
 from services.indexing.tantivy_index import TantivyIndex
 
@@ -50,7 +50,9 @@ class RebuildJob:
         self.state: dict[str, Any] = {"state": "idle"}
         self._running = False
 
-    def start(self, engine, store: ObjectStore, index: RebuildableIndex) -> dict[str, Any]:
+    def start(
+        self, catalog: Catalog, store: ObjectStore, index: RebuildableIndex
+    ) -> dict[str, Any]:
         if not self._running:
             self._running = True
             try:  # at once, so every process can tell from the index that it is under way
@@ -61,7 +63,7 @@ class RebuildJob:
             self.state = {
                 "state": "running", "done": 0, "total": None, "generation": target.generation
             }  # fmt: skip
-            self._spawn(lambda: self._run(engine, store, index))
+            self._spawn(lambda: self._run(catalog, store, index))
         return dict(self.state)
 
     def status(self, index: RebuildableIndex, generation: str | None = None) -> dict[str, Any]:
@@ -75,9 +77,9 @@ class RebuildJob:
             return {"state": "done", **elsewhere}
         return dict(self.state)
 
-    def _run(self, engine, store: ObjectStore, index: SearchIndex) -> None:
+    def _run(self, catalog: Catalog, store: ObjectStore, index: SearchIndex) -> None:
         try:
-            for progress in lifecycle.rebuild(engine, store, index):
+            for progress in lifecycle.rebuild(catalog, store, index):
                 self.state.update(progress.__dict__)
                 eventlet.sleep(0)  # one batch at a time: searches are answered in between
             self.state["state"] = "done"

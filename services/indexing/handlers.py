@@ -7,9 +7,8 @@ from typing import Any
 
 from services.classification.handlers import read_full_text
 from services.common import events
-from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
-from services.common.ports import IndexDocument, ObjectStore, SearchIndex, SearchQuery
+from services.common.ports import Catalog, IndexDocument, ObjectStore, SearchIndex, SearchQuery
 from services.common.secrecy import SECRECY_LEVELS
 from services.registers.working_copy import SEALED_TITLE, is_sealed, working_copy
 
@@ -67,7 +66,7 @@ def index_document(
 
 def index_record(
     event: dict,
-    catalog: SqlCatalog,
+    catalog: Catalog,
     store: ObjectStore,
     index: SearchIndex,
     action: str = "indexed",

@@ -12,14 +12,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.classification.handlers import read_full_text
-from services.common.catalog import format_number, records
-from services.common.catalog_tables import petitioners
 from services.common.errors import NotFound
 from services.common.objects import pages_manifest_key
-from services.common.ports import IndexDocument, ObjectStore, RebuildableIndex, SearchIndex
+from services.common.ports import (
+    Catalog,
+    IndexDocument,
+    ObjectStore,
+    RebuildableIndex,
+    SearchIndex,
+)
+from services.common.records import Record, Status, format_number
 from services.indexing.handlers import index_document
 
 # Documents per commit. Each commit waits for its merges under the index's inter-process lock
@@ -30,38 +33,33 @@ BATCH = 2000
 SAMPLE = 20  # ids listed in a report; counts are always complete
 
 
-def indexed_ids(engine: sa.Engine) -> set[str]:
+def indexed_ids(catalog: Catalog) -> set[str]:
     """Ids of the records the catalog says are searchable (a read-only query)."""
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(records.c.id).where(records.c.status == "indexed"))
-        return {row.id for row in rows}
+    return set(catalog.ids_with_status(Status.INDEXED))
 
 
 def load_documents(
-    engine: sa.Engine, store: ObjectStore, ids: Iterable[str]
+    catalog: Catalog, store: ObjectStore, ids: Iterable[str]
 ) -> Iterator[IndexDocument]:
-    """Index documents for `ids`, from their catalog rows and stored page texts."""
+    """Index documents for `ids`, from their catalog records and stored page texts."""
     wanted = sorted(ids)
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
-        with engine.connect() as conn:
-            rows = conn.execute(sa.select(records).where(records.c.id.in_(chunk))).all()
-            found = conn.execute(sa.select(petitioners).where(petitioners.c.record_id.in_(chunk)))
-            identities = {p.record_id: dict(p._mapping) for p in found}
-        for row in rows:
-            yield to_document(dict(row._mapping), store, identities.get(row.id))
+        identities = catalog.petitioners_of(chunk)
+        for record in catalog.by_ids(chunk):
+            yield to_document(record, store, identities.get(record.id))
 
 
 def to_document(
-    row: dict[str, Any], store: ObjectStore, petitioner: dict[str, Any] | None = None
+    record: Record, store: ObjectStore, petitioner: dict[str, Any] | None = None
 ) -> IndexDocument:
-    record = {
-        "id": row["id"],
-        "register": row["register"],
-        "number": format_number(row["number"]),
-        "file": row["file_name"],
+    header = {
+        "id": record.id,
+        "register": record.register,
+        "number": format_number(record.number),
+        "file": record.file_name,
     }
-    return index_document(record, row["meta"] or {}, page_text(store, row["id"]), petitioner)
+    return index_document(header, record.meta, page_text(store, record.id), petitioner)
 
 
 def page_text(store: ObjectStore, record_id: str) -> str:
@@ -92,10 +90,10 @@ class VerifyReport:
 
 
 def verify(
-    engine: sa.Engine, store: ObjectStore, index: SearchIndex, repair: bool = False
+    catalog: Catalog, store: ObjectStore, index: SearchIndex, repair: bool = False
 ) -> VerifyReport:
     """Compare catalog and index; with `repair`, index the missing and drop the orphaned."""
-    expected, present = indexed_ids(engine), index.ids()
+    expected, present = indexed_ids(catalog), index.ids()
     missing, orphaned = sorted(expected - present), sorted(present - expected)
     report = VerifyReport(
         catalog=len(expected),
@@ -107,7 +105,7 @@ def verify(
     )
     if repair and not report.consistent:
         batch: list[IndexDocument] = []
-        for doc in load_documents(engine, store, missing):
+        for doc in load_documents(catalog, store, missing):
             batch.append(doc)
             if len(batch) >= BATCH:
                 index.upsert_many(batch)
@@ -126,19 +124,19 @@ class Progress:
     total: int
 
 
-def rebuild(engine: sa.Engine, store: ObjectStore, index: RebuildableIndex) -> Iterator[Progress]:
+def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> Iterator[Progress]:
     """Fill a new generation from the catalog, one committed batch at a time, then swap it in.
 
     Resumable: a generation left unfinished (crash, restart) is reopened and only records not
     yet in it are loaded. Live writes reach both generations meanwhile (see the adapter).
     """
     target = index.begin_rebuild()
-    expected = indexed_ids(engine)
+    expected = indexed_ids(catalog)
     todo = sorted(expected - target.ids())
     done = len(expected) - len(todo)
     yield Progress(target.generation, done, len(expected))
     batch: list[IndexDocument] = []
-    for doc in load_documents(engine, store, todo):
+    for doc in load_documents(catalog, store, todo):
         batch.append(doc)
         if len(batch) >= BATCH:
             done += target.upsert_many(batch)

@@ -53,13 +53,13 @@ class IndexingService(Pingable):
 
     @operator_rpc
     def verify(self, repair: bool = False) -> dict:
-        report = lifecycle.verify(self.catalog.engine, self.store, self.index, repair)
+        report = lifecycle.verify(self.catalog, self.store, self.index, repair)
         return report.to_dict()
 
     @operator_rpc
     def rebuild(self) -> dict:
         """Start (or resume) a rebuild in the background; poll `rebuild_status`."""
-        return self.rebuilds.start(self.catalog.engine, self.store, self.index)
+        return self.rebuilds.start(self.catalog, self.store, self.index)
 
     @rpc
     def rebuild_status(self, generation: str | None = None) -> dict:

@@ -14,11 +14,10 @@ from typing import Any
 import filetype
 
 from services.common import events
-from services.common.catalog import SqlCatalog
 from services.common.clock import today
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
-from services.common.ports import ObjectStore
+from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import KNOWN, above_ceiling, ceiling_reason, secrecy_code, urgency_code
 from services.common.vocabulary import REGISTER_BOOKS
 from services.ingest import lanes, plaintext
@@ -154,7 +153,7 @@ class Declared:
 
 
 def ingest_file(
-    catalog: SqlCatalog,
+    catalog: Catalog,
     store: ObjectStore,
     *,
     data: bytes,
@@ -231,7 +230,7 @@ def ingest_file(
 
 
 def number_outgoing(
-    catalog: SqlCatalog, record: dict[str, Any], kind: str, secret: bool, series: NumberSeries
+    catalog: Catalog, record: dict[str, Any], kind: str, secret: bool, series: NumberSeries
 ) -> dict[str, Any]:
     """Give an outgoing document its số now, and keep the clerk's kind as a person's fact
     (classification will not overwrite it). Idempotent: a record keeps its first number."""

@@ -5,19 +5,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
-
 from services.common import audit
-from services.common.catalog import SqlCatalog, records
+from services.common.catalog import SqlCatalog
 from services.common.errors import NotFound, PermanentError
 from services.common.objects import pages_manifest_key
-from services.common.ports import ObjectStore
-from services.common.secrecy import KNOWN, effective_level
+from services.common.ports import Catalog, ObjectStore
+from services.common.secrecy import effective_level
 from services.ocr.review import needs_review
 
 
 def read_text(
-    catalog: SqlCatalog,
+    catalog: Catalog,
     store: ObjectStore,
     record_id: str,
     page: int | None = None,
@@ -54,7 +52,8 @@ def read_text(
 def audit_operator_read(catalog: SqlCatalog, record_id: str, actor: str, what: str) -> dict:
     """The record, its read by an operator through the CLI (origin "cli") written to the audit
     trail when it is restricted. The service writes it, so no client can skip it by goodwill;
-    a read whose entry cannot be written fails."""
+    a read whose entry cannot be written fails. (The audit trail's tables share the SQL
+    catalog's engine: the one place here that needs the adapter, not the port.)"""
     actor = (actor or "").strip()[:64]
     if not actor:
         raise PermanentError("Thiếu tên người đọc / The reader's name is required")
@@ -63,41 +62,16 @@ def audit_operator_read(catalog: SqlCatalog, record_id: str, actor: str, what: s
     return record
 
 
-def failed_records(catalog: SqlCatalog, clearance: int, limit: int = 200) -> list[dict[str, Any]]:
+def failed_records(catalog: Catalog, clearance: int, limit: int = 200) -> list[dict[str, Any]]:
     """Failed records the caller may see, most recent first: id, file, register, error, when."""
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(records)
-            .where(records.c.status == "failed")
-            .order_by(records.c.updated_at.desc())
-            .limit(limit)
-        ).all()
     return [
         {"id": r.id, "file": r.file_name, "register": r.register, "error": r.error,
          "updated_at": r.updated_at}
-        for r in rows if effective_level(r.meta) <= clearance
+        for r in catalog.failed(limit) if effective_level(r.meta) <= clearance
     ]  # fmt: skip
 
 
-def count_by_status(catalog: SqlCatalog, clearance: int) -> dict[str, int]:
-    """Records per status, counting only those at or below `clearance` (contract: a record
-    above the caller's clearance counts nowhere)."""
-    secrecy = records.c.meta["secrecy"].as_string()
-    known = records.c.meta[KNOWN].as_boolean()
-    query = sa.select(records.c.status, secrecy, known, sa.func.count()).group_by(
-        records.c.status, secrecy, known
-    )
-    counts: dict[str, int] = {}
-    with catalog.engine.connect() as conn:
-        for status, mark, is_known, n in conn.execute(query):
-            if effective_level({"secrecy": mark, KNOWN: is_known}) <= clearance:
-                counts[status] = counts.get(status, 0) + n
-    return counts
-
-
-def visible_ids(catalog: SqlCatalog, ids: list[str], clearance: int) -> list[str]:
+def visible_ids(catalog: Catalog, ids: list[str], clearance: int) -> list[str]:
     """The ids of `ids` whose records exist and are at or below `clearance`, in order."""
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(sa.select(records.c.id, records.c.meta).where(records.c.id.in_(ids)))
-        seen = {r.id for r in rows if effective_level(r.meta) <= clearance}
-    return [i for i in ids if i in seen]
+    metas = catalog.metas(ids)
+    return [i for i in ids if i in metas and effective_level(metas[i]) <= clearance]

@@ -6,9 +6,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from services.common.catalog import SqlCatalog
 from services.common.errors import NotFound
-from services.common.ports import ObjectStore
+from services.common.ports import Catalog, ObjectStore
 from services.ocr import artifacts as keys
 
 KINDS = ("original", "pdfa")
@@ -26,7 +25,7 @@ def _access_name(file_name: str) -> str:
     return f"{stem or 'tai-lieu'}.pdfa.pdf"
 
 
-def record_file(catalog: SqlCatalog, store: ObjectStore, record_id: str, kind: str) -> RecordFile:
+def record_file(catalog: Catalog, store: ObjectStore, record_id: str, kind: str) -> RecordFile:
     """The original or the access copy; NotFound when the record has none (yet)."""
     row = catalog.row(record_id)
     if kind == "original":
@@ -48,7 +47,7 @@ def record_file(catalog: SqlCatalog, store: ObjectStore, record_id: str, kind: s
     return RecordFile(_access_name(row["file_name"]), "application/pdf", data)
 
 
-def page_image(catalog: SqlCatalog, store: ObjectStore, record_id: str, n: int) -> bytes:
+def page_image(catalog: Catalog, store: ObjectStore, record_id: str, n: int) -> bytes:
     """The corrected PNG of a scanned page (what Tesseract read); NotFound for a page that
     has none (read from a PDF's text layer) or a record without pages."""
     row = catalog.row(record_id)

@@ -11,9 +11,8 @@ from dataclasses import asdict
 from typing import Any
 
 from services.common import events
-from services.common.catalog import SqlCatalog
 from services.common.errors import NotFound, PermanentError
-from services.common.ports import ObjectStore
+from services.common.ports import Catalog, ObjectStore
 from services.ocr import artifacts as keys
 from services.ocr.access import AccessPage, build_access_pdf
 from services.ocr.extract import Limits, PageText, extract_pages
@@ -129,7 +128,7 @@ def _store_access_copy(
     return keys.access_pdf_key(event["record_id"])
 
 
-def _fail(catalog: SqlCatalog, record_id: str, exc: PermanentError) -> tuple[str, dict]:
+def _fail(catalog: Catalog, record_id: str, exc: PermanentError) -> tuple[str, dict]:
     catalog.fail(record_id, "ocr", exc.message, str(exc.code))
     return events.RECORD_FAILED, events.new_event(
         events.RECORD_FAILED, record_id, stage="ocr", code=str(exc.code), reason=exc.message
@@ -138,7 +137,7 @@ def _fail(catalog: SqlCatalog, record_id: str, exc: PermanentError) -> tuple[str
 
 def extract_text(
     event: dict,
-    catalog: SqlCatalog,
+    catalog: Catalog,
     store: ObjectStore,
     *,
     workers: int,

@@ -1,19 +1,18 @@
 """Pages a person should check: OCR'd pages whose mean word confidence is under the threshold.
 
-A read-only query of the catalog's `records.page_info` (written by this stage), so the list
-follows a changed threshold without re-reading any page.
+A read-only query of the records' page lists in the catalog (written by this stage), so the
+list follows a changed threshold without re-reading any page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
-from services.common.catalog import SqlCatalog, format_number, records
+from services.common.ports import Catalog
+from services.common.records import Status, format_number
 
 # Records in these states have nothing left to review.
-_CLOSED = ("rejected", "failed", "disposed")
+_CLOSED = (Status.REJECTED, Status.FAILED, Status.DISPOSED)
 
 
 def needs_review(confidence: float | None, below: float) -> bool:
@@ -30,36 +29,23 @@ def pages_to_review(page_info: list[dict] | None, below: float) -> list[dict[str
     ]
 
 
-def review_list(catalog: SqlCatalog, below: float, limit: int = 1000) -> list[dict[str, Any]]:
+def review_list(catalog: Catalog, below: float, limit: int = 1000) -> list[dict[str, Any]]:
     """Records with pages to review, oldest first: {"id", "file", "register", "number",
     "status", "pages": [{"n", "confidence"}]}."""
-    query = (
-        sa.select(
-            records.c.id,
-            records.c.file_name,
-            records.c.register,
-            records.c.number,
-            records.c.status,
-            records.c.page_info,
-        )
-        .where(records.c.page_info.is_not(None), records.c.status.not_in(_CLOSED))
-        .order_by(records.c.received_at)
-    )
     out = []
-    with catalog.engine.connect() as conn:
-        for row in conn.execute(query):
-            pages = pages_to_review(row.page_info, below)
-            if pages:
-                out.append(
-                    {
-                        "id": row.id,
-                        "file": row.file_name,
-                        "register": row.register,
-                        "number": format_number(row.number),
-                        "status": row.status,
-                        "pages": pages,
-                    }
-                )
-            if len(out) >= limit:
-                break
+    for record in catalog.with_pages(excluding=_CLOSED):
+        pages = pages_to_review(record.page_info, below)
+        if pages:
+            out.append(
+                {
+                    "id": record.id,
+                    "file": record.file_name,
+                    "register": record.register,
+                    "number": format_number(record.number),
+                    "status": str(record.status),
+                    "pages": pages,
+                }
+            )
+        if len(out) >= limit:
+            break
     return out

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from services.common.catalog import history, now_iso
+from services.common.catalog_rows import append_history
 
 
 def log(conn: sa.Connection, record_id: str, action: str, detail: dict | None = None) -> None:
-    """One audit entry in the record's history (stage "retention")."""
-    conn.execute(
-        history.insert().values(
-            record_id=record_id, at=now_iso(), stage="retention", action=action, detail=detail
-        )
-    )
+    """One audit entry in the record's history (stage "retention"), in `conn`'s transaction."""
+    append_history(conn, record_id, "retention", action, detail)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.common.catalog import SqlCatalog
+from services.common.ports import Catalog
 from services.retention.schedule import Schedule, retention_for
 
 
-def assign_retention(event: dict, catalog: SqlCatalog, schedule: Schedule) -> dict[str, Any]:
+def assign_retention(event: dict, catalog: Catalog, schedule: Schedule) -> dict[str, Any]:
     """Store `metadata.retention`; idempotent (same input, same class and date)."""
     record = catalog.get(event["record_id"])
     received = date.fromisoformat(record["received_at"][:10])
@@ -18,7 +18,7 @@ def assign_retention(event: dict, catalog: SqlCatalog, schedule: Schedule) -> di
     return retention
 
 
-def recompute_retention(event: dict, catalog: SqlCatalog, schedule: Schedule) -> dict[str, Any]:
+def recompute_retention(event: dict, catalog: Catalog, schedule: Schedule) -> dict[str, Any]:
     """After a clerk's correction: the class from the corrected kind/subject/date, or the
     class the clerk chose (`retention.class`), with its period and disposition date.
 

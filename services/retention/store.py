@@ -1,9 +1,10 @@
 """`RetentionStore`: retention's tables and its writes to the catalog, with SQLAlchemy Core.
 
 Runs on the catalog's engine (SQLite or PostgreSQL), migrated by `SqlCatalog`: retention's own
-tables (`tables.py`) are revision 0003's. The catalog's `records`/`history` are read, and
-written only for what retention owns: the final statuses `disposed`/`transferred` and their
-history entries (`SqlCatalog.advance` refuses to move a final status, by design).
+tables (`tables.py`) are revision 0003's. The records are read, and written only for what
+retention owns (the final statuses `disposed`/`transferred`, `metadata.retention` and
+`metadata.fixity`, history entries), through `services.common.catalog_rows` inside this
+store's transactions; `Record.leave_care` is the rule for the final moves.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.common.catalog import now_iso, records
-from services.common.errors import NotFound
+from services.common import catalog_rows
+from services.common.catalog import now_iso
 from services.common.secrecy import SECRECY_LEVELS
 from services.retention import batches as rules
 from services.retention.audit import log
@@ -25,8 +26,6 @@ from services.retention.store_holds import HoldsMixin
 from services.retention.store_steps import StepsMixin
 from services.retention.tables import approvals, batch_records, batches, state
 
-# Records that have left the archive's care (or never entered it) are never proposed.
-GONE = ("disposed", "transferred", "rejected")
 OPEN = ("pending", "approved")
 LIVE = ("included", "erased")  # still part of the batch's work
 
@@ -42,33 +41,24 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
 
     def candidates(self) -> Iterator[rules.Candidate]:
         """Every record with a retention class that is still in the archive's care."""
-        query = sa.select(records.c.id, records.c.meta, records.c.received_at).where(
-            records.c.status.not_in(GONE)
-        )
         with self.engine.connect() as conn:
-            for row in conn.execute(query):
-                meta = row.meta or {}
-                if meta.get("retention"):
-                    yield rules.Candidate(
-                        row.id, meta["retention"], meta.get("issued_date"), row.received_at
-                    )
+            rows = catalog_rows.in_care(conn)
+        for row in rows:
+            meta = row["meta"] or {}
+            if meta.get("retention"):
+                yield rules.Candidate(
+                    row["id"], meta["retention"], meta.get("issued_date"), row["received_at"]
+                )
 
     def record(self, record_id: str) -> dict[str, Any]:
+        """The record's columns; raises NotFound."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
-        if row is None:
-            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        return dict(row._mapping)
+            return catalog_rows.columns_of(conn, record_id)
 
     def shares_object(self, object_key: str, record_id: str) -> bool:
         """Whether a record other than `record_id`, not disposed, uses the same object."""
-        query = sa.select(sa.func.count()).where(
-            records.c.object_key == object_key,
-            records.c.id != record_id,
-            records.c.status != "disposed",
-        )
         with self.engine.connect() as conn:
-            return conn.execute(query).scalar_one() > 0
+            return catalog_rows.shares_object(conn, object_key, record_id)
 
     # --- batches ------------------------------------------------------------------------
 
@@ -231,12 +221,11 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
 
     def _highest_level(self, conn: sa.Connection, batch_id: str) -> int:
         """The secrecy level of the most secret record the batch still covers."""
-        metas = conn.execute(
-            sa.select(records.c.meta)
-            .join(batch_records, batch_records.c.record_id == records.c.id)
-            .where(batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE))
-        ).scalars()
-        return max((SECRECY_LEVELS.get((m or {}).get("secrecy"), 0) for m in metas), default=0)
+        live = sa.select(batch_records.c.record_id).where(
+            batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE)
+        )
+        metas = catalog_rows.metas(conn, live).values()
+        return max((SECRECY_LEVELS.get(m.get("secrecy"), 0) for m in metas), default=0)
 
     def _status_after(self, conn: sa.Connection, batch: sa.Row, decision: str) -> str:
         voters = conn.execute(

@@ -6,7 +6,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.common.catalog import now_iso, records
+from services.common import catalog_rows
+from services.common.catalog import now_iso
 from services.retention.audit import log
 from services.retention.tables import fixity_checks
 
@@ -18,27 +19,12 @@ class FixityMixin:
 
     def originals_after(self, cursor: str, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` stored originals with ids after `cursor`, in id order."""
-        query = (
-            sa.select(
-                records.c.id, records.c.object_key, records.c.sha256, records.c.size, records.c.meta
-            )
-            .where(
-                records.c.id > cursor,
-                records.c.status.not_in(CHECKED),
-                records.c.object_key.is_not(None),
-            )
-            .order_by(records.c.id)
-            .limit(limit)
-        )
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            return catalog_rows.originals_after(conn, cursor, limit, excluding=CHECKED)
 
     def count_originals(self) -> int:
-        query = sa.select(sa.func.count()).where(
-            records.c.status.not_in(CHECKED), records.c.object_key.is_not(None)
-        )
         with self.engine.connect() as conn:
-            return conn.execute(query).scalar_one()
+            return catalog_rows.count_originals(conn, excluding=CHECKED)
 
     def add_check(self, row: dict[str, Any], actual: str | None, size: int | None) -> bool:
         """Record one check; returns whether the bytes matched."""
@@ -101,13 +87,8 @@ class FixityMixin:
     def flag_fixity(self, record_id: str, value: dict[str, Any]) -> None:
         """Set `metadata.fixity` (shown by `luutru status`), audited."""
         with self.engine.begin() as conn:
-            meta = conn.execute(
-                sa.select(records.c.meta).where(records.c.id == record_id).with_for_update()
-            ).scalar_one()
-            conn.execute(
-                records.update()
-                .where(records.c.id == record_id)
-                .values(meta={**meta, "fixity": value}, updated_at=now_iso())
-            )
+            record = catalog_rows.load(conn, record_id, lock=True)
+            record.meta = {**record.meta, "fixity": value}
+            catalog_rows.save(conn, record)
             action = "fixity_failed" if value["status"] == "failed" else "fixity_restored"
             log(conn, record_id, action, value)

@@ -8,7 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.common.catalog import now_iso, records
+from services.common import catalog_rows
+from services.common.catalog import now_iso
 from services.common.errors import NotFound, PermanentError
 from services.retention.audit import log
 from services.retention.errors import hold_not_found
@@ -43,9 +44,7 @@ class HoldsMixin:
             raise PermanentError("Cần lý do và ít nhất một hồ sơ / A reason and records needed")
         hold_id = str(uuid.uuid4())
         with self.engine.begin() as conn:
-            known = set(
-                conn.execute(sa.select(records.c.id).where(records.c.id.in_(ids))).scalars()
-            )
+            known = catalog_rows.metas(conn, ids)
             if missing := [i for i in ids if i not in known]:
                 raise NotFound(f"Không tìm thấy hồ sơ / No record {missing[0]}")
             conn.execute(
@@ -125,7 +124,5 @@ class HoldsMixin:
         ids = [record_id] if record_id else []
         if sha:
             with self.engine.connect() as conn:
-                ids = list(
-                    conn.execute(sa.select(records.c.id).where(records.c.sha256 == sha)).scalars()
-                )
+                ids = catalog_rows.ids_with_sha(conn, sha)
         return bool(ids) and bool(self.held(ids))

@@ -10,11 +10,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.common.catalog import history, now_iso, petitioners, records
+from services.common import catalog_rows
+from services.common.catalog import now_iso
+from services.common.errors import NotFound
+from services.common.records import GONE
 from services.retention.audit import log
 from services.retention.tables import batch_records, batches
 
-GONE = ("disposed", "transferred", "rejected")
 LIVE = ("included", "erased")
 
 
@@ -56,11 +58,7 @@ class StepsMixin:
             ).rowcount
             if not won:
                 return False
-            values = {"status": status, "meta": meta, "updated_at": now_iso()}
-            if status == "disposed":  # the page list describes text that no longer exists
-                values |= {"page_info": None, "error": None}
-                conn.execute(petitioners.delete().where(petitioners.c.record_id == record_id))
-            conn.execute(records.update().where(records.c.id == record_id).values(**values))
+            catalog_rows.leave_care(conn, record_id, status, meta)
             log(conn, record_id, status, {"batch": batch_id, **detail})
         return True
 
@@ -110,33 +108,26 @@ class StepsMixin:
 
     def retention_rows(self) -> Iterator[dict[str, Any]]:
         """Records still in the archive's care that have a retention class."""
-        query = sa.select(
-            records.c.id, records.c.register, records.c.meta, records.c.received_at
-        ).where(records.c.status.not_in(GONE))
         with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
+            rows = catalog_rows.in_care(conn)
         return (r for r in rows if (r["meta"] or {}).get("retention"))
 
     def set_retention(self, record_id: str, new: dict[str, Any]) -> bool:
         """Replace `metadata.retention`, audited old -> new; False if nothing changed."""
         with self.engine.begin() as conn:
-            row = conn.execute(
-                sa.select(records.c.meta, records.c.status)
-                .where(records.c.id == record_id)
-                .with_for_update()
-            ).first()
-            if row is None or row.status in GONE or (row.meta or {}).get("retention") == new:
+            try:
+                record = catalog_rows.load(conn, record_id, lock=True)
+            except NotFound:
                 return False
-            old = row.meta.get("retention")
-            conn.execute(
-                records.update()
-                .where(records.c.id == record_id)
-                .values(meta={**row.meta, "retention": new}, updated_at=now_iso())
-            )
+            old = record.meta.get("retention")
+            if record.status in GONE or old == new:
+                return False
+            record.meta = {**record.meta, "retention": new}
+            catalog_rows.save(conn, record)
             log(conn, record_id, "retention_recomputed", {"old": old, "new": new})
         return True
 
     def history(self, record_id: str) -> list[dict[str, Any]]:
-        query = sa.select(history).where(history.c.record_id == record_id).order_by(history.c.seq)
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+            entries = catalog_rows.history_of(conn, record_id)
+        return [{"seq": e.seq, "record_id": record_id, **e.to_dict()} for e in entries]

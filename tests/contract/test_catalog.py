@@ -16,9 +16,8 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from services.common import catalog as catalog_module
+from services.common import catalog_tables
 from services.common.catalog import SqlCatalog
-from services.ingest.records import count_by_status
 from tests.postgres import temporary_database
 
 
@@ -138,8 +137,9 @@ def test_counts_by_status_within_a_clearance_leave_out_records_above_it(catalog)
         )
     register(catalog, b"not yet classified")  # unknown secrecy counts as Tuyệt mật
     status = catalog.get(record["id"])["status"]
-    assert [count_by_status(catalog, level).get(status) for level in (0, 1, 2, 3)] == [1, 2, 3, 4]
-    assert count_by_status(catalog, 3) == catalog.count_by_status()
+    counts = [catalog.count_by_status(level).get(status) for level in (0, 1, 2, 3)]
+    assert counts == [1, 2, 3, 4]
+    assert catalog.count_by_status(3) == catalog.count_by_status()
 
 
 def test_a_rejected_file_has_no_number_and_does_not_block_a_later_upload(catalog):
@@ -172,9 +172,9 @@ def test_a_catalog_made_before_migrations_is_upgraded_and_keeps_its_records(tmp_
     dsn = f"sqlite:///{tmp_path / 'old.db'}"
     old = sa.create_engine(dsn)
     legacy = sa.MetaData()
-    for table in (catalog_module.register_counters, catalog_module.history):
+    for table in (catalog_tables.register_counters, catalog_tables.history):
         table.to_metadata(legacy)
-    old_columns = [c.copy() for c in catalog_module.records.columns if c.name != "doc_key"]
+    old_columns = [c.copy() for c in catalog_tables.records.columns if c.name != "doc_key"]
     sa.Table("records", legacy, *old_columns)
     legacy.create_all(old)
     with old.begin() as conn:

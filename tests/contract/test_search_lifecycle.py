@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from services.common import events
+from services.common import catalog_rows, events
 from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
 from services.common.ports import SearchQuery
@@ -46,7 +46,11 @@ def add_record(catalog, store, text: str, metadata: dict, status: str = "indexed
     manifest = {"pages": [{"n": 1, "key": key, "confidence": None, "source": "text"}]}
     store.put(pages_manifest_key(record["id"]), json.dumps(manifest).encode())
     catalog.update_metadata(record["id"], "classification", metadata)
-    catalog.advance(record["id"], "indexing", status, status)
+    if status == "disposed":  # retention's move, in its own transaction
+        with catalog.engine.begin() as conn:
+            catalog_rows.leave_care(conn, record["id"], status, metadata)
+    else:
+        catalog.advance(record["id"], "indexing", status, status)
     return record["id"]
 
 
@@ -69,7 +73,7 @@ def corrected_event(record_id: str, text_key: str, metadata: dict) -> dict:
 def test_a_metadata_correction_reindexes_the_record_once_even_if_delivered_twice(world):
     catalog, store, index = world
     record_id = add_record(catalog, store, "Tờ trình về ngân sách", {"kind": "to_trinh"})
-    lifecycle.verify(catalog.engine, store, index, repair=True)
+    lifecycle.verify(catalog, store, index, repair=True)
     assert hits(index, "ngân sách", kind="to_trinh") == [record_id]
     event = corrected_event(record_id, page_text_key(record_id, 1), {"kind": "ke_hoach"})
     for _ in range(2):
@@ -94,16 +98,16 @@ def test_verify_finds_missing_and_orphaned_and_repair_fixes_both(world):
     kept = add_record(catalog, store, "Công văn số một", {"kind": "cong_van"})
     lost = add_record(catalog, store, "Công văn số hai", {"kind": "cong_van"})
     add_record(catalog, store, "Đơn bị từ chối", {}, status="failed")
-    lifecycle.verify(catalog.engine, store, index, repair=True)
+    lifecycle.verify(catalog, store, index, repair=True)
     index.delete(lost)  # the index lost a record
     index.upsert(doc("ghost", "công văn ma"))  # and holds one the catalog does not know
-    report = lifecycle.verify(catalog.engine, store, index)
+    report = lifecycle.verify(catalog, store, index)
     assert (report.catalog, report.index, report.missing, report.orphaned) == (2, 2, 1, 1)
     assert report.missing_ids == [lost] and report.orphaned_ids == ["ghost"]
     assert not report.consistent and not report.repaired
-    repaired = lifecycle.verify(catalog.engine, store, index, repair=True)
+    repaired = lifecycle.verify(catalog, store, index, repair=True)
     assert repaired.repaired
-    assert lifecycle.verify(catalog.engine, store, index).consistent
+    assert lifecycle.verify(catalog, store, index).consistent
     assert sorted(hits(index, "cong van")) == sorted([kept, lost])
 
 
@@ -112,7 +116,7 @@ def test_rebuild_fills_a_new_generation_and_swaps_it_in(world, monkeypatch):
     ids = [add_record(catalog, store, f"Kế hoạch số {i}", {"kind": "ke_hoach"}) for i in range(5)]
     monkeypatch.setattr(lifecycle, "BATCH", 2)
     before = index.generation
-    steps = list(lifecycle.rebuild(catalog.engine, store, index))
+    steps = list(lifecycle.rebuild(catalog, store, index))
     assert [(s.done, s.total) for s in steps] == [(0, 5), (2, 5), (4, 5), (5, 5)]
     assert steps[-1].generation == index.generation != before
     assert sorted(hits(index, "ke hoach", limit=10)) == sorted(ids)
@@ -123,10 +127,10 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(world, monkeypatch):
     for i in range(5):
         add_record(catalog, store, f"Báo cáo số {i}", {"kind": "bao_cao"})
     monkeypatch.setattr(lifecycle, "BATCH", 2)
-    run = lifecycle.rebuild(catalog.engine, store, index)
+    run = lifecycle.rebuild(catalog, store, index)
     next(run), next(run)  # two records committed to the new generation, then a "crash"
     run.close()
     assert index.count() == 0  # searches still use the old (empty) generation
-    steps = list(lifecycle.rebuild(catalog.engine, store, index))
+    steps = list(lifecycle.rebuild(catalog, store, index))
     assert (steps[0].done, steps[0].total) == (2, 5)  # resumed, not restarted
     assert index.count() == 5

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pika
 import pytest
-import sqlalchemy as sa
 
 from services.common import events, topology
-from services.common.catalog import SqlCatalog, history
+from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore
 from services.ingest.intake import ingest_file
 from tests.fixtures.documents import SAMPLE_PARTY_PAGE, born_digital_pdf, render_page
@@ -74,13 +73,8 @@ def _ingest(catalog, store, channel, documents: list[bytes]) -> list[str]:
 
 def _extractions(catalog: SqlCatalog, ids: list[str]) -> dict[str, int]:
     """How many times each record's text was extracted (history rows)."""
-    with catalog.engine.connect() as conn:
-        rows = conn.execute(
-            sa.select(history.c.record_id, sa.func.count())
-            .where(history.c.action == "text_extracted", history.c.record_id.in_(ids))
-            .group_by(history.c.record_id)
-        ).all()
-    return dict(rows)
+    counts = {i: catalog.count_history(i, "text_extracted") for i in ids}
+    return {i: n for i, n in counts.items() if n}
 
 
 def _pdf(n: int) -> bytes:

@@ -1,0 +1,162 @@
+"""Statements on the catalog's `records` and `history` tables, inside a caller's transaction.
+
+`SqlCatalog` is built on them, and so is retention's store, which shares the catalog's engine
+and must write its batch state and the record's status (or its audit entry) in one transaction.
+With `catalog.py` and `catalog_registers.py` this is the SQL adapter: no other module of the
+services touches these tables (tests/unit/test_catalog_boundary.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.common.catalog_tables import history, now_iso, petitioners, records
+from services.common.errors import NotFound
+from services.common.records import GONE, HistoryEntry, Record, Status, document_key
+
+
+def not_found(record_id: str) -> NotFound:
+    return NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+
+
+def append_history(
+    conn: sa.Connection, record_id: str, stage: str, action: str, detail: dict | None = None
+) -> None:
+    """One history entry: an audit fact about the record, never rewritten."""
+    conn.execute(
+        history.insert().values(
+            record_id=record_id, at=now_iso(), stage=stage, action=action, detail=detail
+        )
+    )
+
+
+def history_of(conn: sa.Connection, record_id: str) -> list[HistoryEntry]:
+    rows = conn.execute(
+        sa.select(history).where(history.c.record_id == record_id).order_by(history.c.seq)
+    )
+    return [HistoryEntry(r.at, r.stage, r.action, r.detail, r.seq) for r in rows]
+
+
+def count_history(conn: sa.Connection, record_id: str, action: str) -> int:
+    return conn.execute(
+        sa.select(sa.func.count())
+        .select_from(history)
+        .where(history.c.record_id == record_id, history.c.action == action)
+    ).scalar_one()
+
+
+def insert(conn: sa.Connection, **columns: Any) -> None:
+    """A new row (intake), received now; the status is `received` or `rejected`."""
+    received = now_iso()
+    conn.execute(records.insert().values(received_at=received, updated_at=received, **columns))
+
+
+def id_by_dedup_key(conn: sa.Connection, sha256: str) -> str | None:
+    """The accepted record holding these bytes, if any (rejected ones have no dedup key)."""
+    return conn.execute(
+        sa.select(records.c.id).where(records.c.dedup_key == sha256)
+    ).scalar_one_or_none()
+
+
+def columns_of(conn: sa.Connection, record_id: str, *, lock: bool = False) -> dict[str, Any]:
+    """Every column of the record's row (the adapter's keys too); `lock` holds the row until
+    the transaction ends. Raises NotFound."""
+    query = sa.select(records).where(records.c.id == record_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise not_found(record_id)
+    return dict(row._mapping)
+
+
+def load(conn: sa.Connection, record_id: str, *, lock: bool = False) -> Record:
+    """The record (without history), as `columns_of`."""
+    return Record.from_row(columns_of(conn, record_id, lock=lock))
+
+
+def load_many(conn: sa.Connection, ids: Iterable[str]) -> list[Record]:
+    rows = conn.execute(sa.select(records).where(records.c.id.in_(list(ids))))
+    return [Record.from_row(r._mapping) for r in rows]
+
+
+def save(conn: sa.Connection, record: Record, **columns: Any) -> None:
+    """Write the record's status, error, page list and metadata back, with other `columns`."""
+    values = {
+        "status": str(record.status),
+        "error": record.error,
+        "page_info": record.page_info,
+        "meta": record.meta,
+        "doc_key": document_key(record.meta),
+        "updated_at": now_iso(),
+    }
+    conn.execute(records.update().where(records.c.id == record.id).values(values | columns))
+
+
+def leave_care(conn: sa.Connection, record_id: str, status: str, meta: dict[str, Any]) -> bool:
+    """Retention's final move (`Record.leave_care`); a disposed record's petitioner goes too.
+    False when the record already left the archive's care."""
+    record = load(conn, record_id, lock=True)
+    if not record.leave_care(status, meta):
+        return False
+    if record.status == Status.DISPOSED:
+        conn.execute(petitioners.delete().where(petitioners.c.record_id == record_id))
+    save(conn, record)
+    return True
+
+
+# --- queries the stages need ------------------------------------------------------------
+
+
+def in_care(conn: sa.Connection) -> list[dict[str, Any]]:
+    """{"id", "register", "meta", "received_at"} of every record still in the archive's care."""
+    query = sa.select(
+        records.c.id, records.c.register, records.c.meta, records.c.received_at
+    ).where(records.c.status.not_in(list(GONE)))
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def metas(conn: sa.Connection, ids: Iterable[str] | sa.Select) -> dict[str, dict[str, Any]]:
+    """The metadata of the records in `ids` (a list or a select of ids) that exist."""
+    ids = ids if isinstance(ids, sa.Select) else list(ids)
+    rows = conn.execute(sa.select(records.c.id, records.c.meta).where(records.c.id.in_(ids)))
+    return {r.id: r.meta or {} for r in rows}
+
+
+def ids_with_sha(conn: sa.Connection, sha256: str) -> list[str]:
+    return list(conn.execute(sa.select(records.c.id).where(records.c.sha256 == sha256)).scalars())
+
+
+def shares_object(conn: sa.Connection, object_key: str, record_id: str) -> bool:
+    """Whether a record other than `record_id`, not disposed, uses the same object."""
+    query = sa.select(sa.func.count()).where(
+        records.c.object_key == object_key,
+        records.c.id != record_id,
+        records.c.status != Status.DISPOSED,
+    )
+    return conn.execute(query).scalar_one() > 0
+
+
+def _originals(excluding: Iterable[str]) -> sa.ColumnElement[bool]:
+    return sa.and_(records.c.status.not_in(list(excluding)), records.c.object_key.is_not(None))
+
+
+def originals_after(
+    conn: sa.Connection, cursor: str, limit: int, excluding: Iterable[str]
+) -> list[dict[str, Any]]:
+    """{"id", "object_key", "sha256", "size", "meta"} of up to `limit` records with a stored
+    original, ids after `cursor`, in id order; statuses in `excluding` left out."""
+    query = (
+        sa.select(
+            records.c.id, records.c.object_key, records.c.sha256, records.c.size, records.c.meta
+        )
+        .where(records.c.id > cursor, _originals(excluding))
+        .order_by(records.c.id)
+        .limit(limit)
+    )
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def count_originals(conn: sa.Connection, excluding: Iterable[str]) -> int:
+    return conn.execute(sa.select(sa.func.count()).where(_originals(excluding))).scalar_one()

@@ -1,0 +1,193 @@
+"""A record of the archive and the moves of its status: the catalog's domain, free of any engine.
+
+A record is `received` at intake, `processing` while its text is read, then `indexed` (searchable)
+or `failed`; `rejected` when intake or the secrecy ceiling refuses it; `disposed` or
+`transferred` when retention takes it out of the archive's care. A status only moves forward
+(`advance`), so a message redelivered from an earlier stage cannot undo later progress; the one
+way back is `restart`, which re-drives a failed or stuck record from its stored original.
+
+The SQL adapter (`services.common.catalog.SqlCatalog`) loads a `Record`, applies one of these
+transitions and writes the result with a history entry; callers see the dict wire format
+(`to_dict`) on RPC and events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+from enum import StrEnum
+from typing import Any
+
+from services.common.errors import ErrorCode, PermanentError
+from services.common.vntext import fold
+from services.common.vocabulary import RECORD_FIELDS
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    INDEXED = "indexed"
+    FAILED = "failed"
+    REJECTED = "rejected"
+    DISPOSED = "disposed"
+    TRANSFERRED = "transferred"
+
+
+# A record in one of these has finished the pipeline; only `restart` (or retention) moves it.
+FINAL = frozenset(
+    {Status.INDEXED, Status.FAILED, Status.REJECTED, Status.DISPOSED, Status.TRANSFERRED}
+)
+IN_FLIGHT = frozenset({Status.RECEIVED, Status.PROCESSING})
+REDRIVABLE = IN_FLIGHT | {Status.FAILED}
+# Out of the archive's care (or never in it): no retention, fixity or review concerns them.
+GONE = frozenset({Status.DISPOSED, Status.TRANSFERRED, Status.REJECTED})
+# What the pipeline stages may `advance` to; intake creates `received`/`rejected` records and
+# retention alone takes a record out of care (`leave_care`).
+_STAGE_STATUSES = frozenset({Status.PROCESSING, Status.INDEXED, Status.FAILED, Status.REJECTED})
+_OUT_OF_CARE = frozenset({Status.DISPOSED, Status.TRANSFERRED})
+
+
+def document_key(meta: dict[str, Any]) -> str | None:
+    """NĐ 30/2020 Phụ lục VI (sổ đăng ký): the same document is the same số và ký hiệu, from the
+    same organ under the same parent, in the same numbering period: the year for a state
+    document (numbers restart each year, NĐ 30 Điều 15), the committee term for a Party one
+    (36-HD/VPTW: numbers run per nhiệm kỳ; `term` is set by classification). Folded, so
+    "15/QĐ-UBND", "15 / QD-UBND" and "15/QÐ-UBND" (eth) are one key."""
+    number_symbol, organ = meta.get("number_symbol"), meta.get("organ")
+    if not number_symbol or not organ:
+        return None
+    symbol = re.sub(r"\s+", "", fold(number_symbol)).upper().replace("–", "-")
+    period = meta.get("term") or (meta.get("issued_date") or "")[:4]
+    issuer = " / ".join(
+        " ".join(fold(name).upper().split()) for name in (meta.get("organ_parent"), organ) if name
+    )
+    return f"{symbol}|{period}|{issuer}"[:400]
+
+
+def format_number(number: int | None) -> str | None:
+    """Register numbers below 10 get a leading zero (NĐ 30/2020, Phụ lục I)."""
+    return None if number is None else f"{number:02d}"
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: str
+    stage: str
+    action: str
+    detail: dict[str, Any] | None = None
+    seq: int | None = None  # its order in the catalog (PREMIS event identifiers)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"at": self.at, "stage": self.stage, "action": self.action, "detail": self.detail}
+
+
+@dataclass
+class Record:
+    """One catalog row. `meta` is the metadata classification and people wrote."""
+
+    id: str
+    register: str
+    file_name: str
+    status: Status
+    received_at: str
+    updated_at: str
+    year: int | None = None
+    number: int | None = None
+    media_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    object_key: str | None = None
+    source: str | None = None
+    error: str | None = None
+    pages: int | None = None
+    page_info: list[dict[str, Any]] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    history: list[HistoryEntry] = field(default_factory=list)
+
+    # --- transitions (each returns whether it changed the record) ----------------------------
+
+    def advance(self, to: Status | str) -> bool:
+        """A pipeline stage moves the record to `to`; False, unchanged, once it is final.
+
+        Indexed → indexed is a move (a correction re-indexes), so the stage logs it.
+        Raises ValueError for a status no stage may set.
+        """
+        to = Status(to)
+        if to not in _STAGE_STATUSES:
+            raise ValueError(f"No stage moves a record to {to}")
+        if self.status in FINAL and not (to == self.status == Status.INDEXED):
+            return False
+        self.status = to
+        return True
+
+    def check_redrivable(self) -> None:
+        """Raises PermanentError unless the record is failed or still in flight: reprocessing
+        an indexed, rejected or disposed record would undo that. (A plain PermanentError: the
+        gateway and CLI map remote errors by class name.)"""
+        if self.status not in REDRIVABLE:
+            raise PermanentError(
+                f"Hồ sơ đang ở trạng thái {self.status}, không xử lý lại được"
+                f" / A record in status {self.status} cannot be reprocessed",
+                ErrorCode.BAD_REQUEST,
+            )
+
+    def restart(self) -> None:
+        """Back to `received`, to be re-driven from the stored original; the error goes.
+        Raises PermanentError (`check_redrivable`)."""
+        self.check_redrivable()
+        self.status, self.error = Status.RECEIVED, None
+
+    def leave_care(self, to: Status | str, residual_meta: dict[str, Any]) -> bool:
+        """Retention disposes of or transfers the record: it keeps `residual_meta` only.
+
+        False, unchanged, when it already left the archive's care (a resumed batch).
+        A disposed record also loses its page list (the text no longer exists) and error.
+        """
+        to = Status(to)
+        if to not in _OUT_OF_CARE:
+            raise ValueError(f"Retention does not move a record to {to}")
+        if self.status in GONE:
+            return False
+        self.status, self.meta = to, residual_meta
+        if to == Status.DISPOSED:
+            self.page_info, self.error = None, None
+        return True
+
+    def dispose(self, residual_meta: dict[str, Any]) -> bool:
+        return self.leave_care(Status.DISPOSED, residual_meta)
+
+    # --- boundary ------------------------------------------------------------------------
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any], history: list[HistoryEntry] | None = None) -> Record:
+        """From a catalog row (extra columns, such as the adapter's keys, are ignored)."""
+        names = {f.name for f in fields(cls)} - {"history", "status", "meta"}
+        known = {name: row[name] for name in names if name in row}
+        return cls(
+            **known, status=Status(row["status"]), meta=row.get("meta") or {},
+            history=history or [],
+        )  # fmt: skip
+
+    def columns(self) -> dict[str, Any]:
+        """The row's columns (for the adapter and the stages that read columns)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "history"}
+        return values | {"status": str(self.status)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as `luutru status` and `GET /api/records/{id}` show it (the wire format)."""
+        return {
+            "id": self.id,
+            "status": str(self.status),
+            "register": self.register,
+            "number": format_number(self.number),
+            "year": self.year,
+            "file": self.file_name,
+            "media_type": self.media_type,
+            "size": self.size,
+            "sha256": self.sha256,
+            "pages": self.pages,
+            "metadata": {key: self.meta.get(key) for key in RECORD_FIELDS} | self.meta,
+            "error": self.error,
+            "received_at": self.received_at,
+            "history": [entry.to_dict() for entry in self.history],
+        }
