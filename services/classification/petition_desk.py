@@ -7,14 +7,14 @@ from datetime import date
 from typing import Any
 
 from services.common import clock
-from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
+from services.common.ports import Catalog
 from services.registers.deadlines import PetitionRules
 from services.registers.petition_book import set_received as with_received
 
 
 def set_received(
-    catalog: SqlCatalog,
+    catalog: Catalog,
     record_id: str,
     received: str,
     source: str,
