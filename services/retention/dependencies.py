@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 
 from services.common.catalog import SqlCatalog
 from services.common.config import Settings
 from services.common.objects import open_object_store
-from services.retention.holds import HoldGuardedObjectStore
+from services.retention.holds import HoldGuardedObjectStore, supports_lock
+from services.retention.lock import apply_lock, lock_until
 from services.retention.store import RetentionStore
 
 
@@ -27,6 +29,20 @@ class Retention:
             "destroy": self.settings.disposal_approvers,
             "transfer": self.settings.transfer_approvers,
         }
+
+    @property
+    def locks(self) -> bool:
+        """Whether the object store has S3 object lock (else retention dates lock nothing)."""
+        return supports_lock(self.objects)
+
+    def lock_original(self, record_id: str, retention: dict[str, Any]) -> None:
+        """Extend the object lock of the record's original to the date `retention` gives."""
+        if not (self.locks and retention):  # no store lock, or a record gone before it had one
+            return
+        record = self.store.record(record_id)
+        years = self.settings.transfer_after_years
+        until = lock_until(retention, record["meta"] or {}, record["received_at"], years)
+        apply_lock(self.objects, record["object_key"], until)
 
 
 def guarded_store(settings: Settings, store: RetentionStore) -> HoldGuardedObjectStore:

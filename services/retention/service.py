@@ -1,4 +1,5 @@
-"""retention: assigns each classified record its retention class and disposition date."""
+"""retention: assigns each classified record its retention class and disposition date, and
+locks its original until then (S3 object lock), in one handler per event."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from services.common.health import Pingable
 from services.common.messaging import event_handler
 from services.common.metrics import Metrics
 from services.retention.handlers import assign_retention, recompute_retention
-from services.retention.operations import RetentionLocks, RetentionOperations
+from services.retention.operations import RetentionOperations
 from services.retention.schedule import load_schedule
 
 
@@ -22,7 +23,7 @@ class ScheduleProvider(DependencyProvider):
         return self.schedule
 
 
-class RetentionService(Pingable, RetentionOperations, RetentionLocks):
+class RetentionService(Pingable, RetentionOperations):
     name = "retention"
     metrics = Metrics()
 
@@ -31,8 +32,10 @@ class RetentionService(Pingable, RetentionOperations, RetentionLocks):
 
     @event_handler("classification", "record.classified")
     def on_record_classified(self, payload: dict) -> None:
-        assign_retention(payload, self.catalog, self.schedule)
+        retention = assign_retention(payload, self.catalog, self.schedule)
+        self.retention.lock_original(payload["record_id"], retention)
 
     @event_handler("classification", "record.metadata_corrected")
     def on_metadata_corrected(self, payload: dict) -> None:
-        recompute_retention(payload, self.catalog, self.schedule)
+        retention = recompute_retention(payload, self.catalog, self.schedule)
+        self.retention.lock_original(payload["record_id"], retention)
