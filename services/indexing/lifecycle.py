@@ -145,5 +145,5 @@ def rebuild(engine: sa.Engine, store: ObjectStore, index: RebuildableIndex) -> I
             batch = []
             yield Progress(target.generation, done, len(expected))
     done += target.upsert_many(batch)
-    generation = index.finish_rebuild()
+    generation = index.finish_rebuild(target.generation)
     yield Progress(generation, done, len(expected))
