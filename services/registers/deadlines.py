@@ -5,11 +5,11 @@ the day after the event (receipt, acceptance); a calendar-day period whose last 
 weekend or holiday ends on the next working day; a working-day period skips weekends and the
 holidays in `deploy/petitions.yaml`.
 
-Rules (sources in /work/shared/domain/vietnam-records.md §5.2):
+Rules, each with its source:
 - state khiếu nại: accept (thụ lý) within 10 days of receipt (Luật KN 2011 Điều 27); decide
   within 30 days of acceptance, 45 if complex; remote areas 45 / 60 (Điều 28).
 - state tố cáo: register, classify and accept within 7 working days of receipt (commonly cited,
-  not confirmed in the reference); resolve within 30 days of acceptance, plus up to two
+  its article could not be read here); resolve within 30 days of acceptance, plus up to two
   extensions of 30 days each (Luật TC 2018 Điều 30).
 - state kiến nghị / phản ánh: handle within 10 working days of receipt (TT 05/2021/TT-TTCP).
 - Party body, any category: resolve within 90 days of receipt (local) or 180 (central)

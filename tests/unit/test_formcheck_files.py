@@ -1,5 +1,5 @@
 """The format check on real files: DOCX written by python-docx, PDF by fpdf2 and read back by
-pypdfium2, through `luutru check` as an operator runs it, and the goals of issue 20 (≥ 95 % of
+pypdfium2, through `luutru check` as an operator runs it, and the check's goals (≥ 95 % of
 planted errors found, ≤ 1 false error per correct draft) on a sample with every planted error
 once; the whole labelled set (304 drafts) is `make bench BENCH=formcheck`.
 """
@@ -92,7 +92,7 @@ def test_cli_fails_with_one_line_on_a_file_it_cannot_read(tmp_path):
 
 
 def test_goals_over_a_sample_with_every_planted_error():
-    """Issue 20: ≥ 95 % of planted errors found; ≤ 1 false error per correct draft."""
+    """≥ 95 % of planted errors found; ≤ 1 false error per correct draft."""
     drafts = sample_set()
     assert set().union(*(d.expected for d in drafts)) == set(PLANTS)
     assert {(d.fmt, d.style) for d in drafts} == {
