@@ -110,9 +110,7 @@ def test_a_batch_with_a_secret_record_is_approved_only_by_someone_cleared_for_it
     assert store.batch(batch["id"])["records"] == [open_id]
 
 
-def test_the_approval_that_completes_a_destruction_runs_it_up_to_its_limit(
-    catalog, objects, store
-):
+def test_the_approval_that_completes_a_destruction_runs_it_up_to_its_limit(catalog, objects, store):
     """Retention owns "approve then execute": callers approve once and get the outcome; what
     the limit leaves is the timer's (as after a crash)."""
     ids = [add_record(catalog, objects) for _ in range(3)]
