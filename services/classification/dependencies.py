@@ -3,26 +3,17 @@ retention classes a clerk may choose (read once per process, in `setup()`)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from nameko.extensions import DependencyProvider
 
-from services.common.config import Settings
-from services.registers import PETITIONS_PATH, SERIES_PATH, RegistersConfig, load_config
+from services.common.config import process_settings
+from services.registers import RegistersConfig, load_config
 from services.retention.schedule import load_schedule
-
-
-class RegistersSettings(Settings):
-    """`LUUTRU_NUMBER_SERIES` and `LUUTRU_PETITIONS` point at other files than deploy/'s."""
-
-    number_series: Path = SERIES_PATH
-    petitions: Path = PETITIONS_PATH
 
 
 class RegistersProvider(DependencyProvider):
     def setup(self):
-        settings = RegistersSettings()
-        self.config: RegistersConfig = load_config(settings.number_series, settings.petitions)
+        config = process_settings()
+        self.config: RegistersConfig = load_config(config.number_series, config.petitions)
 
     def get_dependency(self, worker_ctx):
         return self.config
@@ -30,7 +21,7 @@ class RegistersProvider(DependencyProvider):
 
 class RetentionClassesProvider(DependencyProvider):
     def setup(self):
-        schedule = load_schedule(Settings().retention_schedule)
+        schedule = load_schedule(process_settings().retention_schedule)
         self.classes = frozenset(
             {rule.retention.code for rule in schedule.rules} | {schedule.default.code}
         )

@@ -108,7 +108,7 @@ if __name__ == "__main__":
 
         sys.stdout.write(render())
         raise SystemExit(0)
-    from services.common.config import Settings
+    from services.common.config import process_settings
 
-    declare(Settings().amqp_uri)
+    declare(process_settings().amqp_uri)
     print(f"declared {len(SUBSCRIPTIONS)} handler queues and {DEAD_LETTER_QUEUE}")

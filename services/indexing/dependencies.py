@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.ports import ObjectStore, RebuildableIndex, SearchIndex
 from services.indexing import lifecycle
 from services.indexing.tantivy_index import TantivyIndex
@@ -31,7 +31,7 @@ def open_search_index(url: str) -> SearchIndex:
 
 class SearchIndexProvider(DependencyProvider):
     def setup(self):
-        self.index = open_search_index(Settings().index_url)
+        self.index = open_search_index(process_settings().index_url)
 
     def stop(self):
         close = getattr(self.index, "close", None)

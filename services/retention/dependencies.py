@@ -8,7 +8,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 
 from services.common.catalog import SqlCatalog
-from services.common.config import Settings
+from services.common.config import Settings, process_settings
 from services.common.objects import open_object_store
 from services.retention.holds import HoldGuardedObjectStore, supports_lock
 from services.retention.lock import apply_lock, lock_until
@@ -51,7 +51,7 @@ def guarded_store(settings: Settings, store: RetentionStore) -> HoldGuardedObjec
 
 class RetentionProvider(DependencyProvider):
     def setup(self):
-        settings = Settings()
+        settings = process_settings()
         self.catalog = SqlCatalog(settings.catalog_dsn)
         store = RetentionStore(self.catalog.engine)
         self.retention = Retention(store, guarded_store(settings, store), settings)
@@ -68,7 +68,7 @@ class HoldGuardedObjectStoreProvider(DependencyProvider):
     that deletes objects (ingest's reprocessing, scripts)."""
 
     def setup(self):
-        settings = Settings()
+        settings = process_settings()
         self.catalog = SqlCatalog(settings.catalog_dsn)
         self.store = guarded_store(settings, RetentionStore(self.catalog.engine))
 

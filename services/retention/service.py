@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.dependencies import CatalogProvider
 from services.common.health import Pingable
 from services.common.messaging import event_handler
@@ -17,7 +17,7 @@ from services.retention.schedule import load_schedule
 
 class ScheduleProvider(DependencyProvider):
     def setup(self):
-        self.schedule = load_schedule(Settings().retention_schedule)
+        self.schedule = load_schedule(process_settings().retention_schedule)
 
     def get_dependency(self, worker_ctx):
         return self.schedule
