@@ -82,10 +82,11 @@ def test_one_classified_handler_assigns_the_retention_and_locks_the_original(s3,
     """Retention has one handler per event: the date it assigns is the original's lock."""
     catalog = SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")
     store = RetentionStore(catalog.engine)
-    retention = Retention(store, HoldGuardedObjectStore(s3, store.key_is_held), Settings())
+    settings = Settings()
+    retention = Retention(store, HoldGuardedObjectStore(s3, store.key_is_held), settings)
     record_id = add_record(catalog, s3)
     event = {"record_id": record_id, "metadata": catalog.get(record_id)["metadata"]}
-    assigned = assign_retention(event, catalog, load_schedule(Settings().retention_schedule))
+    assigned = assign_retention(event, catalog, load_schedule(settings.retention_schedule))
     retention.lock_original(record_id, assigned)
     until = date.fromisoformat(assigned["disposition_date"])
     assert s3.retention(original_key(catalog.get(record_id)["sha256"])).date() == until
