@@ -2,7 +2,7 @@
 
 The set (tests/fixtures/drafts.py) is generated: four base drafts (state quyết định and công
 văn, Party nghị quyết and công văn), each correct and with every planted error that suits it,
-written to DOCX (python-docx) and to PDF (fpdf2, Liberation Serif). Goals (issue 20): at least
+written to DOCX (python-docx) and to PDF (fpdf2, Liberation Serif). Goals: at least
 95 % of planted errors found; at most one false error per correct draft.
 """
 

@@ -1,7 +1,7 @@
 """Load: ingest a mix of scans and born-digital PDFs into a real stack and measure it.
 
 Starts the stack as `make run` does (own RabbitMQ vhost, data dir and port), sends
-`LUUTRU_BENCH_LOAD_DOCS` documents (default 100; the issue's full run is 500) from
+`LUUTRU_BENCH_LOAD_DOCS` documents (default 100; the full run is 500) from
 `LUUTRU_BENCH_LOAD_CLIENTS` parallel clients, and prints the throughput and the p50/p95
 upload-to-indexed latency, overall and per kind. Latencies come from the catalog's own
 timestamps (received → indexed), so client-side polling does not blur them.

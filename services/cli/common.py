@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from services.common.broker_users import OPERATOR
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.rpc_client import RemoteCallError, RpcClient, RpcUnavailable
 
 console = Console()
@@ -31,7 +31,7 @@ def operator() -> str:
 
 def client(timeout: float = 60) -> RpcClient:
     try:
-        return RpcClient(Settings().amqp_uri_for(OPERATOR), timeout=timeout)
+        return RpcClient(process_settings().amqp_uri_for(OPERATOR), timeout=timeout)
     except RpcUnavailable as exc:
         fail(f"luutru is not running: {exc}")
         raise

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
 from services.common.broker_users import OPERATOR
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.dlq import DeadLetters
 from services.common.errors import NotFound
 
@@ -21,7 +21,7 @@ app = typer.Typer(
 
 def _dead_letters() -> DeadLetters:
     try:
-        return DeadLetters(Settings().amqp_uri_for(OPERATOR))
+        return DeadLetters(process_settings().amqp_uri_for(OPERATOR))
     except AMQPError as exc:
         fail(f"RabbitMQ không phản hồi / cannot reach RabbitMQ: {exc!r}")
         raise

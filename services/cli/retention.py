@@ -11,7 +11,6 @@ import typer
 from rich.progress import Progress
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
-from services.common.rpc_client import RpcClient
 
 retention_app = typer.Typer(
     help="thời hạn bảo quản, hủy / retention, disposition", no_args_is_help=True
@@ -22,7 +21,6 @@ fixity_app = typer.Typer(help="kiểm tra toàn vẹn / fixity", no_args_is_help
 
 AsUser = Annotated[str, typer.Option("--as", help="approver's user name")]
 LONG = 3600  # executing or exporting a large batch can take a while
-STEP = 5  # records per execute call, so the progress bar moves
 
 
 def _show(obj: Any, as_json: bool) -> None:
@@ -72,27 +70,12 @@ def show(batch: str, as_json: JsonFlag = False) -> None:
         _show(call(rpc, "retention", "show", batch), as_json)
 
 
-def execute_with_progress(rpc: RpcClient, batch: dict, quiet: bool) -> dict:
-    """Run an approved destruction batch a few records per call, with a progress bar."""
-    total = len(batch["records"])
-    with Progress(console=console, disable=quiet) as progress:
-        task = progress.add_task("Hủy tài liệu / destroying", total=total)
-        while True:
-            step = call(rpc, "retention", "execute", batch["id"], STEP)
-            progress.update(task, completed=step["done"])
-            if step["status"] == "done" or not step["remaining"]:
-                return step
-
-
 @retention_app.command("approve")
 def approve(batch: str, user: AsUser, as_json: JsonFlag = False) -> None:
-    """Approve a batch; a destruction batch executes once enough archivists approved."""
+    """Approve a batch; the approval that completes a destruction batch runs it (the retention
+    service finishes a very large one in the background)."""
     with client(LONG) as rpc:
-        shown = call(rpc, "retention", "approve", batch, user)
-        if shown["status"] == "approved" and shown["action"] == "destroy":
-            shown["execution"] = execute_with_progress(rpc, shown, as_json)
-            shown["status"] = shown["execution"]["status"]
-    _show(shown, as_json)
+        _show(call(rpc, "retention", "approve", batch, user), as_json)
 
 
 @retention_app.command("reject")

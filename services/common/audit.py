@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 from services.common import clock
 from services.common.audit_key import install_key, load_key, pending_key
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.secrecy import effective_level
 
 GENESIS = "0" * 64
@@ -91,7 +91,7 @@ def _problem(seq: int, code: str) -> Problem:
 def default_key() -> bytes:
     """The installation's key (`LUUTRU_AUDIT_KEY_FILE`); AuditKeyMissing if there is none.
     Read on each use, so every appending process refuses the moment the key is gone."""
-    return load_key(Settings().audit_key_path)
+    return load_key(process_settings().audit_key_path)
 
 
 def _canonical(detail: dict[str, Any] | None) -> str:
@@ -284,7 +284,7 @@ def main() -> None:
     """Set-up step (deploy/run.sh): migrate the catalog, then make the key and start the trail."""
     from services.common.catalog import SqlCatalog
 
-    settings = Settings()
+    settings = process_settings()
     catalog = SqlCatalog(settings.catalog_dsn)
     try:
         if set_up(settings.audit_key_path, catalog.engine):

@@ -289,9 +289,9 @@ def setup(admin_uri: str, data_dir: Path) -> str:
 
 
 def main(argv: list[str]) -> None:
-    from services.common.config import Settings
+    from services.common.config import process_settings
 
-    settings = Settings()
+    settings = process_settings()
     if argv[:1] == ["definitions"]:
         passwords = passwords_for(settings.data_dir)
         document = definitions(vhost_of(settings.amqp_uri), passwords)

@@ -1,9 +1,11 @@
-"""Settings from the environment (`LUUTRU_*`), read once by each process's composition root."""
+"""Settings from the environment (`LUUTRU_*`), read once per process (`process_settings()`) by
+its composition root — DependencyProviders' `setup`, the CLI, the set-up commands — and passed
+from there to what needs them. Every variable is in the README's table (a unit test checks)."""
 
 from __future__ import annotations
 
 import os
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 from pydantic import Field
@@ -47,6 +49,11 @@ class Settings(BaseSettings):
     # an installation on an isolated LAN raises it on purpose. Above it: refused, no copy kept.
     secrecy_ceiling: int = Field(default=0, ge=0, le=3)
     retention_schedule: Path = REPO_ROOT / "deploy" / "retention-schedule.yaml"
+    # The office's number series, petitions rules and calendar overrides (docs/registers.md).
+    number_series: Path = REPO_ROOT / "deploy" / "number-series.yaml"
+    petitions: Path = REPO_ROOT / "deploy" / "petitions.yaml"
+    # Days off the `holidays` package does not know yet (services/common/calendar.py).
+    calendar: Path = REPO_ROOT / "deploy" / "calendar.yaml"
     # Retention (docs/retention.md): distinct archivists who must approve a destruction batch
     # (a transfer batch needs transfer_approvers); permanent records fall due for transfer
     # to the historical archive this many years after the matter's year (Luật Lưu trữ 2024).
@@ -98,3 +105,9 @@ class Settings(BaseSettings):
     @property
     def inbox_dir(self) -> Path:
         return self.data_dir / "inbox"
+
+
+@cache
+def process_settings() -> Settings:
+    """This process's settings, read from the environment on the first call."""
+    return Settings()

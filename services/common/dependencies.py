@@ -9,13 +9,13 @@ from __future__ import annotations
 from nameko.extensions import DependencyProvider
 
 from services.common.catalog import SqlCatalog
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.objects import open_object_store
 
 
 class SettingsProvider(DependencyProvider):
     def setup(self):
-        self.settings = Settings()
+        self.settings = process_settings()
 
     def get_dependency(self, worker_ctx):
         return self.settings
@@ -23,7 +23,7 @@ class SettingsProvider(DependencyProvider):
 
 class CatalogProvider(DependencyProvider):
     def setup(self):
-        self.catalog = SqlCatalog(Settings().catalog_dsn)
+        self.catalog = SqlCatalog(process_settings().catalog_dsn)
 
     def stop(self):
         self.catalog.engine.dispose()
@@ -34,7 +34,7 @@ class CatalogProvider(DependencyProvider):
 
 class ObjectStoreProvider(DependencyProvider):
     def setup(self):
-        self.store = open_object_store(Settings().objects_url)
+        self.store = open_object_store(process_settings().objects_url)
 
     def get_dependency(self, worker_ctx):
         return self.store

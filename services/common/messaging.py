@@ -26,7 +26,7 @@ from nameko.events import EventDispatcher, EventHandler
 from nameko.messaging import QueueConsumer
 
 from services.common import events
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.retry import ATTEMPT_HEADER, RetryPolicy, failed_attempts, failure_reason
 from services.common.topology import (
     HANDLER_QUEUE_ARGUMENTS,
@@ -54,7 +54,7 @@ class ReliableEventHandler(EventHandler):
     def setup(self):
         super().setup()
         self.queue.queue_arguments = dict(HANDLER_QUEUE_ARGUMENTS)
-        settings = Settings()
+        settings = process_settings()
         self.catalog_dsn = settings.catalog_dsn
         self.policy = RetryPolicy(
             settings.retry_max_attempts, settings.retry_base_ms, settings.retry_max_delay_ms

@@ -143,8 +143,14 @@ class RebuildableIndex(SearchIndex, Protocol):
         Until `finish_rebuild`, writes go to both the current and the new generation.
         """
 
-    def finish_rebuild(self) -> str:
-        """Make the new generation current (atomically for readers); returns its name."""
+    def finish_rebuild(self, generation: str | None = None) -> str:
+        """Make the new generation current (atomically for readers); returns its name. When
+        `generation` is current already (another process filled it too and swapped it in),
+        returns it; otherwise raises RuntimeError if no rebuild is under way."""
+
+    def outdated(self) -> bool:
+        """Whether the current generation was written under another schema or analysis
+        version; the indexing service then rebuilds it when it starts."""
 
     @property
     def generation(self) -> str:

@@ -65,6 +65,12 @@ SUBSCRIPTIONS = (
     Subscription(
         "classification", "record.metadata_corrected", "retention", "on_metadata_corrected"
     ),
+)
+
+# Handler queues of earlier versions, deleted by `declare`: a queue left bound would keep
+# every event it was bound to, unread, for ever. (Retention locked originals in handlers of
+# their own until one handler per event did both.)
+RETIRED = (
     Subscription("classification", "record.classified", "retention", "lock_classified"),
     Subscription("classification", "record.metadata_corrected", "retention", "lock_corrected"),
 )
@@ -87,6 +93,9 @@ def declare(amqp_uri: str) -> None:
             channel.queue_declare(
                 sub.retry_queue, durable=True, arguments=retry_queue_arguments(sub.queue)
             )
+        for sub in RETIRED:
+            channel.queue_delete(sub.queue)
+            channel.queue_delete(sub.retry_queue)
     finally:
         connection.close()
 
@@ -99,7 +108,7 @@ if __name__ == "__main__":
 
         sys.stdout.write(render())
         raise SystemExit(0)
-    from services.common.config import Settings
+    from services.common.config import process_settings
 
-    declare(Settings().amqp_uri)
+    declare(process_settings().amqp_uri)
     print(f"declared {len(SUBSCRIPTIONS)} handler queues and {DEAD_LETTER_QUEUE}")

@@ -81,13 +81,13 @@ PARTY_TYPOGRAPHY = {
 }
 
 # Type abbreviation a symbol must carry for the kind its title names.
-# NĐ 30/2020 Phụ lục III, I; 36-HD/VPTW [S] for the Party (Quy định is "QĐ": 66-QĐ/TW).
+# NĐ 30/2020 Phụ lục III, I; 36-HD/VPTW (summary) for the Party (Quy định is "QĐ": 66-QĐ/TW).
 STATE_ABBREVIATIONS = vocabulary.STATE_ABBREVIATIONS
 PARTY_ABBREVIATIONS = vocabulary.PARTY_ABBREVIATIONS
 
 # Phụ lục I, II.3: "Số:", a slash before the symbol, hyphens inside it, no spaces.
 _STATE_SYMBOL_RE = re.compile(r"^\d+/[^\W_]+(?:-[^\W_]+)+$")
-# 36-HD/VPTW II.1.3 [S]: number, hyphen, type, slash, issuer ("Số 36-HD/VPTW").
+# 36-HD/VPTW II.1.3 (summary): number, hyphen, type, slash, issuer ("Số 36-HD/VPTW").
 _PARTY_SYMBOL_RE = re.compile(r"^\d+-[^\W_]+/[^\W_]+(?:-[^\W_]+)*$")
 _DATE_WORDS_RE = re.compile(r"ngay\s+(\d+)\s+thang\s+(\d+)\s+nam\s+(\d{4})", re.IGNORECASE)
 _STATE_FORMS = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
@@ -338,7 +338,7 @@ def _state_number(located: Located, i: int, symbol: str, colon: bool) -> list[Fi
 
 
 def _party_number(located: Located, i: int, symbol: str, colon: bool) -> list[Finding]:
-    """ "Số 15-NQ/TU" (36-HD/VPTW II.1.3 [S]); a colon only warned of (not confirmed)."""
+    """ "Số 15-NQ/TU" (36-HD/VPTW II.1.3, summary); a colon only warned of (not confirmed)."""
     source = f"{HD36}, II.1.3"
     findings = []
     if not _PARTY_SYMBOL_RE.match(symbol):

@@ -21,7 +21,7 @@ from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Request
 
 from services.common.catalog import SqlCatalog
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.gateway.accounts import Forbidden, Principal, SqlAccountStore, Unauthenticated
 from services.gateway.hashing import HashingPool
 
@@ -71,7 +71,7 @@ class Authenticator(DependencyProvider):
     def setup(self):
         # SqlCatalog migrates the database: the accounts' and audit tables are there.
         hashing = HashingPool.sized_for(os.cpu_count() or 1, self.container.max_workers)
-        self.store = SqlAccountStore(SqlCatalog(Settings().catalog_dsn).engine, hashing)
+        self.store = SqlAccountStore(SqlCatalog(process_settings().catalog_dsn).engine, hashing)
 
     def worker_setup(self, worker_ctx):
         request = worker_ctx.args[0] if worker_ctx.args else None

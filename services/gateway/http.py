@@ -14,7 +14,7 @@ from nameko.exceptions import RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.errors import ErrorCode, LuutruError
 from services.gateway.listeners import GatewayWebServer
 
@@ -141,7 +141,7 @@ class CappedHttp(HttpRequestHandler):
 
     def setup(self) -> None:
         if self.max_body == UPLOAD:
-            self.max_body = Settings().max_upload_mb * 2**20 + MULTIPART_SLACK
+            self.max_body = process_settings().max_upload_mb * 2**20 + MULTIPART_SLACK
         super().setup()
 
     def handle_request(self, request: Request) -> Response:

@@ -20,7 +20,7 @@ from eventlet.wsgi import STATE_IDLE
 from nameko.web.server import WebServer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from services.common.config import Settings
+from services.common.config import Settings, process_settings
 from services.gateway.tls import certificate_paths
 
 log = logging.getLogger(__name__)
@@ -105,14 +105,14 @@ class GatewayWebServer(WebServer):
         self._tls_gt = None
 
     def get_wsgi_app(self):
-        settings = Settings()
+        settings = process_settings()
         return behind_proxies(super().get_wsgi_app(), trusted_networks(settings.trusted_proxies))
 
     def start(self):
         starting = not self._starting
         super().start()
         if starting:
-            self._start_https(Settings())
+            self._start_https(process_settings())
 
     def _start_https(self, settings: Settings) -> None:
         cert, key = certificate_paths(settings)

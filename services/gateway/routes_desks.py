@@ -53,9 +53,7 @@ class DeskRoutes:
         principal = _archivist(request)
         self._visible_batch(principal, batch_id)
         self._check_approver(principal, batch_id)
-        batch = self.retention_rpc.approve(batch_id, principal.name)
-        if batch["status"] == "approved" and batch["action"] == "destroy":
-            self.retention_rpc.execute(batch_id)
+        self.retention_rpc.approve(batch_id, principal.name)
         return see_other(f"/retention/batches/{batch_id}")
 
     @http("POST", "/retention/batches/<string:batch_id>/reject")

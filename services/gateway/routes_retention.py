@@ -115,16 +115,12 @@ class RetentionRoutes:
     @http("POST", "/api/retention/batches/<string:batch_id>/approve")
     @json_errors
     def retention_approve(self, request: Request, batch_id: str) -> Response:
-        """Approve; once enough archivists approved, a destruction runs to the end here."""
+        """Approve; the approval that completes a destruction batch runs it (retention does)."""
         user = _archivist(request)
         principal = current_principal(request)
         self._visible_batch(principal, batch_id)
         self._check_approver(principal, batch_id)
-        batch = self.retention_rpc.approve(batch_id, user)
-        if batch["status"] == "approved" and batch["action"] == "destroy":
-            batch["execution"] = self.retention_rpc.execute(batch_id)
-            batch["status"] = batch["execution"]["status"]
-        return json_response(batch)
+        return json_response(self.retention_rpc.approve(batch_id, user))
 
     @http("POST", "/api/retention/batches/<string:batch_id>/reject")
     @json_errors

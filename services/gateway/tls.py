@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from services.common.config import Settings
+from services.common.config import Settings, process_settings
 
 CA_DAYS = 3650
 SERVER_DAYS = 397  # browsers refuse server certificates valid longer than 398 days
@@ -152,7 +152,7 @@ def make_server_certificate(directory: Path, extra_names: str = "") -> Path:
 
 
 def main() -> None:
-    settings = Settings()
+    settings = process_settings()
     if settings.https_port == 0:
         return
     if settings.tls_cert or settings.tls_key:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlparse
 
 import eventlet
 from nameko.extensions import DependencyProvider
 
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.ports import Catalog, ObjectStore, RebuildableIndex, SearchIndex
 from services.indexing import lifecycle
 from services.indexing.tantivy_index import TantivyIndex
+
+log = logging.getLogger(__name__)
 
 
 def open_search_index(url: str) -> SearchIndex:
@@ -28,7 +31,7 @@ def open_search_index(url: str) -> SearchIndex:
 
 class SearchIndexProvider(DependencyProvider):
     def setup(self):
-        self.index = open_search_index(Settings().index_url)
+        self.index = open_search_index(process_settings().index_url)
 
     def stop(self):
         close = getattr(self.index, "close", None)
@@ -90,8 +93,26 @@ class RebuildJob:
 
 
 class RebuildProvider(DependencyProvider):
+    """The rebuild job. At start, an index written under another schema or analysis version
+    (`outdated()`) is rebuilt from the catalog by itself, as paperless-ngx's search does:
+    no operator action, searches answered from the old generation (or an empty stand-in)
+    meanwhile. `index`, `catalog`, `store`: the service's attributes holding them."""
+
+    def __init__(self, index: str = "index", catalog: str = "catalog", store: str = "store"):
+        self.sources = (index, catalog, store)
+
     def setup(self):
         self.job = RebuildJob(self.container.spawn_managed_thread)
+
+    def start(self):
+        index, catalog, store = map(self._sibling, self.sources)
+        if index.outdated():
+            log.warning("search index of another version: rebuilding it from the catalog")
+            self.job.start(catalog.engine, store, index)
+
+    def _sibling(self, name: str) -> Any:
+        [provider] = [d for d in self.container.dependencies if d.attr_name == name]
+        return provider.get_dependency(None)
 
     def get_dependency(self, worker_ctx):
         return self.job

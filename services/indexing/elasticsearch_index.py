@@ -85,6 +85,11 @@ class ElasticsearchIndex:
     def rebuilding(self) -> str | None:
         return self._generations()[1]
 
+    def outdated(self) -> bool:
+        """Not tracked on Elasticsearch yet: after a change of `INDEX_VERSION`, an operator
+        runs `luutru index rebuild` (docs/search.md)."""
+        return False
+
     # -- writes ---------------------------------------------------------------------------------
 
     def upsert(self, doc: IndexDocument) -> None:
@@ -122,8 +127,10 @@ class ElasticsearchIndex:
             self._next = _EsGeneration(self.es, name)
         return self._next
 
-    def finish_rebuild(self) -> str:
+    def finish_rebuild(self, generation: str | None = None) -> str:
         if self._next is None:
+            if generation is not None and generation == self._current():
+                return generation
             raise RuntimeError("no rebuild in progress")
         old, new = self._current(), self._next.generation
         self.es.indices.update_aliases(

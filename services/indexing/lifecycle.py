@@ -143,5 +143,5 @@ def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> It
             batch = []
             yield Progress(target.generation, done, len(expected))
     done += target.upsert_many(batch)
-    generation = index.finish_rebuild()
+    generation = index.finish_rebuild(target.generation)
     yield Progress(generation, done, len(expected))

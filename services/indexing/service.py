@@ -8,7 +8,7 @@ from nameko.rpc import rpc
 
 from services.common import events
 from services.common.callers import OPERATOR_CALLERS, operator_rpc
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.dependencies import CatalogProvider, ObjectStoreProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
@@ -20,7 +20,7 @@ from services.indexing.handlers import index_record, search_query
 
 class IndexingService(Pingable):
     name = "indexing"
-    metrics = Metrics(index_dir=lambda: Settings().data_dir / "index")
+    metrics = Metrics(index_dir=lambda: process_settings().data_dir / "index")
 
     catalog = CatalogProvider()
     store = ObjectStoreProvider()

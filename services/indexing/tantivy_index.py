@@ -4,7 +4,10 @@ Layout of the index directory: `gen-NNNN/` holds one full index; the file `CURRE
 generation searches use, `REBUILD` the one a rebuild is filling. A rebuild fills a new generation
 while searches keep using the current one, then `CURRENT` is replaced atomically (rename). An
 index directory from before generations (Tantivy files at its top) is used as it is until the
-first rebuild.
+first rebuild. Each generation holds `VERSION`, the `INDEX_VERSION` it was written under: a
+generation of another version (or none) is `outdated()`, and the indexing service rebuilds it
+on start (dependencies.py), searching it meanwhile if this schema can open it, else an empty
+stand-in.
 
 Several processes (indexing services) may share one directory. Tantivy allows one IndexWriter
 per index (LockBusy otherwise, from any process), so a write takes the directory's lock — a
@@ -43,6 +46,7 @@ from services.indexing import highlight
 from services.indexing import query as q
 from services.indexing.analysis import DocFreqBounds, analyse, significant_terms
 from services.indexing.tantivy_query import (
+    INDEX_VERSION,
     Translator,
     build_schema,
     facet_request,
@@ -53,7 +57,7 @@ from services.indexing.tantivy_query import (
 
 log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
-CURRENT, REBUILD, LOCK = "CURRENT", "REBUILD", "LOCK"
+CURRENT, REBUILD, LOCK, VERSION = "CURRENT", "REBUILD", "LOCK", "VERSION"
 LOCK_POLL_S = (0.0005, 0.02)  # first and longest wait between tries: doubled each time
 Stamp = tuple[int, int, int] | None  # a file's inode, mtime and size; None if it is missing
 
@@ -225,26 +229,37 @@ class TantivyIndex:
     def _open(self, name: str, path: Path | None) -> _Generation:
         return _Generation(self._schema, path, name, self._lock)
 
+    def _create(self, name: str, path: Path | None, version: str = INDEX_VERSION) -> _Generation:
+        """A new, empty generation stamped with `version`."""
+        generation = self._open(name, path)
+        if path is not None:
+            _write_atomically(path / VERSION, version)
+        return generation
+
     def _open_current(self) -> _Generation:
         if self._root is None:
-            return self._open("memory", None)
+            return self._create("memory", None)
         pointer = self._root / CURRENT
-        try:
-            if pointer.is_file():
-                name = pointer.read_text().strip()
+        name = _read_pointer(pointer) or ("." if (self._root / "meta.json").is_file() else None)
+        stand_in = INDEX_VERSION
+        if name is not None:
+            version = _read_pointer(self._root / name / VERSION)
+            if version == INDEX_VERSION:
                 return self._open(name, self._root / name)
-            if (self._root / "meta.json").is_file():  # an index from before generations
-                return self._open(".", self._root)
-        except ValueError as exc:
-            if "schema does not match" not in str(exc):
-                raise
-            # Written by an older luutru: start empty beside it; `luutru index verify --repair`
-            # (or `rebuild`) fills it from the catalog.
-            log.warning("index schema changed: new empty generation; run luutru index rebuild")
+            log.warning("search index %s is of version %r, not %r", name, version, INDEX_VERSION)
+            try:  # searched as it is (same schema, older analysis) until the rebuild swaps
+                return self._open(name, self._root / name)
+            except ValueError:  # Tantivy cannot open it with this schema
+                stand_in = f"empty, for {version}"  # outdated too, so the rebuild fills one
         name = _next_name(self._root)
-        generation = self._open(name, self._root / name)
+        generation = self._create(name, self._root / name, stand_in)
         _write_atomically(pointer, name)
         return generation
+
+    def outdated(self) -> bool:
+        """Whether searches use a generation written under another `INDEX_VERSION`."""
+        path = self._reading().path
+        return path is not None and _read_pointer(path / VERSION) != INDEX_VERSION
 
     def _follow(self) -> None:
         """Adopt the generations the pointers on disk name (under the lock): another process
@@ -284,21 +299,25 @@ class TantivyIndex:
 
     def _open_next(self) -> _Generation:
         if self._root is None:
-            return self._open("memory-next", None)
+            return self._create("memory-next", None)
         name = _next_name(self._root)
+        generation = self._create(name, self._root / name)
         _write_atomically(self._root / REBUILD, name)
-        return self._open(name, self._root / name)
+        return generation
 
     def rebuilding(self) -> str | None:
         if self._root is None:
             return self._next.name if self._next else None
         return _read_pointer(self._root / REBUILD)  # any process's rebuild
 
-    def finish_rebuild(self) -> str:
-        """Swap the rebuilt generation in; searches move to it at once; the old one is removed."""
+    def finish_rebuild(self, generation: str | None = None) -> str:
+        """Swap the rebuilt generation in; searches move to it at once; the old one is removed.
+        `generation` already swapped in by another process (both filled it) is not an error."""
         with self._lock:
             self._follow()
             if self._next is None:
+                if generation is not None and generation == self._current.name:
+                    return generation
                 raise RuntimeError("no rebuild in progress")
             old, self._current, self._next = self._current, self._next, None
             if self._root is not None:

@@ -24,6 +24,13 @@ FUZZY_MIN_CHARS = 3  # one edit on a shorter word matches half the dictionary
 FACET_SIZE = 10_000  # far above the number of kinds/registers/years: counts stay exact
 ORGAN_FACET_SIZE = 50  # the organs with most records; counts of those stay exact
 
+# The index's version: the schema below and the document analysis (`analysis.py`), and the
+# Vietnamese analysis (`vntext`). Each generation is stamped with it; one written under
+# another version is rebuilt from the catalog when the indexing service starts. Bump
+# SCHEMA_VERSION with any change to build_schema, to_document or analysis.py.
+SCHEMA_VERSION = 1
+INDEX_VERSION = f"schema {SCHEMA_VERSION}, analysis {vntext.ANALYSIS_VERSION}"
+
 # Facet name in SearchResult -> fast field holding it.
 FACET_FIELDS = {"type": "kind", "register": "register", "year": "year", "organ": "organ_key"}
 KEYWORD_FIELDS = ("register", "kind", "status", "year", "organ_key", "organ_fold")

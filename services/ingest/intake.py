@@ -86,7 +86,8 @@ def check_kind(kind: str | None) -> None:
 
 def check_ceiling(secrecy: str | None, ceiling: int) -> None:
     """Luật Bảo vệ bí mật nhà nước 117/2025/QH15 keeps state secrets off networked machines
-    (domain notes §9); an installation holds at most its ceiling (LUUTRU_SECRECY_CEILING)."""
+    (its article could not be read here); an installation holds at most its ceiling
+    (LUUTRU_SECRECY_CEILING)."""
     if above_ceiling(secrecy, ceiling):
         raise PermanentError(ceiling_reason(secrecy, ceiling), ErrorCode.BAD_REQUEST)
 

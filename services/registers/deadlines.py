@@ -1,7 +1,7 @@
 """Legal deadlines of petitions (đơn thư): what a letter is handled as, and by when. Domain only.
 
-Every limit below cites its article (sources in /work/shared/domain/vietnam-records.md §5 and
-§9; [S] = read in a secondary source, [NF] = commonly cited, not confirmed there). Days are
+Every limit below cites its article ([S] = read in a secondary source, not the text itself;
+[NF] = commonly cited, the article's text not read here). Days are
 counted on `services.common.calendar.WorkCalendar` (Bộ luật Dân sự 2015 Điều 147–148): a
 period starts the day after its event; a calendar-day period ending on a day off ends on the
 next working day; a working-day period skips weekends, holidays and swapped days.
@@ -23,7 +23,7 @@ Party body:
   (Quy định 22-QĐ/TW 2021 Điều 20 [S]). QĐ 22 was replaced by Quy định 296-QĐ/TW of
   30/5/2025, whose text could not be read: check the limits against it.
 - anonymous, false-name or no-address letters: not handled (Quy định 22-QĐ/TW Điều 20 [S]).
-- khiếu nại, kiến nghị, phản ánh: the Party rules in the reference name no limit for them, so
+- khiếu nại, kiến nghị, phản ánh: the Party rules read name no limit for them, so
   none is computed (`note` says so); the 90/180 days are not applied to them.
 """
 

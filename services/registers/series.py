@@ -4,7 +4,7 @@ takes its number from, and how the number and symbol are printed.
 Domain only. The office's rules are data (`deploy/number-series.yaml`, validated by
 `schemas/number-series.json`); the counting itself is the catalog's (one atomic statement per
 series and scope). Sources: NĐ 30/2020 Điều 15 and Phụ lục I–III (state); 36-HD/VPTW II.1.3.1
-(Party); see /work/shared/domain/vietnam-records.md §1.3–1.5 and §2.2–2.3.
+(Party).
 """
 
 from __future__ import annotations

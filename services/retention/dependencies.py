@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 
 from services.common.catalog import SqlCatalog
-from services.common.config import Settings
+from services.common.config import Settings, process_settings
 from services.common.objects import open_object_store
-from services.retention.holds import HoldGuardedObjectStore
+from services.retention.holds import HoldGuardedObjectStore, supports_lock
+from services.retention.lock import apply_lock, lock_until
 from services.retention.store import RetentionStore
 
 
@@ -28,6 +30,20 @@ class Retention:
             "transfer": self.settings.transfer_approvers,
         }
 
+    @property
+    def locks(self) -> bool:
+        """Whether the object store has S3 object lock (else retention dates lock nothing)."""
+        return supports_lock(self.objects)
+
+    def lock_original(self, record_id: str, retention: dict[str, Any]) -> None:
+        """Extend the object lock of the record's original to the date `retention` gives."""
+        if not (self.locks and retention):  # no store lock, or a record gone before it had one
+            return
+        record = self.store.record(record_id)
+        years = self.settings.transfer_after_years
+        until = lock_until(retention, record["meta"] or {}, record["received_at"], years)
+        apply_lock(self.objects, record["object_key"], until)
+
 
 def guarded_store(settings: Settings, store: RetentionStore) -> HoldGuardedObjectStore:
     return HoldGuardedObjectStore(open_object_store(settings.objects_url), store.key_is_held)
@@ -35,7 +51,7 @@ def guarded_store(settings: Settings, store: RetentionStore) -> HoldGuardedObjec
 
 class RetentionProvider(DependencyProvider):
     def setup(self):
-        settings = Settings()
+        settings = process_settings()
         self.catalog = SqlCatalog(settings.catalog_dsn)
         store = RetentionStore(self.catalog.engine)
         self.retention = Retention(store, guarded_store(settings, store), settings)
@@ -52,7 +68,7 @@ class HoldGuardedObjectStoreProvider(DependencyProvider):
     that deletes objects (ingest's reprocessing, scripts)."""
 
     def setup(self):
-        settings = Settings()
+        settings = process_settings()
         self.catalog = SqlCatalog(settings.catalog_dsn)
         self.store = guarded_store(settings, RetentionStore(self.catalog.engine))
 

@@ -168,6 +168,17 @@ def execute(
     return _maybe_finish(d, batch_id)
 
 
+def run_if_approved(d: Disposer, batch: dict[str, Any], limit: int | None) -> dict[str, Any]:
+    """What an approval leads to: a destruction batch it completed runs at once, up to
+    `limit` records (the timer resumes the rest, as after a crash); any other batch is
+    returned as it is. The outcome is the batch with its `status` after the run and, when it
+    ran, its `execution` (`execute`'s answer)."""
+    if batch["status"] != "approved" or batch["action"] != "destroy":
+        return batch
+    execution = execute(d, batch["id"], limit)
+    return {**batch, "status": execution["status"], "execution": execution}
+
+
 def _maybe_finish(d: Disposer, batch_id: str) -> dict[str, Any]:
     batch = d.store.batch(batch_id)
     remaining = len(d.store.items(batch_id))

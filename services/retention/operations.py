@@ -16,18 +16,19 @@ from nameko.timer import timer
 
 from services.common import clock
 from services.common.callers import SignedRpcProxy, operator_rpc
-from services.common.messaging import ValidatingDispatcher, event_handler
+from services.common.messaging import ValidatingDispatcher
 from services.retention import disposal, fixity, jobs, transfer
 from services.retention.certificate import certificate_keys
 from services.retention.dependencies import RetentionProvider
 from services.retention.errors import BatchStateError
-from services.retention.holds import mirror_legal_hold, supports_lock
-from services.retention.lock import apply_lock, lock_until
+from services.retention.holds import mirror_legal_hold
 from services.retention.roles import approver
-from services.retention.schedule import retention_for
 
 log = logging.getLogger(__name__)
 STALLED_AFTER = timedelta(minutes=2)  # an approved batch untouched this long is resumed
+# Records destroyed within the approving call, so it answers within the callers' RPC timeout;
+# the timer resumes a larger batch (at most STALLED_AFTER later).
+INLINE_RECORDS = 200
 SEARCH_PAGE = 100
 
 
@@ -72,15 +73,7 @@ class RetentionOperations:
     @operator_rpc
     def recompute(self) -> dict:
         r = self.retention
-
-        def relock(record_id: str, retention: dict) -> None:
-            record = r.store.record(record_id)
-            until = lock_until(
-                retention, record["meta"], record["received_at"], r.settings.transfer_after_years
-            )
-            apply_lock(r.objects, record["object_key"], until)
-
-        return jobs.recompute(r.store, self.schedule, relock if supports_lock(r.objects) else None)
+        return jobs.recompute(r.store, self.schedule, r.lock_original if r.locks else None)
 
     # --- review and approval ------------------------------------------------------------
 
@@ -94,10 +87,12 @@ class RetentionOperations:
 
     @operator_rpc
     def approve(self, batch_id: str, user: str) -> dict:
-        """Add an approval; the caller then runs `execute` (the timer resumes it otherwise)."""
+        """Add an approval; the one that completes a destruction batch also runs it, so
+        every caller gets the outcome from this one call (`disposal.run_if_approved`)."""
         store = self.retention.store
         status = store.decide(batch_id, approver(store.engine, user), "approve")
-        return {**store.batch(batch_id), "status": status}
+        batch = {**store.batch(batch_id), "status": status}
+        return disposal.run_if_approved(self._disposer(), batch, INLINE_RECORDS)
 
     @operator_rpc
     def reject(self, batch_id: str, user: str, reason: str) -> dict:
@@ -112,10 +107,6 @@ class RetentionOperations:
     def pull(self, batch_id: str, record_id: str, reason: str, by: str = "cli") -> dict:
         self.retention.store.pull(batch_id, record_id, reason, by)
         return self.retention.store.batch(batch_id)
-
-    @operator_rpc
-    def execute(self, batch_id: str, limit: int | None = None) -> dict:
-        return disposal.execute(self._disposer(), batch_id, limit)
 
     @operator_rpc
     def delete_record(self, record_id: str, by: str = "api") -> dict:
@@ -230,28 +221,3 @@ class RetentionOperations:
         result = self.fixity_slice(store.get_state("fixity_cursor") or "")
         store.set_state("fixity_cursor", result["cursor"])
         store.set_state("fixity_last_at", now.isoformat())
-
-
-class RetentionLocks:
-    """Event handlers that move the S3 object lock of originals with their retention."""
-
-    @event_handler("classification", "record.classified")
-    def lock_classified(self, payload: dict) -> None:
-        self._lock(payload)
-
-    @event_handler("classification", "record.metadata_corrected")
-    def lock_corrected(self, payload: dict) -> None:
-        self._lock(payload)
-
-    def _lock(self, payload: dict) -> None:
-        r = self.retention
-        if not supports_lock(r.objects):
-            return
-        record = r.store.record(payload["record_id"])
-        retention = retention_for(
-            self.schedule, payload["metadata"], record["register"], record["received_at"][:10]
-        )
-        until = lock_until(
-            retention, payload["metadata"], record["received_at"], r.settings.transfer_after_years
-        )
-        apply_lock(r.objects, record["object_key"], until)

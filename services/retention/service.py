@@ -1,28 +1,29 @@
-"""retention: assigns each classified record its retention class and disposition date."""
+"""retention: assigns each classified record its retention class and disposition date, and
+locks its original until then (S3 object lock), in one handler per event."""
 
 from __future__ import annotations
 
 from nameko.extensions import DependencyProvider
 
-from services.common.config import Settings
+from services.common.config import process_settings
 from services.common.dependencies import CatalogProvider
 from services.common.health import Pingable
 from services.common.messaging import event_handler
 from services.common.metrics import Metrics
 from services.retention.handlers import assign_retention, recompute_retention
-from services.retention.operations import RetentionLocks, RetentionOperations
+from services.retention.operations import RetentionOperations
 from services.retention.schedule import load_schedule
 
 
 class ScheduleProvider(DependencyProvider):
     def setup(self):
-        self.schedule = load_schedule(Settings().retention_schedule)
+        self.schedule = load_schedule(process_settings().retention_schedule)
 
     def get_dependency(self, worker_ctx):
         return self.schedule
 
 
-class RetentionService(Pingable, RetentionOperations, RetentionLocks):
+class RetentionService(Pingable, RetentionOperations):
     name = "retention"
     metrics = Metrics()
 
@@ -31,8 +32,10 @@ class RetentionService(Pingable, RetentionOperations, RetentionLocks):
 
     @event_handler("classification", "record.classified")
     def on_record_classified(self, payload: dict) -> None:
-        assign_retention(payload, self.catalog, self.schedule)
+        retention = assign_retention(payload, self.catalog, self.schedule)
+        self.retention.lock_original(payload["record_id"], retention)
 
     @event_handler("classification", "record.metadata_corrected")
     def on_metadata_corrected(self, payload: dict) -> None:
-        recompute_retention(payload, self.catalog, self.schedule)
+        retention = recompute_retention(payload, self.catalog, self.schedule)
+        self.retention.lock_original(payload["record_id"], retention)

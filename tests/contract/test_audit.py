@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from services.common import audit
 from services.common.audit_key import AuditKeyMissing, load_key, pending_key
 from services.common.catalog import SqlCatalog
+from services.common.config import process_settings
 from tests.postgres import temporary_database
 
 WRONG_KEY = b"k" * 32
@@ -31,6 +32,15 @@ def engine(request, tmp_path):
         catalog = SqlCatalog(dsn)
         yield catalog.engine
         catalog.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def settings_read_again():
+    """Some tests point LUUTRU_AUDIT_KEY_FILE elsewhere: the process's settings (read once)
+    are read again for them, and again after them."""
+    process_settings.cache_clear()
+    yield
+    process_settings.cache_clear()
 
 
 @pytest.fixture

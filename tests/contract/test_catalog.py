@@ -129,7 +129,7 @@ def test_metadata_merges_across_stages(catalog):
 
 
 def test_counts_by_status_within_a_clearance_leave_out_records_above_it(catalog):
-    """The operations page's counts (issue 13): a record above the clearance counts nowhere."""
+    """The operations page's counts: a record above the clearance counts nowhere."""
     for content, secrecy in ((b"c0", None), (b"c1", "mat"), (b"c2", "toi_mat")):
         record, _ = register(catalog, content)
         catalog.update_metadata(

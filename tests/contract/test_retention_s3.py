@@ -9,12 +9,16 @@ from datetime import date
 import pytest
 
 from services.common.catalog import SqlCatalog
+from services.common.config import Settings
 from services.common.objects import open_object_store, original_key
 from services.common.s3_objects import ObjectLocked
 from services.retention import disposal, jobs
 from services.retention.batches import Approver
-from services.retention.holds import delete_approved, mirror_legal_hold
+from services.retention.dependencies import Retention
+from services.retention.handlers import assign_retention
+from services.retention.holds import HoldGuardedObjectStore, delete_approved, mirror_legal_hold
 from services.retention.lock import apply_lock, lock_until
+from services.retention.schedule import load_schedule
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import DESTROY_10, PERMANENT, Recorder, add_record, disposer
 from tests.s3server import storage_url
@@ -72,3 +76,17 @@ def test_an_approved_batch_destroys_locked_originals_on_s3(s3, tmp_path):
     assert result["status"] == "done"
     assert not s3.exists(original_key(sha)) and s3.list(f"text/{record_id}/") == []
     assert catalog.get(record_id)["status"] == "disposed"
+
+
+def test_one_classified_handler_assigns_the_retention_and_locks_the_original(s3, tmp_path):
+    """Retention has one handler per event: the date it assigns is the original's lock."""
+    catalog = SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store = RetentionStore(catalog.engine)
+    settings = Settings()
+    retention = Retention(store, HoldGuardedObjectStore(s3, store.key_is_held), settings)
+    record_id = add_record(catalog, s3)
+    event = {"record_id": record_id, "metadata": catalog.get(record_id)["metadata"]}
+    assigned = assign_retention(event, catalog, load_schedule(settings.retention_schedule))
+    retention.lock_original(record_id, assigned)
+    until = date.fromisoformat(assigned["disposition_date"])
+    assert s3.retention(original_key(catalog.get(record_id)["sha256"])).date() == until

@@ -110,6 +110,24 @@ def test_a_batch_with_a_secret_record_is_approved_only_by_someone_cleared_for_it
     assert store.batch(batch["id"])["records"] == [open_id]
 
 
+def test_the_approval_that_completes_a_destruction_runs_it_up_to_its_limit(catalog, objects, store):
+    """Retention owns "approve then execute": callers approve once and get the outcome; what
+    the limit leaves is the timer's (as after a crash)."""
+    ids = [add_record(catalog, objects) for _ in range(3)]
+    [batch] = run(store)
+    d = disposer(store, objects, Recorder())
+    store.decide(batch["id"], Approver("lan", None), "approve")
+    first = disposal.run_if_approved(d, store.batch(batch["id"]), limit=2)
+    assert first["status"] == "pending" and "execution" not in first
+    store.decide(batch["id"], Approver("minh", None), "approve")
+    second = disposal.run_if_approved(d, store.batch(batch["id"]), limit=2)
+    assert second["status"] == "approved"
+    assert (second["execution"]["done"], second["execution"]["remaining"]) == (2, 1)
+    assert store.stalled("9999") == [batch["id"]]  # the timer's `_resume_stalled` finishes it
+    assert disposal.execute(d, batch["id"])["status"] == "done"
+    assert {catalog.get(i)["status"] for i in ids} == {"disposed"}
+
+
 def test_a_pulled_record_stays_and_is_not_proposed_again_at_the_same_date(catalog, objects, store):
     kept, gone = add_record(catalog, objects), add_record(catalog, objects)
     [batch] = run(store)

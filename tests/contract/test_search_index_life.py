@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from services.common.errors import NotFound
-from services.indexing.tantivy_index import TantivyIndex
+from services.indexing.tantivy_index import VERSION, TantivyIndex
+from services.indexing.tantivy_query import INDEX_VERSION
 from tests.contract.search_support import doc, ids, index_fixture, load, search
 
 pytestmark = pytest.mark.contract
@@ -108,10 +109,11 @@ def test_an_index_from_before_generations_is_still_read(tmp_path):
     writer.wait_merging_threads()
     index = TantivyIndex(tmp_path)
     try:
-        assert ids(search(index, "ho so")) == ["old"]
+        assert ids(search(index, "ho so")) == ["old"] and index.outdated()
         index.begin_rebuild().upsert_many([doc("old", "hồ sơ cũ")])
         index.finish_rebuild()
         assert ids(search(index, "ho so")) == ["old"] and index.generation == "gen-0001"
+        assert not index.outdated()
     finally:
         index.close()
 
@@ -128,10 +130,40 @@ def test_an_index_with_an_older_schema_is_replaced_by_an_empty_generation(tmp_pa
     index = TantivyIndex(tmp_path)
     try:
         assert index.count() == 0 and index.generation == "gen-0001"
+        assert index.outdated()  # an empty stand-in: the indexing service refills it on start
         index.upsert(doc("a", "văn bản mới"))
         assert ids(search(index, "van ban")) == ["a"]
     finally:
         index.close()
+
+
+def test_a_generation_of_another_version_is_searched_and_outdated_until_rebuilt(tmp_path):
+    """An analysis or schema change (INDEX_VERSION) must not leave old tokens in the index."""
+    first = TantivyIndex(tmp_path)
+    first.upsert(doc("a", "hồ sơ lưu trữ"))
+    (tmp_path / first.generation / VERSION).write_text("schema 0, analysis 0\n")
+    first.close()
+    index = TantivyIndex(tmp_path)
+    try:
+        assert index.outdated() and ids(search(index, "ho so")) == ["a"]
+        index.begin_rebuild().upsert_many([doc("a", "hồ sơ lưu trữ")])
+        assert index.finish_rebuild() == "gen-0002" and not index.outdated()
+        assert (tmp_path / "gen-0002" / VERSION).read_text().strip() == INDEX_VERSION
+    finally:
+        index.close()
+
+
+def test_finishing_a_rebuild_another_process_already_swapped_in_is_not_an_error(tmp_path):
+    a, b = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+    try:
+        target = a.begin_rebuild().generation
+        assert b.begin_rebuild().generation == target  # both fill the same generation
+        assert a.finish_rebuild(target) == target
+        assert b.finish_rebuild(target) == target
+        with pytest.raises(RuntimeError):
+            b.finish_rebuild()
+    finally:
+        a.close(), b.close()
 
 
 # Several indexing processes on one Tantivy directory: two instances stand in for them (each

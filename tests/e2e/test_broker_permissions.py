@@ -1,4 +1,4 @@
-"""The broker is not a back door (issue 13): on the stack as `make run` starts it, each service
+"""The broker is not a back door: on the stack as `make run` starts it, each service
 connects as its own RabbitMQ user with the least permissions it needs, the broker refuses
 what a service has no business doing and a forged `user_id`, and operator RPCs refuse any
 caller but the operators' CLI and the gateway. The normal flow still works (the stack's admin

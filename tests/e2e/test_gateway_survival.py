@@ -1,4 +1,4 @@
-"""The gateway survives its callers (issue 13), on the stack as `make run` starts it.
+"""The gateway survives its callers, on the stack as `make run` starts it.
 
 Invariants: whatever a caller sends in its credentials (a non-ASCII CSRF token, a broken
 bearer token or cookie), the answer is "not authenticated" and the same gateway process keeps

@@ -1,4 +1,4 @@
-"""The portal from another PC (issue 17): HTTPS on LUUTRU_HTTPS_PORT with the local CA's
+"""The portal from another PC: HTTPS on LUUTRU_HTTPS_PORT with the local CA's
 certificate for an office name (`luutru.office`, LUUTRU_TLS_NAMES in tests/e2e/stacks.py), a
 login that sticks in Debian's chromium over it, HSTS; the Secure flag and client addresses not
 taken from what a caller says. And the API described (OpenAPI 3.1) and versioned (/api/v1).

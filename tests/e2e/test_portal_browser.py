@@ -84,7 +84,7 @@ def test_a_clerk_uploads_a_scan_finds_it_and_downloads_its_pdfa(stack, browser_p
         "--role",
         "clerk",
         # Until classified a record counts as Tuyệt mật: the clerk who opens it at once is
-        # cleared for what arrives (issue 13, "Secrecy by default").
+        # cleared for what arrives ("secrecy by default").
         "--clearance",
         "3",
         "--password-stdin",

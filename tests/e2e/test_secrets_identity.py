@@ -1,4 +1,4 @@
-"""A denouncer's identity reaches no clerk, on the real stack (issue 13, first section).
+"""A denouncer's identity reaches no clerk, on the real stack.
 
 Invariants: a tố cáo whose writer introduces himself in capitals after "Tôi là ông", with his
 year of birth, address and phone, and signs under "Người tố cáo", is read as having a writer;

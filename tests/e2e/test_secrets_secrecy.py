@@ -1,4 +1,4 @@
-"""Secrecy by default, and no one lowers a secret alone (issue 13), on the real stack.
+"""Secrecy by default, and no one lowers a secret alone, on the real stack.
 
 Invariants: a record whose secrecy nobody has set yet (received, processing, failed) is
 Tuyệt mật for every reader; a level the clerk declares at intake (API, CLI) hides the record

@@ -1,4 +1,4 @@
-"""Side channels on the real stack (issue 13): a caller below a record's clearance learns
+"""Side channels on the real stack: a caller below a record's clearance learns
 nothing of it — not through search scores or "similar", `duplicate_of`, retention batches,
 pulls, holds and their counts, `DELETE /api/records/{id}`, nor the operations page and its
 dead letters.

@@ -24,10 +24,10 @@ from services.common import events, topology
 from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
 from services.common.ports import SearchIndex
-from services.common.rpc_client import RpcClient
+from services.common.rpc_client import RpcClient, RpcUnavailable
 from services.indexing.dependencies import open_search_index
-from services.indexing.tantivy_index import LOCK
-from tests.contract.search_support import ES_URL
+from services.indexing.tantivy_index import LOCK, VERSION, TantivyIndex
+from tests.contract.search_support import ES_URL, doc
 from tests.service.processes import ServiceProcess, wait_for
 
 pytestmark = pytest.mark.timeout(120)
@@ -140,6 +140,13 @@ def _found(rpc: RpcClient) -> tuple[int, set[str]]:
     return result["total"], {hit["id"] for hit in result["hits"]}
 
 
+def _found_once_up(rpc: RpcClient) -> tuple[int, set[str]] | None:
+    try:
+        return _found(rpc)
+    except RpcUnavailable:  # no process has started yet
+        return None
+
+
 def _assert_each_once(index: SearchIndex, rpc: RpcClient, ids: list[str]) -> None:
     assert index.count() == len(ids)  # an id indexed twice would count twice
     assert index.ids() == set(ids)
@@ -244,3 +251,34 @@ def test_a_rebuild_started_through_one_process_is_followed_by_both(cluster, sear
     assert index.generation == generation
     _assert_each_once(index, rpc, before + during)
     _searched_through_both(rpc, [a, b], before + during)
+
+
+def test_processes_starting_on_an_index_of_another_version_rebuild_it_by_themselves(
+    rabbit_vhost, tmp_path
+):
+    """After a schema or analysis change (INDEX_VERSION) no operator acts: the indexing
+    processes find the index outdated when they start and rebuild it from the catalog, both
+    at once without harm; searches answer with every record after."""
+    topology.declare(rabbit_vhost)
+    catalog = SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    store = FilesystemObjectStore(tmp_path / "objects")
+    ids = [event["record_id"] for event in _classified(catalog, store, 12)]
+    for record_id in ids:
+        catalog.advance(record_id, "indexing", "indexed", "indexed")
+    old = TantivyIndex(tmp_path / "index")
+    old.upsert(doc("orphan", WORDS))  # what an older luutru left, gone from the catalog since
+    (tmp_path / "index" / old.generation / VERSION).write_text("schema 0, analysis 0\n")
+    old.close()
+    url = f"tantivy://{tmp_path / 'index'}"
+    workers = [_indexing_process(n, rabbit_vhost, tmp_path, url) for n in ("index-a", "index-b")]
+    rpc = RpcClient(rabbit_vhost, timeout=30)
+    try:
+        wait_for(lambda: _found_once_up(rpc) == (len(ids), set(ids)), 60, "the rebuilt index")
+        index = TantivyIndex(tmp_path / "index")
+        assert not index.outdated() and index.ids() == set(ids)
+        index.close()
+    finally:
+        for worker in workers:
+            worker.stop()
+        rpc.connection.close()
+        catalog.engine.dispose()

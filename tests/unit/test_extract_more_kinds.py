@@ -1,4 +1,4 @@
-"""Kinds, stamps and dates the extractor learnt for issue 14, each with the rule it follows."""
+"""Kinds, stamps and dates the extractor learnt, each with the rule it follows."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """TCVN3 capitals in two-letter words, and UTF-8 read as Windows-1252 undone for every
-Vietnamese letter while correct text is never touched (issue 14, "Metadata")."""
+Vietnamese letter while correct text is never touched."""
 
 from __future__ import annotations
 
