@@ -1,18 +1,18 @@
 """Legal deadlines of petitions (đơn thư): what a letter is handled as, and by when. Domain only.
 
-Every limit below cites its article ([S] = read in a secondary source, not the text itself;
-[NF] = commonly cited, the article's text not read here). Days are
-counted on `services.common.calendar.WorkCalendar` (Bộ luật Dân sự 2015 Điều 147–148): a
+Every limit below cites its article ("(summary)": read in a secondary source, not the text
+itself; "(common reading)": commonly cited, the article's text not read here). Days are counted
+on `services.common.calendar.WorkCalendar` (Bộ luật Dân sự 2015 Điều 147–148): a
 period starts the day after its event; a calendar-day period ending on a day off ends on the
 next working day; a working-day period skips weekends, holidays and swapped days.
 
 State body (Luật Khiếu nại 2011, Luật Tố cáo 2018, TT 05/2021/TT-TTCP):
 - khiếu nại lần đầu: accept within 10 days of receipt (Luật KN Điều 27); decide within 30
   days of acceptance, 45 if complex; remote areas 45 / 60 (Điều 28).
-- khiếu nại lần hai: accept within 10 days (Điều 36 [NF]); decide within 45 days, 60 if
+- khiếu nại lần hai: accept within 10 days (Điều 36 (common reading)); decide within 45 days, 60 if
   complex; remote areas 60 / 70 (Điều 37).
 - tố cáo: accept within 7 working days of receipt, 10 when it must be verified at several
-  places (Luật TC Điều 29.1 [NF]); resolve within 30 days of acceptance, plus at most two
+  places (Luật TC Điều 29.1 (common reading)); resolve within 30 days of acceptance, plus at most two
   extensions of 30 days (Điều 30).
 - tố cáo without a name, or whose writer cannot be identified: not handled as a tố cáo but
   as information (Luật TC Điều 25): examined or forwarded if it is concrete; the handling
@@ -20,9 +20,9 @@ State body (Luật Khiếu nại 2011, Luật Tố cáo 2018, TT 05/2021/TT-TTCP
 - kiến nghị / phản ánh: handled within 10 working days of receipt (TT 05/2021/TT-TTCP).
 Party body:
 - tố cáo: resolved within 90 days of receipt (province, district and below) or 180 (central)
-  (Quy định 22-QĐ/TW 2021 Điều 20 [S]). QĐ 22 was replaced by Quy định 296-QĐ/TW of
+  (Quy định 22-QĐ/TW 2021 Điều 20 (summary)). QĐ 22 was replaced by Quy định 296-QĐ/TW of
   30/5/2025, whose text could not be read: check the limits against it.
-- anonymous, false-name or no-address letters: not handled (Quy định 22-QĐ/TW Điều 20 [S]).
+- anonymous, false-name or no-address letters: not handled (Quy định 22-QĐ/TW Điều 20 (summary)).
 - khiếu nại, kiến nghị, phản ánh: the Party rules read name no limit for them, so
   none is computed (`note` says so); the 90/180 days are not applied to them.
 """

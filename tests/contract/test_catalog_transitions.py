@@ -122,7 +122,7 @@ def test_stage_queries_return_records_by_status_id_and_page_list(catalog):
 
 
 def test_a_caller_below_clearance_sees_nothing_of_a_hidden_failed_record(catalog):
-    """Issue 13's rule on the operations lists: a Mật record, and one whose secrecy is not yet
+    """The secrecy rule on the operations lists: a Mật record, and one whose secrecy is not yet
     known (Tuyệt mật), exist for nobody below their level."""
     public, secret, unknown = (
         failed_record(catalog), failed_record(catalog, "mat"), failed_record(catalog, None)

@@ -1,4 +1,4 @@
-"""The petitions desk on the real stack (issue 14, petitions): the receipt date a clerk sets
+"""The petitions desk on the real stack: the receipt date a clerk sets
 and corrects moves the deadline, an anonymous tố cáo is not handled by a Party body, a signed
 letter without a readable name reaches the desk as "identity to confirm", and the petitions
 book is exported (API and CLI) without any writer's identity.

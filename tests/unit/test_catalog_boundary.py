@@ -1,4 +1,4 @@
-"""The `records` and `history` tables are the SQL adapter's own (issue 19).
+"""The `records` and `history` tables are the SQL adapter's own.
 
 Services reach records through the `Catalog` port (services/common/ports.py); only the adapter's
 modules (and the migrations, which own the schema) may name the table objects, so the rule
