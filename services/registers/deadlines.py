@@ -12,8 +12,8 @@ State body (Luật Khiếu nại 2011, Luật Tố cáo 2018, TT 05/2021/TT-TTCP
 - khiếu nại lần hai: accept within 10 days (Điều 36 (common reading)); decide within 45 days, 60 if
   complex; remote areas 60 / 70 (Điều 37).
 - tố cáo: accept within 7 working days of receipt, 10 when it must be verified at several
-  places (Luật TC Điều 29.1 (common reading)); resolve within 30 days of acceptance, plus at most two
-  extensions of 30 days (Điều 30).
+  places (Luật TC Điều 29.1 (common reading)); resolve within 30 days of acceptance, plus at
+  most two extensions of 30 days (Điều 30).
 - tố cáo without a name, or whose writer cannot be identified: not handled as a tố cáo but
   as information (Luật TC Điều 25): examined or forwarded if it is concrete; the handling
   step of TT 05/2021 (10 working days) applies.
