@@ -7,9 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from services.common import audit
 from services.common.catalog import SqlCatalog, records
-from services.common.errors import NotFound, PermanentError
+from services.common.errors import NotFound
 from services.common.objects import pages_manifest_key
 from services.common.ports import ObjectStore
 from services.common.secrecy import KNOWN, effective_level
@@ -49,18 +48,6 @@ def read_text(
             for p in pages
         ],
     }
-
-
-def audit_operator_read(catalog: SqlCatalog, record_id: str, actor: str, what: str) -> dict:
-    """The record, its read by an operator through the CLI (origin "cli") written to the audit
-    trail when it is restricted. The service writes it, so no client can skip it by goodwill;
-    a read whose entry cannot be written fails."""
-    actor = (actor or "").strip()[:64]
-    if not actor:
-        raise PermanentError("Thiếu tên người đọc / The reader's name is required")
-    record = catalog.get(record_id)
-    audit.log_read(catalog.engine, record, actor=actor, origin="cli", what=what)
-    return record
 
 
 def failed_records(catalog: SqlCatalog, clearance: int, limit: int = 200) -> list[dict[str, Any]]:
