@@ -246,15 +246,17 @@ class Gateway:
 
 
 class Helpers(DependencyProvider):
-    """Gives each worker a `Gateway` over that worker's proxies. The proxies are sub-extensions
-    of this provider (nameko binds, sets up and stops them with it); each call carries the
-    gateway's broker user (`SignedRpcProxy`)."""
+    """Gives each worker a `Gateway` over that worker's proxies, which carry the gateway's
+    broker user on every call (`SignedRpcProxy`)."""
 
-    ingest = SignedRpcProxy("ingest")
-    ocr = SignedRpcProxy("ocr")
-    classification = SignedRpcProxy("classification")
-    indexing = SignedRpcProxy("indexing")
-    retention = SignedRpcProxy("retention")
+    def bind(self, container, attr_name):
+        # nameko binds sub-extensions without a name, which a DependencyProvider needs: bind
+        # the proxies here. As attributes of the bound instance, the container still finds
+        # them (and their reply listener) to set up, start and stop.
+        instance = super().bind(container, attr_name)
+        for name in SERVICES:
+            setattr(instance, name, SignedRpcProxy(name).bind(container, f"{attr_name}.{name}"))
+        return instance
 
     def setup(self):
         self.settings = Settings()
