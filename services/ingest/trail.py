@@ -16,18 +16,15 @@ from services.common import audit
 from services.common.catalog import SqlCatalog
 from services.common.errors import PermanentError
 
-NAME_LENGTH = 64  # audit_log.actor, audit_log.origin
+ACTOR_LENGTH = 64  # audit_log.actor
 
 
 def _actor(actor: str | None) -> str:
-    actor = (actor or "").strip()[:NAME_LENGTH]
+    """Who acted: a user name, or the operator's OS user (which the CLI sends as it is)."""
+    actor = (actor or "").strip()[:ACTOR_LENGTH]
     if not actor:
         raise PermanentError("Thiếu tên người đọc / The reader's name is required")
     return actor
-
-
-def _origin(origin: str | None) -> str | None:
-    return origin[:NAME_LENGTH] if origin else origin
 
 
 def read(
@@ -42,9 +39,8 @@ def read(
     the catalog's copy). A read whose entry cannot be written fails."""
     record = catalog.get(record_id)
     audit.log_read(
-        catalog.engine, record, actor=_actor(actor), origin=_origin(origin), what=what,
-        detail=detail,
-    )  # fmt: skip
+        catalog.engine, record, actor=_actor(actor), origin=origin, what=what, detail=detail
+    )
     return record
 
 
@@ -59,8 +55,8 @@ def append(
     """Append one entry (who did what to which record, from where); its sequence number."""
     with catalog.engine.begin() as conn:
         return audit.append(
-            conn, actor=_actor(actor), action=action[:NAME_LENGTH], record_id=record_id,
-            origin=_origin(origin), detail=detail,
+            conn, actor=_actor(actor), action=action, record_id=record_id, origin=origin,
+            detail=detail,
         )  # fmt: skip
 
 
