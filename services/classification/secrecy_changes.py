@@ -16,7 +16,7 @@ from typing import Any
 
 from services.classification.corrections import correct_record
 from services.common.catalog import now_iso
-from services.common.errors import PermanentError
+from services.common.errors import ErrorCode, PermanentError
 from services.common.ports import Catalog
 from services.common.secrecy import SECRECY_CODES, SECRECY_LEVELS, effective_level, secrecy_code
 
@@ -26,9 +26,13 @@ PENDING = "secrecy_pending"
 class ApprovalRefused(PermanentError):
     """This person may not approve this change (e.g. they asked for it themselves)."""
 
+    code = ErrorCode.APPROVAL_REFUSED
+
 
 class NoPendingChange(PermanentError):
     """No lowering of this record's secrecy waits for approval (or another one does)."""
+
+    code = ErrorCode.NO_PENDING_CHANGE
 
 
 def request_lowering(catalog: Catalog, record_id: str, to: str | None, by: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ def verify(as_json: JsonFlag = False) -> None:
     """Walk the chain; exit non-zero if any entry was altered, deleted or cut off, the head is
     missing or forged, or the trail was emptied (problems named by a stable `code`)."""
     with client() as rpc:
-        result = call(rpc, "gateway", "audit_verify")
+        result = call(rpc, "ingest", "audit_verify")
     if as_json:
         emit(result)
     else:
@@ -39,5 +39,5 @@ def export(
 ) -> None:
     """Entries as JSON lines (always JSON: this is an export; `--json` is accepted)."""
     with client() as rpc:
-        for entry in call(rpc, "gateway", "audit_export", date_from, date_to):
+        for entry in call(rpc, "ingest", "audit_export", date_from, date_to):
             emit(entry)

@@ -13,13 +13,15 @@ import secrets
 import stat
 from pathlib import Path
 
-from services.common.errors import TransientError
+from services.common.errors import ErrorCode, TransientError
 
 KEY_BYTES = 32  # HMAC-SHA256's block-friendly size (RFC 2104: at least the hash length)
 
 
 class AuditKeyMissing(TransientError):
     """No usable audit key: appends are refused rather than chained unkeyed."""
+
+    code = ErrorCode.AUDIT_KEY_MISSING
 
 
 def load_key(path: Path) -> bytes:

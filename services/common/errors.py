@@ -3,6 +3,11 @@
 `PermanentError`s are the input's fault: the record ends `failed`/`rejected` with the message,
 which is written for a records clerk (Vietnamese first, English after " / ").
 `TransientError`s are the infrastructure's fault: the work is retried, never dropped.
+
+Every error carries an `ErrorCode`, inherited from its class unless it says otherwise; the
+gateway answers by that code (services/gateway/http.py). An error raised in another service
+reaches the gateway as nameko's `RemoteError`, which keeps only the class name: `code_named`
+finds the code of that class in a registry every subclass joins when it is defined.
 """
 
 from enum import StrEnum
@@ -24,6 +29,19 @@ class ErrorCode(StrEnum):
     INVALID_EVENT = "invalid_event"
     UNAVAILABLE = "unavailable"
     CALLER_REFUSED = "caller_refused"
+    UNAUTHENTICATED = "unauthenticated"
+    FORBIDDEN = "forbidden"
+    APPROVAL_REFUSED = "approval_refused"
+    NO_PENDING_CHANGE = "no_pending_change"
+    ON_HOLD = "on_hold"
+    NOT_APPROVED = "not_approved"
+    BATCH_STATE = "batch_state"
+    OBJECT_LOCKED = "object_locked"
+    AUDIT_KEY_MISSING = "audit_key_missing"
+
+
+# Class name -> its code, for errors that arrive by name only (across RPC).
+_CODES_BY_NAME: dict[str, ErrorCode] = {}
 
 
 class LuutruError(Exception):
@@ -37,8 +55,23 @@ class LuutruError(Exception):
         if code is not None:
             self.code = code
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        known = _CODES_BY_NAME.setdefault(cls.__name__, cls.code)
+        if known != cls.code:  # one name crossing RPC must mean one answer
+            raise TypeError(f"{cls.__name__} is already an error with code {known}")
+
     def to_dict(self) -> dict[str, str]:
         return {"code": str(self.code), "error": self.message}
+
+
+_CODES_BY_NAME[LuutruError.__name__] = LuutruError.code
+
+
+def code_named(class_name: str) -> ErrorCode | None:
+    """The code of the luutru error class called `class_name` (None: not a luutru error, or
+    its module is not imported in this process)."""
+    return _CODES_BY_NAME.get(class_name)
 
 
 class PermanentError(LuutruError):
@@ -61,3 +94,17 @@ class TransientError(LuutruError):
     """A store, index or broker is unavailable; the work must be retried later."""
 
     code = ErrorCode.UNAVAILABLE
+
+
+class ObjectLocked(PermanentError):
+    """Deleting an object under retention or legal hold was refused by the store."""
+
+    code = ErrorCode.OBJECT_LOCKED
+
+
+class ChecksumMismatch(TransientError):
+    """The stored bytes no longer match their SHA-256: the object is never served.
+
+    A `TransientError` on purpose: the work that needed it is dead-lettered (kept), not
+    failed, until an operator restores the object from a replica or backup.
+    """

@@ -25,7 +25,13 @@ from minio.deleteobjects import DeleteObject
 from minio.error import MinioException, S3Error
 from minio.retention import Retention
 
-from services.common.errors import NotFound, PermanentError, TransientError
+from services.common.errors import (  # the two store errors live with the others
+    ChecksumMismatch,
+    NotFound,
+    ObjectLocked,
+    PermanentError,
+    TransientError,
+)
 from services.common.metrics import FIXITY_CHECKS
 
 log = logging.getLogger(__name__)
@@ -36,18 +42,6 @@ MIB = 2**20
 DEFAULT_PART_SIZE = 64 * MIB
 SHA256_META = "sha256"  # stored as the header x-amz-meta-sha256
 _MISSING = {"NoSuchKey", "NoSuchVersion", "NoSuchObject"}
-
-
-class ObjectLocked(PermanentError):
-    """Deleting an object under retention or legal hold was refused by the store."""
-
-
-class ChecksumMismatch(TransientError):
-    """The stored bytes no longer match their SHA-256: the object is never served.
-
-    A `TransientError` on purpose: the work that needed it is dead-lettered (kept), not
-    failed, until an operator restores the object from a replica or backup.
-    """
 
 
 def _check_key(key: str) -> str:

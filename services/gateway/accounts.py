@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
-from services.common.errors import LuutruError, NotFound, PermanentError
+from services.common.errors import ErrorCode, LuutruError, NotFound, PermanentError
 from services.common.secrecy import SECRECY_NAMES
 
 ROLES = ("clerk", "reader", "archivist", "petition_officer", "admin")
@@ -67,9 +67,13 @@ sessions = sa.Table(
 class Unauthenticated(LuutruError):
     """No valid token or session: 401 on the API, the login page in the portal."""
 
+    code = ErrorCode.UNAUTHENTICATED
+
 
 class Forbidden(LuutruError):
     """Authenticated, but the role does not allow this action."""
+
+    code = ErrorCode.FORBIDDEN
 
 
 @dataclass(frozen=True)

@@ -69,7 +69,8 @@ class Authenticator(DependencyProvider):
     """Authenticates every HTTP request of the service; hands routes the account store."""
 
     def setup(self):
-        # SqlCatalog migrates the database: the accounts' and audit tables are there.
+        # SqlCatalog migrates the database: the accounts' tables are there (and only they
+        # are used here: the audit trail is written by ingest, services/ingest/trail.py).
         hashing = HashingPool.sized_for(os.cpu_count() or 1, self.container.max_workers)
         self.store = SqlAccountStore(SqlCatalog(process_settings().catalog_dsn).engine, hashing)
 

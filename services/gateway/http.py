@@ -1,6 +1,6 @@
 """HTTP plumbing for the gateway: the one HTTP entrypoint (`http`, which caps request bodies
-before they are read), JSON responses, the one error-to-status table, and the one place where a
-route's error becomes its answer (`json_errors`, `templating.page_errors`)."""
+before they are read), JSON responses, the one error-code-to-status table, and the one place
+where a route's error becomes its answer (`json_errors`, `templating.page_errors`)."""
 
 from __future__ import annotations
 
@@ -14,27 +14,46 @@ from nameko.exceptions import RemoteError
 from nameko.web.handlers import HttpRequestHandler
 from werkzeug.wrappers import Request, Response
 
+# The modules of errors other services raise, imported so that `code_named` knows every error
+# that can reach the gateway over RPC (tests/unit/test_gateway_errors.py checks none is missing).
+import services.classification.secrecy_changes
+import services.common.audit_key
+import services.common.callers
+import services.common.events
+import services.retention.errors  # noqa: F401
 from services.common.config import process_settings
-from services.common.errors import ErrorCode, LuutruError
+from services.common.errors import ErrorCode, LuutruError, code_named
 from services.gateway.listeners import GatewayWebServer
 
-# Remote exception type name -> (HTTP status, stable error code). Anything else is a 500.
-ERROR_STATUS: dict[str, tuple[int, str]] = {
-    "NotFound": (404, "not_found"),
-    "BadQuery": (400, "bad_query"),
-    "PermanentError": (400, "bad_request"),
-    "InvalidEvent": (400, "invalid_event"),
-    "TransientError": (503, "unavailable"),
-    "AuditKeyMissing": (503, "audit_key_missing"),
-    "Unauthenticated": (401, "unauthenticated"),
-    "Forbidden": (403, "forbidden"),
-    "ApprovalRefused": (403, "approval_refused"),
-    "NoPendingChange": (409, "no_pending_change"),
-    "RecordOnHold": (409, "on_hold"),
-    "NotApproved": (409, "not_approved"),
-    "BatchStateError": (409, "batch_state"),
-    "CallerRefused": (403, "caller_refused"),
+# Each error code's HTTP status. A class answers with its own code, or the one it inherits:
+# a subclass of PermanentError without a code of its own is a 400 like its parent.
+HTTP_STATUS: dict[ErrorCode, int] = {
+    ErrorCode.BAD_REQUEST: 400,
+    ErrorCode.UNSUPPORTED_TYPE: 400,
+    ErrorCode.EMPTY_FILE: 400,
+    ErrorCode.TOO_LARGE: 413,
+    ErrorCode.LENGTH_REQUIRED: 411,
+    ErrorCode.TOO_MANY_PAGES: 400,
+    ErrorCode.IMAGE_TOO_LARGE: 400,
+    ErrorCode.BROKEN_FILE: 400,
+    ErrorCode.ENCRYPTED: 400,
+    ErrorCode.OCR_TIMEOUT: 400,
+    ErrorCode.NOT_FOUND: 404,
+    ErrorCode.BAD_QUERY: 400,
+    ErrorCode.INVALID_EVENT: 400,
+    ErrorCode.UNAVAILABLE: 503,
+    ErrorCode.CALLER_REFUSED: 403,
+    ErrorCode.UNAUTHENTICATED: 401,
+    ErrorCode.FORBIDDEN: 403,
+    ErrorCode.APPROVAL_REFUSED: 403,
+    ErrorCode.NO_PENDING_CHANGE: 409,
+    ErrorCode.ON_HOLD: 409,
+    ErrorCode.NOT_APPROVED: 409,
+    ErrorCode.BATCH_STATE: 409,
+    ErrorCode.OBJECT_LOCKED: 409,
+    ErrorCode.AUDIT_KEY_MISSING: 503,
 }
+INTERNAL = (500, "internal", "Lỗi hệ thống, hãy thử lại sau / Internal error")
 # JSON is never a page: nothing in it may run or be framed, even if a browser is fooled.
 JSON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -54,18 +73,23 @@ def json_response(body: Any, status: int = 200) -> Response:
     )
 
 
+def error_code(exc: Exception) -> ErrorCode | None:
+    """The code of a luutru error raised here, or of one raised in another service (nameko's
+    RemoteError names its class); None for anything else."""
+    if isinstance(exc, LuutruError):
+        return exc.code
+    if isinstance(exc, RemoteError):
+        return code_named(exc.exc_type or "")
+    return None
+
+
 def describe_error(exc: Exception) -> tuple[int, str, str]:
     """(HTTP status, code, message safe to show) for a local or remote error."""
-    if isinstance(exc, RemoteError):
-        exc_type, message = exc.exc_type, exc.value
-    elif isinstance(exc, LuutruError):
-        exc_type, message = type(exc).__name__, exc.message
-    else:
-        exc_type, message = "", ""
-    status, code = ERROR_STATUS.get(exc_type, (500, "internal"))
-    if status == 500:
-        message = "Lỗi hệ thống, hãy thử lại sau / Internal error"
-    return status, code, message
+    code = error_code(exc)
+    if code is None:
+        return INTERNAL
+    message = exc.message if isinstance(exc, LuutruError) else exc.value
+    return HTTP_STATUS[code], str(code), message
 
 
 def error_response(exc: Exception) -> Response:

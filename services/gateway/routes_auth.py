@@ -7,7 +7,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.callers import operator_rpc
 from services.common.errors import TransientError
-from services.gateway.auth import SESSION_COOKIE, Authenticator
+from services.gateway.auth import SESSION_COOKIE
 from services.gateway.http import http
 from services.gateway.templating import render
 from services.gateway.throttle import LoginThrottle
@@ -16,7 +16,7 @@ _throttle = LoginThrottle()
 
 
 class AuthRoutes:
-    accounts = Authenticator()
+    """`self.accounts` is the service's account store (auth.Authenticator)."""
 
     @http("GET", "/login")
     def login_page(self, request: Request) -> Response:

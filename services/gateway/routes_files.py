@@ -1,6 +1,6 @@
 """Download routes: a record's original, bit-exact, and its PDF/A access copy.
 
-A mixin of `GatewayService`. The gateway never touches the store: the ocr service hands the
+The gateway never touches the store: the ocr service hands the
 bytes over RPC after the caller's visibility is checked exactly as for `GET /api/records/{id}`
 (a record above the caller's clearance answers 404 like an unknown id). Also the corrected
 page images the portal's record page shows. A denunciation's scan shows its writer, so only
@@ -16,10 +16,10 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
-from services.common.callers import SignedRpcProxy
 from services.common.errors import NotFound
 from services.common.vntext import fold
 from services.gateway import access
+from services.gateway.helpers import Gateway
 from services.gateway.http import http, json_errors
 
 FILE_KINDS = ("original", "pdfa")
@@ -43,16 +43,20 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean, safe='')}"
 
 
-class FileRoutes:
-    ocr = SignedRpcProxy("ocr")
+def _scan(gw: Gateway, request: Request, record_id: str, what: str) -> None:
+    """Visibility and audit as everywhere; a denunciation's scan only for its officers."""
+    principal, record, identity = gw.readable(request, record_id, what)
+    access.require_scan_access(principal, record, identity)
 
+
+class FileRoutes:
     @http("GET", "/api/records/<string:record_id>/files/<string:kind>")
     @json_errors
     def download(self, request: Request, record_id: str, kind: str) -> Response:
         if kind not in FILE_KINDS:
             raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
-        self._scan(request, record_id, "file")
-        found = self.ocr.get_file(record_id, kind)
+        _scan(self.gw, request, record_id, "file")
+        found = self.gw.ocr.get_file(record_id, kind)
         return Response(
             base64.b64decode(found["content_b64"]),
             mimetype=found["media_type"] or "application/octet-stream",
@@ -63,13 +67,8 @@ class FileRoutes:
     @json_errors
     def page_image(self, request: Request, record_id: str, n: int) -> Response:
         """The corrected image of a scanned page, as Tesseract read it."""
-        self._scan(request, record_id, "page_image")
-        found = self.ocr.get_page_image(record_id, n)
+        _scan(self.gw, request, record_id, "page_image")
+        found = self.gw.ocr.get_page_image(record_id, n)
         return Response(
             base64.b64decode(found["content_b64"]), mimetype="image/png", headers=FILE_HEADERS
         )
-
-    def _scan(self, request: Request, record_id: str, what: str) -> None:
-        """Visibility and audit as everywhere; a denunciation's scan only for its officers."""
-        principal, record, identity = self._readable(request, record_id, what)
-        access.require_scan_access(principal, record, identity)

@@ -1,8 +1,7 @@
 """Search routes of the gateway: the portal page, `GET /api/search`, similar records.
 
-A mixin of `GatewayService` (nameko finds entrypoints on base classes). Clearance travels with
-every call: the indexing service applies it inside the query, so totals and facets never count
-what the caller may not see.
+Clearance travels with every call: the indexing service applies it inside the query, so totals
+and facets never count what the caller may not see.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
-from services.common.callers import SignedRpcProxy
 from services.common.errors import BadQuery
 from services.gateway.auth import current_principal, optional_principal
 from services.gateway.http import describe_error, http, json_errors, json_response
@@ -34,13 +32,11 @@ def page_link(params: dict[str, str], **changes: Any) -> str:
 
 
 class SearchRoutes:
-    indexing = SignedRpcProxy("indexing")
-
     @http("GET", "/api/search")
     @json_errors
     def search(self, request: Request) -> Response:
         principal = current_principal(request)
-        return json_response(self.indexing.search(dict(request.args), principal.clearance))
+        return json_response(self.gw.indexing.search(dict(request.args), principal.clearance))
 
     @http("GET", "/api/records/<string:record_id>/similar")
     @json_errors
@@ -49,7 +45,8 @@ class SearchRoutes:
         size = request.args.get("size", "10")
         if not size.isdigit() or not 1 <= int(size) <= 100:
             raise BadQuery("Cỡ trang phải từ 1 đến 100 / size must be 1..100")
-        result = self.indexing.similar(record_id, principal.clearance, int(size))
+        self.gw.require_visible(principal, record_id)  # the catalog's word, as for a read
+        result = self.gw.indexing.similar(record_id, principal.clearance, int(size))
         return json_response(result)
 
     @http("GET", "/")
@@ -61,7 +58,7 @@ class SearchRoutes:
         result, error = None, None
         if any(params.get(key) for key in SEARCH_TRIGGERS):
             try:
-                result = self.indexing.search(params, principal.clearance)
+                result = self.gw.indexing.search(params, principal.clearance)
             except Exception as exc:
                 error = describe_error(exc)[2]
         return render(

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.common import audit
-from services.common.catalog import SqlCatalog
-from services.common.errors import NotFound, PermanentError
+from services.common.errors import NotFound
 from services.common.objects import pages_manifest_key
 from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import effective_level
@@ -47,19 +45,6 @@ def read_text(
             for p in pages
         ],
     }
-
-
-def audit_operator_read(catalog: SqlCatalog, record_id: str, actor: str, what: str) -> dict:
-    """The record, its read by an operator through the CLI (origin "cli") written to the audit
-    trail when it is restricted. The service writes it, so no client can skip it by goodwill;
-    a read whose entry cannot be written fails. (The audit trail's tables share the SQL
-    catalog's engine: the one place here that needs the adapter, not the port.)"""
-    actor = (actor or "").strip()[:64]
-    if not actor:
-        raise PermanentError("Thiếu tên người đọc / The reader's name is required")
-    record = catalog.get(record_id)
-    audit.log_read(catalog.engine, record, actor=actor, origin="cli", what=what)
-    return record
 
 
 def failed_records(catalog: Catalog, clearance: int, limit: int = 200) -> list[dict[str, Any]]:

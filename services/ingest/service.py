@@ -14,7 +14,7 @@ from services.common.dlq import DeadLetters
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher
 from services.common.metrics import Metrics
-from services.ingest import hotfolder, intake, lanes, records, recovery
+from services.ingest import hotfolder, intake, lanes, records, recovery, trail
 
 
 class IngestService(Pingable):
@@ -89,14 +89,43 @@ class IngestService(Pingable):
     @operator_rpc
     def read_record(self, record_id: str, actor: str) -> dict:
         """`luutru status`: the record, a restricted one's read audited with `actor`."""
-        return records.audit_operator_read(self.catalog, record_id, actor, "record")
+        return trail.read(self.catalog, record_id, actor, "cli", "record")
 
     @operator_rpc
     def read_text(self, record_id: str, actor: str, page: int | None = None) -> dict:
         """`luutru text`: as get_text, a restricted record's read audited with `actor`."""
         text = self.get_text(record_id, page)
-        records.audit_operator_read(self.catalog, record_id, actor, "text")
+        trail.read(self.catalog, record_id, actor, "cli", "text")
         return text
+
+    # --- the audit trail: its one writer (trail.py); the gateway's entries arrive here ---
+
+    @operator_rpc
+    def audit_read(
+        self, record_id: str, actor: str, origin: str | None, what: str, detail: dict | None
+    ) -> None:
+        """A read through the gateway: written when the record is restricted."""
+        trail.read(self.catalog, record_id, actor, origin, what, detail)
+
+    @operator_rpc
+    def audit_append(
+        self,
+        actor: str,
+        action: str,
+        record_id: str | None = None,
+        origin: str | None = None,
+        detail: dict | None = None,
+    ) -> int:
+        return trail.append(self.catalog, actor, action, record_id, origin, detail)
+
+    @operator_rpc
+    def audit_verify(self) -> dict:
+        """`luutru audit verify`: every break of the chain (services/common/audit.py)."""
+        return trail.verify(self.catalog)
+
+    @operator_rpc
+    def audit_export(self, date_from: str | None = None, date_to: str | None = None) -> list:
+        return trail.export(self.catalog, date_from, date_to)
 
     @rpc
     def stats(self, clearance: int | None = None) -> dict:

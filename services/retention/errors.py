@@ -1,28 +1,36 @@
 """Retention errors: each refuses a step a person asked for, with a message they can act on.
 
-All are `PermanentError`s (retrying will not help); the gateway maps them by type name to
-HTTP statuses in `services.gateway.routes_retention.RETENTION_ERRORS`.
+All are `PermanentError`s (retrying will not help); the gateway answers each by its
+`ErrorCode` (services/gateway/http.py).
 """
 
 from __future__ import annotations
 
-from services.common.errors import NotFound, PermanentError
+from services.common.errors import ErrorCode, NotFound, PermanentError
 
 
 class RecordOnHold(PermanentError):
     """The record is under a legal hold: nothing may destroy it, by any path."""
 
+    code = ErrorCode.ON_HOLD
+
 
 class NotApproved(PermanentError):
     """Destruction or transfer without an approved batch that includes the record."""
+
+    code = ErrorCode.NOT_APPROVED
 
 
 class ApprovalRefused(PermanentError):
     """This person may not approve (role, already approved, batch not pending)."""
 
+    code = ErrorCode.APPROVAL_REFUSED
+
 
 class BatchStateError(PermanentError):
     """The batch is not in a state that allows this step (e.g. approving a rejected one)."""
+
+    code = ErrorCode.BATCH_STATE
 
 
 # Approving a destruction needs someone who may see every record destroyed; the refusal says

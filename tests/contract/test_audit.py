@@ -22,7 +22,7 @@ WRONG_KEY = b"k" * 32
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request, tmp_path):
-    """The catalog's engine, as the gateway opens it (migrated: the audit tables are there)."""
+    """The catalog's engine, as ingest opens it (migrated: the audit tables are there)."""
     if request.param == "sqlite":
         catalog = SqlCatalog(f"sqlite:///{tmp_path / 'a.db'}")
         yield catalog.engine

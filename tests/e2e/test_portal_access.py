@@ -1,10 +1,11 @@
 """Access rules on every path, on the real stack, with a user of each role and clearance.
 
 Invariants: a record above the caller's clearance is answered exactly like an unknown id on
-every record route (JSON and portal page), and counts nowhere — hits, totals, facet counts,
-near-match ("fuzzy") results, "more like this"; a denunciation's writer is known only to
-petition officers (API, text, page, scan, search index) and each read of it is audited;
-each role reaches only its own pages and actions.
+every route that takes a record id (JSON and portal, reads and writes), the portal and the API
+answer an unknown id alike (one set of gateway helpers), and it counts nowhere — hits, totals,
+facet counts, near-match ("fuzzy") results, "more like this"; a denunciation's writer is known
+only to petition officers (API, text, page, scan, search index) and each read of it is
+audited; each role reaches only its own pages and actions.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def people(stack) -> dict[str, requests.Session]:
         "archivist1": ("archivist", 1),
         "officer1": ("petition_officer", 1),
         "officer0": ("petition_officer", 0),
+        "admin1": ("admin", 1),
     }
     made = {
         name: stack.user(f"pa_{name}", role, clearance) for name, (role, clearance) in roles.items()
@@ -130,6 +132,62 @@ def test_every_record_route_answers_a_hidden_record_like_an_unknown_id(stack, re
     cleared = people["reader2"]
     for path in record_paths(hidden)[:3]:
         assert cleared.get(stack.url + path, timeout=30).status_code == 200, path
+
+
+# (caller, method, path, JSON body, form body) of every route that takes a record id; each
+# caller is below the Tối mật record's clearance, with a role the route admits.
+ID_ROUTES = [
+    ("reader0", "GET", "/api/v1/records/{id}", None, None),
+    ("clerk0", "PATCH", "/api/records/{id}", {"subject": "Sửa trích yếu"}, None),
+    ("archivist1", "POST", "/api/records/{id}/secrecy/approve", None, None),
+    ("archivist1", "POST", "/api/records/{id}/secrecy/reject", None, None),
+    ("archivist1", "DELETE", "/api/records/{id}", None, None),
+    ("archivist1", "POST", "/api/retention/holds", {"ids": ["{id}"], "reason": "thử"}, None),
+    ("reader0", "GET", "/records/{id}", None, None),
+    ("clerk0", "POST", "/records/{id}/correct", None, {"subject": "Sửa trích yếu"}),
+    ("archivist1", "POST", "/records/{id}/secrecy/approve", None, None),
+    ("archivist1", "POST", "/records/{id}/secrecy/reject", None, None),
+    ("admin1", "POST", "/ops/reprocess/{id}", None, None),
+    ("archivist1", "POST", "/retention/holds", None, {"ids": "{id}", "reason": "thử"}),
+]
+# A portal route and the API route that does the same work.
+TWINS = [
+    ("reader0", ("GET", "/records/{id}"), ("GET", "/api/records/{id}")),
+    ("clerk0", ("POST", "/records/{id}/correct"), ("PATCH", "/api/records/{id}")),
+    (
+        "archivist1",
+        ("POST", "/records/{id}/secrecy/approve"),
+        ("POST", "/api/records/{id}/secrecy/approve"),
+    ),
+    ("archivist1", ("POST", "/retention/holds"), ("POST", "/api/retention/holds")),
+]
+
+
+def _call(stack, people, route, record_id: str) -> tuple[int, str]:
+    """(status, body with the id taken out) of `route` called for `record_id`."""
+    name, method, path, body, form = json.loads(json.dumps(route).replace("{id}", record_id))
+    response = people[name].request(
+        method, stack.url + path, json=body, data=form, allow_redirects=False, timeout=60
+    )
+    return response.status_code, response.text.replace(record_id, "ID")
+
+
+@pytest.mark.parametrize("route", ID_ROUTES, ids=lambda r: f"{r[1]} {r[2]}")
+def test_every_route_taking_an_id_answers_a_hidden_record_as_an_unknown_one(
+    stack, records, people, route
+):
+    hidden = _call(stack, people, route, records[2]["id"])
+    assert hidden == _call(stack, people, route, str(uuid.uuid4()))
+    assert hidden[0] == 404
+
+
+@pytest.mark.parametrize("twins", TWINS, ids=lambda t: t[1][1])
+def test_the_portal_and_the_api_answer_an_unknown_id_with_the_same_status(stack, people, twins):
+    name, (page_method, page_path), (api_method, api_path) = twins
+    unknown = str(uuid.uuid4())
+    page = _call(stack, people, (name, page_method, page_path, None, {"ids": "{id}"}), unknown)
+    api = _call(stack, people, (name, api_method, api_path, {"ids": ["{id}"]}, None), unknown)
+    assert page[0] == api[0] == 404
 
 
 @pytest.mark.parametrize("clearance", [0, 1, 2])
@@ -232,7 +290,7 @@ def test_each_role_reaches_only_its_pages(stack, people):
     for path, allowed in ROLE_PAGES.items():
         for name, session in people.items():
             status = session.get(stack.url + path, timeout=30).status_code
-            expected = 200 if name in allowed or name == "admin3" else 403
+            expected = 200 if name in allowed or name.startswith("admin") else 403
             assert status == expected, (name, path, status)
 
 

@@ -1,12 +1,13 @@
 """The gateway's one place where a route's error becomes its answer.
 
-Invariants: a route decorated with `json_errors` answers an error with the status of the
-ERROR_STATUS table and {"error", "code"} (never the exception's text for a 500); with
-`page_errors` it answers with the error page, or the login page for a 401; the decorator
-keeps nameko's entrypoint and the route's own argument list in either order. Every gateway
-route refuses an oversized or unsized body from its headers alone, before a worker starts;
-authentication turns whatever a caller sends into "no principal", never an exception; password
-hashing runs in an OS thread and a flood of logins is refused, not queued without end.
+Invariants: a route decorated with `json_errors` answers an error with the status of its
+code (HTTP_STATUS; tests/unit/test_gateway_errors.py) and {"error", "code"} (never the
+exception's text for a 500); with `page_errors` it answers with the error page, or the login
+page for a 401; the decorator keeps nameko's entrypoint and the route's own argument list in
+either order. Every gateway route refuses an oversized or unsized body from its headers alone,
+before a worker starts; authentication turns whatever a caller sends into "no principal", never
+an exception; password hashing runs in an OS thread and a flood of logins is refused, not
+queued without end.
 """
 
 import inspect
