@@ -3,7 +3,7 @@
 The routes live in route modules (`routes_*.py`, classes of routes and nothing else); what
 routes share is the one helper object each worker gets as `self.gw` (helpers.py: the RPC
 proxies, record reads with clearance and audit, retention views). This class puts them
-together and holds the health check and the OpenAPI description (docs/architecture-gateway.md).
+together and holds the health check and the OpenAPI description (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Errors answer by their class's `ErrorCode`, locally and across RPC (issue 19, "Errors").
+"""Errors answer by their class's `ErrorCode`, locally and across RPC.
 
 Invariants: an error's HTTP status follows its code, which a subclass inherits unless it names
 its own (so no luutru error falls to a 500 for want of a line in a table); an error raised in
