@@ -31,8 +31,8 @@ from services.common.catalog_tables import (  # noqa: F401  (re-exported for rea
     records,
     register_counters,
     schema,
+    number_entries,
     series_counters,
-    series_numbers,
 )
 from services.common.clock import today
 from services.common.errors import NotFound, TransientError

@@ -31,7 +31,7 @@ def test_state_numbers_restart_on_the_first_of_january():
     config = parse_series(STATE)
     december = slot_for(config, "quyet_dinh", secret=False, on=date(2025, 12, 31))
     january = slot_for(config, "quyet_dinh", secret=False, on=date(2026, 1, 1))
-    assert december.series == january.series == "state:quyet_dinh"
+    assert december.series == january.series == "{}/QĐ-UBND"
     assert (december.scope, january.scope) == ("year:2025", "year:2026")
 
 
@@ -56,9 +56,7 @@ def test_party_numbers_run_across_years_within_a_term():
     early = slot_for(config, "nghi_quyet", secret=False, on=date(2021, 1, 4))
     late = slot_for(config, "nghi_quyet", secret=False, on=date(2024, 12, 30))
     assert (
-        (early.series, early.scope)
-        == (late.series, late.scope)
-        == ("party:nghi_quyet", "term:2020-2025")
+        (early.series, early.scope) == (late.series, late.scope) == ("{}-NQ/TU", "term:2020-2025")
     )
 
 
@@ -81,10 +79,10 @@ def test_congress_documents_of_every_kind_share_one_series():
     slots = [
         slot_for(config, k, secret=False, on=date(2025, 10, 16)) for k in ("nghi_quyet", "bao_cao")
     ]
-    assert {(s.series, s.scope) for s in slots} == {("party:dai_hoi", "congress:ĐH XXI")}
+    assert {(s.series, s.scope) for s in slots} == {("congress/ĐH", "congress:ĐH XXI")}
     assert slots[0].symbol(4) == "04-NQ/ĐH"
     outside = slot_for(config, "nghi_quyet", secret=False, on=date(2025, 10, 16), congress=False)
-    assert outside.series == "party:nghi_quyet"
+    assert outside.series == "{}-NQ/TU"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +109,7 @@ def test_groups_share_a_series():
     config = parse_series({**STATE, "groups": {"hanh_chinh": ["thong_bao", "ke_hoach"]}})
     a = slot_for(config, "thong_bao", secret=False, on=date(2026, 1, 5))
     b = slot_for(config, "ke_hoach", secret=False, on=date(2026, 1, 5))
-    assert a.series == b.series == "state:hanh_chinh"
+    assert a.series == b.series == "group:hanh_chinh/UBND"
     assert (a.symbol(1), b.symbol(2)) == ("01/TB-UBND", "02/KH-UBND")
 
 
