@@ -27,11 +27,11 @@ from services.common.catalog_tables import (  # noqa: F401  (re-exported for rea
     METADATA_KEYS,
     history,
     now_iso,
+    number_entries,
     petitioners,
     records,
     register_counters,
     schema,
-    number_entries,
     series_counters,
 )
 from services.common.clock import today

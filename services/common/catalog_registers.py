@@ -10,15 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from services.common.errors import NotFound
-
 from services.common.catalog_tables import (
     now_iso,
+    number_entries,
     petitioners,
     records,
-    number_entries,
     series_counters,
 )
+from services.common.errors import NotFound
 
 # The same single atomic statement as the register counters, per (series, scope).
 _NEXT_SERIES_NUMBER = sa.text(
