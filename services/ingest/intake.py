@@ -22,7 +22,8 @@ from services.common.ports import ObjectStore
 from services.common.secrecy import KNOWN, above_ceiling, ceiling_reason, secrecy_code, urgency_code
 from services.common.vocabulary import REGISTER_BOOKS
 from services.ingest import lanes, plaintext
-from services.registers.series import OUTGOING_KINDS, NoTerm, NumberSeries, slot_for
+from services.registers import numbering
+from services.registers.series import OUTGOING_KINDS, NumberRequest, NumberSeries
 
 REGISTERS = REGISTER_BOOKS
 # Types recognised by their signature; plain text (no signature) is judged apart.
@@ -167,12 +168,14 @@ def ingest_file(
     series: NumberSeries | None = None,
     declared: Declared | None = None,
     ceiling: int = 3,
+    numbered: dict[str, str | None] | None = None,
 ) -> IngestResult:
     """Store and register one file, or record why it was refused. Never raises for bad input.
 
     A declared secrecy above the installation's `ceiling` is refused here, before anything is
     stored or read. An outgoing document (`di`) whose kind the clerk gives at upload gets its
-    số from its series at once (see `number_outgoing`); otherwise classification numbers it.
+    số from its series at once (`numbered`: its issuer, drafting unit or copy form); otherwise
+    a clerk issues it later (`luutru numbers issue`).
     """
     declared = declared or Declared()
     if secret and declared.secrecy is None:  # the old "secret" switch: at least Mật
@@ -212,7 +215,8 @@ def ingest_file(
         record = catalog.get(record["id"])
     secret = secret or declared.secrecy is not None
     if register == "di" and kind and series is not None and record["status"] != "rejected":
-        record = number_outgoing(catalog, record, kind, secret, series)
+        request = NumberRequest(kind, secret, **(numbered or {}))
+        record = number_outgoing(catalog, record, request, series)
     # A duplicate still "received" lost its event on an earlier try: send it again.
     if duplicate and record["status"] != "received":
         return IngestResult(record, duplicate=True)
@@ -231,22 +235,12 @@ def ingest_file(
 
 
 def number_outgoing(
-    catalog: SqlCatalog, record: dict[str, Any], kind: str, secret: bool, series: NumberSeries
+    catalog: SqlCatalog, record: dict[str, Any], request: NumberRequest, series: NumberSeries
 ) -> dict[str, Any]:
-    """Give an outgoing document its số now, and keep the clerk's kind as a person's fact
-    (classification will not overwrite it). Idempotent: a record keeps its first number."""
+    """Give an outgoing document its số now, as the văn thư registers it for issue (see
+    services/registers/numbering.py). A Party date before every term is logged, not fatal."""
     try:
-        slot = slot_for(series, kind, secret=secret, on=today())
-    except NoTerm as exc:
-        catalog.log(record["id"], "ingest", "not_numbered", {"reason": str(exc)})
-        return record
-    assigned, new = catalog.assign_series_number(record["id"], slot.series, slot.scope, slot.symbol)
-    if new:
-        given = {"kind": kind}
-        catalog.update_metadata(
-            record["id"],
-            "ingest",
-            {**given, "number_symbol": assigned["symbol"], "corrected": ["kind"]},
-            "given_at_upload",
-        )
+        numbering.issue(catalog, series, record["id"], request, on=today(), by="ingest")
+    except PermanentError as exc:
+        catalog.log(record["id"], "ingest", "not_numbered", {"reason": exc.message})
     return catalog.get(record["id"])

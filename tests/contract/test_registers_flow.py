@@ -2,8 +2,8 @@
 PostgreSQL) and the filesystem store: what a văn thư sees after each step.
 
 Invariants: a petitioner's identity reaches the restricted table and never the metadata or the
-event; an outgoing document without a printed number gets the next number of its series once,
-and one with a printed number keeps it; the same số + ký hiệu + organ is flagged as a duplicate
+event; reading an outgoing document's text never numbers it (the clerk issues it), and one with
+a printed number keeps it; the same số + ký hiệu + organ is flagged as a duplicate
 with a history entry; a correction keeps old → new values, survives a re-read of the text, and
 an overridden retention class wins over the schedule; register books print Vietnamese.
 """
@@ -24,10 +24,10 @@ from services.classification.handlers import classify_record
 from services.classification.queries import register_rows
 from services.common.errors import PermanentError
 from services.common.objects import FilesystemObjectStore, page_text_key
-from services.registers import RegistersConfig
+from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
 from services.registers.reports import RegisterTable, to_csv, to_pdf
-from services.registers.series import parse_series
+from services.registers.series import NumberRequest, parse_series
 from services.retention.handlers import recompute_retention
 from services.retention.schedule import load_schedule
 from tests.postgres import temporary_catalog
@@ -133,19 +133,19 @@ def test_a_petitioners_identity_goes_to_the_restricted_table_only(catalog, store
         )
 
 
-def test_an_outgoing_document_without_a_printed_number_is_numbered_once(catalog, store):
+def test_reading_the_text_never_numbers_an_outgoing_document(catalog, store):
+    """NĐ 30/2020 Điều 15.2: numbers are given in issue order, after signature — not in the
+    order OCR happens to finish. The clerk issues it; a redelivered event keeps that number."""
     first = ingest(catalog, store, UNNUMBERED, register="di", salt="1")
-    second = ingest(catalog, store, UNNUMBERED, register="di", salt="2")
     a = classify_record(first, catalog, store, CONFIG)["metadata"]
-    b = classify_record(second, catalog, store, CONFIG)["metadata"]
-    again = classify_record(first, catalog, store, CONFIG)["metadata"]  # a redelivery
-    year = date.today().year
-    assert a["series"] == {"series": "state:quyet_dinh", "scope": f"year:{year}", "number": 1}
-    assert (a["number_symbol"], b["number_symbol"], again["number_symbol"]) == (
-        "01/QĐ-UBND",
-        "02/QĐ-UBND",
-        "01/QĐ-UBND",
+    assert a["number_symbol"] is None and catalog.series_number(first["record_id"]) is None
+    request = NumberRequest("quyet_dinh")
+    issued = numbering.issue(
+        catalog, CONFIG.series, first["record_id"], request, on=date(2026, 3, 2), by="lan"
     )
+    again = classify_record(first, catalog, store, CONFIG)["metadata"]  # a redelivery
+    assert issued["symbol"] == again["number_symbol"]
+    assert again["series"] == {"series": "{}/QĐ-UBND", "scope": "year:2026", "number": 1}
 
 
 def test_an_outgoing_document_with_a_printed_number_keeps_it(catalog, store):
@@ -268,23 +268,23 @@ def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, st
     plain = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record
     secret = upload(b"%PDF-1.4 chi thi 2", "chi_thi", secret=True).record
     again = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record  # the same file twice
+    # NĐ 30/2020 Điều 15.2 (own series) and 15.1 (unique symbol): the secret one is marked.
     assert (plain["metadata"]["number_symbol"], secret["metadata"]["number_symbol"]) == (
         "01/CT-UBND",
-        "01/CT-UBND",
+        "01/CT-UBND-M",
     )
-    assert catalog.series_number(secret["id"])["series"] == "state:chi_thi:mat"
+    assert catalog.series_number(secret["id"])["series"] == "{}/CT-UBND-M"
     assert again["id"] == plain["id"] and again["metadata"]["number_symbol"] == "01/CT-UBND"
-    assert plain["metadata"]["corrected"] == ["kind"]
+    assert plain["metadata"]["corrected"] == ["kind", "number_symbol"]
     refused = upload(b"%PDF-1.4 x", "nghiquyet").record
     assert refused["status"] == "rejected" and "Loại văn bản không hợp lệ" in refused["error"]
 
 
-def test_setting_the_kind_of_an_unnumbered_outgoing_document_numbers_it(catalog, store):
+def test_correcting_the_kind_does_not_number_a_document(catalog, store):
     event = ingest(
         catalog, store, ["ỦY BAN NHÂN DÂN", "TỈNH BÌNH ĐỊNH", "Số:    /UBND"], register="di"
     )
     assert classify_record(event, catalog, store, CONFIG)["metadata"]["kind"] == "other"
-    assert catalog.series_number(event["record_id"]) is None
     record, _ = correct_record(
         catalog,
         event["record_id"],
@@ -293,8 +293,8 @@ def test_setting_the_kind_of_an_unnumbered_outgoing_document_numbers_it(catalog,
         retention_classes=CLASSES,
         config=CONFIG,
     )
-    assert record["metadata"]["number_symbol"] == "01/KH-UBND"
-    assert record["history"][-1]["action"] == "numbered_after_correction"
+    assert record["metadata"]["number_symbol"] is None
+    assert catalog.series_number(event["record_id"]) is None
 
 
 TOP_SECRET = ["TỐI MẬT", *DECISION]
