@@ -87,8 +87,10 @@ class ClassificationService(Pingable):
         return self.catalog.petitioner(record_id)
 
     @rpc
-    def register_rows(self, register: str, date_from: str, date_to: str) -> dict:
-        return queries.register_rows(self.catalog, register, date_from, date_to)
+    def register_rows(
+        self, register: str, date_from: str, date_to: str, secret: bool = False
+    ) -> dict:
+        return queries.register_rows(self.catalog, register, date_from, date_to, secret)
 
     # --- the register of outgoing numbers (services/registers/numbering.py) --------------
 

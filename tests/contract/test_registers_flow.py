@@ -244,8 +244,30 @@ def test_the_incoming_register_prints_its_rows_in_csv_and_pdf(catalog, store):
     )
     assert to_csv(table).decode("utf-8-sig").splitlines()[0].startswith("Ngày đến,Số đến,Tác giả")
     pdf = pdfium.PdfDocument(io.BytesIO(to_pdf(table)))
-    text = pdf[0].get_textpage().get_text_range()
-    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text and "Danh mục hồ sơ" in text
+    cover, first = (pdf[i].get_textpage().get_text_range() for i in (0, 1))
+    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in cover and "Năm: 2026" in cover
+    assert "Danh mục hồ sơ" in first and "Trang 1" in first
+
+
+def test_a_secret_document_is_registered_in_the_secret_book_only(catalog, store):
+    """NĐ 30/2020 Điều 16.3, 22.4: secret documents are registered apart (state-secret law):
+    the ordinary book shows nothing of one, not even its trích yếu."""
+    lines = [
+        "MẬT",
+        *DECISION[:2],
+        "Số: 31/QĐ-UBND",
+        *DECISION[3:4],
+        "QUYẾT ĐỊNH",
+        "Về việc kho mật",
+    ]
+    event = ingest(catalog, store, lines, salt="secret-book")
+    classify_record(event, catalog, store, CONFIG)
+    today = date.today().isoformat()
+    ordinary = register_rows(catalog, "den", today, today)
+    secret = register_rows(catalog, "den", today, today, secret=True)
+    assert "31/QĐ-UBND" not in repr(ordinary) and "kho mật" not in repr(ordinary)
+    assert secret["title"] == "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN"
+    assert any(row[3] == "31/QĐ-UBND" and "Mật" in row[-1] for row in secret["rows"])
 
 
 def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, store):
