@@ -26,7 +26,7 @@ from services.common.errors import PermanentError
 from services.common.objects import FilesystemObjectStore, page_text_key
 from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
-from services.registers.reports import RegisterTable, to_csv, to_pdf
+from services.registers.reports import BookCover, RegisterTable, to_csv, to_pdf
 from services.registers.series import NumberRequest, parse_series
 from services.retention.handlers import recompute_retention
 from services.retention.schedule import load_schedule
@@ -243,10 +243,23 @@ def test_the_incoming_register_prints_its_rows_in_csv_and_pdf(catalog, store):
         "den", date(2026, 3, 13), date(2026, 3, 13), tuple(book["columns"]), book["rows"]
     )
     assert to_csv(table).decode("utf-8-sig").splitlines()[0].startswith("Ngày đến,Số đến,Tác giả")
-    pdf = pdfium.PdfDocument(io.BytesIO(to_pdf(table)))
-    cover, first = (pdf[i].get_textpage().get_text_range() for i in (0, 1))
-    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in cover and "Năm: 2026" in cover
-    assert "Danh mục hồ sơ" in first and "Trang 1" in first
+    # NĐ 30/2020 Phụ lục IV (cover, columns numbered (1)…(10)); Điều 22.3.b (printed, closed).
+    cover = BookCover("Văn phòng Tỉnh ủy", "Tỉnh ủy Bình Định", 3, date(2026, 4, 1))
+    pdf = pdfium.PdfDocument(io.BytesIO(to_pdf(table, cover=cover)))
+    first, book = (pdf[i].get_textpage().get_text_range() for i in (0, 1))
+    for line in (
+        "TỈNH ỦY BÌNH ĐỊNH",
+        "VĂN PHÒNG TỈNH ỦY",
+        "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN",
+        "Năm: 2026",
+        "Từ ngày 13/03/2026 đến ngày 13/03/2026",
+        f"Từ số {row[1]} đến số {row[1]}",
+        "Quyển số: 03",
+    ):
+        assert line in first
+    assert "Danh mục hồ sơ" in book and "(1) (2) (3)" in book and "Trang 1" in book
+    assert f"Sổ này đăng ký 1 văn bản, từ số {row[1]} đến số {row[1]}, gồm 2 trang" in book
+    assert "Đóng sổ ngày 01/04/2026" in book
 
 
 def test_a_secret_document_is_registered_in_the_secret_book_only(catalog, store):
