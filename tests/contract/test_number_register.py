@@ -13,7 +13,9 @@ import hashlib
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
+from services.common.catalog import MIGRATIONS_DIR, SqlCatalog
 from services.common.errors import NotFound, PermanentError
 from services.registers import numbering
 from services.registers.series import NumberRequest, parse_series
@@ -176,3 +178,28 @@ def test_a_reader_below_clearance_sees_nothing_of_a_secret_records_number(catalo
     high = numbering.listing(catalog, clearance=2)
     assert any(e["subject"] == "Phương án bí mật" for e in high)
     assert hidden["id"] not in [e["id"] for e in high] and unknown not in repr(high)
+
+
+def test_numbers_given_before_the_register_become_issued_entries(tmp_path):
+    """Migration 0007: each row of the old `series_numbers` is an issued entry afterwards."""
+    from alembic import command
+    from alembic.config import Config
+
+    catalog = SqlCatalog(f"sqlite:///{tmp_path / 'old.db'}")
+    record_id = outgoing(catalog, "before-0007")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with catalog.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0006")
+        conn.execute(
+            sa.text(
+                "INSERT INTO series_numbers VALUES "
+                "(:id, 'party:nghi_quyet', 'term:2020-2025', 4, '04-NQ/TU', '2025-05-05')"
+            ),
+            {"id": record_id},
+        )
+        command.upgrade(config, "head")
+    entry = catalog.series_number(record_id)
+    assert (entry["symbol"], entry["status"], entry["number"]) == ("04-NQ/TU", "issued", 4)
+    catalog.engine.dispose()

@@ -3,7 +3,8 @@
 Each number taken from a series is one row: issued to a record, reserved by a clerk (no
 record yet) or voided with its reason, who and when (NĐ 30/2020 Điều 15: numbers in issue
 order; a voided number is never given again). The rows of `series_numbers` become issued
-entries; the counters (`series_counters`) are kept as they are.
+entries; the counters (`series_counters`) are kept as they are. Taken back, only the issued
+numbers' table comes back, empty: the register (reservations, voids) is not kept.
 
 Revision ID: 0007
 Revises: 0006
@@ -26,6 +27,14 @@ _old = sa.table(
 
 
 def upgrade() -> None:
+    tables = set(sa.inspect(op.get_bind()).get_table_names())
+    if "number_entries" not in tables:  # a catalog set back to an older revision has it
+        _create_and_fill(copy_old="series_numbers" in tables)
+    if "series_numbers" in tables:
+        op.drop_table("series_numbers")
+
+
+def _create_and_fill(copy_old: bool) -> None:
     entries = op.create_table(
         "number_entries",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -47,8 +56,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("series", "scope", "number", name="uq_number_entries_number"),
     )
     op.create_index("ix_number_entries_record_id", "number_entries", ["record_id"])
-    conn = op.get_bind()
-    rows = conn.execute(sa.select(_old).order_by(_old.c.assigned_at)).all()
+    if not copy_old:
+        return
+    rows = op.get_bind().execute(sa.select(_old).order_by(_old.c.assigned_at)).all()
     if rows:
         op.bulk_insert(
             entries,
@@ -65,7 +75,6 @@ def upgrade() -> None:
                 for r in rows
             ],
         )
-    op.drop_table("series_numbers")
 
 
 def downgrade() -> None:
