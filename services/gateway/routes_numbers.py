@@ -76,13 +76,19 @@ class NumberRoutes:
         self._audit_number(request, principal, "number_reserved", entry)
         return json_response(entry, 201)
 
+    def _for_record(self, request: Request) -> tuple[Principal, dict, str]:
+        """(clerk, body, record id) for a route that numbers a record: 404 for a record above
+        the caller's clearance, as for an unknown one."""
+        principal, body = _clerk(request), _body(request)
+        record = self._record(request, str(body.get("record_id") or ""))
+        return principal, body, record["id"]
+
     @http("POST", "/api/registers/numbers/issue")
     @json_errors
     def issue_number(self, request: Request) -> Response:
-        principal, body = _clerk(request), _body(request)
-        record = self._record(request, str(body.get("record_id") or ""))  # 404 above clearance
+        principal, body, record_id = self._for_record(request)
         entry = self.classification.number_issue(
-            record["id"], _numbering(body), principal.name, body.get("reservation")
+            record_id, _numbering(body), principal.name, body.get("reservation")
         )
         self._audit_number(request, principal, "number_issued", entry)
         return json_response(entry, 201)
@@ -90,10 +96,9 @@ class NumberRoutes:
     @http("POST", "/api/registers/numbers/renumber")
     @json_errors
     def renumber(self, request: Request) -> Response:
-        principal, body = _clerk(request), _body(request)
-        record = self._record(request, str(body.get("record_id") or ""))
+        principal, body, record_id = self._for_record(request)
         result = self.classification.number_renumber(
-            record["id"], _numbering(body), body.get("reason") or "", principal.name
+            record_id, _numbering(body), body.get("reason") or "", principal.name
         )
         for action, entry in (
             ("number_voided", result["voided"]),
