@@ -86,7 +86,7 @@ class ClassificationService(Pingable):
         """The restricted identity of a petition's writer; the gateway decides who sees it."""
         return self.catalog.petitioner(record_id)
 
-    @rpc
+    @operator_rpc  # the secret book too: operators' CLI only
     def register_rows(
         self, register: str, date_from: str, date_to: str, secret: bool = False
     ) -> dict:
