@@ -32,10 +32,9 @@ def _number(symbol: str) -> int:
 
 @pytest.fixture(scope="module")
 def clerks(stack):
-    return {
-        "low": stack.user("vt_so_thap", "clerk", clearance=0),
-        "high": stack.user("vt_so_cao", "clerk", clearance=3),
-    }
+    """A clerk cleared for nothing secret, and the stack's admin (clearance 3; admins pass
+    every role check) in the place of a cleared clerk: one account fewer to hash."""
+    return {"low": stack.user("vt_so_thap", "clerk", clearance=0), "high": stack.http}
 
 
 def test_quy_dinh_and_quyet_dinh_are_numbered_at_upload_without_sharing_a_symbol(stack, tmp_path):
