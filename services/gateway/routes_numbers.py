@@ -10,6 +10,8 @@ above it cannot be numbered from here.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from datetime import date
 
 from werkzeug.wrappers import Request, Response
 
@@ -18,9 +20,11 @@ from services.common.errors import PermanentError
 from services.gateway.accounts import Forbidden, Principal
 from services.gateway.auth import current_principal
 from services.gateway.http import http, json_errors, json_response
+from services.gateway.templating import page_errors, render, see_other
 
 NUMBERING_ROLES = ("clerk", "archivist")
 _REQUEST_FIELDS = ("kind", "secret", "issuer", "unit", "copy")
+_SAVED = "/registers/numbers?notice=saved"
 
 
 def _body(request: Request) -> dict:
@@ -33,8 +37,54 @@ def _body(request: Request) -> dict:
     return body
 
 
-def _numbering(body: dict) -> dict:
-    return {k: body[k] for k in _REQUEST_FIELDS if body.get(k) not in (None, "")}
+def _flag(value: object) -> bool:
+    """A JSON boolean or a form's checkbox/text value."""
+    return value is True or str(value).lower() in ("1", "true", "on", "yes")
+
+
+def _numbering(body: Mapping) -> dict:
+    """The numbering fields given (JSON or form); `secret` as a boolean."""
+    fields = {k: body[k] for k in _REQUEST_FIELDS if body.get(k) not in (None, "", False)}
+    if "secret" in fields:
+        fields["secret"] = _flag(fields["secret"])
+    return fields
+
+
+def _check_secret(principal: Principal, fields: dict) -> None:
+    if fields.get("secret") and principal.clearance < 1:
+        raise Forbidden("Cần quyền tiếp cận Mật / A secret number needs clearance")
+
+
+def numbering_at_upload(form: Mapping[str, str], principal: Principal) -> dict:
+    """An upload's optional `kind`/`secret`/`issuer`/`unit`/`copy` form fields, as `luutru
+    ingest --kind …` takes them: ingest numbers the outgoing document at once (NĐ 30/2020
+    Điều 14.1, 15.2: the văn thư numbers the signed document as it registers it for issue).
+    Only on the `di` register, by clerks and archivists (admins too); a secret number needs
+    clearance. Nothing given: nothing to number."""
+    fields = _numbering(form)
+    if not fields:
+        return {}
+    if form.get("register") != "di":
+        raise PermanentError(
+            "Chỉ văn bản đi được cấp số / Only outgoing (di) documents are numbered"
+        )
+    principal.require(*NUMBERING_ROLES)
+    _check_secret(principal, fields)
+    return fields
+
+
+def _dated(entry: dict) -> dict:
+    return {**entry, "at": day_first(entry["at"]), "voided_at": day_first(entry["voided_at"])}
+
+
+def day_first(stamp: str | None) -> str:
+    """An ISO date or timestamp as the portal prints dates: dd/mm/yyyy."""
+    if not stamp:
+        return ""
+    try:
+        return date.fromisoformat(stamp[:10]).strftime("%d/%m/%Y")
+    except ValueError:
+        return stamp
 
 
 def _clerk(request: Request) -> Principal:
@@ -49,6 +99,49 @@ class NumberRoutes:
     def _audit_number(self, request: Request, principal: Principal, action: str, entry: dict):
         detail = {k: entry.get(k) for k in ("id", "symbol", "status", "reason", "note")}
         self.audit_write(request.remote_addr, principal, action, entry.get("record_id"), detail)
+
+    # --- the changes, shared by the JSON routes and the portal's forms ---------------------
+
+    def _reserve(self, request: Request, principal: Principal, body: Mapping) -> dict:
+        fields = _numbering(body)
+        _check_secret(principal, fields)
+        entry = self.classification.number_reserve(fields, principal.name, body.get("note"))
+        self._audit_number(request, principal, "number_reserved", entry)
+        return entry
+
+    def _record_id(self, request: Request, body: Mapping) -> str:
+        """The record a change numbers: 404 for one above the caller's clearance, as for an
+        unknown one."""
+        return self._record(request, str(body.get("record_id") or "").strip())["id"]
+
+    def _issue(self, request: Request, principal: Principal, body: Mapping) -> dict:
+        record_id = self._record_id(request, body)
+        entry = self.classification.number_issue(
+            record_id, _numbering(body), principal.name, body.get("reservation")
+        )
+        self._audit_number(request, principal, "number_issued", entry)
+        return entry
+
+    def _renumber(self, request: Request, principal: Principal, body: Mapping) -> dict:
+        record_id = self._record_id(request, body)
+        result = self.classification.number_renumber(
+            record_id, _numbering(body), body.get("reason") or "", principal.name
+        )
+        for action, entry in (
+            ("number_voided", result["voided"]),
+            ("number_issued", result["issued"]),
+        ):
+            if entry:
+                self._audit_number(request, principal, action, entry)
+        return result
+
+    def _void(self, request: Request, principal: Principal, entry_id: int, body: Mapping) -> dict:
+        self.classification.number_entry(entry_id, principal.clearance)  # 404 above clearance
+        entry = self.classification.number_void(entry_id, body.get("reason") or "", principal.name)
+        self._audit_number(request, principal, "number_voided", entry)
+        return entry
+
+    # --- JSON API ----------------------------------------------------------------------
 
     @http("GET", "/api/registers/numbers")
     @json_errors
@@ -67,52 +160,55 @@ class NumberRoutes:
     @http("POST", "/api/registers/numbers/reserve")
     @json_errors
     def reserve_number(self, request: Request) -> Response:
-        principal, body = _clerk(request), _body(request)
-        if body.get("secret") and principal.clearance < 1:
-            raise Forbidden("Cần quyền tiếp cận Mật / A secret number needs clearance")
-        entry = self.classification.number_reserve(
-            _numbering(body), principal.name, body.get("note")
-        )
-        self._audit_number(request, principal, "number_reserved", entry)
-        return json_response(entry, 201)
-
-    def _for_record(self, request: Request) -> tuple[Principal, dict, str]:
-        """(clerk, body, record id) for a route that numbers a record: 404 for a record above
-        the caller's clearance, as for an unknown one."""
-        principal, body = _clerk(request), _body(request)
-        record = self._record(request, str(body.get("record_id") or ""))
-        return principal, body, record["id"]
+        return json_response(self._reserve(request, _clerk(request), _body(request)), 201)
 
     @http("POST", "/api/registers/numbers/issue")
     @json_errors
     def issue_number(self, request: Request) -> Response:
-        principal, body, record_id = self._for_record(request)
-        entry = self.classification.number_issue(
-            record_id, _numbering(body), principal.name, body.get("reservation")
-        )
-        self._audit_number(request, principal, "number_issued", entry)
-        return json_response(entry, 201)
+        return json_response(self._issue(request, _clerk(request), _body(request)), 201)
 
     @http("POST", "/api/registers/numbers/renumber")
     @json_errors
     def renumber(self, request: Request) -> Response:
-        principal, body, record_id = self._for_record(request)
-        result = self.classification.number_renumber(
-            record_id, _numbering(body), body.get("reason") or "", principal.name
-        )
-        for action, entry in (
-            ("number_voided", result["voided"]),
-            ("number_issued", result["issued"]),
-        ):
-            if entry:
-                self._audit_number(request, principal, action, entry)
-        return json_response(result)
+        return json_response(self._renumber(request, _clerk(request), _body(request)))
 
     @http("POST", "/api/registers/numbers/<int:entry_id>/void")
     @json_errors
     def void_number(self, request: Request, entry_id: int) -> Response:
-        principal, body = _clerk(request), _body(request)
-        self.classification.number_entry(entry_id, principal.clearance)  # 404 above clearance
-        entry = self.classification.number_void(entry_id, body.get("reason") or "", principal.name)
-        self._audit_number(request, principal, "number_voided", entry)
-        return json_response(entry)
+        return json_response(self._void(request, _clerk(request), entry_id, _body(request)))
+
+    # --- portal page -------------------------------------------------------------------
+
+    @http("GET", "/registers/numbers")
+    @page_errors
+    def numbers_page(self, request: Request) -> Response:
+        """The register of numbers (Vietnamese first, dates dd/mm/yyyy) with the clerk's
+        forms; the same listing as the API, so the same clearance rule."""
+        principal = _clerk(request)
+        scope = request.args.get("scope") or None
+        numbers = self.classification.numbers(scope, principal.clearance)
+        return render(
+            request,
+            "numbers.html",
+            numbers=[_dated(e) for e in reversed(numbers)],  # the latest first
+            scope=scope or "",
+            notice=request.args.get("notice"),
+        )
+
+    @http("POST", "/registers/numbers/reserve")
+    @page_errors
+    def reserve_form(self, request: Request) -> Response:
+        self._reserve(request, _clerk(request), request.form)
+        return see_other(_SAVED)
+
+    @http("POST", "/registers/numbers/renumber")
+    @page_errors
+    def renumber_form(self, request: Request) -> Response:
+        self._renumber(request, _clerk(request), request.form)
+        return see_other(_SAVED)
+
+    @http("POST", "/registers/numbers/<int:entry_id>/void")
+    @page_errors
+    def void_form(self, request: Request, entry_id: int) -> Response:
+        self._void(request, _clerk(request), entry_id, request.form)
+        return see_other(_SAVED)

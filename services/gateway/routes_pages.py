@@ -17,6 +17,7 @@ from services.common.secrecy import SECRECY_LEVELS
 from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.http import UPLOAD, describe_error, http
+from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
@@ -129,7 +130,9 @@ class PageRoutes:
         if not files or len(files) > MAX_FORM_FILES:
             raise PermanentError(f"Cần từ 1 đến {MAX_FORM_FILES} tệp / 1 to {MAX_FORM_FILES} files")
         register = request.form.get("register", "den")
-        declared = access.declared_marks(request.form)
+        declared = access.declared_marks(request.form) | numbering_at_upload(
+            request.form, principal
+        )
         results = [self._form_upload(principal, f, register, declared) for f in files]
         return render(
             request,

@@ -24,7 +24,7 @@ from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_check import CheckRoutes
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
-from services.gateway.routes_numbers import NumberRoutes
+from services.gateway.routes_numbers import NumberRoutes, numbering_at_upload
 from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
@@ -119,7 +119,9 @@ class GatewayService(
         upload = request.files.get("file")
         if upload is None:
             raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
-        declared = access.declared_marks(request.form)
+        declared = access.declared_marks(request.form) | numbering_at_upload(
+            request.form, principal
+        )
         result = self._ingest_upload(
             principal, upload, request.form.get("register", "den"), declared
         )

@@ -48,6 +48,7 @@ class IngestResult:
             "file": record["file"],
             "register": record["register"],
             "number": record["number"],
+            "symbol": (record.get("metadata") or {}).get("number_symbol"),
             "duplicate": self.duplicate,
             "error": record["error"],
         }

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
+
+SAVED = "/registers/numbers?notice=saved"
 
 
 def _file(tmp_path, name: str, text: str):
@@ -116,3 +119,94 @@ def test_a_clerk_below_clearance_sees_nothing_of_a_secret_records_number(stack, 
     )
     assert renumber.status_code == 404
     assert stack.record(secret["id"])["metadata"]["number_symbol"] == symbol  # untouched
+
+
+def _upload_di(session, stack, name: str, **fields: str):
+    text = f"TỈNH ỦY BÌNH ĐỊNH\nVăn bản {name} đã ký.\n".encode()
+    data = {"register": "di", "secrecy": "thuong", **fields}
+    files = {"file": (name, text)}
+    return session.post(f"{stack.url}/api/records", files=files, data=data, timeout=60)
+
+
+def test_an_outgoing_document_is_numbered_at_upload_over_http(stack, clerks):
+    """`POST /api/records` and the portal's form take kind/issuer/unit/copy as `luutru ingest`
+    does: the answer carries the số at once."""
+    high, low = clerks["high"], clerks["low"]
+    answer = _upload_di(high, stack, "ke-hoach-http.txt", kind="ke_hoach", issuer="VPTU")
+    assert answer.status_code == 202, answer.text
+    symbol = answer.json()["symbol"]
+    assert symbol.endswith("-KH/VPTU")
+    assert stack.record(answer.json()["id"])["metadata"]["number_symbol"] == symbol
+    copy = _upload_di(high, stack, "ban-sao-http.txt", kind="quyet_dinh", copy="sao_y")
+    assert copy.json()["symbol"].endswith("-BS/TU")
+
+    off_register = _upload_di(high, stack, "den.txt", kind="ke_hoach", register="den")
+    assert off_register.status_code == 400 and "di" in off_register.json()["error"]
+    secret = _upload_di(low, stack, "mat-http.txt", kind="bao_cao", secret="on")
+    assert secret.status_code == 403  # a secret number needs clearance
+
+    page = high.post(
+        f"{stack.url}/upload",
+        files={"file": ("to-trinh-form.txt", "Tờ trình đã ký, qua biểu mẫu.".encode())},
+        data={"register": "di", "secrecy": "thuong", "kind": "to_trinh"},
+        timeout=60,
+    )
+    assert page.status_code == 200 and re.search(r"<td>\d+-TTr/TU</td>", page.text), page.text
+
+
+def _page(session, stack) -> str:
+    page = session.get(f"{stack.url}/registers/numbers", timeout=30)
+    assert page.status_code == 200, page.text
+    return page.text
+
+
+def _form(session, stack, path: str, **data: str):
+    return session.post(f"{stack.url}{path}", data=data, allow_redirects=False, timeout=60)
+
+
+def test_the_register_of_numbers_page(stack, clerks):
+    """The page lists each number with its status and reason, dates dd/mm/yyyy; a clerk
+    reserves, voids and renumbers from it; a clerk below a record's clearance sees nothing of
+    its entry and cannot touch it."""
+    high, low = clerks["high"], clerks["low"]
+    secret = _upload_di(high, stack, "chi-thi-trang.txt", kind="chi_thi", secrecy="toi_mat").json()
+    ordinary = _upload_di(high, stack, "bao-cao-trang.txt", kind="bao_cao").json()
+
+    saved = _form(high, stack, "/registers/numbers/reserve", kind="thong_bao", note="giữ cho TB")
+    assert (saved.status_code, saved.headers["Location"]) == (303, SAVED)
+    html = _page(high, stack)
+    assert "Sổ theo dõi cấp số văn bản đi" in html and re.search(r"<td>\d\d/\d\d/\d{4}</td>", html)
+    reserved = re.search(r'data-id="(\d+)" data-status="reserved">\s*<td>(\d+-TB/TU)</td>', html)
+    assert reserved and "Giữ chỗ" in html and "giữ cho TB" in html
+    entry_id, reserved_symbol = reserved.groups()
+
+    voided = _form(high, stack, f"/registers/numbers/{entry_id}/void", reason="không dùng đến")
+    assert voided.status_code == 303
+    renumbered = _form(
+        high,
+        stack,
+        "/registers/numbers/renumber",
+        record_id=ordinary["id"],
+        kind="ke_hoach",
+        reason="nhầm loại",
+    )
+    assert renumbered.status_code == 303
+    html = _page(high, stack)
+    assert re.search(rf'data-status="void">\s*<td>{reserved_symbol}</td>', html)
+    assert "Hủy bởi quan_tri ngày" in html and "không dùng đến" in html and "nhầm loại" in html
+    assert ordinary["symbol"] in html and secret["symbol"] in html
+
+    html = _page(low, stack)
+    assert secret["symbol"] not in html and secret["id"] not in html
+    assert ordinary["symbol"] in html
+    [secret_entry] = [
+        e["id"]
+        for e in high.get(f"{stack.url}/api/registers/numbers", timeout=30).json()["numbers"]
+        if e["record_id"] == secret["id"]
+    ]
+    void = _form(low, stack, f"/registers/numbers/{secret_entry}/void", reason="x")
+    renumber = _form(
+        low, stack, "/registers/numbers/renumber", record_id=secret["id"], kind="x", reason="x"
+    )
+    assert void.status_code == 404 and renumber.status_code == 404
+    assert stack.record(secret["id"])["metadata"]["number_symbol"] == secret["symbol"]
