@@ -10,7 +10,7 @@ from services.common.catalog import SqlCatalog
 from services.common.errors import BadQuery
 from services.common.secrecy import effective_level
 from services.registers.petition_book import due_list
-from services.registers.reports import check_register, register_table
+from services.registers.reports import book_entries, check_register, register_table
 from services.registers.working_copy import working_copy
 
 
@@ -40,9 +40,9 @@ def register_rows(
     catalog: SqlCatalog, register: str, date_from: str, date_to: str, secret: bool = False
 ) -> dict[str, Any]:
     """{"register", "from", "to", "title", "secret", "columns", "rows"} of the book for the
-    period. Secret documents are registered apart (NĐ 30/2020 Điều 16.3, 22.4): the ordinary
-    book leaves them out, trích yếu and all; the secret book holds them, and the records
-    whose secrecy is not known yet (they count as Tuyệt mật)."""
+    period. Secret documents are registered apart (NĐ 30/2020 Điều 16.3, 22.4), each book
+    numbered on its own (`reports.book_entries`): the ordinary book prints nothing of a
+    secret document's content, nor of one whose secrecy is not known yet (Tuyệt mật)."""
     try:
         check_register(register)
     except ValueError as exc:
@@ -50,11 +50,8 @@ def register_rows(
     start, end = _day(date_from, "from"), _day(date_to, "to")
     if start is None or end is None or end < start:
         raise BadQuery("Cần --from và --to, với --from ≤ --to / Need from <= to")
-    entries = [
-        _working_entry(catalog, e)
-        for e in catalog.register_rows(register, start, end)
-        if (effective_level(e.get("meta")) > 0) is bool(secret)
-    ]
+    rows = book_entries(catalog.register_rows(register, start, end), secret=bool(secret))
+    entries = [_working_entry(catalog, e) for e in rows]
     table = register_table(register, start, end, entries, secret=bool(secret))
     return {
         "register": register,

@@ -231,6 +231,7 @@ class RegistersMixin:
                 records.c.id,
                 records.c.register,
                 records.c.number,
+                records.c.book,
                 records.c.year,
                 records.c.received_at,
                 records.c.meta,
@@ -251,6 +252,7 @@ class RegistersMixin:
             sa.select(
                 records.c.id,
                 records.c.number,
+                records.c.book,
                 records.c.year,
                 records.c.received_at,
                 records.c.meta,

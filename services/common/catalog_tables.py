@@ -15,6 +15,11 @@ METADATA_KEYS = RECORD_FIELDS
 # Status only moves forward through the pipeline; a late redelivery cannot move it back.
 FINAL_STATUSES = {"indexed", "failed", "rejected", "disposed", "transferred"}
 
+# records.book of a document registered in the book of secret documents (NĐ 30/2020 Điều 16.3,
+# 22.4), whose registry numbers run on their own; NULL is the ordinary book.
+SECRET_BOOK = "mat"
+SECRET_BOOK_REGISTERS = ("den", "di")  # the petitions book (don) has none
+
 schema = sa.MetaData()
 
 records = sa.Table(
@@ -24,6 +29,7 @@ records = sa.Table(
     sa.Column("register", sa.String(16), nullable=False),
     sa.Column("year", sa.Integer),
     sa.Column("number", sa.Integer),
+    sa.Column("book", sa.String(8)),  # 0008: "mat", the secret book's own numbers; NULL ordinary
     sa.Column("file_name", sa.String(400), nullable=False),
     sa.Column("media_type", sa.String(64)),
     sa.Column("size", sa.BigInteger),

@@ -15,6 +15,7 @@ import filetype
 
 from services.common import events
 from services.common.catalog import SqlCatalog
+from services.common.catalog_tables import SECRET_BOOK, SECRET_BOOK_REGISTERS
 from services.common.clock import today
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
@@ -155,6 +156,13 @@ class Declared:
         return meta
 
 
+def book_of(register: str, declared: Declared) -> str | None:
+    """The book a document is registered in, chosen as the văn thư registers it: declared
+    secret at intake, the register's book of secret documents (NĐ 30/2020 Điều 16.3, 22.4),
+    numbered on its own; otherwise the ordinary book (docs/registers.md, "Register books")."""
+    return SECRET_BOOK if register in SECRET_BOOK_REGISTERS and declared.secrecy else None
+
+
 def ingest_file(
     catalog: SqlCatalog,
     store: ObjectStore,
@@ -210,6 +218,7 @@ def ingest_file(
         media_type=media_type,
         object_key=key,
         source=source,
+        book=book_of(register, declared),
     )
     if not duplicate and declared.metadata():
         catalog.update_metadata(record["id"], "ingest", declared.metadata(), "declared_at_intake")

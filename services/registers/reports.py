@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from services.common.catalog_tables import SECRET_BOOK
+from services.common.secrecy import KNOWN, effective_level
 from services.common.vocabulary import MARK_LABELS, title_of
 
 REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
@@ -21,6 +23,14 @@ REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂN
 # and 22.4); that law's register forms (TT 24/2020/TT-BCA) we could not read, so the secret
 # book keeps the decree's columns under its own title.
 SECRET_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐI"}
+# A row of the ordinary book whose document is secret, or whose secrecy is not known yet
+# (it counts as Tuyệt mật), keeps its number and date and prints nothing else.
+HIDDEN_NOTES = {
+    True: "Văn bản mật: nội dung ghi ở sổ văn bản mật",
+    False: "Chưa xác định độ mật: nội dung ghi ở sổ văn bản mật",
+}
+# The secret book's row of a document numbered in the ordinary book (read as secret later).
+ORDINARY_NUMBER = "{:02d} (sổ thường)"
 # NĐ 30 Phụ lục IV; "Số thứ tự" of the outgoing book is luutru's registry number.
 COLUMNS = {
     "den": (
@@ -83,9 +93,9 @@ class RegisterTable:
         return (SECRET_TITLES if self.secret else REGISTER_TITLES)[self.register]
 
     def number_range(self) -> tuple[str, str]:
-        """The first and last registry number printed (the book's "Từ số … đến số …")."""
+        """The first and last of the book's own registry numbers (its "Từ số … đến số …")."""
         column = 1 if self.register == "den" else 0
-        numbers = [row[column] for row in self.rows]
+        numbers = [row[column] for row in self.rows if row[column].isdigit()]
         return (numbers[0], numbers[-1]) if numbers else ("", "")
 
 
@@ -108,6 +118,24 @@ def check_register(register: str) -> str:
     return register
 
 
+def book_entries(rows: list[dict[str, Any]], *, secret: bool) -> list[dict[str, Any]]:
+    """The catalog's rows of a register (`register_rows`, with `book`) that one book prints.
+
+    Each book lists the documents registered in it, so its numbers run from 01 without a gap
+    (records.book, chosen at intake: docs/registers.md, "Register books"). The ordinary book
+    hides the content of a row whose document turned out secret after registration, or whose
+    secrecy is not known yet (it counts as Tuyệt mật), keeping its number and date; the
+    secret book lists such a document too, with its ordinary number marked, in date order."""
+    ordinary = [r for r in rows if r.get("book") != SECRET_BOOK]
+    if not secret:
+        return [{**r, "hidden": effective_level(r.get("meta")) > 0} for r in ordinary]
+    own = [r for r in rows if r.get("book") == SECRET_BOOK]
+    read_later = [
+        {**r, "ordinary_number": True} for r in ordinary if effective_level(r.get("meta")) > 0
+    ]
+    return sorted(own + read_later, key=lambda r: r["received_at"])
+
+
 def register_table(
     register: str,
     date_from: date,
@@ -119,7 +147,7 @@ def register_table(
     """One row per registered record (catalog `register_rows`), in number order."""
     check_register(register)
     make = _incoming_row if register == "den" else _outgoing_row
-    rows = [make(e) for e in entries]
+    rows = [_hidden_row(register, e) if e.get("hidden") else make(e) for e in entries]
     return RegisterTable(register, date_from, date_to, COLUMNS[register], rows, secret)
 
 
@@ -155,11 +183,22 @@ def _notes(meta: dict[str, Any]) -> str:
     return "; ".join(notes)
 
 
+def _number(e: dict[str, Any]) -> str:
+    return (ORDINARY_NUMBER if e.get("ordinary_number") else "{:02d}").format(e["number"])
+
+
+def _hidden_row(register: str, e: dict[str, Any]) -> list[str]:
+    """The number (and the date received) of a row whose content only the secret book shows."""
+    note = HIDDEN_NOTES[bool((e.get("meta") or {}).get(KNOWN))]
+    first = [_vn_date(e["received_at"]), _number(e)] if register == "den" else [_number(e)]
+    return [*first, *[""] * (len(COLUMNS[register]) - len(first) - 1), note]
+
+
 def _incoming_row(e: dict[str, Any]) -> list[str]:
     meta = e.get("meta") or {}
     return [
         _vn_date(e["received_at"]),
-        f"{e['number']:02d}",
+        _number(e),
         author(meta),
         meta.get("number_symbol") or "",
         _vn_date(meta.get("issued_date")),
@@ -175,7 +214,7 @@ def _outgoing_row(e: dict[str, Any]) -> list[str]:
     meta = e.get("meta") or {}
     signer = " ".join(p for p in (meta.get("signing_form"), meta.get("signer")) if p)
     return [
-        f"{e['number']:02d}",
+        _number(e),
         e.get("series_symbol") or meta.get("number_symbol") or "",
         _vn_date(meta.get("issued_date")),
         _type_and_subject(meta),

@@ -273,14 +273,44 @@ def test_a_secret_document_is_registered_in_the_secret_book_only(catalog, store)
         "QUYẾT ĐỊNH",
         "Về việc kho mật",
     ]
-    event = ingest(catalog, store, lines, salt="secret-book")
+    event = ingest(catalog, store, lines, salt="secret-book")  # not declared: ordinary book
     classify_record(event, catalog, store, CONFIG)
+    declared = _upload_declared(catalog, store, b"%PDF-1.4 mat den", "toi_mat")
+    after = _upload_declared(catalog, store, b"%PDF-1.4 thuong den", "thuong")
     today = date.today().isoformat()
     ordinary = register_rows(catalog, "den", today, today)
     secret = register_rows(catalog, "den", today, today, secret=True)
     assert "31/QĐ-UBND" not in repr(ordinary) and "kho mật" not in repr(ordinary)
     assert secret["title"] == "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN"
-    assert any(row[3] == "31/QĐ-UBND" and "Mật" in row[-1] for row in secret["rows"])
+    # Read as secret after registration: its ordinary number stays, with nothing else printed
+    # (no gap); the secret book shows its content, the ordinary number marked.
+    number = catalog.get(event["record_id"])["number"]
+    [hidden] = [row for row in ordinary["rows"] if row[1] == number]
+    assert hidden[2:-1] == [""] * 7 and hidden[-1] == "Văn bản mật: nội dung ghi ở sổ văn bản mật"
+    [read_later] = [row for row in secret["rows"] if row[3] == "31/QĐ-UBND"]
+    assert read_later[1] == f"{number} (sổ thường)" and "Mật" in read_later[-1]
+    # Declared secret at intake: in the secret book only, numbered there from 01; neither
+    # book has a gap.
+    assert [row[1] for row in secret["rows"] if row[1].isdigit()] == ["01"] == [declared["number"]]
+    assert int(after["number"]) == int(number) + 1
+    assert [row[1] for row in ordinary["rows"]][-2:] == [number, after["number"]]
+    assert all(row[-1] != "Tối mật" for row in ordinary["rows"])
+
+
+def _upload_declared(catalog, store, data: bytes, secrecy: str) -> dict:
+    from services.ingest.intake import Declared, ingest_file
+
+    result = ingest_file(
+        catalog,
+        store,
+        data=data,
+        file_name="mat.pdf",
+        register="den",
+        source="test",
+        max_bytes=2**20,
+        declared=Declared.parse(secrecy),
+    )
+    return result.record
 
 
 def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, store):

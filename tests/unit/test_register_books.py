@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from services.registers.reports import author, register_table
+from services.registers.reports import HIDDEN_NOTES, author, book_entries, register_table
 
 pytestmark = pytest.mark.unit
 
@@ -60,3 +60,22 @@ def test_the_secret_book_has_its_own_title():
     """NĐ 30/2020 Điều 16.3 and 22.4: secret documents are registered apart."""
     table = register_table("di", date(2026, 1, 1), date(2026, 1, 31), [], secret=True)
     assert table.title == "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐI"
+
+
+def test_each_book_prints_its_own_numbers_and_the_ordinary_book_hides_secret_content():
+    """NĐ 30/2020 Điều 16.3, 22.4 (registered apart; the state-secret law's forms not read):
+    each book numbers on its own; a document read as secret (or not read yet) after taking an
+    ordinary number keeps that number with nothing else, and the secret book shows it marked."""
+    known = {"secrecy_known": True}
+    rows = [
+        {**ENTRY, "meta": {**ENTRY["meta"], **known}},
+        {**ENTRY, "number": 8, "meta": {"subject": "chưa đọc"}},  # secrecy not known yet
+        {**ENTRY, "number": 1, "book": "mat", "meta": {**known, "secrecy": "mat"}},
+    ]
+    day = date(2026, 3, 5)
+    ordinary = register_table("den", day, day, book_entries(rows, secret=False))
+    secret = register_table("den", day, day, book_entries(rows, secret=True), secret=True)
+    assert [row[1] for row in ordinary.rows] == ["07", "08"]
+    assert ordinary.rows[1] == ["05/03/2026", "08", *[""] * 7, HIDDEN_NOTES[False]]
+    assert [row[1] for row in secret.rows] == ["01", "08 (sổ thường)"]
+    assert secret.number_range() == ("01", "01")
