@@ -50,6 +50,15 @@ def _numbering(body: Mapping) -> dict:
     return fields
 
 
+def _entry_id(value: object) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        raise PermanentError("Mã số giữ chỗ không hợp lệ / Bad reservation id") from None
+
+
 def _check_secret(principal: Principal, fields: dict) -> None:
     if fields.get("secret") and principal.clearance < 1:
         raise Forbidden("Cần quyền tiếp cận Mật / A secret number needs clearance")
@@ -116,8 +125,11 @@ class NumberRoutes:
 
     def _issue(self, request: Request, principal: Principal, body: Mapping) -> dict:
         record_id = self._record_id(request, body)
+        reservation = _entry_id(body.get("reservation"))
+        if reservation is not None:  # 404 for a reservation above clearance, as for none
+            self.classification.number_entry(reservation, principal.clearance)
         entry = self.classification.number_issue(
-            record_id, _numbering(body), principal.name, body.get("reservation")
+            record_id, _numbering(body), principal.name, reservation
         )
         self._audit_number(request, principal, "number_issued", entry)
         return entry
@@ -199,6 +211,12 @@ class NumberRoutes:
     @page_errors
     def reserve_form(self, request: Request) -> Response:
         self._reserve(request, _clerk(request), request.form)
+        return see_other(_SAVED)
+
+    @http("POST", "/registers/numbers/issue")
+    @page_errors
+    def issue_form(self, request: Request) -> Response:
+        self._issue(request, _clerk(request), request.form)
         return see_other(_SAVED)
 
     @http("POST", "/registers/numbers/renumber")

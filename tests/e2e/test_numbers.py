@@ -166,8 +166,8 @@ def _form(session, stack, path: str, **data: str):
 
 def test_the_register_of_numbers_page(stack, clerks):
     """The page lists each number with its status and reason, dates dd/mm/yyyy; a clerk
-    reserves, voids and renumbers from it; a clerk below a record's clearance sees nothing of
-    its entry and cannot touch it."""
+    reserves, issues a reserved number, voids and renumbers from it; a clerk below a record's
+    (or a reservation's) clearance sees nothing of its entry and cannot touch it."""
     high, low = clerks["high"], clerks["low"]
     secret = _upload_di(high, stack, "chi-thi-trang.txt", kind="chi_thi", secrecy="toi_mat").json()
     ordinary = _upload_di(high, stack, "bao-cao-trang.txt", kind="bao_cao").json()
@@ -196,9 +196,27 @@ def test_the_register_of_numbers_page(stack, clerks):
     assert "Hủy bởi quan_tri ngày" in html and "không dùng đến" in html and "nhầm loại" in html
     assert ordinary["symbol"] in html and secret["symbol"] in html
 
+    _form(high, stack, "/registers/numbers/reserve", kind="bao_cao", note="cấp qua trang")
+    spare = re.search(
+        r'data-id="(\d+)" data-status="reserved">\s*<td>(\d+-BC/TU)</td>', _page(high, stack)
+    )
+    unnumbered = _upload_di(high, stack, "chua-so-trang.txt").json()
+    issued = _form(
+        high, stack, "/registers/numbers/issue", record_id=unnumbered["id"], reservation=spare[1]
+    )
+    assert issued.status_code == 303
+    assert stack.record(unnumbered["id"])["metadata"]["number_symbol"] == spare[2]
+
+    secret_spare = high.post(
+        f"{stack.url}/api/registers/numbers/reserve", json={"kind": "thong_bao", "secret": True}
+    ).json()["id"]
     html = _page(low, stack)
     assert secret["symbol"] not in html and secret["id"] not in html
-    assert ordinary["symbol"] in html
+    assert f'data-id="{secret_spare}"' not in html and ordinary["symbol"] in html
+    taken = _form(
+        low, stack, "/registers/numbers/issue", record_id=ordinary["id"], reservation=secret_spare
+    )
+    assert taken.status_code == 404
     [secret_entry] = [
         e["id"]
         for e in high.get(f"{stack.url}/api/registers/numbers", timeout=30).json()["numbers"]
