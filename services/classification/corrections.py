@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from services.classification.registering import flag_duplicate, outgoing_number, store_petitioner
+from services.classification.registering import flag_duplicate, store_petitioner
 from services.common import events, vocabulary
 from services.common.errors import PermanentError
 from services.common.ports import Catalog
@@ -191,16 +191,6 @@ def _confirm_writer(catalog: Catalog, record_id: str, anonymous: bool) -> None:
         store_petitioner(catalog, record_id, stored, anonymous, bool(stored.get("sealed")))
 
 
-def _number_now(
-    catalog: Catalog, row: dict[str, Any], meta: dict[str, Any], config: RegistersConfig
-) -> dict[str, Any]:
-    """An outgoing document whose kind the clerk just set gets its số now, if it has none."""
-    numbered = outgoing_number(catalog, {**row, "meta": meta}, meta, config.series)
-    if "series" not in numbered or meta.get("series") == numbered["series"]:
-        return meta
-    return catalog.update_metadata(row["id"], "registers", numbered, "numbered_after_correction")
-
-
 def correct_record(
     catalog: Catalog,
     record_id: str,
@@ -225,21 +215,27 @@ def correct_record(
     )
     if "petition" in changes and "petition.anonymous" in values:
         _confirm_writer(catalog, record_id, values["petition.anonymous"])
-    if "kind" in changes and row["register"] == "di":
-        merged = _number_now(catalog, row, merged, config)
     if changes and {"number_symbol", "organ", "organ_parent", "issued_date"} & set(changes):
         merged = flag_duplicate(catalog, record_id, merged, config.series)
     record = catalog.get(record_id)
-    if not changes or not row["sha256"] or not row["page_info"] or not merged.get(KNOWN):
-        # No change, or no text or secrecy yet: classification will carry the new values.
+    if not changes:
         return record, None
-    event = events.new_event(
+    return record, corrected_event(catalog.row(record_id), sorted(values), by)
+
+
+def corrected_event(row: dict[str, Any], changed: list[str], by: str) -> dict[str, Any] | None:
+    """`record.metadata_corrected` for a record whose metadata a person changed (re-index,
+    recompute retention); None before it has text and a known secrecy: classification will
+    carry the new values then."""
+    merged = row["meta"] or {}
+    if not row["sha256"] or not row["page_info"] or not merged.get(KNOWN):
+        return None
+    return events.new_event(
         events.RECORD_METADATA_CORRECTED,
-        record_id,
+        row["id"],
         sha256=row["sha256"],
         text_keys=[p["key"] for p in row["page_info"]],
         metadata=merged,
-        changed=sorted(values),
+        changed=changed,
         by=by,
     )
-    return record, event

@@ -51,7 +51,7 @@ def classify_record(
         return None
     metadata.update(registering.petition_part(catalog, row, text, metadata, config))
     if row["register"] == "di":
-        metadata.update(registering.outgoing_number(catalog, row, metadata, config.series))
+        metadata.update(registering.outgoing_number(catalog, row, metadata))
     corrected = set((row["meta"] or {}).get("corrected") or [])
     values = {k: v for k, v in metadata.items() if k not in corrected}
     merged = catalog.update_metadata(row["id"], "classification", values)

@@ -10,7 +10,7 @@ from services.common.errors import BadQuery
 from services.common.ports import Catalog
 from services.common.secrecy import effective_level
 from services.registers.petition_book import book_table, due_list, in_period
-from services.registers.reports import check_register, register_table
+from services.registers.reports import book_entries, check_register, register_table
 from services.registers.working_copy import working_copy
 
 
@@ -36,20 +36,27 @@ def petitions_due(
     return due_list(entries, today, overdue_only=overdue)
 
 
-def register_rows(catalog: Catalog, register: str, date_from: str, date_to: str) -> dict[str, Any]:
-    """{"register", "from", "to", "columns", "rows"} of the book for the period."""
+def register_rows(
+    catalog: Catalog, register: str, date_from: str, date_to: str, secret: bool = False
+) -> dict[str, Any]:
+    """{"register", "from", "to", "title", "secret", "columns", "rows"} of the book for the
+    period. Secret documents are registered apart (NĐ 30/2020 Điều 16.3, 22.4), each book
+    numbered on its own (`reports.book_entries`): the ordinary book prints nothing of a
+    secret document's content, nor of one whose secrecy is not known yet (Tuyệt mật)."""
     try:
         check_register(register)
     except ValueError as exc:
         raise BadQuery(str(exc)) from None
     start, end = _period(date_from, date_to)
-    entries = [_working_entry(catalog, e) for e in catalog.register_rows(register, start, end)]
-    table = register_table(register, start, end, entries)
+    rows = book_entries(catalog.register_rows(register, start, end), secret=bool(secret))
+    entries = [_working_entry(catalog, e) for e in rows]
+    table = register_table(register, start, end, entries, secret=bool(secret))
     return {
         "register": register,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "title": table.title,
+        "secret": table.secret,
         "columns": list(table.columns),
         "rows": table.rows,
     }

@@ -11,7 +11,7 @@ from services.common.ports import Catalog
 from services.registers import RegistersConfig
 from services.registers.petition_book import petition_metadata, with_deadlines
 from services.registers.petitions import is_petition, read_petition
-from services.registers.series import NoTerm, NumberSeries, slot_for, term_on
+from services.registers.series import NoTerm, NumberSeries, term_on
 
 # Facts a person may have set on the petition; re-reading the letter keeps them.
 _PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex", "verification")
@@ -62,18 +62,16 @@ def store_petitioner(
 
 
 def outgoing_number(
-    catalog: Catalog, row: dict[str, Any], metadata: dict[str, Any], series: NumberSeries
+    catalog: Catalog, row: dict[str, Any], metadata: dict[str, Any]
 ) -> dict[str, Any]:
-    """The số of an outgoing document from its series (see docs/registers.md, "When `di`
-    numbers are given"): kept if the clerk's upload already gave one; given now when the
-    text shows no number and the kind is known; a number printed on the page is kept as is."""
+    """The số of an outgoing document as the register of numbers holds it. Reading the text
+    never gives a number: numbers are given when the signed document is issued, in issue
+    order (NĐ 30/2020 Điều 15.2; services/registers/numbering.py). A number printed on the
+    page that differs from ours is kept as `number_printed` and `number_symbol` goes to review."""
     assigned = catalog.series_number(row["id"])
-    printed = metadata.get("number_symbol")
-    kind = metadata.get("kind")
-    if assigned is None and printed is None and kind not in (None, "other"):
-        assigned = assign(catalog, row["id"], series, kind, metadata, received_on(row))
     if assigned is None:
         return {}
+    printed = metadata.get("number_symbol")
     out: dict[str, Any] = {
         "number_symbol": assigned["symbol"],
         "series": {k: assigned[k] for k in ("series", "scope", "number")},
@@ -83,23 +81,6 @@ def outgoing_number(
         out["number_printed"] = printed
         out["review"] = sorted({*metadata.get("review", []), "number_symbol"})
     return out
-
-
-def assign(
-    catalog: Catalog,
-    record_id: str,
-    series: NumberSeries,
-    kind: str,
-    metadata: dict[str, Any],
-    fallback: date,
-) -> dict[str, Any] | None:
-    on = date.fromisoformat(metadata["issued_date"]) if metadata.get("issued_date") else fallback
-    try:
-        slot = slot_for(series, kind, secret=metadata.get("secrecy") is not None, on=on)
-    except NoTerm:
-        return None  # left for the clerk: `number_symbol` stays in review
-    assigned, _ = catalog.assign_series_number(record_id, slot.series, slot.scope, slot.symbol)
-    return assigned
 
 
 # A Party symbol puts the type between the number and the organ: "15-NQ/TU" (36-HD/VPTW).

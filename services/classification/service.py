@@ -6,10 +6,10 @@ from __future__ import annotations
 from nameko.rpc import rpc
 
 from services.classification import petition_desk, queries, secrecy_changes
-from services.classification.corrections import correct_record
+from services.classification.corrections import correct_record, corrected_event
 from services.classification.dependencies import RegistersProvider, RetentionClassesProvider
 from services.classification.handlers import classify_record
-from services.common import events
+from services.common import clock, events
 from services.common.callers import operator_rpc
 from services.common.dependencies import (
     CatalogProvider,
@@ -19,6 +19,7 @@ from services.common.dependencies import (
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
+from services.registers import numbering
 
 
 class ClassificationService(Pingable):
@@ -98,6 +99,61 @@ class ClassificationService(Pingable):
         """The restricted identity of a petition's writer; the gateway decides who sees it."""
         return self.catalog.petitioner(record_id)
 
-    @rpc
-    def register_rows(self, register: str, date_from: str, date_to: str) -> dict:
-        return queries.register_rows(self.catalog, register, date_from, date_to)
+    @operator_rpc  # the secret book too: operators' CLI only
+    def register_rows(
+        self, register: str, date_from: str, date_to: str, secret: bool = False
+    ) -> dict:
+        return queries.register_rows(self.catalog, register, date_from, date_to, secret)
+
+    # --- the register of outgoing numbers (services/registers/numbering.py) --------------
+
+    def _renumbered(self, record_id: str, changed: list[str], by: str) -> None:
+        """Re-index the record whose number or kind a clerk changed."""
+        event = corrected_event(self.catalog.row(record_id), changed, by)
+        if event:
+            self.dispatch(events.RECORD_METADATA_CORRECTED, event)
+
+    @operator_rpc
+    def number_issue(
+        self, record_id: str, fields: dict, by: str, reservation: int | None = None
+    ) -> dict:
+        request = None if reservation is not None else numbering.request_of(fields)
+        entry = numbering.issue(
+            self.catalog, self.registers.series, record_id, request,
+            on=clock.today(), by=by, reservation=reservation,
+        )  # fmt: skip
+        self._renumbered(record_id, ["number_symbol", "kind"], by)
+        return entry
+
+    @operator_rpc
+    def number_reserve(self, fields: dict, by: str, note: str | None = None) -> dict:
+        request = numbering.request_of(fields)
+        return numbering.reserve(
+            self.catalog, self.registers.series, request, on=clock.today(), by=by, note=note
+        )
+
+    @operator_rpc
+    def number_void(self, entry_id: int, reason: str, by: str) -> dict:
+        entry = numbering.void(self.catalog, entry_id, reason, by)
+        if entry["record_id"]:
+            self._renumbered(entry["record_id"], ["number_symbol"], by)
+        return entry
+
+    @operator_rpc
+    def number_renumber(self, record_id: str, fields: dict, reason: str, by: str) -> dict:
+        request = numbering.request_of(fields)
+        old, new = numbering.renumber(
+            self.catalog, self.registers.series, record_id, request,
+            reason=reason, on=clock.today(), by=by,
+        )  # fmt: skip
+        self._renumbered(record_id, ["number_symbol", "kind"], by)
+        return {"voided": old, "issued": new}
+
+    @operator_rpc
+    def numbers(self, scope: str | None = None, clearance: int = 3) -> list[dict]:
+        return numbering.listing(self.catalog, scope=scope, clearance=clearance)
+
+    @operator_rpc
+    def number_entry(self, entry_id: int, clearance: int = 3) -> dict:
+        """One entry, or NotFound when it is unknown or above `clearance` (the same answer)."""
+        return numbering.visible_entry(self.catalog, entry_id, clearance)

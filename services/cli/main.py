@@ -10,6 +10,7 @@ from services.cli import (
     audit,
     check,
     index,
+    numbers,
     ops,
     records,
     registers,
@@ -35,6 +36,7 @@ app.add_typer(review.app, name="review")
 app.command()(registers.correct)
 app.add_typer(registers.petitions_app, name="petitions")
 app.add_typer(registers.register_app, name="register")
+app.add_typer(numbers.app, name="numbers")
 app.add_typer(agent.app, name="agent")
 app.add_typer(retention.retention_app, name="retention")
 app.add_typer(retention.hold_app, name="hold")

@@ -41,13 +41,15 @@ def wait_final(rpc: RpcClient, record_id: str, deadline: float) -> dict:
         time.sleep(0.5)
 
 
-def _given(kind: str | None, secret: bool, secrecy: str | None, urgency: str | None) -> dict:
+def _given(
+    kind: str | None, secret: bool, secrecy: str | None, urgency: str | None, **numbered
+) -> dict:
     """The clerk's declarations to send (checked here, so a typo fails before any upload)."""
     try:
         secrecy_code(secrecy), urgency_code(urgency)
     except PermanentError as exc:
         fail(exc.message)
-    given = {"kind": kind, "secret": secret, "secrecy": secrecy, "urgency": urgency}
+    given = {"kind": kind, "secret": secret, "secrecy": secrecy, "urgency": urgency, **numbered}
     return {name: value for name, value in given.items() if value}
 
 
@@ -63,12 +65,15 @@ def ingest(
         str | None, typer.Option(help=f"độ mật: {_SECRECY_HINT} (thuong: none)")
     ] = None,
     urgency: Annotated[str | None, typer.Option(help=f"độ khẩn: {_URGENCY_HINT}")] = None,
+    issuer: Annotated[str | None, typer.Option(help="di: issuer (number-series.yaml)")] = None,
+    unit: Annotated[str | None, typer.Option(help="di: công văn drafting unit (VP)")] = None,
+    copy: Annotated[str | None, typer.Option(help="di: sao_y | trich_sao | sao_luc")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Send files to the archive; with --wait, report each one's final status."""
     files = list(expand(paths))
     results = []
-    given = _given(kind, secret, secrecy, urgency)
+    given = _given(kind, secret, secrecy, urgency, issuer=issuer, unit=unit, copy=copy)
     with client() as rpc:
         for path in track(files, description="Gửi tệp", disable=as_json or len(files) < 2):
             data = base64.b64encode(path.read_bytes()).decode()

@@ -170,28 +170,36 @@ def register_export(
     date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
     out: Annotated[Path, typer.Option("--out", help="file to write")],
     fmt: Annotated[str, typer.Option("--format", help="pdf | csv")] = "csv",
+    secret: Annotated[bool, typer.Option("--secret", help="the book of secret documents")] = False,
+    organ: Annotated[str, typer.Option(help="cover: the organ keeping the book")] = "",
+    parent: Annotated[str, typer.Option(help="cover: its parent (cơ quan chủ quản)")] = "",
+    volume: Annotated[int, typer.Option(help="cover: quyển số")] = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write the incoming or outgoing register for a period, with NĐ 30's columns."""
-    from services.registers.reports import RegisterTable, to_csv, to_pdf
+    """Write the incoming or outgoing register for a period, with NĐ 30's columns; secret
+    documents only in the secret book (--secret)."""
+    from services.registers.reports import BookCover, RegisterTable, to_csv, to_pdf
 
     if fmt not in ("pdf", "csv"):
         fail("--format phải là pdf hoặc csv / --format must be pdf or csv")
     with client() as rpc:
-        book = call(rpc, "classification", "register_rows", register, date_from, date_to)
+        book = call(rpc, "classification", "register_rows", register, date_from, date_to, secret)
     table = RegisterTable(
         register,
         date.fromisoformat(book["from"]),
         date.fromisoformat(book["to"]),
         tuple(book["columns"]),
         book["rows"],
+        book.get("secret", False),
     )
-    out.write_bytes(to_pdf(table) if fmt == "pdf" else to_csv(table))
+    cover = BookCover(organ, parent, volume)
+    out.write_bytes(to_pdf(table, cover=cover) if fmt == "pdf" else to_csv(table))
     summary = {
         "register": register,
         "from": book["from"],
         "to": book["to"],
         "rows": len(book["rows"]),
+        "secret": table.secret,
         "format": fmt,
         "out": str(out),
     }

@@ -110,8 +110,11 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
         object_key: str,
         source: str,
         received: date | None = None,
+        book: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """Register an accepted file and give it the next number in its register's year.
+        """Register an accepted file and give it the next number of its book in the year:
+        the register's ordinary book, or with `book=SECRET_BOOK` the secret documents' book,
+        which counts on its own (counter "den-mat"), so neither book has gaps.
 
         Returns (record, duplicate). The same bytes twice give the existing record and
         `duplicate=True`; no number is consumed for a duplicate.
@@ -123,13 +126,15 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
         record_id = str(uuid.uuid4())
         try:
             with self._tx() as conn:
-                number = conn.execute(_NEXT_NUMBER, {"register": register, "year": year})
+                counter = f"{register}-{book}" if book else register
+                number = conn.execute(_NEXT_NUMBER, {"register": counter, "year": year})
                 rows.insert(
                     conn,
                     id=record_id,
                     register=register,
                     year=year,
                     number=number.scalar_one(),
+                    book=book,
                     file_name=file_name,
                     media_type=media_type,
                     size=size,

@@ -15,6 +15,11 @@ from services.common.vocabulary import RECORD_FIELDS
 
 METADATA_KEYS = RECORD_FIELDS
 
+# records.book of a document registered in the book of secret documents (NĐ 30/2020 Điều 16.3,
+# 22.4), whose registry numbers run on their own; NULL is the ordinary book.
+SECRET_BOOK = "mat"
+SECRET_BOOK_REGISTERS = ("den", "di")  # the petitions book (don) has none
+
 schema = sa.MetaData()
 
 records = sa.Table(
@@ -24,6 +29,7 @@ records = sa.Table(
     sa.Column("register", sa.String(16), nullable=False),
     sa.Column("year", sa.Integer),
     sa.Column("number", sa.Integer),
+    sa.Column("book", sa.String(8)),  # 0008: "mat", the secret book's own numbers; NULL ordinary
     sa.Column("file_name", sa.String(400), nullable=False),
     sa.Column("media_type", sa.String(64)),
     sa.Column("size", sa.BigInteger),
@@ -72,16 +78,29 @@ series_counters = sa.Table(
     sa.Column("last", sa.Integer, nullable=False),
 )
 
-series_numbers = sa.Table(
-    "series_numbers",
+# The register of outgoing numbers: every number taken, issued to a record, reserved by a
+# clerk or voided with its reason (never reused: the counter only goes up). One issued entry
+# per record at most (enforced by the catalog under the record's row lock).
+number_entries = sa.Table(
+    "number_entries",
     schema,
-    sa.Column("record_id", sa.String(36), primary_key=True),
+    sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("series", sa.String(64), nullable=False),
     sa.Column("scope", sa.String(160), nullable=False),
     sa.Column("number", sa.Integer, nullable=False),
     sa.Column("symbol", sa.String(64), nullable=False),
-    sa.Column("assigned_at", sa.String(32), nullable=False),
-    sa.UniqueConstraint("series", "scope", "number", name="uq_series_numbers_number"),
+    sa.Column("status", sa.String(16), nullable=False),  # issued | reserved | void
+    sa.Column("record_id", sa.String(36), index=True),
+    sa.Column("kind", sa.String(32)),
+    sa.Column("issuer", sa.String(32)),
+    sa.Column("secrecy", sa.String(16)),  # the level it was issued at, for clearance checks
+    sa.Column("note", sa.Text),  # what a reservation is for
+    sa.Column("reason", sa.Text),  # why it was voided
+    sa.Column("by", sa.String(64)),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("voided_by", sa.String(64)),
+    sa.Column("voided_at", sa.String(32)),
+    sa.UniqueConstraint("series", "scope", "number", name="uq_number_entries_number"),
 )
 
 # Restricted: a petitioner's identity never goes into metadata, events or the index.

@@ -247,8 +247,10 @@ class Catalog(RegisterBooks, Protocol):
         object_key: str,
         source: str,
         received: date | None = None,
+        book: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """(record, duplicate): a new numbered `received` record, or the one with these bytes."""
+        """(record, duplicate): a new numbered `received` record (in the register's ordinary
+        book, or the secret book `book`), or the one with these bytes."""
 
     def register_rejected(
         self,

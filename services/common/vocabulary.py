@@ -93,6 +93,15 @@ PARTY_ABBREVIATIONS: dict[str, str] = {
     "thong_tri": "TT",
     "cong_van": "CV",  # Party công văn carry "CV"; state ones carry no type at all
 }
+# Copies an office makes of a document (NĐ 30/2020 Điều 25; Phụ lục I Phần II): code →
+# (name, abbreviation in the copy's symbol). They count in one series of their own. A Party
+# copy prints "BS" (bản sao, as in "24-BS/UBKTTU"; 36-HD/VPTW's own table not read).
+COPY_FORMS: dict[str, tuple[str, str]] = {
+    "sao_y": ("Bản sao y", "SY"),
+    "trich_sao": ("Bản trích sao", "TrS"),
+    "sao_luc": ("Bản sao lục", "SL"),
+}
+PARTY_COPY_ABBREVIATION = "BS"
 # The kinds an outgoing document may be numbered as (schemas/number-series.json).
 OUTGOING_KINDS: tuple[str, ...] = (*(k for k in KINDS if k in PARTY_ABBREVIATIONS), "other")
 

@@ -18,6 +18,7 @@ from services.gateway import access, corrections
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway, role_holder
 from services.gateway.http import UPLOAD, describe_error, http
+from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
@@ -139,6 +140,8 @@ class PageRoutes:
         if not files or len(files) > MAX_FORM_FILES:
             raise PermanentError(f"Cần từ 1 đến {MAX_FORM_FILES} tệp / 1 to {MAX_FORM_FILES} files")
         register = request.form.get("register", "den")
-        declared = access.declared_marks(request.form)
+        declared = access.declared_marks(request.form) | numbering_at_upload(
+            request.form, principal
+        )
         results = [_form_upload(self.gw, principal, f, register, declared) for f in files]
         return _upload_page(request, self.gw, register, results)

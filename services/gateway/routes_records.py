@@ -18,6 +18,7 @@ from services.gateway.accounts import Forbidden, Principal
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway, role_holder, uploaded_file
 from services.gateway.http import UPLOAD, http, json_errors, json_response
+from services.gateway.routes_numbers import numbering_at_upload
 
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer", "admin")
 
@@ -52,7 +53,9 @@ class RecordRoutes:
     def upload(self, request: Request) -> Response:
         principal = role_holder(request, *access.UPLOADING_ROLES)
         upload = uploaded_file(request)
-        declared = access.declared_marks(request.form)
+        declared = access.declared_marks(request.form) | numbering_at_upload(
+            request.form, principal
+        )
         register = request.form.get("register", "den")
         result = self.gw.ingest_upload(principal, upload, register, declared)
         return json_response(result, 400 if result["status"] == "rejected" else 202)

@@ -20,6 +20,7 @@ from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_check import CheckRoutes
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
+from services.gateway.routes_numbers import NumberRoutes
 from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
@@ -37,6 +38,7 @@ class GatewayService(
     PageRoutes,
     DeskRoutes,
     CheckRoutes,
+    NumberRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

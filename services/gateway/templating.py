@@ -59,6 +59,7 @@ NAVIGATION = [
     ("/check", "nav.check", None),
     ("/petitions", "nav.petitions", PETITION_DESK_ROLES),
     ("/retention", "nav.retention", ("archivist",)),
+    ("/registers/numbers", "nav.numbers", ("clerk", "archivist")),
     ("/ops", "nav.ops", ()),
 ]
 
@@ -97,6 +98,8 @@ def render(request: Request, template: str, status: int = 200, **context) -> Res
         switch=switch_link(request, "en" if lang == "vi" else "vi"),
         kinds=list(vocabulary.KIND_LABELS.items()),
         kind_names=vocabulary.KIND_LABELS,
+        outgoing_kinds=[(k, vocabulary.KIND_LABELS.get(k, k)) for k in vocabulary.OUTGOING_KINDS],
+        copy_forms={code: name for code, (name, _) in vocabulary.COPY_FORMS.items()},
         shown_fields=vocabulary.SHOWN_FIELDS,
         register_names={code: t(f"reg.{code}") for code in vocabulary.REGISTERS},
         secrecy_options=i18n.SECRECY_OPTIONS,

@@ -14,6 +14,7 @@ from typing import Any
 import filetype
 
 from services.common import events
+from services.common.catalog_tables import SECRET_BOOK, SECRET_BOOK_REGISTERS
 from services.common.clock import today
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import original_key
@@ -21,7 +22,8 @@ from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import KNOWN, above_ceiling, ceiling_reason, secrecy_code, urgency_code
 from services.common.vocabulary import REGISTER_BOOKS
 from services.ingest import lanes, plaintext
-from services.registers.series import OUTGOING_KINDS, NoTerm, NumberSeries, slot_for
+from services.registers import numbering
+from services.registers.series import OUTGOING_KINDS, NumberRequest, NumberSeries
 
 REGISTERS = REGISTER_BOOKS
 # Types recognised by their signature; plain text (no signature) is judged apart.
@@ -46,6 +48,7 @@ class IngestResult:
             "file": record["file"],
             "register": record["register"],
             "number": record["number"],
+            "symbol": (record.get("metadata") or {}).get("number_symbol"),
             "duplicate": self.duplicate,
             "error": record["error"],
         }
@@ -153,6 +156,13 @@ class Declared:
         return meta
 
 
+def book_of(register: str, declared: Declared) -> str | None:
+    """The book a document is registered in, chosen as the văn thư registers it: declared
+    secret at intake, the register's book of secret documents (NĐ 30/2020 Điều 16.3, 22.4),
+    numbered on its own; otherwise the ordinary book (docs/registers.md, "Register books")."""
+    return SECRET_BOOK if register in SECRET_BOOK_REGISTERS and declared.secrecy else None
+
+
 def ingest_file(
     catalog: Catalog,
     store: ObjectStore,
@@ -167,12 +177,14 @@ def ingest_file(
     series: NumberSeries | None = None,
     declared: Declared | None = None,
     ceiling: int = 3,
+    numbered: dict[str, str | None] | None = None,
 ) -> IngestResult:
     """Store and register one file, or record why it was refused. Never raises for bad input.
 
     A declared secrecy above the installation's `ceiling` is refused here, before anything is
     stored or read. An outgoing document (`di`) whose kind the clerk gives at upload gets its
-    số from its series at once (see `number_outgoing`); otherwise classification numbers it.
+    số from its series at once (`numbered`: its issuer, drafting unit or copy form); otherwise
+    a clerk issues it later (`luutru numbers issue`).
     """
     declared = declared or Declared()
     if secret and declared.secrecy is None:  # the old "secret" switch: at least Mật
@@ -206,13 +218,15 @@ def ingest_file(
         media_type=media_type,
         object_key=key,
         source=source,
+        book=book_of(register, declared),
     )
     if not duplicate and declared.metadata():
         catalog.update_metadata(record["id"], "ingest", declared.metadata(), "declared_at_intake")
         record = catalog.get(record["id"])
     secret = secret or declared.secrecy is not None
     if register == "di" and kind and series is not None and record["status"] != "rejected":
-        record = number_outgoing(catalog, record, kind, secret, series)
+        request = NumberRequest(kind, secret, **(numbered or {}))
+        record = number_outgoing(catalog, record, request, series)
     # A duplicate still "received" lost its event on an earlier try: send it again.
     if duplicate and record["status"] != "received":
         return IngestResult(record, duplicate=True)
@@ -231,22 +245,12 @@ def ingest_file(
 
 
 def number_outgoing(
-    catalog: Catalog, record: dict[str, Any], kind: str, secret: bool, series: NumberSeries
+    catalog: Catalog, record: dict[str, Any], request: NumberRequest, series: NumberSeries
 ) -> dict[str, Any]:
-    """Give an outgoing document its số now, and keep the clerk's kind as a person's fact
-    (classification will not overwrite it). Idempotent: a record keeps its first number."""
+    """Give an outgoing document its số now, as the văn thư registers it for issue (see
+    services/registers/numbering.py). A Party date before every term is logged, not fatal."""
     try:
-        slot = slot_for(series, kind, secret=secret, on=today())
-    except NoTerm as exc:
-        catalog.log(record["id"], "ingest", "not_numbered", {"reason": str(exc)})
-        return record
-    assigned, new = catalog.assign_series_number(record["id"], slot.series, slot.scope, slot.symbol)
-    if new:
-        given = {"kind": kind}
-        catalog.update_metadata(
-            record["id"],
-            "ingest",
-            {**given, "number_symbol": assigned["symbol"], "corrected": ["kind"]},
-            "given_at_upload",
-        )
+        numbering.issue(catalog, series, record["id"], request, on=today(), by="ingest")
+    except PermanentError as exc:
+        catalog.log(record["id"], "ingest", "not_numbered", {"reason": exc.message})
     return catalog.get(record["id"])

@@ -57,12 +57,17 @@ class IngestService(Pingable):
         secret: bool = False,
         secrecy: str | None = None,
         urgency: str | None = None,
+        issuer: str | None = None,
+        unit: str | None = None,
+        copy: str | None = None,
     ) -> dict:
         """Accept one file; `secrecy`/`urgency` as the clerk declares them (PermanentError for
-        a bad value, before anything is stored)."""
+        a bad value, before anything is stored); an outgoing `kind` is numbered at once, by
+        `issuer`, with the công văn's drafting `unit` or as a `copy` (sao_y, …)."""
         data = base64.b64decode(content_b64)
         declared = intake.Declared.parse(secrecy, urgency)
-        given = {"kind": kind, "secret": secret, "declared": declared}
+        numbered = {"issuer": issuer, "unit": unit, "copy": copy}
+        given = {"kind": kind, "secret": secret, "declared": declared, "numbered": numbered}
         return self._ingest(data, file_name, register, source, **given).summary()
 
     @timer(interval=2)

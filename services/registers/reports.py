@@ -14,9 +14,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from services.common.catalog_tables import SECRET_BOOK
+from services.common.secrecy import KNOWN, effective_level
 from services.common.vocabulary import MARK_LABELS, title_of
 
 REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
+# Secret documents are registered apart, under the law on state secrets (NĐ 30/2020 Điều 16.3
+# and 22.4); that law's register forms (TT 24/2020/TT-BCA) we could not read, so the secret
+# book keeps the decree's columns under its own title.
+SECRET_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐI"}
+# A row of the ordinary book whose document is secret, or whose secrecy is not known yet
+# (it counts as Tuyệt mật), keeps its number and date and prints nothing else.
+HIDDEN_NOTES = {
+    True: "Văn bản mật: nội dung ghi ở sổ văn bản mật",
+    False: "Chưa xác định độ mật: nội dung ghi ở sổ văn bản mật",
+}
+# The secret book's row of a document numbered in the ordinary book (read as secret later).
+ORDINARY_NUMBER = "{:02d} (sổ thường)"
 # NĐ 30 Phụ lục IV; "Số thứ tự" of the outgoing book is luutru's registry number.
 COLUMNS = {
     "den": (
@@ -72,13 +86,31 @@ class RegisterTable:
     date_to: date
     columns: tuple[str, ...]
     rows: list[list[str]]
+    secret: bool = False  # the book of secret documents (NĐ 30/2020 Điều 16.3, 22.4)
     # Another book printed the same way (the petitions book: registers/petition_book.py).
     book_title: str | None = None
     widths_mm: tuple[int, ...] | None = None
 
     @property
     def title(self) -> str:
-        return self.book_title or REGISTER_TITLES[self.register]
+        return self.book_title or (SECRET_TITLES if self.secret else REGISTER_TITLES)[self.register]
+
+    def number_range(self) -> tuple[str, str]:
+        """The first and last of the book's own registry numbers (its "Từ số … đến số …")."""
+        column = 1 if self.register == "den" else 0
+        numbers = [row[column] for row in self.rows if row[column].isdigit()]
+        return (numbers[0], numbers[-1]) if numbers else ("", "")
+
+
+@dataclass(frozen=True)
+class BookCover:
+    """What the cover and the closing page print: the organ under its parent (cơ quan chủ
+    quản), the volume (quyển số) and who closes the book."""
+
+    organ: str = ""
+    parent: str = ""
+    volume: int = 1
+    closed_on: date | None = None
 
 
 def check_register(register: str) -> str:
@@ -89,15 +121,46 @@ def check_register(register: str) -> str:
     return register
 
 
+def book_entries(rows: list[dict[str, Any]], *, secret: bool) -> list[dict[str, Any]]:
+    """The catalog's rows of a register (`register_rows`, with `book`) that one book prints.
+
+    Each book lists the documents registered in it, so its numbers run from 01 without a gap
+    (records.book, chosen at intake: docs/registers.md, "Register books"). The ordinary book
+    hides the content of a row whose document turned out secret after registration, or whose
+    secrecy is not known yet (it counts as Tuyệt mật), keeping its number and date; the
+    secret book lists such a document too, with its ordinary number marked, in date order."""
+    ordinary = [r for r in rows if r.get("book") != SECRET_BOOK]
+    if not secret:
+        return [{**r, "hidden": effective_level(r.get("meta")) > 0} for r in ordinary]
+    own = [r for r in rows if r.get("book") == SECRET_BOOK]
+    read_later = [
+        {**r, "ordinary_number": True} for r in ordinary if effective_level(r.get("meta")) > 0
+    ]
+    return sorted(own + read_later, key=lambda r: r["received_at"])
+
+
 def register_table(
-    register: str, date_from: date, date_to: date, entries: list[dict[str, Any]]
+    register: str,
+    date_from: date,
+    date_to: date,
+    entries: list[dict[str, Any]],
+    *,
+    secret: bool = False,
 ) -> RegisterTable:
     """One row per registered record (catalog `register_rows`), in number order."""
     check_register(register)
     make = _incoming_row if register == "den" else _outgoing_row
-    return RegisterTable(
-        register, date_from, date_to, COLUMNS[register], [make(e) for e in entries]
-    )
+    rows = [_hidden_row(register, e) if e.get("hidden") else make(e) for e in entries]
+    return RegisterTable(register, date_from, date_to, COLUMNS[register], rows, secret)
+
+
+def author(meta: dict[str, Any]) -> str:
+    """The issuing organ with its parent (cơ quan chủ quản), as the header prints them:
+    "Sở Nội vụ (Ủy ban nhân dân tỉnh Bình Định)"."""
+    organ, parent = meta.get("organ") or "", meta.get("organ_parent") or ""
+    if organ and parent:
+        return f"{organ} ({parent})"
+    return organ or parent
 
 
 def _vn_date(value: str | None) -> str:
@@ -123,12 +186,23 @@ def _notes(meta: dict[str, Any]) -> str:
     return "; ".join(notes)
 
 
+def _number(e: dict[str, Any]) -> str:
+    return (ORDINARY_NUMBER if e.get("ordinary_number") else "{:02d}").format(e["number"])
+
+
+def _hidden_row(register: str, e: dict[str, Any]) -> list[str]:
+    """The number (and the date received) of a row whose content only the secret book shows."""
+    note = HIDDEN_NOTES[bool((e.get("meta") or {}).get(KNOWN))]
+    first = [_vn_date(e["received_at"]), _number(e)] if register == "den" else [_number(e)]
+    return [*first, *[""] * (len(COLUMNS[register]) - len(first) - 1), note]
+
+
 def _incoming_row(e: dict[str, Any]) -> list[str]:
     meta = e.get("meta") or {}
     return [
         _vn_date(e["received_at"]),
-        f"{e['number']:02d}",
-        meta.get("organ") or "",
+        _number(e),
+        author(meta),
         meta.get("number_symbol") or "",
         _vn_date(meta.get("issued_date")),
         _type_and_subject(meta),
@@ -143,7 +217,7 @@ def _outgoing_row(e: dict[str, Any]) -> list[str]:
     meta = e.get("meta") or {}
     signer = " ".join(p for p in (meta.get("signing_form"), meta.get("signer")) if p)
     return [
-        f"{e['number']:02d}",
+        _number(e),
         e.get("series_symbol") or meta.get("number_symbol") or "",
         _vn_date(meta.get("issued_date")),
         _type_and_subject(meta),
@@ -166,36 +240,87 @@ def to_csv(table: RegisterTable) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def to_pdf(table: RegisterTable, organ: str = "") -> bytes:
-    """A4 landscape, the book's title and period, then the table (headers on every page)."""
-    from fpdf import FPDF
-
-    regular, bold = _font_files()
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_margins(10, 10, 10)
-    pdf.add_font("Serif", fname=regular)
-    pdf.add_font("Serif", style="B", fname=bold or regular)
+def to_pdf(table: RegisterTable, organ: str = "", cover: BookCover | None = None) -> bytes:
+    """A4 landscape: a cover (the organ under its parent, the book's title, year, period,
+    numbers and quyển số), the table with the decree's column numbers (1)…(n) under the
+    headers on every page, numbered pages, and the closing line (đóng sổ, NĐ 30/2020 Điều
+    16.2.b and 22.3.b: a book kept in the system is printed, signed and closed)."""
+    cover = cover or BookCover(organ=organ)
+    pdf = _book_pdf()
+    _cover_page(pdf, table, cover)
     pdf.add_page()
-    pdf.set_font("Serif", "B", 14)
-    pdf.cell(0, 8, table.title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Serif", size=10)
-    period = f"Từ ngày {table.date_from:%d/%m/%Y} đến ngày {table.date_to:%d/%m/%Y}"
-    pdf.cell(
-        0, 6, " — ".join(p for p in (organ, period) if p), align="C", new_x="LMARGIN", new_y="NEXT"
-    )
-    pdf.ln(2)
     pdf.set_font("Serif", size=8)
+    numbers = [f"({i})" for i in range(1, len(table.columns) + 1)]
     with pdf.table(
         col_widths=table.widths_mm or _WIDTHS_MM[table.register],
         line_height=4,
         text_align="LEFT",
         headings_style=_headings_style(),
+        num_heading_rows=2,
     ) as out:
-        for row in [list(table.columns), *table.rows]:
+        for row in [list(table.columns), numbers, *table.rows]:
             cells = out.row()
             for value in row:
                 cells.cell(value)
+    _closing(pdf, table, cover)
     return bytes(pdf.output())
+
+
+def _book_pdf():
+    from fpdf import FPDF
+
+    class Book(FPDF):
+        def footer(self) -> None:
+            if self.page_no() > 1:  # the cover is not numbered; the book's pages are
+                self.set_y(-10)
+                self.set_font("Serif", size=8)
+                self.cell(0, 5, f"Trang {self.page_no() - 1}", align="C")
+
+    regular, bold = _font_files()
+    pdf = Book(orientation="L", unit="mm", format="A4")
+    pdf.set_margins(10, 10, 10)
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_font("Serif", fname=regular)
+    pdf.add_font("Serif", style="B", fname=bold or regular)
+    return pdf
+
+
+def _cover_page(pdf, table: RegisterTable, cover: BookCover) -> None:
+    """The cover as the form reads (Phụ lục IV "Bìa và trang đầu"; the form itself is an
+    image our copy of the decree does not transcribe, so its lines follow common use)."""
+    first, last = table.number_range()
+    pdf.add_page()
+    lines = [
+        ("", 12, (cover.parent or "").upper()),
+        ("B", 12, (cover.organ or "").upper()),
+        ("", 12, ""),
+        ("B", 22, table.title),
+        ("", 14, f"Năm: {table.date_from.year}"),
+        ("", 14, f"Từ ngày {table.date_from:%d/%m/%Y} đến ngày {table.date_to:%d/%m/%Y}"),
+        ("", 14, f"Từ số {first or '……'} đến số {last or '……'}"),
+        ("", 14, f"Quyển số: {cover.volume:02d}"),
+    ]
+    pdf.set_y(40)
+    for style, size, text in lines:
+        pdf.set_font("Serif", style, size)
+        pdf.cell(0, size * 0.7, text, align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(3)
+
+
+def _closing(pdf, table: RegisterTable, cover: BookCover) -> None:
+    first, last = table.number_range()
+    closed = cover.closed_on or date.today()
+    pdf.ln(4)
+    pdf.set_font("Serif", size=10)
+    text = (
+        f"Sổ này đăng ký {len(table.rows)} văn bản, từ số {first or '……'} đến số "
+        f"{last or '……'}, gồm {{nb}} trang kể cả bìa. Đóng sổ ngày {closed:%d/%m/%Y}."
+    )
+    pdf.multi_cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Serif", "B", 10)
+    pdf.cell(0, 6, "NGƯỜI ĐÓNG SỔ", align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Serif", size=9)
+    pdf.cell(0, 5, "(Ký, ghi rõ họ tên)", align="R", new_x="LMARGIN", new_y="NEXT")
 
 
 def _headings_style():

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from services.common import catalog_tables
 from services.common.catalog import SqlCatalog
+from services.common.catalog_tables import SECRET_BOOK
 from tests.postgres import temporary_database
 
 
@@ -40,7 +41,7 @@ def catalog(request, tmp_path):
                 "records",
                 "register_counters",
                 "series_counters",
-                "series_numbers",
+                "number_entries",
                 "petitioners",
             ):
                 conn.execute(sa.text(f"DELETE FROM {table}"))
@@ -49,7 +50,11 @@ def catalog(request, tmp_path):
 
 
 def register(
-    catalog: SqlCatalog, content: bytes, register: str = "den", received: date | None = None
+    catalog: SqlCatalog,
+    content: bytes,
+    register: str = "den",
+    received: date | None = None,
+    book: str | None = None,
 ):
     sha = hashlib.sha256(content).hexdigest()
     return catalog.register_new(
@@ -61,6 +66,7 @@ def register(
         object_key=f"originals/{sha}",
         source="test",
         received=received,
+        book=book,
     )
 
 
@@ -77,6 +83,21 @@ def test_numbering_restarts_on_the_first_of_january(catalog):
     january, _ = register(catalog, b"c", received=date(2026, 1, 1))
     assert december["number"] == "01"
     assert (january["number"], january["year"]) == ("01", 2026)
+
+
+def test_the_secret_book_numbers_on_its_own_from_01_each_year(catalog):
+    """NĐ 30/2020 Điều 16.3, 22.4: secret documents are registered apart (the state-secret
+    law's forms not read: docs/registers.md); each book counts on its own, so neither shows a
+    gap where the other registered a document."""
+    mixed = [("o1", None), ("s1", SECRET_BOOK), ("o2", None), ("s2", SECRET_BOOK)]
+    numbers = [register(catalog, name.encode(), book=book)[0]["number"] for name, book in mixed]
+    assert numbers == ["01", "01", "02", "02"]
+    assert register(catalog, b"s3", register="di", book=SECRET_BOOK)[0]["number"] == "01"
+    next_year = register(catalog, b"s4", received=date(2027, 1, 1), book=SECRET_BOOK)[0]
+    assert (next_year["number"], next_year["year"]) == ("01", 2027)
+    rows = catalog.register_rows("den", date.today(), date.today())
+    this_year = [(r["number"], r["book"] or "") for r in rows if r["year"] == date.today().year]
+    assert sorted(this_year) == [(1, ""), (1, SECRET_BOOK), (2, ""), (2, SECRET_BOOK)]
 
 
 def test_the_same_bytes_twice_give_the_existing_record(catalog):
@@ -163,7 +184,7 @@ def test_a_new_catalog_is_at_the_head_revision(catalog):
     with catalog.engine.connect() as conn:
         version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar_one()
         columns = {c["name"] for c in sa.inspect(conn).get_columns("records")}
-    assert version == "0006"
+    assert version == "0008"
     assert "doc_key" in columns
 
 

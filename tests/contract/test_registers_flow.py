@@ -2,8 +2,8 @@
 PostgreSQL) and the filesystem store: what a văn thư sees after each step.
 
 Invariants: a petitioner's identity reaches the restricted table and never the metadata or the
-event; an outgoing document without a printed number gets the next number of its series once,
-and one with a printed number keeps it; the same số + ký hiệu + organ is flagged as a duplicate
+event; reading an outgoing document's text never numbers it (the clerk issues it), and one with
+a printed number keeps it; the same số + ký hiệu + organ is flagged as a duplicate
 with a history entry; a correction keeps old → new values, survives a re-read of the text, and
 an overridden retention class wins over the schedule; register books print Vietnamese; the
 receipt date a clerk sets and the desk's decision on who wrote a letter survive a re-read.
@@ -26,10 +26,10 @@ from services.classification.petition_desk import set_received
 from services.classification.queries import register_rows
 from services.common.errors import PermanentError
 from services.common.objects import FilesystemObjectStore, page_text_key
-from services.registers import RegistersConfig
+from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
-from services.registers.reports import RegisterTable, to_csv, to_pdf
-from services.registers.series import parse_series
+from services.registers.reports import BookCover, RegisterTable, to_csv, to_pdf
+from services.registers.series import NumberRequest, parse_series
 from services.retention.handlers import recompute_retention
 from services.retention.schedule import load_schedule
 from tests.postgres import temporary_catalog
@@ -135,19 +135,19 @@ def test_a_petitioners_identity_goes_to_the_restricted_table_only(catalog, store
         )
 
 
-def test_an_outgoing_document_without_a_printed_number_is_numbered_once(catalog, store):
+def test_reading_the_text_never_numbers_an_outgoing_document(catalog, store):
+    """NĐ 30/2020 Điều 15.2: numbers are given in issue order, after signature — not in the
+    order OCR happens to finish. The clerk issues it; a redelivered event keeps that number."""
     first = ingest(catalog, store, UNNUMBERED, register="di", salt="1")
-    second = ingest(catalog, store, UNNUMBERED, register="di", salt="2")
     a = classify_record(first, catalog, store, CONFIG)["metadata"]
-    b = classify_record(second, catalog, store, CONFIG)["metadata"]
-    again = classify_record(first, catalog, store, CONFIG)["metadata"]  # a redelivery
-    year = date.today().year
-    assert a["series"] == {"series": "state:quyet_dinh", "scope": f"year:{year}", "number": 1}
-    assert (a["number_symbol"], b["number_symbol"], again["number_symbol"]) == (
-        "01/QĐ-UBND",
-        "02/QĐ-UBND",
-        "01/QĐ-UBND",
+    assert a["number_symbol"] is None and catalog.series_number(first["record_id"]) is None
+    request = NumberRequest("quyet_dinh")
+    issued = numbering.issue(
+        catalog, CONFIG.series, first["record_id"], request, on=date(2026, 3, 2), by="lan"
     )
+    again = classify_record(first, catalog, store, CONFIG)["metadata"]  # a redelivery
+    assert issued["symbol"] == again["number_symbol"]
+    assert again["series"] == {"series": "{}/QĐ-UBND", "scope": "year:2026", "number": 1}
 
 
 def test_an_outgoing_document_with_a_printed_number_keeps_it(catalog, store):
@@ -245,9 +245,74 @@ def test_the_incoming_register_prints_its_rows_in_csv_and_pdf(catalog, store):
         "den", date(2026, 3, 13), date(2026, 3, 13), tuple(book["columns"]), book["rows"]
     )
     assert to_csv(table).decode("utf-8-sig").splitlines()[0].startswith("Ngày đến,Số đến,Tác giả")
-    pdf = pdfium.PdfDocument(io.BytesIO(to_pdf(table)))
-    text = pdf[0].get_textpage().get_text_range()
-    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in text and "Danh mục hồ sơ" in text
+    # NĐ 30/2020 Phụ lục IV (cover, columns numbered (1)…(10)); Điều 22.3.b (printed, closed).
+    cover = BookCover("Văn phòng Tỉnh ủy", "Tỉnh ủy Bình Định", 3, date(2026, 4, 1))
+    pdf = pdfium.PdfDocument(io.BytesIO(to_pdf(table, cover=cover)))
+    first, book = (pdf[i].get_textpage().get_text_range() for i in (0, 1))
+    for line in (
+        "TỈNH ỦY BÌNH ĐỊNH",
+        "VĂN PHÒNG TỈNH ỦY",
+        "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN",
+        "Năm: 2026",
+        "Từ ngày 13/03/2026 đến ngày 13/03/2026",
+        f"Từ số {row[1]} đến số {row[1]}",
+        "Quyển số: 03",
+    ):
+        assert line in first
+    assert "Danh mục hồ sơ" in book and "(1) (2) (3)" in book and "Trang 1" in book
+    assert f"Sổ này đăng ký 1 văn bản, từ số {row[1]} đến số {row[1]}, gồm 2 trang" in book
+    assert "Đóng sổ ngày 01/04/2026" in book
+
+
+def test_a_secret_document_is_registered_in_the_secret_book_only(catalog, store):
+    """NĐ 30/2020 Điều 16.3, 22.4: secret documents are registered apart (state-secret law):
+    the ordinary book shows nothing of one, not even its trích yếu."""
+    lines = [
+        "MẬT",
+        *DECISION[:2],
+        "Số: 31/QĐ-UBND",
+        *DECISION[3:4],
+        "QUYẾT ĐỊNH",
+        "Về việc kho mật",
+    ]
+    event = ingest(catalog, store, lines, salt="secret-book")  # not declared: ordinary book
+    classify_record(event, catalog, store, CONFIG)
+    declared = _upload_declared(catalog, store, b"%PDF-1.4 mat den", "toi_mat")
+    after = _upload_declared(catalog, store, b"%PDF-1.4 thuong den", "thuong")
+    today = date.today().isoformat()
+    ordinary = register_rows(catalog, "den", today, today)
+    secret = register_rows(catalog, "den", today, today, secret=True)
+    assert "31/QĐ-UBND" not in repr(ordinary) and "kho mật" not in repr(ordinary)
+    assert secret["title"] == "SỔ ĐĂNG KÝ VĂN BẢN MẬT ĐẾN"
+    # Read as secret after registration: its ordinary number stays, with nothing else printed
+    # (no gap); the secret book shows its content, the ordinary number marked.
+    number = catalog.get(event["record_id"])["number"]
+    [hidden] = [row for row in ordinary["rows"] if row[1] == number]
+    assert hidden[2:-1] == [""] * 7 and hidden[-1] == "Văn bản mật: nội dung ghi ở sổ văn bản mật"
+    [read_later] = [row for row in secret["rows"] if row[3] == "31/QĐ-UBND"]
+    assert read_later[1] == f"{number} (sổ thường)" and "Mật" in read_later[-1]
+    # Declared secret at intake: in the secret book only, numbered there from 01; neither
+    # book has a gap.
+    assert [row[1] for row in secret["rows"] if row[1].isdigit()] == ["01"] == [declared["number"]]
+    assert int(after["number"]) == int(number) + 1
+    assert [row[1] for row in ordinary["rows"]][-2:] == [number, after["number"]]
+    assert all(row[-1] != "Tối mật" for row in ordinary["rows"])
+
+
+def _upload_declared(catalog, store, data: bytes, secrecy: str) -> dict:
+    from services.ingest.intake import Declared, ingest_file
+
+    result = ingest_file(
+        catalog,
+        store,
+        data=data,
+        file_name="mat.pdf",
+        register="den",
+        source="test",
+        max_bytes=2**20,
+        declared=Declared.parse(secrecy),
+    )
+    return result.record
 
 
 def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, store):
@@ -270,23 +335,23 @@ def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, st
     plain = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record
     secret = upload(b"%PDF-1.4 chi thi 2", "chi_thi", secret=True).record
     again = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record  # the same file twice
+    # NĐ 30/2020 Điều 15.2 (own series) and 15.1 (unique symbol): the secret one is marked.
     assert (plain["metadata"]["number_symbol"], secret["metadata"]["number_symbol"]) == (
         "01/CT-UBND",
-        "01/CT-UBND",
+        "01/CT-UBND-M",
     )
-    assert catalog.series_number(secret["id"])["series"] == "state:chi_thi:mat"
+    assert catalog.series_number(secret["id"])["series"] == "{}/CT-UBND-M"
     assert again["id"] == plain["id"] and again["metadata"]["number_symbol"] == "01/CT-UBND"
-    assert plain["metadata"]["corrected"] == ["kind"]
+    assert plain["metadata"]["corrected"] == ["kind", "number_symbol"]
     refused = upload(b"%PDF-1.4 x", "nghiquyet").record
     assert refused["status"] == "rejected" and "Loại văn bản không hợp lệ" in refused["error"]
 
 
-def test_setting_the_kind_of_an_unnumbered_outgoing_document_numbers_it(catalog, store):
+def test_correcting_the_kind_does_not_number_a_document(catalog, store):
     event = ingest(
         catalog, store, ["ỦY BAN NHÂN DÂN", "TỈNH BÌNH ĐỊNH", "Số:    /UBND"], register="di"
     )
     assert classify_record(event, catalog, store, CONFIG)["metadata"]["kind"] == "other"
-    assert catalog.series_number(event["record_id"]) is None
     record, _ = correct_record(
         catalog,
         event["record_id"],
@@ -295,8 +360,8 @@ def test_setting_the_kind_of_an_unnumbered_outgoing_document_numbers_it(catalog,
         retention_classes=CLASSES,
         config=CONFIG,
     )
-    assert record["metadata"]["number_symbol"] == "01/KH-UBND"
-    assert record["history"][-1]["action"] == "numbered_after_correction"
+    assert record["metadata"]["number_symbol"] is None
+    assert catalog.series_number(event["record_id"]) is None
 
 
 TOP_SECRET = ["TỐI MẬT", *DECISION]

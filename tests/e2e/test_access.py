@@ -15,6 +15,8 @@ API_ROUTES = [
     ("GET", "/api/records/x/text"),
     ("GET", "/api/search?q=a"),
     ("POST", "/api/records"),
+    ("GET", "/api/registers/numbers"),
+    ("POST", "/api/registers/numbers/reserve"),
 ]
 
 

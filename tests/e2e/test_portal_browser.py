@@ -143,7 +143,12 @@ def test_a_clerk_uploads_a_scan_finds_it_and_downloads_its_pdfa(stack, browser_p
     assert saved.name.endswith(".pdfa.pdf") and saved.read_bytes()[:5] == b"%PDF-"
 
     page.click("header >> text=English")
-    assert page.locator("nav a").all_inner_texts() == ["Search", "Upload", "Form check"]
+    assert page.locator("nav a").all_inner_texts() == [
+        "Search",
+        "Upload",
+        "Form check",
+        "Register of numbers",
+    ]
     assert page.inner_text("#status").strip() == "Indexed"
     shot(page, "05-record-en")
     assert errors == [], errors  # no CSP violation, no script error

@@ -10,7 +10,13 @@ from datetime import date
 
 import pytest
 
-from services.registers.series import load_series, parse_series, slot_for
+from services.registers.series import (
+    OUTGOING_KINDS,
+    NumberingError,
+    load_series,
+    parse_series,
+    slot_for,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +37,7 @@ def test_state_numbers_restart_on_the_first_of_january():
     config = parse_series(STATE)
     december = slot_for(config, "quyet_dinh", secret=False, on=date(2025, 12, 31))
     january = slot_for(config, "quyet_dinh", secret=False, on=date(2026, 1, 1))
-    assert december.series == january.series == "state:quyet_dinh"
+    assert december.series == january.series == "{}/QĐ-UBND"
     assert (december.scope, january.scope) == ("year:2025", "year:2026")
 
 
@@ -56,9 +62,7 @@ def test_party_numbers_run_across_years_within_a_term():
     early = slot_for(config, "nghi_quyet", secret=False, on=date(2021, 1, 4))
     late = slot_for(config, "nghi_quyet", secret=False, on=date(2024, 12, 30))
     assert (
-        (early.series, early.scope)
-        == (late.series, late.scope)
-        == ("party:nghi_quyet", "term:2020-2025")
+        (early.series, early.scope) == (late.series, late.scope) == ("{}-NQ/TU", "term:2020-2025")
     )
 
 
@@ -81,10 +85,10 @@ def test_congress_documents_of_every_kind_share_one_series():
     slots = [
         slot_for(config, k, secret=False, on=date(2025, 10, 16)) for k in ("nghi_quyet", "bao_cao")
     ]
-    assert {(s.series, s.scope) for s in slots} == {("party:dai_hoi", "congress:ĐH XXI")}
+    assert {(s.series, s.scope) for s in slots} == {("congress/ĐH", "congress:ĐH XXI")}
     assert slots[0].symbol(4) == "04-NQ/ĐH"
     outside = slot_for(config, "nghi_quyet", secret=False, on=date(2025, 10, 16), congress=False)
-    assert outside.series == "party:nghi_quyet"
+    assert outside.series == "{}-NQ/TU"
 
 
 @pytest.mark.parametrize(
@@ -111,7 +115,7 @@ def test_groups_share_a_series():
     config = parse_series({**STATE, "groups": {"hanh_chinh": ["thong_bao", "ke_hoach"]}})
     a = slot_for(config, "thong_bao", secret=False, on=date(2026, 1, 5))
     b = slot_for(config, "ke_hoach", secret=False, on=date(2026, 1, 5))
-    assert a.series == b.series == "state:hanh_chinh"
+    assert a.series == b.series == "group:hanh_chinh/UBND"
     assert (a.symbol(1), b.symbol(2)) == ("01/TB-UBND", "02/KH-UBND")
 
 
@@ -150,3 +154,144 @@ def test_a_bad_series_file_is_refused_naming_the_place(tmp_path, data, fragments
 def test_the_shipped_file_is_valid():
     config = load_series()
     assert config.party and config.terms
+
+
+# --- one rule a row, each citing the text it enforces -----------------------------------------
+
+OFFICE = {**PARTY, "issuers": ["VPTU"]}
+STATE_UNITS = {**STATE, "units": ["VP", "VX"]}
+D = date(2026, 3, 2)
+
+# (source, config, first document, second document, same counter?, printed as number 1 each)
+RULES = [
+    (
+        "NĐ 30/2020 Điều 15.1: numbers restart on 1 January",
+        STATE,
+        ({"kind": "quyet_dinh"}, date(2025, 12, 31)),
+        ({"kind": "quyet_dinh"}, date(2026, 1, 1)),
+        False,
+        ("01/QĐ-UBND", "01/QĐ-UBND"),
+    ),
+    (
+        "NĐ 30/2020 Điều 15.2 + 15.1: secret documents count apart and print a mark, so the "
+        "symbol stays unique in the year (the decree names no mark: office's `secret_mark`)",
+        STATE,
+        ({"kind": "quyet_dinh"}, D),
+        ({"kind": "quyet_dinh", "secret": True}, D),
+        False,
+        ("01/QĐ-UBND", "01/QĐ-UBND-M"),
+    ),
+    (
+        "36-HD/VPTW II.1.3.1: Party secret documents continue the series of their type",
+        PARTY,
+        ({"kind": "chi_thi"}, D),
+        ({"kind": "chi_thi", "secret": True}, D),
+        True,
+        ("01-CT/TU", "01-CT/TU"),
+    ),
+    (
+        "NĐ 30/2020 Điều 15.1 (unique số và ký hiệu); Party 'QĐ' for Quy định and Quyết định "
+        "(66-QĐ/TW, 127-QĐ/TW): one counter for both",
+        PARTY,
+        ({"kind": "quy_dinh"}, D),
+        ({"kind": "quyet_dinh"}, D),
+        True,
+        ("01-QĐ/TU", "01-QĐ/TU"),
+    ),
+    (
+        "NĐ 30/2020 Phụ lục III: state Quy định is 'QyĐ', apart from Quyết định 'QĐ'",
+        STATE,
+        ({"kind": "quy_dinh"}, D),
+        ({"kind": "quyet_dinh"}, D),
+        False,
+        ("01/QyĐ-UBND", "01/QĐ-UBND"),
+    ),
+    (
+        "Phụ lục I II.3 (the issuer's abbreviation in the symbol): each issuer counts apart",
+        OFFICE,
+        ({"kind": "thong_bao"}, D),
+        ({"kind": "thong_bao", "issuer": "VPTU"}, D),
+        False,
+        ("01-TB/TU", "01-TB/VPTU"),
+    ),
+    (
+        "NĐ 30/2020 Phụ lục I II.3.b: a công văn carries its drafting unit; the organ's công "
+        "văn share one series",
+        STATE_UNITS,
+        ({"kind": "cong_van", "unit": "VP"}, D),
+        ({"kind": "cong_van", "unit": "VX"}, D),
+        True,
+        ("01/UBND-VP", "01/UBND-VX"),
+    ),
+    (
+        "NĐ 30/2020 Điều 25 and Phụ lục I Phần II: copies (SY, TrS, SL) share one series",
+        STATE,
+        ({"kind": None, "copy": "sao_y"}, D),
+        ({"kind": None, "copy": "sao_luc"}, D),
+        True,
+        ("01/SY-UBND", "01/SL-UBND"),
+    ),
+    (
+        "24-BS/UBKTTU (36-HD/VPTW as quoted; its table not read): a Party copy prints 'BS'",
+        PARTY,
+        ({"kind": None, "copy": "trich_sao"}, D),
+        ({"kind": "nghi_quyet"}, D),
+        False,
+        ("01-BS/TU", "01-NQ/TU"),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "data", "first", "second", "shared", "printed"),
+    RULES,
+    ids=[r[0][:60] for r in RULES],
+)
+def test_numbering_rule(source, data, first, second, shared, printed):
+    config = parse_series(data)
+    slots = [_slot(config, dict(request), on) for request, on in (first, second)]
+    same = (slots[0].series, slots[0].scope) == (slots[1].series, slots[1].scope)
+    assert same is shared, source
+    assert tuple(s.symbol(1) for s in slots) == printed, source
+
+
+@pytest.mark.parametrize(
+    "data", [PARTY, STATE, OFFICE, STATE_UNITS], ids=["party", "state", "issuers", "units"]
+)
+def test_two_counters_never_print_the_same_symbol(data):
+    """NĐ 30/2020 Điều 15.1: số và ký hiệu unique in the period — every (kind, secrecy,
+    issuer) that counts apart prints a symbol of its own."""
+    config = parse_series(data)
+    printed: dict[tuple[str, str], str] = {}
+    for issuer in config.every_issuer:
+        for kind in sorted(OUTGOING_KINDS):
+            for secret in (False, True):
+                slot = slot_for(config, kind, secret=secret, on=D, congress=False, issuer=issuer)
+                key = (slot.template(), slot.scope)
+                assert printed.setdefault(key, slot.series) == slot.series, key
+
+
+def _slot(config, request: dict, on: date):
+    kind, secret = request.pop("kind"), request.pop("secret", False)
+    return slot_for(config, kind, secret=secret, on=on, **request)
+
+
+@pytest.mark.parametrize(
+    ("data", "request_", "message"),
+    [
+        (PARTY, {"kind": "cong_van", "unit": "VP"}, "Only a state công văn"),
+        (STATE, {"kind": "quyet_dinh", "unit": "VP"}, "Only a state công văn"),
+        (STATE_UNITS, {"kind": "cong_van", "unit": "TC"}, "Unknown drafting unit"),
+        (OFFICE, {"kind": "nghi_quyet", "issuer": "HU"}, "Unknown issuer"),
+        (STATE, {"kind": None, "copy": "photo"}, "Unknown copy form"),
+    ],
+)
+def test_a_request_the_rules_cannot_serve_is_refused(data, request_, message):
+    with pytest.raises(NumberingError, match=message):
+        _slot(parse_series(data), dict(request_), D)
+
+
+def test_a_group_that_would_repeat_a_symbol_is_refused():
+    data = {**STATE, "groups": {"g": ["thong_bao"]}, "abbreviations": {"ke_hoach": "TB"}}
+    with pytest.raises(ValueError, match="print the same symbol NN/TB-UBND"):
+        parse_series(data)

@@ -18,7 +18,7 @@
   }
 
   function showResult(row, status, answer) {
-    const result = row.cells[2], number = row.cells[3];
+    const result = row.cells[2], number = row.cells[3], symbol = row.cells[4];
     result.textContent = "";
     if (status === 202 && answer.id) {
       const link = document.createElement("a");
@@ -26,6 +26,7 @@
       link.textContent = text("sent");
       result.appendChild(link);
       number.textContent = answer.number || "";
+      symbol.textContent = answer.symbol || "";
       if (answer.duplicate) {
         const warn = document.createElement("div");
         warn.className = "notice";
@@ -46,7 +47,7 @@
     const bar = document.createElement("progress");
     bar.max = 100; bar.value = 0;
     cell(row, bar);
-    cell(row, ""); cell(row, "");
+    cell(row, ""); cell(row, ""); cell(row, "");
     body.appendChild(row);
     const data = new FormData();
     data.append("file", file, file.name);
@@ -70,11 +71,12 @@
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const files = form.querySelector("input[type=file]").files;
-    // The register and the declared độ mật / độ khẩn go with every file.
+    // The register, the declared độ mật / độ khẩn and an outgoing document's numbering
+    // (kind, issuer, unit, copy) go with every file.
     const fields = {};
-    for (const name of ["register", "secrecy", "urgency"]) {
-      const select = form.querySelector(`select[name=${name}]`);
-      if (select) fields[name] = select.value;
+    for (const name of ["register", "secrecy", "urgency", "kind", "issuer", "unit", "copy"]) {
+      const input = form.querySelector(`[name=${name}]`);
+      if (input) fields[name] = input.value;
     }
     const csrf = form.querySelector("input[name=csrf]").value;
     table.hidden = false;
