@@ -181,7 +181,9 @@ def book_table(first: date, last: date, entries: list[dict[str, Any]]) -> Regist
     """The petitions book for a period, printable by `reports.to_csv` / `to_pdf`. `entries`
     must already show the subject as the reader may see it (masked for a sealed letter)."""
     rows = [_book_row(e) for e in entries]
-    return RegisterTable(BOOK, first, last, BOOK_COLUMNS, rows, BOOK_TITLE, BOOK_WIDTHS_MM)
+    return RegisterTable(
+        BOOK, first, last, BOOK_COLUMNS, rows, book_title=BOOK_TITLE, widths_mm=BOOK_WIDTHS_MM
+    )
 
 
 def _book_row(e: dict[str, Any]) -> list[str]:
@@ -224,7 +226,7 @@ def render_book(book: dict[str, Any], fmt: str) -> bytes:
         date.fromisoformat(book["to"]),
         tuple(book["columns"]),
         book["rows"],
-        book["title"],
-        BOOK_WIDTHS_MM,
+        book_title=book["title"],
+        widths_mm=BOOK_WIDTHS_MM,
     )
     return to_pdf(table) if fmt == "pdf" else to_csv(table)

@@ -151,7 +151,7 @@ def register_table(
     check_register(register)
     make = _incoming_row if register == "den" else _outgoing_row
     rows = [_hidden_row(register, e) if e.get("hidden") else make(e) for e in entries]
-    return RegisterTable(register, date_from, date_to, COLUMNS[register], rows, secret)
+    return RegisterTable(register, date_from, date_to, COLUMNS[register], rows, secret=secret)
 
 
 def author(meta: dict[str, Any]) -> str:
