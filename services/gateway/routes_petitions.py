@@ -115,8 +115,7 @@ class PetitionRoutes:
         )
         rows = overdue_first(rows)
         # The letter just corrected, named only if it is on this officer's desk.
-        changed = request.args.get("received")
-        changed = changed if changed in {r["id"] for r in rows} else None
+        changed = next((r for r in rows if r["id"] == request.args.get("received")), None)
         return render(request, "petitions.html", rows=rows, overdue=overdue, changed=changed)
 
     def _set_received(self, request: Request, record_id: str, fields: dict) -> dict:
