@@ -154,6 +154,7 @@ def test_the_desk_form_sets_the_receipt_date_typed_dd_mm_yyyy(stack, letters, pe
     row = desk_row(desk, record_id)
     assert "22/04/2025" in row and "theo dấu bưu điện" in row
     assert "21/07/2025" in row  # the 90 days (QĐ 22-QĐ/TW Điều 20) from the new date
+    assert "Tố cáo" in row and "Giải quyết" in row  # the category and step, in Vietnamese
     iso = browser.post(url, data={**form, "received": "2025-04-21", "csrf": csrf}, timeout=60)
     assert iso.status_code == 400 and "dd/mm/yyyy" in iso.text
     blank = browser.post(url, data={**form, "reason": " ", "csrf": csrf}, timeout=60)
