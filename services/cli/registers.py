@@ -115,14 +115,13 @@ def petitions_book(
     date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
     date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
     out: Annotated[Path, typer.Option("--out", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help="pdf | csv")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="pdf | csv | xlsx")] = "csv",
     as_json: JsonFlag = False,
 ) -> None:
     """Write the petitions book (sổ theo dõi đơn thư) for a period: no writer's identity."""
     from services.registers.petition_book import render_book
 
-    if fmt not in ("pdf", "csv"):
-        fail("--format phải là pdf hoặc csv / --format must be pdf or csv")
+    _check_format(fmt)
     with client() as rpc:
         book = call(rpc, "classification", "petition_book", date_from, date_to)
     out.write_bytes(render_book(book, fmt))
@@ -169,7 +168,7 @@ def register_export(
     date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
     date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
     out: Annotated[Path, typer.Option("--out", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help="pdf | csv")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="pdf | csv | xlsx")] = "csv",
     secret: Annotated[bool, typer.Option("--secret", help="the book of secret documents")] = False,
     organ: Annotated[str, typer.Option(help="cover: the organ keeping the book")] = "",
     parent: Annotated[str, typer.Option(help="cover: its parent (cơ quan chủ quản)")] = "",
@@ -178,10 +177,9 @@ def register_export(
 ) -> None:
     """Write the incoming or outgoing register for a period, with NĐ 30's columns; secret
     documents only in the secret book (--secret)."""
-    from services.registers.reports import BookCover, RegisterTable, to_csv, to_pdf
+    from services.registers.reports import BookCover, RegisterTable, render_table
 
-    if fmt not in ("pdf", "csv"):
-        fail("--format phải là pdf hoặc csv / --format must be pdf or csv")
+    _check_format(fmt)
     with client() as rpc:
         book = call(rpc, "classification", "register_rows", register, date_from, date_to, secret)
     table = RegisterTable(
@@ -190,10 +188,9 @@ def register_export(
         date.fromisoformat(book["to"]),
         tuple(book["columns"]),
         book["rows"],
-        book.get("secret", False),
+        secret=book.get("secret", False),
     )
-    cover = BookCover(organ, parent, volume)
-    out.write_bytes(to_pdf(table, cover=cover) if fmt == "pdf" else to_csv(table))
+    out.write_bytes(render_table(table, fmt, BookCover(organ, parent, volume)))
     summary = {
         "register": register,
         "from": book["from"],
@@ -207,3 +204,13 @@ def register_export(
         emit(summary)
     else:
         console.print(f"{book['title']}: {len(book['rows'])} dòng → {out}", markup=False)
+
+
+def _check_format(fmt: str) -> None:
+    """Refuse an unknown format before asking the services for the book."""
+    from services.registers.reports import check_format
+
+    try:
+        check_format(fmt)
+    except ValueError as exc:
+        fail(str(exc))

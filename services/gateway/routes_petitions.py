@@ -4,15 +4,18 @@ date and the petitions book.
 Only petition officers see a writer's identity (admins do not: see services/gateway/access.py);
 every read of it is written to the audit trail. The desk lists open petitions by their next
 legal deadline, overdue first, within the officer's clearance. A clerk sets the date a letter
-was received (postmark, reception desk), with a reason, audited; the deadlines follow. The
-petitions book (CSV, PDF) lists the letters within the officer's clearance and never a
+was received (postmark, reception desk), with a reason, audited, by the API or the desk's form
+(dd/mm/yyyy); the deadlines follow. The petitions book (CSV, PDF, XLSX) lists the letters
+within the officer's clearance and never a
 writer's identity.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
+from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
@@ -21,19 +24,41 @@ from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway, role_holder
 from services.gateway.http import http, json_errors, json_response
-from services.gateway.templating import page_errors, render
+from services.gateway.templating import page_errors, render, see_other
 from services.registers.petition_book import render_book
+from services.registers.reports import BOOK_FORMATS
 
-BOOK_TYPES = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
+# A date as the portal writes it: dd/mm/yyyy (d/m/yyyy typed by hand is taken too).
+PORTAL_DATE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
+
+
+def _shown(day: str | None) -> str:
+    return f"{date.fromisoformat(day):%d/%m/%Y}" if day else ""
+
 
 IDENTITY_FIELDS = ("name", "address", "id_number", "anonymous", "sealed", "details")
 
 
 def overdue_first(rows: list[dict]) -> list[dict]:
-    """Overdue letters first (the longest overdue on top), then by deadline; the deadline
-    shown as dd/mm/yyyy, as the portal prints dates."""
+    """Overdue letters first (the longest overdue on top), then by deadline; the deadline and
+    the receipt date shown as dd/mm/yyyy, as the portal prints dates."""
     ordered = sorted(rows, key=lambda r: (not r["overdue"], r["due"], r["id"]))
-    return [{**r, "due_shown": f"{date.fromisoformat(r['due']):%d/%m/%Y}"} for r in ordered]
+    return [
+        {**r, "due_shown": _shown(r["due"]), "received_shown": _shown(r.get("received"))}
+        for r in ordered
+    ]
+
+
+def portal_date(text: str) -> str:
+    """A date typed on the portal (dd/mm/yyyy) as YYYY-MM-DD; 400 for anything else."""
+    found = PORTAL_DATE.fullmatch(text or "")
+    try:
+        day, month, year = map(int, found.groups()) if found else (0, 0, 0)
+        return date(year, month, day).isoformat()
+    except ValueError:
+        raise PermanentError(
+            f"Ngày nhận phải có dạng dd/mm/yyyy, không phải {text!r} / Date must be dd/mm/yyyy"
+        ) from None
 
 
 def _body(request: Request) -> dict:
@@ -44,6 +69,21 @@ def _body(request: Request) -> dict:
     if not isinstance(body, dict):
         raise PermanentError('Cần một đối tượng JSON {"received": …} / Expected a JSON object')
     return body
+
+
+def _set_received(gw: Gateway, request: Request, record_id: str, fields: dict) -> dict:
+    """The API's and the desk form's one path: the correcting roles, 404 above the caller's
+    clearance, then the classification service; audited."""
+    principal = role_holder(request, *access.CORRECTING_ROLES)
+    gw.read_record(request, record_id, "record")  # 404 above clearance first
+    received = str(fields.get("received") or "")
+    source, reason = str(fields.get("source") or "desk"), str(fields.get("reason") or "")
+    answer = gw.classification.set_petition_received(
+        record_id, received, source, reason, principal.name
+    )
+    detail = {"received": received, "source": source, "reason": reason}
+    gw.audit(request.remote_addr, principal, "set_petition_received", record_id, detail)
+    return answer
 
 
 def _identity(gw: Gateway, request: Request, record_id: str) -> dict:
@@ -72,38 +112,39 @@ class PetitionRoutes:
         principal = role_holder(request, *access.PETITION_DESK_ROLES)
         overdue = request.args.get("overdue") == "1"
         due = self.gw.classification.petitions_due(None, overdue, principal.clearance)
-        rows = access.desk_rows(principal, due)
-        return render(request, "petitions.html", rows=overdue_first(rows), overdue=overdue)
+        rows = overdue_first(access.desk_rows(principal, due))
+        # The letter just corrected, named only if it is on this officer's desk.
+        changed = next((r for r in rows if r["id"] == request.args.get("received")), None)
+        return render(request, "petitions.html", rows=rows, overdue=overdue, changed=changed)
 
     @http("PUT", "/api/records/<string:record_id>/petition/received")
     @json_errors
     def set_petition_received(self, request: Request, record_id: str) -> Response:
         """{"received": "YYYY-MM-DD", "source": "postmark" | "desk", "reason": "…"}: the date
         the deadlines count from. Answers the petition's facts (no subject, no identity)."""
-        principal = role_holder(request, *access.CORRECTING_ROLES)
-        self.gw.read_record(request, record_id, "record")  # 404 above clearance first
-        body = _body(request)
-        received, source = str(body.get("received") or ""), str(body.get("source") or "desk")
-        reason = str(body.get("reason") or "")
-        answer = self.gw.classification.set_petition_received(
-            record_id, received, source, reason, principal.name
-        )
-        detail = {"received": received, "source": source, "reason": reason}
-        self.gw.audit(request.remote_addr, principal, "set_petition_received", record_id, detail)
-        return json_response(answer)
+        return json_response(_set_received(self.gw, request, record_id, _body(request)))
+
+    @http("POST", "/petitions/<string:record_id>/received")
+    @page_errors
+    def petition_received_form(self, request: Request, record_id: str) -> Response:
+        """The desk's form: the receipt date as dd/mm/yyyy, its source and the reason."""
+        form = request.form
+        fields = {**form.to_dict(), "received": portal_date(form.get("received", ""))}
+        _set_received(self.gw, request, record_id, fields)
+        return see_other("/petitions?received=" + quote(record_id))
 
     @http("GET", "/api/petitions/book")
     @json_errors
     def petition_book(self, request: Request) -> Response:
-        """?from=YYYY-MM-DD&to=YYYY-MM-DD&format=csv|pdf — the petitions book for a period,
-        for petition officers, within their clearance."""
+        """?from=YYYY-MM-DD&to=YYYY-MM-DD&format=csv|pdf|xlsx — the petitions book for a
+        period, for petition officers, within their clearance."""
         principal = role_holder(request, *access.PETITION_DESK_ROLES)
         first, last = request.args.get("from", ""), request.args.get("to", "")
         fmt = request.args.get("format", "csv")
-        if fmt not in BOOK_TYPES:
-            raise BadQuery("format phải là csv hoặc pdf / format must be csv or pdf")
+        if fmt not in BOOK_FORMATS:
+            raise BadQuery("format phải là csv, pdf hoặc xlsx / format must be csv, pdf or xlsx")
         book = self.gw.classification.petition_book(first, last, principal.clearance)
-        data, mimetype = render_book(book, fmt), BOOK_TYPES[fmt]
+        data, mimetype = render_book(book, fmt), BOOK_FORMATS[fmt][0]
         detail = {"from": first, "to": last, "rows": len(book["rows"])}
         self.gw.audit(request.remote_addr, principal, "export_petition_book", None, detail)
         name = f"so-don-thu-{book['from']}-{book['to']}.{fmt}"

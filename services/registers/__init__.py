@@ -9,7 +9,7 @@ Public API:
 - `writer_identity`: `read_identity`, `identity_values` (every value naming the writers)
 - `petition_book`: `petition_metadata`, `with_deadlines`, `set_received`, `due_list`,
   `book_table`, `render_book`
-- `reports`: `register_table`, `to_csv`, `to_pdf`
+- `reports`: `register_table`, `to_csv`, `to_pdf`, `to_xlsx`, `render_table`
 - `RegistersConfig`: the office's series and petition settings, loaded together.
 """
 

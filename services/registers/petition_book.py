@@ -15,7 +15,7 @@ from typing import Any
 
 from services.registers.deadlines import Case, PetitionRules, handling, next_due
 from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, Petition
-from services.registers.reports import RegisterTable, to_csv, to_pdf
+from services.registers.reports import RegisterTable, render_table
 
 # Where the receipt date comes from: the day the letter was registered (the default), the
 # postmark (Quy định 22-QĐ/TW counts from it for posted letters), the reception desk's stamp.
@@ -153,6 +153,8 @@ def due_list(
                 "number": f"{e['number']:02d}" if e.get("number") else None,
                 "category": petition["category"],
                 "writer": petition.get("writer"),
+                "received": petition.get("received"),
+                "received_source": petition.get("received_source"),
                 "step": due["step"],
                 "due": due["due"],
                 "days_left": days_left,
@@ -178,7 +180,7 @@ def in_period(entries: list[dict[str, Any]], first: date, last: date) -> list[di
 
 
 def book_table(first: date, last: date, entries: list[dict[str, Any]]) -> RegisterTable:
-    """The petitions book for a period, printable by `reports.to_csv` / `to_pdf`. `entries`
+    """The petitions book for a period, printable by `reports.render_table`. `entries`
     must already show the subject as the reader may see it (masked for a sealed letter)."""
     rows = [_book_row(e) for e in entries]
     return RegisterTable(
@@ -217,9 +219,7 @@ def _vn(value: str | None) -> str:
 
 def render_book(book: dict[str, Any], fmt: str) -> bytes:
     """The petitions book as the `petition_book` RPC answers it, rendered by the register
-    books' exporter (`reports.to_csv` / `to_pdf`); ValueError for another format."""
-    if fmt not in ("csv", "pdf"):
-        raise ValueError("format phải là csv hoặc pdf / format must be csv or pdf")
+    books' exporter (`reports.render_table`: csv, pdf, xlsx); ValueError for another format."""
     table = RegisterTable(
         BOOK,
         date.fromisoformat(book["from"]),
@@ -229,4 +229,4 @@ def render_book(book: dict[str, Any], fmt: str) -> bytes:
         book_title=book["title"],
         widths_mm=BOOK_WIDTHS_MM,
     )
-    return to_pdf(table) if fmt == "pdf" else to_csv(table)
+    return render_table(table, fmt)

@@ -1,14 +1,16 @@
 """The register books as reports: sổ đăng ký văn bản đến / đi with the columns of NĐ 30/2020
-Phụ lục IV (at least 10 each), as CSV or PDF.
+Phụ lục IV (at least 10 each), as CSV, PDF or XLSX.
 
-`register_table` is domain only (rows in, columns out); `to_csv` and `to_pdf` render it. The PDF
-uses a Unicode TTF font so Vietnamese prints as written.
+`register_table` is domain only (rows in, columns out); `to_csv`, `to_pdf` and `to_xlsx` render
+it (`render_table` by format name). The PDF uses a Unicode TTF font so Vietnamese prints as
+written; the XLSX keeps dates as dates shown dd/mm/yyyy.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -334,3 +336,99 @@ def _font_files() -> tuple[str, str | None]:
         if Path(regular).is_file():
             return regular, bold if Path(bold).is_file() else None
     raise FileNotFoundError("Thiếu phông chữ tiếng Việt (fonts-liberation2) / No Vietnamese font")
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A printed date ("24/04/2025"), alone in its cell: stored as a date, shown as dd/mm/yyyy.
+_VN_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+_MM_PER_CHAR = 1.9  # a spreadsheet column unit is one "0" of Calibri 11: about 1.9 mm
+
+
+def to_xlsx(table: RegisterTable, organ: str = "") -> bytes:
+    """One sheet: the cover lines of the PDF (organ, title, year, period), the headers with
+    the decree's column numbers (1)…(n), then the rows; headers repeat on every printed page,
+    A4 landscape, the PDF's column widths, dates as dates shown dd/mm/yyyy."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.title[:31]  # the longest sheet name a spreadsheet takes
+    width = len(table.columns)
+    cover = [organ.upper(), table.title, f"Năm: {table.date_from.year}", _period(table)]
+    for line, bold in zip(cover, (True, True, False, False), strict=True):
+        sheet.append([line])
+        row = sheet.max_row
+        sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
+        sheet.cell(row, 1).font = Font(bold=bold, size=14 if line == table.title else 11)
+        sheet.cell(row, 1).alignment = Alignment(horizontal="center")
+    sheet.append([])
+    sheet.append(list(table.columns))
+    header = sheet.max_row
+    sheet.append([f"({i})" for i in range(1, width + 1)])
+    for cell in (*sheet[header], *sheet[header + 1]):
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for row in table.rows:
+        sheet.append([_xlsx_value(value) for value in row])
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = Alignment(vertical="top", wrap_text=True)
+            if isinstance(cell.value, date):
+                cell.number_format = "DD/MM/YYYY"
+    widths = table.widths_mm or _WIDTHS_MM[table.register]
+    for index, mm in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = round(mm / _MM_PER_CHAR, 1)
+    sheet.freeze_panes = sheet.cell(header + 2, 1)
+    sheet.print_title_rows = f"{header}:{header + 1}"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _period(table: RegisterTable) -> str:
+    return f"Từ ngày {table.date_from:%d/%m/%Y} đến ngày {table.date_to:%d/%m/%Y}"
+
+
+def _xlsx_value(value: str) -> str | date:
+    """A cell holding only a dd/mm/yyyy date becomes a date (sortable); anything else, text,
+    so that numbers keep their leading zero ("01") and symbols stay as written."""
+    found = _VN_DATE.fullmatch(value)
+    if not found:
+        return value
+    day, month, year = map(int, found.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return value
+
+
+# Each format a book is written in: its media type and its renderer.
+BOOK_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", to_csv),
+    "pdf": ("application/pdf", to_pdf),
+    "xlsx": (XLSX_TYPE, to_xlsx),
+}
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in BOOK_FORMATS:
+        names = ", ".join(BOOK_FORMATS)
+        raise ValueError(f"Định dạng phải là {names}, không có {fmt!r} / format must be {names}")
+    return fmt
+
+
+def render_table(table: RegisterTable, fmt: str, cover: BookCover | None = None) -> bytes:
+    """The book in `fmt` (csv, pdf, xlsx), with its cover; ValueError for another format."""
+    check_format(fmt)
+    if fmt == "pdf":
+        return to_pdf(table, cover=cover)
+    if fmt == "xlsx":
+        return to_xlsx(table, organ=cover.organ if cover else "")
+    return to_csv(table)

@@ -1,7 +1,8 @@
 """The petitions desk on the real stack: the receipt date a clerk sets
-and corrects moves the deadline, an anonymous tố cáo is not handled by a Party body, a signed
-letter without a readable name reaches the desk as "identity to confirm", and the petitions
-book is exported (API and CLI) without any writer's identity.
+and corrects (API, CLI, the desk's form as dd/mm/yyyy, in chromium too) moves the deadline, an
+anonymous tố cáo is not handled by a Party body, a signed letter without a readable name
+reaches the desk as "identity to confirm", and the petitions book is exported (API and CLI;
+CSV, PDF, XLSX) without any writer's identity.
 
 The stack runs the shipped deploy/petitions.yaml (a Party body, province level): a tố cáo is
 resolved within 90 days of receipt (Quy định 22-QĐ/TW Điều 20); anonymous letters are not
@@ -11,15 +12,22 @@ nothing of it: 404 / 403, and no row in the book.
 
 from __future__ import annotations
 
+import io
+import re
 import uuid
 from datetime import date, timedelta
+from urllib.parse import urljoin
 
 import pytest
 import requests
+from openpyxl import load_workbook
+
+from tests.e2e.test_portal_browser import browser_page, shot  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.e2e
 
 TAG = "pd" + uuid.uuid4().hex[:6]
+PASSWORD = "mat-khau-rat-dai"  # Stack.user's default
 WRITER, PHONE = "Phan Thị Hồng Nhung", "0935 112 233"
 HEAD = ["ĐƠN TỐ CÁO", "Kính gửi: Ủy ban Kiểm tra Huyện ủy Phù Cát"]
 NAMED = [
@@ -119,6 +127,82 @@ def test_setting_the_receipt_date_needs_the_role_and_the_clearance(stack, letter
     assert hidden.status_code == 404 and "Võ Văn Tư" not in hidden.text
 
 
+def portal(stack, name: str) -> tuple[requests.Session, str]:
+    """A browser-like session of `name` (cookie, no token) and its CSRF token."""
+    browser = requests.Session()
+    login = browser.post(f"{stack.url}/login", data={"name": name, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return browser, re.search(r'name="csrf" value="([^"]+)"', login.text).group(1)
+
+
+def desk_row(html: str, record_id: str) -> str:
+    found = re.search(rf'<tr[^>]*data-id="{record_id}">(.*?)</tr>', html, re.S)
+    return found.group(1) if found else ""
+
+
+def test_the_desk_form_sets_the_receipt_date_typed_dd_mm_yyyy(stack, letters, people):
+    record_id = letters["named"]["id"]
+    browser, csrf = portal(stack, "pd_officer")
+    url = f"{stack.url}/petitions/{record_id}/received"
+    form = {"received": "22/04/2025", "source": "postmark", "reason": "Phong bì: dấu 22/4/2025"}
+    forged = browser.post(url, data=form, allow_redirects=False, timeout=60)  # no CSRF token
+    assert forged.status_code == 303 and forged.headers["Location"] == "/login"
+    saved = browser.post(url, data={**form, "csrf": csrf}, allow_redirects=False, timeout=60)
+    assert saved.status_code == 303, saved.text
+    desk = browser.get(urljoin(url, saved.headers["Location"]), timeout=30).text
+    assert "Đã cập nhật ngày nhận" in desk
+    row = desk_row(desk, record_id)
+    assert "22/04/2025" in row and "theo dấu bưu điện" in row
+    assert "21/07/2025" in row  # the 90 days (QĐ 22-QĐ/TW Điều 20) from the new date
+    assert "Tố cáo" in row and "Giải quyết" in row  # the category and step, in Vietnamese
+    iso = browser.post(url, data={**form, "received": "2025-04-21", "csrf": csrf}, timeout=60)
+    assert iso.status_code == 400 and "dd/mm/yyyy" in iso.text
+    blank = browser.post(url, data={**form, "reason": " ", "csrf": csrf}, timeout=60)
+    assert blank.status_code == 400 and "lý do" in blank.text
+    history = [h for h in stack.record(record_id)["history"] if h["action"] == "receipt_date_set"]
+    assert (history[-1]["detail"]["new"], history[-1]["detail"]["by"]) == (
+        "2025-04-22",
+        "pd_officer",
+    )
+
+
+def test_the_desk_form_needs_the_role_and_the_clearance(stack, letters, people):
+    form = {"received": "24/04/2025", "source": "desk", "reason": "thử"}
+    named, secret = letters["named"]["id"], letters["secret"]["id"]
+    forbidden = people["reader"].post(f"{stack.url}/petitions/{named}/received", data=form)
+    assert forbidden.status_code == 403
+    hidden = people["clerk"].post(f"{stack.url}/petitions/{secret}/received", data=form)
+    assert hidden.status_code == 404
+    assert "Võ Văn Tư" not in hidden.text and "Tạ Văn Bí" not in hidden.text
+    desk = people["officer"].get(f"{stack.url}/petitions", timeout=30).text
+    assert f'data-id="{secret}"' not in desk and "Tạ Văn Bí" not in desk  # above clearance
+    assert stack.record(secret)["metadata"]["petition"]["received_source"] == "registered"
+
+
+def test_the_desk_form_in_chromium(stack, letters, people, browser_page):  # noqa: F811
+    """The officer opens the form under the row, types the date and saves; no script error,
+    no CSP violation."""
+    page, errors = browser_page
+    record_id = letters["named"]["id"]
+    page.goto(stack.url + "/login")
+    page.fill("#name", "pd_officer")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(stack.url + "/")
+    page.click("nav >> text=Đơn thư")
+    row = page.locator(f'tr[data-id="{record_id}"]')
+    row.locator("summary").click()
+    row.locator("input[name=received]").fill("23/04/2025")
+    row.locator("select[name=source]").select_option("postmark")
+    row.locator("input[name=reason]").fill("Sổ tiếp nhận: bưu tá giao 23/4/2025")
+    row.locator("button[type=submit]").click()
+    page.wait_for_url("**/petitions?received=*")
+    assert "Đã cập nhật ngày nhận" in page.inner_text("[role=status]")
+    assert page.inner_text(f'tr[data-id="{record_id}"] .received-date') == "23/04/2025"
+    shot(page, "06-petitions-desk")
+    assert errors == [], errors
+
+
 def test_a_party_body_does_not_handle_an_anonymous_denunciation(stack, letters):
     petition = letters["anonymous"]["metadata"]["petition"]
     assert (petition["writer"], petition["handled"], petition["procedure"]) == (
@@ -156,7 +240,8 @@ def test_the_petitions_book_is_exported_without_identities(stack, letters, peopl
     low = people["officer"].get(url, params=span, timeout=60)
     assert low.status_code == 200, low.text
     book = low.content.decode("utf-8-sig")
-    assert book.startswith("Số đến,Ngày nhận,Người viết đơn") and "25/04/2025" in book
+    assert book.startswith("Số đến,Ngày nhận,Người viết đơn")
+    assert "23/04/2025 theo dấu bưu điện" in book  # as the desk's form left it
     assert "Lương Văn Kiệm" in book and "Trương Văn Lộc" in book
     assert WRITER not in book and "0935" not in book  # no identity, ever
     assert "Tạ Văn Bí" not in book  # above this officer's clearance
@@ -164,6 +249,11 @@ def test_the_petitions_book_is_exported_without_identities(stack, letters, peopl
     assert "Tạ Văn Bí" in high and "Võ Văn Tư" not in high
     pdf = people["officer"].get(url, params={**span, "format": "pdf"}, timeout=60)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    xlsx = people["officer"].get(url, params={**span, "format": "xlsx"}, timeout=60)
+    assert xlsx.status_code == 200 and xlsx.headers["Content-Type"].endswith(".sheet")
+    cells = [c for row in load_workbook(io.BytesIO(xlsx.content)).active.values for c in row]
+    assert "SỔ THEO DÕI ĐƠN THƯ" in cells and "23/04/2025 theo dấu bưu điện" in cells
+    assert not [c for c in cells if isinstance(c, str) and ("Tạ Văn Bí" in c or WRITER in c)]
     for caller in ("clerk", "reader"):
         assert people[caller].get(url, params=span, timeout=60).status_code == 403
     out = tmp_path / "so-don-thu.pdf"

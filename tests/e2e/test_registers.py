@@ -8,6 +8,7 @@ import time
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from tests.fixtures.documents import render_page
 
@@ -126,7 +127,7 @@ def test_a_petition_is_read_with_the_party_bodys_handling(stack):
     assert record["id"] not in [p["id"] for p in due["petitions"]]
 
 
-def test_the_incoming_register_is_exported_as_pdf_and_csv(stack, decision, tmp_path):
+def test_the_incoming_register_is_exported_as_pdf_csv_and_xlsx(stack, decision, tmp_path):
     start, end = (
         (date.today() - timedelta(days=1)).isoformat(),
         (date.today() + timedelta(days=1)).isoformat(),
@@ -161,3 +162,19 @@ def test_the_incoming_register_is_exported_as_pdf_and_csv(stack, decision, tmp_p
     )
     text = csv.read_text(encoding="utf-8-sig")
     assert "42/QĐ-UBND" in text and "Ngày đến,Số đến" in text
+    xlsx = tmp_path / "so-den.xlsx"
+    stack.cli(
+        "register",
+        "export",
+        "den",
+        "--from",
+        start,
+        "--to",
+        end,
+        "--format",
+        "xlsx",
+        "--out",
+        str(xlsx),
+    )
+    cells = [c for row in load_workbook(xlsx).active.values for c in row]
+    assert "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN" in cells and "42/QĐ-UBND" in cells
