@@ -107,9 +107,9 @@ def test_an_archivist_places_and_releases_a_hold_from_the_retention_page(stack, 
     archivist, csrf = logged_in(stack, "pp_archivist", "archivist", 1)
     added = archivist.post(
         f"{stack.url}/retention/holds",
-        data={"csrf": csrf, "ids": notice["id"], "reason": "Thanh tra đang xác minh"},
+        data={"csrf": csrf, "ids": notice["id"], "reason": "Thanh tra xác minh qua cổng"},
     )
-    assert added.status_code == 200 and "Thanh tra đang xác minh" in added.text
+    assert added.status_code == 200 and "Thanh tra xác minh qua cổng" in added.text
     unknown = archivist.post(
         f"{stack.url}/retention/holds", data={"csrf": csrf, "ids": "0" * 36, "reason": "thử"}
     )
@@ -117,7 +117,7 @@ def test_an_archivist_places_and_releases_a_hold_from_the_retention_page(stack, 
     [hold] = [
         h
         for h in archivist.get(f"{stack.url}/api/retention/holds").json()["holds"]
-        if h["reason"] == "Thanh tra đang xác minh"
+        if h["reason"] == "Thanh tra xác minh qua cổng"
     ]
     released = archivist.post(
         f"{stack.url}/retention/holds/{hold['id']}/release", data={"csrf": csrf}
