@@ -25,8 +25,10 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from services.ocr.extract import extract_pages
 from tests.e2e.stacks import running_stack
 from tests.fixtures.documents import (
+    DEGRADED_KINDS,
     PAGE_KINDS,
     SAMPLE_PARTY_PAGE,
     SAMPLE_STATE_PAGE,
@@ -180,7 +182,56 @@ def _alternated(docs, pages: int, repeats: int) -> tuple[float, float, list[str]
     return bare_total, pipe_total, texts, span_total
 
 
+# --- degraded pages: CER beside bare tesseract -------------------------------------------------
+
+
+def degraded_corpus() -> list[tuple[str, bytes, str, list[list[str]]]]:
+    """One page of every kind of DEGRADED_KINDS (blur × speckle × turn × dpi × PNG/PDF)."""
+    docs = []
+    for i, kind in enumerate(DEGRADED_KINDS):
+        lines = _lines(0, i)
+        data, media_type = page_of_kind(kind, lines, seed=i + 1)
+        docs.append((f"{kind}.{'pdf' if media_type == 'application/pdf' else 'png'}", data,
+                     media_type, [lines]))  # fmt: skip
+    return docs
+
+
+def _pipeline_texts(docs) -> list[str]:
+    """The ocr stage's reading of each page (extract_pages, as the service calls it)."""
+
+    def read(doc) -> list[str]:
+        _, data, media_type, _ = doc
+        return [p.text for p in extract_pages(data, media_type, workers=1)]
+
+    with ThreadPoolExecutor(CORES) as pool:
+        return [text for texts in pool.map(read, docs) for text in texts]
+
+
+def _summary(cers: list[float]) -> str:
+    return f"mean {sum(cers) / len(cers):.2%} worst {max(cers):.2%}"
+
+
+def degraded() -> None:
+    """CER of the pipeline's reading and of bare `tesseract --psm 1` on the degraded set; the
+    goal is a mean ≤ 1 %, worst ≤ 3 %, and half of bare tesseract's mean error."""
+    docs = degraded_corpus()
+    start = time.monotonic()
+    pipe = _cers(docs, _pipeline_texts(docs))
+    pipe_s = time.monotonic() - start
+    bare_s, bare_texts = bare(docs)
+    plain = _cers(docs, bare_texts)
+    print(f"degraded set: {len(docs)} pages ({pipe_s:.0f} s pipeline, {bare_s:.0f} s bare)")
+    print(f"  pipeline CER {_summary(pipe)}  (goal: mean ≤ 1 %, worst ≤ 3 %)")
+    print(f"  bare tesseract --psm 1 CER {_summary(plain)}  (goal: pipeline mean ≤ half)")
+    names = [name for name, *_ in docs]
+    worst = sorted(zip(pipe, plain, names, strict=True), reverse=True)[:5]
+    print("  worst pages (pipeline / bare):",
+          ", ".join(f"{n} {p:.2%} / {b:.2%}" for p, b, n in worst))  # fmt: skip
+
+
 def main() -> None:
+    if os.environ.get("LUUTRU_BENCH_OCR_DEGRADED", "1") == "1":
+        degraded()
     rounds = int(os.environ.get("LUUTRU_BENCH_OCR_ROUNDS", "3"))
     repeats = int(os.environ.get("LUUTRU_BENCH_OCR_REPEATS", "2"))
     docs = corpus(rounds)

@@ -174,15 +174,16 @@ def test_light_dust_is_cleaned_after_reading_shows_it(tesseract_runs) -> None:
     assert len(tesseract_runs) in (1, 2)  # a second run only when the junk showed
 
 
-def test_a_page_the_guess_cannot_place_is_read_with_orientation_detection(
+def test_a_page_the_guess_cannot_place_is_read_turned_when_it_reads_badly(
     tesseract_runs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Read as it lies, an upside-down page is gibberish: the 180° turn is read and wins."""
     monkeypatch.setattr(pageocr, "upright_turn", lambda image: None)
     data, media_type = page_of_kind("turned-180", SAMPLE_PARTY_PAGE)
     [page] = extract_pages(data, media_type, workers=1)
     assert page.rotation == 180
     assert cer(PARTY_TEXT, page.text) <= MAX_CER
-    assert tesseract_runs == [tesseract.PSM_FAST, tesseract.PSM_ORIENT]
+    assert tesseract_runs == [tesseract.PSM_FAST, tesseract.PSM_FAST]
 
 
 @pytest.mark.parametrize(("dpi", "fmt", "native"), [(200, "JPEG", True), (300, "PNG", True),
