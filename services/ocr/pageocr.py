@@ -19,8 +19,16 @@ from PIL import Image
 from services.common.errors import ErrorCode, PermanentError
 from services.ocr import tesseract
 from services.ocr.doubt import dictionary_share
-from services.ocr.geometry import InkMap, deskew, turn_clockwise, turn_hocr, upright_turn
+from services.ocr.geometry import (
+    InkMap,
+    deskew,
+    level,
+    turn_clockwise,
+    turn_hocr,
+    upright_turn,
+)
 from services.ocr.repair import Repair, repair_symbols
+from services.ocr.scanimage import EncodedImage, encode_for_access, is_coloured
 from services.ocr.speckle import despeckle, is_dusty
 
 # Pages are read first without tesseract's orientation detection (psm 3, a third faster), turned
@@ -45,6 +53,9 @@ _SIDEWAYS_TURNS = (90, 270)  # clockwise
 # `textord_heavy_nr` reached only 2.4 % and costs clean pages accuracy.
 JUNK_MAX_CONFIDENCE = 75.0
 SPECKLED_MIN_JUNK = 5
+# Tesseract's PDF carries only the invisible text: the access copy draws the scan in its own
+# colour under it (services/ocr/scanimage.py), and tesseract need not encode the grey copy.
+_TEXT_ONLY_PDF = ("textonly_pdf=1",)
 # zlib level 1: a third faster than the default for 30 % more bytes; this runs in-process.
 _PNG_LEVEL = 1
 
@@ -79,8 +90,9 @@ class PageArtifacts:
     n: int
     png: bytes
     hocr: str
-    pdf: bytes  # tesseract's one-page PDF; show it turned clockwise by `pdf_rotation`
+    pdf: bytes  # tesseract's one-page, text-only PDF; show it turned clockwise by `pdf_rotation`
     pdf_rotation: int
+    scan: EncodedImage  # the page as scanned (its colour kept), to draw under `pdf`
 
 
 PageSink = Callable[[PageArtifacts], None]
@@ -189,7 +201,7 @@ class _PageJob:
     def read(self, image: Image.Image, psm: str, turn: int, timeout: float) -> _Reading:
         output = tesseract.run_tesseract(
             image, self.dpi, timeout=timeout, page=self.n, workers=self.workers,
-            memory_mb=self.limits.memory_mb, psm=psm,
+            memory_mb=self.limits.memory_mb, psm=psm, config=_TEXT_ONLY_PDF,
         )  # fmt: skip
         return _reading(output, image, turn, psm)
 
@@ -282,12 +294,14 @@ def _better(best: _Reading, job: _PageJob, image: Image.Image, psm: str, turn: i
     return again if again.quality > best.quality else best
 
 
-def _artifacts(n: int, best: _Reading) -> PageArtifacts:
+def _artifacts(n: int, best: _Reading, scan: Image.Image, dpi: int | None) -> PageArtifacts:
+    """What later views need; `scan` is the levelled page as scanned, before any turn."""
     upright = turn_clockwise(best.image, best.rotation)
     png = io.BytesIO()
     upright.save(png, "PNG", compress_level=_PNG_LEVEL)
     hocr = turn_hocr(best.output.hocr, best.image.size, best.rotation)
-    return PageArtifacts(n, png.getvalue(), hocr, best.output.pdf, best.rotation)
+    access = encode_for_access(turn_clockwise(scan, best.turn), dpi)
+    return PageArtifacts(n, png.getvalue(), hocr, best.output.pdf, best.rotation, access)
 
 
 def ocr_page(
@@ -299,17 +313,19 @@ def ocr_page(
     workers: int = 1,
     sink: PageSink | None = None,
 ) -> PageText:
-    """Read one page. Raises PermanentError on a timeout or memory breach (clerk-readable)."""
-    level, skew = deskew(grayscale(image))
-    ink = InkMap.of(level)
+    """Read one page (gray or colour: it reads a gray copy, the access copy keeps the colour).
+    Raises PermanentError on a timeout or memory breach (clerk-readable)."""
+    levelled, skew = deskew(grayscale(image))
+    ink = InkMap.of(levelled)
     guess = upright_turn(ink) or 0
-    upright = turn_clockwise(level, guess)
+    upright = turn_clockwise(levelled, guess)
     dusty = is_dusty(ink.turned(guess), dpi)  # measured between text lines: upright ones
     job = _PageJob(n, dpi, limits, workers, time.monotonic() + limits.page_timeout_s)
     best = _read_best(despeckle(upright) if dusty else upright, guess, job, cleaned=dusty)
     text, repairs = repair_symbols(best.text)
     if sink is not None:
-        sink(_artifacts(n, best))
+        scan = level(image.convert("RGB"), skew) if is_coloured(image) else levelled
+        sink(_artifacts(n, best, scan, dpi))
     return PageText(
         n,
         text,

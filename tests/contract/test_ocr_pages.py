@@ -107,7 +107,9 @@ def test_hocr_boxes_lie_on_the_stored_image(read_kinds) -> None:
 
 def test_access_copy_is_pdfa_2b_with_the_text_invisible_on_upright_pages(read_kinds) -> None:
     pages = [read_kinds[k][1] for k in ("png-300", "turned-90")]
-    pdf = build_access_pdf([AccessPage(p.pdf, p.pdf_rotation) for p in pages], "Thử", None)
+    pdf = build_access_pdf(
+        [AccessPage(p.pdf, p.pdf_rotation, image=p.scan) for p in pages], "Thử", None
+    )
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         meta = doc.open_metadata()
         assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B")
@@ -134,7 +136,10 @@ def test_access_copy_of_a_mixed_pdf_keeps_its_born_digital_page() -> None:
     pages = extract_pages(original, "application/pdf", workers=2, limits=Limits(dpi=200),
                           sink=sink)  # fmt: skip
     assert [p.source for p in pages] == ["text_layer", "ocr"] and list(sink.pages) == [2]
-    access = [AccessPage(None, original_index=0), AccessPage(sink.pages[2].pdf)]
+    access = [
+        AccessPage(None, original_index=0),
+        AccessPage(sink.pages[2].pdf, image=sink.pages[2].scan),
+    ]
     pdf = build_access_pdf(access, "Hỗn hợp", original)
     assert original == before  # never modified
     document = pdfium.PdfDocument(pdf)
