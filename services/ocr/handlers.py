@@ -25,7 +25,7 @@ DEFAULT_REVIEW_CONFIDENCE = 70.0
 
 
 class _StoringSink:
-    """Stores each OCR'd page's image and hOCR as soon as it is read; keeps its one-page PDF and
+    """Stores each OCR'd page's hOCR as soon as it is read; keeps its one-page PDF and
     its scan for the access copy in a local directory until the copy is assembled (no 500 pages
     held in memory)."""
 
@@ -36,7 +36,6 @@ class _StoringSink:
         self._lock = threading.Lock()
 
     def __call__(self, page: PageArtifacts) -> None:
-        self.store.put(keys.page_image_key(self.record_id, page.n), page.png)
         self.store.put(keys.hocr_key(self.record_id, page.n), page.hocr.encode())
         _write(self._path(page.n, "pdf"), page.pdf)
         _write(self._path(page.n, "scan"), page.scan.data)

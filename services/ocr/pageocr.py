@@ -7,7 +7,6 @@ Framework-free; the heavy work runs in a tesseract child (services.ocr.tesseract
 
 from __future__ import annotations
 
-import io
 import time
 import unicodedata
 from collections import Counter
@@ -56,8 +55,6 @@ SPECKLED_MIN_JUNK = 5
 # Tesseract's PDF carries only the invisible text: the access copy draws the scan in its own
 # colour under it (services/ocr/scanimage.py), and tesseract need not encode the grey copy.
 _TEXT_ONLY_PDF = ("textonly_pdf=1",)
-# zlib level 1: a third faster than the default for 30 % more bytes; this runs in-process.
-_PNG_LEVEL = 1
 
 
 @dataclass(frozen=True)
@@ -85,10 +82,11 @@ class PageText:
 
 @dataclass
 class PageArtifacts:
-    """What later views need of an OCR'd page, all on the corrected (upright, level) image."""
+    """What later views need of an OCR'd page, all on the corrected (upright, level) image. The
+    portal's page image is drawn from the access copy on first view (services/ocr/pageimage.py),
+    not here on the OCR's critical path."""
 
     n: int
-    png: bytes
     hocr: str
     pdf: bytes  # tesseract's one-page, text-only PDF; show it turned clockwise by `pdf_rotation`
     pdf_rotation: int
@@ -296,12 +294,9 @@ def _better(best: _Reading, job: _PageJob, image: Image.Image, psm: str, turn: i
 
 def _artifacts(n: int, best: _Reading, scan: Image.Image, dpi: int | None) -> PageArtifacts:
     """What later views need; `scan` is the levelled page as scanned, before any turn."""
-    upright = turn_clockwise(best.image, best.rotation)
-    png = io.BytesIO()
-    upright.save(png, "PNG", compress_level=_PNG_LEVEL)
     hocr = turn_hocr(best.output.hocr, best.image.size, best.rotation)
     access = encode_for_access(turn_clockwise(scan, best.turn), dpi)
-    return PageArtifacts(n, png.getvalue(), hocr, best.output.pdf, best.rotation, access)
+    return PageArtifacts(n, hocr, best.output.pdf, best.rotation, access)
 
 
 def ocr_page(

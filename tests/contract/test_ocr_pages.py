@@ -26,6 +26,7 @@ from services.common.errors import ErrorCode, PermanentError
 from services.ocr import pageocr, tesseract
 from services.ocr.access import AccessPage, build_access_pdf
 from services.ocr.extract import Limits, PageText, extract_pages
+from services.ocr.pageimage import hocr_image_size, render_page_image
 from services.ocr.pageocr import PageArtifacts
 from tests.fixtures.documents import (
     PAGE_KINDS,
@@ -54,6 +55,13 @@ class Sink:
         self.pages[page.n] = page
 
 
+def shown(page: PageArtifacts) -> Image.Image:
+    """The page image the portal shows: drawn from the page's access copy."""
+    pdf = build_access_pdf([AccessPage(page.pdf, page.pdf_rotation, image=page.scan)], "t", None)
+    png = render_page_image(pdf, 0, hocr_image_size(page.hocr))
+    return Image.open(io.BytesIO(png))
+
+
 @pytest.fixture(scope="module")
 def read_kinds() -> dict[str, tuple[PageText, PageArtifacts]]:
     """Every kind OCR'd once, two at a time (the machine's cores)."""
@@ -79,7 +87,7 @@ def test_each_page_kind_reads_within_2_percent_cer(read_kinds, kind: str) -> Non
 def test_turned_pages_are_stored_upright(read_kinds, kind: str, rotation: int) -> None:
     page, artifacts = read_kinds[kind]
     assert page.rotation == rotation
-    image = Image.open(io.BytesIO(artifacts.png))
+    image = shown(artifacts)
     assert image.height > image.width  # portrait A4 again
     # The stored image is upright: read as is (no orientation help), it gives the text.
     again = tesseract.run_tesseract(image, 300, timeout=60, page=1, workers=1)
@@ -95,7 +103,7 @@ def test_skewed_pages_are_levelled_before_reading(read_kinds, kind: str, angle: 
 
 def test_hocr_boxes_lie_on_the_stored_image(read_kinds) -> None:
     _, artifacts = read_kinds["turned-90"]
-    image = Image.open(io.BytesIO(artifacts.png))
+    image = shown(artifacts)
     assert "ocrx_word" in artifacts.hocr and "NGHỊ" in artifacts.hocr
     title = artifacts.hocr.split("NGHỊ")[0].rsplit("title='bbox ", 1)[1]
     x0, y0, x1, y1 = map(int, title.split(";")[0].split())
@@ -200,7 +208,7 @@ def test_a_scanned_pdf_page_is_read_from_its_own_image(dpi: int, fmt: str, nativ
     sink = Sink()
     [page] = extract_pages(scanned_pdf([scan], dpi=dpi), "application/pdf", workers=1, sink=sink)
     assert cer(PARTY_TEXT, page.text) <= MAX_CER
-    stored = Image.open(io.BytesIO(sink.pages[1].png)).size
+    stored = shown(sink.pages[1]).size
     own = Image.open(io.BytesIO(scan)).size
     if native:
         assert stored == own
