@@ -72,7 +72,7 @@ def _jpeg(image: Image.Image, colour_space: str) -> EncodedImage:
 def _g4(gray: Image.Image) -> EncodedImage:
     """One CCITT G4 strip, as a TIFF writer encodes it (black where the page is darker than
     mid-grey); PDF reads it with /K -1 and /BlackIs1 true (TIFF's WhiteIsZero)."""
-    bilevel = gray if gray.mode == "1" else gray.point(lambda v: 255 if v >= 128 else 0, "1")
+    bilevel = gray if gray.mode == "1" else gray.convert("1", dither=Image.Dither.NONE)
     out = io.BytesIO()
     info = TiffImagePlugin.ImageFileDirectory_v2()
     info[_TIFF_ROWS_PER_STRIP] = bilevel.height  # one strip: the whole page in one G4 stream
