@@ -102,10 +102,21 @@ def grayscale(image: Image.Image) -> Image.Image:
         return image
     if image.mode == "I" or image.mode.startswith("I;16"):
         return image.convert("I").point(lambda v: v / 256).convert("L")
-    if "A" in image.getbands() or "transparency" in image.info:
-        white = Image.new("RGBA", image.size, "white")
-        return Image.alpha_composite(white, image.convert("RGBA")).convert("L")
+    if _has_alpha(image):
+        return colour_on_white(image).convert("L")
     return image.convert("L")
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return "A" in image.getbands() or "transparency" in image.info
+
+
+def colour_on_white(image: Image.Image) -> Image.Image:
+    """RGB, transparent parts white (as paper), for the access copy of a colour page."""
+    if _has_alpha(image):
+        white = Image.new("RGBA", image.size, "white")
+        return Image.alpha_composite(white, image.convert("RGBA")).convert("RGB")
+    return image.convert("RGB")
 
 
 def clean(text: str) -> str:
@@ -319,7 +330,7 @@ def ocr_page(
     best = _read_best(despeckle(upright) if dusty else upright, guess, job, cleaned=dusty)
     text, repairs = repair_symbols(best.text)
     if sink is not None:
-        scan = level(image.convert("RGB"), skew) if is_coloured(image) else levelled
+        scan = level(colour_on_white(image), skew) if is_coloured(image) else levelled
         sink(_artifacts(n, best, scan, dpi))
     return PageText(
         n,
