@@ -7,6 +7,12 @@ their ground truth, plus one multi-page scanned PDF so pages of one document run
 `LUUTRU_BENCH_OCR_ROUNDS` (default 3) repeats the set with other texts; bare and pipeline
 run in turn `LUUTRU_BENCH_OCR_REPEATS` (default 2) times.
 
+Before that (issue 18): the CER of every kind of DEGRADED_KINDS (blur × speckle × turn × dpi ×
+PNG/PDF, 62 pages) beside bare tesseract's (`LUUTRU_BENCH_OCR_DEGRADED=0` skips it); the access
+copy's bytes per page; and a 1-page and a 12-page job on one running stack, upload to
+searchable from the catalog's times, with the mean time of each step
+(`LUUTRU_BENCH_OCR_SMALL_REPEATS`, default 3).
+
 Bare tesseract runs with its best settings here: `--psm 1` (the turned pages must read), one
 process per core, `OMP_THREAD_LIMIT=1`; PDFs are rasterised for it beforehand, untimed.
 
@@ -15,6 +21,7 @@ process per core, `OMP_THREAD_LIMIT=1`; PDFs are rasterised for it beforehand, u
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import tempfile
@@ -25,12 +32,16 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from services.ocr.extract import extract_pages
+from services.ocr.pageocr import PageArtifacts
 from tests.e2e.stacks import running_stack
 from tests.fixtures.documents import (
+    DEGRADED_KINDS,
     PAGE_KINDS,
     SAMPLE_PARTY_PAGE,
     SAMPLE_STATE_PAGE,
     cer,
+    colour_scan_page,
     page_of_kind,
     scan_page,
     scanned_pdf,
@@ -44,6 +55,7 @@ BODIES = [
     "Giao Văn phòng Tỉnh ủy theo dõi, kiểm tra, báo cáo kết quả thực hiện.",
 ]
 MULTI_PAGE = 4  # pages of the one multi-page scanned PDF per round
+_EXT = {"image/png": "png", "image/tiff": "tif", "image/jpeg": "jpg"}
 
 
 def _lines(round_: int, i: int) -> list[str]:
@@ -59,10 +71,7 @@ def corpus(rounds: int) -> list[tuple[str, bytes, str, list[list[str]]]]:
         for i, kind in enumerate(PAGE_KINDS):
             lines = _lines(r, i)
             data, media_type = page_of_kind(kind, lines, seed=r + 1)
-            ext = {"image/png": "png", "image/tiff": "tif", "image/jpeg": "jpg"}.get(
-                media_type, "pdf"
-            )
-            docs.append((f"{kind}-{r}.{ext}", data, media_type, [lines]))
+            docs.append((f"{kind}-{r}.{_EXT.get(media_type, 'pdf')}", data, media_type, [lines]))
         pages = [_lines(r, 100 + k) for k in range(MULTI_PAGE)]
         pdf = scanned_pdf([scan_page(p, dpi=300, skew=0.7 * k) for k, p in enumerate(pages)])
         docs.append((f"multi-{r}.pdf", pdf, "application/pdf", pages))
@@ -125,26 +134,36 @@ def ocr_span(records: list[dict]) -> float:
     return max(ends) - min(starts) if starts and ends else float("nan")
 
 
+def _run_on(stack, docs) -> tuple[float, list[dict]]:
+    """Upload `docs` to a running stack; seconds until every record is final, and the records."""
+    start = time.monotonic()
+    ids = []
+    for name, data, _, _ in docs:
+        response = stack.upload(name, data)
+        response.raise_for_status()
+        ids.append(response.json()["id"])
+    records = [stack.wait_final(i, timeout=1800) for i in ids]
+    return time.monotonic() - start, records
+
+
+def _texts(stack, records: list[dict]) -> tuple[list[str], dict[str, int]]:
+    statuses: dict[str, int] = {}
+    texts = []
+    for record in records:
+        statuses[record["status"]] = statuses.get(record["status"], 0) + 1
+        pages = stack.get(f"/api/records/{record['id']}/text").json().get("pages", [])
+        texts += [p["text"] for p in pages]
+    return texts, statuses
+
+
 def pipeline(docs) -> tuple[float, list[str], dict[str, int], float]:
     with (
         tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp,
         temporary_vhost("luutru-bench") as amqp,
         running_stack(Path(tmp) / "var", amqp, Path(tmp) / "stack.log") as stack,
     ):
-        start = time.monotonic()
-        ids = []
-        for name, data, _, _ in docs:
-            response = stack.upload(name, data)
-            response.raise_for_status()
-            ids.append(response.json()["id"])
-        records = [stack.wait_final(i, timeout=1800) for i in ids]
-        elapsed = time.monotonic() - start
-        statuses: dict[str, int] = {}
-        texts = []
-        for record in records:
-            statuses[record["status"]] = statuses.get(record["status"], 0) + 1
-            pages = stack.get(f"/api/records/{record['id']}/text").json().get("pages", [])
-            texts += [p["text"] for p in pages]
+        elapsed, records = _run_on(stack, docs)
+        texts, statuses = _texts(stack, records)
         return elapsed, texts, statuses, ocr_span(records)
 
 
@@ -180,7 +199,134 @@ def _alternated(docs, pages: int, repeats: int) -> tuple[float, float, list[str]
     return bare_total, pipe_total, texts, span_total
 
 
+# --- degraded pages: CER beside bare tesseract -------------------------------------------------
+
+
+def degraded_corpus() -> list[tuple[str, bytes, str, list[list[str]]]]:
+    """One page of every kind of DEGRADED_KINDS (blur × speckle × turn × dpi × PNG/PDF)."""
+    docs = []
+    for i, kind in enumerate(DEGRADED_KINDS):
+        lines = _lines(0, i)
+        data, media_type = page_of_kind(kind, lines, seed=i + 1)
+        docs.append((f"{kind}.{'pdf' if media_type == 'application/pdf' else 'png'}", data,
+                     media_type, [lines]))  # fmt: skip
+    return docs
+
+
+def _pipeline_texts(docs) -> list[str]:
+    """The ocr stage's reading of each page (extract_pages, as the service calls it)."""
+
+    def read(doc) -> list[str]:
+        _, data, media_type, _ = doc
+        return [p.text for p in extract_pages(data, media_type, workers=1)]
+
+    with ThreadPoolExecutor(CORES) as pool:
+        return [text for texts in pool.map(read, docs) for text in texts]
+
+
+def _summary(cers: list[float]) -> str:
+    return f"mean {sum(cers) / len(cers):.2%} worst {max(cers):.2%}"
+
+
+def degraded() -> None:
+    """CER of the pipeline's reading and of bare `tesseract --psm 1` on the degraded set; the
+    goal is a mean ≤ 1 %, worst ≤ 3 %, and half of bare tesseract's mean error."""
+    docs = degraded_corpus()
+    start = time.monotonic()
+    pipe = _cers(docs, _pipeline_texts(docs))
+    pipe_s = time.monotonic() - start
+    bare_s, bare_texts = bare(docs)
+    plain = _cers(docs, bare_texts)
+    print(f"degraded set: {len(docs)} pages ({pipe_s:.0f} s pipeline, {bare_s:.0f} s bare)")
+    print(f"  pipeline CER {_summary(pipe)}  (goal: mean ≤ 1 %, worst ≤ 3 %)")
+    print(f"  bare tesseract --psm 1 CER {_summary(plain)}  (goal: pipeline mean ≤ half)")
+    names = [name for name, *_ in docs]
+    worst = sorted(zip(pipe, plain, names, strict=True), reverse=True)[:5]
+    print("  worst pages (pipeline / bare):",
+          ", ".join(f"{n} {p:.2%} / {b:.2%}" for p, b, n in worst))  # fmt: skip
+
+
+# --- small batches: where a 1-page and a 12-page job spend their time ----------------------------
+
+
+def _history_times(record: dict) -> list[tuple[str, float]]:
+    return [(h["action"], datetime.fromisoformat(h["at"]).timestamp()) for h in record["history"]]
+
+
+def _stages(records: list[dict]) -> dict[str, float]:
+    """Mean seconds between consecutive history actions ("received→ocr_started", …): the
+    broker hops and each stage's own work, from the catalog's own times."""
+    spans: dict[str, list[float]] = {}
+    for record in records:
+        times = _history_times(record)
+        for (before, t0), (after, t1) in itertools.pairwise(times):
+            spans.setdefault(f"{before}→{after}", []).append(t1 - t0)
+    return {step: sum(v) / len(v) for step, v in spans.items()}
+
+
+def _searchable_after(records: list[dict]) -> float:
+    """Seconds from the first record's first history entry to the last `indexed` entry."""
+    times = [t for r in records for _, t in _history_times(r)]
+    indexed = [t for r in records for a, t in _history_times(r) if a == "indexed"]
+    return max(indexed) - min(times) if indexed else float("nan")
+
+
+def small_batches(repeats: int) -> None:
+    """A 1-page and a 12-page job (single-page files, as a clerk scans them) on one running
+    stack, alternated with bare tesseract on the same pages; new texts each run, so no upload is
+    a duplicate. Upload→searchable is taken from the catalog's times (no polling delay)."""
+    kinds = list(PAGE_KINDS)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-ocr-") as tmp,
+        temporary_vhost("luutru-bench") as amqp,
+        running_stack(Path(tmp) / "var", amqp, Path(tmp) / "stack.log") as stack,
+    ):
+        for size in (1, 12):
+            bare_total = pipe_total = 0.0
+            stages: dict[str, float] = {}
+            for repeat in range(repeats):
+                docs = []
+                for i in range(size):
+                    lines = _lines(10 + repeat * 20 + size, i)
+                    data, media_type = page_of_kind(kinds[i % len(kinds)], lines, seed=repeat)
+                    docs.append((f"batch{size}-{repeat}-{i}.{_EXT.get(media_type, 'pdf')}",
+                                 data, media_type, [lines]))  # fmt: skip
+                bare_s, _ = bare(docs)
+                _, records = _run_on(stack, docs)
+                pipe_s = _searchable_after(records)
+                bare_total, pipe_total = bare_total + bare_s, pipe_total + pipe_s
+                for step, seconds in _stages(records).items():
+                    stages[step] = stages.get(step, 0.0) + seconds / repeats
+                print(f"  {size}-page job [{repeat + 1}]: bare {bare_s:.2f} s,"
+                      f" upload→searchable {pipe_s:.2f} s", flush=True)  # fmt: skip
+            goal = "≥ 0.90" if size > 1 else f"≤ bare + 1 s = {bare_total / repeats + 1:.2f} s"
+            print(f"{size}-page job: bare {bare_total / repeats:.2f} s, pipeline"
+                  f" {pipe_total / repeats:.2f} s, ratio {bare_total / pipe_total:.2f}"
+                  f" (goal {goal})")  # fmt: skip
+            print("  mean per step: " + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
+
+
+def access_bytes() -> None:
+    """Bytes per page of the access copy's page images, by kind (the scan as drawn under the
+    text: colour JPEG, 1-bit G4 or grey JPEG)."""
+    pages = {kind: page_of_kind(kind, SAMPLE_PARTY_PAGE) for kind in PAGE_KINDS}
+    pages["colour-jpeg-200"] = (colour_scan_page(SAMPLE_PARTY_PAGE, dpi=200), "image/jpeg")
+    sizes = []
+    for kind, (data, media_type) in pages.items():
+        found: list[PageArtifacts] = []
+        extract_pages(data, media_type, workers=1, sink=found.append)
+        scan = found[0].scan
+        sizes.append(len(scan.data) + len(found[0].pdf))
+        print(f"  {kind}: {sizes[-1] / 1000:.0f} kB ({scan.filter} {scan.colour_space},"
+              f" {scan.width}×{scan.height})")  # fmt: skip
+    print(f"access copy bytes per page: mean {sum(sizes) / len(sizes) / 1000:.0f} kB")
+
+
 def main() -> None:
+    if os.environ.get("LUUTRU_BENCH_OCR_DEGRADED", "1") == "1":
+        degraded()
+    access_bytes()
+    small_batches(int(os.environ.get("LUUTRU_BENCH_OCR_SMALL_REPEATS", "3")))
     rounds = int(os.environ.get("LUUTRU_BENCH_OCR_ROUNDS", "3"))
     repeats = int(os.environ.get("LUUTRU_BENCH_OCR_REPEATS", "2"))
     docs = corpus(rounds)

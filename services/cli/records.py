@@ -33,12 +33,20 @@ def expand(paths: list[Path]) -> Iterator[Path]:
             fail(f"no such file: {path}")
 
 
+# Polling starts fast and slows down: a one-page scan is searchable about a second after upload,
+# and a fixed 0.5 s step added 0.25 s to that on average (issue 18); long jobs still ask twice a
+# second at most.
+_POLL_FIRST_S, _POLL_GROWTH, _POLL_MAX_S = 0.05, 1.5, 0.5
+
+
 def wait_final(rpc: RpcClient, record_id: str, deadline: float) -> dict:
+    pause = _POLL_FIRST_S
     while True:
         record = call(rpc, "ingest", "get_record", record_id)
         if record["status"] in FINAL or time.monotonic() > deadline:
             return record
-        time.sleep(0.5)
+        time.sleep(pause)
+        pause = min(pause * _POLL_GROWTH, _POLL_MAX_S)
 
 
 def _given(

@@ -1,7 +1,8 @@
 """The access copy: one PDF/A-2b of the corrected page images with their invisible OCR text.
 
-Each OCR'd page arrives as the one-page PDF tesseract wrote in the same run that read it (no
-second recognition); pages read from a PDF's own text layer are copied from the original. This
+Each OCR'd page arrives as the one-page, text-only PDF tesseract wrote in the same run that read
+it (no second recognition) and the page's scan in its own colour (services/ocr/scanimage.py),
+drawn under the text; pages read from a PDF's own text layer are copied from the original. This
 module merges them with pikepdf and adds what PDF/A-2b asks beyond that: XMP metadata naming
 the part and conformance, an sRGB output intent, a document ID. The original is only read.
 
@@ -18,12 +19,15 @@ from functools import cache
 import pikepdf
 from PIL import ImageCms
 
+from services.ocr.scanimage import EncodedImage
+
 
 @dataclass(frozen=True)
 class AccessPage:
     pdf: bytes | None  # tesseract's one-page PDF; None: take this page from the original PDF
     rotation: int = 0  # clockwise degrees to show the page upright
     original_index: int = 0  # 0-based page of the original PDF when `pdf` is None
+    image: EncodedImage | None = None  # the scan under a text-only `pdf`, filling its page
 
 
 @cache
@@ -66,8 +70,32 @@ def _append(out: pikepdf.Pdf, page: AccessPage, sources: list[pikepdf.Pdf]) -> N
     one = pikepdf.open(io.BytesIO(page.pdf))
     sources.append(one)
     out.pages.append(one.pages[0])
+    if page.image is not None:
+        _draw_under(out, out.pages[-1], page.image)
     if page.rotation:
         out.pages[-1].obj.Rotate = page.rotation
+
+
+def _image_xobject(pdf: pikepdf.Pdf, image: EncodedImage) -> pikepdf.Stream:
+    stream = pikepdf.Stream(pdf, image.data)
+    stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    stream.Width, stream.Height = image.width, image.height
+    stream.ColorSpace = pikepdf.Name("/" + image.colour_space)
+    stream.BitsPerComponent = image.bits
+    stream.Filter = pikepdf.Name("/" + image.filter)
+    if image.filter == "CCITTFaxDecode":  # G4, coded as TIFF writes it (scanimage._g4)
+        stream.DecodeParms = pikepdf.Dictionary(
+            K=-1, Columns=image.width, Rows=image.height, BlackIs1=True
+        )
+    return stream
+
+
+def _draw_under(pdf: pikepdf.Pdf, page: pikepdf.Page, image: EncodedImage) -> None:
+    """Draw `image` over the whole of `page`, beneath its content (the invisible text)."""
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    name = page.add_resource(_image_xobject(pdf, image), pikepdf.Name.XObject, prefix="Scan")
+    drawing = f"q {x1 - x0:.4f} 0 0 {y1 - y0:.4f} {x0:.4f} {y0:.4f} cm {name} Do Q\n"
+    page.contents_add(pikepdf.Stream(pdf, drawing.encode()), prepend=True)
 
 
 def build_access_pdf(pages: list[AccessPage], title: str, original_pdf: bytes | None) -> bytes:

@@ -1,8 +1,8 @@
 """Object-store keys of what the ocr stage derives from an original (never the original itself).
 
 `text/<id>/page-0001.txt` (repaired text), `text/<id>/page-0001.raw.txt` (as read, when a repair
-changed it), `pages/<id>/page-0001.png` (the corrected page image), `hocr/<id>/page-0001.hocr`
-(word boxes on that image), `access/<id>.pdf` (the PDF/A-2b access copy).
+changed it), `pages/<id>/page-0001.png` (the corrected page image, drawn on first view),
+`hocr/<id>/page-0001.hocr` (word boxes on that image), `access/<id>.pdf` (the PDF/A-2b access copy).
 """
 
 from __future__ import annotations

@@ -189,7 +189,8 @@ def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> tuple[Image.Image,
             native = _scan_image(page, dpi)
             if native is not None:
                 return native
-            bitmap = page.render(scale=dpi / 72, grayscale=True)
+            # In colour only when the page has a colour image: the access copy keeps it.
+            bitmap = page.render(scale=dpi / 72, grayscale=not _has_colour_image(page))
             # The PIL image shares PDFium's buffer, which dies with the bitmap: copy it.
             image = bitmap.to_pil().copy()
             bitmap.close()
@@ -225,8 +226,18 @@ def _scan_image(page: pdfium.PdfPage, max_dpi: int) -> tuple[Image.Image, int] |
     dpi = round(meta.width * 72 / a)
     if not NATIVE_MIN_DPI <= dpi <= max_dpi:
         return None  # too coarse to read as it is: drawn (upsampled) at the configured dpi
-    # convert() copies: the PIL image must not share the bitmap's buffer, freed with it.
-    return image.get_bitmap(render=False).to_pil().convert("L"), dpi
+    # copy(): the PIL image must not share the bitmap's buffer, freed with it. Colour is kept
+    # for the access copy; the OCR reads a grey copy.
+    return image.get_bitmap(render=False).to_pil().copy(), dpi
+
+
+def _has_colour_image(page: pdfium.PdfPage) -> bool:
+    """True when an image on the page may hold colour (anything but gray or bilevel)."""
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        meta = image.get_metadata()
+        if meta.bits_per_pixel > 1 and meta.colorspace != pdfium_c.FPDF_COLORSPACE_DEVICEGRAY:
+            return True
+    return False
 
 
 def _extract_pdf(

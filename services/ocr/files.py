@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from services.common.errors import NotFound
 from services.common.ports import Catalog, ObjectStore
 from services.ocr import artifacts as keys
+from services.ocr.pageimage import hocr_image_size, render_page_image
 
 KINDS = ("original", "pdfa")
 
@@ -48,8 +49,9 @@ def record_file(catalog: Catalog, store: ObjectStore, record_id: str, kind: str)
 
 
 def page_image(catalog: Catalog, store: ObjectStore, record_id: str, n: int) -> bytes:
-    """The corrected PNG of a scanned page (what Tesseract read); NotFound for a page that
-    has none (read from a PDF's text layer) or a record without pages."""
+    """The corrected PNG of a scanned page (upright and level, as read), drawn from the access
+    copy on its first view; NotFound for a page that has none (read from a PDF's text layer) or
+    a record without pages."""
     row = catalog.row(record_id)
     if row["status"] in ("rejected", "disposed"):
         raise NotFound(f"Hồ sơ {record_id} không có ảnh trang / No page images")
@@ -60,4 +62,11 @@ def page_image(catalog: Catalog, store: ObjectStore, record_id: str, n: int) -> 
     page = next((p for p in manifest["pages"] if p["n"] == n), None)
     if page is None or not page.get("image_key"):
         raise NotFound(f"Trang {n} không có ảnh quét / Page {n} has no scanned image")
-    return store.get(page["image_key"])
+    try:
+        return store.get(page["image_key"])
+    except NotFound:
+        pass  # not viewed yet: drawn from the access copy now, and kept
+    size = hocr_image_size(store.get(page["hocr_key"]).decode())
+    png = render_page_image(store.get(manifest["access_key"]), n - 1, size)
+    store.put(page["image_key"], png)
+    return png

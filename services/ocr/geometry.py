@@ -75,11 +75,18 @@ def deskew(image: Image.Image, max_deg: float = MAX_SKEW_DEG) -> tuple[Image.Ima
     angle = skew_angle(image, max_deg)
     if abs(angle) < MIN_SKEW_DEG:
         return image, 0.0
+    return level(as_gray(image), angle), angle
+
+
+def level(image: Image.Image, angle: float) -> Image.Image:
+    """`image` (gray or colour) turned counter-clockwise by `angle` degrees on white."""
+    if not angle:
+        return image
     # Nearest neighbour is 5-7x faster than bilinear and reads the same at 300 dpi (CER equal
     # on 6 levelled test pages); on coarser scans one pixel matters, so they get bilinear.
     fine = max(image.size) >= _FINE_SCAN_PX
     resample = Image.Resampling.NEAREST if fine else Image.Resampling.BILINEAR
-    return as_gray(image).rotate(angle, resample=resample, fillcolor=255), angle
+    return image.rotate(angle, resample=resample, fillcolor="white")
 
 
 # Orientation guess. Text lines make the row profile far sharper than the column profile

@@ -7,7 +7,7 @@ import json
 import os
 import tempfile
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from services.common import events
@@ -18,39 +18,53 @@ from services.ocr.access import AccessPage, build_access_pdf
 from services.ocr.extract import Limits, PageText, extract_pages
 from services.ocr.pageocr import PageArtifacts
 from services.ocr.review import needs_review
+from services.ocr.scanimage import EncodedImage
 
 DEFAULT_REVIEW_CONFIDENCE = 70.0
 
 
 class _StoringSink:
-    """Stores each OCR'd page's image and hOCR as soon as it is read; keeps its one-page PDF in
-    a local directory until the access copy is assembled (no 500 pages held in memory)."""
+    """Stores each OCR'd page's hOCR as soon as it is read; keeps its one-page PDF and
+    its scan for the access copy in a local directory until the copy is assembled (no 500 pages
+    held in memory)."""
 
     def __init__(self, store: ObjectStore, record_id: str, workdir: str):
         self.store, self.record_id, self.workdir = store, record_id, workdir
         self.rotations: dict[int, int] = {}
+        self.scans: dict[int, EncodedImage] = {}  # without their bytes, which are on disk
         self._lock = threading.Lock()
 
     def __call__(self, page: PageArtifacts) -> None:
-        self.store.put(keys.page_image_key(self.record_id, page.n), page.png)
         self.store.put(keys.hocr_key(self.record_id, page.n), page.hocr.encode())
-        with open(self.pdf_path(page.n), "wb") as pdf:
-            pdf.write(page.pdf)
+        _write(self._path(page.n, "pdf"), page.pdf)
+        _write(self._path(page.n, "scan"), page.scan.data)
         with self._lock:
             self.rotations[page.n] = page.pdf_rotation
+            self.scans[page.n] = replace(page.scan, data=b"")
 
-    def pdf_path(self, n: int) -> str:
-        return os.path.join(self.workdir, f"page-{n:04d}.pdf")
+    def _path(self, n: int, kind: str) -> str:
+        return os.path.join(self.workdir, f"page-{n:04d}.{kind}")
 
     def access_pages(self, pages: list[PageText]) -> list[AccessPage]:
         out = []
         for page in pages:
             if page.source == "ocr":
-                with open(self.pdf_path(page.n), "rb") as pdf:
-                    out.append(AccessPage(pdf.read(), self.rotations[page.n]))
+                scan = replace(self.scans[page.n], data=_read(self._path(page.n, "scan")))
+                pdf = _read(self._path(page.n, "pdf"))
+                out.append(AccessPage(pdf, self.rotations[page.n], image=scan))
             else:
                 out.append(AccessPage(None, original_index=page.n - 1))
         return out
+
+
+def _write(path: str, data: bytes) -> None:
+    with open(path, "wb") as file:
+        file.write(data)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as file:
+        return file.read()
 
 
 def _page_entry(record_id: str, p: PageText, review_below: float) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from services.common.objects import FilesystemObjectStore, original_key
 from services.ingest.records import read_text
 from services.ocr import tesseract
 from services.ocr.extract import Limits
-from services.ocr.files import record_file
+from services.ocr.files import page_image, record_file
 from services.ocr.handlers import extract_text
 from services.ocr.review import review_list
 from tests.fixtures.documents import (
@@ -71,8 +71,11 @@ def test_a_scan_leaves_its_page_image_hocr_raw_text_and_access_copy(stage) -> No
     [page] = manifest(store, rid)["pages"]
     assert (page["source"], page["rotation"]) == ("ocr", 90)
     assert page["skew"] == pytest.approx(-2.0, abs=0.25)
-    image = Image.open(io.BytesIO(store.get(f"pages/{rid}/page-0001.png")))
-    assert image.height > image.width  # stored upright
+    with pytest.raises(NotFound):  # not drawn on the OCR's critical path
+        store.get(f"pages/{rid}/page-0001.png")
+    image = Image.open(io.BytesIO(page_image(catalog, store, rid, 1)))
+    assert image.height > image.width  # drawn upright on first view
+    assert store.get(f"pages/{rid}/page-0001.png")  # and kept
     assert "ocrx_word" in store.get(f"hocr/{rid}/page-0001.hocr").decode()
     text = store.get(f"text/{rid}/page-0001.txt").decode()
     raw = store.get(page["raw_key"]).decode()

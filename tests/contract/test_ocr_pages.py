@@ -26,6 +26,7 @@ from services.common.errors import ErrorCode, PermanentError
 from services.ocr import pageocr, tesseract
 from services.ocr.access import AccessPage, build_access_pdf
 from services.ocr.extract import Limits, PageText, extract_pages
+from services.ocr.pageimage import hocr_image_size, render_page_image
 from services.ocr.pageocr import PageArtifacts
 from tests.fixtures.documents import (
     PAGE_KINDS,
@@ -54,6 +55,13 @@ class Sink:
         self.pages[page.n] = page
 
 
+def shown(page: PageArtifacts) -> Image.Image:
+    """The page image the portal shows: drawn from the page's access copy."""
+    pdf = build_access_pdf([AccessPage(page.pdf, page.pdf_rotation, image=page.scan)], "t", None)
+    png = render_page_image(pdf, 0, hocr_image_size(page.hocr))
+    return Image.open(io.BytesIO(png))
+
+
 @pytest.fixture(scope="module")
 def read_kinds() -> dict[str, tuple[PageText, PageArtifacts]]:
     """Every kind OCR'd once, two at a time (the machine's cores)."""
@@ -79,7 +87,7 @@ def test_each_page_kind_reads_within_2_percent_cer(read_kinds, kind: str) -> Non
 def test_turned_pages_are_stored_upright(read_kinds, kind: str, rotation: int) -> None:
     page, artifacts = read_kinds[kind]
     assert page.rotation == rotation
-    image = Image.open(io.BytesIO(artifacts.png))
+    image = shown(artifacts)
     assert image.height > image.width  # portrait A4 again
     # The stored image is upright: read as is (no orientation help), it gives the text.
     again = tesseract.run_tesseract(image, 300, timeout=60, page=1, workers=1)
@@ -95,7 +103,7 @@ def test_skewed_pages_are_levelled_before_reading(read_kinds, kind: str, angle: 
 
 def test_hocr_boxes_lie_on_the_stored_image(read_kinds) -> None:
     _, artifacts = read_kinds["turned-90"]
-    image = Image.open(io.BytesIO(artifacts.png))
+    image = shown(artifacts)
     assert "ocrx_word" in artifacts.hocr and "NGHỊ" in artifacts.hocr
     title = artifacts.hocr.split("NGHỊ")[0].rsplit("title='bbox ", 1)[1]
     x0, y0, x1, y1 = map(int, title.split(";")[0].split())
@@ -107,7 +115,9 @@ def test_hocr_boxes_lie_on_the_stored_image(read_kinds) -> None:
 
 def test_access_copy_is_pdfa_2b_with_the_text_invisible_on_upright_pages(read_kinds) -> None:
     pages = [read_kinds[k][1] for k in ("png-300", "turned-90")]
-    pdf = build_access_pdf([AccessPage(p.pdf, p.pdf_rotation) for p in pages], "Thử", None)
+    pdf = build_access_pdf(
+        [AccessPage(p.pdf, p.pdf_rotation, image=p.scan) for p in pages], "Thử", None
+    )
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         meta = doc.open_metadata()
         assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B")
@@ -134,7 +144,10 @@ def test_access_copy_of_a_mixed_pdf_keeps_its_born_digital_page() -> None:
     pages = extract_pages(original, "application/pdf", workers=2, limits=Limits(dpi=200),
                           sink=sink)  # fmt: skip
     assert [p.source for p in pages] == ["text_layer", "ocr"] and list(sink.pages) == [2]
-    access = [AccessPage(None, original_index=0), AccessPage(sink.pages[2].pdf)]
+    access = [
+        AccessPage(None, original_index=0),
+        AccessPage(sink.pages[2].pdf, image=sink.pages[2].scan),
+    ]
     pdf = build_access_pdf(access, "Hỗn hợp", original)
     assert original == before  # never modified
     document = pdfium.PdfDocument(pdf)
@@ -174,15 +187,16 @@ def test_light_dust_is_cleaned_after_reading_shows_it(tesseract_runs) -> None:
     assert len(tesseract_runs) in (1, 2)  # a second run only when the junk showed
 
 
-def test_a_page_the_guess_cannot_place_is_read_with_orientation_detection(
+def test_a_page_the_guess_cannot_place_is_read_turned_when_it_reads_badly(
     tesseract_runs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Read as it lies, an upside-down page is gibberish: the 180° turn is read and wins."""
     monkeypatch.setattr(pageocr, "upright_turn", lambda image: None)
     data, media_type = page_of_kind("turned-180", SAMPLE_PARTY_PAGE)
     [page] = extract_pages(data, media_type, workers=1)
     assert page.rotation == 180
     assert cer(PARTY_TEXT, page.text) <= MAX_CER
-    assert tesseract_runs == [tesseract.PSM_FAST, tesseract.PSM_ORIENT]
+    assert tesseract_runs == [tesseract.PSM_FAST, tesseract.PSM_FAST]
 
 
 @pytest.mark.parametrize(("dpi", "fmt", "native"), [(200, "JPEG", True), (300, "PNG", True),
@@ -194,7 +208,7 @@ def test_a_scanned_pdf_page_is_read_from_its_own_image(dpi: int, fmt: str, nativ
     sink = Sink()
     [page] = extract_pages(scanned_pdf([scan], dpi=dpi), "application/pdf", workers=1, sink=sink)
     assert cer(PARTY_TEXT, page.text) <= MAX_CER
-    stored = Image.open(io.BytesIO(sink.pages[1].png)).size
+    stored = shown(sink.pages[1]).size
     own = Image.open(io.BytesIO(scan)).size
     if native:
         assert stored == own

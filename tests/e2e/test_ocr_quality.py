@@ -1,6 +1,6 @@
 """OCR on the real stack: oversized input fails with a clerk-readable reason while every service
-keeps serving; a scan's original and its PDF/A access copy download; its pages can be listed
-for review from the CLI."""
+keeps serving; a colour scan's original and its PDF/A access copy (in colour) download, its page
+image is drawn in colour on first view; its pages can be listed for review from the CLI."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import io
 
 import pikepdf
 import pytest
+from PIL import Image
 
+from services.ocr.scanimage import is_coloured
 from tests.fixtures.documents import (
     SAMPLE_STATE_PAGE,
+    colour_scan_page,
     many_pages_pdf,
     png_header_only,
-    scan_page,
 )
 
 
@@ -53,7 +55,7 @@ def test_the_services_keep_serving_after_oversized_input(stack, oversized) -> No
 
 @pytest.fixture(scope="module")
 def scan(stack) -> dict:
-    data = scan_page(SAMPLE_STATE_PAGE, dpi=200, skew=1.5, fmt="JPEG")
+    data = colour_scan_page(SAMPLE_STATE_PAGE, dpi=200, skew=1.5)
     response = stack.upload('Quyết định 15 "bản chụp".jpg', data)
     assert response.status_code == 202, response.text
     record = stack.wait_final(response.json()["id"])
@@ -76,8 +78,19 @@ def test_the_access_copy_downloads_as_pdfa(stack, scan) -> None:
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/pdf"
     with pikepdf.open(io.BytesIO(response.content)) as pdf:
         assert pdf.open_metadata()["pdfaid:conformance"] == "B"
+        [image] = pdf.pages[0].images.values()
+        assert image.ColorSpace == "/DeviceRGB"  # the seal and signature keep their colour
     assert stack.get(f"/api/records/{scan['record']['id']}/files/other").status_code == 404
     assert stack.get("/api/records/khong-co/files/pdfa").status_code == 404
+
+
+def test_the_page_image_is_drawn_in_colour_on_first_view(stack, scan) -> None:
+    url = f"/api/records/{scan['record']['id']}/pages/1.png"
+    first, again = stack.get(url), stack.get(url)
+    assert first.status_code == 200 and first.headers["Content-Type"] == "image/png"
+    assert again.content == first.content  # drawn once, then kept
+    image = Image.open(io.BytesIO(first.content))
+    assert image.height > image.width and is_coloured(image)
 
 
 def test_pages_to_review_are_listed_by_the_cli(stack, scan) -> None:
