@@ -7,7 +7,7 @@ their ground truth, plus one multi-page scanned PDF so pages of one document run
 `LUUTRU_BENCH_OCR_ROUNDS` (default 3) repeats the set with other texts; bare and pipeline
 run in turn `LUUTRU_BENCH_OCR_REPEATS` (default 2) times.
 
-Before that (issue 18): the CER of every kind of DEGRADED_KINDS (blur × speckle × turn × dpi ×
+Before that: the CER of every kind of DEGRADED_KINDS (blur × speckle × turn × dpi ×
 PNG/PDF, 62 pages) beside bare tesseract's (`LUUTRU_BENCH_OCR_DEGRADED=0` skips it); the access
 copy's bytes per page; and a 1-page and a 12-page job on one running stack, upload to
 searchable from the catalog's times, with the mean time of each step

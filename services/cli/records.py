@@ -34,7 +34,7 @@ def expand(paths: list[Path]) -> Iterator[Path]:
 
 
 # Polling starts fast and slows down: a one-page scan is searchable about a second after upload,
-# and a fixed 0.5 s step added 0.25 s to that on average (issue 18); long jobs still ask twice a
+# and a fixed 0.5 s step added 0.25 s to that on average; long jobs still ask twice a
 # second at most.
 _POLL_FIRST_S, _POLL_GROWTH, _POLL_MAX_S = 0.05, 1.5, 0.5
 

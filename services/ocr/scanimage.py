@@ -2,7 +2,7 @@
 secrecy stamps, blue signatures), in few bytes where it has none.
 
 Framework-free, Pillow only. NĐ 30/2020 Phụ lục I, Phần II.I.2–3 asks digitised copies in colour
-at 200 dpi or more (as summarised in shared/domain/vietnam-records.md; its "≥ 24-bit colour
+at 200 dpi or more (as summarised in secondary sources; their "≥ 24-bit colour
 depth" comes from a third-party summary not checked against the official text). A page with
 colour is therefore kept as a 24-bit JPEG at its own resolution (at most MAX_DPI); a page of
 black ink on white alone carries nothing a 1-bit CCITT G4 image loses, at a tenth of the bytes;

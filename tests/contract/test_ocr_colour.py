@@ -1,4 +1,4 @@
-"""Issue 18: the access copy keeps the scan's colour (red seal, blue signature) at its own
+"""The access copy keeps the scan's colour (red seal, blue signature) at its own
 resolution of 200 dpi or more, while tesseract reads a grey copy; pages of black text alone are
 stored as 1-bit G4 images, a tenth of the bytes."""
 

@@ -1,4 +1,4 @@
-"""Issue 18: every degraded page upright. Blurred, speckled, turned pages at 200 dpi, as images
+"""Every degraded page upright. Blurred, speckled, turned pages at 200 dpi, as images
 and as scanned PDFs, read by the real tesseract; and a wrong orientation guess (the cheap one)
 overruled whenever the page reads badly."""
 
