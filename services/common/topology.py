@@ -67,6 +67,7 @@ SUBSCRIPTIONS = (
     ),
     Subscription("classification", "record.classified", "retention", "lock_classified"),
     Subscription("classification", "record.metadata_corrected", "retention", "lock_corrected"),
+    Subscription("classification", "record.classified", "handling", "on_record_classified"),
 )
 
 

@@ -30,7 +30,7 @@ from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
 from services.gateway.routes_search import SearchRoutes
 
-SERVICES = ("ingest", "ocr", "classification", "indexing", "retention")
+SERVICES = ("ingest", "ocr", "classification", "indexing", "retention", "handling")
 HEALTH_TIMEOUT_S = 3
 visible = access.visible  # kept for callers of the old name
 UPLOADING_ROLES = access.UPLOADING_ROLES

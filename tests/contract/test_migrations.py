@@ -27,6 +27,7 @@ from services.common.catalog import MIGRATIONS_DIR, SqlCatalog, migrate
 from services.common.catalog import schema as catalog_schema
 from services.gateway import accounts
 from services.gateway.accounts import SqlAccountStore
+from services.handling import tables as handling_tables
 from services.retention import tables as retention_tables
 from services.retention.store import RetentionStore
 from tests.postgres import temporary_database
@@ -35,10 +36,11 @@ OWNED = {
     "retention": retention_tables.schema,
     "accounts": accounts.schema,
     "audit": audit.schema,
+    "handling": handling_tables.schema,
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values()]
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0006"  # the newest revision (0006: duplicate keys with their period)
+HEAD = "0009"  # the newest revision (0009: the handling service's tasks)
 
 
 @contextmanager
