@@ -36,9 +36,8 @@ OWNED = {
     "retention": retention_tables.schema,
     "accounts": accounts.schema,
     "audit": audit.schema,
-    "handling": handling_tables.schema,
 }
-EVERY_SCHEMA = [catalog_schema, *OWNED.values()]
+EVERY_SCHEMA = [catalog_schema, *OWNED.values(), handling_tables.schema]  # handling: 0009
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
 HEAD = "0009"  # the newest revision (0009: the handling service's tasks)
 
