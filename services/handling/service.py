@@ -17,7 +17,7 @@ from services.common.dependencies import ObjectStoreProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
-from services.handling import handlers, reminders
+from services.handling import book, handlers, reminders
 from services.handling.dependencies import HandlingProvider, MailerProvider
 from services.handling.due import deadline_in_text
 from services.handling.stats import Period, statistics
@@ -31,6 +31,18 @@ def _day(value: str | None) -> date | None:
 
 def _today(as_of: str | None = None) -> date:
     return _day(as_of) or clock.today()
+
+
+def _period(start: str | None, end: str | None) -> Period:
+    try:
+        return Period(_day(start), _day(end))
+    except ValueError:
+        raise handlers.TaskError("Ngày không hợp lệ (YYYY-MM-DD) / Bad date") from None
+
+
+def _as_of(period: Period) -> date:
+    """Overdue and open as of the period's end, or today if that is earlier."""
+    return min(period.end, clock.today()) if period.end else clock.today()
 
 
 class HandlingService(Pingable):
@@ -121,7 +133,16 @@ class HandlingService(Pingable):
     @operator_rpc
     def stats(self, start: str | None = None, end: str | None = None,
               clearance: int | None = None) -> dict:  # fmt: skip
-        period = Period(_day(start), _day(end))
-        as_of = min(period.end, clock.today()) if period.end else clock.today()
+        period = _period(start, end)
         level = handlers.level_of(clearance)
-        return statistics(self.handling.store.engine, level, period, as_of)
+        return statistics(self.handling.store.engine, level, period, _as_of(period))
+
+    @operator_rpc
+    def follow_up_book(self, start: str, end: str, clearance: int | None = None) -> dict:
+        """Sổ theo dõi giải quyết văn bản đến of the period: its title, columns and rows."""
+        period = _period(start, end)
+        level = handlers.level_of(clearance)
+        entries = book.book_entries(self.handling.store.engine, level, period)
+        table = book.book_table(entries, period.start, period.end, _as_of(period))
+        return {"title": table.title, "period": period.to_dict(), "columns": list(table.columns),
+                "rows": table.rows}  # fmt: skip

@@ -9,6 +9,7 @@ history; reminders go once per level; statistics count what they say.
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from datetime import date, timedelta
 
@@ -177,3 +178,27 @@ def test_statistics_count_received_done_late_overdue_and_letters_by_outcome(cata
     assert stats["petitions"]["by_category"] == {"don_khieu_nai": 1, "don_kien_nghi": 1}
     assert stats["petitions"]["by_outcome"] == {"done": 1, "unassigned": 1}
     assert statistics(h.store.engine, 3, Period(date(2030, 1, 1)), TODAY)["tasks"]["received"] == 0
+
+
+def test_the_follow_up_book_fills_the_handling_columns_and_exports(catalog, h):
+    from openpyxl import load_workbook
+
+    from services.handling import book, exports
+
+    record_id = add_record(catalog, number_symbol="15/UBND-VP")
+    reply = add_record(catalog, register="di", number_symbol="07/VP-TH")
+    add_record(catalog, secrecy="tuyet_mat")  # above clearance 2: not in the book
+    task, _ = handlers.assign(h, record_id, "lan", "truong", TODAY, support=["truong"],
+                              due="2026-01-06")  # fmt: skip
+    handlers.finish(h, task["id"], "lan", "Đã trả lời", date(2026, 1, 7), reply)
+    entries = book.book_entries(h.store.engine, 2, Period())
+    table = book.book_table(entries, TODAY, TODAY, TODAY)
+    assert len(table.rows) == 1 and len(table.columns) == 7
+    assert table.rows[0][2:] == ["lan, truong", "06/01/2026", "Đã giải quyết 07/01/2026 (trễ hạn)",
+                                 "07/VP-TH", "Đã trả lời"]  # fmt: skip
+    data = exports.to_xlsx(table.title, table.columns, table.rows)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet["A1"].value == "Số đến" and sheet["E2"].value.startswith("Đã giải quyết")
+    stats = statistics(h.store.engine, 2, Period(), TODAY)
+    assert ["Việc", "Tổng", "Giải quyết trễ hạn", 1] in exports.stats_rows(stats)
+    assert exports.to_csv(exports.STATS_COLUMNS, []).startswith("\ufeffNhóm".encode())
