@@ -29,6 +29,7 @@ from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
 from services.gateway.routes_search import SearchRoutes
+from services.gateway.routes_tasks import TaskRoutes
 
 SERVICES = ("ingest", "ocr", "classification", "indexing", "retention", "handling")
 HEALTH_TIMEOUT_S = 3
@@ -48,6 +49,7 @@ class GatewayService(
     PageRoutes,
     DeskRoutes,
     CheckRoutes,
+    TaskRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

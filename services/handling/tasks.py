@@ -20,8 +20,9 @@ STATUSES = (OPEN, DONE)
 MAX_TEXT = 4000
 
 
-class TaskError(PermanentError):
-    """A transition the task's state or the actor does not allow (user-fixable)."""
+# A transition the task's state or the actor does not allow: user-fixable, so it travels as a
+# PermanentError (the gateway's error table answers 400 for it, the CLI prints its message).
+TaskError = PermanentError
 
 
 @dataclass(frozen=True)
