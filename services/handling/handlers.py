@@ -5,6 +5,7 @@ record above it answers NotFound exactly like an unknown id.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -14,9 +15,9 @@ from services.common.catalog import format_number
 from services.common.secrecy import HIGHEST, effective_level
 from services.common.vocabulary import PETITION_KINDS
 from services.handling import tasks as rules
-from services.handling.due import AddWorkingDays, DueRules, rule_due
+from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
 from services.handling.store import HandlingStore
-from services.handling.tasks import Task, TaskError
+from services.handling.tasks import PAGE, Task, TaskError
 
 HANDLED_REGISTERS = ("den", "don")  # incoming documents and citizens' letters
 
@@ -53,6 +54,12 @@ def _record(h: Handling, record_id: str, clearance: int | None) -> dict[str, Any
     return record
 
 
+def classified(h: Handling, record_id: str, read_text: Callable[[], str]) -> None:
+    """A record was classified: count it; for an incoming one, read its written deadline."""
+    if h.store.project(record_id) in HANDLED_REGISTERS:
+        h.store.set_text_deadline(record_id, deadline_in_text(read_text()))
+
+
 def proposed_due(h: Handling, record: dict[str, Any], start: date) -> dict[str, str]:
     meta = record["meta"] or {}
     written = record.get("text_deadline")
@@ -82,7 +89,7 @@ def assign(
         record_id, people[0] if people else "", _day(when["due"]), by, people[1:], note
     )
     entry.detail["basis"] = when["basis"]
-    h.store.add(task, entry)
+    h.store.add(task, entry, record)
     event = events.new_event(
         events.TASK_ASSIGNED, record_id, task_id=task.id, assignee=task.assignee,
         support=list(task.support), due=task.due.isoformat(), assigned_by=by,
@@ -166,7 +173,7 @@ def list_tasks(
     overdue: bool = False,
     clearance: int | None = None,
     identity: bool = True,
-    limit: int = 500,
+    limit: int = PAGE,
 ) -> list[dict]:
     if status not in (*rules.STATUSES, "all"):
         raise TaskError("status: open | done | all")

@@ -19,8 +19,8 @@ from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
 from services.handling import book, handlers, reminders
 from services.handling.dependencies import HandlingProvider, MailerProvider
-from services.handling.due import deadline_in_text
 from services.handling.stats import Period, statistics
+from services.handling.tasks import PAGE
 
 REMIND_EVERY_S = 900  # the timer marks due-soon and overdue tasks (and mails) this often
 
@@ -56,12 +56,17 @@ class HandlingService(Pingable):
 
     @event_handler("classification", "record.classified")
     def on_record_classified(self, payload: dict) -> None:
-        """Remember the deadline written in an incoming document's text (idempotent)."""
-        store = self.handling.store
-        if store.record(payload["record_id"])["register"] not in handlers.HANDLED_REGISTERS:
-            return
-        text = "\n".join(self.objects.get(key).decode() for key in payload["text_keys"])
-        store.remember_document(payload["record_id"], deadline_in_text(text))
+        """Count the record; remember the deadline written in an incoming text (idempotent)."""
+
+        def text() -> str:
+            return "\n".join(self.objects.get(key).decode() for key in payload["text_keys"])
+
+        handlers.classified(self.handling, payload["record_id"], text)
+
+    @event_handler("classification", "record.metadata_corrected")
+    def on_metadata_corrected(self, payload: dict) -> None:
+        """A corrected kind, organ or secrecy counts at once (idempotent)."""
+        self.handling.store.project(payload["record_id"])
 
     # --- tasks ---------------------------------------------------------------------------------
 
@@ -97,7 +102,7 @@ class HandlingService(Pingable):
     @operator_rpc
     def list_tasks(self, user: str | None = None, status: str = "open", overdue: bool = False,
                    as_of: str | None = None, clearance: int | None = None,
-                   identity: bool = True, limit: int = 500) -> dict:  # fmt: skip
+                   identity: bool = True, limit: int = PAGE) -> dict:  # fmt: skip
         found = handlers.list_tasks(
             self.handling, _today(as_of), user=user, status=status, overdue=bool(overdue),
             clearance=clearance, identity=identity, limit=int(limit),

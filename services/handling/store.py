@@ -15,9 +15,9 @@ import sqlalchemy as sa
 
 from services.common.catalog import history, now_iso, records
 from services.common.errors import NotFound
-from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS
+from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
 from services.handling.tables import contacts, documents, task_log, tasks
-from services.handling.tasks import DONE, OPEN, Entry, Task
+from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
 
 # The gateway's accounts (services/gateway/accounts.py), read here for the assignees' clearance.
 users = sa.table(
@@ -41,6 +41,16 @@ def visible(clearance: int) -> sa.ColumnElement[bool]:
     above = [code for code, level in SECRECY_LEVELS.items() if code and level > clearance]
     known = records.c.meta[KNOWN].as_boolean()
     return sa.and_(known.is_(True), sa.or_(SECRECY.is_(None), SECRECY.not_in(above)))
+
+
+def document_row(record: Any) -> dict[str, Any]:
+    """A catalog row's statistics columns (without `text_deadline`)."""
+    meta = record.meta or {}
+    return {
+        "register": record.register, "kind": meta.get("kind"),
+        "organ": (meta.get("organ") or "")[:400] or None, "received_at": record.received_at,
+        "level": effective_level(meta), "classified_at": now_iso(),
+    }  # fmt: skip
 
 
 def task_of(row: Any) -> Task:
@@ -102,16 +112,39 @@ class HandlingStore:
             row = conn.execute(query).first()
         return dict(row._mapping) if row else None
 
-    def remember_document(self, record_id: str, text_deadline: date | None) -> None:
-        """Idempotent: a redelivered `record.classified` overwrites the same row."""
-        values = {"text_deadline": text_deadline.isoformat() if text_deadline else None,
-                  "classified_at": now_iso()}  # fmt: skip
+    def project(self, record_id: str) -> str:
+        """Copy the record's register, kind, organ, date and level into the statistics'
+        table as the catalog has them now (so events in any order, or twice, leave it
+        right). Returns the register."""
         with self.engine.begin() as conn:
+            row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
+            if row is None:
+                raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+            values = document_row(row)
             done = conn.execute(
                 documents.update().where(documents.c.record_id == record_id).values(**values)
             )
             if not done.rowcount:
-                conn.execute(documents.insert().values(record_id=record_id, **values))
+                has_task = sa.exists().where(tasks.c.record_id == record_id)
+                assigned = conn.execute(sa.select(has_task)).scalar_one()
+                conn.execute(
+                    documents.insert().values(record_id=record_id, assigned=assigned, **values)
+                )
+            conn.execute(
+                tasks.update()
+                .where(tasks.c.record_id == record_id)
+                .values(kind=values["kind"], level=values["level"])
+            )
+        return row.register
+
+    def set_text_deadline(self, record_id: str, deadline: date | None) -> None:
+        value = deadline.isoformat() if deadline else None
+        with self.engine.begin() as conn:
+            conn.execute(
+                documents.update()
+                .where(documents.c.record_id == record_id)
+                .values(text_deadline=value)
+            )
 
     def set_contact(self, user: str, email: str) -> None:
         with self.engine.begin() as conn:
@@ -125,14 +158,22 @@ class HandlingStore:
 
     # --- tasks -------------------------------------------------------------------------------
 
-    def add(self, task: Task, entry: Entry) -> None:
+    def add(self, task: Task, entry: Entry, record: dict[str, Any]) -> None:
+        """A new task on `record` (as `record()` returns it)."""
+        meta = record["meta"] or {}
         with self.engine.begin() as conn:
             conn.execute(
                 tasks.insert().values(
                     id=task.id, record_id=task.record_id, assigned_by=task.assigned_by,
-                    assigned_at=now_iso(), **_values(task),
+                    assigned_at=now_iso(), kind=meta.get("kind"), level=effective_level(meta),
+                    **_values(task),
                 )
             )  # fmt: skip
+            conn.execute(
+                documents.update()
+                .where(documents.c.record_id == task.record_id)
+                .values(assigned=True)
+            )
             self._log(conn, task, entry)
 
     def save(self, task: Task, entry: Entry, expected_status: str = OPEN) -> None:
@@ -188,13 +229,19 @@ class HandlingStore:
         overdue_on: date | None = None,
         due_by: date | None = None,
         record_id: str | None = None,
-        limit: int = 500,
+        limit: int = PAGE,
     ) -> list[tuple[Task, dict[str, Any]]]:
-        """Tasks with their record's register, number and metadata, by due date."""
+        """Tasks with their record's register, number and metadata, by due date.
+
+        The statistics' copy of each record's level narrows the rows in SQL (an unclassified
+        record counts as Tuyệt mật); the catalog's own metadata is checked again on the rows
+        found, so a level raised a moment ago hides its tasks at once."""
+        level = sa.func.coalesce(documents.c.level, HIGHEST)
         query = (
             sa.select(tasks, *RECORD_COLUMNS)
             .join(records, records.c.id == tasks.c.record_id)
-            .where(visible(clearance))
+            .outerjoin(documents, documents.c.record_id == tasks.c.record_id)
+            .where(level <= clearance)
             .order_by(tasks.c.due, tasks.c.id)
             .limit(limit)
         )
@@ -209,7 +256,8 @@ class HandlingStore:
         if record_id:
             query = query.where(tasks.c.record_id == record_id)
         with self.engine.connect() as conn:
-            return [(task_of(row), dict(row._mapping)) for row in conn.execute(query)]
+            found = [(task_of(row), dict(row._mapping)) for row in conn.execute(query)]
+        return [(t, r) for t, r in found if effective_level(r["meta"]) <= clearance]
 
     def counts(self, clearance: int, assignee: str, today: date, soon_by: date) -> dict[str, int]:
         """The badge: one user's open tasks, overdue and due soon."""

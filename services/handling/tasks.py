@@ -16,6 +16,7 @@ from typing import Any
 from services.common.errors import PermanentError
 
 OPEN, DONE = "open", "done"
+PAGE = 200  # tasks per list call: a page, not the whole office
 STATUSES = (OPEN, DONE)
 MAX_TEXT = 4000
 

@@ -55,8 +55,14 @@ def add_record(catalog, register="den", **meta) -> str:
         object_key=f"originals/{sha}", source="test",
     )  # fmt: skip
     values = {KNOWN: True, "kind": "cong_van", "subject": "Về việc họp", "organ": "UBND", **meta}
-    catalog.update_metadata(record["id"], "classification", values)
-    return record["id"]
+    return correct(catalog, record["id"], **values)
+
+
+def correct(catalog, record_id: str, **values) -> str:
+    """Metadata written, then the handling service's handler of the event that says so."""
+    catalog.update_metadata(record_id, "classification", values)
+    HandlingStore(catalog.engine).project(record_id)
+    return record_id
 
 
 def test_the_sql_visibility_rule_is_effective_level(catalog, h):
@@ -65,7 +71,7 @@ def test_the_sql_visibility_rule_is_effective_level(catalog, h):
     ids = []
     for meta in metas:
         record_id = add_record(catalog)
-        catalog.update_metadata(record_id, "test", {KNOWN: None, "secrecy": None, **meta})
+        correct(catalog, record_id, **{KNOWN: None, "secrecy": None, **meta})
         ids.append(record_id)
     for clearance in range(4):
         seen = []
@@ -86,7 +92,7 @@ def test_assign_note_forward_and_finish_are_in_the_log_and_the_record_history(ca
     handlers.note(h, task["id"], "lan", "Đang dự thảo")
     with pytest.raises(TaskError):
         handlers.forward(h, task["id"], "minh", "lan", None)  # minh (0) may not read Mật
-    catalog.update_metadata(record_id, "test", {"secrecy": None})
+    correct(catalog, record_id, secrecy=None)
     moved = handlers.forward(h, task["id"], "minh", "lan", "Chuyển Minh")
     assert moved["assignee"] == "minh"
     reply = add_record(catalog, register="di")
@@ -124,6 +130,9 @@ def test_a_task_above_the_callers_clearance_does_not_exist_for_them(catalog, h):
             call()
     listed = handlers.list_tasks(h, TODAY, user="lan", status="all", clearance=1)
     assert [t["record_id"] for t in listed] == [plain]
+    catalog.update_metadata(plain, "test", {"secrecy": "toi_mat"})  # its event not yet handled
+    assert handlers.list_tasks(h, TODAY, user="lan", clearance=1) == []
+    correct(catalog, plain, secrecy=None)
     assert handlers.badge(h, "lan", TODAY, 1) == {"open": 1, "overdue": 1, "due_soon": 0}
     stats = statistics(h.store.engine, 1, Period(), TODAY)
     assert stats["records"]["received"] == 1 and stats["tasks"]["received"] == 1
@@ -202,3 +211,13 @@ def test_the_follow_up_book_fills_the_handling_columns_and_exports(catalog, h):
     stats = statistics(h.store.engine, 2, Period(), TODAY)
     assert ["Việc", "Tổng", "Giải quyết trễ hạn", 1] in exports.stats_rows(stats)
     assert exports.to_csv(exports.STATS_COLUMNS, []).startswith("\ufeffNhóm".encode())
+
+
+def test_a_record_classified_twice_is_counted_once_with_its_written_deadline(catalog, h):
+    record_id = add_record(catalog, urgency=None)
+    text = "Đề nghị gửi báo cáo trước ngày 10/01/2026."
+    for _ in range(2):
+        handlers.classified(h, record_id, lambda: text)
+    stats = statistics(h.store.engine, 0, Period(), TODAY)
+    assert stats["records"]["received"] == 1
+    assert handlers.record_history(h, record_id, TODAY)["proposed"]["due"] == "2026-01-09"

@@ -227,3 +227,23 @@ def test_0005_marks_the_secrecy_of_records_read_before_it_as_known(dsn):
     known = {i for i, meta in metas.items() if "secrecy_known" in str(meta)}
     assert known == {"indexed", "rejected"}
     engine.dispose()
+
+
+def test_0009_copies_the_classified_records_into_the_handling_statistics(dsn):
+    engine = _engine(dsn)
+    _alembic(engine, command.upgrade, "0006")
+    rows = {"indexed": {"secrecy": "mat", "secrecy_known": True, "kind": "cong_van"},
+            "processing": {}}  # fmt: skip
+    with engine.begin() as conn:
+        for status, meta in rows.items():
+            conn.execute(
+                catalog_schema.tables["records"].insert().values(
+                    id=status, register="den", file_name="a.pdf", size=1, source="test",
+                    status=status, meta=meta, received_at="2026-01-05", updated_at="2026-01-05",
+                )
+            )  # fmt: skip
+    migrate(engine)
+    with engine.connect() as conn:
+        copied = conn.execute(sa.select(handling_tables.documents)).all()
+    assert [(r.record_id, r.level, r.kind) for r in copied] == [("indexed", 1, "cong_van")]
+    engine.dispose()

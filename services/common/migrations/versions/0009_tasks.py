@@ -1,5 +1,7 @@
 """The handling service's tables (services/handling/tables.py): tasks, their log, the
-incoming documents seen classified, and the assignees' e-mail addresses.
+classified records as the statistics count them, and the assignees' e-mail addresses.
+Records already classified (indexed, disposed, transferred) are copied in; later ones come
+with their `record.classified` event.
 
 Revision ID: 0009
 Revises: 0006
@@ -9,6 +11,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from services.handling.store import document_row
+from services.handling.tables import STATS_DOCUMENT_COLUMNS, STATS_TASK_COLUMNS, documents
+
+CLASSIFIED = ("indexed", "disposed", "transferred")
+records = sa.table(
+    "records", sa.column("id"), sa.column("register"), sa.column("status"),
+    sa.column("meta", sa.JSON), sa.column("received_at"),
+)  # fmt: skip
 
 revision = "0009"
 down_revision = "0006"
@@ -32,12 +43,15 @@ def upgrade() -> None:
         sa.Column("reply_record_id", sa.String(36)),
         sa.Column("done_on", sa.String(10)),
         sa.Column("reminded", sa.String(16)),
+        sa.Column("kind", sa.String(32)),
+        sa.Column("level", sa.Integer, nullable=False),
     )
     op.create_index("ix_handling_tasks_record_id", "handling_tasks", ["record_id"])
     op.create_index(
         "ix_handling_tasks_assignee_status_due", "handling_tasks", ["assignee", "status", "due"]
     )
     op.create_index("ix_handling_tasks_status_due", "handling_tasks", ["status", "due"])
+    op.create_index("ix_handling_tasks_stats", "handling_tasks", list(STATS_TASK_COLUMNS))
     op.create_table(
         "handling_task_log",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
@@ -53,9 +67,19 @@ def upgrade() -> None:
     op.create_table(
         "handling_documents",
         sa.Column("record_id", sa.String(36), primary_key=True),
+        sa.Column("register", sa.String(16), nullable=False),
+        sa.Column("kind", sa.String(32)),
+        sa.Column("organ", sa.String(400)),
+        sa.Column("received_at", sa.String(32), nullable=False),
+        sa.Column("level", sa.Integer, nullable=False),
+        sa.Column("assigned", sa.Boolean, nullable=False),
         sa.Column("text_deadline", sa.String(10)),
         sa.Column("classified_at", sa.String(32), nullable=False),
     )
+    op.create_index(
+        "ix_handling_documents_stats", "handling_documents", list(STATS_DOCUMENT_COLUMNS)
+    )
+    _copy_classified_records()
     op.create_table(
         "handling_contacts",
         sa.Column("user_name", sa.String(64), primary_key=True),
@@ -63,7 +87,18 @@ def upgrade() -> None:
     )
 
 
+def _copy_classified_records() -> None:
+    conn = op.get_bind()
+    rows = conn.execute(sa.select(records).where(records.c.status.in_(CLASSIFIED))).all()
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start : start + 1000]
+        copies = [{"record_id": r.id, "assigned": False, **document_row(r)} for r in chunk]
+        conn.execute(documents.insert(), copies)
+
+
 def downgrade() -> None:
+    op.drop_index("ix_handling_documents_stats", "handling_documents")
+    op.drop_index("ix_handling_tasks_stats", "handling_tasks")
     for table in ("handling_contacts", "handling_documents", "handling_task_log"):
         op.drop_table(table)
     op.drop_index("ix_handling_tasks_status_due", "handling_tasks")
