@@ -14,6 +14,10 @@ HEADINGS = {
     "done_late": "Giải quyết trễ hạn", "overdue": "Quá hạn",
 }  # fmt: skip
 STATS_COLUMNS = ("Nhóm", "Giá trị", "Chỉ tiêu", "Số lượng")
+GROUPS = {
+    "by_register": "theo sổ", "by_kind": "theo loại", "by_organ": "theo cơ quan ban hành",
+    "by_assignee": "theo người chủ trì", "by_category": "theo loại", "by_outcome": "theo kết quả",
+}  # fmt: skip
 
 
 def label(group: str, key: str) -> str:
@@ -28,15 +32,15 @@ def stats_rows(stats: dict[str, Any]) -> list[list[Any]]:
     """One row per (group, value, figure, count): easy to pivot in a spreadsheet."""
     rows: list[list[Any]] = [["Văn bản", "Tổng", "Tiếp nhận", stats["records"]["received"]]]
     for group in ("by_register", "by_kind", "by_organ"):
-        rows += [["Văn bản " + group[3:], label(group, k), "Tiếp nhận", n]
+        rows += [["Văn bản " + GROUPS[group], label(group, k), "Tiếp nhận", n]
                  for k, n in stats["records"][group].items()]  # fmt: skip
     rows += [["Việc", "Tổng", HEADINGS[f], stats["tasks"][f]] for f in TASK_COLUMNS]
     for group in ("by_assignee", "by_kind"):
         for key, figures in stats["tasks"][group].items():
-            rows += [["Việc " + group[3:], label(group, key), HEADINGS[f], figures[f]]
+            rows += [["Việc " + GROUPS[group], label(group, key), HEADINGS[f], figures[f]]
                      for f in TASK_COLUMNS]  # fmt: skip
     for group, counts in stats["petitions"].items():
-        rows += [["Đơn thư " + group[3:], label(group, k), "Số lượng", n]
+        rows += [["Đơn thư " + GROUPS[group], label(group, k), "Số lượng", n]
                  for k, n in counts.items()]  # fmt: skip
     return rows
 
