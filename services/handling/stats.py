@@ -64,38 +64,30 @@ def _records(conn: sa.Connection, where: list, clearance: int) -> dict[str, Any]
 
 
 def _tasks(conn: sa.Connection, where: list, clearance: int, as_of: date):
-    """One pass over the period's tasks (their record's kind and level are on each task):
-    the task figures, and the letters' tasks by outcome. Folded with plain lists: thousands
-    of groups, and Counter arithmetic cost more than the query."""
+    """Two passes over the period's tasks, each in the order of its covering index (their
+    record's kind and level are on each task): by assignee, and by kind (the letters' tasks
+    by outcome among them). Measured: one pass grouped by both folded thousands of groups in
+    Python and cost more than the two queries."""
     t = tasks.c
-    late = sa.func.count().filter(t.status == "done", t.done_on > t.due)
-    overdue = sa.func.count().filter(t.status == "open", t.due < as_of.isoformat())
-    keys = (t.assignee, t.kind, t.status)
-    query = (
-        sa.select(*keys, sa.func.count(), late, overdue)
-        .where(t.level <= clearance, *where)
-        .group_by(*keys)
+    figures = (
+        sa.func.count(),
+        sa.func.count().filter(t.status == "open"),
+        sa.func.count().filter(t.status == "done"),
+        sa.func.count().filter(t.status == "done", t.done_on > t.due),
+        sa.func.count().filter(t.status == "open", t.due < as_of.isoformat()),
     )
-    total = [0] * len(TASK_FIGURES)
-    people: dict[str, list[int]] = {}
-    kinds: dict[str, list[int]] = {}
+    found = {}
+    for name, key in (("by_assignee", t.assignee), ("by_kind", t.kind)):
+        query = sa.select(key, *figures).where(t.level <= clearance, *where).group_by(key)
+        found[name] = {k or "": _figures(values) for k, *values in conn.execute(query)}
+    total = [sum(f[name] for f in found["by_kind"].values()) for name in TASK_FIGURES]
     outcomes: Counter = Counter()
-    for assignee, kind, status, n, n_late, n_overdue in conn.execute(query):
-        figures = (n, n * (status == "open"), n * (status == "done"), n_late, n_overdue)
-        for row in (
-            total,
-            people.setdefault(assignee, [0] * 5),
-            kinds.setdefault(kind or "", [0] * 5),
-        ):
-            for i, value in enumerate(figures):
-                row[i] += value
+    for kind, f in found["by_kind"].items():
         if kind in PETITION_KINDS:
-            outcomes[status] += n - n_late
-            outcomes["done_late"] += n_late
-    result: dict[str, Any] = _figures(total)
-    result["by_assignee"] = {key: _figures(row) for key, row in people.items()}
-    result["by_kind"] = {key: _figures(row) for key, row in kinds.items()}
-    return result, {k: v for k, v in outcomes.items() if v}
+            outcomes.update(
+                open=f["open"], done=f["done"] - f["done_late"], done_late=f["done_late"]
+            )
+    return {**_figures(total), **found}, {k: v for k, v in outcomes.items() if v}
 
 
 def _figures(values: list[int]) -> dict[str, int]:

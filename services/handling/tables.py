@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 schema = sa.MetaData()
 # Covering indexes of the statistics (measured: the records' pass 6× faster at 100,000)
-STATS_TASK_COLUMNS = ("assignee", "kind", "status", "level", "due", "done_on", "assigned_at")
+STATS_TASK_COLUMNS = ("status", "level", "due", "done_on", "assigned_at")
 STATS_DOCUMENT_COLUMNS = ("register", "kind", "organ", "assigned", "level", "received_at")
 
 tasks = sa.Table(
@@ -37,7 +37,8 @@ tasks = sa.Table(
     sa.Index("ix_handling_tasks_assignee_status_due", "assignee", "status", "due"),
     sa.Index("ix_handling_tasks_status_due", "status", "due"),
     # the statistics' one pass: grouped in index order, every column read from the index
-    sa.Index("ix_handling_tasks_stats", *STATS_TASK_COLUMNS),
+    sa.Index("ix_handling_tasks_by_assignee", "assignee", *STATS_TASK_COLUMNS),
+    sa.Index("ix_handling_tasks_by_kind", "kind", *STATS_TASK_COLUMNS),
 )
 
 # Every change of a task, in order: the phiếu giải quyết văn bản đến.

@@ -51,7 +51,8 @@ def upgrade() -> None:
         "ix_handling_tasks_assignee_status_due", "handling_tasks", ["assignee", "status", "due"]
     )
     op.create_index("ix_handling_tasks_status_due", "handling_tasks", ["status", "due"])
-    op.create_index("ix_handling_tasks_stats", "handling_tasks", list(STATS_TASK_COLUMNS))
+    for key in ("assignee", "kind"):
+        op.create_index(f"ix_handling_tasks_by_{key}", "handling_tasks", [key, *STATS_TASK_COLUMNS])
     op.create_table(
         "handling_task_log",
         sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
@@ -98,7 +99,8 @@ def _copy_classified_records() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_handling_documents_stats", "handling_documents")
-    op.drop_index("ix_handling_tasks_stats", "handling_tasks")
+    for key in ("assignee", "kind"):
+        op.drop_index(f"ix_handling_tasks_by_{key}", "handling_tasks")
     for table in ("handling_contacts", "handling_documents", "handling_task_log"):
         op.drop_table(table)
     op.drop_index("ix_handling_tasks_status_due", "handling_tasks")
