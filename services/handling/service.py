@@ -26,7 +26,10 @@ REMIND_EVERY_S = 900  # the timer marks due-soon and overdue tasks (and mails) t
 
 
 def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise handlers.TaskError(f"Ngày không hợp lệ: {value!r} (YYYY-MM-DD) / Bad date") from None
 
 
 def _today(as_of: str | None = None) -> date:
@@ -34,10 +37,7 @@ def _today(as_of: str | None = None) -> date:
 
 
 def _period(start: str | None, end: str | None) -> Period:
-    try:
-        return Period(_day(start), _day(end))
-    except ValueError:
-        raise handlers.TaskError("Ngày không hợp lệ (YYYY-MM-DD) / Bad date") from None
+    return Period(_day(start), _day(end))
 
 
 def _as_of(period: Period) -> date:
@@ -83,10 +83,9 @@ class HandlingService(Pingable):
 
     @operator_rpc
     def done(self, task_id: str, by: str, result: str, reply: str | None = None,
-             clearance: int | None = None, as_of: str | None = None) -> dict:  # fmt: skip
-        task, event = handlers.finish(
-            self.handling, task_id, by, result, _today(as_of), reply, clearance
-        )
+             clearance: int | None = None) -> dict:  # fmt: skip
+        today = _today()
+        task, event = handlers.finish(self.handling, task_id, by, result, today, reply, clearance)
         self.dispatch(events.TASK_DONE, event)
         return task
 
