@@ -17,6 +17,7 @@ from services.cli import (
     retention,
     review,
     secrecy,
+    tasks,
     users,
 )
 
@@ -46,3 +47,6 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.token_app, name="token")
 app.add_typer(audit.app, name="audit")
 app.add_typer(secrecy.app, name="secrecy")
+app.command()(tasks.assign)
+app.add_typer(tasks.tasks_app, name="tasks")
+app.command()(tasks.stats)

@@ -42,7 +42,9 @@ import pika.exceptions
 from services.common import topology
 
 RPC_EXCHANGE = topology.RPC_EXCHANGE
-SERVICES = ("ingest", "ocr", "classification", "indexing", "retention", "gateway")
+SERVICES = (
+    "ingest", "ocr", "classification", "indexing", "retention", "handling", "gateway"
+)  # fmt: skip
 OPERATOR = "cli"  # the operators' `luutru` command
 ROLES = (*SERVICES, OPERATOR)
 # Whom each service calls by RPC (nameko RpcProxy); the gateway calls everyone (and pings).

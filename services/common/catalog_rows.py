@@ -17,6 +17,12 @@ from services.common.catalog_tables import history, now_iso, petitioners, record
 from services.common.errors import NotFound
 from services.common.records import GONE, HistoryEntry, Record, Status, document_key
 
+# What a store of another stage may join its own rows to (handling's tasks): the records'
+# identifying columns and metadata, read only. Writes go through the port or `append_history`.
+RECORD_VIEW = sa.select(
+    records.c.id, records.c.number, records.c.register, records.c.received_at, records.c.meta
+).subquery("catalog_records")
+
 
 def not_found(record_id: str) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")

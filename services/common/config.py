@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     petitions: Path = REPO_ROOT / "deploy" / "petitions.yaml"
     # Days off the `holidays` package does not know yet (services/common/calendar.py).
     calendar: Path = REPO_ROOT / "deploy" / "calendar.yaml"
+    # Handling incoming documents (docs/handling.md): due-date rules, and the SMTP relay task
+    # reminders go through (no host: no e-mail; reminders are still marked and listed).
+    handling_rules: Path = REPO_ROOT / "deploy" / "handling.yaml"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_sender: str = "luutru@localhost"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
     # Retention (docs/retention.md): distinct archivists who must approve a destruction batch
     # (a transfer batch needs transfer_approvers); permanent records fall due for transfer
     # to the historical archive this many years after the matter's year (Luật Lưu trữ 2024).

@@ -33,6 +33,9 @@ RECORD_METADATA_CORRECTED = "record.metadata_corrected"
 RECORD_DISPOSED = "record.disposed"
 RECORD_TRANSFERRED = "record.transferred"
 RECORD_FIXITY_FAILED = "record.fixity_failed"
+# The handling service (services/handling/): a task assigned on an incoming record, finished.
+TASK_ASSIGNED = "task.assigned"
+TASK_DONE = "task.done"
 
 
 # Event types that share another type's schema file.

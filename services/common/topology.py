@@ -73,6 +73,10 @@ SUBSCRIPTIONS = (
 RETIRED = (
     Subscription("classification", "record.classified", "retention", "lock_classified"),
     Subscription("classification", "record.metadata_corrected", "retention", "lock_corrected"),
+    Subscription("classification", "record.classified", "handling", "on_record_classified"),
+    Subscription(
+        "classification", "record.metadata_corrected", "handling", "on_metadata_corrected"
+    ),
 )
 
 

@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request
 
 from services.common import audit
 from services.common.callers import SignedRpcProxy
-from services.common.config import Settings
+from services.common.config import Settings, process_settings
 from services.common.errors import NotFound, PermanentError
 from services.gateway import access
 from services.gateway import retention_view as view
@@ -29,7 +29,7 @@ from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
 from services.retention.errors import batch_not_found, hold_not_found, not_waiting
 
-SERVICES = ("ingest", "ocr", "classification", "indexing", "retention")
+SERVICES = ("ingest", "ocr", "classification", "indexing", "retention", "handling")
 HEALTH_TIMEOUT_S = 3
 DUPLICATE_ACTIONS = ("duplicate_suspected", "duplicate_cleared")  # classification/registering.py
 
@@ -64,6 +64,7 @@ class Gateway:
     classification: Any
     indexing: Any
     retention: Any
+    handling: Any
     settings: Settings
 
     def ping(self, service: str) -> str:
@@ -255,7 +256,7 @@ class Helpers(DependencyProvider):
         return instance
 
     def setup(self):
-        self.settings = Settings()
+        self.settings = process_settings()
 
     def get_dependency(self, worker_ctx) -> Gateway:
         proxies = {name: getattr(self, name).get_dependency(worker_ctx) for name in SERVICES}

@@ -26,6 +26,7 @@ from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
 from services.gateway.routes_search import SearchRoutes
+from services.gateway.routes_tasks import TaskRoutes
 
 
 class GatewayService(
@@ -39,6 +40,7 @@ class GatewayService(
     DeskRoutes,
     CheckRoutes,
     NumberRoutes,
+    TaskRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

@@ -57,6 +57,8 @@ NAVIGATION = [
     ("/", "nav.search", None),
     ("/upload", "nav.upload", UPLOADING_ROLES),
     ("/check", "nav.check", None),
+    ("/tasks", "nav.tasks", None),
+    ("/stats", "nav.stats", None),
     ("/petitions", "nav.petitions", PETITION_DESK_ROLES),
     ("/retention", "nav.retention", ("archivist",)),
     ("/registers/numbers", "nav.numbers", ("clerk", "archivist")),

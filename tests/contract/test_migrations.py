@@ -27,6 +27,7 @@ from services.common.catalog import MIGRATIONS_DIR, SqlCatalog, migrate
 from services.common.catalog import schema as catalog_schema
 from services.gateway import accounts
 from services.gateway.accounts import SqlAccountStore
+from services.handling import tables as handling_tables
 from services.retention import tables as retention_tables
 from services.retention.store import RetentionStore
 from tests.postgres import temporary_database
@@ -36,9 +37,9 @@ OWNED = {
     "accounts": accounts.schema,
     "audit": audit.schema,
 }
-EVERY_SCHEMA = [catalog_schema, *OWNED.values()]
+EVERY_SCHEMA = [catalog_schema, *OWNED.values(), handling_tables.schema]  # handling: 0009
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0008"  # the newest revision (0008: the secret book's own numbers)
+HEAD = "0009"  # the newest revision (0009: the handling service's tasks)
 
 
 @contextmanager
@@ -225,4 +226,24 @@ def test_0005_marks_the_secrecy_of_records_read_before_it_as_known(dsn):
         metas = dict(conn.execute(sa.text("SELECT id, meta FROM records")).all())
     known = {i for i, meta in metas.items() if "secrecy_known" in str(meta)}
     assert known == {"indexed", "rejected"}
+    engine.dispose()
+
+
+def test_0009_copies_the_classified_records_into_the_handling_statistics(dsn):
+    engine = _engine(dsn)
+    _alembic(engine, command.upgrade, "0006")
+    rows = {"indexed": {"secrecy": "mat", "secrecy_known": True, "kind": "cong_van"},
+            "processing": {}}  # fmt: skip
+    with engine.begin() as conn:
+        for status, meta in rows.items():
+            conn.execute(
+                catalog_schema.tables["records"].insert().values(
+                    id=status, register="den", file_name="a.pdf", size=1, source="test",
+                    status=status, meta=meta, received_at="2026-01-05", updated_at="2026-01-05",
+                )
+            )  # fmt: skip
+    migrate(engine)
+    with engine.connect() as conn:
+        copied = conn.execute(sa.select(handling_tables.documents)).all()
+    assert [(r.record_id, r.level, r.kind) for r in copied] == [("indexed", 1, "cong_van")]
     engine.dispose()

@@ -119,7 +119,7 @@ class Stack:
         )
         return dict(
             zip(
-                ("ocr", "classification", "indexing", "retention", "ingest", "gateway"),
+                ("ocr", "classification", "indexing", "retention", "handling", "ingest", "gateway"),
                 map(int, out.stdout.split()),
                 strict=False,
             )

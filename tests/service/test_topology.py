@@ -12,12 +12,16 @@ from nameko.events import EventHandler
 
 from services.classification.service import ClassificationService
 from services.common import topology
+from services.handling.service import HandlingService
 from services.indexing.service import IndexingService
 from services.ingest.service import IngestService
 from services.ocr.service import OcrService
 from services.retention.service import RetentionService
 
-SERVICES = [IngestService, OcrService, ClassificationService, IndexingService, RetentionService]
+SERVICES = [
+    IngestService, OcrService, ClassificationService, IndexingService, RetentionService,
+    HandlingService,
+]  # fmt: skip
 
 
 def declared_handlers() -> set[topology.Subscription]:

@@ -16,7 +16,9 @@ from services.common.s3_objects import MinioObjectStore
 TEXT = (REPO_ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(TEXT)
 SERVICES = COMPOSE["services"]
-LUUTRU_SERVICES = {"ingest", "ocr", "classification", "indexing", "retention", "gateway"}
+LUUTRU_SERVICES = {
+    "ingest", "ocr", "classification", "indexing", "retention", "handling", "gateway"
+}  # fmt: skip
 ENGINES = {"rabbitmq", "postgres", "minio", "elasticsearch"}
 ONE_SHOTS = {"topology", "rabbitmq-definitions", "minio-init", "elasticsearch-template"}
 

@@ -11,7 +11,7 @@ from services.common.config import REPO_ROOT
 EVENT_CONSTANTS = {
     name: value
     for name, value in vars(events).items()
-    if name.startswith("RECORD_") and isinstance(value, str)
+    if name.startswith(("RECORD_", "TASK_")) and isinstance(value, str)
 }
 
 

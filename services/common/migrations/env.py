@@ -13,9 +13,10 @@ from alembic import context
 from services.common import audit
 from services.common.catalog import schema
 from services.gateway import accounts
+from services.handling import tables as handling_tables
 from services.retention import tables as retention_tables
 
-TARGET = [schema, retention_tables.schema, accounts.schema, audit.schema]
+TARGET = [schema, retention_tables.schema, accounts.schema, audit.schema, handling_tables.schema]
 
 
 def _run(connection: sa.Connection) -> None:

@@ -1,0 +1,145 @@
+"""Handling: "Việc của tôi", the badge and the statistics at LUUTRU_BENCH_RECORDS records
+(default 100,000) and LUUTRU_BENCH_TASKS tasks (default 50,000), on the catalog the handling
+service runs on (SQLite in a temporary directory, or LUUTRU_BENCH_CATALOG_URL).
+
+The calls are the handling service's use cases, as its RPCs run them, through a clearance
+below the top (so the secrecy filter is in every query). Prints p50/p95 per call against the
+issue's goal, p95 ≤ 100 ms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+
+from services.common.catalog import SqlCatalog, records
+from services.handling import handlers
+from services.handling.due import DueRules
+from services.handling.handlers import Handling
+from services.handling.stats import Period
+from services.handling.stats import statistics as task_statistics
+from services.handling.store import HandlingStore, document_row
+from services.handling.tables import documents, tasks
+
+RECORDS = int(os.environ.get("LUUTRU_BENCH_RECORDS", "100000"))
+TASKS = int(os.environ.get("LUUTRU_BENCH_TASKS", "50000"))
+RUNS = int(os.environ.get("LUUTRU_BENCH_RUNS", "60"))
+GOAL_MS = 100
+PEOPLE = [f"can_bo_{i:03d}" for i in range(200)]
+KINDS = ["cong_van", "bao_cao", "ke_hoach", "giay_moi", "quyet_dinh", "thong_bao",
+         "don_khieu_nai", "don_to_cao", "don_kien_nghi"]  # fmt: skip
+ORGANS = [f"ỦY BAN NHÂN DÂN HUYỆN {i}" for i in range(60)]
+SECRECY = [None] * 17 + ["mat", "toi_mat", "tuyet_mat"]
+TODAY = date(2026, 12, 3)
+
+
+def _record(i: int, rng: random.Random) -> dict:
+    received = TODAY - timedelta(days=rng.randrange(730))
+    kind = rng.choice(KINDS)
+    return {
+        "id": f"rec-{i:07d}", "register": "don" if kind.startswith("don_") else "den",
+        "year": received.year, "number": i % 5000 + 1, "file_name": f"{i}.pdf",
+        "sha256": hashlib.sha256(str(i).encode()).hexdigest(), "status": "indexed",
+        "received_at": f"{received.isoformat()}T08:00:00.000+07:00",
+        "updated_at": f"{received.isoformat()}T08:00:00.000+07:00",
+        "meta": {"secrecy_known": True, "secrecy": rng.choice(SECRECY), "kind": kind,
+                 "organ": rng.choice(ORGANS), "subject": f"Về việc số {i}",
+                 "number_symbol": f"{i}/UBND-VP"},
+    }  # fmt: skip
+
+
+def _task(i: int, rng: random.Random) -> dict:
+    due = TODAY + timedelta(days=rng.randrange(-200, 30))
+    done = rng.random() < 0.7
+    return {
+        "id": f"task-{i:07d}", "record_id": f"rec-{rng.randrange(RECORDS):07d}",
+        "assignee": rng.choice(PEOPLE), "support": [], "due": due.isoformat(),
+        "kind": rng.choice(KINDS), "level": rng.choice([0] * 17 + [1, 2, 3]),
+        "status": "done" if done else "open", "assigned_by": "van_thu",
+        "assigned_at": f"{(due - timedelta(days=10)).isoformat()}T09:00:00.000+07:00",
+        "done_on": (due + timedelta(days=rng.randrange(-5, 4))).isoformat() if done else None,
+    }  # fmt: skip
+
+
+def fill(catalog: SqlCatalog) -> None:
+    rng = random.Random(5)
+    started = time.perf_counter()
+    with catalog.engine.begin() as conn:
+        for start in range(0, RECORDS, 5000):
+            end = min(start + 5000, RECORDS)
+            batch = [_record(i, rng) for i in range(start, end)]
+            conn.execute(records.insert(), batch)
+            # what the handling service writes on each record's `record.classified`
+            copies = [
+                {"record_id": r["id"], "assigned": False, **document_row(SimpleNamespace(**r))}
+                for r in batch
+            ]
+            conn.execute(documents.insert(), copies)
+        for start in range(0, TASKS, 5000):
+            end = min(start + 5000, TASKS)
+            conn.execute(tasks.insert(), [_task(i, rng) for i in range(start, end)])
+        has_task = sa.select(tasks.c.record_id)
+        conn.execute(
+            documents.update().where(documents.c.record_id.in_(has_task)), {"assigned": True}
+        )
+    print(f"filled {RECORDS} records and {TASKS} tasks in {time.perf_counter() - started:.1f} s")
+
+
+def measure(name: str, call: Callable[[int], object]) -> float:
+    call(0)  # warm the caches once
+    times = []
+    for i in range(RUNS):
+        started = time.perf_counter()
+        call(i)
+        times.append((time.perf_counter() - started) * 1000)
+    p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[18]
+    verdict = "ok" if p95 <= GOAL_MS else "OVER"
+    print(f"{name:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {verdict}")
+    return p95
+
+
+def run(dsn: str) -> None:
+    catalog = SqlCatalog(dsn)
+    fill(catalog)
+    h = Handling(HandlingStore(catalog.engine), DueRules(), lambda d, n: d + timedelta(days=n))
+    person = PEOPLE.__getitem__
+    year = Period(date(2026, 1, 1), date(2026, 12, 31))
+    calls = {
+        "my open tasks (clearance 1)": lambda i: handlers.list_tasks(
+            h, TODAY, user=person(i % 200), clearance=1),
+        "my overdue tasks (clearance 1)": lambda i: handlers.list_tasks(
+            h, TODAY, user=person(i % 200), overdue=True, clearance=1),
+        "badge (clearance 1)": lambda i: handlers.badge(h, person(i % 200), TODAY, 1),
+        "all open tasks, a page (clearance 2)": lambda i: handlers.list_tasks(
+            h, TODAY, clearance=2),
+        "statistics of a year (clearance 1)": lambda i: task_statistics(
+            catalog.engine, 1, year, TODAY),
+        "statistics, all time (clearance 3)": lambda i: task_statistics(
+            catalog.engine, 3, Period(), TODAY),
+    }  # fmt: skip
+    worst = max(measure(name, call) for name, call in calls.items())
+    print(f"worst p95 {worst:.1f} ms: {'within' if worst <= GOAL_MS else 'OVER'} the goal")
+    catalog.engine.dispose()
+
+
+def main() -> None:
+    dsn = os.environ.get("LUUTRU_BENCH_CATALOG_URL")
+    if dsn:
+        run(dsn)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        run(f"sqlite:///{Path(tmp) / 'catalog.db'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""The handling service's use cases: plain functions over the store, the due rules and the
+calendar (no nameko). `clearance` is the caller's (None: the operators' CLI, full); a task or
+record above it answers NotFound exactly like an unknown id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from services.common import events
+from services.common.catalog import format_number
+from services.common.secrecy import HIGHEST, effective_level
+from services.common.vocabulary import PETITION_KINDS
+from services.handling import tasks as rules
+from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
+from services.handling.store import HandlingStore
+from services.handling.tasks import PAGE, Task, TaskError
+
+HANDLED_REGISTERS = ("den", "don")  # incoming documents and citizens' letters
+
+
+@dataclass(frozen=True)
+class Handling:
+    """What the use cases work with (one per process, shared by its green threads)."""
+
+    store: HandlingStore
+    rules: DueRules
+    add_working_days: AddWorkingDays
+
+
+def level_of(clearance: int | None) -> int:
+    return HIGHEST if clearance is None else int(clearance)
+
+
+def _person(h: Handling, name: str, record: dict[str, Any]) -> str:
+    """An active account cleared for the record: nobody is handed what they may not read."""
+    user = h.store.user(name)
+    if user is None or user["disabled"]:
+        raise TaskError(f"Không có người dùng {name} / No active user {name}")
+    if user["clearance"] < effective_level(record["meta"]):
+        raise TaskError(
+            f"{name} không đủ độ mật để xử lý văn bản này / {name} lacks the clearance for it"
+        )
+    return name
+
+
+def _record(h: Handling, record_id: str, clearance: int | None) -> dict[str, Any]:
+    record = h.store.record(record_id, level_of(clearance))
+    if record["register"] not in HANDLED_REGISTERS:
+        raise TaskError("Chỉ giao việc văn bản đến và đơn thư / Only incoming records are assigned")
+    return record
+
+
+def classified(h: Handling, record_id: str, read_text: Callable[[], str]) -> None:
+    """A record was classified: count it; for an incoming one, read its written deadline."""
+    if h.store.project(record_id) in HANDLED_REGISTERS:
+        h.store.set_text_deadline(record_id, deadline_in_text(read_text()))
+
+
+def proposed_due(h: Handling, record: dict[str, Any], start: date) -> dict[str, str]:
+    meta = record["meta"] or {}
+    written = record.get("text_deadline")
+    return rule_due(
+        h.rules, start, h.add_working_days, urgency=meta.get("urgency"), kind=meta.get("kind"),
+        text_deadline=date.fromisoformat(written) if written else None,
+    ).to_dict()  # fmt: skip
+
+
+def assign(
+    h: Handling,
+    record_id: str,
+    assignee: str,
+    by: str,
+    today: date,
+    *,
+    support: list[str] = (),
+    due: str | None = None,
+    note: str | None = None,
+    clearance: int | None = None,
+) -> tuple[dict, dict]:
+    """(the task, its `task.assigned` event)."""
+    record = _record(h, record_id, clearance)
+    people = [_person(h, name, record) for name in [assignee, *support] if name]
+    when = proposed_due(h, record, today) if not due else {"due": due, "basis": "ấn định"}
+    task, entry = rules.assign(
+        record_id, people[0] if people else "", _day(when["due"]), by, people[1:], note
+    )
+    entry.detail["basis"] = when["basis"]
+    h.store.add(task, entry, record)
+    event = events.new_event(
+        events.TASK_ASSIGNED, record_id, task_id=task.id, assignee=task.assignee,
+        support=list(task.support), due=task.due.isoformat(), assigned_by=by,
+    )  # fmt: skip
+    return {**task.to_dict(), "basis": when["basis"]}, event
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise TaskError(f"Ngày không hợp lệ: {value!r} (YYYY-MM-DD) / Bad date") from None
+
+
+def note(h: Handling, task_id: str, by: str, text: str, clearance: int | None = None) -> dict:
+    task = h.store.get(task_id, level_of(clearance))
+    h.store.log_only(task, rules.add_note(task, by, text, privileged=clearance is None))
+    return task.to_dict()
+
+
+def forward(
+    h: Handling, task_id: str, to: str, by: str, note: str | None, clearance: int | None = None
+) -> dict:
+    task = h.store.get(task_id, level_of(clearance))
+    _person(h, to, h.store.record(task.record_id))
+    moved, entry = rules.forward(task, to, by, note, privileged=clearance is None)
+    h.store.save(moved, entry)
+    return moved.to_dict()
+
+
+def finish(
+    h: Handling,
+    task_id: str,
+    by: str,
+    result: str,
+    today: date,
+    reply: str | None = None,
+    clearance: int | None = None,
+) -> tuple[dict, dict]:
+    """(the task, its `task.done` event). A reply must be a record the caller can see."""
+    task = h.store.get(task_id, level_of(clearance))
+    if reply:
+        h.store.record(reply, level_of(clearance))  # NotFound for an unknown or hidden reply
+    done, entry = rules.finish(task, by, result, today, reply, privileged=clearance is None)
+    h.store.save(done, entry)
+    event = events.new_event(
+        events.TASK_DONE, task.record_id, task_id=task.id, done_by=by, late=done.done_late,
+        reply_record_id=done.reply_record_id,
+    )  # fmt: skip
+    return done.to_dict(), event
+
+
+def _subject(meta: dict[str, Any], identity: bool) -> str | None:
+    """A letter's trích yếu may name its writer (sealed for tố cáo): only for those who may
+    see identities."""
+    if meta.get("kind") in PETITION_KINDS and not identity:
+        return None
+    return meta.get("subject")
+
+
+def row(task: Task, record: dict[str, Any], today: date, identity: bool) -> dict[str, Any]:
+    meta = record.get("meta") or {}
+    return {
+        **task.to_dict(),
+        "number": format_number(record.get("number")),
+        "register": record.get("register"),
+        "number_symbol": meta.get("number_symbol"),
+        "subject": _subject(meta, identity),
+        "urgency": meta.get("urgency"),
+        "overdue": task.overdue(today),
+        "days_left": task.days_left(today) if task.status == rules.OPEN else None,
+    }
+
+
+def list_tasks(
+    h: Handling,
+    today: date,
+    *,
+    user: str | None = None,
+    status: str = rules.OPEN,
+    overdue: bool = False,
+    clearance: int | None = None,
+    identity: bool = True,
+    limit: int = PAGE,
+) -> list[dict]:
+    if status not in (*rules.STATUSES, "all"):
+        raise TaskError("status: open | done | all")
+    found = h.store.rows(
+        level_of(clearance), assignee=user, status=status, limit=limit,
+        overdue_on=today if overdue else None,
+    )  # fmt: skip
+    return sorted((row(t, r, today, identity) for t, r in found), key=rules.sort_key)
+
+
+def record_history(
+    h: Handling, record_id: str, today: date, clearance: int | None = None, identity: bool = True
+) -> dict:
+    """The phiếu giải quyết: the record's tasks and every change, for one visible record."""
+    record = h.store.record(record_id, level_of(clearance))
+    found = h.store.rows(level_of(clearance), status="all", record_id=record_id)
+    meta = record["meta"] or {}
+    return {
+        "record_id": record_id,
+        "number": format_number(record["number"]),
+        "received_at": record["received_at"],
+        "number_symbol": meta.get("number_symbol"),
+        "organ": meta.get("organ"),
+        "subject": _subject(meta, identity),
+        "proposed": proposed_due(h, record, today),
+        "tasks": [row(t, r, today, identity) for t, r in found],
+        "log": [{**e, "detail": e["detail"] or {}} for e in h.store.log(record_id)],
+    }
+
+
+def badge(h: Handling, user: str, today: date, clearance: int) -> dict[str, int]:
+    soon_by = h.add_working_days(today, h.rules.remind_before_days)
+    return h.store.counts(clearance, user, today, soon_by)

@@ -1,0 +1,285 @@
+"""`HandlingStore`: the handling service's tables, and its reads and history entries in the
+catalog, with SQLAlchemy Core on the catalog's engine (SQLite or PostgreSQL).
+
+Clearance is applied inside every query (`visible`): a task of a record above the caller's
+clearance is never fetched, so it counts nowhere. The record's level is read from the catalog
+each time, never copied, so a secrecy raised later hides its tasks at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from services.common.catalog import now_iso
+from services.common.catalog_rows import RECORD_VIEW as records
+from services.common.catalog_rows import append_history
+from services.common.errors import NotFound
+from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
+from services.handling.tables import contacts, documents, task_log, tasks
+from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
+
+# The gateway's accounts (services/gateway/accounts.py), read here for the assignees' clearance.
+users = sa.table(
+    "users", sa.column("name"), sa.column("clearance"), sa.column("disabled"), sa.column("role")
+)
+SECRECY = records.c.meta["secrecy"].as_string()
+KIND = records.c.meta["kind"].as_string()
+RECORD_COLUMNS = (
+    records.c.number,
+    records.c.register,
+    records.c.received_at,
+    records.c.meta,
+)
+
+
+def visible(clearance: int) -> sa.ColumnElement[bool]:
+    """SQL for `effective_level(meta) <= clearance` (services/common/secrecy.py): a record of
+    unknown secrecy is Tuyệt mật; a known one is its mark's level (no mark: 0)."""
+    if clearance >= HIGHEST:
+        return sa.true()
+    above = [code for code, level in SECRECY_LEVELS.items() if code and level > clearance]
+    known = records.c.meta[KNOWN].as_boolean()
+    return sa.and_(known.is_(True), sa.or_(SECRECY.is_(None), SECRECY.not_in(above)))
+
+
+def document_row(record: Any) -> dict[str, Any]:
+    """A catalog row's statistics columns (without `text_deadline`)."""
+    meta = record.meta or {}
+    return {
+        "register": record.register, "kind": meta.get("kind"),
+        "organ": (meta.get("organ") or "")[:400] or None, "received_at": record.received_at,
+        "level": effective_level(meta), "classified_at": now_iso(),
+    }  # fmt: skip
+
+
+def task_of(row: Any) -> Task:
+    return Task(
+        id=row.id,
+        record_id=row.record_id,
+        assignee=row.assignee,
+        due=date.fromisoformat(row.due),
+        assigned_by=row.assigned_by,
+        support=tuple(row.support or ()),
+        note=row.note,
+        status=row.status,
+        result=row.result,
+        reply_record_id=row.reply_record_id,
+        done_on=date.fromisoformat(row.done_on) if row.done_on else None,
+        extra={"reminded": row.reminded, "assigned_at": row.assigned_at},
+    )
+
+
+def _values(task: Task) -> dict[str, Any]:
+    return {
+        "assignee": task.assignee,
+        "support": list(task.support),
+        "due": task.due.isoformat(),
+        "status": task.status,
+        "note": task.note,
+        "result": task.result,
+        "reply_record_id": task.reply_record_id,
+        "done_on": task.done_on.isoformat() if task.done_on else None,
+    }
+
+
+class HandlingStore:
+    """Tasks, their log, proposed due dates and contacts; reads of records and accounts."""
+
+    def __init__(self, engine: sa.Engine):
+        """`engine`: the catalog's, migrated to head (the tables are the migrations')."""
+        self.engine = engine
+
+    # --- records and people ----------------------------------------------------------------
+
+    def record(self, record_id: str, clearance: int = HIGHEST) -> dict[str, Any]:
+        """The record's register, number, metadata and written deadline; NotFound when it
+        does not exist or is above `clearance` (the same answer)."""
+        query = (
+            sa.select(records.c.id, *RECORD_COLUMNS, documents.c.text_deadline)
+            .outerjoin(documents, documents.c.record_id == records.c.id)
+            .where(records.c.id == record_id, visible(clearance))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+        return dict(row._mapping)
+
+    def user(self, name: str) -> dict[str, Any] | None:
+        query = sa.select(users).where(users.c.name == name)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return dict(row._mapping) if row else None
+
+    def project(self, record_id: str) -> str:
+        """Copy the record's register, kind, organ, date and level into the statistics'
+        table as the catalog has them now (so events in any order, or twice, leave it
+        right). Returns the register."""
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
+            if row is None:
+                raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+            values = document_row(row)
+            done = conn.execute(
+                documents.update().where(documents.c.record_id == record_id).values(**values)
+            )
+            if not done.rowcount:
+                has_task = sa.exists().where(tasks.c.record_id == record_id)
+                assigned = conn.execute(sa.select(has_task)).scalar_one()
+                conn.execute(
+                    documents.insert().values(record_id=record_id, assigned=assigned, **values)
+                )
+            conn.execute(
+                tasks.update()
+                .where(tasks.c.record_id == record_id)
+                .values(kind=values["kind"], level=values["level"])
+            )
+        return row.register
+
+    def set_text_deadline(self, record_id: str, deadline: date | None) -> None:
+        value = deadline.isoformat() if deadline else None
+        with self.engine.begin() as conn:
+            conn.execute(
+                documents.update()
+                .where(documents.c.record_id == record_id)
+                .values(text_deadline=value)
+            )
+
+    def set_contact(self, user: str, email: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(contacts.delete().where(contacts.c.user_name == user))
+            conn.execute(contacts.insert().values(user_name=user, email=email))
+
+    def contacts(self, names: list[str]) -> dict[str, str]:
+        query = sa.select(contacts).where(contacts.c.user_name.in_(names))
+        with self.engine.connect() as conn:
+            return {row.user_name: row.email for row in conn.execute(query)}
+
+    # --- tasks -------------------------------------------------------------------------------
+
+    def add(self, task: Task, entry: Entry, record: dict[str, Any]) -> None:
+        """A new task on `record` (as `record()` returns it)."""
+        meta = record["meta"] or {}
+        with self.engine.begin() as conn:
+            conn.execute(
+                tasks.insert().values(
+                    id=task.id, record_id=task.record_id, assigned_by=task.assigned_by,
+                    assigned_at=now_iso(), kind=meta.get("kind"), level=effective_level(meta),
+                    **_values(task),
+                )
+            )  # fmt: skip
+            conn.execute(
+                documents.update()
+                .where(documents.c.record_id == task.record_id)
+                .values(assigned=True)
+            )
+            self._log(conn, task, entry)
+
+    def save(self, task: Task, entry: Entry, expected_status: str = OPEN) -> None:
+        """Write a transition; NotFound if someone else moved the task first."""
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                tasks.update()
+                .where(tasks.c.id == task.id, tasks.c.status == expected_status)
+                .values(**_values(task))
+            )
+            if not done.rowcount:
+                raise NotFound(f"Việc đã thay đổi, hãy tải lại / Task {task.id} changed")
+            self._log(conn, task, entry)
+
+    def log_only(self, task: Task, entry: Entry) -> None:
+        with self.engine.begin() as conn:
+            self._log(conn, task, entry)
+
+    def _log(self, conn: sa.Connection, task: Task, entry: Entry) -> None:
+        """The task's log and the record's history, in the same transaction."""
+        at = now_iso()
+        conn.execute(
+            task_log.insert().values(
+                task_id=task.id, record_id=task.record_id, at=at, actor=entry.actor,
+                action=entry.action, detail=entry.detail,
+            )
+        )  # fmt: skip
+        detail = {"by": entry.actor, **entry.detail}
+        append_history(conn, task.record_id, "handling", f"task_{entry.action}", detail)
+
+    def get(self, task_id: str, clearance: int = HIGHEST) -> Task:
+        query = (
+            sa.select(tasks)
+            .join(records, records.c.id == tasks.c.record_id)
+            .where(tasks.c.id == task_id, visible(clearance))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"Không tìm thấy việc / No task {task_id}")
+        return task_of(row)
+
+    def rows(
+        self,
+        clearance: int,
+        *,
+        assignee: str | None = None,
+        status: str | None = OPEN,
+        overdue_on: date | None = None,
+        due_by: date | None = None,
+        record_id: str | None = None,
+        limit: int = PAGE,
+    ) -> list[tuple[Task, dict[str, Any]]]:
+        """Tasks with their record's register, number and metadata, by due date.
+
+        The statistics' copy of each record's level narrows the rows in SQL (an unclassified
+        record counts as Tuyệt mật); the catalog's own metadata is checked again on the rows
+        found, so a level raised a moment ago hides its tasks at once."""
+        level = sa.func.coalesce(documents.c.level, HIGHEST)
+        query = (
+            sa.select(tasks, *RECORD_COLUMNS)
+            .join(records, records.c.id == tasks.c.record_id)
+            .outerjoin(documents, documents.c.record_id == tasks.c.record_id)
+            .where(level <= clearance)
+            .order_by(tasks.c.due, tasks.c.id)
+            .limit(limit)
+        )
+        if assignee:
+            query = query.where(tasks.c.assignee == assignee)
+        if status in (OPEN, DONE):
+            query = query.where(tasks.c.status == status)
+        if overdue_on:
+            query = query.where(tasks.c.status == OPEN, tasks.c.due < overdue_on.isoformat())
+        if due_by:
+            query = query.where(tasks.c.due <= due_by.isoformat())
+        if record_id:
+            query = query.where(tasks.c.record_id == record_id)
+        with self.engine.connect() as conn:
+            found = [(task_of(row), dict(row._mapping)) for row in conn.execute(query)]
+        return [(t, r) for t, r in found if effective_level(r["meta"]) <= clearance]
+
+    def counts(self, clearance: int, assignee: str, today: date, soon_by: date) -> dict[str, int]:
+        """The badge: one user's open tasks, overdue and due soon."""
+        due = tasks.c.due
+        query = (
+            sa.select(
+                sa.func.count(),
+                sa.func.count().filter(due < today.isoformat()),
+                sa.func.count().filter(due >= today.isoformat(), due <= soon_by.isoformat()),
+            )
+            .select_from(tasks.join(records, records.c.id == tasks.c.record_id))
+            .where(tasks.c.assignee == assignee, tasks.c.status == OPEN, visible(clearance))
+        )
+        with self.engine.connect() as conn:
+            total, overdue, soon = conn.execute(query).one()
+        return {"open": total, "overdue": overdue, "due_soon": soon}
+
+    def log(self, record_id: str) -> list[dict[str, Any]]:
+        query = (
+            sa.select(task_log).where(task_log.c.record_id == record_id).order_by(task_log.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def mark_reminded(self, task_id: str, level: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(tasks.update().where(tasks.c.id == task_id).values(reminded=level))
