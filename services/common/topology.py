@@ -65,6 +65,10 @@ SUBSCRIPTIONS = (
     Subscription(
         "classification", "record.metadata_corrected", "retention", "on_metadata_corrected"
     ),
+    Subscription("classification", "record.classified", "handling", "on_record_classified"),
+    Subscription(
+        "classification", "record.metadata_corrected", "handling", "on_metadata_corrected"
+    ),
 )
 
 # Handler queues of earlier versions, deleted by `declare`: a queue left bound would keep
@@ -73,10 +77,6 @@ SUBSCRIPTIONS = (
 RETIRED = (
     Subscription("classification", "record.classified", "retention", "lock_classified"),
     Subscription("classification", "record.metadata_corrected", "retention", "lock_corrected"),
-    Subscription("classification", "record.classified", "handling", "on_record_classified"),
-    Subscription(
-        "classification", "record.metadata_corrected", "handling", "on_metadata_corrected"
-    ),
 )
 
 

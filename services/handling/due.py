@@ -2,7 +2,7 @@
 
 NĐ 30/2020/NĐ-CP Điều 24 asks units to handle an incoming document "theo thời hạn được pháp
 luật quy định hoặc theo quy định của cơ quan" and urgent ones (Hỏa tốc, Thượng khẩn, Khẩn)
-at once (Điều 4 c, Điều 18.1, Điều 23.1, Điều 24.2: /work/shared/domain/vietnam-records.md).
+at once (Điều 4 c, Điều 18.1, Điều 23.1, Điều 24.2).
 No statute fixes the number of days, so they are the office's own rule, in
 `deploy/handling.yaml` (checked against `schemas/handling.json`): days per urgency mark, per
 kind, and a default, counted in working days from the day of assignment. A deadline written
