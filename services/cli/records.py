@@ -179,6 +179,8 @@ def search(
         emit(result)
         return
     console.print(f"{result['total']} kết quả ({result['took_ms']:.0f} ms)")
+    if result.get("suggestion"):
+        console.print(f"Có phải bạn muốn tìm: [bold]{result['suggestion']}[/bold]")
     for hit in result["hits"]:
         console.print(f"[bold]{hit['title']}[/bold]  {hit['number'] or ''}  {hit['id']}")
         console.print(
