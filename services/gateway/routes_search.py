@@ -13,6 +13,7 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import BadQuery
+from services.gateway import record_search
 from services.gateway.auth import current_principal, optional_principal
 from services.gateway.http import describe_error, http, json_errors, json_response
 from services.gateway.templating import render
@@ -48,6 +49,17 @@ class SearchRoutes:
         self.gw.require_visible(principal, record_id)  # the catalog's word, as for a read
         result = self.gw.indexing.similar(record_id, principal.clearance, int(size))
         return json_response(result)
+
+    @http("GET", "/api/records/<string:record_id>/search")
+    @json_errors
+    def search_in_record(self, request: Request, record_id: str) -> Response:
+        """Hits of `q` in the record's text, as the text route would show it (clearance, the
+        read audited, a sealed letter's working copy only)."""
+        principal, record, identity = self.gw.readable(request, record_id, "text")
+        text = self.gw.text(principal, record, identity)
+        found = record_search.search_pages(text["pages"], request.args.get("q", ""))
+        working_copy = bool(text.get("working_copy"))
+        return json_response({"id": record_id, **found, "working_copy": working_copy})
 
     @http("GET", "/")
     def portal(self, request: Request) -> Response:
