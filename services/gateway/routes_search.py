@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from services.common import result_export
 from services.common.errors import BadQuery
 from services.gateway import record_search
 from services.gateway.auth import current_principal, optional_principal
@@ -38,6 +39,28 @@ class SearchRoutes:
     def search(self, request: Request) -> Response:
         principal = current_principal(request)
         return json_response(self.gw.indexing.search(dict(request.args), principal.clearance))
+
+    @http("GET", "/api/search/export")
+    @json_errors
+    def export_search(self, request: Request) -> Response:
+        """The whole result list (up to 10,000 rows) as `format=csv|xlsx|pdf`, within the
+        caller's clearance (each page is a search under it), the export audited."""
+        principal = current_principal(request)
+        params = dict(request.args)
+        fmt = params.pop("format", "csv")
+        if fmt not in result_export.FORMATS:
+            raise BadQuery("format phải là csv, xlsx hoặc pdf / format must be csv, xlsx or pdf")
+        found = result_export.collect(
+            lambda page: self.gw.indexing.search(page, principal.clearance), params
+        )
+        mimetype, render = result_export.FORMATS[fmt]
+        detail = {"q": found.query, "format": fmt, "rows": len(found.rows)}
+        self.gw.audit(request.remote_addr, principal, "export_search", None, detail)
+        headers = {
+            "Content-Disposition": f'attachment; filename="ket-qua-tim-kiem.{fmt}"',
+            "Cache-Control": "private, no-store",
+        }
+        return Response(render(found), mimetype=mimetype, headers=headers)
 
     @http("GET", "/api/records/<string:record_id>/similar")
     @json_errors

@@ -1,19 +1,25 @@
 """Search features of issue 21 on the real stack, clearance included: "did you mean", search
-inside one record's text (API and portal page). A caller below a record's clearance gets
-nothing of it: no suggestion from its words, no in-record hits (404 as an unknown id)."""
+inside one record's text (API and portal page), exports of a result list. A caller below a
+record's clearance gets nothing of it: no suggestion from its words, no in-record hits (404 as
+an unknown id), no export row."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import uuid
 
 import pytest
 import requests
+from openpyxl import load_workbook
 
 from tests.fixtures.documents import born_digital_pdf
 
 TAG = uuid.uuid4().hex[:6]
 OPEN_WORD = f"zo{TAG}q"  # a word only this module's open record holds
 HIDDEN_WORD = f"zh{TAG}q"  # a word only its Mật record holds
+COMMON_WORD = f"zc{TAG}q"  # a word both reports hold
 WRITER = "Lương Thị Bích Ngọc"
 
 
@@ -24,7 +30,7 @@ def typo(word: str) -> str:
 def report(stamp: list[str], word: str) -> bytes:
     return born_digital_pdf(
         [
-            [*stamp, "TỈNH ỦY BÌNH ĐỊNH", "BÁO CÁO", f"về công tác lưu trữ {word}"],
+            [*stamp, "TỈNH ỦY BÌNH ĐỊNH", "BÁO CÁO", f"về công tác lưu trữ {word} {COMMON_WORD}"],
             [f"Trang hai: Quyết định về {word} của Đảng bộ.", "Công tác quyết định."],
         ]
     )
@@ -135,3 +141,37 @@ def test_the_record_page_marks_each_hit_for_next_and_previous(stack, records, re
     assert reader.get(f"{stack.url}/static/find.js").status_code == 200
     hidden = reader.get(f"{stack.url}/records/{records['hidden']['id']}", params={"find": "x"})
     assert hidden.status_code == 404 and HIDDEN_WORD not in hidden.text
+
+
+def export(stack, session: requests.Session, fmt: str) -> requests.Response:
+    params = {"q": COMMON_WORD, "format": fmt}
+    response = session.get(stack.url + "/api/search/export", params=params, timeout=60)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def test_an_export_holds_only_the_records_the_caller_may_see(stack, records, reader):
+    hidden = records["hidden"]
+    rows = list(csv.reader(io.StringIO(export(stack, reader, "csv").content.decode("utf-8-sig"))))
+    assert [row[-1] for row in rows[1:]] == [records["open"]["id"]]
+    sheet = load_workbook(io.BytesIO(export(stack, reader, "xlsx").content)).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "Số kết quả: 1" in cells and records["open"]["id"] in cells
+    assert not [c for c in cells if hidden["id"] in c or HIDDEN_WORD in c]
+    assert export(stack, reader, "pdf").content.startswith(b"%PDF")
+    full = export(stack, stack.http, "csv").content.decode("utf-8-sig")
+    assert hidden["id"] in full and records["open"]["id"] in full  # an admin sees both
+    bad = reader.get(stack.url + "/api/search/export", params={"q": "x", "format": "doc"})
+    assert bad.status_code == 400
+
+
+def test_exports_are_audited_and_the_cli_writes_a_file(stack, records, tmp_path):
+    out = tmp_path / "ket-qua.xlsx"
+    done = stack.cli("search", COMMON_WORD, "--export", str(out))
+    assert "2 / 2" in done.stdout
+    sheet = load_workbook(out).active
+    ids = {str(c.value) for row in sheet.iter_rows() for c in row}
+    assert {records["open"]["id"], records["hidden"]["id"]} <= ids
+    entries = [json.loads(line) for line in stack.cli("audit", "export").stdout.splitlines()]
+    exports = [e for e in entries if e["action"] == "export_search"]
+    assert exports and exports[-1]["detail"]["q"] == COMMON_WORD
