@@ -16,6 +16,7 @@ from services.cli import (
     registers,
     retention,
     review,
+    searches,
     secrecy,
     users,
 )
@@ -46,3 +47,4 @@ app.add_typer(users.users_app, name="users")
 app.add_typer(users.token_app, name="token")
 app.add_typer(audit.app, name="audit")
 app.add_typer(secrecy.app, name="secrecy")
+app.add_typer(searches.app, name="searches")

@@ -17,6 +17,7 @@ from services.common.errors import BadQuery
 from services.gateway import record_search
 from services.gateway.auth import current_principal, optional_principal
 from services.gateway.http import describe_error, http, json_errors, json_response
+from services.gateway.saved_searches import SAVED_PARAMS
 from services.gateway.templating import render
 
 # Parameters the portal keeps from one page to the next (facet links, paging).
@@ -104,8 +105,15 @@ class SearchRoutes:
             result=result,
             error=error,
             link=page_link,
+            export_query=_export_query,
+            saved_params=SAVED_PARAMS,
             page=_page(params),
         )
+
+
+def _export_query(params: dict[str, str], fmt: str) -> str:
+    kept = {k: v for k, v in params.items() if k in SAVED_PARAMS and v}
+    return urlencode({**kept, "format": fmt})
 
 
 def _page(params: dict[str, str]) -> dict[str, int]:

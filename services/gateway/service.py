@@ -25,6 +25,7 @@ from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
+from services.gateway.routes_saved import SavedSearchRoutes
 from services.gateway.routes_search import SearchRoutes
 
 
@@ -39,6 +40,7 @@ class GatewayService(
     DeskRoutes,
     CheckRoutes,
     NumberRoutes,
+    SavedSearchRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

@@ -1,7 +1,7 @@
 """Search features of issue 21 on the real stack, clearance included: "did you mean", search
-inside one record's text (API and portal page), exports of a result list. A caller below a
-record's clearance gets nothing of it: no suggestion from its words, no in-record hits (404 as
-an unknown id), no export row."""
+inside one record's text (API and portal page), exports of a result list, saved searches and
+their daily notice. A caller below a record's clearance gets nothing of it: no suggestion from
+its words, no in-record hits (404 as an unknown id), no export row, no notice."""
 
 from __future__ import annotations
 
@@ -49,7 +49,25 @@ LETTER = [
 
 
 @pytest.fixture(scope="module")
-def records(stack) -> dict[str, dict]:
+def reader(stack) -> requests.Session:
+    return stack.user(f"sf_reader_{TAG}", "reader", 0)
+
+
+@pytest.fixture(scope="module")
+def saved(stack, reader) -> dict[str, dict]:
+    """Saved searches with a daily notice, made before the records exist (their baseline)."""
+    made = {}
+    for who, session in (("reader", reader), ("admin", stack.http)):
+        body = {"name": f"Báo cáo {who}", "q": COMMON_WORD, "notify": True}
+        response = session.post(stack.url + "/api/saved-searches", json=body, timeout=60)
+        assert response.status_code == 201, response.text
+        made[who] = response.json()
+        assert made[who]["new"] == [] and "seen" not in made[who]
+    return made
+
+
+@pytest.fixture(scope="module")
+def records(stack, saved) -> dict[str, dict]:
     uploads = {
         "open": stack.upload(f"bc-{TAG}.pdf", report([], OPEN_WORD)),
         "hidden": stack.upload(f"bc-mat-{TAG}.pdf", report(["MẬT"], HIDDEN_WORD)),
@@ -59,11 +77,6 @@ def records(stack) -> dict[str, dict]:
     assert all(r["status"] == "indexed" for r in done.values()), done
     assert done["hidden"]["metadata"]["secrecy"] == "mat"
     return done
-
-
-@pytest.fixture(scope="module")
-def reader(stack) -> requests.Session:
-    return stack.user(f"sf_reader_{TAG}", "reader", 0)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +103,7 @@ def test_did_you_mean_suggests_only_words_the_caller_may_see(stack, records, rea
 def test_the_portal_and_the_cli_offer_the_suggestion(stack, records, reader):
     page = reader.get(stack.url + "/", params={"q": typo(OPEN_WORD)}, timeout=30)
     assert "Có phải bạn muốn tìm:" in page.text and f"q={OPEN_WORD}" in page.text
+    assert "/api/search/export?q=" in page.text and 'id="save-search"' in page.text
     hidden = reader.get(stack.url + "/", params={"q": typo(HIDDEN_WORD)}, timeout=30)
     assert "Có phải bạn muốn tìm" not in hidden.text and HIDDEN_WORD not in hidden.text
     out = stack.cli("search", typo(OPEN_WORD)).stdout
@@ -175,3 +189,37 @@ def test_exports_are_audited_and_the_cli_writes_a_file(stack, records, tmp_path)
     entries = [json.loads(line) for line in stack.cli("audit", "export").stdout.splitlines()]
     exports = [e for e in entries if e["action"] == "export_search"]
     assert exports and exports[-1]["detail"]["q"] == COMMON_WORD
+
+
+def listed(stack, session: requests.Session) -> dict[str, dict]:
+    response = session.get(stack.url + "/api/saved-searches", timeout=30)
+    assert response.status_code == 200, response.text
+    return {s["name"]: s for s in response.json()["searches"]}
+
+
+def test_the_daily_notice_names_only_new_records_the_owner_may_see(stack, records, saved, reader):
+    assert "searches checked" in stack.cli("searches", "notify").stdout
+    mine = listed(stack, reader)["Báo cáo reader"]
+    assert mine["new"] == [records["open"]["id"]] and mine["params"] == {"q": COMMON_WORD}
+    assert "Báo cáo admin" not in listed(stack, reader)  # per user
+    admins = listed(stack, stack.http)["Báo cáo admin"]["new"]
+    assert set(admins) == {records["open"]["id"], records["hidden"]["id"]}
+    page = reader.get(stack.url + "/searches", timeout=30)
+    assert page.status_code == 200 and records["open"]["id"] in page.text
+    assert records["hidden"]["id"] not in page.text
+    [row] = stack.cli_json("searches", "list", f"sf_reader_{TAG}")
+    assert row["new"] == [records["open"]["id"]]
+
+
+def test_saved_searches_from_the_portal_form_and_deletion(stack, saved, reader):
+    form = {"q": OPEN_WORD, "type": "", "name": "Từ biểu mẫu", "notify": "1"}
+    posted = reader.post(stack.url + "/searches", data=form, allow_redirects=False, timeout=60)
+    assert posted.status_code == 303, posted.text
+    made = listed(stack, reader)["Từ biểu mẫu"]
+    assert made["notify"] and made["params"] == {"q": OPEN_WORD}
+    url = f"{stack.url}/api/saved-searches/{made['id']}"
+    assert stack.http.delete(url, timeout=30).status_code == 404  # another user's: unknown
+    assert reader.delete(url, timeout=30).status_code == 204
+    assert "Từ biểu mẫu" not in listed(stack, reader)
+    bad = reader.post(stack.url + "/api/saved-searches", json={"q": " "}, timeout=30)
+    assert bad.status_code == 400
