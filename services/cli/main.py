@@ -16,6 +16,7 @@ from services.cli import (
     registers,
     retention,
     review,
+    searches,
     secrecy,
     tasks,
     users,
@@ -50,3 +51,4 @@ app.add_typer(secrecy.app, name="secrecy")
 app.command()(tasks.assign)
 app.add_typer(tasks.tasks_app, name="tasks")
 app.command()(tasks.stats)
+app.add_typer(searches.app, name="searches")

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import track
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, track
 
 from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fail, operator
+from services.common import result_export
 from services.common.errors import PermanentError
 from services.common.rpc_client import RpcClient
 from services.common.secrecy import secrecy_code, urgency_code
@@ -162,6 +163,25 @@ def render_text(result: dict) -> str:
     return "\n".join(out)
 
 
+def _export(params: dict, path: Path) -> None:
+    """Every hit into `path` (its suffix names the format), with a progress bar."""
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in result_export.FORMATS:
+        fail("Tệp xuất phải là .csv, .xlsx hoặc .pdf / export to a .csv, .xlsx or .pdf file")
+    with client() as rpc, Progress(
+        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+        console=console,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("Xuất kết quả", total=None)
+        found = result_export.collect(
+            lambda page: call(rpc, "indexing", "search", page, 3),
+            params,
+            lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    path.write_bytes(result_export.FORMATS[fmt][1](found))
+    console.print(f"{len(found.rows)} / {found.total} kết quả → {path}")
+
+
 def search(
     query: str,
     type_: Annotated[str | None, typer.Option("--type", help="document kind")] = None,
@@ -169,6 +189,9 @@ def search(
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
     limit: Annotated[int, typer.Option()] = 10,
+    export: Annotated[
+        Path | None, typer.Option("--export", help="write every hit to a .csv, .xlsx or .pdf")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Full-text search, with or without diacritics."""
@@ -180,6 +203,9 @@ def search(
         "to": date_to,
         "size": limit,
     }
+    if export is not None:
+        _export(params, export)
+        return
     with client() as rpc:
         # The CLI is an operator's tool on the server itself: full clearance.
         result = call(rpc, "indexing", "search", params, 3)
@@ -187,6 +213,8 @@ def search(
         emit(result)
         return
     console.print(f"{result['total']} kết quả ({result['took_ms']:.0f} ms)")
+    if result.get("suggestion"):
+        console.print(f"Có phải bạn muốn tìm: [bold]{result['suggestion']}[/bold]")
     for hit in result["hits"]:
         console.print(f"[bold]{hit['title']}[/bold]  {hit['number'] or ''}  {hit['id']}")
         console.print(

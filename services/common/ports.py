@@ -95,6 +95,7 @@ class SearchResult:
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # type, register, year, organ
     took_ms: float = 0.0
     fuzzy: bool = False  # no exact match: these hits allow one typo per word
+    suggestion: str | None = None  # "did you mean": a corrected query with visible hits
 
 
 class SearchIndex(Protocol):

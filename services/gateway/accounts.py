@@ -63,6 +63,22 @@ sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+# A user's saved searches (migration 0009; services/gateway/saved_searches.py).
+saved_searches = sa.Table(
+    "saved_searches",
+    schema,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_name", sa.String(64), sa.ForeignKey("users.name"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("params", sa.Text, nullable=False),
+    sa.Column("notify", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("checked_at", sa.DateTime(timezone=True)),
+    sa.Column("seen", sa.Text),
+    sa.Column("new", sa.Text),
+    sa.Index("ix_saved_searches_user_name", "user_name"),
+)
+
 
 class Unauthenticated(LuutruError):
     """No valid token or session: 401 on the API, the login page in the portal."""

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common.errors import PermanentError
 from services.common.secrecy import SECRECY_LEVELS
-from services.gateway import access, corrections
+from services.gateway import access, corrections, record_search
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway, role_holder
 from services.gateway.http import UPLOAD, describe_error, http
@@ -22,7 +22,7 @@ from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
-STATIC_FILES = {"portal.css", "upload.js"}
+STATIC_FILES = {"portal.css", "upload.js", "find.js"}
 MAX_FORM_FILES = 20
 # Fields of the correction form; a field is sent only when its value changed.
 FORM_FIELDS = ("kind", "number_symbol", "issued_date", "organ", "subject", "signer", "secrecy")
@@ -85,6 +85,10 @@ class PageRoutes:
         except Exception:  # no text yet (received, failed): the page still shows the rest
             pages = []
         sealed = access.sealed_for(principal, record, identity)
+        find = (request.args.get("find") or "").strip()
+        found = record_search.search_pages(pages, find) if find else None
+        if found:  # the same text, each hit marked for next/previous
+            pages = record_search.marked_pages(pages, find)
         similar = None
         if record["status"] == "indexed":
             try:
@@ -99,6 +103,8 @@ class PageRoutes:
             scans=not sealed and record["status"] in SCANNED_STATUSES,
             has_pdfa=any(p.get("source") == "ocr" for p in pages),
             similar=similar,
+            find=find,
+            found=found,
             petitioner=identity if access.sees_identity(principal) else None,
             secrecy_levels=SECRECY_LEVELS,
             notice=request.args.get("notice") == "saved",

@@ -12,9 +12,12 @@ from urllib.parse import urlencode
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from services.common import result_export
 from services.common.errors import BadQuery
+from services.gateway import record_search
 from services.gateway.auth import current_principal, optional_principal
 from services.gateway.http import describe_error, http, json_errors, json_response
+from services.gateway.saved_searches import SAVED_PARAMS
 from services.gateway.templating import render
 
 # Parameters the portal keeps from one page to the next (facet links, paging).
@@ -38,6 +41,28 @@ class SearchRoutes:
         principal = current_principal(request)
         return json_response(self.gw.indexing.search(dict(request.args), principal.clearance))
 
+    @http("GET", "/api/search/export")
+    @json_errors
+    def export_search(self, request: Request) -> Response:
+        """The whole result list (up to 10,000 rows) as `format=csv|xlsx|pdf`, within the
+        caller's clearance (each page is a search under it), the export audited."""
+        principal = current_principal(request)
+        params = dict(request.args)
+        fmt = params.pop("format", "csv")
+        if fmt not in result_export.FORMATS:
+            raise BadQuery("format phải là csv, xlsx hoặc pdf / format must be csv, xlsx or pdf")
+        found = result_export.collect(
+            lambda page: self.gw.indexing.search(page, principal.clearance), params
+        )
+        mimetype, render = result_export.FORMATS[fmt]
+        detail = {"q": found.query, "format": fmt, "rows": len(found.rows)}
+        self.gw.audit(request.remote_addr, principal, "export_search", None, detail)
+        headers = {
+            "Content-Disposition": f'attachment; filename="ket-qua-tim-kiem.{fmt}"',
+            "Cache-Control": "private, no-store",
+        }
+        return Response(render(found), mimetype=mimetype, headers=headers)
+
     @http("GET", "/api/records/<string:record_id>/similar")
     @json_errors
     def similar(self, request: Request, record_id: str) -> Response:
@@ -48,6 +73,17 @@ class SearchRoutes:
         self.gw.require_visible(principal, record_id)  # the catalog's word, as for a read
         result = self.gw.indexing.similar(record_id, principal.clearance, int(size))
         return json_response(result)
+
+    @http("GET", "/api/records/<string:record_id>/search")
+    @json_errors
+    def search_in_record(self, request: Request, record_id: str) -> Response:
+        """Hits of `q` in the record's text, as the text route would show it (clearance, the
+        read audited, a sealed letter's working copy only)."""
+        principal, record, identity = self.gw.readable(request, record_id, "text")
+        text = self.gw.text(principal, record, identity)
+        found = record_search.search_pages(text["pages"], request.args.get("q", ""))
+        working_copy = bool(text.get("working_copy"))
+        return json_response({"id": record_id, **found, "working_copy": working_copy})
 
     @http("GET", "/")
     def portal(self, request: Request) -> Response:
@@ -69,8 +105,15 @@ class SearchRoutes:
             result=result,
             error=error,
             link=page_link,
+            export_query=_export_query,
+            saved_params=SAVED_PARAMS,
             page=_page(params),
         )
+
+
+def _export_query(params: dict[str, str], fmt: str) -> str:
+    kept = {k: v for k, v in params.items() if k in SAVED_PARAMS and v}
+    return urlencode({**kept, "format": fmt})
 
 
 def _page(params: dict[str, str]) -> dict[str, int]:

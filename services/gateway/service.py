@@ -25,6 +25,7 @@ from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
+from services.gateway.routes_saved import SavedSearchRoutes
 from services.gateway.routes_search import SearchRoutes
 from services.gateway.routes_tasks import TaskRoutes
 
@@ -41,6 +42,7 @@ class GatewayService(
     CheckRoutes,
     NumberRoutes,
     TaskRoutes,
+    SavedSearchRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -16,7 +17,7 @@ from elasticsearch import Elasticsearch, NotFoundError, helpers
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
-from services.indexing import es_bodies, highlight
+from services.indexing import es_bodies, highlight, suggest
 from services.indexing import query as q
 from services.indexing.analysis import candidate_counts, folded_words, significant_terms
 from services.indexing.tantivy_query import has_fuzzy_words
@@ -158,8 +159,22 @@ class ElasticsearchIndex:
         if result.total == 0 and has_fuzzy_words(plan):
             result = self._run(plan, es_bodies.search_body(plan, fuzzy=True))
             result.fuzzy = True
+            if result.total:
+                result.suggestion = self._suggest(query, plan)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def _suggest(self, query: SearchQuery, plan: q.Plan) -> str | None:
+        """A corrected query from the words of the visible fuzzy hits, offered only if it finds
+        visible records exactly (suggest.py)."""
+        body = es_bodies.texts_body(plan, suggest.SUGGESTION_SOURCES)
+        hits = self.es.search(index=self.alias, body=body)["hits"]["hits"]
+        candidate = suggest.corrected(query.text, plan, [_text(h["_source"]) for h in hits])
+        if candidate is None:
+            return None
+        check = es_bodies.exists_body(q.plan(replace(query, text=candidate)))
+        found = self.es.search(index=self.alias, body=check)["hits"]["total"]["value"]
+        return candidate if found else None
 
     def _run(self, plan: q.Plan, body: dict[str, Any]) -> SearchResult:
         response = self.es.search(index=self.alias, body=body)
@@ -198,7 +213,7 @@ class ElasticsearchIndex:
 
 def _hit(hit: dict[str, Any], words: list[str], score: float) -> SearchHit:
     source = hit["_source"]
-    text = source.get("body") or source.get("subject") or source.get("title") or ""
+    text = _text(source)
     return SearchHit(
         id=hit["_id"],
         score=score,
@@ -211,6 +226,10 @@ def _hit(hit: dict[str, Any], words: list[str], score: float) -> SearchHit:
         register=source.get("register"),
         organ=source.get("organ"),
     )
+
+
+def _text(source: dict[str, Any]) -> str:
+    return source.get("body") or source.get("subject") or source.get("title") or ""
 
 
 def current_and_rebuilding(

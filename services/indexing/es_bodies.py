@@ -86,6 +86,21 @@ def search_body(plan: q.Plan, fuzzy: bool = False) -> dict[str, Any]:
     return body
 
 
+def texts_body(plan: q.Plan, size: int) -> dict[str, Any]:
+    """The texts of the best `size` fuzzy hits (the caller's clearance applies): the source of
+    a "did you mean" suggestion (suggest.py)."""
+    return {
+        "query": query(plan, fuzzy=True),
+        "size": size,
+        "_source": ["body", "subject", "title"],
+    }
+
+
+def exists_body(plan: q.Plan) -> dict[str, Any]:
+    """Whether `plan` finds anything exactly (within the caller's clearance): one hit counted."""
+    return {"query": query(plan), "size": 0, "track_total_hits": 1}
+
+
 def query(plan: q.Plan, fuzzy: bool = False) -> dict[str, Any]:
     must = [any_of(group, fuzzy) for group in plan.must] or [{"match_all": {}}]
     bool_query: dict[str, Any] = {

@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ import tantivy
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
 from services.common.secrecy import SECRECY_LEVELS
-from services.indexing import highlight
+from services.indexing import highlight, suggest
 from services.indexing import query as q
 from services.indexing.analysis import DocFreqBounds, analyse, significant_terms
 from services.indexing.tantivy_query import (
@@ -367,10 +368,26 @@ class TantivyIndex:
         searcher = self._reading().searcher()
         result = self._run(searcher, plan, Translator(self._schema).query(plan))
         if result.total == 0 and has_fuzzy_words(plan):
-            result = self._run(searcher, plan, Translator(self._schema, fuzzy=True).query(plan))
+            fuzzy = Translator(self._schema, fuzzy=True).query(plan)
+            result = self._run(searcher, plan, fuzzy)
             result.fuzzy = True
+            if result.total:
+                result.suggestion = self._suggest(searcher, query, plan, fuzzy)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
+
+    def _suggest(
+        self, searcher: tantivy.Searcher, query: SearchQuery, plan: q.Plan, fuzzy: tantivy.Query
+    ) -> str | None:
+        """A corrected query from the words of the visible fuzzy hits (`fuzzy` carries the
+        clearance filter), offered only if it finds visible records exactly."""
+        found = searcher.search(fuzzy, suggest.SUGGESTION_SOURCES)
+        texts = [_text(searcher.doc(addr).to_dict()) for _, addr in found.hits]
+        candidate = suggest.corrected(query.text, plan, texts)
+        if candidate is None:
+            return None
+        exact = Translator(self._schema).query(q.plan(replace(query, text=candidate)))
+        return candidate if searcher.search(exact, 1, count=True).count else None
 
     def _run(self, searcher: tantivy.Searcher, plan: q.Plan, tq: tantivy.Query) -> SearchResult:
         order: dict[str, Any] = {}
@@ -454,9 +471,7 @@ class TantivyIndex:
     ) -> SearchHit:
         stored = searcher.doc(addr).to_dict()
         issued = _first(stored, "issued_date")
-        body = _first(stored, "body")
-        source = bytes(body).decode() if body else None
-        source = source or _first(stored, "subject") or _first(stored, "title")
+        source = _text(stored)
         return SearchHit(
             id=_first(stored, "id") or "",
             score=float(score),
@@ -464,7 +479,7 @@ class TantivyIndex:
             number=_first(stored, "number"),
             date=issued.date().isoformat() if issued else None,
             type=_first(stored, "kind"),
-            snippet=highlight.snippet(source or "", words),
+            snippet=highlight.snippet(source, words),
             number_symbol=_first(stored, "number_symbol"),
             register=_first(stored, "register"),
             organ=_first(stored, "organ"),
@@ -503,6 +518,17 @@ def _as_document(stored: dict[str, list]) -> IndexDocument:
         title=_first(stored, "title") or "",
         subject=_first(stored, "subject"),
         text=bytes(body).decode() if body else "",
+    )
+
+
+def _text(stored: dict[str, list]) -> str:
+    """The record's text as stored (its subject or title when it has none)."""
+    body = _first(stored, "body")
+    return (
+        (bytes(body).decode() if body else "")
+        or _first(stored, "subject")
+        or _first(stored, "title")
+        or ""
     )
 
 

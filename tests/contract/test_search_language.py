@@ -203,3 +203,22 @@ def test_a_phrase_needs_its_words_adjacent_and_in_order(index):
     assert ids(search(index, '"văn phòng cấp"')) == ["yes"]
     assert sorted(ids(search(index, '"van phong"'))) == ["pairs", "yes"]
     assert ids(search(index, '"phong van"')) == ["order"]
+
+
+def test_a_query_with_no_exact_hit_suggests_the_corrected_words(corpus):
+    result = search(corpus, "khen thuowng")
+    assert result.suggestion == "khen thưởng"  # the record's own diacritics
+    assert search(corpus, result.suggestion).total == 1
+    assert search(corpus, "khen thưởng").suggestion is None  # exact hits: nothing to suggest
+
+
+def test_no_suggestion_comes_from_a_record_above_the_callers_clearance(index):
+    load(
+        index,
+        doc("open", "Báo cáo công tác thủy lợi"),
+        doc("secret", "Kế hoạch phòng không nhân dân", secrecy=1),
+    )
+    assert search(index, "phong khong", clearance=1).total == 1  # the word exists, hidden
+    below = search(index, "khongg", clearance=0)
+    assert (below.total, below.suggestion) == (0, None)
+    assert search(index, "khongg", clearance=1).suggestion == "không"

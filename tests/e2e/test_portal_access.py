@@ -106,6 +106,7 @@ def record_paths(record_id: str) -> list[str]:
         f"{base}/pages/1.png",
         f"{base}/similar",
         f"{base}/petitioner",
+        f"{base}/search?q={MARKER}",
     ]
 
 

@@ -3,9 +3,10 @@ is downloaded; `playwright install` is never run).
 
 A clerk logs in, uploads a scan on the upload page (JavaScript sends it with a progress bar),
 watches the record reach "indexed" on its page, searches without diacritics, opens the record,
-sees the highlighted words, the page image and the OCR text, switches to English and downloads
-the PDF/A. No page may trip the Content-Security-Policy or log a script error. Screenshots are
-kept in test-artifacts/portal/ (gitignored).
+sees the highlighted words, the page image and the OCR text, downloads the PDF/A, steps through
+the hits of a search inside the record and switches to English. No page may trip the
+Content-Security-Policy or log a script error. Screenshots are kept in test-artifacts/portal/
+(gitignored).
 """
 
 from __future__ import annotations
@@ -141,6 +142,17 @@ def test_a_clerk_uploads_a_scan_finds_it_and_downloads_its_pdfa(stack, browser_p
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
     assert saved.name.endswith(".pdfa.pdf") and saved.read_bytes()[:5] == b"%PDF-"
+
+    page.fill("#find", "bao")  # "bão" twice: "lụt bão", "mưa bão"
+    page.press("#find", "Enter")
+    page.wait_for_url("**find=bao*")
+    assert page.inner_text("#hit-position") == "1 / 2"  # find.js went to the first hit
+    page.click("#next-hit")
+    assert page.inner_text("#hit-position") == "2 / 2"
+    assert page.locator("mark.hit.current").get_attribute("id") == "hit-2"
+    page.click("#prev-hit")
+    page.click("#prev-hit")  # wraps around
+    assert page.inner_text("#hit-position") == "2 / 2"
 
     page.click("header >> text=English")
     assert page.locator("nav a").all_inner_texts() == [

@@ -1,0 +1,170 @@
+"""Export of a search result list (NĐ 30/2020 Phụ lục VI lists export of search
+results among the system's functions) as CSV, XLSX or PDF.
+
+`collect` pages through a search function that already applies the caller's clearance (the
+indexing RPC), so rows and the count hold only records the caller may see; `render` writes
+them. The gateway (`GET /api/search/export`) and the CLI (`luutru search … --export`) share
+both. Dates print dd/mm/yyyy; the PDF uses the register books' Unicode TTF font.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from services.common.vocabulary import KIND_LABELS, REGISTER_BOOKS
+
+PAGE_SIZE = 100  # the largest page the search RPC answers
+MAX_ROWS = 10_000  # the deepest the search pages (indexing handlers.MAX_DEPTH)
+TITLE = "DANH SÁCH KẾT QUẢ TÌM KIẾM"
+COLUMNS = (
+    "STT",
+    "Số, ký hiệu",
+    "Ngày văn bản",
+    "Loại văn bản",
+    "Trích yếu / tiêu đề",
+    "Cơ quan ban hành",
+    "Sổ",
+    "Số đăng ký",
+    "Mã hồ sơ",
+)
+_WIDTHS_MM = (10, 28, 20, 26, 80, 45, 22, 14, 32)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+Search = Callable[[dict[str, Any]], dict[str, Any]]
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ResultList:
+    query: str
+    total: int  # every visible match; rows stop at MAX_ROWS
+    rows: list[list[str]]
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def collect(search: Search, params: dict[str, Any], progress: Progress | None = None) -> ResultList:
+    """Every hit of `params` (up to MAX_ROWS) as rows, page by page; `progress(done, of)`."""
+    base = {k: v for k, v in params.items() if k not in ("page", "size", "limit")}
+    rows: list[list[str]] = []
+    total, page = 0, 1
+    while True:
+        result = search({**base, "page": page, "size": PAGE_SIZE})
+        total = result["total"]
+        rows += [_row(len(rows) + n, hit) for n, hit in enumerate(result["hits"], start=1)]
+        wanted = min(total, MAX_ROWS)
+        if progress is not None:
+            progress(len(rows), wanted)
+        if not result["hits"] or len(rows) >= wanted:
+            return ResultList(str(params.get("q") or ""), total, rows)
+        page += 1
+
+
+def _row(number: int, hit: dict[str, Any]) -> list[str]:
+    return [
+        str(number),
+        hit.get("number_symbol") or "",
+        vn_date(hit.get("date")),
+        KIND_LABELS.get(hit.get("type") or "", hit.get("type") or ""),
+        hit.get("title") or "",
+        hit.get("organ") or "",
+        REGISTER_BOOKS.get(hit.get("register") or "", hit.get("register") or ""),
+        hit.get("number") or "",
+        hit.get("id") or "",
+    ]
+
+
+def vn_date(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
+
+
+def _heading(found: ResultList) -> list[str]:
+    shown = f"{len(found.rows)} / {found.total}" if found.truncated else str(found.total)
+    return [TITLE, f"Từ khóa: {found.query}", f"Số kết quả: {shown}"]
+
+
+def to_csv(found: ResultList) -> bytes:
+    """UTF-8 with a BOM, so spreadsheet programs open the Vietnamese text correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    writer.writerows(found.rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def to_xlsx(found: ResultList) -> bytes:
+    """One sheet: the heading lines, the columns, the rows; dates as dates (dd/mm/yyyy)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Ket qua"
+    for line in _heading(found):
+        sheet.append([line])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append(list(COLUMNS))
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = f"A{sheet.max_row + 1}"  # a string: a cell() would create a row
+    for row in found.rows:
+        sheet.append([_xlsx_value(i, value) for i, value in enumerate(row)])
+        sheet.cell(sheet.max_row, 3).number_format = "DD/MM/YYYY"
+    for index, mm in enumerate(_WIDTHS_MM):
+        sheet.column_dimensions[chr(ord("A") + index)].width = round(mm / 1.9, 1)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_value(index: int, value: str) -> str | int | date:
+    if index == 0:
+        return int(value)
+    if index == 2 and value:
+        day, month, year = map(int, value.split("/"))
+        return date(year, month, day)
+    return value  # numbers keep their leading zero ("01")
+
+
+def to_pdf(found: ResultList) -> bytes:
+    """A4 landscape: the heading lines, then the table with its header on every page."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    from services.registers.reports import _font_files  # the register books' Vietnamese font
+
+    regular, bold = _font_files()
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    pdf.set_margins(10, 10, 10)
+    pdf.add_font("Serif", fname=regular)
+    pdf.add_font("Serif", style="B", fname=bold or regular)
+    pdf.add_page()
+    for size, line in zip((13, 10, 10), _heading(found), strict=True):
+        pdf.set_font("Serif", style="B" if size == 13 else "", size=size)
+        pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT", align="C" if size == 13 else "L")
+    pdf.set_font("Serif", size=8)
+    with pdf.table(
+        col_widths=_WIDTHS_MM,
+        line_height=4,
+        text_align="LEFT",
+        headings_style=FontFace(emphasis="BOLD"),
+    ) as table:
+        for row in [list(COLUMNS), *found.rows]:
+            cells = table.row()
+            for value in row:
+                cells.cell(value)
+    return bytes(pdf.output())
+
+
+FORMATS: dict[str, tuple[str, Callable[[ResultList], bytes]]] = {
+    "csv": ("text/csv; charset=utf-8", to_csv),
+    "xlsx": (XLSX_TYPE, to_xlsx),
+    "pdf": ("application/pdf", to_pdf),
+}
