@@ -13,6 +13,7 @@ from services.common.ports import IndexDocument, SearchQuery
 from services.indexing import es_bodies
 from services.indexing.elasticsearch_index import current_and_rebuilding
 from services.indexing.query import plan
+from services.indexing.tantivy_query import INDEX_VERSION
 
 pytestmark = pytest.mark.unit
 
@@ -53,6 +54,24 @@ def test_template_tokenizer_splits_like_vntext():
     tokenizer = es_bodies.index_template()["template"]["settings"]["analysis"]["tokenizer"]
     # Letters, digits and combining marks are word characters; "_" and punctuation split.
     assert tokenizer["vi_words"] == {"type": "pattern", "pattern": "[^\\p{L}\\p{N}\\p{M}]+"}
+
+
+def test_every_index_created_from_the_template_is_stamped_with_the_index_version():
+    """What `outdated()` reads back: the Tantivy version (schema, Vietnamese analysis) and the
+    template's own analysers, so a change to either rebuilds the index on start."""
+    version = es_bodies.es_index_version()
+    meta = es_bodies.index_template()["template"]["mappings"]["_meta"]
+    assert meta == {es_bodies.VERSION_KEY: version}
+    assert version.startswith(f"{INDEX_VERSION}, template ")
+    assert len(version.rsplit(" ", 1)[1]) == 12
+
+
+def test_the_version_is_read_from_an_index_mapping_and_none_from_before_versions():
+    name = "luutru-records-0002"
+    stamped = {name: {"mappings": {"_meta": {es_bodies.VERSION_KEY: "schema 1, analysis 1"}}}}
+    assert es_bodies.version_of(stamped, name) == "schema 1, analysis 1"
+    assert es_bodies.version_of({name: {"mappings": {"dynamic": "strict"}}}, name) is None
+    assert es_bodies.version_of({}, name) is None
 
 
 # -- documents and bulk ---------------------------------------------------------------------
