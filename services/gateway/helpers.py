@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common import audit
 from services.common.callers import SignedRpcProxy
+from services.common.clock import read_day_first
 from services.common.config import Settings
 from services.common.errors import BadQuery, NotFound, PermanentError
 from services.gateway import access
@@ -42,6 +43,16 @@ def uploaded_file(request: Request, named: bool = False) -> FileStorage:
     if upload is None or (named and not upload.filename):
         raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
     return upload
+
+
+def portal_date(typed: str | None, name: str = "Ngày") -> str:
+    """A date typed on the portal (dd/mm/yyyy) as YYYY-MM-DD; 400 for anything else."""
+    try:
+        return read_day_first(typed).isoformat()
+    except ValueError:
+        raise PermanentError(
+            f"{name} phải có dạng dd/mm/yyyy, không phải {typed!r} / Date must be dd/mm/yyyy"
+        ) from None
 
 
 def book_format(request: Request) -> str:

@@ -18,11 +18,16 @@ from collections.abc import Mapping
 
 from werkzeug.wrappers import Request, Response
 
-from services.common.clock import read_day_first
 from services.common.errors import BadQuery
 from services.common.secrecy import HIGHEST
 from services.gateway.accounts import Forbidden, Principal
-from services.gateway.helpers import Gateway, book_download, book_format, role_holder
+from services.gateway.helpers import (
+    Gateway,
+    book_download,
+    book_format,
+    portal_date,
+    role_holder,
+)
 from services.gateway.http import http, json_errors
 from services.gateway.templating import page_errors, render
 from services.registers.reports import BOOK_FORMATS, BookCover, answered_table, render_table
@@ -41,16 +46,6 @@ def _cover(args: Mapping[str, str]) -> BookCover:
     except ValueError:
         raise BadQuery("Quyển số phải là một số / volume must be a number") from None
     return BookCover(args.get("organ", ""), args.get("parent", ""), volume)
-
-
-def _iso(typed: str | None) -> str:
-    """A date typed on the portal (dd/mm/yyyy) as YYYY-MM-DD; 400 for anything else."""
-    try:
-        return read_day_first(typed).isoformat()
-    except ValueError:
-        raise BadQuery(
-            f"Ngày phải có dạng dd/mm/yyyy, không phải {typed!r} / Date must be dd/mm/yyyy"
-        ) from None
 
 
 def _require_secret_clearance(principal: Principal) -> None:
@@ -108,5 +103,5 @@ class BookRoutes:
     def books_export(self, request: Request) -> Response:
         """The page's form: the register as a field, dates as dd/mm/yyyy."""
         register = request.args.get("register", "")
-        first, last = _iso(request.args.get("from")), _iso(request.args.get("to"))
+        first, last = portal_date(request.args.get("from")), portal_date(request.args.get("to"))
         return export_book(self.gw, request, register, first, last)

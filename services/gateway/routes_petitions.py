@@ -17,11 +17,17 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
-from services.common.clock import day_first, read_day_first
+from services.common.clock import day_first
 from services.common.errors import NotFound, PermanentError
 from services.gateway import access
 from services.gateway.auth import current_principal
-from services.gateway.helpers import Gateway, book_download, book_format, role_holder
+from services.gateway.helpers import (
+    Gateway,
+    book_download,
+    book_format,
+    portal_date,
+    role_holder,
+)
 from services.gateway.http import http, json_errors, json_response
 from services.gateway.templating import page_errors, render, see_other
 from services.registers.petition_book import render_book
@@ -37,16 +43,6 @@ def overdue_first(rows: list[dict]) -> list[dict]:
         {**r, "due_shown": day_first(r["due"]), "received_shown": day_first(r.get("received"))}
         for r in ordered
     ]
-
-
-def portal_date(text: str) -> str:
-    """A date typed on the portal (dd/mm/yyyy) as YYYY-MM-DD; 400 for anything else."""
-    try:
-        return read_day_first(text).isoformat()
-    except ValueError:
-        raise PermanentError(
-            f"Ngày nhận phải có dạng dd/mm/yyyy, không phải {text!r} / Date must be dd/mm/yyyy"
-        ) from None
 
 
 def _body(request: Request) -> dict:
@@ -117,7 +113,7 @@ class PetitionRoutes:
     def petition_received_form(self, request: Request, record_id: str) -> Response:
         """The desk's form: the receipt date as dd/mm/yyyy, its source and the reason."""
         form = request.form
-        fields = {**form.to_dict(), "received": portal_date(form.get("received", ""))}
+        fields = {**form.to_dict(), "received": portal_date(form.get("received"), "Ngày nhận")}
         _set_received(self.gw, request, record_id, fields)
         return see_other("/petitions?received=" + quote(record_id))
 
