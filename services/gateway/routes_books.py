@@ -8,8 +8,8 @@ book, its number and date too (unknown secrecy counts as Tuyệt mật); the ord
 prints a secret document's content anyway. The book of secret documents needs the highest
 clearance: it lists documents of every level, and a rule on the levels it holds would answer
 differently by what the period holds, telling a lower-cleared clerk that a Tuyệt mật document
-was registered (Luật Bảo vệ bí mật nhà nước 2018 Điều 11 lets only those cleared for a level
-reach it; the article's text we could not read here, so the rule is the strict reading).
+was registered. Luật Bảo vệ bí mật nhà nước 2018 Điều 11 (who may reach state secrets) could
+not be read here: the rule is our strict reading, not the article's words.
 """
 
 from __future__ import annotations
