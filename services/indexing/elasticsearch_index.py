@@ -103,8 +103,8 @@ class ElasticsearchIndex:
 
     def _outdated(self, name: str) -> bool:
         if name not in self._versions:
-            mapping = self.es.indices.get_mapping(index=name)
-            self._versions[name] = es_bodies.version_of(dict(mapping), name)
+            mapping = self.es.indices.get_mapping(index=name).body
+            self._versions[name] = es_bodies.version_of(mapping, name)
         return self._versions[name] != es_bodies.es_index_version()
 
     # -- writes ---------------------------------------------------------------------------------
