@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
+from elastic_transport import ObjectApiResponse
 
 from services.common.ports import IndexDocument, SearchQuery
 from services.indexing import es_bodies
-from services.indexing.elasticsearch_index import current_and_rebuilding
+from services.indexing.elasticsearch_index import ElasticsearchIndex, current_and_rebuilding
 from services.indexing.query import plan
 from services.indexing.tantivy_query import INDEX_VERSION
 
@@ -275,3 +277,34 @@ def test_a_rebuild_is_seen_from_the_indices_alone() -> None:
         f"{alias}-0002": {"aliases": {}},  # an older leftover is not a rebuild
     }
     assert current_and_rebuilding(during, alias) == (f"{alias}-0003", f"{alias}-0004")
+
+
+class _Indices:
+    """What `ElasticsearchIndex` asks of `es.indices` to open an index and read its version:
+    one index behind the alias, its mapping stamped with `stamped`."""
+
+    def __init__(self, alias: str, stamped: str | None) -> None:
+        self.name, self.alias = f"{alias}-0001", alias
+        meta = {es_bodies.VERSION_KEY: stamped} if stamped else {}
+        self.mapping = {self.name: {"mappings": {"_meta": meta}}}
+
+    def put_index_template(self, **_) -> None:
+        pass
+
+    def exists_alias(self, name: str) -> bool:
+        return True
+
+    def get_alias(self, name: str) -> dict:
+        return {self.name: {"aliases": {self.alias: {}}}}
+
+    def get_mapping(self, index: str) -> ObjectApiResponse:
+        return ObjectApiResponse(body=self.mapping, meta=None)
+
+
+@pytest.mark.parametrize(
+    ("stamped", "outdated"),
+    [(None, True), ("schema 0, analysis 0", True), (es_bodies.es_index_version(), False)],
+)
+def test_an_index_of_another_version_or_none_is_outdated(stamped, outdated):
+    es = SimpleNamespace(indices=_Indices("luutru-records", stamped))
+    assert ElasticsearchIndex(es, "luutru-records").outdated() is outdated
