@@ -37,18 +37,27 @@ def petitions_due(
 
 
 def register_rows(
-    catalog: Catalog, register: str, date_from: str, date_to: str, secret: bool = False
+    catalog: Catalog,
+    register: str,
+    date_from: str,
+    date_to: str,
+    secret: bool = False,
+    clearance: int = 3,
 ) -> dict[str, Any]:
     """{"register", "from", "to", "title", "secret", "columns", "rows"} of the book for the
     period. Secret documents are registered apart (NĐ 30/2020 Điều 16.3, 22.4), each book
     numbered on its own (`reports.book_entries`): the ordinary book prints nothing of a
-    secret document's content, nor of one whose secrecy is not known yet (Tuyệt mật)."""
+    secret document's content, nor of one whose secrecy is not known yet (Tuyệt mật).
+    Documents above `clearance` are left out, number and date too (the portal passes the
+    caller's; the operators' CLI sees everything)."""
     try:
         check_register(register)
     except ValueError as exc:
         raise BadQuery(str(exc)) from None
     start, end = _period(date_from, date_to)
-    rows = book_entries(catalog.register_rows(register, start, end), secret=bool(secret))
+    registered = catalog.register_rows(register, start, end)
+    visible = [r for r in registered if effective_level(r.get("meta")) <= clearance]
+    rows = book_entries(visible, secret=bool(secret))
     entries = [_working_entry(catalog, e) for e in rows]
     table = register_table(register, start, end, entries, secret=bool(secret))
     return {

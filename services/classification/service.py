@@ -99,11 +99,16 @@ class ClassificationService(Pingable):
         """The restricted identity of a petition's writer; the gateway decides who sees it."""
         return self.catalog.petitioner(record_id)
 
-    @operator_rpc  # the secret book too: operators' CLI only
+    @operator_rpc  # the operators' CLI, and the gateway for a caller it checked
     def register_rows(
-        self, register: str, date_from: str, date_to: str, secret: bool = False
+        self,
+        register: str,
+        date_from: str,
+        date_to: str,
+        secret: bool = False,
+        clearance: int = 3,
     ) -> dict:
-        return queries.register_rows(self.catalog, register, date_from, date_to, secret)
+        return queries.register_rows(self.catalog, register, date_from, date_to, secret, clearance)
 
     # --- the register of outgoing numbers (services/registers/numbering.py) --------------
 

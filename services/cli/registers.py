@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import json
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -177,19 +176,12 @@ def register_export(
 ) -> None:
     """Write the incoming or outgoing register for a period, with NĐ 30's columns; secret
     documents only in the secret book (--secret)."""
-    from services.registers.reports import BookCover, RegisterTable, render_table
+    from services.registers.reports import BookCover, answered_table, render_table
 
     _check_format(fmt)
     with client() as rpc:
         book = call(rpc, "classification", "register_rows", register, date_from, date_to, secret)
-    table = RegisterTable(
-        register,
-        date.fromisoformat(book["from"]),
-        date.fromisoformat(book["to"]),
-        tuple(book["columns"]),
-        book["rows"],
-        secret=book.get("secret", False),
-    )
+    table = answered_table(book)
     out.write_bytes(render_table(table, fmt, BookCover(organ, parent, volume)))
     summary = {
         "register": register,

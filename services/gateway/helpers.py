@@ -17,16 +17,18 @@ from typing import Any
 import eventlet
 from nameko.extensions import DependencyProvider
 from werkzeug.datastructures import FileStorage
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from services.common import audit
 from services.common.callers import SignedRpcProxy
+from services.common.clock import read_day_first
 from services.common.config import Settings, process_settings
-from services.common.errors import NotFound, PermanentError
+from services.common.errors import BadQuery, NotFound, PermanentError
 from services.gateway import access
 from services.gateway import retention_view as view
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
+from services.registers.reports import BOOK_FORMATS
 from services.retention.errors import batch_not_found, hold_not_found, not_waiting
 
 SERVICES = ("ingest", "ocr", "classification", "indexing", "retention", "handling")
@@ -41,6 +43,33 @@ def uploaded_file(request: Request, named: bool = False) -> FileStorage:
     if upload is None or (named and not upload.filename):
         raise PermanentError("Thiếu tệp (trường 'file') / Missing 'file' field")
     return upload
+
+
+def portal_date(typed: str | None, name: str = "Ngày") -> str:
+    """A date typed on the portal (dd/mm/yyyy) as YYYY-MM-DD; 400 for anything else."""
+    try:
+        return read_day_first(typed).isoformat()
+    except ValueError:
+        raise PermanentError(
+            f"{name} phải có dạng dd/mm/yyyy, không phải {typed!r} / Date must be dd/mm/yyyy"
+        ) from None
+
+
+def book_format(request: Request) -> str:
+    """`?format=` of a register book's export: csv (the default), pdf or xlsx."""
+    fmt = request.args.get("format", "csv")
+    if fmt not in BOOK_FORMATS:
+        raise BadQuery("format phải là csv, pdf hoặc xlsx / format must be csv, pdf or xlsx")
+    return fmt
+
+
+def book_download(data: bytes, fmt: str, name: str) -> Response:
+    """A rendered book as a file to save, kept out of every cache."""
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}.{fmt}"',
+        "Cache-Control": "private, no-store",
+    }
+    return Response(data, mimetype=BOOK_FORMATS[fmt][0], headers=headers)
 
 
 def role_holder(request: Request, *roles: str) -> Principal:

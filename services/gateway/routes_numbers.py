@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date
 
 from werkzeug.wrappers import Request, Response
 
+from services.common.clock import day_first
 from services.common.errors import PermanentError
 from services.gateway.accounts import Forbidden, Principal
 from services.gateway.helpers import Gateway, role_holder
@@ -83,16 +83,6 @@ def numbering_at_upload(form: Mapping[str, str], principal: Principal) -> dict:
 
 def _dated(entry: dict) -> dict:
     return {**entry, "at": day_first(entry["at"]), "voided_at": day_first(entry["voided_at"])}
-
-
-def day_first(stamp: str | None) -> str:
-    """An ISO date or timestamp as the portal prints dates: dd/mm/yyyy."""
-    if not stamp:
-        return ""
-    try:
-        return date.fromisoformat(stamp[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return stamp
 
 
 def _clerk(request: Request) -> Principal:

@@ -13,28 +13,24 @@ writer's identity.
 from __future__ import annotations
 
 import json
-import re
-from datetime import date
 from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import BadQuery, NotFound, PermanentError
+from services.common.clock import day_first
+from services.common.errors import NotFound, PermanentError
 from services.gateway import access
 from services.gateway.auth import current_principal
-from services.gateway.helpers import Gateway, role_holder
+from services.gateway.helpers import (
+    Gateway,
+    book_download,
+    book_format,
+    portal_date,
+    role_holder,
+)
 from services.gateway.http import http, json_errors, json_response
 from services.gateway.templating import page_errors, render, see_other
 from services.registers.petition_book import render_book
-from services.registers.reports import BOOK_FORMATS
-
-# A date as the portal writes it: dd/mm/yyyy (d/m/yyyy typed by hand is taken too).
-PORTAL_DATE = re.compile(r"\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*")
-
-
-def _shown(day: str | None) -> str:
-    return f"{date.fromisoformat(day):%d/%m/%Y}" if day else ""
-
 
 IDENTITY_FIELDS = ("name", "address", "id_number", "anonymous", "sealed", "details")
 
@@ -44,21 +40,9 @@ def overdue_first(rows: list[dict]) -> list[dict]:
     the receipt date shown as dd/mm/yyyy, as the portal prints dates."""
     ordered = sorted(rows, key=lambda r: (not r["overdue"], r["due"], r["id"]))
     return [
-        {**r, "due_shown": _shown(r["due"]), "received_shown": _shown(r.get("received"))}
+        {**r, "due_shown": day_first(r["due"]), "received_shown": day_first(r.get("received"))}
         for r in ordered
     ]
-
-
-def portal_date(text: str) -> str:
-    """A date typed on the portal (dd/mm/yyyy) as YYYY-MM-DD; 400 for anything else."""
-    found = PORTAL_DATE.fullmatch(text or "")
-    try:
-        day, month, year = map(int, found.groups()) if found else (0, 0, 0)
-        return date(year, month, day).isoformat()
-    except ValueError:
-        raise PermanentError(
-            f"Ngày nhận phải có dạng dd/mm/yyyy, không phải {text!r} / Date must be dd/mm/yyyy"
-        ) from None
 
 
 def _body(request: Request) -> dict:
@@ -129,7 +113,7 @@ class PetitionRoutes:
     def petition_received_form(self, request: Request, record_id: str) -> Response:
         """The desk's form: the receipt date as dd/mm/yyyy, its source and the reason."""
         form = request.form
-        fields = {**form.to_dict(), "received": portal_date(form.get("received", ""))}
+        fields = {**form.to_dict(), "received": portal_date(form.get("received"), "Ngày nhận")}
         _set_received(self.gw, request, record_id, fields)
         return see_other("/petitions?received=" + quote(record_id))
 
@@ -140,16 +124,9 @@ class PetitionRoutes:
         period, for petition officers, within their clearance."""
         principal = role_holder(request, *access.PETITION_DESK_ROLES)
         first, last = request.args.get("from", ""), request.args.get("to", "")
-        fmt = request.args.get("format", "csv")
-        if fmt not in BOOK_FORMATS:
-            raise BadQuery("format phải là csv, pdf hoặc xlsx / format must be csv, pdf or xlsx")
+        fmt = book_format(request)
         book = self.gw.classification.petition_book(first, last, principal.clearance)
-        data, mimetype = render_book(book, fmt), BOOK_FORMATS[fmt][0]
+        data = render_book(book, fmt)
         detail = {"from": first, "to": last, "rows": len(book["rows"])}
         self.gw.audit(request.remote_addr, principal, "export_petition_book", None, detail)
-        name = f"so-don-thu-{book['from']}-{book['to']}.{fmt}"
-        headers = {
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "private, no-store",
-        }
-        return Response(data, mimetype=mimetype, headers=headers)
+        return book_download(data, fmt, f"so-don-thu-{book['from']}-{book['to']}")

@@ -17,6 +17,7 @@ from services.gateway.auth import Authenticator
 from services.gateway.helpers import SERVICES, Helpers
 from services.gateway.http import http, json_response
 from services.gateway.routes_auth import AuthRoutes
+from services.gateway.routes_books import BookRoutes
 from services.gateway.routes_check import CheckRoutes
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
@@ -43,6 +44,7 @@ class GatewayService(
     NumberRoutes,
     TaskRoutes,
     SavedSearchRoutes,
+    BookRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

@@ -62,6 +62,7 @@ NAVIGATION = [
     ("/petitions", "nav.petitions", PETITION_DESK_ROLES),
     ("/retention", "nav.retention", ("archivist",)),
     ("/registers/numbers", "nav.numbers", ("clerk", "archivist")),
+    ("/registers/books", "nav.books", ("clerk", "archivist")),
     ("/ops", "nav.ops", ()),
 ]
 

@@ -3,17 +3,24 @@
 Searches go to the alias `luutru-records`; documents live in `luutru-records-NNNN`. A rebuild
 fills the next numbered index while the alias keeps serving the current one, then moves the
 alias in one atomic `_aliases` call. Bodies are built in `es_bodies` (unit-tested).
+
+Each index is created from the template stamped with `es_bodies.es_index_version()` in its
+mapping's `_meta`: one of another version (or none, from before versions) is `outdated()`, and
+the indexing service rebuilds it on start like Tantivy's (dependencies.py). Until the swap the
+old index answers searches and still gets live writes, without failing on documents its older,
+strict mapping refuses (the new index gets them all).
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
@@ -22,6 +29,7 @@ from services.indexing import query as q
 from services.indexing.analysis import candidate_counts, folded_words, significant_terms
 from services.indexing.tantivy_query import has_fuzzy_words
 
+log = logging.getLogger(__name__)
 DEFAULT_ALIAS = "luutru-records"
 
 
@@ -32,10 +40,13 @@ class _EsGeneration:
         self.es = es
         self.generation = name
 
-    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
-        ok, _ = helpers.bulk(
-            self.es, es_bodies.bulk_actions(self.generation, docs), refresh="wait_for"
-        )
+    def upsert_many(self, docs: Iterable[IndexDocument], outdated: bool = False) -> int:
+        """`outdated`: an index of an older mapping, being replaced; what it refuses is logged,
+        not raised (the rebuilt index holds every document)."""
+        actions = es_bodies.bulk_actions(self.generation, docs)
+        ok, errors = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=not outdated)
+        if errors:
+            log.warning("outdated index %s refused %d documents", self.generation, len(errors))
         return ok
 
     def ids(self) -> set[str]:
@@ -50,6 +61,7 @@ class ElasticsearchIndex:
         self.es = es
         self.alias = alias
         self._next: _EsGeneration | None = None
+        self._versions: dict[str, str | None] = {}  # fixed at an index's creation
         self._ensure()
 
     @classmethod
@@ -87,9 +99,14 @@ class ElasticsearchIndex:
         return self._generations()[1]
 
     def outdated(self) -> bool:
-        """Not tracked on Elasticsearch yet: after a change of `INDEX_VERSION`, an operator
-        runs `luutru index rebuild` (docs/search.md)."""
-        return False
+        """Whether searches use an index created under another `es_index_version()`."""
+        return self._outdated(self._current())
+
+    def _outdated(self, name: str) -> bool:
+        if name not in self._versions:
+            mapping = self.es.indices.get_mapping(index=name).body
+            self._versions[name] = es_bodies.version_of(mapping, name)
+        return self._versions[name] != es_bodies.es_index_version()
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -97,11 +114,13 @@ class ElasticsearchIndex:
         self.upsert_many([doc])
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        # While a rebuild runs (in this process or another), live writes go to both indices.
         batch = list(docs)
-        count = 0
-        for target in self._targets():
-            count = target.upsert_many(batch)
-        return count
+        current, rebuilding = self._generations()
+        if rebuilding is None:
+            return _EsGeneration(self.es, current).upsert_many(batch)
+        _EsGeneration(self.es, current).upsert_many(batch, self._outdated(current))
+        return _EsGeneration(self.es, rebuilding).upsert_many(batch)
 
     def delete(self, record_id: str) -> None:
         for target in self._targets():
@@ -110,9 +129,7 @@ class ElasticsearchIndex:
             )
 
     def _targets(self) -> list[_EsGeneration]:
-        # While a rebuild runs (in this process or another), live writes go to both indices.
-        current, rebuilding = self._generations()
-        return [_EsGeneration(self.es, name) for name in (current, rebuilding) if name]
+        return [_EsGeneration(self.es, name) for name in self._generations() if name]
 
     def close(self) -> None:
         self.es.close()
@@ -124,25 +141,40 @@ class ElasticsearchIndex:
             current, name = self._generations()
             if name is None:  # none unfinished to resume: the next number
                 name = f"{self.alias}-{int(current.rsplit('-', 1)[1]) + 1:04d}"
-                self.es.indices.create(index=name)
+                self._create(name)
             self._next = _EsGeneration(self.es, name)
         return self._next
 
+    def _create(self, name: str) -> None:
+        try:
+            self.es.indices.create(index=name)
+        except BadRequestError as exc:  # two processes starting on an outdated index: both begin
+            if exc.error != "resource_already_exists_exception":
+                raise
+
     def finish_rebuild(self, generation: str | None = None) -> str:
+        """Move the alias to the rebuilt index and delete the old one. `generation` already
+        swapped in by another process (both filled it) is not an error."""
+        current = self._current()
+        target = self._next.generation if self._next else generation
+        if target is not None and target == current:
+            self._next = None
+            return current
         if self._next is None:
-            if generation is not None and generation == self._current():
-                return generation
             raise RuntimeError("no rebuild in progress")
-        old, new = self._current(), self._next.generation
-        self.es.indices.update_aliases(
-            actions=[
-                {"remove": {"index": old, "alias": self.alias}},
-                {"add": {"index": new, "alias": self.alias}},
-            ]
-        )
-        self.es.indices.delete(index=old)
+        try:
+            self.es.indices.update_aliases(
+                actions=[
+                    {"remove": {"index": current, "alias": self.alias}},
+                    {"add": {"index": target, "alias": self.alias}},
+                ]
+            )
+        except NotFoundError:  # another process swapped and deleted `current` meanwhile
+            if self._current() != target:
+                raise
+        self.es.options(ignore_status=404).indices.delete(index=current)
         self._next = None
-        return new
+        return target
 
     # -- reads ----------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ NFC and tone placement (ES has no NFC without the ICU plugin), so both sides see
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -22,6 +23,7 @@ from services.indexing.tantivy_query import (
     FACET_FIELDS,
     FACET_SIZE,
     FUZZY_MIN_CHARS,
+    INDEX_VERSION,
     ORGAN_FACET_SIZE,
     PHRASE_BOOST,
 )
@@ -31,12 +33,32 @@ TEXT, EXACT = "text", "text.exact"
 _TOKENS_FIELD = {"number": "number_tokens", "organ": "organ_tokens"}
 _KEYWORD_FIELD = {"organ_key": "organ_fold"}
 _SORTS = {"date_desc": "desc", "date_asc": "asc"}
+VERSION_KEY = "luutru_index_version"  # in each index's mapping `_meta`
 
 
 @cache
 def index_template() -> dict[str, Any]:
-    """The composable index template (settings with the Vietnamese analysers, mappings)."""
-    return json.loads(TEMPLATE_PATH.read_text())
+    """The composable index template (settings with the Vietnamese analysers, mappings), its
+    mappings' `_meta` stamping every index created from it with `es_index_version()`."""
+    template = json.loads(TEMPLATE_PATH.read_text())
+    template["template"]["mappings"]["_meta"] = {VERSION_KEY: es_index_version()}
+    return template
+
+
+@cache
+def es_index_version() -> str:
+    """`INDEX_VERSION` and a digest of the template's settings and mappings: the analysers
+    there tokenise and fold on the server's side, so changing them outdates an index too."""
+    template = json.loads(TEMPLATE_PATH.read_text())["template"]
+    canonical = json.dumps(template, sort_keys=True, ensure_ascii=False).encode()
+    return f"{INDEX_VERSION}, template {hashlib.sha256(canonical).hexdigest()[:12]}"
+
+
+def version_of(mapping: dict[str, Any], index: str) -> str | None:
+    """The version an index was created under, from `GET <index>/_mapping`; None if unknown
+    (an index from before versions)."""
+    meta = mapping.get(index, {}).get("mappings", {}).get("_meta") or {}
+    return meta.get(VERSION_KEY)
 
 
 def document(doc: IndexDocument) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.common.clock import day_first
 from services.registers.deadlines import Case, PetitionRules, handling, next_due
 from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, Petition
 from services.registers.reports import RegisterTable, render_table
@@ -196,7 +197,9 @@ def _book_row(e: dict[str, Any]) -> list[str]:
         category += " (lần hai)"
     resolve = next((d for d in p.get("deadlines") or [] if d["step"] != "accept"), None)
     received = " ".join(
-        x for x in (_vn(p.get("received")), RECEIPT_LABELS.get(p.get("received_source"), "")) if x
+        x
+        for x in (day_first(p.get("received")), RECEIPT_LABELS.get(p.get("received_source"), ""))
+        if x
     )
     return [
         f"{e['number']:02d}" if e.get("number") else "",
@@ -206,15 +209,11 @@ def _book_row(e: dict[str, Any]) -> list[str]:
         meta.get("subject") or "",
         p.get("accused") or "",
         PROCEDURE_LABELS.get(p.get("procedure"), ""),
-        _vn(p.get("accepted_on")),
-        _vn(resolve["due"]) if resolve else "",
-        _vn(p.get("closed_on")),
+        day_first(p.get("accepted_on")),
+        day_first(resolve["due"]) if resolve else "",
+        day_first(p.get("closed_on")),
         (p.get("note") or "").split(" / ")[0],  # the Vietnamese half of "vi / en"
     ]
-
-
-def _vn(value: str | None) -> str:
-    return date.fromisoformat(value).strftime("%d/%m/%Y") if value else ""
 
 
 def render_book(book: dict[str, Any], fmt: str) -> bytes:

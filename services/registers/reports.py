@@ -13,13 +13,16 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from services.common.catalog_tables import SECRET_BOOK
+from services.common.clock import day_first
 from services.common.secrecy import KNOWN, effective_level
 from services.common.vocabulary import MARK_LABELS, title_of
 
+_book_day = partial(day_first, unreadable="")  # a printed book shows no half-read date
 REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
 # Secret documents are registered apart, under the law on state secrets (NĐ 30/2020 Điều 16.3
 # and 22.4); that law's register forms (TT 24/2020/TT-BCA) we could not read, so the secret
@@ -156,6 +159,18 @@ def register_table(
     return RegisterTable(register, date_from, date_to, COLUMNS[register], rows, secret=secret)
 
 
+def answered_table(book: dict[str, Any]) -> RegisterTable:
+    """The book as the classification RPC `register_rows` answers it, ready to render."""
+    return RegisterTable(
+        book["register"],
+        date.fromisoformat(book["from"]),
+        date.fromisoformat(book["to"]),
+        tuple(book["columns"]),
+        book["rows"],
+        secret=book.get("secret", False),
+    )
+
+
 def author(meta: dict[str, Any]) -> str:
     """The issuing organ with its parent (cơ quan chủ quản), as the header prints them:
     "Sở Nội vụ (Ủy ban nhân dân tỉnh Bình Định)"."""
@@ -163,15 +178,6 @@ def author(meta: dict[str, Any]) -> str:
     if organ and parent:
         return f"{organ} ({parent})"
     return organ or parent
-
-
-def _vn_date(value: str | None) -> str:
-    if not value:
-        return ""
-    try:
-        return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return ""
 
 
 def _type_and_subject(meta: dict[str, Any]) -> str:
@@ -195,18 +201,18 @@ def _number(e: dict[str, Any]) -> str:
 def _hidden_row(register: str, e: dict[str, Any]) -> list[str]:
     """The number (and the date received) of a row whose content only the secret book shows."""
     note = HIDDEN_NOTES[bool((e.get("meta") or {}).get(KNOWN))]
-    first = [_vn_date(e["received_at"]), _number(e)] if register == "den" else [_number(e)]
+    first = [_book_day(e["received_at"]), _number(e)] if register == "den" else [_number(e)]
     return [*first, *[""] * (len(COLUMNS[register]) - len(first) - 1), note]
 
 
 def _incoming_row(e: dict[str, Any]) -> list[str]:
     meta = e.get("meta") or {}
     return [
-        _vn_date(e["received_at"]),
+        _book_day(e["received_at"]),
         _number(e),
         author(meta),
         meta.get("number_symbol") or "",
-        _vn_date(meta.get("issued_date")),
+        _book_day(meta.get("issued_date")),
         _type_and_subject(meta),
         "",
         "",
@@ -221,7 +227,7 @@ def _outgoing_row(e: dict[str, Any]) -> list[str]:
     return [
         _number(e),
         e.get("series_symbol") or meta.get("number_symbol") or "",
-        _vn_date(meta.get("issued_date")),
+        _book_day(meta.get("issued_date")),
         _type_and_subject(meta),
         signer,
         "; ".join(meta.get("recipients") or []),

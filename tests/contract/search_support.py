@@ -47,10 +47,10 @@ ADAPTERS = [
 ]
 
 
-def index_fixture():
-    """A module's `index` fixture: one fresh adapter per test, for every adapter."""
+def index_fixture(adapters: list = ADAPTERS, name: str = "index"):
+    """A module's `index` fixture (or `name`): one fresh adapter per test, for each adapter."""
 
-    @pytest.fixture(params=ADAPTERS)
+    @pytest.fixture(params=adapters, name=name)
     def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
         factory: AdapterFactory = request.param
         adapter = factory(tmp_path)

@@ -10,11 +10,12 @@ import pytest
 from services.common.errors import NotFound
 from services.indexing.tantivy_index import VERSION, TantivyIndex
 from services.indexing.tantivy_query import INDEX_VERSION
-from tests.contract.search_support import doc, ids, index_fixture, load, search
+from tests.contract.search_support import ADAPTERS, doc, ids, index_fixture, load, search
 
 pytestmark = pytest.mark.contract
 
 index = index_fixture()
+es_index = index_fixture([p for p in ADAPTERS if p.id == "elasticsearch"], "es_index")
 
 
 def test_upsert_many_writes_and_replaces_in_one_batch(index):
@@ -164,6 +165,67 @@ def test_finishing_a_rebuild_another_process_already_swapped_in_is_not_an_error(
             b.finish_rebuild()
     finally:
         a.close(), b.close()
+
+
+# Elasticsearch's version lives in each index's mapping `_meta` (es_bodies.es_index_version).
+
+
+def test_an_elasticsearch_index_of_another_version_is_searched_and_outdated_until_rebuilt(
+    es_index,
+):
+    from services.indexing import es_bodies
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    assert not es_index.outdated()
+    load(es_index, doc("a", "hồ sơ lưu trữ"))
+    old = es_index.generation
+    es_index.es.indices.put_mapping(index=old, meta={es_bodies.VERSION_KEY: "schema 0, analysis 0"})
+    index = ElasticsearchIndex(es_index.es, es_index.alias)  # a process starting on it
+    assert index.outdated() and ids(search(index, "ho so")) == ["a"]
+    index.begin_rebuild().upsert_many([doc("a", "hồ sơ lưu trữ")])
+    new = index.finish_rebuild()
+    assert new != old and not index.outdated()
+    meta = index.es.indices.get_mapping(index=new)[new]["mappings"]["_meta"]
+    assert meta == {es_bodies.VERSION_KEY: es_bodies.es_index_version()}
+
+
+def test_an_elasticsearch_index_from_before_versions_takes_live_writes_while_replaced(es_index):
+    """An older luutru's index: no version, and a strict mapping without today's fields. Live
+    writes during the rebuild must not fail on it; the rebuilt index has them."""
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    # An alias of its own, outside the pattern of the fixture's template.
+    es, alias = es_index.es, es_index.alias.replace("luutru-test-", "luutru-old-")
+    es.indices.create(
+        index=f"{alias}-0001",
+        aliases={alias: {}},
+        mappings={"dynamic": "strict", "properties": {"title": {"type": "text"}}},
+    )
+    try:
+        index = ElasticsearchIndex(es, alias)
+        assert index.outdated()
+        target = index.begin_rebuild()
+        index.upsert(doc("live", "công văn trong lúc dựng lại"))  # refused by the old one only
+        assert target.ids() == {"live"}
+        assert index.finish_rebuild() == f"{alias}-0002" and not index.outdated()
+        assert ids(search(index, "công văn")) == ["live"]
+    finally:
+        es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+        es.options(ignore_status=404).indices.delete_index_template(name=alias)
+
+
+def test_two_elasticsearch_processes_rebuilding_at_once_fill_and_swap_one_index(es_index):
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    other = ElasticsearchIndex(es_index.es, es_index.alias)
+    old = es_index.generation
+    target = es_index.begin_rebuild().generation
+    assert other.begin_rebuild().generation == target  # resumed, not a third index
+    assert es_index.finish_rebuild(target) == target
+    assert other.finish_rebuild(target) == target  # already swapped in: not an error
+    assert not es_index.es.indices.exists(index=old)
+    with pytest.raises(RuntimeError):
+        other.finish_rebuild()
 
 
 # Several indexing processes on one Tantivy directory: two instances stand in for them (each

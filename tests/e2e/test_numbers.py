@@ -228,3 +228,53 @@ def test_the_register_of_numbers_page(stack, clerks):
     )
     assert void.status_code == 404 and renumber.status_code == 404
     assert stack.record(secret["id"])["metadata"]["number_symbol"] == secret["symbol"]
+
+
+def _book(session, stack, book: str = "di", path: str = "", **params: str):
+    url = f"{stack.url}{path or f'/api/registers/{book}/book'}"
+    return session.get(url, params=params, timeout=60)
+
+
+def _csv_column(answer, column: int) -> list[str]:
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Disposition"].startswith("attachment;")
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    return [row[column] for row in rows[1:]]
+
+
+def test_the_register_books_are_exported_over_http_within_the_callers_clearance(stack, clerks):
+    """`GET /api/registers/{den|di}/book` and the portal's form, as `luutru register export`:
+    the ordinary book (NĐ 30/2020 Phụ lục IV) for clerks and archivists; the book of secret
+    documents (Điều 16.3, 22.4) for the highest clearance only; a clerk below a record's
+    clearance finds nothing of it in either."""
+    high, low = clerks["high"], clerks["low"]
+    ordinary = _upload_di(high, stack, "bao-cao-so.txt", kind="bao_cao").json()
+    secret = _upload_di(high, stack, "chi-thi-so-mat.txt", kind="chi_thi", secrecy="toi_mat")
+    secret = secret.json()
+    today = date.today()  # the office's day may differ from this machine's: a day either side
+    first, last = date.fromordinal(today.toordinal() - 1), date.fromordinal(today.toordinal() + 1)
+    period = {"from": first.isoformat(), "to": last.isoformat()}
+
+    for session in (high, low):
+        symbols = _csv_column(_book(session, stack, **period), 1)
+        assert ordinary["symbol"] in symbols and secret["symbol"] not in symbols
+    low_book = _book(low, stack, **period).content.decode("utf-8-sig")
+    assert secret["id"] not in low_book and "chi-thi-so-mat" not in low_book
+    assert secret["symbol"] in _csv_column(_book(high, stack, **period, secret="1"), 1)
+    refused = _book(low, stack, **period, secret="1")
+    assert refused.status_code == 403 and secret["symbol"] not in refused.text
+
+    pdf = _book(high, stack, **period, format="pdf", organ="Văn phòng Tỉnh ủy", volume="2")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert _book(high, stack, "don", **period).status_code == 400
+    assert _book(high, stack, **period, format="doc").status_code == 400
+
+    page = high.get(f"{stack.url}/registers/books", timeout=30)
+    assert page.status_code == 200 and "Xuất sổ đăng ký văn bản" in page.text
+    assert 'name="secret"' in page.text
+    assert 'name="secret"' not in low.get(f"{stack.url}/registers/books", timeout=30).text
+    typed = {"register": "di", "from": f"{first:%d/%m/%Y}", "to": f"{last:%d/%m/%Y}"}
+    symbols = _csv_column(_book(low, stack, path="/registers/books/export", **typed), 1)
+    assert ordinary["symbol"] in symbols and secret["symbol"] not in symbols
+    wrong = _book(low, stack, path="/registers/books/export", **{**typed, "from": "2026-01-01"})
+    assert wrong.status_code == 400

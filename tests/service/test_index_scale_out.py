@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pika
 import pytest
@@ -25,6 +26,7 @@ from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
 from services.common.ports import SearchIndex
 from services.common.rpc_client import RpcClient, RpcUnavailable
+from services.indexing import es_bodies
 from services.indexing.dependencies import open_search_index
 from services.indexing.tantivy_index import LOCK, VERSION, TantivyIndex
 from tests.contract.search_support import ES_URL, doc
@@ -253,8 +255,20 @@ def test_a_rebuild_started_through_one_process_is_followed_by_both(cluster, sear
     _searched_through_both(rpc, [a, b], before + during)
 
 
+def _outdated_index_left_with(url: str, orphan: str) -> None:
+    """An index as an older luutru left it: another version, and a record since gone."""
+    old = open_search_index(url)
+    old.upsert(doc(orphan, WORDS))
+    if isinstance(old, TantivyIndex):
+        (Path(urlparse(url).path) / old.generation / VERSION).write_text("schema 0, analysis 0\n")
+    else:
+        meta = {es_bodies.VERSION_KEY: "schema 0, analysis 0"}
+        old.es.indices.put_mapping(index=old.generation, meta=meta)
+    old.close()
+
+
 def test_processes_starting_on_an_index_of_another_version_rebuild_it_by_themselves(
-    rabbit_vhost, tmp_path
+    rabbit_vhost, tmp_path, search_url
 ):
     """After a schema or analysis change (INDEX_VERSION) no operator acts: the indexing
     processes find the index outdated when they start and rebuild it from the catalog, both
@@ -265,16 +279,14 @@ def test_processes_starting_on_an_index_of_another_version_rebuild_it_by_themsel
     ids = [event["record_id"] for event in _classified(catalog, store, 12)]
     for record_id in ids:
         catalog.advance(record_id, "indexing", "indexed", "indexed")
-    old = TantivyIndex(tmp_path / "index")
-    old.upsert(doc("orphan", WORDS))  # what an older luutru left, gone from the catalog since
-    (tmp_path / "index" / old.generation / VERSION).write_text("schema 0, analysis 0\n")
-    old.close()
-    url = f"tantivy://{tmp_path / 'index'}"
-    workers = [_indexing_process(n, rabbit_vhost, tmp_path, url) for n in ("index-a", "index-b")]
+    _outdated_index_left_with(search_url, "orphan")
+    workers = [
+        _indexing_process(n, rabbit_vhost, tmp_path, search_url) for n in ("index-a", "index-b")
+    ]
     rpc = RpcClient(rabbit_vhost, timeout=30)
     try:
         wait_for(lambda: _found_once_up(rpc) == (len(ids), set(ids)), 60, "the rebuilt index")
-        index = TantivyIndex(tmp_path / "index")
+        index = open_search_index(search_url)
         assert not index.outdated() and index.ids() == set(ids)
         index.close()
     finally:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
+from elastic_transport import ObjectApiResponse
 
 from services.common.ports import IndexDocument, SearchQuery
 from services.indexing import es_bodies
-from services.indexing.elasticsearch_index import current_and_rebuilding
+from services.indexing.elasticsearch_index import ElasticsearchIndex, current_and_rebuilding
 from services.indexing.query import plan
+from services.indexing.tantivy_query import INDEX_VERSION
 
 pytestmark = pytest.mark.unit
 
@@ -53,6 +56,24 @@ def test_template_tokenizer_splits_like_vntext():
     tokenizer = es_bodies.index_template()["template"]["settings"]["analysis"]["tokenizer"]
     # Letters, digits and combining marks are word characters; "_" and punctuation split.
     assert tokenizer["vi_words"] == {"type": "pattern", "pattern": "[^\\p{L}\\p{N}\\p{M}]+"}
+
+
+def test_every_index_created_from_the_template_is_stamped_with_the_index_version():
+    """What `outdated()` reads back: the Tantivy version (schema, Vietnamese analysis) and the
+    template's own analysers, so a change to either rebuilds the index on start."""
+    version = es_bodies.es_index_version()
+    meta = es_bodies.index_template()["template"]["mappings"]["_meta"]
+    assert meta == {es_bodies.VERSION_KEY: version}
+    assert version.startswith(f"{INDEX_VERSION}, template ")
+    assert len(version.rsplit(" ", 1)[1]) == 12
+
+
+def test_the_version_is_read_from_an_index_mapping_and_none_from_before_versions():
+    name = "luutru-records-0002"
+    stamped = {name: {"mappings": {"_meta": {es_bodies.VERSION_KEY: "schema 1, analysis 1"}}}}
+    assert es_bodies.version_of(stamped, name) == "schema 1, analysis 1"
+    assert es_bodies.version_of({name: {"mappings": {"dynamic": "strict"}}}, name) is None
+    assert es_bodies.version_of({}, name) is None
 
 
 # -- documents and bulk ---------------------------------------------------------------------
@@ -256,3 +277,34 @@ def test_a_rebuild_is_seen_from_the_indices_alone() -> None:
         f"{alias}-0002": {"aliases": {}},  # an older leftover is not a rebuild
     }
     assert current_and_rebuilding(during, alias) == (f"{alias}-0003", f"{alias}-0004")
+
+
+class _Indices:
+    """What `ElasticsearchIndex` asks of `es.indices` to open an index and read its version:
+    one index behind the alias, its mapping stamped with `stamped`."""
+
+    def __init__(self, alias: str, stamped: str | None) -> None:
+        self.name, self.alias = f"{alias}-0001", alias
+        meta = {es_bodies.VERSION_KEY: stamped} if stamped else {}
+        self.mapping = {self.name: {"mappings": {"_meta": meta}}}
+
+    def put_index_template(self, **_) -> None:
+        pass
+
+    def exists_alias(self, name: str) -> bool:
+        return True
+
+    def get_alias(self, name: str) -> dict:
+        return {self.name: {"aliases": {self.alias: {}}}}
+
+    def get_mapping(self, index: str) -> ObjectApiResponse:
+        return ObjectApiResponse(body=self.mapping, meta=None)
+
+
+@pytest.mark.parametrize(
+    ("stamped", "outdated"),
+    [(None, True), ("schema 0, analysis 0", True), (es_bodies.es_index_version(), False)],
+)
+def test_an_index_of_another_version_or_none_is_outdated(stamped, outdated):
+    es = SimpleNamespace(indices=_Indices("luutru-records", stamped))
+    assert ElasticsearchIndex(es, "luutru-records").outdated() is outdated

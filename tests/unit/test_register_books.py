@@ -11,6 +11,8 @@ from datetime import date
 
 import pytest
 
+from services.classification import queries
+from services.common import clock
 from services.registers.reports import HIDDEN_NOTES, author, book_entries, register_table
 
 pytestmark = pytest.mark.unit
@@ -79,3 +81,52 @@ def test_each_book_prints_its_own_numbers_and_the_ordinary_book_hides_secret_con
     assert ordinary.rows[1] == ["05/03/2026", "08", *[""] * 7, HIDDEN_NOTES[False]]
     assert [row[1] for row in secret.rows] == ["01", "08 (sổ thường)"]
     assert secret.number_range() == ("01", "01")
+
+
+@pytest.mark.parametrize(
+    ("stored", "portal", "printed"),
+    [
+        ("2026-03-05T09:00:00+07:00", "05/03/2026", "05/03/2026"),
+        ("2026-12-31", "31/12/2026", "31/12/2026"),
+        (None, "", ""),
+        ("không rõ", "không rõ", ""),  # the portal shows what was stored; a book prints nothing
+    ],
+)
+def test_one_day_first_formatter_for_the_portal_and_the_printed_books(stored, portal, printed):
+    """NĐ 30/2020 Phụ lục IV prints dates dd/mm/yyyy; the portal writes them the same way."""
+    assert clock.day_first(stored) == portal
+    assert clock.day_first(stored, unreadable="") == printed
+
+
+class _Registered:
+    """A catalog holding the rows of one register (what `queries.register_rows` reads)."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def register_rows(self, register: str, date_from: date, date_to: date) -> list[dict]:
+        return self.rows
+
+
+def test_a_book_leaves_out_every_document_above_the_callers_clearance():
+    """A reader below a record's clearance sees nothing of it (Luật Bảo vệ bí mật nhà nước
+    2018; unknown secrecy counts as Tuyệt mật): neither its row in the ordinary book, where
+    only its number and date would print, nor its row in the secret book."""
+    known = {"secrecy_known": True}
+    catalog = _Registered(
+        [
+            {**ENTRY, "meta": {**ENTRY["meta"], **known}},
+            {**ENTRY, "number": 8, "meta": {**known, "secrecy": "mat", "subject": "mật"}},
+            {**ENTRY, "number": 9, "meta": {"subject": "chưa đọc"}},  # secrecy not known yet
+            {**ENTRY, "number": 1, "book": "mat", "meta": {**known, "secrecy": "toi_mat"}},
+        ]
+    )
+
+    def numbers(clearance: int, secret: bool = False) -> list[str]:
+        book = queries.register_rows(catalog, "den", "2026-03-01", "2026-03-31", secret, clearance)
+        return [row[1] for row in book["rows"]]
+
+    assert numbers(3) == ["07", "08", "09"]  # the operators' CLI: every row
+    assert numbers(1) == ["07", "08"] and numbers(0) == ["07"]
+    assert numbers(3, secret=True) == ["01", "08 (sổ thường)", "09 (sổ thường)"]
+    assert numbers(1, secret=True) == ["08 (sổ thường)"]
