@@ -19,7 +19,7 @@ from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
 from services.handling import book, handlers, reminders
 from services.handling.dependencies import HandlingProvider, MailerProvider
-from services.handling.stats import Period, statistics
+from services.handling.stats import Period
 from services.handling.tasks import PAGE
 
 REMIND_EVERY_S = 900  # the timer marks due-soon and overdue tasks (and mails) this often
@@ -139,7 +139,7 @@ class HandlingService(Pingable):
               clearance: int | None = None) -> dict:  # fmt: skip
         period = _period(start, end)
         level = handlers.level_of(clearance)
-        return statistics(self.handling.store.engine, level, period, _as_of(period))
+        return self.handling.store.statistics(level, period, _as_of(period))
 
     @operator_rpc
     def follow_up_book(self, start: str, end: str, clearance: int | None = None) -> dict:

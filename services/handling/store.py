@@ -18,6 +18,7 @@ from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
 from services.common.errors import NotFound
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
+from services.handling.stats import CachedStatistics, bump_version
 from services.handling.tables import contacts, documents, task_log, tasks
 from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
 
@@ -91,6 +92,7 @@ class HandlingStore:
     def __init__(self, engine: sa.Engine):
         """`engine`: the catalog's, migrated to head (the tables are the migrations')."""
         self.engine = engine
+        self.statistics = CachedStatistics(engine)
 
     # --- records and people ----------------------------------------------------------------
 
@@ -137,6 +139,7 @@ class HandlingStore:
                 .where(tasks.c.record_id == record_id)
                 .values(kind=values["kind"], level=values["level"])
             )
+            bump_version(conn)
         return row.register
 
     def set_text_deadline(self, record_id: str, deadline: date | None) -> None:
@@ -176,6 +179,7 @@ class HandlingStore:
                 .where(documents.c.record_id == task.record_id)
                 .values(assigned=True)
             )
+            bump_version(conn)
             self._log(conn, task, entry)
 
     def save(self, task: Task, entry: Entry, expected_status: str = OPEN) -> None:
@@ -188,6 +192,7 @@ class HandlingStore:
             )
             if not done.rowcount:
                 raise NotFound(f"Việc đã thay đổi, hãy tải lại / Task {task.id} changed")
+            bump_version(conn)
             self._log(conn, task, entry)
 
     def log_only(self, task: Task, entry: Entry) -> None:

@@ -73,6 +73,16 @@ documents = sa.Table(
     sa.Index("ix_handling_documents_stats", *STATS_DOCUMENT_COLUMNS),  # as for the tasks
 )
 
+# One row, bumped in the transaction of every write the statistics count (a task assigned,
+# moved or finished; a record counted or recounted): a process reuses figures it computed
+# only while the number is the same (services/handling/stats.py `CachedStatistics`).
+stats_version = sa.Table(
+    "handling_stats_version",
+    schema,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
 # Where reminders go: the assignee's e-mail (accounts have none).
 contacts = sa.Table(
     "handling_contacts",

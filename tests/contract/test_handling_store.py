@@ -221,3 +221,20 @@ def test_a_record_classified_twice_is_counted_once_with_its_written_deadline(cat
     stats = statistics(h.store.engine, 0, Period(), TODAY)
     assert stats["records"]["received"] == 1
     assert handlers.record_history(h, record_id, TODAY)["proposed"]["due"] == "2026-01-09"
+
+
+def test_cached_statistics_follow_every_counted_write_and_never_cross_clearances(catalog, h):
+    plain = add_record(catalog)
+    secret = add_record(catalog, secrecy="tuyet_mat")
+    figures = h.store.statistics
+    assert figures(3, Period(), TODAY)["records"]["received"] == 2  # cached for clearance 3
+    assert figures(0, Period(), TODAY)["records"]["received"] == 1  # not the cleared figures
+    task, _ = handlers.assign(h, secret, "lan", "truong", TODAY, due="2026-01-06")
+    assert figures(3, Period(), TODAY)["tasks"]["open"] == 1
+    assert figures(0, Period(), TODAY)["tasks"]["received"] == 0
+    handlers.finish(h, task["id"], "lan", "xong", TODAY)
+    assert figures(3, Period(), TODAY)["tasks"]["done"] == 1
+    correct(catalog, plain, secrecy="mat")  # a recount on the correction's event
+    assert figures(0, Period(), TODAY)["records"]["received"] == 0
+    figures(0, Period(), TODAY)["records"]["received"] = 99  # a caller's copy, not the cache
+    assert figures(0, Period(), TODAY) == statistics(h.store.engine, 0, Period(), TODAY)

@@ -39,7 +39,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values(), handling_tables.schema]  # handling: 0009
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0009"  # the newest revision (0009: the handling service's tasks)
+HEAD = "0010"  # the newest revision (0010: the handling statistics' version)
 
 
 @contextmanager
