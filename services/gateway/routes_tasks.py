@@ -250,6 +250,7 @@ def stats_charts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         "tasks": bars({exports.HEADINGS[k]: tasks[k] for k in exports.TASK_COLUMNS}),
         "by_assignee": bars({k: v["received"] for k, v in people.items()}),
+        "by_unit": bars({k or NO_UNIT: v["received"] for k, v in tasks["by_unit"].items()}),
         "overdue_by_assignee": bars({k: v["overdue"] for k, v in people.items() if v["overdue"]}),
         "by_kind": bars(records["by_kind"], KIND_LABELS),
         "by_organ": bars(records["by_organ"]),
@@ -258,6 +259,7 @@ def stats_charts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+NO_UNIT = "(chưa có đơn vị)"
 OUTCOMES = {"open": "Đang giải quyết", "done": "Đã giải quyết", "done_late": "Trễ hạn",
             "unassigned": "Chưa giao"}  # fmt: skip
 

@@ -16,7 +16,8 @@ HEADINGS = {
 STATS_COLUMNS = ("Nhóm", "Giá trị", "Chỉ tiêu", "Số lượng")
 GROUPS = {
     "by_register": "theo sổ", "by_kind": "theo loại", "by_organ": "theo cơ quan ban hành",
-    "by_assignee": "theo người chủ trì", "by_category": "theo loại", "by_outcome": "theo kết quả",
+    "by_assignee": "theo người chủ trì", "by_unit": "theo đơn vị",
+    "by_category": "theo loại", "by_outcome": "theo kết quả",
 }  # fmt: skip
 
 
@@ -35,8 +36,8 @@ def stats_rows(stats: dict[str, Any]) -> list[list[Any]]:
         rows += [["Văn bản " + GROUPS[group], label(group, k), "Tiếp nhận", n]
                  for k, n in stats["records"][group].items()]  # fmt: skip
     rows += [["Việc", "Tổng", HEADINGS[f], stats["tasks"][f]] for f in TASK_COLUMNS]
-    for group in ("by_assignee", "by_kind"):
-        for key, figures in stats["tasks"][group].items():
+    for group in ("by_assignee", "by_unit", "by_kind"):
+        for key, figures in stats["tasks"].get(group, {}).items():
             rows += [["Việc " + GROUPS[group], label(group, key), HEADINGS[f], figures[f]]
                      for f in TASK_COLUMNS]  # fmt: skip
     for group, counts in stats["petitions"].items():

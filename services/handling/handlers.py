@@ -16,6 +16,7 @@ from services.common.secrecy import HIGHEST, effective_level
 from services.common.vocabulary import PETITION_KINDS
 from services.handling import tasks as rules
 from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
+from services.handling.stats import Period, with_units
 from services.handling.store import HandlingStore
 from services.handling.tasks import PAGE, Task, TaskError
 
@@ -202,6 +203,11 @@ def record_history(
         "tasks": [row(t, r, today, identity) for t, r in found],
         "log": [{**e, "detail": e["detail"] or {}} for e in h.store.log(record_id)],
     }
+
+
+def statistics(h: Handling, clearance: int, period: Period, as_of: date) -> dict[str, Any]:
+    """The figures the caller may see, with tasks by unit (units read fresh, not cached)."""
+    return with_units(h.store.statistics(clearance, period, as_of), h.store.units())
 
 
 def badge(h: Handling, user: str, today: date, clearance: int) -> dict[str, int]:

@@ -139,7 +139,7 @@ class HandlingService(Pingable):
               clearance: int | None = None) -> dict:  # fmt: skip
         period = _period(start, end)
         level = handlers.level_of(clearance)
-        return self.handling.store.statistics(level, period, _as_of(period))
+        return handlers.statistics(self.handling, level, period, _as_of(period))
 
     @operator_rpc
     def follow_up_book(self, start: str, end: str, clearance: int | None = None) -> dict:

@@ -122,6 +122,16 @@ def _count(conn: sa.Connection, clearance: int, period: Period, as_of: date) -> 
     }
 
 
+def with_units(figures: dict[str, Any], units: dict[str, str]) -> dict[str, Any]:
+    """Tasks by the unit (đơn vị) of their assignee as the accounts say now ("" for none): a
+    person moved to another unit takes their tasks' figures along."""
+    by_unit: dict[str, Counter] = {}
+    for person, counts in figures["tasks"]["by_assignee"].items():
+        by_unit.setdefault(units.get(person, ""), Counter()).update(counts)
+    figures["tasks"]["by_unit"] = {unit: dict(counts) for unit, counts in by_unit.items()}
+    return figures
+
+
 def current_version(conn: sa.Connection) -> int:
     return conn.execute(sa.select(stats_version.c.version)).scalar_one()
 

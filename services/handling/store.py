@@ -22,10 +22,12 @@ from services.handling.stats import CachedStatistics, bump_version
 from services.handling.tables import contacts, documents, task_log, tasks
 from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
 
-# The gateway's accounts (services/gateway/accounts.py), read here for the assignees' clearance.
+# The gateway's accounts (services/gateway/accounts.py), read here for the assignees'
+# clearance, e-mail and unit.
 users = sa.table(
-    "users", sa.column("name"), sa.column("clearance"), sa.column("disabled"), sa.column("role")
-)
+    "users", sa.column("name"), sa.column("clearance"), sa.column("disabled"), sa.column("role"),
+    sa.column("email"), sa.column("unit"),
+)  # fmt: skip
 SECRECY = records.c.meta["secrecy"].as_string()
 KIND = records.c.meta["kind"].as_string()
 RECORD_COLUMNS = (
@@ -157,9 +159,22 @@ class HandlingStore:
             conn.execute(contacts.insert().values(user_name=user, email=email))
 
     def contacts(self, names: list[str]) -> dict[str, str]:
-        query = sa.select(contacts).where(contacts.c.user_name.in_(names))
+        """Where each user's reminders go: the account's e-mail, else the address given with
+        `luutru tasks email` (kept for accounts made before they had one)."""
+        own = sa.select(contacts).where(contacts.c.user_name.in_(names))
+        accounts = sa.select(users.c.name, users.c.email).where(
+            users.c.name.in_(names), users.c.email.is_not(None)
+        )
         with self.engine.connect() as conn:
-            return {row.user_name: row.email for row in conn.execute(query)}
+            found = {row.user_name: row.email for row in conn.execute(own)}
+            found.update({row.name: row.email for row in conn.execute(accounts)})
+        return found
+
+    def units(self) -> dict[str, str]:
+        """Each account's unit (đơn vị), for the statistics by unit."""
+        query = sa.select(users.c.name, users.c.unit).where(users.c.unit.is_not(None))
+        with self.engine.connect() as conn:
+            return {row.name: row.unit for row in conn.execute(query)}
 
     # --- tasks -------------------------------------------------------------------------------
 

@@ -37,8 +37,8 @@ def plus_days(start: date, n: int) -> date:
 def catalog(request, tmp_path):
     with temporary_catalog(request.param, tmp_path, "luutru_handling") as cat:
         accounts = SqlAccountStore(cat.engine)
-        accounts.add_user("truong", "clerk", 3)
-        accounts.add_user("lan", "reader", 3)
+        accounts.add_user("truong", "clerk", 3, email="truong@office.vn", unit="Văn phòng")
+        accounts.add_user("lan", "reader", 3, unit="Phòng Tổng hợp")
         accounts.add_user("minh", "reader", 0)
         yield cat
 
@@ -166,6 +166,9 @@ def test_reminders_go_once_per_level_to_assignees_with_an_address(catalog, h):
     assert [(to, "quá hạn" in subject) for to, subject, _ in outbox.sent] == [
         ("lan@office.vn", False), ("lan@office.vn", True)]  # fmt: skip
     assert "Về việc họp" not in outbox.sent[0][2]  # no trích yếu leaves by mail
+    handlers.assign(h, add_record(catalog), "truong", "truong", TODAY, due="2026-01-06")
+    reminders.remind(h, TODAY, outbox)
+    assert outbox.sent[-1][0] == "truong@office.vn"  # the account's own address
 
 
 def test_statistics_count_received_done_late_overdue_and_letters_by_outcome(catalog, h):
@@ -183,6 +186,8 @@ def test_statistics_count_received_done_late_overdue_and_letters_by_outcome(cata
     figures = {k: stats["tasks"][k] for k in ("received", "open", "done", "done_late", "overdue")}
     assert figures == {"received": 4, "open": 1, "done": 3, "done_late": 1, "overdue": 1}
     assert stats["tasks"]["by_assignee"]["lan"]["done_late"] == 1
+    by_unit = handlers.statistics(h, 3, Period(), date(2026, 1, 9))["tasks"]["by_unit"]
+    assert by_unit == {"Phòng Tổng hợp": stats["tasks"]["by_assignee"]["lan"]}
     assert stats["records"]["by_register"] == {"den": 3, "don": 2}
     assert stats["petitions"]["by_category"] == {"don_khieu_nai": 1, "don_kien_nghi": 1}
     assert stats["petitions"]["by_outcome"] == {"done": 1, "unassigned": 1}
@@ -232,6 +237,7 @@ def test_cached_statistics_follow_every_counted_write_and_never_cross_clearances
     task, _ = handlers.assign(h, secret, "lan", "truong", TODAY, due="2026-01-06")
     assert figures(3, Period(), TODAY)["tasks"]["open"] == 1
     assert figures(0, Period(), TODAY)["tasks"]["received"] == 0
+    assert handlers.statistics(h, 0, Period(), TODAY)["tasks"]["by_unit"] == {}
     handlers.finish(h, task["id"], "lan", "xong", TODAY)
     assert figures(3, Period(), TODAY)["tasks"]["done"] == 1
     correct(catalog, plain, secrecy="mat")  # a recount on the correction's event

@@ -141,7 +141,7 @@ def test_assign_forward_overdue_finish_and_statistics(stack, office, mailbox):
 
 def test_reminders_reach_the_assignees_mailbox_once_per_level(stack, office, mailbox):
     box, _ = mailbox
-    stack.cli("tasks", "email", "lan", "lan@vanphong.vn")
+    stack.cli("users", "contact", "lan", "--email", "lan@vanphong.vn", "--unit", "Phòng Tổng hợp")
     [first] = stack.cli_json("tasks", "remind")  # the secret task is due tomorrow: due soon
     assert len(first["reminded"]) == 1
     [again] = stack.cli_json("tasks", "remind")
@@ -155,6 +155,8 @@ def test_reminders_reach_the_assignees_mailbox_once_per_level(stack, office, mai
     assert [(to, "quá hạn" in subject) for to, subject, _ in box.messages] == [
         (["lan@vanphong.vn"], False), (["lan@vanphong.vn"], True)]  # fmt: skip
     assert "bảo vệ chính trị" not in json.dumps(box.messages, ensure_ascii=False)
+    [stats] = stack.cli_json("stats")  # lan's one task (the secret one), in her unit
+    assert stats["tasks"]["by_unit"]["Phòng Tổng hợp"]["received"] == 1
 
 
 def test_my_tasks_and_statistics_in_the_browser(stack, office, tmp_path):
