@@ -147,6 +147,7 @@ class HandlingService(Pingable):
         period = _period(start, end)
         level = handlers.level_of(clearance)
         entries = book.book_entries(self.handling.store.engine, level, period)
-        table = book.book_table(entries, period.start, period.end, _as_of(period))
+        units = self.handling.store.units()
+        table = book.book_table(entries, period.start, period.end, _as_of(period), units)
         return {"title": table.title, "period": period.to_dict(), "columns": list(table.columns),
                 "rows": table.rows}  # fmt: skip

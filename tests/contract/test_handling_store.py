@@ -195,9 +195,11 @@ def test_statistics_count_received_done_late_overdue_and_letters_by_outcome(cata
 
 
 def test_the_follow_up_book_fills_the_handling_columns_and_exports(catalog, h):
+    import pypdfium2 as pdfium
     from openpyxl import load_workbook
 
     from services.handling import book, exports
+    from services.registers.reports import BookCover
 
     record_id = add_record(catalog, number_symbol="15/UBND-VP")
     reply = add_record(catalog, register="di", number_symbol="07/VP-TH")
@@ -208,11 +210,26 @@ def test_the_follow_up_book_fills_the_handling_columns_and_exports(catalog, h):
     entries = book.book_entries(h.store.engine, 2, Period())
     table = book.book_table(entries, TODAY, TODAY, TODAY)
     assert len(table.rows) == 1 and len(table.columns) == 7
+    with_units = book.book_table(entries, TODAY, TODAY, TODAY, h.store.units())
+    assert with_units.rows[0][2] == "lan (Phòng Tổng hợp), truong (Văn phòng)"
     assert table.rows[0][2:] == ["lan, truong", "06/01/2026", "Đã giải quyết 07/01/2026 (trễ hạn)",
                                  "07/VP-TH", "Đã trả lời"]  # fmt: skip
     data = exports.to_xlsx(table.title, table.columns, table.rows)
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet["A1"].value == "Số đến" and sheet["E2"].value.startswith("Đã giải quyết")
+    answer = {
+        "title": table.title,
+        "period": Period(TODAY, TODAY).to_dict(),
+        "columns": list(table.columns),
+        "rows": table.rows,
+    }  # as the service answers
+    pdf = pdfium.PdfDocument(io.BytesIO(exports.render_book(answer, "pdf", BookCover("VPTU"))))
+    cover, page = (pdf[i].get_textpage().get_text_range() for i in (0, 1))
+    assert "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN" in cover and "VPTU" in cover
+    assert "(7)" in page and "07/VP-TH" in page and "06/01/2026" in page
+    assert "Từ số 01 đến số 01" in cover.replace("\r\n", " ").replace("\n", " ")
+    with pytest.raises(ValueError):
+        exports.render_book(answer, "docx")
     stats = statistics(h.store.engine, 2, Period(), TODAY)
     assert ["Việc", "Tổng", "Giải quyết trễ hạn", 1] in exports.stats_rows(stats)
     assert exports.to_csv(exports.STATS_COLUMNS, []).startswith("\ufeffNhóm".encode())
