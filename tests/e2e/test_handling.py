@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 import requests
 from aiosmtpd.controller import Controller
@@ -137,6 +138,16 @@ def test_assign_forward_overdue_finish_and_statistics(stack, office, mailbox):
     assert {k: stats["tasks"][k] for k in ("received", "done", "done_late", "open")} == {
         "received": 2, "done": 1, "done_late": 1, "open": 1}  # fmt: skip
     assert stats["records"]["by_register"] == {"den": 2}
+
+    # the follow-up book as PDF, through the caller's clearance
+    day = TODAY.isoformat()
+    book = khach.get(f"{stack.url}/api/tasks/book", timeout=30,
+                     params={"from": day, "to": day, "format": "pdf"})  # fmt: skip
+    assert book.headers["Content-Type"] == "application/pdf"
+    pdf = pdfium.PdfDocument(book.content)
+    printed = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "SỔ THEO DÕI GIẢI QUYẾT" in printed and "21/UBND-VP" in printed
+    assert "08-BC/TU" not in printed and "vanthu" in printed
 
 
 def test_reminders_reach_the_assignees_mailbox_once_per_level(stack, office, mailbox):
