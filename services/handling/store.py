@@ -8,18 +8,20 @@ each time, never copied, so a secrecy raised later hides its tasks at once.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from services.common import clock
 from services.common.catalog import now_iso
 from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
 from services.common.errors import NotFound
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
+from services.handling.outbox import Outgoing
 from services.handling.stats import CachedStatistics, bump_version
-from services.handling.tables import contacts, documents, task_log, tasks
+from services.handling.tables import contacts, documents, outbox, task_log, tasks
 from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
 
 # The gateway's accounts (services/gateway/accounts.py), read here for the assignees'
@@ -73,6 +75,14 @@ def task_of(row: Any) -> Task:
         done_on=date.fromisoformat(row.done_on) if row.done_on else None,
         extra={"reminded": row.reminded, "assigned_at": row.assigned_at},
     )
+
+
+def _enqueue(conn: sa.Connection, event_type: str, payload: dict[str, Any]) -> Outgoing:
+    """The event, in the transaction of the change it tells of."""
+    written = conn.execute(
+        outbox.insert().values(event_type=event_type, payload=payload, created_at=now_iso())
+    )
+    return Outgoing(written.inserted_primary_key[0], event_type, payload)
 
 
 def _values(task: Task) -> dict[str, Any]:
@@ -178,8 +188,10 @@ class HandlingStore:
 
     # --- tasks -------------------------------------------------------------------------------
 
-    def add(self, task: Task, entry: Entry, record: dict[str, Any]) -> None:
-        """A new task on `record` (as `record()` returns it)."""
+    def add(
+        self, task: Task, entry: Entry, record: dict[str, Any], event: tuple[str, dict]
+    ) -> Outgoing:
+        """A new task on `record` (as `record()` returns it), with its event in the outbox."""
         meta = record["meta"] or {}
         with self.engine.begin() as conn:
             conn.execute(
@@ -196,9 +208,17 @@ class HandlingStore:
             )
             bump_version(conn)
             self._log(conn, task, entry)
+            return _enqueue(conn, *event)
 
-    def save(self, task: Task, entry: Entry, expected_status: str = OPEN) -> None:
-        """Write a transition; NotFound if someone else moved the task first."""
+    def save(
+        self,
+        task: Task,
+        entry: Entry,
+        expected_status: str = OPEN,
+        event: tuple[str, dict] | None = None,
+    ) -> Outgoing | None:
+        """Write a transition (and its event, if it has one); NotFound if someone else moved
+        the task first."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 tasks.update()
@@ -209,6 +229,7 @@ class HandlingStore:
                 raise NotFound(f"Việc đã thay đổi, hãy tải lại / Task {task.id} changed")
             bump_version(conn)
             self._log(conn, task, entry)
+            return _enqueue(conn, *event) if event else None
 
     def log_only(self, task: Task, entry: Entry) -> None:
         with self.engine.begin() as conn:
@@ -299,6 +320,22 @@ class HandlingStore:
         )
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+    def pending(self, older_than: timedelta, limit: int) -> list[Outgoing]:
+        """Events not yet published, written more than `older_than` ago, oldest first."""
+        cutoff = (clock.now() - older_than).isoformat(timespec="milliseconds")
+        query = (
+            sa.select(outbox)
+            .where(outbox.c.sent_at.is_(None), outbox.c.created_at < cutoff)
+            .order_by(outbox.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [Outgoing(r.seq, r.event_type, r.payload) for r in conn.execute(query)]
+
+    def mark_sent(self, seq: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(outbox.update().where(outbox.c.seq == seq).values(sent_at=now_iso()))
 
     def mark_reminded(self, task_id: str, level: str) -> None:
         with self.engine.begin() as conn:

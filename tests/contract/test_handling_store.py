@@ -23,7 +23,7 @@ from services.handling.due import DueRules
 from services.handling.handlers import Handling
 from services.handling.stats import Period, statistics
 from services.handling.store import HandlingStore
-from services.handling.tasks import TaskError
+from services.handling.tasks import Entry, TaskError
 from tests.postgres import temporary_catalog
 
 TODAY = date(2026, 1, 5)  # a Monday
@@ -88,7 +88,7 @@ def test_assign_note_forward_and_finish_are_in_the_log_and_the_record_history(ca
     record_id = add_record(catalog, urgency="khan", secrecy="mat")
     task, event = handlers.assign(h, record_id, "lan", "truong", TODAY, support=["truong"])
     assert task["due"] == "2026-01-08" and task["basis"].startswith("độ khẩn")
-    assert event["task_id"] == task["id"] and "subject" not in event
+    assert event.payload["task_id"] == task["id"] and "subject" not in event.payload
     handlers.note(h, task["id"], "lan", "Đang dự thảo")
     with pytest.raises(TaskError):
         handlers.forward(h, task["id"], "minh", "lan", None)  # minh (0) may not read Mật
@@ -97,7 +97,8 @@ def test_assign_note_forward_and_finish_are_in_the_log_and_the_record_history(ca
     assert moved["assignee"] == "minh"
     reply = add_record(catalog, register="di")
     done, event = handlers.finish(h, task["id"], "minh", "Đã trả lời", TODAY, reply)
-    assert done["status"] == "done" and not done["done_late"] and event["reply_record_id"] == reply
+    assert done["status"] == "done" and not done["done_late"]
+    assert (event.event_type, event.payload["reply_record_id"]) == ("task.done", reply)
     actions = [e["action"] for e in handlers.record_history(h, record_id, TODAY)["log"]]
     assert actions == ["assigned", "note", "forwarded", "done"]
     history = [e["action"] for e in catalog.get(record_id)["history"] if e["stage"] == "handling"]
@@ -261,3 +262,25 @@ def test_cached_statistics_follow_every_counted_write_and_never_cross_clearances
     assert figures(0, Period(), TODAY)["records"]["received"] == 0
     figures(0, Period(), TODAY)["records"]["received"] = 99  # a caller's copy, not the cache
     assert figures(0, Period(), TODAY) == statistics(h.store.engine, 0, Period(), TODAY)
+
+
+def test_task_events_wait_in_the_outbox_until_published(catalog, h):
+    from services.handling import outbox
+
+    record_id = add_record(catalog)
+    task, assigned = handlers.assign(h, record_id, "lan", "truong", TODAY)
+    stale = h.store.get(task["id"])
+    _, done = handlers.finish(h, task["id"], "lan", "xong", TODAY)
+    with pytest.raises(NotFound):  # a transition lost to another writes no event either
+        h.store.save(stale, Entry("done", "lan", {}), event=("task.done", done.payload))
+    assert h.store.pending(timedelta(0), 10) == [assigned, done]
+    assert h.store.pending(outbox.GRACE, 10) == []  # the RPC's own, for now
+
+    def broker_down(event_type, payload):
+        raise ConnectionError("broker down")
+
+    assert outbox.publish(h.store, broker_down, [assigned, done]) == 0
+    sent = []
+    assert outbox.publish(h.store, lambda *event: sent.append(event), [assigned]) == 1
+    assert h.store.pending(timedelta(0), 10) == [done]  # left for the timer
+    assert sent == [("task.assigned", assigned.payload)]
