@@ -123,7 +123,8 @@ def remind(
 
 @tasks_app.command("email")
 def email(user: str, address: str, as_json: JsonFlag = False) -> None:
-    """Set the e-mail address USER's reminders go to."""
+    """Set the e-mail address USER's reminders go to when the account has none of its own
+    (`luutru users contact USER --email` sets the account's)."""
     result = _rpc("set_email", user, address)
     emit(result) if as_json else console.print(f"{result['user']}: {result['email']}")
 
