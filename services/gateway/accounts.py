@@ -47,7 +47,7 @@ users = sa.Table(
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     # where task reminders go, and the unit (đơn vị: phòng, ban) "by unit" statistics count
-    # the assignee in (migration 0010_account_contact)
+    # the assignee in (migration 0011_account_contact)
     sa.Column("email", sa.String(254)),
     sa.Column("unit", sa.String(200)),
 )
