@@ -206,8 +206,8 @@ class HandlingStore:
                 .where(documents.c.record_id == task.record_id)
                 .values(assigned=True)
             )
-            bump_version(conn)
             self._log(conn, task, entry)
+            bump_version(conn)  # last: the one row every writer takes is held the least
             return _enqueue(conn, *event)
 
     def save(
@@ -227,8 +227,8 @@ class HandlingStore:
             )
             if not done.rowcount:
                 raise NotFound(f"Việc đã thay đổi, hãy tải lại / Task {task.id} changed")
-            bump_version(conn)
             self._log(conn, task, entry)
+            bump_version(conn)
             return _enqueue(conn, *event) if event else None
 
     def log_only(self, task: Task, entry: Entry) -> None:
