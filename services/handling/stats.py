@@ -9,7 +9,7 @@ A record counts in the period it was received (ngày đến), once classified; a
 period it was assigned; "overdue" and "open" are as of `as_of` (the period's end, or today
 if earlier).
 
-At 100,000 records and 50,000 tasks the SQL takes ~100–150 ms; `CachedStatistics` keeps the
+At 100,000 records and 50,000 tasks the SQL takes ~60–150 ms; `CachedStatistics` keeps the
 figures per (clearance, period, as of) in each process and reuses them while the one-row
 `handling_stats_version`, bumped in the same transaction as every write they count, has not
 moved (a ~1 ms read). The clearance is part of the key: figures computed for one clearance are
