@@ -3,7 +3,9 @@
 service runs on (SQLite in a temporary directory, or LUUTRU_BENCH_CATALOG_URL).
 
 The calls are the handling service's use cases, as its RPCs run them, through a clearance
-below the top (so the secrecy filter is in every query). Prints p50/p95 per call against the
+below the top (so the secrecy filter is in every query). The statistics are timed twice: as
+the RPC answers them (figures cached per clearance and period while nothing counted changed)
+and counted anew after a change each time. Prints p50/p95 per call against the
 issue's goal, p95 ≤ 100 ms.
 """
 
@@ -22,12 +24,12 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from services.common.catalog import SqlCatalog, records
+from services.common.catalog import SqlCatalog
+from services.common.catalog_tables import records
 from services.handling import handlers
 from services.handling.due import DueRules
 from services.handling.handlers import Handling
-from services.handling.stats import Period
-from services.handling.stats import statistics as task_statistics
+from services.handling.stats import Period, bump_version
 from services.handling.store import HandlingStore, document_row
 from services.handling.tables import documents, tasks
 
@@ -108,6 +110,14 @@ def measure(name: str, call: Callable[[int], object]) -> float:
     return p95
 
 
+def changed_statistics(h: Handling, period: Period) -> object:
+    """The figures counted anew: a write the statistics count came in since the last call (the
+    version bump is what every such write does; timed with it, a few ms)."""
+    with h.store.engine.begin() as conn:
+        bump_version(conn)
+    return handlers.statistics(h, 1, period, TODAY)
+
+
 def run(dsn: str) -> None:
     catalog = SqlCatalog(dsn)
     fill(catalog)
@@ -122,10 +132,10 @@ def run(dsn: str) -> None:
         "badge (clearance 1)": lambda i: handlers.badge(h, person(i % 200), TODAY, 1),
         "all open tasks, a page (clearance 2)": lambda i: handlers.list_tasks(
             h, TODAY, clearance=2),
-        "statistics of a year (clearance 1)": lambda i: task_statistics(
-            catalog.engine, 1, year, TODAY),
-        "statistics, all time (clearance 3)": lambda i: task_statistics(
-            catalog.engine, 3, Period(), TODAY),
+        "statistics of a year (clearance 1)": lambda i: handlers.statistics(h, 1, year, TODAY),
+        "statistics, all time (clearance 3)": lambda i: handlers.statistics(
+            h, 3, Period(), TODAY),
+        "statistics of a year, after a change": lambda i: changed_statistics(h, year),
     }  # fmt: skip
     worst = max(measure(name, call) for name, call in calls.items())
     print(f"worst p95 {worst:.1f} ms: {'within' if worst <= GOAL_MS else 'OVER'} the goal")

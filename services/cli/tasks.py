@@ -13,6 +13,7 @@ import typer
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
 from services.handling import exports
+from services.registers.reports import BookCover
 
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="who acts (user name)")]
@@ -122,7 +123,8 @@ def remind(
 
 @tasks_app.command("email")
 def email(user: str, address: str, as_json: JsonFlag = False) -> None:
-    """Set the e-mail address USER's reminders go to."""
+    """Set the e-mail address USER's reminders go to when the account has none of its own
+    (`luutru users contact USER --email` sets the account's)."""
     result = _rpc("set_email", user, address)
     emit(result) if as_json else console.print(f"{result['user']}: {result['email']}")
 
@@ -131,14 +133,22 @@ def email(user: str, address: str, as_json: JsonFlag = False) -> None:
 def follow_up_book(
     date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
     date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
-    out: Annotated[Path, typer.Option(help="PATH.csv or PATH.xlsx")],
+    out: Annotated[Path, typer.Option(help="PATH.csv, PATH.pdf or PATH.xlsx")],
+    organ: Annotated[str, typer.Option(help="cover: cơ quan")] = "",
+    parent: Annotated[str, typer.Option(help="cover: cơ quan chủ quản")] = "",
     as_json: JsonFlag = False,
 ) -> None:
-    """Sổ theo dõi giải quyết văn bản đến of the period, with the handling columns."""
-    table = _rpc("follow_up_book", date_from, date_to)
-    _write(out, table["title"], tuple(table["columns"]), table["rows"])
-    result = {"out": str(out), "rows": len(table["rows"])}
-    emit(result) if as_json else console.print(f"{out}: {len(table['rows'])} dòng")
+    """Sổ theo dõi giải quyết văn bản đến of the period, with the handling columns, written
+    as the register books are (the PDF with its cover, column numbers and closing line)."""
+    fmt = out.suffix.lstrip(".").lower()
+    try:
+        exports.book_media_type(fmt)
+    except ValueError:
+        fail(f"--out must end in .csv, .pdf or .xlsx, not {out.name}")
+    book = _rpc("follow_up_book", date_from, date_to)
+    out.write_bytes(exports.render_book(book, fmt, BookCover(organ, parent)))
+    result = {"out": str(out), "rows": len(book["rows"])}
+    emit(result) if as_json else console.print(f"{out}: {len(book['rows'])} dòng")
 
 
 def _write(out: Path, title: str, columns: tuple[str, ...], rows: list[list]) -> None:

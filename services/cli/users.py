@@ -30,12 +30,27 @@ def users_add(
     role: Annotated[str, typer.Option(help="clerk|reader|archivist|petition_officer|admin")],
     clearance: Annotated[int, typer.Option(help=_CLEARANCES)] = 0,
     password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
+    email: Annotated[str | None, typer.Option(help="where task reminders go")] = None,
+    unit: Annotated[str | None, typer.Option(help="đơn vị (phòng, ban)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user (without a password it can only use API tokens)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with client() as rpc:
-        _show(call(rpc, "gateway", "users_add", name, role, clearance, password), as_json)
+        added = call(rpc, "gateway", "users_add", name, role, clearance, password, email, unit)
+    _show(added, as_json)
+
+
+@users_app.command("contact")
+def users_contact(
+    name: str,
+    email: Annotated[str | None, typer.Option(help="where task reminders go ('' for none)")] = None,
+    unit: Annotated[str | None, typer.Option(help="đơn vị (phòng, ban; '' for none)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Set a user's e-mail and unit (an option left out keeps its value)."""
+    with client() as rpc:
+        _show(call(rpc, "gateway", "users_contact", name, email, unit), as_json)
 
 
 @users_app.command("list")
@@ -47,7 +62,10 @@ def users_list(as_json: JsonFlag = False) -> None:
         return
     for user in users:
         state = "disabled" if user["disabled"] else "active"
-        console.print(f"{user['name']:<20} {user['role']:<17} {user['clearance']}  {state}")
+        contact = "  ".join(filter(None, (user.get("unit"), user.get("email"))))
+        console.print(
+            f"{user['name']:<20} {user['role']:<17} {user['clearance']}  {state:<8}  {contact}"
+        )
 
 
 @users_app.command("disable")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,6 +46,10 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200)),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # where task reminders go, and the unit (đơn vị: phòng, ban) "by unit" statistics count
+    # the assignee in (migration 0011_account_contact)
+    sa.Column("email", sa.String(254)),
+    sa.Column("unit", sa.String(200)),
 )
 tokens = sa.Table(
     "api_tokens",
@@ -131,6 +136,17 @@ def validate_user(name: str, role: str, clearance: int) -> None:
         raise PermanentError("Mức tiếp cận mật phải từ 0 đến 3 / Clearance must be 0..3")
 
 
+def contact(email: str | None, unit: str | None) -> dict[str, str | None]:
+    """The optional e-mail and unit as stored: trimmed, NFC, None when empty."""
+    email = (email or "").strip() or None
+    if email and not re.fullmatch(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+", email):
+        raise PermanentError(f"Địa chỉ e-mail không hợp lệ: {email} / Bad e-mail address")
+    unit = unicodedata.normalize("NFC", (unit or "").strip()) or None
+    if unit and len(unit) > 200:
+        raise PermanentError("Tên đơn vị quá dài (tối đa 200 ký tự) / Unit name too long")
+    return {"email": email, "unit": unit}
+
+
 def _user_dict(row: sa.Row) -> dict:
     return {
         "name": row.name,
@@ -138,6 +154,8 @@ def _user_dict(row: sa.Row) -> dict:
         "clearance": row.clearance,
         "disabled": row.disabled,
         "created_at": _aware(row.created_at).isoformat(),
+        "email": row.email,
+        "unit": row.unit,
     }
 
 
@@ -150,9 +168,16 @@ class SqlAccountStore:
         self.offload = offload
 
     def add_user(
-        self, name: str, role: str, clearance: int = 0, password: str | None = None
+        self,
+        name: str,
+        role: str,
+        clearance: int = 0,
+        password: str | None = None,
+        email: str | None = None,
+        unit: str | None = None,
     ) -> dict:
         validate_user(name, role, clearance)
+        details = contact(email, unit)
         if password is not None and len(password) < 8:
             raise PermanentError("Mật khẩu cần ít nhất 8 ký tự / Password too short")
         password_hash = self.offload(_hasher.hash, password) if password else None
@@ -167,8 +192,19 @@ class SqlAccountStore:
                     disabled=False,
                     created_at=_now(),
                     password_hash=password_hash,
+                    **details,
                 )
             )
+        return self.user(name)
+
+    def set_contact(self, name: str, email: str | None = None, unit: str | None = None) -> dict:
+        """Set the user's e-mail and unit: None keeps one, "" removes it."""
+        current = self.user(name)
+        details = contact(
+            current["email"] if email is None else email, current["unit"] if unit is None else unit
+        )
+        with self.engine.begin() as conn:
+            conn.execute(users.update().where(users.c.name == name).values(**details))
         return self.user(name)
 
     def user(self, name: str) -> dict:

@@ -78,10 +78,13 @@ class AuthRoutes:
     # --- RPCs for the operators' CLI (on the server, over the internal broker) ---------
 
     @operator_rpc
-    def users_add(
-        self, name: str, role: str, clearance: int = 0, password: str | None = None
-    ) -> dict:
-        return self.accounts.add_user(name, role, clearance, password)
+    def users_add(self, name: str, role: str, clearance: int = 0, password: str | None = None,
+                  email: str | None = None, unit: str | None = None) -> dict:  # fmt: skip
+        return self.accounts.add_user(name, role, clearance, password, email, unit)
+
+    @operator_rpc
+    def users_contact(self, name: str, email: str | None = None, unit: str | None = None) -> dict:
+        return self.accounts.set_contact(name, email, unit)
 
     @operator_rpc
     def users_list(self) -> list[dict]:

@@ -190,13 +190,19 @@ class TaskRoutes:
     @http("GET", "/api/tasks/book")
     @json_errors
     def api_follow_up_book(self, request: Request) -> Response:
-        """Sổ theo dõi giải quyết văn bản đến (`from`, `to` required; `format` csv|xlsx)."""
+        """Sổ theo dõi giải quyết văn bản đến (`from`, `to` required; `format` csv|pdf|xlsx,
+        written as the register books are)."""
         principal = current_principal(request)
         start, end = request.args.get("from"), request.args.get("to")
         if not start or not end:
             raise PermanentError("Cần from và to (YYYY-MM-DD) / from and to are required")
-        table = self.gw.handling.follow_up_book(start, end, principal.clearance)
-        return _download(request, "so-theo-doi", table["title"], table["columns"], table["rows"])
+        fmt = request.args.get("format", "csv")
+        try:
+            media_type = exports.book_media_type(fmt)
+        except ValueError as exc:
+            raise PermanentError(str(exc)) from None
+        book = self.gw.handling.follow_up_book(start, end, principal.clearance)
+        return _attachment("so-theo-doi", fmt, media_type, exports.render_book(book, fmt))
 
     # --- portal pages -----------------------------------------------------------------------
 
@@ -250,6 +256,7 @@ def stats_charts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {
         "tasks": bars({exports.HEADINGS[k]: tasks[k] for k in exports.TASK_COLUMNS}),
         "by_assignee": bars({k: v["received"] for k, v in people.items()}),
+        "by_unit": bars({k or NO_UNIT: v["received"] for k, v in tasks["by_unit"].items()}),
         "overdue_by_assignee": bars({k: v["overdue"] for k, v in people.items() if v["overdue"]}),
         "by_kind": bars(records["by_kind"], KIND_LABELS),
         "by_organ": bars(records["by_organ"]),
@@ -258,6 +265,7 @@ def stats_charts(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
     }
 
 
+NO_UNIT = "(chưa có đơn vị)"
 OUTCOMES = {"open": "Đang giải quyết", "done": "Đã giải quyết", "done_late": "Trễ hạn",
             "unassigned": "Chưa giao"}  # fmt: skip
 
@@ -270,6 +278,10 @@ def _download(
         raise PermanentError("format: csv | xlsx")
     columns = tuple(columns)
     data = exports.to_csv(columns, rows) if kind == "csv" else exports.to_xlsx(title, columns, rows)
+    return _attachment(name, kind, EXPORTS[kind], data)
+
+
+def _attachment(name: str, kind: str, media_type: str, data: bytes) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="{name}.{kind}"',
                "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}  # fmt: skip
-    return Response(data, mimetype=EXPORTS[kind], headers=headers)
+    return Response(data, mimetype=media_type, headers=headers)

@@ -2,7 +2,9 @@
 every incoming record of the period with its handling columns filled from its tasks.
 
 `book_entries` reads (through the caller's clearance); `book_table` is domain only and gives
-a `RegisterTable`, so the register books' CSV and PDF writers print it.
+a `RegisterTable`, so the register books' writers (`reports.render_table`: CSV, PDF with its
+cover, column numbers and closing line, XLSX) print it; `exports.render_book` does so from
+the service's answer, for the CLI and the gateway.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common.catalog_rows import RECORD_VIEW as records
+from services.handling.exports import BOOK, WIDTHS_MM
 from services.handling.stats import Period
 from services.handling.store import visible
 from services.handling.tables import tasks
@@ -28,12 +31,6 @@ COLUMNS = (
     "Số, ký hiệu văn bản trả lời",
     "Ghi chú",
 )
-
-
-class FollowUpTable(RegisterTable):
-    @property
-    def title(self) -> str:
-        return TITLE
 
 
 def book_entries(engine: sa.Engine, clearance: int, period: Period) -> list[dict[str, Any]]:
@@ -86,9 +83,16 @@ def _progress(task: dict[str, Any], as_of: date) -> str:
     return "Quá hạn" if task["due"] < as_of.isoformat() else "Đang giải quyết"
 
 
-def book_row(entry: dict[str, Any], as_of: date) -> list[str]:
-    meta, items = entry["meta"] or {}, entry["tasks"]
-    people = [", ".join([t["assignee"], *(t["support"] or [])]) for t in items]
+def _person(name: str, units: dict[str, str]) -> str:
+    """A user with their unit (đơn vị) when the account has one: "lan (Phòng Tổng hợp)"."""
+    return f"{name} ({units[name]})" if units.get(name) else name
+
+
+def book_row(entry: dict[str, Any], as_of: date, units: dict[str, str] | None = None) -> list[str]:
+    meta, items, units = entry["meta"] or {}, entry["tasks"], units or {}
+    people = [
+        ", ".join(_person(p, units) for p in [t["assignee"], *(t["support"] or [])]) for t in items
+    ]
     return [
         f"{entry['number']:02d}" if entry["number"] is not None else "",
         _document(meta),
@@ -100,6 +104,12 @@ def book_row(entry: dict[str, Any], as_of: date) -> list[str]:
     ]
 
 
-def book_table(entries: list[dict[str, Any]], start: date, end: date, as_of: date) -> RegisterTable:
-    rows = [book_row(entry, as_of) for entry in entries]
-    return FollowUpTable("den", start, end, COLUMNS, rows)
+def book_table(
+    entries: list[dict[str, Any]],
+    start: date,
+    end: date,
+    as_of: date,
+    units: dict[str, str] | None = None,
+) -> RegisterTable:
+    rows = [book_row(entry, as_of, units) for entry in entries]
+    return RegisterTable(BOOK, start, end, COLUMNS, rows, book_title=TITLE, widths_mm=WIDTHS_MM)

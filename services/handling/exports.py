@@ -1,13 +1,19 @@
-"""Statistics and the follow-up book as tables (CSV with a BOM, XLSX with openpyxl)."""
+"""Statistics as tables (CSV with a BOM, XLSX with openpyxl); the follow-up book through the
+register books' writers (CSV, PDF, XLSX)."""
 
 from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 from typing import Any
 
 from services.common.vocabulary import KIND_LABELS, REGISTER_BOOKS
+from services.registers.reports import BOOK_FORMATS, BookCover, RegisterTable, render_table
 
+# The follow-up book is no register of the catalog: its số đến is its first column.
+BOOK = "theo_doi"
+WIDTHS_MM = (16, 72, 38, 24, 45, 36, 46)  # A4 landscape: 277 mm
 TASK_COLUMNS = ("received", "open", "done", "done_late", "overdue")
 HEADINGS = {
     "received": "Tiếp nhận", "open": "Đang giải quyết", "done": "Đã giải quyết",
@@ -16,7 +22,8 @@ HEADINGS = {
 STATS_COLUMNS = ("Nhóm", "Giá trị", "Chỉ tiêu", "Số lượng")
 GROUPS = {
     "by_register": "theo sổ", "by_kind": "theo loại", "by_organ": "theo cơ quan ban hành",
-    "by_assignee": "theo người chủ trì", "by_category": "theo loại", "by_outcome": "theo kết quả",
+    "by_assignee": "theo người chủ trì", "by_unit": "theo đơn vị",
+    "by_category": "theo loại", "by_outcome": "theo kết quả",
 }  # fmt: skip
 
 
@@ -35,8 +42,8 @@ def stats_rows(stats: dict[str, Any]) -> list[list[Any]]:
         rows += [["Văn bản " + GROUPS[group], label(group, k), "Tiếp nhận", n]
                  for k, n in stats["records"][group].items()]  # fmt: skip
     rows += [["Việc", "Tổng", HEADINGS[f], stats["tasks"][f]] for f in TASK_COLUMNS]
-    for group in ("by_assignee", "by_kind"):
-        for key, figures in stats["tasks"][group].items():
+    for group in ("by_assignee", "by_unit", "by_kind"):
+        for key, figures in stats["tasks"].get(group, {}).items():
             rows += [["Việc " + GROUPS[group], label(group, key), HEADINGS[f], figures[f]]
                      for f in TASK_COLUMNS]  # fmt: skip
     for group, counts in stats["petitions"].items():
@@ -69,3 +76,21 @@ def to_xlsx(title: str, columns: tuple[str, ...], rows: list[list[Any]]) -> byte
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def book_media_type(fmt: str) -> str:
+    """csv, pdf or xlsx; ValueError for another format."""
+    if fmt not in BOOK_FORMATS:
+        raise ValueError(f"Định dạng phải là {', '.join(BOOK_FORMATS)} / format: csv|pdf|xlsx")
+    return BOOK_FORMATS[fmt][0]
+
+
+def render_book(book: dict[str, Any], fmt: str, cover: BookCover | None = None) -> bytes:
+    """The follow-up book as the handling service answers it (`follow_up_book`: title, period,
+    columns, rows) in `fmt` (csv, pdf, xlsx); ValueError for another format."""
+    period = book["period"]
+    table = RegisterTable(
+        BOOK, date.fromisoformat(period["start"]), date.fromisoformat(period["end"]),
+        tuple(book["columns"]), book["rows"], book_title=book["title"], widths_mm=WIDTHS_MM,
+    )  # fmt: skip
+    return render_table(table, fmt, cover)

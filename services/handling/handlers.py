@@ -16,6 +16,8 @@ from services.common.secrecy import HIGHEST, effective_level
 from services.common.vocabulary import PETITION_KINDS
 from services.handling import tasks as rules
 from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
+from services.handling.outbox import Outgoing
+from services.handling.stats import Period, with_units
 from services.handling.store import HandlingStore
 from services.handling.tasks import PAGE, Task, TaskError
 
@@ -80,8 +82,8 @@ def assign(
     due: str | None = None,
     note: str | None = None,
     clearance: int | None = None,
-) -> tuple[dict, dict]:
-    """(the task, its `task.assigned` event)."""
+) -> tuple[dict, Outgoing]:
+    """(the task, its `task.assigned` event, in the outbox)."""
     record = _record(h, record_id, clearance)
     people = [_person(h, name, record) for name in [assignee, *support] if name]
     when = proposed_due(h, record, today) if not due else {"due": due, "basis": "ấn định"}
@@ -89,12 +91,12 @@ def assign(
         record_id, people[0] if people else "", _day(when["due"]), by, people[1:], note
     )
     entry.detail["basis"] = when["basis"]
-    h.store.add(task, entry, record)
     event = events.new_event(
         events.TASK_ASSIGNED, record_id, task_id=task.id, assignee=task.assignee,
         support=list(task.support), due=task.due.isoformat(), assigned_by=by,
     )  # fmt: skip
-    return {**task.to_dict(), "basis": when["basis"]}, event
+    outgoing = h.store.add(task, entry, record, (events.TASK_ASSIGNED, event))
+    return {**task.to_dict(), "basis": when["basis"]}, outgoing
 
 
 def _day(value: str) -> date:
@@ -128,18 +130,19 @@ def finish(
     today: date,
     reply: str | None = None,
     clearance: int | None = None,
-) -> tuple[dict, dict]:
-    """(the task, its `task.done` event). A reply must be a record the caller can see."""
+) -> tuple[dict, Outgoing]:
+    """(the task, its `task.done` event, in the outbox). A reply must be a record the caller
+    can see."""
     task = h.store.get(task_id, level_of(clearance))
     if reply:
         h.store.record(reply, level_of(clearance))  # NotFound for an unknown or hidden reply
     done, entry = rules.finish(task, by, result, today, reply, privileged=clearance is None)
-    h.store.save(done, entry)
     event = events.new_event(
         events.TASK_DONE, task.record_id, task_id=task.id, done_by=by, late=done.done_late,
         reply_record_id=done.reply_record_id,
     )  # fmt: skip
-    return done.to_dict(), event
+    outgoing = h.store.save(done, entry, event=(events.TASK_DONE, event))
+    return done.to_dict(), outgoing
 
 
 def _subject(meta: dict[str, Any], identity: bool) -> str | None:
@@ -202,6 +205,11 @@ def record_history(
         "tasks": [row(t, r, today, identity) for t, r in found],
         "log": [{**e, "detail": e["detail"] or {}} for e in h.store.log(record_id)],
     }
+
+
+def statistics(h: Handling, clearance: int, period: Period, as_of: date) -> dict[str, Any]:
+    """The figures the caller may see, with tasks by unit (units read fresh, not cached)."""
+    return with_units(h.store.statistics(clearance, period, as_of), h.store.units())
 
 
 def badge(h: Handling, user: str, today: date, clearance: int) -> dict[str, int]:

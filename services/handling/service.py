@@ -11,17 +11,18 @@ from datetime import date
 
 from nameko.timer import timer
 
-from services.common import clock, events
+from services.common import clock
 from services.common.callers import operator_rpc
 from services.common.dependencies import ObjectStoreProvider
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
-from services.handling import book, handlers, reminders
+from services.handling import book, handlers, outbox, reminders
 from services.handling.dependencies import HandlingProvider, MailerProvider
-from services.handling.stats import Period, statistics
+from services.handling.stats import Period
 from services.handling.tasks import PAGE
 
+OUTBOX_EVERY_S = 5  # events left unpublished go out within this (plus outbox.GRACE)
 REMIND_EVERY_S = 900  # the timer marks due-soon and overdue tasks (and mails) this often
 
 
@@ -78,7 +79,7 @@ class HandlingService(Pingable):
             self.handling, record_id, assignee, by, _today(), support=list(support or ()),
             due=due, note=note, clearance=clearance,
         )  # fmt: skip
-        self.dispatch(events.TASK_ASSIGNED, event)
+        outbox.publish(self.handling.store, self.dispatch, [event])
         return task
 
     @operator_rpc
@@ -86,7 +87,7 @@ class HandlingService(Pingable):
              clearance: int | None = None) -> dict:  # fmt: skip
         today = _today()
         task, event = handlers.finish(self.handling, task_id, by, result, today, reply, clearance)
-        self.dispatch(events.TASK_DONE, event)
+        outbox.publish(self.handling.store, self.dispatch, [event])
         return task
 
     @operator_rpc
@@ -130,6 +131,11 @@ class HandlingService(Pingable):
     def remind(self, as_of: str | None = None) -> dict:
         return {"reminded": reminders.remind(self.handling, _today(as_of), self.mailer)}
 
+    @timer(interval=OUTBOX_EVERY_S)
+    def publish_outbox(self) -> None:
+        """Events whose RPC could not publish them (broker down, process killed)."""
+        outbox.publish_pending(self.handling.store, self.dispatch)
+
     @timer(interval=REMIND_EVERY_S)
     def remind_on_timer(self) -> None:
         reminders.remind(self.handling, _today(), self.mailer)
@@ -139,7 +145,7 @@ class HandlingService(Pingable):
               clearance: int | None = None) -> dict:  # fmt: skip
         period = _period(start, end)
         level = handlers.level_of(clearance)
-        return statistics(self.handling.store.engine, level, period, _as_of(period))
+        return handlers.statistics(self.handling, level, period, _as_of(period))
 
     @operator_rpc
     def follow_up_book(self, start: str, end: str, clearance: int | None = None) -> dict:
@@ -147,6 +153,7 @@ class HandlingService(Pingable):
         period = _period(start, end)
         level = handlers.level_of(clearance)
         entries = book.book_entries(self.handling.store.engine, level, period)
-        table = book.book_table(entries, period.start, period.end, _as_of(period))
+        units = self.handling.store.units()
+        table = book.book_table(entries, period.start, period.end, _as_of(period), units)
         return {"title": table.title, "period": period.to_dict(), "columns": list(table.columns),
                 "rows": table.rows}  # fmt: skip

@@ -8,11 +8,18 @@ caller's clearance: a hidden record counts nowhere.
 A record counts in the period it was received (ngày đến), once classified; a task in the
 period it was assigned; "overdue" and "open" are as of `as_of` (the period's end, or today
 if earlier).
+
+At 100,000 records and 50,000 tasks the SQL takes ~60–150 ms; `CachedStatistics` keeps the
+figures per (clearance, period, as of) in each process and reuses them while the one-row
+`handling_stats_version`, bumped in the same transaction as every write they count, has not
+moved (a ~1 ms read). The clearance is part of the key: figures computed for one clearance are
+never served to another.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import copy
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -20,9 +27,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common.vocabulary import PETITION_KINDS
-from services.handling.tables import documents, tasks
+from services.handling.tables import documents, stats_version, tasks
 
 TOP_ORGANS = 20
+CACHED_FIGURES = 128  # (clearance, period, as of) keys kept per process
 TASK_FIGURES = ("received", "open", "done", "done_late", "overdue")
 
 
@@ -95,10 +103,13 @@ def _figures(values: list[int]) -> dict[str, int]:
 
 
 def statistics(engine: sa.Engine, clearance: int, period: Period, as_of: date) -> dict[str, Any]:
-    received = period.where(documents.c.received_at)
     with engine.connect() as conn:
-        records, letters, unassigned = _records(conn, received, clearance)
-        task_figures, outcomes = _tasks(conn, period.where(tasks.c.assigned_at), clearance, as_of)
+        return _count(conn, clearance, period, as_of)
+
+
+def _count(conn: sa.Connection, clearance: int, period: Period, as_of: date) -> dict[str, Any]:
+    records, letters, unassigned = _records(conn, period.where(documents.c.received_at), clearance)
+    task_figures, outcomes = _tasks(conn, period.where(tasks.c.assigned_at), clearance, as_of)
     return {
         "period": period.to_dict(),
         "as_of": as_of.isoformat(),
@@ -109,3 +120,48 @@ def statistics(engine: sa.Engine, clearance: int, period: Period, as_of: date) -
             "by_outcome": {**outcomes, **({"unassigned": unassigned} if unassigned else {})},
         },
     }
+
+
+def with_units(figures: dict[str, Any], units: dict[str, str]) -> dict[str, Any]:
+    """Tasks by the unit (đơn vị) of their assignee as the accounts say now ("" for none): a
+    person moved to another unit takes their tasks' figures along."""
+    by_unit: dict[str, Counter] = {}
+    for person, counts in figures["tasks"]["by_assignee"].items():
+        by_unit.setdefault(units.get(person, ""), Counter()).update(counts)
+    figures["tasks"]["by_unit"] = {unit: dict(counts) for unit, counts in by_unit.items()}
+    return figures
+
+
+def current_version(conn: sa.Connection) -> int:
+    return conn.execute(sa.select(stats_version.c.version)).scalar_one()
+
+
+def bump_version(conn: sa.Connection) -> None:
+    """In the transaction of a write the statistics count: cached figures are stale from its
+    commit on."""
+    conn.execute(stats_version.update().values(version=stats_version.c.version + 1))
+
+
+class CachedStatistics:
+    """`statistics`, remembered per (clearance, period, as of) while the version holds.
+
+    The version is read before the counts, in the same connection: a write committed in
+    between is at worst counted under the older number, and recounted on the next call."""
+
+    def __init__(self, engine: sa.Engine, size: int = CACHED_FIGURES):
+        self.engine = engine
+        self.size = size
+        self._figures: OrderedDict[tuple, tuple[int, dict[str, Any]]] = OrderedDict()
+
+    def __call__(self, clearance: int, period: Period, as_of: date) -> dict[str, Any]:
+        key = (clearance, period, as_of)
+        with self.engine.connect() as conn:
+            version = current_version(conn)
+            cached = self._figures.get(key)
+            if cached is None or cached[0] != version:
+                cached = (version, _count(conn, clearance, period, as_of))
+        self._figures[key] = cached
+        self._figures.move_to_end(key)
+        while len(self._figures) > self.size:
+            self._figures.popitem(last=False)
+        return copy.deepcopy(cached[1])  # callers may change their copy

@@ -8,23 +8,28 @@ each time, never copied, so a secrecy raised later hides its tasks at once.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
+from services.common import clock
 from services.common.catalog import now_iso
 from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
 from services.common.errors import NotFound
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
-from services.handling.tables import contacts, documents, task_log, tasks
+from services.handling.outbox import Outgoing
+from services.handling.stats import CachedStatistics, bump_version
+from services.handling.tables import contacts, documents, outbox, task_log, tasks
 from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
 
-# The gateway's accounts (services/gateway/accounts.py), read here for the assignees' clearance.
+# The gateway's accounts (services/gateway/accounts.py), read here for the assignees'
+# clearance, e-mail and unit.
 users = sa.table(
-    "users", sa.column("name"), sa.column("clearance"), sa.column("disabled"), sa.column("role")
-)
+    "users", sa.column("name"), sa.column("clearance"), sa.column("disabled"), sa.column("role"),
+    sa.column("email"), sa.column("unit"),
+)  # fmt: skip
 SECRECY = records.c.meta["secrecy"].as_string()
 KIND = records.c.meta["kind"].as_string()
 RECORD_COLUMNS = (
@@ -72,6 +77,14 @@ def task_of(row: Any) -> Task:
     )
 
 
+def _enqueue(conn: sa.Connection, event_type: str, payload: dict[str, Any]) -> Outgoing:
+    """The event, in the transaction of the change it tells of."""
+    written = conn.execute(
+        outbox.insert().values(event_type=event_type, payload=payload, created_at=now_iso())
+    )
+    return Outgoing(written.inserted_primary_key[0], event_type, payload)
+
+
 def _values(task: Task) -> dict[str, Any]:
     return {
         "assignee": task.assignee,
@@ -91,6 +104,7 @@ class HandlingStore:
     def __init__(self, engine: sa.Engine):
         """`engine`: the catalog's, migrated to head (the tables are the migrations')."""
         self.engine = engine
+        self.statistics = CachedStatistics(engine)
 
     # --- records and people ----------------------------------------------------------------
 
@@ -137,6 +151,7 @@ class HandlingStore:
                 .where(tasks.c.record_id == record_id)
                 .values(kind=values["kind"], level=values["level"])
             )
+            bump_version(conn)
         return row.register
 
     def set_text_deadline(self, record_id: str, deadline: date | None) -> None:
@@ -154,14 +169,29 @@ class HandlingStore:
             conn.execute(contacts.insert().values(user_name=user, email=email))
 
     def contacts(self, names: list[str]) -> dict[str, str]:
-        query = sa.select(contacts).where(contacts.c.user_name.in_(names))
+        """Where each user's reminders go: the account's e-mail, else the address given with
+        `luutru tasks email` (kept for accounts made before they had one)."""
+        own = sa.select(contacts).where(contacts.c.user_name.in_(names))
+        accounts = sa.select(users.c.name, users.c.email).where(
+            users.c.name.in_(names), users.c.email.is_not(None)
+        )
         with self.engine.connect() as conn:
-            return {row.user_name: row.email for row in conn.execute(query)}
+            found = {row.user_name: row.email for row in conn.execute(own)}
+            found.update({row.name: row.email for row in conn.execute(accounts)})
+        return found
+
+    def units(self) -> dict[str, str]:
+        """Each account's unit (đơn vị), for the statistics by unit."""
+        query = sa.select(users.c.name, users.c.unit).where(users.c.unit.is_not(None))
+        with self.engine.connect() as conn:
+            return {row.name: row.unit for row in conn.execute(query)}
 
     # --- tasks -------------------------------------------------------------------------------
 
-    def add(self, task: Task, entry: Entry, record: dict[str, Any]) -> None:
-        """A new task on `record` (as `record()` returns it)."""
+    def add(
+        self, task: Task, entry: Entry, record: dict[str, Any], event: tuple[str, dict]
+    ) -> Outgoing:
+        """A new task on `record` (as `record()` returns it), with its event in the outbox."""
         meta = record["meta"] or {}
         with self.engine.begin() as conn:
             conn.execute(
@@ -177,9 +207,18 @@ class HandlingStore:
                 .values(assigned=True)
             )
             self._log(conn, task, entry)
+            bump_version(conn)  # last: the one row every writer takes is held the least
+            return _enqueue(conn, *event)
 
-    def save(self, task: Task, entry: Entry, expected_status: str = OPEN) -> None:
-        """Write a transition; NotFound if someone else moved the task first."""
+    def save(
+        self,
+        task: Task,
+        entry: Entry,
+        expected_status: str = OPEN,
+        event: tuple[str, dict] | None = None,
+    ) -> Outgoing | None:
+        """Write a transition (and its event, if it has one); NotFound if someone else moved
+        the task first."""
         with self.engine.begin() as conn:
             done = conn.execute(
                 tasks.update()
@@ -189,6 +228,8 @@ class HandlingStore:
             if not done.rowcount:
                 raise NotFound(f"Việc đã thay đổi, hãy tải lại / Task {task.id} changed")
             self._log(conn, task, entry)
+            bump_version(conn)
+            return _enqueue(conn, *event) if event else None
 
     def log_only(self, task: Task, entry: Entry) -> None:
         with self.engine.begin() as conn:
@@ -279,6 +320,22 @@ class HandlingStore:
         )
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+    def pending(self, older_than: timedelta, limit: int) -> list[Outgoing]:
+        """Events not yet published, written more than `older_than` ago, oldest first."""
+        cutoff = (clock.now() - older_than).isoformat(timespec="milliseconds")
+        query = (
+            sa.select(outbox)
+            .where(outbox.c.sent_at.is_(None), outbox.c.created_at < cutoff)
+            .order_by(outbox.c.seq)
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [Outgoing(r.seq, r.event_type, r.payload) for r in conn.execute(query)]
+
+    def mark_sent(self, seq: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(outbox.update().where(outbox.c.seq == seq).values(sent_at=now_iso()))
 
     def mark_reminded(self, task_id: str, level: str) -> None:
         with self.engine.begin() as conn:

@@ -73,6 +73,30 @@ documents = sa.Table(
     sa.Index("ix_handling_documents_stats", *STATS_DOCUMENT_COLUMNS),  # as for the tasks
 )
 
+# One row, bumped in the transaction of every write the statistics count (a task assigned,
+# moved or finished; a record counted or recounted): a process reuses figures it computed
+# only while the number is the same (services/handling/stats.py `CachedStatistics`).
+stats_version = sa.Table(
+    "handling_stats_version",
+    schema,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# The `task.assigned` / `task.done` events, written in the transaction of the change they tell
+# of and published after it (at once, or by the timer after a crash): none is lost between
+# the commit and the broker (services/handling/outbox.py).
+outbox = sa.Table(
+    "handling_outbox",
+    schema,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("sent_at", sa.String(32)),
+    sa.Index("ix_handling_outbox_sent_at_seq", "sent_at", "seq"),
+)
+
 # Where reminders go: the assignee's e-mail (accounts have none).
 contacts = sa.Table(
     "handling_contacts",

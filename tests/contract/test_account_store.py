@@ -123,3 +123,14 @@ def test_logins_hash_in_the_gateways_thread_pool(store):
     store.add_user("lan", "clerk", 0, password="mat-khau-rat-dai")
     assert store.login("lan", "mat-khau-rat-dai") is not None
     assert store.login("lan", "sai-mat-khau") is None
+
+
+def test_an_account_keeps_an_optional_email_and_unit(store):
+    plain = store.add_user("minh", "reader", 0)
+    assert (plain["email"], plain["unit"]) == (None, None)
+    lan = store.add_user("lan", "reader", 1, email=" lan@vpt.vn ", unit="Phòng Tổng hợp")
+    assert (lan["email"], lan["unit"]) == ("lan@vpt.vn", "Phòng Tổng hợp")
+    assert store.set_contact("lan", unit="Phòng Lưu trữ")["email"] == "lan@vpt.vn"  # kept
+    assert store.set_contact("lan", email="")["email"] is None
+    with pytest.raises(PermanentError):
+        store.set_contact("lan", email="lan.vpt.vn")

@@ -23,7 +23,7 @@ from services.handling.due import DueRules
 from services.handling.handlers import Handling
 from services.handling.stats import Period, statistics
 from services.handling.store import HandlingStore
-from services.handling.tasks import TaskError
+from services.handling.tasks import Entry, TaskError
 from tests.postgres import temporary_catalog
 
 TODAY = date(2026, 1, 5)  # a Monday
@@ -37,8 +37,8 @@ def plus_days(start: date, n: int) -> date:
 def catalog(request, tmp_path):
     with temporary_catalog(request.param, tmp_path, "luutru_handling") as cat:
         accounts = SqlAccountStore(cat.engine)
-        accounts.add_user("truong", "clerk", 3)
-        accounts.add_user("lan", "reader", 3)
+        accounts.add_user("truong", "clerk", 3, email="truong@office.vn", unit="Văn phòng")
+        accounts.add_user("lan", "reader", 3, unit="Phòng Tổng hợp")
         accounts.add_user("minh", "reader", 0)
         yield cat
 
@@ -88,7 +88,7 @@ def test_assign_note_forward_and_finish_are_in_the_log_and_the_record_history(ca
     record_id = add_record(catalog, urgency="khan", secrecy="mat")
     task, event = handlers.assign(h, record_id, "lan", "truong", TODAY, support=["truong"])
     assert task["due"] == "2026-01-08" and task["basis"].startswith("độ khẩn")
-    assert event["task_id"] == task["id"] and "subject" not in event
+    assert event.payload["task_id"] == task["id"] and "subject" not in event.payload
     handlers.note(h, task["id"], "lan", "Đang dự thảo")
     with pytest.raises(TaskError):
         handlers.forward(h, task["id"], "minh", "lan", None)  # minh (0) may not read Mật
@@ -97,7 +97,8 @@ def test_assign_note_forward_and_finish_are_in_the_log_and_the_record_history(ca
     assert moved["assignee"] == "minh"
     reply = add_record(catalog, register="di")
     done, event = handlers.finish(h, task["id"], "minh", "Đã trả lời", TODAY, reply)
-    assert done["status"] == "done" and not done["done_late"] and event["reply_record_id"] == reply
+    assert done["status"] == "done" and not done["done_late"]
+    assert (event.event_type, event.payload["reply_record_id"]) == ("task.done", reply)
     actions = [e["action"] for e in handlers.record_history(h, record_id, TODAY)["log"]]
     assert actions == ["assigned", "note", "forwarded", "done"]
     history = [e["action"] for e in catalog.get(record_id)["history"] if e["stage"] == "handling"]
@@ -166,6 +167,9 @@ def test_reminders_go_once_per_level_to_assignees_with_an_address(catalog, h):
     assert [(to, "quá hạn" in subject) for to, subject, _ in outbox.sent] == [
         ("lan@office.vn", False), ("lan@office.vn", True)]  # fmt: skip
     assert "Về việc họp" not in outbox.sent[0][2]  # no trích yếu leaves by mail
+    handlers.assign(h, add_record(catalog), "truong", "truong", TODAY, due="2026-01-06")
+    reminders.remind(h, TODAY, outbox)
+    assert outbox.sent[-1][0] == "truong@office.vn"  # the account's own address
 
 
 def test_statistics_count_received_done_late_overdue_and_letters_by_outcome(catalog, h):
@@ -183,6 +187,8 @@ def test_statistics_count_received_done_late_overdue_and_letters_by_outcome(cata
     figures = {k: stats["tasks"][k] for k in ("received", "open", "done", "done_late", "overdue")}
     assert figures == {"received": 4, "open": 1, "done": 3, "done_late": 1, "overdue": 1}
     assert stats["tasks"]["by_assignee"]["lan"]["done_late"] == 1
+    by_unit = handlers.statistics(h, 3, Period(), date(2026, 1, 9))["tasks"]["by_unit"]
+    assert by_unit == {"Phòng Tổng hợp": stats["tasks"]["by_assignee"]["lan"]}
     assert stats["records"]["by_register"] == {"den": 3, "don": 2}
     assert stats["petitions"]["by_category"] == {"don_khieu_nai": 1, "don_kien_nghi": 1}
     assert stats["petitions"]["by_outcome"] == {"done": 1, "unassigned": 1}
@@ -190,9 +196,11 @@ def test_statistics_count_received_done_late_overdue_and_letters_by_outcome(cata
 
 
 def test_the_follow_up_book_fills_the_handling_columns_and_exports(catalog, h):
+    import pypdfium2 as pdfium
     from openpyxl import load_workbook
 
     from services.handling import book, exports
+    from services.registers.reports import BookCover
 
     record_id = add_record(catalog, number_symbol="15/UBND-VP")
     reply = add_record(catalog, register="di", number_symbol="07/VP-TH")
@@ -203,11 +211,26 @@ def test_the_follow_up_book_fills_the_handling_columns_and_exports(catalog, h):
     entries = book.book_entries(h.store.engine, 2, Period())
     table = book.book_table(entries, TODAY, TODAY, TODAY)
     assert len(table.rows) == 1 and len(table.columns) == 7
+    with_units = book.book_table(entries, TODAY, TODAY, TODAY, h.store.units())
+    assert with_units.rows[0][2] == "lan (Phòng Tổng hợp), truong (Văn phòng)"
     assert table.rows[0][2:] == ["lan, truong", "06/01/2026", "Đã giải quyết 07/01/2026 (trễ hạn)",
                                  "07/VP-TH", "Đã trả lời"]  # fmt: skip
     data = exports.to_xlsx(table.title, table.columns, table.rows)
     sheet = load_workbook(io.BytesIO(data)).active
     assert sheet["A1"].value == "Số đến" and sheet["E2"].value.startswith("Đã giải quyết")
+    answer = {
+        "title": table.title,
+        "period": Period(TODAY, TODAY).to_dict(),
+        "columns": list(table.columns),
+        "rows": table.rows,
+    }  # as the service answers
+    pdf = pdfium.PdfDocument(io.BytesIO(exports.render_book(answer, "pdf", BookCover("VPTU"))))
+    cover, page = (pdf[i].get_textpage().get_text_range() for i in (0, 1))
+    assert "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN" in cover and "VPTU" in cover
+    assert "(7)" in page and "07/VP-TH" in page and "06/01/2026" in page
+    assert "Từ số 01 đến số 01" in cover.replace("\r\n", " ").replace("\n", " ")
+    with pytest.raises(ValueError):
+        exports.render_book(answer, "docx")
     stats = statistics(h.store.engine, 2, Period(), TODAY)
     assert ["Việc", "Tổng", "Giải quyết trễ hạn", 1] in exports.stats_rows(stats)
     assert exports.to_csv(exports.STATS_COLUMNS, []).startswith("\ufeffNhóm".encode())
@@ -221,3 +244,43 @@ def test_a_record_classified_twice_is_counted_once_with_its_written_deadline(cat
     stats = statistics(h.store.engine, 0, Period(), TODAY)
     assert stats["records"]["received"] == 1
     assert handlers.record_history(h, record_id, TODAY)["proposed"]["due"] == "2026-01-09"
+
+
+def test_cached_statistics_follow_every_counted_write_and_never_cross_clearances(catalog, h):
+    plain = add_record(catalog)
+    secret = add_record(catalog, secrecy="tuyet_mat")
+    figures = h.store.statistics
+    assert figures(3, Period(), TODAY)["records"]["received"] == 2  # cached for clearance 3
+    assert figures(0, Period(), TODAY)["records"]["received"] == 1  # not the cleared figures
+    task, _ = handlers.assign(h, secret, "lan", "truong", TODAY, due="2026-01-06")
+    assert figures(3, Period(), TODAY)["tasks"]["open"] == 1
+    assert figures(0, Period(), TODAY)["tasks"]["received"] == 0
+    assert handlers.statistics(h, 0, Period(), TODAY)["tasks"]["by_unit"] == {}
+    handlers.finish(h, task["id"], "lan", "xong", TODAY)
+    assert figures(3, Period(), TODAY)["tasks"]["done"] == 1
+    correct(catalog, plain, secrecy="mat")  # a recount on the correction's event
+    assert figures(0, Period(), TODAY)["records"]["received"] == 0
+    figures(0, Period(), TODAY)["records"]["received"] = 99  # a caller's copy, not the cache
+    assert figures(0, Period(), TODAY) == statistics(h.store.engine, 0, Period(), TODAY)
+
+
+def test_task_events_wait_in_the_outbox_until_published(catalog, h):
+    from services.handling import outbox
+
+    record_id = add_record(catalog)
+    task, assigned = handlers.assign(h, record_id, "lan", "truong", TODAY)
+    stale = h.store.get(task["id"])
+    _, done = handlers.finish(h, task["id"], "lan", "xong", TODAY)
+    with pytest.raises(NotFound):  # a transition lost to another writes no event either
+        h.store.save(stale, Entry("done", "lan", {}), event=("task.done", done.payload))
+    assert h.store.pending(timedelta(0), 10) == [assigned, done]
+    assert h.store.pending(outbox.GRACE, 10) == []  # the RPC's own, for now
+
+    def broker_down(event_type, payload):
+        raise ConnectionError("broker down")
+
+    assert outbox.publish(h.store, broker_down, [assigned, done]) == 0
+    sent = []
+    assert outbox.publish(h.store, lambda *event: sent.append(event), [assigned]) == 1
+    assert h.store.pending(timedelta(0), 10) == [done]  # left for the timer
+    assert sent == [("task.assigned", assigned.payload)]

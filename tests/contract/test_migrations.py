@@ -39,7 +39,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values(), handling_tables.schema]  # handling: 0009
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0010"  # the newest revision (0010: saved searches)
+HEAD = "0012"  # the newest revision (0012: accounts' e-mail and unit)
 
 
 @contextmanager
@@ -120,13 +120,16 @@ def _plain_entry(conn: sa.Connection, **fields: str) -> None:
 
 def _made_before_0003(dsn: str, owners: tuple[str, ...]) -> None:
     """A catalog as the code before 0003 left it: Alembic at 0002, then each owner's
-    create_all (these tables have not changed since they were first written)."""
+    create_all (these tables have not changed since they were first written, but for the
+    accounts' e-mail and unit, which 0012 adds)."""
     engine = _engine(dsn)
     _alembic(engine, command.upgrade, "0002")
     for owner in owners:
         OWNED[owner].create_all(engine)
     with engine.begin() as conn:
         if "accounts" in owners:
+            for column in ("email", "unit"):
+                conn.exec_driver_sql(f"ALTER TABLE users DROP COLUMN {column}")
             conn.execute(
                 accounts.users.insert().values(
                     name="lan", role="archivist", clearance=2, created_at=sa.func.now()

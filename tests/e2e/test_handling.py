@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from email import message_from_bytes, policy
 from pathlib import Path
 
+import pypdfium2 as pdfium
 import pytest
 import requests
 from aiosmtpd.controller import Controller
@@ -138,10 +139,20 @@ def test_assign_forward_overdue_finish_and_statistics(stack, office, mailbox):
         "received": 2, "done": 1, "done_late": 1, "open": 1}  # fmt: skip
     assert stats["records"]["by_register"] == {"den": 2}
 
+    # the follow-up book as PDF, through the caller's clearance
+    day = TODAY.isoformat()
+    book = khach.get(f"{stack.url}/api/tasks/book", timeout=30,
+                     params={"from": day, "to": day, "format": "pdf"})  # fmt: skip
+    assert book.headers["Content-Type"] == "application/pdf"
+    pdf = pdfium.PdfDocument(book.content)
+    printed = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "SỔ THEO DÕI GIẢI QUYẾT" in printed and "21/UBND-VP" in printed
+    assert "08-BC/TU" not in printed and "vanthu" in printed
+
 
 def test_reminders_reach_the_assignees_mailbox_once_per_level(stack, office, mailbox):
     box, _ = mailbox
-    stack.cli("tasks", "email", "lan", "lan@vanphong.vn")
+    stack.cli("users", "contact", "lan", "--email", "lan@vanphong.vn", "--unit", "Phòng Tổng hợp")
     [first] = stack.cli_json("tasks", "remind")  # the secret task is due tomorrow: due soon
     assert len(first["reminded"]) == 1
     [again] = stack.cli_json("tasks", "remind")
@@ -155,6 +166,8 @@ def test_reminders_reach_the_assignees_mailbox_once_per_level(stack, office, mai
     assert [(to, "quá hạn" in subject) for to, subject, _ in box.messages] == [
         (["lan@vanphong.vn"], False), (["lan@vanphong.vn"], True)]  # fmt: skip
     assert "bảo vệ chính trị" not in json.dumps(box.messages, ensure_ascii=False)
+    [stats] = stack.cli_json("stats")  # lan's one task (the secret one), in her unit
+    assert stats["tasks"]["by_unit"]["Phòng Tổng hợp"]["received"] == 1
 
 
 def test_my_tasks_and_statistics_in_the_browser(stack, office, tmp_path):

@@ -10,6 +10,8 @@ STATS = {
     "tasks": {"received": 2, "open": 1, "done": 1, "done_late": 1, "overdue": 0,
               "by_assignee": {"lan": {"received": 2, "open": 1, "done": 1, "done_late": 1,
                                       "overdue": 0}},
+              "by_unit": {"": {"received": 2, "open": 1, "done": 1, "done_late": 1,
+                               "overdue": 0}},
               "by_kind": {}},
     "petitions": {"by_category": {"don_to_cao": 1}, "by_outcome": {"unassigned": 1}},
 }  # fmt: skip
@@ -29,10 +31,12 @@ def test_the_page_has_one_chart_per_view_with_vietnamese_labels():
     assert [r["label"] for r in charts["by_kind"]["rows"]] == ["Công văn", "(không rõ)"]
     assert charts["overdue_by_assignee"]["rows"] == []
     assert len(charts["tasks"]["rows"]) == 5
+    assert [r["label"] for r in charts["by_unit"]["rows"]] == ["(chưa có đơn vị)"]
 
 
 def test_every_figure_is_a_row_of_the_export():
     rows = exports.stats_rows(STATS)
     assert ["Văn bản theo loại", "Công văn", "Tiếp nhận", 2] in rows
     assert ["Việc theo người chủ trì", "lan", "Giải quyết trễ hạn", 1] in rows
+    assert ["Việc theo đơn vị", "(không rõ)", "Tiếp nhận", 2] in rows
     assert ["Đơn thư theo loại", "Đơn tố cáo", "Số lượng", 1] in rows
