@@ -124,6 +124,15 @@ def metas(conn: sa.Connection, ids: Iterable[str] | sa.Select) -> dict[str, dict
     return {r.id: r.meta or {} for r in rows}
 
 
+def file_rows(conn: sa.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """{"id", "meta", "pages", "received_at", "status"} of the records in `ids` that exist:
+    what a hồ sơ's dates, counts and mục lục are made of (services/retention/files.py)."""
+    query = sa.select(
+        records.c.id, records.c.meta, records.c.pages, records.c.received_at, records.c.status
+    ).where(records.c.id.in_(list(ids)))
+    return {r.id: {**r._mapping, "meta": r.meta or {}} for r in conn.execute(query)}
+
+
 def ids_with_sha(conn: sa.Connection, sha256: str) -> list[str]:
     return list(conn.execute(sa.select(records.c.id).where(records.c.sha256 == sha256)).scalars())
 

@@ -38,7 +38,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values()]
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0008"  # the newest revision (0008: the secret book's own numbers)
+HEAD = "0009"  # the newest revision (0009: hồ sơ and the danh mục hồ sơ)
 
 
 @contextmanager
