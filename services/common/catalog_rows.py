@@ -125,11 +125,10 @@ def metas(conn: sa.Connection, ids: Iterable[str] | sa.Select) -> dict[str, dict
 
 
 def file_rows(conn: sa.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-    """{"id", "meta", "pages", "received_at", "status"} of the records in `ids` that exist:
-    what a hồ sơ's dates, counts and mục lục are made of (services/retention/files.py)."""
-    query = sa.select(
-        records.c.id, records.c.meta, records.c.pages, records.c.received_at, records.c.status
-    ).where(records.c.id.in_(list(ids)))
+    """{"id", "register", "meta", "pages", "received_at", "status"} of the records in `ids`
+    that exist: what a hồ sơ's dates, counts and mục lục are made of (retention/files.py)."""
+    columns = ("id", "register", "meta", "pages", "received_at", "status")
+    query = sa.select(*(records.c[c] for c in columns)).where(records.c.id.in_(list(ids)))
     return {r.id: {**r._mapping, "meta": r.meta or {}} for r in conn.execute(query)}
 
 

@@ -73,6 +73,14 @@ class FileOperations:
         return _shown(store, store.file(ref), clearance)
 
     @rpc
+    def files_contents(self, ref: str, clearance: int = HIGHEST) -> dict:
+        """The file and its mục lục văn bản, within `clearance` (file_reports.py prints it)."""
+        store = self.retention.store
+        file = store.file(ref)
+        seen = rules.visible_records(store.file_records(file["id"]), int(clearance))
+        return {"file": rules.summary(file, seen), "items": [rules.contents_item(r) for r in seen]}
+
+    @rpc
     def files_catalogue(self, year: int, clearance: int = HIGHEST) -> dict:
         """The year's danh mục hồ sơ: each file with its record count within `clearance`."""
         store = self.retention.store

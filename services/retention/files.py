@@ -228,6 +228,27 @@ def summary(file: Mapping[str, Any], records: list[Mapping[str, Any]]) -> dict[s
     }
 
 
+def contents_item(record: Mapping[str, Any]) -> dict[str, Any]:
+    """One line of the mục lục văn bản (Điều 29). A petition's subject and writer are sealed
+    (docs/portal.md): its line says only that it is a letter, whoever reads the list."""
+    meta = record.get("meta") or {}
+    item = {"id": record["id"], "pages": int(record.get("pages") or 0),
+            "number_symbol": meta.get("number_symbol"),
+            "date": record_day(meta, record.get("received_at"))}  # fmt: skip
+    if _petition(record):
+        return {**item, "subject": SEALED_SUBJECT, "author": None}
+    return {**item, "subject": meta.get("subject"), "author": meta.get("organ")}
+
+
+SEALED_SUBJECT = "Đơn thư (nội dung ở sổ đơn thư)"
+
+
+def _petition(record: Mapping[str, Any]) -> bool:
+    meta = record.get("meta") or {}
+    kind = str(meta.get("kind") or "")
+    return record.get("register") == "don" or bool(meta.get("petition")) or kind.startswith("don_")
+
+
 def file_due(period: Period, closed_on: str | None) -> date | None:
     """A closed file falls due `period` years after 1 January of the year after it closed;
     an open (or permanent) file never does."""

@@ -1,0 +1,139 @@
+"""`luutru files`: hồ sơ and the year's danh mục hồ sơ (NĐ 30/2020 Điều 28–29; contract.md,
+"Hồ sơ (files) and the danh mục hồ sơ"). Retention owns the files; these are its RPCs."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from services.cli.common import JsonFlag, call, client, console, emit, fail, operator
+
+app = typer.Typer(help="hồ sơ, danh mục hồ sơ / files and the list of files", no_args_is_help=True)
+
+FileRef = Annotated[str, typer.Argument(help="YEAR/CODE (or the file's id)")]
+
+
+def _show(file: dict, as_json: bool) -> None:
+    if as_json:
+        emit(file)
+        return
+    dates = f"{_vn(file['start'])} – {_vn(file['end'])}" if file["start"] else "chưa có văn bản"
+    console.print(
+        f"{file['year']}/{file['code']}  {file['title']}  [{file['status']}]  "
+        f"{len(file['records'])} văn bản, {file['pages']} trang, {dates}",
+        markup=False,
+    )
+
+
+def _vn(day: str | None) -> str:
+    return f"{day[8:10]}/{day[5:7]}/{day[:4]}" if day else ""
+
+
+@app.command("create")
+def create(
+    code: Annotated[str, typer.Option("--code", help="số và ký hiệu hồ sơ")],
+    title: Annotated[str, typer.Option("--title", help="tiêu đề hồ sơ")],
+    year: Annotated[int, typer.Option("--year", help="the danh mục's year")],
+    retention: Annotated[str, typer.Option("--retention", help="YEARS | permanent")] = "permanent",
+    unit: Annotated[str | None, typer.Option(help="đơn vị")] = None,
+    responsible: Annotated[str | None, typer.Option(help="người lập hồ sơ")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Open a file of the year's danh mục hồ sơ."""
+    with client() as rpc:
+        args = (code, title, year, retention, operator(), unit, responsible)
+        _show(call(rpc, "retention", "files_create", *args), as_json)
+
+
+@app.command("import")
+def import_catalogue(
+    path: Annotated[Path, typer.Argument(help="danh mục hồ sơ: .yaml or .xlsx")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Import (or update) a year's danh mục hồ sơ; closed files are left as closed."""
+    if not path.is_file():
+        fail(f"Không có tệp {path} / No such file")
+    content = base64.b64encode(path.read_bytes()).decode()
+    with client() as rpc:
+        result = call(rpc, "retention", "files_import", path.name, content, operator())
+    if as_json:
+        emit(result)
+    else:
+        console.print(
+            f"Năm {result['year']}: {len(result['created'])} hồ sơ mới, "
+            f"{len(result['updated'])} cập nhật, {len(result['closed_kept'])} đã kết thúc",
+            markup=False,
+        )
+
+
+@app.command("add")
+def add(
+    file: FileRef,
+    ids: Annotated[list[str], typer.Argument(help="record ids, in the mục lục's order")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Put records into an open file (a record belongs to one file)."""
+    with client() as rpc:
+        _show(call(rpc, "retention", "files_add", file, ids, operator()), as_json)
+
+
+@app.command("close")
+def close(
+    file: FileRef,
+    end: Annotated[str | None, typer.Option("--end", help="YYYY-MM-DD (default today)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Kết thúc hồ sơ: nothing joins it after; its retention runs from the next 1 January."""
+    with client() as rpc:
+        _show(call(rpc, "retention", "files_close", file, end, operator()), as_json)
+
+
+@app.command("show")
+def show(
+    file: FileRef,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="mục lục văn bản: .pdf or .xlsx")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The file with its records, dates, pages and disposition date; with --out, its
+    printable mục lục văn bản."""
+    with client() as rpc:
+        shown = call(rpc, "retention", "files_show", file)
+        if out is not None:
+            _write(out, "render_contents", call(rpc, "retention", "files_contents", file))
+            shown = {**shown, "out": str(out)}
+    _show(shown, as_json)
+
+
+def _write(out: Path, renderer: str, data: dict) -> None:
+    from services.retention import file_reports
+
+    try:
+        out.write_bytes(getattr(file_reports, renderer)(data, out.suffix.lstrip(".").lower()))
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@app.command("catalogue")
+def catalogue(
+    year: Annotated[int, typer.Argument(help="YYYY")],
+    out: Annotated[Path | None, typer.Option("--out", help=".pdf or .xlsx to print")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The year's danh mục hồ sơ; with --out, the printable one (PDF or XLSX)."""
+    with client() as rpc:
+        result = call(rpc, "retention", "files_catalogue", year)
+    if out is not None:
+        _write(out, "render_catalogue", result)
+        result = {**result, "out": str(out)}
+    if as_json:
+        emit(result)
+        return
+    for f in result["files"]:
+        console.print(
+            f"{f['code']:<12} {f['title']}  [{f['status']}]  {f['records']} văn bản", markup=False
+        )
