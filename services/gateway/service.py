@@ -20,6 +20,7 @@ from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_check import CheckRoutes
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
+from services.gateway.routes_hoso import HosoRoutes
 from services.gateway.routes_numbers import NumberRoutes
 from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
@@ -39,6 +40,7 @@ class GatewayService(
     DeskRoutes,
     CheckRoutes,
     NumberRoutes,
+    HosoRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

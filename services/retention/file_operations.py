@@ -33,7 +33,7 @@ class FileOperations:
         self,
         code: str,
         title: str,
-        year: int,
+        year: int | str,
         retention: str | int,
         by: str = "cli",
         unit: str | None = None,
@@ -41,9 +41,9 @@ class FileOperations:
     ) -> dict:
         fields = {"code": code, "title": title, "retention": retention, "unit": unit,
                   "responsible": responsible}  # fmt: skip
-        entry = rules.single_entry(int(year), fields)
+        year, entry = rules.single_entry(year, fields)
         store = self.retention.store
-        return _shown(store, store.create_file(entry, int(year), by), HIGHEST)
+        return _shown(store, store.create_file(entry, year, by), HIGHEST)
 
     @operator_rpc
     def files_import(self, name: str, content_b64: str, by: str = "cli") -> dict:

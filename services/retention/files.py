@@ -104,10 +104,11 @@ def parse_catalogue(data: Any, source: str = "danh mục") -> tuple[int, list[Ca
     return data["year"], entries
 
 
-def single_entry(year: int, fields: Mapping[str, Any]) -> CatalogueEntry:
-    """One entry given field by field (`files create`), checked as a danh mục line is."""
+def single_entry(year: Any, fields: Mapping[str, Any]) -> tuple[int, CatalogueEntry]:
+    """(year, entry) given field by field (`files create`), checked as a danh mục line is."""
     given = {k: v for k, v in fields.items() if v not in (None, "")}
-    return parse_catalogue({"year": year, "files": [given]}, "hồ sơ")[1][0]
+    year, entries = parse_catalogue({"year": year, "files": [given]}, "hồ sơ")
+    return year, entries[0]
 
 
 def _normalised(data: Any) -> Any:
