@@ -318,3 +318,15 @@ def catalogue_row(shown: Mapping[str, Any]) -> dict[str, Any]:
     keep = ("id", "code", "title", "heading", "unit", "responsible", "retention", "status",
             "start", "end", "pages", "closed_on")  # fmt: skip
     return {**{k: shown[k] for k in keep}, "records": len(shown["records"])}
+
+
+def grouped(record_ids: Iterable[str], membership: Mapping[str, Mapping[str, Any]]) -> list[dict]:
+    """Records by file (a batch lists files with their records); unfiled ones last."""
+    groups: dict[str | None, dict[str, Any]] = {}
+    for record_id in record_ids:
+        file = membership.get(record_id)
+        ref = file_ref(file)
+        title = file["title"] if file else UNFILED
+        groups.setdefault(ref, {"file": ref, "title": title, "records": []})
+        groups[ref]["records"].append(record_id)
+    return sorted(groups.values(), key=lambda g: (g["file"] is None, g["file"] or ""))

@@ -147,9 +147,11 @@ class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin):
                 .where(approvals.c.batch_id == batch_id)
                 .order_by(approvals.c.at)
             ).all()
+        records = [i.record_id for i in items if i.state != "pulled"]
         return {
             **row._mapping,
-            "records": [i.record_id for i in items if i.state != "pulled"],
+            "records": records,
+            "files": self.grouped_by_file(records),  # the hồ sơ it takes, each whole
             "pulled": [
                 {"id": i.record_id, "reason": i.reason, "by": i.pulled_by}
                 for i in items

@@ -156,6 +156,19 @@ class FilesMixin:
         with self.engine.connect() as conn:
             return {r.record_id: dict(r._mapping) for r in conn.execute(query)}
 
+    def grouped_by_file(self, record_ids: list[str]) -> list[dict[str, Any]]:
+        """`record_ids` by hồ sơ, for a disposition batch's list: `[{"file": "YEAR/CODE" or
+        None, "title", "records"}]`, files in code order, the records in no file last under
+        "chưa lập hồ sơ"."""
+        query = (
+            sa.select(file_records.c.record_id, files)
+            .join(files, files.c.id == file_records.c.file_id)
+            .where(file_records.c.record_id.in_(record_ids))
+        )
+        with self.engine.connect() as conn:
+            found = {r.record_id: dict(r._mapping) for r in conn.execute(query)}
+        return rules.grouped(record_ids, found)
+
     def file_mates(self, record_ids: Iterable[str]) -> set[str]:
         """`record_ids` and every record sharing a file with one of them."""
         ids = list(record_ids)

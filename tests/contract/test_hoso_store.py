@@ -72,6 +72,10 @@ def test_files_filled_closed_and_taken_whole_by_retention(catalog, objects):
     assert [(b["action"], b["records"]) for b in batches] == [("destroy", 3)]
     batch = store.batch(batches[0]["id"])
     assert sorted(batch["records"]) == sorted([*closed_ids, unfiled])
+    assert [(g["file"], sorted(g["records"])) for g in batch["files"]] == [
+        ("2025/01.VP", sorted(closed_ids)),
+        (None, [unfiled]),  # chưa lập hồ sơ
+    ]
     assert run(store, date(2100, 1, 1)) == []  # the open file's record is never due
 
     upcoming = jobs.upcoming(store, date(2030, 12, 1), 60, transfer_after_years=5)

@@ -89,6 +89,7 @@ def test_retention_takes_closed_files_whole_and_leaves_open_and_held_ones(hoso, 
     [batch] = hoso.cli_json("retention", "show", run["batches"][0]["id"])
     # 01.VP whole; not 02.VP (open), not 03.VP (one record held holds the file)
     assert sorted(batch["records"]) == sorted([ids["c1"], ids["c2"], ids["secret"]])
+    assert [g["file"] for g in batch["files"]] == [f"{YEAR}/01.VP"]  # listed by hồ sơ
 
 
 def test_a_reader_below_clearance_sees_nothing_of_a_hidden_record_through_files(

@@ -15,6 +15,7 @@ import pytest
 from openpyxl import Workbook
 
 from services.common.errors import PermanentError
+from services.gateway.retention_view import batch_view
 from services.retention import files
 from services.retention.batches import Candidate, find_due
 from services.retention.errors import FileStateError
@@ -173,3 +174,14 @@ def test_a_permanent_closed_file_is_transferred_counting_from_its_closing_year()
     due = find_due(found, date(2100, 1, 1), held=set(), excluded=set(), transfer_after_years=10)
     assert [(d.action, d.due) for d in due] == [("transfer", date(2036, 1, 1))]
     assert files.file_ref(membership["r"]) == "2025/01.TH" and files.file_ref(None) is None
+
+
+def test_a_batch_lists_files_with_their_records_within_clearance():
+    membership = {"a": file_row("closed", "5", "2025-07-01"), "b": file_row("closed", "5", "x")}
+    groups = files.grouped(["u", "a", "b"], membership)
+    assert groups == [
+        {"file": "2025/01.TH", "title": "Hồ sơ tổng hợp", "records": ["a", "b"]},
+        {"file": None, "title": files.UNFILED, "records": ["u"]},
+    ]
+    batch = {"records": ["u", "a", "b"], "pulled": [], "files": groups}
+    assert batch_view(batch, {"u"})["files"] == [groups[1]]  # the file of hidden ones: gone
