@@ -137,3 +137,37 @@ def catalogue(
         console.print(
             f"{f['code']:<12} {f['title']}  [{f['status']}]  {f['records']} văn bản", markup=False
         )
+
+
+@app.command("deliver")
+def deliver(
+    file: FileRef,
+    on: Annotated[str | None, typer.Option("--on", help="YYYY-MM-DD (default today)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Nộp lưu: the closed file reached the office's archive (lưu trữ cơ quan)."""
+    with client() as rpc:
+        _show(call(rpc, "retention", "files_deliver", file, on, operator()), as_json)
+
+
+@app.command("late")
+def late(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="mục lục hồ sơ nộp lưu")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Closed files not delivered within a year (NĐ 30/2020 Điều 30); with --out, the
+    handover list of every file awaiting delivery, the late ones marked."""
+    with client() as rpc:
+        awaiting = call(rpc, "retention", "files_awaiting", as_of)
+    if out is not None:
+        _write(out, "render_handover", awaiting)
+    result = {**awaiting, "files": [f for f in awaiting["files"] if f["late"]]}
+    if as_json:
+        emit(result)
+        return
+    for f in result["files"]:
+        console.print(
+            f"{f['year']}/{f['code']:<10} {f['title']}  hạn nộp lưu {f['delivery_due']}",
+            markup=False,
+        )

@@ -9,6 +9,7 @@ list, counts, pages and dates (the CLI, an operator, reads at the highest level)
 from __future__ import annotations
 
 import base64
+from datetime import date
 from typing import Any
 
 from nameko.rpc import rpc
@@ -66,6 +67,28 @@ class FileOperations:
         closed_on = rules.closing_day(end, clock.today())
         store = self.retention.store
         return _shown(store, store.close_file(ref, closed_on, by), clearance)
+
+    @operator_rpc
+    def files_deliver(
+        self, ref: str, on: str | None = None, by: str = "cli", clearance: int = HIGHEST
+    ) -> dict:
+        """Nộp lưu (Điều 30): the closed file reached the office's archive on `on`."""
+        store = self.retention.store
+        delivered = store.deliver_file(ref, rules.closing_day(on, clock.today()), by)
+        return _shown(store, delivered, clearance)
+
+    @rpc
+    def files_awaiting(self, as_of: str | None = None, clearance: int = HIGHEST) -> dict:
+        """Closed files not yet delivered to the lưu trữ cơ quan, each with its last day
+        (a year after closing, Điều 30) and whether it is late on `as_of`."""
+        store = self.retention.store
+        day = date.fromisoformat(as_of) if as_of else clock.today()
+        rows = [
+            {**rules.catalogue_row(_shown(store, f, clearance)),
+             "delivery_due": f["delivery_due"], "late": f["late"]}
+            for f in rules.awaiting_delivery(store.all_files(), day)
+        ]  # fmt: skip
+        return {"as_of": day.isoformat(), "files": rows}
 
     @rpc
     def files_show(self, ref: str, clearance: int = HIGHEST) -> dict:

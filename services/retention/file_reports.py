@@ -35,6 +35,16 @@ CONTENTS_COLUMNS = (
     "Ghi chú",
 )
 CONTENTS_WIDTHS_MM = (10, 28, 22, 60, 35, 12, 23)
+HANDOVER_COLUMNS = (
+    "STT",
+    "Số và ký hiệu hồ sơ",
+    "Tiêu đề hồ sơ",
+    "Thời gian bắt đầu và kết thúc",
+    "Số tờ",
+    "Thời hạn bảo quản",
+    "Ghi chú",
+)
+HANDOVER_WIDTHS_MM = (10, 25, 65, 32, 12, 22, 24)
 FORMATS = ("pdf", "xlsx")
 
 
@@ -98,6 +108,25 @@ def contents_table(contents: dict[str, Any]) -> Printable:
     )
 
 
+def handover_table(awaiting: dict[str, Any]) -> Printable:
+    """The mục lục hồ sơ nộp lưu (Điều 30): the closed files handed to the lưu trữ cơ quan;
+    a late one (past its year) says so in the notes."""
+    rows = []
+    for n, f in enumerate(awaiting["files"], start=1):
+        span = f"{vn_date(f['start'])} – {vn_date(f['end'])}" if f["start"] else ""
+        note = f"Quá hạn nộp lưu ({vn_date(f['delivery_due'])})" if f["late"] else ""
+        rows.append([str(n), f"{f['year']}/{f['code']}", f["title"], span, str(f["pages"]),
+                     retention_label(f["retention"]), note])  # fmt: skip
+    return Printable(
+        title="MỤC LỤC HỒ SƠ NỘP LƯU",
+        subtitle=f"Lập ngày {vn_date(awaiting['as_of'])}",
+        columns=HANDOVER_COLUMNS,
+        widths_mm=HANDOVER_WIDTHS_MM,
+        rows=rows,
+        closing=f"Mục lục này có {len(rows)} hồ sơ.",
+    )
+
+
 def render(table: Printable, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"Định dạng phải là pdf hoặc xlsx, không có {fmt!r} / pdf or xlsx")
@@ -110,6 +139,10 @@ def render_catalogue(catalogue: dict[str, Any], fmt: str) -> bytes:
 
 def render_contents(contents: dict[str, Any], fmt: str) -> bytes:
     return render(contents_table(contents), fmt)
+
+
+def render_handover(awaiting: dict[str, Any], fmt: str) -> bytes:
+    return render(handover_table(awaiting), fmt)
 
 
 def _pdf(table: Printable) -> bytes:

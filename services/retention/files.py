@@ -221,6 +221,7 @@ def summary(file: Mapping[str, Any], records: list[Mapping[str, Any]]) -> dict[s
         "retention": period,
         "status": file["status"],
         "closed_on": file.get("closed_on"),
+        "delivered_on": file.get("delivered_on"),
         "start": days[0] if days else None,
         "end": days[-1] if days else None,
         "pages": sum(int(r.get("pages") or 0) for r in records),
@@ -315,8 +316,8 @@ def closing_day(end: str | None, today: date) -> str:
 
 def catalogue_row(shown: Mapping[str, Any]) -> dict[str, Any]:
     """One line of the danh mục as `files catalogue` answers (contract.md)."""
-    keep = ("id", "code", "title", "heading", "unit", "responsible", "retention", "status",
-            "start", "end", "pages", "closed_on")  # fmt: skip
+    keep = ("id", "code", "year", "title", "heading", "unit", "responsible", "retention",
+            "status", "start", "end", "pages", "closed_on", "delivered_on")  # fmt: skip
     return {**{k: shown[k] for k in keep}, "records": len(shown["records"])}
 
 
@@ -330,3 +331,41 @@ def grouped(record_ids: Iterable[str], membership: Mapping[str, Mapping[str, Any
         groups.setdefault(ref, {"file": ref, "title": title, "records": []})
         groups[ref]["records"].append(record_id)
     return sorted(groups.values(), key=lambda g: (g["file"] is None, g["file"] or ""))
+
+
+# --- nộp lưu vào lưu trữ cơ quan (NĐ 30/2020 Điều 30) ------------------------------------------
+
+DELIVERY_MIN_YEARS = 5  # only files kept 5 years or more are delivered (domain notes 1.8)
+
+
+def delivery_due(file: Mapping[str, Any]) -> date | None:
+    """The last day a closed file may reach the office's archive: one year after the matter
+    ended (closed_on); None for an open file, or one kept under 5 years (it stays with the
+    unit and is destroyed there). The 3-month rule for capital construction and the 2-year
+    keep-back with the head's approval are not modelled."""
+    period = parse_retention(file["retention"])
+    if not file.get("closed_on") or (period != PERMANENT and period < DELIVERY_MIN_YEARS):
+        return None
+    closed = date.fromisoformat(file["closed_on"])
+    try:
+        return closed.replace(year=closed.year + 1)
+    except ValueError:  # closed on 29/02
+        return date(closed.year + 1, 3, 1)
+
+
+def awaiting_delivery(files: Iterable[Mapping[str, Any]], as_of: date) -> list[dict[str, Any]]:
+    """Closed files to deliver and not delivered, with their `delivery_due` and whether they
+    are `late` on `as_of`; oldest due first (the mục lục hồ sơ nộp lưu lists them)."""
+    found = []
+    for file in files:
+        due = delivery_due(file)
+        if due and not file.get("delivered_on"):
+            found.append({**file, "delivery_due": due.isoformat(), "late": due < as_of})
+    return sorted(found, key=lambda f: (f["delivery_due"], f["year"], f["code"]))
+
+
+def check_deliverable(file: Mapping[str, Any]) -> None:
+    if file["status"] != CLOSED:
+        raise FileStateError(f"Hồ sơ {file['code']} chưa kết thúc / File not closed yet")
+    if file.get("delivered_on"):
+        raise FileStateError(f"Hồ sơ {file['code']} đã nộp lưu / File already delivered")

@@ -148,6 +148,22 @@ class FilesMixin:
                 log(conn, record_id, "file_closed", {"file": file["id"], "by": by})
         return {**file, "status": rules.CLOSED, "closed_on": closed_on}
 
+    def all_files(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.select(files))]
+
+    def deliver_file(self, ref: str, on: str, by: str) -> dict[str, Any]:
+        """Nộp lưu: the closed file reached the lưu trữ cơ quan on `on`."""
+        with self.engine.begin() as conn:
+            file = self._file(conn, ref, lock=True)
+            rules.check_deliverable(file)
+            conn.execute(files.update().where(files.c.id == file["id"]).values(delivered_on=on))
+            ids = conn.execute(sa.select(file_records.c.record_id).where(
+                file_records.c.file_id == file["id"])).scalars()  # fmt: skip
+            for record_id in list(ids):
+                log(conn, record_id, "file_delivered", {"file": file["id"], "by": by, "on": on})
+        return {**file, "delivered_on": on}
+
     def membership(self) -> dict[str, dict[str, Any]]:
         """record id -> its file's row, for every filed record."""
         query = sa.select(file_records.c.record_id, files).join(

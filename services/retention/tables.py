@@ -111,6 +111,7 @@ files = sa.Table(
     sa.Column("responsible", sa.String(200)),  # người lập hồ sơ
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("closed_on", sa.String(10)),
+    sa.Column("delivered_on", sa.String(10)),  # nộp lưu vào lưu trữ cơ quan (Điều 30)
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.UniqueConstraint("year", "code", name="uq_files_year_code"),

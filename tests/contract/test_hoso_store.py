@@ -112,3 +112,16 @@ def test_import_updates_open_files_and_keeps_closed_ones(catalog, objects):
     assert store.file("2025/02.VP")["retention"] == "10"
     with pytest.raises(PermanentError, match="đã có"):
         store.create_file(CatalogueEntry("01.VP", "Trùng", 5), 2025, "lan")
+
+
+def test_delivery_to_the_office_archive_is_recorded_once(catalog, objects):
+    store = RetentionStore(catalog.engine)
+    store.create_file(CatalogueEntry("04.VP", "Hồ sơ hội nghị", "permanent"), 2024, "lan")
+    store.add_to_file("2024/04.VP", [add_record(catalog, objects)], "lan")
+    with pytest.raises(FileStateError):
+        store.deliver_file("2024/04.VP", "2024-12-01", "lan")  # still open
+    store.close_file("2024/04.VP", "2024-06-30", "lan")
+    assert store.deliver_file("2024/04.VP", "2025-05-02", "lan")["delivered_on"] == "2025-05-02"
+    assert store.file("2024/04.VP")["delivered_on"] == "2025-05-02"
+    with pytest.raises(FileStateError):
+        store.deliver_file("2024/04.VP", "2025-05-03", "lan")

@@ -126,3 +126,12 @@ def test_the_printable_danh_muc(hoso, filed, tmp_path):
     assert response.headers["Content-Type"] == "application/pdf"
     text = pdfium.PdfDocument(response.content)[0].get_textpage().get_text_range()
     assert "DANH MỤC HỒ SƠ NĂM 2025" in text and "Tập thông báo kết luận" in " ".join(text.split())
+
+
+def test_files_late_for_the_office_archive_and_their_delivery(hoso, filed, tmp_path):
+    hoso.cli("files", "deliver", f"{YEAR}/03.VP", "--on", "2025-12-01")
+    out = tmp_path / "nop-luu.pdf"
+    [late] = hoso.cli_json("files", "late", "--as-of", "2026-07-01", "--out", str(out))
+    assert [(f["code"], f["delivery_due"]) for f in late["files"]] == [("01.VP", "2026-06-30")]
+    text = " ".join(pdfium.PdfDocument(out.read_bytes())[0].get_textpage().get_text_range().split())
+    assert "MỤC LỤC HỒ SƠ NỘP LƯU" in text and "Quá hạn nộp lưu (30/06/2026)" in text

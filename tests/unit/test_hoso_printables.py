@@ -56,3 +56,15 @@ def test_muc_luc_numbers_sheets_and_seals_petitions():
     assert "15/UBND-VP" in text and "02/03/2025" in text and "01/04/2025" in text
     assert "Trần Văn Bình" not in text and files.SEALED_SUBJECT in text
     assert "5 trang" in text
+
+
+def test_handover_list_marks_late_files():
+    row = {**CATALOGUE["files"][0], "year": 2024, "start": "2024-01-02", "end": "2024-06-30",
+           "pages": 12, "delivery_due": "2025-06-30", "late": True}  # fmt: skip
+    table = file_reports.handover_table({"as_of": "2025-09-01", "files": [row]})
+    assert table.rows == [["1", "2024/01.VP", "Tập công văn trao đổi", "02/01/2024 – 30/06/2024",
+                           "12", "10 năm", "Quá hạn nộp lưu (30/06/2025)"]]  # fmt: skip
+    sheet = load_workbook(io.BytesIO(file_reports.render(table, "xlsx"))).active
+    assert (
+        sheet["A1"].value == "MỤC LỤC HỒ SƠ NỘP LƯU" and sheet["A2"].value == "Lập ngày 01/09/2025"
+    )

@@ -185,3 +185,22 @@ def test_a_batch_lists_files_with_their_records_within_clearance():
     ]
     batch = {"records": ["u", "a", "b"], "pulled": [], "files": groups}
     assert batch_view(batch, {"u"})["files"] == [groups[1]]  # the file of hidden ones: gone
+
+
+# --- Điều 30: nộp lưu within a year, files kept 5 years or more ---------------------------------
+
+
+def test_closed_files_reach_the_office_archive_within_a_year_dieu_30():
+    kept = file_row("closed", "10", "2024-03-15")
+    short = {**file_row("closed", "2", "2024-03-15"), "id": "f2", "code": "02"}
+    leap = {**file_row("closed", "permanent", "2024-02-29"), "id": "f3", "code": "03"}
+    delivered = {**kept, "id": "f4", "code": "04", "delivered_on": "2024-12-01"}
+    found = files.awaiting_delivery([kept, short, leap, delivered, file_row()], date(2025, 3, 10))
+    assert [(f["code"], f["delivery_due"], f["late"]) for f in found] == [
+        ("03", "2025-03-01", True),  # 29/02 + one year
+        ("01.TH", "2025-03-15", False),
+    ]  # under 5 years stays with the unit; open and delivered files are not awaited
+    with pytest.raises(FileStateError):
+        files.check_deliverable(file_row())
+    with pytest.raises(FileStateError):
+        files.check_deliverable(delivered)

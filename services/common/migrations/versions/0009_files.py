@@ -1,6 +1,7 @@
 """Hồ sơ (files) and the danh mục hồ sơ: `files` (one row a file of the year's list, NĐ
 30/2020 Điều 28) and `file_records` (which records a file holds, in the order of its mục lục
-văn bản, Điều 29). Owned by retention (services/retention/tables.py), which decides
+văn bản, Điều 29); `delivered_on` is the day it reached the lưu trữ cơ quan (nộp lưu,
+Điều 30). Owned by retention (services/retention/tables.py), which decides
 disposition file by file. A record belongs to at most one file.
 
 Revision ID: 0009
@@ -41,6 +42,7 @@ def _create_files() -> None:
         sa.Column("responsible", sa.String(200)),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("closed_on", sa.String(10)),
+        sa.Column("delivered_on", sa.String(10)),
         sa.Column("created_by", sa.String(64), nullable=False),
         sa.Column("created_at", sa.String(32), nullable=False),
         sa.UniqueConstraint("year", "code", name="uq_files_year_code"),
