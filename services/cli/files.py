@@ -1,5 +1,5 @@
-"""`luutru files`: hồ sơ and the year's danh mục hồ sơ (NĐ 30/2020 Điều 28–29; contract.md,
-"Hồ sơ (files) and the danh mục hồ sơ"). Retention owns the files; these are its RPCs."""
+"""`luutru files`: hồ sơ and the year's danh mục hồ sơ (NĐ 30/2020 Điều 28–30).
+Retention owns the files; these are its RPCs."""
 
 from __future__ import annotations
 

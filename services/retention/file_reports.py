@@ -4,7 +4,7 @@ Domain in, bytes out: `catalogue_table` and `contents_table` turn the RPC answer
 (`files_catalogue`, `files_contents`) into a `Printable`; `render` writes it. Dates print
 dd/mm/yyyy, text in Vietnamese with a Unicode font (the register books' own, reports.py).
 The forms themselves are images in our copy of the decree, not transcribed: the columns follow
-the form's headings as the domain notes give them (số và ký hiệu hồ sơ, tiêu đề, thời hạn
+the form's headings as summaries of the decree give them (số và ký hiệu hồ sơ, tiêu đề, thời hạn
 bảo quản, người lập hồ sơ); the layout follows common use.
 """
 

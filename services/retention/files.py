@@ -8,8 +8,8 @@
 - A file's start and end dates, record count and page count (Phụ lục VI Phần II, III:
   StartDate, EndDate, DocTotal, PageTotal) come from its records.
 - Retention by file: a closed file's period runs from 1 January of the year after it was
-  closed (tính từ năm công việc kết thúc: domain notes 4.1, TT 10/2022/TT-BNV; the
-  wording of TT 10/2022 itself could not be read here); a record of an open file is never due.
+  closed (tính từ năm công việc kết thúc: TT 10/2022/TT-BNV and 163/QĐ-VTLTNN, read only in
+  summaries here); a record of an open file is never due.
 """
 
 from __future__ import annotations
@@ -315,7 +315,7 @@ def closing_day(end: str | None, today: date) -> str:
 
 
 def catalogue_row(shown: Mapping[str, Any]) -> dict[str, Any]:
-    """One line of the danh mục as `files catalogue` answers (contract.md)."""
+    """One line of the danh mục as `files catalogue` answers."""
     keep = ("id", "code", "year", "title", "heading", "unit", "responsible", "retention",
             "status", "start", "end", "pages", "closed_on", "delivered_on")  # fmt: skip
     return {**{k: shown[k] for k in keep}, "records": len(shown["records"])}
@@ -335,7 +335,7 @@ def grouped(record_ids: Iterable[str], membership: Mapping[str, Mapping[str, Any
 
 # --- nộp lưu vào lưu trữ cơ quan (NĐ 30/2020 Điều 30) ------------------------------------------
 
-DELIVERY_MIN_YEARS = 5  # only files kept 5 years or more are delivered (domain notes 1.8)
+DELIVERY_MIN_YEARS = 5  # only files kept 5 years or more are delivered (NĐ 30 Điều 30)
 
 
 def delivery_due(file: Mapping[str, Any]) -> date | None:

@@ -3,7 +3,7 @@
 NĐ 30/2020 Điều 28 (danh mục hồ sơ), Điều 29 (lập hồ sơ, kết thúc hồ sơ), Phụ lục V (form of
 the danh mục, retention "Vĩnh viễn" or years), Phụ lục VI Phần II III (StartDate, EndDate,
 DocTotal, PageTotal); retention counted from the year the matter ended (TT 10/2022/TT-BNV, as
-summarised in the domain notes 4.1).
+read in summary).
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def test_seeded_schedule_loads_with_unique_classes(seeded):
     codes = [rule.retention.code for rule in seeded.rules]
     assert len(codes) >= 10
     assert len(codes) == len(set(codes))
-    # unmatched: keep and review, never "destroy after 10 years" (issue 16)
+    # unmatched: keep and review, never "destroy after 10 years"
     assert seeded.default == RetentionClass(
         "MD-00", "Chưa xác định thời hạn: giữ lại, chờ xem xét", "permanent", "review"
     )
