@@ -80,6 +80,21 @@ def add(
         _show(call(rpc, "retention", "files_add", file, ids, operator()), as_json)
 
 
+@app.command("suggest")
+def suggest(
+    record_id: Annotated[str, typer.Argument(help="the record to file")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Open files this record may belong to (by trích yếu, kind, organ); confirm with add."""
+    with client() as rpc:
+        found = call(rpc, "retention", "files_suggest", record_id)
+    if as_json:
+        emit({"record": record_id, "suggestions": found})
+        return
+    for s in found:
+        console.print(f"{s['file']:<16} {s['score']:.2f}  {s['title']}", markup=False)
+
+
 @app.command("close")
 def close(
     file: FileRef,

@@ -104,6 +104,14 @@ class FileOperations:
         return {"file": rules.summary(file, seen), "items": [rules.contents_item(r) for r in seen]}
 
     @rpc
+    def files_suggest(self, record_id: str) -> list[dict]:
+        """Open files the record may belong to, best first (a clerk confirms with add).
+        The caller checks the record is visible to whoever asked (the CLI: an operator)."""
+        store = self.retention.store
+        meta = store.record_meta(record_id)
+        return rules.suggest(meta, store.all_files())
+
+    @rpc
     def files_catalogue(self, year: int, clearance: int = HIGHEST) -> dict:
         """The year's danh mục hồ sơ: each file with its record count within `clearance`."""
         store = self.retention.store

@@ -29,6 +29,7 @@ from jsonschema import Draft202012Validator
 
 from services.common.errors import PermanentError
 from services.common.secrecy import effective_level
+from services.common.vntext import fold, tokenize
 from services.retention.batches import Candidate
 from services.retention.errors import FileStateError
 from services.retention.schedule import PERMANENT, Period, disposition_date
@@ -369,3 +370,58 @@ def check_deliverable(file: Mapping[str, Any]) -> None:
         raise FileStateError(f"Hồ sơ {file['code']} chưa kết thúc / File not closed yet")
     if file.get("delivered_on"):
         raise FileStateError(f"Hồ sơ {file['code']} đã nộp lưu / File already delivered")
+
+
+# --- suggesting a file for a record (a clerk confirms with `files add`) -------------------------
+
+# Words every title and trích yếu share, which say nothing of the matter.
+_COMMON_WORDS = frozenset(
+    [
+        "ve",
+        "viec",
+        "cua",
+        "va",
+        "cac",
+        "trong",
+        "tai",
+        "cho",
+        "nam",
+        "ho",
+        "so",
+        "tap",
+        "van",
+        "ban",
+        "cong",
+        "tac",
+        "thuc",
+        "hien",
+    ]
+)
+KIND_WORDS = {"thong_bao": "thong bao", "bao_cao": "bao cao", "ke_hoach": "ke hoach",
+              "cong_van": "cong van", "nghi_quyet": "nghi quyet", "quyet_dinh": "quyet dinh",
+              "to_trinh": "to trinh", "bien_ban": "bien ban"}  # fmt: skip
+
+
+def _words(text: str | None) -> set[str]:
+    return {w for w in tokenize(fold(text or "")) if len(w) > 1} - _COMMON_WORDS
+
+
+def suggest(
+    meta: Mapping[str, Any], open_files: Iterable[Mapping[str, Any]], most: int = 3
+) -> list[dict[str, Any]]:
+    """Open files of the record's year ranked by the words their title and unit share with
+    the record's trích yếu, kind and issuing organ; only files sharing at least one. A
+    suggestion, never a filing: the clerk confirms (NĐ 30 Điều 29 leaves lập hồ sơ to them)."""
+    record = _words(meta.get("subject")) | _words(meta.get("organ"))
+    record |= _words(KIND_WORDS.get(str(meta.get("kind")), ""))
+    year = (record_day(meta, None) or "")[:4]
+    scored = []
+    for file in open_files:
+        if file["status"] != OPEN or (year and str(file["year"]) != year):
+            continue
+        shared = record & (_words(file["title"]) | _words(file.get("unit")))
+        if shared:
+            scored.append({"file": file_ref(file), "title": file["title"],
+                           "score": round(len(shared) / len(record), 2),
+                           "words": sorted(shared)})  # fmt: skip
+    return sorted(scored, key=lambda s: (-s["score"], s["file"]))[:most]

@@ -148,6 +148,14 @@ class FilesMixin:
                 log(conn, record_id, "file_closed", {"file": file["id"], "by": by})
         return {**file, "status": rules.CLOSED, "closed_on": closed_on}
 
+    def record_meta(self, record_id: str) -> dict[str, Any]:
+        """The record's metadata; NotFound for an unknown id."""
+        with self.engine.connect() as conn:
+            found = catalog_rows.metas(conn, [record_id])
+        if record_id not in found:
+            raise NotFound(f"Không tìm thấy văn bản / No record {record_id}")
+        return found[record_id]
+
     def all_files(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.select(files))]

@@ -204,3 +204,17 @@ def test_closed_files_reach_the_office_archive_within_a_year_dieu_30():
         files.check_deliverable(file_row())
     with pytest.raises(FileStateError):
         files.check_deliverable(delivered)
+
+
+def test_a_file_is_suggested_from_subject_kind_and_organ_and_left_to_the_clerk():
+    meta = {"kind": "thong_bao", "subject": "Kết luận giao ban tháng 3", "organ": "Tỉnh ủy",
+            "issued_date": "2025-03-02"}  # fmt: skip
+    catalogue = [
+        {**file_row(), "id": "1", "code": "01", "title": "Tập thông báo kết luận giao ban"},
+        {**file_row(), "id": "2", "code": "02", "title": "Hồ sơ hội nghị cán bộ"},
+        {**file_row("closed"), "id": "3", "code": "03", "title": "Thông báo kết luận giao ban"},
+        {**file_row(), "id": "4", "code": "04", "title": "Thông báo", "year": 2024},
+    ]
+    found = files.suggest(meta, catalogue)
+    assert [s["file"] for s in found] == ["2025/01"]  # not closed, not another year's
+    assert found[0]["words"] == ["bao", "giao", "ket", "luan", "thong"]
