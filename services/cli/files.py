@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail, operator
+from services.common.secrecy import HIGHEST  # an operator reads every record
 
 app = typer.Typer(help="hồ sơ, danh mục hồ sơ / files and the list of files", no_args_is_help=True)
 
@@ -117,9 +118,9 @@ def show(
     """The file with its records, dates, pages and disposition date; with --out, its
     printable mục lục văn bản."""
     with client() as rpc:
-        shown = call(rpc, "retention", "files_show", file)
+        shown = call(rpc, "retention", "files_show", file, HIGHEST)
         if out is not None:
-            _write(out, "render_contents", call(rpc, "retention", "files_contents", file))
+            _write(out, "render_contents", call(rpc, "retention", "files_contents", file, HIGHEST))
             shown = {**shown, "out": str(out)}
     _show(shown, as_json)
 
@@ -141,7 +142,7 @@ def catalogue(
 ) -> None:
     """The year's danh mục hồ sơ; with --out, the printable one (PDF or XLSX)."""
     with client() as rpc:
-        result = call(rpc, "retention", "files_catalogue", year)
+        result = call(rpc, "retention", "files_catalogue", year, HIGHEST)
     if out is not None:
         _write(out, "render_catalogue", result)
         result = {**result, "out": str(out)}
@@ -174,7 +175,7 @@ def late(
     """Closed files not delivered within a year (NĐ 30/2020 Điều 30); with --out, the
     handover list of every file awaiting delivery, the late ones marked."""
     with client() as rpc:
-        awaiting = call(rpc, "retention", "files_awaiting", as_of)
+        awaiting = call(rpc, "retention", "files_awaiting", as_of, HIGHEST)
     if out is not None:
         _write(out, "render_handover", awaiting)
     result = {**awaiting, "files": [f for f in awaiting["files"] if f["late"]]}

@@ -94,6 +94,15 @@ class HosoRoutes:
         self.gw.audit(request.remote_addr, principal, "file_catalogue_imported", None, result)
         return json_response(result)
 
+    @http("GET", "/api/hoso/suggest/<string:record_id>")
+    @json_errors
+    def hoso_suggest(self, request: Request, record_id: str) -> Response:
+        """Open files the record may belong to; 404 for a record above clearance."""
+        principal = _filer(request)
+        self.gw.require_visible(principal, record_id)
+        found = self.gw.retention.files_suggest(record_id)
+        return json_response({"record": record_id, "suggestions": found})
+
     @http("GET", "/api/hoso/<int:year>/<string:code>")
     @json_errors
     def hoso_show(self, request: Request, year: int, code: str) -> Response:

@@ -3,7 +3,8 @@
 Retention owns the files because it decides disposition file by file (files.py): the file's
 state and dates are what its batches count from. Each method is a few lines over the store
 and the rules. Reads take the caller's clearance: a record above it is left out of the file's
-list, counts, pages and dates (the CLI, an operator, reads at the highest level).
+list, counts, pages and dates. A read without a clearance sees only ordinary records; the
+operators' CLI asks at the highest level.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ class FileOperations:
         return _shown(store, delivered, clearance)
 
     @rpc
-    def files_awaiting(self, as_of: str | None = None, clearance: int = HIGHEST) -> dict:
+    def files_awaiting(self, as_of: str | None = None, clearance: int = 0) -> dict:
         """Closed files not yet delivered to the lưu trữ cơ quan, each with its last day
         (a year after closing, Điều 30) and whether it is late on `as_of`."""
         store = self.retention.store
@@ -91,12 +92,12 @@ class FileOperations:
         return {"as_of": day.isoformat(), "files": rows}
 
     @rpc
-    def files_show(self, ref: str, clearance: int = HIGHEST) -> dict:
+    def files_show(self, ref: str, clearance: int = 0) -> dict:
         store = self.retention.store
         return _shown(store, store.file(ref), clearance)
 
     @rpc
-    def files_contents(self, ref: str, clearance: int = HIGHEST) -> dict:
+    def files_contents(self, ref: str, clearance: int = 0) -> dict:
         """The file and its mục lục văn bản, within `clearance` (file_reports.py prints it)."""
         store = self.retention.store
         file = store.file(ref)
@@ -112,7 +113,7 @@ class FileOperations:
         return rules.suggest(meta, store.all_files())
 
     @rpc
-    def files_catalogue(self, year: int, clearance: int = HIGHEST) -> dict:
+    def files_catalogue(self, year: int, clearance: int = 0) -> dict:
         """The year's danh mục hồ sơ: each file with its record count within `clearance`."""
         store = self.retention.store
         shown = [_shown(store, f, clearance) for f in store.files_of_year(int(year))]

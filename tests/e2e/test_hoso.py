@@ -55,7 +55,7 @@ def filed(hoso, records):
              "--year", YEAR, "--retention", "5")  # fmt: skip
     hoso.cli("files", "add", f"{YEAR}/01.VP", ids["c1"], ids["secret"], ids["c2"])
     [closed] = hoso.cli_json("files", "close", f"{YEAR}/01.VP", "--end", "2025-06-30")
-    body = {"code": "02.VP", "title": "Hồ sơ đang giải quyết", "year": 2025, "retention": 5}
+    body = {"code": "02.VP", "title": "Tập thông báo đang giải quyết", "year": 2025, "retention": 5}
     assert hoso.post("/api/hoso", json=body).status_code == 201
     added = hoso.post(f"/api/hoso/{YEAR}/02.VP/records", json={"ids": [ids["o1"]]})
     assert added.status_code == 200, added.text
@@ -113,6 +113,9 @@ def test_a_reader_below_clearance_sees_nothing_of_a_hidden_record_through_files(
     # filing a hidden record answers as for an unknown id
     probe = clerk.post(f"{hoso.url}/api/hoso/{YEAR}/02.VP/records", json={"ids": [ids["secret"]]})
     assert probe.status_code == 404
+    assert clerk.get(f"{hoso.url}/api/hoso/suggest/{ids['secret']}").status_code == 404
+    suggested = clerk.get(f"{hoso.url}/api/hoso/suggest/{ids['o1']}").json()["suggestions"]
+    assert [s["file"] for s in suggested] == [f"{YEAR}/02.VP"]  # the one open file
     admin_view = hoso.get(f"/api/hoso/{YEAR}/01.VP").json()
     assert ids["secret"] in admin_view["records"]
 
