@@ -9,6 +9,7 @@ from services.cli import (
     agent,
     audit,
     check,
+    files,
     index,
     numbers,
     ops,
@@ -40,6 +41,7 @@ app.add_typer(registers.petitions_app, name="petitions")
 app.add_typer(registers.register_app, name="register")
 app.add_typer(numbers.app, name="numbers")
 app.add_typer(agent.app, name="agent")
+app.add_typer(files.app, name="files")
 app.add_typer(retention.retention_app, name="retention")
 app.add_typer(retention.hold_app, name="hold")
 app.add_typer(retention.transfer_app, name="transfer")

@@ -115,7 +115,8 @@ def upcoming(
         return
     for r in found:
         held = "  (phong tỏa / on hold)" if r["held"] else ""
-        console.print(f"{r['due']}  {r['action']:<8} {r['id']}{held}")
+        file = r.get("file") or "chưa lập hồ sơ"  # a record in no file, for the clerk to file
+        console.print(f"{r['due']}  {r['action']:<8} {r['id']}  {file}{held}", markup=False)
 
 
 @retention_app.command("recompute")

@@ -130,6 +130,14 @@ def metas(conn: sa.Connection, ids: Iterable[str] | sa.Select) -> dict[str, dict
     return {r.id: r.meta or {} for r in rows}
 
 
+def file_rows(conn: sa.Connection, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """{"id", "register", "meta", "pages", "received_at", "status"} of the records in `ids`
+    that exist: what a hồ sơ's dates, counts and mục lục are made of (retention/files.py)."""
+    columns = ("id", "register", "meta", "pages", "received_at", "status")
+    query = sa.select(*(records.c[c] for c in columns)).where(records.c.id.in_(list(ids)))
+    return {r.id: {**r._mapping, "meta": r.meta or {}} for r in conn.execute(query)}
+
+
 def ids_with_sha(conn: sa.Connection, sha256: str) -> list[str]:
     return list(conn.execute(sa.select(records.c.id).where(records.c.sha256 == sha256)).scalars())
 

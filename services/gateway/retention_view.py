@@ -31,7 +31,14 @@ def batch_view(batch: dict[str, Any], visible: Collection[str]) -> dict[str, Any
         **batch,
         "records": [i for i in batch["records"] if i in visible],
         "pulled": [p for p in batch.get("pulled") or [] if p["id"] in visible],
+        "files": files_view(batch.get("files") or [], visible),
     }
+
+
+def files_view(groups: list[dict[str, Any]], visible: Collection[str]) -> list[dict[str, Any]]:
+    """A batch's hồ sơ with only `visible` records; a file with none of them is left out."""
+    shown = ({**g, "records": [i for i in g["records"] if i in visible]} for g in groups)
+    return [g for g in shown if g["records"]]
 
 
 def summary_view(batch: dict[str, Any], shown: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from services.gateway.routes_books import BookRoutes
 from services.gateway.routes_check import CheckRoutes
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
+from services.gateway.routes_hoso import HosoRoutes
 from services.gateway.routes_numbers import NumberRoutes
 from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
@@ -45,6 +46,7 @@ class GatewayService(
     TaskRoutes,
     SavedSearchRoutes,
     BookRoutes,
+    HosoRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

@@ -33,6 +33,10 @@ class BatchStateError(PermanentError):
     code = ErrorCode.BATCH_STATE
 
 
+class FileStateError(BatchStateError):
+    """A change the file's state does not allow (adding to a closed file, closing twice)."""
+
+
 # Approving a destruction needs someone who may see every record destroyed; the refusal says
 # no more than that (not how many, nor which).
 NEEDS_CLEARANCE = (
@@ -57,3 +61,7 @@ def not_waiting(batch_id: str, record_id: str) -> BatchStateError:
         f"Hồ sơ {record_id} không còn chờ xử lý trong lô {batch_id} / "
         "Record is not waiting in this batch"
     )
+
+
+def file_not_found(file_ref: str) -> NotFound:
+    return NotFound(f"Không tìm thấy hồ sơ {file_ref} / No file {file_ref}")

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from services.retention import batches as rules
+from services.retention import files
 from services.retention.schedule import Schedule, retention_for
 from services.retention.store import RetentionStore
 
@@ -20,9 +21,10 @@ def run_due(
     by: str,
 ) -> list[dict[str, Any]]:
     """Build one pending batch per action from the records due on `as_of`; returns
-    `[{"id", "action", "records"}]` (empty when nothing new is due)."""
+    `[{"id", "action", "records"}]` (empty when nothing new is due). A filed record is due
+    when its closed file is (`files.by_file`)."""
     due = rules.find_due(
-        store.candidates(),
+        files.filed_candidates(store.candidates(), store.membership()),
         as_of,
         held=store.held(),
         excluded=store.in_open_batches(),
@@ -39,8 +41,11 @@ def run_due(
 def upcoming(
     store: RetentionStore, today: date, days: int, *, transfer_after_years: int
 ) -> list[dict[str, Any]]:
-    """What falls due within `days` days, soonest first, with whether it is held."""
-    due = rules.upcoming(store.candidates(), today, days, transfer_after_years=transfer_after_years)
+    """What falls due within `days` days, soonest first, with whether it is held and its
+    file ("YEAR/CODE", or None: chưa lập hồ sơ, for the clerk to file)."""
+    membership = store.membership()
+    candidates = files.filed_candidates(store.candidates(), membership)
+    due = rules.upcoming(candidates, today, days, transfer_after_years=transfer_after_years)
     held = store.held([d.record_id for d in due])
     return [
         {
@@ -48,6 +53,7 @@ def upcoming(
             "action": d.action,
             "due": d.due.isoformat(),
             "held": d.record_id in held,
+            "file": files.file_ref(membership.get(d.record_id)),
         }
         for d in due
     ]

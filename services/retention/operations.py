@@ -129,14 +129,17 @@ class RetentionOperations:
         r = self.retention
         found = ids or (self._search_ids(query) if query else [])
         hold = r.store.add_hold(reason, by, found, query)
-        hold["mirrored"] = mirror_legal_hold(r.objects, self._original_keys(hold["records"]), True)
+        # a hold on any record holds its whole hồ sơ (store_holds.held): mirror it on all of it
+        held = sorted(r.store.file_mates(hold["records"]))
+        hold["mirrored"] = mirror_legal_hold(r.objects, self._original_keys(held), True)
         return hold
 
     @operator_rpc
     def hold_release(self, hold_id: str, by: str = "cli") -> dict:
         r = self.retention
         released = r.store.release_hold(hold_id, by)
-        free = [i for i in released if i not in r.store.held(released)]
+        covered = sorted(r.store.file_mates(released))
+        free = [i for i in covered if i not in r.store.held(covered)]
         mirrored = mirror_legal_hold(r.objects, self._original_keys(free), False)
         return {"hold": hold_id, "records": released, "released": free, "mirrored": mirrored}
 

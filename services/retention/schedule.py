@@ -28,13 +28,13 @@ DEFAULT_SCHEDULE_PATH = _ROOT / "deploy" / "retention-schedule.yaml"
 
 PERMANENT = "permanent"
 Period = int | Literal["permanent"]
-Action = Literal["destroy", "transfer"]
+Action = Literal["destroy", "transfer", "review"]  # review: keep until an archivist decides
 Fold = Callable[[str], str]
 
 # Messages for the schema failures whose jsonschema wording would not tell a clerk the fix.
 _HINTS = {
     ("period", "oneOf"): 'must be a whole number of years (1 or more) or "permanent"',
-    ("action", "const"): 'must be "transfer": a "permanent" row never falls due',
+    ("action", "not"): 'must be "transfer" or "review": a "permanent" row never falls due',
     ("class", "pattern"): 'must look like "NQ-01" (capitals, a dash, two digits or more)',
 }
 

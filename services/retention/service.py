@@ -10,6 +10,7 @@ from services.common.dependencies import CatalogProvider
 from services.common.health import Pingable
 from services.common.messaging import event_handler
 from services.common.metrics import Metrics
+from services.retention.file_operations import FileOperations
 from services.retention.handlers import assign_retention, recompute_retention
 from services.retention.operations import RetentionOperations
 from services.retention.schedule import load_schedule
@@ -23,7 +24,7 @@ class ScheduleProvider(DependencyProvider):
         return self.schedule
 
 
-class RetentionService(Pingable, RetentionOperations):
+class RetentionService(Pingable, RetentionOperations, FileOperations):
     name = "retention"
     metrics = Metrics()
 

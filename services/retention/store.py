@@ -21,6 +21,7 @@ from services.common.secrecy import SECRECY_LEVELS
 from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
+from services.retention.store_files import FilesMixin
 from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
 from services.retention.store_steps import StepsMixin
@@ -30,7 +31,7 @@ OPEN = ("pending", "approved")
 LIVE = ("included", "erased")  # still part of the batch's work
 
 
-class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
+class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin):
     """Batches, approvals, holds and fixity checks; the retention side of the catalog."""
 
     def __init__(self, engine: sa.Engine):
@@ -146,9 +147,11 @@ class RetentionStore(HoldsMixin, FixityMixin, StepsMixin):
                 .where(approvals.c.batch_id == batch_id)
                 .order_by(approvals.c.at)
             ).all()
+        records = [i.record_id for i in items if i.state != "pulled"]
         return {
             **row._mapping,
-            "records": [i.record_id for i in items if i.state != "pulled"],
+            "records": records,
+            "files": self.grouped_by_file(records),  # the hồ sơ it takes, each whole
             "pulled": [
                 {"id": i.record_id, "reason": i.reason, "by": i.pulled_by}
                 for i in items

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,7 @@ def record_ids_for_key(key: str) -> tuple[str | None, str | None]:
 
 class HoldsMixin:
     engine: sa.Engine
+    file_mates: Callable[[Iterable[str]], set[str]]  # FilesMixin's
 
     def add_hold(
         self, reason: str, by: str, record_ids: Iterable[str], query: str | None = None
@@ -107,16 +108,17 @@ class HoldsMixin:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def held(self, record_ids: Iterable[str] | None = None) -> set[str]:
-        """The records (of `record_ids`, or all) under at least one active hold."""
+        """The records (of `record_ids`, or all) under at least one active hold, their own or
+        one on a record of the same hồ sơ: a hold on any record holds its whole file."""
         query = (
             sa.select(hold_records.c.record_id)
             .join(holds, holds.c.id == hold_records.c.hold_id)
             .where(holds.c.released_at.is_(None))
         )
-        if record_ids is not None:
-            query = query.where(hold_records.c.record_id.in_(list(record_ids)))
         with self.engine.connect() as conn:
-            return set(conn.execute(query).scalars())
+            direct = list(conn.execute(query).scalars())
+        held = self.file_mates(direct)
+        return held if record_ids is None else held & set(record_ids)
 
     def key_is_held(self, key: str) -> bool:
         """Whether the object `key` belongs to a record under an active hold."""

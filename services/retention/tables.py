@@ -95,3 +95,35 @@ state = sa.Table(
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text),
 )
+
+# Hồ sơ (revision 0013): the year's danh mục hồ sơ (NĐ 30/2020 Điều 28), one row a file;
+# status open -> closed (kết thúc hồ sơ, Điều 29). retention: years as text, or "permanent".
+files = sa.Table(
+    "files",
+    schema,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("heading", sa.Text),  # đề mục of the danh mục
+    sa.Column("unit", sa.String(200)),
+    sa.Column("retention", sa.String(16), nullable=False),
+    sa.Column("responsible", sa.String(200)),  # người lập hồ sơ
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("closed_on", sa.String(10)),
+    sa.Column("delivered_on", sa.String(10)),  # nộp lưu vào lưu trữ cơ quan (Điều 30)
+    sa.Column("created_by", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.UniqueConstraint("year", "code", name="uq_files_year_code"),
+)
+
+# A record is in at most one file; `position` orders the file's mục lục văn bản.
+file_records = sa.Table(
+    "file_records",
+    schema,
+    sa.Column("record_id", sa.String(36), primary_key=True),
+    sa.Column("file_id", sa.String(36), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("added_by", sa.String(64), nullable=False),
+    sa.Column("added_at", sa.String(32), nullable=False),
+)

@@ -67,7 +67,10 @@ def test_seeded_schedule_loads_with_unique_classes(seeded):
     codes = [rule.retention.code for rule in seeded.rules]
     assert len(codes) >= 10
     assert len(codes) == len(set(codes))
-    assert seeded.default == RetentionClass("MD-00", "Tài liệu khác (mặc định)", 10, "destroy")
+    # unmatched: keep and review, never "destroy after 10 years"
+    assert seeded.default == RetentionClass(
+        "MD-00", "Chưa xác định thời hạn: giữ lại, chờ xem xét", "permanent", "review"
+    )
 
 
 @pytest.mark.parametrize(
@@ -75,7 +78,7 @@ def test_seeded_schedule_loads_with_unique_classes(seeded):
     [
         ({"kind": "nghi_quyet"}, "di", "VB-01", "permanent", "transfer"),
         ({"kind": "quyet_dinh"}, "luutru", "VB-01", "permanent", "transfer"),
-        ({"kind": "chi_thi"}, "den", "MD-00", 10, "destroy"),  # received: not our own
+        ({"kind": "chi_thi"}, "den", "MD-00", "permanent", "review"),  # received: not our own
         (
             {"kind": "bao_cao", "subject": "tổng kết công tác năm 2024"},
             "di",
@@ -119,7 +122,7 @@ def test_seeded_schedule_loads_with_unique_classes(seeded):
         ),
         ({"kind": "don_khieu_nai", "subject": "đất đai"}, "don", "DT-02", 15, "destroy"),
         ({"kind": "don_phan_anh", "subject": None}, "don", "DT-03", 10, "destroy"),
-        ({"kind": "other"}, None, "MD-00", 10, "destroy"),
+        ({"kind": "other"}, None, "MD-00", "permanent", "review"),
     ],
 )
 def test_seeded_rows_classify_realistic_records(seeded, metadata, register, code, period, action):

@@ -1,0 +1,120 @@
+"""Hồ sơ entrypoints of `RetentionService` (RPC for the CLI and the gateway).
+
+Retention owns the files because it decides disposition file by file (files.py): the file's
+state and dates are what its batches count from. Each method is a few lines over the store
+and the rules. Reads take the caller's clearance: a record above it is left out of the file's
+list, counts, pages and dates. A read without a clearance sees only ordinary records; the
+operators' CLI asks at the highest level.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date
+from typing import Any
+
+from nameko.rpc import rpc
+
+from services.common import clock
+from services.common.callers import operator_rpc
+from services.common.secrecy import HIGHEST
+from services.retention import files as rules
+from services.retention.store import RetentionStore
+
+
+def _shown(store: RetentionStore, file: dict, clearance: int) -> dict[str, Any]:
+    seen = rules.visible_records(store.file_records(file["id"]), int(clearance))
+    return rules.summary(file, seen)
+
+
+class FileOperations:
+    retention: Any  # RetentionProvider (operations.py)
+
+    @operator_rpc
+    def files_create(
+        self,
+        code: str,
+        title: str,
+        year: int | str,
+        retention: str | int,
+        by: str = "cli",
+        unit: str | None = None,
+        responsible: str | None = None,
+    ) -> dict:
+        fields = {"code": code, "title": title, "retention": retention, "unit": unit,
+                  "responsible": responsible}  # fmt: skip
+        year, entry = rules.single_entry(year, fields)
+        store = self.retention.store
+        return _shown(store, store.create_file(entry, year, by), HIGHEST)
+
+    @operator_rpc
+    def files_import(self, name: str, content_b64: str, by: str = "cli") -> dict:
+        """A danh mục hồ sơ from YAML or XLSX (files.read_catalogue)."""
+        year, entries = rules.read_catalogue(name, base64.b64decode(content_b64))
+        return self.retention.store.import_catalogue(year, entries, by)
+
+    @operator_rpc
+    def files_add(
+        self, ref: str, record_ids: list[str], by: str = "cli", clearance: int = HIGHEST
+    ) -> dict:
+        store = self.retention.store
+        return _shown(store, store.add_to_file(ref, [str(i) for i in record_ids], by), clearance)
+
+    @operator_rpc
+    def files_close(
+        self, ref: str, end: str | None = None, by: str = "cli", clearance: int = HIGHEST
+    ) -> dict:
+        """Kết thúc hồ sơ on `end` (YYYY-MM-DD, default today)."""
+        closed_on = rules.closing_day(end, clock.today())
+        store = self.retention.store
+        return _shown(store, store.close_file(ref, closed_on, by), clearance)
+
+    @operator_rpc
+    def files_deliver(
+        self, ref: str, on: str | None = None, by: str = "cli", clearance: int = HIGHEST
+    ) -> dict:
+        """Nộp lưu (Điều 30): the closed file reached the office's archive on `on`."""
+        store = self.retention.store
+        delivered = store.deliver_file(ref, rules.closing_day(on, clock.today()), by)
+        return _shown(store, delivered, clearance)
+
+    @rpc
+    def files_awaiting(self, as_of: str | None = None, clearance: int = 0) -> dict:
+        """Closed files not yet delivered to the lưu trữ cơ quan, each with its last day
+        (a year after closing, Điều 30) and whether it is late on `as_of`."""
+        store = self.retention.store
+        day = date.fromisoformat(as_of) if as_of else clock.today()
+        rows = [
+            {**rules.catalogue_row(_shown(store, f, clearance)),
+             "delivery_due": f["delivery_due"], "late": f["late"]}
+            for f in rules.awaiting_delivery(store.all_files(), day)
+        ]  # fmt: skip
+        return {"as_of": day.isoformat(), "files": rows}
+
+    @rpc
+    def files_show(self, ref: str, clearance: int = 0) -> dict:
+        store = self.retention.store
+        return _shown(store, store.file(ref), clearance)
+
+    @rpc
+    def files_contents(self, ref: str, clearance: int = 0) -> dict:
+        """The file and its mục lục văn bản, within `clearance` (file_reports.py prints it)."""
+        store = self.retention.store
+        file = store.file(ref)
+        seen = rules.visible_records(store.file_records(file["id"]), int(clearance))
+        return {"file": rules.summary(file, seen), "items": [rules.contents_item(r) for r in seen]}
+
+    @rpc
+    def files_suggest(self, record_id: str) -> list[dict]:
+        """Open files the record may belong to, best first (a clerk confirms with add).
+        The caller checks the record is visible to whoever asked (the CLI: an operator)."""
+        store = self.retention.store
+        meta = store.record_meta(record_id)
+        return rules.suggest(meta, store.all_files())
+
+    @rpc
+    def files_catalogue(self, year: int, clearance: int = 0) -> dict:
+        """The year's danh mục hồ sơ: each file with its record count within `clearance`."""
+        store = self.retention.store
+        shown = [_shown(store, f, clearance) for f in store.files_of_year(int(year))]
+        return {"year": int(year), "files": [rules.catalogue_row(f) for f in shown]}

@@ -1,0 +1,205 @@
+"""The printable danh mục hồ sơ and mục lục văn bản (NĐ 30/2020 Phụ lục V), PDF and XLSX.
+
+Domain in, bytes out: `catalogue_table` and `contents_table` turn the RPC answers
+(`files_catalogue`, `files_contents`) into a `Printable`; `render` writes it. Dates print
+dd/mm/yyyy, text in Vietnamese with a Unicode font (the register books' own, reports.py).
+The forms themselves are images in our copy of the decree, not transcribed: the columns follow
+the form's headings as summaries of the decree give them (số và ký hiệu hồ sơ, tiêu đề, thời hạn
+bảo quản, người lập hồ sơ); the layout follows common use.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from services.retention.files import retention_label
+
+CATALOGUE_COLUMNS = (
+    "Số và ký hiệu hồ sơ",
+    "Tên đề mục và tiêu đề hồ sơ",
+    "Thời hạn bảo quản",
+    "Đơn vị / người lập hồ sơ",
+    "Ghi chú",
+)
+CATALOGUE_WIDTHS_MM = (30, 80, 25, 35, 20)
+CONTENTS_COLUMNS = (
+    "STT",
+    "Số, ký hiệu văn bản",
+    "Ngày tháng văn bản",
+    "Tên loại và trích yếu nội dung",
+    "Tác giả văn bản",
+    "Tờ số",
+    "Ghi chú",
+)
+CONTENTS_WIDTHS_MM = (10, 28, 22, 60, 35, 12, 23)
+HANDOVER_COLUMNS = (
+    "STT",
+    "Số và ký hiệu hồ sơ",
+    "Tiêu đề hồ sơ",
+    "Thời gian bắt đầu và kết thúc",
+    "Số tờ",
+    "Thời hạn bảo quản",
+    "Ghi chú",
+)
+HANDOVER_WIDTHS_MM = (10, 25, 65, 32, 12, 22, 24)
+FORMATS = ("pdf", "xlsx")
+
+
+@dataclass(frozen=True)
+class Printable:
+    title: str
+    subtitle: str
+    columns: tuple[str, ...]
+    widths_mm: tuple[int, ...]
+    rows: list[list[str]]
+    closing: str
+
+
+def vn_date(value: str | None) -> str:
+    return date.fromisoformat(value[:10]).strftime("%d/%m/%Y") if value else ""
+
+
+def catalogue_table(catalogue: dict[str, Any]) -> Printable:
+    """The danh mục of a year (Điều 28): files under their đề mục, in code order."""
+    rows: list[list[str]] = []
+    heading = None
+    for f in catalogue["files"]:
+        if f.get("heading") and f["heading"] != heading:
+            heading = f["heading"]
+            rows.append(["", heading.upper(), "", "", ""])
+        person = " / ".join(p for p in (f.get("unit"), f.get("responsible")) if p)
+        note = "Đã kết thúc" if f["status"] == "closed" else ""
+        rows.append([f["code"], f["title"], retention_label(f["retention"]), person, note])
+    year = catalogue["year"]
+    return Printable(
+        title=f"DANH MỤC HỒ SƠ NĂM {year}",
+        subtitle=f"(Gồm {len(catalogue['files'])} hồ sơ)",
+        columns=CATALOGUE_COLUMNS,
+        widths_mm=CATALOGUE_WIDTHS_MM,
+        rows=rows,
+        closing=f"Bản danh mục hồ sơ này có {len(catalogue['files'])} hồ sơ.",
+    )
+
+
+def contents_table(contents: dict[str, Any]) -> Printable:
+    """The mục lục văn bản of one file (Điều 29): its records in order, with the sheet each
+    starts on (tờ số), counted from its page counts."""
+    file = contents["file"]
+    rows, sheet = [], 1
+    for n, item in enumerate(contents["items"], start=1):
+        fields = ("number_symbol", "date", "subject", "author")
+        number, day, subject, author = (item.get(k) or "" for k in fields)
+        rows.append([str(n), number, vn_date(day), subject, author, str(sheet), ""])
+        sheet += int(item.get("pages") or 0)
+    span = f"từ ngày {vn_date(file['start'])} đến ngày {vn_date(file['end'])}"
+    return Printable(
+        title=f"MỤC LỤC VĂN BẢN — HỒ SƠ {file['code']}",
+        subtitle=f"{file['title']} ({span})" if file["start"] else file["title"],
+        columns=CONTENTS_COLUMNS,
+        widths_mm=CONTENTS_WIDTHS_MM,
+        rows=rows,
+        closing=(
+            f"Hồ sơ gồm {len(rows)} văn bản, {file['pages']} trang. Thời hạn bảo quản: "
+            f"{retention_label(file['retention'])}."
+        ),
+    )
+
+
+def handover_table(awaiting: dict[str, Any]) -> Printable:
+    """The mục lục hồ sơ nộp lưu (Điều 30): the closed files handed to the lưu trữ cơ quan;
+    a late one (past its year) says so in the notes."""
+    rows = []
+    for n, f in enumerate(awaiting["files"], start=1):
+        span = f"{vn_date(f['start'])} – {vn_date(f['end'])}" if f["start"] else ""
+        note = f"Quá hạn nộp lưu ({vn_date(f['delivery_due'])})" if f["late"] else ""
+        rows.append([str(n), f"{f['year']}/{f['code']}", f["title"], span, str(f["pages"]),
+                     retention_label(f["retention"]), note])  # fmt: skip
+    return Printable(
+        title="MỤC LỤC HỒ SƠ NỘP LƯU",
+        subtitle=f"Lập ngày {vn_date(awaiting['as_of'])}",
+        columns=HANDOVER_COLUMNS,
+        widths_mm=HANDOVER_WIDTHS_MM,
+        rows=rows,
+        closing=f"Mục lục này có {len(rows)} hồ sơ.",
+    )
+
+
+def render(table: Printable, fmt: str) -> bytes:
+    if fmt not in FORMATS:
+        raise ValueError(f"Định dạng phải là pdf hoặc xlsx, không có {fmt!r} / pdf or xlsx")
+    return _pdf(table) if fmt == "pdf" else _xlsx(table)
+
+
+def render_catalogue(catalogue: dict[str, Any], fmt: str) -> bytes:
+    return render(catalogue_table(catalogue), fmt)
+
+
+def render_contents(contents: dict[str, Any], fmt: str) -> bytes:
+    return render(contents_table(contents), fmt)
+
+
+def render_handover(awaiting: dict[str, Any], fmt: str) -> bytes:
+    return render(handover_table(awaiting), fmt)
+
+
+def _pdf(table: Printable) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    from services.registers.reports import _font_files  # the register books' Vietnamese font
+
+    regular, bold = _font_files()
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_margins(10, 12, 10)
+    pdf.add_font("Serif", fname=regular)
+    pdf.add_font("Serif", style="B", fname=bold or regular)
+    pdf.add_page()
+    pdf.set_font("Serif", "B", 14)
+    pdf.cell(0, 8, table.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Serif", size=11)
+    pdf.multi_cell(0, 6, table.subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("Serif", size=9)
+    with pdf.table(col_widths=table.widths_mm, line_height=5, text_align="LEFT",
+                   headings_style=FontFace(emphasis="BOLD")) as out:  # fmt: skip
+        for row in [list(table.columns), *table.rows]:
+            cells = out.row()
+            for value in row:
+                cells.cell(value)
+    pdf.ln(3)
+    pdf.set_font("Serif", size=10)
+    pdf.multi_cell(0, 6, table.closing, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _xlsx(table: Printable) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = table.title[:31]
+    for line in (table.title, table.subtitle):
+        sheet.append([line])
+        sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row,
+                          end_column=len(table.columns))  # fmt: skip
+        sheet.cell(sheet.max_row, 1).font = Font(bold=line == table.title)
+        sheet.cell(sheet.max_row, 1).alignment = Alignment(horizontal="center")
+    sheet.append(list(table.columns))
+    header = sheet.max_row
+    for cell in sheet[header]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in table.rows:
+        sheet.append(row)
+    sheet.append([table.closing])
+    for index, mm in enumerate(table.widths_mm, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = round(mm / 1.9, 1)
+    sheet.print_title_rows = f"{header}:{header}"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
