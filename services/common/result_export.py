@@ -138,9 +138,9 @@ def to_pdf(found: ResultList) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    from services.registers.reports import _font_files  # the register books' Vietnamese font
+    from services.registers.reports import font_files  # the register books' Vietnamese font
 
-    regular, bold = _font_files()
+    regular, bold = font_files()
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_margins(10, 10, 10)
     pdf.add_font("Serif", fname=regular)

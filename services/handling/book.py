@@ -15,11 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common.catalog_rows import RECORD_VIEW as records
+from services.common.clock import day_first
 from services.handling.exports import BOOK, WIDTHS_MM
 from services.handling.stats import Period
 from services.handling.store import visible
 from services.handling.tables import tasks
-from services.registers.reports import RegisterTable, _type_and_subject, _vn_date
+from services.registers.reports import RegisterTable, type_and_subject
 
 TITLE = "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN"
 COLUMNS = (
@@ -71,15 +72,15 @@ def _symbols(conn: sa.Connection, ids: list[str], clearance: int) -> dict[str, s
 
 
 def _document(meta: dict[str, Any]) -> str:
-    parts = (_type_and_subject(meta), meta.get("number_symbol"), _vn_date(meta.get("issued_date")),
-             meta.get("organ"))  # fmt: skip
+    issued = day_first(meta.get("issued_date"), unreadable="")
+    parts = (type_and_subject(meta), meta.get("number_symbol"), issued, meta.get("organ"))
     return "; ".join(p for p in parts if p)
 
 
 def _progress(task: dict[str, Any], as_of: date) -> str:
     if task["status"] == "done":
         late = " (trễ hạn)" if task["done_on"] > task["due"] else ""
-        return f"Đã giải quyết {_vn_date(task['done_on'])}{late}"
+        return f"Đã giải quyết {day_first(task['done_on'], unreadable='')}{late}"
     return "Quá hạn" if task["due"] < as_of.isoformat() else "Đang giải quyết"
 
 
@@ -97,7 +98,7 @@ def book_row(entry: dict[str, Any], as_of: date, units: dict[str, str] | None = 
         f"{entry['number']:02d}" if entry["number"] is not None else "",
         _document(meta),
         "; ".join(people),
-        "; ".join(_vn_date(t["due"]) for t in items),
+        "; ".join(day_first(t["due"], unreadable="") for t in items),
         "; ".join(_progress(t, as_of) for t in items),
         "; ".join(t["reply_symbol"] for t in items if t["reply_symbol"]),
         "; ".join(t["result"] for t in items if t["result"]),

@@ -180,7 +180,7 @@ def author(meta: dict[str, Any]) -> str:
     return organ or parent
 
 
-def _type_and_subject(meta: dict[str, Any]) -> str:
+def type_and_subject(meta: dict[str, Any]) -> str:
     name = title_of(meta.get("kind"))
     return " – ".join(p for p in (name, meta.get("subject") or "") if p)
 
@@ -213,7 +213,7 @@ def _incoming_row(e: dict[str, Any]) -> list[str]:
         author(meta),
         meta.get("number_symbol") or "",
         _book_day(meta.get("issued_date")),
-        _type_and_subject(meta),
+        type_and_subject(meta),
         "",
         "",
         "",
@@ -228,7 +228,7 @@ def _outgoing_row(e: dict[str, Any]) -> list[str]:
         _number(e),
         e.get("series_symbol") or meta.get("number_symbol") or "",
         _book_day(meta.get("issued_date")),
-        _type_and_subject(meta),
+        type_and_subject(meta),
         signer,
         "; ".join(meta.get("recipients") or []),
         "",
@@ -284,7 +284,7 @@ def _book_pdf():
                 self.set_font("Serif", size=8)
                 self.cell(0, 5, f"Trang {self.page_no() - 1}", align="C")
 
-    regular, bold = _font_files()
+    regular, bold = font_files()
     pdf = Book(orientation="L", unit="mm", format="A4")
     pdf.set_margins(10, 10, 10)
     pdf.set_auto_page_break(True, margin=15)
@@ -337,7 +337,7 @@ def _headings_style():
     return FontFace(emphasis="BOLD")
 
 
-def _font_files() -> tuple[str, str | None]:
+def font_files() -> tuple[str, str | None]:
     for regular, bold in _FONTS:
         if Path(regular).is_file():
             return regular, bold if Path(bold).is_file() else None

@@ -149,9 +149,9 @@ def _pdf(table: Printable) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    from services.registers.reports import _font_files  # the register books' Vietnamese font
+    from services.registers.reports import font_files  # the register books' Vietnamese font
 
-    regular, bold = _font_files()
+    regular, bold = font_files()
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_margins(10, 12, 10)
     pdf.add_font("Serif", fname=regular)

@@ -142,8 +142,8 @@ def test_abbreviations_are_shared():
 
 def test_register_book_names_kinds_and_marks():
     meta = {"kind": "to_trinh", "subject": "Về việc X", "secrecy": "toi_mat", "urgency": "khan"}
-    assert reports._type_and_subject(meta) == "Tờ trình – Về việc X"
-    assert reports._type_and_subject({"kind": "other", "subject": "X"}) == "X"
+    assert reports.type_and_subject(meta) == "Tờ trình – Về việc X"
+    assert reports.type_and_subject({"kind": "other", "subject": "X"}) == "X"
     assert reports._notes(meta) == "Tối mật; Khẩn"
 
 
