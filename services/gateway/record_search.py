@@ -1,6 +1,6 @@
 """Search inside one record's text (the record page's "Tìm trong văn bản" box and
 `GET /api/records/{id}/search`): like Ctrl+F, the query's words in a row, folded (đ = d,
-diacritics ignored), so "quyet dinh" finds "Quyết định" on every page.
+diacritics ignored), so "duong" finds "đường" on every page.
 
 Pure functions over the pages the caller may read: the gateway passes the text exactly as the
 text route answers it (a sealed letter's working copy for whoever may not see the writer).

@@ -30,6 +30,7 @@ from jsonschema import Draft202012Validator
 from services.common.errors import PermanentError
 from services.common.secrecy import effective_level
 from services.common.vntext import fold, tokenize
+from services.common.vocabulary import KIND_LABELS
 from services.retention.batches import Candidate
 from services.retention.errors import FileStateError
 from services.retention.schedule import PERMANENT, Period, disposition_date
@@ -397,9 +398,8 @@ _COMMON_WORDS = frozenset(
         "hien",
     ]
 )
-KIND_WORDS = {"thong_bao": "thong bao", "bao_cao": "bao cao", "ke_hoach": "ke hoach",
-              "cong_van": "cong van", "nghi_quyet": "nghi quyet", "quyet_dinh": "quyet dinh",
-              "to_trinh": "to trinh", "bien_ban": "bien ban"}  # fmt: skip
+# A kind's name in words a file's title may use ("Báo cáo …" → "bao cao").
+KIND_WORDS = {kind: fold(label) for kind, label in KIND_LABELS.items() if kind != "other"}
 
 
 def _words(text: str | None) -> set[str]:

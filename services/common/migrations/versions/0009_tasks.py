@@ -28,6 +28,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Run again on a catalog whose alembic_version was put back (as 0007 allows): skip.
+    if "handling_tasks" in sa.inspect(op.get_bind()).get_table_names():
+        return
     op.create_table(
         "handling_tasks",
         sa.Column("id", sa.String(36), primary_key=True),

@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Run again on a catalog whose alembic_version was put back (as 0007 allows): skip.
+    if "email" in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("users")}:
+        return
     with op.batch_alter_table("users") as table:
         table.add_column(sa.Column("email", sa.String(254)))
         table.add_column(sa.Column("unit", sa.String(200)))
