@@ -135,16 +135,11 @@ def _xlsx_value(index: int, value: str) -> str | int | date:
 
 def to_pdf(found: ResultList) -> bytes:
     """A4 landscape: the heading lines, then the table with its header on every page."""
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    from services.registers.reports import font_files  # the register books' Vietnamese font
+    from services.registers.reports import serif_pdf  # the register books' Vietnamese font
 
-    regular, bold = font_files()
-    pdf = FPDF(orientation="L", unit="mm", format="A4")
-    pdf.set_margins(10, 10, 10)
-    pdf.add_font("Serif", fname=regular)
-    pdf.add_font("Serif", style="B", fname=bold or regular)
+    pdf = serif_pdf("L")
     pdf.add_page()
     for size, line in zip((13, 10, 10), _heading(found), strict=True):
         pdf.set_font("Serif", style="B" if size == 13 else "", size=size)

@@ -22,7 +22,7 @@ import services.common.callers
 import services.common.events
 import services.retention.errors  # noqa: F401
 from services.common.config import process_settings
-from services.common.errors import ErrorCode, LuutruError, code_named
+from services.common.errors import ErrorCode, LuutruError, PermanentError, code_named
 from services.gateway.listeners import GatewayWebServer
 
 # Each error code's HTTP status. A class answers with its own code, or the one it inherits:
@@ -62,6 +62,18 @@ JSON_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
 }
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The request's body, which must be a JSON object (400 otherwise); an empty body is an
+    empty object, whose missing fields each route refuses in its own words."""
+    try:
+        body = json.loads(request.get_data(as_text=True) or "{}")
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise PermanentError("Thân yêu cầu phải là một đối tượng JSON / Body must be a JSON object")
+    return body
 
 
 def json_response(body: Any, status: int = 200) -> Response:

@@ -12,31 +12,19 @@ Clerks and archivists file and close; anyone signed in reads.
 from __future__ import annotations
 
 import base64
-import json
-from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import BadQuery, PermanentError
+from services.common.errors import BadQuery
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
 from services.gateway.helpers import role_holder, uploaded_file
-from services.gateway.http import http, json_errors, json_response
+from services.gateway.http import http, json_errors, json_object, json_response
 from services.registers.reports import XLSX_TYPE
 from services.retention.file_reports import FORMATS, render_catalogue, render_contents
 
 FILING_ROLES = ("clerk", "archivist")
 MEDIA_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_TYPE}
-
-
-def _body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise PermanentError("Thân yêu cầu phải là JSON object / Body must be a JSON object")
-    return body
 
 
 def _filer(request: Request) -> Principal:
@@ -76,7 +64,7 @@ class HosoRoutes:
     @json_errors
     def hoso_create(self, request: Request) -> Response:
         """{"code", "title", "year", "retention", "unit"?, "responsible"?} — a new open file."""
-        principal, body = _filer(request), _body(request)
+        principal, body = _filer(request), json_object(request)
         fields = [body.get(k) for k in ("code", "title", "year", "retention")]
         extra = [body.get("unit"), body.get("responsible")]
         created = self.gw.retention.files_create(*fields, principal.name, *extra)
@@ -117,7 +105,7 @@ class HosoRoutes:
     @json_errors
     def hoso_add(self, request: Request, year: int, code: str) -> Response:
         """{"ids": [...]} — file records the caller sees, in the mục lục's order."""
-        principal, body = _filer(request), _body(request)
+        principal, body = _filer(request), json_object(request)
         ids = self.gw.known_ids(principal, [str(i) for i in body.get("ids") or []])
         ref = f"{year}/{code}"
         shown = self.gw.retention.files_add(ref, ids, principal.name, principal.clearance)
@@ -129,7 +117,7 @@ class HosoRoutes:
     @json_errors
     def hoso_close(self, request: Request, year: int, code: str) -> Response:
         """{"end": "YYYY-MM-DD"?} — kết thúc hồ sơ."""
-        principal, body, ref = _filer(request), _body(request), f"{year}/{code}"
+        principal, body, ref = _filer(request), json_object(request), f"{year}/{code}"
         end = body.get("end")
         shown = self.gw.retention.files_close(ref, end, principal.name, principal.clearance)
         self.gw.audit(request.remote_addr, principal, "file_closed", None, {"file": ref})

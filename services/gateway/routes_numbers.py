@@ -9,7 +9,6 @@ above it cannot be numbered from here.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 
 from werkzeug.wrappers import Request, Response
@@ -18,22 +17,12 @@ from services.common.clock import day_first
 from services.common.errors import PermanentError
 from services.gateway.accounts import Forbidden, Principal
 from services.gateway.helpers import Gateway, role_holder
-from services.gateway.http import http, json_errors, json_response
+from services.gateway.http import http, json_errors, json_object, json_response
 from services.gateway.templating import page_errors, render, see_other
 
 NUMBERING_ROLES = ("clerk", "archivist")
 _REQUEST_FIELDS = ("kind", "secret", "issuer", "unit", "copy")
 _SAVED = "/registers/numbers?notice=saved"
-
-
-def _body(request: Request) -> dict:
-    try:
-        body = json.loads(request.get_data(as_text=True) or "{}")
-    except ValueError:
-        raise PermanentError("Thân yêu cầu không phải JSON / Body is not JSON") from None
-    if not isinstance(body, dict):
-        raise PermanentError("Cần một đối tượng JSON / Expected a JSON object")
-    return body
 
 
 def _flag(value: object) -> bool:
@@ -161,22 +150,23 @@ class NumberRoutes:
     @http("POST", "/api/registers/numbers/reserve")
     @json_errors
     def reserve_number(self, request: Request) -> Response:
-        return json_response(_reserve(self.gw, request, _clerk(request), _body(request)), 201)
+        return json_response(_reserve(self.gw, request, _clerk(request), json_object(request)), 201)
 
     @http("POST", "/api/registers/numbers/issue")
     @json_errors
     def issue_number(self, request: Request) -> Response:
-        return json_response(_issue(self.gw, request, _clerk(request), _body(request)), 201)
+        return json_response(_issue(self.gw, request, _clerk(request), json_object(request)), 201)
 
     @http("POST", "/api/registers/numbers/renumber")
     @json_errors
     def renumber(self, request: Request) -> Response:
-        return json_response(_renumber(self.gw, request, _clerk(request), _body(request)))
+        return json_response(_renumber(self.gw, request, _clerk(request), json_object(request)))
 
     @http("POST", "/api/registers/numbers/<int:entry_id>/void")
     @json_errors
     def void_number(self, request: Request, entry_id: int) -> Response:
-        return json_response(_void(self.gw, request, _clerk(request), entry_id, _body(request)))
+        body = json_object(request)
+        return json_response(_void(self.gw, request, _clerk(request), entry_id, body))
 
     # --- portal page -------------------------------------------------------------------
 

@@ -12,13 +12,12 @@ writer's identity.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
 from services.common.clock import day_first
-from services.common.errors import NotFound, PermanentError
+from services.common.errors import NotFound
 from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.helpers import (
@@ -28,7 +27,7 @@ from services.gateway.helpers import (
     portal_date,
     role_holder,
 )
-from services.gateway.http import http, json_errors, json_response
+from services.gateway.http import http, json_errors, json_object, json_response
 from services.gateway.templating import page_errors, render, see_other
 from services.registers.petition_book import render_book
 
@@ -43,16 +42,6 @@ def overdue_first(rows: list[dict]) -> list[dict]:
         {**r, "due_shown": day_first(r["due"]), "received_shown": day_first(r.get("received"))}
         for r in ordered
     ]
-
-
-def _body(request: Request) -> dict:
-    try:
-        body = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise PermanentError('Cần một đối tượng JSON {"received": …} / Expected a JSON object')
-    return body
 
 
 def _set_received(gw: Gateway, request: Request, record_id: str, fields: dict) -> dict:
@@ -106,7 +95,7 @@ class PetitionRoutes:
     def set_petition_received(self, request: Request, record_id: str) -> Response:
         """{"received": "YYYY-MM-DD", "source": "postmark" | "desk", "reason": "…"}: the date
         the deadlines count from. Answers the petition's facts (no subject, no identity)."""
-        return json_response(_set_received(self.gw, request, record_id, _body(request)))
+        return json_response(_set_received(self.gw, request, record_id, json_object(request)))
 
     @http("POST", "/petitions/<string:record_id>/received")
     @page_errors

@@ -9,7 +9,6 @@ unknown id. The portal's retention pages (routes_desks.py) use the same helpers.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -17,21 +16,9 @@ from werkzeug.wrappers import Request, Response
 from services.common.errors import PermanentError
 from services.gateway.accounts import Principal
 from services.gateway.helpers import Gateway, archivist
-from services.gateway.http import http, json_errors, json_response
+from services.gateway.http import http, json_errors, json_object, json_response
 
 MAX_QUERY_PAGES = 100
-
-
-def _body(request: Request) -> dict[str, Any]:
-    if not request.get_data():
-        return {}
-    try:
-        body = json.loads(request.get_data())
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise PermanentError("Thân yêu cầu phải là JSON object / Body must be a JSON object")
-    return body
 
 
 def _holdable(gw: Gateway, principal: Principal, body: dict[str, Any]) -> list[str]:
@@ -76,13 +63,13 @@ class RetentionRoutes:
     @http("POST", "/api/retention/batches/<string:batch_id>/reject")
     @json_errors
     def retention_reject(self, request: Request, batch_id: str) -> Response:
-        body = _body(request)
+        body = json_object(request)
         return json_response(self.gw.reject(archivist(request), batch_id, body.get("reason")))
 
     @http("POST", "/api/retention/batches/<string:batch_id>/pull")
     @json_errors
     def retention_pull(self, request: Request, batch_id: str) -> Response:
-        body = _body(request)
+        body = json_object(request)
         principal = archivist(request)
         record_id, reason = str(body.get("id", "")), str(body.get("reason", ""))
         return json_response(self.gw.pull(principal, batch_id, record_id, reason))
@@ -96,7 +83,7 @@ class RetentionRoutes:
     @json_errors
     def retention_hold_add(self, request: Request) -> Response:
         """Body: {"ids": [...] | "query": "...", "reason": "...", "as": "..."}."""
-        body = _body(request)
+        body = json_object(request)
         principal = archivist(request)
         ids = _holdable(self.gw, principal, body)
         reason = str(body.get("reason", ""))

@@ -6,7 +6,6 @@ under the owner's clearance, and a notice is filtered again by the clearance of 
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -15,12 +14,11 @@ from werkzeug.wrappers import Request, Response
 
 from services.common import result_export
 from services.common.callers import operator_rpc
-from services.common.errors import PermanentError
 from services.gateway import saved_searches as saved
 from services.gateway.accounts import Principal, SqlAccountStore
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway
-from services.gateway.http import http, json_errors, json_response
+from services.gateway.http import http, json_errors, json_object, json_response
 from services.gateway.templating import page_errors, render, see_other
 
 NOTICE_TIMER_S = 3600  # each search is checked once a day; the timer looks hourly
@@ -69,16 +67,6 @@ def _clearance_of(accounts: SqlAccountStore):
     return clearance
 
 
-def _body(request: Request) -> dict:
-    try:
-        body = json.loads(request.get_data(as_text=True) or "null")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise PermanentError('Cần một đối tượng JSON {"q": …} / Expected a JSON object')
-    return body
-
-
 def _vn_datetime(iso: str | None) -> str:
     return datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M") if iso else ""
 
@@ -100,7 +88,7 @@ class SavedSearchRoutes:
     def saved_add(self, request: Request) -> Response:
         """`{"name", "q", filters…, "notify": true|false}`."""
         principal = current_principal(request)
-        body = _body(request)
+        body = json_object(request)
         found = _save(self.gw, self.accounts, principal, body, bool(body.get("notify")))
         return json_response(found, 201)
 

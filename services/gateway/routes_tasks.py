@@ -9,7 +9,6 @@ Forms post with the session's CSRF token and answer 303.
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +21,7 @@ from services.gateway import access
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway
-from services.gateway.http import http, json_errors, json_response
+from services.gateway.http import http, json_errors, json_object, json_response
 from services.gateway.templating import page_errors, render, see_other
 from services.handling import exports
 
@@ -54,16 +53,6 @@ BADGE_JS = """"use strict";
     });
 })();
 """
-
-
-def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = json.loads(request.get_data() or b"{}")
-    except ValueError:
-        body = None
-    if not isinstance(body, dict):
-        raise PermanentError("Thân yêu cầu phải là JSON object / Body must be a JSON object")
-    return body
 
 
 def _people(value: Any) -> list[str]:
@@ -148,7 +137,8 @@ class TaskRoutes:
     def api_assign(self, request: Request, record_id: str) -> Response:
         principal = current_principal(request)
         return json_response(
-            {"task": _assign(self.gw, principal, record_id, _json_body(request))}, 201
+            {"task": _assign(self.gw, principal, record_id, json_object(request))},
+            201,
         )
 
     @http("GET", "/api/tasks")
@@ -167,7 +157,7 @@ class TaskRoutes:
     def api_task_action(self, request: Request, task_id: str, action: str) -> Response:
         principal = current_principal(request)
         return json_response(
-            {"task": _act(self.gw, principal, task_id, action, _json_body(request))}
+            {"task": _act(self.gw, principal, task_id, action, json_object(request))}
         )
 
     @http("GET", "/api/records/<string:record_id>/handling")

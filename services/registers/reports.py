@@ -274,6 +274,19 @@ def to_pdf(table: RegisterTable, organ: str = "", cover: BookCover | None = None
     return bytes(pdf.output())
 
 
+def serif_pdf(orientation: str = "L", top_margin: int = 10):
+    """An A4 fpdf2 document with the books' Vietnamese serif font as "Serif" (regular, bold):
+    every printable of luutru starts here."""
+    from fpdf import FPDF
+
+    regular, bold = _font_files()
+    pdf = FPDF(orientation=orientation, unit="mm", format="A4")
+    pdf.set_margins(10, top_margin, 10)
+    pdf.add_font("Serif", fname=regular)
+    pdf.add_font("Serif", style="B", fname=bold or regular)
+    return pdf
+
+
 def _book_pdf():
     from fpdf import FPDF
 
@@ -284,7 +297,7 @@ def _book_pdf():
                 self.set_font("Serif", size=8)
                 self.cell(0, 5, f"Trang {self.page_no() - 1}", align="C")
 
-    regular, bold = font_files()
+    regular, bold = _font_files()
     pdf = Book(orientation="L", unit="mm", format="A4")
     pdf.set_margins(10, 10, 10)
     pdf.set_auto_page_break(True, margin=15)
@@ -337,7 +350,7 @@ def _headings_style():
     return FontFace(emphasis="BOLD")
 
 
-def font_files() -> tuple[str, str | None]:
+def _font_files() -> tuple[str, str | None]:
     for regular, bold in _FONTS:
         if Path(regular).is_file():
             return regular, bold if Path(bold).is_file() else None

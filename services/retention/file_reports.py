@@ -146,16 +146,11 @@ def render_handover(awaiting: dict[str, Any], fmt: str) -> bytes:
 
 
 def _pdf(table: Printable) -> bytes:
-    from fpdf import FPDF
     from fpdf.fonts import FontFace
 
-    from services.registers.reports import font_files  # the register books' Vietnamese font
+    from services.registers.reports import serif_pdf  # the register books' Vietnamese font
 
-    regular, bold = font_files()
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_margins(10, 12, 10)
-    pdf.add_font("Serif", fname=regular)
-    pdf.add_font("Serif", style="B", fname=bold or regular)
+    pdf = serif_pdf("P", top_margin=12)
     pdf.add_page()
     pdf.set_font("Serif", "B", 14)
     pdf.cell(0, 8, table.title, align="C", new_x="LMARGIN", new_y="NEXT")
