@@ -140,7 +140,10 @@ def test_the_api_is_described_without_authentication(stack):
     assert {"/api/v1/records", "/api/v1/search", "/api/v1/records/{record_id}"} <= set(paths)
 
 
-ARGUMENTS = {"kind": "original", "n": "1", "batch_id": "none", "hold_id": "none", "answer": "x"}
+ARGUMENTS = {
+    "kind": "original", "n": "1", "batch_id": "none", "hold_id": "none", "answer": "x",
+    "year": "2026", "code": "none", "entry_id": "0", "register": "den",
+}  # fmt: skip
 VOLATILE = {"took_ms"}  # a search's timing
 
 
