@@ -159,7 +159,10 @@ def test_a_clerk_uploads_a_scan_finds_it_and_downloads_its_pdfa(stack, browser_p
         "Search",
         "Upload",
         "Form check",
+        "My tasks",
+        "Statistics",
         "Register of numbers",
+        "Register books",
     ]
     assert page.inner_text("#status").strip() == "Indexed"
     shot(page, "05-record-en")
