@@ -105,10 +105,15 @@ class RebuildProvider(DependencyProvider):
         self.job = RebuildJob(self.container.spawn_managed_thread)
 
     def start(self):
+        # In a thread of its own: beginning a rebuild waits for the index's inter-process
+        # lock, and the service's entrypoints must come up meanwhile.
+        self.container.spawn_managed_thread(self._rebuild_if_outdated)
+
+    def _rebuild_if_outdated(self) -> None:
         index, catalog, store = map(self._sibling, self.sources)
         if index.outdated():
             log.warning("search index of another version: rebuilding it from the catalog")
-            self.job.start(catalog.engine, store, index)
+            self.job.start(catalog, store, index)
 
     def _sibling(self, name: str) -> Any:
         [provider] = [d for d in self.container.dependencies if d.attr_name == name]
