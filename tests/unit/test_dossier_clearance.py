@@ -95,3 +95,29 @@ def test_scans_and_recording_need_someone_who_sees_the_whole_batch():
     assert not [a for a in gw.retention.asked if a[0] == "record"]
     gw.record_dossier_step(HIGH, "mixed", "proposal", {"note": "x"}, None)
     assert gw.dossier_scan(HIGH, "mixed", "proposal")["sha256"] == "0" * 64
+
+
+def test_the_portal_form_reads_members_opinions_and_a_day_first_date():
+    from werkzeug.datastructures import MultiDict
+
+    from services.gateway.routes_desks import dossier_fields, shown_dossier
+
+    typed = MultiDict({
+        "members": "Trần Văn Bình | Chủ tịch Hội đồng\n\nLê Thị Hoa|Thư ký",
+        "opinions": "Trần Văn Bình = agree\nLê Thị Hoa = disagree : Giữ lại",
+        "decided_on": "25/11/2026", "note": "  ", "number": "12/QĐ-VP",
+    })  # fmt: skip
+    assert dossier_fields(typed) == {
+        "number": "12/QĐ-VP",
+        "members": [{"name": "Trần Văn Bình", "position": "Chủ tịch Hội đồng"},
+                    {"name": "Lê Thị Hoa", "position": "Thư ký"}],
+        "opinions": [{"name": "Trần Văn Bình", "opinion": "agree", "remark": ""},
+                     {"name": "Lê Thị Hoa", "opinion": "disagree", "remark": "Giữ lại"}],
+        "decided_on": "2026-11-25",
+    }  # fmt: skip
+    steps = [{"step": "proposal", "entry": {"at": "2026-11-20T09:00:00+07:00"}},
+             {"step": "handover", "entry": None}]  # fmt: skip
+    dossier = {"steps": steps, "window_end": "2026-12-10"}
+    shown = shown_dossier(dossier)
+    assert shown["steps"][0]["entry"]["day"] == "20/11/2026" and shown["steps"][1]["entry"] is None
+    assert shown["window_day"] == "10/12/2026"
