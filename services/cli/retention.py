@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
+from services.cli.dossier import dossier_app
 
 retention_app = typer.Typer(
     help="thời hạn bảo quản, hủy / retention, disposition", no_args_is_help=True
@@ -18,6 +19,7 @@ retention_app = typer.Typer(
 hold_app = typer.Typer(help="phong tỏa pháp lý / legal holds", no_args_is_help=True)
 transfer_app = typer.Typer(help="nộp lưu / transfer", no_args_is_help=True)
 fixity_app = typer.Typer(help="kiểm tra toàn vẹn / fixity", no_args_is_help=True)
+retention_app.add_typer(dossier_app, name="dossier")
 
 AsUser = Annotated[str, typer.Option("--as", help="approver's user name")]
 LONG = 3600  # executing or exporting a large batch can take a while

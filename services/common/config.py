@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     disposal_approvers: int = 2
     transfer_approvers: int = 1
     transfer_after_years: int = 5
+    # Destruction dossier (docs/retention.md, "Destruction dossier"): days after the head's
+    # decision within which the destruction must run (TT 06/2025/TT-BNV as summarised: 15;
+    # its text was not read here), and whether the competent archive's appraisal is required
+    # (a body that transfers to a historical archive: Luật Lưu trữ 2011 Điều 28).
+    destruction_window_days: int = 15
+    destruction_appraisal: bool = True
     # Fixity: originals re-hashed per slice, at most this many bytes per second.
     fixity_bytes_per_s: int = 20 * 2**20
     fixity_slice: int = 200

@@ -36,6 +36,8 @@ class ErrorCode(StrEnum):
     ON_HOLD = "on_hold"
     NOT_APPROVED = "not_approved"
     BATCH_STATE = "batch_state"
+    DOSSIER_INCOMPLETE = "dossier_incomplete"
+    WINDOW_PASSED = "window_passed"
     OBJECT_LOCKED = "object_locked"
     AUDIT_KEY_MISSING = "audit_key_missing"
 

@@ -262,6 +262,37 @@ class Gateway:
         self.retention.pull(batch_id, record_id, reason, principal.name)
         return self.visible_batch(principal, batch_id)
 
+    # --- the destruction dossier (retention/dossier.py) -------------------------------------
+
+    def visible_dossier(self, principal: Principal, batch_id: str) -> dict:
+        """The dossier of a batch the caller sees (else NotFound, as an unknown batch). Its
+        steps name people, dates and hashes, never a record: the lists of records are only
+        printed, through `dossier_form`, with the caller's own records."""
+        self._batch_seen(principal, batch_id)
+        return self.retention.dossier_show(batch_id)
+
+    def record_dossier_step(
+        self, principal: Principal, batch_id: str, step: str, data: dict, scan_b64: str | None
+    ) -> dict:
+        """Whoever records a step attests to the whole batch, so, as for approving, they must
+        see every record of it (403, without a count, otherwise)."""
+        batch, seen = self._batch_seen(principal, batch_id)
+        view.require_sees_all(batch["records"], seen)
+        return self.retention.dossier_record(batch_id, step, principal.name, data, scan_b64)
+
+    def dossier_form(self, principal: Principal, batch_id: str, step: str) -> bytes:
+        """A step's generated paper listing only the records the caller sees."""
+        batch, seen = self._batch_seen(principal, batch_id)
+        visible = [i for i in batch["records"] if i in seen]
+        return base64.b64decode(self.retention.dossier_form(batch_id, step, visible)["pdf_b64"])
+
+    def dossier_scan(self, principal: Principal, batch_id: str, step: str) -> dict:
+        """An uploaded signed paper may list any record of the batch: only someone who sees
+        them all may read it (403 as for approving)."""
+        batch, seen = self._batch_seen(principal, batch_id)
+        view.require_sees_all(view.all_ids(batch), seen)
+        return self.retention.dossier_scan(batch_id, step)
+
     def release_hold(self, principal: Principal, hold_id: str) -> dict:
         """Only someone who sees every record of a hold may lift it; anyone else gets the
         answer of an unknown hold (so the refusal says nothing of what it covers)."""

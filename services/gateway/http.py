@@ -50,6 +50,8 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ON_HOLD: 409,
     ErrorCode.NOT_APPROVED: 409,
     ErrorCode.BATCH_STATE: 409,
+    ErrorCode.DOSSIER_INCOMPLETE: 409,
+    ErrorCode.WINDOW_PASSED: 409,
     ErrorCode.OBJECT_LOCKED: 409,
     ErrorCode.AUDIT_KEY_MISSING: 503,
 }

@@ -7,14 +7,16 @@ token and answer with a 303 back to the page (no JavaScript).
 
 from __future__ import annotations
 
+import base64
 import re
 from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
+from services.common.clock import day_first
 from services.common.errors import PermanentError
 from services.gateway.accounts import Principal
-from services.gateway.helpers import Gateway, archivist, role_holder
+from services.gateway.helpers import Gateway, archivist, portal_date, role_holder
 from services.gateway.http import http
 from services.gateway.templating import page_errors, render, see_other
 
@@ -25,6 +27,40 @@ DLQ_DOWN = "Không đọc được hàng thư lỗi / Cannot read the dead-lette
 def _record_id(value: str | None) -> str | None:
     """The reprocessed id echoed on the page: an id or nothing (no text from the URL)."""
     return value if value and _RECORD_ID.fullmatch(value) else None
+
+
+def shown_dossier(dossier: dict) -> dict:
+    """The dossier with its dates as the portal writes them (dd/mm/yyyy)."""
+    steps = [
+        {**s, "entry": s["entry"] and {**s["entry"], "day": day_first(s["entry"]["at"])}}
+        for s in dossier["steps"]
+    ]
+    return {**dossier, "steps": steps, "window_day": day_first(dossier["window_end"])}
+
+
+def dossier_fields(form) -> dict:
+    """A dossier step's data as typed on the portal: members one a line "Họ tên | chức vụ",
+    opinions one a line "Họ tên = agree|disagree : ghi chú", the decision date dd/mm/yyyy."""
+    data = {k: form[k].strip() for k in ("note", "number", "authority", "receiver")
+            if form.get(k, "").strip()}  # fmt: skip
+    members = [line.partition("|") for line in _lines(form, "members")]
+    if members:
+        data["members"] = [{"name": n.strip(), "position": p.strip()} for n, _, p in members]
+    opinions = [line.partition("=") for line in _lines(form, "opinions")]
+    if opinions:
+        data["opinions"] = [_opinion(name, rest) for name, _, rest in opinions]
+    if form.get("decided_on", "").strip():
+        data["decided_on"] = portal_date(form["decided_on"].strip(), "Ngày quyết định")
+    return data
+
+
+def _lines(form, name: str) -> list[str]:
+    return [line for line in form.get(name, "").splitlines() if line.strip()]
+
+
+def _opinion(name: str, rest: str) -> dict:
+    said, _, remark = rest.partition(":")
+    return {"name": name.strip(), "opinion": said.strip(), "remark": remark.strip()}
 
 
 def _visible_letters(gw: Gateway, principal: Principal) -> list[dict]:
@@ -48,8 +84,25 @@ class DeskRoutes:
     @http("GET", "/retention/batches/<string:batch_id>")
     @page_errors
     def retention_batch_page(self, request: Request, batch_id: str) -> Response:
-        batch = self.gw.visible_batch(archivist(request), batch_id)
-        return render(request, "retention_batch.html", batch=batch)
+        principal = archivist(request)
+        batch = self.gw.visible_batch(principal, batch_id)
+        destroy = batch["action"] == "destroy"
+        dossier = shown_dossier(self.gw.visible_dossier(principal, batch_id)) if destroy else None
+        return render(request, "retention_batch.html", batch=batch, dossier=dossier)
+
+    @http("POST", "/retention/batches/<string:batch_id>/dossier")
+    @page_errors
+    def retention_dossier_form(self, request: Request, batch_id: str) -> Response:
+        """The next step of the destruction dossier: a signed scan and/or the form's fields."""
+        principal = archivist(request)
+        upload = request.files.get("file")
+        scan = base64.b64encode(upload.read()).decode() if upload and upload.filename else None
+        step = request.form.get("step", "")
+        data = dossier_fields(request.form)
+        self.gw.record_dossier_step(principal, batch_id, step, data, scan)
+        detail = {"batch": batch_id, "step": step, "scan": scan is not None}
+        self.gw.audit(request.remote_addr, principal, "dossier_step", None, detail)
+        return see_other(f"/retention/batches/{batch_id}")
 
     @http("POST", "/retention/batches/<string:batch_id>/approve")
     @page_errors

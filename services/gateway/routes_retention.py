@@ -9,6 +9,8 @@ unknown id. The portal's retention pages (routes_desks.py) use the same helpers.
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -39,6 +41,33 @@ def _holdable(gw: Gateway, principal: Principal, body: dict[str, Any]) -> list[s
     if not ids:
         raise PermanentError("Không có hồ sơ nào khớp / No records match the query")
     return ids
+
+
+def dossier_body(request: Request) -> tuple[str, dict[str, Any], str | None]:
+    """(step, data, scan in base64) from a JSON body or a multipart form with `file`."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        scan = base64.b64encode(upload.read()).decode() if upload and upload.filename else None
+        try:
+            data = json.loads(request.form.get("data") or "{}")
+        except ValueError:
+            data = None
+        step = request.form.get("step", "")
+    else:
+        body = json_object(request)
+        step, data, scan = body.get("step", ""), body.get("data") or {}, body.get("scan_b64")
+    if not isinstance(data, dict):
+        raise PermanentError('"data" phải là một đối tượng JSON / "data" must be a JSON object')
+    return str(step), data, str(scan) if scan else None
+
+
+def _download(data: bytes, media_type: str, name: str) -> Response:
+    headers = {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": "private, no-store",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(data, mimetype=media_type, headers=headers)
 
 
 class RetentionRoutes:
@@ -73,6 +102,39 @@ class RetentionRoutes:
         principal = archivist(request)
         record_id, reason = str(body.get("id", "")), str(body.get("reason", ""))
         return json_response(self.gw.pull(principal, batch_id, record_id, reason))
+
+    @http("GET", "/api/retention/batches/<string:batch_id>/dossier")
+    @json_errors
+    def retention_dossier(self, request: Request, batch_id: str) -> Response:
+        """The destruction dossier: each step recorded (who, when, scan or form) or missing."""
+        return json_response(self.gw.visible_dossier(archivist(request), batch_id))
+
+    @http("POST", "/api/retention/batches/<string:batch_id>/dossier")
+    @json_errors
+    def retention_dossier_record(self, request: Request, batch_id: str) -> Response:
+        """JSON {"step", "data": {...}, "scan_b64"?} or multipart (`step`, `data` as JSON,
+        `file`: the signed scan) — the next step, recorded by the signed-in user."""
+        principal = archivist(request)
+        step, data, scan = dossier_body(request)
+        shown = self.gw.record_dossier_step(principal, batch_id, step, data, scan)
+        detail = {"batch": batch_id, "step": step, "scan": scan is not None}
+        self.gw.audit(request.remote_addr, principal, "dossier_step", None, detail)
+        return json_response(shown, 201)
+
+    @http("GET", "/api/retention/batches/<string:batch_id>/dossier/<string:step>/form")
+    @json_errors
+    def retention_dossier_form(self, request: Request, batch_id: str, step: str) -> Response:
+        """The step's generated paper (PDF), with only the records the caller sees."""
+        data = self.gw.dossier_form(archivist(request), batch_id, step)
+        return _download(data, "application/pdf", f"{step}-{batch_id}.pdf")
+
+    @http("GET", "/api/retention/batches/<string:batch_id>/dossier/<string:step>/scan")
+    @json_errors
+    def retention_dossier_scan(self, request: Request, batch_id: str, step: str) -> Response:
+        """The uploaded signed scan of the step (for someone who sees the whole batch)."""
+        scan = self.gw.dossier_scan(archivist(request), batch_id, step)
+        data = base64.b64decode(scan["content_b64"])
+        return _download(data, scan["media_type"], f"{step}-{batch_id}")
 
     @http("GET", "/api/retention/holds")
     @json_errors

@@ -15,7 +15,9 @@ from typing import Any
 from fpdf import FPDF
 
 from services.common.catalog import now_iso
+from services.common.clock import day_first
 from services.common.ports import ObjectStore
+from services.retention.dossier import BY_NAME, OPINIONS
 
 # fpdf2's font subsetting logs every glyph table at INFO: noise in the service's log.
 logging.getLogger("fontTools").setLevel(logging.WARNING)
@@ -34,7 +36,11 @@ def certificate_keys(batch_id: str) -> tuple[str, str]:
     return f"{base}.json", f"{base}.pdf"
 
 
-def certificate(batch: dict[str, Any], residuals: list[dict[str, Any]]) -> dict[str, Any]:
+def certificate(
+    batch: dict[str, Any], residuals: list[dict[str, Any]], dossier: list[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """`dossier`: the batch's recorded dossier steps (store_dossier), listed whole: who
+    recorded each, when, the SHA-256 of an uploaded scan, the council and its opinions."""
     return {
         "title": TITLE,
         "batch": batch["id"],
@@ -46,7 +52,13 @@ def certificate(batch: dict[str, Any], residuals: list[dict[str, Any]]) -> dict[
         "records": sorted(
             residuals, key=lambda r: (r["register"], r["year"] or 0, r["number"] or 0)
         ),
+        "dossier": [dossier_line(e) for e in dossier],
     }
+
+
+def dossier_line(entry: dict[str, Any]) -> dict[str, Any]:
+    keys = ("step", "by", "role", "at", "kind", "sha256", "data")
+    return {**{k: entry.get(k) for k in keys}, "title": BY_NAME[entry["step"]].title}
 
 
 def _font() -> str:
@@ -73,7 +85,29 @@ def render_pdf(cert: dict[str, Any]) -> bytes:
     pdf.ln(3)
     for n, record in enumerate(cert["records"], 1):
         _record_lines(pdf, n, record)
+    if cert.get("dossier"):
+        pdf.ln(3)
+        pdf.multi_cell(0, 5, "HỒ SƠ HỦY TÀI LIỆU / Destruction dossier", new_x="LMARGIN",
+                       new_y="NEXT")  # fmt: skip
+        for n, entry in enumerate(cert["dossier"], 1):
+            for line in _dossier_lines(n, entry):
+                pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def _dossier_lines(n: int, entry: dict[str, Any]) -> list[str]:
+    """One step: its paper, who recorded it and when (dd/mm/yyyy), scan hash or form."""
+    data = entry.get("data") or {}
+    how = f"bản quét SHA-256 {entry['sha256']}" if entry["sha256"] else "biểu mẫu của hệ thống"
+    lines = [f"{n}. {entry['title']} — {entry['by']}, ngày {day_first(entry['at'])}; {how}"]
+    for member in data.get("members") or []:
+        lines.append(f"   Thành viên: {member['name']} ({member['position']})")
+    for opinion in data.get("opinions") or []:
+        remark = f" — {opinion['remark']}" if opinion["remark"] else ""
+        lines.append(f"   {opinion['name']}: {OPINIONS[opinion['opinion']]}{remark}")
+    if data.get("decided_on"):
+        lines.append(f"   Ngày quyết định hủy: {day_first(data['decided_on'])}")
+    return lines
 
 
 def _record_lines(pdf: FPDF, n: int, record: dict[str, Any]) -> None:
@@ -105,10 +139,13 @@ def _record_lines(pdf: FPDF, n: int, record: dict[str, Any]) -> None:
 
 
 def write_certificate(
-    objects: ObjectStore, batch: dict[str, Any], residuals: list[dict[str, Any]]
+    objects: ObjectStore,
+    batch: dict[str, Any],
+    residuals: list[dict[str, Any]],
+    dossier: list[dict[str, Any]] = (),
 ) -> str:
     """Store the JSON and the PDF; returns the JSON's key (the PDF's is beside it)."""
-    cert = certificate(batch, residuals)
+    cert = certificate(batch, residuals, dossier)
     json_key, pdf_key = certificate_keys(batch["id"])
     objects.put(json_key, json.dumps(cert, ensure_ascii=False, indent=2).encode())
     objects.put(pdf_key, render_pdf(cert))

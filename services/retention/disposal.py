@@ -184,7 +184,8 @@ def _maybe_finish(d: Disposer, batch_id: str) -> dict[str, Any]:
     remaining = len(d.store.items(batch_id))
     if batch["status"] == "approved" and not remaining:
         done = d.store.items(batch_id, ("done",))
-        key = write_certificate(d.objects, batch, [i["residual"] for i in done])
+        dossier = d.store.dossier_entries(batch_id)
+        key = write_certificate(d.objects, batch, [i["residual"] for i in done], dossier)
         d.store.finish(batch_id, certificate_key=key)
         batch = d.store.batch(batch_id)
     finished = len(d.store.items(batch_id, ("done",)))

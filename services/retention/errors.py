@@ -65,3 +65,23 @@ def not_waiting(batch_id: str, record_id: str) -> BatchStateError:
 
 def file_not_found(file_ref: str) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ {file_ref} / No file {file_ref}")
+
+
+class DossierStepError(BatchStateError):
+    """A dossier step out of order, recorded twice, or missing what its paper needs."""
+
+
+class StepRefused(ApprovalRefused):
+    """This person's role does not record this step of the destruction dossier."""
+
+
+class DossierIncomplete(PermanentError):
+    """Destruction asked for before the dossier (TT 06/2025/TT-BNV) is complete."""
+
+    code = ErrorCode.DOSSIER_INCOMPLETE
+
+
+class WindowPassed(PermanentError):
+    """Destruction asked for after the window that follows the head's decision."""
+
+    code = ErrorCode.WINDOW_PASSED

@@ -23,6 +23,7 @@ from services.retention.dependencies import RetentionProvider
 from services.retention.errors import BatchStateError
 from services.retention.holds import mirror_legal_hold
 from services.retention.roles import approver
+from services.retention.store_dossier import DossierRules
 
 log = logging.getLogger(__name__)
 STALLED_AFTER = timedelta(minutes=2)  # an approved batch untouched this long is resumed
@@ -89,8 +90,11 @@ class RetentionOperations:
     def approve(self, batch_id: str, user: str) -> dict:
         """Add an approval; the one that completes a destruction batch also runs it, so
         every caller gets the outcome from this one call (`disposal.run_if_approved`)."""
-        store = self.retention.store
-        status = store.decide(batch_id, approver(store.engine, user), "approve")
+        r = self.retention
+        store, settings = r.store, r.settings
+        dossier = DossierRules(settings.destruction_appraisal, settings.destruction_window_days)
+        gate = store.dossier_gate(dossier, clock.today())  # TT 06/2025: a complete dossier
+        status = store.decide(batch_id, approver(store.engine, user), "approve", gate=gate)
         batch = {**store.batch(batch_id), "status": status}
         return disposal.run_if_approved(self._disposer(), batch, INLINE_RECORDS)
 

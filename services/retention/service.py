@@ -10,6 +10,7 @@ from services.common.dependencies import CatalogProvider
 from services.common.health import Pingable
 from services.common.messaging import event_handler
 from services.common.metrics import Metrics
+from services.retention.dossier_operations import DossierOperations
 from services.retention.file_operations import FileOperations
 from services.retention.handlers import assign_retention, recompute_retention
 from services.retention.operations import RetentionOperations
@@ -24,7 +25,7 @@ class ScheduleProvider(DependencyProvider):
         return self.schedule
 
 
-class RetentionService(Pingable, RetentionOperations, FileOperations):
+class RetentionService(Pingable, RetentionOperations, FileOperations, DossierOperations):
     name = "retention"
     metrics = Metrics()
 

@@ -10,7 +10,7 @@ store's transactions; `Record.leave_care` is the rule for the final moves.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from services.common.secrecy import SECRECY_LEVELS
 from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
+from services.retention.store_dossier import DossierMixin
 from services.retention.store_files import FilesMixin
 from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
@@ -31,7 +32,7 @@ OPEN = ("pending", "approved")
 LIVE = ("included", "erased")  # still part of the batch's work
 
 
-class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin):
+class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin, DossierMixin):
     """Batches, approvals, holds and fixity checks; the retention side of the catalog."""
 
     def __init__(self, engine: sa.Engine):
@@ -187,13 +188,18 @@ class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin):
         return row
 
     def decide(
-        self, batch_id: str, approver: rules.Approver, decision: str, reason: str | None = None
+        self,
+        batch_id: str,
+        approver: rules.Approver,
+        decision: str,
+        reason: str | None = None,
+        gate: Callable[[sa.Connection, sa.Row], None] | None = None,
     ) -> str:
         """Record an approval or a rejection; returns the batch's new status.
 
-        Approving needs a distinct archivist (`rules.check_approval`); once
-        `required_approvals` of them approved, the batch is `approved`. One rejection
-        (with its reason) rejects the batch.
+        Approving needs a distinct archivist (`rules.check_approval`), then whatever `gate`
+        asks (the destruction dossier: `dossier_gate`); once `required_approvals` of them
+        approved, the batch is `approved`. One rejection (with its reason) rejects the batch.
         """
         with self.engine.begin() as conn:
             batch = self._locked_batch(conn, batch_id)
@@ -202,6 +208,8 @@ class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin):
             ).scalars()
             level = self._highest_level(conn, batch_id) if decision == "approve" else 0
             rules.check_approval(batch.status, votes, approver, level)
+            if gate and decision == "approve":
+                gate(conn, batch)
             conn.execute(
                 approvals.insert().values(
                     batch_id=batch_id,

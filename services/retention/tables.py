@@ -127,3 +127,23 @@ file_records = sa.Table(
     sa.Column("added_by", sa.String(64), nullable=False),
     sa.Column("added_at", sa.String(32), nullable=False),
 )
+
+# The destruction dossier (revision 0014, TT 06/2025/TT-BNV; dossier.py): one row a recorded
+# step of a destroy batch, never updated (a step is recorded once). kind: scan (the signed
+# paper's bytes in the object store at `object_key`, `sha256` of them) or form (generated from
+# `data` when printed).
+dossier_entries = sa.Table(
+    "retention_dossier_entries",
+    schema,
+    sa.Column("batch_id", sa.String(36), primary_key=True),
+    sa.Column("step", sa.String(32), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("by", sa.String(64), nullable=False),
+    sa.Column("role", sa.String(32)),  # None: no account yet to check it against
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("object_key", sa.String(200)),
+    sa.Column("sha256", sa.String(64)),
+    sa.Column("media_type", sa.String(100)),
+    sa.Column("data", sa.JSON, nullable=False),
+)

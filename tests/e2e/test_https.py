@@ -142,7 +142,7 @@ def test_the_api_is_described_without_authentication(stack):
 
 ARGUMENTS = {
     "kind": "original", "n": "1", "batch_id": "none", "hold_id": "none", "answer": "x",
-    "year": "2026", "code": "none", "entry_id": "0", "register": "den",
+    "year": "2026", "code": "none", "entry_id": "0", "register": "den", "step": "proposal",
 }  # fmt: skip
 VOLATILE = {"took_ms"}  # a search's timing
 

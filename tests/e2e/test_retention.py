@@ -14,6 +14,7 @@ import bagit
 import pytest
 import requests
 
+from services.common import clock
 from services.common.vocabulary import DOCUMENT_FIELDS
 from tests.fixtures.documents import born_digital_pdf
 
@@ -97,6 +98,23 @@ def batches(stack, records, archivists):
     return {"destroy": destroy, "transfer": transfer, "hold": hold}
 
 
+def complete_dossier(stack, batch_id: str) -> None:
+    """Every step of the destruction dossier, as generated forms, by the stack's admin (who
+    may record any step); tests/e2e/test_destruction_dossier.py tests the dossier itself."""
+    members = [{"name": "Trần Văn Bình", "position": "Chủ tịch Hội đồng"}]
+    for step, data in (
+        ("proposal", {"note": "Hết thời hạn bảo quản"}),
+        ("council_decision", {"members": members}),
+        ("council_minutes", {"opinions": [{"name": "Trần Văn Bình", "opinion": "agree"}]}),
+        ("appraisal", {"authority": "Chi cục Văn thư - Lưu trữ tỉnh"}),
+        ("head_decision", {"decided_on": clock.today().isoformat()}),
+        ("handover", {"receiver": "Tổ hủy tài liệu"}),
+    ):
+        body = {"step": step, "data": data}
+        answer = stack.post(f"/api/retention/batches/{batch_id}/dossier", json=body)
+        assert answer.status_code == 201, answer.text
+
+
 def test_the_schedule_gives_each_record_its_class_and_date(records):
     assert records["gone"]["metadata"]["retention"]["action"] == "destroy"
     assert records["gone"]["metadata"]["retention"]["disposition_date"] == "2035-01-01"
@@ -113,6 +131,7 @@ def test_destruction_after_two_archivists_leaves_only_the_residual_record(
     stack, records, batches, tmp_path
 ):
     batch_id, gone = batches["destroy"]["id"], records["gone"]
+    complete_dossier(stack, batch_id)
     [first] = stack.cli_json("retention", "approve", batch_id, "--as", "lan")
     assert first["status"] == "pending"
     again = stack.cli("retention", "approve", batch_id, "--as", "lan", check=False)
