@@ -18,7 +18,7 @@ from services.retention.schedule import load_schedule
 
 class ScheduleProvider(DependencyProvider):
     def setup(self):
-        self.schedule = load_schedule(process_settings().retention_schedule)
+        self.schedule = load_schedule(process_settings().retention_schedule_file)
 
     def get_dependency(self, worker_ctx):
         return self.schedule
