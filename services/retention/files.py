@@ -316,6 +316,30 @@ def closing_day(end: str | None, today: date) -> str:
     return day.isoformat()
 
 
+def closing_note(
+    records: int, pages: int, closer: str, closed_on: str, remarks: str | None
+) -> dict[str, Any]:
+    """Chứng từ kết thúc hồ sơ: how many records and pages the file holds, who closed it, on
+    which day, remarks (NĐ 30/2020 Điều 29 and its Phụ lục V name the note; its form is an
+    image not read here, so these are the facts common use records on it)."""
+    remarks = nfc(remarks) or None
+    if remarks and len(remarks) > 2000:
+        raise PermanentError("Ghi chú quá dài (tối đa 2000 ký tự) / Remarks too long")
+    return {"records": records, "pages": pages, "closed_by": nfc(closer), "closed_on": closed_on,
+            "remarks": remarks}  # fmt: skip
+
+
+def shown_note(note: Mapping[str, Any] | None, seen: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The closing note as a caller sees it: a caller who does not see every record of the
+    file reads the counts of what they see (a hidden record is not counted for them)."""
+    if note is None:
+        return None
+    shown = {k: note[k] for k in ("records", "pages", "closed_by", "closed_on", "remarks")}
+    if len(seen["records"]) < note["records"]:
+        shown |= {"records": len(seen["records"]), "pages": seen["pages"]}
+    return shown
+
+
 def catalogue_row(shown: Mapping[str, Any]) -> dict[str, Any]:
     """One line of the danh mục as `files catalogue` answers."""
     keep = ("id", "code", "year", "title", "heading", "unit", "responsible", "retention",

@@ -11,7 +11,7 @@ from services.common.health import Pingable
 from services.common.messaging import event_handler
 from services.common.metrics import Metrics
 from services.retention.file_operations import FileOperations
-from services.retention.handlers import assign_retention, recompute_retention
+from services.retention.handlers import assign_retention, recompute_retention, suggest_file
 from services.retention.operations import RetentionOperations
 from services.retention.schedule import load_schedule
 
@@ -35,6 +35,7 @@ class RetentionService(Pingable, RetentionOperations, FileOperations):
     def on_record_classified(self, payload: dict) -> None:
         retention = assign_retention(payload, self.catalog, self.schedule)
         self.retention.lock_original(payload["record_id"], retention)
+        suggest_file(payload, self.retention.store)
 
     @event_handler("classification", "record.metadata_corrected")
     def on_metadata_corrected(self, payload: dict) -> None:

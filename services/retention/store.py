@@ -21,6 +21,7 @@ from services.common.secrecy import SECRECY_LEVELS
 from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
+from services.retention.store_file_notes import FileNotesMixin
 from services.retention.store_files import FilesMixin
 from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
@@ -31,7 +32,7 @@ OPEN = ("pending", "approved")
 LIVE = ("included", "erased")  # still part of the batch's work
 
 
-class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin):
+class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsMixin):
     """Batches, approvals, holds and fixity checks; the retention side of the catalog."""
 
     def __init__(self, engine: sa.Engine):
