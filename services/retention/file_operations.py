@@ -78,6 +78,20 @@ class FileOperations:
         return _shown(store, closed, clearance)
 
     @operator_rpc
+    def files_edit(self, ref: str, fields: dict, by: str = "cli", clearance: int = HIGHEST) -> dict:
+        """Change an open file's entry of the danh mục (title, unit, retention, person,
+        heading), checked as a danh mục line; a closed file stays as it was closed."""
+        store = self.retention.store
+        file = store.file(ref)
+        rules.check_open(file)
+        given = {k: file.get(k) for k in rules.EDITABLE} | {
+            k: v for k, v in fields.items() if k in rules.EDITABLE
+        }
+        year, entry = rules.single_entry(file["year"], {**given, "code": file["code"]})
+        store.import_catalogue(year, [entry], by)
+        return _shown(store, store.file(file["id"]), clearance)
+
+    @operator_rpc
     def files_confirm(self, record_id: str, by: str = "cli", clearance: int = HIGHEST) -> dict:
         """The clerk confirms a record's stored suggestion: it joins that file. The caller
         checks the record is visible to whoever asked."""

@@ -40,6 +40,7 @@ OPEN, CLOSED = "open", "closed"
 UNFILED = "chưa lập hồ sơ"  # a record in no file: today's per-record rule, listed for the clerk
 PERMANENT_WORDS = ("permanent", "vĩnh viễn")
 XLSX_COLUMNS = ("code", "title", "unit", "retention", "responsible", "heading")
+EDITABLE = XLSX_COLUMNS[1:]  # what editing an open file's entry may change (not its code)
 
 
 def nfc(value: Any) -> Any:
