@@ -194,3 +194,33 @@ def test_the_browser_opens_hoso_confirms_a_suggestion_and_closes_a_file(stack, m
         page.screenshot(path=str(ARTIFACTS / "hoso-02-closed.png"), full_page=True)
         browser.close()
     assert errors == [], errors
+
+
+def test_a_clerk_imports_a_danh_muc_and_edits_an_entry_a_reader_may_not(stack):
+    clerk, csrf = logged_in(stack, "hp_importer", "clerk", 0)
+    reader, reader_csrf = logged_in(stack, "hp_reader2", "reader", 0)
+    code = f"HI{WORD[:6].upper()}"
+    entry = (f'{{code: "{code}", title: "Tập hồ sơ nhập {WORD}", retention: "Vĩnh viễn",'
+             ' unit: "Phòng Tổ chức", responsible: "Lan"}')  # fmt: skip
+    danh_muc = f"year: {YEAR}\nfiles:\n  - {entry}\n"
+    upload = {"file": ("danh-muc.yaml", danh_muc.encode())}
+    refused = reader.post(f"{stack.url}/hoso/import", files=upload, data={"csrf": reader_csrf})
+    assert refused.status_code == 403
+    done = clerk.post(f"{stack.url}/hoso/import", files=upload, data={"csrf": csrf},
+                      allow_redirects=False)  # fmt: skip
+    assert done.status_code == 303 and done.headers["Location"].endswith("notice=imported")
+    listing = clerk.get(f"{stack.url}/hoso?year={YEAR}").text
+    row = re.search(rf'<tr data-code="{code}">.*?</tr>', listing, re.S).group(0)
+    assert "Vĩnh viễn" in row and "Phòng Tổ chức" in row and "Đang lập" in row
+
+    edit = {"csrf": csrf, "title": f"Tập hồ sơ đã sửa {WORD}", "retention": "20 năm",
+            "unit": "", "responsible": "Hoa", "heading": ""}  # fmt: skip
+    saved = clerk.post(f"{stack.url}/hoso/{YEAR}/{code}/edit", data=edit, allow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    shown = stack.get(f"/api/hoso/{YEAR}/{code}").json()
+    assert (shown["title"], shown["retention"], shown["unit"], shown["responsible"]) == (
+        f"Tập hồ sơ đã sửa {WORD}", 20, None, "Hoa")  # fmt: skip
+    bad = clerk.post(f"{stack.url}/hoso/{YEAR}/{code}/edit", data={**edit, "retention": "mãi"})
+    assert bad.status_code == 400 and "retention" in bad.text  # the line's problem, named
+    assert reader.post(f"{stack.url}/hoso/{YEAR}/{code}/edit",
+                       data={**edit, "csrf": reader_csrf}).status_code == 403  # fmt: skip
