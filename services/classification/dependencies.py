@@ -23,7 +23,7 @@ class RegistersProvider(DependencyProvider):
 
 class RetentionClassesProvider(DependencyProvider):
     def setup(self):
-        schedule = load_schedule(process_settings().retention_schedule)
+        schedule = load_schedule(process_settings().retention_schedule_file)
         self.classes = frozenset(
             {rule.retention.code for rule in schedule.rules} | {schedule.default.code}
         )

@@ -100,11 +100,17 @@ def suggest(
 def close(
     file: FileRef,
     end: Annotated[str | None, typer.Option("--end", help="YYYY-MM-DD (default today)")] = None,
+    remarks: Annotated[str | None, typer.Option("--remarks", help="closing note remarks")] = None,
+    closer: Annotated[
+        str | None, typer.Option("--closer", help="who closes (default: you)")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Kết thúc hồ sơ: nothing joins it after; its retention runs from the next 1 January."""
+    """Kết thúc hồ sơ: nothing joins it after; its retention runs from the next 1 January.
+    Writes the closing note (chứng từ kết thúc: records, pages, closer, day, remarks)."""
     with client() as rpc:
-        _show(call(rpc, "retention", "files_close", file, end, operator()), as_json)
+        args = (file, end, operator(), HIGHEST, remarks, closer)
+        _show(call(rpc, "retention", "files_close", *args), as_json)
 
 
 @app.command("show")

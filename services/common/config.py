@@ -7,11 +7,14 @@ from __future__ import annotations
 import os
 from functools import cache, cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The retention schedule of each kind of body (LUUTRU_RETENTION_BODY), under deploy/.
+SCHEDULE_FILES = {"state": "retention-schedule.yaml", "party": "retention-schedule-party.yaml"}
 
 
 class Settings(BaseSettings):
@@ -48,7 +51,10 @@ class Settings(BaseSettings):
     # mật nhà nước 117/2025/QH15 keeps state secrets off networked machines, so none by default;
     # an installation on an isolated LAN raises it on purpose. Above it: refused, no copy kept.
     secrecy_ceiling: int = Field(default=0, ge=0, le=3)
-    retention_schedule: Path = REPO_ROOT / "deploy" / "retention-schedule.yaml"
+    # The retention schedule (docs/retention.md): the one for the kind of body this office is —
+    # "state" (TT 10/2022/TT-BNV) or "party" (Hướng dẫn 35-HD/VPTW) — unless a file is named.
+    retention_body: Literal["state", "party"] = "state"
+    retention_schedule: Path | None = None
     # The office's number series, petitions rules and calendar overrides (docs/registers.md).
     number_series: Path = REPO_ROOT / "deploy" / "number-series.yaml"
     petitions: Path = REPO_ROOT / "deploy" / "petitions.yaml"
@@ -112,6 +118,11 @@ class Settings(BaseSettings):
     @property
     def catalog_dsn(self) -> str:
         return self.catalog_url or f"sqlite:///{self.data_dir / 'catalog.db'}"
+
+    @property
+    def retention_schedule_file(self) -> Path:
+        """The schedule file named, else the one of `retention_body` under deploy/."""
+        return self.retention_schedule or REPO_ROOT / "deploy" / SCHEDULE_FILES[self.retention_body]
 
     @property
     def audit_key_path(self) -> Path:

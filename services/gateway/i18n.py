@@ -18,6 +18,7 @@ from services.common.vocabulary import (
     URGENCY_NAMES,
     URGENCY_VALUES,
 )
+from services.gateway.i18n_hoso import HOSO_EN, HOSO_VI
 
 LANGUAGES = ("vi", "en")
 LANG_COOKIE = "lang"
@@ -630,7 +631,7 @@ _EN = {
     "error.back": "Back to search",
 }
 
-CATALOGUE = {"vi": _VI, "en": {**_VI, **_EN}}
+CATALOGUE = {"vi": {**_VI, **HOSO_VI}, "en": {**_VI, **HOSO_VI, **_EN, **HOSO_EN}}
 
 
 def choose(query_lang: str | None, cookie_lang: str | None) -> str:
@@ -642,7 +643,7 @@ def choose(query_lang: str | None, cookie_lang: str | None) -> str:
 
 def translator(lang: str) -> Callable[..., str]:
     """`t("key", default, **values)`: the UI string in `lang` (else `default`, else the key)."""
-    messages = CATALOGUE.get(lang, _VI)
+    messages = CATALOGUE.get(lang, CATALOGUE["vi"])
 
     def t(key: str, default: str | None = None, **values: object) -> str:
         text = messages.get(key, key if default is None else default)

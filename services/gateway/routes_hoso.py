@@ -18,12 +18,13 @@ from werkzeug.wrappers import Request, Response
 from services.common.errors import BadQuery
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
-from services.gateway.helpers import role_holder, uploaded_file
+from services.gateway.helpers import Gateway, role_holder, uploaded_file
 from services.gateway.http import http, json_errors, json_object, json_response
 from services.registers.reports import XLSX_TYPE
 from services.retention.file_reports import FORMATS, render_catalogue, render_contents
 
 FILING_ROLES = ("clerk", "archivist")
+SUGGESTION_ANSWERS = ("confirm", "dismiss")
 MEDIA_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_TYPE}
 
 
@@ -116,9 +117,49 @@ class HosoRoutes:
     @http("POST", "/api/hoso/<int:year>/<string:code>/close")
     @json_errors
     def hoso_close(self, request: Request, year: int, code: str) -> Response:
-        """{"end": "YYYY-MM-DD"?} — kết thúc hồ sơ."""
-        principal, body, ref = _filer(request), json_object(request), f"{year}/{code}"
-        end = body.get("end")
-        shown = self.gw.retention.files_close(ref, end, principal.name, principal.clearance)
-        self.gw.audit(request.remote_addr, principal, "file_closed", None, {"file": ref})
+        """{"end": "YYYY-MM-DD"?, "remarks"?, "closer"?} — kết thúc hồ sơ, with its closing
+        note (chứng từ kết thúc: records, pages, closer — the caller unless named —, day,
+        remarks)."""
+        principal, body = _filer(request), json_object(request)
+        shown = close_file(self.gw, request, principal, f"{year}/{code}", body)
         return json_response(shown)
+
+    @http("GET", "/api/records/<string:record_id>/hoso")
+    @json_errors
+    def hoso_of_record(self, request: Request, record_id: str) -> Response:
+        """The record's file, or "chưa lập hồ sơ" with its stored suggestion and the open files
+        of its year; 404 for a record above clearance, as for an unknown id."""
+        principal = current_principal(request)
+        self.gw.require_visible(principal, record_id)
+        return json_response(self.gw.retention.files_of_record(record_id))
+
+    @http("POST", "/api/records/<string:record_id>/hoso/<string:answer>")
+    @json_errors
+    def hoso_answer(self, request: Request, record_id: str, answer: str) -> Response:
+        """answer = confirm (file the record in its suggested file) or dismiss."""
+        principal = _filer(request)
+        return json_response(answer_suggestion(self.gw, request, principal, record_id, answer))
+
+
+def close_file(gw: Gateway, request: Request, principal: Principal, ref: str, body: dict) -> dict:
+    """Kết thúc hồ sơ for the API and the portal's form, audited."""
+    closer = body.get("closer") or principal.name
+    end, remarks = body.get("end") or None, body.get("remarks") or None
+    shown = gw.retention.files_close(ref, end, principal.name, principal.clearance, remarks, closer)
+    gw.audit(request.remote_addr, principal, "file_closed", None, {"file": ref, "by": closer})
+    return shown
+
+
+def answer_suggestion(
+    gw: Gateway, request: Request, principal: Principal, record_id: str, answer: str
+) -> dict:
+    """A clerk's answer to a stored suggestion; 404 for a hidden record, as for an unknown."""
+    if answer not in SUGGESTION_ANSWERS:
+        raise BadQuery("confirm hoặc dismiss / answer must be confirm or dismiss")
+    gw.require_visible(principal, record_id)
+    if answer == "dismiss":
+        return gw.retention.files_dismiss(record_id, principal.name)
+    shown = gw.retention.files_confirm(record_id, principal.name, principal.clearance)
+    ref = f"{shown['year']}/{shown['code']}"
+    gw.audit(request.remote_addr, principal, "filed", record_id, {"file": ref, "suggested": True})
+    return shown

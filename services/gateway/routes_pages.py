@@ -18,6 +18,7 @@ from services.gateway import access, corrections, record_search
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway, role_holder
 from services.gateway.http import UPLOAD, describe_error, http
+from services.gateway.routes_hoso_pages import record_hoso
 from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
 
@@ -103,6 +104,7 @@ class PageRoutes:
             scans=not sealed and record["status"] in SCANNED_STATUSES,
             has_pdfa=any(p.get("source") == "ocr" for p in pages),
             similar=similar,
+            hoso=record_hoso(self.gw, record_id),
             find=find,
             found=found,
             petitioner=identity if access.sees_identity(principal) else None,

@@ -22,6 +22,7 @@ from services.gateway.routes_check import CheckRoutes
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
 from services.gateway.routes_hoso import HosoRoutes
+from services.gateway.routes_hoso_pages import HosoPageRoutes
 from services.gateway.routes_numbers import NumberRoutes
 from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
@@ -47,6 +48,7 @@ class GatewayService(
     SavedSearchRoutes,
     BookRoutes,
     HosoRoutes,
+    HosoPageRoutes,
 ):
     name = "gateway"
     metrics = Metrics()

@@ -63,6 +63,7 @@ NAVIGATION = [
     ("/retention", "nav.retention", ("archivist",)),
     ("/registers/numbers", "nav.numbers", ("clerk", "archivist")),
     ("/registers/books", "nav.books", ("clerk", "archivist")),
+    ("/hoso", "nav.hoso", None),
     ("/ops", "nav.ops", ()),
 ]
 

@@ -24,7 +24,8 @@ from services.retention.store import RetentionStore
 
 def _shown(store: RetentionStore, file: dict, clearance: int) -> dict[str, Any]:
     seen = rules.visible_records(store.file_records(file["id"]), int(clearance))
-    return rules.summary(file, seen)
+    shown = rules.summary(file, seen)
+    return {**shown, "closing": rules.shown_note(store.closing_note(file["id"]), shown)}
 
 
 class FileOperations:
@@ -62,12 +63,63 @@ class FileOperations:
 
     @operator_rpc
     def files_close(
-        self, ref: str, end: str | None = None, by: str = "cli", clearance: int = HIGHEST
+        self,
+        ref: str,
+        end: str | None = None,
+        by: str = "cli",
+        clearance: int = HIGHEST,
+        remarks: str | None = None,
+        closer: str | None = None,
     ) -> dict:
-        """Kết thúc hồ sơ on `end` (YYYY-MM-DD, default today)."""
+        """Kết thúc hồ sơ on `end` (YYYY-MM-DD, default today), writing its closing note."""
         closed_on = rules.closing_day(end, clock.today())
         store = self.retention.store
-        return _shown(store, store.close_file(ref, closed_on, by), clearance)
+        closed = store.close_file(ref, closed_on, by, closer, remarks)
+        return _shown(store, closed, clearance)
+
+    @operator_rpc
+    def files_edit(self, ref: str, fields: dict, by: str = "cli", clearance: int = HIGHEST) -> dict:
+        """Change an open file's entry of the danh mục (title, unit, retention, person,
+        heading), checked as a danh mục line; a closed file stays as it was closed."""
+        store = self.retention.store
+        file = store.file(ref)
+        rules.check_open(file)
+        given = {k: file.get(k) for k in rules.EDITABLE} | {
+            k: v for k, v in fields.items() if k in rules.EDITABLE
+        }
+        year, entry = rules.single_entry(file["year"], {**given, "code": file["code"]})
+        store.import_catalogue(year, [entry], by)
+        return _shown(store, store.file(file["id"]), clearance)
+
+    @operator_rpc
+    def files_confirm(self, record_id: str, by: str = "cli", clearance: int = HIGHEST) -> dict:
+        """The clerk confirms a record's stored suggestion: it joins that file. The caller
+        checks the record is visible to whoever asked."""
+        store = self.retention.store
+        return _shown(store, store.confirm_suggestion(str(record_id), by), clearance)
+
+    @operator_rpc
+    def files_dismiss(self, record_id: str, by: str = "cli") -> dict:
+        return self.retention.store.dismiss_suggestion(str(record_id), by)
+
+    @rpc
+    def files_of_record(self, record_id: str) -> dict:
+        """Where a record stands (the caller checks it is visible): its file, else
+        "chưa lập hồ sơ" with the stored suggestion and the open files of its year."""
+        store = self.retention.store
+        file = store.file_of_record(record_id)
+        if file is not None:
+            return {"file": rules.file_ref(file), "title": file["title"], "status": file["status"]}
+        meta = store.record_meta(record_id)
+        year = (rules.record_day(meta, None) or "")[:4]
+        open_files = [
+            {"file": rules.file_ref(f), "title": f["title"]}
+            for f in sorted(store.all_files(), key=lambda f: (-f["year"], f["code"]))
+            if f["status"] == rules.OPEN and (not year or str(f["year"]) == year)
+        ]
+        found = store.suggestion(record_id)
+        suggestion = found and {k: found[k] for k in ("file", "title", "score", "words")}
+        return {"file": None, "suggestion": suggestion, "open_files": open_files}
 
     @operator_rpc
     def files_deliver(
@@ -102,7 +154,9 @@ class FileOperations:
         store = self.retention.store
         file = store.file(ref)
         seen = rules.visible_records(store.file_records(file["id"]), int(clearance))
-        return {"file": rules.summary(file, seen), "items": [rules.contents_item(r) for r in seen]}
+        shown = rules.summary(file, seen)
+        note = rules.shown_note(store.closing_note(file["id"]), shown)
+        return {"file": {**shown, "closing": note}, "items": [rules.contents_item(r) for r in seen]}
 
     @rpc
     def files_suggest(self, record_id: str) -> list[dict]:

@@ -104,8 +104,25 @@ def contents_table(contents: dict[str, Any]) -> Printable:
         closing=(
             f"Hồ sơ gồm {len(rows)} văn bản, {file['pages']} trang. Thời hạn bảo quản: "
             f"{retention_label(file['retention'])}."
-        ),
+        )
+        + closing_text(file.get("closing")),
     )
+
+
+def closing_text(note: dict[str, Any] | None) -> str:
+    """The chứng từ kết thúc hồ sơ under the mục lục: counts, closer, day, remarks (Điều 29;
+    the form is an image not read here, so the lines are those common use prints)."""
+    if not note:
+        return ""
+    lines = [
+        "",
+        "CHỨNG TỪ KẾT THÚC HỒ SƠ",
+        f"Hồ sơ này gồm {note['records']} văn bản, {note['pages']} trang.",
+        f"Ngày kết thúc: {vn_date(note['closed_on'])}. Người kết thúc: {note['closed_by']}.",
+    ]
+    if note.get("remarks"):
+        lines.append(f"Ghi chú: {note['remarks']}")
+    return "\n".join(lines)
 
 
 def handover_table(awaiting: dict[str, Any]) -> Printable:

@@ -40,6 +40,7 @@ OPEN, CLOSED = "open", "closed"
 UNFILED = "chưa lập hồ sơ"  # a record in no file: today's per-record rule, listed for the clerk
 PERMANENT_WORDS = ("permanent", "vĩnh viễn")
 XLSX_COLUMNS = ("code", "title", "unit", "retention", "responsible", "heading")
+EDITABLE = XLSX_COLUMNS[1:]  # what editing an open file's entry may change (not its code)
 
 
 def nfc(value: Any) -> Any:
@@ -314,6 +315,30 @@ def closing_day(end: str | None, today: date) -> str:
     if day > today:
         raise PermanentError("Ngày kết thúc không được sau hôm nay / End date in the future")
     return day.isoformat()
+
+
+def closing_note(
+    records: int, pages: int, closer: str, closed_on: str, remarks: str | None
+) -> dict[str, Any]:
+    """Chứng từ kết thúc hồ sơ: how many records and pages the file holds, who closed it, on
+    which day, remarks (NĐ 30/2020 Điều 29 and its Phụ lục V name the note; its form is an
+    image not read here, so these are the facts common use records on it)."""
+    remarks = nfc(remarks) or None
+    if remarks and len(remarks) > 2000:
+        raise PermanentError("Ghi chú quá dài (tối đa 2000 ký tự) / Remarks too long")
+    return {"records": records, "pages": pages, "closed_by": nfc(closer), "closed_on": closed_on,
+            "remarks": remarks}  # fmt: skip
+
+
+def shown_note(note: Mapping[str, Any] | None, seen: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The closing note as a caller sees it: a caller who does not see every record of the
+    file reads the counts of what they see (a hidden record is not counted for them)."""
+    if note is None:
+        return None
+    shown = {k: note[k] for k in ("records", "pages", "closed_by", "closed_on", "remarks")}
+    if len(seen["records"]) < note["records"]:
+        shown |= {"records": len(seen["records"]), "pages": seen["pages"]}
+    return shown
 
 
 def catalogue_row(shown: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from services.common.ports import Catalog
+from services.retention import files
 from services.retention.schedule import Schedule, retention_for
 
 
@@ -34,3 +35,11 @@ def recompute_retention(event: dict, catalog: Catalog, schedule: Schedule) -> di
     if retention != old:
         catalog.update_metadata(record["id"], "retention", {"retention": retention}, "recomputed")
     return retention
+
+
+def suggest_file(event: dict, store: Any) -> dict | None:
+    """Store the open file a classified record's words point to (files.suggest), for a clerk
+    to confirm or dismiss; a record already filed, or pointing nowhere, gets none. Never files
+    (NĐ 30/2020 Điều 29 leaves lập hồ sơ to the person responsible)."""
+    best = files.suggest(event.get("metadata") or {}, store.all_files(), most=1)
+    return store.store_suggestion(event["record_id"], best[0] if best else None)

@@ -12,14 +12,14 @@ from services.common.messaging import event_handler
 from services.common.metrics import Metrics
 from services.retention.dossier_operations import DossierOperations
 from services.retention.file_operations import FileOperations
-from services.retention.handlers import assign_retention, recompute_retention
+from services.retention.handlers import assign_retention, recompute_retention, suggest_file
 from services.retention.operations import RetentionOperations
 from services.retention.schedule import load_schedule
 
 
 class ScheduleProvider(DependencyProvider):
     def setup(self):
-        self.schedule = load_schedule(process_settings().retention_schedule)
+        self.schedule = load_schedule(process_settings().retention_schedule_file)
 
     def get_dependency(self, worker_ctx):
         return self.schedule
@@ -36,6 +36,7 @@ class RetentionService(Pingable, RetentionOperations, FileOperations, DossierOpe
     def on_record_classified(self, payload: dict) -> None:
         retention = assign_retention(payload, self.catalog, self.schedule)
         self.retention.lock_original(payload["record_id"], retention)
+        suggest_file(payload, self.retention.store)
 
     @event_handler("classification", "record.metadata_corrected")
     def on_metadata_corrected(self, payload: dict) -> None:

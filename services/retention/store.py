@@ -22,6 +22,7 @@ from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
 from services.retention.store_dossier import DossierMixin
+from services.retention.store_file_notes import FileNotesMixin
 from services.retention.store_files import FilesMixin
 from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
@@ -32,7 +33,7 @@ OPEN = ("pending", "approved")
 LIVE = ("included", "erased")  # still part of the batch's work
 
 
-class RetentionStore(HoldsMixin, FilesMixin, FixityMixin, StepsMixin, DossierMixin):
+class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsMixin, DossierMixin):
     """Batches, approvals, holds and fixity checks; the retention side of the catalog."""
 
     def __init__(self, engine: sa.Engine):

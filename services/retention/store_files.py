@@ -18,6 +18,7 @@ from services.common.errors import NotFound, PermanentError
 from services.retention import files as rules
 from services.retention.audit import log
 from services.retention.errors import file_not_found
+from services.retention.store_file_notes import settle_suggestions, write_closing
 from services.retention.tables import file_records, files
 
 
@@ -133,10 +134,20 @@ class FilesMixin:
                     record_id=record_id, file_id=file["id"], position=n, added_by=by,
                     added_at=now_iso()))  # fmt: skip
                 log(conn, record_id, "filed", {"file": file["id"], "code": file["code"], "by": by})
+            settle_suggestions(conn, file["id"], record_ids, by)
         return file
 
-    def close_file(self, ref: str, closed_on: str, by: str) -> dict[str, Any]:
-        """Kết thúc hồ sơ: the file is closed on `closed_on`; nothing joins it after."""
+    def close_file(
+        self,
+        ref: str,
+        closed_on: str,
+        by: str,
+        closer: str | None = None,
+        remarks: str | None = None,
+    ) -> dict[str, Any]:
+        """Kết thúc hồ sơ: the file is closed on `closed_on`; nothing joins it after. Its
+        closing note (chứng từ kết thúc) records every record and page it holds, the closer
+        (`closer`, else `by`), the day and the remarks."""
         with self.engine.begin() as conn:
             file = self._file(conn, ref, lock=True)
             ids = list(conn.execute(sa.select(file_records.c.record_id).where(
@@ -144,6 +155,10 @@ class FilesMixin:
             rules.check_closable(file, len(ids))
             conn.execute(files.update().where(files.c.id == file["id"]).values(
                 status=rules.CLOSED, closed_on=closed_on))  # fmt: skip
+            rows = catalog_rows.file_rows(conn, ids).values()
+            pages = sum(int(r.get("pages") or 0) for r in rows)
+            note = rules.closing_note(len(ids), pages, closer or by, closed_on, remarks)
+            write_closing(conn, file["id"], note)
             for record_id in ids:
                 log(conn, record_id, "file_closed", {"file": file["id"], "by": by})
         return {**file, "status": rules.CLOSED, "closed_on": closed_on}

@@ -147,3 +147,33 @@ dossier_entries = sa.Table(
     sa.Column("media_type", sa.String(100)),
     sa.Column("data", sa.JSON, nullable=False),
 )
+
+# The stored file suggestion (revision 0015): when a record is classified, the open file its
+# words point to, kept until a clerk confirms (files it) or dismisses it; never filed by itself.
+# state: pending -> confirmed | dismissed.
+file_suggestions = sa.Table(
+    "file_suggestions",
+    schema,
+    sa.Column("record_id", sa.String(36), primary_key=True),
+    sa.Column("file_id", sa.String(36), nullable=False, index=True),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("words", sa.JSON, nullable=False),  # the words the file and the record share
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("suggested_at", sa.String(32), nullable=False),
+    sa.Column("decided_by", sa.String(64)),
+    sa.Column("decided_at", sa.String(32)),
+)
+
+# The closing note (chứng từ kết thúc hồ sơ, revision 0015): written when a file is closed —
+# its record and page count as the closer saw them, who closed it, on which day, remarks.
+file_closings = sa.Table(
+    "file_closings",
+    schema,
+    sa.Column("file_id", sa.String(36), primary_key=True),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("pages", sa.Integer, nullable=False),
+    sa.Column("closed_by", sa.String(200), nullable=False),
+    sa.Column("closed_on", sa.String(10), nullable=False),
+    sa.Column("remarks", sa.Text),
+    sa.Column("written_at", sa.String(32), nullable=False),
+)

@@ -163,6 +163,7 @@ def test_a_clerk_uploads_a_scan_finds_it_and_downloads_its_pdfa(stack, browser_p
         "Statistics",
         "Register of numbers",
         "Register books",
+        "Files",
     ]
     assert page.inner_text("#status").strip() == "Indexed"
     shot(page, "05-record-en")
