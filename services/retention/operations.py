@@ -54,14 +54,15 @@ class RetentionOperations:
     @operator_rpc
     def run(self, as_of: str | None = None, by: str = "cli") -> dict:
         r = self.retention
-        created = jobs.run_due(
+        found = jobs.run(
             r.store,
             _day(as_of),
             approvals=r.approvals,
             by=by,
             transfer_after_years=r.settings.transfer_after_years,
+            destinations=r.destinations,
         )
-        return {"as_of": _day(as_of).isoformat(), "batches": created}
+        return {"as_of": _day(as_of).isoformat(), **found}
 
     @rpc
     def upcoming(self, days: int = 30, today: str | None = None) -> list[dict]:
@@ -176,6 +177,7 @@ class RetentionOperations:
             batch_id,
             Path(out_dir),
             self.indexing.delete,
+            destinations=r.destinations,
         )
 
     @rpc
