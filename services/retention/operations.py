@@ -212,7 +212,9 @@ class RetentionOperations:
     def _daily_run(self) -> None:
         store, today = self.retention.store, clock.today().isoformat()
         if store.get_state("last_daily_run") != today:
-            log.info("daily retention run: %s", self.run(None, "timer"))
+            found = self.run(None, "timer")
+            withheld = len(found["withheld"])  # counted, not listed: `luutru retention run`
+            log.info("daily retention run: %s; %d withheld", found["batches"], withheld)
             store.set_state("last_daily_run", today)
 
     def _fixity_tick(self) -> None:
