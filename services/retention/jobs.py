@@ -83,6 +83,30 @@ def split_transfer(
     return groups, withheld
 
 
+def withheld(
+    store: RetentionStore,
+    as_of: date,
+    *,
+    transfer_after_years: int,
+    destinations: Destinations | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The transfer candidates due on `as_of` (not held) that the gate keeps back on `today`,
+    each with its reason; nothing is written."""
+    due = rules.find_due(
+        files.filed_candidates(store.candidates(), store.membership()),
+        as_of,
+        held=store.held(),
+        excluded=set(),
+        transfer_after_years=transfer_after_years,
+    )
+    transfers = [d for d in due if d.action == "transfer"]
+    _, kept_back = split_transfer(
+        store, transfers, today or clock.today(), destinations or DEFAULT_DESTINATIONS
+    )
+    return [w.as_dict() for w in kept_back]
+
+
 def upcoming(
     store: RetentionStore, today: date, days: int, *, transfer_after_years: int
 ) -> list[dict[str, Any]]:

@@ -65,6 +65,18 @@ class RetentionOperations:
         return {"as_of": _day(as_of).isoformat(), **found}
 
     @rpc
+    def transfer_withheld(self, as_of: str | None = None) -> list[dict]:
+        """Records due for transfer by `as_of` but still secret today, with their reasons
+        (every record: the gateway filters by the caller's clearance)."""
+        r = self.retention
+        return jobs.withheld(
+            r.store,
+            _day(as_of),
+            transfer_after_years=r.settings.transfer_after_years,
+            destinations=r.destinations,
+        )
+
+    @rpc
     def upcoming(self, days: int = 30, today: str | None = None) -> list[dict]:
         r = self.retention
         return jobs.upcoming(

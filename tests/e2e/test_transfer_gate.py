@@ -102,6 +102,18 @@ def test_a_still_secret_record_is_withheld_and_named(first_run, records):
     assert withheld[records["recent"]]["free_on"] == "2034-01-05"
 
 
+def test_the_api_lists_withheld_transfers_only_to_those_cleared(stack, records, people):
+    url = f"{stack.url}/api/retention/transfers/withheld?as_of={FAR}"
+    cleared = people["archivist"].get(url, timeout=60)
+    assert cleared.status_code == 200, cleared.text
+    [mine] = [w for w in cleared.json()["withheld"] if w["id"] == records["recent"]]
+    assert records["recent"] in mine["reason"] and mine["free_on"] == "2034-01-05"
+    blind = people["archivist0"].get(url, timeout=60)
+    assert blind.status_code == 200 and records["recent"] not in blind.text
+    bad = people["archivist"].get(f"{stack.url}/api/retention/transfers/withheld?as_of=x")
+    assert bad.status_code == 400
+
+
 def test_a_caller_below_clearance_learns_nothing_of_the_batch(stack, first_run, records, people):
     batch_id = transfer_batch_of(stack, first_run, records["old"])
     blind, unknown = people["archivist0"], str(uuid.uuid4())
