@@ -35,14 +35,29 @@ class NoPendingChange(PermanentError):
     code = ErrorCode.NO_PENDING_CHANGE
 
 
-def request_lowering(catalog: Catalog, record_id: str, to: str | None, by: str) -> dict[str, Any]:
+# A decision's number and date as written ("Quyết định số 12/QĐ-UBND ngày 02/3/2026").
+DECISION_MAX = 300
+
+
+def request_lowering(
+    catalog: Catalog, record_id: str, to: str | None, by: str, decision: str | None = None
+) -> dict[str, Any]:
     """Keep a request to lower the secrecy to `to` (None: thường); the record keeps its level.
-    A newer request replaces an older one. Returns the pending request."""
+    `decision`: the decision to declassify or lower, as written (number and date). A newer
+    request replaces an older one. Returns the pending request."""
     to = secrecy_code(to)
     current = effective_level(catalog.row(record_id)["meta"])  # unknown counts as Tuyệt mật
     if SECRECY_LEVELS[to] >= current:
         raise PermanentError("Đây không phải là hạ độ mật / This does not lower the secrecy")
     pending = {"from": SECRECY_CODES[current], "to": to, "by": by, "at": now_iso()}
+    decision = " ".join(str(decision or "").split())
+    if len(decision) > DECISION_MAX:
+        raise PermanentError(
+            f"Số, ngày quyết định quá dài (tối đa {DECISION_MAX} ký tự)"
+            f" / The decision's reference is longer than {DECISION_MAX} characters"
+        )
+    if decision:
+        pending["decision"] = decision
     catalog.update_metadata(record_id, "secrecy", {PENDING: pending}, "lowering_requested")
     return pending
 
@@ -77,9 +92,27 @@ def approve_lowering(
             " / The person who asked cannot approve; a second person must"
         )
     catalog.update_metadata(record_id, "secrecy", {PENDING: None}, "lowering_approved")
+    if pending["to"] is None:  # thường: this is giải mật, kept with its decision
+        _record_declassification(catalog, record_id, pending, approver)
     return correct_record(
         catalog, record_id, {"secrecy": pending["to"]}, f"{pending['by']}+{approver}", **correcting
     )
+
+
+def _record_declassification(
+    catalog: Catalog, record_id: str, pending: dict[str, Any], approver: str
+) -> None:
+    """Keep the declassification (giải mật; Luật Bảo vệ bí mật nhà nước 2018 Điều 22, read in
+    summaries only) in the record's metadata and history: the transfer gate
+    (services/retention/declassification.py) and the PREMIS events of a transfer show it."""
+    done = {
+        "from": pending["from"],
+        "decision": pending.get("decision"),
+        "asked_by": pending["by"],
+        "approved_by": approver,
+        "at": now_iso(),
+    }
+    catalog.update_metadata(record_id, "secrecy", {"declassification": done}, "declassified")
 
 
 def withdraw_lowering(catalog: Catalog, record_id: str, by: str) -> dict[str, Any]:

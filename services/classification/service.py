@@ -59,8 +59,10 @@ class ClassificationService(Pingable):
         return {"retention_classes": self.retention_classes, "config": self.registers}
 
     @operator_rpc
-    def request_secrecy_lowering(self, record_id: str, to: str | None, by: str) -> dict:
-        return secrecy_changes.request_lowering(self.catalog, record_id, to, by)
+    def request_secrecy_lowering(
+        self, record_id: str, to: str | None, by: str, decision: str | None = None
+    ) -> dict:
+        return secrecy_changes.request_lowering(self.catalog, record_id, to, by, decision)
 
     @operator_rpc
     def approve_secrecy_lowering(self, record_id: str, approver: str, expected: dict) -> dict:

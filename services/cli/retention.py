@@ -41,7 +41,8 @@ def run(
     as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Build disposition batches of the records due (not on hold), one per action."""
+    """Build disposition batches of the records due (not on hold): one per action, transfers
+    one per receiving archive; records still secret are withheld, each with its reason."""
     with client(LONG) as rpc:
         result = call(rpc, "retention", "run", as_of, "cli")
     if as_json:
@@ -49,7 +50,10 @@ def run(
         return
     console.print(f"Tính đến {result['as_of']}: {len(result['batches'])} lô mới")
     for b in result["batches"]:
-        console.print(f"{b['id']}  {b['action']:<8} {b['records']} hồ sơ")
+        where = f"  → {b['destination']}" if b.get("destination") else ""
+        console.print(f"{b['id']}  {b['action']:<8} {b['records']} hồ sơ{where}")
+    for w in result.get("withheld", []):
+        console.print(f"chưa nộp lưu / withheld: {w['reason']}", markup=False, highlight=False)
 
 
 @retention_app.command("list")

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # (a body that transfers to a historical archive: Luật Lưu trữ 2011 Điều 28).
     destruction_window_days: int = 15
     destruction_appraisal: bool = True
+    # Where a transfer goes (docs/retention.md, "Transfer"): a Party organ's records belong to
+    # the Phông lưu trữ Đảng Cộng sản Việt Nam, a state organ's to the historical archive
+    # (Luật Lưu trữ 2024). Named in each bag's bag-info.
+    transfer_party_archive: str = "Phông lưu trữ Đảng Cộng sản Việt Nam — Kho lưu trữ của Tỉnh ủy"
+    transfer_state_archive: str = "Lưu trữ lịch sử tỉnh"
     # Fixity: originals re-hashed per slice, at most this many bytes per second.
     fixity_bytes_per_s: int = 20 * 2**20
     fixity_slice: int = 200

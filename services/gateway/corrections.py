@@ -21,6 +21,9 @@ from services.gateway.accounts import Principal
 from services.gateway.helpers import Gateway
 from services.gateway.http import error_code
 
+# The field of a correction carrying the decision of a lowering or declassification (giải mật):
+# its number and date, kept with the request and, once approved, in `metadata.declassification`.
+DECISION = "secrecy_decision"
 # Refusals are someone's decision, written to the audit trail; an outage is no one's.
 REFUSALS = {
     ErrorCode.FORBIDDEN,
@@ -35,12 +38,15 @@ def correct(
 ) -> tuple[dict, dict | None]:
     """Apply a correction; a lowering of secrecy is only requested. (record, pending)."""
     fields, pending = dict(fields), None
+    decision = fields.pop(DECISION, None)  # the decision behind a lowering (số, ngày)
     if "secrecy" in fields:
         to = secrecy_code(fields.pop("secrecy"))
         with audited_refusal(gw, origin, principal, record["id"], {"to": to}):
             change = access.secrecy_change(principal, record, to, gw.settings.secrecy_ceiling)
         if change == "lower":
-            pending = gw.classification.request_secrecy_lowering(record["id"], to, principal.name)
+            pending = gw.classification.request_secrecy_lowering(
+                record["id"], to, principal.name, decision
+            )
             gw.audit(origin, principal, "secrecy_lowering_requested", record["id"], pending)
         else:
             fields["secrecy"] = to

@@ -242,6 +242,13 @@ class Gateway:
         shown = (view.hold_view(h, ids, visible) for h, ids in zip(holds, covered, strict=True))
         return [h for h in shown if h]
 
+    def visible_withheld(self, principal: Principal, as_of: str | None) -> list[dict]:
+        """Transfers the declassification gate keeps back, only those the caller may see
+        (a reason names its record and level: nothing of a hidden one is said)."""
+        rows = self.retention.transfer_withheld(as_of)
+        seen = self.visible(principal, [row["id"] for row in rows])
+        return [row for row in rows if row["id"] in seen]
+
     def approve(self, principal: Principal, batch_id: str) -> dict:
         """Approve a batch the caller sees whole; the approval that completes a destruction
         batch runs it (retention does, and the answer carries its `execution`)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import date
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -82,6 +83,20 @@ class RetentionRoutes:
     @json_errors
     def retention_batch(self, request: Request, batch_id: str) -> Response:
         return json_response(self.gw.visible_batch(archivist(request), batch_id))
+
+    @http("GET", "/api/retention/transfers/withheld")
+    @json_errors
+    def retention_withheld(self, request: Request) -> Response:
+        """Records due for transfer (by `as_of`, default today) that are still secret, each
+        with why and until when (docs/retention.md, "Transfer"): only those the caller sees."""
+        principal = archivist(request)
+        as_of = request.args.get("as_of") or None
+        if as_of:
+            try:
+                as_of = date.fromisoformat(as_of).isoformat()
+            except ValueError:
+                raise PermanentError("as_of: YYYY-MM-DD") from None
+        return json_response({"withheld": self.gw.visible_withheld(principal, as_of)})
 
     @http("POST", "/api/retention/batches/<string:batch_id>/approve")
     @json_errors

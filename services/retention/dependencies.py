@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -10,6 +11,8 @@ from nameko.extensions import DependencyProvider
 from services.common.catalog import SqlCatalog
 from services.common.config import Settings, process_settings
 from services.common.objects import open_object_store
+from services.registers.series import load_series
+from services.retention.destination import Destinations
 from services.retention.holds import HoldGuardedObjectStore, supports_lock
 from services.retention.lock import apply_lock, lock_until
 from services.retention.store import RetentionStore
@@ -29,6 +32,14 @@ class Retention:
             "destroy": self.settings.disposal_approvers,
             "transfer": self.settings.transfer_approvers,
         }
+
+    @cached_property
+    def destinations(self) -> Destinations:
+        """The receiving archives, and the office's style (Party or state) from its number
+        series (services/retention/destination.py)."""
+        style = load_series(self.settings.number_series).style
+        s = self.settings
+        return Destinations(s.transfer_party_archive, s.transfer_state_archive, style)
 
     @property
     def locks(self) -> bool:

@@ -33,6 +33,14 @@ class BatchStateError(PermanentError):
     code = ErrorCode.BATCH_STATE
 
 
+class NotDeclassified(BatchStateError):
+    """A transfer holding a record still secret (services/retention/declassification.py)."""
+
+
+class MixedDestinations(BatchStateError):
+    """A transfer batch holding records of the Party's and of the state's archives."""
+
+
 class FileStateError(BatchStateError):
     """A change the file's state does not allow (adding to a closed file, closing twice)."""
 

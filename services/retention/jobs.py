@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from services.common import clock
 from services.retention import batches as rules
-from services.retention import files
+from services.retention import declassification, files
+from services.retention.destination import DEFAULT_DESTINATIONS, Destinations, fonds_of
 from services.retention.schedule import Schedule, retention_for
 from services.retention.store import RetentionStore
 
@@ -20,9 +22,26 @@ def run_due(
     transfer_after_years: int,
     by: str,
 ) -> list[dict[str, Any]]:
-    """Build one pending batch per action from the records due on `as_of`; returns
-    `[{"id", "action", "records"}]` (empty when nothing new is due). A filed record is due
-    when its closed file is (`files.by_file`)."""
+    """The batches `run` makes (for callers that need no more)."""
+    found = run(store, as_of, approvals=approvals, transfer_after_years=transfer_after_years, by=by)
+    return found["batches"]
+
+
+def run(
+    store: RetentionStore,
+    as_of: date,
+    *,
+    approvals: dict[str, int],
+    transfer_after_years: int,
+    by: str,
+    destinations: Destinations | None = None,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """Build pending batches from the records due on `as_of`: one per action, transfers one
+    per receiving archive. A filed record is due when its closed file is (`files.by_file`).
+    A transfer candidate still secret on `today` (declassification.py) is withheld: in no
+    batch, listed with its reason, and found again by the next run.
+    Returns `{"batches": [{"id", "action", "records"[, "destination"]}], "withheld": […]}`."""
     due = rules.find_due(
         files.filed_candidates(store.candidates(), store.membership()),
         as_of,
@@ -31,11 +50,61 @@ def run_due(
         declined=store.declined(),
         transfer_after_years=transfer_after_years,
     )
-    created = []
+    created: list[dict[str, Any]] = []
+    withheld: list[declassification.Withheld] = []
     for action, items in rules.group_by_action(due).items():
-        batch_id = store.create_batch(action, as_of.isoformat(), items, approvals[action], by)
-        created.append({"id": batch_id, "action": action, "records": len(items)})
-    return created
+        groups: dict[str | None, list[rules.Due]] = {None: items}
+        if action == "transfer":
+            groups, kept_back = split_transfer(
+                store, items, today or clock.today(), destinations or DEFAULT_DESTINATIONS
+            )
+            withheld += kept_back
+        for fonds, group in groups.items():
+            batch_id = store.create_batch(action, as_of.isoformat(), group, approvals[action], by)
+            entry = {"id": batch_id, "action": action, "records": len(group)}
+            created.append(entry if fonds is None else {**entry, "destination": fonds})
+    return {"batches": created, "withheld": [w.as_dict() for w in withheld]}
+
+
+def split_transfer(
+    store: RetentionStore, items: list[rules.Due], today: date, destinations: Destinations
+) -> tuple[dict[str | None, list[rules.Due]], list[declassification.Withheld]]:
+    """Transfer candidates by receiving archive (PARTY/STATE), the still-secret left out."""
+    groups: dict[str | None, list[rules.Due]] = {}
+    withheld = []
+    for item in items:
+        record = store.record(item.record_id)
+        kept_back = declassification.check(item.record_id, record["meta"], today)
+        if kept_back:
+            withheld.append(kept_back)
+            continue
+        fonds = fonds_of(record["register"], record["meta"], destinations.office_style)
+        groups.setdefault(fonds, []).append(item)
+    return groups, withheld
+
+
+def withheld(
+    store: RetentionStore,
+    as_of: date,
+    *,
+    transfer_after_years: int,
+    destinations: Destinations | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
+    """The transfer candidates due on `as_of` (not held) that the gate keeps back on `today`,
+    each with its reason; nothing is written."""
+    due = rules.find_due(
+        files.filed_candidates(store.candidates(), store.membership()),
+        as_of,
+        held=store.held(),
+        excluded=set(),
+        transfer_after_years=transfer_after_years,
+    )
+    transfers = [d for d in due if d.action == "transfer"]
+    _, kept_back = split_transfer(
+        store, transfers, today or clock.today(), destinations or DEFAULT_DESTINATIONS
+    )
+    return [w.as_dict() for w in kept_back]
 
 
 def upcoming(

@@ -55,14 +55,27 @@ class RetentionOperations:
     @operator_rpc
     def run(self, as_of: str | None = None, by: str = "cli") -> dict:
         r = self.retention
-        created = jobs.run_due(
+        found = jobs.run(
             r.store,
             _day(as_of),
             approvals=r.approvals,
             by=by,
             transfer_after_years=r.settings.transfer_after_years,
+            destinations=r.destinations,
         )
-        return {"as_of": _day(as_of).isoformat(), "batches": created}
+        return {"as_of": _day(as_of).isoformat(), **found}
+
+    @rpc
+    def transfer_withheld(self, as_of: str | None = None) -> list[dict]:
+        """Records due for transfer by `as_of` but still secret today, with their reasons
+        (every record: the gateway filters by the caller's clearance)."""
+        r = self.retention
+        return jobs.withheld(
+            r.store,
+            _day(as_of),
+            transfer_after_years=r.settings.transfer_after_years,
+            destinations=r.destinations,
+        )
 
     @rpc
     def upcoming(self, days: int = 30, today: str | None = None) -> list[dict]:
@@ -180,6 +193,7 @@ class RetentionOperations:
             batch_id,
             Path(out_dir),
             self.indexing.delete,
+            destinations=r.destinations,
         )
 
     @rpc
@@ -214,7 +228,9 @@ class RetentionOperations:
     def _daily_run(self) -> None:
         store, today = self.retention.store, clock.today().isoformat()
         if store.get_state("last_daily_run") != today:
-            log.info("daily retention run: %s", self.run(None, "timer"))
+            found = self.run(None, "timer")
+            withheld = len(found["withheld"])  # counted, not listed: `luutru retention run`
+            log.info("daily retention run: %s; %d withheld", found["batches"], withheld)
             store.set_state("last_daily_run", today)
 
     def _fixity_tick(self) -> None:

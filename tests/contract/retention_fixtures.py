@@ -58,7 +58,7 @@ def add_record(
     objects.put(f"access/{record_id}.pdf", b"%PDF-1.7 access copy")
     meta = {"kind": "cong_van", "number_symbol": "15/UBND-VP", "issued_date": issued,
             "organ": "ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", "subject": subject,
-            "retention": retention or DESTROY_10}  # fmt: skip
+            "retention": retention or DESTROY_10, "secrecy_known": True}  # fmt: skip
     catalog.update_metadata(record_id, "classification", meta)
     catalog.advance(record_id, "indexing", "indexed", "indexed")
     return record_id

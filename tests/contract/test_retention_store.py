@@ -14,6 +14,7 @@ from datetime import date
 
 import bagit
 import pytest
+from lxml import etree
 
 from services.common.errors import NotFound
 from services.common.objects import FilesystemObjectStore, original_key
@@ -21,7 +22,14 @@ from services.gateway.accounts import SqlAccountStore
 from services.retention import disposal, jobs, transfer
 from services.retention.batches import Approver
 from services.retention.certificate import certificate_keys
-from services.retention.errors import ApprovalRefused, NotApproved, RecordOnHold
+from services.retention.destination import Destinations
+from services.retention.errors import (
+    ApprovalRefused,
+    MixedDestinations,
+    NotApproved,
+    NotDeclassified,
+    RecordOnHold,
+)
 from services.retention.roles import approver
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import PERMANENT, Recorder, add_record, disposer
@@ -280,11 +288,61 @@ def test_a_transfer_bag_validates_and_the_records_become_transferred(
     sha = catalog.get(record_id)["sha256"]
     assert hashlib.sha256((folder / "original" / "cong-van.png").read_bytes()).hexdigest() == sha
     assert (folder / "access.pdf").is_file() and (folder / "text" / "page-0001.txt").is_file()
-    premis = json.loads((folder / "premis.json").read_text())
-    types = [e["eventType"] for e in premis["events"]]
-    assert "ingestion" in types and "accession" in types and types[-1] == "transfer"
+    premis = etree.parse(str(folder / "premis.xml"))
+    types = [e.text for e in premis.iterfind(".//{http://www.loc.gov/premis/v3}eventType")]
+    assert "ingestion" in types and "appraisal" in types and types[-1] == "transfer"
+    assert bag.info["Destination-Archive"] == result["destination"]
     assert catalog.get(record_id)["status"] == "transferred"
     assert [e for e, _ in recorder.sent] == ["record.transferred"]
     assert recorder.deleted == [record_id]  # no longer searchable here; the files stay
     assert objects.exists(original_key(sha))
     assert store.batch(batch["id"])["status"] == "done"
+
+
+def test_a_secret_record_waits_for_declassification_at_run_and_at_export(
+    catalog, objects, store, tmp_path
+):
+    """The gate at both steps: `run` withholds a still-secret record (named, with the day it
+    is free); an approved batch whose record became secret again is not exported."""
+    secret = add_record(catalog, objects, retention=PERMANENT, issued="2015-01-01")
+    catalog.update_metadata(secret, "classification", {"secrecy": "mat"})
+    plain = add_record(catalog, objects, retention=PERMANENT, issued="2015-01-01")
+    found = jobs.run(
+        store, FAR, approvals=APPROVALS, transfer_after_years=5, by="test",
+        today=date(2024, 12, 31),
+    )  # fmt: skip
+    assert [w["id"] for w in found["withheld"]] == [secret]
+    assert (
+        found["withheld"][0]["free_on"] == "2025-01-01" and secret in found["withheld"][0]["reason"]
+    )
+    [batch] = found["batches"]  # one archive: the state's (this office's default)
+    assert batch["destination"] == "state" and store.batch(batch["id"])["records"] == [plain]
+    # the protection period over, the next run takes it
+    again = jobs.run(
+        store, FAR, approvals=APPROVALS, transfer_after_years=5, by="test",
+        today=date(2025, 1, 1),
+    )  # fmt: skip
+    assert again["withheld"] == [] and [b["records"] for b in again["batches"]] == [1]
+    # raised to Tối mật after its batch was made: the export refuses, naming it
+    batch_id = again["batches"][0]["id"]
+    catalog.update_metadata(secret, "classification", {"secrecy": "toi_mat"})
+    store.decide(batch_id, Approver("lan", None), "approve")
+    with pytest.raises(NotDeclassified) as refused:
+        transfer.export(
+            store, objects, Recorder().dispatch, batch_id, tmp_path / "out", today=date(2026, 1, 1)
+        )
+    assert secret in refused.value.message and "01/01/2035" not in refused.value.message
+    assert not (tmp_path / "out").exists() and catalog.get(secret)["status"] == "indexed"
+
+
+def test_a_batch_mixing_party_and_state_records_is_not_exported(catalog, objects, store, tmp_path):
+    ids = [add_record(catalog, objects, retention=PERMANENT, issued="2015-01-01") for _ in "ab"]
+    [batch] = run(store)
+    store.decide(batch["id"], Approver("lan", None), "approve")
+    mixed = Destinations("Đảng", "Nhà nước", "state")
+    records = [{**store.record(i), "register": "di"} for i in ids]
+    records[0]["meta"] = {**records[0]["meta"], "number_symbol": "15-NQ/TU"}
+    with pytest.raises(MixedDestinations) as refused:
+        transfer.check_records(batch, records, mixed, date(2026, 1, 1))
+    assert ids[0] in refused.value.message and ids[1] in refused.value.message
+    assert transfer.check_records(batch, records[1:], mixed, date(2026, 1, 1)) == "state"

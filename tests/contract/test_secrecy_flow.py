@@ -101,6 +101,25 @@ def test_a_lowering_waits_for_a_different_person(catalog, store):
         secrecy_changes.approve_lowering(catalog, record_id, "minh", pending, **CORRECTING)
 
 
+def test_a_declassification_keeps_its_decision(catalog, store):
+    """Lowering to thường is giải mật: the decision's number and date, asked with the request,
+    are kept once a second person approves (the transfer gate and PREMIS read them)."""
+    event = ingest(catalog, store, ["MẬT", *NOTICE], salt="declassified")
+    record_id = event["record_id"]
+    classify_record(event, catalog, store, CONFIG)
+    with pytest.raises(secrecy_changes.PermanentError, match="300"):
+        secrecy_changes.request_lowering(catalog, record_id, None, "lan", "x" * 301)
+    decision = "Quyết định số 12/QĐ-UBND  ngày 02/3/2026"
+    pending = secrecy_changes.request_lowering(catalog, record_id, None, "lan", decision)
+    assert pending["decision"] == "Quyết định số 12/QĐ-UBND ngày 02/3/2026"
+    record, _ = secrecy_changes.approve_lowering(catalog, record_id, "minh", pending,
+                                                 **CORRECTING)  # fmt: skip
+    done = record["metadata"]["declassification"]
+    assert done["decision"] == pending["decision"] and done["from"] == "mat"
+    assert (done["asked_by"], done["approved_by"]) == ("lan", "minh")
+    assert "declassified" in [h["action"] for h in record["history"]]
+
+
 def test_a_raise_is_not_a_lowering_request(catalog, store):
     event = ingest(catalog, store, ["MẬT", *NOTICE], salt="not-lowering")
     classify_record(event, catalog, store, CONFIG)

@@ -59,8 +59,8 @@ def scene(stack, people) -> dict:
     for other in sorted(set(shown["records"]) - mine):
         body = {"id": other, "reason": "không thuộc kiểm thử"}
         assert stack.post(f"/api/retention/batches/{by_action['destroy']}/pull", json=body).ok
-    if "transfer" in by_action:
-        stack.cli("retention", "reject", by_action["transfer"], "--as", "ds_lan", "--reason",
+    for transfer in (b["id"] for b in run["batches"] if b["action"] == "transfer"):
+        stack.cli("retention", "reject", transfer, "--as", "ds_lan", "--reason",
                   "không thuộc kiểm thử")  # fmt: skip
     return {**made, "batch": by_action["destroy"], "marker": marker}
 

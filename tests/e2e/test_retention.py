@@ -13,6 +13,7 @@ from pathlib import Path
 import bagit
 import pytest
 import requests
+from lxml import etree
 
 from services.common import clock
 from services.common.vocabulary import DOCUMENT_FIELDS
@@ -94,7 +95,14 @@ def batches(stack, records, archivists):
     by_action = {b["action"]: b["id"] for b in run["batches"]}
     assert set(by_action) == {"destroy", "transfer"}, run
     destroy = narrow(stack, by_action["destroy"], {records["gone"]["id"]})
-    transfer = narrow(stack, by_action["transfer"], {records["kept"]["id"]})
+    # transfers come one batch per receiving archive (Party or state): take the kept one's
+    [kept] = [
+        b["id"]
+        for b in run["batches"]
+        if b["action"] == "transfer"
+        and records["kept"]["id"] in stack.cli_json("retention", "show", b["id"])[0]["records"]
+    ]
+    transfer = narrow(stack, kept, {records["kept"]["id"]})
     return {"destroy": destroy, "transfer": transfer, "hold": hold}
 
 
@@ -178,9 +186,12 @@ def test_a_transfer_batch_exports_a_valid_bag(stack, records, batches, archivist
     bag = bagit.Bag(result["bag"])
     bag.validate()
     assert result["records"] == 1
-    [premis] = list(tmp_path.glob("nop-luu-*/data/*/premis.json"))
-    types = {e["eventType"] for e in json.loads(premis.read_text())["events"]}
-    assert {"ingestion", "metadata extraction", "accession", "transfer"} <= types
+    [premis] = list(tmp_path.glob("nop-luu-*/data/*/premis.xml"))
+    types = {
+        e.text for e in etree.parse(str(premis)).iter("{http://www.loc.gov/premis/v3}eventType")
+    }
+    assert {"ingestion", "metadata extraction", "appraisal", "transfer"} <= types
+    assert bag.info["Destination-Archive"] == result["destination"]
     assert stack.record(records["kept"]["id"])["status"] == "transferred"
     [found] = stack.cli_json("search", f"{records['marker']}kept")
     assert records["kept"]["id"] not in [hit["id"] for hit in found["hits"]]
