@@ -159,6 +159,19 @@ def stack(tmp_path_factory):
         yield s
 
 
+@pytest.fixture(scope="session")
+def private_stack(tmp_path_factory):
+    """A second stack, with 127.0.0.1 as a trusted proxy (LUUTRU_TRUSTED_PROXIES), for tests
+    that must not run on the session's: test_audit_evidence tampers with its catalog (and puts
+    the trail back), test_https checks X-Forwarded-For from a trusted proxy (the session stack
+    trusts none). They share it, one stack start instead of two: each reads only the trail
+    entries and records it made itself, whatever ran before."""
+    from tests.e2e.stacks import own_stack
+
+    with own_stack(tmp_path_factory, "private", LUUTRU_TRUSTED_PROXIES="127.0.0.1") as s:
+        yield s
+
+
 def stop(process: subprocess.Popen, env: dict[str, str] | None = None) -> None:
     """SIGTERM, as Ctrl-C or a service manager would send; everything must exit.
 
