@@ -4,6 +4,7 @@ SQLite catalog in a temporary data dir, the portal on a free port. Nothing is re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -181,11 +182,12 @@ def stop(process: subprocess.Popen, env: dict[str, str] | None = None) -> None:
     supervisord, with nothing left to stop, exits on its SIGTERM."""
     if process.poll() is None:
         if env is not None:
-            subprocess.run(
-                [str(REPO_ROOT / ".venv/bin/supervisorctl"), "-c", "deploy/supervisord.conf",
-                 "stop", "all"],
-                cwd=REPO_ROOT, env=env, capture_output=True, timeout=90,
-            )  # fmt: skip
+            with contextlib.suppress(subprocess.TimeoutExpired):  # supervisord's turn, then
+                subprocess.run(
+                    [str(REPO_ROOT / ".venv/bin/supervisorctl"), "-c", "deploy/supervisord.conf",
+                     "stop", "all"],
+                    cwd=REPO_ROOT, env=env, capture_output=True, timeout=90,
+                )  # fmt: skip
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=60)
