@@ -25,8 +25,14 @@ def pytest_collection_modifyitems(config, items):
 
 def pytest_sessionfinish(session, exitstatus):
     from tests.postgres import stop_cluster
+    from tests.rabbit import wait_for_cleanups
 
     stop_cluster()  # the throwaway PostgreSQL, if a test started it
+    try:
+        wait_for_cleanups()  # the vhosts and broker users of finished tests
+    except Exception as exc:  # a leftover vhost is a failure, as it was in the teardown
+        print(f"\nRabbitMQ clean-up failed: {exc!r}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ SQLite catalog in a temporary data dir, the portal on a free port. Nothing is re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -159,9 +160,34 @@ def stack(tmp_path_factory):
         yield s
 
 
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM, as Ctrl-C or a service manager would send; everything must exit."""
+@pytest.fixture(scope="session")
+def private_stack(tmp_path_factory):
+    """A second stack, with 127.0.0.1 as a trusted proxy (LUUTRU_TRUSTED_PROXIES), for tests
+    that must not run on the session's: test_audit_evidence tampers with its catalog (and puts
+    the trail back), test_https checks X-Forwarded-For from a trusted proxy (the session stack
+    trusts none). They share it, one stack start instead of two: each reads only the trail
+    entries and records it made itself, whatever ran before."""
+    from tests.e2e.stacks import own_stack
+
+    with own_stack(tmp_path_factory, "private", LUUTRU_TRUSTED_PROXIES="127.0.0.1") as s:
+        yield s
+
+
+def stop(process: subprocess.Popen, env: dict[str, str] | None = None) -> None:
+    """SIGTERM, as Ctrl-C or a service manager would send; everything must exit.
+
+    On its own SIGTERM supervisord stops its programs one after the other (~4 s each, half a
+    minute a stack); `supervisorctl stop all` sends every program its SIGTERM at once (as a
+    service manager stops the units of deploy/systemd) and waits for each to exit, then
+    supervisord, with nothing left to stop, exits on its SIGTERM."""
     if process.poll() is None:
+        if env is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):  # supervisord's turn, then
+                subprocess.run(
+                    [str(REPO_ROOT / ".venv/bin/supervisorctl"), "-c", "deploy/supervisord.conf",
+                     "stop", "all"],
+                    cwd=REPO_ROOT, env=env, capture_output=True, timeout=90,
+                )  # fmt: skip
         process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=60)

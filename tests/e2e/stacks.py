@@ -116,7 +116,7 @@ def running_stack(data: Path, amqp_uri: str, log: Path, **env: str | None) -> It
             wait_healthy(url, process)
             yield authorize(Stack(url, full_env, data, process))
         finally:
-            stop(process)
+            stop(process, full_env)
 
 
 @contextmanager

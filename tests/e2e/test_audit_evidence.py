@@ -16,15 +16,13 @@ from contextlib import contextmanager
 import pytest
 
 from services.common import audit
-from tests.e2e.stacks import own_stack
 from tests.fixtures.documents import born_digital_pdf
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
-    """A stack of its own: the tests tamper with its catalog (its ceiling allows Mật)."""
-    with own_stack(tmp_path_factory, "audit") as s:
-        yield s
+def stack(private_stack):
+    """Not the session's: the tests tamper with its catalog (its ceiling allows Mật)."""
+    return private_stack
 
 
 @pytest.fixture(scope="module")

@@ -181,36 +181,29 @@ def test_every_api_route_answers_the_same_under_v1_and_hides_what_it_hid(stack):
             assert answer.json()["code"] == "not_found"
 
 
-def test_behind_a_trusted_proxy_the_forwarded_client_is_audited_and_throttled(tmp_path):
+def test_behind_a_trusted_proxy_the_forwarded_client_is_audited_and_throttled(private_stack):
     """A stack told that 127.0.0.1 is its proxy (LUUTRU_TRUSTED_PROXIES): X-Forwarded-For names
     the client in the audit trail and the login throttle, X-Forwarded-Proto the scheme."""
-    from tests.e2e.stacks import running_stack
-    from tests.rabbit import temporary_vhost
+    proxied = private_stack
+    assert proxied.env["LUUTRU_TRUSTED_PROXIES"] == "127.0.0.1"
+    proxied.user("px_clerk", "clerk", 0)
 
-    with (
-        temporary_vhost("luutru-e2e-proxy") as amqp_uri,
-        running_stack(
-            tmp_path / "var", amqp_uri, tmp_path / "stack.log", LUUTRU_TRUSTED_PROXIES="127.0.0.1"
-        ) as proxied,
-    ):
-        proxied.user("px_clerk", "clerk", 0)
+    def login(client: str, password: str) -> requests.Response:
+        return requests.post(
+            proxied.url + "/login",
+            data={"name": "px_clerk", "password": password},
+            headers={"X-Forwarded-For": client, "X-Forwarded-Proto": "https"},
+            allow_redirects=False,
+            timeout=60,
+        )
 
-        def login(client: str, password: str) -> requests.Response:
-            return requests.post(
-                proxied.url + "/login",
-                data={"name": "px_clerk", "password": password},
-                headers={"X-Forwarded-For": client, "X-Forwarded-Proto": "https"},
-                allow_redirects=False,
-                timeout=60,
-            )
+    assert [login("10.0.0.1", "sai").status_code for _ in range(5)] == [401] * 5
+    assert login("10.0.0.1", PASSWORD).status_code == 429  # that PC is throttled
+    other_pc = login("10.0.0.2", PASSWORD)
+    assert other_pc.status_code == 303  # another PC is not
+    assert next(c for c in other_pc.cookies if c.name == "luutru_session").secure
 
-        assert [login("10.0.0.1", "sai").status_code for _ in range(5)] == [401] * 5
-        assert login("10.0.0.1", PASSWORD).status_code == 429  # that PC is throttled
-        other_pc = login("10.0.0.2", PASSWORD)
-        assert other_pc.status_code == 303  # another PC is not
-        assert next(c for c in other_pc.cookies if c.name == "luutru_session").secure
-
-        hidden = secret(proxied, "px.pdf", "Báo cáo mật")
-        proxied.get(f"/api/records/{hidden}", headers={"X-Forwarded-For": "10.9.9.9"})
-        entries = [json.loads(line) for line in proxied.cli("audit", "export").stdout.splitlines()]
-        assert "10.9.9.9" in {e.get("origin") for e in entries if e.get("record_id") == hidden}
+    hidden = secret(proxied, "px.pdf", "Báo cáo mật")
+    proxied.get(f"/api/records/{hidden}", headers={"X-Forwarded-For": "10.9.9.9"})
+    entries = [json.loads(line) for line in proxied.cli("audit", "export").stdout.splitlines()]
+    assert "10.9.9.9" in {e.get("origin") for e in entries if e.get("record_id") == hidden}
