@@ -192,16 +192,48 @@ def counted(conn: sa.Connection, clearance: int, period: Period, as_of: date) ->
         records.update(_record_counters(conn, clearance, months))
         task_figures.update(_task_counters(conn, clearance, months))
     for edge in edges:
-        records.update(record_rows(conn, edge.where(documents.c.received_at), clearance))
-        edge_tasks = task_rows(conn, edge.where(tasks.c.assigned_at), clearance, as_of)
-        for key, figures in edge_tasks.items():
-            counts = task_figures.setdefault(key, Counter())
-            counts.update({name: figures[name] for name in COUNTED})
+        records.update(_edge_records(conn, edge, clearance))
+        for key, figures in _edge_tasks(conn, edge, clearance).items():
+            task_figures.setdefault(key, Counter()).update(figures)
     for figures in task_figures.values():
         figures["open"] = figures["overdue"] = figures["received"] - figures["done"]
     for key, n in _not_yet_overdue(conn, clearance, period, as_of).items():
         task_figures.setdefault(key, Counter())["overdue"] -= n
     return assemble(records, task_figures, period, as_of)
+
+
+def _edge_records(conn: sa.Connection, edge: Period, clearance: int) -> Counter:
+    """A partial month's records from the rows, a query per dimension (measured: faster than
+    one grouped by all of them, whose thousand groups cost more to fold than to count)."""
+    d = documents.c
+    where = [d.level <= clearance, *edge.where(d.received_at)]
+    found: Counter = Counter()
+    for dimension, column in (("register", d.register), ("kind", d.kind), ("organ", d.organ)):
+        query = sa.select(column, sa.func.count()).where(*where).group_by(column)
+        for value, n in conn.execute(query):
+            found[(dimension, value or "")] += n
+    letters = [d.kind.in_(PETITION_KINDS), d.assigned.is_(False)]
+    unassigned = sa.select(sa.func.count()).where(*where, *letters)
+    found[("unassigned", "")] += conn.execute(unassigned).scalar_one()
+    return found
+
+
+def _edge_tasks(conn: sa.Connection, edge: Period, clearance: int) -> TaskFigures:
+    """A partial month's tasks from the rows, with only what the counters count: a pass per
+    dimension, as `task_rows` (one grouped by both measured slower)."""
+    t = tasks.c
+    done = t.status == "done"
+    figures = (
+        sa.func.count(),
+        sa.func.count().filter(done),
+        sa.func.count().filter(done, t.done_on > t.due),
+    )
+    found: TaskFigures = {}
+    for dimension, key in (("assignee", t.assignee), ("kind", t.kind)):
+        query = sa.select(key, *figures).where(t.level <= clearance, *edge.where(t.assigned_at))
+        for value, *values in conn.execute(query.group_by(key)):
+            found[(dimension, value or "")] = Counter(dict(zip(COUNTED, values, strict=True)))
+    return found
 
 
 def _record_counters(conn: sa.Connection, clearance: int, months: tuple) -> Counter:
@@ -228,18 +260,17 @@ def _task_counters(conn: sa.Connection, clearance: int, months: tuple) -> TaskFi
 
 
 def _not_yet_overdue(conn: sa.Connection, clearance: int, period: Period, as_of: date) -> Counter:
-    """Open tasks of the period due on `as_of` or later, by (dimension, value)."""
+    """Open tasks of the period due on `as_of` or later, by (dimension, value): a pass per
+    dimension over the index on (status, due), so only the groups come back (grouped by both,
+    a thousand rows cost more to fetch than the scan)."""
     t = tasks.c
-    query = (
-        sa.select(t.assignee, t.kind, sa.func.count())
-        .where(t.status == "open", t.due >= as_of.isoformat(), t.level <= clearance)
-        .where(*period.where(t.assigned_at))
-        .group_by(t.assignee, t.kind)
-    )
+    where = [t.status == "open", t.due >= as_of.isoformat(), t.level <= clearance]
+    where += period.where(t.assigned_at)
     found: Counter = Counter()
-    for assignee, kind, n in conn.execute(query):
-        found[("assignee", assignee)] += n
-        found[("kind", kind or "")] += n
+    for dimension, key in (("assignee", t.assignee), ("kind", t.kind)):
+        query = sa.select(key, sa.func.count()).where(*where).group_by(key)
+        for value, n in conn.execute(query):
+            found[(dimension, value or "")] += n
     return found
 
 
