@@ -115,6 +115,17 @@ def _month(column: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.substr(column, *(sa.literal_column(n) for n in _MONTH_OF))
 
 
+def counters(conn: sa.Connection) -> dict[tuple, tuple[int, ...]]:
+    """Every counter that counts something (one moved back to zero stays as a row of zeros)."""
+    found = {}
+    for table in (record_counts, task_counts):
+        for row in conn.execute(sa.select(table)):
+            key, amounts = tuple(row)[: len(KEY)], tuple(row)[len(KEY) :]
+            if any(amounts):
+                found[(table.name, *key)] = amounts
+    return found
+
+
 def recount(conn: sa.Connection) -> dict[str, int]:
     """Rebuild the counters from the rows (in the caller's transaction). Returns the rows
     written per table."""

@@ -12,21 +12,26 @@ from __future__ import annotations
 import hashlib
 import random
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
 
+from services.common.catalog import MIGRATIONS_DIR, migrate
 from services.common.secrecy import KNOWN
 from services.common.vocabulary import PETITION_KINDS
 from services.gateway.accounts import SqlAccountStore
-from services.handling import handlers, store
+from services.handling import counters, handlers, store
 from services.handling.due import DueRules
 from services.handling.handlers import Handling
 from services.handling.stats import Period, counted, from_rows, split
 from services.handling.store import HandlingStore
-from services.handling.tables import record_counts, task_counts
-from tests.postgres import temporary_catalog
+from services.handling.tables import documents, task_counts, tasks
+from tests.postgres import temporary_catalog, temporary_database
 
 FIRST_DAY = date(2026, 1, 1)
 DAYS = 150  # records and tasks over five months
@@ -151,15 +156,8 @@ PERIODS = [
 
 
 def _counters(engine: sa.Engine) -> dict:
-    """Every counter that counts something (a counter may fall back to zero)."""
     with engine.connect() as conn:
-        found = {}
-        for table in (record_counts, task_counts):
-            for row in conn.execute(sa.select(table)):
-                key, amounts = tuple(row)[:4], tuple(row)[4:]
-                if any(amounts):
-                    found[(table.name, *key)] = amounts
-        return found
+        return counters.counters(conn)
 
 
 def _assert_counters_agree_with_the_rows(engine: sa.Engine) -> None:
@@ -179,9 +177,13 @@ def test_the_counters_agree_with_a_count_from_the_rows_after_random_changes(cata
             _assert_counters_agree_with_the_rows(catalog.engine)
     kept = _counters(catalog.engine)
     assert kept  # something was counted
-    written = office.h.store.recount()
+    assert office.h.store.recount()["corrected"] == 0
     assert _counters(catalog.engine) == kept
-    assert written["handling_task_counts"] > 0
+    with catalog.engine.begin() as conn:  # a write around the store
+        rows = conn.execute(sa.select(sa.func.count()).select_from(task_counts)).scalar_one()
+        conn.execute(task_counts.update().values(received=task_counts.c.received + 1))
+    assert office.h.store.recount()["corrected"] == rows
+    assert _counters(catalog.engine) == kept
     with catalog.engine.connect() as conn:
         stats = counted(conn, 3, Period(), date(2026, 6, 1))
     assert stats["tasks"]["received"] > 0 and stats["records"]["received"] == len(office.records)
@@ -217,3 +219,56 @@ def test_a_period_is_split_into_whole_months_and_edges_counted_from_the_rows():
     inside = Period(date(2026, 2, 3), date(2026, 3, 20))
     assert split(inside) == (None, [inside])
     assert split(Period(None, date(2026, 12, 31))) == ((None, "2026-12"), [])
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_0016_counts_the_records_and_tasks_already_there(kind, tmp_path):
+    with _database(kind, tmp_path) as url:
+        engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0013")
+        with engine.begin() as conn:
+            conn.execute(documents.insert(), [_document(i) for i in range(40)])
+            conn.execute(tasks.insert(), [_task(i) for i in range(30)])
+        migrate(engine)
+        with engine.connect() as conn:
+            for clearance in (0, 3):
+                for period in PERIODS[:3]:
+                    as_of = date(2026, 3, 1)
+                    expected = from_rows(conn, clearance, period, as_of)
+                    assert counted(conn, clearance, period, as_of) == expected
+            assert counted(conn, 3, Period(), as_of)["tasks"]["received"] == 30
+        engine.dispose()
+
+
+@contextmanager
+def _database(kind: str, tmp_path) -> Iterator[str]:
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    with temporary_database("luutru_counters_0016") as url:
+        yield url
+
+
+def _document(i: int) -> dict:
+    kind = KINDS[i % len(KINDS)]
+    return {
+        "record_id": f"r{i}", "register": "don" if kind in PETITION_KINDS else "den",
+        "kind": kind, "organ": ORGANS[i % 3], "level": i % 4, "assigned": i < 30,
+        "received_at": _stamp(FIRST_DAY + timedelta(days=i * 3)), "classified_at": "x",
+    }  # fmt: skip
+
+
+def _task(i: int) -> dict:
+    assigned = FIRST_DAY + timedelta(days=i * 3)
+    due = assigned + timedelta(days=5)
+    done = i % 3 != 0
+    return {
+        "id": f"t{i}", "record_id": f"r{i}", "assignee": PEOPLE[i % 3], "support": [],
+        "due": due.isoformat(), "status": "done" if done else "open", "assigned_by": "lan",
+        "assigned_at": _stamp(assigned), "kind": KINDS[i % len(KINDS)], "level": i % 4,
+        "done_on": (due + timedelta(days=i % 5 - 2)).isoformat() if done else None,
+    }  # fmt: skip
