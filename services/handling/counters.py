@@ -1,6 +1,7 @@
-"""The statistics' counters (`handling_record_counts`, `handling_task_counts`): per month, per
-record level and per value of each dimension the statistics group by, moved by every write
-that changes what they count, in that write's transaction.
+"""The statistics' counters (`handling_record_counts`, `handling_task_counts`): per month and
+per year ("span": `2026-03`, `Y2026`), per record level and per value of each dimension the
+statistics group by, moved by every write that changes what they count, in that write's
+transaction.
 
 Each row of `handling_documents` and `handling_tasks` contributes a fixed set of counts (its
 "contributions"); a write reads the rows it changes before (locked: `FOR UPDATE` on
@@ -24,7 +25,7 @@ from services.common.vocabulary import PETITION_KINDS
 from services.handling.tables import documents, record_counts, task_counts, tasks
 
 COUNTED = ("received", "done", "done_late")  # per task; open = received − done
-KEY = ("month", "level", "dimension", "value")
+KEY = ("span", "level", "dimension", "value")
 RecordKey = tuple[str, int, str, str]
 
 
@@ -36,15 +37,20 @@ def record_keys(register: str | None, kind: str | None, organ: str | None, assig
     return keys
 
 
-def month_of(timestamp: str) -> str:
-    """YYYY-MM: the text the period filter compares (services/handling/stats.py `Period`)."""
-    return timestamp[:7]
+def spans_of(timestamp: str) -> tuple[str, str]:
+    """Its month (YYYY-MM: the text the period filter compares, services/handling/stats.py
+    `Period`) and its year (`Y` + YYYY: after every month in text order, so a range of
+    months never takes a year's row)."""
+    return timestamp[:7], f"Y{timestamp[:4]}"
 
 
 def _record_contributions(row: Mapping[str, Any]) -> Counter:
-    month, level = month_of(row["received_at"]), row["level"]
     keys = record_keys(row["register"], row["kind"], row["organ"], row["assigned"])
-    return Counter((month, level, dimension, value) for dimension, value in keys)
+    return Counter(
+        (span, row["level"], dimension, value)
+        for span in spans_of(row["received_at"])
+        for dimension, value in keys
+    )
 
 
 def task_figures(row: Mapping[str, Any]) -> Counter:
@@ -54,11 +60,11 @@ def task_figures(row: Mapping[str, Any]) -> Counter:
 
 
 def _task_contributions(row: Mapping[str, Any]) -> dict[RecordKey, Counter]:
-    month, level = month_of(row["assigned_at"]), row["level"]
-    figures = task_figures(row)
+    figures, level = task_figures(row), row["level"]
     return {
-        (month, level, "assignee", row["assignee"]): figures,
-        (month, level, "kind", row["kind"] or ""): figures,
+        (span, level, dimension, value): figures
+        for span in spans_of(row["assigned_at"])
+        for dimension, value in (("assignee", row["assignee"]), ("kind", row["kind"] or ""))
     }
 
 
@@ -107,12 +113,14 @@ def locked(conn: sa.Connection, query: sa.Select) -> list[dict[str, Any]]:
 
 # literal SQL, not bound parameters: PostgreSQL matches a GROUP BY expression to the select's
 # only when both are spelt the same
-_MONTH_OF = ("1", "7")
 _EMPTY = sa.literal_column("''")
 
 
-def _month(column: sa.ColumnElement) -> sa.ColumnElement:
-    return sa.func.substr(column, *(sa.literal_column(n) for n in _MONTH_OF))
+def _spans(column: sa.ColumnElement) -> tuple[sa.ColumnElement, sa.ColumnElement]:
+    """`spans_of` in SQL: the month, and the year."""
+    month = sa.func.substr(column, sa.literal_column("1"), sa.literal_column("7"))
+    year = sa.func.substr(column, sa.literal_column("1"), sa.literal_column("4"))
+    return month, sa.literal_column("'Y'").op("||")(year)
 
 
 def counters(conn: sa.Connection) -> dict[tuple, tuple[int, ...]]:
@@ -132,31 +140,34 @@ def recount(conn: sa.Connection) -> dict[str, int]:
     conn.execute(record_counts.delete())
     conn.execute(task_counts.delete())
     d, t = documents.c, tasks.c
-    month = _month(d.received_at)
     values = {
         "register": (d.register, []),
         "kind": (sa.func.coalesce(d.kind, _EMPTY), []),
         "organ": (sa.func.coalesce(d.organ, _EMPTY), []),
         "unassigned": (_EMPTY, [d.kind.in_(PETITION_KINDS), d.assigned.is_(False)]),
     }
-    for dimension, (value, where) in values.items():
-        query = (
-            sa.select(month, d.level, sa.literal(dimension, sa.String), value, sa.func.count())
-            .where(*where)
-            .group_by(month, d.level, *([] if value is _EMPTY else [value]))
-        )
-        conn.execute(record_counts.insert().from_select([*KEY, "n"], query))
-    month = _month(t.assigned_at)
+    for span in _spans(d.received_at):
+        for dimension, (value, where) in values.items():
+            query = (
+                sa.select(span, d.level, sa.literal(dimension, sa.String), value, sa.func.count())
+                .where(*where)
+                .group_by(span, d.level, *([] if value is _EMPTY else [value]))
+            )
+            conn.execute(record_counts.insert().from_select([*KEY, "n"], query))
     done = t.status == "done"
     figures = (
         sa.func.count(),
         sa.func.count().filter(done),
         sa.func.count().filter(done, t.done_on > t.due),
     )
-    for dimension, value in (("assignee", t.assignee), ("kind", sa.func.coalesce(t.kind, _EMPTY))):
-        query = sa.select(month, t.level, sa.literal(dimension, sa.String), value, *figures)
-        query = query.group_by(month, t.level, value)
-        conn.execute(task_counts.insert().from_select([*KEY, *COUNTED], query))
+    for span in _spans(t.assigned_at):
+        for dimension, value in (
+            ("assignee", t.assignee),
+            ("kind", sa.func.coalesce(t.kind, _EMPTY)),
+        ):
+            query = sa.select(span, t.level, sa.literal(dimension, sa.String), value, *figures)
+            query = query.group_by(span, t.level, value)
+            conn.execute(task_counts.insert().from_select([*KEY, *COUNTED], query))
     count = sa.select(sa.func.count())
     return {
         table.name: conn.execute(count.select_from(table)).scalar_one()

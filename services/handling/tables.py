@@ -81,26 +81,26 @@ documents = sa.Table(
     sa.Index("ix_handling_documents_edge", *EDGE_DOCUMENT_COLUMNS),  # 0016
 )
 
-# The statistics' counters (0016): per month of receipt (YYYY-MM, as `received_at` /
-# `assigned_at` begin), per record level and per value of each dimension the statistics group
-# by, kept by the writes that move them in their own transaction (services/handling/counters.py)
-# so a statistics call sums a few thousand small rows instead of reading every record and task.
-# `value` is "" where the row has none (a record without kind or organ).
+# The statistics' counters (0016): per month of receipt (`span` YYYY-MM, as `received_at` /
+# `assigned_at` begin) and per year (`span` "Y" + YYYY), per record level and per value of each
+# dimension the statistics group by, kept by the writes that move them in their own transaction
+# (services/handling/counters.py), so a statistics call sums a few hundred or thousand small
+# rows instead of reading every record and task. `value` is "" where the row has none.
 record_counts = sa.Table(
     "handling_record_counts",
     schema,
-    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("span", sa.String(7), primary_key=True),
     sa.Column("level", sa.Integer, primary_key=True),
     sa.Column("dimension", sa.String(16), primary_key=True),  # register | kind | organ | unassigned
     sa.Column("value", sa.String(400), primary_key=True),
     sa.Column("n", sa.Integer, nullable=False),
 )
-# Tasks by the month they were assigned: received, done and done late (open = received − done;
-# overdue depends on the day asked for, so it is counted from the open tasks' rows).
+# Tasks by the month and year they were assigned: received, done and done late (open =
+# received − done; overdue depends on the day asked for: counted from the open tasks' rows).
 task_counts = sa.Table(
     "handling_task_counts",
     schema,
-    sa.Column("month", sa.String(7), primary_key=True),
+    sa.Column("span", sa.String(7), primary_key=True),
     sa.Column("level", sa.Integer, primary_key=True),
     sa.Column("dimension", sa.String(16), primary_key=True),  # assignee | kind
     sa.Column("value", sa.String(64), primary_key=True),

@@ -33,8 +33,8 @@ from services.handling.store import HandlingStore
 from services.handling.tables import documents, task_counts, tasks
 from tests.postgres import temporary_catalog, temporary_database
 
-FIRST_DAY = date(2026, 1, 1)
-DAYS = 150  # records and tasks over five months
+FIRST_DAY = date(2025, 11, 1)
+DAYS = 450  # records and tasks over fifteen months, across a year's end
 PEOPLE = ("lan", "minh", "hoa")
 KINDS = ("cong_van", "giay_moi", *sorted(PETITION_KINDS)[:2], None)
 ORGANS = ("UBND Quận 1", "Sở Tư pháp", None)
@@ -152,6 +152,9 @@ PERIODS = [
     Period(None, date(2026, 3, 14)),
     Period(date(2026, 3, 2), None),
     Period(date(2026, 4, 1), date(2026, 3, 1)),  # empty
+    Period(date(2026, 1, 1), date(2026, 12, 31)),  # a whole year
+    Period(date(2025, 11, 20), date(2027, 2, 10)),  # a year, months and edges
+    Period(date(2025, 12, 1), None),
 ]
 
 
@@ -209,16 +212,26 @@ def test_a_caller_below_clearance_sees_counted_figures_without_the_hidden_record
     assert cleared["tasks"]["by_assignee"]["hoa"]["overdue"] == 2
 
 
-def test_a_period_is_split_into_whole_months_and_edges_counted_from_the_rows():
-    assert split(Period()) == ((None, None), [])
+def test_a_period_is_split_into_whole_years_months_and_edges_counted_from_the_rows():
+    assert split(Period()) == ([("Y0000", "Y9999")], [])
     assert split(Period(date(2026, 1, 15), date(2026, 4, 10))) == (
-        ("2026-02", "2026-03"),
+        [("2026-02", "2026-03")],
         [Period(date(2026, 1, 15), date(2026, 1, 31)), Period(date(2026, 4, 1), date(2026, 4, 10))],
     )
-    assert split(Period(date(2026, 2, 1), date(2026, 2, 28))) == (("2026-02", "2026-02"), [])
+    assert split(Period(date(2026, 2, 1), date(2026, 2, 28))) == ([("2026-02", "2026-02")], [])
     inside = Period(date(2026, 2, 3), date(2026, 3, 20))
-    assert split(inside) == (None, [inside])
-    assert split(Period(None, date(2026, 12, 31))) == ((None, "2026-12"), [])
+    assert split(inside) == ([], [inside])
+    assert split(Period(None, date(2026, 12, 31))) == ([("Y0000", "Y2026")], [])
+    assert split(Period(date(2025, 11, 20), date(2027, 2, 10))) == (
+        [("Y2026", "Y2026"), ("2025-12", "2025-12"), ("2027-01", "2027-01")],
+        [
+            Period(date(2025, 11, 20), date(2025, 11, 30)),
+            Period(date(2027, 2, 1), date(2027, 2, 10)),
+        ],
+    )
+    assert split(Period(date(2026, 3, 2), None)) == (
+        [("Y2027", "Y9999"), ("2026-04", "2026-12")], [Period(date(2026, 3, 2), date(2026, 3, 31))]
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

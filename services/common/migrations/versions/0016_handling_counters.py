@@ -1,7 +1,7 @@
 """The handling statistics' counters (services/handling/tables.py, counters.py):
-- `handling_record_counts` and `handling_task_counts`, per month, level and value of each
-  dimension the statistics group by, kept by the writes that move them; filled here from the
-  rows already there (the same recount as `luutru tasks recount`);
+- `handling_record_counts` and `handling_task_counts`, per month and per year, level and
+  value of each dimension the statistics group by, kept by the writes that move them;
+  filled here from the rows already there (the same recount as `luutru tasks recount`);
 - covering indexes by date for the partial months at a period's edges, and on the open
   tasks' status and due date for "overdue" as of a day.
 
@@ -35,7 +35,7 @@ INDEXES = {
 
 def _key(value_length: int) -> list[sa.Column]:
     return [
-        sa.Column("month", sa.String(7), primary_key=True),
+        sa.Column("span", sa.String(7), primary_key=True),
         sa.Column("level", sa.Integer, primary_key=True),
         sa.Column("dimension", sa.String(16), primary_key=True),
         sa.Column("value", sa.String(value_length), primary_key=True),
