@@ -13,10 +13,10 @@ Two ways to count, with the same answer: `counted` sums the yearly and monthly c
 writes keep (services/handling/counters.py) and counts from the rows only the partial months
 at the period's edges and the open tasks not yet overdue (10–30 ms of CPU at 100,000 records /
 50,000 tasks); `statistics` / `from_rows` counts every row of the period (~100 ms of CPU), the
-oracle the tests compare the counters with. `CachedStatistics` keeps the counted figures per (clearance,
-period, as of) in each process while the one-row `handling_stats_version`, bumped in the same
-transaction as every write they count, has not moved (a ~1 ms read). The clearance is part of
-the key: figures computed for one clearance are never served to another.
+oracle the tests compare the counters with. `CachedStatistics` keeps the counted figures per
+(clearance, period, as of) in each process while the one-row `handling_stats_version`, bumped
+in the same transaction as every write they count, has not moved (a ~1 ms read). The
+clearance is part of the key: figures computed for one clearance are never served to another.
 """
 
 from __future__ import annotations
