@@ -5,8 +5,10 @@ service runs on (SQLite in a temporary directory, or LUUTRU_BENCH_CATALOG_URL).
 The calls are the handling service's use cases, as its RPCs run them, through a clearance
 below the top (so the secrecy filter is in every query). The statistics are timed twice: as
 the RPC answers them (figures cached per clearance and period while nothing counted changed)
-and counted anew after a change each time. Prints p50/p95 per call against the
-issue's goal, p95 ≤ 100 ms.
+and counted anew from the counters after a change each time (a year of whole months, all
+time, and a period that cuts through two months, whose edges are counted from the rows). The
+writes that move the counters (a task finished, a record recounted on its event) are timed
+too. Prints p50/p95 per call against the goal, p95 ≤ 100 ms.
 """
 
 from __future__ import annotations
@@ -95,27 +97,52 @@ def fill(catalog: SqlCatalog) -> None:
             documents.update().where(documents.c.record_id.in_(has_task)), {"assigned": True}
         )
     print(f"filled {RECORDS} records and {TASKS} tasks in {time.perf_counter() - started:.1f} s")
+    if catalog.engine.dialect.name == "postgresql":  # what autovacuum does after such a load
+        with catalog.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    started = time.perf_counter()
+    written = HandlingStore(catalog.engine).recount()  # as migration 0016 / `tasks recount`
+    print(f"counters built in {time.perf_counter() - started:.1f} s: {written['rows']}")
 
 
 def measure(name: str, call: Callable[[int], object]) -> float:
+    """Wall-clock p50/p95 (the goal's), and the process's CPU time per call: on a shared
+    machine the wall clock waits for the other processes, the CPU time does not (SQLite
+    runs in this process; a PostgreSQL server's share is not in it)."""
     call(0)  # warm the caches once
-    times = []
+    times, cpu = [], []
     for i in range(RUNS):
-        started = time.perf_counter()
+        started, used = time.perf_counter(), time.process_time()
         call(i)
         times.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - used) * 1000)
     p50, p95 = statistics.median(times), statistics.quantiles(times, n=20)[18]
+    cpu50, cpu95 = statistics.median(cpu), statistics.quantiles(cpu, n=20)[18]
     verdict = "ok" if p95 <= GOAL_MS else "OVER"
-    print(f"{name:<34} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {verdict}")
+    print(
+        f"{name:<38} p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   {verdict:<4}"
+        f"   cpu p50 {cpu50:6.1f} p95 {cpu95:6.1f} ms"
+    )
     return p95
 
 
-def changed_statistics(h: Handling, period: Period) -> object:
+def changed_statistics(h: Handling, period: Period, clearance: int = 1) -> object:
     """The figures counted anew: a write the statistics count came in since the last call (the
     version bump is what every such write does; timed with it, a few ms)."""
     with h.store.engine.begin() as conn:
         bump_version(conn)
-    return handlers.statistics(h, 1, period, TODAY)
+    return handlers.statistics(h, clearance, period, TODAY)
+
+
+def open_tasks(h: Handling) -> list[str]:
+    query = sa.select(tasks.c.id).where(tasks.c.status == "open").order_by(tasks.c.id)
+    with h.store.engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def finish(h: Handling, task_id: str) -> object:
+    """A task finished (as `luutru tasks done`): its counters move in its transaction."""
+    return handlers.finish(h, task_id, "van_thu", "Đã giải quyết", TODAY)
 
 
 def run(dsn: str) -> None:
@@ -124,6 +151,8 @@ def run(dsn: str) -> None:
     h = Handling(HandlingStore(catalog.engine), DueRules(), lambda d, n: d + timedelta(days=n))
     person = PEOPLE.__getitem__
     year = Period(date(2026, 1, 1), date(2026, 12, 31))
+    cut = Period(date(2026, 3, 15), date(2026, 9, 14))  # two partial months at its edges
+    unfinished = iter(open_tasks(h))
     calls = {
         "my open tasks (clearance 1)": lambda i: handlers.list_tasks(
             h, TODAY, user=person(i % 200), clearance=1),
@@ -136,9 +165,16 @@ def run(dsn: str) -> None:
         "statistics, all time (clearance 3)": lambda i: handlers.statistics(
             h, 3, Period(), TODAY),
         "statistics of a year, after a change": lambda i: changed_statistics(h, year),
+        "statistics, all time, after a change": lambda i: changed_statistics(
+            h, Period(), 3),
+        "15/03–14/09, after a change": lambda i: changed_statistics(h, cut),
+        "a task finished (counters moved)": lambda i: finish(h, next(unfinished)),
+        "a record recounted on its event": lambda i: h.store.project(f"rec-{i:07d}"),
     }  # fmt: skip
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} (2 CPUs shared)")
     worst = max(measure(name, call) for name, call in calls.items())
     print(f"worst p95 {worst:.1f} ms: {'within' if worst <= GOAL_MS else 'OVER'} the goal")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     catalog.engine.dispose()
 
 

@@ -121,6 +121,18 @@ def remind(
     emit(result) if as_json else console.print(f"Đã nhắc {len(result['reminded'])} việc")
 
 
+@tasks_app.command("recount")
+def recount(as_json: JsonFlag = False) -> None:
+    """Rebuild the statistics' monthly counters from the records and tasks (after a restore
+    from backup, or to check them: none should need correcting)."""
+    result = _rpc("recount")
+    if as_json:
+        emit(result)
+        return
+    rows = ", ".join(f"{table} {n}" for table, n in result["rows"].items())
+    console.print(f"Đã đếm lại ({rows}); sửa {result['corrected']} bộ đếm")
+
+
 @tasks_app.command("email")
 def email(user: str, address: str, as_json: JsonFlag = False) -> None:
     """Set the e-mail address USER's reminders go to when the account has none of its own

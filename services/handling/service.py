@@ -148,6 +148,12 @@ class HandlingService(Pingable):
         return handlers.statistics(self.handling, level, period, _as_of(period))
 
     @operator_rpc
+    def recount(self) -> dict:
+        """Rebuild the statistics' counters from the records and tasks (after a restore, or to
+        check them: `corrected` counts those that were wrong)."""
+        return self.handling.store.recount()
+
+    @operator_rpc
     def follow_up_book(self, start: str, end: str, clearance: int | None = None) -> dict:
         """Sổ theo dõi giải quyết văn bản đến of the period: its title, columns and rows."""
         period = _period(start, end)

@@ -19,6 +19,7 @@ from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
 from services.common.errors import NotFound
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
+from services.handling import counters
 from services.handling.outbox import Outgoing
 from services.handling.stats import CachedStatistics, bump_version
 from services.handling.tables import contacts, documents, outbox, task_log, tasks
@@ -137,20 +138,26 @@ class HandlingStore:
             if row is None:
                 raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
             values = document_row(row)
-            done = conn.execute(
-                documents.update().where(documents.c.record_id == record_id).values(**values)
-            )
-            if not done.rowcount:
-                has_task = sa.exists().where(tasks.c.record_id == record_id)
-                assigned = conn.execute(sa.select(has_task)).scalar_one()
+            copy = sa.select(documents).where(documents.c.record_id == record_id)
+            its_tasks = sa.select(tasks).where(tasks.c.record_id == record_id)
+            before, tasks_before = counters.locked(conn, copy), counters.locked(conn, its_tasks)
+            if before:
                 conn.execute(
-                    documents.insert().values(record_id=record_id, assigned=assigned, **values)
+                    documents.update().where(documents.c.record_id == record_id).values(**values)
+                )
+            else:
+                conn.execute(
+                    documents.insert().values(
+                        record_id=record_id, assigned=bool(tasks_before), **values
+                    )
                 )
             conn.execute(
                 tasks.update()
                 .where(tasks.c.record_id == record_id)
                 .values(kind=values["kind"], level=values["level"])
             )
+            counters.move_records(conn, before, counters.locked(conn, copy))
+            counters.move_tasks(conn, tasks_before, counters.locked(conn, its_tasks))
             bump_version(conn)
         return row.register
 
@@ -193,7 +200,9 @@ class HandlingStore:
     ) -> Outgoing:
         """A new task on `record` (as `record()` returns it), with its event in the outbox."""
         meta = record["meta"] or {}
+        copy = sa.select(documents).where(documents.c.record_id == task.record_id)
         with self.engine.begin() as conn:
+            before = counters.locked(conn, copy)
             conn.execute(
                 tasks.insert().values(
                     id=task.id, record_id=task.record_id, assigned_by=task.assigned_by,
@@ -206,6 +215,9 @@ class HandlingStore:
                 .where(documents.c.record_id == task.record_id)
                 .values(assigned=True)
             )
+            counters.move_records(conn, before, counters.locked(conn, copy))
+            new = sa.select(tasks).where(tasks.c.id == task.id)
+            counters.move_tasks(conn, [], counters.locked(conn, new))
             self._log(conn, task, entry)
             bump_version(conn)  # last: the one row every writer takes is held the least
             return _enqueue(conn, *event)
@@ -219,14 +231,14 @@ class HandlingStore:
     ) -> Outgoing | None:
         """Write a transition (and its event, if it has one); NotFound if someone else moved
         the task first."""
+        row = sa.select(tasks).where(tasks.c.id == task.id)
         with self.engine.begin() as conn:
-            done = conn.execute(
-                tasks.update()
-                .where(tasks.c.id == task.id, tasks.c.status == expected_status)
-                .values(**_values(task))
-            )
-            if not done.rowcount:
+            before = counters.locked(conn, row.where(tasks.c.status == expected_status))
+            if not before:
                 raise NotFound(f"Việc đã thay đổi, hãy tải lại / Task {task.id} changed")
+            conn.execute(tasks.update().where(tasks.c.id == task.id).values(**_values(task)))
+            # from the row as it is, not as the caller read it: a forward races no count
+            counters.move_tasks(conn, before, counters.locked(conn, row))
             self._log(conn, task, entry)
             bump_version(conn)
             return _enqueue(conn, *event) if event else None
@@ -336,6 +348,17 @@ class HandlingStore:
     def mark_sent(self, seq: int) -> None:
         with self.engine.begin() as conn:
             conn.execute(outbox.update().where(outbox.c.seq == seq).values(sent_at=now_iso()))
+
+    def recount(self) -> dict[str, Any]:
+        """Rebuild the statistics' counters from the rows (`luutru tasks recount`); says how
+        many counters were wrong (0 unless a write went around the store)."""
+        with self.engine.begin() as conn:
+            before = counters.counters(conn)
+            written = counters.recount(conn)
+            after = counters.counters(conn)
+            bump_version(conn)
+        wrong = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+        return {"rows": written, "corrected": len(wrong)}
 
     def mark_reminded(self, task_id: str, level: str) -> None:
         with self.engine.begin() as conn:

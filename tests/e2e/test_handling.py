@@ -138,6 +138,8 @@ def test_assign_forward_overdue_finish_and_statistics(stack, office, mailbox):
     assert {k: stats["tasks"][k] for k in ("received", "done", "done_late", "open")} == {
         "received": 2, "done": 1, "done_late": 1, "open": 1}  # fmt: skip
     assert stats["records"]["by_register"] == {"den": 2}
+    [recount] = stack.cli_json("tasks", "recount")  # the counters the writes kept were right
+    assert recount["corrected"] == 0 and recount["rows"]["handling_task_counts"] > 0
 
     # the follow-up book as PDF, through the caller's clearance
     day = TODAY.isoformat()
