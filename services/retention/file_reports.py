@@ -288,6 +288,9 @@ def _pdf_side_by_side(pdf: Any, blocks: tuple[str, ...], bold: tuple[bool, ...])
     """Blocks of centred lines in equal columns (the header's organ and date, the two
     sides' signatures); the first line of a bold block is bold."""
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / len(blocks)
+    needed = 6 * max(len(block.split("\n")) for block in blocks)
+    if pdf.get_y() + needed > pdf.page_break_trigger:  # keep the columns on one page
+        pdf.add_page()
     top, bottom = pdf.get_y(), pdf.get_y()
     for index, (block, strong) in enumerate(zip(blocks, bold, strict=True)):
         pdf.set_xy(pdf.l_margin + index * width, top)
