@@ -193,3 +193,48 @@ def late(
             f"{f['year']}/{f['code']:<10} {f['title']}  hạn nộp lưu {f['delivery_due']}",
             markup=False,
         )
+
+
+@app.command("handover-record")
+def handover_record(
+    on: Annotated[
+        str | None, typer.Option("--on", help="YYYY-MM-DD the files were delivered")
+    ] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="the delivering unit")] = None,
+    refs: Annotated[
+        list[str] | None, typer.Option("--file", help="YEAR/CODE, repeatable: these files")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="biên bản: .pdf or .xlsx")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="pdf | xlsx (default: --out's)")
+    ] = None,
+    organ: Annotated[str, typer.Option("--organ", help="the organ, printed at the top")] = "",
+    place: Annotated[str, typer.Option("--place", help="where it is signed")] = "",
+    deliverer: Annotated[str, typer.Option("--deliverer", help="who hands over")] = "",
+    receiver: Annotated[str, typer.Option("--receiver", help="who receives")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    """Biên bản giao nhận tài liệu (NĐ 30/2020 Điều 30): the files a unit delivered to the
+    lưu trữ cơ quan on one day (or the delivered files named with --file), with their
+    totals; with --out, the printable record (PDF or XLSX) with both sides' signatures."""
+    from services.retention import file_reports
+
+    with client() as rpc:
+        delivery = call(rpc, "retention", "files_handover", on, unit, refs or None, HIGHEST)
+    if out is not None:
+        parties = file_reports.HandoverParties(organ, place, deliverer, receiver)
+        kind = (fmt or out.suffix.lstrip(".")).lower()
+        try:
+            out.write_bytes(file_reports.render_handover_record(delivery, kind, parties))
+        except ValueError as exc:
+            fail(str(exc))
+        delivery = {**delivery, "out": str(out)}
+    if as_json:
+        emit(delivery)
+        return
+    for f in delivery["files"]:
+        console.print(f"{f['year']}/{f['code']:<10} {f['title']}  {f['records']} văn bản, "
+                      f"{f['pages']} tờ", markup=False)  # fmt: skip
+    totals = delivery["totals"]
+    console.print(f"Tổng số: {totals['files']} hồ sơ, {totals['records']} văn bản, "
+                  f"{totals['pages']} tờ", markup=False)  # fmt: skip

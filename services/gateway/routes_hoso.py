@@ -18,14 +18,21 @@ from werkzeug.wrappers import Request, Response
 from services.common.errors import BadQuery
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
-from services.gateway.helpers import Gateway, role_holder, uploaded_file
+from services.gateway.helpers import Gateway, portal_date, role_holder, uploaded_file
 from services.gateway.http import http, json_errors, json_object, json_response
 from services.registers.reports import XLSX_TYPE
-from services.retention.file_reports import FORMATS, render_catalogue, render_contents
+from services.retention.file_reports import (
+    FORMATS,
+    HandoverParties,
+    render_catalogue,
+    render_contents,
+    render_handover_record,
+)
 
 FILING_ROLES = ("clerk", "archivist")
 SUGGESTION_ANSWERS = ("confirm", "dismiss")
 MEDIA_TYPES = {"pdf": "application/pdf", "xlsx": XLSX_TYPE}
+PARTIES = ("organ", "place", "deliverer", "receiver")  # HandoverParties, in its order
 
 
 def _filer(request: Request) -> Principal:
@@ -45,6 +52,12 @@ def _format(request: Request) -> str | None:
     if fmt is not None and fmt not in FORMATS:
         raise BadQuery("format phải là pdf hoặc xlsx / format must be pdf or xlsx")
     return fmt
+
+
+def _delivery_day(request: Request) -> str | None:
+    """?on= as YYYY-MM-DD, or dd/mm/yyyy as the portal's form sends it."""
+    typed = (request.args.get("on") or "").strip()
+    return portal_date(typed, "Ngày nộp lưu") if "/" in typed else typed or None
 
 
 class HosoRoutes:
@@ -82,6 +95,24 @@ class HosoRoutes:
         result = self.gw.retention.files_import(upload.filename, content, principal.name)
         self.gw.audit(request.remote_addr, principal, "file_catalogue_imported", None, result)
         return json_response(result)
+
+    @http("GET", "/api/hoso/handover")
+    @json_errors
+    def hoso_handover(self, request: Request) -> Response:
+        """?on=YYYY-MM-DD[&unit=U] or ?file=YEAR/CODE… [&format=pdf|xlsx][&organ=&place=
+        &deliverer=&receiver=] — the biên bản giao nhận of one delivery to the lưu trữ cơ
+        quan (NĐ 30/2020 Điều 30): its files, counts and pages within the caller's clearance;
+        404 when nothing was delivered."""
+        principal, fmt = current_principal(request), _format(request)
+        unit, refs = request.args.get("unit") or None, request.args.getlist("file") or None
+        delivery = self.gw.retention.files_handover(
+            _delivery_day(request), unit, refs, principal.clearance
+        )
+        if not fmt:
+            return json_response(delivery)
+        parties = HandoverParties(*(request.args.get(k, "").strip() for k in PARTIES))
+        data = render_handover_record(delivery, fmt, parties)
+        return _printable(fmt, data, f"bien-ban-giao-nhan-{delivery['on']}")
 
     @http("GET", "/api/hoso/suggest/<string:record_id>")
     @json_errors

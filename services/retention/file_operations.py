@@ -17,6 +17,7 @@ from nameko.rpc import rpc
 
 from services.common import clock
 from services.common.callers import operator_rpc
+from services.common.errors import NotFound
 from services.common.secrecy import HIGHEST
 from services.retention import files as rules
 from services.retention.store import RetentionStore
@@ -142,6 +143,35 @@ class FileOperations:
             for f in rules.awaiting_delivery(store.all_files(), day)
         ]  # fmt: skip
         return {"as_of": day.isoformat(), "files": rows}
+
+    @rpc
+    def files_handover(
+        self,
+        on: str | None = None,
+        unit: str | None = None,
+        refs: list[str] | None = None,
+        clearance: int = 0,
+    ) -> dict:
+        """One delivery to the lưu trữ cơ quan (Điều 30), for its biên bản giao nhận: the
+        files `unit` (or any unit) delivered on `on`, or the delivered files `refs` named;
+        each counted within `clearance`, with the totals of what the caller sees."""
+        store = self.retention.store
+        if refs:
+            chosen = [store.file(str(ref)) for ref in refs]
+            for file in chosen:
+                rules.check_delivered(file)
+            day = (
+                rules.closing_day(on, clock.today())
+                if on
+                else max(f["delivered_on"] for f in chosen)
+            )
+        else:
+            day = rules.closing_day(on, clock.today())
+            chosen = rules.delivered_on(store.all_files(), day, unit)
+        if not chosen:
+            raise NotFound(f"Không có hồ sơ nộp lưu ngày {day} / No files delivered that day")
+        rows = [rules.catalogue_row(_shown(store, f, clearance)) for f in chosen]
+        return {"on": day, "unit": unit, "files": rows, "totals": rules.handover_totals(rows)}
 
     @rpc
     def files_show(self, ref: str, clearance: int = 0) -> dict:

@@ -45,6 +45,17 @@ HANDOVER_COLUMNS = (
     "Ghi chú",
 )
 HANDOVER_WIDTHS_MM = (10, 25, 65, 32, 12, 22, 24)
+RECORD_COLUMNS = (
+    "STT",
+    "Số và ký hiệu hồ sơ",
+    "Tiêu đề hồ sơ",
+    "Thời gian bắt đầu và kết thúc",
+    "Thời hạn bảo quản",
+    "Số văn bản",
+    "Số tờ",
+    "Ghi chú",
+)
+RECORD_WIDTHS_MM = (10, 25, 58, 30, 20, 15, 12, 20)
 FORMATS = ("pdf", "xlsx")
 
 
@@ -56,6 +67,21 @@ class Printable:
     widths_mm: tuple[int, ...]
     rows: list[list[str]]
     closing: str
+    top: tuple[str, str] = ("", "")  # above the title: the organ (left), place and date (right)
+    intro: str = ""  # left-aligned text between the title and the table
+    signatures: tuple[str, ...] = ()  # blocks side by side under the closing text
+
+
+@dataclass(frozen=True)
+class HandoverParties:
+    """Who hands over and who receives, printed on the biên bản giao nhận (not stored: the
+    delivery records only its day; the names are given when printing)."""
+
+    organ: str = ""
+    place: str = ""
+    deliverer: str = ""
+    receiver: str = ""
+    archive: str = "Lưu trữ cơ quan"
 
 
 def vn_date(value: str | None) -> str:
@@ -144,6 +170,62 @@ def handover_table(awaiting: dict[str, Any]) -> Printable:
     )
 
 
+def handover_record_table(
+    delivery: dict[str, Any], parties: HandoverParties | None = None
+) -> Printable:
+    """The biên bản giao nhận tài liệu of one delivery (NĐ 30/2020 Điều 30 and its Phụ lục,
+    read in summaries only; the form is not transcribed here, so the parts are those common
+    use prints): organ, place and date; the delivering unit and person, the receiving archive
+    and person; the files with their dates, retention, records and sheets; the totals of what
+    the caller sees; the attached mục lục; a signature block for each side."""
+    parties = parties or HandoverParties()
+    rows = []
+    for n, f in enumerate(delivery["files"], start=1):
+        span = f"{vn_date(f['start'])} – {vn_date(f['end'])}" if f["start"] else ""
+        counts = [str(f["records"]), str(f["pages"])]
+        rows.append([str(n), f"{f['year']}/{f['code']}", f["title"], span,
+                     retention_label(f["retention"]), *counts, ""])  # fmt: skip
+    day = date.fromisoformat(delivery["on"][:10])
+    spoken = f"ngày {day:%d} tháng {day:%m} năm {day:%Y}"
+    unit = delivery.get("unit") or ", ".join(
+        sorted({f["unit"] for f in delivery["files"] if f.get("unit")})
+    )
+    intro = "\n".join([
+        f"Hôm nay, {spoken}" + (f", tại {parties.place}" if parties.place else "") + ", gồm:",
+        f"Bên giao: {unit or '…'}; đại diện: {parties.deliverer or '…'}.",
+        f"Bên nhận: {parties.archive}; đại diện: {parties.receiver or '…'}.",
+        "Thống nhất giao nhận các hồ sơ, tài liệu sau (nộp lưu vào Lưu trữ cơ quan):",
+    ])  # fmt: skip
+    return Printable(
+        title="BIÊN BẢN GIAO NHẬN TÀI LIỆU",
+        subtitle=f"Nộp lưu ngày {vn_date(delivery['on'])}",
+        columns=RECORD_COLUMNS,
+        widths_mm=RECORD_WIDTHS_MM,
+        rows=rows,
+        closing=_record_totals(delivery["totals"]),
+        top=(parties.organ.upper(), f"{parties.place + ', ' if parties.place else ''}{spoken}"),
+        intro=intro,
+        signatures=(
+            f"ĐẠI DIỆN BÊN GIAO\n(Ký, ghi rõ họ tên)\n\n\n\n{parties.deliverer}",
+            f"ĐẠI DIỆN BÊN NHẬN\n(Ký, ghi rõ họ tên)\n\n\n\n{parties.receiver}",
+        ),
+    )
+
+
+def _record_totals(totals: dict[str, Any]) -> str:
+    """The totals line, the attached mục lục and the copies (two, one a side: common use)."""
+    span = ""
+    if totals["from_year"]:
+        years = sorted({totals["from_year"], totals["to_year"]})
+        span = f"; thời gian của tài liệu: {'–'.join(str(y) for y in years)}"
+    return "\n".join([
+        f"Tổng số: {totals['files']} hồ sơ, {totals['records']} văn bản, "
+        f"{totals['pages']} tờ{span}.",
+        f"Kèm theo: Mục lục hồ sơ, tài liệu nộp lưu ({totals['files']} hồ sơ).",
+        "Biên bản này lập thành 02 bản, mỗi bên giữ 01 bản.",
+    ])  # fmt: skip
+
+
 def render(table: Printable, fmt: str) -> bytes:
     if fmt not in FORMATS:
         raise ValueError(f"Định dạng phải là pdf hoặc xlsx, không có {fmt!r} / pdf or xlsx")
@@ -162,6 +244,12 @@ def render_handover(awaiting: dict[str, Any], fmt: str) -> bytes:
     return render(handover_table(awaiting), fmt)
 
 
+def render_handover_record(
+    delivery: dict[str, Any], fmt: str, parties: HandoverParties | None = None
+) -> bytes:
+    return render(handover_record_table(delivery, parties), fmt)
+
+
 def _pdf(table: Printable) -> bytes:
     from fpdf.fonts import FontFace
 
@@ -169,10 +257,16 @@ def _pdf(table: Printable) -> bytes:
 
     pdf = serif_pdf("P", top_margin=12)
     pdf.add_page()
+    if any(table.top):
+        _pdf_side_by_side(pdf, table.top, bold=(True, False))
+        pdf.ln(4)
     pdf.set_font("Serif", "B", 14)
     pdf.cell(0, 8, table.title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Serif", size=11)
     pdf.multi_cell(0, 6, table.subtitle, align="C", new_x="LMARGIN", new_y="NEXT")
+    if table.intro:
+        pdf.set_font("Serif", size=11)
+        pdf.multi_cell(0, 6, table.intro, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("Serif", size=9)
     with pdf.table(col_widths=table.widths_mm, line_height=5, text_align="LEFT",
@@ -184,7 +278,28 @@ def _pdf(table: Printable) -> bytes:
     pdf.ln(3)
     pdf.set_font("Serif", size=10)
     pdf.multi_cell(0, 6, table.closing, new_x="LMARGIN", new_y="NEXT")
+    if table.signatures:
+        pdf.ln(6)
+        _pdf_side_by_side(pdf, table.signatures, bold=(True,) * len(table.signatures))
     return bytes(pdf.output())
+
+
+def _pdf_side_by_side(pdf: Any, blocks: tuple[str, ...], bold: tuple[bool, ...]) -> None:
+    """Blocks of centred lines in equal columns (the header's organ and date, the two
+    sides' signatures); the first line of a bold block is bold."""
+    width = (pdf.w - pdf.l_margin - pdf.r_margin) / len(blocks)
+    needed = 6 * max(len(block.split("\n")) for block in blocks)
+    if pdf.get_y() + needed > pdf.page_break_trigger:  # keep the columns on one page
+        pdf.add_page()
+    top, bottom = pdf.get_y(), pdf.get_y()
+    for index, (block, strong) in enumerate(zip(blocks, bold, strict=True)):
+        pdf.set_xy(pdf.l_margin + index * width, top)
+        for n, line in enumerate(block.split("\n")):
+            pdf.set_font("Serif", "B" if strong and n == 0 else "", 11)
+            pdf.set_x(pdf.l_margin + index * width)
+            pdf.multi_cell(width, 6, line, align="C", new_x="LEFT", new_y="NEXT")
+        bottom = max(bottom, pdf.get_y())
+    pdf.set_xy(pdf.l_margin, bottom)
 
 
 def _xlsx(table: Printable) -> bytes:
@@ -195,12 +310,16 @@ def _xlsx(table: Printable) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
+    if any(table.top):
+        sheet.append(list(table.top))
     for line in (table.title, table.subtitle):
         sheet.append([line])
         sheet.merge_cells(start_row=sheet.max_row, start_column=1, end_row=sheet.max_row,
                           end_column=len(table.columns))  # fmt: skip
         sheet.cell(sheet.max_row, 1).font = Font(bold=line == table.title)
         sheet.cell(sheet.max_row, 1).alignment = Alignment(horizontal="center")
+    for line in table.intro.splitlines():
+        sheet.append([line])
     sheet.append(list(table.columns))
     header = sheet.max_row
     for cell in sheet[header]:
@@ -208,7 +327,11 @@ def _xlsx(table: Printable) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in table.rows:
         sheet.append(row)
-    sheet.append([table.closing])
+    for line in table.closing.splitlines() or [""]:
+        sheet.append([line])
+    if table.signatures:
+        sheet.append([" / ".join(b.split("\n")[0] for b in table.signatures)])
+        sheet.append([" / ".join(b.split("\n")[-1] for b in table.signatures)])
     for index, mm in enumerate(table.widths_mm, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = round(mm / 1.9, 1)
     sheet.print_title_rows = f"{header}:{header}"

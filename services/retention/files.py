@@ -398,6 +398,41 @@ def check_deliverable(file: Mapping[str, Any]) -> None:
         raise FileStateError(f"Hồ sơ {file['code']} đã nộp lưu / File already delivered")
 
 
+def check_delivered(file: Mapping[str, Any]) -> None:
+    """A biên bản giao nhận lists only files handed over (Điều 30): one not yet delivered
+    has no hand-over to record."""
+    if not file.get("delivered_on"):
+        raise FileStateError(f"Hồ sơ {file['code']} chưa nộp lưu / File not delivered yet")
+
+
+def same_unit(file: Mapping[str, Any], unit: str | None) -> bool:
+    """Whether the file is the delivering unit's (any unit when none is named); compared
+    folded, so "Văn phòng" and "văn phòng" are one unit."""
+    return unit is None or fold(file.get("unit") or "") == fold(unit)
+
+
+def delivered_on(files: Iterable[Mapping[str, Any]], day: str, unit: str | None) -> list[dict]:
+    """One delivery: the files a unit handed to the lưu trữ cơ quan on `day` (every unit's
+    when none is named), in the danh mục's order (year, code)."""
+    found = [dict(f) for f in files if f.get("delivered_on") == day and same_unit(f, unit)]
+    return sorted(found, key=lambda f: (f["year"], f["code"]))
+
+
+def handover_totals(rows: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The biên bản's totals over the rows a caller sees (`catalogue_row`s): files, records,
+    pages and the span of years (of the records' dates, else of the danh mục's year)."""
+    rows = list(rows)
+    years = [int((r["start"] or str(r["year"]))[:4]) for r in rows]
+    years += [int((r["end"] or str(r["year"]))[:4]) for r in rows]
+    return {
+        "files": len(rows),
+        "records": sum(int(r["records"]) for r in rows),
+        "pages": sum(int(r["pages"]) for r in rows),
+        "from_year": min(years) if years else None,
+        "to_year": max(years) if years else None,
+    }
+
+
 # --- suggesting a file for a record (a clerk confirms with `files add`) -------------------------
 
 # Words every title and trích yếu share, which say nothing of the matter.

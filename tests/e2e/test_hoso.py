@@ -138,3 +138,27 @@ def test_files_late_for_the_office_archive_and_their_delivery(hoso, filed, tmp_p
     assert [(f["code"], f["delivery_due"]) for f in late["files"]] == [("01.VP", "2026-06-30")]
     text = " ".join(pdfium.PdfDocument(out.read_bytes())[0].get_textpage().get_text_range().split())
     assert "MỤC LỤC HỒ SƠ NỘP LƯU" in text and "Quá hạn nộp lưu (30/06/2026)" in text
+
+
+def test_the_biên_bản_giao_nhận_of_a_delivery_within_clearance(hoso, filed, records, tmp_path):
+    """After the late list (01.VP must still be awaited there): 01.VP delivered, its biên bản
+    printed through the CLI and the API; a reader below the secret record's clearance reads
+    totals without it, and a day with no delivery answers 404."""
+    hoso.cli("files", "deliver", f"{YEAR}/01.VP", "--on", "2026-01-15")
+    out = tmp_path / "bien-ban.xlsx"
+    [printed] = hoso.cli_json("files", "handover-record", "--on", "2026-01-15", "--out", str(out),
+                              "--deliverer", "Nguyễn Thị Lan")  # fmt: skip
+    assert [f["code"] for f in printed["files"]] == ["01.VP"] and out.stat().st_size > 0
+    assert printed["totals"]["records"] == 3
+    reader = hoso.user("hs_handover_reader", "reader", 1)
+    seen = reader.get(f"{hoso.url}/api/hoso/handover?on=2026-01-15").json()
+    visible_pages = records["c1"]["pages"] + records["c2"]["pages"]
+    assert (seen["totals"]["records"], seen["totals"]["pages"]) == (2, visible_pages)
+    pdf = reader.get(f"{hoso.url}/api/hoso/handover?on=15/01/2026&format=pdf&receiver=Trần Minh")
+    assert pdf.headers["Content-Type"] == "application/pdf"
+    doc = pdfium.PdfDocument(pdf.content)
+    text = " ".join(" ".join(p.get_textpage().get_text_range().split()) for p in doc)
+    assert "BIÊN BẢN GIAO NHẬN TÀI LIỆU" in text and f"{YEAR}/01.VP" in text
+    assert f"Tổng số: 1 hồ sơ, 2 văn bản, {visible_pages} tờ" in text and "Trần Minh" in text
+    assert "02/01/2025" not in text  # the secret record's date is not the file's start for them
+    assert reader.get(f"{hoso.url}/api/hoso/handover?on=2026-01-16").status_code == 404

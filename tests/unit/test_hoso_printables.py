@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 
 import pypdfium2 as pdfium
+import pytest
 from openpyxl import load_workbook
 
 from services.retention import file_reports, files
+from services.retention.errors import FileStateError
 
 CATALOGUE = {
     "year": 2025,
@@ -68,3 +70,51 @@ def test_handover_list_marks_late_files():
     assert (
         sheet["A1"].value == "MỤC LỤC HỒ SƠ NỘP LƯU" and sheet["A2"].value == "Lập ngày 01/09/2025"
     )
+
+
+DELIVERY_ROWS = [
+    {"code": "01.VP", "year": 2024, "title": "Tập công văn trao đổi", "unit": "Văn phòng",
+     "retention": 10, "start": "2024-01-02", "end": "2024-06-30", "records": 3, "pages": 12},
+    {"code": "07.TC", "year": 2025, "title": "Hồ sơ tuyển dụng viên chức", "unit": "Văn phòng",
+     "retention": "permanent", "start": None, "end": None, "records": 0, "pages": 0},
+]  # fmt: skip
+
+
+def test_bien_ban_giao_nhan_lists_the_files_and_their_totals():
+    delivery = {"on": "2026-02-10", "unit": None, "files": DELIVERY_ROWS,
+                "totals": files.handover_totals(DELIVERY_ROWS)}  # fmt: skip
+    assert delivery["totals"] == {"files": 2, "records": 3, "pages": 12, "from_year": 2024,
+                                  "to_year": 2025}  # fmt: skip
+    parties = file_reports.HandoverParties(
+        organ="Ủy ban nhân dân tỉnh Bình Định", place="Quy Nhơn",
+        deliverer="Nguyễn Thị Lan", receiver="Trần Văn Minh",
+    )  # fmt: skip
+    table = file_reports.handover_record_table(delivery, parties)
+    assert table.columns == file_reports.RECORD_COLUMNS and "Số văn bản" in table.columns
+    assert table.rows[0] == ["1", "2024/01.VP", "Tập công văn trao đổi",
+                             "02/01/2024 – 30/06/2024", "10 năm", "3", "12", ""]  # fmt: skip
+    assert table.rows[1][3:7] == ["", "Vĩnh viễn", "0", "0"]
+    assert table.subtitle == "Nộp lưu ngày 10/02/2026"
+    assert table.top == ("ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", "Quy Nhơn, ngày 10 tháng 02 năm 2026")
+    assert "Bên giao: Văn phòng; đại diện: Nguyễn Thị Lan." in table.intro
+    assert "Tổng số: 2 hồ sơ, 3 văn bản, 12 tờ; thời gian của tài liệu: 2024–2025." in table.closing
+    assert "Mục lục hồ sơ, tài liệu nộp lưu" in table.closing
+    text = _pdf_text(file_reports.render_handover_record(delivery, "pdf", parties))
+    for expected in ("BIÊN BẢN GIAO NHẬN TÀI LIỆU", "ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", "2024/01.VP",
+                     "Tổng số: 2 hồ sơ, 3 văn bản, 12 tờ", "ĐẠI DIỆN BÊN GIAO",
+                     "ĐẠI DIỆN BÊN NHẬN", "Trần Văn Minh"):  # fmt: skip
+        assert expected in text
+    sheet = load_workbook(io.BytesIO(file_reports.render_handover_record(delivery, "xlsx"))).active
+    values = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+    assert "BIÊN BẢN GIAO NHẬN TÀI LIỆU" in values and "2025/07.TC" in values
+
+
+def test_one_delivery_is_a_units_files_of_one_day():
+    day = "2026-02-10"
+    given = (("02", "Văn phòng", day), ("01", "văn phòng", day), ("03", "Phòng Tổ chức", day),
+             ("04", "Văn phòng", None))  # fmt: skip
+    rows = [{"code": c, "year": 2024, "unit": u, "delivered_on": d} for c, u, d in given]
+    assert [f["code"] for f in files.delivered_on(rows, "2026-02-10", "Văn Phòng")] == ["01", "02"]
+    assert len(files.delivered_on(rows, "2026-02-10", None)) == 3
+    with pytest.raises(FileStateError):
+        files.check_delivered(rows[3])
