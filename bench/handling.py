@@ -6,7 +6,7 @@ The calls are the handling service's use cases, as its RPCs run them, through a 
 below the top (so the secrecy filter is in every query). The statistics are timed twice: as
 the RPC answers them (figures cached per clearance and period while nothing counted changed)
 and counted anew from the counters after a change each time (a year of whole months, all
-time, and a period that cuts through two months, whose edges are counted from the rows). The
+time, and a period that cuts through two months: its edge days from the daily counters). The
 writes that move the counters (a task finished, a record recounted on its event) are timed
 too. Prints p50/p95 per call against the goal, p95 ≤ 100 ms.
 """

@@ -123,8 +123,8 @@ def remind(
 
 @tasks_app.command("recount")
 def recount(as_json: JsonFlag = False) -> None:
-    """Rebuild the statistics' monthly counters from the records and tasks (after a restore
-    from backup, or to check them: none should need correcting)."""
+    """Rebuild the statistics' counters (days, months, years) from the records and tasks
+    (after a restore from backup, or to check them: none should need correcting)."""
     result = _rpc("recount")
     if as_json:
         emit(result)

@@ -1,7 +1,7 @@
-"""The statistics' counters (`handling_record_counts`, `handling_task_counts`): per month and
-per year ("span": `2026-03`, `Y2026`), per record level and per value of each dimension the
-statistics group by, moved by every write that changes what they count, in that write's
-transaction.
+"""The statistics' counters (`handling_record_counts`, `handling_task_counts`): per day, per
+month and per year ("span": `2026-03-15`, `2026-03`, `Y2026`), per record level and per value
+of each dimension the statistics group by, moved by every write that changes what they count,
+in that write's transaction.
 
 Each row of `handling_documents` and `handling_tasks` contributes a fixed set of counts (its
 "contributions"); a write reads the rows it changes before (locked: `FOR UPDATE` on
@@ -37,11 +37,12 @@ def record_keys(register: str | None, kind: str | None, organ: str | None, assig
     return keys
 
 
-def spans_of(timestamp: str) -> tuple[str, str]:
-    """Its month (YYYY-MM: the text the period filter compares, services/handling/stats.py
-    `Period`) and its year (`Y` + YYYY: after every month in text order, so a range of
-    months never takes a year's row)."""
-    return timestamp[:7], f"Y{timestamp[:4]}"
+def spans_of(timestamp: str) -> tuple[str, str, str]:
+    """Its day (YYYY-MM-DD), its month (YYYY-MM) — the text the period filter compares,
+    services/handling/stats.py `Period` — and its year (`Y` + YYYY: after every day and month
+    in text order, so a range of days never takes a year's row; a month's row sorts just
+    before its days, so months are asked for one by one, stats.py `split`)."""
+    return timestamp[:10], timestamp[:7], f"Y{timestamp[:4]}"
 
 
 def _record_contributions(row: Mapping[str, Any]) -> Counter:
@@ -116,11 +117,13 @@ def locked(conn: sa.Connection, query: sa.Select) -> list[dict[str, Any]]:
 _EMPTY = sa.literal_column("''")
 
 
-def _spans(column: sa.ColumnElement) -> tuple[sa.ColumnElement, sa.ColumnElement]:
-    """`spans_of` in SQL: the month, and the year."""
-    month = sa.func.substr(column, sa.literal_column("1"), sa.literal_column("7"))
-    year = sa.func.substr(column, sa.literal_column("1"), sa.literal_column("4"))
-    return month, sa.literal_column("'Y'").op("||")(year)
+def _spans(column: sa.ColumnElement) -> tuple[sa.ColumnElement, ...]:
+    """`spans_of` in SQL: the day, the month and the year."""
+    day, month, year = (
+        sa.func.substr(column, sa.literal_column("1"), sa.literal_column(str(length)))
+        for length in (10, 7, 4)
+    )
+    return day, month, sa.literal_column("'Y'").op("||")(year)
 
 
 def counters(conn: sa.Connection) -> dict[tuple, tuple[int, ...]]:

@@ -9,14 +9,15 @@ A record counts in the period it was received (ngày đến), once classified; a
 period it was assigned; "overdue" and "open" are as of `as_of` (the period's end, or today
 if earlier).
 
-Two ways to count, with the same answer: `counted` sums the yearly and monthly counters the
-writes keep (services/handling/counters.py) and counts from the rows only the partial months
-at the period's edges and the open tasks not yet overdue (10–30 ms of CPU at 100,000 records /
-50,000 tasks); `statistics` / `from_rows` counts every row of the period (~100 ms of CPU), the
-oracle the tests compare the counters with. `CachedStatistics` keeps the counted figures per
-(clearance, period, as of) in each process while the one-row `handling_stats_version`, bumped
-in the same transaction as every write they count, has not moved (a ~1 ms read). The
-clearance is part of the key: figures computed for one clearance are never served to another.
+Two ways to count, with the same answer: `counted` sums the yearly, monthly and daily
+counters the writes keep (services/handling/counters.py) — whole years, whole months and the
+days at the period's edges — and counts from the rows only the open tasks not yet overdue
+(10–20 ms of CPU at 100,000 records / 50,000 tasks); `statistics` / `from_rows` counts every
+row of the period (~100 ms of CPU), the oracle the tests compare the counters with.
+`CachedStatistics` keeps the counted figures per (clearance, period, as of) in each process
+while the one-row `handling_stats_version`, bumped in the same transaction as every write they
+count, has not moved (a ~1 ms read). The clearance is part of the key: figures computed for
+one clearance are never served to another.
 """
 
 from __future__ import annotations
@@ -145,49 +146,51 @@ def from_rows(conn: sa.Connection, clearance: int, period: Period, as_of: date) 
 
 
 Spans = list[tuple[str, str]]  # inclusive ranges of the counters' `span`
-FIRST_MONTH, LAST_MONTH = "0000-01", "9999-12"  # bounds, so a range of months takes no year
 
 
-def split(period: Period) -> tuple[Spans, list[Period]]:
-    """The period's whole years and whole months (ranges of the counters' spans) and the
-    partial months at its edges, counted from the rows."""
+def split(period: Period) -> Spans:
+    """The period as counters' spans: a range of its whole years, each whole month on its
+    own (a month's row sorts just before its days, so a range of months would take days too)
+    and, at either edge, a range of days within one month."""
     start, end = period.start, period.end
-    first = None if start is None else start.year + (start.timetuple().tm_yday > 1)
+    if start is not None and end is not None and start > end:
+        return []
+    first = None if start is None else start.year + (start != date(start.year, 1, 1))
     last = None if end is None else end.year - (end != date(end.year, 12, 31))
-    if first is not None and last is not None and first > last:
-        return _months(period)
+    if start is not None and end is not None and first > last:
+        return _months(start, end)  # no whole year
     spans = [(f"Y{first or 0:04d}", f"Y{9999 if last is None else last:04d}")]
-    edges = []
-    for part in (
-        Period(start, date(first, 1, 1) - timedelta(days=1)) if start and first else None,
-        Period(date(last + 1, 1, 1), end) if end and last is not None else None,
-    ):
-        if part and part.start <= part.end:
-            months, partial = _months(part)
-            spans += months
-            edges += partial
-    return spans, edges
+    if start is not None and start.year < first:
+        spans += _months(start, date(start.year, 12, 31))
+    if end is not None and end.year > last:
+        spans += _months(date(end.year, 1, 1), end)
+    return spans
 
 
-def _months(period: Period) -> tuple[Spans, list[Period]]:
-    """The whole months (a range of spans) and the partial ones of a period within no whole
-    year; ([], [period]) when no month is whole."""
-    start, end = period.start, period.end
-    first = start if start is None or start.day == 1 else _next_month(start)
-    stop = None if end is None else end + timedelta(days=1)  # exclusive
-    last = stop if stop is None or stop.day == 1 else stop.replace(day=1)  # exclusive
-    if first is not None and last is not None and first >= last:
-        return [], [period]
-    edges = []
-    if start is not None and first != start:
-        edges.append(Period(start, first - timedelta(days=1)))
-    if last is not None and last != stop:
-        edges.append(Period(last, end))
-    months = (
-        first.strftime("%Y-%m") if first else FIRST_MONTH,
-        (last - timedelta(days=1)).strftime("%Y-%m") if last else LAST_MONTH,
-    )
-    return [months], edges
+def _months(start: date, end: date) -> Spans:
+    """The whole months of start…end one by one, and the days of the partial months at its
+    edges."""
+    first = start if start.day == 1 else _next_month(start)
+    stop = (end + timedelta(days=1)).replace(day=1)  # the first day not in a whole month
+    if first >= stop:
+        return _days(start, end)  # no whole month
+    spans = _days(start, first - timedelta(days=1))
+    month = first
+    while month < stop:
+        spans.append((month.strftime("%Y-%m"),) * 2)
+        month = _next_month(month)
+    return spans + _days(stop, end)
+
+
+def _days(start: date, end: date) -> Spans:
+    """start…end as ranges of days, one per month: a range within a month takes no month's
+    or year's row."""
+    spans = []
+    while start <= end:
+        last = min(end, _next_month(start) - timedelta(days=1))
+        spans.append((start.isoformat(), last.isoformat()))
+        start = last + timedelta(days=1)
+    return spans
 
 
 def _next_month(day: date) -> date:
@@ -195,68 +198,27 @@ def _next_month(day: date) -> date:
 
 
 def _in_spans(column: sa.ColumnElement, spans: Spans) -> sa.ColumnElement[bool]:
-    return sa.or_(*(column.between(first, last) for first, last in spans))
+    months = [first for first, last in spans if first == last]
+    ranges = [column.between(first, last) for first, last in spans if first != last]
+    return sa.or_(*([column.in_(months)] if months else []), *ranges)
 
 
 def counted(conn: sa.Connection, clearance: int, period: Period, as_of: date) -> dict:
-    """The statistics from the counters: the whole years and months summed from their rows (a
-    year's row stands for its twelve months), the partial months at the period's edges from
-    the records' and tasks' rows (a covering index on the date each), "open" = received −
-    done, and "overdue" = open − the open tasks not yet overdue as of `as_of` (an index on
-    status and due date: the few due from that day on)."""
-    spans, edges = split(period)
+    """The statistics from the counters: the period's whole years, whole months and the days
+    at its edges summed from their rows (a year's row stands for its months, a month's for
+    its days), "open" = received − done, and "overdue" = open − the open tasks not yet
+    overdue as of `as_of` (an index on status and due date: the few due from that day on)."""
+    spans = split(period)
     records: Counter = Counter()
     task_figures: TaskFigures = {}
     if spans:
         records.update(_record_counters(conn, clearance, spans))
         task_figures.update(_task_counters(conn, clearance, spans))
-    for edge in edges:
-        records.update(_edge_records(conn, edge, clearance))
-        for key, figures in _edge_tasks(conn, edge, clearance).items():
-            task_figures.setdefault(key, Counter()).update(figures)
     for figures in task_figures.values():
         figures["open"] = figures["overdue"] = figures["received"] - figures["done"]
     for key, n in _not_yet_overdue(conn, clearance, period, as_of).items():
         task_figures.setdefault(key, Counter())["overdue"] -= n
     return assemble(records, task_figures, period, as_of)
-
-
-def _edge_records(conn: sa.Connection, edge: Period, clearance: int) -> Counter:
-    """A partial month's records from the rows in two passes: by (register, kind, assigned) —
-    a few dozen groups, whence registers, kinds and unassigned letters — and by organ.
-    Measured: faster than one pass grouped by all four, whose thousand groups cost more to
-    fetch and fold than to count."""
-    d = documents.c
-    where = [d.level <= clearance, *edge.where(d.received_at)]
-    found: Counter = Counter()
-    keys = (d.register, d.kind, d.assigned)
-    query = sa.select(*keys, sa.func.count()).where(*where).group_by(*keys)
-    for register, kind, assigned, n in conn.execute(query):
-        for key in record_keys(register, kind, None, assigned):
-            if key[0] != "organ":  # counted by the next pass
-                found[key] += n
-    query = sa.select(d.organ, sa.func.count()).where(*where).group_by(d.organ)
-    for organ, n in conn.execute(query):
-        found[("organ", organ or "")] += n
-    return found
-
-
-def _edge_tasks(conn: sa.Connection, edge: Period, clearance: int) -> TaskFigures:
-    """A partial month's tasks from the rows, with only what the counters count: a pass per
-    dimension, as `task_rows` (one grouped by both measured slower)."""
-    t = tasks.c
-    done = t.status == "done"
-    figures = (
-        sa.func.count(),
-        sa.func.count().filter(done),
-        sa.func.count().filter(done, t.done_on > t.due),
-    )
-    found: TaskFigures = {}
-    for dimension, key in (("assignee", t.assignee), ("kind", t.kind)):
-        query = sa.select(key, *figures).where(t.level <= clearance, *edge.where(t.assigned_at))
-        for value, *values in conn.execute(query.group_by(key)):
-            found[(dimension, value or "")] = Counter(dict(zip(COUNTED, values, strict=True)))
-    return found
 
 
 def _record_counters(conn: sa.Connection, clearance: int, spans: Spans) -> Counter:

@@ -13,10 +13,8 @@ schema = sa.MetaData()
 # Covering indexes of the statistics (measured: the records' pass 6× faster at 100,000)
 STATS_TASK_COLUMNS = ("status", "level", "due", "done_on", "assigned_at")
 STATS_DOCUMENT_COLUMNS = ("register", "kind", "organ", "assigned", "level", "received_at")
-# The counters' edges (a period that cuts through a month, counted from the rows) and the open
-# tasks not yet overdue as of a day (services/handling/counters.py): covering, by date first.
-EDGE_DOCUMENT_COLUMNS = ("received_at", "level", "register", "kind", "organ", "assigned")
-EDGE_TASK_COLUMNS = ("assigned_at", "level", "assignee", "kind", "status", "due", "done_on")
+# The open tasks not yet overdue as of a day (services/handling/stats.py `counted`): covering,
+# by status and due date first.
 OPEN_TASK_COLUMNS = ("status", "due", "level", "assigned_at", "assignee", "kind")
 
 tasks = sa.Table(
@@ -44,7 +42,6 @@ tasks = sa.Table(
     # the statistics' one pass: grouped in index order, every column read from the index
     sa.Index("ix_handling_tasks_by_assignee", "assignee", *STATS_TASK_COLUMNS),
     sa.Index("ix_handling_tasks_by_kind", "kind", *STATS_TASK_COLUMNS),
-    sa.Index("ix_handling_tasks_edge", *EDGE_TASK_COLUMNS),  # 0016
     sa.Index("ix_handling_tasks_open", *OPEN_TASK_COLUMNS),  # 0016
 )
 
@@ -78,18 +75,18 @@ documents = sa.Table(
     sa.Column("text_deadline", sa.String(10)),
     sa.Column("classified_at", sa.String(32), nullable=False),
     sa.Index("ix_handling_documents_stats", *STATS_DOCUMENT_COLUMNS),  # as for the tasks
-    sa.Index("ix_handling_documents_edge", *EDGE_DOCUMENT_COLUMNS),  # 0016
 )
 
-# The statistics' counters (0016): per month of receipt (`span` YYYY-MM, as `received_at` /
-# `assigned_at` begin) and per year (`span` "Y" + YYYY), per record level and per value of each
-# dimension the statistics group by, kept by the writes that move them in their own transaction
-# (services/handling/counters.py), so a statistics call sums a few hundred or thousand small
-# rows instead of reading every record and task. `value` is "" where the row has none.
+# The statistics' counters (0016): per day and month of receipt (`span` YYYY-MM-DD and YYYY-MM,
+# as `received_at` / `assigned_at` begin) and per year (`span` "Y" + YYYY), per record level
+# and per value of each dimension the statistics group by, kept by the writes that move them
+# in their own transaction (services/handling/counters.py), so a statistics call sums small
+# rows (whole years, whole months, the days at the edges) instead of reading every record and
+# task. `value` is "" where the row has none.
 record_counts = sa.Table(
     "handling_record_counts",
     schema,
-    sa.Column("span", sa.String(7), primary_key=True),
+    sa.Column("span", sa.String(10), primary_key=True),
     sa.Column("level", sa.Integer, primary_key=True),
     sa.Column("dimension", sa.String(16), primary_key=True),  # register | kind | organ | unassigned
     sa.Column("value", sa.String(400), primary_key=True),
@@ -100,7 +97,7 @@ record_counts = sa.Table(
 task_counts = sa.Table(
     "handling_task_counts",
     schema,
-    sa.Column("span", sa.String(7), primary_key=True),
+    sa.Column("span", sa.String(10), primary_key=True),
     sa.Column("level", sa.Integer, primary_key=True),
     sa.Column("dimension", sa.String(16), primary_key=True),  # assignee | kind
     sa.Column("value", sa.String(64), primary_key=True),

@@ -155,6 +155,10 @@ PERIODS = [
     Period(date(2026, 1, 1), date(2026, 12, 31)),  # a whole year
     Period(date(2025, 11, 20), date(2027, 2, 10)),  # a year, months and edges
     Period(date(2025, 12, 1), None),
+    Period(date(2025, 12, 31), date(2027, 1, 1)),  # a whole year and a day on either side
+    Period(date(2025, 12, 17), date(2026, 1, 9)),  # days across a year's end, no whole month
+    Period(date(2025, 11, 5), date(2026, 12, 20)),  # no whole year: days, months, days
+    Period(date(2026, 1, 31), date(2026, 3, 1)),  # one day, a month, one day
 ]
 
 
@@ -212,26 +216,28 @@ def test_a_caller_below_clearance_sees_counted_figures_without_the_hidden_record
     assert cleared["tasks"]["by_assignee"]["hoa"]["overdue"] == 2
 
 
-def test_a_period_is_split_into_whole_years_months_and_edges_counted_from_the_rows():
-    assert split(Period()) == ([("Y0000", "Y9999")], [])
-    assert split(Period(date(2026, 1, 15), date(2026, 4, 10))) == (
-        [("2026-02", "2026-03")],
-        [Period(date(2026, 1, 15), date(2026, 1, 31)), Period(date(2026, 4, 1), date(2026, 4, 10))],
-    )
-    assert split(Period(date(2026, 2, 1), date(2026, 2, 28))) == ([("2026-02", "2026-02")], [])
-    inside = Period(date(2026, 2, 3), date(2026, 3, 20))
-    assert split(inside) == ([], [inside])
-    assert split(Period(None, date(2026, 12, 31))) == ([("Y0000", "Y2026")], [])
-    assert split(Period(date(2025, 11, 20), date(2027, 2, 10))) == (
-        [("Y2026", "Y2026"), ("2025-12", "2025-12"), ("2027-01", "2027-01")],
-        [
-            Period(date(2025, 11, 20), date(2025, 11, 30)),
-            Period(date(2027, 2, 1), date(2027, 2, 10)),
-        ],
-    )
-    assert split(Period(date(2026, 3, 2), None)) == (
-        [("Y2027", "Y9999"), ("2026-04", "2026-12")], [Period(date(2026, 3, 2), date(2026, 3, 31))]
-    )  # fmt: skip
+def test_a_period_is_split_into_whole_years_whole_months_and_edge_days():
+    assert split(Period()) == [("Y0000", "Y9999")]
+    assert split(Period(date(2026, 1, 15), date(2026, 4, 10))) == [
+        ("2026-01-15", "2026-01-31"), ("2026-02", "2026-02"), ("2026-03", "2026-03"),
+        ("2026-04-01", "2026-04-10"),
+    ]  # fmt: skip
+    assert split(Period(date(2026, 2, 1), date(2026, 2, 28))) == [("2026-02", "2026-02")]
+    assert split(Period(date(2026, 2, 3), date(2026, 3, 20))) == [
+        ("2026-02-03", "2026-02-28"), ("2026-03-01", "2026-03-20"),
+    ]  # fmt: skip
+    assert split(Period(None, date(2026, 12, 31))) == [("Y0000", "Y2026")]
+    assert split(Period(date(2025, 11, 20), date(2027, 2, 10))) == [
+        ("Y2026", "Y2026"), ("2025-11-20", "2025-11-30"), ("2025-12", "2025-12"),
+        ("2027-01", "2027-01"), ("2027-02-01", "2027-02-10"),
+    ]  # fmt: skip
+    assert split(Period(date(2025, 12, 31), date(2027, 1, 1))) == [
+        ("Y2026", "Y2026"), ("2025-12-31", "2025-12-31"), ("2027-01-01", "2027-01-01"),
+    ]  # fmt: skip
+    assert split(Period(date(2026, 12, 30), None)) == [
+        ("Y2027", "Y9999"), ("2026-12-30", "2026-12-31"),
+    ]  # fmt: skip
+    assert split(Period(date(2026, 4, 1), date(2026, 3, 1))) == []
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])

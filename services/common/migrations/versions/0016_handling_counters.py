@@ -1,9 +1,9 @@
 """The handling statistics' counters (services/handling/tables.py, counters.py):
-- `handling_record_counts` and `handling_task_counts`, per month and per year, level and
-  value of each dimension the statistics group by, kept by the writes that move them;
-  filled here from the rows already there (the same recount as `luutru tasks recount`);
-- covering indexes by date for the partial months at a period's edges, and on the open
-  tasks' status and due date for "overdue" as of a day.
+- `handling_record_counts` and `handling_task_counts`, per day, per month and per year,
+  level and value of each dimension the statistics group by, kept by the writes that move
+  them; filled here from the rows already there (the same recount as `luutru tasks recount`,
+  every day, month and year);
+- a covering index on the open tasks' status and due date for "overdue" as of a day.
 
 Revision ID: 0016
 Revises: 0013
@@ -15,11 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from services.handling.counters import recount
-from services.handling.tables import (
-    EDGE_DOCUMENT_COLUMNS,
-    EDGE_TASK_COLUMNS,
-    OPEN_TASK_COLUMNS,
-)
+from services.handling.tables import OPEN_TASK_COLUMNS
 
 revision = "0016"
 down_revision = "0015"
@@ -27,15 +23,13 @@ branch_labels = None
 depends_on = None
 
 INDEXES = {
-    "ix_handling_documents_edge": ("handling_documents", EDGE_DOCUMENT_COLUMNS),
-    "ix_handling_tasks_edge": ("handling_tasks", EDGE_TASK_COLUMNS),
     "ix_handling_tasks_open": ("handling_tasks", OPEN_TASK_COLUMNS),
 }
 
 
 def _key(value_length: int) -> list[sa.Column]:
     return [
-        sa.Column("span", sa.String(7), primary_key=True),
+        sa.Column("span", sa.String(10), primary_key=True),
         sa.Column("level", sa.Integer, primary_key=True),
         sa.Column("dimension", sa.String(16), primary_key=True),
         sa.Column("value", sa.String(value_length), primary_key=True),
