@@ -22,13 +22,14 @@ from pathlib import Path
 from services.common import vntext
 from services.common.config import REPO_ROOT
 from services.common.ports import IndexDocument, SearchQuery
+from services.indexing.lifecycle import BATCH as REBUILD_BATCH
 from services.indexing.tantivy_index import TantivyIndex
 
 HUNSPELL = Path("/usr/share/hunspell/vi_VN.dic")
 DOCS = int(os.environ.get("LUUTRU_BENCH_DOCS", "100000"))
 WORDS_PER_DOC = 300
 QUERIES_PER_KIND = int(os.environ.get("LUUTRU_BENCH_QUERIES", "100"))
-BATCH = 1000
+BATCH = REBUILD_BATCH  # documents per commit, as `luutru index rebuild` commits them
 ZIPF_S = 1.07
 KINDS = ["nghi_quyet", "quyet_dinh", "chi_thi", "ket_luan", "thong_bao", "bao_cao", "to_trinh",
          "ke_hoach", "cong_van", "bien_ban", "huong_dan", "don_khieu_nai"]  # fmt: skip
