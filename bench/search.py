@@ -4,7 +4,8 @@ FTS5 baseline, on the same generated Vietnamese corpus and the same query mix.
 Corpus: LUUTRU_BENCH_DOCS documents (default 100,000) of ~300 syllables drawn with a Zipf law
 over Debian's hunspell-vi syllable list (deploy/setup.sh installs `hunspell-vi`; without it,
 the syllables of the test fixtures are used and the run says so), with realistic metadata.
-Prints index docs/s and p50/p95 latency per query kind. Measures, asserts nothing.
+Prints index docs/s and p50/p95 latency per query kind (the engines take turns query by query,
+so both see the same load), FTS5's p95 over luutru's, and the goals. Measures, asserts nothing.
 """
 
 from __future__ import annotations
