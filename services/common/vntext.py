@@ -38,6 +38,12 @@ _FINAL_PAIR_RE = re.compile(rf"([ouOU])([{_TONED_AEY}])(?![^\W_])")
 # The marks Vietnamese letters decompose into (tones, breve, circumflex, horn).
 _VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"
 
+# ASCII words of lowercase ASCII text: what _WORD_RE finds there, several times faster.
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+
+# Anything but ASCII and those marks: text without it folds by dropping every non-ASCII char.
+_NOT_ASCII_OR_MARK_RE = re.compile(f"[^\\x00-\\x7f{_VIETNAMESE_MARKS}]")
+
 
 def nfc(s: str) -> str:
     """Compose to NFC so NFD input (macOS, some IMEs) compares equal to NFC text."""
@@ -74,10 +80,9 @@ def fold(s: str) -> str:
     """
     lowered = nfc(s).lower().replace("đ", "d").replace("ð", "d")
     decomposed = unicodedata.normalize("NFD", lowered)
-    ascii_only = decomposed.encode("ascii", "ignore").decode()
-    marks = sum(decomposed.count(mark) for mark in _VIETNAMESE_MARKS)
-    if len(ascii_only) + marks == len(decomposed):  # only Vietnamese marks were dropped: done
-        return ascii_only
+    # Only Vietnamese marks to drop (one regex scan in C; counting each mark cost 3x more).
+    if _NOT_ASCII_OR_MARK_RE.search(decomposed) is None:
+        return decomposed.encode("ascii", "ignore").decode()
     # Other scripts or marks: the general (slower) rule keeps every non-mark character.
     return nfc("".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
@@ -94,6 +99,8 @@ def word_spans(s: str) -> list[tuple[int, int]]:
 
 def tokenize(s: str) -> list[str]:
     """Lowercased word tokens of NFC text; punctuation separates ("15-NQ/TU" → 15, nq, tu)."""
+    if s.isascii():  # folded text, numbers: the same words by a much cheaper pattern
+        return _ASCII_WORD_RE.findall(s.lower())
     return _WORD_RE.findall(nfc(s).lower())
 
 

@@ -1,3 +1,4 @@
+import re
 import unicodedata
 
 import pytest
@@ -136,3 +137,27 @@ def test_tone_normalisation_is_the_same_both_ways_and_idempotent():
 
 def test_tokenize_splits_on_underscore_like_other_punctuation():
     assert vntext.tokenize("nghi_quyet") == ["nghi", "quyet"]
+
+
+def _fold_reference(s: str) -> str:
+    """fold as first written (count the marks dropped): the fast paths must agree with it."""
+    lowered = unicodedata.normalize("NFC", s).lower().replace("đ", "d").replace("ð", "d")
+    decomposed = unicodedata.normalize("NFD", lowered)
+    ascii_only = decomposed.encode("ascii", "ignore").decode()
+    marks = sum(decomposed.count(m) for m in "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323")
+    if len(ascii_only) + marks == len(decomposed):
+        return ascii_only
+    kept = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", kept)
+
+
+def test_fast_fold_and_tokenize_agree_with_the_general_rules():
+    for code in [*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00), 0x3042]:
+        for text in (chr(code), f"Đà {chr(code)}x", f"{chr(code)}\u0301 ộ-15/NQ"):
+            assert vntext.fold(text) == _fold_reference(text), text
+            words = re.findall(
+                r"(?:[^\W_]|[\u0300-\u036f])+", unicodedata.normalize("NFC", text).lower()
+            )
+            assert vntext.tokenize(text) == words, text
+            folded = vntext.fold(text)
+            assert vntext.tokenize(folded) == re.findall(r"(?:[^\W_]|[\u0300-\u036f])+", folded)
