@@ -108,7 +108,7 @@ def batches(stack, records, archivists):
 
 def complete_dossier(stack, batch_id: str) -> None:
     """Every step of the destruction dossier, as generated forms, by the stack's admin (who
-    may record any step); tests/e2e/test_destruction_dossier.py tests the dossier itself."""
+    may record any step); tests/e2e/test_dossier_on_stack.py tests the dossier itself."""
     members = [{"name": "Trần Văn Bình", "position": "Chủ tịch Hội đồng"}]
     for step, data in (
         ("proposal", {"note": "Hết thời hạn bảo quản"}),
