@@ -63,6 +63,21 @@ def _opinion(name: str, rest: str) -> dict:
     return {"name": name.strip(), "opinion": said.strip(), "remark": remark.strip()}
 
 
+def shown_withheld(rows: list[dict]) -> list[dict]:
+    """The declassification gate's list with its dates as the portal writes them (dd/mm/yyyy;
+    "" for a record without a document date, freed only by a decision)."""
+    return [
+        {**row, "issued_day": day_first(row.get("issued")), "free_day": day_first(row["free_on"])}
+        for row in rows
+    ]
+
+
+def _as_of(request: Request) -> str | None:
+    """`?as_of=dd/mm/yyyy`: the day transfers are counted due by (default today)."""
+    typed = (request.args.get("as_of") or "").strip()
+    return portal_date(typed, "Tính đến ngày") if typed else None
+
+
 def _visible_letters(gw: Gateway, principal: Principal) -> list[dict]:
     """Dead letters of records the caller may see, and those naming no record."""
     letters = gw.ingest.dead_letters()
@@ -79,7 +94,17 @@ class DeskRoutes:
         principal = archivist(request)
         batches = self.gw.visible_batches(principal, None)
         holds = self.gw.visible_holds(principal)
-        return render(request, "retention.html", batches=batches[::-1], holds=holds[::-1])
+        as_of = _as_of(request)
+        # Only records the caller may see, so the count says nothing of hidden ones.
+        withheld = shown_withheld(self.gw.visible_withheld(principal, as_of))
+        return render(
+            request,
+            "retention.html",
+            batches=batches[::-1],
+            holds=holds[::-1],
+            withheld=withheld,
+            as_of=day_first(as_of) if as_of else "",
+        )
 
     @http("GET", "/retention/batches/<string:batch_id>")
     @page_errors

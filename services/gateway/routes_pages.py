@@ -12,6 +12,7 @@ from importlib import resources
 
 from werkzeug.wrappers import Request, Response
 
+from services.common.clock import day_first
 from services.common.errors import PermanentError
 from services.common.secrecy import SECRECY_LEVELS
 from services.gateway import access, corrections, record_search
@@ -41,6 +42,19 @@ def changed_fields(form: dict[str, str], metadata: dict) -> dict[str, str | None
         if new != (str(old) if old is not None else None):
             changes[name] = new
     return changes
+
+
+def decision_field(typed: str) -> dict[str, str]:
+    """The declassification decision typed beside the secrecy (số, ngày), if any: kept with a
+    lowering request and, once a second person approves a lowering to thường, in
+    `metadata.declassification` (the transfer gate, docs/retention.md)."""
+    decision = " ".join(typed.split())
+    return {corrections.DECISION: decision} if decision else {}
+
+
+def declassified_at(record: dict) -> str | None:
+    """When the record's declassification was approved (None: never)."""
+    return ((record.get("metadata") or {}).get("declassification") or {}).get("at")
 
 
 def _form_upload(gw: Gateway, principal, upload, register: str, declared: dict) -> dict:
@@ -109,6 +123,7 @@ class PageRoutes:
             found=found,
             petitioner=identity if access.sees_identity(principal) else None,
             secrecy_levels=SECRECY_LEVELS,
+            declassified_day=day_first(declassified_at(record)),
             notice=request.args.get("notice") == "saved",
         )
 
@@ -119,6 +134,8 @@ class PageRoutes:
         principal = role_holder(request, *access.CORRECTING_ROLES)
         _, record, _ = self.gw.readable(request, record_id)
         fields = changed_fields(request.form.to_dict(), record["metadata"])
+        if "secrecy" in fields:  # the decision (số, ngày) goes with a lowering only
+            fields |= decision_field(request.form.get(corrections.DECISION, ""))
         if fields:  # secrecy goes through the same rules as PATCH (a lowering waits)
             record = self.gw.read_record(request, record_id)
             corrections.correct(self.gw, request.remote_addr, principal, record, fields)

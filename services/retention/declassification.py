@@ -35,11 +35,13 @@ PROTECTION_YEARS: dict[int, int] = {3: 30, 2: 20, 1: 10}
 
 @dataclass(frozen=True)
 class Withheld:
-    """A record the gate keeps back: why, and until when the period runs (None: no date)."""
+    """A record the gate keeps back: why, and until when the period runs (None: no date);
+    `issued`, the document's date the period is counted from (None: it has none)."""
 
     record_id: str
     level: int
     until: date | None
+    issued: date | None = None
 
     @property
     def reason(self) -> str:
@@ -61,7 +63,14 @@ class Withheld:
 
     def as_dict(self) -> dict[str, Any]:
         until = self.until.isoformat() if self.until else None
-        return {"id": self.record_id, "level": self.level, "free_on": until, "reason": self.reason}
+        issued = self.issued.isoformat() if self.issued else None
+        return {
+            "id": self.record_id,
+            "level": self.level,
+            "issued": issued,
+            "free_on": until,
+            "reason": self.reason,
+        }
 
 
 def _day_before(day: date) -> date:
@@ -101,4 +110,4 @@ def check(record_id: str, meta: Mapping[str, Any] | None, today: date) -> Withhe
     if set_on is None:
         return Withheld(record_id, level, None)
     until = free_on(level, set_on)
-    return None if today >= until else Withheld(record_id, level, until)
+    return None if today >= until else Withheld(record_id, level, until, set_on)

@@ -5,12 +5,16 @@ A Party resolution stamped MẬT and dated 2024 is still protected (Luật Bảo
 period and goes into a batch at once. After a declassification decision (asked by one person,
 approved by another) the first one is batched too. Each export's bag validates, every
 premis.xml validates against the PREMIS 3 schema, and bag-info names the Party archive. An
-archivist cleared below Mật learns nothing of the batch. The stack is shared: batches are
-narrowed to this module's records first (tests/e2e/test_retention.py `narrow`).
+archivist cleared below Mật learns nothing of the batch. The portal's retention page lists the
+withheld record (level, dates dd/mm/yyyy, link) to an archivist cleared for it, and nothing of
+it (no row, no count) to one below; the decision typed in the record page's correction form is
+kept in `metadata.declassification` once a second person approves. The stack is shared:
+batches are narrowed to this module's records first (tests/e2e/test_retention.py `narrow`).
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -29,6 +33,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PREMIS = "{http://www.loc.gov/premis/v3}"
 PARTY_ARCHIVE = Settings.model_fields["transfer_party_archive"].default
 DECISION = "Quyết định số 7-QĐ/TU ngày 01/12/2026 về giải mật"
+PORTAL_DECISION = "Quyết định số 9-QĐ/TU ngày 02/12/2026"
+PAGE_AS_OF = "01/01/2100"  # the portal's dd/mm/yyyy for FAR
 
 
 def resolution(number: int, year: int, marker: str) -> bytes:
@@ -52,7 +58,7 @@ def people(stack) -> dict:
 def records(stack) -> dict[str, str]:
     marker = uuid.uuid4().hex[:10]
     made = {}
-    for name, number, year in (("recent", 61, 2024), ("old", 62, 2010)):
+    for name, number, year in (("recent", 61, 2024), ("old", 62, 2010), ("portal", 63, 2024)):
         response = stack.upload(f"{name}.pdf", resolution(number, year, marker + name), "di")
         assert response.status_code == 202, response.text
         record = wait_retention(stack, response.json()["id"])
@@ -157,3 +163,58 @@ def test_after_declassification_the_record_exports(stack, first_run, records, pe
     ]
     assert declassified and declassified[0].findtext(f"{PREMIS}eventType") == "policy assignment"
     assert stack.record(records["recent"])["status"] == "transferred"
+
+
+def withheld_rows(page: str) -> list[str]:
+    """The record ids of the page's "Chờ giải mật trước khi nộp lưu" table."""
+    table = re.search(r'<table id="withheld-records">(.*?)</table>', page, re.S)
+    return re.findall(r'<a href="/records/([^"]+)">', table.group(1)) if table else []
+
+
+def test_the_retention_page_lists_withheld_records_only_to_those_cleared(stack, records, people):
+    url = f"{stack.url}/retention?as_of={PAGE_AS_OF}"
+    page = people["archivist"].get(url, timeout=60)
+    assert page.status_code == 200, page.text
+    assert "Chờ giải mật trước khi nộp lưu" in page.text
+    shown = withheld_rows(page.text)
+    assert records["portal"] in shown and records["old"] not in shown
+    count = re.search(r'<span id="withheld-count">(\d+)</span>', page.text)
+    assert count and int(count.group(1)) == len(shown)
+    row = re.search(rf'<tr><td><a href="/records/{records["portal"]}">.*?</tr>', page.text, re.S)
+    assert row and all(x in row.group(0) for x in ("Mật", "05/01/2024", "05/01/2034"))
+
+    blind = people["archivist0"].get(url, timeout=60)
+    assert blind.status_code == 200 and 'id="withheld-none"' in blind.text
+    assert records["portal"] not in blind.text and records["recent"] not in blind.text
+    assert 'id="withheld-count"' not in blind.text
+    bad = people["archivist"].get(f"{stack.url}/retention?as_of=2100-01-01", timeout=60)
+    assert bad.status_code == 400
+
+
+def test_the_decision_typed_in_the_portal_is_kept_on_approval(stack, records, people):
+    record_id = records["portal"]
+    form = people["clerk"].get(f"{stack.url}/records/{record_id}", timeout=60)
+    assert 'name="secrecy_decision"' in form.text
+    asked = people["clerk"].post(
+        f"{stack.url}/records/{record_id}/correct",
+        data={"secrecy": "", "secrecy_decision": PORTAL_DECISION},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert asked.status_code == 303, asked.text
+    assert stack.record(record_id)["metadata"]["secrecy_pending"]["decision"] == PORTAL_DECISION
+    pending = people["archivist"].get(f"{stack.url}/records/{record_id}", timeout=60)
+    assert PORTAL_DECISION in pending.text and 'id="approve-secrecy"' in pending.text
+
+    approved = people["archivist"].post(
+        f"{stack.url}/records/{record_id}/secrecy/approve", allow_redirects=False, timeout=60
+    )
+    assert approved.status_code == 303, approved.text
+    done = stack.record(record_id)["metadata"]["declassification"]
+    assert (done["decision"], done["asked_by"], done["approved_by"]) == (
+        PORTAL_DECISION,
+        "tg_clerk",
+        "tg_archivist",
+    )
+    page = people["archivist"].get(f"{stack.url}/retention?as_of={PAGE_AS_OF}", timeout=60)
+    assert record_id not in withheld_rows(page.text)

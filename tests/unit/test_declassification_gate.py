@@ -54,6 +54,11 @@ def test_the_reason_names_the_record_and_the_last_protected_day():
     withheld = gate.check("abc", meta("toi_mat"), date(2010, 1, 1))
     assert "abc" in withheld.reason and "14/03/2020" in withheld.reason
     assert withheld.as_dict()["free_on"] == "2020-03-15"
+    assert withheld.as_dict()["issued"] == "2000-03-15"  # the portal shows the document's date
+
+
+def test_a_record_without_a_date_says_so():
+    assert gate.check("r9", meta("mat", issued=None), date(2100, 1, 1)).as_dict()["issued"] is None
 
 
 def test_a_leap_day_runs_whole_years():

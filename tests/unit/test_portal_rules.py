@@ -10,7 +10,8 @@ import pytest
 
 from services.gateway import access, i18n
 from services.gateway.accounts import Forbidden, Principal
-from services.gateway.routes_pages import changed_fields
+from services.gateway.routes_desks import shown_withheld
+from services.gateway.routes_pages import changed_fields, decision_field, declassified_at
 from services.gateway.routes_petitions import overdue_first
 
 pytestmark = pytest.mark.unit
@@ -93,6 +94,25 @@ def test_the_correction_form_sends_only_changed_fields():
     }
     assert changed_fields(form, metadata) == {"subject": "Về việc B", "issued_date": "2026-01-02"}
     assert changed_fields({"subject": "[…]"}, {"subject": "[…]"}) == {}
+
+
+def test_the_decision_goes_with_a_lowering_only_when_typed():
+    assert decision_field("  Quyết định số 7-QĐ/TU\n ngày 01/12/2026 ") == {
+        "secrecy_decision": "Quyết định số 7-QĐ/TU ngày 01/12/2026"
+    }
+    assert decision_field("   ") == {}
+    assert declassified_at({"metadata": None}) is None
+    assert declassified_at({"metadata": {"declassification": {"at": "2026-12-03T10:00"}}})
+
+
+def test_withheld_transfers_show_their_days_day_first():
+    rows = [
+        {"id": "a", "level": 1, "issued": "2024-01-05", "free_on": "2034-01-05"},
+        {"id": "b", "level": 3, "issued": None, "free_on": None},  # only a decision frees it
+    ]
+    shown = shown_withheld(rows)
+    assert (shown[0]["issued_day"], shown[0]["free_day"]) == ("05/01/2024", "05/01/2034")
+    assert (shown[1]["issued_day"], shown[1]["free_day"]) == ("", "")
 
 
 def test_overdue_petitions_come_first():
