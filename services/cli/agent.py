@@ -7,15 +7,15 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from services.agent import Agent, Journal, Outcome
-from services.agent.runner import post_file
 from services.cli.common import JsonFlag, console, emit, fail
-from services.ingest.intake import REGISTERS
+from services.common.vocabulary import REGISTERS
+
+if TYPE_CHECKING:
+    from services.agent import Journal, Outcome
 
 app = typer.Typer(help="Máy trạm quét / scanning-station agent", no_args_is_help=True)
 
@@ -26,6 +26,12 @@ def _folder(path: Path) -> Path:
     if not path.is_dir():
         fail(f"Không có thư mục / no such folder: {path}")
     return path.resolve()
+
+
+def _journal(folder: Path) -> Journal:
+    from services.agent import Journal  # heavy (the agent package); only the agent needs it
+
+    return Journal(folder)
 
 
 def _report(outcome: Outcome, as_json: bool) -> None:
@@ -59,10 +65,14 @@ def watch(
     as_json: JsonFlag = False,
 ) -> None:
     """Send each finished file in FOLDER to the archive, once; runs until stopped."""
+    # heavy (requests, the intake's models); only the agent's commands need them
+    from services.agent import Agent
+    from services.agent.runner import post_file
+
     if register not in REGISTERS:
         fail(f"Sổ không hợp lệ / unknown register: {register}")
     folder = _folder(folder)
-    journal = Journal(folder)
+    journal = _journal(folder)
     send = functools.partial(post_file, server, token, register)
     agent = Agent(folder, journal, send, register, settle_s=settle)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -82,7 +92,7 @@ def watch(
 @app.command()
 def status(folder: Folder, as_json: JsonFlag = False) -> None:
     """What the agent sent from FOLDER, under which register number, and what waits."""
-    journal = Journal(_folder(folder))
+    journal = _journal(_folder(folder))
     try:
         entries = [entry.as_dict() for entry in journal.entries()]
     finally:
@@ -91,6 +101,8 @@ def status(folder: Folder, as_json: JsonFlag = False) -> None:
         for entry in entries:
             emit(entry)
         return
+    from rich.table import Table  # only the human-readable listing needs it
+
     table = Table("tệp / file", "sổ", "số", "trạng thái / state", "id", "lỗi / error")
     for e in entries:
         table.add_row(

@@ -13,7 +13,6 @@ import typer
 
 from services.cli.common import JsonFlag, emit, fail
 from services.common.errors import LuutruError
-from services.formcheck import check as check_draft
 
 StyleOption = Annotated[
     str | None,
@@ -23,6 +22,8 @@ StyleOption = Annotated[
 
 def check(file: Path, style: StyleOption = None, as_json: JsonFlag = False) -> None:
     """Check a draft's form (DOCX or PDF) before it is signed."""
+    from services.formcheck import check as check_draft  # heavy (DOCX/PDF readers); only here
+
     try:
         result = check_draft(file.read_bytes(), file.name, style)
     except OSError as exc:

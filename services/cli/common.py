@@ -1,18 +1,23 @@
-"""Helpers shared by every `luutru` command: the RPC client, JSON output, one-line errors."""
+"""Helpers shared by every `luutru` command: the RPC client, JSON output, one-line errors.
+
+Every `luutru` call starts a Python process, so this module and the command modules import
+only what the command tree needs (typer, rich's console); the settings (pydantic), the broker
+client (pika) and each command's own libraries are imported where they are used, so
+`luutru --help` or `luutru check` do not pay for them.
+"""
 
 from __future__ import annotations
 
 import getpass
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from services.common.broker_users import OPERATOR
-from services.common.config import process_settings
-from services.common.rpc_client import RemoteCallError, RpcClient, RpcUnavailable
+if TYPE_CHECKING:
+    from services.common.rpc_client import RpcClient
 
 console = Console()
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]
@@ -30,6 +35,11 @@ def operator() -> str:
 
 
 def client(timeout: float = 60) -> RpcClient:
+    # heavy (pydantic settings, pika); only the commands that reach the services need them
+    from services.common.broker_users import OPERATOR
+    from services.common.config import process_settings
+    from services.common.rpc_client import RpcClient, RpcUnavailable
+
     try:
         return RpcClient(process_settings().amqp_uri_for(OPERATOR), timeout=timeout)
     except RpcUnavailable as exc:
@@ -38,6 +48,8 @@ def client(timeout: float = 60) -> RpcClient:
 
 
 def call(rpc: RpcClient, service: str, method: str, *args: Any, **kwargs: Any) -> Any:
+    from services.common.rpc_client import RemoteCallError, RpcUnavailable  # loaded by client()
+
     try:
         return rpc.call(service, method, *args, **kwargs)
     except (RemoteCallError, RpcUnavailable) as exc:

@@ -7,7 +7,6 @@ import time
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
 
@@ -43,6 +42,9 @@ def rebuild(as_json: JsonFlag = False) -> None:
 
     Resumable: if interrupted, running it again continues the same new index.
     """
+    # only this command draws a progress bar
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
     with client(timeout=60) as rpc:
         status = call(rpc, "indexing", "rebuild")
         with Progress(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pika.exceptions import AMQPError
 from rich.table import Table
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
-from services.common.broker_users import OPERATOR
-from services.common.config import process_settings
-from services.common.dlq import DeadLetters
 from services.common.errors import NotFound
+
+if TYPE_CHECKING:
+    from services.common.dlq import DeadLetters
 
 app = typer.Typer(
     help="Hàng thư lỗi (dead-letter queue) / the dead-letter queue", no_args_is_help=True
@@ -20,6 +19,13 @@ app = typer.Typer(
 
 
 def _dead_letters() -> DeadLetters:
+    # heavy (pika, pydantic settings); only the dlq commands need them
+    from pika.exceptions import AMQPError
+
+    from services.common.broker_users import OPERATOR
+    from services.common.config import process_settings
+    from services.common.dlq import DeadLetters
+
     try:
         return DeadLetters(process_settings().amqp_uri_for(OPERATOR))
     except AMQPError as exc:

@@ -7,17 +7,18 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, track
 
 from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fail, operator
 from services.common import result_export
 from services.common.errors import PermanentError
-from services.common.rpc_client import RpcClient
 from services.common.secrecy import secrecy_code, urgency_code
 from services.common.vocabulary import OUTGOING_KINDS, REGISTERS, SECRECY_VALUES, URGENCY_VALUES
+
+if TYPE_CHECKING:
+    from services.common.rpc_client import RpcClient
 
 _KIND_HINT = " | ".join(OUTGOING_KINDS)
 _SECRECY_HINT = " | ".join(SECRECY_VALUES)
@@ -80,6 +81,8 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """Send files to the archive; with --wait, report each one's final status."""
+    from rich.progress import track  # only the commands with a progress bar need it
+
     files = list(expand(paths))
     results = []
     given = _given(kind, secret, secrecy, urgency, issuer=issuer, unit=unit, copy=copy)
@@ -168,6 +171,8 @@ def _export(params: dict, path: Path) -> None:
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in result_export.FORMATS:
         fail("Tệp xuất phải là .csv, .xlsx hoặc .pdf / export to a .csv, .xlsx or .pdf file")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress  # only exports need it
+
     with client() as rpc, Progress(
         "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
         console=console,

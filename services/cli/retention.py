@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
 from services.cli.dossier import dossier_app
@@ -202,6 +201,8 @@ def transfer_export(
     """Write an approved transfer batch as a BagIt bag; its records become `transferred`."""
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    from rich.progress import Progress  # only the long commands draw a progress bar
+
     with client(LONG) as rpc, Progress(console=console, disable=as_json) as progress:
         progress.add_task("Đóng gói BagIt / bagging", total=None)
         result = call(rpc, "retention", "transfer_export", batch, str(out))
@@ -212,6 +213,8 @@ def transfer_export(
 def fixity_run(as_json: JsonFlag = False) -> None:
     """Re-hash every stored original now (at the configured rate), with a progress bar."""
     totals = {"checked": 0, "ok": 0, "failed": 0}
+    from rich.progress import Progress  # only the long commands draw a progress bar
+
     with client(LONG) as rpc, Progress(console=console, disable=as_json) as progress:
         task = progress.add_task("Kiểm tra toàn vẹn / fixity", total=None)
         cursor = ""

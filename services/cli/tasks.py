@@ -12,8 +12,6 @@ from typing import Annotated, Any
 import typer
 
 from services.cli.common import JsonFlag, call, client, console, emit, fail
-from services.handling import exports
-from services.registers.reports import BookCover
 
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="who acts (user name)")]
@@ -152,6 +150,10 @@ def follow_up_book(
 ) -> None:
     """Sổ theo dõi giải quyết văn bản đến of the period, with the handling columns, written
     as the register books are (the PDF with its cover, column numbers and closing line)."""
+    # heavy (the PDF/XLSX writers); only the written books and statistics need them
+    from services.handling import exports
+    from services.registers.reports import BookCover
+
     fmt = out.suffix.lstrip(".").lower()
     try:
         exports.book_media_type(fmt)
@@ -164,6 +166,8 @@ def follow_up_book(
 
 
 def _write(out: Path, title: str, columns: tuple[str, ...], rows: list[list]) -> None:
+    from services.handling import exports  # heavy (the XLSX writer); only --out needs it
+
     kind = out.suffix.lstrip(".").lower()
     if kind not in FORMATS:
         fail(f"--out must end in .csv or .xlsx, not {out.name}")
@@ -180,6 +184,8 @@ def stats(
     """Statistics of the period: records received, tasks done/late/overdue/open, letters."""
     result = _rpc("stats", date_from, date_to)
     if out:
+        from services.handling import exports  # heavy (the XLSX writer); only --out needs it
+
         _write(out, "Thống kê", exports.STATS_COLUMNS, exports.stats_rows(result))
     if as_json:
         emit(result)

@@ -32,13 +32,23 @@ def users_add(
     password_stdin: Annotated[bool, typer.Option(help="read the password from stdin")] = False,
     email: Annotated[str | None, typer.Option(help="where task reminders go")] = None,
     unit: Annotated[str | None, typer.Option(help="đơn vị (phòng, ban)")] = None,
+    token: Annotated[
+        bool, typer.Option("--token", help="also create its API token (shown once)")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Add a user (without a password it can only use API tokens)."""
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with client() as rpc:
         added = call(rpc, "gateway", "users_add", name, role, clearance, password, email, unit)
+        # one command for an account that calls the API (a scanning station, a script)
+        secret = call(rpc, "gateway", "token_create", name)["token"] if token else None
+    if as_json:
+        emit({**added, "token": secret} if token else added)
+        return
     _show(added, as_json)
+    if secret:
+        print(secret)
 
 
 @users_app.command("contact")

@@ -84,7 +84,8 @@ class Stack:
     ) -> requests.Session:
         """A new user (through the CLI, as an operator would) and a session calling the API
         with its token; log in to the portal with `password`."""
-        self.cli(
+        # one CLI call: the account and its token (each call is a new Python process)
+        [added] = self.cli_json(
             "users",
             "add",
             name,
@@ -93,15 +94,15 @@ class Stack:
             "--clearance",
             str(clearance),
             "--password-stdin",
+            "--token",
             input_text=password + "\n",
         )
-        [token] = self.cli_json("token", "create", name)
         session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {token['token']}"
+        session.headers["Authorization"] = f"Bearer {added['token']}"
         return session
 
-    def cli_json(self, *args: str) -> list[dict]:
-        out = self.cli(*args, "--json").stdout
+    def cli_json(self, *args: str, input_text: str | None = None) -> list[dict]:
+        out = self.cli(*args, "--json", input_text=input_text).stdout
         return [json.loads(line) for line in out.splitlines() if line.strip()]
 
     def service_pids(self) -> dict[str, int]:
