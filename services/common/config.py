@@ -5,6 +5,7 @@ from there to what needs them. Every variable is in the README's table (a unit t
 from __future__ import annotations
 
 import os
+import socket
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Literal
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
+    # The portal's address as the office's PCs reach it, for the links in e-mails (saved
+    # searches' notices); empty: https://<this machine's name>:<https_port>.
+    portal_url: str = ""
     # Retention (docs/retention.md): distinct archivists who must approve a destruction batch
     # (a transfer batch needs transfer_approvers); permanent records fall due for transfer
     # to the historical archive this many years after the matter's year (Luật Lưu trữ 2024).
@@ -111,6 +115,13 @@ class Settings(BaseSettings):
         from services.common.broker_users import read_uri
 
         return read_uri(self.data_dir, role) or self.amqp_uri
+
+    @property
+    def portal_address(self) -> str:
+        """`portal_url`, or the HTTPS listener under this machine's name (no trailing /)."""
+        if self.portal_url:
+            return self.portal_url.rstrip("/")
+        return f"https://{socket.getfqdn()}:{self.https_port}"
 
     @property
     def objects_url(self) -> str:

@@ -81,6 +81,7 @@ saved_searches = sa.Table(
     sa.Column("checked_at", sa.DateTime(timezone=True)),
     sa.Column("seen", sa.Text),
     sa.Column("new", sa.Text),
+    sa.Column("mailed_at", sa.DateTime(timezone=True)),  # 0017: the notice mailed then
     sa.Index("ix_saved_searches_user_name", "user_name"),
 )
 

@@ -1,7 +1,8 @@
 """Saved searches (tìm kiếm đã lưu): `GET|POST /api/saved-searches`, `DELETE
 /api/saved-searches/{id}`, the portal page `/searches`, the daily notice (a timer, and
-`luutru searches notify`), and the CLI's RPCs. Rules in saved_searches.py; every search runs
-under the owner's clearance, and a notice is filtered again by the clearance of the reader.
+`luutru searches notify`; mailed when a relay is set), and the CLI's RPCs. Rules in
+saved_searches.py; every search runs under the owner's clearance, and a notice is filtered
+again by the clearance of the reader (or, in a mail, of its owner when it is sent).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def _shown(gw: Gateway, principal: Principal, search: dict) -> dict:
     """The search as its owner sees it: no baseline, the notice's ids still visible to them."""
     new = search["new"]
     visible = gw.visible(principal, new)
-    shown = {k: v for k, v in search.items() if k not in ("seen", "user")}
+    shown = {k: v for k, v in search.items() if k not in ("seen", "user", "mailed_at")}
     return {**shown, "new": [record_id for record_id in new if record_id in visible]}
 
 
@@ -65,6 +66,35 @@ def _clearance_of(accounts: SqlAccountStore):
         return None if account.get("disabled") else account["clearance"]
 
     return clearance
+
+
+def _owner_of(accounts: SqlAccountStore):
+    """The owner's clearance and address when the mail is sent (None: disabled, no address)."""
+
+    def owner(user: str) -> saved.Owner | None:
+        account = accounts.user(user)
+        if account.get("disabled") or not account.get("email"):
+            return None
+        return saved.Owner(account["clearance"], account["email"])
+
+    return owner
+
+
+def _daily(service, force: bool = False) -> int:
+    """Check the due searches, then mail the notices not mailed yet (when a relay is set)."""
+    store = _store(service.accounts)
+    checked = saved.notify(store, _clearance_of(service.accounts), _matching(service.gw), force)
+    if service.mailer is not None:
+        gw = service.gw
+        saved.mail_notices(
+            store,
+            _owner_of(service.accounts),
+            lambda ids, clearance: set(gw.ingest.visible_ids(ids, clearance)) if ids else set(),
+            gw.ingest.get_record,
+            service.mailer,
+            gw.settings.portal_address,
+        )
+    return checked
 
 
 def _vn_datetime(iso: str | None) -> str:
@@ -130,15 +160,15 @@ class SavedSearchRoutes:
 
     @timer(interval=NOTICE_TIMER_S)
     def saved_daily_notices(self) -> None:
-        saved.notify(_store(self.accounts), _clearance_of(self.accounts), _matching(self.gw))
+        _daily(self)
 
     # --- the operators' CLI (`luutru searches …`) ---
 
     @operator_rpc
     def saved_searches_notify(self, force: bool = True) -> int:
-        """Check the searches with a notice now (`force`: even those checked today)."""
-        store = _store(self.accounts)
-        return saved.notify(store, _clearance_of(self.accounts), _matching(self.gw), force)
+        """Check the searches with a notice now (`force`: even those checked today), and mail
+        the notices not mailed yet."""
+        return _daily(self, force)
 
     @operator_rpc
     def saved_searches_list(self, user: str) -> list[dict]:

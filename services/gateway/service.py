@@ -11,6 +11,7 @@ from __future__ import annotations
 import eventlet
 from werkzeug.wrappers import Request, Response
 
+from services.common.mail import MailerProvider
 from services.common.metrics import Metrics
 from services.gateway import openapi
 from services.gateway.auth import Authenticator
@@ -54,6 +55,7 @@ class GatewayService(
     metrics = Metrics()
     accounts = Authenticator()  # authenticates every HTTP request; the account store
     gw = Helpers()  # the proxies and the shared rules, bound to each worker
+    mailer = MailerProvider()  # saved searches' notices (LUUTRU_SMTP_*; None: no e-mail)
 
     @http("GET", "/healthz")
     def healthz(self, request: Request) -> Response:

@@ -8,47 +8,15 @@ on the task, so a second run on the same day sends nothing again.
 from __future__ import annotations
 
 import logging
-import smtplib
-from dataclasses import dataclass
 from datetime import date
-from email.message import EmailMessage
-from typing import Protocol
 
+from services.common.mail import MAIL_ERRORS, Mailer
 from services.common.secrecy import HIGHEST
 from services.handling import tasks as rules
 from services.handling.handlers import Handling, row
 
 log = logging.getLogger(__name__)
 SCAN_LIMIT = 100_000
-
-
-class Mailer(Protocol):
-    def send(self, to: str, subject: str, body: str) -> None:
-        """Send one plain-text message; raises OSError/SMTPException when the relay fails."""
-
-
-@dataclass(frozen=True)
-class SmtpMailer:
-    """Plain SMTP to the office's relay (LUUTRU_SMTP_*); STARTTLS and login when set."""
-
-    host: str
-    port: int = 25
-    sender: str = "luutru@localhost"
-    user: str | None = None
-    password: str | None = None
-    starttls: bool = False
-    timeout_s: float = 20
-
-    def send(self, to: str, subject: str, body: str) -> None:
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.sender, to, subject
-        message.set_content(body)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
-            if self.starttls:
-                smtp.starttls()
-            if self.user:
-                smtp.login(self.user, self.password or "")
-            smtp.send_message(message)
 
 
 def _ddmmyyyy(iso: str) -> str:
@@ -91,5 +59,5 @@ def _send(mailer: Mailer, to: str, level: str, item: dict) -> None:
     """A relay that fails loses one e-mail, not the reminder: it stays marked and logged."""
     try:
         mailer.send(to, *message(level, item))
-    except (OSError, smtplib.SMTPException) as exc:
+    except MAIL_ERRORS as exc:
         log.warning("reminder for task %s not mailed: %s", item["id"], exc)

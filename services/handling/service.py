@@ -15,10 +15,11 @@ from services.common import clock
 from services.common.callers import operator_rpc
 from services.common.dependencies import ObjectStoreProvider
 from services.common.health import Pingable
+from services.common.mail import MailerProvider
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
 from services.handling import book, handlers, outbox, reminders
-from services.handling.dependencies import HandlingProvider, MailerProvider
+from services.handling.dependencies import HandlingProvider
 from services.handling.stats import Period
 from services.handling.tasks import PAGE
 
