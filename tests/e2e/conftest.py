@@ -12,6 +12,7 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,67 @@ def private_stack(tmp_path_factory):
 
     with own_stack(tmp_path_factory, "private", LUUTRU_TRUSTED_PROXIES="127.0.0.1") as s:
         yield s
+
+
+# The portal address the mail stack's notices link to (LUUTRU_PORTAL_URL), as an office names it.
+MAIL_PORTAL = "https://luutru.office:8443"
+
+
+class Mailbox:
+    """An SMTP receiver's handler (aiosmtpd) keeping every message: recipients, subject, text."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str, str]] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message["Subject"], message.get_content()))
+        return "250 OK"
+
+    def from_now(self) -> MailView:
+        return MailView(self, len(self.messages))
+
+
+@dataclass
+class MailView:
+    """The messages a module's tests made: those received since it began (the modules of a
+    session run one after the other, so what came before is another module's)."""
+
+    box: Mailbox
+    start: int
+
+    @property
+    def messages(self) -> list[tuple[list[str], str, str]]:
+        return self.box.messages[self.start :]
+
+
+@dataclass
+class MailStack:
+    stack: Stack
+    mailbox: Mailbox
+
+
+@pytest.fixture(scope="session")
+def mail_stack(tmp_path_factory):
+    """A stack mailing through a real SMTP receiver (aiosmtpd) on a free port, for the modules
+    that read what it sends: test_handling (task reminders) and test_saved_search_mail_stack
+    (saved searches' notices). One stack start instead of two. Each module reads only the
+    mail it made (`Mailbox.from_now`) and counts only its own records (a baseline taken before
+    its uploads), whatever ran before; neither makes what the other counts (tasks, reminders
+    to its users, records holding its saved search's word)."""
+    from aiosmtpd.controller import Controller
+
+    from tests.e2e.stacks import own_stack
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    smtp = {"LUUTRU_SMTP_HOST": "127.0.0.1", "LUUTRU_SMTP_PORT": str(controller.port)}
+    try:
+        with own_stack(tmp_path_factory, "mail", LUUTRU_PORTAL_URL=MAIL_PORTAL, **smtp) as s:
+            yield MailStack(s, box)
+    finally:
+        controller.stop()
 
 
 def stop(process: subprocess.Popen, env: dict[str, str] | None = None) -> None:
