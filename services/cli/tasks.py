@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from services.cli.common import JsonFlag, call, client, console, emit, fail
+from services.cli.common import AsOf, DayFrom, DayTo, JsonFlag, call, client, console, emit, fail
 
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="who acts (user name)")]
@@ -55,7 +55,7 @@ def list_tasks(
     user: Annotated[str | None, typer.Option(help="only this assignee's")] = None,
     status: Annotated[str, typer.Option(help="open|done|all")] = "open",
     overdue: Annotated[bool, typer.Option("--overdue", help="only overdue tasks")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Tasks, overdue first, then by due date."""
@@ -111,7 +111,7 @@ def note(
 
 @tasks_app.command("remind")
 def remind(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Mark tasks due soon or overdue and e-mail their assignees (once per level)."""
@@ -141,8 +141,8 @@ def email(user: str, address: str, as_json: JsonFlag = False) -> None:
 
 @tasks_app.command("book")
 def follow_up_book(
-    date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
-    date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
+    date_from: DayFrom,
+    date_to: DayTo,
     out: Annotated[Path, typer.Option(help="PATH.csv, PATH.pdf or PATH.xlsx")],
     organ: Annotated[str, typer.Option(help="cover: cơ quan")] = "",
     parent: Annotated[str, typer.Option(help="cover: cơ quan chủ quản")] = "",
