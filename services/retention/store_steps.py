@@ -15,9 +15,8 @@ from services.common.catalog import now_iso
 from services.common.errors import NotFound
 from services.common.records import GONE
 from services.retention.audit import log
+from services.retention.store_batch import LIVE
 from services.retention.tables import batch_records, batches
-
-LIVE = ("included", "erased")
 
 
 class StepsMixin:
