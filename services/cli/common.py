@@ -26,6 +26,8 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable JSON ou
 AsOf = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")]
 DayFrom = Annotated[str, typer.Option("--from", help="YYYY-MM-DD")]
 DayTo = Annotated[str, typer.Option("--to", help="YYYY-MM-DD")]
+OptionalDayFrom = Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")]
+OptionalDayTo = Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")]
 OutFile = Annotated[Path, typer.Option("--out", help="file to write")]
 TableFormat = Annotated[str, typer.Option("--format", help="pdf | csv | xlsx")]
 FINAL = {"indexed", "failed", "rejected", "disposed", "transferred"}

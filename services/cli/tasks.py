@@ -11,7 +11,19 @@ from typing import Annotated, Any
 
 import typer
 
-from services.cli.common import AsOf, DayFrom, DayTo, JsonFlag, call, client, console, emit, fail
+from services.cli.common import (
+    AsOf,
+    DayFrom,
+    DayTo,
+    JsonFlag,
+    OptionalDayFrom,
+    OptionalDayTo,
+    call,
+    client,
+    console,
+    emit,
+    fail,
+)
 
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="who acts (user name)")]
@@ -176,8 +188,8 @@ def _write(out: Path, title: str, columns: tuple[str, ...], rows: list[list]) ->
 
 
 def stats(
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    date_from: OptionalDayFrom = None,
+    date_to: OptionalDayTo = None,
     out: Annotated[Path | None, typer.Option(help="also write PATH.csv or PATH.xlsx")] = None,
     as_json: JsonFlag = False,
 ) -> None:
