@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from services.common import catalog_rows
 from services.common.catalog import now_iso
 from services.common.secrecy import SECRECY_LEVELS
+from services.common.sql_rows import fetch_dicts
 from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
@@ -130,8 +131,7 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
         )
         if status:
             query = query.where(batches.c.status == status)
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+        return fetch_dicts(self.engine, query)
 
     def batch(self, batch_id: str) -> dict[str, Any]:
         """The batch with its records (ids), the pulled ones with reasons, its approvals."""
@@ -177,8 +177,7 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
             .where(batch_records.c.batch_id == batch_id, batch_records.c.state.in_(tuple(states)))
             .order_by(batch_records.c.record_id)
         )
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+        return fetch_dicts(self.engine, query)
 
     def decide(
         self,
