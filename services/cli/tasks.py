@@ -28,6 +28,7 @@ from services.cli.common import (
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="who acts (user name)")]
 Day = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
+TaskId = Annotated[str, typer.Argument(metavar="TASK")]
 FORMATS = ("csv", "xlsx")
 
 
@@ -81,7 +82,7 @@ def list_tasks(
 
 @tasks_app.command("done")
 def done(
-    task_id: Annotated[str, typer.Argument(metavar="TASK")],
+    task_id: TaskId,
     by: AsUser,
     result: Annotated[str, typer.Option(help="kết quả giải quyết")],
     reply: Annotated[str | None, typer.Option(help="the outgoing reply's RECORD_ID")] = None,
@@ -98,7 +99,7 @@ def done(
 
 @tasks_app.command("forward")
 def forward(
-    task_id: Annotated[str, typer.Argument(metavar="TASK")],
+    task_id: TaskId,
     to: Annotated[str, typer.Option("--to", help="the new assignee")],
     by: AsUser,
     note: Annotated[str | None, typer.Option(help="why")] = None,
@@ -111,7 +112,7 @@ def forward(
 
 @tasks_app.command("note")
 def note(
-    task_id: Annotated[str, typer.Argument(metavar="TASK")],
+    task_id: TaskId,
     by: AsUser,
     text: Annotated[str, typer.Option(help="progress note (tiến độ)")],
     as_json: JsonFlag = False,
