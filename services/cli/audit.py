@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
-from services.cli.common import JsonFlag, call, client, console, emit, fail
+from services.cli.common import (
+    JsonFlag,
+    OptionalDayFrom,
+    OptionalDayTo,
+    call,
+    client,
+    console,
+    emit,
+    fail,
+)
 
 app = typer.Typer(help="nhật ký kiểm toán / audit trail", no_args_is_help=True)
 
@@ -33,8 +40,8 @@ def verify(as_json: JsonFlag = False) -> None:
 
 @app.command()
 def export(
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    date_from: OptionalDayFrom = None,
+    date_to: OptionalDayTo = None,
     as_json: JsonFlag = True,
 ) -> None:
     """Entries as JSON lines (always JSON: this is an export; `--json` is accepted)."""

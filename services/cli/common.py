@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,7 +21,15 @@ if TYPE_CHECKING:
     from services.common.rpc_client import RpcClient
 
 console = Console()
+# options many commands declare alike: one definition, so their names and help texts stay the same
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]
+AsOf = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")]
+DayFrom = Annotated[str, typer.Option("--from", help="YYYY-MM-DD")]
+DayTo = Annotated[str, typer.Option("--to", help="YYYY-MM-DD")]
+OptionalDayFrom = Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")]
+OptionalDayTo = Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")]
+OutFile = Annotated[Path, typer.Option("--out", help="file to write")]
+TableFormat = Annotated[str, typer.Option("--format", help="pdf | csv | xlsx")]
 FINAL = {"indexed", "failed", "rejected", "disposed", "transferred"}
 
 

@@ -10,11 +10,10 @@ from typing import Annotated
 
 import typer
 
-from services.cli.common import JsonFlag, call, client, console, emit, fail
+from services.cli.common import JsonFlag, OutFile, call, client, console, emit, fail
 from services.common.clock import read_day_first
 
 STEP_HELP = "proposal|council_decision|council_minutes|appraisal|head_decision|handover"
-OutFile = Annotated[Path, typer.Option("--out", help="file to write")]
 dossier_app = typer.Typer(help="hồ sơ hủy tài liệu / destruction dossier", no_args_is_help=True)
 
 

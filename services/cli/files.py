@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from services.cli.common import JsonFlag, call, client, console, emit, fail, operator
+from services.cli.common import AsOf, JsonFlag, call, client, console, emit, fail, operator
 from services.common.secrecy import HIGHEST  # an operator reads every record
 
 app = typer.Typer(help="hồ sơ, danh mục hồ sơ / files and the list of files", no_args_is_help=True)
@@ -174,7 +174,7 @@ def deliver(
 
 @app.command("late")
 def late(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
     out: Annotated[Path | None, typer.Option("--out", help="mục lục hồ sơ nộp lưu")] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from services.cli.common import FINAL, JsonFlag, call, client, console, emit, fail, operator
+from services.cli.common import (
+    FINAL,
+    JsonFlag,
+    OptionalDayFrom,
+    OptionalDayTo,
+    call,
+    client,
+    console,
+    emit,
+    fail,
+    operator,
+)
 from services.common import result_export
 from services.common.errors import PermanentError
 from services.common.secrecy import secrecy_code, urgency_code
@@ -191,8 +202,8 @@ def search(
     query: str,
     type_: Annotated[str | None, typer.Option("--type", help="document kind")] = None,
     register: Annotated[str | None, typer.Option()] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    date_from: OptionalDayFrom = None,
+    date_to: OptionalDayTo = None,
     limit: Annotated[int, typer.Option()] = 10,
     export: Annotated[
         Path | None, typer.Option("--export", help="write every hit to a .csv, .xlsx or .pdf")

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import getpass
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from services.cli.common import JsonFlag, call, client, console, emit, fail
+from services.cli.common import (
+    AsOf,
+    DayFrom,
+    DayTo,
+    JsonFlag,
+    OutFile,
+    TableFormat,
+    call,
+    client,
+    console,
+    emit,
+    fail,
+)
 
 petitions_app = typer.Typer(help="Sổ đơn thư — petitions and their legal deadlines")
 register_app = typer.Typer(help="Sổ đăng ký văn bản — register books")
@@ -62,7 +73,7 @@ def petitions_due(
     overdue: Annotated[
         bool, typer.Option("--overdue", help="only those past their deadline")
     ] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Open petitions by their next legal deadline, soonest first."""
@@ -111,10 +122,10 @@ def petitions_received(
 
 @petitions_app.command("book")
 def petitions_book(
-    date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
-    date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
-    out: Annotated[Path, typer.Option("--out", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help="pdf | csv | xlsx")] = "csv",
+    date_from: DayFrom,
+    date_to: DayTo,
+    out: OutFile,
+    fmt: TableFormat = "csv",
     as_json: JsonFlag = False,
 ) -> None:
     """Write the petitions book (sổ theo dõi đơn thư) for a period: no writer's identity."""
@@ -164,10 +175,10 @@ def petitions_days_off(
 @register_app.command("export")
 def register_export(
     register: Annotated[str, typer.Argument(help="den | di")],
-    date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
-    date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
-    out: Annotated[Path, typer.Option("--out", help="file to write")],
-    fmt: Annotated[str, typer.Option("--format", help="pdf | csv | xlsx")] = "csv",
+    date_from: DayFrom,
+    date_to: DayTo,
+    out: OutFile,
+    fmt: TableFormat = "csv",
     secret: Annotated[bool, typer.Option("--secret", help="the book of secret documents")] = False,
     organ: Annotated[str, typer.Option(help="cover: the organ keeping the book")] = "",
     parent: Annotated[str, typer.Option(help="cover: its parent (cơ quan chủ quản)")] = "",

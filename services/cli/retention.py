@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 import typer
 
-from services.cli.common import JsonFlag, call, client, console, emit, fail
+from services.cli.common import AsOf, JsonFlag, call, client, console, emit, fail
 from services.cli.dossier import dossier_app
 
 retention_app = typer.Typer(
@@ -37,7 +37,7 @@ def _batch_line(b: dict) -> str:
 
 @retention_app.command("run")
 def run(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Build disposition batches of the records due (not on hold): one per action, transfers

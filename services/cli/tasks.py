@@ -11,11 +11,24 @@ from typing import Annotated, Any
 
 import typer
 
-from services.cli.common import JsonFlag, call, client, console, emit, fail
+from services.cli.common import (
+    AsOf,
+    DayFrom,
+    DayTo,
+    JsonFlag,
+    OptionalDayFrom,
+    OptionalDayTo,
+    call,
+    client,
+    console,
+    emit,
+    fail,
+)
 
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="who acts (user name)")]
 Day = Annotated[str | None, typer.Option(help="YYYY-MM-DD")]
+TaskId = Annotated[str, typer.Argument(metavar="TASK")]
 FORMATS = ("csv", "xlsx")
 
 
@@ -55,7 +68,7 @@ def list_tasks(
     user: Annotated[str | None, typer.Option(help="only this assignee's")] = None,
     status: Annotated[str, typer.Option(help="open|done|all")] = "open",
     overdue: Annotated[bool, typer.Option("--overdue", help="only overdue tasks")] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Tasks, overdue first, then by due date."""
@@ -69,7 +82,7 @@ def list_tasks(
 
 @tasks_app.command("done")
 def done(
-    task_id: Annotated[str, typer.Argument(metavar="TASK")],
+    task_id: TaskId,
     by: AsUser,
     result: Annotated[str, typer.Option(help="kết quả giải quyết")],
     reply: Annotated[str | None, typer.Option(help="the outgoing reply's RECORD_ID")] = None,
@@ -86,7 +99,7 @@ def done(
 
 @tasks_app.command("forward")
 def forward(
-    task_id: Annotated[str, typer.Argument(metavar="TASK")],
+    task_id: TaskId,
     to: Annotated[str, typer.Option("--to", help="the new assignee")],
     by: AsUser,
     note: Annotated[str | None, typer.Option(help="why")] = None,
@@ -99,7 +112,7 @@ def forward(
 
 @tasks_app.command("note")
 def note(
-    task_id: Annotated[str, typer.Argument(metavar="TASK")],
+    task_id: TaskId,
     by: AsUser,
     text: Annotated[str, typer.Option(help="progress note (tiến độ)")],
     as_json: JsonFlag = False,
@@ -111,7 +124,7 @@ def note(
 
 @tasks_app.command("remind")
 def remind(
-    as_of: Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default today)")] = None,
+    as_of: AsOf = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Mark tasks due soon or overdue and e-mail their assignees (once per level)."""
@@ -141,8 +154,8 @@ def email(user: str, address: str, as_json: JsonFlag = False) -> None:
 
 @tasks_app.command("book")
 def follow_up_book(
-    date_from: Annotated[str, typer.Option("--from", help="YYYY-MM-DD")],
-    date_to: Annotated[str, typer.Option("--to", help="YYYY-MM-DD")],
+    date_from: DayFrom,
+    date_to: DayTo,
     out: Annotated[Path, typer.Option(help="PATH.csv, PATH.pdf or PATH.xlsx")],
     organ: Annotated[str, typer.Option(help="cover: cơ quan")] = "",
     parent: Annotated[str, typer.Option(help="cover: cơ quan chủ quản")] = "",
@@ -176,8 +189,8 @@ def _write(out: Path, title: str, columns: tuple[str, ...], rows: list[list]) ->
 
 
 def stats(
-    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    date_from: OptionalDayFrom = None,
+    date_to: OptionalDayTo = None,
     out: Annotated[Path | None, typer.Option(help="also write PATH.csv or PATH.xlsx")] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -19,6 +19,7 @@ from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
 from services.common.errors import NotFound
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
+from services.common.sql_rows import fetch_dict, fetch_dicts
 from services.handling import counters
 from services.handling.outbox import Outgoing
 from services.handling.stats import CachedStatistics, bump_version
@@ -124,10 +125,7 @@ class HandlingStore:
         return dict(row._mapping)
 
     def user(self, name: str) -> dict[str, Any] | None:
-        query = sa.select(users).where(users.c.name == name)
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return dict(row._mapping) if row else None
+        return fetch_dict(self.engine, sa.select(users).where(users.c.name == name))
 
     def project(self, record_id: str) -> str:
         """Copy the record's register, kind, organ, date and level into the statistics'
@@ -330,8 +328,7 @@ class HandlingStore:
         query = (
             sa.select(task_log).where(task_log.c.record_id == record_id).order_by(task_log.c.seq)
         )
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+        return fetch_dicts(self.engine, query)
 
     def pending(self, older_than: timedelta, limit: int) -> list[Outgoing]:
         """Events not yet published, written more than `older_than` ago, oldest first."""

@@ -18,9 +18,11 @@ import sqlalchemy as sa
 from services.common import catalog_rows
 from services.common.catalog import now_iso
 from services.common.secrecy import SECRECY_LEVELS
+from services.common.sql_rows import fetch_dicts
 from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
+from services.retention.store_batch import LIVE, live_ids, live_records, locked_batch
 from services.retention.store_dossier import DossierMixin
 from services.retention.store_file_notes import FileNotesMixin
 from services.retention.store_files import FilesMixin
@@ -30,7 +32,6 @@ from services.retention.store_steps import StepsMixin
 from services.retention.tables import approvals, batch_records, batches, state
 
 OPEN = ("pending", "approved")
-LIVE = ("included", "erased")  # still part of the batch's work
 
 
 class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsMixin, DossierMixin):
@@ -130,8 +131,7 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
         )
         if status:
             query = query.where(batches.c.status == status)
-        with self.engine.connect() as conn:
-            return [dict(row._mapping) for row in conn.execute(query)]
+        return fetch_dicts(self.engine, query)
 
     def batch(self, batch_id: str) -> dict[str, Any]:
         """The batch with its records (ids), the pulled ones with reasons, its approvals."""
@@ -177,16 +177,7 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
             .where(batch_records.c.batch_id == batch_id, batch_records.c.state.in_(tuple(states)))
             .order_by(batch_records.c.record_id)
         )
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
-
-    def _locked_batch(self, conn: sa.Connection, batch_id: str) -> sa.Row:
-        row = conn.execute(
-            sa.select(batches).where(batches.c.id == batch_id).with_for_update()
-        ).first()
-        if row is None:
-            raise batch_not_found(batch_id)
-        return row
+        return fetch_dicts(self.engine, query)
 
     def decide(
         self,
@@ -203,7 +194,7 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
         approved, the batch is `approved`. One rejection (with its reason) rejects the batch.
         """
         with self.engine.begin() as conn:
-            batch = self._locked_batch(conn, batch_id)
+            batch = locked_batch(conn, batch_id)
             votes = conn.execute(
                 sa.select(approvals.c.user_name).where(approvals.c.batch_id == batch_id)
             ).scalars()
@@ -222,21 +213,14 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
                 )
             )
             status = self._status_after(conn, batch, decision)
-            for item in conn.execute(
-                sa.select(batch_records.c.record_id).where(
-                    batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE)
-                )
-            ).scalars():
+            for item in live_ids(conn, batch_id):
                 detail = {"batch": batch_id, "by": approver.name, "reason": reason}
                 log(conn, item, "approved" if decision == "approve" else "rejected", detail)
         return status
 
     def _highest_level(self, conn: sa.Connection, batch_id: str) -> int:
         """The secrecy level of the most secret record the batch still covers."""
-        live = sa.select(batch_records.c.record_id).where(
-            batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE)
-        )
-        metas = catalog_rows.metas(conn, live).values()
+        metas = catalog_rows.metas(conn, live_records(batch_id)).values()
         return max((SECRECY_LEVELS.get(m.get("secrecy"), 0) for m in metas), default=0)
 
     def _status_after(self, conn: sa.Connection, batch: sa.Row, decision: str) -> str:
@@ -267,7 +251,7 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
     def pull(self, batch_id: str, record_id: str, reason: str, by: str) -> None:
         """Take a record out of a batch that has not executed it yet."""
         with self.engine.begin() as conn:
-            batch = self._locked_batch(conn, batch_id)
+            batch = locked_batch(conn, batch_id)
             done = conn.execute(
                 batch_records.update()
                 .where(

@@ -21,10 +21,9 @@ from services.common.ports import ObjectStore
 from services.retention import dossier as rules
 from services.retention.audit import log
 from services.retention.batches import Approver
-from services.retention.errors import BatchStateError, batch_not_found
-from services.retention.tables import batch_records, batches, dossier_entries
-
-LIVE = ("included", "erased")
+from services.retention.errors import BatchStateError
+from services.retention.store_batch import live_ids, locked_batch
+from services.retention.tables import dossier_entries
 
 
 @dataclass(frozen=True)
@@ -80,11 +79,7 @@ class DossierMixin:
         sha = hashlib.sha256(scan.content).hexdigest() if scan else None
         key = scan_key(batch_id, step_name, sha) if sha else None
         with self.engine.begin() as conn:
-            batch = conn.execute(
-                sa.select(batches).where(batches.c.id == batch_id).with_for_update()
-            ).first()
-            if batch is None:
-                raise batch_not_found(batch_id)
+            batch = locked_batch(conn, batch_id)
             _check_batch(batch)
             entries = self._entries(conn, batch_id)
             step = rules.check_next(entries, step_name, settings.appraisal_required)
@@ -99,7 +94,7 @@ class DossierMixin:
                 "media_type": scan.media_type if scan else None, "data": clean,
             }  # fmt: skip
             conn.execute(dossier_entries.insert().values(**row))
-            for record_id in _live_ids(conn, batch_id):
+            for record_id in live_ids(conn, batch_id):
                 detail = {"batch": batch_id, "step": step.name, "by": who.name, "sha256": sha}
                 log(conn, record_id, "dossier_step", detail)
         return row
@@ -133,10 +128,3 @@ def _check_batch(batch: sa.Row) -> None:
             f"Lô đang ở trạng thái {batch.status}, không ghi thêm hồ sơ hủy / "
             f"Batch is {batch.status}"
         )
-
-
-def _live_ids(conn: sa.Connection, batch_id: str) -> list[str]:
-    query = sa.select(batch_records.c.record_id).where(
-        batch_records.c.batch_id == batch_id, batch_records.c.state.in_(LIVE)
-    )
-    return list(conn.execute(query).scalars())

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from services.common.catalog import now_iso
 from services.common.errors import NotFound
+from services.common.sql_rows import fetch_dict
 from services.retention import files as rules
 from services.retention.audit import log
 from services.retention.tables import file_closings, file_records, file_suggestions, files
@@ -92,16 +93,12 @@ class FileNotesMixin:
             .join(file_records, file_records.c.file_id == files.c.id)
             .where(file_records.c.record_id == record_id)
         )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).first()
-        return dict(row._mapping) if row else None
+        return fetch_dict(self.engine, query)
 
     def closing_note(self, file_id: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(file_closings).where(file_closings.c.file_id == file_id)
-            ).first()
-        return dict(row._mapping) if row else None
+        return fetch_dict(
+            self.engine, sa.select(file_closings).where(file_closings.c.file_id == file_id)
+        )
 
 
 def _filed(conn: sa.Connection, record_id: str) -> bool:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from services.common import catalog_rows
 from services.common.catalog import now_iso
 from services.common.errors import NotFound, PermanentError
+from services.common.sql_rows import dict_or_none
 from services.retention import files as rules
 from services.retention.audit import log
 from services.retention.errors import file_not_found
@@ -71,7 +72,7 @@ class FilesMixin:
         row = conn.execute(
             sa.select(files).where(files.c.year == year, files.c.code == code)
         ).first()
-        return dict(row._mapping) if row else None
+        return dict_or_none(row)
 
     def file(self, ref: str) -> dict[str, Any]:
         """A file by id, or by "YEAR/CODE" (or its code alone, the newest year's)."""

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from services.common import catalog_rows
 from services.common.catalog import now_iso
+from services.common.sql_rows import fetch_dicts
 from services.retention.audit import log
 from services.retention.tables import fixity_checks
 
@@ -49,8 +50,7 @@ class FixityMixin:
             .where(fixity_checks.c.record_id == record_id)
             .order_by(fixity_checks.c.seq)
         )
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+        return fetch_dicts(self.engine, query)
 
     def fixity_report(self) -> dict[str, Any]:
         """Totals, and every record whose latest check failed."""

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from services.common import catalog_rows
 from services.common.catalog import now_iso
 from services.common.errors import NotFound, PermanentError
+from services.common.sql_rows import fetch_dicts
 from services.retention.audit import log
 from services.retention.errors import hold_not_found
 from services.retention.tables import hold_records, holds
@@ -104,8 +105,7 @@ class HoldsMixin:
         )
         if active_only:
             query = query.where(holds.c.released_at.is_(None))
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+        return fetch_dicts(self.engine, query)
 
     def held(self, record_ids: Iterable[str] | None = None) -> set[str]:
         """The records (of `record_ids`, or all) under at least one active hold, their own or

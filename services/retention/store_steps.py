@@ -14,10 +14,10 @@ from services.common import catalog_rows
 from services.common.catalog import now_iso
 from services.common.errors import NotFound
 from services.common.records import GONE
+from services.common.sql_rows import fetch_dicts
 from services.retention.audit import log
+from services.retention.store_batch import LIVE
 from services.retention.tables import batch_records, batches
-
-LIVE = ("included", "erased")
 
 
 class StepsMixin:
@@ -68,8 +68,7 @@ class StepsMixin:
             batch_records.c.state == "done",
             batch_records.c.event_sent.is_(False),
         )
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(query)]
+        return fetch_dicts(self.engine, query)
 
     def mark_sent(self, batch_id: str, record_id: str) -> None:
         with self.engine.begin() as conn:

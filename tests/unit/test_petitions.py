@@ -117,22 +117,28 @@ def due(items, step):
     return next(d.due for d in items if d.step == step)
 
 
-def test_a_calendar_deadline_on_a_sunday_moves_to_monday():
-    # received Thu 2026-03-05: 10 days later is Sun 2026-03-15 -> Mon 2026-03-16
-    items = deadlines(STATE, "khieu_nai", received=date(2026, 3, 5))
-    assert due(items, "accept") == date(2026, 3, 16)
-
-
-def test_a_calendar_deadline_in_tet_moves_past_the_holidays():
-    # received Fri 2026-02-06: 10 days later is Mon 2026-02-16 (Tết) -> Mon 2026-02-23
-    items = deadlines(STATE, "khieu_nai", received=date(2026, 2, 6))
-    assert due(items, "accept") == date(2026, 2, 23)
-
-
-def test_working_days_skip_weekends_and_holidays():
-    # received Fri 2026-02-13: 7 working days skip the weekend and Tết week -> Tue 2026-03-03
-    items = deadlines(STATE, "to_cao", received=date(2026, 2, 13))
-    assert due(items, "accept") == date(2026, 3, 3)
+@pytest.mark.parametrize(
+    ("kind", "received", "accept_by"),
+    [
+        # received Thu 2026-03-05: 10 days later is Sun 2026-03-15 -> Mon 2026-03-16
+        pytest.param(
+            "khieu_nai", date(2026, 3, 5), date(2026, 3, 16), id="calendar-sunday-to-monday"
+        ),
+        # received Fri 2026-02-06: 10 days later is Mon 2026-02-16 (Tết) -> Mon 2026-02-23
+        pytest.param("khieu_nai", date(2026, 2, 6), date(2026, 2, 23), id="calendar-past-tet"),
+        # received Fri 2026-02-13: 7 working days skip the weekend and Tết week -> Tue 2026-03-03
+        pytest.param(
+            "to_cao", date(2026, 2, 13), date(2026, 3, 3), id="working-days-skip-weekends-tet"
+        ),
+    ],
+)
+def test_an_acceptance_deadline_never_ends_on_a_day_off(
+    kind: str, received: date, accept_by: date
+) -> None:
+    """A calendar-day deadline that ends on a day off moves to the next working day; a
+    working-day deadline skips weekends and holidays."""
+    items = deadlines(STATE, kind, received=received)
+    assert due(items, "accept") == accept_by
 
 
 def test_a_complaint_is_decided_30_days_after_acceptance_or_45_if_complex():
