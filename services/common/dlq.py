@@ -20,6 +20,7 @@ from typing import Any
 
 import pika
 from pika.adapters.blocking_connection import BlockingChannel
+from pika.exceptions import ChannelClosedByBroker
 
 from services.common.errors import NotFound
 from services.common.retry import ATTEMPT_HEADER
@@ -125,12 +126,15 @@ class DeadLetters:
         """Every letter, unacknowledged; whatever the caller did not ack goes back."""
         channel = self.connection.channel()
         channel.confirm_delivery()
-        letters = []
-        while True:
-            method, properties, raw = channel.basic_get(DEAD_LETTER_QUEUE, auto_ack=False)
-            if method is None:
-                break
-            letters.append(_letter(method, properties, raw))
+        letters: list[Letter] = []
+        try:
+            while True:
+                method, properties, raw = channel.basic_get(DEAD_LETTER_QUEUE, auto_ack=False)
+                if method is None:
+                    break
+                letters.append(_letter(method, properties, raw))
+        except ChannelClosedByBroker as exc:
+            _unless_no_queue(exc)
         try:
             yield channel, letters
         finally:
@@ -159,8 +163,19 @@ class DeadLetters:
         channel = self.connection.channel()
         try:
             return channel.queue_purge(DEAD_LETTER_QUEUE).method.message_count
+        except ChannelClosedByBroker as exc:
+            _unless_no_queue(exc)
+            return 0
         finally:
-            channel.close()
+            if channel.is_open:
+                channel.close()
+
+
+def _unless_no_queue(exc: ChannelClosedByBroker) -> None:
+    """No `luutru.dlq` yet (no service has declared the topology on this broker) means no
+    dead letters, not an error; anything else the broker refused is raised again."""
+    if exc.reply_code != 404:
+        raise exc
 
 
 def _find(letters: list[Letter], letter_id: str) -> Letter:

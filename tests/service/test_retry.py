@@ -171,3 +171,19 @@ def test_an_operator_lists_shows_replays_and_purges_dead_letters(flaky, tmp_path
     [purged] = luutru(rabbit_vhost, "dlq", "purge")
     assert purged["purged"] >= 1
     assert luutru(rabbit_vhost, "dlq", "list") == []
+
+
+def test_a_broker_without_the_dead_letter_queue_has_no_dead_letters(rabbit_vhost):
+    """Before any service declared the topology, `luutru.dlq` does not exist: the operator
+    sees an empty list and a purge of nothing, not the broker's 404 as a traceback."""
+    assert luutru(rabbit_vhost, "dlq", "list") == []
+    assert luutru(rabbit_vhost, "dlq", "replay", "--all") == [{"replayed": []}]
+    assert luutru(rabbit_vhost, "dlq", "purge") == [{"purged": 0}]
+    missing = subprocess.run(
+        [str(REPO_ROOT / ".venv/bin/luutru"), "dlq", "show", "khong-co"],
+        env={**os.environ, "LUUTRU_AMQP_URI": rabbit_vhost},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert missing.returncode == 1
+    assert "Không có thư lỗi khong-co" in missing.stdout + missing.stderr
+    assert "Traceback" not in missing.stderr
