@@ -135,9 +135,7 @@ def _xlsx_value(index: int, value: str) -> str | int | date:
 
 def to_pdf(found: ResultList) -> bytes:
     """A4 landscape: the heading lines, then the table with its header on every page."""
-    from fpdf.fonts import FontFace
-
-    from services.registers.reports import serif_pdf  # the register books' Vietnamese font
+    from services.registers.reports import pdf_table, serif_pdf  # the books' Vietnamese font
 
     pdf = serif_pdf("L")
     pdf.add_page()
@@ -145,16 +143,7 @@ def to_pdf(found: ResultList) -> bytes:
         pdf.set_font("Serif", style="B" if size == 13 else "", size=size)
         pdf.cell(0, 7, line, new_x="LMARGIN", new_y="NEXT", align="C" if size == 13 else "L")
     pdf.set_font("Serif", size=8)
-    with pdf.table(
-        col_widths=_WIDTHS_MM,
-        line_height=4,
-        text_align="LEFT",
-        headings_style=FontFace(emphasis="BOLD"),
-    ) as table:
-        for row in [list(COLUMNS), *found.rows]:
-            cells = table.row()
-            for value in row:
-                cells.cell(value)
+    pdf_table(pdf, _WIDTHS_MM, [list(COLUMNS), *found.rows], 4)
     return bytes(pdf.output())
 
 

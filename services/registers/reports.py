@@ -259,17 +259,8 @@ def to_pdf(table: RegisterTable, organ: str = "", cover: BookCover | None = None
     pdf.add_page()
     pdf.set_font("Serif", size=8)
     numbers = [f"({i})" for i in range(1, len(table.columns) + 1)]
-    with pdf.table(
-        col_widths=table.widths_mm or _WIDTHS_MM[table.register],
-        line_height=4,
-        text_align="LEFT",
-        headings_style=_headings_style(),
-        num_heading_rows=2,
-    ) as out:
-        for row in [list(table.columns), numbers, *table.rows]:
-            cells = out.row()
-            for value in row:
-                cells.cell(value)
+    widths = table.widths_mm or _WIDTHS_MM[table.register]
+    pdf_table(pdf, widths, [list(table.columns), numbers, *table.rows], 4, heading_rows=2)
     _closing(pdf, table, cover)
     return bytes(pdf.output())
 
@@ -285,6 +276,22 @@ def serif_pdf(orientation: str = "L", top_margin: int = 10):
     pdf.add_font("Serif", fname=regular)
     pdf.add_font("Serif", style="B", fname=bold or regular)
     return pdf
+
+
+def pdf_table(
+    pdf, widths_mm, rows: list[list[str]], line_height: float = 5, heading_rows: int = 1
+) -> None:
+    """The rows as an fpdf2 table, the first `heading_rows` bold and repeated on every page:
+    every printable's table is drawn here."""
+    from fpdf.fonts import FontFace
+
+    with pdf.table(col_widths=widths_mm, line_height=line_height, text_align="LEFT",
+                   headings_style=FontFace(emphasis="BOLD"),
+                   num_heading_rows=heading_rows) as out:  # fmt: skip
+        for row in rows:
+            cells = out.row()
+            for value in row:
+                cells.cell(value)
 
 
 def _book_pdf():
@@ -342,12 +349,6 @@ def _closing(pdf, table: RegisterTable, cover: BookCover) -> None:
     pdf.cell(0, 6, "NGƯỜI ĐÓNG SỔ", align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Serif", size=9)
     pdf.cell(0, 5, "(Ký, ghi rõ họ tên)", align="R", new_x="LMARGIN", new_y="NEXT")
-
-
-def _headings_style():
-    from fpdf.fonts import FontFace
-
-    return FontFace(emphasis="BOLD")
 
 
 def _font_files() -> tuple[str, str | None]:

@@ -102,9 +102,7 @@ def _body(step: str, data: dict[str, Any], records: list[dict[str, Any]], made: 
 
 
 def render_form(made: Form) -> bytes:
-    from fpdf.fonts import FontFace
-
-    from services.registers.reports import serif_pdf
+    from services.registers.reports import pdf_table, serif_pdf
 
     pdf = serif_pdf("P", top_margin=12)
     pdf.set_auto_page_break(True, margin=15)
@@ -120,12 +118,7 @@ def render_form(made: Form) -> bytes:
     if made.columns:
         pdf.ln(2)
         pdf.set_font("Serif", size=9)
-        with pdf.table(col_widths=made.widths_mm, line_height=5, text_align="LEFT",
-                       headings_style=FontFace(emphasis="BOLD")) as out:  # fmt: skip
-            for row in [list(made.columns), *made.rows]:
-                cells = out.row()
-                for value in row:
-                    cells.cell(value)
+        pdf_table(pdf, made.widths_mm, [list(made.columns), *made.rows])
     pdf.ln(8)
     pdf.set_font("Serif", "B", 11)
     pdf.cell(0, 6, made.signer, align="R", new_x="LMARGIN", new_y="NEXT")

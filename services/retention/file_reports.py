@@ -251,9 +251,7 @@ def render_handover_record(
 
 
 def _pdf(table: Printable) -> bytes:
-    from fpdf.fonts import FontFace
-
-    from services.registers.reports import serif_pdf  # the register books' Vietnamese font
+    from services.registers.reports import pdf_table, serif_pdf  # the books' Vietnamese font
 
     pdf = serif_pdf("P", top_margin=12)
     pdf.add_page()
@@ -269,12 +267,7 @@ def _pdf(table: Printable) -> bytes:
         pdf.multi_cell(0, 6, table.intro, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     pdf.set_font("Serif", size=9)
-    with pdf.table(col_widths=table.widths_mm, line_height=5, text_align="LEFT",
-                   headings_style=FontFace(emphasis="BOLD")) as out:  # fmt: skip
-        for row in [list(table.columns), *table.rows]:
-            cells = out.row()
-            for value in row:
-                cells.cell(value)
+    pdf_table(pdf, table.widths_mm, [list(table.columns), *table.rows])
     pdf.ln(3)
     pdf.set_font("Serif", size=10)
     pdf.multi_cell(0, 6, table.closing, new_x="LMARGIN", new_y="NEXT")
