@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.postgres import temporary_catalog
 from tests.s3server import moto_server
 
 
@@ -15,3 +16,11 @@ def s3_endpoint():
     """`host:port` of a real S3-compatible server that lives for the whole test session."""
     with moto_server() as endpoint:
         yield endpoint
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog(request, tmp_path):
+    """A migrated catalog on SQLite and on a throwaway PostgreSQL: each test runs on both
+    (a module with other needs defines its own `catalog`)."""
+    with temporary_catalog(request.param, tmp_path) as found:
+        yield found

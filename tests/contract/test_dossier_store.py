@@ -31,7 +31,6 @@ from services.retention.roles import approver
 from services.retention.store import RetentionStore
 from services.retention.store_dossier import DossierRules
 from tests.contract.retention_fixtures import PERMANENT, Recorder, add_record, disposer
-from tests.postgres import temporary_catalog
 
 TODAY = date(2026, 12, 3)
 RULES = DossierRules(appraisal_required=False, window_days=15)
@@ -47,12 +46,6 @@ STEPS = (
     ("head_decision", "giamdoc", {"decided_on": "2026-12-01"}),
     ("handover", "minh", {"receiver": "Tổ hủy tài liệu"}),
 )  # fmt: skip
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path):
-    with temporary_catalog(request.param, tmp_path, "luutru_dossier") as cat:
-        yield cat
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from services.retention.file_operations import FileOperations
 from services.retention.file_reports import HandoverParties, render_handover_record
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import add_record
-from tests.postgres import temporary_catalog
 
 DANH_MUC = """
 year: 2024
@@ -29,12 +28,6 @@ files:
   - {code: "10.TC", title: "Hồ sơ tuyển dụng viên chức", retention: 10, unit: "Phòng Tổ chức"}
 """
 DAY = "2025-03-14"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path):
-    with temporary_catalog(request.param, tmp_path, "luutru_hoso_handover") as cat:
-        yield cat
 
 
 @pytest.fixture

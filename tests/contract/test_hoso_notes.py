@@ -21,7 +21,6 @@ from services.retention.file_reports import render_contents
 from services.retention.handlers import suggest_file
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import add_record
-from tests.postgres import temporary_catalog
 
 DANH_MUC = """
 year: 2024
@@ -30,12 +29,6 @@ files:
   - {code: "06.VP", title: "Tập công văn về phòng cháy chữa cháy", retention: 5}
 """
 HIRING = "Về việc tuyển dụng viên chức năm 2024"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path):
-    with temporary_catalog(request.param, tmp_path, "luutru_hoso_notes") as cat:
-        yield cat
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from services.retention.errors import FileStateError
 from services.retention.files import CatalogueEntry, read_catalogue
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import add_record
-from tests.postgres import temporary_catalog
 
 APPROVALS = {"destroy": 2, "transfer": 1}
 DUE_2031 = {"class": "CV-01", "period": 10, "action": "destroy", "disposition_date": "2031-01-01"}
@@ -29,12 +28,6 @@ files:
   - {code: "01.VP", title: "Tập công văn trao đổi", retention: "5 năm", responsible: "Lan"}
   - {code: "02.VP", title: "Hồ sơ hội nghị", retention: 10}
 """
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path):
-    with temporary_catalog(request.param, tmp_path, "luutru_hoso") as cat:
-        yield cat
 
 
 @pytest.fixture

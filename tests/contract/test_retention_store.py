@@ -33,16 +33,9 @@ from services.retention.errors import (
 from services.retention.roles import approver
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import PERMANENT, Recorder, add_record, disposer
-from tests.postgres import temporary_catalog
 
 FAR = date(2100, 1, 1)
 APPROVALS = {"destroy": 2, "transfer": 1}
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path):
-    with temporary_catalog(request.param, tmp_path, "luutru_retention") as cat:
-        yield cat
 
 
 @pytest.fixture

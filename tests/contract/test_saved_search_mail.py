@@ -17,7 +17,6 @@ from services.common.secrecy import KNOWN
 from services.gateway import saved_searches as saved
 from services.gateway.accounts import SqlAccountStore, users
 from services.ingest.records import visible_ids
-from tests.postgres import temporary_database
 
 PORTAL = "https://luutru.example.vn:8443"
 PLAIN_TITLE = "Kế hoạch phòng, chống lụt bão năm 2026"
@@ -47,19 +46,6 @@ def relay():
     controller.start()
     yield box, SmtpMailer("127.0.0.1", controller.port, "luutru@example.vn", timeout_s=5)
     controller.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request, tmp_path):
-    if request.param == "sqlite":
-        found = SqlCatalog(f"sqlite:///{tmp_path / 'c.db'}")
-        yield found
-        found.engine.dispose()
-        return
-    with temporary_database() as dsn:
-        found = SqlCatalog(dsn)
-        yield found
-        found.engine.dispose()
 
 
 def _record(catalog: SqlCatalog, subject: str, secrecy: str | None, register: str = "den") -> str:
