@@ -50,6 +50,7 @@ STEPS = (
     Step("handover", "Biên bản giao nhận tài liệu để hủy", (ARCHIVIST,), ("receiver",)),
 )  # fmt: skip
 BY_NAME = {s.name: s for s in STEPS}
+PLACE = {s.name: n for n, s in enumerate(STEPS)}  # steps are recorded in this order, once
 APPRAISAL = "appraisal"
 HEAD_DECISION = "head_decision"
 # The last paper, written by the destruction itself (certificate.py), never recorded by hand.

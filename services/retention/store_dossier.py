@@ -55,12 +55,9 @@ class DossierMixin:
             return self._entries(conn, batch_id)
 
     def _entries(self, conn: sa.Connection, batch_id: str) -> list[dict[str, Any]]:
-        rows = conn.execute(
-            sa.select(dossier_entries)
-            .where(dossier_entries.c.batch_id == batch_id)
-            .order_by(dossier_entries.c.seq)
-        )
-        return [dict(r._mapping) for r in rows]
+        mine = dossier_entries.c.batch_id == batch_id
+        rows = conn.execute(sa.select(dossier_entries).where(mine))
+        return sorted((dict(r._mapping) for r in rows), key=lambda e: rules.PLACE[e["step"]])
 
     def record_step(
         self,
@@ -88,7 +85,7 @@ class DossierMixin:
             if scan and key:
                 objects.put(key, scan.content)
             row = {
-                "batch_id": batch_id, "step": step.name, "seq": len(entries) + 1,
+                "batch_id": batch_id, "step": step.name,
                 "by": who.name, "role": who.role, "at": now_iso(),
                 "kind": rules.SCAN if scan else rules.FORM, "object_key": key, "sha256": sha,
                 "media_type": scan.media_type if scan else None, "data": clean,

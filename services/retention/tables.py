@@ -136,8 +136,7 @@ dossier_entries = sa.Table(
     "retention_dossier_entries",
     schema,
     sa.Column("batch_id", sa.String(36), primary_key=True),
-    sa.Column("step", sa.String(32), primary_key=True),
-    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("step", sa.String(32), primary_key=True),  # in order: STEPS (dossier.py)
     sa.Column("by", sa.String(64), nullable=False),
     sa.Column("role", sa.String(32)),  # None: no account yet to check it against
     sa.Column("at", sa.String(32), nullable=False),

@@ -28,7 +28,6 @@ def upgrade() -> None:
         TABLE,
         sa.Column("batch_id", sa.String(36), primary_key=True),
         sa.Column("step", sa.String(32), primary_key=True),
-        sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("by", sa.String(64), nullable=False),
         sa.Column("role", sa.String(32)),
         sa.Column("at", sa.String(32), nullable=False),
