@@ -42,14 +42,7 @@ def run(
     A transfer candidate still secret on `today` (declassification.py) is withheld: in no
     batch, listed with its reason, and found again by the next run.
     Returns `{"batches": [{"id", "action", "records"[, "destination"]}], "withheld": […]}`."""
-    due = rules.find_due(
-        files.filed_candidates(store.candidates(), store.membership()),
-        as_of,
-        held=store.held(),
-        excluded=store.in_open_batches(),
-        declined=store.declined(),
-        transfer_after_years=transfer_after_years,
-    )
+    due = _due(store, as_of, transfer_after_years, store.in_open_batches(), store.declined())
     created: list[dict[str, Any]] = []
     withheld: list[declassification.Withheld] = []
     for action, items in rules.group_by_action(due).items():
@@ -93,18 +86,30 @@ def withheld(
 ) -> list[dict[str, Any]]:
     """The transfer candidates due on `as_of` (not held) that the gate keeps back on `today`,
     each with its reason; nothing is written."""
-    due = rules.find_due(
-        files.filed_candidates(store.candidates(), store.membership()),
-        as_of,
-        held=store.held(),
-        excluded=set(),
-        transfer_after_years=transfer_after_years,
-    )
+    due = _due(store, as_of, transfer_after_years)
     transfers = [d for d in due if d.action == "transfer"]
     _, kept_back = split_transfer(
         store, transfers, today or clock.today(), destinations or DEFAULT_DESTINATIONS
     )
     return [w.as_dict() for w in kept_back]
+
+
+def _due(
+    store: RetentionStore,
+    as_of: date,
+    transfer_after_years: int,
+    excluded: set[str] | None = None,
+    declined: dict[str, set[str]] | None = None,
+) -> list[rules.Due]:
+    """What falls due on `as_of`, not held, filed records by their closed file."""
+    return rules.find_due(
+        files.filed_candidates(store.candidates(), store.membership()),
+        as_of,
+        held=store.held(),
+        excluded=excluded or set(),
+        declined=declined,
+        transfer_after_years=transfer_after_years,
+    )
 
 
 def upcoming(
