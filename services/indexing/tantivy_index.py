@@ -54,6 +54,7 @@ from services.indexing.tantivy_query import (
     facets,
     has_fuzzy_words,
     to_document,
+    total,
 )
 
 log = logging.getLogger(__name__)
@@ -394,15 +395,14 @@ class TantivyIndex:
         if plan.sort != "relevance":
             order = {"order_by_field": "issued_date", "order": _ORDERS[plan.sort]}
         # Tantivy panics on limit 0, so ask for one hit and drop it.
-        found = searcher.search(tq, max(1, plan.limit), count=True, offset=plan.offset, **order)
+        found = searcher.search(tq, max(1, plan.limit), count=False, offset=plan.offset, **order)
         words = plan.highlight_words
         hits = [
             self._hit(searcher, q.rank_score(plan.offset, n), addr, words)
             for n, (_, addr) in enumerate(found.hits[: plan.limit])
         ]
-        return SearchResult(
-            total=found.count, hits=hits, facets=facets(searcher.aggregate(tq, facet_request()))
-        )
+        aggregations = searcher.aggregate(tq, facet_request())
+        return SearchResult(total=total(aggregations), hits=hits, facets=facets(aggregations))
 
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
@@ -472,6 +472,7 @@ class TantivyIndex:
         stored = searcher.doc(addr).to_dict()
         issued = _first(stored, "issued_date")
         source = _text(stored)
+        folded = _first(stored, "body_folded")  # absent from indexes before schema 2
         return SearchHit(
             id=_first(stored, "id") or "",
             score=float(score),
@@ -479,7 +480,9 @@ class TantivyIndex:
             number=_first(stored, "number"),
             date=issued.date().isoformat() if issued else None,
             type=_first(stored, "kind"),
-            snippet=highlight.snippet(source, words),
+            snippet=highlight.snippet(
+                source, words, folded=bytes(folded).decode() if folded else None
+            ),
             number_symbol=_first(stored, "number_symbol"),
             register=_first(stored, "register"),
             organ=_first(stored, "organ"),
