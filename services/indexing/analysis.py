@@ -20,6 +20,7 @@ from services.indexing.query import organ_key
 @dataclass(frozen=True)
 class Analysed:
     keywords: dict[str, str]  # exact-match fields: kind, register, status, year, organ_key, ...
+    body: str  # the record's text as written: NFC, whitespace runs as one space (snippets)
     text_parts: list[str]  # searchable text, one value per source field (phrases never span)
     number_tokens: str  # folded tokens of số/ký hiệu and register number (`so:`)
     organ_tokens: str  # folded tokens of the organ (`coquan:`)
@@ -44,12 +45,14 @@ def analyse(doc: IndexDocument) -> Analysed:
         "organ_key": organ_key(doc.organ) if doc.organ else "",
         "organ_fold": vntext.fold(organ_key(doc.organ)) if doc.organ else "",
     }
-    parts = [doc.title, doc.number_symbol, doc.subject, doc.organ, doc.text]
+    body = vntext.squash(vntext.nfc(doc.text))
+    parts = [doc.title, doc.number_symbol, doc.subject, doc.organ, body]  # the text last
     numbers = [doc.number_symbol or ""]
     if doc.number:  # register number "07" is also found as "7"
         numbers += [doc.number, doc.number.lstrip("0")]
     return Analysed(
         keywords={k: v for k, v in keywords.items() if v},
+        body=body,
         text_parts=[vntext.normalize_tones(p) for p in parts if p],
         number_tokens=" ".join(vntext.tokenize(vntext.fold(" ".join(numbers)))),
         organ_tokens=" ".join(vntext.tokenize(vntext.fold(doc.organ or ""))),

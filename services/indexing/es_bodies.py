@@ -68,7 +68,7 @@ def document(doc: IndexDocument) -> dict[str, Any]:
     out.update(
         secrecy=doc.secrecy,
         title=vntext.nfc(doc.title),
-        body=vntext.nfc(doc.text),
+        body=analysed.body,
         text=analysed.text_parts,  # an array: phrases never span two fields
         number_tokens=analysed.number_tokens,
         organ_tokens=analysed.organ_tokens,

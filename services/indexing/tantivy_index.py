@@ -58,7 +58,15 @@ from services.indexing.tantivy_query import (
 )
 
 log = logging.getLogger(__name__)
+# Tantivy's indexing memory per writer thread (taken as needed; a segment is written when it is
+# full). A bulk batch (a rebuild's, tens of thousands of documents) gets two threads and a
+# larger budget: bigger segments build fewer term dictionaries (the syllable pairs' are large)
+# and merge less — 20,000 documents at 0.62 ms of Tantivy CPU each in 2,000-document segments,
+# 0.44 ms in 10,000-document ones.
 WRITER_HEAP = 50_000_000
+BULK_DOCS = 1000  # a batch this large is bulk
+BULK_THREADS = 2
+BULK_HEAP_PER_DOC = 10_000  # 10,000 documents: 100 MB per thread
 CURRENT, REBUILD, LOCK, VERSION = "CURRENT", "REBUILD", "LOCK", "VERSION"
 LOCK_POLL_S = (0.0005, 0.02)  # first and longest wait between tries: doubled each time
 Stamp = tuple[int, int, int] | None  # a file's inode, mtime and size; None if it is missing
@@ -175,7 +183,7 @@ class _Generation:
     def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
         """One commit. The caller holds the write lock; the writer is dropped when its merges
         end (that releases Tantivy's own lock), and the flock with it."""
-        writer = self.index.writer(WRITER_HEAP, 1)
+        writer = self._writer(len(docs))
         self._lock.release_after(writer.wait_merging_threads)  # also drops an uncommitted batch
         for record_id in deletes:
             writer.delete_documents_by_term("id", record_id)
@@ -186,6 +194,12 @@ class _Generation:
             writer.add_document(to_document(doc))
         writer.commit()
         self._reload()
+
+    def _writer(self, docs: int) -> tantivy.IndexWriter:
+        if docs < BULK_DOCS or (os.cpu_count() or 1) < BULK_THREADS:
+            return self.index.writer(WRITER_HEAP, 1)
+        heap = max(WRITER_HEAP, BULK_HEAP_PER_DOC * docs)
+        return self.index.writer(heap, BULK_THREADS)
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher that sees every commit so far, by this process or another. No lock:

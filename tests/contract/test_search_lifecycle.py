@@ -117,7 +117,7 @@ def test_rebuild_fills_a_new_generation_and_swaps_it_in(world, monkeypatch):
     monkeypatch.setattr(lifecycle, "BATCH", 2)
     before = index.generation
     steps = list(lifecycle.rebuild(catalog, store, index))
-    assert [(s.done, s.total) for s in steps] == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    assert [(s.done, s.total) for s in steps] == [(0, 5), (2, 5), (4, 5), (5, 5), (5, 5)]
     assert steps[-1].generation == index.generation != before
     assert sorted(hits(index, "ke hoach", limit=10)) == sorted(ids)
 
