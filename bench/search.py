@@ -97,9 +97,9 @@ class Corpus:
 # -- query mix ------------------------------------------------------------------------------
 
 
-def query_mix(corpus: Corpus) -> dict[str, list[dict]]:
+def query_mix(corpus: Corpus, seed: int = 3) -> dict[str, list[dict]]:
     """Each kind: QUERIES_PER_KIND queries from mid-frequency syllables (ranks 20-2000)."""
-    rng = random.Random(3)
+    rng = random.Random(seed)
     mid = corpus.vocabulary[20:2000]
 
     def adjacent_pair() -> str:
@@ -257,11 +257,19 @@ def percentiles(times: list[float], hits: int) -> tuple[float, float, float]:
     return statistics.median(times), cuts[18], hits / len(times)
 
 
-def measure_queries(engines: list, queries: list[dict]) -> list[tuple[float, float, float]]:
+WARMUP = 10  # queries of each kind, not measured (other words: both engines' caches warm)
+
+
+def measure_queries(
+    engines: list, queries: list[dict], warmup: list[dict]
+) -> list[tuple[float, float, float]]:
     """p50, p95 (ms) and share of queries with hits, per engine. The engines take turns query
-    by query, so a shared machine's changing load weighs on both alike."""
+    by query, so a shared machine's changing load weighs on both alike. A service answers
+    from an index its earlier queries have brought into memory: each engine first runs the
+    `warmup` queries (the first kind measured read a 1,000,000-document index from disk)."""
     for engine in engines:
-        engine.run(queries[0])  # warm caches once
+        for query in warmup:
+            engine.run(query)
     times: list[list[float]] = [[] for _ in engines]
     hits = [0 for _ in engines]
     for query in queries:
@@ -275,6 +283,7 @@ def measure_queries(engines: list, queries: list[dict]) -> list[tuple[float, flo
 def main() -> None:
     corpus = Corpus(syllables(), DOCS)
     mix = query_mix(corpus)
+    warmups = query_mix(corpus, seed=4)
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"corpus: {DOCS} documents x {WORDS_PER_DOC} syllables, {QUERIES_PER_KIND} queries/kind")
     results: dict[str, dict[str, tuple[float, float, float]]] = {}
@@ -293,8 +302,9 @@ def main() -> None:
             engines.append(engine)
             results[engine.name] = {}
         for kind, queries in mix.items():
-            for engine, measured in zip(engines, measure_queries(engines, queries), strict=True):
-                results[engine.name][kind] = measured
+            measured = measure_queries(engines, queries, warmups[kind][:WARMUP])
+            for engine, result in zip(engines, measured, strict=True):
+                results[engine.name][kind] = result
         for engine in engines:
             engine.close()
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
@@ -302,6 +312,9 @@ def main() -> None:
 
 
 P95_GOAL_MS = 30  # every kind, at 100,000 documents
+LARGE = 1_000_000  # at this size: p95 <= 100 ms, luutru's index built in < 15 min
+LARGE_P95_GOAL_MS = 100
+LARGE_BUILD_GOAL_S = 15 * 60
 RATIO_GOAL = 10  # FTS5's p95 over luutru's, every kind
 RATE_GOAL = 3000  # documents indexed per second
 
@@ -326,3 +339,12 @@ def report(
     print(f"luutru p95 >= {RATIO_GOAL}x FTS5 for every kind: {'met' if ratio else 'NOT met'}")
     rate = rates[ours]
     print(f"luutru indexing >= {RATE_GOAL:,} docs/s: {'met' if rate >= RATE_GOAL else 'NOT met'}")
+    if DOCS >= LARGE:
+        worst = max(results[ours][k][1] for k in results[ours])
+        build = DOCS / rate
+        print(
+            f"at {DOCS:,} documents: worst p95 {worst:.1f} ms (goal <= {LARGE_P95_GOAL_MS}): "
+            f"{'met' if worst <= LARGE_P95_GOAL_MS else 'NOT met'}; index built in "
+            f"{build / 60:.1f} min (goal < {LARGE_BUILD_GOAL_S // 60}): "
+            f"{'met' if build < LARGE_BUILD_GOAL_S else 'NOT met'}"
+        )

@@ -30,7 +30,7 @@ from services.indexing.handlers import index_document
 # speed (20,000 documents: Tantivy's CPU 0.62 ms each with 2,000 a batch, 0.44 ms with 10,000).
 # BATCH_TEXT bounds the memory a batch's texts take (long OCR'd files commit sooner).
 BATCH = 10_000
-BATCH_TEXT = 64_000_000  # characters of text per batch
+BATCH_TEXT = 32_000_000  # characters of text per batch: ~64 MB of Python strings
 LOAD = 2000  # catalog records read per query
 SAMPLE = 20  # ids listed in a report; counts are always complete
 

@@ -11,7 +11,7 @@ import pytest
 from services.common import catalog_rows, events
 from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
-from services.common.ports import SearchQuery
+from services.common.ports import IndexDocument, SearchQuery
 from services.indexing import lifecycle
 from services.indexing.handlers import index_record
 from services.indexing.tantivy_index import TantivyIndex
@@ -134,3 +134,14 @@ def test_an_interrupted_rebuild_resumes_where_it_stopped(world, monkeypatch):
     steps = list(lifecycle.rebuild(catalog, store, index))
     assert (steps[0].done, steps[0].total) == (2, 5)  # resumed, not restarted
     assert index.count() == 5
+
+
+def test_batches_commit_by_count_and_by_text_size(monkeypatch):
+    monkeypatch.setattr(lifecycle, "BATCH", 3)
+    monkeypatch.setattr(lifecycle, "BATCH_TEXT", 10)
+    docs = [
+        IndexDocument(id=str(n), register="den", title="t", text="x" * size)
+        for n, size in enumerate([1, 1, 1, 1, 9, 1, 0])
+    ]
+    assert [len(b) for b in lifecycle.batches(docs)] == [3, 2, 2]  # by count, by text, the rest
+    assert list(lifecycle.batches([])) == []
