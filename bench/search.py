@@ -333,13 +333,15 @@ def report(
         ]  # fmt: skip
         ratio = results[base][kind][1] / results[ours][kind][1]
         print(f"{kind:<24}" + "".join(f"{c:>30}" for c in cells) + f"{ratio:10.1f}x")
-    p95 = all(results[ours][k][1] <= P95_GOAL_MS for k in results[ours])
-    ratio = all(results[base][k][1] >= RATIO_GOAL * results[ours][k][1] for k in results[ours])
-    print(f"\nluutru p95 <= {P95_GOAL_MS} ms for every kind: {'met' if p95 else 'NOT met'}")
-    print(f"luutru p95 >= {RATIO_GOAL}x FTS5 for every kind: {'met' if ratio else 'NOT met'}")
     rate = rates[ours]
-    print(f"luutru indexing >= {RATE_GOAL:,} docs/s: {'met' if rate >= RATE_GOAL else 'NOT met'}")
-    if DOCS >= LARGE:
+    if DOCS < LARGE:  # the goals set at 100,000 documents
+        p95 = all(results[ours][k][1] <= P95_GOAL_MS for k in results[ours])
+        ratio = all(results[base][k][1] >= RATIO_GOAL * results[ours][k][1] for k in results[ours])
+        print(f"\nluutru p95 <= {P95_GOAL_MS} ms for every kind: {'met' if p95 else 'NOT met'}")
+        print(f"luutru p95 >= {RATIO_GOAL}x FTS5 for every kind: {'met' if ratio else 'NOT met'}")
+        fast = rate >= RATE_GOAL
+        print(f"luutru indexing >= {RATE_GOAL:,} docs/s: {'met' if fast else 'NOT met'}")
+    else:
         worst = max(results[ours][k][1] for k in results[ours])
         build = DOCS / rate
         print(

@@ -58,15 +58,15 @@ from services.indexing.tantivy_query import (
 )
 
 log = logging.getLogger(__name__)
-# Tantivy's indexing memory per writer thread (taken as needed; a segment is written when it is
-# full). A bulk batch (a rebuild's, tens of thousands of documents) gets two threads and a
+# Tantivy's indexing memory for a writer's threads (taken as needed; a segment is written when
+# full). A bulk batch (a rebuild's, up to 10,000 documents) gets two threads and a
 # larger budget: bigger segments build fewer term dictionaries (the syllable pairs' are large)
 # and merge less — 20,000 documents at 0.62 ms of Tantivy CPU each in 2,000-document segments,
 # 0.44 ms in 10,000-document ones.
 WRITER_HEAP = 50_000_000
 BULK_DOCS = 1000  # a batch this large is bulk
 BULK_THREADS = 2
-BULK_HEAP_PER_DOC = 10_000  # 10,000 documents: 100 MB per thread
+BULK_HEAP_PER_DOC = 10_000  # the budget is shared: 10,000 documents, 100 MB, 50 MB a thread
 CURRENT, REBUILD, LOCK, VERSION = "CURRENT", "REBUILD", "LOCK", "VERSION"
 LOCK_POLL_S = (0.0005, 0.02)  # first and longest wait between tries: doubled each time
 Stamp = tuple[int, int, int] | None  # a file's inode, mtime and size; None if it is missing
@@ -486,7 +486,8 @@ class TantivyIndex:
         stored = searcher.doc(addr).to_dict()
         issued = _first(stored, "issued_date")
         source = _text(stored)
-        folded = _first(stored, "body_folded")  # absent from indexes before schema 2
+        body = stored.get("body", [])
+        folded = body[1] if len(body) > 1 else None  # absent from indexes before schema 2
         return SearchHit(
             id=_first(stored, "id") or "",
             score=float(score),

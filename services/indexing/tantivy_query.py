@@ -50,11 +50,11 @@ def build_schema() -> tantivy.Schema:
     sb.add_date_field("issued_date", stored=True, indexed=True, fast=True)
     for name in STORED_TEXT:
         sb.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
-    # Stored only: snippets are cut from the text (squashed: NFC, single spaces) and find the
-    # query's words in its folded copy, one character for one (folding it per hit was half a
-    # snippet's time).
+    # Stored only: the text (squashed: NFC, single spaces), then its folded copy, where a
+    # snippet finds the query's words one character for one (folding per hit was half a
+    # snippet's time). One field for both: a generation written before the copy opens with
+    # this schema, so searches go on from it while the version change rebuilds the index.
     sb.add_bytes_field("body", stored=True)
-    sb.add_bytes_field("body_folded", stored=True)
     # Tantivy's built-in "default" tokenizer splits on non-alphanumerics and lowercases, like
     # vntext.tokenize, in Rust (bulk indexing speed); it drops words over 40 bytes.
     for name in ("exact", "folded"):
@@ -88,7 +88,7 @@ def to_document(doc: IndexDocument) -> tantivy.Document:
         out.add_text("bigrams", bigrams_text(vntext.tokenize(folded)))
     if analysed.body:  # the last part: folding ignores where a tone mark sits
         out.add_bytes("body", analysed.body.encode())
-        out.add_bytes("body_folded", folded.encode())
+        out.add_bytes("body", folded.encode())
     out.add_text("number_tokens", analysed.number_tokens)
     out.add_text("organ_tokens", analysed.organ_tokens)
     return out

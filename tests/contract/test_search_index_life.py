@@ -119,6 +119,34 @@ def test_an_index_from_before_generations_is_still_read(tmp_path):
         index.close()
 
 
+def test_records_written_before_the_folded_copy_still_get_snippets(tmp_path):
+    """Schema 1 stored the text alone; schema 2 adds its folded copy as a second value of the
+    same field, so a schema-1 generation opens and is searched until its rebuild."""
+    import tantivy
+
+    from services.indexing.tantivy_query import build_schema, to_document
+
+    schema = build_schema()
+    (tmp_path / "gen-0001").mkdir()
+    legacy = tantivy.Index(schema, path=str(tmp_path / "gen-0001"))
+    fields = to_document(doc("old", "Báo cáo của Văn phòng Tỉnh ủy")).to_dict()
+    fields["body"] = fields["body"][:1]  # the text without its folded copy, as schema 1 stored it
+    document = tantivy.Document.from_dict(fields, schema)
+    writer = legacy.writer(15_000_000, 1)
+    writer.add_document(document)
+    writer.commit()
+    writer.wait_merging_threads()
+    (tmp_path / "gen-0001" / "VERSION").write_text("schema 1, analysis 1\n")
+    (tmp_path / "CURRENT").write_text("gen-0001\n")
+    index = TantivyIndex(tmp_path)
+    try:
+        assert index.outdated()
+        [hit] = search(index, "van phong").hits
+        assert hit.snippet == "Báo cáo của <mark>Văn</mark> <mark>phòng</mark> Tỉnh ủy"
+    finally:
+        index.close()
+
+
 def test_an_index_with_an_older_schema_is_replaced_by_an_empty_generation(tmp_path):
     import tantivy
 

@@ -73,3 +73,13 @@ def test_window_does_not_cut_words():
 
 def test_whitespace_is_collapsed():
     assert snippet("văn\n\n   phòng", ["phong"]) == "văn <mark>phòng</mark>"
+
+
+@pytest.mark.parametrize(
+    "text", ["a b", "a  b", " a", "a ", "a\tb", "a\nb", "a\u00a0b", "a\u3000b", "a\u2028b", ""]
+)
+def test_the_squashed_check_agrees_with_squashing(text):
+    from services.common import vntext
+    from services.indexing.highlight import _squashed
+
+    assert _squashed(text) == (vntext.squash(text) == text)
