@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from services.cli.common import AsOf, JsonFlag, call, client, console, emit, fail, operator
+from services.common.clock import day_first
 from services.common.secrecy import HIGHEST  # an operator reads every record
 
 app = typer.Typer(help="hồ sơ, danh mục hồ sơ / files and the list of files", no_args_is_help=True)
@@ -21,16 +22,16 @@ def _show(file: dict, as_json: bool) -> None:
     if as_json:
         emit(file)
         return
-    dates = f"{_vn(file['start'])} – {_vn(file['end'])}" if file["start"] else "chưa có văn bản"
+    dates = (
+        f"{day_first(file['start'])} – {day_first(file['end'])}"
+        if file["start"]
+        else "chưa có văn bản"
+    )
     console.print(
         f"{file['year']}/{file['code']}  {file['title']}  [{file['status']}]  "
         f"{len(file['records'])} văn bản, {file['pages']} trang, {dates}",
         markup=False,
     )
-
-
-def _vn(day: str | None) -> str:
-    return f"{day[8:10]}/{day[5:7]}/{day[:4]}" if day else ""
 
 
 @app.command("create")

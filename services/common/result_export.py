@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.common.clock import day_first
 from services.common.vocabulary import KIND_LABELS, REGISTER_BOOKS
 
 PAGE_SIZE = 100  # the largest page the search RPC answers
@@ -71,7 +72,7 @@ def _row(number: int, hit: dict[str, Any]) -> list[str]:
     return [
         str(number),
         hit.get("number_symbol") or "",
-        vn_date(hit.get("date")),
+        day_first(hit.get("date")),
         KIND_LABELS.get(hit.get("type") or "", hit.get("type") or ""),
         hit.get("title") or "",
         hit.get("organ") or "",
@@ -79,10 +80,6 @@ def _row(number: int, hit: dict[str, Any]) -> list[str]:
         hit.get("number") or "",
         hit.get("id") or "",
     ]
-
-
-def vn_date(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
 
 
 def _heading(found: ResultList) -> list[str]:

@@ -9,12 +9,12 @@ Forms post with the session's CSRF token and answer 303.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from services.common.clock import day_first
 from services.common.errors import PermanentError
 from services.common.vocabulary import KIND_LABELS
 from services.gateway import access
@@ -59,10 +59,6 @@ def _people(value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     return [str(p).strip() for p in value or () if str(p).strip()]
-
-
-def _vn(value: str | None) -> str:
-    return date.fromisoformat(value[:10]).strftime("%d/%m/%Y") if value else ""
 
 
 def bars(counts: dict[str, int], labels: dict[str, str] | None = None) -> dict[str, Any]:
@@ -209,7 +205,7 @@ class TaskRoutes:
         if request.args.get("overdue") == "1":
             args["overdue"] = "1"
         rows = _tasks(self.gw, principal, args)
-        return render(request, "tasks.html", tasks=rows, status=args["status"], vn=_vn,
+        return render(request, "tasks.html", tasks=rows, status=args["status"], vn=day_first,
                       notice=request.args.get("notice"))  # fmt: skip
 
     @http("POST", "/tasks/<string:task_id>/<string:action>")
@@ -222,7 +218,7 @@ class TaskRoutes:
     @page_errors
     def handling_page(self, request: Request, record_id: str) -> Response:
         slip = _handling_of(self.gw, request, record_id)
-        return render(request, "handling.html", slip=slip, vn=_vn,
+        return render(request, "handling.html", slip=slip, vn=day_first,
                       assigning=ASSIGNING_ROLES, notice=request.args.get("notice"))  # fmt: skip
 
     @http("POST", "/records/<string:record_id>/handling/assign")

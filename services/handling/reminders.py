@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import date
 
+from services.common.clock import day_first
 from services.common.mail import MAIL_ERRORS, Mailer
 from services.common.secrecy import HIGHEST
 from services.handling import tasks as rules
@@ -19,18 +20,14 @@ log = logging.getLogger(__name__)
 SCAN_LIMIT = 100_000
 
 
-def _ddmmyyyy(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
-
-
 def message(level: str, item: dict) -> tuple[str, str]:
     """(subject, body) in Vietnamese; no trích yếu: the mail leaves the archive's clearance."""
     state = "đã quá hạn" if level == rules.OVERDUE else "sắp đến hạn"
     number = f"số đến {item['number']}" if item.get("number") else "văn bản đến"
-    subject = f"[luutru] Việc {state}: {number}, hạn {_ddmmyyyy(item['due'])}"
+    subject = f"[luutru] Việc {state}: {number}, hạn {day_first(item['due'])}"
     body = (
         f"Việc xử lý {number} giao cho {item['assignee']} {state} "
-        f"(hạn giải quyết {_ddmmyyyy(item['due'])}).\n"
+        f"(hạn giải quyết {day_first(item['due'])}).\n"
         f"Xem trong cổng thông tin: Việc của tôi (mã việc {item['id']}).\n"
     )
     return subject, body

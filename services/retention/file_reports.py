@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.common.clock import day_first
 from services.retention.files import retention_label
 
 CATALOGUE_COLUMNS = (
@@ -84,10 +85,6 @@ class HandoverParties:
     archive: str = "Lưu trữ cơ quan"
 
 
-def vn_date(value: str | None) -> str:
-    return date.fromisoformat(value[:10]).strftime("%d/%m/%Y") if value else ""
-
-
 def catalogue_table(catalogue: dict[str, Any]) -> Printable:
     """The danh mục of a year (Điều 28): files under their đề mục, in code order."""
     rows: list[list[str]] = []
@@ -118,9 +115,9 @@ def contents_table(contents: dict[str, Any]) -> Printable:
     for n, item in enumerate(contents["items"], start=1):
         fields = ("number_symbol", "date", "subject", "author")
         number, day, subject, author = (item.get(k) or "" for k in fields)
-        rows.append([str(n), number, vn_date(day), subject, author, str(sheet), ""])
+        rows.append([str(n), number, day_first(day), subject, author, str(sheet), ""])
         sheet += int(item.get("pages") or 0)
-    span = f"từ ngày {vn_date(file['start'])} đến ngày {vn_date(file['end'])}"
+    span = f"từ ngày {day_first(file['start'])} đến ngày {day_first(file['end'])}"
     return Printable(
         title=f"MỤC LỤC VĂN BẢN — HỒ SƠ {file['code']}",
         subtitle=f"{file['title']} ({span})" if file["start"] else file["title"],
@@ -144,7 +141,7 @@ def closing_text(note: dict[str, Any] | None) -> str:
         "",
         "CHỨNG TỪ KẾT THÚC HỒ SƠ",
         f"Hồ sơ này gồm {note['records']} văn bản, {note['pages']} trang.",
-        f"Ngày kết thúc: {vn_date(note['closed_on'])}. Người kết thúc: {note['closed_by']}.",
+        f"Ngày kết thúc: {day_first(note['closed_on'])}. Người kết thúc: {note['closed_by']}.",
     ]
     if note.get("remarks"):
         lines.append(f"Ghi chú: {note['remarks']}")
@@ -156,13 +153,13 @@ def handover_table(awaiting: dict[str, Any]) -> Printable:
     a late one (past its year) says so in the notes."""
     rows = []
     for n, f in enumerate(awaiting["files"], start=1):
-        span = f"{vn_date(f['start'])} – {vn_date(f['end'])}" if f["start"] else ""
-        note = f"Quá hạn nộp lưu ({vn_date(f['delivery_due'])})" if f["late"] else ""
+        span = f"{day_first(f['start'])} – {day_first(f['end'])}" if f["start"] else ""
+        note = f"Quá hạn nộp lưu ({day_first(f['delivery_due'])})" if f["late"] else ""
         rows.append([str(n), f"{f['year']}/{f['code']}", f["title"], span, str(f["pages"]),
                      retention_label(f["retention"]), note])  # fmt: skip
     return Printable(
         title="MỤC LỤC HỒ SƠ NỘP LƯU",
-        subtitle=f"Lập ngày {vn_date(awaiting['as_of'])}",
+        subtitle=f"Lập ngày {day_first(awaiting['as_of'])}",
         columns=HANDOVER_COLUMNS,
         widths_mm=HANDOVER_WIDTHS_MM,
         rows=rows,
@@ -181,7 +178,7 @@ def handover_record_table(
     parties = parties or HandoverParties()
     rows = []
     for n, f in enumerate(delivery["files"], start=1):
-        span = f"{vn_date(f['start'])} – {vn_date(f['end'])}" if f["start"] else ""
+        span = f"{day_first(f['start'])} – {day_first(f['end'])}" if f["start"] else ""
         counts = [str(f["records"]), str(f["pages"])]
         rows.append([str(n), f"{f['year']}/{f['code']}", f["title"], span,
                      retention_label(f["retention"]), *counts, ""])  # fmt: skip
@@ -198,7 +195,7 @@ def handover_record_table(
     ])  # fmt: skip
     return Printable(
         title="BIÊN BẢN GIAO NHẬN TÀI LIỆU",
-        subtitle=f"Nộp lưu ngày {vn_date(delivery['on'])}",
+        subtitle=f"Nộp lưu ngày {day_first(delivery['on'])}",
         columns=RECORD_COLUMNS,
         widths_mm=RECORD_WIDTHS_MM,
         rows=rows,
