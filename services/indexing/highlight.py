@@ -6,6 +6,7 @@ Matching compares folded forms, so a query typed without diacritics ("van phong"
 
 from __future__ import annotations
 
+import functools
 import html
 from collections import Counter
 
@@ -24,11 +25,10 @@ def snippet(
     clean = vntext.nfc(text)
     if not _squashed(clean):  # a stored text is squashed already
         clean = vntext.squash(clean)  # split/join: a third of a regex sub's time
-    if clean != text:
-        folded = None
-    targets = {vntext.fold(w) for q in query_words for w in vntext.tokenize(q)}
-    matches = _matches(clean, targets, folded)
-    start, end = _window(clean, matches, max(1, max_chars))
+    if folded is None or clean != text or len(folded) != len(clean):
+        folded = vntext.fold(clean)
+    matches, words = _matches(clean, _targets(tuple(query_words)), folded)
+    start, end = _window(clean, matches, words, max(1, max_chars))
     inside = [(s, e) for s, e in matches if start <= s and e <= end]
     body = _render(clean, start, end, inside)
     prefix = _ELLIPSIS if start > 0 else ""
@@ -43,20 +43,28 @@ def _squashed(text: str) -> bool:
     return text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " "
 
 
-def _matches(text: str, targets: set[str], folded: str | None = None) -> list[Span]:
-    """Spans of the words of `text` that fold to one of `targets`."""
+@functools.lru_cache(maxsize=64)
+def _targets(query_words: tuple[str, ...]) -> frozenset[str]:
+    """The folded words to mark: once per query, not once per hit."""
+    return frozenset(vntext.fold(w) for q in query_words for w in vntext.tokenize(q))
+
+
+def _matches(text: str, targets: frozenset[str], folded: str) -> tuple[list[Span], list[str]]:
+    """Spans of the words of `text` that fold to one of `targets`, and those folded words;
+    `folded` is `vntext.fold(text)`."""
     if not targets:
-        return []
-    if folded is None or len(folded) != len(text):
-        folded = vntext.fold(text)
+        return [], []
     if len(folded) == len(text):
         # One folded character per character (always so for Vietnamese): search the folded
         # text once instead of folding each word; the spans carry over unchanged. str.find
         # per word, then the word-boundary check, is several times faster than one regex with
         # look-arounds tried at every position. Targets are whole words, so the spans found
         # never overlap.
-        return sorted(span for target in targets for span in _whole_words(folded, target))
-    return [(s, e) for s, e in vntext.word_spans(text) if vntext.fold(text[s:e]) in targets]
+        spans = sorted(span for target in targets for span in _whole_words(folded, target))
+        return spans, [folded[s:e] for s, e in spans]
+    found = [(s, e, vntext.fold(text[s:e])) for s, e in vntext.word_spans(text)]
+    found = [m for m in found if m[2] in targets]
+    return [(s, e) for s, e, _ in found], [w for _, _, w in found]
 
 
 def _whole_words(text: str, word: str) -> list[Span]:
@@ -74,12 +82,12 @@ def _whole_words(text: str, word: str) -> list[Span]:
     return spans
 
 
-def _window(text: str, matches: list[Span], max_chars: int) -> Span:
+def _window(text: str, matches: list[Span], words: list[str], max_chars: int) -> Span:
     """Pick the window with the most distinct query words, centred on them, cut at words."""
     if not matches:
         hard = min(len(text), max_chars)
         return 0, _cut_end(text, hard, 0) or hard  # one giant word: cut it
-    first, last = _densest(text, matches, max_chars)
+    first, last = _densest(matches, words, max_chars)
     slack = max(0, max_chars - (last[1] - first[0]))
     start = max(0, first[0] - slack // 2)
     end = min(len(text), start + max_chars)
@@ -89,9 +97,9 @@ def _window(text: str, matches: list[Span], max_chars: int) -> Span:
     return start, end
 
 
-def _densest(text: str, matches: list[Span], max_chars: int) -> tuple[Span, Span]:
-    """Sliding window over matches: most distinct words first, then most matches."""
-    words = [vntext.fold(text[s:e]) for s, e in matches]
+def _densest(matches: list[Span], words: list[str], max_chars: int) -> tuple[Span, Span]:
+    """Sliding window over matches (`words`: their folded forms): most distinct words first,
+    then most matches."""
     seen: Counter[str] = Counter()
     best = (0, 0, 0, 0)  # distinct, count, first index, last index
     left = 0

@@ -6,8 +6,8 @@ while searches keep using the current one, then `CURRENT` is replaced atomically
 index directory from before generations (Tantivy files at its top) is used as it is until the
 first rebuild. Each generation holds `VERSION`, the `INDEX_VERSION` it was written under: a
 generation of another version (or none) is `outdated()`, and the indexing service rebuilds it
-on start (dependencies.py), searching it meanwhile if this schema can open it, else an empty
-stand-in.
+on start (dependencies.py), searching it meanwhile — with its own schema if it was written
+under an earlier one with the same fields (`fits`) — else an empty stand-in.
 
 Several processes (indexing services) may share one directory. Tantivy allows one IndexWriter
 per index (LockBusy otherwise, from any process), so a write takes the directory's lock — a
@@ -34,6 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -52,21 +53,22 @@ from services.indexing.tantivy_query import (
     build_schema,
     facet_request,
     facets,
+    fits,
     has_fuzzy_words,
+    register_analysers,
     to_document,
     total,
 )
 
 log = logging.getLogger(__name__)
-# Tantivy's indexing memory for a writer's threads (taken as needed; a segment is written when
-# full). A bulk batch (a rebuild's, up to 10,000 documents) gets two threads and a
-# larger budget: bigger segments build fewer term dictionaries (the syllable pairs' are large)
-# and merge less — 20,000 documents at 0.62 ms of Tantivy CPU each in 2,000-document segments,
-# 0.44 ms in 10,000-document ones.
+# Tantivy's indexing memory (taken as needed; a segment is written when it is full). One
+# indexing thread: Python analyses the next document on the other core meanwhile, and a second
+# thread would halve every segment (twice the term dictionaries to build, more to merge) for
+# no speed (100,000 documents in 10,000-document commits: 2,290 docs/s on two threads, 2,561
+# on one). A bulk batch (a rebuild's: up to 25,000 documents) gets 10 kB a document and so is
+# one segment: 100,000 documents end in four, under the eight that start Tantivy's merges.
 WRITER_HEAP = 50_000_000
-BULK_DOCS = 1000  # a batch this large is bulk
-BULK_THREADS = 2
-BULK_HEAP_PER_DOC = 10_000  # the budget is shared: 10,000 documents, 100 MB, 50 MB a thread
+HEAP_PER_DOC = 10_000
 CURRENT, REBUILD, LOCK, VERSION = "CURRENT", "REBUILD", "LOCK", "VERSION"
 LOCK_POLL_S = (0.0005, 0.02)  # first and longest wait between tries: doubled each time
 Stamp = tuple[int, int, int] | None  # a file's inode, mtime and size; None if it is missing
@@ -144,13 +146,34 @@ def _finish_and_unlock(pending: list[Callable[[], None]], fd: int | None) -> Non
             os.close(fd)  # closing the file releases the flock
 
 
+_SIDE_THREAD: ThreadPoolExecutor | None = None
+
+
+def _on_another_thread(function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+    """Start `function(*args)` on an OS thread; returns the wait for its result. Under eventlet
+    in its pool of OS threads (a green thread would run it on this one, after the caller)."""
+    global _SIDE_THREAD
+    if _eventlet_patched():
+        import eventlet
+        from eventlet import tpool
+
+        return eventlet.spawn(tpool.execute, function, *args).wait
+    if _SIDE_THREAD is None:
+        _SIDE_THREAD = ThreadPoolExecutor(1, thread_name_prefix="tantivy-aggregate")
+    return _SIDE_THREAD.submit(function, *args).result
+
+
+def _eventlet_patched() -> bool:
+    patcher = sys.modules.get("eventlet.patcher")
+    return patcher is not None and patcher.is_monkey_patched("thread")
+
+
 def _os_thread(target: Callable[[], None]) -> None:
     """Start `target` in an OS thread. Under eventlet (nameko) `threading` is green, and a green
     thread waiting for merges would stop every other one, searches too, until they end."""
     real = threading
-    patcher = sys.modules.get("eventlet.patcher")
-    if patcher is not None and patcher.is_monkey_patched("thread"):
-        real = patcher.original("threading")
+    if _eventlet_patched():
+        real = sys.modules["eventlet.patcher"].original("threading")
     real.Thread(target=target, name="tantivy-merges", daemon=True).start()
 
 
@@ -165,7 +188,9 @@ class _Generation:
             self.index = tantivy.Index(schema)
         else:
             path.mkdir(parents=True, exist_ok=True)
-            self.index = tantivy.Index(schema, path=str(path))
+            self.index = _open_index(schema, path)
+        register_analysers(self.index)
+        self.schema = self.index.schema  # queries name its fields: an older one has its own
         self.index.config_reader("Manual")  # reloaded by us: after a commit, or on a new meta
         self._seen = self._stamp()
 
@@ -196,10 +221,7 @@ class _Generation:
         self._reload()
 
     def _writer(self, docs: int) -> tantivy.IndexWriter:
-        if docs < BULK_DOCS or (os.cpu_count() or 1) < BULK_THREADS:
-            return self.index.writer(WRITER_HEAP, 1)
-        heap = max(WRITER_HEAP, BULK_HEAP_PER_DOC * docs)
-        return self.index.writer(heap, BULK_THREADS)
+        return self.index.writer(max(WRITER_HEAP, HEAP_PER_DOC * docs), 1)
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher that sees every commit so far, by this process or another. No lock:
@@ -263,9 +285,9 @@ class TantivyIndex:
             if version == INDEX_VERSION:
                 return self._open(name, self._root / name)
             log.warning("search index %s is of version %r, not %r", name, version, INDEX_VERSION)
-            try:  # searched as it is (same schema, older analysis) until the rebuild swaps
+            try:  # searched as it is (older analysis or schema) until the rebuild swaps
                 return self._open(name, self._root / name)
-            except ValueError:  # Tantivy cannot open it with this schema
+            except ValueError:  # a schema without some of today's fields
                 stand_in = f"empty, for {version}"  # outdated too, so the rebuild fills one
         name = _next_name(self._root)
         generation = self._create(name, self._root / name, stand_in)
@@ -380,34 +402,43 @@ class TantivyIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
-        searcher = self._reading().searcher()
-        result = self._run(searcher, plan, Translator(self._schema).query(plan))
+        generation = self._reading()
+        searcher, schema = generation.searcher(), generation.schema
+        result = self._run(searcher, plan, Translator(schema).query(plan))
         if result.total == 0 and has_fuzzy_words(plan):
-            fuzzy = Translator(self._schema, fuzzy=True).query(plan)
+            fuzzy = Translator(schema, fuzzy=True).query(plan)
             result = self._run(searcher, plan, fuzzy)
             result.fuzzy = True
             if result.total:
-                result.suggestion = self._suggest(searcher, query, plan, fuzzy)
+                result.suggestion = self._suggest(searcher, schema, query, plan, fuzzy)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
+    @staticmethod
     def _suggest(
-        self, searcher: tantivy.Searcher, query: SearchQuery, plan: q.Plan, fuzzy: tantivy.Query
+        searcher: tantivy.Searcher,
+        schema: tantivy.Schema,
+        query: SearchQuery,
+        plan: q.Plan,
+        fuzzy: tantivy.Query,
     ) -> str | None:
         """A corrected query from the words of the visible fuzzy hits (`fuzzy` carries the
         clearance filter), offered only if it finds visible records exactly."""
         found = searcher.search(fuzzy, suggest.SUGGESTION_SOURCES)
-        texts = [_text(searcher.doc(addr).to_dict()) for _, addr in found.hits]
+        texts = [_text(searcher.doc(addr)) for _, addr in found.hits]
         candidate = suggest.corrected(query.text, plan, texts)
         if candidate is None:
             return None
-        exact = Translator(self._schema).query(q.plan(replace(query, text=candidate)))
+        exact = Translator(schema).query(q.plan(replace(query, text=candidate)))
         return candidate if searcher.search(exact, 1, count=True).count else None
 
     def _run(self, searcher: tantivy.Searcher, plan: q.Plan, tq: tantivy.Query) -> SearchResult:
         order: dict[str, Any] = {}
         if plan.sort != "relevance":
             order = {"order_by_field": "issued_date", "order": _ORDERS[plan.sort]}
+        # The facets and the total run on the other core meanwhile: Tantivy lets go of the
+        # GIL while it aggregates, and the hits' snippets are Python.
+        aggregated = _on_another_thread(searcher.aggregate, tq, facet_request())
         # Tantivy panics on limit 0, so ask for one hit and drop it.
         found = searcher.search(tq, max(1, plan.limit), count=False, offset=plan.offset, **order)
         words = plan.highlight_words
@@ -415,19 +446,20 @@ class TantivyIndex:
             self._hit(searcher, q.rank_score(plan.offset, n), addr, words)
             for n, (_, addr) in enumerate(found.hits[: plan.limit])
         ]
-        aggregations = searcher.aggregate(tq, facet_request())
+        aggregations = aggregated()
         return SearchResult(total=total(aggregations), hits=hits, facets=facets(aggregations))
 
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
-        searcher = self._reading().searcher()
-        source = self._stored(searcher, record_id)
-        if source is None or _first(source, "secrecy") > clearance:
+        generation = self._reading()
+        searcher, schema = generation.searcher(), generation.schema
+        source = _stored(searcher, schema, record_id)
+        if source is None or source.get_first("secrecy") > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
-        translator = Translator(self._schema)
+        translator = Translator(schema)
         visible = translator.filter(plan.filters[0])
-        doc_freq, total = self._word_statistics(searcher, clearance, visible)
+        doc_freq, total = _word_statistics(searcher, schema, clearance, visible)
         terms = significant_terms(
             analyse(_as_document(source)).folded_words,
             doc_freq,
@@ -436,13 +468,13 @@ class TantivyIndex:
         )
         occur = tantivy.Occur
         tq = tantivy.Query.boolean_query(
-            [(occur.Should, tantivy.Query.term_query(self._schema, "folded", t)) for t in terms]
+            [(occur.Should, _folded(schema, t)) for t in terms]
             + [
                 (occur.Must, tantivy.Query.const_score_query(translator.filter(f), 0.0))
                 for f in plan.filters
             ]
-            + [(occur.MustNot, tantivy.Query.term_query(self._schema, "id", record_id))]
-            + [(occur.Must, _at_least_one(self._schema, terms))]
+            + [(occur.MustNot, tantivy.Query.term_query(schema, "id", record_id))]
+            + [(occur.Must, _at_least_one(schema, terms))]
         )
         found = searcher.search(tq, max(1, limit), count=True)
         hits = [
@@ -452,59 +484,61 @@ class TantivyIndex:
         took = (time.perf_counter() - started) * 1000
         return SearchResult(total=found.count, hits=hits, took_ms=took)
 
-    def _word_statistics(
-        self, searcher: tantivy.Searcher, clearance: int, visible: tantivy.Query
-    ) -> tuple[Callable[[str], int], int]:
-        """(document frequency of a folded word, number of documents) within the caller's
-        clearance: index-wide statistics count hidden records (deleted ones too, until a
-        merge), and the words chosen would hint at them (docs/search.md, "Scores"). Only a
-        caller cleared for every level gets the engine's own, cheaper, statistics."""
-        if clearance >= max(SECRECY_LEVELS.values()):
-            return (lambda t: searcher.doc_freq("folded", t)), searcher.num_docs
-
-        def doc_freq(term: str) -> int:
-            return self._count(searcher, self._folded(term), visible)
-
-        return doc_freq, self._count(searcher, visible)
-
-    def _folded(self, term: str) -> tantivy.Query:
-        return tantivy.Query.term_query(self._schema, "folded", term)
-
-    @staticmethod
-    def _count(searcher: tantivy.Searcher, *musts: tantivy.Query) -> int:
-        """How many documents match every query of `musts` (scores not computed)."""
-        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in musts])
-        return searcher.search(tantivy.Query.const_score_query(both, 0.0), 1, count=True).count
-
-    def _stored(self, searcher: tantivy.Searcher, record_id: str) -> dict[str, list] | None:
-        found = searcher.search(tantivy.Query.term_query(self._schema, "id", record_id), 1)
-        return searcher.doc(found.hits[0][1]).to_dict() if found.hits else None
-
     def _hit(
         self, searcher: tantivy.Searcher, score: float, addr: tantivy.DocAddress, words: list[str]
     ) -> SearchHit:
-        stored = searcher.doc(addr).to_dict()
-        issued = _first(stored, "issued_date")
-        source = _text(stored)
-        body = stored.get("body", [])
-        folded = body[1] if len(body) > 1 else None  # absent from indexes before schema 2
+        stored = searcher.doc(addr)  # fields read one by one: to_dict converts them all
+        issued = stored.get_first("issued_date")
+        body = stored.get_all("body")
+        folded = body[1].decode() if len(body) > 1 else None  # absent before schema 2
         return SearchHit(
-            id=_first(stored, "id") or "",
+            id=stored.get_first("id") or "",
             score=float(score),
-            title=_first(stored, "title") or "",
-            number=_first(stored, "number"),
+            title=stored.get_first("title") or "",
+            number=stored.get_first("number"),
             date=issued.date().isoformat() if issued else None,
-            type=_first(stored, "kind"),
-            snippet=highlight.snippet(
-                source, words, folded=bytes(folded).decode() if folded else None
-            ),
-            number_symbol=_first(stored, "number_symbol"),
-            register=_first(stored, "register"),
-            organ=_first(stored, "organ"),
+            type=stored.get_first("kind"),
+            snippet=highlight.snippet(_text(stored), words, folded=folded),
+            number_symbol=stored.get_first("number_symbol"),
+            register=stored.get_first("register"),
+            organ=stored.get_first("organ"),
         )
 
 
 _ORDERS = {"date_desc": tantivy.Order.Desc, "date_asc": tantivy.Order.Asc}
+
+
+def _word_statistics(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, clearance: int, visible: tantivy.Query
+) -> tuple[Callable[[str], int], int]:
+    """(document frequency of a folded word, number of documents) within the caller's
+    clearance: index-wide statistics count hidden records (deleted ones too, until a
+    merge), and the words chosen would hint at them (docs/search.md, "Scores"). Only a
+    caller cleared for every level gets the engine's own, cheaper, statistics."""
+    if clearance >= max(SECRECY_LEVELS.values()):
+        return (lambda t: searcher.doc_freq("folded", t)), searcher.num_docs
+
+    def doc_freq(term: str) -> int:
+        return _count(searcher, _folded(schema, term), visible)
+
+    return doc_freq, _count(searcher, visible)
+
+
+def _folded(schema: tantivy.Schema, term: str) -> tantivy.Query:
+    return tantivy.Query.term_query(schema, "folded", term)
+
+
+def _count(searcher: tantivy.Searcher, *musts: tantivy.Query) -> int:
+    """How many documents match every query of `musts` (scores not computed)."""
+    both = tantivy.Query.boolean_query([(tantivy.Occur.Must, m) for m in musts])
+    return searcher.search(tantivy.Query.const_score_query(both, 0.0), 1, count=True).count
+
+
+def _stored(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, record_id: str
+) -> tantivy.Document | None:
+    found = searcher.search(tantivy.Query.term_query(schema, "id", record_id), 1)
+    return searcher.doc(found.hits[0][1]) if found.hits else None
 
 
 def _frequency_bounds(searcher: tantivy.Searcher, visible_docs: int) -> DocFreqBounds:
@@ -528,31 +562,38 @@ def _at_least_one(schema: tantivy.Schema, terms: list[str]) -> tantivy.Query:
     return tantivy.Query.term_set_query(schema, "folded", terms)
 
 
-def _as_document(stored: dict[str, list]) -> IndexDocument:
-    body = _first(stored, "body")
+def _as_document(stored: tantivy.Document) -> IndexDocument:
+    body = stored.get_first("body")
     return IndexDocument(
-        id=_first(stored, "id"),
-        register=_first(stored, "register") or "",
-        title=_first(stored, "title") or "",
-        subject=_first(stored, "subject"),
-        text=bytes(body).decode() if body else "",
+        id=stored.get_first("id"),
+        register=stored.get_first("register") or "",
+        title=stored.get_first("title") or "",
+        subject=stored.get_first("subject"),
+        text=body.decode() if body else "",
     )
 
 
-def _text(stored: dict[str, list]) -> str:
+def _text(stored: tantivy.Document) -> str:
     """The record's text as stored (its subject or title when it has none)."""
-    body = _first(stored, "body")
+    body = stored.get_first("body")
     return (
-        (bytes(body).decode() if body else "")
-        or _first(stored, "subject")
-        or _first(stored, "title")
+        (body.decode() if body else "")
+        or stored.get_first("subject")
+        or stored.get_first("title")
         or ""
     )
 
 
-def _first(stored: dict[str, list[Any]], name: str) -> Any:
-    values = stored.get(name)
-    return values[0] if values else None
+def _open_index(schema: tantivy.Schema, path: Path) -> tantivy.Index:
+    """The index at `path` (created if there is none) with `schema`, or with its own if it was
+    written under an earlier schema that `fits` this one; ValueError if it does not."""
+    try:
+        return tantivy.Index(schema, path=str(path))
+    except ValueError:
+        index = tantivy.Index.open(str(path))
+        if not fits(index.schema):
+            raise
+        return index
 
 
 def _next_name(root: Path) -> str:

@@ -1,8 +1,9 @@
 """Tantivy schema, documents and the translation of a query `Plan` into a Tantivy query.
 
-Vietnamese analysis (NFC, tone placement, folding) happens in Python (`vntext`, `analysis`);
-Tantivy only splits and lowercases with its built-in tokenizers: custom tokenizers are not
-persisted by Tantivy, and the Elasticsearch adapter must match the same words.
+Vietnamese analysis (NFC, tone placement, folding, lowercasing) happens in Python (`vntext`,
+`analysis`), so the Elasticsearch adapter can match the same words; Tantivy only splits the
+text. Its analyser for that (`WORDS`) is not persisted by Tantivy: `register_analysers` adds it
+to every index opened.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ ORGAN_FACET_SIZE = 50  # the organs with most records; counts of those stay exac
 # Vietnamese analysis (`vntext`). Each generation is stamped with it; one written under
 # another version is rebuilt from the catalog when the indexing service starts. Bump
 # SCHEMA_VERSION with any change to build_schema, to_document or analysis.py.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+# Splits at non-alphanumerics, drops words over 40 bytes, like the "default" analyser, but
+# lowercases nothing: the text comes lowercased from Python. Tantivy's lowercasing of
+# Vietnamese (every word is non-ASCII) was a quarter of its indexing time.
+WORDS = "words"
 INDEX_VERSION = f"schema {SCHEMA_VERSION}, analysis {vntext.ANALYSIS_VERSION}"
 
 # Facet name in SearchResult -> fast field holding it.
@@ -55,16 +60,38 @@ def build_schema() -> tantivy.Schema:
     # snippet's time). One field for both: a generation written before the copy opens with
     # this schema, so searches go on from it while the version change rebuilds the index.
     sb.add_bytes_field("body", stored=True)
-    # Tantivy's built-in "default" tokenizer splits on non-alphanumerics and lowercases, like
-    # vntext.tokenize, in Rust (bulk indexing speed); it drops words over 40 bytes.
-    for name in ("exact", "folded"):
-        sb.add_text_field(name, tokenizer_name="default")
-    for name in ("number_tokens", "organ_tokens"):  # already folded tokens
+    # The words as written, lowercased, split in Rust (bulk indexing speed). Frequencies only:
+    # no query reads their positions (phrases are matched folded).
+    sb.add_text_field("exact", tokenizer_name=WORDS, index_option="freq")
+    # Already folded tokens, one space apart (the folded words are split in Python anyway,
+    # for the syllable pairs).
+    for name in ("folded", "number_tokens", "organ_tokens"):
         sb.add_text_field(name, tokenizer_name="whitespace")
     # Folded syllable pairs ("van_phong"): a two-syllable phrase becomes one term lookup
     # instead of intersecting two long position lists (Vietnamese words are syllable pairs).
     sb.add_text_field("bigrams", tokenizer_name="whitespace", index_option="freq")
     return sb.build()
+
+
+# A value of each field's type, for every field documents and queries name.
+_FIELD_PROBES: dict[str, Any] = {
+    **dict.fromkeys(("id", *KEYWORD_FIELDS, *STORED_TEXT, "exact", "folded", "bigrams"), ""),
+    **dict.fromkeys(("number_tokens", "organ_tokens"), ""),
+    "secrecy": 0,
+    "issued_date": datetime(2000, 1, 1),
+    "body": b"",
+}
+
+
+def fits(schema: tantivy.Schema) -> bool:
+    """Whether `schema` (an older generation's) has every field of this one, each of the same
+    type: then that generation can be searched, and written, as it is until its rebuild."""
+    try:
+        for name, value in _FIELD_PROBES.items():
+            tantivy.Query.term_query(schema, name, value)  # checks the name and the type
+    except ValueError:
+        return False
+    return True
 
 
 def to_document(doc: IndexDocument) -> tantivy.Document:
@@ -83,9 +110,10 @@ def to_document(doc: IndexDocument) -> tantivy.Document:
     # Separate values, so a phrase cannot match across the end of one field and the next.
     for part in analysed.text_parts:
         folded = vntext.fold(part)
-        out.add_text("exact", part)
-        out.add_text("folded", folded)
-        out.add_text("bigrams", bigrams_text(vntext.tokenize(folded)))
+        words = vntext.tokenize(folded)
+        out.add_text("exact", part.lower())
+        out.add_text("folded", " ".join(words))
+        out.add_text("bigrams", " ".join(bigrams(words)))
     if analysed.body:  # the last part: folding ignores where a tone mark sits
         out.add_bytes("body", analysed.body.encode())
         out.add_bytes("body", folded.encode())
@@ -94,16 +122,13 @@ def to_document(doc: IndexDocument) -> tantivy.Document:
     return out
 
 
+def register_analysers(index: tantivy.Index) -> None:
+    analyser = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    index.register_tokenizer(WORDS, analyser.filter(tantivy.Filter.remove_long(40)).build())
+
+
 def bigrams(words: list[str]) -> list[str]:
-    return list(map("_".join, itertools.pairwise(words)))
-
-
-def bigrams_text(words: list[str]) -> str:
-    """`" ".join(bigrams(words))`, built as "a_" + "b b" + "_c c" + ... + "_d": one join over
-    the doubled inner words costs a third less per document than joining each pair."""
-    if len(words) < 2:
-        return ""
-    return "_".join([words[0], *[w + " " + w for w in words[1:-1]], words[-1]])
+    return list(map("_".join, itertools.pairwise(words)))  # faster than a loop of "+"
 
 
 def as_datetime(day: date | None) -> datetime | None:

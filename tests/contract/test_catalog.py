@@ -16,7 +16,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from services.common import catalog_tables
+from services.common import catalog_tables, clock
 from services.common.catalog import SqlCatalog
 from services.common.catalog_tables import SECRET_BOOK
 from tests.postgres import temporary_database
@@ -95,8 +95,9 @@ def test_the_secret_book_numbers_on_its_own_from_01_each_year(catalog):
     assert register(catalog, b"s3", register="di", book=SECRET_BOOK)[0]["number"] == "01"
     next_year = register(catalog, b"s4", received=date(2027, 1, 1), book=SECRET_BOOK)[0]
     assert (next_year["number"], next_year["year"]) == ("01", 2027)
-    rows = catalog.register_rows("den", date.today(), date.today())
-    this_year = [(r["number"], r["book"] or "") for r in rows if r["year"] == date.today().year]
+    today = clock.today()  # the office's day (UTC+7), as registration dates it
+    rows = catalog.register_rows("den", today, today)
+    this_year = [(r["number"], r["book"] or "") for r in rows if r["year"] == today.year]
     assert sorted(this_year) == [(1, ""), (1, SECRET_BOOK), (2, ""), (2, SECRET_BOOK)]
 
 

@@ -24,6 +24,7 @@ from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
 from services.classification.petition_desk import set_received
 from services.classification.queries import register_rows
+from services.common import clock
 from services.common.errors import PermanentError
 from services.common.objects import FilesystemObjectStore, page_text_key
 from services.registers import RegistersConfig, numbering
@@ -279,7 +280,7 @@ def test_a_secret_document_is_registered_in_the_secret_book_only(catalog, store)
     classify_record(event, catalog, store, CONFIG)
     declared = _upload_declared(catalog, store, b"%PDF-1.4 mat den", "toi_mat")
     after = _upload_declared(catalog, store, b"%PDF-1.4 thuong den", "thuong")
-    today = date.today().isoformat()
+    today = clock.today().isoformat()  # the office's day, as registration dates
     ordinary = register_rows(catalog, "den", today, today)
     secret = register_rows(catalog, "den", today, today, secret=True)
     assert "31/QĐ-UBND" not in repr(ordinary) and "kho mật" not in repr(ordinary)

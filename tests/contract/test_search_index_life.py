@@ -101,9 +101,10 @@ def test_rebuild_resumes_an_unfinished_generation_after_a_restart(tmp_path):
 def test_an_index_from_before_generations_is_still_read(tmp_path):
     import tantivy
 
-    from services.indexing.tantivy_query import build_schema, to_document
+    from services.indexing.tantivy_query import build_schema, register_analysers, to_document
 
     legacy = tantivy.Index(build_schema(), path=str(tmp_path))
+    register_analysers(legacy)
     writer = legacy.writer(15_000_000, 1)
     writer.add_document(to_document(doc("old", "hồ sơ cũ")))
     writer.commit()
@@ -124,11 +125,12 @@ def test_records_written_before_the_folded_copy_still_get_snippets(tmp_path):
     same field, so a schema-1 generation opens and is searched until its rebuild."""
     import tantivy
 
-    from services.indexing.tantivy_query import build_schema, to_document
+    from services.indexing.tantivy_query import build_schema, register_analysers, to_document
 
     schema = build_schema()
     (tmp_path / "gen-0001").mkdir()
     legacy = tantivy.Index(schema, path=str(tmp_path / "gen-0001"))
+    register_analysers(legacy)
     fields = to_document(doc("old", "Báo cáo của Văn phòng Tỉnh ủy")).to_dict()
     fields["body"] = fields["body"][:1]  # the text without its folded copy, as schema 1 stored it
     document = tantivy.Document.from_dict(fields, schema)
@@ -143,6 +145,59 @@ def test_records_written_before_the_folded_copy_still_get_snippets(tmp_path):
         assert index.outdated()
         [hit] = search(index, "van phong").hits
         assert hit.snippet == "Báo cáo của <mark>Văn</mark> <mark>phòng</mark> Tỉnh ủy"
+    finally:
+        index.close()
+
+
+def _schema_2():
+    """The schema before version 3: the words as written and folded, split and lowercased by
+    Tantivy's "default" analyser, with positions."""
+    import tantivy
+
+    from services.indexing.tantivy_query import KEYWORD_FIELDS, STORED_TEXT
+
+    builder = tantivy.SchemaBuilder()
+    for name in ("id", *KEYWORD_FIELDS):
+        builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
+    builder.add_integer_field("secrecy", stored=True, indexed=True, fast=True)
+    builder.add_date_field("issued_date", stored=True, indexed=True, fast=True)
+    for name in STORED_TEXT:
+        builder.add_text_field(name, stored=True, tokenizer_name="raw")
+    builder.add_bytes_field("body", stored=True)
+    for name in ("exact", "folded"):
+        builder.add_text_field(name, tokenizer_name="default")
+    for name in ("number_tokens", "organ_tokens"):
+        builder.add_text_field(name, tokenizer_name="whitespace")
+    builder.add_text_field("bigrams", tokenizer_name="whitespace", index_option="freq")
+    return builder.build()
+
+
+def test_a_generation_of_an_earlier_schema_is_searched_and_written_until_rebuilt(tmp_path):
+    """A schema change keeps the fields, so the generation written under the earlier one is
+    opened with its own schema: no empty search while the upgrade's rebuild runs."""
+    import tantivy
+
+    from services.indexing.tantivy_query import to_document
+
+    (tmp_path / "gen-0001").mkdir()
+    legacy = tantivy.Index(_schema_2(), path=str(tmp_path / "gen-0001"))
+    writer = legacy.writer(15_000_000, 1)
+    writer.add_document(to_document(doc("old", "Báo cáo của Văn phòng Tỉnh ủy")))
+    writer.commit()
+    writer.wait_merging_threads()
+    (tmp_path / "gen-0001" / VERSION).write_text("schema 2, analysis 1\n")
+    (tmp_path / "CURRENT").write_text("gen-0001\n")
+    index = TantivyIndex(tmp_path)
+    try:
+        assert index.outdated() and index.generation == "gen-0001"
+        [hit] = search(index, "văn phòng").hits
+        assert hit.snippet == "Báo cáo của <mark>Văn</mark> <mark>phòng</mark> Tỉnh ủy"
+        assert ids(search(index, '"van phong tinh"')) == ["old"]
+        index.begin_rebuild().upsert_many([doc("old", "Báo cáo của Văn phòng Tỉnh ủy")])
+        index.upsert(doc("new", "Văn phòng Trung ương"))  # live: into both generations
+        assert sorted(ids(search(index, "van phong"))) == ["new", "old"]
+        assert index.finish_rebuild() == "gen-0002" and not index.outdated()
+        assert sorted(ids(search(index, "van phong"))) == ["new", "old"]
     finally:
         index.close()
 

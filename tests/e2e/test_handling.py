@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
 import requests
 
+from services.common import clock
 from tests.e2e.conftest import MailStack, MailView
 from tests.e2e.test_portal_browser import CHROMIUM, CHROMIUM_ARGS, shot
 from tests.fixtures.documents import born_digital_pdf
 
 PASSWORD = "mat-khau-rat-dai"
-TODAY = date.today()
+TODAY = clock.today()  # the office's day (UTC+7), not this machine's
 PLAIN = ["ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", "Số: 21/UBND-VP", "CÔNG VĂN",
          "V/v báo cáo công tác cải cách hành chính",
          "Đề nghị các đơn vị gửi báo cáo về Văn phòng trước ngày 10/01/2026."]  # fmt: skip

@@ -13,6 +13,8 @@ from datetime import date
 
 import pytest
 
+from services.common import clock
+
 SAVED = "/registers/numbers?notice=saved"
 
 
@@ -90,7 +92,7 @@ def test_a_clerk_reserves_issues_voids_and_renumbers(stack, tmp_path, clerks):
     assert refused.status_code == 400
     assert clerks["low"].post(f"{url}/reserve", json={}).status_code == 400  # no kind
 
-    today = date.today().isoformat()
+    today = clock.today().isoformat()  # the office's day, as registration dates
     out = tmp_path / "so-di.csv"
     stack.cli("register", "export", "di", "--from", today, "--to", today, "--out", str(out))
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))

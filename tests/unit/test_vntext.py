@@ -93,6 +93,12 @@ def test_tokenize_of_punctuation_only_is_empty():
     assert vntext.tokenize(' "*:() - ') == []
 
 
+def test_tokenize_of_ascii_text_finds_the_words_the_general_rule_finds():
+    every_ascii = "".join(map(chr, range(128)))
+    for text in (every_ascii, every_ascii[::-1], "van phong_tinh\tuy\n15-NQ/TU", "A1b2 C3"):
+        assert vntext.tokenize(text) == vntext._WORD_RE.findall(text.lower())
+
+
 def test_word_spans_point_into_the_string():
     text = "Văn phòng (Tỉnh)"
     assert [text[a:b] for a, b in vntext.word_spans(text)] == ["Văn", "phòng", "Tỉnh"]
