@@ -29,7 +29,7 @@ from services.indexing.handlers import index_document
 # under the index's inter-process lock (tantivy_index.py), so small batches cost bulk speed
 # (100,000 documents: 2,561 docs/s in commits of 10,000, ~3,300 in commits of 25,000, whose
 # four segments need no merge). BATCH_TEXT bounds the memory a batch's texts take (long OCR'd
-# files commit sooner): with Tantivy's 250 MB, a rebuild holds ~0.5 GB at most.
+# files commit sooner): with Tantivy's 250 MB, a rebuild holds about 0.5 GB.
 BATCH = 25_000
 BATCH_TEXT = 64_000_000  # characters of text per batch: ~130 MB of Python strings
 LOAD = 2000  # catalog records read per query
