@@ -149,6 +149,14 @@ def _finish_and_unlock(pending: list[Callable[[], None]], fd: int | None) -> Non
 _SIDE_THREAD: ThreadPoolExecutor | None = None
 
 
+def _forget_side_thread() -> None:
+    global _SIDE_THREAD
+    _SIDE_THREAD = None  # a forked child has none of its parent's threads: it starts its own
+
+
+os.register_at_fork(after_in_child=_forget_side_thread)
+
+
 def _on_another_thread(function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
     """Start `function(*args)` on an OS thread; returns the wait for its result. Under eventlet
     in its pool of OS threads (a green thread would run it on this one, after the caller)."""

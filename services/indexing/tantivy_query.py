@@ -74,13 +74,10 @@ def build_schema() -> tantivy.Schema:
 
 
 # A value of each field's type, for every field documents and queries name.
-_FIELD_PROBES: dict[str, Any] = {
-    **dict.fromkeys(("id", *KEYWORD_FIELDS, *STORED_TEXT, "exact", "folded", "bigrams"), ""),
-    **dict.fromkeys(("number_tokens", "organ_tokens"), ""),
-    "secrecy": 0,
-    "issued_date": datetime(2000, 1, 1),
-    "body": b"",
-}
+_SEARCHED_TEXT = ("exact", "folded", "bigrams", "number_tokens", "organ_tokens")
+_FIELD_PROBES: dict[str, Any] = dict.fromkeys(
+    ("id", *KEYWORD_FIELDS, *STORED_TEXT, *_SEARCHED_TEXT), ""
+) | {"secrecy": 0, "issued_date": datetime(2000, 1, 1), "body": b""}
 
 
 def fits(schema: tantivy.Schema) -> bool:
