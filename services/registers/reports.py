@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from services.common.catalog_tables import SECRET_BOOK
-from services.common.clock import day_first
+from services.common.clock import day_first, today
 from services.common.secrecy import KNOWN, effective_level
 from services.common.vocabulary import MARK_LABELS, title_of
 
@@ -337,7 +337,7 @@ def _cover_page(pdf, table: RegisterTable, cover: BookCover) -> None:
 
 def _closing(pdf, table: RegisterTable, cover: BookCover) -> None:
     first, last = table.number_range()
-    closed = cover.closed_on or date.today()
+    closed = cover.closed_on or today()  # the office's day (UTC+7), not the machine's
     pdf.ln(4)
     pdf.set_font("Serif", size=10)
     text = (

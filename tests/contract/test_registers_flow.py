@@ -263,6 +263,9 @@ def test_the_incoming_register_prints_its_rows_in_csv_and_pdf(catalog, store):
     assert "Danh mục hồ sơ" in book and "(1) (2) (3)" in book and "Trang 1" in book
     assert f"Sổ này đăng ký 1 văn bản, từ số {row[1]} đến số {row[1]}, gồm 2 trang" in book
     assert "Đóng sổ ngày 01/04/2026" in book
+    unclosed = pdfium.PdfDocument(io.BytesIO(to_pdf(table, cover=BookCover())))
+    closing = unclosed[1].get_textpage().get_text_range()
+    assert f"Đóng sổ ngày {clock.today():%d/%m/%Y}" in closing  # the office's day, UTC+7
 
 
 def test_a_secret_document_is_registered_in_the_secret_book_only(catalog, store):
