@@ -10,6 +10,8 @@ start, also from a catalog made before migrations and by several processes at on
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
@@ -216,6 +218,23 @@ def test_services_starting_together_migrate_once(tmp_path):
     assert register(catalogs[0], b"x")[0]["number"] == "01"
     for cat in catalogs:
         cat.engine.dispose()
+
+
+def test_a_catalog_opened_while_another_holds_the_new_file_waits_for_it(tmp_path):
+    """Turning a new file to WAL needs an exclusive lock; SQLite refuses at once, without
+    its busy handler, while another connection writes: the catalog waits instead of failing."""
+    path = tmp_path / "busy.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE early (x)")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    catalog = SqlCatalog(f"sqlite:///{path}")
+    release.join()
+    assert register(catalog, b"x")[0]["number"] == "01"
+    holder.close()
+    assert sqlite3.connect(path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    catalog.engine.dispose()
 
 
 # --- outgoing series numbers ------------------------------------------------------------------
