@@ -16,6 +16,7 @@ import tantivy
 
 from services.common import vntext
 from services.common.ports import IndexDocument
+from services.common.secrecy import HIGHEST
 from services.indexing import query as q
 from services.indexing.analysis import analyse
 
@@ -96,7 +97,9 @@ def to_document(doc: IndexDocument) -> tantivy.Document:
     out = tantivy.Document()
     for name, value in analysed.keywords.items():
         out.add_text(name, value)
-    out.add_integer("secrecy", doc.secrecy)
+    # Only the scale's levels: clearance filters leave out each level above by its term. A
+    # level off the scale (none is made) would be hidden from everyone below the highest.
+    out.add_integer("secrecy", doc.secrecy if 0 <= doc.secrecy <= HIGHEST else HIGHEST)
     for name in STORED_TEXT:
         value = doc.title if name == "title" else getattr(doc, name)
         if value:
@@ -142,26 +145,31 @@ class Translator:
 
     def query(self, plan: q.Plan) -> tantivy.Query:
         occur = tantivy.Occur
-        clauses = [(occur.Must, self.any_of(group)) for group in plan.must]
+        clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for group in plan.must:
+            if _plain_word(group):  # its clauses inline: one level less for every match
+                clauses += self._word_clauses(group.atoms[0])
+            else:
+                clauses.append((occur.Must, self.any_of(group)))
         if not plan.must:
             clauses.append((occur.Must, tantivy.Query.all_query()))
         words = [g.atoms[0].text for g in plan.must if _plain_word(g)]
         if len(words) > 1:
             clauses.append((occur.Should, self.adjacency(words)))
         clauses += [(occur.MustNot, self.atom(atom)) for atom in plan.must_not]
-        clauses += [self._filter_clause(f) for f in plan.filters]
+        clauses += [clause for f in plan.filters for clause in self._filter_clauses(f)]
         return tantivy.Query.boolean_query(clauses)
 
-    def _filter_clause(self, f: q.Filter) -> tuple[tantivy.Occur, tantivy.Query]:
+    def _filter_clauses(self, f: q.Filter) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         if isinstance(f, q.Secrecy) and f.exactly is None:
             # Clearance as the records to leave out: their postings are a few per cent of the
-            # visible records' (same match set, a shorter list to skip through).
-            above = tantivy.Query.range_query(
-                self.schema, "secrecy", tantivy.FieldType.Integer, f.at_most + 1, None
-            )
-            return tantivy.Occur.MustNot, above
+            # visible records' (same match set, a shorter list to skip through). Each level
+            # above by its term: a range reads the secrecy column through every match (~0.2 ms
+            # of a two-word query's p95 at 100k). `to_document` stores no other level.
+            above = [self._term("secrecy", level) for level in range(f.at_most + 1, HIGHEST + 1)]
+            return [(tantivy.Occur.MustNot, _should(above))] if above else []
         # Filters score 0 so they never change the ranking, only the match set.
-        return tantivy.Occur.Must, _no_score(self.filter(f))
+        return [(tantivy.Occur.Must, _no_score(self.filter(f)))]
 
     def any_of(self, group: q.AnyOf) -> tantivy.Query:
         if len(group.atoms) == 1:
@@ -172,17 +180,22 @@ class Translator:
         if isinstance(atom, q.Phrase):
             return self.phrase(list(atom.words))
         if atom.prefix:
-            return self._either(
-                self._regex("exact", vntext.exact_form(atom.text)),
-                self._regex("folded", vntext.fold(atom.text)),
+            return tantivy.Query.boolean_query(
+                _either(
+                    self._regex("exact", vntext.exact_form(atom.text)),
+                    self._regex("folded", vntext.fold(atom.text)),
+                )
             )
-        exact = self._term("exact", vntext.exact_form(atom.text))
-        folded_word = vntext.fold(atom.text)
+        return tantivy.Query.boolean_query(self._word_clauses(atom))
+
+    def _word_clauses(self, word: q.Word) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        exact = self._term("exact", vntext.exact_form(word.text))
+        folded_word = vntext.fold(word.text)
         if self.fuzzy and len(folded_word) >= FUZZY_MIN_CHARS:
             folded = tantivy.Query.fuzzy_term_query(self.schema, "folded", folded_word, 1, True)
         else:
             folded = self._term("folded", folded_word)
-        return self._either(exact, folded)
+        return _either(exact, folded)
 
     def phrase(self, words: list[str]) -> tantivy.Query:
         # The folded match already proves the words adjacent; the exact bonus needs only the
@@ -190,7 +203,7 @@ class Translator:
         # frequent words in every matching record (phrase p95 53.7 ms at 100k documents,
         # docs/search.md "Benchmark"); this conjunction skips through doc ids.
         exact = _all([self._term("exact", vntext.exact_form(w)) for w in dict.fromkeys(words)])
-        return self._either(exact, self._adjacent(words))
+        return tantivy.Query.boolean_query(_either(exact, self._adjacent(words)))
 
     def _adjacent(self, words: list[str]) -> tantivy.Query:
         """The words adjacent and in order, folded: the syllable pairs' terms, and for three
@@ -227,14 +240,6 @@ class Translator:
             self.schema, "secrecy", tantivy.FieldType.Integer, f.exactly, high
         )
 
-    def _either(self, exact: tantivy.Query, folded: tantivy.Query) -> tantivy.Query:
-        # An exact match always matches folded too: the folded query decides the match set and
-        # the exact one only adds score, checked just on the documents already matched.
-        boosted = tantivy.Query.boost_query(exact, EXACT_BOOST)
-        return tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, folded), (tantivy.Occur.Should, boosted)]
-        )
-
     def _term(self, name: str, value: str) -> tantivy.Query:
         return tantivy.Query.term_query(self.schema, name, value)
 
@@ -246,6 +251,15 @@ class Translator:
     def _regex(self, name: str, stem: str) -> tantivy.Query:
         # Tokens hold only letters, digits and marks: nothing to escape.
         return tantivy.Query.regex_query(self.schema, name, stem + ".*")
+
+
+def _either(
+    exact: tantivy.Query, folded: tantivy.Query
+) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    """An exact match always matches folded too: the folded query decides the match set and
+    the exact one only adds score, checked just on the documents already matched."""
+    boosted = tantivy.Query.boost_query(exact, EXACT_BOOST)
+    return [(tantivy.Occur.Must, folded), (tantivy.Occur.Should, boosted)]
 
 
 def _plain_word(group: q.AnyOf) -> bool:

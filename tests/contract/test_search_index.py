@@ -209,6 +209,18 @@ def test_clearance_applies_to_filter_only_queries(index):
     assert ids(result) == ["open"] and result.facets["type"] == {"to_trinh": 1}
 
 
+@pytest.mark.parametrize("level", [-1, 4, 99])
+def test_tantivy_stores_a_level_off_the_scale_as_the_highest(tmp_path, level):
+    # Clearance leaves out each level above it by its term, so no other level may be stored.
+    tantivy = TantivyIndex(tmp_path / "index")
+    load(tantivy, doc("odd", "kế hoạch", secrecy=level), doc("open", "kế hoạch"))
+    for clearance in range(3):
+        result = search(tantivy, "kế hoạch", clearance=clearance)
+        assert ids(result) == ["open"] and result.total == 1
+    assert sorted(ids(search(tantivy, "kế hoạch", clearance=3))) == ["odd", "open"]
+    tantivy.close()
+
+
 def test_facets_count_every_match_not_just_the_page(index):
     load(
         index,
