@@ -43,7 +43,7 @@ import tantivy
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
-from services.common.secrecy import SECRECY_LEVELS
+from services.common.secrecy import HIGHEST, SECRECY_LEVELS
 from services.indexing import highlight, suggest
 from services.indexing import query as q
 from services.indexing.analysis import DocFreqBounds, analyse, significant_terms
@@ -506,7 +506,7 @@ class TantivyIndex:
             number=stored.get_first("number"),
             date=issued.date().isoformat() if issued else None,
             type=stored.get_first("kind"),
-            snippet=highlight.snippet(_text(stored), words, folded=folded),
+            snippet=highlight.snippet(_text(stored, body), words, folded=folded),
             number_symbol=stored.get_first("number_symbol"),
             register=stored.get_first("register"),
             organ=stored.get_first("organ"),
@@ -523,7 +523,7 @@ def _word_statistics(
     clearance: index-wide statistics count hidden records (deleted ones too, until a
     merge), and the words chosen would hint at them (docs/search.md, "Scores"). Only a
     caller cleared for every level gets the engine's own, cheaper, statistics."""
-    if clearance >= max(SECRECY_LEVELS.values()):
+    if clearance >= HIGHEST:
         return (lambda t: searcher.doc_freq("folded", t)), searcher.num_docs
 
     def doc_freq(term: str) -> int:
@@ -581,11 +581,12 @@ def _as_document(stored: tantivy.Document) -> IndexDocument:
     )
 
 
-def _text(stored: tantivy.Document) -> str:
-    """The record's text as stored (its subject or title when it has none)."""
-    body = stored.get_first("body")
+def _text(stored: tantivy.Document, body: list[bytes] | None = None) -> str:
+    """The record's text as stored (its subject or title when it has none); `body`: its stored
+    `body` values, if the caller has read them."""
+    body = stored.get_all("body") if body is None else body
     return (
-        (body.decode() if body else "")
+        (body[0].decode() if body else "")
         or stored.get_first("subject")
         or stored.get_first("title")
         or ""

@@ -146,14 +146,15 @@ class Translator:
     def query(self, plan: q.Plan) -> tantivy.Query:
         occur = tantivy.Occur
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        words: list[str] = []
         for group in plan.must:
             if _plain_word(group):  # its clauses inline: one level less for every match
+                words.append(group.atoms[0].text)
                 clauses += self._word_clauses(group.atoms[0])
             else:
                 clauses.append((occur.Must, self.any_of(group)))
         if not plan.must:
             clauses.append((occur.Must, tantivy.Query.all_query()))
-        words = [g.atoms[0].text for g in plan.must if _plain_word(g)]
         if len(words) > 1:
             clauses.append((occur.Should, self.adjacency(words)))
         clauses += [(occur.MustNot, self.atom(atom)) for atom in plan.must_not]
