@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.common.sqlite_wal import write_ahead_log
+
 JOURNAL_NAME = ".luutru-agent.db"
 
 _SCHEMA = """
@@ -80,7 +82,7 @@ class Journal:
     def __init__(self, folder: Path):
         self.path = folder / JOURNAL_NAME
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        write_ahead_log(self.db)  # the agent and `luutru agent status` may open a new one at once
         self.db.execute("PRAGMA synchronous=FULL")  # a clerk's PC loses power
         self.db.executescript(_SCHEMA)
         self.db.row_factory = lambda cursor, row: Entry(*row) if len(row) == 14 else row

@@ -14,8 +14,6 @@ install gets every table and an old one is migrated.
 
 from __future__ import annotations
 
-import sqlite3
-import time
 import uuid
 from collections.abc import Iterable
 from datetime import date
@@ -37,6 +35,7 @@ from services.common.records import (  # noqa: F401  (re-exported for readers)
     document_key,
     format_number,
 )
+from services.common.sqlite_wal import write_ahead_log
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant: every process migrating one PostgreSQL catalog takes the same lock.
@@ -75,30 +74,12 @@ def _sqlite_immediate_transactions(engine: sa.Engine) -> None:
     def _connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
-        _write_ahead_log(dbapi_conn)
+        write_ahead_log(dbapi_conn)
         dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _write_ahead_log(dbapi_conn: sqlite3.Connection, patience: float = 30.0) -> None:
-    """Put the database in WAL mode, waiting out another connection's lock.
-
-    Turning a new file to WAL needs an exclusive lock, and SQLite answers "database is locked"
-    at once instead of calling the busy handler: services starting together on a new catalog
-    met it (CI failed on it once).
-    """
-    deadline = time.monotonic() + patience
-    while True:
-        try:
-            dbapi_conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.01)
 
 
 class SqlCatalog(StageQueriesMixin, RegistersMixin):

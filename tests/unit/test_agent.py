@@ -1,11 +1,14 @@
 """The scanning-station agent: a file is sent once it is finished, once only, whatever the
 archive does. The archive is a fake sender here; the journal is the real SQLite file."""
 
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from services.agent import Agent, Journal, Watcher
+from services.agent.journal import JOURNAL_NAME
 from services.agent.runner import NotNow, Rejected
 
 
@@ -95,3 +98,18 @@ def test_a_restarted_agent_carries_on_from_its_journal(tmp_path, archive):
     second.poll()
     assert archive.received == ["a.pdf", "b.pdf"]
     assert [e.number for e in second.journal.entries()] == ["01", "02"]
+
+
+def test_a_journal_opened_while_another_creates_it_waits_for_it(tmp_path):
+    # `luutru agent status` may open the journal the starting agent is creating: SQLite
+    # refuses the switch of a new file to WAL at once, without its busy handler.
+    holder = sqlite3.connect(tmp_path / JOURNAL_NAME, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("CREATE TABLE early (x)")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    journal = Journal(tmp_path)
+    release.join()
+    holder.close()
+    assert journal.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    journal.close()
