@@ -331,11 +331,13 @@ class HandlingStore:
         return fetch_dicts(self.engine, query)
 
     def pending(self, older_than: timedelta, limit: int) -> list[Outgoing]:
-        """Events not yet published, written more than `older_than` ago, oldest first."""
+        """Events not yet published, written more than `older_than` ago, oldest first. Stamps
+        hold milliseconds, cut not rounded: one of the cutoff's own millisecond was written
+        before it, and counts (`older_than=0`: every event written so far)."""
         cutoff = (clock.now() - older_than).isoformat(timespec="milliseconds")
         query = (
             sa.select(outbox)
-            .where(outbox.c.sent_at.is_(None), outbox.c.created_at < cutoff)
+            .where(outbox.c.sent_at.is_(None), outbox.c.created_at <= cutoff)
             .order_by(outbox.c.seq)
             .limit(limit)
         )

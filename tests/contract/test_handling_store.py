@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from services.common import clock
 from services.common.errors import NotFound
 from services.common.secrecy import KNOWN, effective_level
 from services.gateway.accounts import SqlAccountStore
@@ -262,6 +263,15 @@ def test_cached_statistics_follow_every_counted_write_and_never_cross_clearances
     assert figures(0, Period(), TODAY)["records"]["received"] == 0
     figures(0, Period(), TODAY)["records"]["received"] = 99  # a caller's copy, not the cache
     assert figures(0, Period(), TODAY) == statistics(h.store.engine, 0, Period(), TODAY)
+
+
+def test_an_event_of_the_cutoffs_own_millisecond_is_pending(catalog, h, monkeypatch):
+    # Stamps are cut to milliseconds: an event written in the millisecond `pending` is called
+    # was written before the call (CI missed one written a moment before).
+    instant = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: instant)
+    _, assigned = handlers.assign(h, add_record(catalog), "lan", "truong", TODAY)
+    assert h.store.pending(timedelta(0), 10) == [assigned]
 
 
 def test_task_events_wait_in_the_outbox_until_published(catalog, h):
