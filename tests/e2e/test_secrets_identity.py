@@ -12,6 +12,7 @@ Tesseract is masked the same way.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import date, timedelta
 
@@ -19,6 +20,10 @@ import pytest
 import requests
 
 from tests.fixtures.documents import born_digital_pdf, render_page
+
+# SHA-256 digests, UUIDs, event ids: left out before looking for a phone number or a year in
+# output (a random digest held "…8109872…" once).
+HEX_IDS = re.compile(r"[0-9a-f-]{32,}")
 
 TAG = "dt" + uuid.uuid4().hex[:6]  # a word only this module's letters contain
 WRITER, PHONE = "NGUYỄN VĂN HÙNG", "0912 345 678"
@@ -96,6 +101,7 @@ def hits(session: requests.Session, url: str, query: str) -> list[dict]:
 
 def shows_identity(shown: str) -> list[str]:
     """Which of the writer's values a piece of output shows (folded where a clerk would)."""
+    shown = HEX_IDS.sub("#", shown)
     folded = shown.lower()
     found = [v for v in ("HÙNG", "Hùng", "0912", "nguyen-van-hung", "1962") if v in shown]
     return found + (["hùng"] if "hùng" in folded else [])
@@ -145,6 +151,7 @@ def test_a_letter_that_complains_and_denounces_is_sealed(stack, both, people):
     assert identity["sealed"] is True and identity["name"] == "Trịnh Thị Xuân Lan"
     text = people["clerk"].get(f"{path}/text", timeout=30).json()
     shown = json.dumps(text, ensure_ascii=False) + people["clerk"].get(path, timeout=30).text
+    shown = HEX_IDS.sub("#", shown)
     assert "Xuân Lan" not in shown and "0987" not in shown and "xuan-lan" not in shown
     assert text["working_copy"] is True
     assert both["id"] not in [h["id"] for h in hits(people["clerk"], stack.url, "xuan lan")]
