@@ -11,6 +11,7 @@ chromium: open Hồ sơ, open a file, confirm a suggestion on a record page, clo
 
 from __future__ import annotations
 
+import itertools
 import re
 import uuid
 from pathlib import Path
@@ -31,8 +32,13 @@ WORD = "".join(chr(ord("a") + int(c, 16) % 26) for c in uuid.uuid4().hex[:8])  #
 UNKNOWN = "0" * 36
 
 
+# Each notice its own number: two with one subject and a drawn number were once the same
+# bytes, so the second upload was the first record again (a duplicate).
+NUMBERS = itertools.count(100)
+
+
 def notice(subject: str) -> bytes:
-    lines = ["ỦY BAN NHÂN DÂN HUYỆN HOÀI NHƠN", f"Số {uuid.uuid4().int % 900 + 100}/TB-UBND",
+    lines = ["ỦY BAN NHÂN DÂN HUYỆN HOÀI NHƠN", f"Số {next(NUMBERS)}/TB-UBND",
              "Hoài Nhơn, ngày 10 tháng 03 năm 2023", "THÔNG BÁO", subject,
              "Nội dung gửi các phòng, ban để biết và thực hiện."]  # fmt: skip
     return born_digital_pdf([lines])
