@@ -34,11 +34,18 @@ _PLAIN = ("", "thuong", "none")
 
 
 def effective_level(meta: Mapping[str, Any] | None) -> int:
-    """The level every reader path compares clearances with: Tuyệt mật while unknown."""
+    """The level every reader path compares clearances with: Tuyệt mật while unknown, and for
+    a mark off the scale (none is written: `secrecy_code` checks every declared value; one
+    read from a damaged or foreign row must not make a record public)."""
     meta = meta or {}
     if not meta.get(KNOWN):
         return HIGHEST
-    return SECRECY_LEVELS.get(meta.get("secrecy"), 0)
+    return level_of(meta.get("secrecy"))
+
+
+def level_of(code: str | None) -> int:
+    """A mark's level on the scale; no mark is 0, a code off the scale the highest."""
+    return SECRECY_LEVELS.get(code, HIGHEST)
 
 
 def secrecy_code(value: Any, field: str = "secrecy") -> str | None:
@@ -73,7 +80,7 @@ def higher_urgency(a: str | None, b: str | None) -> str | None:
 
 
 def above_ceiling(secrecy: str | None, ceiling: int) -> bool:
-    return SECRECY_LEVELS.get(secrecy, 0) > ceiling
+    return level_of(secrecy) > ceiling
 
 
 def ceiling_reason(secrecy: str, ceiling: int) -> str:

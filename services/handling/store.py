@@ -44,12 +44,13 @@ RECORD_COLUMNS = (
 
 def visible(clearance: int) -> sa.ColumnElement[bool]:
     """SQL for `effective_level(meta) <= clearance` (services/common/secrecy.py): a record of
-    unknown secrecy is Tuyệt mật; a known one is its mark's level (no mark: 0)."""
+    unknown secrecy is Tuyệt mật; a known one is its mark's level (no mark: 0, a mark off the
+    scale: the highest)."""
     if clearance >= HIGHEST:
         return sa.true()
-    above = [code for code, level in SECRECY_LEVELS.items() if code and level > clearance]
+    within = [code for code, level in SECRECY_LEVELS.items() if code and level <= clearance]
     known = records.c.meta[KNOWN].as_boolean()
-    return sa.and_(known.is_(True), sa.or_(SECRECY.is_(None), SECRECY.not_in(above)))
+    return sa.and_(known.is_(True), sa.or_(SECRECY.is_(None), SECRECY.in_(within)))
 
 
 def document_row(record: Any) -> dict[str, Any]:

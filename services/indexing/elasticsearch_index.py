@@ -24,6 +24,7 @@ from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
+from services.common.secrecy import HIGHEST
 from services.indexing import es_bodies, highlight, suggest
 from services.indexing import query as q
 from services.indexing.analysis import candidate_counts, folded_words, significant_terms
@@ -227,7 +228,7 @@ class ElasticsearchIndex:
             source = self.es.get(index=self.alias, id=record_id)["_source"]
         except NotFoundError:
             source = None
-        if source is None or source.get("secrecy", 0) > clearance:
+        if source is None or source.get("secrecy", HIGHEST) > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
         words = folded_words(source.get("text") or [])
         counts = self.es.search(

@@ -9,7 +9,7 @@ from services.classification.handlers import read_full_text
 from services.common import events
 from services.common.errors import BadQuery
 from services.common.ports import Catalog, IndexDocument, ObjectStore, SearchIndex, SearchQuery
-from services.common.secrecy import SECRECY_LEVELS
+from services.common.secrecy import SECRECY_LEVELS, effective_level
 from services.registers.working_copy import SEALED_TITLE, is_sealed, working_copy
 
 # A search may name a level by its code ("thuong" for none) or by its rank.
@@ -59,7 +59,7 @@ def index_document(
         subject=metadata.get("subject"),
         organ=metadata.get("organ"),
         issued_date=_parse_date(metadata.get("issued_date")),
-        secrecy=SECRECY_LEVELS.get(metadata.get("secrecy"), 0),
+        secrecy=effective_level(metadata),  # the one rule: unknown or off the scale is hidden
         text=text,
     )
 

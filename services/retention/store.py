@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from services.common import catalog_rows
 from services.common.catalog import now_iso
-from services.common.secrecy import SECRECY_LEVELS
+from services.common.secrecy import effective_level
 from services.common.sql_rows import fetch_dicts
 from services.retention import batches as rules
 from services.retention.audit import log
@@ -219,9 +219,10 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
         return status
 
     def _highest_level(self, conn: sa.Connection, batch_id: str) -> int:
-        """The secrecy level of the most secret record the batch still covers."""
+        """The secrecy level of the most secret record the batch still covers (one of unknown
+        secrecy counts as Tuyệt mật, as on every reader path)."""
         metas = catalog_rows.metas(conn, live_records(batch_id)).values()
-        return max((SECRECY_LEVELS.get(m.get("secrecy"), 0) for m in metas), default=0)
+        return max(map(effective_level, metas), default=0)
 
     def _status_after(self, conn: sa.Connection, batch: sa.Row, decision: str) -> str:
         voters = conn.execute(

@@ -67,7 +67,8 @@ def correct(catalog, record_id: str, **values) -> str:
 
 
 def test_the_sql_visibility_rule_is_effective_level(catalog, h):
-    known = [{KNOWN: True, "secrecy": s} for s in (None, "mat", "toi_mat", "tuyet_mat")]
+    marks = (None, "mat", "toi_mat", "tuyet_mat", "bi_mat")  # the last off the scale
+    known = [{KNOWN: True, "secrecy": s} for s in marks]
     metas = [{}, {KNOWN: False}, *known]
     ids = []
     for meta in metas:

@@ -111,6 +111,17 @@ def test_a_batch_with_a_secret_record_is_approved_only_by_someone_cleared_for_it
     assert store.batch(batch["id"])["records"] == [open_id]
 
 
+def test_a_record_of_unknown_secrecy_in_a_batch_needs_the_highest_clearance(
+    catalog, objects, store
+):
+    unknown = add_record(catalog, objects)
+    catalog.update_metadata(unknown, "classification", {"secrecy_known": None})
+    [batch] = run(store)
+    with pytest.raises(ApprovalRefused):  # Tuyệt mật until someone knows (the one rule)
+        store.decide(batch["id"], Approver("lan", "archivist", 2), "approve")
+    assert store.decide(batch["id"], Approver("minh", "archivist", 3), "approve") == "pending"
+
+
 def test_the_approval_that_completes_a_destruction_runs_it_up_to_its_limit(catalog, objects, store):
     """Retention owns "approve then execute": callers approve once and get the outcome; what
     the limit leaves is the timer's (as after a crash)."""

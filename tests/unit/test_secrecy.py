@@ -9,9 +9,16 @@ import pytest
 
 from services.classification.handlers import keep_declared_marks
 from services.common.errors import PermanentError
-from services.common.secrecy import KNOWN, effective_level, secrecy_code, urgency_code
+from services.common.secrecy import (
+    KNOWN,
+    above_ceiling,
+    effective_level,
+    secrecy_code,
+    urgency_code,
+)
 from services.gateway import access
 from services.gateway.accounts import Forbidden, Principal
+from services.indexing.handlers import index_document
 from services.ingest.intake import Declared
 
 pytestmark = pytest.mark.unit
@@ -31,10 +38,27 @@ def who(role: str, clearance: int) -> Principal:
         ({"secrecy": None, KNOWN: True}, 0),
         ({"secrecy": "mat", KNOWN: True}, 1),
         ({"secrecy": "tuyet_mat", KNOWN: True}, 3),
+        ({"secrecy": "bi_mat", KNOWN: True}, 3),  # off the scale (a damaged row): hidden
+        ({"secrecy": "", KNOWN: True}, 3),
     ],
 )
 def test_an_unknown_secrecy_counts_as_tuyet_mat(meta, level):
     assert effective_level(meta) == level
+
+
+@pytest.mark.parametrize(
+    ("meta", "level"),
+    [({KNOWN: True}, 0), ({"secrecy": "mat", KNOWN: True}, 1), ({"secrecy": "mat"}, 3),
+     ({"secrecy": "bi_mat", KNOWN: True}, 3)],
+)  # fmt: skip
+def test_the_index_holds_a_record_at_its_effective_level(meta, level):
+    record = {"id": "r1", "register": "den", "number": "01", "file": "cv.pdf"}
+    assert index_document(record, meta, "Văn bản", None).secrecy == level
+
+
+def test_a_mark_off_the_scale_is_above_every_ceiling_but_the_highest():
+    assert above_ceiling("bi_mat", 2) and not above_ceiling("bi_mat", 3)
+    assert not above_ceiling(None, 0) and above_ceiling("mat", 0)
 
 
 @pytest.mark.parametrize(("raw", "code"), [("mat", "mat"), (" TOI_MAT ", "toi_mat"), ("", None),
