@@ -33,9 +33,11 @@ def _wait_until_up(endpoint: str, process: subprocess.Popen, timeout: float = 30
     while time.monotonic() < deadline:
         assert process.poll() is None, "moto_server exited at start"
         try:
-            requests.get(f"http://{endpoint}/", timeout=1)
+            requests.get(f"http://{endpoint}/", timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or listening but still importing its backends: moto's first
+            # answer took over a second on a loaded machine (a read timeout failed the suite).
             time.sleep(0.1)
     raise TimeoutError(f"moto_server did not answer on {endpoint}")
 
