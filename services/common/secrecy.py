@@ -86,7 +86,7 @@ def above_ceiling(secrecy: str | None, ceiling: int) -> bool:
 def ceiling_reason(secrecy: str, ceiling: int) -> str:
     """Why a file above the installation's ceiling is refused, for the clerk."""
     return (
-        f"Tài liệu {SECRECY_NAMES[SECRECY_LEVELS[secrecy]]} vượt mức mật hệ thống được phép lưu"
+        f"Tài liệu {SECRECY_NAMES[level_of(secrecy)]} vượt mức mật hệ thống được phép lưu"
         f" (tối đa: {SECRECY_NAMES[ceiling]}); hãy lưu theo chế độ mật ngoài hệ thống"
         " / Secrecy level above this installation's ceiling; keep it outside this system"
     )

@@ -12,6 +12,7 @@ from services.common.errors import PermanentError
 from services.common.secrecy import (
     KNOWN,
     above_ceiling,
+    ceiling_reason,
     effective_level,
     secrecy_code,
     urgency_code,
@@ -59,6 +60,7 @@ def test_the_index_holds_a_record_at_its_effective_level(meta, level):
 def test_a_mark_off_the_scale_is_above_every_ceiling_but_the_highest():
     assert above_ceiling("bi_mat", 2) and not above_ceiling("bi_mat", 3)
     assert not above_ceiling(None, 0) and above_ceiling("mat", 0)
+    assert ceiling_reason("bi_mat", 2).startswith("Tài liệu Tuyệt mật vượt mức")
 
 
 @pytest.mark.parametrize(("raw", "code"), [("mat", "mat"), (" TOI_MAT ", "toi_mat"), ("", None),
