@@ -26,6 +26,7 @@ from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore, page_text_key, pages_manifest_key
 from services.common.ports import SearchIndex
 from services.common.rpc_client import RpcClient, RpcUnavailable
+from services.common.secrecy import KNOWN
 from services.indexing import es_bodies
 from services.indexing.dependencies import open_search_index
 from services.indexing.tantivy_index import LOCK, VERSION, TantivyIndex
@@ -111,7 +112,8 @@ def _classified(catalog: SqlCatalog, store: FilesystemObjectStore, n: int) -> li
         store.put(key, f"Công văn số {record['id'][:8]} về {WORDS}".encode())
         # The pages manifest, as the ocr stage leaves it: a rebuild reads the texts through it.
         store.put(pages_manifest_key(record["id"]), json.dumps({"pages": [{"key": key}]}).encode())
-        metadata = catalog.update_metadata(record["id"], "classification", {"kind": "cong_van"})
+        read = {"kind": "cong_van", KNOWN: True}  # the classifier always knows the level
+        metadata = catalog.update_metadata(record["id"], "classification", read)
         fields = {"sha256": sha, "text_keys": [key], "metadata": metadata}
         out.append(events.new_event(events.RECORD_CLASSIFIED, record["id"], **fields))
     return out
