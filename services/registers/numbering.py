@@ -15,8 +15,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from services.common.errors import NotFound, PermanentError
-from services.common.secrecy import effective_level
-from services.common.vocabulary import SECRECY_LEVELS
+from services.common.secrecy import effective_level, level_of
 from services.registers.series import (
     OUTGOING_KINDS,
     NumberingError,
@@ -208,7 +207,7 @@ def entry_level(entry: dict[str, Any], record_meta: dict[str, Any] | None) -> in
     a reservation, the level it was reserved at."""
     if entry.get("record_id"):
         return effective_level(record_meta)
-    return SECRECY_LEVELS.get(entry.get("secrecy"), 3)
+    return level_of(entry.get("secrecy"))
 
 
 def listing(
