@@ -90,6 +90,12 @@ class _WriteLock:
         self._fd: int | None = None
         self._depth = 0
         self._pending: list[Callable[[], None]] = []
+        self._merging: threading.Thread | None = None
+
+    def wait_for_own_merges(self) -> None:
+        with self._thread:  # polled: a join would stop every green thread of the process
+            while self._merging is not None and self._merging.is_alive():
+                time.sleep(LOCK_POLL_S[1])
 
     def __enter__(self) -> None:
         self._thread.acquire()
@@ -111,7 +117,7 @@ class _WriteLock:
             pending, fd = self._pending, self._fd
             self._pending, self._fd = [], None
             if pending and fd is not None:
-                _os_thread(lambda: _finish_and_unlock(pending, fd))
+                self._merging = _os_thread(lambda: _finish_and_unlock(pending, fd))
             else:  # in memory, the next writer of this process would find Tantivy's lock busy
                 _finish_and_unlock(pending, fd)
         self._thread.release()
@@ -176,13 +182,15 @@ def _eventlet_patched() -> bool:
     return patcher is not None and patcher.is_monkey_patched("thread")
 
 
-def _os_thread(target: Callable[[], None]) -> None:
+def _os_thread(target: Callable[[], None]) -> threading.Thread:
     """Start `target` in an OS thread. Under eventlet (nameko) `threading` is green, and a green
     thread waiting for merges would stop every other one, searches too, until they end."""
     real = threading
     if _eventlet_patched():
         real = sys.modules["eventlet.patcher"].original("threading")
-    real.Thread(target=target, name="tantivy-merges", daemon=True).start()
+    thread = real.Thread(target=target, name="tantivy-merges", daemon=True)
+    thread.start()
+    return thread
 
 
 class _Generation:
@@ -266,9 +274,14 @@ class TantivyIndex:
             self._root.mkdir(parents=True, exist_ok=True)
         self._lock = _WriteLock(self._root)
         self._next: _Generation | None = None
-        with self._lock:  # two processes starting on an empty directory create one generation
-            self._current = self._open_current()
-            self._pointers = self._current_stamp()
+        # Stamped before the pointer is read: a swap by another process meanwhile is followed.
+        self._pointers = self._current_stamp()
+        opened = self._open_existing()
+        if opened is None:
+            with self._lock:  # two processes starting on an empty directory create one generation
+                self._pointers = self._current_stamp()
+                opened = self._open_current()
+        self._current = opened
 
     # -- generations ----------------------------------------------------------------------------
 
@@ -281,6 +294,20 @@ class TantivyIndex:
         if path is not None:
             _write_atomically(path / VERSION, version)
         return generation
+
+    def _open_existing(self) -> _Generation | None:
+        """The generation CURRENT names, opened without the lock (searches need none), or None if
+        one must be created. Starting must not wait for another process's write (a rebuild's
+        batch): nameko's runner loses a stop signal that comes while `setup` waits."""
+        if self._root is None:
+            return None
+        name = _read_pointer(self._root / CURRENT)
+        if name is None or _read_pointer(self._root / name / VERSION) is None:
+            return None
+        try:
+            return self._open(name, self._root / name)
+        except (OSError, ValueError):  # removed by a swap meanwhile, or of an older schema
+            return None
 
     def _open_current(self) -> _Generation:
         if self._root is None:
@@ -395,9 +422,9 @@ class TantivyIndex:
                 generation.write(docs, deletes)
 
     def close(self) -> None:
-        """Wait for this process's last merges (writers live for one write, locks one hold)."""
-        with self._lock:
-            pass
+        """Wait for this process's last merges (writers live for one write, locks one hold);
+        not for another process's write."""
+        self._lock.wait_for_own_merges()
 
     # -- reads ----------------------------------------------------------------------------------
 

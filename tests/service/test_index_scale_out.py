@@ -296,3 +296,26 @@ def test_processes_starting_on_an_index_of_another_version_rebuild_it_by_themsel
             worker.stop()
         rpc.connection.close()
         catalog.engine.dispose()
+
+
+def test_a_process_starting_while_another_writes_answers_and_stops_when_told(
+    rabbit_vhost, tmp_path
+):
+    """A rebuild's batch holds the directory's write lock for seconds; a process starting then
+    waits for no lock: it answers searches at once and stops on SIGTERM while the write goes on.
+    (It used to wait in nameko's `setup`, where a stop signal is lost: it never exited.)"""
+    topology.declare(rabbit_vhost)
+    search_url = f"tantivy://{tmp_path / 'index'}"
+    index = open_search_index(search_url)
+    index.upsert(doc("already-indexed", WORDS))
+    index.close()
+    rpc = RpcClient(rabbit_vhost, timeout=30)
+    with _index_writes_held(tmp_path / "index"):
+        worker = _indexing_process("index-a", rabbit_vhost, tmp_path, search_url)
+        try:
+            wait_for(lambda: _found_once_up(rpc) == (1, {"already-indexed"}), 30, "a search")
+            worker.process.send_signal(signal.SIGTERM)
+            worker.process.wait(timeout=20)
+        finally:
+            worker.stop(signal.SIGKILL)
+            rpc.connection.close()
