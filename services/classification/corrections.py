@@ -235,7 +235,6 @@ def corrected_event(row: dict[str, Any], changed: list[str], by: str) -> dict[st
         row["id"],
         sha256=row["sha256"],
         text_keys=[p["key"] for p in row["page_info"]],
-        metadata=merged,
         changed=changed,
         by=by,
     )

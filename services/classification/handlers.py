@@ -55,11 +55,10 @@ def classify_record(
     corrected = set((row["meta"] or {}).get("corrected") or [])
     values = {k: v for k, v in metadata.items() if k not in corrected}
     merged = catalog.update_metadata(row["id"], "classification", values)
-    merged = registering.flag_duplicate(catalog, row["id"], merged, config.series)
+    registering.flag_duplicate(catalog, row["id"], merged, config.series)
     return events.new_event(
         events.RECORD_CLASSIFIED,
         row["id"],
         sha256=event["sha256"],
         text_keys=event["text_keys"],
-        metadata=merged,
     )

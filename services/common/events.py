@@ -1,7 +1,9 @@
 """Event contracts: every event type has a JSON Schema in `schemas/events/`.
 
 Payloads are built with `new_event` (which validates before anything is sent) and checked
-again with `validate` when received. Events carry identifiers, keys and hashes, never bodies.
+again with `validate` when received. Events carry identifiers, keys and hashes, never bodies
+nor a record's metadata: consumers read that from the catalog, so a secret subject never sits
+in the broker (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def index_record(
     """Upsert the record into the index; return `record.indexed`, or None if it is gone.
 
     Used for `record.classified` and `record.metadata_corrected` (`action="reindexed"`): the
-    event carries the whole metadata. Idempotent: an upsert by id replaces the document, so a
+    metadata is the catalog's (events carry none), so a redelivered older event indexes the
+    latest. Idempotent: an upsert by id replaces the document, so a
     redelivery leaves one copy.
     """
     record = catalog.get(event["record_id"])
@@ -82,7 +83,7 @@ def index_record(
         return None
     text = read_full_text(store, event["text_keys"])
     petitioner = catalog.petitioner(record["id"])
-    index.upsert(index_document(record, event["metadata"], text, petitioner))
+    index.upsert(index_document(record, record["metadata"], text, petitioner))
     catalog.advance(record["id"], "indexing", "indexed", action)
     return events.new_event(events.RECORD_INDEXED, record["id"], sha256=event["sha256"])
 

@@ -14,7 +14,7 @@ def assign_retention(event: dict, catalog: Catalog, schedule: Schedule) -> dict[
     """Store `metadata.retention`; idempotent (same input, same class and date)."""
     record = catalog.get(event["record_id"])
     received = date.fromisoformat(record["received_at"][:10])
-    retention = retention_for(schedule, event["metadata"], record["register"], received)
+    retention = retention_for(schedule, record["metadata"], record["register"], received)
     catalog.update_metadata(record["id"], "retention", {"retention": retention})
     return retention
 
@@ -31,15 +31,16 @@ def recompute_retention(event: dict, catalog: Catalog, schedule: Schedule) -> di
     if record["status"] in ("disposed", "transferred"):
         return old  # gone from this archive: its retention is history, not to be recomputed
     received = date.fromisoformat(record["received_at"][:10])
-    retention = retention_for(schedule, event["metadata"], record["register"], received)
+    retention = retention_for(schedule, record["metadata"], record["register"], received)
     if retention != old:
         catalog.update_metadata(record["id"], "retention", {"retention": retention}, "recomputed")
     return retention
 
 
-def suggest_file(event: dict, store: Any) -> dict | None:
+def suggest_file(event: dict, catalog: Catalog, store: Any) -> dict | None:
     """Store the open file a classified record's words point to (files.suggest), for a clerk
     to confirm or dismiss; a record already filed, or pointing nowhere, gets none. Never files
     (NĐ 30/2020 Điều 29 leaves lập hồ sơ to the person responsible)."""
-    best = files.suggest(event.get("metadata") or {}, store.all_files(), most=1)
+    metadata = catalog.get(event["record_id"])["metadata"]
+    best = files.suggest(metadata, store.all_files(), most=1)
     return store.store_suggestion(event["record_id"], best[0] if best else None)

@@ -36,7 +36,7 @@ class RetentionService(Pingable, RetentionOperations, FileOperations, DossierOpe
     def on_record_classified(self, payload: dict) -> None:
         retention = assign_retention(payload, self.catalog, self.schedule)
         self.retention.lock_original(payload["record_id"], retention)
-        suggest_file(payload, self.retention.store)
+        suggest_file(payload, self.catalog, self.retention.store)
 
     @event_handler("classification", "record.metadata_corrected")
     def on_metadata_corrected(self, payload: dict) -> None:

@@ -45,8 +45,7 @@ def objects(tmp_path):
 
 def classified(catalog, store, objects, subject: str) -> str:
     record_id = add_record(catalog, objects, subject=subject)
-    meta = catalog.get(record_id)["metadata"]
-    suggest_file({"record_id": record_id, "metadata": meta}, store)
+    suggest_file({"record_id": record_id}, catalog, store)
     return record_id
 
 
@@ -67,7 +66,7 @@ def test_a_dismissed_suggestion_stays_dismissed(catalog, store, objects):
     record_id = classified(catalog, store, objects, HIRING)
     store.dismiss_suggestion(record_id, "lan")
     assert store.suggestion(record_id) is None
-    suggest_file({"record_id": record_id, "metadata": {"subject": HIRING}}, store)
+    suggest_file({"record_id": record_id}, catalog, store)
     assert store.suggestion(record_id) is None  # a re-classification does not bring it back
     with pytest.raises(NotFound):
         store.dismiss_suggestion(record_id, "lan")

@@ -83,6 +83,9 @@ def store(tmp_path_factory):
     return FilesystemObjectStore(tmp_path_factory.mktemp("objects"))
 
 
+TOP_SECRET = ["TỐI MẬT", *DECISION]
+
+
 def ingest(catalog, store, lines: list[str], register: str = "den", salt: str = "") -> dict:
     """A registered record whose OCR is done: page text stored, `record.text_extracted` made."""
     data = ("\n".join(lines) + salt + register).encode()
@@ -107,6 +110,13 @@ def ingest(catalog, store, lines: list[str], register: str = "den", salt: str = 
         page_info=[{"n": 1, "key": key, "confidence": 90.0, "source": "ocr"}],
     )
     return {"record_id": record["id"], "sha256": sha, "text_keys": [key]}
+
+
+def classified(catalog, store, event: dict, **kw) -> dict:
+    """Classify `event`'s text; the record's metadata as the catalog then holds it (the
+    `record.classified` event carries none)."""
+    assert classify_record(event, catalog, store, CONFIG, **kw) is not None
+    return catalog.get(event["record_id"])["metadata"]
 
 
 def test_a_petitioners_identity_goes_to_the_restricted_table_only(catalog, store):
@@ -136,24 +146,43 @@ def test_a_petitioners_identity_goes_to_the_restricted_table_only(catalog, store
         )
 
 
+def test_events_carry_no_subject_so_none_sits_in_the_broker(catalog, store):
+    """A Tối mật record's trích yếu, a denunciation's accused: consumers read the metadata
+    from the catalog, so neither is in `record.classified` nor `record.metadata_corrected`
+    (a dead letter, the broker's management UI, `luutru dlq show` would show it)."""
+    secret = ingest(catalog, store, TOP_SECRET, salt="events")
+    letter = ingest(catalog, store, LETTER, register="don", salt="events")
+    sent = [classify_record(e, catalog, store, CONFIG) for e in (secret, letter)]
+    _, correction = correct_record(
+        catalog, secret["record_id"], {"subject": "Kế hoạch phòng thủ"}, "lan",
+        retention_classes=CLASSES, config=CONFIG,
+    )  # fmt: skip
+    sent.append(correction)
+    assert catalog.get(secret["record_id"])["metadata"]["secrecy"] == "toi_mat"
+    for event in sent:
+        shown = json.dumps(event, ensure_ascii=False)
+        assert "metadata" not in event and "Danh mục hồ sơ" not in shown
+        assert "Trần Văn Bình" not in shown and "phòng thủ" not in shown
+
+
 def test_reading_the_text_never_numbers_an_outgoing_document(catalog, store):
     """NĐ 30/2020 Điều 15.2: numbers are given in issue order, after signature — not in the
     order OCR happens to finish. The clerk issues it; a redelivered event keeps that number."""
     first = ingest(catalog, store, UNNUMBERED, register="di", salt="1")
-    a = classify_record(first, catalog, store, CONFIG)["metadata"]
+    a = classified(catalog, store, first)
     assert a["number_symbol"] is None and catalog.series_number(first["record_id"]) is None
     request = NumberRequest("quyet_dinh")
     issued = numbering.issue(
         catalog, CONFIG.series, first["record_id"], request, on=date(2026, 3, 2), by="lan"
     )
-    again = classify_record(first, catalog, store, CONFIG)["metadata"]  # a redelivery
+    again = classified(catalog, store, first)  # a redelivery
     assert issued["symbol"] == again["number_symbol"]
     assert again["series"] == {"series": "{}/QĐ-UBND", "scope": "year:2026", "number": 1}
 
 
 def test_an_outgoing_document_with_a_printed_number_keeps_it(catalog, store):
     event = ingest(catalog, store, DECISION, register="di")
-    metadata = classify_record(event, catalog, store, CONFIG)["metadata"]
+    metadata = classified(catalog, store, event)
     assert metadata["number_symbol"] == "15/QĐ-UBND"
     assert catalog.series_number(event["record_id"]) is None
 
@@ -163,7 +192,7 @@ def test_the_same_number_and_organ_again_is_flagged_as_a_duplicate(catalog, stor
     first = ingest(catalog, store, lines, salt="a")
     second = ingest(catalog, store, [*lines, "(bản chụp lại)"], salt="b")
     classify_record(first, catalog, store, CONFIG)
-    metadata = classify_record(second, catalog, store, CONFIG)["metadata"]
+    metadata = classified(catalog, store, second)
     assert metadata["duplicate_of"] == first["record_id"]
     actions = [h["action"] for h in catalog.get(second["record_id"])["history"]]
     assert "duplicate_suspected" in actions
@@ -188,7 +217,7 @@ def test_a_correction_is_audited_kept_on_a_re_read_and_emitted(catalog, store):
         "new": "Danh mục hồ sơ 2026 (sửa)",
     }
     assert corrected["changed"] == ["retention.class", "subject"]
-    assert corrected["metadata"]["retention"]["override"] is True
+    assert record["metadata"]["retention"]["override"] is True
     classify_record(event, catalog, store, CONFIG)  # reprocessing the text
     assert catalog.get(event["record_id"])["metadata"]["subject"] == "Danh mục hồ sơ 2026 (sửa)"
     retention = recompute_retention(corrected, catalog, SCHEDULE)
@@ -355,7 +384,7 @@ def test_correcting_the_kind_does_not_number_a_document(catalog, store):
     event = ingest(
         catalog, store, ["ỦY BAN NHÂN DÂN", "TỈNH BÌNH ĐỊNH", "Số:    /UBND"], register="di"
     )
-    assert classify_record(event, catalog, store, CONFIG)["metadata"]["kind"] == "other"
+    assert classified(catalog, store, event)["kind"] == "other"
     record, _ = correct_record(
         catalog,
         event["record_id"],
@@ -366,9 +395,6 @@ def test_correcting_the_kind_does_not_number_a_document(catalog, store):
     )
     assert record["metadata"]["number_symbol"] is None
     assert catalog.series_number(event["record_id"]) is None
-
-
-TOP_SECRET = ["TỐI MẬT", *DECISION]
 
 
 def test_a_record_above_the_secrecy_ceiling_is_refused_and_leaves_no_copy(catalog, store):
@@ -389,8 +415,7 @@ def test_a_record_above_the_secrecy_ceiling_is_refused_and_leaves_no_copy(catalo
 
 def test_a_record_at_the_ceiling_is_kept(catalog, store):
     event = ingest(catalog, store, ["MẬT", *DECISION], salt="at-ceiling")
-    payload = classify_record(event, catalog, store, CONFIG, secrecy_ceiling=1)
-    assert payload["metadata"]["secrecy"] == "mat"
+    assert classified(catalog, store, event, secrecy_ceiling=1)["secrecy"] == "mat"
     assert catalog.get(event["record_id"])["status"] != "rejected"
 
 

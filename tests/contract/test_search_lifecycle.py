@@ -58,13 +58,13 @@ def hits(index, text: str, **kw) -> list[str]:
     return [h.id for h in index.search(SearchQuery(text=text, clearance=3, **kw)).hits]
 
 
-def corrected_event(record_id: str, text_key: str, metadata: dict) -> dict:
+def corrected_event(record_id: str, text_key: str) -> dict:
+    """The event carries no metadata: the handler reads the corrected values from the catalog."""
     return events.new_event(
         events.RECORD_METADATA_CORRECTED,
         record_id,
         sha256="0" * 64,
         text_keys=[text_key],
-        metadata=metadata,
         changed=["kind"],
         by="van-thu",
     )
@@ -75,7 +75,8 @@ def test_a_metadata_correction_reindexes_the_record_once_even_if_delivered_twice
     record_id = add_record(catalog, store, "Tờ trình về ngân sách", {"kind": "to_trinh"})
     lifecycle.verify(catalog, store, index, repair=True)
     assert hits(index, "ngân sách", kind="to_trinh") == [record_id]
-    event = corrected_event(record_id, page_text_key(record_id, 1), {"kind": "ke_hoach"})
+    catalog.update_metadata(record_id, "correction", {"kind": "ke_hoach"})
+    event = corrected_event(record_id, page_text_key(record_id, 1))
     for _ in range(2):
         index_record(event, catalog, store, index, action="reindexed")
     assert hits(index, "ngân sách", kind="ke_hoach") == [record_id]
@@ -88,7 +89,7 @@ def test_a_metadata_correction_reindexes_the_record_once_even_if_delivered_twice
 def test_a_correction_of_a_disposed_record_does_not_bring_it_back(world):
     catalog, store, index = world
     record_id = add_record(catalog, store, "Biên bản cũ", {}, status="disposed")
-    event = corrected_event(record_id, page_text_key(record_id, 1), {"kind": "bien_ban"})
+    event = corrected_event(record_id, page_text_key(record_id, 1))
     assert index_record(event, catalog, store, index, action="reindexed") is None
     assert index.count() == 0
 
