@@ -75,8 +75,7 @@ def index_record(
 
     Used for `record.classified` and `record.metadata_corrected` (`action="reindexed"`): the
     metadata is the catalog's (events carry none), so a redelivered older event indexes the
-    latest. Idempotent: an upsert by id replaces the document, so a
-    redelivery leaves one copy.
+    latest. Idempotent: an upsert by id replaces the document, so a redelivery leaves one copy.
     """
     record = catalog.get(event["record_id"])
     if record["status"] in GONE:

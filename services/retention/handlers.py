@@ -10,9 +10,9 @@ from services.retention import files
 from services.retention.schedule import Schedule, retention_for
 
 
-def assign_retention(event: dict, catalog: Catalog, schedule: Schedule) -> dict[str, Any]:
-    """Store `metadata.retention`; idempotent (same input, same class and date)."""
-    record = catalog.get(event["record_id"])
+def assign_retention(record: dict, catalog: Catalog, schedule: Schedule) -> dict[str, Any]:
+    """Store `metadata.retention` of a classified `record` (as the catalog holds it); idempotent
+    (same input, same class and date)."""
     received = date.fromisoformat(record["received_at"][:10])
     retention = retention_for(schedule, record["metadata"], record["register"], received)
     catalog.update_metadata(record["id"], "retention", {"retention": retention})
@@ -37,10 +37,9 @@ def recompute_retention(event: dict, catalog: Catalog, schedule: Schedule) -> di
     return retention
 
 
-def suggest_file(event: dict, catalog: Catalog, store: Any) -> dict | None:
+def suggest_file(record: dict, store: Any) -> dict | None:
     """Store the open file a classified record's words point to (files.suggest), for a clerk
     to confirm or dismiss; a record already filed, or pointing nowhere, gets none. Never files
     (NĐ 30/2020 Điều 29 leaves lập hồ sơ to the person responsible)."""
-    metadata = catalog.get(event["record_id"])["metadata"]
-    best = files.suggest(metadata, store.all_files(), most=1)
-    return store.store_suggestion(event["record_id"], best[0] if best else None)
+    best = files.suggest(record["metadata"], store.all_files(), most=1)
+    return store.store_suggestion(record["id"], best[0] if best else None)

@@ -34,9 +34,10 @@ class RetentionService(Pingable, RetentionOperations, FileOperations, DossierOpe
 
     @event_handler("classification", "record.classified")
     def on_record_classified(self, payload: dict) -> None:
-        retention = assign_retention(payload, self.catalog, self.schedule)
-        self.retention.lock_original(payload["record_id"], retention)
-        suggest_file(payload, self.catalog, self.retention.store)
+        record = self.catalog.get(payload["record_id"])  # events carry no metadata
+        retention = assign_retention(record, self.catalog, self.schedule)
+        self.retention.lock_original(record["id"], retention)
+        suggest_file(record, self.retention.store)
 
     @event_handler("classification", "record.metadata_corrected")
     def on_metadata_corrected(self, payload: dict) -> None:

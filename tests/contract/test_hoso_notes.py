@@ -45,7 +45,7 @@ def objects(tmp_path):
 
 def classified(catalog, store, objects, subject: str) -> str:
     record_id = add_record(catalog, objects, subject=subject)
-    suggest_file({"record_id": record_id}, catalog, store)
+    suggest_file(catalog.get(record_id), store)
     return record_id
 
 
@@ -66,7 +66,7 @@ def test_a_dismissed_suggestion_stays_dismissed(catalog, store, objects):
     record_id = classified(catalog, store, objects, HIRING)
     store.dismiss_suggestion(record_id, "lan")
     assert store.suggestion(record_id) is None
-    suggest_file({"record_id": record_id}, catalog, store)
+    suggest_file(catalog.get(record_id), store)
     assert store.suggestion(record_id) is None  # a re-classification does not bring it back
     with pytest.raises(NotFound):
         store.dismiss_suggestion(record_id, "lan")

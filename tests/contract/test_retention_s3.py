@@ -85,8 +85,8 @@ def test_one_classified_handler_assigns_the_retention_and_locks_the_original(s3,
     settings = Settings()
     retention = Retention(store, HoldGuardedObjectStore(s3, store.key_is_held), settings)
     record_id = add_record(catalog, s3)
-    event = {"record_id": record_id}
-    assigned = assign_retention(event, catalog, load_schedule(settings.retention_schedule_file))
+    schedule = load_schedule(settings.retention_schedule_file)
+    assigned = assign_retention(catalog.get(record_id), catalog, schedule)
     retention.lock_original(record_id, assigned)
     until = date.fromisoformat(assigned["disposition_date"])
     assert s3.retention(original_key(catalog.get(record_id)["sha256"])).date() == until

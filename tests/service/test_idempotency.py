@@ -87,7 +87,7 @@ def test_each_handler_delivered_twice_leaves_the_state_of_one_delivery(world):
     assert index.count() == 1  # upserted, not added twice
 
     schedule = load_schedule()
-    retention1, retention2 = twice(assign_retention, classified1, catalog, schedule)
+    retention1, retention2 = twice(assign_retention, catalog.get(record_id), catalog, schedule)
     assert retention1 == retention2
     once = state(catalog, store, index, record_id)
     assert once["status"] == "indexed" and once["metadata"]["retention"] == retention1
