@@ -237,7 +237,6 @@ def ingest_file(
         object_key=key,
         media_type=media_type,
         register=record["register"],
-        file_name=record["file"],
         size=len(data),
     )
     lane = lanes.lane(data, media_type)

@@ -38,7 +38,6 @@ def ingested_event(record: Record) -> dict[str, Any]:
         object_key=record.object_key,
         media_type=record.media_type,
         register=record.register,
-        file_name=record.file_name,
         size=record.size,
     )
 

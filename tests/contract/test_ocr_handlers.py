@@ -53,7 +53,7 @@ def ingested(catalog, store, name: str, data: bytes, media_type: str) -> dict:
     )  # fmt: skip
     return events.new_event(
         events.RECORD_INGESTED, record["id"], sha256=sha, object_key=original_key(sha),
-        media_type=media_type, register="den", file_name=name, size=len(data),
+        media_type=media_type, register="den", size=len(data),
     )  # fmt: skip
 
 

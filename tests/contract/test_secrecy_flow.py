@@ -10,6 +10,7 @@ nothing until a different person approves it, and then it is an audited correcti
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 
@@ -19,6 +20,7 @@ from services.classification.handlers import classify_record
 from services.common.objects import FilesystemObjectStore, original_key
 from services.common.secrecy import KNOWN
 from services.ingest import records as ingest_records
+from services.ingest import recovery
 from services.ingest.intake import Declared, ingest_file
 from tests.contract.test_registers_flow import CLASSES, CONFIG, ingest
 from tests.postgres import temporary_catalog
@@ -127,3 +129,18 @@ def test_a_raise_is_not_a_lowering_request(catalog, store):
     classify_record(event, catalog, store, CONFIG)
     with pytest.raises(secrecy_changes.PermanentError):
         secrecy_changes.request_lowering(catalog, event["record_id"], "toi_mat", "lan")
+
+
+def test_the_uploaded_file_name_never_sits_in_the_broker(catalog, store):
+    """A clerk names a scan after its subject or a petition's writer: `record.ingested` (and
+    its re-drive) names the record only; OCR reads the file name from the catalog."""
+    name = "Đơn tố cáo của Nguyễn Thị Hoa.pdf"
+    result = ingest_file(
+        catalog, store, data=b"%PDF-1.7 to cao", file_name=name, register="don",
+        source="test", max_bytes=2**20,
+    )  # fmt: skip
+    redriven = recovery.ingested_event(catalog.record(result.record["id"]))
+    assert catalog.get(result.record["id"])["file"] == name
+    for event in (result.event, redriven):
+        assert event["record_id"] == result.record["id"] and "file_name" not in event
+        assert "Nguyễn Thị Hoa" not in json.dumps(event, ensure_ascii=False)

@@ -39,7 +39,7 @@ def world(tmp_path):
     )  # fmt: skip
     ingested = events.new_event(
         events.RECORD_INGESTED, record["id"], sha256=sha, object_key=original_key(sha),
-        media_type="application/pdf", register="den", file_name="nghi-quyet.pdf", size=len(data),
+        media_type="application/pdf", register="den", size=len(data),
     )  # fmt: skip
     return catalog, store, TantivyIndex(tmp_path / "index"), ingested
 
