@@ -530,7 +530,9 @@ def read_parts(text: str) -> dict[str, Part | None]:
         "issued_date": issued,
         "issued_place": place,
         "organ": organ,
-        "subject": _subject_after_title(doc, title) if title else vv,
+        # A "V/v" line stands for the trích yếu when nothing follows a title (a công văn
+        # headed with its kind name, as some offices still print it).
+        "subject": (_subject_after_title(doc, title) if title else None) or vv,
         "secrecy": secrecy or _Hit(None, 0.7),
         "urgency": urgency or _Hit(None, 0.7),
         "organ_parent": _organ_parent(doc, organ, organ_end, number),

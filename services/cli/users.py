@@ -17,11 +17,17 @@ users_app = typer.Typer(help="người dùng / users", no_args_is_help=True)
 token_app = typer.Typer(help="mã truy cập API / API tokens", no_args_is_help=True)
 
 
-def _show(obj: dict, as_json: bool) -> None:
+def _show(user: dict, as_json: bool) -> None:
     if as_json:
-        emit(obj)
+        emit(user)
     else:
-        console.print(obj)
+        console.print(_user_line(user), markup=False)
+
+
+def _user_line(user: dict) -> str:
+    state = "disabled" if user["disabled"] else "active"
+    contact = "  ".join(filter(None, (user.get("unit"), user.get("email"))))
+    return f"{user['name']:<20} {user['role']:<17} {user['clearance']}  {state:<8}  {contact}"
 
 
 @users_app.command("add")
@@ -71,11 +77,7 @@ def users_list(as_json: JsonFlag = False) -> None:
         emit(users)
         return
     for user in users:
-        state = "disabled" if user["disabled"] else "active"
-        contact = "  ".join(filter(None, (user.get("unit"), user.get("email"))))
-        console.print(
-            f"{user['name']:<20} {user['role']:<17} {user['clearance']}  {state:<8}  {contact}"
-        )
+        console.print(_user_line(user), markup=False)
 
 
 @users_app.command("disable")
@@ -98,4 +100,8 @@ def token_create(name: str, as_json: JsonFlag = False) -> None:
 @token_app.command("revoke")
 def token_revoke(token: str, as_json: JsonFlag = False) -> None:
     with client() as rpc:
-        _show(call(rpc, "gateway", "token_revoke", token), as_json)
+        revoked = call(rpc, "gateway", "token_revoke", token)
+    if as_json:
+        emit(revoked)
+    else:
+        print("đã thu hồi / revoked")

@@ -81,6 +81,15 @@ def test_the_new_kinds_are_read_with_their_trich_yeu(text, kind, subject):
     assert (metadata["kind"], metadata["subject"]) == (kind, subject)
 
 
+def test_a_vv_line_is_the_trich_yeu_when_a_title_has_none_under_it():
+    text = (
+        "TỈNH ỦY HÀ NAM\nSố 123-CV/TU\nV/v tăng cường công tác văn phòng cấp ủy\n"
+        "Hà Nam, ngày 02 tháng 12 năm 2026\nCÔNG VĂN\n"
+        "Kính gửi: các huyện ủy, thành ủy trực thuộc.\nBan Thường vụ Tỉnh ủy đề nghị.\n"
+    )
+    assert classify(text)["subject"] == "V/v tăng cường công tác văn phòng cấp ủy"
+
+
 @pytest.mark.parametrize(
     ("stamp", "urgency"),
     [
