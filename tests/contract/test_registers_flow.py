@@ -199,6 +199,26 @@ def test_the_same_number_and_organ_again_is_flagged_as_a_duplicate(catalog, stor
     assert catalog.get(first["record_id"])["metadata"].get("duplicate_of") is None
 
 
+def test_the_book_notes_no_duplicate_the_reader_may_not_see(catalog, store):
+    """The first registration of a number may be a secret one: its row is left out for a
+    reader below its level, and so is the note on the later copy that would say it exists
+    (as the record page leaves out `duplicate_of`)."""
+    lines = [line.replace("15/QĐ", "88/QĐ") for line in TOP_SECRET]
+    first = ingest(catalog, store, lines, salt="hidden-first")
+    assert classified(catalog, store, first)["secrecy"] == "toi_mat"
+    copy = ingest(catalog, store, lines[1:], salt="visible-copy")
+    assert classified(catalog, store, copy)["duplicate_of"] == first["record_id"]
+    today = clock.today().isoformat()
+    number = catalog.get(copy["record_id"])["number"]
+
+    def note(clearance: int) -> str:
+        book = register_rows(catalog, "den", today, today, clearance=clearance)
+        return next(row[-1] for row in book["rows"] if row[1] == number)
+
+    assert "Trùng" in note(3)
+    assert "Trùng" not in note(1)
+
+
 def test_a_correction_is_audited_kept_on_a_re_read_and_emitted(catalog, store):
     event = ingest(catalog, store, DECISION, salt="corr")
     classify_record(event, catalog, store, CONFIG)
