@@ -271,6 +271,18 @@ def test_a_bad_correction_is_refused_with_a_clear_message(catalog, store, fields
         )
 
 
+def test_a_refused_text_is_not_quoted_back(catalog, store):
+    """The refusal is logged by the classification service (nameko logs an RPC's error), and
+    a trích yếu or a recipient list is the record's content."""
+    event = ingest(catalog, store, DECISION, salt="long-subject")
+    refused_values = {"subject": "Phương án bảo vệ đê điều " * 60, "recipients": ["Đê điều", 5]}
+    for field, value in refused_values.items():
+        with pytest.raises(PermanentError, match=field) as refused:
+            correct_record(catalog, event["record_id"], {field: value}, "lan",
+                           retention_classes=CLASSES, config=CONFIG)  # fmt: skip
+        assert "đê điều" not in refused.value.message.casefold()
+
+
 def test_the_incoming_register_prints_its_rows_in_csv_and_pdf(catalog, store):
     event = ingest(catalog, store, DECISION, salt="book")
     classify_record(event, catalog, store, CONFIG)
