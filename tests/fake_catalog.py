@@ -23,6 +23,7 @@ class InMemoryCatalog:
         self._records: dict[str, Record] = {}
         self._touched: dict[str, int] = {}  # write order: ties of millisecond times broken
         self._clock = itertools.count()
+        self._petitioners: dict[str, dict[str, Any]] = {}
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -133,5 +134,8 @@ class InMemoryCatalog:
     def by_ids(self, ids: Iterable[str]) -> list[Record]:
         return [self.record(i) for i in ids if i in self._records]
 
+    def save_petitioner(self, record_id: str, identity: dict[str, Any]) -> None:
+        self._petitioners[record_id] = dict(identity)
+
     def petitioners_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {}
+        return {i: dict(self._petitioners[i]) for i in ids if i in self._petitioners}

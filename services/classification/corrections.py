@@ -31,11 +31,17 @@ def _bad(field: str, value: Any, hint: str) -> PermanentError:
     )
 
 
+def _bad_text(field: str, hint: str) -> PermanentError:
+    """A refused free text (trích yếu, organ, recipients) is not quoted back: it is the
+    record's content, and the classification service logs every refused RPC."""
+    return PermanentError(f"Giá trị không hợp lệ cho {field} ({hint}) / Bad value for {field}")
+
+
 def _text(field: str, value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or len(value) > 1000:
-        raise _bad(field, value, "văn bản tối đa 1000 ký tự")
+        raise _bad_text(field, "văn bản tối đa 1000 ký tự")
     return " ".join(value.split())
 
 
@@ -70,7 +76,7 @@ def _recipients(field: str, value: Any) -> list[str] | None:
         return None
     items = value.split(";") if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise _bad(field, value, "danh sách, phân cách bằng ';'")
+        raise _bad_text(field, "danh sách, phân cách bằng ';'")
     return [" ".join(i.split()) for i in items if i.strip()] or None
 
 

@@ -57,7 +57,7 @@ def register_rows(
     start, end = _period(date_from, date_to)
     registered = catalog.register_rows(register, start, end)
     visible = [r for r in registered if effective_level(r.get("meta")) <= clearance]
-    rows = book_entries(visible, secret=bool(secret))
+    rows = book_entries(_unlinked(catalog, visible, clearance), secret=bool(secret))
     entries = [_working_entry(catalog, e) for e in rows]
     table = register_table(register, start, end, entries, secret=bool(secret))
     return {
@@ -95,6 +95,25 @@ def _period(date_from: str, date_to: str) -> tuple[date, date]:
     if start is None or end is None or end < start:
         raise BadQuery("Cần --from và --to, với --from ≤ --to / Need from <= to")
     return start, end
+
+
+def _unlinked(
+    catalog: Catalog, entries: list[dict[str, Any]], clearance: int
+) -> list[dict[str, Any]]:
+    """Entries without a `duplicate_of` naming a record above `clearance`: the book's note
+    "Trùng văn bản đã đăng ký" would say that a hidden document of the same number exists
+    (the gateway's record pages leave it out likewise)."""
+    firsts = {(e.get("meta") or {}).get("duplicate_of") for e in entries} - {None}
+    if not firsts:
+        return entries
+    metas = catalog.metas(firsts)
+    hidden = {i for i in firsts if i not in metas or effective_level(metas[i]) > clearance}
+    return [
+        {**e, "meta": {k: v for k, v in e["meta"].items() if k != "duplicate_of"}}
+        if (e.get("meta") or {}).get("duplicate_of") in hidden
+        else e
+        for e in entries
+    ]
 
 
 def _working_entry(catalog: Catalog, entry: dict[str, Any]) -> dict[str, Any]:

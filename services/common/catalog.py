@@ -90,7 +90,10 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
     def __init__(self, dsn: str):
         if dsn.startswith("postgresql://"):
             dsn = "postgresql+psycopg://" + dsn.removeprefix("postgresql://")
-        self.engine = sa.create_engine(dsn, pool_pre_ping=True)
+        # Values stay out of error messages: they carry metadata (a secret trích yếu, a
+        # petition's writer), and a failed statement's message is logged and kept as the
+        # record's error by the event handlers (services/common/messaging.py).
+        self.engine = sa.create_engine(dsn, pool_pre_ping=True, hide_parameters=True)
         if self.engine.dialect.name == "sqlite":
             _sqlite_immediate_transactions(self.engine)
         migrate(self.engine)

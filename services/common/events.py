@@ -64,8 +64,10 @@ def validate(event_type: str, payload: Any) -> dict[str, Any]:
     """Return `payload` if it satisfies its schema, else raise `InvalidEvent`."""
     errors = sorted(_validator(event_type).iter_errors(payload), key=lambda e: list(e.path))
     if errors:
+        # Named by field and rule, never jsonschema's message: it quotes the value, and this
+        # one is logged (an event published before carried metadata and the file name).
         where = "/".join(map(str, errors[0].path)) or "(root)"
-        raise InvalidEvent(f"invalid {event_type} at {where}: {errors[0].message}")
+        raise InvalidEvent(f"invalid {event_type} at {where}: fails {errors[0].validator!r}")
     return payload
 
 

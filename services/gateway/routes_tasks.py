@@ -187,7 +187,8 @@ class TaskRoutes:
             media_type = exports.book_media_type(fmt)
         except ValueError as exc:
             raise PermanentError(str(exc)) from None
-        book = self.gw.handling.follow_up_book(start, end, principal.clearance)
+        identity = access.sees_identity(principal)
+        book = self.gw.handling.follow_up_book(start, end, principal.clearance, identity)
         return _attachment("so-theo-doi", fmt, media_type, exports.render_book(book, fmt))
 
     # --- portal pages -----------------------------------------------------------------------

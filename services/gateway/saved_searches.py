@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from services.common.errors import BadQuery, NotFound
 from services.common.mail import MAIL_ERRORS, Mailer
 from services.common.secrecy import effective_level
+from services.gateway.access import may_be_petition
 from services.gateway.accounts import saved_searches as table
 
 SAVED_PARAMS = ("q", "type", "register", "organ", "status", "secrecy", "from", "to", "sort")
@@ -38,7 +39,6 @@ NOTICE_INTERVAL = timedelta(days=1)
 # a day after the last check, mailed a little later or earlier in its run) is not held back.
 MAIL_GAP = NOTICE_INTERVAL - timedelta(hours=1)
 MAIL_TITLES = 10  # records named in a mail; the rest are counted and left to the portal
-PETITIONS_REGISTER = "don"  # a petition's trích yếu may name its writer (docs/handling.md)
 
 log = logging.getLogger(__name__)
 
@@ -218,8 +218,9 @@ def mailable_title(record: dict[str, Any]) -> str | None:
     """A record's trích yếu, only when it may travel by e-mail: not a state secret (Luật Bảo vệ
     bí mật nhà nước 117/2025/QH15 keeps secrets off networks; unknown secrecy counts as
     Tuyệt mật) and not a petition, whose trích yếu may name its writer (Luật Tố cáo 2018
-    Điều 9.1.b; task reminders carry none either)."""
-    if effective_level(record.get("metadata")) > 0 or record.get("register") == PETITIONS_REGISTER:
+    Điều 9.1.b; task reminders carry none either). A letter is one in any register: a tố cáo
+    forwarded by another office is registered đến, and classification reads it as a letter."""
+    if effective_level(record.get("metadata")) > 0 or may_be_petition(record):
         return None
     meta = record.get("metadata") or {}
     return meta.get("subject") or record.get("file") or None

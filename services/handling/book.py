@@ -20,6 +20,7 @@ from services.handling.exports import BOOK, WIDTHS_MM
 from services.handling.stats import Period
 from services.handling.store import visible
 from services.handling.tables import tasks
+from services.handling.tasks import shown_subject
 from services.registers.reports import RegisterTable, type_and_subject
 
 TITLE = "SỔ THEO DÕI GIẢI QUYẾT VĂN BẢN ĐẾN"
@@ -71,9 +72,12 @@ def _symbols(conn: sa.Connection, ids: list[str], clearance: int) -> dict[str, s
     return found
 
 
-def _document(meta: dict[str, Any]) -> str:
+def _document(meta: dict[str, Any], identity: bool) -> str:
+    """The document column; a letter's trích yếu only for whoever may see identities (a tố
+    cáo forwarded by another office is registered đến and printed here)."""
     issued = day_first(meta.get("issued_date"), unreadable="")
-    parts = (type_and_subject(meta), meta.get("number_symbol"), issued, meta.get("organ"))
+    shown = {**meta, "subject": shown_subject(meta, identity)}
+    parts = (type_and_subject(shown), meta.get("number_symbol"), issued, meta.get("organ"))
     return "; ".join(p for p in parts if p)
 
 
@@ -89,14 +93,19 @@ def _person(name: str, units: dict[str, str]) -> str:
     return f"{name} ({units[name]})" if units.get(name) else name
 
 
-def book_row(entry: dict[str, Any], as_of: date, units: dict[str, str] | None = None) -> list[str]:
+def book_row(
+    entry: dict[str, Any],
+    as_of: date,
+    units: dict[str, str] | None = None,
+    identity: bool = True,
+) -> list[str]:
     meta, items, units = entry["meta"] or {}, entry["tasks"], units or {}
     people = [
         ", ".join(_person(p, units) for p in [t["assignee"], *(t["support"] or [])]) for t in items
     ]
     return [
         f"{entry['number']:02d}" if entry["number"] is not None else "",
-        _document(meta),
+        _document(meta, identity),
         "; ".join(people),
         "; ".join(day_first(t["due"], unreadable="") for t in items),
         "; ".join(_progress(t, as_of) for t in items),
@@ -111,6 +120,7 @@ def book_table(
     end: date,
     as_of: date,
     units: dict[str, str] | None = None,
+    identity: bool = True,
 ) -> RegisterTable:
-    rows = [book_row(entry, as_of, units) for entry in entries]
+    rows = [book_row(entry, as_of, units, identity) for entry in entries]
     return RegisterTable(BOOK, start, end, COLUMNS, rows, book_title=TITLE, widths_mm=WIDTHS_MM)

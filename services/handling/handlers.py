@@ -13,7 +13,6 @@ from typing import Any
 from services.common import events
 from services.common.catalog import format_number
 from services.common.secrecy import HIGHEST, effective_level
-from services.common.vocabulary import PETITION_KINDS
 from services.handling import tasks as rules
 from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
 from services.handling.outbox import Outgoing
@@ -145,14 +144,6 @@ def finish(
     return done.to_dict(), outgoing
 
 
-def _subject(meta: dict[str, Any], identity: bool) -> str | None:
-    """A letter's trích yếu may name its writer (sealed for tố cáo): only for those who may
-    see identities."""
-    if meta.get("kind") in PETITION_KINDS and not identity:
-        return None
-    return meta.get("subject")
-
-
 def row(task: Task, record: dict[str, Any], today: date, identity: bool) -> dict[str, Any]:
     meta = record.get("meta") or {}
     return {
@@ -160,7 +151,7 @@ def row(task: Task, record: dict[str, Any], today: date, identity: bool) -> dict
         "number": format_number(record.get("number")),
         "register": record.get("register"),
         "number_symbol": meta.get("number_symbol"),
-        "subject": _subject(meta, identity),
+        "subject": rules.shown_subject(meta, identity),
         "urgency": meta.get("urgency"),
         "overdue": task.overdue(today),
         "days_left": task.days_left(today) if task.status == rules.OPEN else None,
@@ -200,7 +191,7 @@ def record_history(
         "received_at": record["received_at"],
         "number_symbol": meta.get("number_symbol"),
         "organ": meta.get("organ"),
-        "subject": _subject(meta, identity),
+        "subject": rules.shown_subject(meta, identity),
         "proposed": proposed_due(h, record, today),
         "tasks": [row(t, r, today, identity) for t, r in found],
         "log": [{**e, "detail": e["detail"] or {}} for e in h.store.log(record_id)],

@@ -155,12 +155,15 @@ class HandlingService(Pingable):
         return self.handling.store.recount()
 
     @operator_rpc
-    def follow_up_book(self, start: str, end: str, clearance: int | None = None) -> dict:
-        """Sổ theo dõi giải quyết văn bản đến of the period: its title, columns and rows."""
+    def follow_up_book(self, start: str, end: str, clearance: int | None = None,
+                       identity: bool = True) -> dict:  # fmt: skip
+        """Sổ theo dõi giải quyết văn bản đến of the period: its title, columns and rows (a
+        letter's trích yếu only with `identity`: the caller may see petitioners)."""
         period = _period(start, end)
         level = handlers.level_of(clearance)
         entries = book.book_entries(self.handling.store.engine, level, period)
         units = self.handling.store.units()
-        table = book.book_table(entries, period.start, period.end, _as_of(period), units)
+        as_of = _as_of(period)
+        table = book.book_table(entries, period.start, period.end, as_of, units, identity)
         return {"title": table.title, "period": period.to_dict(), "columns": list(table.columns),
                 "rows": table.rows}  # fmt: skip

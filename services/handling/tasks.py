@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from services.common.errors import PermanentError
+from services.common.vocabulary import PETITION_KINDS
 
 OPEN, DONE = "open", "done"
 PAGE = 200  # tasks per list call: a page, not the whole office
@@ -24,6 +25,14 @@ MAX_TEXT = 4000
 # A transition the task's state or the actor does not allow: user-fixable, so it travels as a
 # PermanentError (the gateway's error table answers 400 for it, the CLI prints its message).
 TaskError = PermanentError
+
+
+def shown_subject(meta: dict[str, Any], identity: bool) -> str | None:
+    """A record's trích yếu as a task list or the follow-up book shows it: a letter's may name
+    its writer (sealed for tố cáo), so only those who may see identities read it."""
+    if meta.get("kind") in PETITION_KINDS and not identity:
+        return None
+    return meta.get("subject")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from services.common.objects import pages_manifest_key
 from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import effective_level
 from services.ocr.review import needs_review
+from services.registers.working_copy import MASK, is_sealed
 
 
 def read_text(
@@ -47,12 +48,18 @@ def read_text(
     }
 
 
-def failed_records(catalog: Catalog, clearance: int, limit: int = 200) -> list[dict[str, Any]]:
-    """Failed records the caller may see, most recent first: id, file, register, error, when."""
+def failed_records(
+    catalog: Catalog, clearance: int, limit: int = 200, identity: bool = True
+) -> list[dict[str, Any]]:
+    """Failed records the caller may see, most recent first: id, file, register, error, when.
+    Without `identity` (the caller may not see petitioners) a sealed letter's file name is
+    withheld, as on its record page: a clerk often names the scan after its writer."""
+    shown = [r for r in catalog.failed(limit) if effective_level(r.meta) <= clearance]
+    writers = {} if identity else catalog.petitioners_of([r.id for r in shown])
     return [
-        {"id": r.id, "file": r.file_name, "register": r.register, "error": r.error,
-         "updated_at": r.updated_at}
-        for r in catalog.failed(limit) if effective_level(r.meta) <= clearance
+        {"id": r.id, "register": r.register, "error": r.error, "updated_at": r.updated_at,
+         "file": MASK if is_sealed(r.meta, writers.get(r.id)) else r.file_name}
+        for r in shown
     ]  # fmt: skip
 
 

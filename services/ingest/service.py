@@ -139,8 +139,11 @@ class IngestService(Pingable):
         return {"by_status": self.catalog.count_by_status(level)}
 
     @rpc
-    def failed_records(self, clearance: int = 0, limit: int = 200) -> list[dict]:
-        return records.failed_records(self.catalog, int(clearance), int(limit))
+    def failed_records(
+        self, clearance: int = 0, limit: int = 200, identity: bool = False
+    ) -> list[dict]:
+        """`identity`: the caller may see petitioners (else a sealed letter's name is withheld)."""
+        return records.failed_records(self.catalog, int(clearance), int(limit), bool(identity))
 
     @rpc
     def visible_ids(self, ids: list[str], clearance: int = 0) -> list[str]:

@@ -34,11 +34,11 @@ def catalog(request, tmp_path_factory):
         yield cat
 
 
-def new_record(catalog, secrecy: str | None = "thuong") -> str:
+def new_record(catalog, secrecy: str | None = "thuong", file_name: str = "a.pdf") -> str:
     content = uuid.uuid4().bytes
     sha = hashlib.sha256(content).hexdigest()
     record, _ = catalog.register_new(
-        register="den", file_name="a.pdf", sha256=sha, size=16,
+        register="den", file_name=file_name, sha256=sha, size=16,
         media_type="application/pdf", object_key=f"originals/{sha}", source="test",
     )  # fmt: skip
     if secrecy is not None:
@@ -51,6 +51,26 @@ def failed_record(catalog, secrecy: str | None = "thuong") -> str:
     record_id = new_record(catalog, secrecy)
     catalog.fail(record_id, "ocr", "Tệp hỏng / Broken file", "broken_file")
     return record_id
+
+
+def test_the_failed_list_withholds_a_sealed_letters_file_name_from_whoever_may_not_see_it(
+    catalog,
+):
+    """/ops (admins, who may not see a denouncer) lists failed records by file name; a clerk
+    often names a tố cáo's scan after its writer (README "Secrets and sealed identities")."""
+    sealed = new_record(catalog, file_name="to-cao-ba-Tran-Thi-Bich.pdf")
+    catalog.update_metadata(sealed, "classification", {"kind": "don_to_cao"})
+    catalog.save_petitioner(sealed, {"name": "Trần Thị Bích", "sealed": True})
+    catalog.fail(sealed, "indexing", "Chỉ mục lỗi / Index failed", "unavailable")
+    plain = failed_record(catalog)
+
+    def files(identity: bool) -> dict[str, str]:
+        shown = failed_records(catalog, clearance=3, limit=10_000, identity=identity)
+        return {r["id"]: r["file"] for r in shown}
+
+    assert "Tran-Thi-Bich" not in files(identity=False)[sealed]
+    assert files(identity=False)[plain] == "a.pdf"
+    assert files(identity=True)[sealed] == "to-cao-ba-Tran-Thi-Bich.pdf"
 
 
 def test_a_failed_record_restarts_received_with_who_and_why_in_its_history(catalog):

@@ -238,6 +238,20 @@ def test_the_follow_up_book_fills_the_handling_columns_and_exports(catalog, h):
     assert exports.to_csv(exports.STATS_COLUMNS, []).startswith("\ufeffNhóm".encode())
 
 
+def test_the_follow_up_book_prints_a_letters_subject_only_for_whoever_may_see_identities(
+    catalog, h
+):
+    """A tố cáo forwarded by another office is registered đến and is in the book; its trích
+    yếu may name the writer, and the book goes round the office (Luật Tố cáo 2018 Điều 9.1.b)."""
+    from services.handling import book
+
+    add_record(catalog, kind="don_to_cao", subject="Bà Trần Thị Bích tố cáo", petition={"a": 1})
+    entries = book.book_entries(h.store.engine, 3, Period())
+    sealed = book.book_table(entries, TODAY, TODAY, TODAY, identity=False).rows[0][1]
+    assert sealed and "Trần Thị Bích" not in sealed
+    assert "Trần Thị Bích" in book.book_table(entries, TODAY, TODAY, TODAY).rows[0][1]
+
+
 def test_a_record_classified_twice_is_counted_once_with_its_written_deadline(catalog, h):
     record_id = add_record(catalog, urgency=None)
     text = "Đề nghị gửi báo cáo trước ngày 10/01/2026."

@@ -199,6 +199,26 @@ def test_the_same_number_and_organ_again_is_flagged_as_a_duplicate(catalog, stor
     assert catalog.get(first["record_id"])["metadata"].get("duplicate_of") is None
 
 
+def test_the_book_notes_no_duplicate_the_reader_may_not_see(catalog, store):
+    """The first registration of a number may be a secret one: its row is left out for a
+    reader below its level, and so is the note on the later copy that would say it exists
+    (as the record page leaves out `duplicate_of`)."""
+    lines = [line.replace("15/QĐ", "88/QĐ") for line in TOP_SECRET]
+    first = ingest(catalog, store, lines, salt="hidden-first")
+    assert classified(catalog, store, first)["secrecy"] == "toi_mat"
+    copy = ingest(catalog, store, lines[1:], salt="visible-copy")
+    assert classified(catalog, store, copy)["duplicate_of"] == first["record_id"]
+    today = clock.today().isoformat()
+    number = catalog.get(copy["record_id"])["number"]
+
+    def note(clearance: int) -> str:
+        book = register_rows(catalog, "den", today, today, clearance=clearance)
+        return next(row[-1] for row in book["rows"] if row[1] == number)
+
+    assert "Trùng" in note(3)
+    assert "Trùng" not in note(1)
+
+
 def test_a_correction_is_audited_kept_on_a_re_read_and_emitted(catalog, store):
     event = ingest(catalog, store, DECISION, salt="corr")
     classify_record(event, catalog, store, CONFIG)
@@ -249,6 +269,18 @@ def test_a_bad_correction_is_refused_with_a_clear_message(catalog, store, fields
             retention_classes=CLASSES,
             config=CONFIG,
         )
+
+
+def test_a_refused_text_is_not_quoted_back(catalog, store):
+    """The refusal is logged by the classification service (nameko logs an RPC's error), and
+    a trích yếu or a recipient list is the record's content."""
+    event = ingest(catalog, store, DECISION, salt="long-subject")
+    refused_values = {"subject": "Phương án bảo vệ đê điều " * 60, "recipients": ["Đê điều", 5]}
+    for field, value in refused_values.items():
+        with pytest.raises(PermanentError, match=field) as refused:
+            correct_record(catalog, event["record_id"], {field: value}, "lan",
+                           retention_classes=CLASSES, config=CONFIG)  # fmt: skip
+        assert "đê điều" not in refused.value.message.casefold()
 
 
 def test_the_incoming_register_prints_its_rows_in_csv_and_pdf(catalog, store):

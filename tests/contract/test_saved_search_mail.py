@@ -48,13 +48,15 @@ def relay():
     controller.stop()
 
 
-def _record(catalog: SqlCatalog, subject: str, secrecy: str | None, register: str = "den") -> str:
+def _record(
+    catalog: SqlCatalog, subject: str, secrecy: str | None, register: str = "den", **more
+) -> str:
     sha = uuid.uuid4().hex * 2
     record, _ = catalog.register_new(
         register=register, file_name=f"{sha[:8]}.pdf", sha256=sha, size=1,
         media_type="application/pdf", object_key=sha, source="upload",
     )  # fmt: skip
-    meta = {"subject": subject, KNOWN: True, "secrecy": secrecy}
+    meta = {"subject": subject, KNOWN: True, "secrecy": secrecy, **more}
     catalog.update_metadata(record["id"], "classification", meta)
     return record["id"]
 
@@ -132,6 +134,25 @@ def test_a_cleared_owner_is_counted_the_secret_record_but_never_mailed_its_title
     assert "3 văn bản mới" in subject
     assert PLAIN_TITLE in body and f"/records/{secret}" in body
     assert SECRET_TITLE not in body and "Nguyễn Văn A" not in body
+
+
+def test_a_letter_registered_as_incoming_is_a_petition_too_and_its_title_is_not_mailed(
+    catalog, relay
+):
+    """Classification reads a letter as a petition in whatever register it came in (a tố cáo
+    forwarded by another office is registered đến): its trích yếu may name the writer."""
+    box, mailer = relay
+    accounts = SqlAccountStore(catalog.engine)
+    accounts.add_user("chi", "reader", 3, email="chi@example.vn")
+    store = saved.SavedSearchStore(catalog.engine)
+    store.add("chi", "Tố cáo", {"q": "tố cáo"}, True, [])
+    facts = {"kind": "don_to_cao", "petition": {"category": "to_cao", "anonymous": False}}
+    letter = _record(catalog, "Tố cáo của bà Trần Thị Bích", None, **facts)
+    saved.notify(store, {"chi": 3}.get, _searching(catalog, [letter]), True)
+    assert _mail(catalog, store, accounts, mailer) == 1
+    _, subject, body = box.messages[0]
+    assert "1 văn bản mới" in subject and f"/records/{letter}" in body
+    assert "Trần Thị Bích" not in body
 
 
 def test_a_failed_relay_is_retried_and_no_news_or_no_address_sends_nothing(catalog, relay):

@@ -62,6 +62,21 @@ def test_unknown_fields_are_refused_so_no_file_body_sneaks_into_an_event():
         )
 
 
+def test_a_refused_payload_is_named_by_its_field_never_quoted():
+    """The refusal is logged and dead-lettered; an event published before carried the file
+    name (a clerk may name a file after its subject or a petition's writer) and metadata."""
+    name = "To cao ong Nguyen Van Binh " * 20  # over the schema's 400 characters
+    fields = {"object_key": "k", "media_type": "image/png", "register": "don", "size": 1}
+    sent = events.new_event(events.RECORD_INGESTED, "0123456789abcdef", sha256="a" * 64, **fields)
+    payload = {**sent, "file_name": name}
+    with pytest.raises(events.InvalidEvent, match="file_name") as refused:
+        events.validate(events.RECORD_INGESTED, payload)
+    assert "Nguyen Van Binh" not in str(refused.value)
+    with pytest.raises(events.InvalidEvent) as refused:
+        events.validate(events.RECORD_CLASSIFIED, ["Phương án bảo vệ đê điều"])
+    assert "đê điều" not in str(refused.value)
+
+
 def test_an_event_type_without_schema_cannot_be_built():
     with pytest.raises(events.InvalidEvent, match="no schema"):
         events.new_event("record.teleported", "0123456789abcdef")

@@ -29,6 +29,7 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:  # by hand: alembic -c services/common/migrations/alembic.ini -x dsn=sqlite:///var/catalog.db
-    engine = sa.create_engine(context.get_x_argument(as_dictionary=True)["dsn"])
+    dsn = context.get_x_argument(as_dictionary=True)["dsn"]
+    engine = sa.create_engine(dsn, hide_parameters=True)  # as SqlCatalog: no values in errors
     with engine.begin() as conn:
         _run(conn)
