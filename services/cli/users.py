@@ -25,7 +25,7 @@ def _show(user: dict, as_json: bool) -> None:
 
 
 def _user_line(user: dict) -> str:
-    state = "disabled" if user["disabled"] else "active"
+    state = "disabled" if user.get("disabled") else "active"
     contact = "  ".join(filter(None, (user.get("unit"), user.get("email"))))
     return f"{user['name']:<20} {user['role']:<17} {user['clearance']}  {state:<8}  {contact}"
 

@@ -50,3 +50,9 @@ def test_the_human_output_ends_with_the_token(calls: list[tuple]):
     result = CliRunner().invoke(app, ["users", "add", "tram-2", "--role", "clerk", "--token"])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1] == "lt_test_token"
+
+
+def test_the_human_output_is_the_account_line_users_list_prints(calls: list[tuple]):
+    result = CliRunner().invoke(app, ["users", "add", "van-thu", "--role", "clerk"])
+    assert result.exit_code == 0, result.output
+    assert result.output.split() == ["van-thu", "clerk", "0", "active"]
