@@ -65,8 +65,9 @@ def split_transfer(
     """Transfer candidates by receiving archive (PARTY/STATE), the still-secret left out."""
     groups: dict[str | None, list[rules.Due]] = {}
     withheld = []
-    for item in items:
-        record = store.record(item.record_id)
+    # One read for all (the /retention page asks on each load: 22,000 single reads took
+    # 7.6 s of a 10.3 s answer at 100,000 records).
+    for item, record in zip(items, store.records([i.record_id for i in items]), strict=True):
         kept_back = declassification.check(item.record_id, record["meta"], today)
         if kept_back:
             withheld.append(kept_back)

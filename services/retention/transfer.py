@@ -162,7 +162,7 @@ def export(
     """
     batch = _approved_transfer(store, batch_id)
     destinations = destinations or DEFAULT_DESTINATIONS
-    records = [store.record(i) for i in batch["records"]]
+    records = store.records(list(batch["records"]))
     fonds = check_records(batch, records, destinations, today or clock.today())
     target = Path(out_dir).resolve() / f"nop-luu-{batch_id}"
     if target.exists():

@@ -32,7 +32,7 @@ from services.retention.errors import (
 )
 from services.retention.roles import approver
 from services.retention.store import RetentionStore
-from tests.contract.retention_fixtures import PERMANENT, Recorder, add_record, disposer
+from tests.contract.retention_fixtures import DESTROY_10, PERMANENT, Recorder, add_record, disposer
 
 FAR = date(2100, 1, 1)
 APPROVALS = {"destroy": 2, "transfer": 1}
@@ -68,6 +68,29 @@ def test_due_records_are_batched_by_action_once_and_held_ones_are_left_out(catal
     assert store.batch(batches["destroy"]["id"])["records"] == [destroy]
     assert store.batch(batches["transfer"]["id"])["records"] == [keep]
     assert run(store) == []  # already in open batches: not proposed twice
+
+
+def test_candidates_carry_the_retention_facts_and_skip_records_without_a_class(
+    catalog, objects, store
+):
+    dated = add_record(catalog, objects, issued="2019-04-02")
+    undated = add_record(catalog, objects)
+    catalog.update_metadata(undated, "test", {"issued_date": None})
+    unclassed = add_record(catalog, objects)
+    catalog.update_metadata(unclassed, "test", {"retention": None})
+    found = {c.record_id: c for c in store.candidates()}
+    assert set(found) == {dated, undated}
+    assert found[dated].retention == DESTROY_10 and found[dated].issued_date == "2019-04-02"
+    assert found[undated].issued_date is None and found[undated].received_at
+
+
+def test_many_records_are_read_in_the_order_asked_and_an_unknown_one_is_not_found(
+    catalog, objects, store
+):
+    first, second = add_record(catalog, objects), add_record(catalog, objects)
+    assert [r["id"] for r in store.records([second, first])] == [second, first]
+    with pytest.raises(NotFound):
+        store.records([first, "khong-co"])
 
 
 def test_destruction_needs_two_distinct_archivists(catalog, objects, store):
