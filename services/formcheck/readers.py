@@ -12,6 +12,8 @@ import ctypes
 import io
 import math
 import re
+import sys
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -220,7 +222,25 @@ def _has_page_field(part) -> bool:
 # --- PDF -------------------------------------------------------------------------------------
 
 
+def _os_lock() -> threading.Lock:
+    """A lock between OS threads. Under eventlet (the gateway, which checks drafts in its OS
+    thread pool) `threading` is green, and a green lock would not stop another OS thread."""
+    patcher = sys.modules.get("eventlet.patcher")
+    if patcher is not None and patcher.is_monkey_patched("thread"):
+        return patcher.original("threading").Lock()
+    return threading.Lock()
+
+
+# pdfium is not thread-safe, not even on two documents: one PDF is read at a time per process.
+_PDFIUM = _os_lock()
+
+
 def read_pdf(data: bytes) -> Draft:
+    with _PDFIUM:
+        return _read_pdf(data)
+
+
+def _read_pdf(data: bytes) -> Draft:
     import pypdfium2 as pdfium
 
     try:

@@ -4,7 +4,7 @@ The gateway authenticates every request with this store (its own tables in the c
 database, made by the catalog's migrations, revision 0003; the Table objects below mirror
 them for queries). Passwords are argon2id hashes; tokens and session ids are random and
 stored only as SHA-256 digests, so a copy of the database does not let anyone log in.
-Hashing runs through the store's `offload` (the gateway's is an OS thread pool, `hashing.py`).
+Hashing runs through the store's `offload` (the gateway's is an OS thread pool, `cpu_pool.py`).
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request
 from services.common.catalog import SqlCatalog
 from services.common.config import process_settings
 from services.gateway.accounts import Forbidden, Principal, SqlAccountStore, Unauthenticated
-from services.gateway.hashing import HashingPool
+from services.gateway.cpu_pool import CpuPool
 
 __all__ = [
     "SESSION_COOKIE",
@@ -40,6 +40,9 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _PRINCIPAL = "luutru.principal"
 _CSRF = "luutru.csrf"
 _log = logging.getLogger(__name__)
+LOGINS_BUSY = (
+    "Máy chủ đang bận xử lý đăng nhập, hãy thử lại sau ít giây / Too many logins at once, retry"
+)
 
 
 def same_secret(sent: str, expected: str) -> bool:
@@ -69,9 +72,10 @@ class Authenticator(DependencyProvider):
     """Authenticates every HTTP request of the service; hands routes the account store."""
 
     def setup(self):
+        # Logins hashing or waiting to may hold at most half the worker slots (share=0.5).
+        hashing = CpuPool.sized_for(LOGINS_BUSY, os.cpu_count() or 1, self.container.max_workers)
         # SqlCatalog migrates the database: the accounts' tables are there (and only they
         # are used here: the audit trail is written by ingest, services/ingest/trail.py).
-        hashing = HashingPool.sized_for(os.cpu_count() or 1, self.container.max_workers)
         self.store = SqlAccountStore(SqlCatalog(process_settings().catalog_dsn).engine, hashing)
 
     def worker_setup(self, worker_ctx):

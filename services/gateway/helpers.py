@@ -11,7 +11,8 @@ over RPC (`audit`, `audit_read`).
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from typing import Any
 
 import eventlet
@@ -24,16 +25,23 @@ from services.common.callers import SignedRpcProxy
 from services.common.clock import read_day_first
 from services.common.config import Settings, process_settings
 from services.common.errors import BadQuery, NotFound, PermanentError
+from services.formcheck import check
 from services.gateway import access
 from services.gateway import retention_view as view
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
+from services.gateway.cpu_pool import CpuPool
 from services.registers.reports import BOOK_FORMATS
 from services.retention.errors import batch_not_found, hold_not_found, not_waiting
 
 SERVICES = ("ingest", "ocr", "classification", "indexing", "retention", "handling")
 HEALTH_TIMEOUT_S = 3
 DUPLICATE_ACTIONS = ("duplicate_suspected", "duplicate_cleared")  # classification/registering.py
+CHECKS_BUSY = (
+    "Máy chủ đang bận thẩm định các dự thảo khác, hãy thử lại sau ít giây / "
+    "Too many drafts being checked at once, retry"
+)
+CHECKS_SHARE = 0.25  # of the worker slots: with logins' half, a quarter is always free
 
 
 def uploaded_file(request: Request, named: bool = False) -> FileStorage:
@@ -95,6 +103,7 @@ class Gateway:
     retention: Any
     handling: Any
     settings: Settings
+    checks: CpuPool = field(default_factory=lambda: CpuPool(CHECKS_BUSY))  # the process's
 
     def ping(self, service: str) -> str:
         with eventlet.Timeout(HEALTH_TIMEOUT_S, False):
@@ -122,6 +131,12 @@ class Gateway:
         if audit.restricted(record):
             detail = {"path": request.path}
             self.ingest.audit_read(record["id"], principal.name, request.remote_addr, what, detail)
+
+    def check_draft(self, data: bytes, filename: str, style: str | None) -> dict:
+        """Thẩm định thể thức of a draft (services/formcheck) in the check threads: 0.2–1 s
+        of CPU that would stop every other request on the event loop (cpu_pool.py). The draft
+        goes to `check` only: not stored, not sent, not logged."""
+        return self.checks(check, data, filename, style)
 
     # --- records ------------------------------------------------------------------------------
 
@@ -324,7 +339,11 @@ class Helpers(DependencyProvider):
 
     def setup(self):
         self.settings = process_settings()
+        # One pool for the process, shared by every worker (as the hashing pool, auth.py).
+        self.checks = CpuPool.sized_for(
+            CHECKS_BUSY, os.cpu_count() or 1, self.container.max_workers, share=CHECKS_SHARE
+        )
 
     def get_dependency(self, worker_ctx) -> Gateway:
         proxies = {name: getattr(self, name).get_dependency(worker_ctx) for name in SERVICES}
-        return Gateway(**proxies, settings=self.settings)
+        return Gateway(**proxies, settings=self.settings, checks=self.checks)

@@ -38,7 +38,7 @@ class AuthRoutes:
             )
         try:
             session = self.accounts.login(name, request.form.get("password", ""))
-        except TransientError as busy:  # too many logins hashing at once (hashing.py)
+        except TransientError as busy:  # too many logins hashing at once (cpu_pool.py)
             return render(request, "login.html", status=503, error=busy.message)
         if session is None:
             _throttle.failed(name, address)

@@ -117,9 +117,10 @@ def test_every_password_hash_runs_through_the_stores_offload(store):
 
 
 def test_logins_hash_in_the_gateways_thread_pool(store):
-    from services.gateway.hashing import HashingPool
+    from services.gateway.auth import LOGINS_BUSY
+    from services.gateway.cpu_pool import CpuPool
 
-    store.offload = HashingPool(threads=1, waiting=1)
+    store.offload = CpuPool(LOGINS_BUSY, threads=1, waiting=1)
     store.add_user("lan", "clerk", 0, password="mat-khau-rat-dai")
     assert store.login("lan", "mat-khau-rat-dai") is not None
     assert store.login("lan", "sai-mat-khau") is None

@@ -3,12 +3,14 @@
 Invariants: without a login the API answers 401 and the page sends to the login; any role may
 check a draft; the answer is the draft's findings and nothing of the archive (a reader below a
 record's clearance checking that very record's file learns nothing of it); the page needs the
-session's CSRF token like every portal form.
+session's CSRF token like every portal form; drafts checked at once (in the gateway's check
+threads, off its event loop) each get their own findings, while other requests are answered.
 """
 
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -98,3 +100,20 @@ def test_the_portal_page_checks_a_draft_with_the_csrf_token(stack):
     assert done.status_code == 200
     assert 'data-rule="number.colon"' in done.text
     assert "Sau chữ “Số” phải có dấu hai chấm" in done.text
+
+
+def test_drafts_checked_at_once_each_get_their_own_findings(stack, reader):
+    plants = ["date.leading_zero", "number.colon", "motto.spelling", "title.caps"]
+    drafts = [(plant, fmt, draft(fmt, plant)) for plant in plants for fmt in ("docx", "pdf")]
+
+    def one(plant_fmt_data: tuple[str, str, bytes]) -> tuple[int, set[str]]:
+        _, fmt, data = plant_fmt_data
+        files = {"file": (f"du-thao.{fmt}", data)}
+        answer = reader.post(f"{stack.url}/api/check", files=files, timeout=300)
+        return answer.status_code, {e["rule"] for e in answer.json()["errors"]}
+
+    with ThreadPoolExecutor(4) as clients:
+        checking = clients.map(one, drafts)
+        assert stack.get("/healthz").status_code == 200  # answered meanwhile, however long
+        answers = list(checking)
+    assert answers == [(200, {plant}) for plant, _, _ in drafts]

@@ -6,14 +6,12 @@ exception's text for a 500); with `page_errors` it answers with the error page, 
 page for a 401; the decorator keeps nameko's entrypoint and the route's own argument list in
 either order. Every gateway route refuses an oversized or unsized body from its headers alone,
 before a worker starts; authentication turns whatever a caller sends into "no principal", never
-an exception; password hashing runs in an OS thread and a flood of logins is refused, not
-queued without end.
+an exception (password hashing off the event loop: tests/unit/test_cpu_pool.py).
 """
 
 import inspect
 import io
 import json
-import threading
 
 import pytest
 from nameko.exceptions import RemoteError
@@ -22,10 +20,9 @@ from nameko.web.handlers import http
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from services.common.errors import NotFound, TransientError
+from services.common.errors import NotFound
 from services.gateway.accounts import Forbidden, Principal, Unauthenticated
 from services.gateway.auth import SESSION_COOKIE, authenticate
-from services.gateway.hashing import HashingPool
 from services.gateway.http import CappedHttp, body_refusal, json_errors, json_response
 from services.gateway.templating import page_errors
 
@@ -220,32 +217,3 @@ def test_any_error_while_authenticating_leaves_the_request_without_principal():
     worker = type("Worker", (), {"args": (request,)})()
     authenticator.worker_setup(worker)  # an exception here would stop the gateway process
     assert optional_principal(request) is None
-
-
-def test_hashing_runs_in_another_os_thread():
-    assert HashingPool()(threading.get_ident) != threading.get_ident()
-
-
-@pytest.mark.parametrize(
-    ("cores", "max_workers", "threads", "waiting"),
-    [(2, 10, 1, 4), (2, 40, 1, 19), (1, 10, 1, 4), (16, 40, 4, 16), (8, 4, 4, 1)],
-)
-def test_logins_hash_on_all_cores_but_one_and_hold_at_most_half_the_workers(
-    cores, max_workers, threads, waiting
-):
-    pool = HashingPool.sized_for(cores, max_workers)
-    assert (pool.threads, pool.waiting) == (threads, waiting)
-
-
-def test_a_flood_of_logins_beyond_the_waiting_room_is_refused_at_once():
-    import eventlet
-
-    pool = HashingPool(threads=1, waiting=1)
-    release = threading.Event()
-    held = [eventlet.spawn(pool, release.wait) for _ in range(2)]
-    eventlet.sleep(0.1)  # both admitted: one hashing, one waiting
-    with pytest.raises(TransientError):
-        pool(str, 1)
-    release.set()
-    assert [thread.wait() for thread in held] == [True, True]
-    assert pool(str, 1) == "1"
