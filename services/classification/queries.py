@@ -8,6 +8,7 @@ from typing import Any
 from services.common import clock
 from services.common.errors import BadQuery
 from services.common.ports import Catalog
+from services.common.records import may_be_petition
 from services.common.secrecy import effective_level
 from services.registers.petition_book import book_table, due_list, in_period
 from services.registers.reports import book_entries, check_register, register_table
@@ -120,7 +121,7 @@ def _working_entry(catalog: Catalog, entry: dict[str, Any]) -> dict[str, Any]:
     """A register-book row as anyone may read it: a sealed letter's subject with its writer
     masked, since the printed book goes round the office (Luật Tố cáo 2018 Điều 9.1.b)."""
     meta = entry.get("meta") or {}
-    if not (meta.get("petition") or str(meta.get("kind") or "").startswith("don_")):
+    if not may_be_petition(entry.get("register"), meta):
         return entry
     identity = catalog.petitioner(entry["id"])
     subject = working_copy(meta.get("subject") or "", meta, identity) or None

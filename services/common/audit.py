@@ -37,6 +37,7 @@ import sqlalchemy as sa
 from services.common import clock
 from services.common.audit_key import install_key, load_key, pending_key
 from services.common.config import process_settings
+from services.common.records import may_be_petition
 from services.common.secrecy import effective_level
 
 GENESIS = "0" * 64
@@ -190,12 +191,12 @@ def set_up(key_path: Path, engine: sa.Engine) -> bool:
 def restricted(record: dict[str, Any]) -> bool:
     """Whether reading `record` is evidence to keep: a state secret (Luật Bảo vệ bí mật nhà
     nước 2018, levels of Điều 8) or a petition, whose writer may be protected (Luật Tố cáo
-    2018, Điều 9.1.b)."""
-    metadata = record.get("metadata") or {}
-    return bool(
+    2018, Điều 9.1.b): a letter in any register, by the rule that decides whether to ask for
+    its writer (`records.may_be_petition`)."""
+    metadata = record.get("metadata")
+    return (
         effective_level(metadata) > 0  # an unknown level counts as the highest
-        or record.get("register") == "don"
-        or metadata.get("petition")
+        or may_be_petition(record.get("register"), metadata)
     )
 
 

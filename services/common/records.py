@@ -14,6 +14,7 @@ transitions and writes the result with a history entry; callers see the dict wir
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -62,6 +63,21 @@ def document_key(meta: dict[str, Any]) -> str | None:
         " ".join(fold(name).upper().split()) for name in (meta.get("organ_parent"), organ) if name
     )
     return f"{symbol}|{period}|{issuer}"[:400]
+
+
+def may_be_petition(register: str | None, meta: Mapping[str, Any] | None) -> bool:
+    """Whether a record may be a petition (đơn), whose writer may be protected (Luật Tố cáo 2018
+    Điều 9.1.b, 47, 48): the petitions register, or a letter in any register (classification
+    reads one wherever it was registered: a tố cáo forwarded by another office is registered
+    đến) with petition facts or a petition kind. The one rule for asking for a stored writer,
+    masking a subject and writing a read to the audit trail."""
+    meta = meta or {}
+    return (
+        register == "don"
+        or bool(meta.get("petition"))
+        # the prefix that makes PETITION_KINDS, so a kind stored before it grew counts too
+        or str(meta.get("kind") or "").startswith("don_")
+    )
 
 
 def format_number(number: int | None) -> str | None:

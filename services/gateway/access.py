@@ -15,6 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from services.common import records
 from services.common.errors import NotFound
 from services.common.secrecy import (
     SECRECY_LEVELS,
@@ -79,12 +80,7 @@ def not_found(record_id: str) -> NotFound:
 
 def may_be_petition(record: dict[str, Any]) -> bool:
     """Worth asking for a stored petitioner: the petitions register, or a letter's metadata."""
-    metadata = record.get("metadata") or {}
-    return (
-        record.get("register") == "don"
-        or bool(metadata.get("petition"))
-        or str(metadata.get("kind") or "").startswith("don_")
-    )
+    return records.may_be_petition(record.get("register"), record.get("metadata"))
 
 
 def sees_identity(principal: Principal) -> bool:

@@ -18,6 +18,7 @@ from services.common.catalog import now_iso
 from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
 from services.common.errors import NotFound
+from services.common.records import may_be_petition
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
 from services.common.sql_rows import fetch_dict, fetch_dicts
 from services.handling import counters
@@ -57,10 +58,20 @@ def document_row(record: Any) -> dict[str, Any]:
     """A catalog row's statistics columns (without `text_deadline`)."""
     meta = record.meta or {}
     return {
-        "register": record.register, "kind": meta.get("kind"),
-        "organ": (meta.get("organ") or "")[:400] or None, "received_at": record.received_at,
-        "level": effective_level(meta), "classified_at": now_iso(),
+        "register": record.register, "kind": meta.get("kind"), "organ": _organ(record),
+        "received_at": record.received_at, "level": effective_level(meta),
+        "classified_at": now_iso(),
     }  # fmt: skip
+
+
+def _organ(record: Any) -> str | None:
+    """The issuing organ the statistics count; none for a letter (đơn), in any register: a tố
+    cáo is a person's (Luật Tố cáo 2018 Điều 2.1), so what classification reads at the top left
+    of its header is its writer, whom the figures, open to every reader, must not name
+    (Điều 9.1.b)."""
+    if may_be_petition(record.register, record.meta):
+        return None
+    return ((record.meta or {}).get("organ") or "")[:400] or None
 
 
 def task_of(row: Any) -> Task:

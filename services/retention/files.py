@@ -28,6 +28,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from services.common.errors import PermanentError
+from services.common.records import may_be_petition
 from services.common.secrecy import effective_level
 from services.common.vntext import fold, tokenize
 from services.common.vocabulary import KIND_LABELS
@@ -249,9 +250,7 @@ SEALED_SUBJECT = "Đơn thư (nội dung ở sổ đơn thư)"
 
 
 def _petition(record: Mapping[str, Any]) -> bool:
-    meta = record.get("meta") or {}
-    kind = str(meta.get("kind") or "")
-    return record.get("register") == "don" or bool(meta.get("petition")) or kind.startswith("don_")
+    return may_be_petition(record.get("register"), record.get("meta"))
 
 
 def file_due(period: Period, closed_on: str | None) -> date | None:

@@ -6,6 +6,7 @@ detected; concurrent appends from many connections still form one unbroken chain
 from __future__ import annotations
 
 import stat
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -15,7 +16,8 @@ from services.common import audit
 from services.common.audit_key import AuditKeyMissing, load_key, pending_key
 from services.common.catalog import SqlCatalog
 from services.common.config import process_settings
-from tests.postgres import temporary_database
+from services.ingest import trail
+from tests.postgres import temporary_catalog, temporary_database
 
 WRONG_KEY = b"k" * 32
 
@@ -258,6 +260,39 @@ def test_an_edited_plain_part_rechained_is_detected_at_audit_started(engine, key
         )
     rechain(engine, 2, None)
     assert (4, "entry_altered") in codes(engine, key)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalog(request, tmp_path):
+    with temporary_catalog(request.param, tmp_path) as cat:
+        yield cat
+
+
+def letter(catalog, register: str, kind: str | None) -> str:
+    """A record classified Thường (visible to every clearance) of `kind`."""
+    record, _ = catalog.register_new(
+        register=register, file_name="don.pdf", sha256=f"{uuid.uuid4().hex:0>64}", size=16,
+        media_type="application/pdf", object_key=f"originals/{uuid.uuid4().hex}", source="test",
+    )  # fmt: skip
+    values = {"secrecy": None, "secrecy_known": True, "kind": kind}
+    catalog.update_metadata(record["id"], "classification", values)
+    return record["id"]
+
+
+@pytest.mark.parametrize("kind", ["don_to_cao", "don_khieu_nai"])
+def test_reading_a_petition_registered_as_incoming_writes_an_entry(
+    catalog, key_file, monkeypatch, kind
+):
+    """A đơn tố cáo forwarded by another office is registered đến, and its kind is all that
+    says it is a petition; reading it is evidence as in the petitions register (Luật Tố cáo
+    2018 Điều 9.1.b): the same rule that decides whether to ask for its writer."""
+    monkeypatch.setenv("LUUTRU_AUDIT_KEY_FILE", str(key_file))
+    audit.set_up(key_file, catalog.engine)
+    petition, plain = letter(catalog, "den", kind), letter(catalog, "den", "cong_van")
+    for record_id in (petition, plain):
+        trail.read(catalog, record_id, "lan", "127.0.0.1", "record")
+    reads = [e["record_id"] for e in audit.entries(catalog.engine) if e["action"] == "read_record"]
+    assert reads == [petition]
 
 
 def test_concurrent_appends_form_one_chain(engine, key):

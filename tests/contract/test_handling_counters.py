@@ -216,6 +216,58 @@ def test_a_caller_below_clearance_sees_counted_figures_without_the_hidden_record
     assert cleared["tasks"]["by_assignee"]["hoa"]["overdue"] == 2
 
 
+def test_a_letters_writer_read_as_its_organ_counts_under_no_organ(catalog, dated):
+    """A tố cáo (or any letter) has no issuing organ: the name at the top left of its header,
+    which classification reads as one, is its writer, whom the statistics (open to every
+    reader) must not name (Luật Tố cáo 2018 Điều 2.1, 9.1.b). The letter still counts, by
+    register and kind; the handling copy keeps no such name."""
+    office = Office(catalog, dated, seed=11)
+    letters = {"den": "don_to_cao", "don": "don_khieu_nai"}
+    for register, kind in letters.items():
+        record, _ = catalog.register_new(
+            register=register, file_name="don.pdf", sha256=uuid.uuid4().hex * 2, size=1,
+            media_type="application/pdf", object_key=f"originals/{uuid.uuid4().hex}",
+            source="test",
+        )  # fmt: skip
+        office._classify(record["id"], {KNOWN: True, "kind": kind, "organ": "NGUYỄN VĂN HÙNG"})
+    office.receive()
+    office._classify(office.records[-1], {KNOWN: True, "kind": "cong_van", "organ": "Sở Tư pháp"})
+    for figures in (
+        office.h.store.statistics(3, Period(), date(2026, 3, 1)),
+        statistics_from_rows(catalog.engine),
+    ):
+        assert "NGUYỄN VĂN HÙNG" not in figures["records"]["by_organ"]
+        assert figures["records"]["by_organ"]["Sở Tư pháp"] == 1
+        assert {k: figures["records"]["by_kind"][k] for k in letters.values()} == {
+            "don_to_cao": 1, "don_khieu_nai": 1,
+        }  # fmt: skip
+    with catalog.engine.connect() as conn:
+        organs = conn.execute(sa.select(documents.c.organ)).scalars().all()
+    assert "NGUYỄN VĂN HÙNG" not in organs
+
+
+def test_0018_clears_a_letters_organ_copied_before_it_and_recounts(catalog, dated):
+    office = Office(catalog, dated, seed=13)
+    office.receive()
+    letter = office.records[-1]
+    office._classify(letter, {KNOWN: True, "kind": "don_to_cao", "organ": "NGUYỄN VĂN HÙNG"})
+    with catalog.engine.begin() as conn:  # the copy and counters as the code before 0018 left them
+        where = documents.c.record_id == letter
+        conn.execute(documents.update().where(where).values(organ="NGUYỄN VĂN HÙNG"))
+        counters.recount(conn)
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0017'"))
+    assert "NGUYỄN VĂN HÙNG" in statistics_from_rows(catalog.engine)["records"]["by_organ"]
+    migrate(catalog.engine)
+    figures = office.h.store.statistics(3, Period(), date(2026, 3, 1))
+    assert "NGUYỄN VĂN HÙNG" not in figures["records"]["by_organ"]
+    assert figures == statistics_from_rows(catalog.engine)
+
+
+def statistics_from_rows(engine: sa.Engine) -> dict:
+    with engine.connect() as conn:
+        return from_rows(conn, 3, Period(), date(2026, 3, 1))
+
+
 def test_a_period_is_split_into_whole_years_whole_months_and_edge_days():
     assert split(Period()) == [("Y0000", "Y9999")]
     assert split(Period(date(2026, 1, 15), date(2026, 4, 10))) == [

@@ -15,6 +15,9 @@ ENTRY = ("0" * 64, 1, "2026-12-03T05:00:00", "lan", "read_text", "r1", "cli", "{
         ({"register": "den", "metadata": {"secrecy": "mat"}}, True),
         ({"register": "don", "metadata": {}}, True),
         ({"register": "den", "metadata": {"petition": {"kind": "to_cao"}}}, True),
+        # a tố cáo forwarded by another office: registered đến, known by its kind alone
+        ({"register": "den", "metadata": {"secrecy_known": True, "kind": "don_to_cao"}}, True),
+        ({"register": "den", "metadata": {"secrecy_known": True, "kind": "cong_van"}}, False),
         ({"register": "den", "metadata": {"secrecy": None, "secrecy_known": True}}, False),
         ({"register": "di", "metadata": {"secrecy_known": True}}, False),
         # not yet classified: its level is unknown, so it counts as Tuyệt mật
