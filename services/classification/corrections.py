@@ -14,6 +14,7 @@ from services.classification.registering import flag_duplicate, store_petitioner
 from services.common import events, vocabulary
 from services.common.errors import PermanentError
 from services.common.ports import Catalog
+from services.common.records import letter_organ_cleared
 from services.common.secrecy import KNOWN
 from services.registers import RegistersConfig
 from services.registers.deadlines import PetitionRules
@@ -219,6 +220,9 @@ def correct_record(
     merged, changes = catalog.correct_metadata(
         record_id, apply(meta, values, by, config.petitions), by, audited
     )
+    if changes and (cleared := letter_organ_cleared(row["register"], merged)):
+        # corrected into a letter: the organ read from its header is its writer
+        merged = catalog.update_metadata(record_id, "classification", cleared, "letter_organ")
     if "petition" in changes and "petition.anonymous" in values:
         _confirm_writer(catalog, record_id, values["petition.anonymous"])
     if changes and {"number_symbol", "organ", "organ_parent", "issued_date"} & set(changes):

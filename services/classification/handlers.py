@@ -8,6 +8,7 @@ from services.classification import ceiling, registering
 from services.classification.extract import classify
 from services.common import events
 from services.common.ports import Catalog, ObjectStore
+from services.common.records import letter_organ_cleared
 from services.common.secrecy import KNOWN, above_ceiling, higher_secrecy, higher_urgency
 from services.registers import RegistersConfig
 
@@ -54,6 +55,8 @@ def classify_record(
         metadata.update(registering.outgoing_number(catalog, row, metadata))
     corrected = set((row["meta"] or {}).get("corrected") or [])
     values = {k: v for k, v in metadata.items() if k not in corrected}
+    # A letter's header names its writer, not an organ: never stored as one.
+    values |= letter_organ_cleared(row["register"], {**(row["meta"] or {}), **values})
     merged = catalog.update_metadata(row["id"], "classification", values)
     registering.flag_duplicate(catalog, row["id"], merged, config.series)
     return events.new_event(

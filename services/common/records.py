@@ -80,6 +80,21 @@ def may_be_petition(register: str | None, meta: Mapping[str, Any] | None) -> boo
     )
 
 
+ORGAN_FIELDS = ("organ", "organ_parent")
+
+
+def letter_organ_cleared(register: str | None, meta: Mapping[str, Any]) -> dict[str, None]:
+    """The organ fields to clear (set to None) in a letter's metadata: what classification
+    reads at the top left of a letter's header is its writer, not an issuing organ (a tố cáo
+    comes from a person, Luật Tố cáo 2018 Điều 2.1), and the writer is kept apart and
+    protected (Điều 9.1.b, 47, 48) while an organ is printed in books, statistics, facets and
+    hits. A value a person entered (`corrected`) stays: that was a decision. {} otherwise."""
+    if not may_be_petition(register, meta):
+        return {}
+    corrected = set(meta.get("corrected") or [])
+    return {f: None for f in ORGAN_FIELDS if meta.get(f) and f not in corrected}
+
+
 def format_number(number: int | None) -> str | None:
     """Register numbers below 10 get a leading zero (NĐ 30/2020, Phụ lục I)."""
     return None if number is None else f"{number:02d}"

@@ -117,14 +117,15 @@ def require_scan_access(
 def working_record(
     principal: Principal, record: dict[str, Any], identity: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """The record as the caller may read it: a sealed letter's subject and history masked, and
-    its uploaded file name withheld (it often carries the writer's name: Luật Tố cáo 2018
-    Điều 9.1.b)."""
+    """The record as the caller may read it: a sealed letter's subject, organ and history
+    masked, and its uploaded file name withheld (it often carries the writer's name: Luật Tố
+    cáo 2018 Điều 9.1.b)."""
     if not sealed_for(principal, record, identity):
         return record
     metadata = dict(record.get("metadata") or {})
-    if metadata.get("subject"):
-        metadata["subject"] = working_copy(metadata["subject"], metadata, identity)
+    for field in ("subject", "organ", "organ_parent"):  # an organ: the writer, read before 0019
+        if metadata.get(field):
+            metadata[field] = working_copy(metadata[field], metadata, identity)
     file_name = record.get("file")
     history = [
         {**h, "detail": _masked(h.get("detail"), metadata, identity, file_name)}

@@ -76,7 +76,7 @@ def _document(meta: dict[str, Any], identity: bool) -> str:
     """The document column; a letter's trích yếu only for whoever may see identities (a tố
     cáo forwarded by another office is registered đến and printed here)."""
     issued = day_first(meta.get("issued_date"), unreadable="")
-    shown = {**meta, "subject": shown_subject(meta, identity)}
+    shown = {**meta, "subject": shown_subject("den", meta, identity)}  # the book: đến only
     parts = (type_and_subject(shown), meta.get("number_symbol"), issued, meta.get("organ"))
     return "; ".join(p for p in parts if p)
 

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from services.common.errors import PermanentError
-from services.common.vocabulary import PETITION_KINDS
+from services.common.records import may_be_petition
 
 OPEN, DONE = "open", "done"
 PAGE = 200  # tasks per list call: a page, not the whole office
@@ -27,10 +27,11 @@ MAX_TEXT = 4000
 TaskError = PermanentError
 
 
-def shown_subject(meta: dict[str, Any], identity: bool) -> str | None:
-    """A record's trích yếu as a task list or the follow-up book shows it: a letter's may name
-    its writer (sealed for tố cáo), so only those who may see identities read it."""
-    if meta.get("kind") in PETITION_KINDS and not identity:
+def shown_subject(register: str | None, meta: dict[str, Any], identity: bool) -> str | None:
+    """A record's trích yếu as a task list or the follow-up book shows it: a letter's, or any
+    in the petitions register (a công văn forwarding a letter), may name its writer (sealed
+    for tố cáo), so only those who may see identities read it."""
+    if may_be_petition(register, meta) and not identity:
         return None
     return meta.get("subject")
 

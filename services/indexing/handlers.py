@@ -47,7 +47,8 @@ def index_document(
     if is_sealed(metadata, petitioner):
         text = working_copy(text, metadata, petitioner)
         subject = working_copy(metadata.get("subject") or "", metadata, petitioner) or None
-        metadata = {**metadata, "subject": subject}
+        organ = working_copy(metadata.get("organ") or "", metadata, petitioner) or None
+        metadata = {**metadata, "subject": subject, "organ": organ}
         title = SEALED_TITLE
     return IndexDocument(
         id=record["id"],

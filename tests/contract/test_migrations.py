@@ -39,7 +39,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values(), handling_tables.schema]  # handling: 0009
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0018"  # the newest revision (0018: letters counted under no organ)
+HEAD = "0019"  # the newest revision (0019: letters keep no organ in the catalog)
 
 
 @contextmanager
@@ -229,6 +229,41 @@ def test_0005_marks_the_secrecy_of_records_read_before_it_as_known(dsn):
         metas = dict(conn.execute(sa.text("SELECT id, meta FROM records")).all())
     known = {i for i, meta in metas.items() if "secrecy_known" in str(meta)}
     assert known == {"indexed", "rejected"}
+    engine.dispose()
+
+
+def test_0019_clears_the_organ_read_from_a_letter_and_keeps_one_a_person_entered(dsn):
+    engine = _engine(dsn)
+    _alembic(engine, command.upgrade, "0018")
+    writer = {"organ": "NGUYỄN VĂN HÙNG", "organ_parent": "Thôn 3"}
+    rows = {
+        "to-cao-den": ("den", {"kind": "don_to_cao", **writer}),
+        "don": ("don", {"kind": "other", **writer}),
+        "entered": ("don", {"kind": "don_khieu_nai", "organ": "Ban Nội chính",
+                            "corrected": ["organ"]}),
+        "cong-van": ("den", {"kind": "cong_van", "organ": "Sở Tư pháp"}),
+    }  # fmt: skip
+    with engine.begin() as conn:
+        for record_id, (register, meta) in rows.items():
+            conn.execute(
+                catalog_schema.tables["records"].insert().values(
+                    id=record_id, register=register, file_name="a.pdf", size=1, source="test",
+                    status="indexed", meta=meta, received_at="2026-01-05",
+                    updated_at="2026-01-05",
+                )
+            )  # fmt: skip
+    migrate(engine)
+    migrate(engine)  # again: nothing more to clear
+    with engine.connect() as conn:
+        records = catalog_schema.tables["records"]
+        metas = dict(conn.execute(sa.select(records.c.id, records.c.meta)).all())
+        history = catalog_schema.tables["history"]
+        logged = conn.execute(sa.select(history.c.record_id, history.c.action)).all()
+    assert {i: (m["organ"], m.get("organ_parent")) for i, m in metas.items()} == {
+        "to-cao-den": (None, None), "don": (None, None),
+        "entered": ("Ban Nội chính", None), "cong-van": ("Sở Tư pháp", None),
+    }  # fmt: skip
+    assert sorted(logged) == [("don", "letter_organ"), ("to-cao-den", "letter_organ")]
     engine.dispose()
 
 

@@ -146,6 +146,37 @@ def test_a_petitioners_identity_goes_to_the_restricted_table_only(catalog, store
         )
 
 
+HEADED_LETTER = ["NGUYỄN VĂN HÙNG", "Thôn 3, xã Cát Hanh", *LETTER]
+
+
+def test_a_letters_writer_read_at_the_top_is_not_stored_as_its_organ(catalog, store):
+    # Registered đến (a tố cáo forwarded by another office) and in the petitions register.
+    for register in ("den", "don"):
+        meta = classified(catalog, store, ingest(catalog, store, HEADED_LETTER, register))
+        assert meta["kind"] == "don_to_cao"
+        assert (meta["organ"], meta["organ_parent"]) == (None, None)
+        assert "HÙNG" not in json.dumps(meta, ensure_ascii=False)
+
+
+def test_a_record_corrected_into_a_letter_loses_the_organ_read_from_it(catalog, store):
+    event = ingest(catalog, store, ["NGUYỄN VĂN HÙNG", "Kính gửi: Thanh tra tỉnh", "Tôi trình bày"])
+    classified(catalog, store, event)
+    catalog.update_metadata(event["record_id"], "classification", {"organ": "NGUYỄN VĂN HÙNG"})
+    record, corrected = correct_record(
+        catalog, event["record_id"], {"kind": "don_to_cao"}, "lan",
+        retention_classes=CLASSES, config=CONFIG,
+    )  # fmt: skip
+    assert record["metadata"]["organ"] is None and corrected is not None
+    # an organ a person enters on a letter is a decision: it stays
+    record, _ = correct_record(
+        catalog, event["record_id"], {"organ": "Ban Nội chính Tỉnh ủy"}, "lan",
+        retention_classes=CLASSES, config=CONFIG,
+    )  # fmt: skip
+    assert record["metadata"]["organ"] == "Ban Nội chính Tỉnh ủy"
+    classify_record(event, catalog, store, CONFIG)  # a re-read keeps it too
+    assert catalog.get(event["record_id"])["metadata"]["organ"] == "Ban Nội chính Tỉnh ủy"
+
+
 def test_events_carry_no_subject_so_none_sits_in_the_broker(catalog, store):
     """A Tối mật record's trích yếu, a denunciation's accused: consumers read the metadata
     from the catalog, so neither is in `record.classified` nor `record.metadata_corrected`
