@@ -194,6 +194,9 @@ def _export(params: dict, path: Path) -> None:
             params,
             lambda done, total: bar.update(task, completed=done, total=total),
         )
+        # as the portal's export: who took which result list, audited before it is written
+        detail = {"q": found.query, "format": fmt, "rows": len(found.rows)}
+        call(rpc, "ingest", "audit_append", operator(), "export_search", None, "cli", detail)
     path.write_bytes(result_export.FORMATS[fmt][1](found))
     console.print(f"{len(found.rows)} / {found.total} kết quả → {path}")
 

@@ -189,6 +189,8 @@ def test_exports_are_audited_and_the_cli_writes_a_file(stack, records, tmp_path)
     entries = [json.loads(line) for line in stack.cli("audit", "export").stdout.splitlines()]
     exports = [e for e in entries if e["action"] == "export_search"]
     assert exports and exports[-1]["detail"]["q"] == COMMON_WORD
+    from_cli = [e for e in exports if e["origin"] == "cli"]  # the CLI's export too
+    assert from_cli and from_cli[-1]["detail"] == {"q": COMMON_WORD, "format": "xlsx", "rows": 2}
 
 
 def listed(stack, session: requests.Session) -> dict[str, dict]:
