@@ -164,6 +164,10 @@ def check_page_pixels(size: tuple[float, float], index: int, limits: Limits) -> 
 
 
 def _check_pdf(data: bytes, limits: Limits) -> None:
+    # PDFium is not thread-safe. In ingest (eventlet: green threads on one OS thread) the lock
+    # orders concurrent uploads as it orders the lane choice (services/ingest/lanes.py); the
+    # gateway never calls this (uploads reach ingest by RPC), its own PDF reading (the format
+    # check, in OS threads) has its own OS-level lock (services/formcheck/readers.py).
     with PDFIUM_LOCK:
         pdf = open_pdf(data)
         try:
