@@ -1,4 +1,5 @@
-"""Accepting a file: real type by content, a safe NFC name, size limit, store, register.
+"""Accepting a file: real type by content, a safe NFC name, size limit, readable within the
+limits (services/ocr/readable.py: the ocr stage's own checks and messages), store, register.
 
 Framework-free: the nameko service, the hot folder and the tests all call `ingest_file`.
 """
@@ -22,6 +23,7 @@ from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import KNOWN, above_ceiling, ceiling_reason, secrecy_code, urgency_code
 from services.common.vocabulary import REGISTER_BOOKS
 from services.ingest import lanes, plaintext
+from services.ocr.readable import DEFAULT_LIMITS, Limits, check_readable
 from services.registers import numbering
 from services.registers.series import OUTGOING_KINDS, NumberRequest, NumberSeries
 
@@ -178,6 +180,7 @@ def ingest_file(
     declared: Declared | None = None,
     ceiling: int = 3,
     numbered: dict[str, str | None] | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> IngestResult:
     """Store and register one file, or record why it was refused. Never raises for bad input.
 
@@ -185,6 +188,11 @@ def ingest_file(
     stored or read. An outgoing document (`di`) whose kind the clerk gives at upload gets its
     số from its series at once (`numbered`: its issuer, drafting unit or copy form); otherwise
     a clerk issues it later (`luutru numbers issue`).
+
+    A file the ocr stage could never read is refused here with the reason it would give, so
+    the clerk learns it at upload (and the hot folder puts it in `rejected/`): a PDF that does
+    not open, needs a password or has no pages, more pages than `limits.max_pages`, a page or
+    image over `limits.max_pixels` (services/ocr/readable.py; headers only, nothing rendered).
     """
     declared = declared or Declared()
     if secret and declared.secrecy is None:  # the old "secret" switch: at least Mật
@@ -196,6 +204,7 @@ def ingest_file(
         check_kind(kind)
         check_ceiling(declared.secrecy, ceiling)
         media_type = detect_media_type(data, max_bytes, name)
+        check_readable(data, media_type, limits)
     except PermanentError as exc:
         record = catalog.register_rejected(
             register=register,

@@ -15,6 +15,7 @@ from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher
 from services.common.metrics import Metrics
 from services.ingest import hotfolder, intake, lanes, records, recovery, trail
+from services.ocr.readable import Limits
 
 
 class IngestService(Pingable):
@@ -40,6 +41,8 @@ class IngestService(Pingable):
             max_bytes=self.settings.max_upload_mb * 2**20,
             series=self.registers.series,
             ceiling=self.settings.secrecy_ceiling,
+            # The ocr stage's page and pixel limits (services/ocr/service.py), checked at once.
+            limits=Limits(max_pages=self.settings.max_pages, max_pixels=self.settings.max_pixels),
             **given,
         )
         if result.event:

@@ -8,12 +8,9 @@ tests and green threads under nameko/eventlet alike.
 
 from __future__ import annotations
 
-import io
-import math
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager, suppress
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -22,16 +19,28 @@ from PIL import Image, ImageOps
 from services.common.errors import ErrorCode, PermanentError
 from services.common.legacy_text import decode_bytes
 from services.ocr.pagekind import PDFIUM_LOCK, image_coverage, judged_layer, layer_text
-from services.ocr.pageocr import Limits, PageSink, PageText, clean, ocr_page
+from services.ocr.pageocr import PageSink, PageText, clean, ocr_page
+from services.ocr.readable import (
+    DEFAULT_LIMITS,
+    PIL_FORMATS,
+    Limits,
+    broken_pdf,
+    check_frames,
+    check_page_pixels,
+    check_page_total,
+    load_page,
+    open_image,
+    open_pdf,
+    reading_image,
+)
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "PageText", "extract_pages"]
 
-# Every page's size is checked against Limits.max_pixels before decoding. Pillow's own global
-# check would fire first for big images (at twice its default) with an unreadable error.
-Image.MAX_IMAGE_PIXELS = None
-
 # What makes a page a text page (MIN_TEXT_LAYER_CHARS, …) and the PDFium lock live in
-# services/ocr/pagekind.py, shared with ingest's lane choice.
+# services/ocr/pagekind.py, shared with ingest's lane choice. What makes a file unreadable or
+# too large (the limits, their messages, the header checks) lives in services/ocr/readable.py,
+# shared with intake, which refuses such files before they are stored; the same checks run
+# here again for records stored before intake checked them, or re-driven since.
 
 # A scanned PDF page whose one image covers this much of it is read from that image as stored
 # (see _scan_image), when its resolution is at least NATIVE_MIN_DPI.
@@ -41,11 +50,6 @@ _PLAIN_IMAGES = {
     (8, pdfium_c.FPDF_COLORSPACE_DEVICEGRAY),
     (24, pdfium_c.FPDF_COLORSPACE_DEVICERGB),
 }
-
-_PIL_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
-_PIL_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError)
-
-DEFAULT_LIMITS = Limits()
 
 
 def extract_pages(
@@ -65,8 +69,8 @@ def extract_pages(
         )
     if media_type == "application/pdf":
         return _extract_pdf(data, workers, limits, sink)
-    if media_type in _PIL_FORMATS:
-        return _extract_image(data, _PIL_FORMATS[media_type], workers, limits, sink)
+    if media_type in PIL_FORMATS:
+        return _extract_image(data, PIL_FORMATS[media_type], workers, limits, sink)
     if media_type == "text/plain":
         decoded = decode_bytes(data)
         return [PageText(1, clean(decoded.text), None, "text_layer", encoding=decoded.encoding)]
@@ -76,72 +80,7 @@ def extract_pages(
     )
 
 
-# --- limits and messages -----------------------------------------------------------------------
-
-
-def _millions(n: int, decimal_mark: str) -> str:
-    return f"{n / 1_000_000:g}".replace(".", decimal_mark)
-
-
-def _check_page_count(count: int, limits: Limits) -> None:
-    if count > limits.max_pages:
-        raise PermanentError(
-            f"Tài liệu có {count} trang, vượt giới hạn {limits.max_pages} trang"
-            f" / The document has {count} pages, more than the limit of {limits.max_pages}",
-            ErrorCode.TOO_MANY_PAGES,
-        )
-
-
-def _check_pixels(size: tuple[int, int], limits: Limits, what_vi: str, what_en: str) -> None:
-    width, height = size
-    if width * height > limits.max_pixels:
-        vi_limit = _millions(limits.max_pixels, ",") + " triệu"
-        en_limit = _millions(limits.max_pixels, ".") + " million"
-        raise PermanentError(
-            f"{what_vi} quá lớn: {width}×{height} điểm ảnh, vượt giới hạn {vi_limit}"
-            f" / {what_en} too large: {width}×{height} pixels, over the limit of {en_limit}",
-            ErrorCode.IMAGE_TOO_LARGE,
-        )
-
-
 # --- PDF -----------------------------------------------------------------------------------------
-
-
-def _broken_pdf(page: int | None = None) -> PermanentError:
-    if page is None:
-        # PDFium cannot tell a damaged file from an empty page tree (it sets no error for it).
-        message = "Tệp PDF bị hỏng hoặc không có trang nào / The PDF is damaged or has no pages"
-    else:
-        message = (
-            f"Tệp PDF bị hỏng, không đọc được trang {page}"
-            f" / The PDF is damaged: page {page} cannot be read"
-        )
-    return PermanentError(message, ErrorCode.BROKEN_FILE)
-
-
-def _open_pdf(data: bytes) -> pdfium.PdfDocument:
-    """Open under PDFIUM_LOCK. PDFium's last error is global and is not reset by a load that
-    fails without setting one, so a stale "password" code could be read after another document:
-    prime it with a known "format" error first."""
-    with suppress(pdfium.PdfiumError):
-        pdfium.PdfDocument(b"%")
-    try:
-        return pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        if exc.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
-            raise PermanentError(
-                "PDF được bảo vệ bằng mật khẩu, hãy nộp bản không đặt mật khẩu"
-                " / The PDF is password-protected; submit an unprotected copy",
-                ErrorCode.ENCRYPTED,
-            ) from exc
-        raise _broken_pdf() from exc
-
-
-def _load_page(pdf: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
-    try:
-        return pdf[index]
-    except pdfium.PdfiumError as exc:
-        raise _broken_pdf(index + 1) from exc
 
 
 def _text_layer_page(index: int, page: pdfium.PdfPage, text: str) -> tuple[PageText | None, str]:
@@ -153,29 +92,17 @@ def _text_layer_page(index: int, page: pdfium.PdfPage, text: str) -> tuple[PageT
                     encoding=verdict.encoding), ""  # fmt: skip
 
 
-def _render_size(page: pdfium.PdfPage, dpi: int) -> tuple[int, int]:
-    # The same arithmetic as PdfPage.render, so the check matches what would be allocated.
-    width, height = page.get_size()
-    return math.ceil(width * dpi / 72), math.ceil(height * dpi / 72)
-
-
 def _survey_page(pdf: pdfium.PdfDocument, index: int, limits: Limits) -> PageText | str:
     """The page's text-layer text, or why it must be OCR'd (after its size is checked)."""
-    page = _load_page(pdf, index)
+    page = load_page(pdf, index)
     try:
         found, reason = _text_layer_page(index, page, layer_text(page))
         if found is not None:
             return found
-        size = _render_size(page, limits.dpi)
-        _check_pixels(
-            size,
-            limits,
-            f"Trang {index + 1} (ở {limits.dpi} dpi)",
-            f"Page {index + 1} (at {limits.dpi} dpi)",
-        )
+        check_page_pixels(page.get_size(), index, limits)
         return reason
     except pdfium.PdfiumError as exc:
-        raise _broken_pdf(index + 1) from exc
+        raise broken_pdf(index + 1) from exc
     finally:
         page.close()
 
@@ -184,7 +111,7 @@ def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> tuple[Image.Image,
     """The page as an image and its resolution: the scan itself when the page is one plain
     scanned image, else PDFium's drawing of the page at `dpi`."""
     with PDFIUM_LOCK:
-        page = _load_page(pdf, index)
+        page = load_page(pdf, index)
         try:
             native = _scan_image(page, dpi)
             if native is not None:
@@ -196,7 +123,7 @@ def _render(pdf: pdfium.PdfDocument, index: int, dpi: int) -> tuple[Image.Image,
             bitmap.close()
             return image, dpi
         except pdfium.PdfiumError as exc:
-            raise _broken_pdf(index + 1) from exc
+            raise broken_pdf(index + 1) from exc
         finally:
             page.close()
 
@@ -244,15 +171,10 @@ def _extract_pdf(
     data: bytes, workers: int, limits: Limits, sink: PageSink | None
 ) -> list[PageText]:
     with PDFIUM_LOCK:
-        pdf = _open_pdf(data)
+        pdf = open_pdf(data)
     try:
         with PDFIUM_LOCK:
-            count = len(pdf)
-            if count == 0:
-                raise PermanentError(
-                    "PDF không có trang nào / The PDF has no pages", ErrorCode.BROKEN_FILE
-                )
-            _check_page_count(count, limits)
+            count = check_page_total(pdf, limits)
             pages = [_survey_page(pdf, i, limits) for i in range(count)]
         scans = [i for i, page in enumerate(pages) if isinstance(page, str)]
         tasks = [_pdf_ocr_task(pdf, i, limits, workers, sink) for i in scans]
@@ -278,22 +200,6 @@ def _pdf_ocr_task(
 # --- images --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _reading_image() -> Iterator[None]:
-    """Pillow reports corrupt input with many exception types: one clear error for them all."""
-    try:
-        yield
-    except Image.DecompressionBombError as exc:
-        raise PermanentError(
-            f"Ảnh quá lớn / Image too large: {exc}", ErrorCode.IMAGE_TOO_LARGE
-        ) from exc
-    except _PIL_ERRORS as exc:
-        raise PermanentError(
-            "Tệp ảnh bị hỏng hoặc không đọc được / The image is damaged or unreadable",
-            ErrorCode.BROKEN_FILE,
-        ) from exc
-
-
 def _image_dpi(image: Image.Image) -> int | None:
     dpi = image.info.get("dpi")
     try:
@@ -307,20 +213,15 @@ def _image_dpi(image: Image.Image) -> int | None:
 def _extract_image(
     data: bytes, fmt: str, workers: int, limits: Limits, sink: PageSink | None
 ) -> list[PageText]:
-    with _reading_image():
-        image = Image.open(io.BytesIO(data), formats=[fmt])
+    with reading_image():
+        image = open_image(data, fmt)
     try:
-        with _reading_image():
-            count = getattr(image, "n_frames", 1)
-            _check_page_count(count, limits)
-            for i in range(count):
-                image.seek(i)  # reads the frame header only
-                what = ("Ảnh", "Image") if count == 1 else (f"Ảnh trang {i + 1}", f"Page {i + 1}")
-                _check_pixels(image.size, limits, *what)
+        with reading_image():
+            count = check_frames(image, limits)
         lock = threading.Lock()  # one decoder, shared by the frames
 
         def load(i: int) -> Image.Image:
-            with lock, _reading_image():
+            with lock, reading_image():
                 image.seek(i)
                 return ImageOps.exif_transpose(image)  # decodes this frame only
 

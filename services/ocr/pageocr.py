@@ -26,6 +26,7 @@ from services.ocr.geometry import (
     turn_hocr,
     upright_turn,
 )
+from services.ocr.readable import Limits
 from services.ocr.repair import Repair, repair_symbols
 from services.ocr.scanimage import EncodedImage, encode_for_access, is_coloured
 from services.ocr.speckle import despeckle, is_dusty
@@ -55,15 +56,6 @@ SPECKLED_MIN_JUNK = 5
 # Tesseract's PDF carries only the invisible text: the access copy draws the scan in its own
 # colour under it (services/ocr/scanimage.py), and tesseract need not encode the grey copy.
 _TEXT_ONLY_PDF = ("textonly_pdf=1",)
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_pages: int = 500
-    max_pixels: int = 100_000_000  # per page, checked BEFORE decoding pixels
-    page_timeout_s: float = 120
-    dpi: int = 300
-    memory_mb: int | None = 2048  # address space of each tesseract child
 
 
 @dataclass

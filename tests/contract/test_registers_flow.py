@@ -33,6 +33,7 @@ from services.registers.reports import BookCover, RegisterTable, to_csv, to_pdf
 from services.registers.series import NumberRequest, parse_series
 from services.retention.handlers import recompute_retention
 from services.retention.schedule import load_schedule
+from tests.fixtures.documents import born_digital_pdf
 from tests.postgres import temporary_catalog
 
 CONFIG = RegistersConfig(
@@ -373,8 +374,8 @@ def test_a_secret_document_is_registered_in_the_secret_book_only(catalog, store)
     ]
     event = ingest(catalog, store, lines, salt="secret-book")  # not declared: ordinary book
     classify_record(event, catalog, store, CONFIG)
-    declared = _upload_declared(catalog, store, b"%PDF-1.4 mat den", "toi_mat")
-    after = _upload_declared(catalog, store, b"%PDF-1.4 thuong den", "thuong")
+    declared = _upload_declared(catalog, store, born_digital_pdf([["mật đến"]]), "toi_mat")
+    after = _upload_declared(catalog, store, born_digital_pdf([["thường đến"]]), "thuong")
     today = clock.today().isoformat()  # the office's day, as registration dates
     ordinary = register_rows(catalog, "den", today, today)
     secret = register_rows(catalog, "den", today, today, secret=True)
@@ -428,9 +429,10 @@ def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, st
             series=CONFIG.series,
         )
 
-    plain = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record
-    secret = upload(b"%PDF-1.4 chi thi 2", "chi_thi", secret=True).record
-    again = upload(b"%PDF-1.4 chi thi 1", "chi_thi").record  # the same file twice
+    first, second = born_digital_pdf([["Chỉ thị 1"]]), born_digital_pdf([["Chỉ thị 2"]])
+    plain = upload(first, "chi_thi").record
+    secret = upload(second, "chi_thi", secret=True).record
+    again = upload(first, "chi_thi").record  # the same file twice
     # NĐ 30/2020 Điều 15.2 (own series) and 15.1 (unique symbol): the secret one is marked.
     assert (plain["metadata"]["number_symbol"], secret["metadata"]["number_symbol"]) == (
         "01/CT-UBND",
@@ -439,7 +441,7 @@ def test_a_kind_given_at_upload_numbers_an_outgoing_document_at_once(catalog, st
     assert catalog.series_number(secret["id"])["series"] == "{}/CT-UBND-M"
     assert again["id"] == plain["id"] and again["metadata"]["number_symbol"] == "01/CT-UBND"
     assert plain["metadata"]["corrected"] == ["kind", "number_symbol"]
-    refused = upload(b"%PDF-1.4 x", "nghiquyet").record
+    refused = upload(born_digital_pdf([["x"]]), "nghiquyet").record
     assert refused["status"] == "rejected" and "Loại văn bản không hợp lệ" in refused["error"]
 
 

@@ -23,6 +23,7 @@ from services.ingest import records as ingest_records
 from services.ingest import recovery
 from services.ingest.intake import Declared, ingest_file
 from tests.contract.test_registers_flow import CLASSES, CONFIG, ingest
+from tests.fixtures.documents import born_digital_pdf
 from tests.postgres import temporary_catalog
 
 pytestmark = pytest.mark.contract
@@ -54,8 +55,9 @@ def test_a_declared_level_above_the_ceiling_is_refused_before_anything_is_stored
 
 
 def test_a_declared_level_is_kept_by_the_classifier(catalog, store):
+    data = born_digital_pdf([["khai tối mật"]])
     result = ingest_file(
-        catalog, store, data=b"%PDF-1.7 declared toi mat", file_name="tm.pdf", register="den",
+        catalog, store, data=data, file_name="tm.pdf", register="den",
         source="test", max_bytes=2**20, declared=Declared.parse("toi_mat", "khan"), ceiling=3,
     )  # fmt: skip
     meta = catalog.get(result.record["id"])["metadata"]
@@ -136,7 +138,7 @@ def test_the_uploaded_file_name_never_sits_in_the_broker(catalog, store):
     its re-drive) names the record only; OCR reads the file name from the catalog."""
     name = "Đơn tố cáo của Nguyễn Thị Hoa.pdf"
     result = ingest_file(
-        catalog, store, data=b"%PDF-1.7 to cao", file_name=name, register="don",
+        catalog, store, data=born_digital_pdf([["tố cáo"]]), file_name=name, register="don",
         source="test", max_bytes=2**20,
     )  # fmt: skip
     redriven = recovery.ingested_event(catalog.record(result.record["id"]))

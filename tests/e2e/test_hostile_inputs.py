@@ -1,8 +1,11 @@
 """Every bad file gets an answer a records clerk can read, and none hurts the services.
 
-Each file is generated here. It is either refused at upload (400 with the reason), or accepted
-and then processed or failed with the reason on the record. Meanwhile no service process
-restarts (same process ids) and none grows past 1 GB of memory.
+Each file is generated here. It is either refused at upload (400 with the reason, the record
+`rejected`), or accepted and then processed, or failed with the reason on the record when only
+decoding finds the damage. A document that cannot be opened, or breaks a page or pixel limit,
+is refused at upload with the reason the ocr stage would give (services/ocr/readable.py).
+Meanwhile no service process restarts (same process ids) and none grows past 1 GB of memory:
+intake reads such files' structure in the ingest process, the ocr stage decodes the rest.
 """
 
 from __future__ import annotations
@@ -18,21 +21,26 @@ from tests.fixtures.documents import born_digital_pdf, png_header_only, render_p
 LINES = ["NGHỊ QUYẾT", "về công tác văn thư, lưu trữ", "Ban Thường vụ quyết nghị như sau"]
 MAX_MEMORY_KB = 1024 * 1024  # 1 GB
 
-# (name, file, what the clerk must read) for files refused at upload
+# (name, file, what the clerk must read) for files that are not documents, refused at upload
 REFUSED = [
     ("rong.pdf", b"", "Tệp rỗng"),
     ("setup.exe", hostile.elf_executable(), "Không nhận loại tệp này (application/x-executable)"),
     ("ho-so.zip", hostile.zip_archive(), "Không nhận loại tệp này (application/zip)"),
     ("hoa-don.pdf", hostile.zip_archive(), "chỉ nhận PDF, PNG, JPEG, TIFF"),  # lies: a zip
 ]
-# (name, file, what the clerk must read) for files accepted, then failed with a reason
-FAILED = [
+# (name, file, what the clerk must read) for damaged or dangerous documents, refused at upload
+DAMAGED = [
     ("cut.pdf", hostile.truncated_pdf(LINES), "Tệp PDF bị hỏng"),
     ("mat-khau.pdf", born_digital_pdf([LINES], password="bi-mat"), "được bảo vệ bằng mật khẩu"),
     ("10000-trang.pdf", hostile.pdf_with_pages(10_000), "có 10000 trang, vượt giới hạn 500"),
     ("200-inch.pdf", hostile.pdf_huge_page(200), "60000×60000 điểm ảnh, vượt giới hạn"),
     ("35000.png", png_header_only(35_000, 35_000), "35000×35000 điểm ảnh"),
     ("khong-trang.pdf", hostile.pdf_without_pages(), "không có trang nào"),
+]
+# (name, file, what the clerk must read) for files accepted, then failed with the reason:
+# damage that only decoding finds (intake reads headers only)
+FAILED = [
+    ("cat-ngang.png", hostile.truncated_png(LINES), "Tệp ảnh bị hỏng hoặc không đọc được"),
 ]
 
 
@@ -58,6 +66,19 @@ def test_a_file_that_is_not_a_document_is_refused_with_the_reason(stack, name, d
     assert " / " in response.json()["error"]  # Vietnamese, then English
 
 
+@pytest.mark.parametrize(("name", "data", "reason"), DAMAGED, ids=[c[0] for c in DAMAGED])
+def test_a_damaged_or_dangerous_document_is_refused_at_upload_with_the_reason(
+    stack, name, data, reason
+):
+    response = stack.upload(name, data)
+    assert response.status_code == 400, response.text
+    answer = response.json()
+    assert reason in answer["error"] and " / " in answer["error"]
+    record = stack.record(answer["id"])  # registered as refused, with no number
+    assert (record["status"], record["number"]) == ("rejected", None)
+    assert reason in record["error"]
+
+
 @pytest.fixture(scope="module")
 def failed_records(stack) -> dict[str, dict]:
     """Upload every bad document first, then wait: they are processed side by side."""
@@ -72,7 +93,7 @@ def failed_records(stack) -> dict[str, dict]:
 @pytest.mark.parametrize(
     ("name", "reason"), [(c[0], c[2]) for c in FAILED], ids=[c[0] for c in FAILED]
 )
-def test_a_damaged_or_dangerous_document_fails_with_the_reason(failed_records, name, reason):
+def test_damage_only_decoding_finds_fails_with_the_reason(failed_records, name, reason):
     record = failed_records[name]
     assert record["status"] == "failed", record
     assert reason in record["error"], record["error"]

@@ -1,6 +1,7 @@
-"""OCR on the real stack: oversized input fails with a clerk-readable reason while every service
-keeps serving; a colour scan's original and its PDF/A access copy (in colour) download, its page
-image is drawn in colour on first view; its pages can be listed for review from the CLI."""
+"""OCR on the real stack: oversized input is refused at upload with a clerk-readable reason
+(intake applies the ocr stage's limits) while every service keeps serving; a colour scan's
+original and its PDF/A access copy (in colour) download, its page image is drawn in colour on
+first view; its pages can be listed for review from the CLI."""
 
 from __future__ import annotations
 
@@ -23,16 +24,14 @@ from tests.fixtures.documents import (
 @pytest.fixture(scope="module")
 def oversized(stack) -> dict:
     before = stack.service_pids()
-    ids = {}
-    for name, data in (
-        ("600-trang.pdf", many_pages_pdf(600)),
-        ("35000.png", png_header_only(35_000, 35_000)),
-    ):
-        response = stack.upload(name, data)
-        assert response.status_code == 202, response.text
-        ids[name] = response.json()["id"]
-    records = {name: stack.wait_final(rid, timeout=120) for name, rid in ids.items()}
-    return {"before": before, "records": records}
+    answers = {
+        name: stack.upload(name, data)
+        for name, data in (
+            ("600-trang.pdf", many_pages_pdf(600)),
+            ("35000.png", png_header_only(35_000, 35_000)),
+        )
+    }
+    return {"before": before, "answers": answers}
 
 
 @pytest.mark.parametrize(
@@ -42,10 +41,11 @@ def oversized(stack) -> dict:
         ("35000.png", "quá lớn: 35000×35000 điểm ảnh"),
     ],
 )
-def test_oversized_input_fails_with_a_clear_reason(oversized, name: str, reason: str) -> None:
-    record = oversized["records"][name]
-    assert record["status"] == "failed", record
-    assert reason in record["error"] and " / " in record["error"]
+def test_oversized_input_is_refused_with_a_clear_reason(oversized, name: str, reason: str) -> None:
+    answer = oversized["answers"][name]
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert reason in error and " / " in error
 
 
 def test_the_services_keep_serving_after_oversized_input(stack, oversized) -> None:

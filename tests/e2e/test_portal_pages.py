@@ -83,13 +83,15 @@ def test_the_upload_form_registers_several_files_at_once(stack, clerk):
 
 
 def test_the_operations_page_shows_a_failure_and_reprocesses_it(stack):
+    # A PDF that cannot be opened is refused at upload; a scan whose pixels are cut short is
+    # taken (its header reads) and fails in OCR.
     record = stack.wait_final(
-        stack.upload("hong.pdf", hostile.truncated_pdf(["BÁO CÁO"])).json()["id"]
+        stack.upload("hong.png", hostile.truncated_png(["BÁO CÁO"])).json()["id"]
     )
     assert record["status"] == "failed"
     admin, csrf = logged_in(stack, "pp_admin", "admin", 3)
     page = admin.get(f"{stack.url}/ops").text
-    assert f'data-id="{record["id"]}"' in page and "Tệp PDF bị hỏng" in page
+    assert f'data-id="{record["id"]}"' in page and "Tệp ảnh bị hỏng" in page
     assert 'data-status="failed"' in page  # the records-per-status table counts it
     assert "Không đọc được hàng thư lỗi" not in page  # the dead letters were read (via ingest)
     done = admin.post(f"{stack.url}/ops/reprocess/{record['id']}", data={"csrf": csrf})

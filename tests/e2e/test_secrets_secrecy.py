@@ -19,6 +19,7 @@ import requests
 
 from services.common.objects import FilesystemObjectStore, original_key
 from tests.e2e.test_portal_pages import logged_in
+from tests.fixtures import hostile
 from tests.fixtures.documents import born_digital_pdf
 
 pytestmark = pytest.mark.e2e
@@ -62,12 +63,12 @@ def readers(stack) -> dict[int, requests.Session]:
 
 def test_a_record_whose_secrecy_is_unknown_is_hidden_below_tuyet_mat(stack, readers):
     """Read right after upload (not yet classified), then failed: only clearance 3 sees it."""
-    broken = b"%PDF-1.4\n1 0 obj <<>> broken beyond repair\n"
-    record_id = stack.upload("hong.pdf", broken).json()["id"]
+    broken = hostile.truncated_png(["BÁO CÁO", "bị cắt ngang"])  # fails in OCR, not at intake
+    record_id = stack.upload("hong.png", broken).json()["id"]
     for level in (0, 1, 2):
         assert seen(readers[level], stack, record_id) == 404
     clerk = stack.user("ss_dup_clerk", "clerk", 2)
-    again = upload(clerk, stack, "hong-lai.pdf", broken).json()
+    again = upload(clerk, stack, "hong-lai.png", broken).json()
     assert again["duplicate"] is True and again["id"] is None  # a duplicate names nothing
     record = stack.wait_final(record_id)
     assert record["status"] == "failed" and not record["metadata"].get("secrecy_known")

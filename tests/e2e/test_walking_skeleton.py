@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.fixtures import hostile
 from tests.fixtures.documents import (
     SAMPLE_PARTY_PAGE,
     SAMPLE_STATE_PAGE,
@@ -120,8 +121,9 @@ def test_a_file_dropped_in_the_hot_folder_is_registered_and_moved(stack):
     inbox = stack.data / "inbox" / "den"
     (inbox / "quet-01.png").write_bytes(render_page(["CHỈ THỊ", "về tăng cường kỷ luật"], dpi=200))
     (inbox / "hong.pdf").write_bytes(b"PK\x03\x04" + b"\0" * 100)  # a zip named .pdf
+    (inbox / "cut.pdf").write_bytes(hostile.truncated_pdf(["CHỈ THỊ", "bị cắt ngang"]))
     old = time.time() - 10  # as if the scanner finished writing a while ago
-    for name in ("quet-01.png", "hong.pdf"):
+    for name in ("quet-01.png", "hong.pdf", "cut.pdf"):
         os.utime(inbox / name, (old, old))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (inbox / "done" / "quet-01.png").exists():
@@ -131,13 +133,15 @@ def test_a_file_dropped_in_the_hot_folder_is_registered_and_moved(stack):
     assert (inbox / "rejected" / "hong.pdf").exists()
     reason = (inbox / "rejected" / "hong.pdf.reason.txt").read_text(encoding="utf-8")
     assert "PDF, PNG, JPEG, TIFF" in reason
+    # A PDF that cannot be opened is refused at once, not stored to fail later in OCR.
+    assert (inbox / "rejected" / "cut.pdf").exists() and not (inbox / "cut.pdf").exists()
+    reason = (inbox / "rejected" / "cut.pdf.reason.txt").read_text(encoding="utf-8")
+    assert "Tệp PDF bị hỏng" in reason and " / The PDF is damaged" in reason
 
 
-def test_a_truncated_pdf_fails_with_a_reason_and_the_pipeline_goes_on(stack):
+def test_a_truncated_pdf_is_refused_with_a_reason_and_the_pipeline_goes_on(stack):
     response = stack.upload("hong.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog")
-    assert response.status_code == 202
-    record = stack.wait_final(response.json()["id"], timeout=60)
-    assert record["status"] == "failed"
-    assert " / " in record["error"]
+    assert response.status_code == 400, response.text
+    assert "Tệp PDF bị hỏng" in response.json()["error"] and " / " in response.json()["error"]
     healthy = stack.get("/healthz")
     assert healthy.status_code == 200, healthy.text
