@@ -24,6 +24,9 @@ mkdir -p "$LUUTRU_DATA"/{logs,run,objects} "$LUUTRU_DATA"/inbox/{den,di,don,luut
 # The HTTPS listener's certificate, unless LUUTRU_TLS_CERT/KEY are given: made by the local CA
 # in $LUUTRU_DATA/tls, whose ca.crt the office's PCs trust (docs/https.md).
 .venv/bin/python -m services.gateway.tls
-echo "luutru: LAN portal on https://$(hostname):${LUUTRU_HTTPS_PORT:-8443}"
+# LUUTRU_HTTPS_PORT=0 turns the LAN listener off (a reverse proxy terminates TLS): no address.
+if [ "${LUUTRU_HTTPS_PORT:-8443}" != 0 ]; then
+  echo "luutru: LAN portal on https://$(hostname):${LUUTRU_HTTPS_PORT:-8443}"
+fi
 echo "luutru: portal on http://${LUUTRU_HTTP_HOST:-127.0.0.1}:${LUUTRU_HTTP_PORT:-8000}, data in $LUUTRU_DATA, logs in $LUUTRU_DATA/logs"
 exec .venv/bin/supervisord -c deploy/supervisord.conf

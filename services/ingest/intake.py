@@ -41,6 +41,9 @@ class IngestResult:
     duplicate: bool = False
     event: dict[str, Any] | None = None  # `record.ingested` payload to dispatch, if any
     event_type: str = lanes.SCAN_LANE  # the lane to send it on (services/ingest/lanes.py)
+    # A refused file's error code, so that the API's 400 carries the stable `code` every error
+    # answer has (README, "HTTP API"); None when the file was accepted.
+    code: str | None = None
 
     def summary(self) -> dict[str, Any]:
         record = self.record
@@ -53,6 +56,7 @@ class IngestResult:
             "symbol": (record.get("metadata") or {}).get("number_symbol"),
             "duplicate": self.duplicate,
             "error": record["error"],
+            "code": self.code,
         }
 
 
@@ -215,7 +219,7 @@ def ingest_file(
             reason=exc.message,
             meta=declared.metadata(),
         )
-        return IngestResult(record)
+        return IngestResult(record, code=str(exc.code))
     key = original_key(sha256)
     if not store.exists(key):
         store.put(key, data)

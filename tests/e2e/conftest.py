@@ -171,7 +171,10 @@ def private_stack(tmp_path_factory):
     entries and records it made itself, whatever ran before."""
     from tests.e2e.stacks import own_stack
 
-    with own_stack(tmp_path_factory, "private", LUUTRU_TRUSTED_PROXIES="127.0.0.1") as s:
+    # Behind its proxy, which terminates TLS, it runs no HTTPS listener of its own (test_https).
+    with own_stack(
+        tmp_path_factory, "private", LUUTRU_TRUSTED_PROXIES="127.0.0.1", LUUTRU_HTTPS_PORT="0"
+    ) as s:
         yield s
 
 

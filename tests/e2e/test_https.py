@@ -207,3 +207,12 @@ def test_behind_a_trusted_proxy_the_forwarded_client_is_audited_and_throttled(pr
     proxied.get(f"/api/records/{hidden}", headers={"X-Forwarded-For": "10.9.9.9"})
     entries = [json.loads(line) for line in proxied.cli("audit", "export").stdout.splitlines()]
     assert "10.9.9.9" in {e.get("origin") for e in entries if e.get("record_id") == hidden}
+
+
+def test_with_https_off_run_sh_announces_no_lan_address(private_stack, tmp_path_factory):
+    """LUUTRU_HTTPS_PORT=0 (README, Configuration: off) behind a proxy: `make run` names the
+    loopback portal only, never an https://<host>:0 the office's PCs could not reach."""
+    assert private_stack.env["LUUTRU_HTTPS_PORT"] == "0"
+    said = (tmp_path_factory.getbasetemp() / "private-stack.log").read_text(encoding="utf-8")
+    assert f"luutru: portal on {private_stack.url}" in said
+    assert "LAN portal" not in said

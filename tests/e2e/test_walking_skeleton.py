@@ -106,14 +106,15 @@ def test_the_same_file_twice_gives_one_record(stack):
 
 def test_a_bad_upload_gets_a_clear_400_and_no_service_restarts(stack):
     pids = stack.service_pids()
-    for name, data in [
-        ("empty.pdf", b""),
-        ("archive.pdf", b"PK\x03\x04" + b"\0" * 100),
-        ("../../evil.png", b"\x7fELF" + b"\0" * 100),
+    for name, data, code in [
+        ("empty.pdf", b"", "empty_file"),
+        ("archive.pdf", b"PK\x03\x04" + b"\0" * 100, "unsupported_type"),
+        ("../../evil.png", b"\x7fELF" + b"\0" * 100, "unsupported_type"),
     ]:
         response = stack.upload(name, data)
         assert response.status_code == 400
         assert " / " in response.json()["error"]
+        assert response.json()["code"] == code  # README: 400 {"error", "code"}
     assert stack.service_pids() == pids
 
 

@@ -4,9 +4,16 @@ import unicodedata
 
 import pytest
 
-from services.common.catalog import format_number
+from services.common.catalog import SqlCatalog, format_number
 from services.common.errors import ErrorCode, PermanentError
-from services.ingest.intake import check_register, clean_file_name, detect_media_type
+from services.common.objects import FilesystemObjectStore
+from services.ingest.intake import (
+    Declared,
+    check_register,
+    clean_file_name,
+    detect_media_type,
+    ingest_file,
+)
 
 MB = 2**20
 PNG_HEADER = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
@@ -74,6 +81,29 @@ def test_unknown_register_is_refused():
     assert check_register("den") == "den"
     with pytest.raises(PermanentError):
         check_register("xyz")
+
+
+@pytest.mark.parametrize(
+    ("data", "register", "declared", "code"),
+    [
+        (b"PK\x03\x04" + b"\0" * 40, "den", Declared(), "unsupported_type"),
+        (b"", "den", Declared(), "empty_file"),
+        (PNG_HEADER, "xyz", Declared(), "bad_request"),
+        (PNG_HEADER, "den", Declared.parse("mat", None), "bad_request"),  # above ceiling 0
+        (PNG_HEADER, "den", Declared(), None),  # accepted
+    ],
+)
+def test_a_refused_file_answers_with_its_error_code(tmp_path, data, register, declared, code):
+    """The API's 400 for a refused upload is this summary: it carries the `code` of every
+    error answer (README, "HTTP API"), next to the refused record's id and reason."""
+    summary = ingest_file(
+        SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}"),
+        FilesystemObjectStore(tmp_path / "objects"),
+        data=data, file_name="x.png", register=register, source="api", max_bytes=MB,
+        declared=declared, ceiling=0,
+    ).summary()  # fmt: skip
+    assert summary["code"] == code
+    assert (summary["status"] == "rejected") == (code is not None)
 
 
 @pytest.mark.parametrize(("n", "shown"), [(1, "01"), (9, "09"), (10, "10"), (123, "123")])
