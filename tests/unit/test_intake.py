@@ -1,8 +1,10 @@
 """Ingest's rules for accepting a file: names, types, sizes, registers."""
 
+import io
 import unicodedata
 
 import pytest
+from PIL import Image
 
 from services.common.catalog import SqlCatalog, format_number
 from services.common.errors import ErrorCode, PermanentError
@@ -17,6 +19,15 @@ from services.ingest.intake import (
 
 MB = 2**20
 PNG_HEADER = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("L", (8, 8), 255).save(out, "PNG")
+    return out.getvalue()
+
+
+A_PNG = _png()
 
 
 @pytest.mark.parametrize(
@@ -90,7 +101,8 @@ def test_unknown_register_is_refused():
         (b"", "den", Declared(), "empty_file"),
         (PNG_HEADER, "xyz", Declared(), "bad_request"),
         (PNG_HEADER, "den", Declared.parse("mat", None), "bad_request"),  # above ceiling 0
-        (PNG_HEADER, "den", Declared(), None),  # accepted
+        (PNG_HEADER, "den", Declared(), "broken_file"),  # a header and nothing to read
+        (A_PNG, "den", Declared(), None),  # accepted
     ],
 )
 def test_a_refused_file_answers_with_its_error_code(tmp_path, data, register, declared, code):
