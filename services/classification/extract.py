@@ -185,9 +185,25 @@ def _number_hit(line: str, m: re.Match[str], i: int, confidence: float) -> _Hit:
     printed = line[m.start("ns") : m.end("ns")]
     # Spaces are OCR noise (the symbol has none, NĐ 30 Phụ lục I, II.3); dashes become "-".
     symbol = re.sub(r"\s+", "", printed).replace("–", "-").replace("—", "-")
+    symbol = _repair_d(symbol)
     if symbol != printed:
         confidence -= 0.1
     return _Hit(symbol, confidence, i, m.start())
+
+
+# Vietnamese has no eth: Ð/ð in a symbol is OCR's (or an old font's) Đ/đ. Tesseract also reads
+# one Đ as two ("QĐÐ-UBND"): the pair is one letter when the abbreviation is known with it.
+_ETH = str.maketrans("Ðð", "Đđ")
+_DOUBLED_D_RE = re.compile(r"([ĐÐ])[ĐÐ]")
+
+
+def _repair_d(symbol: str) -> str:
+    repaired = symbol.translate(_ETH)
+    if "ĐĐ" not in repaired:
+        return repaired
+    single = _DOUBLED_D_RE.sub("Đ", repaired)
+    known = _split_symbol(single)[0] is not None and _split_symbol(repaired)[0] is None
+    return single if known else repaired
 
 
 def _split_symbol(symbol: str) -> tuple[str | None, str | None, bool]:

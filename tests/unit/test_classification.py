@@ -227,6 +227,20 @@ def test_number_symbol_is_kept_as_printed_without_ocr_spaces(line, symbol):
     assert classify(doc("BỘ NỘI VỤ", line))["number_symbol"] == symbol
 
 
+@pytest.mark.parametrize(
+    ("line", "symbol"),
+    [
+        ("Số: 15/QÐ-UBND", "15/QĐ-UBND"),  # eth, OCR's stand-in for Đ
+        ("Số: 15/QĐÐ-UBND", "15/QĐ-UBND"),  # one Đ read twice (Tesseract, a rendered page)
+        ("Số: 15/QĐĐ-UBND", "15/QĐ-UBND"),
+        ("Số: 4/ĐĐA-UBND", "4/ĐA-UBND"),
+        ("Số: 15/HĐĐG-STP", "15/HĐĐG-STP"),  # not a known type either way: left as printed
+    ],
+)
+def test_an_ocr_d_in_the_symbol_is_repaired(line, symbol):
+    assert classify(doc("ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", line))["number_symbol"] == symbol
+
+
 def test_number_symbol_is_taken_from_the_header_not_from_the_body():
     text = doc("BỘ NỘI VỤ", "Số: 05/BNV-VP", "Kính gửi: các Sở", "Số 7/2024/TT-BNV quy định")
     assert classify(text)["number_symbol"] == "05/BNV-VP"
