@@ -1,16 +1,22 @@
 """Access rules on every path, on the real stack, with a user of each role and clearance.
 
-Invariants: a record above the caller's clearance is answered exactly like an unknown id on
-every route that takes a record id (JSON and portal, reads and writes), the portal and the API
-answer an unknown id alike (one set of gateway helpers), and it counts nowhere — hits, totals,
-facet counts, near-match ("fuzzy") results, "more like this"; a denunciation's writer is known
-only to petition officers (API, text, page, scan, search index) and each read of it is
-audited; each role reaches only its own pages and actions.
+Invariants: a record above the caller's clearance is answered exactly like an unknown id (404,
+the same body) on every route that takes a record id, in its path or its body (JSON and portal,
+reads and writes: `record_paths()` and `ID_ROUTES`, which tests/unit/test_record_id_routes.py
+holds complete against the gateway's entrypoints), and the refusal changes nothing of it (its
+record, hồ sơ and phiếu giải quyết; a pending hồ sơ suggestion stays pending), while the same
+call, by the same caller, for a record they see is answered otherwise (so the 404 is the
+hiding's, not the role's or the body's); the portal and the API answer an unknown id alike (one
+set of gateway helpers), and it counts nowhere — hits, totals, facet counts, near-match
+("fuzzy") results, "more like this"; a denunciation's writer is known only to petition officers
+(API, text, page, scan, search index) and each read of it is audited; each role reaches only
+its own pages and actions.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 
 import pytest
@@ -19,6 +25,7 @@ import requests
 from tests.fixtures.documents import born_digital_pdf
 
 MARKER = "mk" + uuid.uuid4().hex[:8]  # one word only this module's documents contain
+FILE = f"2026/PA.{MARKER}"  # the open hồ sơ the filing routes name (`open_file`)
 LEVELS = {0: None, 1: "MẬT", 2: "TỐI MẬT"}
 WRITER = "Phạm Thị Hồng Nhung"
 ACCUSED = "Đỗ Văn Khải"
@@ -56,8 +63,21 @@ def files() -> dict[int, bytes]:
 
 
 @pytest.fixture(scope="module")
-def records(stack, files) -> dict[int, dict]:
-    """One indexed report per secrecy level 0, 1, 2, all containing MARKER."""
+def open_file(stack) -> str:
+    """An open hồ sơ whose title shares words with the reports' trích yếu, made before them,
+    so that each report is stored with it as its suggested file."""
+    year, code = FILE.split("/")
+    title = f"Hồ sơ kiểm tra mức {MARKER}"
+    body = {"code": code, "title": title, "year": int(year), "retention": 5}
+    created = stack.post("/api/hoso", json=body)
+    assert created.status_code == 201, created.text
+    return FILE
+
+
+@pytest.fixture(scope="module")
+def records(stack, files, open_file) -> dict[int, dict]:
+    """One indexed report per secrecy level 0, 1, 2, all containing MARKER, each with a stored
+    suggestion of `open_file` (so confirming one would file it)."""
     ids = {
         level: stack.upload(f"bao-cao-{level}.pdf", data).json()["id"]
         for level, data in files.items()
@@ -66,7 +86,19 @@ def records(stack, files) -> dict[int, dict]:
     for level, record in done.items():
         assert record["status"] == "indexed", record
         assert record["metadata"]["secrecy"] == [None, "mat", "toi_mat"][level]
+        assert suggested_file(stack, record["id"]) == FILE
     return done
+
+
+def suggested_file(stack, record_id: str, timeout: float = 120) -> str | None:
+    """The record's stored suggestion, once retention has handled its classification (which
+    it does beside indexing: "indexed" does not mean it is done)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        suggestion = stack.get(f"/api/records/{record_id}/hoso").json()["suggestion"]
+        if suggestion or time.monotonic() > deadline:
+            return suggestion and suggestion["file"]
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -135,19 +167,52 @@ def test_every_record_route_answers_a_hidden_record_like_an_unknown_id(stack, re
         assert cleared.get(stack.url + path, timeout=30).status_code == 200, path
 
 
-# (caller, method, path, JSON body, form body) of every route that takes a record id; each
-# caller is below the Tối mật record's clearance, with a role the route admits.
+RECEIVED = {"received": "2026-11-20", "source": "postmark", "reason": "Dấu bưu điện"}
+RECEIVED_FORM = {**RECEIVED, "received": "20/11/2026"}
+ISSUE = {"record_id": "{id}", "kind": "thong_bao"}
+RENUMBER = {"record_id": "{id}", "kind": "ke_hoach", "reason": "Đọc nhầm loại"}
+TASK = {"to": "pa_reader0", "note": "Đề nghị xử lý"}
+DONE = {"result": "Đã trả lời bằng văn bản", "reply": "{id}"}  # the reply: a record
+# (caller, method, path, JSON body, form body) of every route that takes a record id, in its
+# path or in its body; each caller is below the Tối mật record's clearance, with a role the
+# route admits, and each body is one the route would act on for a record the caller sees
+# ("{task}": an open task of reader0's, `task`).
+# tests/unit/test_record_id_routes.py fails for a gateway route with a record id in its path
+# that is neither here nor in `record_paths()`. Not here: pulling a record from a destruction
+# batch (needs a batch: tests/e2e/test_secrets_side_channels.py).
 ID_ROUTES = [
+    # the JSON API (an /api/v1/… path is the same route as its /api/… alias)
     ("reader0", "GET", "/api/v1/records/{id}", None, None),
     ("clerk0", "PATCH", "/api/records/{id}", {"subject": "Sửa trích yếu"}, None),
     ("archivist1", "POST", "/api/records/{id}/secrecy/approve", None, None),
-    ("archivist1", "POST", "/api/records/{id}/secrecy/reject", None, None),
+    ("archivist1", "POST", "/api/v1/records/{id}/secrecy/reject", None, None),
     ("archivist1", "DELETE", "/api/records/{id}", None, None),
     ("archivist1", "POST", "/api/retention/holds", {"ids": ["{id}"], "reason": "thử"}, None),
+    ("reader0", "GET", "/api/records/{id}/hoso", None, None),
+    ("clerk0", "POST", "/api/records/{id}/hoso/confirm", None, None),
+    ("clerk0", "POST", "/api/records/{id}/hoso/dismiss", None, None),
+    ("clerk0", "GET", "/api/hoso/suggest/{id}", None, None),
+    ("clerk0", "POST", f"/api/hoso/{FILE}/records", {"ids": ["{id}"]}, None),
+    ("reader0", "GET", "/api/records/{id}/handling", None, None),
+    ("clerk0", "POST", "/api/records/{id}/tasks", TASK, None),
+    ("clerk0", "PUT", "/api/records/{id}/petition/received", RECEIVED, None),
+    ("clerk0", "POST", "/api/registers/numbers/issue", ISSUE, None),
+    ("clerk0", "POST", "/api/registers/numbers/renumber", RENUMBER, None),
+    ("reader0", "POST", "/api/tasks/{task}/done", DONE, None),
+    # the portal
     ("reader0", "GET", "/records/{id}", None, None),
     ("clerk0", "POST", "/records/{id}/correct", None, {"subject": "Sửa trích yếu"}),
     ("archivist1", "POST", "/records/{id}/secrecy/approve", None, None),
     ("archivist1", "POST", "/records/{id}/secrecy/reject", None, None),
+    ("clerk0", "POST", "/records/{id}/hoso", None, {"file": FILE}),
+    ("clerk0", "POST", "/records/{id}/hoso/confirm", None, None),
+    ("clerk0", "POST", "/records/{id}/hoso/dismiss", None, None),
+    ("reader0", "GET", "/records/{id}/handling", None, None),
+    ("clerk0", "POST", "/records/{id}/handling/assign", None, TASK),
+    ("clerk0", "POST", "/petitions/{id}/received", None, RECEIVED_FORM),
+    ("clerk0", "POST", "/registers/numbers/issue", None, ISSUE),
+    ("clerk0", "POST", "/registers/numbers/renumber", None, RENUMBER),
+    ("reader0", "POST", "/tasks/{task}/done", None, DONE),
     ("admin1", "POST", "/ops/reprocess/{id}", None, None),
     ("archivist1", "POST", "/retention/holds", None, {"ids": "{id}", "reason": "thử"}),
 ]
@@ -164,22 +229,62 @@ TWINS = [
 ]
 
 
-def _call(stack, people, route, record_id: str) -> tuple[int, str]:
-    """(status, body with the id taken out) of `route` called for `record_id`."""
-    name, method, path, body, form = json.loads(json.dumps(route).replace("{id}", record_id))
+def _call(stack, people, route, record_id: str, task: str = "") -> tuple[int, str]:
+    """(status, body with the id taken out) of `route` called for `record_id` (and `task`)."""
+    sent = json.dumps(route).replace("{id}", record_id).replace("{task}", task)
+    name, method, path, body, form = json.loads(sent)
     response = people[name].request(
         method, stack.url + path, json=body, data=form, allow_redirects=False, timeout=60
     )
     return response.status_code, response.text.replace(record_id, "ID")
 
 
+@pytest.fixture(scope="module")
+def task(stack, records, people) -> str:
+    """An open task of reader0's on the Thường report: finishing it names a reply record."""
+    made = stack.post(f"/api/records/{records[0]['id']}/tasks", json={"to": "pa_reader0"})
+    assert made.status_code == 201, made.text
+    return made.json()["task"]["id"]
+
+
+def traces(stack, record_id: str) -> list[str]:
+    """What a route acting on the record would change, as a Tuyệt mật admin reads it: the
+    record (metadata, history), its hồ sơ, its phiếu giải quyết, and reader0's tasks (one
+    finished with it as its reply)."""
+    paths = ("", "/hoso", "/handling")
+    read = [stack.get(f"/api/records/{record_id}{path}").text for path in paths]
+    return [*read, stack.get("/api/tasks?status=all&user=pa_reader0").text]
+
+
 @pytest.mark.parametrize("route", ID_ROUTES, ids=lambda r: f"{r[1]} {r[2]}")
 def test_every_route_taking_an_id_answers_a_hidden_record_as_an_unknown_one(
-    stack, records, people, route
+    stack, records, people, task, route
 ):
-    hidden = _call(stack, people, route, records[2]["id"])
-    assert hidden == _call(stack, people, route, str(uuid.uuid4()))
-    assert hidden[0] == 404
+    secret = records[2]["id"]
+    before = traces(stack, secret)
+    hidden = _call(stack, people, route, secret, task)
+    assert hidden == _call(stack, people, route, str(uuid.uuid4()), task)
+    assert hidden[0] == 404, hidden
+    assert traces(stack, secret) == before  # refused, not done and then denied
+
+
+@pytest.fixture(scope="module")
+def seen(stack) -> dict:
+    """A Thường notice every caller sees (and no other test here uses: the routes act on it)."""
+    lines = ["TỈNH ỦY BÌNH ĐỊNH", "THÔNG BÁO", f"về lịch làm việc tuần {uuid.uuid4().hex[:8]}"]
+    record = stack.wait_final(stack.upload("thong-bao.pdf", born_digital_pdf([lines])).json()["id"])
+    assert record["status"] == "indexed", record
+    return record
+
+
+@pytest.mark.parametrize("route", ID_ROUTES, ids=lambda r: f"{r[1]} {r[2]}")
+def test_each_route_answers_a_record_the_caller_sees_otherwise(stack, people, seen, task, route):
+    """The control of the test above: with the same caller and body, a record within the
+    caller's clearance gets past the id check (done, or refused for what the record or the
+    task is: no pending lowering, not a petition, no suggestion, the task already finished by
+    the API's call), so the 404 there is the hiding's."""
+    visible = _call(stack, people, route, seen["id"], task)
+    assert visible != _call(stack, people, route, str(uuid.uuid4()), task)
 
 
 @pytest.mark.parametrize("twins", TWINS, ids=lambda t: t[1][1])
