@@ -91,7 +91,7 @@ def issue(
     """Give the record its number now, or the `reservation` a clerk took for it (then the
     kind is the reservation's); the metadata takes the symbol and the clerk's kind as a
     person's facts. Idempotent: a numbered record keeps its number."""
-    meta = book.row(record_id)["meta"] or {}
+    meta = _outgoing(book.row(record_id))
     if reservation is not None:
         entry = _reserved_for(book, reservation, record_id, by)
         kind = entry["kind"] if entry["kind"] in OUTGOING_KINDS else None
@@ -161,13 +161,25 @@ def renumber(
     """A record whose kind was misread: its number is voided (with the reason) and it takes
     the next number of the right series, in one transaction; (old entry, new entry)."""
     _need_reason(reason)
-    meta = book.row(record_id)["meta"] or {}
+    meta = _outgoing(book.row(record_id))
     request = _secret(request, meta)
     s = slot(config, request, on)
     facts = _facts(request, s, by, meta.get("secrecy"), None)
     old, new = book.renumber(record_id, s.series, s.scope, s.symbol, reason=reason, facts=facts)
     _write(book, record_id, meta, request.kind, new, "renumbered")
     return old, new
+
+
+def _outgoing(row: dict[str, Any]) -> dict[str, Any]:
+    """The metadata of a record registered đi; PermanentError for any other register. The
+    office's series numbers the documents it issues (NĐ 30/2020 Điều 15.1); a document it
+    received keeps its sender's số và ký hiệu and has only its registry number."""
+    if row["register"] != "di":
+        raise PermanentError(
+            "Chỉ văn bản đi được cấp số và ký hiệu của cơ quan (NĐ 30/2020 Điều 15.1) / "
+            "Only an outgoing document (register di) takes a number from the office's series"
+        )
+    return row["meta"] or {}
 
 
 def _need_reason(reason: str | None) -> None:

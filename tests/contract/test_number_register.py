@@ -42,10 +42,10 @@ def catalog(request, tmp_path_factory):
         yield cat
 
 
-def outgoing(catalog, salt: str, meta: dict | None = None) -> str:
+def outgoing(catalog, salt: str, meta: dict | None = None, register: str = "di") -> str:
     sha = hashlib.sha256(salt.encode()).hexdigest()
     record, _ = catalog.register_new(
-        register="di",
+        register=register,
         file_name="di.pdf",
         sha256=sha,
         size=1,
@@ -161,6 +161,21 @@ def test_renumbering_a_misread_kind_voids_the_old_number(catalog):
     meta = catalog.row(record_id)["meta"]
     assert (meta["kind"], meta["number_symbol"]) == ("ke_hoach", "01/KH-UBND")
     assert issue(catalog, STATE, "k2", NumberRequest("thong_bao")) == "02/TB-UBND"
+
+
+@pytest.mark.parametrize("register", ["den", "don", "luutru"])
+def test_only_an_outgoing_document_takes_a_number_from_the_series(catalog, register):
+    """NĐ 30/2020 Điều 15.1: the series numbers what the office issues; a received document
+    keeps its sender's symbol, and neither issuing nor renumbering touches it."""
+    record_id = outgoing(catalog, f"in-{register}", {"number_symbol": "15/QĐ-UBND"}, register)
+    with pytest.raises(PermanentError, match="Chỉ văn bản đi"):
+        numbering.issue(catalog, STATE, record_id, NumberRequest("thong_bao"), on=ON, by="lan")
+    with pytest.raises(PermanentError, match="Chỉ văn bản đi"):
+        numbering.renumber(
+            catalog, STATE, record_id, NumberRequest("ke_hoach"), reason="x", on=ON, by="lan"
+        )
+    assert catalog.row(record_id)["meta"]["number_symbol"] == "15/QĐ-UBND"
+    assert catalog.series_number(record_id) is None
 
 
 def test_a_reader_below_clearance_sees_nothing_of_a_secret_records_number(catalog):
