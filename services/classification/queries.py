@@ -20,7 +20,7 @@ def _day(value: str | None, name: str) -> date | None:
         return date.fromisoformat(value) if value else None
     except ValueError:
         raise BadQuery(
-            f"Ngày không hợp lệ ({name}={value!r}), dùng YYYY-MM-DD / Bad date"
+            f"Ngày không hợp lệ ({name}), dùng YYYY-MM-DD / Bad date for {name}"
         ) from None
 
 

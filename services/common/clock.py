@@ -41,6 +41,6 @@ def read_day_first(text: str | None) -> date:
     """A date typed as the portal writes dates (dd/mm/yyyy); ValueError for anything else."""
     found = DAY_FIRST.fullmatch(text or "")
     if not found:
-        raise ValueError(f"not dd/mm/yyyy: {text!r}")
+        raise ValueError("not dd/mm/yyyy")
     day, month, year = map(int, found.groups())
     return date(year, month, day)

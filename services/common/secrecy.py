@@ -64,7 +64,7 @@ def _code(value: Any, table: Mapping[str | None, int], field: str, allowed: str)
         return None
     if not isinstance(value, str) or value.strip().lower() not in table:
         raise PermanentError(
-            f"Giá trị không hợp lệ cho {field}: {value!r} (chọn {allowed} hoặc để trống)"
+            f"Giá trị không hợp lệ cho {field} (chọn {allowed} hoặc để trống)"
             f" / Bad value for {field}: choose {allowed} or leave empty"
         )
     return value.strip().lower()

@@ -4,6 +4,9 @@ Plain HTTP stays on WEB_SERVER_ADDRESS (loopback, for the server itself). The sa
 served over TLS on LUUTRU_HTTPS_HOST:LUUTRU_HTTPS_PORT, every answer there carrying HSTS. The
 client's address is decided here once for every route: REMOTE_ADDR, or the proxy's
 X-Forwarded-For/-Proto only when the direct peer is one of LUUTRU_TRUSTED_PROXIES.
+Its access log names the method, the path and the status, never the query string: a search's
+`q` or a record's "find in text" holds what the caller typed, a secret's trích yếu or a
+writer's name as often as not (tests/e2e/test_secrets_in_logs.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from functools import partial
 import eventlet
 from eventlet.green import ssl as green_ssl
 from eventlet.wsgi import STATE_IDLE
-from nameko.web.server import WebServer
+from nameko.web.server import HttpOnlyProtocol, WebServer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.common.config import Settings, process_settings
@@ -91,6 +94,25 @@ def with_hsts(app: Callable) -> Callable:
     return answer
 
 
+def without_query(request_line: str) -> str:
+    """`GET /api/search?q=… HTTP/1.1` as `GET /api/search?… HTTP/1.1` (the path kept)."""
+    method, space, rest = request_line.partition(" ")
+    target, space2, version = rest.rpartition(" ") if " " in rest else (rest, "", "")
+    if "?" not in target:
+        return request_line
+    return f"{method}{space}{target.split('?', 1)[0]}?…{space2}{version}"
+
+
+class QuietQueryProtocol(HttpOnlyProtocol):
+    """eventlet's HTTP protocol whose logged request line (access log, errors while
+    discarding a body) leaves the query string out; the application still gets it all."""
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self.requestline = without_query(self.requestline)
+        return parsed
+
+
 def server_context(cert: str, key: str) -> ssl.SSLContext:
     context = green_ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
@@ -103,6 +125,9 @@ class GatewayWebServer(WebServer):
         super().__init__()
         self._tls_sock = None
         self._tls_gt = None
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=QuietQueryProtocol, debug=False):
+        return super().get_wsgi_server(sock, wsgi_app, protocol=protocol, debug=debug)
 
     def get_wsgi_app(self):
         settings = process_settings()

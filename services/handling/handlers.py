@@ -5,6 +5,7 @@ record above it answers NotFound exactly like an unknown id.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +21,8 @@ from services.handling.stats import Period, with_units
 from services.handling.store import HandlingStore
 from services.handling.tasks import PAGE, Task, TaskError
 
+# An account's name as services/gateway/accounts.py admits it.
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 HANDLED_REGISTERS = ("den", "don")  # incoming documents and citizens' letters
 
 
@@ -40,7 +43,10 @@ def _person(h: Handling, name: str, record: dict[str, Any]) -> str:
     """An active account cleared for the record: nobody is handed what they may not read."""
     user = h.store.user(name)
     if user is None or user["disabled"]:
-        raise TaskError(f"Không có người dùng {name} / No active user {name}")
+        # Named back only if it reads as an account name: typed free text (a writer's name in
+        # the "to" box) would go to the handling service's log with the refusal.
+        shown = name if ACCOUNT_NAME.fullmatch(name or "") else "?"
+        raise TaskError(f"Không có người dùng {shown} / No active user {shown}")
     if user["clearance"] < effective_level(record["meta"]):
         raise TaskError(
             f"{name} không đủ độ mật để xử lý văn bản này / {name} lacks the clearance for it"
@@ -102,7 +108,7 @@ def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise TaskError(f"Ngày không hợp lệ: {value!r} (YYYY-MM-DD) / Bad date") from None
+        raise TaskError("Ngày không hợp lệ (YYYY-MM-DD) / Bad date") from None
 
 
 def note(h: Handling, task_id: str, by: str, text: str, clearance: int | None = None) -> dict:

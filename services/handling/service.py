@@ -31,7 +31,7 @@ def _day(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
     except ValueError:
-        raise handlers.TaskError(f"Ngày không hợp lệ: {value!r} (YYYY-MM-DD) / Bad date") from None
+        raise handlers.TaskError("Ngày không hợp lệ (YYYY-MM-DD) / Bad date") from None
 
 
 def _today(as_of: str | None = None) -> date:

@@ -309,8 +309,10 @@ def closing_day(end: str | None, today: date) -> str:
         return today.isoformat()
     try:
         day = date.fromisoformat(end)
-    except ValueError as exc:
-        raise PermanentError(f"Ngày kết thúc không hợp lệ: {end!r} (YYYY-MM-DD)") from exc
+    except ValueError:
+        raise PermanentError(
+            "Ngày kết thúc không hợp lệ (YYYY-MM-DD) / Bad end date (YYYY-MM-DD)"
+        ) from None
     if day > today:
         raise PermanentError("Ngày kết thúc không được sau hôm nay / End date in the future")
     return day.isoformat()
