@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ import services.retention.errors  # noqa: F401
 from services.common.config import process_settings
 from services.common.errors import ErrorCode, LuutruError, PermanentError, code_named
 from services.gateway.listeners import GatewayWebServer
+
+log = logging.getLogger(__name__)
 
 # Each error code's HTTP status. A class answers with its own code, or the one it inherits:
 # a subclass of PermanentError without a code of its own is a 400 like its parent.
@@ -127,6 +130,10 @@ def answers_errors(answer: ErrorAnswer) -> Callable[[Route], Route]:
             try:
                 return route(self, request, *args, **kwargs)
             except Exception as exc:  # every error gets a mapped answer, never a traceback
+                if error_code(exc) is None:  # unexpected: the operator needs its traceback
+                    # the path only (ids), not the query string a user typed; the shared log
+                    # filter (services/common/logs.py) withholds the quoted parts of messages
+                    log.error("%s %s answered 500", request.method, request.path, exc_info=exc)
                 return answer(request, exc)
 
         # nameko checks the URL's arguments against the method's argspec (getcallargs): keep

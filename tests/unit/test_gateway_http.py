@@ -12,6 +12,7 @@ an exception (password hashing off the event loop: tests/unit/test_cpu_pool.py).
 import inspect
 import io
 import json
+import logging
 
 import pytest
 from nameko.exceptions import RemoteError
@@ -78,6 +79,18 @@ def test_an_unexpected_error_is_a_500_that_shows_nothing_of_it():
     status, body = _answer(RuntimeError("postgres://secret@host: connection refused"))
     assert status == 500
     assert body == {"error": "Lỗi hệ thống, hãy thử lại sau / Internal error", "code": "internal"}
+
+
+def test_an_unexpected_error_is_logged_with_its_path_an_expected_one_is_not(caplog):
+    routes = Routes()
+    routes.error = RuntimeError("disk full")
+    with caplog.at_level(logging.ERROR, logger="services.gateway.http"):
+        routes.read(_request("/api/records/r1?q=Nguyễn"), "r1")
+        routes.error = NotFound("Không tìm thấy / Not found")
+        routes.read(_request("/api/records/r2"), "r2")
+    [record] = caplog.records
+    assert record.getMessage() == "GET /api/records/r1 answered 500"  # not the query typed
+    assert isinstance(record.exc_info[1], RuntimeError)
 
 
 def test_a_route_that_succeeds_is_answered_as_it_answered():
