@@ -6,11 +6,14 @@ may still be writing it), then moved to `done/` or to `rejected/` beside a `.rea
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from services.ingest.intake import REGISTERS, IngestResult
+
+log = logging.getLogger(__name__)
 
 
 def settled_files(inbox: Path, settle_s: float) -> list[tuple[str, Path]]:
@@ -43,17 +46,39 @@ def _free_name(folder: Path, name: str) -> Path:
 def process_inbox(
     inbox: Path, ingest: Callable[[bytes, str, str], IngestResult], settle_s: float = 2.0
 ) -> list[IngestResult]:
-    """Ingest every settled file; `ingest(data, file_name, register)` must not raise."""
+    """Ingest every settled file; `ingest(data, file_name, register)` must not raise. A file
+    that cannot be read is set aside in `rejected/` with its reason, so it does not stop the
+    files behind it (one unreadable scan, the oldest, would hold up the whole inbox)."""
     results = []
     for register, path in settled_files(inbox, settle_s):
-        result = ingest(path.read_bytes(), path.name, register)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            continue  # taken away meanwhile
+        except OSError as exc:
+            log.warning("an inbox file of %r cannot be read (errno %s)", register, exc.errno)
+            _set_aside(path, _reason(UNREADABLE, exc))
+            continue
+        result = ingest(data, path.name, register)
         if result.record["status"] == "rejected":
-            target = _free_name(path.parent / "rejected", path.name)
-            target.with_name(target.name + ".reason.txt").write_text(
-                result.record["error"] + "\n", encoding="utf-8"
-            )
+            _set_aside(path, result.record["error"])
         else:
-            target = _free_name(path.parent / "done", path.name)
-        path.rename(target)
+            path.rename(_free_name(path.parent / "done", path.name))
         results.append(result)
     return results
+
+
+UNREADABLE = "Không đọc được tệp ({}); hãy kiểm tra quyền đọc rồi đặt lại vào thư mục / "
+UNREADABLE_EN = "The file could not be read ({}); check its permissions and drop it again"
+
+
+def _reason(vi: str, exc: OSError) -> str:
+    cause = exc.strerror or type(exc).__name__
+    return vi.format(cause) + UNREADABLE_EN.format(cause)
+
+
+def _set_aside(path: Path, reason: str) -> None:
+    """Move `path` to `rejected/` beside a `.reason.txt` (a move needs no read permission)."""
+    target = _free_name(path.parent / "rejected", path.name)
+    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+    path.rename(target)
