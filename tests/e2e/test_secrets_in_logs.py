@@ -30,6 +30,7 @@ from services.common import events, vntext
 from services.common.rpc_client import RemoteCallError
 from tests.e2e.conftest import stop
 from tests.e2e.stacks import own_stack, rpc
+from tests.fixtures import hostile
 from tests.fixtures.documents import born_digital_pdf, render_page
 
 pytestmark = pytest.mark.e2e
@@ -264,10 +265,17 @@ def scene(stack) -> dict:
     [run] = stack.cli_json("retention", "run", "--as-of", "2100-01-01")
     assert run["batches"], run
 
-    # a file that fails (its bytes hold the secret), reprocessed; a reprocess refused
-    upload = stack.post(
+    # a file refused at intake (its bytes hold the secret); a scan that fails in the ocr stage
+    # (its pixels cut short), reprocessed; a reprocess refused
+    refused = stack.post(
         "/api/records",
         files={"file": ("ke-hoach-14.pdf", b"%PDF-1.4\n1 0 obj (" + BROKEN.encode() + b") bad")},
+        data={"register": "den", "secrecy": "toi_mat"},
+    )
+    assert refused.status_code == 400, refused.text
+    upload = stack.post(
+        "/api/records",
+        files={"file": ("ke-hoach-15.png", hostile.truncated_png(SCANNED))},
         data={"register": "den", "secrecy": "toi_mat"},
     )
     assert upload.status_code == 202, upload.text
