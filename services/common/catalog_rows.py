@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common.catalog_tables import history, now_iso, petitioners, records
-from services.common.errors import NotFound
+from services.common.errors import NotFound, shown_id
 from services.common.records import GONE, HistoryEntry, Record, Status, document_key
 
 # What a store of another stage may join its own rows to (handling's tasks): the records'
@@ -29,7 +29,7 @@ _IN_CHUNK = 5_000
 
 
 def not_found(record_id: str) -> NotFound:
-    return NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+    return NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
 
 
 def append_history(

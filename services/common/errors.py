@@ -10,6 +10,7 @@ reaches the gateway as nameko's `RemoteError`, which keeps only the class name: 
 finds the code of that class in a registry every subclass joins when it is defined.
 """
 
+import re
 from enum import StrEnum
 
 
@@ -78,6 +79,17 @@ def code_named(class_name: str) -> ErrorCode | None:
 
 class PermanentError(LuutruError):
     """Bad input: retrying will not help; the record fails with this readable reason."""
+
+
+# An id as luutru makes them (UUIDs, account names, codes): what an error may name back.
+_ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]{0,79}")
+
+
+def shown_id(value: object) -> str:
+    """`value` as an error message names it: itself when it reads as an id, else "?". Text
+    typed where an id belongs (a name in a URL) would otherwise go into the message and, with
+    it, the log of every service that refuses it."""
+    return value if isinstance(value, str) and _ID_SHAPE.fullmatch(value) else "?"
 
 
 class NotFound(LuutruError):

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.common import records
-from services.common.errors import NotFound
+from services.common.errors import NotFound, shown_id
 from services.common.secrecy import (
     SECRECY_LEVELS,
     SECRECY_NAMES,
@@ -75,7 +75,7 @@ def declared_marks(form: Mapping[str, str]) -> dict[str, str]:
 
 
 def not_found(record_id: str) -> NotFound:
-    return NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
+    return NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
 
 
 def may_be_petition(record: dict[str, Any]) -> bool:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 
-from services.common.errors import ErrorCode, LuutruError, NotFound, PermanentError
+from services.common.errors import ErrorCode, LuutruError, NotFound, PermanentError, shown_id
 from services.common.secrecy import SECRECY_NAMES
 
 ROLES = ("clerk", "reader", "archivist", "petition_officer", "admin")
@@ -212,7 +212,7 @@ class SqlAccountStore:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(users).where(users.c.name == name)).first()
         if row is None:
-            raise NotFound(f"Không có người dùng {name} / No such user")
+            raise NotFound(f"Không có người dùng {shown_id(name)} / No such user")
         return _user_dict(row)
 
     def list_users(self) -> list[dict]:

@@ -6,7 +6,8 @@ client's address is decided here once for every route: REMOTE_ADDR, or the proxy
 X-Forwarded-For/-Proto only when the direct peer is one of LUUTRU_TRUSTED_PROXIES.
 Its access log names the method, the path and the status, never the query string: a search's
 `q` or a record's "find in text" holds what the caller typed, a secret's trích yếu or a
-writer's name as often as not (tests/e2e/test_secrets_in_logs.py).
+writer's name as often as not (tests/e2e/test_secrets_in_logs.py); nor a path segment that is
+not an id (the same typed into a URL).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from nameko.web.server import HttpOnlyProtocol, WebServer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from services.common.config import Settings, process_settings
+from services.common.errors import shown_id
 from services.gateway.tls import certificate_paths
 
 log = logging.getLogger(__name__)
@@ -94,13 +96,14 @@ def with_hsts(app: Callable) -> Callable:
     return answer
 
 
-def without_query(request_line: str) -> str:
-    """`GET /api/search?q=… HTTP/1.1` as `GET /api/search?… HTTP/1.1` (the path kept)."""
+def logged_request_line(request_line: str) -> str:
+    """`GET /api/search?q=… HTTP/1.1` as `GET /api/search?… HTTP/1.1`: the path kept, each of
+    its segments that does not read as an id shown as "?" (a name typed into a URL)."""
     method, space, rest = request_line.partition(" ")
     target, space2, version = rest.rpartition(" ") if " " in rest else (rest, "", "")
-    if "?" not in target:
-        return request_line
-    return f"{method}{space}{target.split('?', 1)[0]}?…{space2}{version}"
+    path, question, _ = target.partition("?")
+    shown = "/".join(shown_id(part) if part else "" for part in path.split("/"))
+    return f"{method}{space}{shown}{question and '?…'}{space2}{version}"
 
 
 class QuietQueryProtocol(HttpOnlyProtocol):
@@ -109,7 +112,7 @@ class QuietQueryProtocol(HttpOnlyProtocol):
 
     def parse_request(self) -> bool:
         parsed = super().parse_request()
-        self.requestline = without_query(self.requestline)
+        self.requestline = logged_request_line(self.requestline)
         return parsed
 
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from services.common.clock import day_first
-from services.common.errors import NotFound
+from services.common.errors import NotFound, shown_id
 from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.helpers import (
@@ -67,7 +67,9 @@ def _identity(gw: Gateway, request: Request, record_id: str) -> dict:
     access.require_identity_role(principal)
     identity = gw.classification.petitioner(record_id)
     if identity is None:
-        raise NotFound(f"Hồ sơ không có thông tin người viết đơn / No petitioner for {record_id}")
+        raise NotFound(
+            f"Hồ sơ không có thông tin người viết đơn / No petitioner for {shown_id(record_id)}"
+        )
     detail = {"sealed": bool(identity.get("sealed")), "path": request.path}
     gw.audit(request.remote_addr, principal, "read_petitioner", record_id, detail)
     return {"id": record_id, **{k: identity.get(k) for k in IDENTITY_FIELDS}}

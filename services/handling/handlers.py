@@ -5,7 +5,6 @@ record above it answers NotFound exactly like an unknown id.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -13,6 +12,7 @@ from typing import Any
 
 from services.common import events
 from services.common.catalog import format_number
+from services.common.errors import shown_id
 from services.common.secrecy import HIGHEST, effective_level
 from services.handling import tasks as rules
 from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
@@ -21,8 +21,6 @@ from services.handling.stats import Period, with_units
 from services.handling.store import HandlingStore
 from services.handling.tasks import PAGE, Task, TaskError
 
-# An account's name as services/gateway/accounts.py admits it.
-ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 HANDLED_REGISTERS = ("den", "don")  # incoming documents and citizens' letters
 
 
@@ -45,7 +43,7 @@ def _person(h: Handling, name: str, record: dict[str, Any]) -> str:
     if user is None or user["disabled"]:
         # Named back only if it reads as an account name: typed free text (a writer's name in
         # the "to" box) would go to the handling service's log with the refusal.
-        shown = name if ACCOUNT_NAME.fullmatch(name or "") else "?"
+        shown = shown_id(name)
         raise TaskError(f"Không có người dùng {shown} / No active user {shown}")
     if user["clearance"] < effective_level(record["meta"]):
         raise TaskError(

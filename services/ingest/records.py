@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from services.common.errors import NotFound
+from services.common.errors import NotFound, shown_id
 from services.common.objects import pages_manifest_key
 from services.common.ports import Catalog, ObjectStore
 from services.common.secrecy import effective_level
@@ -28,7 +28,7 @@ def read_text(
     try:
         manifest = json.loads(store.get(pages_manifest_key(record_id)))
     except NotFound:
-        raise NotFound(f"Hồ sơ {record_id} chưa có văn bản / No text yet") from None
+        raise NotFound(f"Hồ sơ {shown_id(record_id)} chưa có văn bản / No text yet") from None
     pages = [p for p in manifest["pages"] if page is None or p["n"] == page]
     if page is not None and not pages:
         raise NotFound(f"Không có trang {page} / No page {page}")

@@ -6,7 +6,7 @@ All are `PermanentError`s (retrying will not help); the gateway answers each by 
 
 from __future__ import annotations
 
-from services.common.errors import ErrorCode, NotFound, PermanentError
+from services.common.errors import ErrorCode, NotFound, PermanentError, shown_id
 
 
 class RecordOnHold(PermanentError):
@@ -57,7 +57,7 @@ NEEDS_CLEARANCE = (
 
 
 def batch_not_found(batch_id: str) -> NotFound:
-    return NotFound(f"Không tìm thấy lô {batch_id} / No batch {batch_id}")
+    return NotFound(f"Không tìm thấy lô {shown_id(batch_id)} / No batch {shown_id(batch_id)}")
 
 
 def hold_not_found(hold_id: str) -> NotFound:
@@ -72,7 +72,7 @@ def not_waiting(batch_id: str, record_id: str) -> BatchStateError:
 
 
 def file_not_found(file_ref: str) -> NotFound:
-    return NotFound(f"Không tìm thấy hồ sơ {file_ref} / No file {file_ref}")
+    return NotFound(f"Không tìm thấy hồ sơ {shown_id(file_ref)} / No file {shown_id(file_ref)}")
 
 
 class DossierStepError(BatchStateError):

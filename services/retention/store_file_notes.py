@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common.catalog import now_iso
-from services.common.errors import NotFound
+from services.common.errors import NotFound, shown_id
 from services.common.sql_rows import fetch_dict
 from services.retention import files as rules
 from services.retention.audit import log
@@ -75,7 +75,7 @@ class FileNotesMixin:
                 .values(state=DISMISSED, decided_by=by, decided_at=now_iso())
             ).rowcount  # fmt: skip
             if not done:
-                raise NotFound(f"Không có gợi ý hồ sơ / No suggestion for {record_id}")
+                raise NotFound(f"Không có gợi ý hồ sơ / No suggestion for {shown_id(record_id)}")
             log(conn, record_id, "file_suggestion_dismissed", {"by": by})
         return {"record_id": record_id, "state": DISMISSED}
 
@@ -83,7 +83,7 @@ class FileNotesMixin:
         """The clerk says yes: the record joins the suggested file (as `files add`)."""
         found = self.suggestion(record_id)
         if found is None:
-            raise NotFound(f"Không có gợi ý hồ sơ / No suggestion for {record_id}")
+            raise NotFound(f"Không có gợi ý hồ sơ / No suggestion for {shown_id(record_id)}")
         return self.add_to_file(found["file_id"], [record_id], by)
 
     def file_of_record(self, record_id: str) -> dict[str, Any] | None:

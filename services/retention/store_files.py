@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from services.common import catalog_rows
 from services.common.catalog import now_iso
-from services.common.errors import NotFound, PermanentError
+from services.common.errors import NotFound, PermanentError, shown_id
 from services.common.sql_rows import dict_or_none
 from services.retention import files as rules
 from services.retention.audit import log
@@ -118,7 +118,7 @@ class FilesMixin:
             rules.check_open(file)
             known = catalog_rows.metas(conn, record_ids)
             if missing := [i for i in record_ids if i not in known]:
-                raise NotFound(f"Không tìm thấy văn bản / No record {missing[0]}")
+                raise NotFound(f"Không tìm thấy văn bản / No record {shown_id(missing[0])}")
             taken = conn.execute(
                 sa.select(file_records.c.record_id).where(file_records.c.record_id.in_(record_ids))
             ).first()
@@ -169,7 +169,7 @@ class FilesMixin:
         with self.engine.connect() as conn:
             found = catalog_rows.metas(conn, [record_id])
         if record_id not in found:
-            raise NotFound(f"Không tìm thấy văn bản / No record {record_id}")
+            raise NotFound(f"Không tìm thấy văn bản / No record {shown_id(record_id)}")
         return found[record_id]
 
     def all_files(self) -> list[dict[str, Any]]:

@@ -228,6 +228,9 @@ def scene(stack) -> dict:
         assert stack.get(f"{base}/search", params={"q": "Xuân Đài"}).status_code == 200
         assert stack.get(f"{base}/text").status_code == 200
         assert stack.get(f"/records/{ids[kind]}").status_code == 200
+    for typed in (WRITER, SUBJECT):  # text typed where an id belongs
+        for path in (f"/api/records/{typed}", f"/api/records/{typed}/text"):
+            assert reader.get(stack.url + path, timeout=30).status_code == 404, path
     letter_text = clerk.get(f"{stack.url}/api/records/{ids['letter']}/text", timeout=30)
     assert letter_text.status_code == 200 and "Nghĩa" not in letter_text.text
     who = officer.get(f"{stack.url}/api/records/{ids['letter']}/petitioner", timeout=30)

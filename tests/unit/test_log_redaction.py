@@ -18,10 +18,10 @@ from nameko.exceptions import RemoteError
 
 from services.classification.corrections import check_fields
 from services.common.config import REPO_ROOT
-from services.common.errors import PermanentError
+from services.common.errors import NotFound, PermanentError, shown_id
 from services.common.logs import WITHHELD
 from services.common.secrecy import secrecy_code
-from services.gateway.listeners import without_query
+from services.gateway.listeners import logged_request_line
 from services.indexing.query import parse_date_range
 
 SECRET = "Về phương án bảo vệ kho Hòn Khô"
@@ -116,10 +116,13 @@ def test_plain_lines_pass_unchanged(lines):
         ("GET /records/0a1b/search?q=x&page=2 HTTP/1.1", "GET /records/0a1b/search?… HTTP/1.1"),
         ("GET /records/0a1b HTTP/1.1", "GET /records/0a1b HTTP/1.1"),
         ("GET /?q=x", "GET /?…"),
+        ("GET /api/records/Nguy%E1%BB%85n%20V%C4%83n%20A HTTP/1.1", "GET /api/records/? HTTP/1.1"),
+        ("GET /api/records/0a1b/pages/1.png HTTP/1.1",) * 2,
+        ("GET / HTTP/1.1", "GET / HTTP/1.1"),
     ],
 )
-def test_the_access_log_keeps_the_path_not_the_query(line, logged):
-    assert without_query(line) == logged
+def test_the_access_log_keeps_the_ids_of_the_path_not_the_query(line, logged):
+    assert logged_request_line(line) == logged
 
 
 @pytest.mark.parametrize(
@@ -153,3 +156,19 @@ def test_a_bad_secrecy_or_search_date_is_not_quoted():
     with pytest.raises(Exception) as bad_date:
         parse_date_range("Hòn-Khô")
     assert "Hòn" not in str(bad_date.value) and "Ngày không hợp lệ" in str(bad_date.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("0a1b2c3d-1111-2222-3333-444455556666", "0a1b2c3d-1111-2222-3333-444455556666"),
+        ("quan_tri", "quan_tri"),
+        ("2026/VP.01", "2026/VP.01"),
+        ("Nguyễn Văn A", "?"),
+        ("Kế hoạch sơ tán", "?"),
+        (None, "?"),
+    ],
+)
+def test_an_error_names_back_an_id_never_typed_text(value, shown):
+    assert shown_id(value) == shown
+    assert shown in str(NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(value)}"))
