@@ -29,4 +29,8 @@ if [ "${LUUTRU_HTTPS_PORT:-8443}" != 0 ]; then
   echo "luutru: LAN portal on https://$(hostname):${LUUTRU_HTTPS_PORT:-8443}"
 fi
 echo "luutru: portal on http://${LUUTRU_HTTP_HOST:-127.0.0.1}:${LUUTRU_HTTP_PORT:-8000}, data in $LUUTRU_DATA, logs in $LUUTRU_DATA/logs"
-exec .venv/bin/supervisord -c deploy/supervisord.conf
+# As root (the README's `make run`), say so: supervisord otherwise logs a CRIT line on every
+# start. A server keeps the services under their own user (deploy/systemd: User=luutru).
+as_user=()
+if [ "$(id -u)" = 0 ]; then as_user=(--user root); fi
+exec .venv/bin/supervisord -c deploy/supervisord.conf "${as_user[@]}"
