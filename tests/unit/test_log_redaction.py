@@ -19,7 +19,7 @@ from nameko.exceptions import RemoteError
 from services.classification.corrections import check_fields
 from services.common.config import REPO_ROOT
 from services.common.errors import NotFound, PermanentError, shown_id
-from services.common.logs import WITHHELD
+from services.common.logs import WITHHELD, bind_record_id
 from services.common.secrecy import secrecy_code
 from services.gateway.listeners import logged_request_line
 from services.indexing.query import parse_date_range
@@ -101,6 +101,20 @@ def test_an_os_error_is_logged_without_its_file_name(lines):
     assert "truong-khac-nghia" not in json.dumps(line)
     assert "[Errno 13] Permission denied (file name withheld)" in line["message"]
     assert "PermissionError: [Errno 13] Permission denied" in line["exc_info"]
+
+
+def test_log_lines_are_json_with_the_record_id_as_nameko_yaml_configures_them(lines):
+    bind_record_id("0a1b2c")
+    logging.getLogger("luutru.test").info("trang %d đã đọc", 2)
+    bind_record_id(None)
+    logging.getLogger("luutru.test").info("no record")
+    first, second = lines()
+    assert (first["record_id"], first["message"], first["level"]) == (
+        "0a1b2c",
+        "trang 2 đã đọc",
+        "INFO",
+    )
+    assert second["record_id"] is None
 
 
 def test_plain_lines_pass_unchanged(lines):

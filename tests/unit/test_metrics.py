@@ -1,10 +1,7 @@
 """Metrics and structured logs: what each worker handled or failed is counted per stage, OCR
 time is observed per page, and every log line of a worker carries its record id as JSON."""
 
-import io
 import json
-import logging
-import logging.config
 import socket
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,7 +12,6 @@ from prometheus_client import REGISTRY
 
 from services.common import topology
 from services.common.config import REPO_ROOT
-from services.common.logs import bind_record_id
 from services.common.metrics import (
     PORT_OFFSETS,
     Metrics,
@@ -105,27 +101,6 @@ def test_index_size_is_the_bytes_on_disk(tmp_path):
     (tmp_path / "seg" / "a").write_bytes(b"x" * 1000)
     (tmp_path / "meta.json").write_bytes(b"{}")
     assert dir_bytes(tmp_path) == 1002
-
-
-def test_log_lines_are_json_with_the_record_id_as_nameko_yaml_configures_them():
-    setup_yaml_parser()  # the loader `nameko run` uses (${VAR:default}, !raw_env_var)
-    config = yaml.safe_load((REPO_ROOT / "deploy/nameko.yaml").read_text())["LOGGING"]
-    stream = io.StringIO()
-    config["handlers"]["console"]["stream"] = stream
-    config["root"]["handlers"] = ["console"]
-    logging.config.dictConfig(config)
-    try:
-        bind_record_id("0a1b2c")
-        logging.getLogger("luutru.test").info("trang %d đã đọc", 2)
-        bind_record_id(None)
-        logging.getLogger("luutru.test").info("no record")
-    finally:
-        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
-    first, second = (json.loads(line) for line in stream.getvalue().splitlines())
-    assert first["record_id"] == "0a1b2c"
-    assert first["message"] == "trang 2 đã đọc"
-    assert first["level"] == "INFO"
-    assert second["record_id"] is None
 
 
 def test_the_grafana_dashboard_only_queries_metrics_the_services_export():
