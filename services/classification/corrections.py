@@ -18,7 +18,7 @@ from services.common.ports import Catalog
 from services.common.records import letter_organ_cleared
 from services.common.secrecy import KNOWN
 from services.registers import RegistersConfig
-from services.registers.deadlines import PetitionRules
+from services.registers.deadlines import CATEGORIES, PetitionRules
 from services.registers.petition_book import with_deadlines
 from services.registers.petitions import ANONYMOUS, NAMED
 
@@ -165,6 +165,10 @@ def apply(
     petition = {
         k.removeprefix("petition."): v for k, v in values.items() if k.startswith("petition.")
     }
+    if values.get("kind") in CATEGORIES and meta.get("petition"):
+        # A letter corrected into another category is handled under that category's law
+        # (Luật KN 2011 Điều 27–28, Luật TC 2018 Điều 29–30, TT 05/2021): its deadlines follow.
+        petition["category"] = CATEGORIES[values["kind"]]
     if petition and meta.get("petition"):
         out["petition"] = _petition(meta["petition"], petition, by, rules)
     elif petition:
