@@ -39,12 +39,24 @@ def _bad_text(field: str, hint: str) -> PermanentError:
     return PermanentError(f"Giá trị không hợp lệ cho {field} ({hint}) / Bad value for {field}")
 
 
+# NĐ 30/2020 Phụ lục VI Phần II (the document system's input fields): Subject (trích yếu) 500
+# characters, OrganName 200, SignerInfo = Position 100 + FullName 50. A value the decree's
+# system could not hold is refused; other free text up to 1000.
+TEXT_LIMITS = {"subject": 500, "organ": 200, "organ_parent": 200, "signer_title": 100,
+               "signer": 50}  # fmt: skip
+TEXT_LIMIT = 1000
+
+
 def _text(field: str, value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if not isinstance(value, str) or len(value) > 1000:
-        raise _bad_text(field, "văn bản tối đa 1000 ký tự")
-    return " ".join(value.split())
+    limit = TEXT_LIMITS.get(field, TEXT_LIMIT)
+    if not isinstance(value, str) or len(value) > TEXT_LIMIT:
+        raise _bad_text(field, f"văn bản tối đa {limit} ký tự")
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise _bad_text(field, f"văn bản tối đa {limit} ký tự, NĐ 30/2020 Phụ lục VI")
+    return text
 
 
 def _choice(allowed: frozenset[str]) -> Callable[[str, Any], str | None]:

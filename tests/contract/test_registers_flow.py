@@ -288,6 +288,9 @@ def test_a_correction_is_audited_kept_on_a_re_read_and_emitted(catalog, store):
         ({"retention.class": "XX-99"}, "retention-schedule.yaml"),
         ({"colour": "red"}, "Không sửa được trường colour"),
         ({"petition.extensions": 1}, "không phải đơn thư"),
+        # NĐ 30/2020 Phụ lục VI Phần II: Subject 500 characters, SignerInfo FullName 50
+        ({"subject": "Về việc " + "x" * 493}, r"subject \(văn bản tối đa 500 ký tự"),
+        ({"signer": "Nguyễn " * 8}, r"signer \(văn bản tối đa 50 ký tự"),
     ],
 )
 def test_a_bad_correction_is_refused_with_a_clear_message(catalog, store, fields, message):
