@@ -181,8 +181,8 @@ def _party_slot(
             meeting.issuer or issuer, True,
         )  # fmt: skip
         return replace(slot, series=f"congress/{slot.issuer}")
-    # Secret documents continue the same series as the others of their type (36-HD/VPTW),
-    # unless the office configured them apart (then they print the secret mark).
+    # Secret documents continue the same series as the others of their type (36-HD/VPTW;
+    # the loader refuses `secret_series: separate` for a Party office).
     scope = f"term:{term_on(config, on).name}"
     slot = Slot("", scope, _abbreviation(config, kind), issuer, True, None, mark)
     return _keyed(config, slot, kind)
@@ -286,6 +286,7 @@ def parse_series(data: Any, *, source: str = "number-series") -> NumberSeries:
     _check_order(terms, congresses, source)
     groups = {kind: name for name, kinds in data.get("groups", {}).items() for kind in kinds}
     secret = data.get("secret_series", "same" if party else "separate")
+    _check_secret_series(party, secret, source)
     others = [i for i in data.get("issuers", ()) if i != data["issuer"]]
     config = NumberSeries(
         style=data["style"],
@@ -301,6 +302,22 @@ def parse_series(data: Any, *, source: str = "number-series") -> NumberSeries:
     )
     _check_unique_symbols(config, source)
     return config
+
+
+def _check_secret_series(party: bool, secret: str, source: str) -> None:
+    """The style decides where secret documents count: a state organ's have their own series
+    (NĐ 30/2020 Điều 15.2), a Party organ's continue their type's (36-HD/VPTW II.1.3.1, as
+    quoted in secondary sources). A file asking the other way is refused, not obeyed."""
+    if party and secret == "separate":
+        rule = "36-HD/VPTW II.1.3.1: Party secret documents continue their type's series"
+    elif not party and secret == "same":
+        rule = "NĐ 30/2020 Điều 15.2: a state organ's secret documents have their own series"
+    else:
+        return
+    raise ValueError(
+        f"{source}: invalid number series: secret_series: {secret} breaks {rule};"
+        " leave secret_series out (the style decides it)"
+    )
 
 
 def _check_unique_symbols(config: NumberSeries, source: str) -> None:

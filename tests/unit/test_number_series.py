@@ -133,6 +133,9 @@ def test_groups_share_a_series():
         ),
         ({**STATE, "groups": {"g": ["thong_baoo"]}}, ["groups.g.0", "'thong_baoo'"]),
         ({**STATE, "issuer": "UB ND"}, ["issuer", "'UB ND' does not match"]),
+        # NĐ 30/2020 Điều 15.2 (state: a series of their own); 36-HD/VPTW (Party: the same)
+        ({**STATE, "secret_series": "same"}, ["secret_series: same", "Điều 15.2"]),
+        ({**PARTY, "secret_series": "separate"}, ["secret_series: separate", "36-HD/VPTW"]),
         (
             {**PARTY, "congresses": [{"name": "ĐH", "start": "2025-10-17", "end": "2025-10-15"}]},
             ["congresses (ĐH): ends before it starts"],
