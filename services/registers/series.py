@@ -157,10 +157,21 @@ def slot_of(config: NumberSeries, request: NumberRequest, on: date) -> Slot:
     if request.copy:
         return _copy_slot(config, request.copy, issuer, mark, on)
     if config.party:
-        return _party_slot(config, request.kind or "other", on, request.congress, issuer, mark)
+        congress = request.congress
+        if congress is None and _another_issuer(config, request.issuer, on):
+            congress = False
+        return _party_slot(config, request.kind or "other", on, congress, issuer, mark)
     kind = request.kind or "other"
     slot = Slot("", f"year:{on.year}", _abbreviation(config, kind), issuer, False, unit, mark)
     return _keyed(config, slot, kind)
+
+
+def _another_issuer(config: NumberSeries, named: str | None, on: date) -> bool:
+    """A document the clerk says another issuer signs (the office's "…/VPTU" công văn sent
+    during the congress) is not the congress's: 36-HD/VPTW's one congress series covers the
+    congress and its bodies (presidium, secretariat, credentials, vote counting) only."""
+    meeting = next((c for c in config.congresses if c.covers(on)), None)
+    return bool(meeting and named and named != (meeting.issuer or config.issuer))
 
 
 def _party_slot(

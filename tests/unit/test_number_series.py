@@ -91,6 +91,17 @@ def test_congress_documents_of_every_kind_share_one_series():
     assert outside.series == "{}-NQ/TU"
 
 
+def test_a_document_another_issuer_signs_during_the_congress_is_not_the_congresss():
+    """36-HD/VPTW: the congress series covers the congress and its bodies; the office's công
+    văn sent during the congress days keeps its issuer and its term's series."""
+    config = parse_series({**PARTY, "issuers": ["VPTU"]})
+    office = slot_for(config, "cong_van", secret=False, on=date(2025, 10, 16), issuer="VPTU")
+    assert (office.series, office.scope) == ("{}-CV/VPTU", "term:2020-2025")
+    assert office.symbol(7) == "07-CV/VPTU"
+    congress = slot_for(config, "cong_van", secret=False, on=date(2025, 10, 16))
+    assert (congress.series, congress.scope) == ("congress/ĐH", "congress:ĐH XXI")
+
+
 @pytest.mark.parametrize(
     ("kind", "printed"),
     [
