@@ -174,6 +174,17 @@ def _check(rules: PetitionRules, case: Case) -> None:
             f"Tố cáo chỉ được gia hạn tối đa {MAX_EXTENSIONS} lần / "
             f"A denunciation has at most {MAX_EXTENSIONS} extensions (got {case.extensions})"
         )
+    extended_denunciation = case.category == "to_cao" and not (
+        rules.body.type == "state" and case.anonymous
+    )
+    if case.extensions and not extended_denunciation:
+        # Luật TC 2018 Điều 30 extends a tố cáo's resolution; Luật KN 2011 Điều 28, 37 give a
+        # complex complaint its longer period instead (`complex`); TT 05/2021 none; an
+        # anonymous tố cáo is information, not a tố cáo (Điều 25).
+        raise ValueError(
+            "Chỉ tố cáo mới được gia hạn giải quyết (Luật TC 2018 Điều 30); khiếu nại phức tạp"
+            " ghi petition.complex / Only a denunciation's resolution is extended"
+        )
     if case.instance not in (1, 2) or (case.instance == 2 and case.category != "khieu_nai"):
         raise ValueError(
             "Chỉ khiếu nại mới có lần hai (Luật KN 2011 Điều 37) / Only a complaint has a"

@@ -162,6 +162,10 @@ def test_limits_follow_the_article(article, rules, facts, procedure, expected):
         (PARTY, dict(category="to_cao", verification=True), "Luật TC 2018 Điều 29.1"),
         (STATE, dict(category="to_cao", instance=2), "Luật KN 2011 Điều 37"),
         (STATE, dict(category="to_cao", extensions=3), "tối đa 2 lần"),
+        (STATE, dict(category="khieu_nai", extensions=1), "Luật TC 2018 Điều 30"),
+        (REMOTE, dict(category="kien_nghi", extensions=1), "Luật TC 2018 Điều 30"),
+        (STATE, dict(category="to_cao", anonymous=True, extensions=1), "Luật TC 2018 Điều 30"),
+        (PARTY, dict(category="khieu_nai", extensions=1), "Luật TC 2018 Điều 30"),
     ],
 )
 def test_facts_the_law_does_not_allow_are_refused(rules, facts, article):
