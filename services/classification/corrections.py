@@ -18,7 +18,7 @@ from services.common.ports import Catalog
 from services.common.records import letter_organ_cleared
 from services.common.secrecy import KNOWN
 from services.registers import RegistersConfig
-from services.registers.deadlines import PetitionRules
+from services.registers.deadlines import CATEGORIES, PetitionRules
 from services.registers.petition_book import with_deadlines
 from services.registers.petitions import ANONYMOUS, NAMED
 
@@ -39,12 +39,24 @@ def _bad_text(field: str, hint: str) -> PermanentError:
     return PermanentError(f"Giá trị không hợp lệ cho {field} ({hint}) / Bad value for {field}")
 
 
+# NĐ 30/2020 Phụ lục VI Phần II (the document system's input fields): Subject (trích yếu) 500
+# characters, OrganName 200, SignerInfo = Position 100 + FullName 50. A value the decree's
+# system could not hold is refused; other free text up to 1000.
+TEXT_LIMITS = {"subject": 500, "organ": 200, "organ_parent": 200, "signer_title": 100,
+               "signer": 50}  # fmt: skip
+TEXT_LIMIT = 1000
+
+
 def _text(field: str, value: Any) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if not isinstance(value, str) or len(value) > 1000:
-        raise _bad_text(field, "văn bản tối đa 1000 ký tự")
-    return " ".join(value.split())
+    limit = TEXT_LIMITS.get(field, TEXT_LIMIT)
+    if not isinstance(value, str) or len(value) > TEXT_LIMIT:
+        raise _bad_text(field, f"văn bản tối đa {limit} ký tự")
+    text = " ".join(value.split())
+    if len(text) > limit:
+        raise _bad_text(field, f"văn bản tối đa {limit} ký tự, NĐ 30/2020 Phụ lục VI")
+    return text
 
 
 def _choice(allowed: frozenset[str]) -> Callable[[str, Any], str | None]:
@@ -165,6 +177,10 @@ def apply(
     petition = {
         k.removeprefix("petition."): v for k, v in values.items() if k.startswith("petition.")
     }
+    if values.get("kind") in CATEGORIES and meta.get("petition"):
+        # A letter corrected into another category is handled under that category's law
+        # (Luật KN 2011 Điều 27–28, Luật TC 2018 Điều 29–30, TT 05/2021): its deadlines follow.
+        petition["category"] = CATEGORIES[values["kind"]]
     if petition and meta.get("petition"):
         out["petition"] = _petition(meta["petition"], petition, by, rules)
     elif petition:

@@ -25,6 +25,9 @@ Party body:
 - anonymous, false-name or no-address letters: not handled (Quy định 22-QĐ/TW Điều 20 (summary)).
 - khiếu nại, kiến nghị, phản ánh: the Party rules read name no limit for them, so
   none is computed (`note` says so); the 90/180 days are not applied to them.
+- a letter that both complains and denounces: the Party body resolves the complaint only and
+  tells the writer how to make the denunciation properly (Hướng dẫn 02-HD/TW (summary)),
+  whichever category its title names first; so no 90/180 days either.
 """
 
 from __future__ import annotations
@@ -61,6 +64,11 @@ COMPLAINT_BASIS = {
     1: ("Luật KN 2011 Điều 27", "Luật KN 2011 Điều 28"),
     2: ("Luật KN 2011 Điều 36", "Luật KN 2011 Điều 37"),
 }
+BOTH_AT_PARTY = (
+    "Đơn vừa khiếu nại vừa tố cáo: tổ chức đảng chỉ giải quyết nội dung khiếu nại, hướng dẫn"
+    " người viết tố cáo đúng quy định (Hướng dẫn 02-HD/TW); không áp dụng 90/180 ngày"
+    " / Complaint and denunciation in one letter: the Party body resolves the complaint only"
+)
 NO_PARTY_LIMIT = (
     "Quy định của Đảng (QĐ 22-QĐ/TW) không nêu thời hạn cho loại đơn này; không áp dụng 90/180"
     " ngày / The Party rules read name no limit for this category"
@@ -123,6 +131,8 @@ class Case:
     complex_case: bool = False
     instance: int = 1  # khiếu nại lần đầu (1) or lần hai (2)
     verification: bool = False  # tố cáo to verify at several places (Luật TC Điều 29.1)
+    # The letter both complains and denounces ("ĐƠN KHIẾU NẠI, TỐ CÁO", "ĐƠN TỐ CÁO, KHIẾU NẠI").
+    complaint_and_denunciation: bool = False
 
 
 def handling(rules: PetitionRules, case: Case) -> Handling:
@@ -164,6 +174,17 @@ def _check(rules: PetitionRules, case: Case) -> None:
             f"Tố cáo chỉ được gia hạn tối đa {MAX_EXTENSIONS} lần / "
             f"A denunciation has at most {MAX_EXTENSIONS} extensions (got {case.extensions})"
         )
+    extended_denunciation = case.category == "to_cao" and not (
+        rules.body.type == "state" and case.anonymous
+    )
+    if case.extensions and not extended_denunciation:
+        # Luật TC 2018 Điều 30 extends a tố cáo's resolution; Luật KN 2011 Điều 28, 37 give a
+        # complex complaint its longer period instead (`complex`); TT 05/2021 none; an
+        # anonymous tố cáo is information, not a tố cáo (Điều 25).
+        raise ValueError(
+            "Chỉ tố cáo mới được gia hạn giải quyết (Luật TC 2018 Điều 30); khiếu nại phức tạp"
+            " ghi petition.complex / Only a denunciation's resolution is extended"
+        )
     if case.instance not in (1, 2) or (case.instance == 2 and case.category != "khieu_nai"):
         raise ValueError(
             "Chỉ khiếu nại mới có lần hai (Luật KN 2011 Điều 37) / Only a complaint has a"
@@ -190,6 +211,9 @@ def _party(rules: PetitionRules, case: Case) -> Handling:
             "Tổ chức đảng không xử lý đơn nặc danh, mạo danh, không rõ địa chỉ"
             " / Party bodies do not handle anonymous letters",
         )
+    if case.complaint_and_denunciation and case.category in ("khieu_nai", "to_cao"):
+        # Hướng dẫn 02-HD/TW: the complaint only, whichever the title names first.
+        return Handling("party", True, [], "Hướng dẫn 02-HD/TW", BOTH_AT_PARTY)
     if case.category != "to_cao":
         return Handling("party", True, [], basis, NO_PARTY_LIMIT)
     days = 180 if rules.body.level == "central" else 90

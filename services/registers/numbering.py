@@ -23,6 +23,7 @@ from services.registers.series import (
     NumberSeries,
     Slot,
     slot_of,
+    term_on,
 )
 
 
@@ -93,6 +94,7 @@ def issue(
     person's facts. Idempotent: a numbered record keeps its number."""
     meta = _outgoing(book.row(record_id))
     if reservation is not None:
+        _check_reservation(config, book.number_entry(reservation), meta, on)
         entry = _reserved_for(book, reservation, record_id, by)
         kind = entry["kind"] if entry["kind"] in OUTGOING_KINDS else None
     else:
@@ -105,6 +107,45 @@ def issue(
         kind = request.kind
     _write(book, record_id, meta, kind, entry, "number_issued")
     return entry
+
+
+def _check_reservation(
+    config: NumberSeries, entry: dict[str, Any], meta: dict[str, Any], on: date
+) -> None:
+    """A reserved number numbers only a document it may: one issued in the reservation's year
+    (NĐ 30/2020 Điều 15.1: numbers run from 01 on 1 January to 31 December, unique in the
+    year) or committee term (36-HD/VPTW II.1.3.1), and, where the office keeps secret
+    documents in a series of their own, a secret one only from that series (Điều 15.2).
+    PermanentError otherwise; the reservation stays, to be voided with its reason."""
+    if entry["status"] != "reserved":
+        return  # the catalog refuses it, with its own message
+    scope = entry["scope"]
+    now = _scope_on(config, scope, on)
+    if now != scope:
+        raise PermanentError(
+            f"Số giữ chỗ {entry['symbol']} thuộc {scope}, văn bản cấp số ngày"
+            f" {on:%d/%m/%Y} thuộc {now}: hủy số giữ chỗ và cấp số mới (NĐ 30/2020 Điều 15.1)"
+            f" / A number reserved in {scope} cannot number a document issued in {now}"
+        )
+    if config.separate_secret and meta.get("secrecy") and not entry.get("secrecy"):
+        raise PermanentError(
+            f"Văn bản mật lấy số ở dãy số riêng (NĐ 30/2020 Điều 15.2); số giữ chỗ"
+            f" {entry['symbol']} thuộc dãy số thường / A secret document takes its number from"
+            " the secret series, not an ordinary reservation"
+        )
+
+
+def _scope_on(config: NumberSeries, scope: str, on: date) -> str:
+    """The period of `scope`'s kind that `on` falls in; a congress's scope is kept as it is
+    (its days are the office's to set)."""
+    try:
+        if scope.startswith("year:"):
+            return f"year:{on.year}"
+        if scope.startswith("term:"):
+            return f"term:{term_on(config, on).name}"
+    except NumberingError as exc:
+        raise PermanentError(str(exc)) from None
+    return scope
 
 
 def _reserved_for(book: NumberBook, entry_id: int, record_id: str, by: str) -> dict[str, Any]:

@@ -2,8 +2,9 @@
 what falls due and the printed book. Domain only.
 
 `metadata.petition` = {"category", "writer", "anonymous", "accused", "received",
-"received_source", "instance", "verification", "body", "procedure", "handled", "note",
-"accepted_on", "closed_on", "extensions", "complex", "deadlines": [...], "next_due"}. The
+"received_source", "instance", "complaint_and_denunciation", "verification", "body",
+"procedure", "handled", "note", "accepted_on", "closed_on", "extensions", "complex",
+"deadlines": [...], "next_due"}. The
 petitioner's identity is NOT here: it lives in the catalog's `petitioners` table, and the book
 prints only whether the writer is named, anonymous or to be confirmed.
 """
@@ -65,6 +66,7 @@ def petition_metadata(petition: Petition, received: date, rules: PetitionRules) 
         "received": received.isoformat(),
         "received_source": "registered",
         "instance": petition.instance,
+        "complaint_and_denunciation": petition.complaint_and_denunciation,
         "verification": False,
         "accepted_on": None,
         "closed_on": None,
@@ -88,6 +90,7 @@ def with_deadlines(petition: dict[str, Any], rules: PetitionRules) -> dict[str, 
         complex_case=bool(petition.get("complex")),
         instance=int(petition.get("instance") or 1),
         verification=bool(petition.get("verification")),
+        complaint_and_denunciation=bool(petition.get("complaint_and_denunciation")),
     )
     handled = handling(rules, case)
     pending = None if petition.get("closed_on") else next_due(handled.deadlines, accepted)

@@ -49,6 +49,7 @@ class Petition:
     identity: dict[str, Any] = field(default_factory=dict)  # restricted: see writer_identity
     denounces: bool = False  # the title also names a tố cáo ("ĐƠN KHIẾU NẠI, TỐ CÁO")
     instance: int = 1  # a complaint's first (1) or second (2) time (Luật KN 2011 Điều 37)
+    complains: bool = False  # the title names a khiếu nại ("ĐƠN TỐ CÁO, KHIẾU NẠI")
 
     @property
     def anonymous(self) -> bool:
@@ -57,6 +58,12 @@ class Petition:
     @property
     def category(self) -> str:
         return CATEGORIES[self.kind]
+
+    @property
+    def complaint_and_denunciation(self) -> bool:
+        """The title names both, in either order: a Party body resolves the complaint only
+        (Hướng dẫn 02-HD/TW)."""
+        return self.complains and self.denounces
 
     @property
     def sealed(self) -> bool:
@@ -89,6 +96,7 @@ def read_petition(text: str, kind: str | None = None) -> Petition:
         identity,
         "to cao" in titled,
         instance,
+        "khieu nai" in titled,
     )
 
 

@@ -157,10 +157,21 @@ def slot_of(config: NumberSeries, request: NumberRequest, on: date) -> Slot:
     if request.copy:
         return _copy_slot(config, request.copy, issuer, mark, on)
     if config.party:
-        return _party_slot(config, request.kind or "other", on, request.congress, issuer, mark)
+        congress = request.congress
+        if congress is None and _another_issuer(config, request.issuer, on):
+            congress = False
+        return _party_slot(config, request.kind or "other", on, congress, issuer, mark)
     kind = request.kind or "other"
     slot = Slot("", f"year:{on.year}", _abbreviation(config, kind), issuer, False, unit, mark)
     return _keyed(config, slot, kind)
+
+
+def _another_issuer(config: NumberSeries, named: str | None, on: date) -> bool:
+    """A document the clerk says another issuer signs (the office's "…/VPTU" công văn sent
+    during the congress) is not the congress's: 36-HD/VPTW's one congress series covers the
+    congress and its bodies (presidium, secretariat, credentials, vote counting) only."""
+    meeting = next((c for c in config.congresses if c.covers(on)), None)
+    return bool(meeting and named and named != (meeting.issuer or config.issuer))
 
 
 def _party_slot(
@@ -181,8 +192,8 @@ def _party_slot(
             meeting.issuer or issuer, True,
         )  # fmt: skip
         return replace(slot, series=f"congress/{slot.issuer}")
-    # Secret documents continue the same series as the others of their type (36-HD/VPTW),
-    # unless the office configured them apart (then they print the secret mark).
+    # Secret documents continue the same series as the others of their type (36-HD/VPTW;
+    # the loader refuses `secret_series: separate` for a Party office).
     scope = f"term:{term_on(config, on).name}"
     slot = Slot("", scope, _abbreviation(config, kind), issuer, True, None, mark)
     return _keyed(config, slot, kind)
@@ -286,6 +297,7 @@ def parse_series(data: Any, *, source: str = "number-series") -> NumberSeries:
     _check_order(terms, congresses, source)
     groups = {kind: name for name, kinds in data.get("groups", {}).items() for kind in kinds}
     secret = data.get("secret_series", "same" if party else "separate")
+    _check_secret_series(party, secret, source)
     others = [i for i in data.get("issuers", ()) if i != data["issuer"]]
     config = NumberSeries(
         style=data["style"],
@@ -301,6 +313,22 @@ def parse_series(data: Any, *, source: str = "number-series") -> NumberSeries:
     )
     _check_unique_symbols(config, source)
     return config
+
+
+def _check_secret_series(party: bool, secret: str, source: str) -> None:
+    """The style decides where secret documents count: a state organ's have their own series
+    (NĐ 30/2020 Điều 15.2), a Party organ's continue their type's (36-HD/VPTW II.1.3.1, as
+    quoted in secondary sources). A file asking the other way is refused, not obeyed."""
+    if party and secret == "separate":
+        rule = "36-HD/VPTW II.1.3.1: Party secret documents continue their type's series"
+    elif not party and secret == "same":
+        rule = "NĐ 30/2020 Điều 15.2: a state organ's secret documents have their own series"
+    else:
+        return
+    raise ValueError(
+        f"{source}: invalid number series: secret_series: {secret} breaks {rule};"
+        " leave secret_series out (the style decides it)"
+    )
 
 
 def _check_unique_symbols(config: NumberSeries, source: str) -> None:

@@ -218,3 +218,23 @@ def test_numbers_given_before_the_register_become_issued_entries(tmp_path):
     entry = catalog.series_number(record_id)
     assert (entry["symbol"], entry["status"], entry["number"]) == ("04-NQ/TU", "issued", 4)
     catalog.engine.dispose()
+
+
+def test_a_reservation_numbers_only_a_document_of_its_year_and_series(catalog):
+    """NĐ 30/2020 Điều 15.1: numbers run from 01 on 1 January to 31 December, so a number
+    reserved in 2026 would repeat a 2027 symbol; Điều 15.2: a secret document takes its number
+    from the secret series, not from an ordinary reservation. The reservation stays, to void."""
+    late = numbering.reserve(catalog, STATE, NumberRequest("ke_hoach"), on=date(2026, 12, 30),
+                             by="lan")  # fmt: skip
+    with pytest.raises(PermanentError, match=r"Điều 15\.1"):
+        numbering.issue(catalog, STATE, outgoing(catalog, "y2027"), None, on=date(2027, 1, 4),
+                        by="lan", reservation=late["id"])  # fmt: skip
+    plain = numbering.reserve(catalog, STATE, NumberRequest("quy_che"), on=ON, by="lan")
+    secret = outgoing(catalog, "rm", {"secrecy": "mat"})
+    with pytest.raises(PermanentError, match=r"Điều 15\.2"):
+        numbering.issue(catalog, STATE, secret, None, on=ON, by="lan", reservation=plain["id"])
+    statuses = [catalog.number_entry(e["id"])["status"] for e in (late, plain)]
+    assert statuses == ["reserved", "reserved"] and catalog.series_number(secret) is None
+    entry = numbering.issue(catalog, STATE, outgoing(catalog, "y2026"), None, on=date(2026, 12, 31),
+                            by="lan", reservation=late["id"])  # fmt: skip
+    assert entry["symbol"] == late["symbol"] and entry["status"] == "issued"

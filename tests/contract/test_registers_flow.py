@@ -288,6 +288,9 @@ def test_a_correction_is_audited_kept_on_a_re_read_and_emitted(catalog, store):
         ({"retention.class": "XX-99"}, "retention-schedule.yaml"),
         ({"colour": "red"}, "Không sửa được trường colour"),
         ({"petition.extensions": 1}, "không phải đơn thư"),
+        # NĐ 30/2020 Phụ lục VI Phần II: Subject 500 characters, SignerInfo FullName 50
+        ({"subject": "Về việc " + "x" * 493}, r"subject \(văn bản tối đa 500 ký tự"),
+        ({"signer": "Nguyễn " * 8}, r"signer \(văn bản tối đa 50 ký tự"),
     ],
 )
 def test_a_bad_correction_is_refused_with_a_clear_message(catalog, store, fields, message):
@@ -520,3 +523,30 @@ def test_the_desks_receipt_date_and_writer_decision_survive_a_re_read(catalog, s
         "source": "postmark",
         "reason": "Dấu bưu điện",
     }
+
+
+COMPLAINT = [
+    "ĐƠN KHIẾU NẠI",
+    "Kính gửi: Chủ tịch UBND huyện Tuy Phước",
+    "Tôi tên là Lê Văn Tám, trú tại thôn 5, xã Phước Lộc.",
+    "Tôi khiếu nại Quyết định số 12/QĐ-UBND về thu hồi đất.",
+]
+
+
+def test_a_letter_corrected_into_a_denunciation_takes_the_deadlines_of_a_denunciation(
+    catalog, store
+):
+    """A clerk who corrects a complaint into a tố cáo moves it from Luật KN 2011 Điều 27–28
+    (10 calendar days to accept) to Luật TC 2018 Điều 29–30 (7 working days, then 30 days);
+    the petition's category followed the kind only after the text was read again."""
+    event = ingest(catalog, store, COMPLAINT, register="don", salt="kind")
+    assert classified(catalog, store, event)["petition"]["procedure"] == "khieu_nai"
+    record, _ = correct_record(
+        catalog, event["record_id"], {"kind": "don_to_cao"}, "lan",
+        retention_classes=CLASSES, config=CONFIG,
+    )  # fmt: skip
+    petition = record["metadata"]["petition"]
+    assert (petition["category"], petition["procedure"]) == ("to_cao", "to_cao")
+    accept = petition["deadlines"][0]
+    assert (accept["step"], accept["days"], accept["unit"]) == ("accept", 7, "working")
+    assert accept["basis"].startswith("Luật TC 2018 Điều 29.1")

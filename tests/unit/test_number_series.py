@@ -91,6 +91,17 @@ def test_congress_documents_of_every_kind_share_one_series():
     assert outside.series == "{}-NQ/TU"
 
 
+def test_a_document_another_issuer_signs_during_the_congress_is_not_the_congresss():
+    """36-HD/VPTW: the congress series covers the congress and its bodies; the office's công
+    văn sent during the congress days keeps its issuer and its term's series."""
+    config = parse_series({**PARTY, "issuers": ["VPTU"]})
+    office = slot_for(config, "cong_van", secret=False, on=date(2025, 10, 16), issuer="VPTU")
+    assert (office.series, office.scope) == ("{}-CV/VPTU", "term:2020-2025")
+    assert office.symbol(7) == "07-CV/VPTU"
+    congress = slot_for(config, "cong_van", secret=False, on=date(2025, 10, 16))
+    assert (congress.series, congress.scope) == ("congress/ĐH", "congress:ĐH XXI")
+
+
 @pytest.mark.parametrize(
     ("kind", "printed"),
     [
@@ -133,6 +144,9 @@ def test_groups_share_a_series():
         ),
         ({**STATE, "groups": {"g": ["thong_baoo"]}}, ["groups.g.0", "'thong_baoo'"]),
         ({**STATE, "issuer": "UB ND"}, ["issuer", "'UB ND' does not match"]),
+        # NĐ 30/2020 Điều 15.2 (state: a series of their own); 36-HD/VPTW (Party: the same)
+        ({**STATE, "secret_series": "same"}, ["secret_series: same", "Điều 15.2"]),
+        ({**PARTY, "secret_series": "separate"}, ["secret_series: separate", "36-HD/VPTW"]),
         (
             {**PARTY, "congresses": [{"name": "ĐH", "start": "2025-10-17", "end": "2025-10-15"}]},
             ["congresses (ĐH): ends before it starts"],

@@ -135,6 +135,11 @@ RULES = [
      dict(category="khieu_nai", received=D(2026, 1, 5)), "party", []),
     ("QĐ 22-QĐ/TW names no limit for a kiến nghị", PARTY, dict(category="kien_nghi", received=D(2026, 1, 5)),
      "party", []),
+    ("Hướng dẫn 02-HD/TW: complaint and denunciation, the Party resolves the complaint only", PARTY,
+     dict(category="to_cao", received=D(2026, 6, 3), complaint_and_denunciation=True), "party", []),
+    ("Luật TC 2018 Điều 29.1, 30: a state body keeps the tố cáo's limits", STATE,
+     dict(category="to_cao", received=D(2025, 4, 24), complaint_and_denunciation=True),
+     "to_cao", [("accept", 7, "working", D(2025, 5, 7)), ("resolve", 30, "calendar", D(2025, 6, 6))]),
     ("QĐ 22-QĐ/TW Điều 20: anonymous not handled", PARTY,
      dict(category="to_cao", received=D(2026, 1, 5), anonymous=True), "none", []),
 ]  # fmt: skip
@@ -157,6 +162,10 @@ def test_limits_follow_the_article(article, rules, facts, procedure, expected):
         (PARTY, dict(category="to_cao", verification=True), "Luật TC 2018 Điều 29.1"),
         (STATE, dict(category="to_cao", instance=2), "Luật KN 2011 Điều 37"),
         (STATE, dict(category="to_cao", extensions=3), "tối đa 2 lần"),
+        (STATE, dict(category="khieu_nai", extensions=1), "Luật TC 2018 Điều 30"),
+        (REMOTE, dict(category="kien_nghi", extensions=1), "Luật TC 2018 Điều 30"),
+        (STATE, dict(category="to_cao", anonymous=True, extensions=1), "Luật TC 2018 Điều 30"),
+        (PARTY, dict(category="khieu_nai", extensions=1), "Luật TC 2018 Điều 30"),
     ],
 )
 def test_facts_the_law_does_not_allow_are_refused(rules, facts, article):
@@ -167,6 +176,20 @@ def test_facts_the_law_does_not_allow_are_refused(rules, facts, article):
 def test_the_party_handling_says_why_there_is_no_deadline():
     got = handling(PARTY, Case("khieu_nai", D(2026, 1, 5)))
     assert got.handled and not got.deadlines and "90/180" in got.note
+
+
+@pytest.mark.parametrize("title", ["ĐƠN TỐ CÁO, KHIẾU NẠI", "ĐƠN KHIẾU NẠI, TỐ CÁO"])
+def test_a_party_body_resolves_only_the_complaint_of_a_letter_that_also_denounces(title):
+    """Hướng dẫn 02-HD/TW (summary): whichever category the title names first, a Party body
+    resolves the complaint and guides the denunciation, so QĐ 22's 90 days do not run."""
+    text = (
+        f"{title}\nKính gửi: Ban Thường vụ Tỉnh ủy\nTôi là Lê Văn Tám.\nTôi tố cáo ông Hồ Văn Dũng."
+    )
+    petition = read_petition(text)
+    assert petition.sealed and petition.complaint_and_denunciation
+    meta = petition_metadata(petition, D(2026, 6, 3), PARTY)
+    assert (meta["procedure"], meta["deadlines"], meta["next_due"]) == ("party", [], None)
+    assert "02-HD/TW" in meta["note"]
 
 
 # --- who wrote it -------------------------------------------------------------------------------

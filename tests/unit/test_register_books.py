@@ -7,7 +7,7 @@ line: tests/contract/test_registers_flow.py, which renders one book.)
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -130,3 +130,18 @@ def test_a_book_leaves_out_every_document_above_the_callers_clearance():
     assert numbers(1) == ["07", "08"] and numbers(0) == ["07"]
     assert numbers(3, secret=True) == ["01", "08 (sổ thường)", "09 (sổ thường)"]
     assert numbers(1, secret=True) == ["08 (sổ thường)"]
+
+
+def test_the_office_day_is_vietnams_so_06_30_on_1_january_opens_the_new_year(monkeypatch):
+    """NĐ 30/2020 Điều 22.2: số đến run in order of receipt within the year; a document received
+    at 06:30 on 1 January (23:30 UTC on 31 December) is the new year's, and is dated 01/01."""
+
+    class Fixed(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 12, 31, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(clock, "datetime", Fixed)
+    assert clock.today() == date(2027, 1, 1)
+    assert clock.now_iso().startswith("2027-01-01T06:30:00.000+07:00")
+    assert clock.day_first(clock.now_iso()) == "01/01/2027"
