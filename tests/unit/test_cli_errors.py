@@ -45,3 +45,26 @@ def test_help_is_still_help():
     alone = luutru("files")  # a group without its command: its help on stdout, as before
     assert alone.returncode == 2 and "Usage: luutru files" in alone.stdout
     assert alone.stderr == ""
+
+
+def test_every_command_takes_json():
+    import typer.main
+
+    from services.cli.main import app
+
+    def leaves(command, path):
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            yield path, command
+            return
+        for name, sub in subcommands.items():
+            yield from leaves(sub, [*path, name])
+
+    commands = list(leaves(typer.main.get_command(app), []))
+    assert len(commands) > 60
+    without = [
+        " ".join(path)
+        for path, command in commands
+        if "--json" not in {opt for param in command.params for opt in param.opts}
+    ]
+    assert without == []
