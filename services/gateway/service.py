@@ -77,7 +77,7 @@ class GatewayService(
         """The OpenAPI 3.1 description of this API (no authentication)."""
         return json_response(openapi.describe(type(self)))
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:rest>")
+    @http("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:rest>")
     @json_errors
     def api_unrouted(self, request: Request, rest: str) -> Response:
         """What no `/api` route answers: 401 without credentials, as every `/api` call (so an

@@ -243,7 +243,12 @@ def _unrouted(method: str, path: str, principal: Principal | None) -> Response:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/api/nothing"), ("GET", "/api/records"), ("DELETE", "/api/v1/search")],
+    [
+        ("GET", "/api/nothing"),
+        ("GET", "/api/records"),
+        ("DELETE", "/api/v1/search"),
+        ("OPTIONS", "/api/records"),
+    ],
 )
 def test_an_api_path_no_route_answers_needs_credentials_first(method, path):
     answer = _unrouted(method, path, None)
