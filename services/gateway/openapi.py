@@ -17,9 +17,10 @@ from services.gateway.http import API, API_V1, UPLOAD, CappedHttp
 
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 PUBLIC = {"/api/openapi.json", "/api/v1/openapi.json"}
-# The catch-all (`/api/<path:…>`, GatewayService.api_unrouted) answers what no route does: it
-# is not a route of the API, so it is neither described nor counted by `allowed_methods`.
-CATCH_ALL = "<path:"
+# The catch-all (`/api/` and `/api/<path:…>`, GatewayService.api_unrouted) answers what no
+# route does: it is not a route of the API, so it is neither described nor counted by
+# `allowed_methods`.
+CATCH_ALL = "api_unrouted"
 JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_ANSWER = {"content": {"application/json": {"schema": ERROR}}}
@@ -49,7 +50,7 @@ def api_routes(service: type) -> list[tuple[str, CappedHttp, Any]]:
             if (
                 isinstance(entrypoint, CappedHttp)
                 and entrypoint.url.startswith(API)
-                and CATCH_ALL not in entrypoint.url
+                and name != CATCH_ALL
             ):
                 found.append((name, entrypoint, method))
     return sorted(found, key=lambda item: (item[1].url, item[1].method))

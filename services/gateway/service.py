@@ -34,6 +34,9 @@ from services.gateway.routes_saved import SavedSearchRoutes
 from services.gateway.routes_search import SearchRoutes
 from services.gateway.routes_tasks import TaskRoutes
 
+# what a caller may send where no /api route answers (HEAD follows GET)
+UNROUTED_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
+
 
 class GatewayService(
     AuthRoutes,
@@ -77,9 +80,10 @@ class GatewayService(
         """The OpenAPI 3.1 description of this API (no authentication)."""
         return json_response(openapi.describe(type(self)))
 
-    @http("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:rest>")
+    @http(UNROUTED_METHODS, "/api/")
+    @http(UNROUTED_METHODS, "/api/<path:rest>")
     @json_errors
-    def api_unrouted(self, request: Request, rest: str) -> Response:
+    def api_unrouted(self, request: Request, rest: str = "") -> Response:
         """What no `/api` route answers: 401 without credentials, as every `/api` call (so an
         unknown path tells a stranger nothing of which exist); else 404, or 405 with `Allow`
         for a route that takes other methods, as JSON like every API error."""

@@ -59,7 +59,7 @@ def test_every_api_call_answers_401_without_credentials_described_or_not(stack):
     ]
     calls += [("GET", "/api/records"), ("DELETE", "/api/search"), ("PUT", "/api/records/x")]
     calls += [("GET", "/api/khong-co"), ("POST", "/api/v1/khong/co"), ("PATCH", "/api/tasks")]
-    calls += [("OPTIONS", "/api/records"), ("HEAD", "/api/search")]
+    calls += [("OPTIONS", "/api/records"), ("HEAD", "/api/search"), ("GET", "/api/")]
     assert len(calls) > 60
     refused = [
         (method, path, answer.status_code)

@@ -248,6 +248,7 @@ def _unrouted(method: str, path: str, principal: Principal | None) -> Response:
         ("GET", "/api/records"),
         ("DELETE", "/api/v1/search"),
         ("OPTIONS", "/api/records"),
+        ("GET", "/api/"),
     ],
 )
 def test_an_api_path_no_route_answers_needs_credentials_first(method, path):
@@ -270,4 +271,5 @@ def test_the_catch_all_is_not_described_as_a_route():
     from services.gateway.openapi import describe
     from services.gateway.service import GatewayService
 
-    assert not [path for path in describe(GatewayService)["paths"] if "{rest}" in path]
+    paths = describe(GatewayService)["paths"]
+    assert not [path for path in paths if "{rest}" in path or path in ("/api/", "/api/v1/")]
