@@ -11,7 +11,9 @@ cd "$(dirname "$0")/.."
 TEST=0; [ "${1:-}" = "--test" ] && TEST=1
 
 # hunspell-vi is runtime: the format check reads its word list (services/formcheck/spelling.py).
-APT_PACKAGES=(rabbitmq-server tesseract-ocr tesseract-ocr-vie
+# poppler-utils is the operator's, not luutru's (which reads PDFs with pdfium): pdfinfo and
+# pdftotext to look into a PDF the intake refused; the README promises it with the server.
+APT_PACKAGES=(rabbitmq-server tesseract-ocr tesseract-ocr-vie poppler-utils
               fonts-dejavu-core fonts-liberation2 python3-venv hunspell-vi)
 # chromium: the portal browser tests (Playwright); postgresql: initdb/pg_ctl for the throwaway
 # cluster the tests start (tests/postgres.py), not the cluster service the package also starts.

@@ -44,8 +44,12 @@ def list_(user: str, as_json: JsonFlag = False) -> None:
 @app.command("notify")
 def notify(
     due_only: Annotated[bool, typer.Option(help="only those not checked for a day")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Run the daily notice now (the gateway also runs it hourly for searches a day old)."""
     with client() as rpc:
         checked = call(rpc, "gateway", "saved_searches_notify", not due_only)
-    console.print(f"{checked} tìm kiếm đã kiểm tra / searches checked")
+    if as_json:
+        emit({"checked": checked})
+    else:
+        console.print(f"{checked} tìm kiếm đã kiểm tra / searches checked")

@@ -21,7 +21,11 @@ SCHEDULE_FILES = {"state": "retention-schedule.yaml", "party": "retention-schedu
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LUUTRU_", extra="ignore")
 
-    data: Path = Path("./var")
+    # `./var` of the project, where `make run` keeps it (deploy/run.sh works from the project
+    # directory), from whatever directory a process starts: `luutru` run from elsewhere finds
+    # the stack's broker users ($LUUTRU_DATA/secrets/amqp), not a `var` of that directory.
+    # A relative LUUTRU_DATA is still taken from the working directory.
+    data: Path = REPO_ROOT / "var"
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     # The LAN listener (docs/https.md): HTTPS on https_host:https_port (0: none), with this

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     ENCRYPTED = "encrypted"
     OCR_TIMEOUT = "ocr_timeout"
     NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
     BAD_QUERY = "bad_query"
     INVALID_EVENT = "invalid_event"
     UNAVAILABLE = "unavailable"

@@ -42,6 +42,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.ENCRYPTED: 400,
     ErrorCode.OCR_TIMEOUT: 400,
     ErrorCode.NOT_FOUND: 404,
+    ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.BAD_QUERY: 400,
     ErrorCode.INVALID_EVENT: 400,
     ErrorCode.UNAVAILABLE: 503,

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import inspect
 import re
+from functools import cache
 from typing import Any
 
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map, Rule
 
 from services.gateway.auth import SESSION_COOKIE
 from services.gateway.http import API, API_V1, UPLOAD, CappedHttp
 
 RULE_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
 PUBLIC = {"/api/openapi.json", "/api/v1/openapi.json"}
+# The catch-all (`/api/` and `/api/<path:…>`, GatewayService.api_unrouted) answers what no
+# route does: it is not a route of the API, so it is neither described nor counted by
+# `allowed_methods`.
+CATCH_ALL = "api_unrouted"
 JSON_OBJECT = {"application/json": {"schema": {"type": "object"}}}
 ERROR = {"$ref": "#/components/schemas/Error"}
 ERROR_ANSWER = {"content": {"application/json": {"schema": ERROR}}}
@@ -40,9 +47,29 @@ def api_routes(service: type) -> list[tuple[str, CappedHttp, Any]]:
     found = []
     for name, method in inspect.getmembers(service, inspect.isfunction):
         for entrypoint in getattr(method, ENTRYPOINT_EXTENSIONS_ATTR, ()):
-            if isinstance(entrypoint, CappedHttp) and entrypoint.url.startswith(API):
+            if (
+                isinstance(entrypoint, CappedHttp)
+                and entrypoint.url.startswith(API)
+                and name != CATCH_ALL
+            ):
                 found.append((name, entrypoint, method))
     return sorted(found, key=lambda item: (item[1].url, item[1].method))
+
+
+@cache
+def _route_map(service: type) -> Map:
+    return Map([Rule(ep.url, methods=ep.method.split(",")) for _, ep, _ in api_routes(service)])
+
+
+def allowed_methods(service: type, path: str) -> list[str]:
+    """The methods `path` answers to among `service`'s `/api` routes ([] for no route)."""
+    try:
+        _route_map(service).bind("luutru").match(path, method="__none__")
+    except MethodNotAllowed as exc:
+        return sorted(exc.valid_methods or ())
+    except HTTPException:  # no route at all (or a redirect to one, e.g. a trailing slash)
+        return []
+    return []
 
 
 def openapi_path(rule: str) -> tuple[str, list[dict]]:

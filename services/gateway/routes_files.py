@@ -19,6 +19,7 @@ from werkzeug.wrappers import Request, Response
 from services.common.errors import NotFound
 from services.common.vntext import fold
 from services.gateway import access
+from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway
 from services.gateway.http import http, json_errors
 
@@ -53,6 +54,7 @@ class FileRoutes:
     @http("GET", "/api/records/<string:record_id>/files/<string:kind>")
     @json_errors
     def download(self, request: Request, record_id: str, kind: str) -> Response:
+        current_principal(request)  # 401 before anything is said of the URL, as every /api call
         if kind not in FILE_KINDS:
             raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
         _scan(self.gw, request, record_id, "file")

@@ -11,12 +11,13 @@ from __future__ import annotations
 import eventlet
 from werkzeug.wrappers import Request, Response
 
+from services.common.errors import ErrorCode, LuutruError, NotFound
 from services.common.mail import MailerProvider
 from services.common.metrics import Metrics
 from services.gateway import openapi
-from services.gateway.auth import Authenticator
+from services.gateway.auth import Authenticator, current_principal
 from services.gateway.helpers import SERVICES, Helpers
-from services.gateway.http import http, json_response
+from services.gateway.http import error_response, http, json_errors, json_response
 from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_books import BookRoutes
 from services.gateway.routes_check import CheckRoutes
@@ -32,6 +33,9 @@ from services.gateway.routes_retention import RetentionRoutes
 from services.gateway.routes_saved import SavedSearchRoutes
 from services.gateway.routes_search import SearchRoutes
 from services.gateway.routes_tasks import TaskRoutes
+
+# what a caller may send where no /api route answers (HEAD follows GET)
+UNROUTED_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
 
 
 class GatewayService(
@@ -75,3 +79,23 @@ class GatewayService(
     def openapi_document(self, request: Request) -> Response:
         """The OpenAPI 3.1 description of this API (no authentication)."""
         return json_response(openapi.describe(type(self)))
+
+    @http(UNROUTED_METHODS, "/api/")
+    @http(UNROUTED_METHODS, "/api/<path:rest>")
+    @json_errors
+    def api_unrouted(self, request: Request, rest: str = "") -> Response:
+        """What no `/api` route answers: 401 without credentials, as every `/api` call (so an
+        unknown path tells a stranger nothing of which exist); else 404, or 405 with `Allow`
+        for a route that takes other methods, as JSON like every API error."""
+        current_principal(request)
+        allowed = openapi.allowed_methods(type(self), request.path)
+        if not allowed:
+            raise NotFound("Không có đường dẫn API này / No such API route")
+        answer = error_response(
+            LuutruError(
+                "Đường dẫn này không nhận phương thức này / Method not allowed on this route",
+                ErrorCode.METHOD_NOT_ALLOWED,
+            )
+        )
+        answer.headers["Allow"] = ", ".join(allowed)
+        return answer

@@ -47,6 +47,32 @@ def test_every_api_route_answers_401_without_credentials(stack, method, path):
     assert "error" in response.json()
 
 
+def test_every_api_call_answers_401_without_credentials_described_or_not(stack):
+    """Every method of every described route, under /api and /api/v1, and paths or methods no
+    route takes: 401 before anything else; only the OpenAPI description is public."""
+    paths = stack.get("/api/openapi.json").json()["paths"]
+    calls = [
+        (verb.upper(), re.sub(r"\{\w+\}", "x", path))
+        for path, operations in paths.items()
+        for verb in operations
+        if operations[verb].get("security") != []
+    ]
+    calls += [("GET", "/api/records"), ("DELETE", "/api/search"), ("PUT", "/api/records/x")]
+    calls += [("GET", "/api/khong-co"), ("POST", "/api/v1/khong/co"), ("PATCH", "/api/tasks")]
+    calls += [("OPTIONS", "/api/records"), ("HEAD", "/api/search"), ("GET", "/api/")]
+    assert len(calls) > 60
+    refused = [
+        (method, path, answer.status_code)
+        for method, path in calls
+        if (answer := requests.request(method, stack.url + path, timeout=30)).status_code != 401
+        or (method != "HEAD" and "error" not in answer.json())  # HEAD: no body
+    ]
+    assert refused == [], refused
+    unknown = stack.get("/api/khong-co")  # with credentials: an API error, not an HTML page
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")
+    assert stack.get("/api/records").headers["Allow"] == "POST"
+
+
 def test_a_revoked_token_no_longer_works(stack):
     reader = stack.user("revoked_reader", "reader", 0)
     assert reader.get(stack.url + "/api/search", params={"q": "x"}).status_code == 200

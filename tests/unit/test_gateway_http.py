@@ -230,3 +230,46 @@ def test_any_error_while_authenticating_leaves_the_request_without_principal():
     worker = type("Worker", (), {"args": (request,)})()
     authenticator.worker_setup(worker)  # an exception here would stop the gateway process
     assert optional_principal(request) is None
+
+
+def _unrouted(method: str, path: str, principal: Principal | None) -> Response:
+    """The gateway's answer where no `/api` route matches, for a caller (or none)."""
+    from services.gateway.service import GatewayService
+
+    request = Request(EnvironBuilder(path=path, method=method).get_environ())
+    request.environ["luutru.principal"] = principal  # what Authenticator leaves (auth.py)
+    return GatewayService.api_unrouted(GatewayService(), request, path.removeprefix("/api/"))
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/nothing"),
+        ("GET", "/api/records"),
+        ("DELETE", "/api/v1/search"),
+        ("OPTIONS", "/api/records"),
+        ("GET", "/api/"),
+    ],
+)
+def test_an_api_path_no_route_answers_needs_credentials_first(method, path):
+    answer = _unrouted(method, path, None)
+    assert answer.status_code == 401
+    assert json.loads(answer.get_data(as_text=True))["code"] == "unauthenticated"
+
+
+def test_a_caller_gets_404_for_no_route_and_405_with_allow_for_another_method():
+    lan = Principal("lan", "clerk", 0)
+    missing = _unrouted("GET", "/api/nothing/here", lan)
+    assert (missing.status_code, missing.json["code"]) == (404, "not_found")
+    wrong = _unrouted("GET", "/api/records", lan)  # upload only: POST
+    assert (wrong.status_code, wrong.json["code"]) == (405, "method_not_allowed")
+    assert wrong.headers["Allow"] == "POST"
+    assert "GET" in _unrouted("DELETE", "/api/v1/search", lan).headers["Allow"]
+
+
+def test_the_catch_all_is_not_described_as_a_route():
+    from services.gateway.openapi import describe
+    from services.gateway.service import GatewayService
+
+    paths = describe(GatewayService)["paths"]
+    assert not [path for path in paths if "{rest}" in path or path in ("/api/", "/api/v1/")]

@@ -69,3 +69,13 @@ def test_every_variable_luutru_reads_is_in_the_readme_table():
 
 def test_the_table_names_nothing_luutru_does_not_read():
     assert readme_table() - set(variables_read()) == set()
+
+
+def test_the_default_data_dir_is_the_projects_var_from_any_working_directory(tmp_path, monkeypatch):
+    from services.common.config import REPO_ROOT, Settings
+
+    monkeypatch.delenv("LUUTRU_DATA", raising=False)
+    monkeypatch.chdir(tmp_path)  # `luutru` run from another directory than the project's
+    assert Settings().data_dir == (REPO_ROOT / "var").resolve()
+    monkeypatch.setenv("LUUTRU_DATA", "kho")  # a relative value: from the working directory
+    assert Settings().data_dir == (tmp_path / "kho").resolve()
