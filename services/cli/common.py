@@ -52,7 +52,7 @@ def client(timeout: float = 60) -> RpcClient:
     try:
         return RpcClient(process_settings().amqp_uri_for(OPERATOR), timeout=timeout)
     except RpcUnavailable as exc:
-        fail(f"luutru is not running: {exc}")
+        fail(f"luutru chưa chạy (hãy chạy make run) / luutru is not running: {exc}")
         raise
 
 

@@ -129,7 +129,10 @@ def ingest(
     bad = [r for r in results if r["status"] in ("rejected", "failed")]
     pending = [r for r in results if wait and r["status"] not in FINAL]
     if bad or pending:
-        fail(f"{len(bad)} file(s) rejected or failed, {len(pending)} still processing")
+        fail(
+            f"{len(bad)} tệp bị từ chối hoặc lỗi, {len(pending)} tệp đang xử lý / "
+            f"{len(bad)} file(s) rejected or failed, {len(pending)} still processing"
+        )
 
 
 def status(record_id: str, as_json: JsonFlag = False) -> None:

@@ -68,3 +68,12 @@ def test_every_command_takes_json():
         if "--json" not in {opt for param in command.params for opt in param.opts}
     ]
     assert without == []
+
+
+def test_without_the_services_it_says_so_in_vietnamese_first(monkeypatch, tmp_path):
+    monkeypatch.setenv("LUUTRU_AMQP_URI", "amqp://guest:guest@127.0.0.1:1/")  # nobody listens
+    monkeypatch.setenv("LUUTRU_DATA", str(tmp_path))
+    answer = luutru("status", "0a1b")
+    assert answer.returncode == 1
+    [line] = answer.stderr.splitlines()
+    assert line.startswith("luutru chưa chạy (hãy chạy make run) / luutru is not running")
