@@ -2,10 +2,13 @@
 
 - Clearance: a record above the caller's clearance does not exist for them (the same 404 as
   an unknown id, and it counts nowhere). The index applies the same rule inside searches.
-- A denunciation's (đơn tố cáo) writer is known only to petition officers — not to admins,
-  who run the system but do not handle cases (Luật Tố cáo 2018 Điều 9.1.b, 56). Everyone else
-  reads the working copy (identity masked) and cannot open the scan or its files, which show
-  the identity in the image.
+- A denunciation's (đơn tố cáo) writer is known only to petition officers cleared for Mật —
+  not to admins, who run the system but do not handle cases (Luật Tố cáo 2018 Điều 9.1.b, 56),
+  nor to an officer of clearance thường: Điều 56.2 has the identity managed under the secret
+  documents' rules (chế độ mật), and QĐ 774/QĐ-TTg (2020) lists it as a Mật state secret (that
+  decision's text is still to be verified; see `sees_identity`). Everyone else reads the working
+  copy (identity masked) and cannot open the scan or its files, which show the identity in the
+  image.
 - Roles: what each role may do beyond reading (see docs/portal.md for the matrix).
 """
 
@@ -33,6 +36,9 @@ UPLOADING_ROLES = ("clerk", "archivist", "petition_officer")  # and admin
 CORRECTING_ROLES = ("clerk", "archivist", "petition_officer")
 PETITION_DESK_ROLES = ("petition_officer",)
 IDENTITY_ROLES = ("petition_officer",)  # admins excluded on purpose
+# A denouncer's identity is a Mật state secret: QĐ 774/QĐ-TTg (2020), per Luật Tố cáo 2018
+# Điều 56.2 (chế độ mật). The decision's text is to be verified before relying on it.
+IDENTITY_CLEARANCE = SECRECY_LEVELS["mat"]
 # Who may change a record's secrecy, and who approves a lowering (admins pass `require` too);
 # each within their own clearance and the installation's ceiling (docs/portal.md).
 SECRECY_ROLES = ("clerk", "archivist", "petition_officer")
@@ -84,14 +90,18 @@ def may_be_petition(record: dict[str, Any]) -> bool:
 
 
 def sees_identity(principal: Principal) -> bool:
-    return principal.role in IDENTITY_ROLES
+    """The one rule for "may know who wrote a sealed letter" (its name, address, handwriting in
+    the scan): a petition officer cleared for Mật (IDENTITY_CLEARANCE). Every route, desk, book
+    and flag sent to another service asks this, never the role alone."""
+    return principal.role in IDENTITY_ROLES and principal.clearance >= IDENTITY_CLEARANCE
 
 
 def require_identity_role(principal: Principal) -> None:
     if not sees_identity(principal):
         raise Forbidden(
-            "Chỉ cán bộ xử lý đơn thư được xem danh tính người viết đơn"
-            " / Only petition officers may see a petitioner's identity"
+            "Chỉ cán bộ xử lý đơn thư được tiếp cận bí mật độ"
+            f" {SECRECY_NAMES[IDENTITY_CLEARANCE]} mới được xem danh tính người viết đơn"
+            " / Only petition officers cleared for Mật may see a petitioner's identity"
         )
 
 
@@ -108,9 +118,10 @@ def require_scan_access(
     """Page images, the original and the PDF/A show the denouncer in the image itself."""
     if sealed_for(principal, record, identity):
         raise Forbidden(
-            "Đơn tố cáo: chỉ cán bộ xử lý đơn được xem bản quét; hãy đọc bản làm"
-            " việc đã che danh tính / Denunciation: only petition officers may see"
-            " the scan; read the working copy"
+            "Đơn tố cáo: chỉ cán bộ xử lý đơn được tiếp cận bí mật độ"
+            f" {SECRECY_NAMES[IDENTITY_CLEARANCE]} mới được xem bản quét; hãy đọc bản làm"
+            " việc đã che danh tính / Denunciation: only petition"
+            " officers cleared for Mật may see the scan; read the working copy"
         )
 
 

@@ -1,13 +1,12 @@
 """Petitions: the restricted identity of a letter's writer, the petitions desk, the receipt
 date and the petitions book.
 
-Only petition officers see a writer's identity (admins do not: see services/gateway/access.py);
-every read of it is written to the audit trail. The desk lists open petitions by their next
-legal deadline, overdue first, within the officer's clearance. A clerk sets the date a letter
-was received (postmark, reception desk), with a reason, audited, by the API or the desk's form
-(dd/mm/yyyy); the deadlines follow. The petitions book (CSV, PDF, XLSX) lists the letters
-within the officer's clearance and never a
-writer's identity.
+Only petition officers cleared for Mật see a writer's identity (admins do not: see
+access.sees_identity); every read of it is written to the audit trail. The desk lists open
+petitions by their next legal deadline, overdue first, within the officer's clearance. A clerk
+sets the date a letter was received (postmark, reception desk), with a reason, audited, by the
+API or the desk's form (dd/mm/yyyy); the deadlines follow. The petitions book (CSV, PDF, XLSX)
+lists the letters within the officer's clearance and never a writer's identity.
 """
 
 from __future__ import annotations

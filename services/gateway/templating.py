@@ -19,7 +19,6 @@ from services.common import vocabulary
 from services.gateway import i18n
 from services.gateway.access import (
     CORRECTING_ROLES,
-    IDENTITY_ROLES,
     PETITION_DESK_ROLES,
     SECRECY_APPROVING_ROLES,
     UPLOADING_ROLES,
@@ -112,7 +111,6 @@ def render(request: Request, template: str, status: int = 200, **context) -> Res
         roles={
             "upload": UPLOADING_ROLES,
             "correct": CORRECTING_ROLES,
-            "identity": IDENTITY_ROLES,
             "approve_secrecy": SECRECY_APPROVING_ROLES,
         },
         **context,

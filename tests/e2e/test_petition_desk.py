@@ -54,7 +54,8 @@ def people(stack) -> dict[str, requests.Session]:
     return {
         "clerk": stack.user("pd_clerk", "clerk", 0),
         "reader": stack.user("pd_reader", "reader", 0),
-        "officer": stack.user("pd_officer", "petition_officer", 0),
+        "officer": stack.user("pd_officer", "petition_officer", 0),  # below the Mật letter
+        "officer1": stack.user("pd_officer1", "petition_officer", 1),  # Mật: sees writers
         "admin": stack.http,  # clearance 3; may open the desk and the book
     }
 
@@ -228,8 +229,10 @@ def test_a_signed_letter_without_a_name_goes_to_the_desk_as_identity_to_confirm(
     )
     assert confirmed.status_code == 200, confirmed.text
     assert confirmed.json()["metadata"]["petition"]["handled"] is False  # now anonymous
-    writer = people["officer"].get(f"{stack.url}/api/records/{record_id}/petitioner", timeout=30)
-    assert writer.json()["anonymous"] is True  # the stored identity follows the decision
+    url = f"{stack.url}/api/records/{record_id}/petitioner"
+    assert people["officer"].get(url, timeout=30).status_code == 403  # the writer is Mật
+    # the stored identity follows the decision
+    assert people["officer1"].get(url, timeout=30).json()["anonymous"] is True
     desk = people["officer"].get(f"{stack.url}/petitions", timeout=30).text
     assert f'data-id="{record_id}"' not in desk
 

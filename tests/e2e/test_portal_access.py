@@ -362,6 +362,26 @@ def test_only_petition_officers_learn_who_wrote_a_denunciation(stack, letter, pe
     assert [entry["actor"] for entry in audit] == ["pa_officer1"]
 
 
+def test_a_petition_officer_of_clearance_thuong_reads_what_a_clerk_reads(stack, letter, people):
+    """The writer is a Mật state secret (QĐ 774/QĐ-TTg 2020; Luật Tố cáo 2018 Điều 56.2): the
+    role alone shows nothing of it; the same role cleared for Mật sees it."""
+    path = f"{stack.url}/api/records/{letter['id']}"
+    officer0, officer1 = people["officer0"], people["officer1"]
+    assert officer0.get(f"{path}/petitioner").status_code == 403
+    text = officer0.get(f"{path}/text").json()
+    shown = json.dumps(text, ensure_ascii=False) + officer0.get(path).text
+    assert WRITER not in shown and "052 175 004 321" not in shown and ACCUSED in shown
+    assert text["working_copy"] is True
+    assert officer0.get(f"{path}/files/original").status_code == 403
+    page = officer0.get(f"{stack.url}/records/{letter['id']}").text
+    assert WRITER not in page and "[…]" in page and 'id="petitioner"' not in page
+    desk = officer0.get(f"{stack.url}/petitions")
+    assert desk.status_code == 200 and WRITER not in desk.text
+    assert officer1.get(f"{path}/petitioner").json()["name"] == WRITER
+    assert WRITER in officer1.get(f"{path}/text").text
+    assert 'id="petitioner"' in officer1.get(f"{stack.url}/records/{letter['id']}").text
+
+
 def test_the_search_index_holds_only_the_working_copy_of_a_denunciation(stack, letter, people):
     for name in ("reader0", "officer1", "admin3"):
         session = people[name]

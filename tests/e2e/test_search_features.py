@@ -81,7 +81,7 @@ def records(stack, saved) -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def officer(stack) -> requests.Session:
-    return stack.user(f"sf_officer_{TAG}", "petition_officer", 0)
+    return stack.user(f"sf_officer_{TAG}", "petition_officer", 1)  # Mật: sees the writer
 
 
 def search(stack, session: requests.Session, q: str) -> dict:

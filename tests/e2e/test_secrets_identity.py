@@ -70,7 +70,8 @@ def people(stack) -> dict[str, requests.Session]:
         "clerk": stack.user("si_clerk", "clerk", 0),
         "reader": stack.user("si_reader", "reader", 0),
         "archivist": stack.user("si_archivist", "archivist", 3),
-        "officer": stack.user("si_officer", "petition_officer", 0),
+        "officer": stack.user("si_officer", "petition_officer", 1),  # Mật: sees the writer
+        "officer0": stack.user("si_officer0", "petition_officer", 0),  # reads as a clerk does
         "admin": stack.http,
     }
 
@@ -121,7 +122,7 @@ def test_a_clerk_finds_the_letter_by_neither_name_phone_nor_surname_and_birth_ye
 
 def test_text_record_and_page_show_a_clerk_no_name_phone_or_file_name(stack, letter, people):
     path = f"{stack.url}/api/records/{letter['id']}"
-    for name in ("clerk", "reader", "archivist", "admin"):
+    for name in ("clerk", "reader", "archivist", "officer0", "admin"):
         session = people[name]
         text = session.get(f"{path}/text", timeout=30).json()
         record = session.get(path, timeout=30).json()
@@ -141,7 +142,7 @@ def test_a_petition_officer_reads_the_writer(stack, letter, people):
     assert "1962" in identity["details"]["births"]
     assert WRITER in officer.get(f"{path}/text", timeout=30).text
     assert officer.get(path, timeout=30).json()["file"] == FILE_NAME
-    for name in ("clerk", "archivist", "admin"):
+    for name in ("clerk", "archivist", "officer0", "admin"):
         assert people[name].get(f"{path}/petitioner", timeout=30).status_code == 403
 
 

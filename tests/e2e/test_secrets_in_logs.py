@@ -187,7 +187,7 @@ def scene(stack) -> dict:
     """Every path that logs, driven with the secrets: what each answered."""
     reader = stack.user("lg_reader0", "reader", 0)
     clerk = stack.user("lg_clerk", "clerk", 0)
-    officer = stack.user("lg_officer", "petition_officer", 0)
+    officer = stack.user("lg_officer", "petition_officer", 1)  # Mật: sees the writer
     secret = ingested(stack, "ke-hoach-12.pdf", born_digital_pdf([SECRET]), secrecy="toi_mat")
     assert secret["metadata"]["secrecy"] == "toi_mat"
     assert TOKEN in secret["metadata"]["subject"]

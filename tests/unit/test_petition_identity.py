@@ -137,8 +137,13 @@ def test_the_index_holds_neither_the_writer_nor_the_file_name():
     assert index_document(record, organ, "", sealed_identity()).organ == MASK
 
 
-@pytest.mark.parametrize(("role", "sees"), [("petition_officer", True), ("admin", False)])
-def test_record_file_name_history_and_desk_subject_only_for_petition_officers(role, sees):
+@pytest.mark.parametrize(
+    ("role", "clearance", "sees"),
+    [("petition_officer", 1, True), ("petition_officer", 0, False), ("admin", 3, False)],
+)
+def test_record_file_name_history_and_desk_subject_only_for_petition_officers(
+    role, clearance, sees
+):
     record = {
         "id": "r1",
         "file": "don-nguyen-van-hung.pdf",
@@ -149,7 +154,7 @@ def test_record_file_name_history_and_desk_subject_only_for_petition_officers(ro
         },
         "history": [{"detail": {"file": "don-nguyen-van-hung.pdf", "subject": "Nguyễn Văn Hùng"}}],
     }
-    principal = Principal(role, role, 3)
+    principal = Principal(role, role, clearance)
     shown = access.working_record(principal, record, sealed_identity())
     desk = access.desk_rows(principal, [{"id": "r1", "subject": "V/v ông Nguyễn Văn Hùng"}])
     seen = json.dumps([shown, desk], ensure_ascii=False)

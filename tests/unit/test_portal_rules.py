@@ -68,6 +68,23 @@ def test_everyone_but_petition_officers_gets_the_working_copy(role):
         access.require_identity_role(person)
 
 
+@pytest.mark.parametrize("person", [who("petition_officer", 0), *map(who, ["clerk", "admin"])])
+def test_the_writer_is_a_mat_secret_even_for_a_petition_officer_of_clearance_thuong(person):
+    """QĐ 774/QĐ-TTg (2020), Luật Tố cáo 2018 Điều 56.2: an officer of clearance 0 reads what
+    a clerk reads; clearance 1 (Mật) is what sees_identity asks for."""
+    record = access.working_record(person, LETTER, IDENTITY)
+    text = access.working_text(person, LETTER, IDENTITY, TEXT)
+    desk = access.desk_rows(person, [{"id": "r1", "subject": "Đơn của Nguyễn Văn An"}])
+    shown = str(record) + str(text) + str(desk)
+    assert "Nguyễn Văn An" not in shown and "052 070 001 234" not in shown
+    assert not access.sees_identity(person)
+    with pytest.raises(Forbidden):
+        access.require_scan_access(person, LETTER, IDENTITY)
+    with pytest.raises(Forbidden):
+        access.require_identity_role(person)
+    assert access.sees_identity(who("petition_officer", access.IDENTITY_CLEARANCE))
+
+
 def test_a_petition_officer_reads_the_letter_and_its_scan():
     officer = who("petition_officer", 1)
     assert access.working_record(officer, LETTER, IDENTITY) is LETTER
