@@ -89,9 +89,10 @@ def read_petition(text: str, kind: str | None = None) -> Petition:
     instance = (
         2 if kind == "don_khieu_nai" and any(_SECOND_RE.search(f) for f in folded[:40]) else 1
     )
+    is_denunciation = kind == "don_to_cao" or "to cao" in titled
     return Petition(
         kind,
-        _writer(text, folded, identity),
+        _writer(text, folded, identity, is_denunciation),
         _accused(lines, folded),
         identity,
         "to cao" in titled,
@@ -100,12 +101,14 @@ def read_petition(text: str, kind: str | None = None) -> Petition:
     )
 
 
-def _writer(text: str, folded: list[str], identity: dict[str, Any]) -> str:
+def _writer(text: str, folded: list[str], identity: dict[str, Any], denounces: bool) -> str:
     """A letter that says it hides its writer is anonymous; a signed one, or one giving an
     address, phone or ID, whose name could not be read is never silently anonymous: it goes to
-    the desk as "identity to confirm" (Luật TC 2018 Điều 25 decides on who wrote it)."""
+    the desk as "identity to confirm" (Luật TC 2018 Điều 25 decides on who wrote it). So does
+    a named tố cáo whose address was not read: Điều 25 also leaves one without a clear address
+    unhandled as a tố cáo, and a reader may miss an address the letter gives."""
     if identity["name"]:
-        return NAMED
+        return TO_CONFIRM if denounces and not identity["details"].get("addresses") else NAMED
     if any(_ANONYMOUS_RE.search(f) for f in folded[:15]):
         return ANONYMOUS
     traces = any(

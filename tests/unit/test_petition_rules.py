@@ -195,11 +195,13 @@ def test_a_party_body_resolves_only_the_complaint_of_a_letter_that_also_denounce
 # --- who wrote it -------------------------------------------------------------------------------
 HEAD = "ĐƠN TỐ CÁO\nKính gửi: Thanh tra tỉnh\n"
 WRITERS = [
-    (HEAD + "Tôi là Lê Văn Tám.\nTôi tố cáo ông Hồ Văn Dũng.", NAMED),
+    (HEAD + "Tôi là Lê Văn Tám, trú tại thôn 3, xã Cát Hanh.\nTôi tố cáo ông Hồ Văn Dũng.", NAMED),
     (HEAD + "Tôi xin giấu tên.\nTôi tố cáo ông Hồ Văn Dũng.", ANONYMOUS),
     (HEAD + "Tôi tố cáo ông Hồ Văn Dũng nhận hối lộ.", ANONYMOUS),
     (HEAD + "Tôi tố cáo ông Hồ Văn Dũng.\nNgười tố cáo\n(Ký, ghi rõ họ tên)\n~ ~", TO_CONFIRM),
     (HEAD + "Trú tại thôn 3, xã Cát Hanh.\nTôi tố cáo ông Hồ Văn Dũng.", TO_CONFIRM),
+    # named without an address (Luật TC 2018 Điều 25: name AND address): the desk confirms
+    (HEAD + "Tôi là Lê Văn Tám.\nTôi tố cáo ông Hồ Văn Dũng.", TO_CONFIRM),
 ]
 
 
