@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common.catalog_tables import history, now_iso, petitioners, records
-from services.common.errors import NotFound, shown_id
+from services.common.errors import record_not_found
 from services.common.records import GONE, HistoryEntry, Record, Status, document_key
 
 # What a store of another stage may join its own rows to (handling's tasks): the records'
@@ -26,10 +26,6 @@ RECORD_VIEW = sa.select(
 
 # Ids per `IN (...)`: far below SQLite's bound variables limit and PostgreSQL's.
 _IN_CHUNK = 5_000
-
-
-def not_found(record_id: str) -> NotFound:
-    return NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
 
 
 def append_history(
@@ -77,7 +73,7 @@ def columns_of(conn: sa.Connection, record_id: str, *, lock: bool = False) -> di
     query = sa.select(records).where(records.c.id == record_id)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
-        raise not_found(record_id)
+        raise record_not_found(record_id)
     return dict(row._mapping)
 
 
@@ -91,7 +87,7 @@ def columns_of_many(conn: sa.Connection, record_ids: list[str]) -> list[dict[str
         found.update((row.id, dict(row._mapping)) for row in rows)
     missing = next((i for i in record_ids if i not in found), None)
     if missing is not None:
-        raise not_found(missing)
+        raise record_not_found(missing)
     return [found[i] for i in record_ids]
 
 

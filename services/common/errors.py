@@ -99,6 +99,11 @@ class NotFound(LuutruError):
     code = ErrorCode.NOT_FOUND
 
 
+def record_not_found(record_id: object) -> NotFound:
+    """The one answer for a record that does not exist, or that the caller may not see."""
+    return NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
+
+
 class BadQuery(LuutruError):
     """A search query the user can fix; the message is safe to show."""
 

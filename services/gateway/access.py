@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.common import records
-from services.common.errors import NotFound, shown_id
 from services.common.secrecy import (
     SECRECY_LEVELS,
     SECRECY_NAMES,
@@ -78,10 +77,6 @@ def declared_marks(form: Mapping[str, str]) -> dict[str, str]:
     for a bad value, before the file is sent anywhere."""
     secrecy_code(form.get("secrecy")), urgency_code(form.get("urgency"))
     return {name: form[name] for name in ("secrecy", "urgency") if form.get(name)}
-
-
-def not_found(record_id: str) -> NotFound:
-    return NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
 
 
 def may_be_petition(record: dict[str, Any]) -> bool:

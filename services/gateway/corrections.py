@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from services.classification.secrecy_changes import ApprovalRefused, pending_in
-from services.common.errors import ErrorCode
+from services.common.errors import ErrorCode, record_not_found
 from services.common.secrecy import secrecy_code
 from services.gateway import access
 from services.gateway.accounts import Principal
@@ -70,7 +70,7 @@ def answer_secrecy(
         return _approve(gw, origin, principal, record)
     if answer == "reject":
         return _reject(gw, origin, principal, record)
-    raise access.not_found(record["id"])
+    raise record_not_found(record["id"])
 
 
 def _approve(gw: Gateway, origin: str | None, principal: Principal, record: dict) -> dict:

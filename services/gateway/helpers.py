@@ -24,7 +24,7 @@ from services.common import audit
 from services.common.callers import SignedRpcProxy
 from services.common.clock import read_day_first
 from services.common.config import Settings, process_settings
-from services.common.errors import BadQuery, NotFound, PermanentError
+from services.common.errors import BadQuery, NotFound, PermanentError, record_not_found
 from services.formcheck import check
 from services.gateway import access
 from services.gateway import retention_view as view
@@ -146,7 +146,7 @@ class Gateway:
     def require_visible(self, principal: Principal, record_id: str) -> None:
         """NotFound for a record the caller may not see, exactly as for an unknown id."""
         if record_id not in self.visible(principal, [record_id]):
-            raise access.not_found(record_id)
+            raise record_not_found(record_id)
 
     def known_ids(self, principal: Principal, ids: list[str]) -> list[str]:
         """`ids`, if the caller sees every one of them; else NotFound (an id above clearance
@@ -161,7 +161,7 @@ class Gateway:
         principal = current_principal(request)
         record = self.ingest.get_record(record_id)
         if not access.visible(record, principal):
-            raise access.not_found(record_id)
+            raise record_not_found(record_id)
         self.audit_read(request, principal, record, what)
         return record
 

@@ -12,7 +12,7 @@ import json
 from werkzeug.wrappers import Request, Response
 
 from services.common.callers import operator_rpc
-from services.common.errors import BadQuery, PermanentError
+from services.common.errors import BadQuery, PermanentError, record_not_found
 from services.gateway import access, corrections
 from services.gateway.accounts import Forbidden, Principal
 from services.gateway.auth import current_principal
@@ -43,7 +43,7 @@ def _as_user(gw: Gateway, accounts, user: str, record_id: str) -> tuple[Principa
     principal = Principal(account["name"], account["role"], account["clearance"])
     record = gw.ingest.get_record(record_id)
     if not access.visible(record, principal):
-        raise access.not_found(record_id)
+        raise record_not_found(record_id)
     return principal, record
 
 

@@ -17,7 +17,7 @@ from services.common import clock
 from services.common.catalog import now_iso
 from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
-from services.common.errors import NotFound, shown_id
+from services.common.errors import NotFound, record_not_found
 from services.common.records import may_be_petition
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
 from services.common.sql_rows import fetch_dict, fetch_dicts
@@ -133,7 +133,7 @@ class HandlingStore:
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None:
-            raise NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
+            raise record_not_found(record_id)
         return dict(row._mapping)
 
     def user(self, name: str) -> dict[str, Any] | None:
@@ -146,7 +146,7 @@ class HandlingStore:
         with self.engine.begin() as conn:
             row = conn.execute(sa.select(records).where(records.c.id == record_id)).first()
             if row is None:
-                raise NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
+                raise record_not_found(record_id)
             values = document_row(row)
             copy = sa.select(documents).where(documents.c.record_id == record_id)
             its_tasks = sa.select(tasks).where(tasks.c.record_id == record_id)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from services.common import catalog_rows
 from services.common.catalog import now_iso
-from services.common.errors import NotFound, PermanentError, shown_id
+from services.common.errors import PermanentError, record_not_found
 from services.common.sql_rows import fetch_dicts
 from services.retention.audit import log
 from services.retention.errors import hold_not_found
@@ -48,7 +48,7 @@ class HoldsMixin:
         with self.engine.begin() as conn:
             known = catalog_rows.metas(conn, ids)
             if missing := [i for i in ids if i not in known]:
-                raise NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(missing[0])}")
+                raise record_not_found(missing[0])
             conn.execute(
                 holds.insert().values(
                     id=hold_id, reason=reason, query=query, created_by=by, created_at=now_iso()
