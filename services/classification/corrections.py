@@ -28,14 +28,10 @@ SECRECY = frozenset(vocabulary.SECRECY_VALUES)
 URGENCY = frozenset(vocabulary.URGENCY_VALUES)
 
 
-def _bad(field: str, value: Any, hint: str) -> PermanentError:
+def _bad(field: str, hint: str) -> PermanentError:
     """A refused value is not quoted back, whatever the field: a trích yếu pasted into a date
     or a writer's name into a count is the record's content, and nameko logs the message of
     every refused RPC (tests/e2e/test_secrets_in_logs.py)."""
-    return _bad_text(field, hint)
-
-
-def _bad_text(field: str, hint: str) -> PermanentError:
     return PermanentError(f"Giá trị không hợp lệ cho {field} ({hint}) / Bad value for {field}")
 
 
@@ -52,10 +48,10 @@ def _text(field: str, value: Any) -> str | None:
         return None
     limit = TEXT_LIMITS.get(field, TEXT_LIMIT)
     if not isinstance(value, str) or len(value) > TEXT_LIMIT:
-        raise _bad_text(field, f"văn bản tối đa {limit} ký tự")
+        raise _bad(field, f"văn bản tối đa {limit} ký tự")
     text = " ".join(value.split())
     if len(text) > limit:
-        raise _bad_text(field, f"văn bản tối đa {limit} ký tự, NĐ 30/2020 Phụ lục VI")
+        raise _bad(field, f"văn bản tối đa {limit} ký tự, NĐ 30/2020 Phụ lục VI")
     return text
 
 
@@ -64,7 +60,7 @@ def _choice(allowed: frozenset[str]) -> Callable[[str, Any], str | None]:
         if value in (None, ""):
             return None
         if value not in allowed:
-            raise _bad(field, value, "một trong " + ", ".join(sorted(allowed)))
+            raise _bad(field, "một trong " + ", ".join(sorted(allowed)))
         return value
 
     return check
@@ -72,7 +68,7 @@ def _choice(allowed: frozenset[str]) -> Callable[[str, Any], str | None]:
 
 def _kind(field: str, value: Any) -> str:
     if value not in KINDS:
-        raise _bad(field, value, "một loại văn bản, ví dụ nghi_quyet, cong_van")
+        raise _bad(field, "một loại văn bản, ví dụ nghi_quyet, cong_van")
     return value
 
 
@@ -82,7 +78,7 @@ def _date(field: str, value: Any) -> str | None:
     try:
         return date.fromisoformat(str(value)).isoformat()
     except ValueError:
-        raise _bad(field, value, "YYYY-MM-DD") from None
+        raise _bad(field, "YYYY-MM-DD") from None
 
 
 def _recipients(field: str, value: Any) -> list[str] | None:
@@ -90,7 +86,7 @@ def _recipients(field: str, value: Any) -> list[str] | None:
         return None
     items = value.split(";") if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise _bad_text(field, "danh sách, phân cách bằng ';'")
+        raise _bad(field, "danh sách, phân cách bằng ';'")
     return [" ".join(i.split()) for i in items if i.strip()] or None
 
 
@@ -98,15 +94,15 @@ def _extensions(field: str, value: Any) -> int:
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise _bad(field, value, "0, 1 hoặc 2") from None
+        raise _bad(field, "0, 1 hoặc 2") from None
     if not 0 <= n <= 2:
-        raise _bad(field, value, "0, 1 hoặc 2")
+        raise _bad(field, "0, 1 hoặc 2")
     return n
 
 
 def _instance(field: str, value: Any) -> int:
     if str(value) not in ("1", "2"):
-        raise _bad(field, value, "1 (lần đầu) hoặc 2 (lần hai)")
+        raise _bad(field, "1 (lần đầu) hoặc 2 (lần hai)")
     return int(value)
 
 
@@ -117,7 +113,7 @@ def _flag(field: str, value: Any) -> bool:
         return True
     if str(value).lower() in ("0", "false", "no", "khong", "không"):
         return False
-    raise _bad(field, value, "true hoặc false")
+    raise _bad(field, "true hoặc false")
 
 
 CHECKS: dict[str, Callable[[str, Any], Any]] = {
@@ -157,7 +153,7 @@ def check_fields(fields: dict[str, Any], retention_classes: frozenset[str]) -> d
     values = {name: CHECKS[name](name, value) for name, value in fields.items()}
     code = values.get("retention.class")
     if "retention.class" in values and code not in retention_classes:
-        raise _bad("retention.class", code, "một mã trong deploy/retention-schedule.yaml")
+        raise _bad("retention.class", "một mã trong deploy/retention-schedule.yaml")
     return values
 
 
