@@ -57,7 +57,7 @@ def process_inbox(
             continue  # taken away meanwhile
         except OSError as exc:
             log.warning("an inbox file of %r cannot be read (errno %s)", register, exc.errno)
-            _set_aside(path, _reason(UNREADABLE, exc))
+            _set_aside(path, _unreadable(exc))
             continue
         result = ingest(data, path.name, register)
         if result.record["status"] == "rejected":
@@ -68,13 +68,12 @@ def process_inbox(
     return results
 
 
-UNREADABLE = "Không đọc được tệp ({}); hãy kiểm tra quyền đọc rồi đặt lại vào thư mục / "
-UNREADABLE_EN = "The file could not be read ({}); check its permissions and drop it again"
-
-
-def _reason(vi: str, exc: OSError) -> str:
+def _unreadable(exc: OSError) -> str:
     cause = exc.strerror or type(exc).__name__
-    return vi.format(cause) + UNREADABLE_EN.format(cause)
+    return (
+        f"Không đọc được tệp ({cause}); hãy kiểm tra quyền đọc rồi đặt lại vào thư mục / "
+        f"The file could not be read ({cause}); check its permissions and drop it again"
+    )
 
 
 def _set_aside(path: Path, reason: str) -> None:

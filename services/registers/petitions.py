@@ -67,9 +67,13 @@ class Petition:
 
     @property
     def sealed(self) -> bool:
-        """A denouncer's identity is sealed (Luật TC 2018 Điều 9.1.b, 56), also in a letter that
-        both complains and denounces (Hướng dẫn 02-HD/TW: a letter may be both)."""
-        return self.kind == "don_to_cao" or self.denounces
+        return is_denunciation(self.kind, self.denounces)
+
+
+def is_denunciation(kind: str, title_denounces: bool) -> bool:
+    """A tố cáo, or a letter whose title also denounces (Hướng dẫn 02-HD/TW: a letter may be
+    both): its writer's identity is sealed (Luật TC 2018 Điều 9.1.b, 56)."""
+    return kind == "don_to_cao" or title_denounces
 
 
 def is_petition(text: str, kind: str | None, number_symbol: str | None) -> bool:
@@ -89,26 +93,26 @@ def read_petition(text: str, kind: str | None = None) -> Petition:
     instance = (
         2 if kind == "don_khieu_nai" and any(_SECOND_RE.search(f) for f in folded[:40]) else 1
     )
-    is_denunciation = kind == "don_to_cao" or "to cao" in titled
+    title_denounces = "to cao" in titled
     return Petition(
         kind,
-        _writer(text, folded, identity, is_denunciation),
+        _writer(text, folded, identity, is_denunciation(kind, title_denounces)),
         _accused(lines, folded),
         identity,
-        "to cao" in titled,
+        title_denounces,
         instance,
         "khieu nai" in titled,
     )
 
 
-def _writer(text: str, folded: list[str], identity: dict[str, Any], denounces: bool) -> str:
+def _writer(text: str, folded: list[str], identity: dict[str, Any], denunciation: bool) -> str:
     """A letter that says it hides its writer is anonymous; a signed one, or one giving an
     address, phone or ID, whose name could not be read is never silently anonymous: it goes to
     the desk as "identity to confirm" (Luật TC 2018 Điều 25 decides on who wrote it). So does
     a named tố cáo whose address was not read: Điều 25 also leaves one without a clear address
     unhandled as a tố cáo, and a reader may miss an address the letter gives."""
     if identity["name"]:
-        return TO_CONFIRM if denounces and not identity["details"].get("addresses") else NAMED
+        return TO_CONFIRM if denunciation and not identity["details"].get("addresses") else NAMED
     if any(_ANONYMOUS_RE.search(f) for f in folded[:15]):
         return ANONYMOUS
     traces = any(
