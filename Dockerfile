@@ -17,4 +17,4 @@ RUN python3 -m venv .venv \
  && useradd --system --home /opt/luutru luutru
 USER luutru
 ENV OMP_THREAD_LIMIT=1 LUUTRU_DATA=/var/lib/luutru
-ENTRYPOINT [".venv/bin/nameko", "run", "--config", "deploy/nameko.yaml"]
+ENTRYPOINT [".venv/bin/python", "-m", "services.common.runner", "--config", "deploy/nameko.yaml"]

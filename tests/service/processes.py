@@ -1,5 +1,6 @@
-"""One luutru service started as `nameko run` the way the scale-out tests need it: on a given
-vhost and data dir, with its JSON log (which records it took and finished) and its /metrics."""
+"""One luutru service started as `make run` starts it (services/common/runner.py), the way the
+scale-out tests need it: on a given vhost and data dir, with its JSON log (which records it took
+and finished) and its /metrics."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ import requests
 from services.common.config import REPO_ROOT
 from services.common.metrics import PORT_OFFSETS
 from tests.s3server import free_port
+
+# How supervisord, systemd and the image start a service; the module path(s) follow.
+RUN_SERVICE = [
+    str(REPO_ROOT / ".venv/bin/python"), "-m", "services.common.runner",
+    "--config", "deploy/nameko.yaml",
+]  # fmt: skip
 
 
 class ServiceProcess:
@@ -36,7 +43,7 @@ class ServiceProcess:
         }
         entry = f"services.{service}.service:{service.capitalize()}Service"
         self.process = subprocess.Popen(
-            [str(REPO_ROOT / ".venv/bin/nameko"), "run", "--config", "deploy/nameko.yaml", entry],
+            [*RUN_SERVICE, entry],
             cwd=REPO_ROOT,
             env=full_env,
             stdout=self.log_path.open("w"),

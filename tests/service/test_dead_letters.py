@@ -1,6 +1,6 @@
 """Stock nameko acks and drops a message whose handler raised. luutru's `event_handler`
 must dead-letter it instead (and dead-letter a payload that breaks its schema), so nothing
-vanishes. Real RabbitMQ, a real `nameko run` process."""
+vanishes. Real RabbitMQ, a real service process."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from services.common import events, topology
 from services.common.config import REPO_ROOT
+from tests.service.processes import RUN_SERVICE
 
 QUEUE = "evt-ingest-record.indexed--faulty.on_record_indexed"
 
@@ -28,13 +29,7 @@ def faulty_service(rabbit_vhost, tmp_path):
         "PYTHONPATH": str(REPO_ROOT),
     }
     process = subprocess.Popen(
-        [
-            str(REPO_ROOT / ".venv/bin/nameko"),
-            "run",
-            "--config",
-            "deploy/nameko.yaml",
-            "tests.service.faulty_service",
-        ],
+        [*RUN_SERVICE, "tests.service.faulty_service"],
         cwd=REPO_ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

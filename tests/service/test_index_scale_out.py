@@ -1,4 +1,4 @@
-"""Horizontal scale of indexing: two `nameko run` indexing processes on one broker and one
+"""Horizontal scale of indexing: two indexing processes on one broker and one
 index share the `record.classified` queue, index every record exactly once, answer searches
 with each other's commits (on Tantivy, also while a write waits for the directory's lock),
 and a process killed mid-run loses nothing. Real RabbitMQ (own vhost), a shared SQLite

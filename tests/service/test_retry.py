@@ -1,6 +1,6 @@
 """Transient faults are retried through RabbitMQ with exponential backoff; a fault that never
 clears ends in `luutru.dlq` after the last attempt, and its record ends `failed` with a reason a
-clerk can read. Real RabbitMQ (a vhost of its own), a real `nameko run` process, a real SQLite
+clerk can read. Real RabbitMQ (a vhost of its own), a real service process, a real SQLite
 catalog."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from services.common import events, topology
 from services.common.catalog import SqlCatalog
 from services.common.config import REPO_ROOT
 from services.common.retry import ATTEMPT_HEADER
+from tests.service.processes import RUN_SERVICE
 
 FLAKY = "evt-ingest-record.indexed--flaky.on_record_indexed"
 DOWN = "evt-ingest-record.indexed--flaky.always_down"
@@ -41,8 +42,7 @@ def flaky(rabbit_vhost, tmp_path):
         "PYTHONPATH": str(REPO_ROOT),
     }
     process = subprocess.Popen(
-        [str(REPO_ROOT / ".venv/bin/nameko"), "run", "--config", "deploy/nameko.yaml",
-         "tests.service.flaky_service"],
+        [*RUN_SERVICE, "tests.service.flaky_service"],
         cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     connection = pika.BlockingConnection(pika.URLParameters(rabbit_vhost))

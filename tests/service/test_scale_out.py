@@ -1,7 +1,7 @@
 """Horizontal scale on one broker: two ocr processes share the work of one queue, each
 record's text is extracted exactly once, and killing one process mid-record loses nothing —
 its unacknowledged message is redelivered to the other. Real RabbitMQ (own vhost), real
-`nameko run` processes, a shared SQLite catalog and object store in a temporary dir."""
+service processes, a shared SQLite catalog and object store in a temporary dir."""
 
 from __future__ import annotations
 

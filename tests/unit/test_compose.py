@@ -147,3 +147,15 @@ def test_systemd_units_run_every_service_class():
         module, _, cls = target.partition(":")
         assert getattr(importlib.import_module(module), cls).name == name
         assert unit["Install"]["WantedBy"] == "luutru.target"
+
+
+def test_every_service_starts_through_the_runner_that_keeps_an_early_stop():
+    """`nameko run` loses a SIGTERM that comes while a service starts (services/common/runner.py):
+    whatever starts a service starts it through the runner."""
+    units = sorted((REPO_ROOT / "deploy" / "systemd").glob("luutru-*.service"))
+    starters = [REPO_ROOT / "Dockerfile", REPO_ROOT / "deploy" / "supervisord.conf", *units]
+    for path in starters:
+        text = path.read_text()
+        assert "bin/nameko" not in text, path
+        if path.name != "luutru-topology.service":  # declares queues, starts no service
+            assert "services.common.runner" in text, path

@@ -1,0 +1,45 @@
+"""A service told to stop while it is still starting stops (services/common/runner.py).
+
+`nameko run` stopped the half-started consumers beside the start; the stop failed and the
+process never exited, so supervisord or systemd had to kill it, and a test stopping two processes
+as soon as one answered waited 30 s for the other. Real RabbitMQ, real service processes."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from services.common import topology
+from tests.service.processes import ServiceProcess, wait_for
+
+# After the runner logs "starting services", the consumers connect for a few hundred ms: a
+# SIGTERM in that window was lost (seen at 0.8–0.9 s after the process was spawned).
+DELAYS_S = (0.0, 0.1, 0.2, 0.3, 0.4, 0.6)
+
+
+def test_a_sigterm_during_the_start_stops_the_service_once_started(rabbit_vhost, tmp_path):
+    topology.declare(rabbit_vhost)
+    processes = []
+    try:
+        for n, delay in enumerate(DELAYS_S):
+            data = tmp_path / f"p{n}"
+            data.mkdir()
+            search_url = f"tantivy://{data / 'index'}"
+            process = ServiceProcess(
+                f"ix{n}", "indexing", rabbit_vhost, data, LUUTRU_SEARCH_URL=search_url
+            )
+            processes.append(process)
+            wait_for(lambda p=process: "starting services" in _log(p), 30, "the start")
+            time.sleep(delay)
+            process.process.send_signal(signal.SIGTERM)
+        for process, delay in zip(processes, DELAYS_S, strict=True):
+            process.process.wait(timeout=30)  # the start, then the stop (~2 s)
+            assert process.process.returncode == 0, (delay, _log(process)[-2000:])
+            assert "re-send() an already-triggered event" not in _log(process)
+    finally:
+        for process in processes:
+            process.stop(signal.SIGKILL)
+
+
+def _log(process: ServiceProcess) -> str:
+    return process.log_path.read_text() if process.log_path.exists() else ""
