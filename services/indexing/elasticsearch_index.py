@@ -98,8 +98,9 @@ class ElasticsearchIndex:
         current, newest = es_bodies.generations(indices, self.alias)
         if current is None:  # a process starting beside this one may be creating it too
             current = newest or es_bodies.generation_name(self.alias, 1)
-            self._create(current)
-            indices = self._indices()
+            if current not in indices:  # (a single index, from before levels, exists)
+                self._create(current)
+                indices = self._indices()
         actions = es_bodies.serving_actions(indices, self.alias, current)
         if actions:
             try:
@@ -110,7 +111,8 @@ class ElasticsearchIndex:
 
     def _indices(self) -> dict[str, Any]:
         """`GET A-*/_alias`: every index of every generation, with its aliases."""
-        return dict(self.es.options(ignore_status=404).indices.get_alias(index=f"{self.alias}-*"))
+        answer = self.es.options(ignore_status=404).indices.get_alias(index=f"{self.alias}-*")
+        return {n: i for n, i in dict(answer).items() if isinstance(i, dict) and "aliases" in i}
 
     def _generations(self) -> tuple[dict[str, Any], str, str | None]:
         """The indices, the generation searches use, and the one a rebuild is filling (any
@@ -267,14 +269,13 @@ class ElasticsearchIndex:
         started = time.perf_counter()
         levels = es_bodies.visible_levels(q.Secrecy(clearance))
         targets = [es_bodies.level_alias(self.alias, level) for level in levels]
-        found = (
-            self.es.search(index=targets, body=es_bodies.record_body(record_id, clearance))
-            if targets
-            else None
-        )
-        if not found or not found["hits"]["hits"]:  # unknown, or above the clearance
+        found = []
+        if targets:
+            body = es_bodies.record_body(record_id, clearance)
+            found = self.es.search(index=targets, body=body)["hits"]["hits"]
+        if not found:  # unknown, or above the clearance
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        words = folded_words(es_bodies.text_parts(found["hits"]["hits"][0]["_source"]))
+        words = folded_words(es_bodies.text_parts(found[0]["_source"]))
         counts = self.es.search(
             index=targets,
             body=es_bodies.term_counts_body(sorted(candidate_counts(words)), clearance),
