@@ -1,30 +1,32 @@
 """`SearchIndex` on Elasticsearch 8 (the official client, `elasticsearch>=8,<9`).
 
-Searches go to the alias `luutru-records`; documents live in `luutru-records-NNNN`. A rebuild
-fills the next numbered index while the alias keeps serving the current one, then moves the
-alias in one atomic `_aliases` call. Bodies are built in `es_bodies` (unit-tested).
+One index per secrecy level in each numbered generation, behind aliases (layout and names:
+`es_bodies`): a search names only the levels the caller may see, so BM25's statistics, and the
+order of the hits, never include a record above its clearance. A rebuild fills the next
+generation while the aliases keep serving the current one, then moves them all in one atomic
+`_aliases` call. Bodies are built in `es_bodies` (unit-tested).
 
 Each index is created from the template stamped with `es_bodies.es_index_version()` in its
-mapping's `_meta`: one of another version (or none, from before versions) is `outdated()`, and
-the indexing service rebuilds it on start like Tantivy's (dependencies.py). Until the swap the
-old index answers searches and still gets live writes, without failing on documents its older,
-strict mapping refuses (the new index gets them all).
+mapping's `_meta`: a generation of another version (or none, from before versions) is
+`outdated()`, and the indexing service rebuilds it on start like Tantivy's (dependencies.py).
+Until the swap the old generation answers searches and still gets live writes, without failing
+on documents its older, strict mapping refuses (the new one gets them all).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
+from elasticsearch.helpers import BulkIndexError
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
-from services.common.secrecy import HIGHEST
 from services.indexing import es_bodies, highlight, suggest
 from services.indexing import query as q
 from services.indexing.analysis import candidate_counts, folded_words, significant_terms
@@ -35,20 +37,29 @@ DEFAULT_ALIAS = "luutru-records"
 
 
 class _EsGeneration:
-    """One concrete index; the rebuild target."""
+    """One generation (its indices, by level); the rebuild target."""
 
-    def __init__(self, es: Elasticsearch, name: str) -> None:
+    def __init__(self, es: Elasticsearch, name: str, levels: Mapping[int, str]) -> None:
         self.es = es
         self.generation = name
+        self.levels = levels
 
     def upsert_many(self, docs: Iterable[IndexDocument], outdated: bool = False) -> int:
-        """`outdated`: an index of an older mapping, being replaced; what it refuses is logged,
-        not raised (the rebuilt index holds every document)."""
-        actions = es_bodies.bulk_actions(self.generation, docs)
-        ok, errors = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=not outdated)
-        if errors:
-            log.warning("outdated index %s refused %d documents", self.generation, len(errors))
-        return ok
+        """`outdated`: a generation of an older mapping, being replaced; what it refuses is
+        logged, not raised (the rebuilt generation holds every document)."""
+        batch = list(docs)
+        actions = es_bodies.bulk_actions(self.levels, batch)
+        _, errors = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
+        refused = es_bodies.refused(errors)  # type: ignore[arg-type]
+        if refused and not outdated:
+            raise BulkIndexError(f"{len(refused)} document(s) failed to index.", refused)
+        if refused:
+            log.warning("outdated index %s refused %d documents", self.generation, len(refused))
+        return len(batch)
+
+    def delete(self, record_id: str) -> None:
+        actions = es_bodies.delete_actions(self.levels, record_id)
+        helpers.bulk(self.es, actions, refresh="wait_for", ignore_status=404)
 
     def ids(self) -> set[str]:
         scan = helpers.scan(
@@ -62,7 +73,7 @@ class ElasticsearchIndex:
         self.es = es
         self.alias = alias
         self._next: _EsGeneration | None = None
-        self._versions: dict[str, str | None] = {}  # fixed at an index's creation
+        self._versions: dict[str, str | None] = {}  # fixed at a generation's creation
         self._ensure()
 
     @classmethod
@@ -73,6 +84,8 @@ class ElasticsearchIndex:
         return cls(Elasticsearch(f"{parsed.scheme}://{parsed.netloc}"), alias)
 
     def _ensure(self) -> None:
+        """The template, a first generation if there is none, and the aliases on the current
+        one (a generation from before levels gets the level aliases it lacked)."""
         template = es_bodies.index_template()
         self.es.indices.put_index_template(
             name=self.alias,
@@ -81,33 +94,55 @@ class ElasticsearchIndex:
             priority=template["priority"],
             meta=template["_meta"],
         )
-        if not self.es.indices.exists_alias(name=self.alias):
-            self.es.indices.create(index=f"{self.alias}-0001", aliases={self.alias: {}})
+        indices = self._indices()
+        current, newest = es_bodies.generations(indices, self.alias)
+        if current is None:  # a process starting beside this one may be creating it too
+            current = newest or es_bodies.generation_name(self.alias, 1)
+            if current not in indices:  # (a single index, from before levels, exists)
+                self._create(current)
+                indices = self._indices()
+        actions = es_bodies.serving_actions(indices, self.alias, current)
+        if actions:
+            try:
+                self.es.indices.update_aliases(actions=actions)
+            except NotFoundError:  # another process swapped a rebuilt generation in meanwhile
+                if es_bodies.generations(self._indices(), self.alias)[0] == current:
+                    raise
+
+    def _indices(self) -> dict[str, Any]:
+        """`GET A-*/_alias`: every index of every generation, with its aliases."""
+        answer = self.es.options(ignore_status=404).indices.get_alias(index=f"{self.alias}-*")
+        return {n: i for n, i in dict(answer).items() if isinstance(i, dict) and "aliases" in i}
+
+    def _generations(self) -> tuple[dict[str, Any], str, str | None]:
+        """The indices, the generation searches use, and the one a rebuild is filling (any
+        process's)."""
+        indices = self._indices()
+        current, rebuilding = es_bodies.generations(indices, self.alias)
+        if current is None:
+            raise RuntimeError(f"no index behind the alias {self.alias}")
+        return indices, current, rebuilding
 
     def _current(self) -> str:
-        return next(iter(self.es.indices.get_alias(name=self.alias)))
-
-    def _generations(self) -> tuple[str, str | None]:
-        """The index the alias names, and the one a rebuild is filling (any process's)."""
-        indices = self.es.indices.get_alias(index=f"{self.alias}-*")
-        return current_and_rebuilding(indices, self.alias)
+        index = next(iter(self.es.indices.get_alias(name=self.alias)))
+        return es_bodies.generation_of(self.alias, index) or index
 
     @property
     def generation(self) -> str:
         return self._current()
 
     def rebuilding(self) -> str | None:
-        return self._generations()[1]
+        return self._generations()[2]
 
     def outdated(self) -> bool:
-        """Whether searches use an index created under another `es_index_version()`."""
+        """Whether searches use a generation created under another `es_index_version()`."""
         return self._outdated(self._current())
 
-    def _outdated(self, name: str) -> bool:
-        if name not in self._versions:
-            mapping = self.es.indices.get_mapping(index=name).body
-            self._versions[name] = es_bodies.version_of(mapping, name)
-        return self._versions[name] != es_bodies.es_index_version()
+    def _outdated(self, generation: str) -> bool:
+        if generation not in self._versions:
+            mapping = self.es.indices.get_mapping(index=generation).body
+            self._versions[generation] = es_bodies.version_of(mapping)
+        return self._versions[generation] != es_bodies.es_index_version()
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -115,22 +150,23 @@ class ElasticsearchIndex:
         self.upsert_many([doc])
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
-        # While a rebuild runs (in this process or another), live writes go to both indices.
+        # While a rebuild runs (in this process or another), live writes go to both generations.
         batch = list(docs)
-        current, rebuilding = self._generations()
+        indices, current, rebuilding = self._generations()
+        serving = self._target(indices, current)
         if rebuilding is None:
-            return _EsGeneration(self.es, current).upsert_many(batch)
-        _EsGeneration(self.es, current).upsert_many(batch, self._outdated(current))
-        return _EsGeneration(self.es, rebuilding).upsert_many(batch)
+            return serving.upsert_many(batch)
+        serving.upsert_many(batch, self._outdated(current))
+        return self._target(indices, rebuilding).upsert_many(batch)
 
     def delete(self, record_id: str) -> None:
-        for target in self._targets():
-            self.es.options(ignore_status=404).delete(
-                index=target.generation, id=record_id, refresh="wait_for"
-            )
+        indices, *names = self._generations()
+        for name in names:
+            if name:
+                self._target(indices, name).delete(record_id)
 
-    def _targets(self) -> list[_EsGeneration]:
-        return [_EsGeneration(self.es, name) for name in self._generations() if name]
+    def _target(self, indices: Mapping[str, Any], generation: str) -> _EsGeneration:
+        return _EsGeneration(self.es, generation, es_bodies.layout(indices, generation))
 
     def close(self) -> None:
         self.es.close()
@@ -139,78 +175,84 @@ class ElasticsearchIndex:
 
     def begin_rebuild(self) -> _EsGeneration:
         if self._next is None:
-            current, name = self._generations()
-            if name is None:  # none unfinished to resume: the next number
-                name = f"{self.alias}-{int(current.rsplit('-', 1)[1]) + 1:04d}"
-                self._create(name)
-            self._next = _EsGeneration(self.es, name)
+            indices, current, name = self._generations()
+            if name is None or name in indices:  # else resume it; one of a single index (an
+                # older luutru's unfinished rebuild) is passed over, never swapped in
+                name = es_bodies.next_generation(self.alias, name or current)
+            self._create(name)  # also the levels an interrupted creation left out
+            self._next = _EsGeneration(self.es, name, es_bodies.layout({}, name))
         return self._next
 
-    def _create(self, name: str) -> None:
-        try:
-            self.es.indices.create(index=name)
-        except BadRequestError as exc:  # two processes starting on an outdated index: both begin
-            if exc.error != "resource_already_exists_exception":
-                raise
+    def _create(self, generation: str) -> None:
+        """A generation's index per level, each named by the generation's alias. Two processes
+        starting on an outdated index both begin: a second `create` is not an error."""
+        for level in es_bodies.LEVELS:
+            try:
+                self.es.indices.create(
+                    index=es_bodies.level_index(generation, level), aliases={generation: {}}
+                )
+            except BadRequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
 
     def finish_rebuild(self, generation: str | None = None) -> str:
-        """Move the alias to the rebuilt index and delete the old one. `generation` already
-        swapped in by another process (both filled it) is not an error."""
-        current = self._current()
+        """Move every alias to the rebuilt generation in one call and delete the old one.
+        `generation` already swapped in by another process (both filled it) is not an error."""
+        indices, current, _ = self._generations()
         target = self._next.generation if self._next else generation
         if target is not None and target == current:
             self._next = None
             return current
-        if self._next is None:
+        if self._next is None or target is None:
             raise RuntimeError("no rebuild in progress")
         try:
-            self.es.indices.update_aliases(
-                actions=[
-                    {"remove": {"index": current, "alias": self.alias}},
-                    {"add": {"index": target, "alias": self.alias}},
-                ]
-            )
+            actions = es_bodies.serving_actions(indices, self.alias, target)
+            self.es.indices.update_aliases(actions=actions)
         except NotFoundError:  # another process swapped and deleted `current` meanwhile
             if self._current() != target:
                 raise
-        self.es.options(ignore_status=404).indices.delete(index=current)
+        old = es_bodies.indices_of(indices, self.alias, current)
+        self.es.options(ignore_status=404).indices.delete(index=old, ignore_unavailable=True)
         self._next = None
         return target
 
-    # -- reads ----------------------------------------------------------------------------------
+    # -- reads ---------------------------------------------------------------------------------
 
     def count(self) -> int:
         return int(self.es.count(index=self.alias)["count"])
 
     def ids(self) -> set[str]:
-        return _EsGeneration(self.es, self.alias).ids()
+        return _EsGeneration(self.es, self.alias, {}).ids()
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
-        result = self._run(plan, es_bodies.search_body(plan))
+        targets = es_bodies.search_targets(self.alias, plan)
+        if not targets:  # `secrecy=` above the clearance: no level to read
+            return SearchResult(total=0, hits=[], facets=es_bodies.facets({}))
+        result = self._run(targets, plan, es_bodies.search_body(plan))
         if result.total == 0 and has_fuzzy_words(plan):
-            result = self._run(plan, es_bodies.search_body(plan, fuzzy=True))
+            result = self._run(targets, plan, es_bodies.search_body(plan, fuzzy=True))
             result.fuzzy = True
             if result.total:
-                result.suggestion = self._suggest(query, plan)
+                result.suggestion = self._suggest(targets, query, plan)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _suggest(self, query: SearchQuery, plan: q.Plan) -> str | None:
+    def _suggest(self, targets: list[str], query: SearchQuery, plan: q.Plan) -> str | None:
         """A corrected query from the words of the visible fuzzy hits, offered only if it finds
         visible records exactly (suggest.py)."""
         body = es_bodies.texts_body(plan, suggest.SUGGESTION_SOURCES)
-        hits = self.es.search(index=self.alias, body=body)["hits"]["hits"]
+        hits = self.es.search(index=targets, body=body)["hits"]["hits"]
         candidate = suggest.corrected(query.text, plan, [_text(h["_source"]) for h in hits])
         if candidate is None:
             return None
         check = es_bodies.exists_body(q.plan(replace(query, text=candidate)))
-        found = self.es.search(index=self.alias, body=check)["hits"]["total"]["value"]
+        found = self.es.search(index=targets, body=check)["hits"]["total"]["value"]
         return candidate if found else None
 
-    def _run(self, plan: q.Plan, body: dict[str, Any]) -> SearchResult:
-        response = self.es.search(index=self.alias, body=body)
+    def _run(self, targets: list[str], plan: q.Plan, body: dict[str, Any]) -> SearchResult:
+        response = self.es.search(index=targets, body=body)
         words = plan.highlight_words
         hits = [
             _hit(h, words, q.rank_score(plan.offset, n))
@@ -223,22 +265,25 @@ class ElasticsearchIndex:
         )
 
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
+        """Only the caller's levels are read: the record, the words' counts, the answer."""
         started = time.perf_counter()
-        try:
-            source = self.es.get(index=self.alias, id=record_id)["_source"]
-        except NotFoundError:
-            source = None
-        if source is None or source.get("secrecy", HIGHEST) > clearance:
+        levels = es_bodies.visible_levels(q.Secrecy(clearance))
+        targets = [es_bodies.level_alias(self.alias, level) for level in levels]
+        found = []
+        if targets:
+            body = es_bodies.record_body(record_id, clearance)
+            found = self.es.search(index=targets, body=body)["hits"]["hits"]
+        if not found:  # unknown, or above the clearance
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        words = folded_words(source.get("text") or [])
+        words = folded_words(es_bodies.text_parts(found[0]["_source"]))
         counts = self.es.search(
-            index=self.alias,
+            index=targets,
             body=es_bodies.term_counts_body(sorted(candidate_counts(words)), clearance),
         )
         df, total = es_bodies.term_counts(counts)
         terms = significant_terms(words, lambda t: df.get(t, 0), total)
         body = es_bodies.similar_body(record_id, terms, clearance, limit)
-        response = self.es.search(index=self.alias, body=body)
+        response = self.es.search(index=targets, body=body)
         hits = [_hit(h, [], q.rank_score(0, n)) for n, h in enumerate(response["hits"]["hits"])]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(total=response["hits"]["total"]["value"], hits=hits, took_ms=took)
@@ -263,13 +308,3 @@ def _hit(hit: dict[str, Any], words: list[str], score: float) -> SearchHit:
 
 def _text(source: dict[str, Any]) -> str:
     return source.get("body") or source.get("subject") or source.get("title") or ""
-
-
-def current_and_rebuilding(
-    indices: dict[str, Any], alias: str
-) -> tuple[str, str | None]:  # fmt: skip
-    """From `GET <alias>-*/_alias`: the index `alias` names, and the newest index numbered after
-    it — the one a rebuild fills until it takes the alias (the old one is deleted then)."""
-    current = next(name for name, info in indices.items() if alias in info.get("aliases", {}))
-    newer = sorted(name for name in indices if name > current)
-    return current, (newer[-1] if newer else None)

@@ -1,21 +1,33 @@
-"""Elasticsearch request bodies as pure functions: template, documents, bulk actions, queries.
+"""Elasticsearch request bodies as pure functions: template, layout, documents, bulk actions,
+queries.
 
 Kept apart from the client so every body is unit-tested without a server
 (tests/unit/test_es_bodies.py). The analyser lives in deploy/elasticsearch/; Python still does
 NFC and tone placement (ES has no NFC without the ICU plugin), so both sides see the same words.
+
+Layout, for an alias `A` (default `luutru-records`): generation `A-0002` is four indices
+`A-0002-s0` … `A-0002-s3`, one per secrecy level, each a single shard, so BM25's statistics
+(document frequencies, document count, average length) are those of one level. Aliases: `A-sL`
+names the current generation's index of level L, `A` all of them (counts, ids, verify), and
+`A-0002` its own four (the name a rebuild is known by). A search names only the `A-sL` the
+caller may see, so the order of its hits cannot depend on records it may not see. A generation
+from before levels is one index `A-0001` holding every level; each `A-sL` names it until the
+rebuild its version triggers, the clearance filter in every query hiding what it must.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from typing import Any
 
 from services.common import vntext
 from services.common.config import REPO_ROOT
 from services.common.ports import IndexDocument
+from services.common.secrecy import HIGHEST
+from services.common.vocabulary import SECRECY_NAMES
 from services.indexing import query as q
 from services.indexing.analysis import analyse
 from services.indexing.tantivy_query import (
@@ -34,6 +46,9 @@ _TOKENS_FIELD = {"number": "number_tokens", "organ": "organ_tokens"}
 _KEYWORD_FIELD = {"organ_key": "organ_fold"}
 _SORTS = {"date_desc": "desc", "date_asc": "asc"}
 VERSION_KEY = "luutru_index_version"  # in each index's mapping `_meta`
+# Bumped when the indices change shape without the documents changing: 2 = one per secrecy level.
+LAYOUT_VERSION = 2
+LEVELS = tuple(sorted(SECRECY_NAMES))
 
 
 @cache
@@ -47,18 +62,111 @@ def index_template() -> dict[str, Any]:
 
 @cache
 def es_index_version() -> str:
-    """`INDEX_VERSION` and a digest of the template's settings and mappings: the analysers
-    there tokenise and fold on the server's side, so changing them outdates an index too."""
+    """`INDEX_VERSION`, the layout, and a digest of the template's settings and mappings: the
+    analysers there tokenise and fold on the server's side, so changing them outdates an index
+    too."""
     template = json.loads(TEMPLATE_PATH.read_text())["template"]
     canonical = json.dumps(template, sort_keys=True, ensure_ascii=False).encode()
-    return f"{INDEX_VERSION}, template {hashlib.sha256(canonical).hexdigest()[:12]}"
+    digest = hashlib.sha256(canonical).hexdigest()[:12]
+    return f"{INDEX_VERSION}, layout {LAYOUT_VERSION}, template {digest}"
 
 
-def version_of(mapping: dict[str, Any], index: str) -> str | None:
-    """The version an index was created under, from `GET <index>/_mapping`; None if unknown
-    (an index from before versions)."""
-    meta = mapping.get(index, {}).get("mappings", {}).get("_meta") or {}
-    return meta.get(VERSION_KEY)
+def version_of(mapping: Mapping[str, Any]) -> str | None:
+    """The version a generation was created under, from `GET <generation>/_mapping` (one entry
+    per index); None if unknown (from before versions) or if its indices disagree."""
+    versions = {
+        (info.get("mappings", {}).get("_meta") or {}).get(VERSION_KEY) for info in mapping.values()
+    }
+    return versions.pop() if len(versions) == 1 else None
+
+
+# --- layout: a generation's indices and the aliases searches use ----------------------------
+
+
+def level_of(doc: IndexDocument) -> int:
+    """The level whose index holds `doc`; a level off the scale counts as the highest."""
+    return doc.secrecy if doc.secrecy in LEVELS else HIGHEST
+
+
+def level_alias(alias: str, level: int) -> str:
+    return f"{alias}-s{level}"
+
+
+def level_index(generation: str, level: int) -> str:
+    return f"{generation}-s{level}"
+
+
+def generation_name(alias: str, number: int) -> str:
+    return f"{alias}-{number:04d}"
+
+
+def next_generation(alias: str, current: str) -> str:
+    return generation_name(alias, int(current.rsplit("-", 1)[1]) + 1)
+
+
+def generation_of(alias: str, index: str) -> str | None:
+    """`A-0002` for `A-0002-s1` (and for `A-0002`, an index from before levels); None for a
+    name of another shape."""
+    rest = index.removeprefix(f"{alias}-")
+    number, _, level = rest.partition("-")
+    if rest == index or not number.isdigit() or level not in ("", *(f"s{n}" for n in LEVELS)):
+        return None
+    return f"{alias}-{number}"
+
+
+def generations(indices: Mapping[str, Any], alias: str) -> tuple[str | None, str | None]:
+    """From `GET A-*/_alias`: the generation `A` names (None before the first), and the newest
+    numbered after it — the one a rebuild fills until it takes the aliases (the old one is
+    deleted then)."""
+    holding = [name for name, info in indices.items() if alias in info.get("aliases", {})]
+    current = generation_of(alias, holding[0]) if holding else None
+    numbered = {generation_of(alias, name) for name in indices} - {None, current}
+    newer = sorted(g for g in numbered if g is not None and (current is None or g > current))
+    return current, (newer[-1] if newer else None)
+
+
+def indices_of(indices: Mapping[str, Any], alias: str, generation: str) -> list[str]:
+    """The concrete indices of `generation` in a `GET A-*/_alias` answer."""
+    return sorted(n for n in indices if generation_of(alias, n) == generation)
+
+
+def layout(indices: Mapping[str, Any], generation: str) -> dict[int, str]:
+    """Level → the index holding it: one index per level, or for every level the one index of
+    a generation from before levels."""
+    if generation in indices:
+        return dict.fromkeys(LEVELS, generation)
+    return {level: level_index(generation, level) for level in LEVELS}
+
+
+def serving_actions(
+    indices: Mapping[str, Any], alias: str, generation: str
+) -> list[dict[str, Any]]:
+    """The `_aliases` actions (one atomic call) that make `generation` the one searched: `A`
+    and each `A-sL` taken from whatever index holds them and put on its indices. Empty when
+    they are in place already."""
+    names = {alias, *(level_alias(alias, level) for level in LEVELS)}
+    held = {(n, a) for n, info in indices.items() for a in info.get("aliases", {}) if a in names}
+    levels = layout(indices, generation)
+    wanted = {(index, alias) for index in levels.values()}
+    wanted |= {(index, level_alias(alias, level)) for level, index in levels.items()}
+    return [
+        *({"remove": {"index": n, "alias": a}} for n, a in sorted(held - wanted)),
+        *({"add": {"index": n, "alias": a}} for n, a in sorted(wanted - held)),
+    ]
+
+
+def visible_levels(clearance: q.Secrecy) -> list[int]:
+    """The levels a search may read: those up to the clearance, or the one `secrecy=` asks."""
+    levels = [level for level in LEVELS if level <= clearance.at_most]
+    if clearance.exactly is not None:
+        levels = [level for level in levels if level == clearance.exactly]
+    return levels
+
+
+def search_targets(alias: str, plan: q.Plan) -> list[str]:
+    """The aliases one search names: its visible levels' only (empty: nothing to search)."""
+    (clearance,) = (f for f in plan.filters if isinstance(f, q.Secrecy))
+    return [level_alias(alias, level) for level in visible_levels(clearance)]
 
 
 def document(doc: IndexDocument) -> dict[str, Any]:
@@ -66,7 +174,7 @@ def document(doc: IndexDocument) -> dict[str, Any]:
     analysed = analyse(doc)
     out: dict[str, Any] = dict(analysed.keywords)
     out.update(
-        secrecy=doc.secrecy,
+        secrecy=level_of(doc),  # the level of the index it goes to
         title=vntext.nfc(doc.title),
         body=analysed.body,
         text=analysed.text_parts,  # an array: phrases never span two fields
@@ -81,10 +189,39 @@ def document(doc: IndexDocument) -> dict[str, Any]:
     return out
 
 
-def bulk_actions(index: str, docs: Iterable[IndexDocument]) -> Iterator[dict[str, Any]]:
-    """Actions for `elasticsearch.helpers.bulk`: an `index` op replaces any older version."""
+def bulk_actions(
+    levels: Mapping[int, str], docs: Iterable[IndexDocument]
+) -> Iterator[dict[str, Any]]:
+    """Actions for `elasticsearch.helpers.bulk` into a generation of `layout` `levels`: an
+    `index` op in the index of the document's level replaces any older version there, and a
+    `delete` from every other index removes the copy a secrecy correction leaves behind (a
+    missing one answers 404, which is no error)."""
     for doc in docs:
-        yield {"_op_type": "index", "_index": index, "_id": doc.id, "_source": document(doc)}
+        home = levels[level_of(doc)]
+        for other in sorted(set(levels.values()) - {home}):
+            yield {"_op_type": "delete", "_index": other, "_id": doc.id}
+        yield {"_op_type": "index", "_index": home, "_id": doc.id, "_source": document(doc)}
+
+
+def delete_actions(levels: Mapping[int, str], record_id: str) -> list[dict[str, Any]]:
+    return [
+        {"_op_type": "delete", "_index": index, "_id": record_id}
+        for index in sorted(set(levels.values()))
+    ]
+
+
+def refused(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The failed items of a bulk answer, a delete of a missing document not counted."""
+    return [
+        e for e in errors if not ("delete" in e and e["delete"].get("status") == 404)
+    ]  # fmt: skip
+
+
+def text_parts(source: Mapping[str, Any]) -> list[str]:
+    """A stored document's searchable text, rebuilt from `_source` (which leaves out `text`
+    itself to save space), in `analysis.analyse`'s order: the same folded words."""
+    names = ("title", "number_symbol", "subject", "organ", "body")
+    return [source[name] for name in names if source.get(name)]
 
 
 # --- queries -------------------------------------------------------------------------------
@@ -194,9 +331,15 @@ def filter_clause(f: q.Filter) -> dict[str, Any]:
 
 
 def facet_aggs() -> dict[str, Any]:
+    """Exact counts across the levels searched: each shard (one per level) returns all of its
+    buckets up to FACET_SIZE, not just its own top 50 organs."""
     return {
         name: {
-            "terms": {"field": field, "size": ORGAN_FACET_SIZE if name == "organ" else FACET_SIZE}
+            "terms": {
+                "field": field,
+                "size": ORGAN_FACET_SIZE if name == "organ" else FACET_SIZE,
+                "shard_size": FACET_SIZE,
+            }
         }
         for name, field in FACET_FIELDS.items()
     }
@@ -212,10 +355,17 @@ def facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
     }
 
 
+def record_body(record_id: str, clearance: int) -> dict[str, Any]:
+    """One record, if within `clearance` (a GET cannot go through an alias of several
+    indices)."""
+    only = [{"ids": {"values": [record_id]}}, filter_clause(q.Secrecy(clearance))]
+    return {"query": {"bool": {"filter": only}}, "size": 1}
+
+
 def term_counts_body(terms: list[str], clearance: int) -> dict[str, Any]:
     """How many records within `clearance` hold each folded word, and how many there are: the
     statistics "more like this" weighs words by, blind to records the caller may not see
-    (ES's own `more_like_this` reads index-wide statistics, hidden records included)."""
+    (ES's own `more_like_this` picks words per shard, by statistics of its own)."""
     return {
         "size": 0,
         "track_total_hits": True,

@@ -54,6 +54,20 @@ def test_similar_hides_a_record_above_clearance_like_an_unknown_one(index):
         index.similar("missing", clearance=3)
 
 
+def test_a_secrecy_correction_moves_the_record_out_of_lower_clearances(index):
+    """Re-indexed at a higher level (a correction), no copy stays where a lower clearance
+    reads, and it is counted once."""
+    load(index, doc("r", "kế hoạch phòng chống lụt bão"), doc("other", "lụt bão"))
+    index.upsert(doc("r", "kế hoạch phòng chống lụt bão", secrecy=2))
+    assert ids(search(index, "lụt bão", clearance=1)) == ["other"]
+    assert sorted(ids(search(index, "lụt bão", clearance=2))) == ["other", "r"]
+    assert index.count() == 2 and index.ids() == {"other", "r"}
+    index.upsert(doc("r", "kế hoạch phòng chống lụt bão"))  # and back down
+    assert sorted(ids(search(index, "lụt bão", clearance=0))) == ["other", "r"]
+    index.delete("r")
+    assert ids(search(index, "lụt bão", clearance=3)) == ["other"]
+
+
 def test_rebuild_keeps_searching_the_old_generation_until_the_swap(index):
     load(index, doc("old", "công văn cũ"))
     target = index.begin_rebuild()
@@ -268,8 +282,10 @@ def test_an_elasticsearch_index_of_another_version_is_searched_and_outdated_unti
     index.begin_rebuild().upsert_many([doc("a", "hồ sơ lưu trữ")])
     new = index.finish_rebuild()
     assert new != old and not index.outdated()
-    meta = index.es.indices.get_mapping(index=new)[new]["mappings"]["_meta"]
-    assert meta == {es_bodies.VERSION_KEY: es_bodies.es_index_version()}
+    mapping = index.es.indices.get_mapping(index=new).body  # the generation's alias: 4 indices
+    assert sorted(mapping) == [f"{new}-s{level}" for level in range(4)]
+    for info in mapping.values():
+        assert info["mappings"]["_meta"] == {es_bodies.VERSION_KEY: es_bodies.es_index_version()}
 
 
 def test_an_elasticsearch_index_from_before_versions_takes_live_writes_while_replaced(es_index):
@@ -292,6 +308,59 @@ def test_an_elasticsearch_index_from_before_versions_takes_live_writes_while_rep
         assert target.ids() == {"live"}
         assert index.finish_rebuild() == f"{alias}-0002" and not index.outdated()
         assert ids(search(index, "công văn")) == ["live"]
+    finally:
+        es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+        es.options(ignore_status=404).indices.delete_index_template(name=alias)
+
+
+def test_elasticsearch_keeps_each_secrecy_level_in_an_index_of_its_own(es_index):
+    """What keeps hidden records out of the statistics a search's order comes from: each
+    level's documents in their own index, the level aliases naming one index each."""
+    es, alias = es_index.es, es_index.alias
+    load(es_index, *[doc(f"l{level}", "kế hoạch", secrecy=level) for level in range(4)])
+    generation = es_index.generation
+    for level in range(4):
+        [name] = es.indices.get_alias(name=f"{alias}-s{level}")
+        assert name == f"{generation}-s{level}"
+        assert es.count(index=name)["count"] == 1
+        settings = es.indices.get_settings(index=name)[name]["settings"]["index"]
+        assert settings["number_of_shards"] == "1"
+    assert sorted(es.indices.get_alias(name=alias)) == [f"{generation}-s{n}" for n in range(4)]
+    assert ids(search(es_index, "kế hoạch", clearance=0)) == ["l0"]
+
+
+def test_an_elasticsearch_index_from_before_levels_answers_within_clearance_until_rebuilt(
+    es_index,
+):
+    """An older luutru's single index holding every level: each level alias names it, the
+    clearance filter hides what it must, a record is found once through several aliases."""
+    from services.indexing import es_bodies
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    es, alias = es_index.es, es_index.alias.replace("luutru-test-", "luutru-old-")
+    template = es_bodies.index_template()["template"]
+    mappings = {**template["mappings"], "_meta": {es_bodies.VERSION_KEY: "schema 4, template x"}}
+    es.indices.create(
+        index=f"{alias}-0001",
+        aliases={alias: {}},
+        settings=template["settings"],
+        mappings=mappings,
+    )
+    try:
+        for d in (doc("open", "kế hoạch"), doc("secret", "kế hoạch", secrecy=1)):
+            es.index(index=f"{alias}-0001", id=d.id, document=es_bodies.document(d), refresh=True)
+        index = ElasticsearchIndex(es, alias)
+        assert index.outdated() and index.generation == f"{alias}-0001"
+        assert ids(search(index, "kế hoạch", clearance=0)) == ["open"]
+        both = search(index, "kế hoạch", clearance=3)
+        assert sorted(ids(both)) == ["open", "secret"] and both.total == 2
+        index.begin_rebuild().upsert_many(
+            [doc("open", "kế hoạch"), doc("secret", "kế hoạch", secrecy=1)]
+        )
+        assert index.finish_rebuild() == f"{alias}-0002" and not index.outdated()
+        assert not es.indices.exists(index=f"{alias}-0001")
+        assert ids(search(index, "kế hoạch", clearance=0)) == ["open"]
+        assert search(index, "kế hoạch", clearance=1).total == 2
     finally:
         es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
         es.options(ignore_status=404).indices.delete_index_template(name=alias)

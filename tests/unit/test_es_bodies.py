@@ -13,7 +13,7 @@ from elastic_transport import ObjectApiResponse
 
 from services.common.ports import IndexDocument, SearchQuery
 from services.indexing import es_bodies
-from services.indexing.elasticsearch_index import ElasticsearchIndex, current_and_rebuilding
+from services.indexing.elasticsearch_index import ElasticsearchIndex
 from services.indexing.query import plan
 from services.indexing.tantivy_query import INDEX_VERSION
 
@@ -64,16 +64,25 @@ def test_every_index_created_from_the_template_is_stamped_with_the_index_version
     version = es_bodies.es_index_version()
     meta = es_bodies.index_template()["template"]["mappings"]["_meta"]
     assert meta == {es_bodies.VERSION_KEY: version}
-    assert version.startswith(f"{INDEX_VERSION}, template ")
+    # The layout is part of it: an index from before one index per secrecy level is outdated.
+    assert version.startswith(f"{INDEX_VERSION}, layout {es_bodies.LAYOUT_VERSION}, template ")
+    assert es_bodies.LAYOUT_VERSION == 2
     assert len(version.rsplit(" ", 1)[1]) == 12
 
 
-def test_the_version_is_read_from_an_index_mapping_and_none_from_before_versions():
-    name = "luutru-records-0002"
-    stamped = {name: {"mappings": {"_meta": {es_bodies.VERSION_KEY: "schema 1, analysis 1"}}}}
-    assert es_bodies.version_of(stamped, name) == "schema 1, analysis 1"
-    assert es_bodies.version_of({name: {"mappings": {"dynamic": "strict"}}}, name) is None
-    assert es_bodies.version_of({}, name) is None
+def _stamped(version: str | None) -> dict:
+    return {"mappings": {"_meta": {es_bodies.VERSION_KEY: version}} if version else {}}
+
+
+def test_the_version_is_read_from_a_generation_mapping_and_none_from_before_versions():
+    """`GET <generation>/_mapping` answers for each of its indices; they must all agree."""
+    gen = "luutru-records-0002"
+    levels = {f"{gen}-s{n}": _stamped("schema 1, analysis 1") for n in range(4)}
+    assert es_bodies.version_of(levels) == "schema 1, analysis 1"
+    assert es_bodies.version_of({gen: _stamped("schema 1, analysis 1")}) == "schema 1, analysis 1"
+    assert es_bodies.version_of({gen: {"mappings": {"dynamic": "strict"}}}) is None
+    assert es_bodies.version_of({**levels, f"{gen}-s3": _stamped("schema 0")}) is None
+    assert es_bodies.version_of({}) is None
 
 
 # -- documents and bulk ---------------------------------------------------------------------
@@ -108,12 +117,13 @@ def test_document_is_nfc_with_new_tone_placement_and_keyword_values():
     assert source["secrecy"] == 1
 
 
-def test_bulk_actions_index_by_record_id():
+def test_bulk_actions_index_by_record_id_into_an_index_from_before_levels():
     docs = [IndexDocument(id="a", register="den"), IndexDocument(id="b", register="di")]
-    actions = list(es_bodies.bulk_actions("luutru-records-0002", docs))
+    legacy = es_bodies.layout({"luutru-records-0001": {}}, "luutru-records-0001")
+    actions = list(es_bodies.bulk_actions(legacy, docs))
     assert [(a["_op_type"], a["_index"], a["_id"]) for a in actions] == [
-        ("index", "luutru-records-0002", "a"),
-        ("index", "luutru-records-0002", "b"),
+        ("index", "luutru-records-0001", "a"),
+        ("index", "luutru-records-0001", "b"),
     ]
     assert actions[1]["_source"]["register"] == "di"
 
@@ -212,7 +222,9 @@ def test_page_total_facets_and_relevance_sort():
     b = body("văn", limit=20, offset=40)
     assert (b["from"], b["size"], b["track_total_hits"]) == (40, 20, True)
     assert set(b["aggs"]) == {"type", "register", "year", "organ"}
-    assert b["aggs"]["type"] == {"terms": {"field": "kind", "size": 10_000}}
+    assert b["aggs"]["type"] == {"terms": {"field": "kind", "size": 10_000, "shard_size": 10_000}}
+    # Several levels are several shards: each sends all its organs, so the top 50 are exact.
+    assert b["aggs"]["organ"]["terms"] == {"field": "organ_key", "size": 50, "shard_size": 10_000}
     assert "sort" not in b
 
 
@@ -266,39 +278,32 @@ def test_word_statistics_for_similar_count_only_records_within_clearance():
     assert es_bodies.term_counts(answer) == ({"dat": 3, "dai": 0}, 7)
 
 
-def test_a_rebuild_is_seen_from_the_indices_alone() -> None:
-    """Every process finds the current index and the one a rebuild (anyone's) is filling."""
-    alias = "luutru-records"
-    current_only = {f"{alias}-0003": {"aliases": {alias: {}}}}
-    assert current_and_rebuilding(current_only, alias) == (f"{alias}-0003", None)
-    during = {
-        f"{alias}-0003": {"aliases": {alias: {}}},
-        f"{alias}-0004": {"aliases": {}},
-        f"{alias}-0002": {"aliases": {}},  # an older leftover is not a rebuild
-    }
-    assert current_and_rebuilding(during, alias) == (f"{alias}-0003", f"{alias}-0004")
-
-
 class _Indices:
     """What `ElasticsearchIndex` asks of `es.indices` to open an index and read its version:
-    one index behind the alias, its mapping stamped with `stamped`."""
+    one generation of four level indices, every alias in place, each mapping stamped with
+    `stamped`. Standing in for a server that cannot run here; the bodies are the real ones."""
 
     def __init__(self, alias: str, stamped: str | None) -> None:
-        self.name, self.alias = f"{alias}-0001", alias
-        meta = {es_bodies.VERSION_KEY: stamped} if stamped else {}
-        self.mapping = {self.name: {"mappings": {"_meta": meta}}}
+        self.generation, self.alias = f"{alias}-0001", alias
+        self.names = [f"{self.generation}-s{n}" for n in range(4)]
+        self.mapping = {name: _stamped(stamped) for name in self.names}
 
     def put_index_template(self, **_) -> None:
         pass
 
-    def exists_alias(self, name: str) -> bool:
-        return True
-
-    def get_alias(self, name: str) -> dict:
-        return {self.name: {"aliases": {self.alias: {}}}}
+    def get_alias(self, name: str | None = None, index: str | None = None) -> dict:
+        aliases = {self.alias: {}, self.generation: {}}
+        return {n: {"aliases": {**aliases, f"{self.alias}-s{n[-1]}": {}}} for n in self.names}
 
     def get_mapping(self, index: str) -> ObjectApiResponse:
+        assert index == self.generation  # the generation's alias: all four indices
         return ObjectApiResponse(body=self.mapping, meta=None)
+
+
+def _client(alias: str, stamped: str | None) -> SimpleNamespace:
+    es = SimpleNamespace(indices=_Indices(alias, stamped))
+    es.options = lambda **_: es
+    return es
 
 
 @pytest.mark.parametrize(
@@ -306,5 +311,6 @@ class _Indices:
     [(None, True), ("schema 0, analysis 0", True), (es_bodies.es_index_version(), False)],
 )
 def test_an_index_of_another_version_or_none_is_outdated(stamped, outdated):
-    es = SimpleNamespace(indices=_Indices("luutru-records", stamped))
-    assert ElasticsearchIndex(es, "luutru-records").outdated() is outdated
+    index = ElasticsearchIndex(_client("luutru-records", stamped), "luutru-records")
+    assert index.outdated() is outdated
+    assert index.generation == "luutru-records-0001"
