@@ -18,14 +18,15 @@ from services.common.ports import Catalog
 from services.common.records import letter_organ_cleared
 from services.common.secrecy import KNOWN
 from services.registers import RegistersConfig
-from services.registers.deadlines import CATEGORIES, PetitionRules
-from services.registers.petition_book import with_deadlines
+from services.registers.deadlines import CATEGORIES, MAX_EXTENSIONS, PetitionRules, check_correction
+from services.registers.petition_book import case_of, with_deadlines
 from services.registers.petitions import ANONYMOUS, NAMED
 
 KINDS = frozenset(vocabulary.KINDS)
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_.]{0,39}")
 SECRECY = frozenset(vocabulary.SECRECY_VALUES)
 URGENCY = frozenset(vocabulary.URGENCY_VALUES)
+COMPLEXITY = frozenset(vocabulary.COMPLEXITY_VALUES)
 
 
 def _bad(field: str, hint: str) -> PermanentError:
@@ -91,12 +92,14 @@ def _recipients(field: str, value: Any) -> list[str] | None:
 
 
 def _extensions(field: str, value: Any) -> int:
+    """0 to MAX_EXTENSIONS; how many the case's complexity allows is `check_correction`'s."""
+    hint = f"0 đến {MAX_EXTENSIONS}, Luật TC 2018 Điều 30"
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise _bad(field, "0, 1 hoặc 2") from None
-    if not 0 <= n <= 2:
-        raise _bad(field, "0, 1 hoặc 2")
+        raise _bad(field, hint) from None
+    if not 0 <= n <= MAX_EXTENSIONS:
+        raise _bad(field, hint)
     return n
 
 
@@ -127,7 +130,8 @@ CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "petition.accepted_on": _date,
     "petition.closed_on": _date,
     "petition.extensions": _extensions,
-    "petition.complex": _flag,
+    "petition.complexity": _choice(COMPLEXITY),  # "" clears it (không phức tạp)
+    "petition.evidence": _flag,  # an anonymous tố cáo's concrete evidence (Luật TC Điều 25.2)
     "petition.verification": _flag,
     "petition.anonymous": _flag,  # the desk confirms an "identity to confirm"
     "petition.instance": _instance,
@@ -196,7 +200,10 @@ def _petition(
 ) -> dict[str, Any]:
     """The petition with a person's facts and its deadlines recomputed. Setting `anonymous`
     confirms who wrote it (an "identity to confirm" leaves the desk); `instance` is kept over
-    a re-read of the letter."""
+    a re-read of the letter. Extensions over the complexity (or a complexity lowered below
+    them) and evidence on a named letter are refused (`check_correction`); stored facts the
+    person did not touch are not (a letter stored with two extensions and complex: true keeps
+    its warning until the complexity is set)."""
     petition = {**earlier, **fields}
     if "anonymous" in fields:
         petition |= {
@@ -206,7 +213,9 @@ def _petition(
     if "instance" in fields:
         petition["instance_set_by"] = by
     try:
-        return with_deadlines(petition, rules)
+        corrected = with_deadlines(petition, rules)
+        check_correction(rules, case_of(corrected), set(fields))
+        return corrected
     except ValueError as exc:
         raise PermanentError(str(exc)) from None
 

@@ -9,12 +9,15 @@ from typing import Any
 
 from services.common.ports import Catalog
 from services.registers import RegistersConfig
-from services.registers.petition_book import petition_metadata, with_deadlines
+from services.registers.petition_book import petition_metadata, upgraded, with_deadlines
 from services.registers.petitions import is_petition, read_petition
 from services.registers.series import NoTerm, NumberSeries, term_on
 
-# Facts a person may have set on the petition; re-reading the letter keeps them.
-_PETITION_STATE = ("accepted_on", "closed_on", "extensions", "complex", "verification")
+# Facts a person may have set on the petition; re-reading the letter keeps them (`evidence`
+# False too: an officer decided it).
+_PETITION_STATE = (
+    "accepted_on", "closed_on", "extensions", "complexity", "evidence", "verification"
+)  # fmt: skip
 # Kept when a person set them: the receipt date (with its source), the writer, the instance.
 _PETITION_SET = {
     "received": "received_source",
@@ -39,8 +42,8 @@ def petition_part(
         return {}
     petition = read_petition(text, metadata.get("kind"))
     facts = petition_metadata(petition, received_on(row), config.petitions)
-    earlier = (row["meta"] or {}).get("petition") or {}
-    kept = {k: earlier[k] for k in _PETITION_STATE if earlier.get(k) not in (None, 0, False)}
+    earlier = upgraded((row["meta"] or {}).get("petition") or {})
+    kept = {k: earlier[k] for k in _PETITION_STATE if earlier.get(k) is not None}
     for key, marker in _PETITION_SET.items():
         if earlier.get(marker) not in (None, "registered"):
             kept |= {key: earlier[key], marker: earlier[marker]}

@@ -87,8 +87,9 @@ def petitions_due(
     for r in rows:
         late = f"quá hạn {-r['days_left']} ngày" if r["overdue"] else f"còn {r['days_left']} ngày"
         line = f"{r['due']}  {late:<16} {r['category']:<10} {r['step']:<8} {r['id']}"
+        warning = f"  ⚠ {r['warning'].split(' / ')[0]}" if r.get("warning") else ""
         console.print(
-            f"{line}  {r['subject'] or ''}",
+            f"{line}  {r['subject'] or ''}{warning}",
             markup=False,
             highlight=False,
         )

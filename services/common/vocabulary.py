@@ -120,6 +120,13 @@ MARK_LABELS: dict[str, str] = {
     **{code: URGENCY_NAMES[URGENCY_LEVELS[code]] for code in URGENCY_VALUES},
 }
 
+# A petition's complexity (mức độ phức tạp của vụ việc): code → rank → label; None is "không".
+# Luật Tố cáo 2018 Điều 30 ranks them (a phức tạp case is extended once, an đặc biệt phức tạp
+# case twice); Luật Khiếu nại 2011 Điều 28, 37 know "phức tạp" only.
+COMPLEXITY_LEVELS: dict[str | None, int] = {None: 0, "phuc_tap": 1, "dac_biet_phuc_tap": 2}
+COMPLEXITY_NAMES: dict[int, str] = {0: "không", 1: "Phức tạp", 2: "Đặc biệt phức tạp"}
+COMPLEXITY_VALUES: tuple[str, ...] = tuple(code for code in COMPLEXITY_LEVELS if code)
+
 # A record's metadata (NĐ 30/2020 Phụ lục I, II: the parts of a document's layout).
 # Read from the header: organ, number and symbol, place and date, kind, trích yếu, marks.
 HEADER_FIELDS: tuple[str, ...] = (

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from services.common.vocabulary import (
+    COMPLEXITY_LEVELS,
+    COMPLEXITY_NAMES,
+    COMPLEXITY_VALUES,
     SECRECY_LEVELS,
     SECRECY_NAMES,
     SECRECY_VALUES,
@@ -33,6 +36,8 @@ _MARKS_VI = {
     **{f"clear.{level}": _capitalized(name) for level, name in SECRECY_NAMES.items()},
     "urgency.none": _capitalized(URGENCY_NAMES[0]),
     **{f"urgency.{code}": URGENCY_NAMES[URGENCY_LEVELS[code]] for code in URGENCY_VALUES},
+    # A petition's complexity (Luật Tố cáo 2018 Điều 30): official terms, Vietnamese in both.
+    **{f"complexity.{c}": COMPLEXITY_NAMES[COMPLEXITY_LEVELS[c]] for c in COMPLEXITY_VALUES},
 }
 SECRECY_OPTIONS = [("", "clear.0"), *((c, f"clear.{SECRECY_LEVELS[c]}") for c in SECRECY_VALUES)]
 URGENCY_OPTIONS = [("", "urgency.none"), *((code, f"urgency.{code}") for code in URGENCY_VALUES)]
@@ -280,6 +285,12 @@ _VI = {
     "pet.step.accept": "Thụ lý",
     "pet.step.resolve": "Giải quyết",
     "pet.step.handle": "Xử lý đơn",
+    "pet.complexity": "Mức độ phức tạp",
+    "pet.extensions": "Số lần gia hạn",
+    "pet.evidence": "Có tài liệu, chứng cứ cụ thể",
+    "pet.evidence.undecided": "chưa xác định",
+    "pet.note": "Ghi chú",
+    "pet.warning": "Cảnh báo",
     # retention
     "ret.title": "Thẩm định thời hạn bảo quản",
     "ret.batches": "Lô hủy / nộp lưu",
@@ -557,6 +568,10 @@ _EN = {
     "urgency.khan": "Urgent (Khẩn)",
     "urgency.thuong_khan": "Very urgent (Thượng khẩn)",
     "urgency.hoa_toc": "Immediate (Hỏa tốc)",
+    **{
+        f"complexity.{code}": f"{english} ({COMPLEXITY_NAMES[COMPLEXITY_LEVELS[code]]})"
+        for code, english in (("phuc_tap", "Complex"), ("dac_biet_phuc_tap", "Especially complex"))
+    },
     "secrecy.pending": "A lowering of secrecy awaits approval",
     "secrecy.pending_detail": "{by} asks to lower it from {old} to {new} at {at}",
     "secrecy.approve": "Approve the lowering",
@@ -596,6 +611,12 @@ _EN = {
     "pet.step.accept": "Accept",
     "pet.step.resolve": "Resolve",
     "pet.step.handle": "Handle",
+    "pet.complexity": "Complexity",
+    "pet.extensions": "Extensions",
+    "pet.evidence": "Concrete evidence",
+    "pet.evidence.undecided": "not decided",
+    "pet.note": "Note",
+    "pet.warning": "Warning",
     "ret.title": "Retention review",
     "ret.batches": "Disposal and transfer batches",
     "ret.action": "Action",

@@ -22,6 +22,7 @@ from services.gateway.http import UPLOAD, describe_error, http
 from services.gateway.routes_hoso_pages import record_hoso
 from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
+from services.registers.petition_book import shown_facts
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
 STATIC_FILES = {"portal.css", "upload.js", "find.js"}
@@ -122,6 +123,7 @@ class PageRoutes:
             find=find,
             found=found,
             petitioner=identity if access.sees_identity(principal) else None,
+            case=shown_facts((record.get("metadata") or {}).get("petition")),
             secrecy_levels=SECRECY_LEVELS,
             declassified_day=day_first(declassified_at(record)),
             notice=request.args.get("notice") == "saved",

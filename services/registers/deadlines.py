@@ -10,19 +10,26 @@ State body (Luật Khiếu nại 2011, Luật Tố cáo 2018, TT 05/2021/TT-TTCP
 - khiếu nại lần đầu: accept within 10 days of receipt (Luật KN Điều 27); decide within 30
   days of acceptance, 45 if complex; remote areas 45 / 60 (Điều 28).
 - khiếu nại lần hai: accept within 10 days (Điều 36 (common reading)); decide within 45 days, 60 if
-  complex; remote areas 60 / 70 (Điều 37).
+  complex; remote areas 60 / 70 (Điều 37). The law has no "đặc biệt phức tạp" level for a
+  complaint: both complexity levels take the longer period.
 - tố cáo: accept within 7 working days of receipt, 10 when it must be verified at several
-  places (Luật TC Điều 29.1 (common reading)); resolve within 30 days of acceptance, plus at
-  most two extensions of 30 days (Điều 30).
-- tố cáo without a name, or whose writer cannot be identified: not handled as a tố cáo but
-  as information (Luật TC Điều 25): examined or forwarded if it is concrete; the handling
-  step of TT 05/2021 (10 working days) applies.
+  places (Luật TC Điều 29.1 (common reading)); resolve within 30 days of acceptance (Điều 30
+  (summary)); a phức tạp case may be extended once, an đặc biệt phức tạp case twice, each by
+  at most 30 days, each decided in writing; a case of neither level is not extended.
+- tố cáo without a name, or whose writer cannot be identified: not handled as a tố cáo (Luật
+  TC Điều 25.1 (summary)). If it names the wrongdoer and gives concrete evidence that can be
+  checked (`evidence`), the body examines it within its powers or forwards it (Điều 25.2
+  (summary)); TT 05/2021/TT-TTCP lists such letters as eligible for processing, so its
+  handling step (10 working days) applies. Without that evidence it is information kept
+  (lưu đơn), with no duty to handle it. Until an officer decides (`evidence` None) it keeps
+  the handling step: a letter that may be eligible never silently loses its deadline.
 - kiến nghị / phản ánh: handled within 10 working days of receipt (TT 05/2021/TT-TTCP).
 Party body:
 - tố cáo: resolved within 90 days of receipt (province, district and below) or 180 (central)
   (Quy định 22-QĐ/TW 2021 Điều 20 (summary)). QĐ 22 was replaced by Quy định 296-QĐ/TW of
   30/5/2025, whose text could not be read: check the limits against it.
-- anonymous, false-name or no-address letters: not handled (Quy định 22-QĐ/TW Điều 20 (summary)).
+- anonymous, false-name or no-address letters: not handled, with or without evidence (Quy định
+  22-QĐ/TW Điều 20 (summary)).
 - khiếu nại, kiến nghị, phản ánh: the Party rules read name no limit for them, so
   none is computed (`note` says so); the 90/180 days are not applied to them.
 - a letter that both complains and denounces: the Party body resolves the complaint only and
@@ -39,14 +46,16 @@ from typing import Any
 
 from services.common.calendar import DEFAULT_PATH as CALENDAR_PATH
 from services.common.calendar import WorkCalendar, load_calendar
-from services.common.vocabulary import PETITION_KINDS
+from services.common.vocabulary import COMPLEXITY_LEVELS, COMPLEXITY_VALUES, PETITION_KINDS
 from services.registers.config import REPO_ROOT, load_yaml, validate
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "petitions.json"
 DEFAULT_PATH = REPO_ROOT / "deploy" / "petitions.yaml"
 # Petition kind → its rules' key ("don_to_cao" → "to_cao").
 CATEGORIES = {kind: kind.removeprefix("don_") for kind in PETITION_KINDS}
-MAX_EXTENSIONS = 2  # tố cáo: at most two extensions of 30 days (Luật TC 2018 Điều 30)
+# Luật TC 2018 Điều 30: a tố cáo is extended once per complexity rank (phức tạp 1, đặc biệt
+# phức tạp 2), so at most twice.
+MAX_EXTENSIONS = max(COMPLEXITY_LEVELS.values())
 Calendar = WorkCalendar  # the name older callers use
 
 # (instance, remote, complex) → days to decide a complaint (Luật KN 2011 Điều 28, 37).
@@ -68,6 +77,23 @@ BOTH_AT_PARTY = (
     "Đơn vừa khiếu nại vừa tố cáo: tổ chức đảng chỉ giải quyết nội dung khiếu nại, hướng dẫn"
     " người viết tố cáo đúng quy định (Hướng dẫn 02-HD/TW); không áp dụng 90/180 ngày"
     " / Complaint and denunciation in one letter: the Party body resolves the complaint only"
+)
+TOO_MANY_EXTENSIONS = (
+    "Luật Tố cáo 2018 Điều 30: vụ việc phức tạp được gia hạn một lần, đặc biệt phức tạp hai"
+    " lần, vụ việc khác không được gia hạn; số lần gia hạn vượt mức độ phức tạp đã ghi, ghi"
+    " petition.complexity trước / Điều 30: more extensions than the case's complexity allows"
+)
+COMPLEXITY_BELOW_EXTENSIONS = (
+    "Luật Tố cáo 2018 Điều 30: không hạ mức độ phức tạp dưới số lần gia hạn đã quyết định"
+    " / Điều 30: the complexity cannot go below the extensions already granted"
+)
+NEEDS_COMPLEXITY = (
+    "Cần xác định mức độ phức tạp: số lần gia hạn đã ghi vượt mức Luật Tố cáo 2018 Điều 30 cho"
+    " phép / Set the complexity: more extensions recorded than Điều 30 allows for it"
+)
+EVIDENCE_OF_ANONYMOUS = (
+    "Chỉ tố cáo nặc danh mới ghi có tài liệu, chứng cứ cụ thể (Luật Tố cáo 2018 Điều 25.2)"
+    " / Only an anonymous denunciation carries the evidence flag"
 )
 NO_PARTY_LIMIT = (
     "Quy định của Đảng (QĐ 22-QĐ/TW) không nêu thời hạn cho loại đơn này; không áp dụng 90/180"
@@ -117,6 +143,9 @@ class Handling:
     deadlines: list[Deadline]
     basis: str
     note: str | None = None
+    # Stored facts the law does not allow together but which are kept and computed, for a
+    # person to settle (extensions recorded before complexity had levels: NEEDS_COMPLEXITY).
+    warning: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +157,9 @@ class Case:
     anonymous: bool = False
     accepted: date | None = None
     extensions: int = 0
-    complex_case: bool = False
+    complexity: str | None = None  # None | vocabulary.COMPLEXITY_VALUES
+    # An anonymous tố cáo with concrete evidence (Luật TC 2018 Điều 25.2); None: not decided yet.
+    evidence: bool | None = None
     instance: int = 1  # khiếu nại lần đầu (1) or lần hai (2)
     verification: bool = False  # tố cáo to verify at several places (Luật TC Điều 29.1)
     # The letter both complains and denounces ("ĐƠN KHIẾU NẠI, TỐ CÁO", "ĐƠN TỐ CÁO, KHIẾU NẠI").
@@ -137,7 +168,9 @@ class Case:
 
 def handling(rules: PetitionRules, case: Case) -> Handling:
     """How the body handles the letter and by when; ValueError for facts the law does not
-    allow (a third extension, a second instance of a tố cáo, verification days elsewhere)."""
+    allow (a third extension, a second instance of a tố cáo, verification days elsewhere).
+    Extensions beyond the case's complexity are computed as recorded, with a `warning`: they
+    may have been stored before complexity had levels (`check_correction` refuses new ones)."""
     _check(rules, case)
     if rules.body.type == "party":
         return _party(rules, case)
@@ -146,17 +179,11 @@ def handling(rules: PetitionRules, case: Case) -> Handling:
             "khieu_nai", True, _complaint(rules, case), COMPLAINT_BASIS[case.instance][1]
         )
     if case.category == "to_cao" and case.anonymous:
-        basis = "Luật TC 2018 Điều 25; TT 05/2021/TT-TTCP"
-        return Handling(
-            "thong_tin",
-            True,
-            [_handle(rules, case, basis)],
-            basis,
-            "Tố cáo nặc danh: xử lý như thông tin, không theo thủ tục tố cáo"
-            " / Anonymous: information, not a tố cáo",
-        )
+        return _anonymous(rules, case)
     if case.category == "to_cao":
-        return Handling("to_cao", True, _denunciation(rules, case), "Luật TC 2018 Điều 29, 30")
+        warning = NEEDS_COMPLEXITY if over_extended(rules.body, case) else None
+        deadlines = _denunciation(rules, case)
+        return Handling("to_cao", True, deadlines, "Luật TC 2018 Điều 29, 30", warning=warning)
     basis = "TT 05/2021/TT-TTCP"
     return Handling(case.category, True, [_handle(rules, case, basis)], basis)
 
@@ -168,22 +195,55 @@ def deadlines(
     return handling(rules, Case(category, received, **facts)).deadlines
 
 
+def extensions_allowed(body: Body, case: Case) -> int | None:
+    """How many extensions Luật TC 2018 Điều 30 allows this case (one per complexity rank);
+    None where Điều 30's extensions do not apply (see `_check`). A Party body's tố cáo keeps
+    its 90/180 days whatever is recorded (Quy định 22-QĐ/TW Điều 20 (summary)), so Điều 30's
+    limit is not applied there."""
+    if body.type != "state" or case.category != "to_cao" or case.anonymous:
+        return None
+    return COMPLEXITY_LEVELS[case.complexity]
+
+
+def over_extended(body: Body, case: Case) -> bool:
+    allowed = extensions_allowed(body, case)
+    return allowed is not None and case.extensions > allowed
+
+
+def check_correction(rules: PetitionRules, case: Case, changed: set[str]) -> None:
+    """ValueError when a person's correction (`changed`: the petition's fields it sets) makes
+    the case what the law does not allow: more extensions than its complexity allows, or a
+    complexity lowered below the extensions granted (Luật TC 2018 Điều 30); the evidence flag
+    on anything but an anonymous tố cáo (Điều 25.2). Stored state is not checked here: it is
+    computed with a warning (`handling`)."""
+    if {"extensions", "complexity"} & changed and over_extended(rules.body, case):
+        lowered = "complexity" in changed and "extensions" not in changed
+        raise ValueError(COMPLEXITY_BELOW_EXTENSIONS if lowered else TOO_MANY_EXTENSIONS)
+    if "evidence" in changed and not (case.category == "to_cao" and case.anonymous):
+        raise ValueError(EVIDENCE_OF_ANONYMOUS)
+
+
 def _check(rules: PetitionRules, case: Case) -> None:
+    if case.complexity is not None and case.complexity not in COMPLEXITY_VALUES:
+        raise ValueError(
+            f"Mức độ phức tạp phải là {', '.join(COMPLEXITY_VALUES)} hoặc trống"
+            " / Unknown complexity"
+        )
     if not 0 <= case.extensions <= MAX_EXTENSIONS:
         raise ValueError(
-            f"Tố cáo chỉ được gia hạn tối đa {MAX_EXTENSIONS} lần / "
-            f"A denunciation has at most {MAX_EXTENSIONS} extensions (got {case.extensions})"
+            f"Tố cáo chỉ được gia hạn tối đa {MAX_EXTENSIONS} lần (Luật TC 2018 Điều 30) / "
+            f"A denunciation has at most {MAX_EXTENSIONS} extensions"
         )
     extended_denunciation = case.category == "to_cao" and not (
         rules.body.type == "state" and case.anonymous
     )
     if case.extensions and not extended_denunciation:
         # Luật TC 2018 Điều 30 extends a tố cáo's resolution; Luật KN 2011 Điều 28, 37 give a
-        # complex complaint its longer period instead (`complex`); TT 05/2021 none; an
+        # complex complaint its longer period instead (`complexity`); TT 05/2021 none; an
         # anonymous tố cáo is information, not a tố cáo (Điều 25).
         raise ValueError(
             "Chỉ tố cáo mới được gia hạn giải quyết (Luật TC 2018 Điều 30); khiếu nại phức tạp"
-            " ghi petition.complex / Only a denunciation's resolution is extended"
+            " ghi petition.complexity / Only a denunciation's resolution is extended"
         )
     if case.instance not in (1, 2) or (case.instance == 2 and case.category != "khieu_nai"):
         raise ValueError(
@@ -200,9 +260,36 @@ def _check(rules: PetitionRules, case: Case) -> None:
         )
 
 
+def _anonymous(rules: PetitionRules, case: Case) -> Handling:
+    """A state body's anonymous tố cáo: not a tố cáo (Luật TC 2018 Điều 25.1 (summary)).
+    With concrete evidence it is examined or forwarded within TT 05/2021's handling step
+    (Điều 25.2 (summary)); without, it is kept (lưu đơn), with no duty to handle it; until an
+    officer decides, it keeps the handling step."""
+    if case.evidence is False:
+        return Handling(
+            "luu_don",
+            False,
+            [],
+            "Luật TC 2018 Điều 25",
+            "Tố cáo nặc danh không có tài liệu, chứng cứ cụ thể: lưu đơn, không có nghĩa vụ xử lý"
+            " (Luật TC 2018 Điều 25) / Anonymous without concrete evidence: kept, not handled",
+        )
+    basis = "Luật TC 2018 Điều 25.2; TT 05/2021/TT-TTCP"
+    note = (
+        "Tố cáo nặc danh có tài liệu, chứng cứ cụ thể: xem xét, kiểm tra theo thẩm quyền hoặc"
+        " chuyển cơ quan có thẩm quyền (Luật TC 2018 Điều 25.2) / Anonymous with concrete"
+        " evidence: examine within powers or forward"
+        if case.evidence
+        else "Tố cáo nặc danh: cần xác định có tài liệu, chứng cứ cụ thể hay không (Luật TC 2018"
+        " Điều 25.2); đến khi đó xử lý như có / Anonymous: decide whether it gives concrete"
+        " evidence; until then handled as if it does"
+    )
+    return Handling("thong_tin", True, [_handle(rules, case, basis)], basis, note)
+
+
 def _party(rules: PetitionRules, case: Case) -> Handling:
     basis = "Quy định 22-QĐ/TW Điều 20"
-    if case.anonymous:
+    if case.anonymous:  # with or without evidence (Quy định 22-QĐ/TW Điều 20 (summary))
         return Handling(
             "none",
             False,
@@ -234,7 +321,9 @@ def _complaint(rules: PetitionRules, case: Case) -> list[Deadline]:
         "received",
         accept_basis,
     )
-    days = COMPLAINT_DAYS[(case.instance, rules.body.remote, case.complex_case)]
+    # Luật KN 2011 Điều 28, 37 have one "phức tạp" level: đặc biệt phức tạp takes it too.
+    complex_case = COMPLEXITY_LEVELS[case.complexity] > 0
+    days = COMPLAINT_DAYS[(case.instance, rules.body.remote, complex_case)]
     start, source = _start(case, accept)
     resolve = Deadline(
         "resolve", cal.calendar_days_after(start, days), days, "calendar", source, decide_basis
@@ -256,6 +345,8 @@ def _denunciation(rules: PetitionRules, case: Case) -> list[Deadline]:
     )
     days = 30 * (1 + case.extensions)
     start, source = _start(case, accept)
+    # Extensions are counted as recorded (each decided in writing), even over the complexity's
+    # limit: a stored case keeps its decided deadline and `handling` warns.
     basis = "Luật TC 2018 Điều 30" + (f", gia hạn {case.extensions} lần" if case.extensions else "")
     due = cal.calendar_days_after(start, days)
     return [accept, Deadline("resolve", due, days, "calendar", source, basis)]

@@ -3,8 +3,11 @@ what falls due and the printed book. Domain only.
 
 `metadata.petition` = {"category", "writer", "anonymous", "accused", "received",
 "received_source", "instance", "complaint_and_denunciation", "verification", "body",
-"procedure", "handled", "note", "accepted_on", "closed_on", "extensions", "complex",
-"deadlines": [...], "next_due"}. The
+"procedure", "handled", "note", "warning", "accepted_on", "closed_on", "extensions",
+"complexity", "evidence", "deadlines": [...], "next_due"}. `complexity` is None, "phuc_tap" or
+"dac_biet_phuc_tap" (vocabulary.COMPLEXITY_LEVELS); a petition stored before it has the boolean
+`complex` instead, read as phuc_tap when true (`upgraded`). `evidence` (an anonymous tố cáo
+gives concrete evidence, Luật TC 2018 Điều 25.2) is None until an officer decides. The
 petitioner's identity is NOT here: it lives in the catalog's `petitioners` table, and the book
 prints only whether the writer is named, anonymous or to be confirmed.
 """
@@ -15,7 +18,16 @@ from datetime import date
 from typing import Any
 
 from services.common.clock import day_first
-from services.registers.deadlines import Case, PetitionRules, handling, next_due
+from services.common.vocabulary import COMPLEXITY_LEVELS, COMPLEXITY_NAMES
+from services.registers.deadlines import (
+    NEEDS_COMPLEXITY,
+    Body,
+    Case,
+    PetitionRules,
+    handling,
+    next_due,
+    over_extended,
+)
 from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, Petition
 from services.registers.reports import RegisterTable, render_table
 
@@ -49,7 +61,8 @@ RECEIPT_LABELS = {"registered": "", "postmark": "theo dấu bưu điện", "desk
 PROCEDURE_LABELS = {
     "khieu_nai": "Luật Khiếu nại",
     "to_cao": "Luật Tố cáo",
-    "thong_tin": "Thông tin (Luật TC Điều 25)",
+    "thong_tin": "Xem xét, kiểm tra (Luật TC Điều 25.2)",
+    "luu_don": "Lưu đơn (Luật TC Điều 25)",
     "kien_nghi": "TT 05/2021/TT-TTCP",
     "phan_anh": "TT 05/2021/TT-TTCP",
     "party": "Quy định của Đảng",
@@ -71,29 +84,49 @@ def petition_metadata(petition: Petition, received: date, rules: PetitionRules) 
         "accepted_on": None,
         "closed_on": None,
         "extensions": 0,
-        "complex": False,
+        "complexity": None,
+        "evidence": None,
     }
     return with_deadlines(base, rules)
 
 
-def with_deadlines(petition: dict[str, Any], rules: PetitionRules) -> dict[str, Any]:
-    """`petition` with its handling and deadlines recomputed from its facts; ValueError for
-    facts the law does not allow."""
-    writer = _writer(petition)
-    accepted = _day(petition.get("accepted_on"))
-    case = Case(
+def upgraded(petition: dict[str, Any]) -> dict[str, Any]:
+    """A stored petition in today's shape: the boolean `complex` of before complexity had
+    levels becomes `complexity` (true: phức tạp, the one level it could mean)."""
+    if "complex" not in petition:
+        return petition
+    out = {k: v for k, v in petition.items() if k != "complex"}
+    if "complexity" not in out:
+        out["complexity"] = "phuc_tap" if petition["complex"] else None
+    return out
+
+
+def case_of(petition: dict[str, Any]) -> Case:
+    """The facts of a stored (or just corrected) petition its deadlines depend on."""
+    petition = upgraded(petition)
+    return Case(
         petition["category"],
         date.fromisoformat(petition["received"]),
-        anonymous=writer == ANONYMOUS,
-        accepted=accepted,
+        anonymous=_writer(petition) == ANONYMOUS,
+        accepted=_day(petition.get("accepted_on")),
         extensions=int(petition.get("extensions") or 0),
-        complex_case=bool(petition.get("complex")),
+        complexity=petition.get("complexity"),
+        evidence=petition.get("evidence"),
         instance=int(petition.get("instance") or 1),
         verification=bool(petition.get("verification")),
         complaint_and_denunciation=bool(petition.get("complaint_and_denunciation")),
     )
+
+
+def with_deadlines(petition: dict[str, Any], rules: PetitionRules) -> dict[str, Any]:
+    """`petition` with its handling and deadlines recomputed from its facts; ValueError for
+    facts the law does not allow. Extensions over the complexity's limit (stored before it had
+    levels) are computed as recorded, with `warning` set."""
+    petition = upgraded(petition)
+    case = case_of(petition)
     handled = handling(rules, case)
-    pending = None if petition.get("closed_on") else next_due(handled.deadlines, accepted)
+    pending = None if petition.get("closed_on") else next_due(handled.deadlines, case.accepted)
+    writer = _writer(petition)
     return {
         **petition,
         "writer": writer,
@@ -102,9 +135,51 @@ def with_deadlines(petition: dict[str, Any], rules: PetitionRules) -> dict[str, 
         "procedure": handled.procedure,
         "handled": handled.handled,
         "note": handled.note,
+        "warning": handled.warning,
         "deadlines": [d.to_dict() for d in handled.deadlines],
         "next_due": pending.to_dict() if pending else None,
     }
+
+
+def warning_of(petition: dict[str, Any] | None) -> str | None:
+    """The warning of a petition as stored, computed again from its facts: a letter stored
+    before complexity had levels (complex: true, two extensions) was never recomputed and
+    holds no `warning`, yet must show one (Luật TC 2018 Điều 30)."""
+    if not petition or not petition.get("category") or not petition.get("received"):
+        return None
+    if petition.get("warning"):
+        return petition["warning"]
+    try:
+        case = case_of(petition)
+    except (ValueError, TypeError, KeyError):
+        return None  # unreadable facts: shown as stored, never a crash on a page or list
+    if COMPLEXITY_LEVELS.get(case.complexity) is None:
+        return None
+    body = Body(petition.get("body") or "state")
+    return NEEDS_COMPLEXITY if over_extended(body, case) else None
+
+
+def shown_facts(petition: dict[str, Any] | None) -> dict[str, Any]:
+    """What a record page shows of a stored petition's case: complexity (a stored `complex`
+    read as phuc_tap), extensions, the anonymous tố cáo's evidence, note and warning."""
+    if not petition:
+        return {}
+    current = upgraded(petition)
+    return {
+        "complexity": current.get("complexity"),
+        "extensions": int(current.get("extensions") or 0),
+        "evidence": current.get("evidence"),
+        "anonymous_denunciation": current.get("category") == "to_cao"
+        and _writer(current) == ANONYMOUS,
+        "note": current.get("note"),
+        "warning": warning_of(current),
+    }
+
+
+def complexity_label(petition: dict[str, Any]) -> str:
+    """The complexity as the book and the pages print it ("" when none)."""
+    level = COMPLEXITY_LEVELS.get(upgraded(petition).get("complexity"), 0)
+    return COMPLEXITY_NAMES[level] if level else ""
 
 
 def set_received(
@@ -165,6 +240,9 @@ def due_list(
                 "overdue": days_left < 0,
                 "subject": (e.get("meta") or {}).get("subject"),
                 "accused": petition.get("accused"),
+                "complexity": upgraded(petition).get("complexity"),
+                "extensions": int(petition.get("extensions") or 0),
+                "warning": warning_of(petition),
             }
         )
     return sorted(out, key=lambda r: (r["due"], r["id"]))
@@ -215,8 +293,19 @@ def _book_row(e: dict[str, Any]) -> list[str]:
         day_first(p.get("accepted_on")),
         day_first(resolve["due"]) if resolve else "",
         day_first(p.get("closed_on")),
-        (p.get("note") or "").split(" / ")[0],  # the Vietnamese half of "vi / en"
+        _remarks(p),
     ]
+
+
+def _remarks(p: dict[str, Any]) -> str:
+    """Ghi chú: the complexity and extensions, why no deadline or not handled, and the warning
+    (the Vietnamese half of each "vi / en")."""
+    extensions = int(p.get("extensions") or 0)
+    case = ", ".join(
+        x for x in (complexity_label(p), f"gia hạn {extensions} lần" if extensions else "") if x
+    )
+    notes = (p.get("note"), warning_of(p))
+    return "; ".join(x for x in (case, *((n or "").split(" / ")[0] for n in notes)) if x)
 
 
 def render_book(book: dict[str, Any], fmt: str) -> bytes:

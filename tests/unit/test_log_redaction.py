@@ -146,7 +146,8 @@ def test_the_access_log_keeps_the_ids_of_the_path_not_the_query(line, logged):
         {"urgency": SECRET},
         {"kind": SECRET},
         {"petition.extensions": SECRET},
-        {"petition.complex": SECRET},
+        {"petition.complexity": SECRET},
+        {"petition.evidence": SECRET},
         {SECRET: "x"},
     ],
 )

@@ -4,7 +4,10 @@
 Invariants: deadlines count on Vietnam's calendar (the `holidays` package, Government notices
 in deploy/calendar.yaml), never on weekends only — a year it does not know is an error; the
 Party's 90/180 days apply only to a tố cáo (QĐ 22-QĐ/TW Điều 20); an anonymous tố cáo is
-information, not a tố cáo (Luật TC 2018 Điều 25); a second complaint has its own limits
+information, not a tố cáo (Luật TC 2018 Điều 25), kept without a duty to handle it unless it
+gives concrete evidence (Điều 25.2); a tố cáo is extended once if phức tạp, twice if đặc biệt
+phức tạp, never otherwise (Điều 30), and extensions stored before that rule are computed with a
+warning, never a crash; a second complaint has its own limits
 (Luật KN 2011 Điều 37); the verification days apply only to accepting a tố cáo (Luật TC 2018
 Điều 29.1); a signed letter without a readable name is "identity to confirm", never silently
 anonymous; the receipt date a clerk sets moves the deadlines.
@@ -15,8 +18,26 @@ from datetime import date
 import pytest
 
 from services.common.calendar import UnknownYear, WorkCalendar, load_calendar, parse_calendar
-from services.registers.deadlines import Body, Case, PetitionRules, handling
-from services.registers.petition_book import book_table, petition_metadata, set_received
+from services.registers.deadlines import (
+    COMPLEXITY_BELOW_EXTENSIONS,
+    EVIDENCE_OF_ANONYMOUS,
+    NEEDS_COMPLEXITY,
+    TOO_MANY_EXTENSIONS,
+    Body,
+    Case,
+    PetitionRules,
+    check_correction,
+    handling,
+)
+from services.registers.petition_book import (
+    book_table,
+    due_list,
+    petition_metadata,
+    set_received,
+    shown_facts,
+    warning_of,
+    with_deadlines,
+)
 from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, read_petition
 
 pytestmark = pytest.mark.unit
@@ -101,29 +122,44 @@ RULES = [
     ("Luật TC 2018 Điều 29.1: 10 working days to verify at several places", STATE,
      dict(category="to_cao", received=D(2025, 4, 24), verification=True),
      "to_cao", [("accept", 10, "working", D(2025, 5, 12)), ("resolve", 30, "calendar", D(2025, 6, 11))]),
-    ("Luật TC 2018 Điều 30: two extensions", STATE,
-     dict(category="to_cao", received=D(2026, 3, 2), accepted=ACCEPTED, extensions=2),
+    ("Luật TC 2018 Điều 30: phức tạp, one extension", STATE,
+     dict(category="to_cao", received=D(2026, 3, 2), accepted=ACCEPTED, extensions=1, complexity="phuc_tap"),
+     "to_cao", [("accept", 7, "working", D(2026, 3, 11)), ("resolve", 60, "calendar", D(2026, 5, 4))]),
+    ("Luật TC 2018 Điều 30: đặc biệt phức tạp, two extensions", STATE,
+     dict(category="to_cao", received=D(2026, 3, 2), accepted=ACCEPTED, extensions=2, complexity="dac_biet_phuc_tap"),
      "to_cao", [("accept", 7, "working", D(2026, 3, 11)), ("resolve", 90, "calendar", D(2026, 6, 2))]),
-    ("Luật TC 2018 Điều 25: anonymous = information (TT 05/2021 handling)", STATE,
+    ("Luật TC 2018 Điều 30: complexity alone extends nothing", STATE,
+     dict(category="to_cao", received=D(2026, 3, 2), accepted=ACCEPTED, complexity="dac_biet_phuc_tap"),
+     "to_cao", [("accept", 7, "working", D(2026, 3, 11)), ("resolve", 30, "calendar", D(2026, 4, 3))]),
+    ("Luật TC 2018 Điều 25.2: anonymous, evidence not decided yet = handling step kept", STATE,
      dict(category="to_cao", received=D(2025, 4, 24), anonymous=True),
      "thong_tin", [("handle", 10, "working", D(2025, 5, 12))]),
+    ("Luật TC 2018 Điều 25.2: anonymous with concrete evidence = examine or forward (TT 05/2021 handling)", STATE,
+     dict(category="to_cao", received=D(2025, 4, 24), anonymous=True, evidence=True),
+     "thong_tin", [("handle", 10, "working", D(2025, 5, 12))]),
+    ("Luật TC 2018 Điều 25: anonymous without evidence = kept (lưu đơn), no deadline", STATE,
+     dict(category="to_cao", received=D(2025, 4, 24), anonymous=True, evidence=False),
+     "luu_don", []),
     ("Luật KN 2011 Điều 27, 28: first complaint", STATE,
      dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED),
      "khieu_nai", [("accept", 10, "calendar", D(2026, 3, 12)), ("resolve", 30, "calendar", D(2026, 4, 3))]),
     ("Luật KN 2011 Điều 28: remote area, complex", REMOTE,
-     dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, complex_case=True),
+     dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, complexity="phuc_tap"),
      "khieu_nai", [("accept", 10, "calendar", D(2026, 3, 12)), ("resolve", 60, "calendar", D(2026, 5, 4))]),
+    ("Luật KN 2011 Điều 28: no 'đặc biệt' level for a complaint, the complex period", STATE,
+     dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, complexity="dac_biet_phuc_tap"),
+     "khieu_nai", [("accept", 10, "calendar", D(2026, 3, 12)), ("resolve", 45, "calendar", D(2026, 4, 20))]),
     ("Luật KN 2011 Điều 37: second complaint", STATE,
      dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, instance=2),
      "khieu_nai", [("accept", 10, "calendar", D(2026, 3, 12)), ("resolve", 45, "calendar", D(2026, 4, 20))]),
     ("Luật KN 2011 Điều 37: second, complex", STATE,
-     dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, instance=2, complex_case=True),
+     dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, instance=2, complexity="phuc_tap"),
      "khieu_nai", [("accept", 10, "calendar", D(2026, 3, 12)), ("resolve", 60, "calendar", D(2026, 5, 4))]),
     ("Luật KN 2011 Điều 37: second, remote", REMOTE,
      dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, instance=2),
      "khieu_nai", [("accept", 10, "calendar", D(2026, 3, 12)), ("resolve", 60, "calendar", D(2026, 5, 4))]),
     ("Luật KN 2011 Điều 37: second, remote, complex", REMOTE,
-     dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, instance=2, complex_case=True),
+     dict(category="khieu_nai", received=D(2026, 3, 2), accepted=ACCEPTED, instance=2, complexity="phuc_tap"),
      "khieu_nai", [("accept", 10, "calendar", D(2026, 3, 12)), ("resolve", 70, "calendar", D(2026, 5, 13))]),
     ("TT 05/2021/TT-TTCP: kiến nghị in Tết 2027", STATE, dict(category="kien_nghi", received=D(2027, 2, 1)),
      "kien_nghi", [("handle", 10, "working", D(2027, 2, 22))]),
@@ -142,6 +178,8 @@ RULES = [
      "to_cao", [("accept", 7, "working", D(2025, 5, 7)), ("resolve", 30, "calendar", D(2025, 6, 6))]),
     ("QĐ 22-QĐ/TW Điều 20: anonymous not handled", PARTY,
      dict(category="to_cao", received=D(2026, 1, 5), anonymous=True), "none", []),
+    ("QĐ 22-QĐ/TW Điều 20: anonymous not handled, evidence or not", PARTY,
+     dict(category="to_cao", received=D(2026, 1, 5), anonymous=True, evidence=True), "none", []),
 ]  # fmt: skip
 
 
@@ -162,6 +200,7 @@ def test_limits_follow_the_article(article, rules, facts, procedure, expected):
         (PARTY, dict(category="to_cao", verification=True), "Luật TC 2018 Điều 29.1"),
         (STATE, dict(category="to_cao", instance=2), "Luật KN 2011 Điều 37"),
         (STATE, dict(category="to_cao", extensions=3), "tối đa 2 lần"),
+        (STATE, dict(category="to_cao", complexity="rat_phuc_tap"), "phuc_tap, dac_biet_phuc_tap"),
         (STATE, dict(category="khieu_nai", extensions=1), "Luật TC 2018 Điều 30"),
         (REMOTE, dict(category="kien_nghi", extensions=1), "Luật TC 2018 Điều 30"),
         (STATE, dict(category="to_cao", anonymous=True, extensions=1), "Luật TC 2018 Điều 30"),
@@ -256,3 +295,122 @@ def test_the_unusual_days_of_2026_are_those_of_the_notices():
         [(D(2026, m, d), False) for m, d in off] + [(D(2026, m, d), True) for m, d in worked]
     )
     assert CAL.unusual_days(2026) == expected
+
+
+# --- complexity and extensions (Luật TC 2018 Điều 30) -------------------------------------------
+@pytest.mark.parametrize(
+    ("complexity", "extensions", "allowed"),
+    [
+        (None, 0, True),
+        (None, 1, False),
+        ("phuc_tap", 1, True),
+        ("phuc_tap", 2, False),
+        ("dac_biet_phuc_tap", 2, True),
+    ],
+)
+def test_a_denunciation_is_extended_once_per_complexity_level(complexity, extensions, allowed):
+    case = Case("to_cao", D(2026, 3, 2), extensions=extensions, complexity=complexity)
+    got = handling(STATE, case)
+    assert got.warning == (None if allowed else NEEDS_COMPLEXITY)
+    # the stored extensions still count (each was decided in writing): 30 days each
+    assert got.deadlines[-1].days == 30 * (1 + extensions)
+    if allowed:
+        check_correction(STATE, case, {"extensions", "complexity"})
+    else:
+        with pytest.raises(ValueError, match="Điều 30") as refused:
+            check_correction(STATE, case, {"extensions"})
+        assert str(refused.value) == TOO_MANY_EXTENSIONS  # a rule, no value of the case
+
+
+def test_lowering_the_complexity_below_the_extensions_is_refused_by_its_own_message():
+    case = Case("to_cao", D(2026, 3, 2), extensions=2, complexity="phuc_tap")
+    with pytest.raises(ValueError) as refused:
+        check_correction(STATE, case, {"complexity"})
+    assert str(refused.value) == COMPLEXITY_BELOW_EXTENSIONS
+    assert str(refused.value).startswith("Luật Tố cáo 2018 Điều 30: không hạ mức độ phức tạp")
+    # a correction of something else leaves stored extensions to the warning
+    check_correction(STATE, case, {"closed_on"})
+
+
+def test_the_evidence_flag_belongs_to_an_anonymous_denunciation_only():
+    check_correction(STATE, Case("to_cao", D(2026, 3, 2), anonymous=True), {"evidence"})
+    for case in (Case("to_cao", D(2026, 3, 2)), Case("kien_nghi", D(2026, 3, 2), anonymous=True)):
+        with pytest.raises(ValueError) as refused:
+            check_correction(STATE, case, {"evidence"})
+        assert str(refused.value) == EVIDENCE_OF_ANONYMOUS
+
+
+def test_a_party_body_keeps_its_90_days_and_no_article_30_warning():
+    got = handling(PARTY, Case("to_cao", D(2026, 6, 3), extensions=2))
+    assert got.warning is None and [d.days for d in got.deadlines] == [90]
+
+
+LEGACY = {  # as stored before complexity had levels: complex true, two extensions
+    "category": "to_cao", "writer": "named", "anonymous": False, "accused": "ông Hồ Văn Dũng",
+    "received": "2026-03-02", "received_source": "registered", "instance": 1,
+    "complaint_and_denunciation": False, "verification": False, "body": "state",
+    "procedure": "to_cao", "handled": True, "note": None, "accepted_on": "2026-03-04",
+    "closed_on": None, "extensions": 2, "complex": True,
+    "deadlines": [
+        {"step": "accept", "due": "2026-03-11", "days": 7, "unit": "working", "counted_from": "received", "basis": "Luật TC 2018 Điều 29.1"},
+        {"step": "resolve", "due": "2026-06-02", "days": 90, "unit": "calendar", "counted_from": "accepted", "basis": "Luật TC 2018 Điều 30, gia hạn 2 lần"},
+    ],
+    "next_due": {"step": "resolve", "due": "2026-06-02", "days": 90, "unit": "calendar", "counted_from": "accepted", "basis": "Luật TC 2018 Điều 30, gia hạn 2 lần"},
+}  # fmt: skip
+
+
+def test_a_letter_stored_with_complex_true_and_two_extensions_is_read_with_a_warning():
+    """Read as it lies (never recomputed): the book, the desk and the record page warn."""
+    assert warning_of(LEGACY) == NEEDS_COMPLEXITY
+    assert shown_facts(LEGACY) | {"note": None} == {
+        "complexity": "phuc_tap", "extensions": 2, "evidence": None,
+        "anonymous_denunciation": False, "note": None, "warning": NEEDS_COMPLEXITY,
+    }  # fmt: skip
+    entry = {
+        "id": "a",
+        "register": "don",
+        "number": 3,
+        "meta": {"subject": "S", "petition": LEGACY},
+    }
+    [row] = due_list([entry], D(2026, 5, 1))
+    assert (row["due"], row["complexity"], row["extensions"]) == ("2026-06-02", "phuc_tap", 2)
+    assert row["warning"] == NEEDS_COMPLEXITY
+    [printed] = book_table(D(2026, 3, 1), D(2026, 3, 31), [entry]).rows
+    assert (
+        printed[10] == "Phức tạp, gia hạn 2 lần; Cần xác định mức độ phức tạp: số lần gia hạn"
+        " đã ghi vượt mức Luật Tố cáo 2018 Điều 30 cho phép"
+    )
+
+
+def test_a_letter_stored_with_complex_true_is_recomputed_as_phuc_tap_with_its_extensions():
+    got = with_deadlines(LEGACY, STATE)
+    assert "complex" not in got and got["complexity"] == "phuc_tap"
+    assert (got["warning"], got["next_due"]["due"]) == (NEEDS_COMPLEXITY, "2026-06-02")
+    settled = with_deadlines({**got, "complexity": "dac_biet_phuc_tap"}, STATE)
+    assert settled["warning"] is None and warning_of(settled) is None
+    one = with_deadlines({**LEGACY, "extensions": 1}, STATE)  # complex: true allows one
+    assert (one["complexity"], one["warning"]) == ("phuc_tap", None)
+    plain = with_deadlines({**LEGACY, "complex": False, "extensions": 1}, STATE)
+    assert (plain["complexity"], plain["warning"]) == (None, NEEDS_COMPLEXITY)
+
+
+def test_an_anonymous_denunciation_without_evidence_is_kept_off_the_desk():
+    petition = petition_metadata(read_petition(WRITERS[1][0], "don_to_cao"), D(2025, 4, 24), STATE)
+    assert (petition["evidence"], petition["procedure"], petition["handled"]) == (
+        None,
+        "thong_tin",
+        True,
+    )
+    assert "cần xác định có tài liệu, chứng cứ cụ thể" in petition["note"]
+    kept = with_deadlines({**petition, "evidence": False}, STATE)
+    assert (kept["procedure"], kept["handled"], kept["deadlines"], kept["next_due"]) == (
+        "luu_don", False, [], None,
+    )  # fmt: skip
+    entry = {"id": "a", "register": "don", "number": 1, "meta": {"subject": "S", "petition": kept}}
+    assert due_list([entry], D(2025, 4, 25)) == []
+    [printed] = book_table(D(2025, 4, 1), D(2025, 4, 30), [entry]).rows
+    assert printed[2] == "Nặc danh" and printed[6] == "Lưu đơn (Luật TC Điều 25)"
+    assert printed[10].startswith("Tố cáo nặc danh không có tài liệu, chứng cứ cụ thể: lưu đơn")
+    examined = with_deadlines({**petition, "evidence": True}, STATE)
+    assert examined["next_due"]["due"] == "2025-05-12"
+    assert "xem xét, kiểm tra theo thẩm quyền hoặc chuyển cơ quan có thẩm quyền" in examined["note"]

@@ -144,14 +144,21 @@ def test_an_acceptance_deadline_never_ends_on_a_day_off(
 def test_a_complaint_is_decided_30_days_after_acceptance_or_45_if_complex():
     simple = deadlines(STATE, "khieu_nai", received=date(2026, 3, 2), accepted=date(2026, 3, 6))
     hard = deadlines(
-        STATE, "khieu_nai", received=date(2026, 3, 2), accepted=date(2026, 3, 6), complex_case=True
+        STATE,
+        "khieu_nai",
+        received=date(2026, 3, 2),
+        accepted=date(2026, 3, 6),
+        complexity="phuc_tap",
     )
     assert due(simple, "resolve") == date(2026, 4, 6)  # Sun 2026-04-05 -> Mon
     assert due(hard, "resolve") == date(2026, 4, 20)
 
 
 def test_a_denunciation_gets_up_to_two_extensions_of_30_days():
-    base = dict(received=date(2026, 3, 2), accepted=date(2026, 3, 4))
+    # đặc biệt phức tạp: two extensions allowed (Luật TC 2018 Điều 30)
+    base = dict(
+        received=date(2026, 3, 2), accepted=date(2026, 3, 4), complexity="dac_biet_phuc_tap"
+    )
     got = [due(deadlines(STATE, "to_cao", extensions=n, **base), "resolve") for n in (0, 1, 2)]
     assert got == [date(2026, 4, 3), date(2026, 5, 4), date(2026, 6, 2)]  # 2026-05-03 is a Sunday
     with pytest.raises(ValueError, match="tối đa 2 lần"):
