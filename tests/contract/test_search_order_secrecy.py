@@ -22,6 +22,8 @@ from services.common.ports import IndexDocument, SearchIndex, SearchResult
 from services.common.secrecy import HIGHEST
 from tests.contract.search_support import _drop, doc, ids, index_fixture, load, search
 
+pytestmark = pytest.mark.contract
+
 index = index_fixture()
 
 
