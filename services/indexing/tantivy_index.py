@@ -301,6 +301,8 @@ class _Generation:
         opened for writing, so a live upsert commits once."""
         batch = list({doc.id: doc for doc in docs}.values())  # the last of an id wins
         deletes = list(deletes)
+        # Lowest level first: a record raised to a higher level leaves the lower one before it
+        # is added above, so no moment (nor a crash between the commits) shows it too low.
         for shard in self.shards:
             mine = [doc for doc in batch if stored_level(doc.secrecy) in shard.levels]
             kept = {doc.id for doc in mine}
