@@ -69,26 +69,15 @@ def candidate_counts(folded_words: list[str]) -> dict[str, int]:
     return counts
 
 
-DocFreqBounds = Callable[[str], tuple[int, int]]
-
-
 def significant_terms(
-    folded_words: list[str],
-    doc_freq: Callable[[str], int],
-    total_docs: int,
-    top: int = 25,
-    bounds: DocFreqBounds | None = None,
+    folded_words: list[str], doc_freq: Callable[[str], int], total_docs: int, top: int = 25
 ) -> list[str]:
     """The record's most distinctive folded words (tf·idf), for "more like this".
 
     `doc_freq(term) -> int` and `total_docs` come from the engine, counted within the
-    caller's clearance (records they may not see must not sway the choice). `bounds(term) ->
-    (low, high)`, cheap bounds of `doc_freq`, spare the counts of words that cannot reach the
-    top: the answer is the same as with every word counted.
+    caller's clearance (records they may not see must not sway the choice).
     """
     counts = candidate_counts(folded_words)
-    if bounds is not None:
-        counts = _contenders(counts, bounds, total_docs, top)
     scored = [(_weight(tf, doc_freq(term), total_docs), term) for term, tf in counts.items()]
     return [term for _, term in sorted(scored, reverse=True)[:top]]
 
@@ -96,19 +85,3 @@ def significant_terms(
 def _weight(tf: int, df: int, total_docs: int) -> float:
     # BM25's idf: always positive, so words shared by every record of a tiny index still count.
     return tf * math.log(1 + (total_docs - df + 0.5) / (df + 0.5))
-
-
-def _contenders(
-    counts: dict[str, int], bounds: DocFreqBounds, total_docs: int, top: int
-) -> dict[str, int]:
-    """The words whose best weight (lowest possible frequency) reaches the `top`-th best of
-    the worst weights: any other word weighs strictly less than `top` words whatever its
-    exact frequency, so it can never be chosen."""
-    if len(counts) <= top:
-        return counts
-    limits = {term: bounds(term) for term in counts}
-    worst = sorted(
-        (_weight(tf, limits[t][1], total_docs) for t, tf in counts.items()), reverse=True
-    )
-    floor = worst[top - 1]
-    return {t: tf for t, tf in counts.items() if _weight(tf, limits[t][0], total_docs) >= floor}

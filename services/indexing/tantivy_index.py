@@ -1,22 +1,26 @@
 """`SearchIndex` on Tantivy: in memory for tests, a directory of generations in production.
 
-Layout of the index directory: `gen-NNNN/` holds one full index; the file `CURRENT` names the
-generation searches use, `REBUILD` the one a rebuild is filling. A rebuild fills a new generation
-while searches keep using the current one, then `CURRENT` is replaced atomically (rename). An
-index directory from before generations (Tantivy files at its top) is used as it is until the
-first rebuild. Each generation holds `VERSION`, the `INDEX_VERSION` it was written under: a
-generation of another version (or none) is `outdated()`, and the indexing service rebuilds it
-on start (dependencies.py), searching it meanwhile — with its own schema if it was written
-under an earlier one with the same fields (`fits`) — else an empty stand-in.
+Layout of the index directory: `gen-NNNN/` holds one full index, one Tantivy index per secrecy
+level (`level-N/`: each level ranks with its own statistics, and a search reads only the levels
+the caller may see); the file `CURRENT` names the generation searches use, `REBUILD` the one a
+rebuild is filling. A rebuild fills a new generation while searches keep using the current one,
+then `CURRENT` is replaced atomically (rename). An index directory from before generations
+(Tantivy files at its top) is used as it is until the first rebuild, and so is a generation
+from before levels (one index holding every level, searched under the clearance filter). Each
+generation holds `VERSION`, the `INDEX_VERSION` it was written under: a generation of another
+version (or none) is `outdated()`, and the indexing service rebuilds it on start
+(dependencies.py), searching it meanwhile — with its own schema if it was written under an
+earlier one with the same fields (`fits`) — else an empty stand-in.
 
 Several processes (indexing services) may share one directory. Tantivy allows one IndexWriter
 per index (LockBusy otherwise, from any process), so a write takes the directory's lock — a
 thread lock, then `flock` on `LOCK` — reads the pointers from disk (the rebuild or the swap may
-be another process's), opens a writer, analyses and adds the batch, commits, and drops the
-writer once the merges its commit started have ended (in a thread of its own, which holds the
-flock until then). So writes, one batch per commit, are serialised; everything before them
+be another process's), opens a writer on each level with something to do, analyses and adds
+the batch, commits, and drops the writers once the merges their commits started have ended (in
+a thread of its own, which holds the flock until then). So writes, one batch per commit and
+level, are serialised; everything before them
 (reading the catalog and the texts) runs in every process at once. Searches need no lock: they
-reload when `CURRENT` or the generation's `meta.json` changed (two `stat`s), so they see every
+reload when `CURRENT` or a level's `meta.json` changed (a `stat` each), so they see every
 process's commits at once, and Tantivy's `.tantivy-meta.lock` keeps a writer's clean-up from
 deleting the files a reload opens.
 
@@ -27,6 +31,8 @@ ourselves instead); a search with limit 0 panics.
 from __future__ import annotations
 
 import fcntl
+import heapq
+import itertools
 import logging
 import os
 import shutil
@@ -37,27 +43,30 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import tantivy
 
 from services.common.errors import NotFound
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
-from services.common.secrecy import HIGHEST, SECRECY_LEVELS
 from services.indexing import highlight, suggest
 from services.indexing import query as q
-from services.indexing.analysis import DocFreqBounds, analyse, significant_terms
+from services.indexing.analysis import analyse, significant_terms
 from services.indexing.tantivy_query import (
     INDEX_VERSION,
+    LEVELS,
     Translator,
     build_schema,
     facet_request,
     facets,
     fits,
     has_fuzzy_words,
+    merged_facets,
     register_analysers,
+    stored_level,
     to_document,
     total,
+    visible_levels,
 )
 
 log = logging.getLogger(__name__)
@@ -193,13 +202,13 @@ def _os_thread(target: Callable[[], None]) -> threading.Thread:
     return thread
 
 
-class _Generation:
-    """One Tantivy index (a directory or memory); writers are opened per write, under the lock."""
+class _Shard:
+    """One Tantivy index (a directory or memory) holding the records of some secrecy `levels`;
+    writers are opened per write, under the lock."""
 
-    def __init__(self, schema: tantivy.Schema, path: Path | None, name: str, lock: _WriteLock):
-        self.name = name
+    def __init__(self, schema: tantivy.Schema, path: Path | None, levels: frozenset[int]):
         self.path = path
-        self._lock = lock
+        self.levels = levels
         if path is None:
             self.index = tantivy.Index(schema)
         else:
@@ -210,22 +219,11 @@ class _Generation:
         self.index.config_reader("Manual")  # reloaded by us: after a commit, or on a new meta
         self._seen = self._stamp()
 
-    @property
-    def generation(self) -> str:
-        return self.name
-
-    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
-        """Write one batch into this generation only (a rebuild fills it this way)."""
-        batch = list(docs)
-        with self._lock:
-            self.write(batch)
-        return len(batch)
-
-    def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
-        """One commit. The caller holds the write lock; the writer is dropped when its merges
-        end (that releases Tantivy's own lock), and the flock with it."""
-        writer = self._writer(len(docs))
-        self._lock.release_after(writer.wait_merging_threads)  # also drops an uncommitted batch
+    def write(self, lock: _WriteLock, docs: list[IndexDocument], deletes: list[str]) -> None:
+        """One commit. The caller holds `lock`; the writer is dropped when its merges end (that
+        releases Tantivy's own lock), and the flock with it."""
+        writer = self.index.writer(max(WRITER_HEAP, HEAP_PER_DOC * len(docs)), 1)
+        lock.release_after(writer.wait_merging_threads)  # also drops an uncommitted batch
         for record_id in deletes:
             writer.delete_documents_by_term("id", record_id)
         for doc in docs:
@@ -236,8 +234,13 @@ class _Generation:
         writer.commit()
         self._reload()
 
-    def _writer(self, docs: int) -> tantivy.IndexWriter:
-        return self.index.writer(max(WRITER_HEAP, HEAP_PER_DOC * docs), 1)
+    def holds(self, searcher: tantivy.Searcher, record_id: str) -> bool:
+        """Whether a live document has `record_id` (the term lookup first: a deleted document
+        keeps its term until a merge)."""
+        if not searcher.doc_freq("id", record_id):
+            return False
+        found = searcher.search(tantivy.Query.term_query(self.schema, "id", record_id), 1, False)
+        return bool(found.hits)
 
     def searcher(self) -> tantivy.Searcher:
         """A searcher that sees every commit so far, by this process or another. No lock:
@@ -262,6 +265,62 @@ class _Generation:
 
     def _stamp(self) -> Stamp:
         return None if self.path is None else _stamp(self.path / "meta.json")
+
+
+class _Generation:
+    """One Tantivy index per secrecy level (`level-N/`), so each level ranks with its own
+    statistics; a generation written before that (Tantivy files at its top) is one index
+    holding every level, searched with the clearance filter alone until its rebuild."""
+
+    def __init__(self, schema: tantivy.Schema, path: Path | None, name: str, lock: _WriteLock):
+        self.name = name
+        self.path = path
+        self._lock = lock
+        if path is not None and (path / "meta.json").is_file():
+            self.shards = [_Shard(schema, path, LEVELS)]
+        else:
+            self.shards = [
+                _Shard(schema, None if path is None else path / f"level-{n}", frozenset({n}))
+                for n in sorted(LEVELS)
+            ]
+
+    @property
+    def generation(self) -> str:
+        return self.name
+
+    def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
+        """Write one batch into this generation only (a rebuild fills it this way)."""
+        batch = list(docs)
+        with self._lock:
+            self.write(batch)
+        return len(batch)
+
+    def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
+        """Each document into its level's index, and out of any other level's (a corrected
+        secrecy moves it). The caller holds the write lock; an index with nothing to do is not
+        opened for writing, so a live upsert commits once."""
+        batch = list({doc.id: doc for doc in docs}.values())  # the last of an id wins
+        deletes = list(deletes)
+        # Lowest level first: a record raised to a higher level leaves the lower one before it
+        # is added above, so no moment (nor a crash between the commits) shows it too low.
+        for shard in self.shards:
+            mine = [doc for doc in batch if stored_level(doc.secrecy) in shard.levels]
+            kept = {doc.id for doc in mine}
+            others = [doc.id for doc in batch if doc.id not in kept] + deletes
+            if others:
+                searcher = shard.searcher()
+                others = [i for i in others if shard.holds(searcher, i)]
+            if mine or others:
+                shard.write(self._lock, mine, others)
+
+    def visible(self, levels: frozenset[int]) -> list[_Shard]:
+        return [shard for shard in self.shards if shard.levels & levels]
+
+    def ids(self) -> set[str]:
+        return set().union(*(shard.ids() for shard in self.shards))
+
+    def count(self) -> int:
+        return sum(shard.searcher().num_docs for shard in self.shards)
 
 
 class TantivyIndex:
@@ -429,95 +488,114 @@ class TantivyIndex:
     # -- reads ----------------------------------------------------------------------------------
 
     def count(self) -> int:
-        return self._reading().searcher().num_docs
+        return self._reading().count()
 
     def ids(self) -> set[str]:
         return self._reading().ids()
 
+    def _views(self, levels: frozenset[int]) -> list[_View]:
+        """A searcher of each index holding some of `levels` (an index from before per-level
+        indices holds others too: the clearance filter in every query leaves those out)."""
+        shards = self._reading().visible(levels)
+        return [_View(shard.searcher(), shard.schema, shard.levels) for shard in shards]
+
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
-        generation = self._reading()
-        searcher, schema = generation.searcher(), generation.schema
-        result = self._run(searcher, plan, Translator(schema).query(plan))
+        views = self._views(visible_levels(_clearance(plan)))
+        result = self._run(views, plan, [Translator(v.schema).query(plan) for v in views])
         if result.total == 0 and has_fuzzy_words(plan):
-            fuzzy = Translator(schema, fuzzy=True).query(plan)
-            result = self._run(searcher, plan, fuzzy)
+            fuzzy = [Translator(v.schema, fuzzy=True).query(plan) for v in views]
+            result = self._run(views, plan, fuzzy)
             result.fuzzy = True
             if result.total:
-                result.suggestion = self._suggest(searcher, schema, query, plan, fuzzy)
+                result.suggestion = self._suggest(views, query, plan, fuzzy)
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
     @staticmethod
     def _suggest(
-        searcher: tantivy.Searcher,
-        schema: tantivy.Schema,
-        query: SearchQuery,
-        plan: q.Plan,
-        fuzzy: tantivy.Query,
+        views: list[_View], query: SearchQuery, plan: q.Plan, fuzzy: list[tantivy.Query]
     ) -> str | None:
         """A corrected query from the words of the visible fuzzy hits (`fuzzy` carries the
         clearance filter), offered only if it finds visible records exactly."""
-        found = searcher.search(fuzzy, suggest.SUGGESTION_SOURCES)
-        texts = [_text(searcher.doc(addr)) for _, addr in found.hits]
+        sources = suggest.SUGGESTION_SOURCES
+        ranked = [_ranked(v.searcher, tq, sources) for v, tq in zip(views, fuzzy, strict=True)]
+        texts = [_text(searcher.doc(addr)) for searcher, addr in _merged(ranked, 0, sources)]
         candidate = suggest.corrected(query.text, plan, texts)
         if candidate is None:
             return None
-        exact = Translator(schema).query(q.plan(replace(query, text=candidate)))
-        return candidate if searcher.search(exact, 1, count=True).count else None
+        exact = q.plan(replace(query, text=candidate))
+        for view in views:
+            if view.searcher.search(Translator(view.schema).query(exact), 1, count=True).count:
+                return candidate
+        return None
 
-    def _run(self, searcher: tantivy.Searcher, plan: q.Plan, tq: tantivy.Query) -> SearchResult:
+    def _run(self, views: list[_View], plan: q.Plan, queries: list[tantivy.Query]) -> SearchResult:
+        """The page, total and facets of `queries` (one per view)."""
         order: dict[str, Any] = {}
         if plan.sort != "relevance":
             order = {"order_by_field": "issued_date", "order": _ORDERS[plan.sort]}
-        # The facets and the total run on the other core meanwhile: Tantivy lets go of the
-        # GIL while it aggregates, and the hits' snippets are Python.
-        aggregated = _on_another_thread(searcher.aggregate, tq, facet_request())
-        # Tantivy panics on limit 0, so ask for one hit and drop it.
-        found = searcher.search(tq, max(1, plan.limit), count=False, offset=plan.offset, **order)
-        words = plan.highlight_words
-        hits = [
-            self._hit(searcher, q.rank_score(plan.offset, n), addr, words)
-            for n, (_, addr) in enumerate(found.hits[: plan.limit])
+        if len(views) == 1:  # one level (clearance 0: most searches), the page from Tantivy
+            [view], [tq] = views, queries
+            # The facets and the total run on the other core meanwhile: Tantivy lets go of the
+            # GIL while it aggregates, and the hits' snippets are Python.
+            aggregated = _on_another_thread(view.searcher.aggregate, tq, facet_request())
+            # Tantivy panics on limit 0, so ask for one hit and drop it.
+            found = view.searcher.search(
+                tq, max(1, plan.limit), count=False, offset=plan.offset, **order
+            )
+            page = [(view.searcher, addr) for _, addr in found.hits[: plan.limit]]
+            hits = self._hits(page, plan)
+            aggregations = aggregated()
+            return SearchResult(total(aggregations), hits, facets(aggregations))
+        # Several levels: each one's first offset+limit hits, merged by sort value (BM25
+        # scores of separate indices compare as a distributed engine's shards' do), then
+        # the page; totals and facets summed.
+        waits = [
+            _on_another_thread(v.searcher.aggregate, tq, facet_request(every_organ=True))
+            for v, tq in zip(views, queries, strict=True)
         ]
-        aggregations = aggregated()
-        return SearchResult(total=total(aggregations), hits=hits, facets=facets(aggregations))
+        wanted = plan.offset + plan.limit
+        ranked = [
+            _ranked(v.searcher, tq, wanted, order) for v, tq in zip(views, queries, strict=True)
+        ]
+        hits = self._hits(_merged(ranked, plan.offset, wanted), plan)
+        aggregations = [wait() for wait in waits]
+        return SearchResult(sum(map(total, aggregations)), hits, merged_facets(aggregations))
+
+    def _hits(self, page: list[_Found], plan: q.Plan) -> list[SearchHit]:
+        words = plan.highlight_words
+        return [
+            self._hit(searcher, q.rank_score(plan.offset, n), addr, words)
+            for n, (searcher, addr) in enumerate(page)
+        ]
 
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
-        generation = self._reading()
-        searcher, schema = generation.searcher(), generation.schema
-        source = _stored(searcher, schema, record_id)
+        plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
+        levels = visible_levels(_clearance(plan))
+        views = self._views(levels)
+        found = (_stored(v.searcher, v.schema, record_id) for v in views)
+        source = next((stored for stored in found if stored is not None), None)
         if source is None or source.get_first("secrecy") > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
-        translator = Translator(schema)
-        visible = translator.filter(plan.filters[0])
-        doc_freq, total = _word_statistics(searcher, schema, clearance, visible)
-        terms = significant_terms(
-            analyse(_as_document(source)).folded_words,
-            doc_freq,
-            total,
-            bounds=_frequency_bounds(searcher, total),
-        )
-        occur = tantivy.Occur
-        tq = tantivy.Query.boolean_query(
-            [(occur.Should, _folded(schema, t)) for t in terms]
-            + [
-                (occur.Must, tantivy.Query.const_score_query(translator.filter(f), 0.0))
-                for f in plan.filters
-            ]
-            + [(occur.MustNot, tantivy.Query.term_query(schema, "id", record_id))]
-            + [(occur.Must, _at_least_one(schema, terms))]
-        )
-        found = searcher.search(tq, max(1, limit), count=True)
+        doc_freq, num_docs = _word_statistics(views, levels, _clearance(plan))
+        terms = significant_terms(analyse(_as_document(source)).folded_words, doc_freq, num_docs)
+        matched = 0
+        ranked = []
+        for view in views:
+            tq = _similar_query(view.schema, plan, terms, record_id)
+            result = view.searcher.search(tq, max(1, limit), count=True)
+            matched += result.count
+            ranked.append(_keyed(view.searcher, result.hits[:limit], descending=True))
+        page = _merged(ranked, 0, limit)
         hits = [
-            self._hit(searcher, q.rank_score(0, n), a, terms[:8])
-            for n, (_, a) in enumerate(found.hits[:limit])
+            self._hit(searcher, q.rank_score(0, n), addr, terms[:8])
+            for n, (searcher, addr) in enumerate(page)
         ]
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(total=found.count, hits=hits, took_ms=took)
+        return SearchResult(total=matched, hits=hits, took_ms=took)
 
     def _hit(
         self, searcher: tantivy.Searcher, score: float, addr: tantivy.DocAddress, words: list[str]
@@ -543,20 +621,82 @@ class TantivyIndex:
 _ORDERS = {"date_desc": tantivy.Order.Desc, "date_asc": tantivy.Order.Asc}
 
 
+class _View(NamedTuple):
+    searcher: tantivy.Searcher
+    schema: tantivy.Schema
+    levels: frozenset[int]
+
+
+_Found = tuple[tantivy.Searcher, tantivy.DocAddress]
+_Ranked = tuple[tuple[bool, float], tantivy.Searcher, tantivy.DocAddress]  # sort key first
+
+
+def _clearance(plan: q.Plan) -> q.Secrecy:
+    return next(f for f in plan.filters if isinstance(f, q.Secrecy))
+
+
+def _ranked(
+    searcher: tantivy.Searcher,
+    tq: tantivy.Query,
+    limit: int,
+    order: dict[str, Any] | None = None,
+) -> list[_Ranked]:
+    """The first `limit` hits of one index with the key `_merged` orders them by: a score
+    (relevance) or a date in nanoseconds, None for an undated record (last in both orders)."""
+    found = searcher.search(tq, max(1, limit), count=False, **(order or {}))
+    return _keyed(searcher, found.hits[:limit], not order or order["order"] == tantivy.Order.Desc)
+
+
+def _keyed(
+    searcher: tantivy.Searcher, hits: list[tuple[Any, tantivy.DocAddress]], descending: bool
+) -> list[_Ranked]:
+    return [
+        ((value is None, -(value or 0) if descending else value or 0), searcher, addr)
+        for value, addr in hits
+    ]
+
+
+def _merged(ranked: list[list[_Ranked]], start: int, stop: int) -> list[_Found]:
+    """Hits `start` to `stop` of several indices' hits in one order; ties by index (lower
+    levels first), then by each index's own order, so every page of a query cuts one list."""
+    merged = heapq.merge(*ranked, key=lambda hit: hit[0])
+    return [(searcher, addr) for _, searcher, addr in itertools.islice(merged, start, stop)]
+
+
 def _word_statistics(
-    searcher: tantivy.Searcher, schema: tantivy.Schema, clearance: int, visible: tantivy.Query
+    views: list[_View], levels: frozenset[int], clearance: q.Secrecy
 ) -> tuple[Callable[[str], int], int]:
-    """(document frequency of a folded word, number of documents) within the caller's
-    clearance: index-wide statistics count hidden records (deleted ones too, until a
-    merge), and the words chosen would hint at them (docs/search.md, "Scores"). Only a
-    caller cleared for every level gets the engine's own, cheaper, statistics."""
-    if clearance >= HIGHEST:
-        return (lambda t: searcher.doc_freq("folded", t)), searcher.num_docs
+    """(document frequency of a folded word, number of documents) among the records the
+    caller may see: the sums of their levels' own statistics (records they may not see
+    must not sway the words chosen: docs/search.md, "Scores"). An index holding other levels
+    too (one from before per-level indices) counts under the clearance filter instead, a
+    search for each word, until its rebuild."""
+    own = [v.searcher for v in views if v.levels <= levels]
+    mixed = [(v, Translator(v.schema).filter(clearance)) for v in views if v.levels - levels]
 
     def doc_freq(term: str) -> int:
-        return _count(searcher, _folded(schema, term), visible)
+        return sum(s.doc_freq("folded", term) for s in own) + sum(
+            _count(v.searcher, _folded(v.schema, term), visible) for v, visible in mixed
+        )
 
-    return doc_freq, _count(searcher, visible)
+    num_docs = sum(s.num_docs for s in own) + sum(_count(v.searcher, f) for v, f in mixed)
+    return doc_freq, num_docs
+
+
+def _similar_query(
+    schema: tantivy.Schema, plan: q.Plan, terms: list[str], record_id: str
+) -> tantivy.Query:
+    occur = tantivy.Occur
+    translator = Translator(schema)
+    return tantivy.Query.boolean_query(
+        [(occur.Should, _folded(schema, t)) for t in terms]
+        + [
+            (occur.Must, tantivy.Query.const_score_query(translator.filter(f), 0.0))
+            for f in plan.filters
+        ]
+        + [(occur.MustNot, tantivy.Query.term_query(schema, "id", record_id))]
+        + [(occur.Must, _at_least_one(schema, terms))]
+    )
 
 
 def _folded(schema: tantivy.Schema, term: str) -> tantivy.Query:
@@ -574,21 +714,6 @@ def _stored(
 ) -> tantivy.Document | None:
     found = searcher.search(tantivy.Query.term_query(schema, "id", record_id), 1)
     return searcher.doc(found.hits[0][1]) if found.hits else None
-
-
-def _frequency_bounds(searcher: tantivy.Searcher, visible_docs: int) -> DocFreqBounds:
-    """Bounds of a word's frequency among the `visible_docs` a caller may see, from the
-    engine's own statistics: at most its index-wide frequency, at least that minus every
-    document the caller does not see (hidden, or deleted but not merged away yet). Every
-    document has one secrecy value, so their frequencies sum to all documents counted."""
-    counted = sum(searcher.doc_freq("secrecy", level) for level in set(SECRECY_LEVELS.values()))
-    unseen = counted - visible_docs
-
-    def bounds(term: str) -> tuple[int, int]:
-        df = searcher.doc_freq("folded", term)
-        return max(0, df - unseen), df
-
-    return bounds
 
 
 def _at_least_one(schema: tantivy.Schema, terms: list[str]) -> tantivy.Query:

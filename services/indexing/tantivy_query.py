@@ -30,7 +30,8 @@ ORGAN_FACET_SIZE = 50  # the organs with most records; counts of those stay exac
 # Vietnamese analysis (`vntext`). Each generation is stamped with it; one written under
 # another version is rebuilt from the catalog when the indexing service starts. Bump
 # SCHEMA_VERSION with any change to build_schema, to_document or analysis.py.
-SCHEMA_VERSION = 4  # 4: rebuilt once, so the organs read from letters before are dropped
+# 4: rebuilt once, so the organs read from letters before are dropped; 5: one index per level.
+SCHEMA_VERSION = 5
 # Splits at non-alphanumerics, drops words over 40 bytes, like the "default" analyser, but
 # lowercases nothing: the text comes lowercased from Python. Tantivy's lowercasing of
 # Vietnamese (every word is non-ASCII) was a quarter of its indexing time.
@@ -92,14 +93,28 @@ def fits(schema: tantivy.Schema) -> bool:
     return True
 
 
+LEVELS = frozenset(range(HIGHEST + 1))  # the secrecy scale: one index per level
+
+
+def stored_level(secrecy: int) -> int:
+    """The level a record is indexed at. Only the scale's levels: clearance filters leave out
+    each level above by its term, and each level has its own index. A level off the scale
+    (none is made) would be hidden from everyone below the highest."""
+    return secrecy if 0 <= secrecy <= HIGHEST else HIGHEST
+
+
+def visible_levels(f: q.Secrecy) -> frozenset[int]:
+    """The levels a clearance filter lets through (`exactly` narrows to one, still capped)."""
+    levels = frozenset(n for n in LEVELS if n <= f.at_most)
+    return levels if f.exactly is None else levels & {f.exactly}
+
+
 def to_document(doc: IndexDocument) -> tantivy.Document:
     analysed = analyse(doc)
     out = tantivy.Document()
     for name, value in analysed.keywords.items():
         out.add_text(name, value)
-    # Only the scale's levels: clearance filters leave out each level above by its term. A
-    # level off the scale (none is made) would be hidden from everyone below the highest.
-    out.add_integer("secrecy", doc.secrecy if 0 <= doc.secrecy <= HIGHEST else HIGHEST)
+    out.add_integer("secrecy", stored_level(doc.secrecy))
     for name in STORED_TEXT:
         value = doc.title if name == "title" else getattr(doc, name)
         if value:
@@ -293,14 +308,16 @@ def _no_score(query: tantivy.Query) -> tantivy.Query:
 TOTAL = "total"  # the aggregation counting the matches: every document has one secrecy value
 
 
-def facet_request() -> dict[str, Any]:
+def facet_request(every_organ: bool = False) -> dict[str, Any]:
     """The four facets and the number of matches, in one pass over the matches (a count beside
-    the top hits would keep Tantivy from skipping the documents that cannot reach them)."""
+    the top hits would keep Tantivy from skipping the documents that cannot reach them).
+    `every_organ`: up to FACET_SIZE organs, for `merged_facets` to pick the top of the sums."""
+    organs = FACET_SIZE if every_organ else ORGAN_FACET_SIZE
     return {TOTAL: {"value_count": {"field": "secrecy"}}} | {
         name: {
             "terms": {
                 "field": field,
-                "size": ORGAN_FACET_SIZE if name == "organ" else FACET_SIZE,
+                "size": organs if name == "organ" else FACET_SIZE,
                 "segment_size": FACET_SIZE,
             }
         }
@@ -319,4 +336,22 @@ def facets(aggregations: dict[str, Any]) -> dict[str, dict[str, int]]:
             for bucket in aggregations.get(name, {}).get("buckets", [])
         }
         for name in FACET_FIELDS
+    }
+
+
+def merged_facets(aggregations: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """The facets of several indices' matches (each asked with `every_organ`): the counts
+    summed, most first; the ORGAN_FACET_SIZE organs with most records, exact as in one index."""
+    summed: dict[str, dict[str, int]] = {name: {} for name in FACET_FIELDS}
+    for each in aggregations:
+        for name, buckets in facets(each).items():
+            for key, count in buckets.items():
+                summed[name][key] = summed[name].get(key, 0) + count
+    return {
+        name: dict(
+            sorted(buckets.items(), key=lambda bucket: (-bucket[1], bucket[0]))[
+                : ORGAN_FACET_SIZE if name == "organ" else None
+            ]
+        )
+        for name, buckets in summed.items()
     }

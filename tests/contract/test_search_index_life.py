@@ -134,6 +134,74 @@ def test_an_index_from_before_generations_is_still_read(tmp_path):
         index.close()
 
 
+def test_a_generation_from_before_levels_is_searched_under_the_clearance_until_rebuilt(tmp_path):
+    """Schema 4 kept every level in one index: opened as it is, the clearance filter alone
+    keeps Mật records out (similar counts its words under it), and the rebuild that its version
+    starts writes one index per level."""
+    import tantivy
+
+    from services.indexing.tantivy_query import build_schema, register_analysers, to_document
+
+    (tmp_path / "gen-0001").mkdir()
+    legacy = tantivy.Index(build_schema(), path=str(tmp_path / "gen-0001"))
+    register_analysers(legacy)
+    records = [
+        doc("a", "báo cáo công tác văn phòng"),
+        doc("b", "báo cáo công tác văn phòng mật", secrecy=1),
+        doc("c", "công tác văn phòng năm nay"),
+    ]
+    writer = legacy.writer(15_000_000, 1)
+    for record in records:
+        writer.add_document(to_document(record))
+    writer.commit()
+    writer.wait_merging_threads()
+    (tmp_path / "gen-0001" / VERSION).write_text("schema 4, analysis 1\n")
+    (tmp_path / "CURRENT").write_text("gen-0001\n")
+    index = TantivyIndex(tmp_path)
+    try:
+        assert index.outdated() and index.count() == 3
+        assert sorted(ids(search(index, "cong tac"))) == ["a", "c"]
+        assert sorted(ids(search(index, "cong tac", clearance=1))) == ["a", "b", "c"]
+        assert ids(search(index, "cong tac", clearance=1, secrecy=1)) == ["b"]
+        assert ids(index.similar("a")) == ["c"]
+        with pytest.raises(NotFound):
+            index.similar("b")
+        index.begin_rebuild().upsert_many(records)
+        assert index.finish_rebuild() == "gen-0002" and not index.outdated()
+        levels = sorted(p.name for p in (tmp_path / "gen-0002").iterdir() if p.is_dir())
+        assert levels == ["level-0", "level-1", "level-2", "level-3"]
+        assert not (tmp_path / "gen-0002" / "meta.json").exists()
+        assert sorted(ids(search(index, "cong tac"))) == ["a", "c"]
+        assert sorted(ids(search(index, "cong tac", clearance=1))) == ["a", "b", "c"]
+        assert index.ids() == {"a", "b", "c"} and ids(index.similar("a")) == ["c"]
+    finally:
+        index.close()
+
+
+def test_a_write_commits_only_in_the_levels_it_changes(tmp_path):
+    """One commit for a live upsert, two for a record moving to another level."""
+    index = TantivyIndex(tmp_path)
+    try:
+        index.upsert_many([doc("a", "hồ sơ"), doc("b", "hồ sơ mật", secrecy=1)])
+        metas = [tmp_path / index.generation / f"level-{n}" / "meta.json" for n in range(4)]
+
+        def commits() -> list[bytes]:
+            return [meta.read_bytes() for meta in metas]
+
+        before = commits()
+        index.upsert(doc("c", "công văn"))
+        after = commits()
+        assert [x != y for x, y in zip(before, after, strict=True)] == [True, False, False, False]
+        index.upsert(doc("a", "hồ sơ", secrecy=2))
+        moved = commits()
+        assert [x != y for x, y in zip(after, moved, strict=True)] == [True, False, True, False]
+        assert index.ids() == {"a", "b", "c"} and index.count() == 3
+        assert sorted(ids(search(index, "ho so", clearance=3))) == ["a", "b"]
+        assert ids(search(index, "ho so")) == []
+    finally:
+        index.close()
+
+
 def test_records_written_before_the_folded_copy_still_get_snippets(tmp_path):
     """Schema 1 stored the text alone; schema 2 adds its folded copy as a second value of the
     same field, so a schema-1 generation opens and is searched until its rebuild."""
