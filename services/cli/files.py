@@ -196,6 +196,47 @@ def late(
         )
 
 
+def delivery_state(days_left: int) -> str:
+    """How far a file's last day for nộp lưu is, as the portal says it."""
+    if days_left < 0:
+        return f"quá hạn {-days_left} ngày"
+    return "hôm nay là ngày cuối" if days_left == 0 else f"còn {days_left} ngày"
+
+
+@app.command("due")
+def due(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
+    """Sắp đến hạn nộp lưu: closed files due at the office's archive within 30 days, and late
+    ones (NĐ 30/2020 Phụ lục VI Phần I, Điều 30), with the day each was reminded by e-mail."""
+    with client() as rpc:
+        soon = call(rpc, "retention", "files_delivery_soon", as_of, HIGHEST)
+    if as_json:
+        emit(soon)
+        return
+    if not soon["files"]:
+        console.print(f"Không có hồ sơ sắp đến hạn nộp lưu ({soon['within_days']} ngày tới)")
+    for f in soon["files"]:
+        reminded = f"  đã nhắc {day_first(f['reminded_at'])}" if f["reminded_at"] else ""
+        console.print(
+            f"{f['year']}/{f['code']:<10} {f['title']}  hạn nộp lưu {day_first(f['delivery_due'])}"
+            f" ({delivery_state(f['days_left'])}){reminded}",
+            markup=False,
+        )
+
+
+@app.command("remind")
+def remind(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
+    """Mail the nộp lưu reminders not sent yet, now (the gateway also does it hourly); each
+    file once, when LUUTRU_SMTP_HOST is set."""
+    with client() as rpc:
+        result = call(rpc, "gateway", "files_delivery_remind", as_of)
+    if as_json:
+        emit(result)
+    elif not result["relay"]:
+        console.print("Chưa cấu hình LUUTRU_SMTP_HOST: không gửi e-mail / no relay, no e-mail")
+    else:
+        console.print(f"{result['mailed']} e-mail nhắc nộp lưu đã gửi / reminders mailed")
+
+
 @app.command("handover-record")
 def handover_record(
     on: Annotated[

@@ -184,7 +184,8 @@ def _export(params: dict, path: Path) -> None:
     """Every hit into `path` (its suffix names the format), with a progress bar."""
     fmt = path.suffix.lower().lstrip(".")
     if fmt not in result_export.FORMATS:
-        fail("Tệp xuất phải là .csv, .xlsx hoặc .pdf / export to a .csv, .xlsx or .pdf file")
+        suffixes = ", ".join(f".{name}" for name in result_export.FORMATS)
+        fail(f"Tệp xuất phải là một trong: {suffixes} / export to one of: {suffixes}")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress  # only exports need it
 
     with client() as rpc, Progress(
@@ -212,7 +213,7 @@ def search(
     date_to: OptionalDayTo = None,
     limit: Annotated[int, typer.Option()] = 10,
     export: Annotated[
-        Path | None, typer.Option("--export", help="write every hit to a .csv, .xlsx or .pdf")
+        Path | None, typer.Option("--export", help="write every hit to .csv, .xlsx, .pdf or .docx")
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:

@@ -1,5 +1,6 @@
-"""The one SMTP sender: task reminders (handling) and saved searches' daily notices
-(gateway) both go through the office's relay (`LUUTRU_SMTP_*`); no host, no e-mail."""
+"""The one SMTP sender: task reminders (handling), saved searches' daily notices and hồ sơ
+nộp lưu reminders (gateway) all go through the office's relay (`LUUTRU_SMTP_*`); no host, no
+e-mail."""
 
 from __future__ import annotations
 

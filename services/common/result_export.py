@@ -1,17 +1,21 @@
-"""Export of a search result list (NĐ 30/2020 Phụ lục VI lists export of search
-results among the system's functions) as CSV, XLSX or PDF.
+"""Export of a search result list (NĐ 30/2020 Phụ lục VI Phần I lists export of search
+results "ra .doc, .docx, .pdf" among the system's functions) as CSV, XLSX, PDF or DOCX. The
+old binary .doc is not written: no maintained Python library writes it, and Word opens .docx.
 
 `collect` pages through a search function that already applies the caller's clearance (the
 indexing RPC), so rows and the count hold only records the caller may see; `render` writes
 them. The gateway (`GET /api/search/export`) and the CLI (`luutru search … --export`) share
-both. Dates print dd/mm/yyyy; the PDF uses the register books' Unicode TTF font.
+both. Dates print dd/mm/yyyy; the PDF uses the register books' Unicode TTF font, the DOCX
+Times New Roman (the font NĐ 30/2020 Phụ lục I sets for documents).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -35,6 +39,9 @@ COLUMNS = (
 )
 _WIDTHS_MM = (10, 28, 20, 26, 80, 45, 22, 14, 32)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# Characters XML 1.0 cannot hold (control characters an OCR'd title may carry).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 Search = Callable[[dict[str, Any]], dict[str, Any]]
 Progress = Callable[[int, int], None]
@@ -144,8 +151,69 @@ def to_pdf(found: ResultList) -> bytes:
     return bytes(pdf.output())
 
 
+def to_docx(found: ResultList) -> bytes:
+    """A4 landscape for Word: the heading lines, then the table, its header row repeated on
+    every page. The rows go in as WordprocessingML in one piece: python-docx's add_row took
+    11 s for 10,000 rows here, this 0.4 s (the gateway renders on its event loop)."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Mm(297), Mm(210)
+    section.left_margin = section.right_margin = Mm(10)  # 277 mm: the columns' widths
+    section.top_margin = section.bottom_margin = Mm(15)
+    doc.styles["Normal"].font.name = "Times New Roman"
+    doc.styles["Normal"].font.size = Pt(11)
+    title, *lines = _heading(found)
+    heading = doc.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = heading.add_run(_docx_text(title))
+    run.bold, run.font.size = True, Pt(13)
+    for line in lines:
+        doc.add_paragraph(_docx_text(line))
+    table = doc.add_table(rows=0, cols=len(COLUMNS))
+    table.style = "Table Grid"
+    table.autofit = False
+    for column, mm in zip(table.columns, _WIDTHS_MM, strict=True):
+        column.width = Mm(mm)
+    rows = [_docx_row(COLUMNS, header=True), *(_docx_row(row) for row in found.rows)]
+    for row in parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(rows)}</w:tbl>"):
+        table._tbl.append(row)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _docx_text(value: str) -> str:
+    return _NOT_XML.sub("", unicodedata.normalize("NFC", value))
+
+
+def _docx_row(values: Sequence[str], header: bool = False) -> str:
+    """One <w:tr>: 9 pt text, bold and repeated on each page for the header row."""
+    from xml.sax.saxutils import escape
+
+    bold = "<w:b/>" if header else ""
+    run_props = f'<w:rPr>{bold}<w:sz w:val="18"/></w:rPr>'
+    cells = "".join(
+        f'<w:tc><w:tcPr><w:tcW w:w="{round(mm * 56.7)}" w:type="dxa"/></w:tcPr><w:p><w:r>'
+        f'{run_props}<w:t xml:space="preserve">{escape(_docx_text(value))}</w:t></w:r></w:p></w:tc>'
+        for value, mm in zip(values, _WIDTHS_MM, strict=True)
+    )
+    row_props = "<w:trPr><w:tblHeader/></w:trPr>" if header else ""
+    return f"<w:tr>{row_props}{cells}</w:tr>"
+
+
 FORMATS: dict[str, tuple[str, Callable[[ResultList], bytes]]] = {
     "csv": ("text/csv; charset=utf-8", to_csv),
     "xlsx": (XLSX_TYPE, to_xlsx),
     "pdf": ("application/pdf", to_pdf),
+    "docx": (DOCX_TYPE, to_docx),
 }
+# What a caller is told to choose from (the API's 400, the CLI's refusal).
+FORMAT_NAMES = ", ".join(FORMATS)

@@ -32,6 +32,15 @@ HOSO_VI = {
     "hoso.end": "Ngày kết thúc",
     "hoso.disposition": "Đến hạn xử lý",
     "hoso.delivered": "Đã nộp lưu cơ quan",
+    "hoso.delivery_due": "Hạn nộp lưu",
+    "hoso.delivery_soon": "Sắp đến hạn nộp lưu",
+    "hoso.delivery_soon_help": "Hồ sơ đã kết thúc, chưa nộp lưu vào lưu trữ cơ quan, đến hạn"
+    " trong {days} ngày tới hoặc đã quá hạn (NĐ 30/2020 Điều 30: trong 01 năm kể từ khi công"
+    " việc kết thúc; Phụ lục VI: nhắc trước 30 ngày).",
+    "hoso.days_left": "còn {days} ngày",
+    "hoso.last_day": "hôm nay là ngày cuối",
+    "hoso.days_late": "quá hạn {days} ngày",
+    "hoso.reminded": "Đã nhắc qua e-mail",
     "hoso.print_contents": "In mục lục văn bản",
     "hoso.handover": "Biên bản giao nhận tài liệu nộp lưu",
     "hoso.handover_help": "Hồ sơ một đơn vị nộp lưu vào Lưu trữ cơ quan trong một ngày (NĐ"
@@ -102,6 +111,15 @@ HOSO_EN = {
     "hoso.end": "End date",
     "hoso.disposition": "Disposition due",
     "hoso.delivered": "Delivered to the office archive",
+    "hoso.delivery_due": "Due for nộp lưu by",
+    "hoso.delivery_soon": "Due for nộp lưu soon",
+    "hoso.delivery_soon_help": "Closed files not yet delivered to the office archive, due within"
+    " the next {days} days or late (NĐ 30/2020 Điều 30: within a year after the matter ended;"
+    " Phụ lục VI: reminded 30 days ahead).",
+    "hoso.days_left": "{days} days left",
+    "hoso.last_day": "today is the last day",
+    "hoso.days_late": "{days} days late",
+    "hoso.reminded": "Reminded by e-mail",
     "hoso.print_contents": "Print the mục lục văn bản",
     "hoso.handover": "Biên bản giao nhận (hand-over record) of a delivery",
     "hoso.handover_help": "The files a unit delivered to the office archive on one day (NĐ"

@@ -1,7 +1,9 @@
 """The portal's hồ sơ pages: the year's danh mục hồ sơ (with the import of a YAML/XLSX danh
 mục), one file (its facts, mục lục văn bản, editing its entry, kết thúc hồ sơ with the closing
-note, its printables), and, on a record's page, its file or "chưa lập hồ sơ" with the stored
-suggestion to confirm or dismiss, or another open file to choose (NĐ 30/2020 Điều 28–29).
+note, its printables, its last day for nộp lưu), the files due for nộp lưu within 30 days and
+late ones (NĐ 30/2020 Phụ lục VI Phần I, Điều 30), and, on a record's page, its file or "chưa
+lập hồ sơ" with the stored suggestion to confirm or dismiss, or another open file to choose
+(NĐ 30/2020 Điều 28–29).
 
 The pages call what the JSON API calls (routes_hoso.py, `self.gw`), so the rules are one:
 retention answers within the caller's clearance (a record above it is absent from the lists,
@@ -23,7 +25,12 @@ from services.gateway.helpers import Gateway, portal_date, role_holder, uploaded
 from services.gateway.http import http
 from services.gateway.routes_hoso import FILING_ROLES, answer_suggestion, close_file
 from services.gateway.templating import page_errors, render, see_other
-from services.retention.files import EDITABLE, retention_label
+from services.retention.files import (
+    EDITABLE,
+    REMIND_DAYS_AHEAD,
+    delivery_due,
+    retention_label,
+)
 
 
 def record_hoso(gw: Gateway, record_id: str) -> dict[str, Any] | None:
@@ -45,6 +52,16 @@ def _year(request: Request) -> int:
     return int(typed)
 
 
+def _delivery_due(file: dict[str, Any]) -> dict[str, Any] | None:
+    """A closed file's last day for nộp lưu while it is not delivered (NĐ 30/2020 Điều 30),
+    how many days are left, and the reminder's window (Phụ lục VI: 30 days ahead)."""
+    due = None if file.get("delivered_on") else delivery_due(file)
+    if due is None:
+        return None
+    left = (due - clock.today()).days
+    return {"day": due.isoformat(), "days_left": left, "within": REMIND_DAYS_AHEAD}
+
+
 def _page(request: Request, template: str, **context: Any) -> Response:
     return render(
         request, template, day=clock.day_first, retention_label=retention_label,
@@ -56,9 +73,10 @@ class HosoPageRoutes:
     @http("GET", "/hoso")
     @page_errors
     def hoso_page(self, request: Request) -> Response:
-        year = _year(request)
-        catalogue = self.gw.retention.files_catalogue(year, current_principal(request).clearance)
-        return _page(request, "hoso.html", year=year, files=catalogue["files"])
+        year, clearance = _year(request), current_principal(request).clearance
+        catalogue = self.gw.retention.files_catalogue(year, clearance)
+        delivery = self.gw.retention.files_delivery_soon(None, clearance)  # every year's
+        return _page(request, "hoso.html", year=year, files=catalogue["files"], delivery=delivery)
 
     @http("POST", "/hoso/import")
     @page_errors
@@ -75,7 +93,7 @@ class HosoPageRoutes:
         principal = current_principal(request)
         contents = self.gw.retention.files_contents(f"{year}/{code}", principal.clearance)
         return _page(request, "hoso_file.html", file=contents["file"], items=contents["items"],
-                     editable=EDITABLE)  # fmt: skip
+                     editable=EDITABLE, delivery_due=_delivery_due(contents["file"]))  # fmt: skip
 
     @http("POST", "/hoso/<int:year>/<string:code>/close")
     @page_errors

@@ -1,6 +1,7 @@
 """Saved searches (tìm kiếm đã lưu): `GET|POST /api/saved-searches`, `DELETE
-/api/saved-searches/{id}`, the portal page `/searches`, the daily notice (a timer, and
-`luutru searches notify`; mailed when a relay is set), and the CLI's RPCs. Rules in
+/api/saved-searches/{id}`, the portal page `/searches`, the daily notice (the gateway's hourly
+timer in service.py, and `luutru searches notify`; mailed when a relay is set), and the CLI's
+RPCs. Rules in
 saved_searches.py; every search runs under the owner's clearance, and a notice is filtered
 again by the clearance of the reader (or, in a mail, of its owner when it is sent).
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
 from services.common import result_export
@@ -21,8 +21,6 @@ from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway
 from services.gateway.http import http, json_errors, json_object, json_response
 from services.gateway.templating import page_errors, render, see_other
-
-NOTICE_TIMER_S = 3600  # each search is checked once a day; the timer looks hourly
 
 
 def _store(accounts: SqlAccountStore) -> saved.SavedSearchStore:
@@ -80,7 +78,7 @@ def _owner_of(accounts: SqlAccountStore):
     return owner
 
 
-def _daily(service, force: bool = False) -> int:
+def daily_notices(service, force: bool = False) -> int:
     """Check the due searches, then mail the notices not mailed yet (when a relay is set)."""
     store = _store(service.accounts)
     checked = saved.notify(store, _clearance_of(service.accounts), _matching(service.gw), force)
@@ -158,17 +156,13 @@ class SavedSearchRoutes:
         _store(self.accounts).delete(principal.name, search_id)
         return see_other("/searches")
 
-    @timer(interval=NOTICE_TIMER_S)
-    def saved_daily_notices(self) -> None:
-        _daily(self)
-
     # --- the operators' CLI (`luutru searches …`) ---
 
     @operator_rpc
     def saved_searches_notify(self, force: bool = True) -> int:
         """Check the searches with a notice now (`force`: even those checked today), and mail
         the notices not mailed yet."""
-        return _daily(self, force)
+        return daily_notices(self, force)
 
     @operator_rpc
     def saved_searches_list(self, user: str) -> list[dict]:

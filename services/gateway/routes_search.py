@@ -44,13 +44,14 @@ class SearchRoutes:
     @http("GET", "/api/search/export")
     @json_errors
     def export_search(self, request: Request) -> Response:
-        """The whole result list (up to 10,000 rows) as `format=csv|xlsx|pdf`, within the
+        """The whole result list (up to 10,000 rows) as `format=csv|xlsx|pdf|docx`, within the
         caller's clearance (each page is a search under it), the export audited."""
         principal = current_principal(request)
         params = dict(request.args)
         fmt = params.pop("format", "csv")
         if fmt not in result_export.FORMATS:
-            raise BadQuery("format phải là csv, xlsx hoặc pdf / format must be csv, xlsx or pdf")
+            names = result_export.FORMAT_NAMES
+            raise BadQuery(f"format phải là một trong: {names} / format must be one of: {names}")
         found = result_export.collect(
             lambda page: self.gw.indexing.search(page, principal.clearance), params
         )

@@ -8,7 +8,10 @@ together and holds the health check and the OpenAPI description (docs/architectu
 
 from __future__ import annotations
 
+import logging
+
 import eventlet
+from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
 from services.common.errors import ErrorCode, LuutruError, NotFound
@@ -21,6 +24,7 @@ from services.gateway.http import error_response, http, json_errors, json_respon
 from services.gateway.routes_auth import AuthRoutes
 from services.gateway.routes_books import BookRoutes
 from services.gateway.routes_check import CheckRoutes
+from services.gateway.routes_delivery import DeliveryRoutes, remind_delivery
 from services.gateway.routes_desks import DeskRoutes
 from services.gateway.routes_files import FileRoutes
 from services.gateway.routes_hoso import HosoRoutes
@@ -30,12 +34,18 @@ from services.gateway.routes_pages import PageRoutes
 from services.gateway.routes_petitions import PetitionRoutes
 from services.gateway.routes_records import RecordRoutes
 from services.gateway.routes_retention import RetentionRoutes
-from services.gateway.routes_saved import SavedSearchRoutes
+from services.gateway.routes_saved import SavedSearchRoutes, daily_notices
 from services.gateway.routes_search import SearchRoutes
 from services.gateway.routes_tasks import TaskRoutes
 
 # what a caller may send where no /api route answers (HEAD follows GET)
 UNROUTED_METHODS = "GET,POST,PUT,PATCH,DELETE,OPTIONS"
+# Saved searches are checked once a day each, and hồ sơ reminded once each: looking hourly
+# finds both within the hour they fall due.
+HOURLY_S = 3600
+HOURLY_JOBS = (daily_notices, remind_delivery)
+
+log = logging.getLogger(__name__)
 
 
 class GatewayService(
@@ -54,12 +64,24 @@ class GatewayService(
     BookRoutes,
     HosoRoutes,
     HosoPageRoutes,
+    DeliveryRoutes,
 ):
     name = "gateway"
     metrics = Metrics()
     accounts = Authenticator()  # authenticates every HTTP request; the account store
     gw = Helpers()  # the proxies and the shared rules, bound to each worker
-    mailer = MailerProvider()  # saved searches' notices (LUUTRU_SMTP_*; None: no e-mail)
+    # saved searches' notices, hồ sơ nộp lưu reminders (LUUTRU_SMTP_*; None: no e-mail)
+    mailer = MailerProvider()
+
+    @timer(interval=HOURLY_S)
+    def hourly(self) -> None:
+        """Saved searches' daily notices, then the nộp lưu reminders: each on its own, so one
+        failing (its service down) does not hold back the other; both retry next hour."""
+        for job in HOURLY_JOBS:
+            try:
+                job(self)
+            except Exception:
+                log.exception("hourly job %s failed", job.__name__)
 
     @http("GET", "/healthz")
     def healthz(self, request: Request) -> Response:

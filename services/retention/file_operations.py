@@ -145,6 +145,43 @@ class FileOperations:
         return {"as_of": day.isoformat(), "files": rows}
 
     @rpc
+    def files_delivery_soon(self, as_of: str | None = None, clearance: int = 0) -> dict:
+        """Files due for nộp lưu within 30 days of `as_of`, and late ones (NĐ 30/2020 Phụ lục
+        VI Phần I, Điều 30): each with its last day, `days_left`, `late`, and the day its
+        reminder was mailed; counted within `clearance`, as the danh mục is."""
+        store = self.retention.store
+        day = date.fromisoformat(as_of) if as_of else clock.today()
+        rows = [
+            {**rules.catalogue_row(_shown(store, f, clearance)),
+             "delivery_due": f["delivery_due"], "late": f["late"], "days_left": f["days_left"],
+             "reminded_at": f.get("delivery_reminded_at")}
+            for f in rules.delivery_soon(store.all_files(), day)
+        ]  # fmt: skip
+        return {"as_of": day.isoformat(), "within_days": rules.REMIND_DAYS_AHEAD, "files": rows}
+
+    @operator_rpc
+    def files_delivery_unreminded(self, as_of: str | None = None) -> list[dict]:
+        """The files of `files_delivery_soon` not reminded yet, for the gateway's mail: who
+        keeps them (unit, person) and the title only when it may be mailed (else None)."""
+        store = self.retention.store
+        day = date.fromisoformat(as_of) if as_of else clock.today()
+        keep = ("id", "year", "code", "unit", "responsible", "delivery_due", "late", "days_left")
+        return [
+            {**{k: f[k] for k in keep},
+             "title": rules.mailable_file_title(f, store.file_records(f["id"]))}
+            for f in rules.delivery_soon(store.all_files(), day)
+            if not f.get("delivery_reminded_at")
+        ]  # fmt: skip
+
+    @operator_rpc
+    def files_claim_delivery_reminder(self, file_id: str) -> str | None:
+        return self.retention.store.claim_delivery_reminder(str(file_id))
+
+    @operator_rpc
+    def files_release_delivery_reminder(self, file_id: str, claimed: str) -> None:
+        self.retention.store.release_delivery_reminder(str(file_id), str(claimed))
+
+    @rpc
     def files_handover(
         self,
         on: str | None = None,

@@ -19,7 +19,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -390,6 +390,38 @@ def awaiting_delivery(files: Iterable[Mapping[str, Any]], as_of: date) -> list[d
         if due and not file.get("delivered_on"):
             found.append({**file, "delivery_due": due.isoformat(), "late": due < as_of})
     return sorted(found, key=lambda f: (f["delivery_due"], f["year"], f["code"]))
+
+
+# NĐ 30/2020 Phụ lục VI Phần I: the system reminds its users of files due for nộp lưu 30 days
+# ahead. Calendar days, counted to the last day of delivery (`delivery_due`).
+REMIND_DAYS_AHEAD = 30
+
+
+def delivery_soon(files: Iterable[Mapping[str, Any]], as_of: date) -> list[dict[str, Any]]:
+    """Files awaiting delivery whose last day is at most REMIND_DAYS_AHEAD days after `as_of`
+    (the 30th day included), late ones too, each with `days_left` (negative once late);
+    oldest due first."""
+    horizon = as_of + timedelta(days=REMIND_DAYS_AHEAD)
+    found = []
+    for file in awaiting_delivery(files, as_of):
+        due = date.fromisoformat(file["delivery_due"])
+        if due <= horizon:
+            found.append({**file, "days_left": (due - as_of).days})
+    return found
+
+
+def mailable_file_title(
+    file: Mapping[str, Any], records: Iterable[Mapping[str, Any]]
+) -> str | None:
+    """The file's title, only when it may travel by e-mail, as a saved search's mail decides
+    for a trích yếu (docs/search.md, "By e-mail"): no record of the file is a state secret (or
+    of secrecy not known yet, counted Tuyệt mật; Luật 117/2025/QH15 keeps secrets off
+    networks) and none is a petition, whose matter may name its writer (Luật Tố cáo 2018
+    Điều 9.1.b). A file titled after its matter would carry either."""
+    for record in records:
+        if effective_level(record.get("meta")) > 0 or _petition(record):
+            return None
+    return file["title"]
 
 
 def check_deliverable(file: Mapping[str, Any]) -> None:

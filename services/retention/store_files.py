@@ -188,6 +188,28 @@ class FilesMixin:
                 log(conn, record_id, "file_delivered", {"file": file["id"], "by": by, "on": on})
         return {**file, "delivered_on": on}
 
+    def claim_delivery_reminder(self, file_id: str) -> str | None:
+        """Mark the file's nộp lưu reminder mailed now, if nobody has: the moment claimed, or
+        None (reminded already, or another runner has it). Claimed before the mail is sent."""
+        claimed = now_iso()
+        with self.engine.begin() as conn:
+            done = conn.execute(
+                files.update()
+                .where(files.c.id == file_id, files.c.delivery_reminded_at.is_(None))
+                .values(delivery_reminded_at=claimed)
+            )
+        return claimed if done.rowcount == 1 else None
+
+    def release_delivery_reminder(self, file_id: str, claimed: str) -> None:
+        """The relay failed: the reminder is unsent again, for the next run (only the claim
+        made, never one another runner made since)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                files.update()
+                .where(files.c.id == file_id, files.c.delivery_reminded_at == claimed)
+                .values(delivery_reminded_at=None)
+            )
+
     def membership(self) -> dict[str, dict[str, Any]]:
         """record id -> its file's row, for every filed record."""
         query = sa.select(file_records.c.record_id, files).join(

@@ -114,6 +114,9 @@ files = sa.Table(
     sa.Column("delivered_on", sa.String(10)),  # nộp lưu vào lưu trữ cơ quan (Điều 30)
     sa.Column("created_by", sa.String(64), nullable=False),
     sa.Column("created_at", sa.String(32), nullable=False),
+    # when the reminder of its nộp lưu was mailed (claimed), 30 days ahead (revision 0020;
+    # last, where the migration adds it)
+    sa.Column("delivery_reminded_at", sa.String(32)),
     sa.UniqueConstraint("year", "code", name="uq_files_year_code"),
 )
 

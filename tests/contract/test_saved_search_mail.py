@@ -4,48 +4,18 @@ the mail is sent are counted and named, one mail per notice, a failed relay retr
 
 from __future__ import annotations
 
-import socket
 import uuid
-from email import message_from_bytes, policy
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from services.common.catalog import SqlCatalog
-from services.common.mail import SmtpMailer
 from services.common.secrecy import KNOWN
 from services.gateway import saved_searches as saved
 from services.gateway.accounts import SqlAccountStore, users
 from services.ingest.records import visible_ids
+from tests.smtp_relay import unreachable_relay
 
 PORTAL = "https://luutru.example.vn:8443"
 PLAIN_TITLE = "Kế hoạch phòng, chống lụt bão năm 2026"
 SECRET_TITLE = "Phương án bảo vệ đê điều trọng điểm"
-
-
-class Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], str, str]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.rcpt_tos, message["Subject"], message.get_content()))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def relay():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    yield box, SmtpMailer("127.0.0.1", controller.port, "luutru@example.vn", timeout_s=5)
-    controller.stop()
 
 
 def _record(
@@ -170,7 +140,7 @@ def test_a_failed_relay_is_retried_and_no_news_or_no_address_sends_nothing(catal
 
     plain = _record(catalog, PLAIN_TITLE, None)
     saved.notify(store, {"an": 0, "chi": 3}.get, _searching(catalog, [secret, plain]), True)
-    down = SmtpMailer("127.0.0.1", _free_port(), timeout_s=2)  # nobody listening
+    down = unreachable_relay()
     assert _mail(catalog, store, accounts, down) == 0
     assert _mail(catalog, store, accounts, mailer) == 1  # retried on the next run
     assert PLAIN_TITLE in box.messages[0][2]

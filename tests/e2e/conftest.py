@@ -12,7 +12,6 @@ import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ import requests
 
 from services.common.config import REPO_ROOT
 from tests.rabbit import temporary_vhost
+from tests.smtp_relay import Mailbox, receiver
 
 FINAL = {"indexed", "failed", "rejected"}
 
@@ -182,34 +182,6 @@ def private_stack(tmp_path_factory):
 MAIL_PORTAL = "https://luutru.office:8443"
 
 
-class Mailbox:
-    """An SMTP receiver's handler (aiosmtpd) keeping every message: recipients, subject, text."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], str, str]] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.rcpt_tos, message["Subject"], message.get_content()))
-        return "250 OK"
-
-    def from_now(self) -> MailView:
-        return MailView(self, len(self.messages))
-
-
-@dataclass
-class MailView:
-    """The messages a module's tests made: those received since it began (the modules of a
-    session run one after the other, so what came before is another module's)."""
-
-    box: Mailbox
-    start: int
-
-    @property
-    def messages(self) -> list[tuple[list[str], str, str]]:
-        return self.box.messages[self.start :]
-
-
 @dataclass
 class MailStack:
     stack: Stack
@@ -224,19 +196,13 @@ def mail_stack(tmp_path_factory):
     mail it made (`Mailbox.from_now`) and counts only its own records (a baseline taken before
     its uploads), whatever ran before; neither makes what the other counts (tasks, reminders
     to its users, records holding its saved search's word)."""
-    from aiosmtpd.controller import Controller
-
     from tests.e2e.stacks import own_stack
 
     box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    smtp = {"LUUTRU_SMTP_HOST": "127.0.0.1", "LUUTRU_SMTP_PORT": str(controller.port)}
-    try:
+    with receiver(box) as port:
+        smtp = {"LUUTRU_SMTP_HOST": "127.0.0.1", "LUUTRU_SMTP_PORT": str(port)}
         with own_stack(tmp_path_factory, "mail", LUUTRU_PORTAL_URL=MAIL_PORTAL, **smtp) as s:
             yield MailStack(s, box)
-    finally:
-        controller.stop()
 
 
 def stop(process: subprocess.Popen, env: dict[str, str] | None = None) -> None:

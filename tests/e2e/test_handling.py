@@ -22,9 +22,10 @@ import pytest
 import requests
 
 from services.common import clock
-from tests.e2e.conftest import MailStack, MailView
+from tests.e2e.conftest import MailStack
 from tests.e2e.test_portal_browser import CHROMIUM, CHROMIUM_ARGS, shot
 from tests.fixtures.documents import born_digital_pdf
+from tests.smtp_relay import MailView
 
 PASSWORD = "mat-khau-rat-dai"
 TODAY = clock.today()  # the office's day (UTC+7), not this machine's

@@ -11,8 +11,9 @@ import uuid
 import pytest
 
 from tests.e2e.conftest import MAIL_PORTAL as PORTAL
-from tests.e2e.conftest import MailStack, MailView
+from tests.e2e.conftest import MailStack
 from tests.fixtures.documents import born_digital_pdf
+from tests.smtp_relay import MailView
 
 WORD = f"daidien{uuid.uuid4().hex[:6]}"  # one word only these records hold
 PLAIN = ["ỦY BAN NHÂN DÂN TỈNH BÌNH ĐỊNH", "Số: 31/KH-UBND", "KẾ HOẠCH",

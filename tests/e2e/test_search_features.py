@@ -9,9 +9,11 @@ import csv
 import io
 import json
 import uuid
+import zipfile
 
 import pytest
 import requests
+from docx import Document
 from openpyxl import load_workbook
 
 from tests.fixtures.documents import born_digital_pdf
@@ -104,6 +106,7 @@ def test_the_portal_and_the_cli_offer_the_suggestion(stack, records, reader):
     page = reader.get(stack.url + "/", params={"q": typo(OPEN_WORD)}, timeout=30)
     assert "Có phải bạn muốn tìm:" in page.text and f"q={OPEN_WORD}" in page.text
     assert "/api/search/export?q=" in page.text and 'id="save-search"' in page.text
+    assert "format=docx" in page.text  # beside csv, xlsx and pdf
     hidden = reader.get(stack.url + "/", params={"q": typo(HIDDEN_WORD)}, timeout=30)
     assert "Có phải bạn muốn tìm" not in hidden.text and HIDDEN_WORD not in hidden.text
     out = stack.cli("search", typo(OPEN_WORD)).stdout
@@ -176,7 +179,38 @@ def test_an_export_holds_only_the_records_the_caller_may_see(stack, records, rea
     full = export(stack, stack.http, "csv").content.decode("utf-8-sig")
     assert hidden["id"] in full and records["open"]["id"] in full  # an admin sees both
     bad = reader.get(stack.url + "/api/search/export", params={"q": "x", "format": "doc"})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and "docx" in bad.json()["error"]
+
+
+def docx_rows(content: bytes) -> tuple[list[str], list[list[str]]]:
+    """(the paragraphs, the table's rows) of an exported DOCX, read back with python-docx."""
+    doc = Document(io.BytesIO(content))
+    return [p.text for p in doc.paragraphs], [[c.text for c in r.cells] for r in doc.tables[0].rows]
+
+
+def test_a_docx_export_holds_only_the_records_the_caller_may_see(stack, records, reader):
+    """NĐ 30/2020 Phụ lục VI Phần I: results exported to .docx, within the caller's clearance:
+    the hidden record's id, title and number are nowhere in the file (any part of it)."""
+    hidden, shown = records["hidden"], records["open"]
+    response = export(stack, reader, "docx")
+    assert response.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="ket-qua-tim-kiem.docx"' in response.headers["Content-Disposition"]
+    lines, rows = docx_rows(response.content)
+    assert lines[2] == "Số kết quả: 1" and rows[0][0] == "STT"
+    assert [row[-1] for row in rows[1:]] == [shown["id"]]
+    assert OPEN_WORD in rows[1][4] and rows[1][7] == shown["number"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as package:
+        parts = [n for n in package.namelist() if n.endswith((".xml", ".rels"))]
+        text = "".join(package.read(name).decode("utf-8") for name in parts)
+    meta = hidden["metadata"]
+    secrets = [hidden["id"], HIDDEN_WORD, meta.get("subject") or HIDDEN_WORD]
+    secrets += [meta.get("number_symbol") or HIDDEN_WORD]
+    assert not [s for s in secrets if s in text]
+    _, everything = docx_rows(export(stack, stack.http, "docx").content)
+    assert {row[-1] for row in everything[1:]} == {shown["id"], hidden["id"]}
+    entries = [json.loads(line) for line in stack.cli("audit", "export").stdout.splitlines()]
+    details = [e["detail"] for e in entries if e["action"] == "export_search"]
+    assert {"q": COMMON_WORD, "format": "docx", "rows": 1} in details
 
 
 def test_exports_are_audited_and_the_cli_writes_a_file(stack, records, tmp_path):
@@ -191,6 +225,13 @@ def test_exports_are_audited_and_the_cli_writes_a_file(stack, records, tmp_path)
     assert exports and exports[-1]["detail"]["q"] == COMMON_WORD
     from_cli = [e for e in exports if e["origin"] == "cli"]  # the CLI's export too
     assert from_cli and from_cli[-1]["detail"] == {"q": COMMON_WORD, "format": "xlsx", "rows": 2}
+    as_docx = tmp_path / "ket-qua.docx"
+    assert "2 / 2" in stack.cli("search", COMMON_WORD, "--export", str(as_docx)).stdout
+    _, rows = docx_rows(as_docx.read_bytes())
+    assert {row[-1] for row in rows[1:]} == {records["open"]["id"], records["hidden"]["id"]}
+    entries = [json.loads(line) for line in stack.cli("audit", "export").stdout.splitlines()]
+    last = [e for e in entries if e["action"] == "export_search"][-1]
+    assert last["origin"] == "cli" and last["detail"]["format"] == "docx"
 
 
 def listed(stack, session: requests.Session) -> dict[str, dict]:

@@ -4,6 +4,7 @@ Vietnamese order and dates, CSV/XLSX/PDF that open."""
 from __future__ import annotations
 
 import io
+import unicodedata
 
 from openpyxl import load_workbook
 
@@ -66,3 +67,41 @@ def test_every_format_opens_with_the_rows():
     assert values[4][0] == 1 and values[4][2].strftime("%d/%m/%Y") == "08/03/2024"
     assert values[4][7] == "01"  # leading zero kept
     assert rx.to_pdf(found).startswith(b"%PDF")
+
+
+def test_docx_holds_the_heading_and_the_table_a4_landscape_in_nfc():
+    """NĐ 30/2020 Phụ lục VI Phần I: results exported to .docx (Word opens it; the old
+    binary .doc has no maintained writer). Read back with python-docx."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+
+    search, _ = fake_search(3)
+
+    def decomposed(params):  # a title typed in decomposed Unicode, and a control character
+        found = search(params)
+        found["hits"][0]["title"] = unicodedata.normalize("NFD", "Tờ trình về việc\x0b khen")
+        return found
+
+    found = rx.collect(decomposed, {"q": "báo cáo"})
+    doc = Document(io.BytesIO(rx.to_docx(found)))
+    assert [p.text for p in doc.paragraphs] == [rx.TITLE, "Từ khóa: báo cáo", "Số kết quả: 3"]
+    section = doc.sections[0]
+    assert section.orientation == WD_ORIENT.LANDSCAPE
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (297, 210)
+    [table] = doc.tables
+    cells = [[c.text for c in row.cells] for row in table.rows]
+    assert cells[0] == list(rx.COLUMNS) and len(cells) == 4
+    assert cells[1][4] == "Tờ trình về việc khen" == unicodedata.normalize("NFC", cells[1][4])
+    assert cells[1][2] == "08/03/2024" and cells[1][7] == "01" and cells[3][1] == "3-BC/TU"
+    assert cells[2][2] == "" and cells[3][-1] == "id3"
+    assert table.rows[0]._tr.trPr.xpath("./w:tblHeader")  # the header repeats on each page
+
+
+def test_a_capped_docx_says_how_many_it_holds_of_how_many():
+    from docx import Document
+
+    found = rx.ResultList("x", 12_345, [["1", "", "", "", "<Kết luận> & việc", "", "", "", "a"]])
+    doc = Document(io.BytesIO(rx.to_docx(found)))
+    assert doc.paragraphs[2].text == "Số kết quả: 1 / 12345"
+    assert doc.tables[0].rows[1].cells[4].text == "<Kết luận> & việc"
+    assert set(rx.FORMATS) == {"csv", "xlsx", "pdf", "docx"}
