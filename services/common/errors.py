@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     WINDOW_PASSED = "window_passed"
     OBJECT_LOCKED = "object_locked"
     AUDIT_KEY_MISSING = "audit_key_missing"
+    RECALLED = "recalled"
 
 
 # Class name -> its code, for errors that arrive by name only (across RPC).

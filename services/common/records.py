@@ -46,6 +46,8 @@ GONE = frozenset({Status.DISPOSED, Status.TRANSFERRED, Status.REJECTED})
 # retention alone takes a record out of care (`leave_care`).
 _STAGE_STATUSES = frozenset({Status.PROCESSING, Status.INDEXED, Status.FAILED, Status.REJECTED})
 _OUT_OF_CARE = frozenset({Status.DISPOSED, Status.TRANSFERRED})
+# The metadata key of a recall (services/registers/recall.py): a recalled record is frozen.
+RECALL = "recall"
 
 
 def document_key(meta: dict[str, Any]) -> str | None:
@@ -155,6 +157,11 @@ class Record:
         """Raises PermanentError unless the record is failed or still in flight: reprocessing
         an indexed, rejected or disposed record would undo that. (A plain PermanentError: the
         gateway and CLI map remote errors by class name.)"""
+        if self.meta.get(RECALL):  # frozen: NĐ 30/2020 Phụ lục VI, Phần I, III.8
+            raise PermanentError(
+                "Văn bản đã bị thu hồi, không xử lý lại được / A recalled record is frozen",
+                ErrorCode.RECALLED,
+            )
         if self.status not in REDRIVABLE:
             raise PermanentError(
                 f"Hồ sơ đang ở trạng thái {self.status}, không xử lý lại được"

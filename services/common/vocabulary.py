@@ -120,6 +120,10 @@ MARK_LABELS: dict[str, str] = {
     **{code: URGENCY_NAMES[URGENCY_LEVELS[code]] for code in URGENCY_VALUES},
 }
 
+# The mark of a recalled document (NĐ 30/2020 Phụ lục VI, Phần I, III.8; the recall stamp is
+# Phụ lục I Mẫu 07), on its record page, its search hits and its register-book row.
+RECALLED_MARK = "ĐÃ THU HỒI"
+
 # A record's metadata (NĐ 30/2020 Phụ lục I, II: the parts of a document's layout).
 # Read from the header: organ, number and symbol, place and date, kind, trích yếu, marks.
 HEADER_FIELDS: tuple[str, ...] = (
