@@ -23,7 +23,7 @@ from services.gateway.http import UPLOAD, describe_error, http
 from services.gateway.routes_hoso_pages import record_hoso
 from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
-from services.registers.recall import recall_of
+from services.registers.recall import recall_of, recallable
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
 STATIC_FILES = {"portal.css", "upload.js", "find.js"}
@@ -129,6 +129,7 @@ class PageRoutes:
             declassified_day=day_first(declassified_at(record)),
             notice=request.args.get("notice") if request.args.get("notice") in NOTICES else None,
             recall=recall_of(record["metadata"]),
+            recallable=recallable(record["register"], record["status"], record["metadata"]),
             recalled_mark=RECALLED_MARK,
         )
 

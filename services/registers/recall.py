@@ -10,8 +10,9 @@ the refusal every change of a recalled record gets. Classification applies an ou
 (`SERVICE_OF`).
 
 Not for letters (đơn thư): a citizen's complaint or denunciation is withdrawn by its writer
-(rút đơn: Luật Khiếu nại 2011 Điều 10, Luật Tố cáo 2018 Điều 33), which the petitions desk
-handles; it is not a recall, and destroying a letter would destroy the evidence of a case.
+(rút đơn: Luật Khiếu nại 2011 Điều 10; Luật Tố cáo 2018 Điều 33 as commonly read, its text
+not read here), which the petitions desk handles; it is not a recall, and destroying a
+letter would destroy the evidence of a case.
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ def check_recallable(register: str, status: str, meta: Mapping[str, Any] | None)
             f"Hồ sơ đang ở trạng thái {status}, chưa thu hồi được / A record in status"
             f" {status} cannot be recalled"
         )
+
+
+def recallable(register: str, status: str, meta: Mapping[str, Any] | None) -> bool:
+    """Whether `check_recallable` lets it through (the portal offers the form then)."""
+    try:
+        check_recallable(register, status, meta)
+    except PermanentError:
+        return False
+    return True
 
 
 def facts(register: str, checked: Mapping[str, str], by: str) -> dict[str, Any]:
