@@ -105,6 +105,12 @@ def record_not_found(record_id: object) -> NotFound:
     return NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
 
 
+class RecordRecalled(PermanentError):
+    """A change asked of a recalled record (409): it is frozen (services/registers/recall.py)."""
+
+    code = ErrorCode.RECALLED
+
+
 class BadQuery(LuutruError):
     """A search query the user can fix; the message is safe to show."""
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from services.common.errors import ErrorCode, PermanentError
+from services.common.clock import day_first
+from services.common.errors import ErrorCode, PermanentError, RecordRecalled
 from services.common.vntext import fold
 from services.common.vocabulary import RECORD_FIELDS
 
@@ -80,6 +81,18 @@ def may_be_petition(register: str | None, meta: Mapping[str, Any] | None) -> boo
         # the prefix that makes PETITION_KINDS, so a kind stored before it grew counts too
         or str(meta.get("kind") or "").startswith("don_")
     )
+
+
+def check_not_recalled(meta: Mapping[str, Any] | None) -> None:
+    """RecordRecalled (409) when the record was recalled: an outgoing document recalled is
+    frozen with its metadata (NĐ 30/2020 Phụ lục VI, Phần I, III.8): no correction, no number
+    change, no secrecy change, no re-registration (services/registers/recall.py)."""
+    if recall := (meta or {}).get(RECALL):
+        raise RecordRecalled(
+            f"Văn bản đã bị thu hồi ngày {day_first(recall.get('at'))}, không được sửa, cấp"
+            " lại số hay đăng ký lại (NĐ 30/2020 Phụ lục VI, Phần I, III.8) / The document"
+            " was recalled: it is frozen"
+        )
 
 
 ORGAN_FIELDS = ("organ", "organ_parent")
@@ -157,11 +170,7 @@ class Record:
         """Raises PermanentError unless the record is failed or still in flight: reprocessing
         an indexed, rejected or disposed record would undo that. (A plain PermanentError: the
         gateway and CLI map remote errors by class name.)"""
-        if self.meta.get(RECALL):  # frozen: NĐ 30/2020 Phụ lục VI, Phần I, III.8
-            raise PermanentError(
-                "Văn bản đã bị thu hồi, không xử lý lại được / A recalled record is frozen",
-                ErrorCode.RECALLED,
-            )
+        check_not_recalled(self.meta)
         if self.status not in REDRIVABLE:
             raise PermanentError(
                 f"Hồ sơ đang ở trạng thái {self.status}, không xử lý lại được"

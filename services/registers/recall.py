@@ -22,8 +22,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from services.common.clock import day_first, now_iso
-from services.common.errors import ErrorCode, PermanentError
-from services.common.records import RECALL, may_be_petition
+from services.common.errors import PermanentError
+from services.common.records import RECALL, check_not_recalled, may_be_petition
 from services.common.secrecy import KNOWN
 from services.common.vocabulary import RECALLED_MARK
 
@@ -39,28 +39,11 @@ AUDIT_ACTION = "recall_record"
 RECALLABLE_STATUSES = ("indexed", "failed")  # registered, and no stage is writing to it
 REASON_MAX = 1000  # free text, as a correction's (classification/corrections.TEXT_LIMIT)
 DECISION_MAX = 300  # a document's số, ký hiệu and date, as a secrecy decision's
-ARTICLE = "NĐ 30/2020 Phụ lục VI, Phần I, III.8"
-
-
-class RecordRecalled(PermanentError):
-    """A change asked of a recalled record (409): it is frozen."""
-
-    code = ErrorCode.RECALLED
 
 
 def recall_of(meta: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The recall facts of a record's metadata, or None when it was not recalled."""
     return (meta or {}).get(RECALL) or None
-
-
-def check_not_recalled(meta: Mapping[str, Any] | None) -> None:
-    """RecordRecalled when the record was recalled: its metadata, number and registration
-    are frozen (corrections, numbering, secrecy changes, a re-read of its text)."""
-    if recall := recall_of(meta):
-        raise RecordRecalled(
-            f"Văn bản đã bị thu hồi ngày {day_first(recall.get('at'))}, không được sửa, cấp"
-            f" lại số hay đăng ký lại ({ARTICLE}) / The document was recalled: it is frozen"
-        )
 
 
 def _text(value: Any, limit: int, what: str, english: str) -> str:

@@ -14,11 +14,11 @@ from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
 from services.classification.queries import register_rows
 from services.classification.secrecy_changes import request_lowering
-from services.common.errors import ErrorCode, PermanentError
+from services.common.errors import ErrorCode, PermanentError, RecordRecalled
 from services.common.objects import FilesystemObjectStore, original_key
 from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
-from services.registers.recall import RecordRecalled, recall_outgoing
+from services.registers.recall import recall_outgoing
 from services.registers.series import NumberRequest, parse_series
 from services.retention.errors import RecordOnHold
 from services.retention.recall import recall_incoming
@@ -85,6 +85,8 @@ def test_a_recalled_outgoing_document_is_frozen_with_its_metadata(catalog):
                                 on=date(2026, 3, 3), by="lan"),
         lambda: numbering.void(catalog, catalog.series_number(record_id)["id"], "nhầm", "lan"),
         lambda: request_lowering(catalog, record_id, None, "lan"),
+        # the catalog's own write, in its transaction: a correction checked before the recall
+        lambda: catalog.correct_metadata(record_id, {"subject": "Khác"}, "lan"),
         lambda: recall_outgoing(catalog, record_id, "lần hai", "", "lan"),
     ]  # fmt: skip
     for change in frozen:

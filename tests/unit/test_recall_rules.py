@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from services.common.errors import ErrorCode, PermanentError
+from services.common.errors import ErrorCode, PermanentError, RecordRecalled
 from services.common.records import Record, Status
 from services.common.secrecy import KNOWN
 from services.indexing.handlers import index_document
@@ -60,7 +60,7 @@ def test_a_recalled_record_is_refused_every_change_with_409_recalled():
     recall.check_recallable("di", "indexed", {"kind": "quyet_dinh"})
     recall.check_recallable("den", "failed", {})
     meta = {"recall": facts("di")}
-    with pytest.raises(recall.RecordRecalled) as refused:
+    with pytest.raises(RecordRecalled) as refused:
         recall.check_recallable("di", "indexed", meta)
     assert refused.value.code == ErrorCode.RECALLED and "Phụ lục VI" in refused.value.message
     record = Record("r", "di", "qd.pdf", Status.FAILED, "", "", meta=meta)
