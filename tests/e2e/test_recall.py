@@ -11,6 +11,7 @@ import io
 import json
 import time
 import uuid
+from datetime import date, timedelta
 
 import pytest
 
@@ -43,6 +44,7 @@ def docs(stack) -> dict[str, dict]:
         "den": indexed(stack, "cv-den.pdf", document("CÔNG VĂN", SECRET_TITLE), "den"),
         "mat": indexed(stack, "mat.pdf", document("MẬT", "BÁO CÁO", f"Tình hình {MARKER}"), "den"),
         "held": indexed(stack, "giu.pdf", document("CÔNG VĂN", f"V/v {MARKER}giu"), "den"),
+        "form": indexed(stack, "tb.pdf", document("THÔNG BÁO", f"Lịch trực {MARKER}tb"), "di"),
     }
 
 
@@ -51,8 +53,9 @@ def recall(session, stack, record_id: str, **body):
 
 
 def book(stack, register: str) -> list[list[str]]:
-    today = time.strftime("%Y-%m-%d")
-    response = stack.get(f"/api/registers/{register}/book?from=2000-01-01&to={today}")
+    # the office's day (Asia/Ho_Chi_Minh) may already be tomorrow's UTC date
+    last = (date.today() + timedelta(days=2)).isoformat()
+    response = stack.get(f"/api/registers/{register}/book?from=2000-01-01&to={last}")
     assert response.status_code == 200, response.text
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
@@ -163,3 +166,19 @@ def test_a_held_record_and_a_letter_are_not_recalled(stack, docs):
     letter = indexed(stack, "don.pdf", born_digital_pdf([letter_lines]), "don")
     refused = recall(stack.http, stack, letter["id"], reason="Rút đơn", decision="x")
     assert refused.status_code == 400 and "Luật Khiếu nại" in refused.json()["error"]
+
+
+def test_the_record_pages_form_recalls_and_the_page_shows_the_mark(stack, docs, clerk):
+    record_id = docs["form"]["id"]
+    page = clerk.get(f"{stack.url}/records/{record_id}", timeout=30)
+    assert 'id="recall-button"' in page.text and 'id="recalled"' not in page.text
+    form = {"reason": "Phát hành trước khi ký", "decision": "07/TB-UBND"}
+    posted = clerk.post(
+        f"{stack.url}/records/{record_id}/recall", data=form, allow_redirects=False, timeout=120
+    )
+    assert posted.status_code == 303, posted.text
+    assert posted.headers["Location"].endswith(f"/records/{record_id}?notice=recalled")
+    page = clerk.get(f"{stack.url}/records/{record_id}?notice=recalled", timeout=30)
+    assert "Đã thu hồi văn bản." in page.text and "07/TB-UBND" in page.text
+    assert 'id="recall-button"' not in page.text
+    assert stack.record(record_id)["metadata"]["recall"]["decision"] == "07/TB-UBND"
