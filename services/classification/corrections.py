@@ -21,6 +21,7 @@ from services.registers import RegistersConfig
 from services.registers.deadlines import CATEGORIES, MAX_EXTENSIONS, PetitionRules, check_correction
 from services.registers.petition_book import case_of, with_deadlines
 from services.registers.petitions import ANONYMOUS, NAMED
+from services.registers.recall import check_not_recalled
 
 KINDS = frozenset(vocabulary.KINDS)
 FIELD_NAME = re.compile(r"[a-z][a-z0-9_.]{0,39}")
@@ -242,6 +243,7 @@ def correct_record(
         raise PermanentError(
             f"Hồ sơ đã {row['status']}, không sửa được / Record is {row['status']}"
         )
+    check_not_recalled(row["meta"])  # a recalled document is frozen with its metadata
     values = check_fields(fields, retention_classes)
     meta = row["meta"] or {}
     audited = {k.split(".")[0] for k in values}

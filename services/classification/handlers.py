@@ -11,6 +11,7 @@ from services.common.ports import Catalog, ObjectStore
 from services.common.records import letter_organ_cleared
 from services.common.secrecy import KNOWN, above_ceiling, higher_secrecy, higher_urgency
 from services.registers import RegistersConfig
+from services.registers.recall import recall_of
 
 
 def read_full_text(store: ObjectStore, text_keys: list[str]) -> str:
@@ -39,12 +40,15 @@ def classify_record(
     secrecy_ceiling: int = 3,
 ) -> dict[str, Any] | None:
     """Store the metadata read from the text; return the `record.classified` payload, or None
-    when the record's secrecy is above the installation's ceiling (refused, copies removed).
+    when the record's secrecy is above the installation's ceiling (refused, copies removed)
+    or the record was recalled (frozen, NĐ 30/2020 Phụ lục VI, Phần I, III.8).
 
     Idempotent: the same text gives the same metadata, a numbered record keeps its number, and
     fields a person corrected (`metadata.corrected`) are never overwritten by a re-read.
     """
     row = catalog.row(event["record_id"])
+    if recall_of(row["meta"]):  # frozen with its metadata: a redelivered text changes nothing
+        return None
     text = read_full_text(store, event["text_keys"])
     metadata = keep_declared_marks(classify(text), row["meta"] or {})
     if above_ceiling(metadata.get("secrecy"), secrecy_ceiling):

@@ -19,6 +19,7 @@ from services.common.catalog import now_iso
 from services.common.errors import ErrorCode, PermanentError
 from services.common.ports import Catalog
 from services.common.secrecy import SECRECY_CODES, SECRECY_LEVELS, effective_level, secrecy_code
+from services.registers.recall import check_not_recalled
 
 PENDING = "secrecy_pending"
 
@@ -46,7 +47,9 @@ def request_lowering(
     `decision`: the decision to declassify or lower, as written (number and date). A newer
     request replaces an older one. Returns the pending request."""
     to = secrecy_code(to)
-    current = effective_level(catalog.row(record_id)["meta"])  # unknown counts as Tuyệt mật
+    meta = catalog.row(record_id)["meta"]
+    check_not_recalled(meta)  # frozen, its secrecy too
+    current = effective_level(meta)  # unknown counts as Tuyệt mật
     if SECRECY_LEVELS[to] >= current:
         raise PermanentError("Đây không phải là hạ độ mật / This does not lower the secrecy")
     pending = {"from": SECRECY_CODES[current], "to": to, "by": by, "at": now_iso()}

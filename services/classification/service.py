@@ -19,7 +19,7 @@ from services.common.dependencies import (
 from services.common.health import Pingable
 from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
-from services.registers import numbering
+from services.registers import numbering, recall
 
 
 class ClassificationService(Pingable):
@@ -111,6 +111,14 @@ class ClassificationService(Pingable):
         clearance: int = 3,
     ) -> dict:
         return queries.register_rows(self.catalog, register, date_from, date_to, secret, clearance)
+
+    @operator_rpc
+    def recall_outgoing(self, record_id: str, reason: str, decision: str, by: str) -> dict:
+        """Freeze an outgoing document the office recalls (services/registers/recall.py) and
+        re-index it, so its hits carry the mark."""
+        record = recall.recall_outgoing(self.catalog, record_id, reason, decision, by)
+        self._renumbered(record_id, [recall.RECALL], by)
+        return record
 
     # --- the register of outgoing numbers (services/registers/numbering.py) --------------
 

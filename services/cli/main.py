@@ -65,6 +65,7 @@ app = Luutru(
 
 for command in (records.ingest, records.status, records.text, records.search):
     app.command()(command)
+app.add_typer(records.records_app, name="records")
 app.add_typer(index.app, name="index")
 app.add_typer(ops.app, name="dlq")
 app.command()(ops.reprocess)

@@ -243,3 +243,41 @@ def search(
         console.print(
             "   " + hit["snippet"].replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
         )
+
+
+records_app = typer.Typer(help="Văn bản / Records: thu hồi (recall)", no_args_is_help=True)
+
+
+@records_app.command("recall")
+def recall(
+    record_id: str,
+    reason: Annotated[str, typer.Option("--reason", help="lý do thu hồi / why")],
+    decision: Annotated[
+        str | None,
+        typer.Option(
+            "--decision",
+            help="số, ký hiệu văn bản thu hồi (bắt buộc với văn bản đến) / the recalling"
+            " document (required for an incoming one)",
+        ),
+    ] = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="who recalls (audit)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Recall a document (NĐ 30/2020 Phụ lục VI): an outgoing one is frozen and marked ĐÃ THU
+    HỒI; an incoming one its sender recalled is destroyed, leaving its line in the register."""
+    from services.registers import recall as rules
+
+    by = as_user or operator()
+    with client() as rpc:
+        record = call(rpc, "ingest", "get_record", record_id)
+        rules.check_recallable(record["register"], record["status"], record["metadata"])
+        service, method = rules.SERVICE_OF[record["register"]]
+        call(rpc, service, method, record_id, reason, decision or "", by)
+        after = call(rpc, "ingest", "get_record", record_id)
+        done = rules.recall_of(after["metadata"]) or {}
+        detail = rules.audit_detail(after, done)
+        call(rpc, "ingest", "audit_append", by, rules.AUDIT_ACTION, record_id, "cli", detail)
+    if as_json:
+        emit(after)
+        return
+    console.print(f"{after['id']}  {after['status']}  {rules.book_note(after['metadata'])}")

@@ -32,6 +32,7 @@ from services.common.errors import TransientError
 from services.common.records import (  # noqa: F401  (re-exported for readers)
     Record,
     Status,
+    check_not_recalled,
     document_key,
     format_number,
 )
@@ -280,6 +281,7 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
         keys = set(values if audited is None else audited)
         with self._tx() as conn:
             record = rows.load(conn, record_id, lock=True)
+            check_not_recalled(record.meta)  # in the write's transaction: a recall may have won
             meta = record.meta
             changes = {
                 key: {"old": meta.get(key), "new": values.get(key)}

@@ -114,15 +114,17 @@ def save(conn: sa.Connection, record: Record, **columns: Any) -> None:
     conn.execute(records.update().where(records.c.id == record.id).values(values | columns))
 
 
-def leave_care(conn: sa.Connection, record_id: str, status: str, meta: dict[str, Any]) -> bool:
-    """Retention's final move (`Record.leave_care`); a disposed record's petitioner goes too.
-    False when the record already left the archive's care."""
+def leave_care(
+    conn: sa.Connection, record_id: str, status: str, meta: dict[str, Any], **columns: Any
+) -> bool:
+    """Retention's final move (`Record.leave_care`); a disposed record's petitioner goes too,
+    and `columns` are written with it. False when the record already left the archive's care."""
     record = load(conn, record_id, lock=True)
     if not record.leave_care(status, meta):
         return False
     if record.status == Status.DISPOSED:
         conn.execute(petitioners.delete().where(petitioners.c.record_id == record_id))
-    save(conn, record)
+    save(conn, record, **columns)
     return True
 
 

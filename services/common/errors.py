@@ -42,6 +42,7 @@ class ErrorCode(StrEnum):
     WINDOW_PASSED = "window_passed"
     OBJECT_LOCKED = "object_locked"
     AUDIT_KEY_MISSING = "audit_key_missing"
+    RECALLED = "recalled"
 
 
 # Class name -> its code, for errors that arrive by name only (across RPC).
@@ -102,6 +103,12 @@ class NotFound(LuutruError):
 def record_not_found(record_id: object) -> NotFound:
     """The one answer for a record that does not exist, or that the caller may not see."""
     return NotFound(f"Không tìm thấy hồ sơ / No record {shown_id(record_id)}")
+
+
+class RecordRecalled(PermanentError):
+    """A change asked of a recalled record (409): it is frozen (services/registers/recall.py)."""
+
+    code = ErrorCode.RECALLED
 
 
 class BadQuery(LuutruError):

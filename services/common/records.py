@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
-from services.common.errors import ErrorCode, PermanentError
+from services.common.clock import day_first
+from services.common.errors import ErrorCode, PermanentError, RecordRecalled
 from services.common.vntext import fold
 from services.common.vocabulary import RECORD_FIELDS
 
@@ -46,6 +47,8 @@ GONE = frozenset({Status.DISPOSED, Status.TRANSFERRED, Status.REJECTED})
 # retention alone takes a record out of care (`leave_care`).
 _STAGE_STATUSES = frozenset({Status.PROCESSING, Status.INDEXED, Status.FAILED, Status.REJECTED})
 _OUT_OF_CARE = frozenset({Status.DISPOSED, Status.TRANSFERRED})
+# The metadata key of a recall (services/registers/recall.py): a recalled record is frozen.
+RECALL = "recall"
 
 
 def document_key(meta: dict[str, Any]) -> str | None:
@@ -78,6 +81,18 @@ def may_be_petition(register: str | None, meta: Mapping[str, Any] | None) -> boo
         # the prefix that makes PETITION_KINDS, so a kind stored before it grew counts too
         or str(meta.get("kind") or "").startswith("don_")
     )
+
+
+def check_not_recalled(meta: Mapping[str, Any] | None) -> None:
+    """RecordRecalled (409) when the record was recalled: an outgoing document recalled is
+    frozen with its metadata (NĐ 30/2020 Phụ lục VI, Phần I, III.8): no correction, no number
+    change, no secrecy change, no re-registration (services/registers/recall.py)."""
+    if recall := (meta or {}).get(RECALL):
+        raise RecordRecalled(
+            f"Văn bản đã bị thu hồi ngày {day_first(recall.get('at'))}, không được sửa, cấp"
+            " lại số hay đăng ký lại (NĐ 30/2020 Phụ lục VI, Phần I, III.8) / The document"
+            " was recalled: it is frozen"
+        )
 
 
 ORGAN_FIELDS = ("organ", "organ_parent")
@@ -155,6 +170,7 @@ class Record:
         """Raises PermanentError unless the record is failed or still in flight: reprocessing
         an indexed, rejected or disposed record would undo that. (A plain PermanentError: the
         gateway and CLI map remote errors by class name.)"""
+        check_not_recalled(self.meta)
         if self.status not in REDRIVABLE:
             raise PermanentError(
                 f"Hồ sơ đang ở trạng thái {self.status}, không xử lý lại được"

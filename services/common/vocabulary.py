@@ -127,6 +127,10 @@ COMPLEXITY_LEVELS: dict[str | None, int] = {None: 0, "phuc_tap": 1, "dac_biet_ph
 COMPLEXITY_NAMES: dict[int, str] = {0: "không", 1: "Phức tạp", 2: "Đặc biệt phức tạp"}
 COMPLEXITY_VALUES: tuple[str, ...] = tuple(code for code in COMPLEXITY_LEVELS if code)
 
+# The mark of a recalled document (NĐ 30/2020 Phụ lục VI, Phần I, III.8; the recall stamp is
+# Phụ lục I Mẫu 07), on its record page, its search hits and its register-book row.
+RECALLED_MARK = "ĐÃ THU HỒI"
+
 # A record's metadata (NĐ 30/2020 Phụ lục I, II: the parts of a document's layout).
 # Read from the header: organ, number and symbol, place and date, kind, trích yếu, marks.
 HEADER_FIELDS: tuple[str, ...] = (

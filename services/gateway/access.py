@@ -42,6 +42,9 @@ IDENTITY_CLEARANCE = SECRECY_LEVELS["mat"]
 # each within their own clearance and the installation's ceiling (docs/portal.md).
 SECRECY_ROLES = ("clerk", "archivist", "petition_officer")
 SECRECY_APPROVING_ROLES = ("archivist",)
+# Who recalls a document (NĐ 30/2020 Phụ lục VI, Phần I, III.8): the văn thư and the archive's
+# staff (admins pass `require` too); services/registers/recall.py.
+RECALL_ROLES = ("clerk", "archivist")
 
 
 def level(record: dict[str, Any]) -> int:

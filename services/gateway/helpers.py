@@ -31,6 +31,7 @@ from services.gateway import retention_view as view
 from services.gateway.accounts import Principal
 from services.gateway.auth import current_principal
 from services.gateway.cpu_pool import CpuPool
+from services.registers import recall
 from services.registers.reports import BOOK_FORMATS
 from services.retention.errors import batch_not_found, hold_not_found, not_waiting
 
@@ -199,6 +200,20 @@ class Gateway:
     ) -> dict:
         text = self.ingest.get_text(record["id"], page)
         return access.working_text(principal, record, identity, text)
+
+    def recall(
+        self, origin: str | None, principal: Principal, record: dict, reason: str, decision: str
+    ) -> dict:
+        """Recall a record the caller sees (services/registers/recall.py): an outgoing one is
+        frozen, an incoming one destroyed; audited once done. The record as it is after."""
+        principal.require(*access.RECALL_ROLES)
+        recall.check_recallable(record["register"], record["status"], record["metadata"])
+        service, method = recall.SERVICE_OF[record["register"]]
+        getattr(getattr(self, service), method)(record["id"], reason, decision, principal.name)
+        after = self.ingest.get_record(record["id"])
+        detail = recall.audit_detail(after, recall.recall_of(after["metadata"]) or {})
+        self.audit(origin, principal, recall.AUDIT_ACTION, record["id"], detail)
+        return after
 
     def ingest_upload(
         self, principal: Principal, upload: FileStorage, register: str, declared: dict

@@ -171,6 +171,21 @@ _VI = {
     "record.similar": "Tài liệu tương tự",
     "record.retention": "Thời hạn bảo quản",
     "record.corrected": "Đã lưu thay đổi.",
+    "recall.title": "Thu hồi văn bản",
+    "recall.reason": "Lý do thu hồi",
+    "recall.decision": "Văn bản thu hồi (số, ký hiệu)",
+    "recall.decision_hint": "Ví dụ: 15/CV-UBND ngày 02/12/2026",
+    "recall.hint_di": (
+        "Văn bản đi bị thu hồi được giữ nguyên cùng thông tin, đánh dấu ĐÃ THU HỒI và không"
+        " sửa được nữa (NĐ 30/2020 Phụ lục VI)."
+    ),
+    "recall.hint_den": (
+        "Văn bản đến bị cơ quan gửi thu hồi sẽ bị hủy cùng thông tin; sổ đến chỉ còn số đến,"
+        " ngày đến và ghi chú thu hồi (NĐ 30/2020 Phụ lục VI). Không hoàn tác được."
+    ),
+    "recall.button_di": "Thu hồi văn bản đi",
+    "recall.button_den": "Hủy văn bản đến bị thu hồi",
+    "recall.done": "Đã thu hồi văn bản.",
     "meta.kind": "Loại văn bản",
     "meta.number_symbol": "Số, ký hiệu",
     "meta.issued_date": "Ngày ban hành",
@@ -491,6 +506,22 @@ _EN = {
     "record.similar": "Similar documents",
     "record.retention": "Retention",
     "record.corrected": "Changes saved.",
+    "recall.title": "Recall the document",
+    "recall.reason": "Reason for the recall",
+    "recall.decision": "Recalling document (number, symbol)",
+    "recall.decision_hint": "E.g. 15/CV-UBND of 02/12/2026",
+    "recall.hint_di": (
+        "A recalled outgoing document is kept with its details, marked RECALLED, and can no"
+        " longer be changed (Decree 30/2020 Annex VI)."
+    ),
+    "recall.hint_den": (
+        "An incoming document its sender recalls is destroyed with its details; the incoming"
+        " register keeps only its number, the date received and the recall note (Decree"
+        " 30/2020 Annex VI). This cannot be undone."
+    ),
+    "recall.button_di": "Recall this outgoing document",
+    "recall.button_den": "Destroy this recalled incoming document",
+    "recall.done": "The document was recalled.",
     "meta.kind": "Kind",
     "meta.number_symbol": "Number and symbol",
     "meta.issued_date": "Issued on",

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Request, Response
 from services.common.clock import day_first
 from services.common.errors import PermanentError
 from services.common.secrecy import SECRECY_LEVELS
+from services.common.vocabulary import RECALLED_MARK
 from services.gateway import access, corrections, record_search
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway, role_holder
@@ -23,6 +24,7 @@ from services.gateway.routes_hoso_pages import record_hoso
 from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
 from services.registers.petition_book import shown_facts
+from services.registers.recall import recall_of, recallable
 
 STATIC_TYPES = {"css": "text/css", "js": "text/javascript"}
 STATIC_FILES = {"portal.css", "upload.js", "find.js"}
@@ -30,6 +32,7 @@ MAX_FORM_FILES = 20
 # Fields of the correction form; a field is sent only when its value changed.
 FORM_FIELDS = ("kind", "number_symbol", "issued_date", "organ", "subject", "signer", "secrecy")
 SCANNED_STATUSES = ("indexed", "processing", "failed", "received")
+NOTICES = ("saved", "recalled")  # ?notice= after a form: its message key record.notice_*
 
 
 def changed_fields(form: dict[str, str], metadata: dict) -> dict[str, str | None]:
@@ -126,7 +129,10 @@ class PageRoutes:
             case=shown_facts((record.get("metadata") or {}).get("petition")),
             secrecy_levels=SECRECY_LEVELS,
             declassified_day=day_first(declassified_at(record)),
-            notice=request.args.get("notice") == "saved",
+            notice=request.args.get("notice") if request.args.get("notice") in NOTICES else None,
+            recall=recall_of(record["metadata"]),
+            recallable=recallable(record["register"], record["status"], record["metadata"]),
+            recalled_mark=RECALLED_MARK,
         )
 
     @http("POST", "/records/<string:record_id>/correct")
@@ -142,6 +148,18 @@ class PageRoutes:
             record = self.gw.read_record(request, record_id)
             corrections.correct(self.gw, request.remote_addr, principal, record, fields)
         return see_other(f"/records/{record_id}?notice=" + ("saved" if fields else "unchanged"))
+
+    @http("POST", "/records/<string:record_id>/recall")
+    @page_errors
+    def recall_form(self, request: Request, record_id: str) -> Response:
+        """The record page's recall button: as `POST /api/records/{id}/recall`."""
+        principal = role_holder(request, *access.RECALL_ROLES)
+        record = self.gw.read_record(request, record_id)
+        form = request.form
+        self.gw.recall(
+            request.remote_addr, principal, record, form.get("reason"), form.get("decision")
+        )
+        return see_other(f"/records/{record_id}?notice=recalled")
 
     @http("POST", "/records/<string:record_id>/secrecy/<string:answer>")
     @page_errors

@@ -95,6 +95,18 @@ class RecordRoutes:
         done = corrections.answer_secrecy(self.gw, request.remote_addr, principal, record, answer)
         return json_response(done)
 
+    @http("POST", "/api/records/<string:record_id>/recall")
+    @json_errors
+    def recall_record(self, request: Request, record_id: str) -> Response:
+        """`{"reason", "decision"}`: recall the record (NĐ 30/2020 Phụ lục VI, Phần I, III.8):
+        an outgoing one is frozen, an incoming one destroyed (services/registers/recall.py)."""
+        principal = role_holder(request, *access.RECALL_ROLES)
+        record = self.gw.read_record(request, record_id)  # 404 above the caller's clearance
+        body = _fields(request)
+        reason, decision = body.get("reason"), body.get("decision")
+        after = self.gw.recall(request.remote_addr, principal, record, reason, decision)
+        return json_response(self.gw.unlinked(principal, after))
+
     # --- the operators' CLI (`luutru correct … secrecy=…`, `luutru secrecy approve|reject`) ---
 
     @operator_rpc

@@ -16,10 +16,12 @@ from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
 from services.common import vocabulary
+from services.common.clock import day_first
 from services.gateway import i18n
 from services.gateway.access import (
     CORRECTING_ROLES,
     PETITION_DESK_ROLES,
+    RECALL_ROLES,
     SECRECY_APPROVING_ROLES,
     UPLOADING_ROLES,
 )
@@ -38,6 +40,7 @@ def _plain(value: object) -> str:
 
 
 templates.filters["plain"] = _plain
+templates.filters["day_first"] = day_first
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -112,6 +115,7 @@ def render(request: Request, template: str, status: int = 200, **context) -> Res
             "upload": UPLOADING_ROLES,
             "correct": CORRECTING_ROLES,
             "approve_secrecy": SECRECY_APPROVING_ROLES,
+            "recall": RECALL_ROLES,
         },
         **context,
     )

@@ -10,6 +10,8 @@ from services.common import events
 from services.common.errors import BadQuery
 from services.common.ports import Catalog, IndexDocument, ObjectStore, SearchIndex, SearchQuery
 from services.common.secrecy import SECRECY_LEVELS, effective_level
+from services.common.vocabulary import RECALLED_MARK
+from services.registers.recall import recall_of
 from services.registers.working_copy import SEALED_TITLE, is_sealed, working_copy
 
 # A search may name a level by its code ("thuong" for none) or by its rank.
@@ -50,13 +52,16 @@ def index_document(
         organ = working_copy(metadata.get("organ") or "", metadata, petitioner) or None
         metadata = {**metadata, "subject": subject, "organ": organ}
         title = SEALED_TITLE
+    title = metadata.get("subject") or title
+    if recall_of(metadata):  # every hit shows the mark (NĐ 30/2020 Phụ lục VI, Phần I, III.8)
+        title = f"{RECALLED_MARK} — {title}"
     return IndexDocument(
         id=record["id"],
         register=record["register"],
         number=record["number"],
         kind=metadata.get("kind"),
         number_symbol=metadata.get("number_symbol"),
-        title=metadata.get("subject") or title,
+        title=title,
         subject=metadata.get("subject"),
         organ=metadata.get("organ"),
         issued_date=_parse_date(metadata.get("issued_date")),

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from services.common.errors import NotFound, PermanentError
 from services.common.secrecy import effective_level, level_of
+from services.registers.recall import check_not_recalled
 from services.registers.series import (
     OUTGOING_KINDS,
     NumberingError,
@@ -177,6 +178,9 @@ def void(book: NumberBook, entry_id: int, reason: str, by: str) -> dict[str, Any
     """Void a number with its reason; a record that had it loses its symbol (to be given a
     new number). The number is never given again."""
     _need_reason(reason)
+    issued_to = book.number_entry(entry_id).get("record_id")
+    if issued_to:
+        check_not_recalled(book.row(issued_to)["meta"])
     try:
         entry = book.void_number(entry_id, reason.strip(), by)
     except ValueError as exc:
@@ -220,6 +224,7 @@ def _outgoing(row: dict[str, Any]) -> dict[str, Any]:
             "Chỉ văn bản đi được cấp số và ký hiệu của cơ quan (NĐ 30/2020 Điều 15.1) / "
             "Only an outgoing document (register di) takes a number from the office's series"
         )
+    check_not_recalled(row["meta"])  # a recalled document keeps its number (never reused)
     return row["meta"] or {}
 
 

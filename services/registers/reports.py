@@ -21,6 +21,7 @@ from services.common.catalog_tables import SECRET_BOOK
 from services.common.clock import day_first, today
 from services.common.secrecy import KNOWN, effective_level
 from services.common.vocabulary import MARK_LABELS, title_of
+from services.registers.recall import book_note
 
 _book_day = partial(day_first, unreadable="")  # a printed book shows no half-read date
 REGISTER_TITLES = {"den": "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN", "di": "SỔ ĐĂNG KÝ VĂN BẢN ĐI"}
@@ -191,6 +192,8 @@ def _notes(meta: dict[str, Any]) -> str:
     notes += [MARK_LABELS[m] for m in marks if m in MARK_LABELS]
     if meta.get("duplicate_of"):
         notes.append("Trùng văn bản đã đăng ký")
+    if recalled := book_note(meta):
+        notes.append(recalled)
     return "; ".join(notes)
 
 

@@ -57,7 +57,7 @@ def object_keys(d: Disposer, record: dict[str, Any]) -> list[str]:
     return keys
 
 
-def _digest(d: Disposer, key: str, record: dict[str, Any]) -> str | None:
+def object_digest(d: Disposer, key: str, record: dict[str, Any]) -> str | None:
     if key == record["object_key"] and record["sha256"]:
         return record["sha256"]
     try:
@@ -88,7 +88,7 @@ def residual(record: dict[str, Any], batch: dict[str, Any], destroyed: list[dict
 def _erase(d: Disposer, batch: dict[str, Any], record_id: str) -> None:
     record = d.store.record(record_id)
     keys = object_keys(d, record)
-    destroyed = [{"key": k, "sha256": _digest(d, k, record)} for k in keys]
+    destroyed = [{"key": k, "sha256": object_digest(d, k, record)} for k in keys]
     for key in keys:
         delete_approved(d.objects, key)
     d.delete_from_index(record_id)

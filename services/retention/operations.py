@@ -17,7 +17,7 @@ from nameko.timer import timer
 from services.common import clock
 from services.common.callers import SignedRpcProxy, operator_rpc
 from services.common.messaging import ValidatingDispatcher
-from services.retention import disposal, fixity, jobs, transfer
+from services.retention import disposal, fixity, jobs, recall, transfer
 from services.retention.certificate import certificate_keys
 from services.retention.dependencies import RetentionProvider
 from services.retention.errors import BatchStateError
@@ -128,6 +128,11 @@ class RetentionOperations:
     @operator_rpc
     def delete_record(self, record_id: str, by: str = "api") -> dict:
         return disposal.delete_record(self._disposer(), record_id)
+
+    @operator_rpc
+    def recall_incoming(self, record_id: str, reason: str, decision: str, by: str) -> dict:
+        """Destroy an incoming document its sender recalled (services/retention/recall.py)."""
+        return recall.recall_incoming(self._disposer(), record_id, reason, decision, by)
 
     @rpc
     def certificate(self, batch_id: str) -> dict:

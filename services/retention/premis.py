@@ -59,6 +59,7 @@ AUDIT_EVENTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("classification", "*"): ("metadata extraction",),  # number, date, organ read from text
     ("indexing", "*"): (),  # the search index is no part of the object
     ("registers", "petitioner_stored"): ("redaction",),  # identity kept apart, masked on read
+    ("registers", "recalled"): ("policy assignment",),  # frozen (NĐ 30/2020 Phụ lục VI)
     ("registers", "*"): ("metadata modification",),  # numbered, number voided
     ("correction", "*"): ("metadata modification",),
     ("secrecy", "lowering_approved"): ("policy assignment",),  # access level changed
@@ -76,6 +77,7 @@ AUDIT_EVENTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("retention", "transferred"): ("transfer",),
     ("retention", "disposed"): ("deletion",),
     ("retention", "erased"): ("deletion",),
+    ("retention", "recalled"): ("deletion",),  # an incoming document its sender recalled
     ("retention", "*"): ("metadata modification",),  # filed, file closed, file delivered
     ("handling", "*"): (),  # the office's work on a letter, not on the object
 }

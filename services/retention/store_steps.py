@@ -62,6 +62,18 @@ class StepsMixin:
             log(conn, record_id, status, {"batch": batch_id, **detail})
         return True
 
+    def mark_recalled(self, record_id: str, meta: dict[str, Any], detail: dict) -> bool:
+        """An incoming document its sender recalled becomes `disposed` with `meta` (the
+        recall alone: services/registers/recall.residual_metadata) and no file name (it often
+        names the content); its bytes may arrive again as a new document. Once: False when it
+        already left the archive's care."""
+        with self.engine.begin() as conn:
+            gone = {"file_name": "", "dedup_key": None}
+            if not catalog_rows.leave_care(conn, record_id, "disposed", meta, **gone):
+                return False
+            log(conn, record_id, "recalled", detail)
+        return True
+
     def unsent(self, batch_id: str) -> list[dict[str, Any]]:
         query = sa.select(batch_records).where(
             batch_records.c.batch_id == batch_id,

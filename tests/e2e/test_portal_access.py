@@ -173,6 +173,9 @@ ISSUE = {"record_id": "{id}", "kind": "thong_bao"}
 RENUMBER = {"record_id": "{id}", "kind": "ke_hoach", "reason": "Đọc nhầm loại"}
 TASK = {"to": "pa_reader0", "note": "Đề nghị xử lý"}
 DONE = {"result": "Đã trả lời bằng văn bản", "reply": "{id}"}  # the reply: a record
+# No recalling document: an incoming record the caller sees is refused for that (400), after
+# its id was checked, so the control test destroys nothing.
+RECALL = {"reason": "Cơ quan gửi thu hồi"}
 # (caller, method, path, JSON body, form body) of every route that takes a record id, in its
 # path or in its body; each caller is below the Tối mật record's clearance, with a role the
 # route admits, and each body is one the route would act on for a record the caller sees
@@ -199,6 +202,7 @@ ID_ROUTES = [
     ("clerk0", "POST", "/api/registers/numbers/issue", ISSUE, None),
     ("clerk0", "POST", "/api/registers/numbers/renumber", RENUMBER, None),
     ("reader0", "POST", "/api/tasks/{task}/done", DONE, None),
+    ("clerk0", "POST", "/api/records/{id}/recall", RECALL, None),
     # the portal
     ("reader0", "GET", "/records/{id}", None, None),
     ("clerk0", "POST", "/records/{id}/correct", None, {"subject": "Sửa trích yếu"}),
@@ -213,6 +217,7 @@ ID_ROUTES = [
     ("clerk0", "POST", "/registers/numbers/issue", None, ISSUE),
     ("clerk0", "POST", "/registers/numbers/renumber", None, RENUMBER),
     ("reader0", "POST", "/tasks/{task}/done", None, DONE),
+    ("clerk0", "POST", "/records/{id}/recall", None, RECALL),
     ("admin1", "POST", "/ops/reprocess/{id}", None, None),
     ("archivist1", "POST", "/retention/holds", None, {"ids": "{id}", "reason": "thử"}),
 ]

@@ -1,0 +1,168 @@
+"""Recall of documents (NĐ 30/2020 Phụ lục VI, Phần I, III.8) on the real catalog (SQLite and
+PostgreSQL) and the filesystem store: an outgoing document is frozen with its metadata, an
+incoming one its sender recalls is destroyed with its metadata through retention's deletion
+path, leaving its line in the register; a legal hold blocks that."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from services.classification.corrections import correct_record
+from services.classification.handlers import classify_record
+from services.classification.queries import register_rows
+from services.classification.secrecy_changes import request_lowering
+from services.common.errors import ErrorCode, PermanentError, RecordRecalled
+from services.common.objects import FilesystemObjectStore, original_key
+from services.registers import RegistersConfig, numbering
+from services.registers.deadlines import Body, Calendar, PetitionRules
+from services.registers.recall import recall_outgoing
+from services.registers.series import NumberRequest, parse_series
+from services.retention.errors import RecordOnHold
+from services.retention.recall import recall_incoming
+from services.retention.store import RetentionStore
+from tests.contract.retention_fixtures import Recorder, add_record, disposer
+
+CONFIG = RegistersConfig(
+    parse_series({"version": 1, "style": "state", "issuer": "UBND"}),
+    PetitionRules(Body("state"), Calendar()),
+)
+SECRET_SUBJECT = "Về phương án bảo vệ mục tiêu trọng yếu"
+
+
+@pytest.fixture
+def objects(tmp_path):
+    return FilesystemObjectStore(tmp_path / "objects")
+
+
+@pytest.fixture
+def store(catalog):
+    return RetentionStore(catalog.engine)
+
+
+def outgoing(catalog) -> str:
+    """An indexed outgoing decision, numbered 01/QĐ-UBND from the office's series."""
+    data = f"quyết định {id(catalog)}".encode()
+    record, _ = catalog.register_new(
+        register="di", file_name="qd.pdf", sha256=hashlib.sha256(data).hexdigest(),
+        size=len(data), media_type="application/pdf", object_key=None, source="test",
+    )  # fmt: skip
+    meta = {"kind": "quyet_dinh", "subject": "Về việc thành lập tổ công tác",
+            "issued_date": "2026-03-02", "secrecy_known": True}  # fmt: skip
+    catalog.update_metadata(record["id"], "classification", meta)
+    catalog.advance(record["id"], "indexing", "indexed", "indexed")
+    numbering.issue(
+        catalog, CONFIG.series, record["id"], NumberRequest("quyet_dinh"),
+        on=date(2026, 3, 2), by="lan",
+    )  # fmt: skip
+    return record["id"]
+
+
+def test_a_recalled_outgoing_document_is_frozen_with_its_metadata(catalog):
+    record_id = outgoing(catalog)
+    before = catalog.get(record_id)["metadata"]
+    with pytest.raises(PermanentError, match="lý do"):
+        recall_outgoing(catalog, record_id, " ", "", "lan")
+    record = recall_outgoing(catalog, record_id, "Sai thẩm quyền ban hành", "", "lan")
+    recall = record["metadata"]["recall"]
+    assert (recall["by"], recall["reason"], recall["direction"]) == (
+        "lan",
+        "Sai thẩm quyền ban hành",
+        "outgoing",
+    )
+    assert {k: v for k, v in record["metadata"].items() if k != "recall"} == before
+    assert record["status"] == "indexed"
+    assert record["history"][-1]["action"] == "recalled"
+
+    frozen = [
+        lambda: correct_record(catalog, record_id, {"subject": "Khác"}, "lan",
+                               retention_classes=frozenset(), config=CONFIG),
+        lambda: numbering.renumber(catalog, CONFIG.series, record_id, NumberRequest("ke_hoach"),
+                                   reason="đọc nhầm", on=date(2026, 3, 3), by="lan"),
+        lambda: numbering.issue(catalog, CONFIG.series, record_id, NumberRequest("quyet_dinh"),
+                                on=date(2026, 3, 3), by="lan"),
+        lambda: numbering.void(catalog, catalog.series_number(record_id)["id"], "nhầm", "lan"),
+        lambda: request_lowering(catalog, record_id, None, "lan"),
+        # the catalog's own write, in its transaction: a correction checked before the recall
+        lambda: catalog.correct_metadata(record_id, {"subject": "Khác"}, "lan"),
+        lambda: recall_outgoing(catalog, record_id, "lần hai", "", "lan"),
+    ]  # fmt: skip
+    for change in frozen:
+        with pytest.raises(RecordRecalled) as refused:
+            change()
+        assert refused.value.code == ErrorCode.RECALLED
+        assert "thu hồi" in refused.value.message
+    redelivered = {"record_id": record_id, "sha256": "0" * 64, "text_keys": []}
+    assert classify_record(redelivered, catalog, None, CONFIG) is None
+    after = catalog.get(record_id)
+    assert {k: v for k, v in after["metadata"].items() if k != "recall"} == before
+    assert catalog.series_number(record_id)["symbol"] == "01/QĐ-UBND"  # the number stays used
+
+    book = register_rows(catalog, "di", "2026-01-01", "2099-12-31")
+    [row] = [r for r in book["rows"] if r[1] == "01/QĐ-UBND"]
+    assert row[-1].startswith("ĐÃ THU HỒI ngày ") and "Sai thẩm quyền" not in row[-1]
+
+
+def test_an_incoming_document_is_recalled_only_with_the_senders_document(catalog, store, objects):
+    record_id = add_record(catalog, objects)
+    recorder = Recorder()
+    with pytest.raises(PermanentError, match="cơ quan gửi"):
+        recall_incoming(disposer(store, objects, recorder), record_id, "Gửi nhầm", "", "lan")
+    assert catalog.get(record_id)["status"] == "indexed" and not recorder.deleted
+    with pytest.raises(PermanentError, match="văn bản đi"):
+        recall_outgoing(catalog, record_id, "Gửi nhầm", "15/UBND-VP", "lan")
+
+
+def test_an_incoming_document_its_sender_recalls_is_destroyed_leaving_its_register_line(
+    catalog, store, objects
+):
+    record_id = add_record(catalog, objects, subject=SECRET_SUBJECT)
+    row = catalog.row(record_id)
+    stored = [original_key(row["sha256"]), f"access/{record_id}.pdf"]
+    stored += objects.list(f"text/{record_id}/")
+    assert all(objects.exists(key) for key in stored) and len(stored) >= 3
+    recorder = Recorder()
+    done = recall_incoming(
+        disposer(store, objects, recorder), record_id, "Cơ quan gửi phát hành nhầm",
+        "25/UBND-VP ngày 03/12/2026", "lan",
+    )  # fmt: skip
+    assert done["status"] == "disposed"
+    assert not any(objects.exists(key) for key in stored)
+    assert recorder.deleted == [record_id]  # the index entry
+    residual = catalog.get(record_id)
+    assert residual["status"] == "disposed" and residual["file"] == ""
+    meta = {k: v for k, v in residual["metadata"].items() if v is not None}
+    assert set(meta) == {"secrecy_known", "recall"}
+    assert meta["recall"]["decision"] == "25/UBND-VP ngày 03/12/2026"
+    assert meta["recall"]["sha256"] == row["sha256"]
+    assert SECRET_SUBJECT not in str(residual)
+    last = residual["history"][-1]
+    assert (last["stage"], last["action"], last["detail"]["by"]) == ("retention", "recalled", "lan")
+    assert "Cơ quan gửi phát hành nhầm" not in str(last["detail"])
+
+    book = register_rows(catalog, "den", "2000-01-01", "2099-12-31")
+    [line] = [r for r in book["rows"] if r[1] == f"{residual['number']}"]
+    assert line[-1] == "Văn bản bị thu hồi theo 25/UBND-VP ngày 03/12/2026 của cơ quan gửi"
+    assert line[2:6] == ["", "", "", ""]  # no author, number, date, subject: destroyed
+
+    with pytest.raises(PermanentError):  # once
+        recall_incoming(disposer(store, objects, recorder), record_id, "lại", "25/UBND-VP", "lan")
+    # The same bytes may arrive again: a new document with a new số đến, not a duplicate.
+    again, duplicate = catalog.register_new(
+        register="den", file_name="lai.png", sha256=row["sha256"], size=row["size"],
+        media_type="image/png", object_key=original_key(row["sha256"]), source="test",
+    )  # fmt: skip
+    assert not duplicate and again["id"] != record_id
+
+
+def test_a_legal_hold_blocks_a_recall(catalog, store, objects):
+    record_id = add_record(catalog, objects)
+    store.add_hold("Thanh tra đang xác minh", "lan", [record_id], None)
+    key = original_key(catalog.row(record_id)["sha256"])
+    recorder = Recorder()
+    with pytest.raises(RecordOnHold):
+        recall_incoming(disposer(store, objects, recorder), record_id, "x", "25/UBND-VP", "lan")
+    assert objects.exists(key) and not recorder.deleted
+    assert catalog.get(record_id)["status"] == "indexed"
