@@ -306,6 +306,18 @@ def scene(stack) -> dict:
     with pytest.raises(RemoteCallError):
         rpc(stack, "indexing", "similar", ids["secret"], 3, SUBJECT, attempts=1)
 
+    # recalls quoting the secret: refused for a letter (the writer as the reason) and below the
+    # clearance, then the secret incoming document destroyed at its sender's recall
+    recall = {"reason": SENTENCE, "decision": f"{NEW_SUBJECT} 12"}
+    letter_recall = stack.post(
+        f"/api/records/{ids['letter']}/recall", json={**recall, "reason": WRITER}
+    )
+    assert letter_recall.status_code == 400, letter_recall.text
+    below = clerk.post(f"{stack.url}/api/records/{ids['secret']}/recall", json=recall, timeout=30)
+    assert below.status_code == 404
+    recalled = stack.post(f"/api/records/{ids['secret']}/recall", json=recall)
+    assert recalled.status_code == 200, recalled.text
+
     # the audit trail
     stack.cli("audit", "verify")
     stack.cli("audit", "export")
