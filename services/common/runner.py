@@ -50,7 +50,9 @@ def serve(services: list[type], config: dict[str, Any]) -> None:
         runner.stop()
 
     # A signal handler runs outside the event loop: it may only hand the work to a green thread.
-    signal.signal(signal.SIGTERM, lambda signum, frame: eventlet.spawn_n(stop_once_started))
+    # Ctrl-C in a terminal stops the services as gracefully as SIGTERM does.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda signum, frame: eventlet.spawn_n(stop_once_started))
     runner.start()
     started.send(True)
     waiting = eventlet.spawn(runner.wait)

@@ -43,3 +43,15 @@ def test_a_sigterm_during_the_start_stops_the_service_once_started(rabbit_vhost,
 
 def _log(process: ServiceProcess) -> str:
     return process.log_path.read_text() if process.log_path.exists() else ""
+
+
+def test_ctrl_c_stops_a_started_service_as_sigterm_does(rabbit_vhost, tmp_path):
+    topology.declare(rabbit_vhost)
+    url = f"tantivy://{tmp_path / 'index'}"
+    process = ServiceProcess("ix", "indexing", rabbit_vhost, tmp_path, LUUTRU_SEARCH_URL=url)
+    try:
+        wait_for(lambda: "Connected to amqp" in _log(process), 30, "the start")
+        process.process.send_signal(signal.SIGINT)
+        assert process.process.wait(timeout=30) == 0, _log(process)[-2000:]
+    finally:
+        process.stop(signal.SIGKILL)
