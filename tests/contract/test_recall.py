@@ -166,3 +166,29 @@ def test_a_legal_hold_blocks_a_recall(catalog, store, objects):
         recall_incoming(disposer(store, objects, recorder), record_id, "x", "25/UBND-VP", "lan")
     assert objects.exists(key) and not recorder.deleted
     assert catalog.get(record_id)["status"] == "indexed"
+
+
+class ReadBeforeTheOtherRecall(RetentionStore):
+    """Retention's store as the loser of two concurrent recalls sees it: its first read made
+    before the winner committed (still indexed), every later read and every write real."""
+
+    def __init__(self, engine, snapshot: dict) -> None:
+        super().__init__(engine)
+        self.snapshot: dict | None = snapshot
+
+    def record(self, record_id: str) -> dict:
+        first, self.snapshot = self.snapshot, None
+        return first or super().record(record_id)
+
+
+def test_of_two_concurrent_recalls_of_one_incoming_document_one_wins(catalog, store, objects):
+    record_id = add_record(catalog, objects)
+    before = store.record(record_id)
+    recorder = Recorder()
+    recall_incoming(disposer(store, objects, recorder), record_id, "Nhầm", "25/UBND-VP", "lan")
+    late = disposer(ReadBeforeTheOtherRecall(catalog.engine, before), objects, recorder)
+    with pytest.raises(RecordRecalled):  # 409, not a second "done" and a second audit entry
+        recall_incoming(late, record_id, "Nhầm", "26/UBND-VP", "minh")
+    residual = catalog.get(record_id)
+    assert residual["metadata"]["recall"]["decision"] == "25/UBND-VP"
+    assert [e["action"] for e in residual["history"]].count("recalled") == 1
