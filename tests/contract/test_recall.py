@@ -16,6 +16,11 @@ from services.classification.queries import register_rows
 from services.classification.secrecy_changes import request_lowering
 from services.common.errors import ErrorCode, PermanentError, RecordRecalled
 from services.common.objects import FilesystemObjectStore, original_key
+from services.gateway.accounts import SqlAccountStore
+from services.handling import handlers, reminders
+from services.handling.due import DueRules
+from services.handling.handlers import Handling
+from services.handling.store import HandlingStore
 from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
 from services.registers.recall import recall_outgoing
@@ -192,3 +197,27 @@ def test_of_two_concurrent_recalls_of_one_incoming_document_one_wins(catalog, st
     residual = catalog.get(record_id)
     assert residual["metadata"]["recall"]["decision"] == "25/UBND-VP"
     assert [e["action"] for e in residual["history"]].count("recalled") == 1
+
+
+def test_a_recalled_incoming_documents_open_tasks_are_closed_and_it_takes_no_new_one(
+    catalog, store, objects
+):
+    accounts = SqlAccountStore(catalog.engine)
+    accounts.add_user("lan", "clerk", 3, email="lan@office.vn")
+    accounts.add_user("minh", "reader", 3, email="minh@office.vn")
+    h = Handling(HandlingStore(catalog.engine), DueRules(10, {}), lambda d, n: d)
+    record_id = add_record(catalog, objects)
+    h.store.project(record_id)
+    today = date(2026, 3, 2)
+    task, _ = handlers.assign(h, record_id, "minh", "lan", today, due="2026-03-01")  # overdue
+    recall_incoming(disposer(store, objects, Recorder()), record_id, "Nhầm", "25/UBND-VP", "lan")
+
+    closed, _events = handlers.close_recalled(h, record_id, today)
+    assert [t["id"] for t in closed] == [task["id"]]
+    [row] = handlers.list_tasks(h, today, user="minh", status="all")
+    assert row["status"] == "done" and "25/UBND-VP" in row["result"]
+    assert handlers.badge(h, "minh", today, 3)["open"] == 0
+    assert reminders.remind(h, today, None) == []  # no "overdue" mail for a destroyed document
+    assert handlers.close_recalled(h, record_id, today)[0] == []  # once
+    with pytest.raises(PermanentError, match="thu hồi"):
+        handlers.assign(h, record_id, "minh", "lan", today)
