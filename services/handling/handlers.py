@@ -114,11 +114,15 @@ def close_recalled(h: Handling, record_id: str, today: date) -> tuple[list[dict]
     """Close the open tasks of an incoming document its sender recalled (destroyed: NĐ 30/2020
     Phụ lục VI, Phần I, III.8): nothing is left to handle, so they leave the task lists, the
     badge and the reminders, done by whoever recalled it with the register's recall note as
-    their result. (The tasks, their `task.done` events); none for a record not recalled."""
+    their result; the statistics' copy is read again from what is left (its kind, organ and
+    written deadline were destroyed; it still counts as received). (The tasks, their
+    `task.done` events); none for a record not recalled."""
     meta = h.store.record(record_id)["meta"] or {}
     recall = recall_of(meta)
     if not recall:
         return [], []
+    h.store.project(record_id)
+    h.store.set_text_deadline(record_id, None)
     closed, outgoing = [], []
     for task, _ in h.store.rows(HIGHEST, record_id=record_id, limit=SCAN_LIMIT):
         done, event = finish(h, task.id, recall.get("by") or "system", book_note(meta), today)

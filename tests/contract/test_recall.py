@@ -9,6 +9,7 @@ import hashlib
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
@@ -21,6 +22,7 @@ from services.handling import handlers, reminders
 from services.handling.due import DueRules
 from services.handling.handlers import Handling
 from services.handling.store import HandlingStore
+from services.handling.tables import documents
 from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
 from services.registers.recall import recall_outgoing
@@ -219,5 +221,12 @@ def test_a_recalled_incoming_documents_open_tasks_are_closed_and_it_takes_no_new
     assert handlers.badge(h, "minh", today, 3)["open"] == 0
     assert reminders.remind(h, today, None) == []  # no "overdue" mail for a destroyed document
     assert handlers.close_recalled(h, record_id, today)[0] == []  # once
+    # the statistics' copy forgets the destroyed metadata; the số đến still counts as received
+    with catalog.engine.connect() as conn:
+        kept = conn.execute(
+            sa.select(documents.c.kind, documents.c.organ, documents.c.text_deadline)
+            .where(documents.c.record_id == record_id)
+        ).one()  # fmt: skip
+    assert tuple(kept) == (None, None, None)
     with pytest.raises(PermanentError, match="thu hồi"):
         handlers.assign(h, record_id, "minh", "lan", today)
