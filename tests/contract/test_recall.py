@@ -230,3 +230,28 @@ def test_a_recalled_incoming_documents_open_tasks_are_closed_and_it_takes_no_new
     assert tuple(kept) == (None, None, None)
     with pytest.raises(PermanentError, match="thu hồi"):
         handlers.assign(h, record_id, "minh", "lan", today)
+
+
+class CatalogReadBeforeTheOtherRecall:
+    """The catalog as the loser of two concurrent outgoing recalls sees it: its read made
+    before the winner committed (not recalled yet), every write real."""
+
+    def __init__(self, catalog, snapshot: dict) -> None:
+        self.catalog, self.snapshot = catalog, snapshot
+
+    def row(self, record_id: str) -> dict:
+        return self.snapshot
+
+    def __getattr__(self, name: str):
+        return getattr(self.catalog, name)
+
+
+def test_of_two_concurrent_recalls_of_one_outgoing_document_one_wins(catalog):
+    record_id = outgoing(catalog)
+    late = CatalogReadBeforeTheOtherRecall(catalog, catalog.row(record_id))
+    recall_outgoing(catalog, record_id, "Sai thẩm quyền", "05/CV-UBND", "lan")
+    with pytest.raises(RecordRecalled):
+        recall_outgoing(late, record_id, "Sai thể thức", "06/CV-UBND", "minh")
+    after = catalog.get(record_id)
+    assert after["metadata"]["recall"]["by"] == "lan"  # the first recall's facts stand
+    assert [e["action"] for e in after["history"]].count("recalled") == 1
