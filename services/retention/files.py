@@ -413,6 +413,14 @@ def delivery_soon(files: Iterable[Mapping[str, Any]], as_of: date) -> list[dict[
     return found
 
 
+def delivery_state(days_left: int) -> str:
+    """How far a file's last day for nộp lưu is, as the CLI and the reminder mail say it (the
+    portal says the same through its translations)."""
+    if days_left < 0:
+        return f"quá hạn {-days_left} ngày"
+    return "hôm nay là ngày cuối" if days_left == 0 else f"còn {days_left} ngày"
+
+
 def mailable_file_title(
     file: Mapping[str, Any], records: Iterable[Mapping[str, Any]]
 ) -> str | None:
