@@ -14,7 +14,14 @@ from typing import Any
 
 from services.common.clock import now_iso
 from services.common.errors import NotFound
-from services.common.records import IN_FLIGHT, HistoryEntry, Record, Status
+from services.common.records import (
+    IN_FLIGHT,
+    RECALL,
+    HistoryEntry,
+    Record,
+    Status,
+    check_not_recalled,
+)
 from services.common.secrecy import effective_level
 
 
@@ -66,6 +73,8 @@ class InMemoryCatalog:
 
     def update_metadata(self, record_id, stage, values, action="metadata") -> dict[str, Any]:
         record = self._load(record_id)
+        if RECALL in values:
+            check_not_recalled(record.meta)
         record.meta = {**record.meta, **values}
         self._write(record, stage, action, {"fields": sorted(values)})
         return dict(record.meta)

@@ -196,17 +196,12 @@ def late(
         )
 
 
-def delivery_state(days_left: int) -> str:
-    """How far a file's last day for nộp lưu is, as the portal says it."""
-    if days_left < 0:
-        return f"quá hạn {-days_left} ngày"
-    return "hôm nay là ngày cuối" if days_left == 0 else f"còn {days_left} ngày"
-
-
 @app.command("due")
 def due(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
     """Sắp đến hạn nộp lưu: closed files due at the office's archive within 30 days, and late
     ones (NĐ 30/2020 Phụ lục VI Phần I, Điều 30), with the day each was reminded by e-mail."""
+    from services.retention.files import delivery_state
+
     with client() as rpc:
         soon = call(rpc, "retention", "files_delivery_soon", as_of, HIGHEST)
     if as_json:

@@ -265,19 +265,12 @@ def recall(
 ) -> None:
     """Recall a document (NĐ 30/2020 Phụ lục VI): an outgoing one is frozen and marked ĐÃ THU
     HỒI; an incoming one its sender recalled is destroyed, leaving its line in the register."""
-    from services.registers import recall as rules
+    from services.registers.recall import book_note
 
     by = as_user or operator()
     with client() as rpc:
-        record = call(rpc, "ingest", "get_record", record_id)
-        rules.check_recallable(record["register"], record["status"], record["metadata"])
-        service, method = rules.SERVICE_OF[record["register"]]
-        call(rpc, service, method, record_id, reason, decision or "", by)
-        after = call(rpc, "ingest", "get_record", record_id)
-        done = rules.recall_of(after["metadata"]) or {}
-        detail = rules.audit_detail(after, done)
-        call(rpc, "ingest", "audit_append", by, rules.AUDIT_ACTION, record_id, "cli", detail)
+        after = call(rpc, "gateway", "recall_as", record_id, reason, decision, by)
     if as_json:
         emit(after)
         return
-    console.print(f"{after['id']}  {after['status']}  {rules.book_note(after['metadata'])}")
+    console.print(f"{after['id']}  {after['status']}  {book_note(after['metadata'])}")

@@ -30,6 +30,7 @@ from services.common.catalog_tables import METADATA_KEYS, now_iso, schema  # noq
 from services.common.clock import today
 from services.common.errors import TransientError
 from services.common.records import (  # noqa: F401  (re-exported for readers)
+    RECALL,
     Record,
     Status,
     check_not_recalled,
@@ -258,9 +259,12 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
     def update_metadata(
         self, record_id: str, stage: str, values: dict[str, Any], action: str = "metadata"
     ) -> dict[str, Any]:
-        """Merge `values` into the record's metadata (later stages add keys); return it."""
+        """Merge `values` into the record's metadata (later stages add keys); return it. A
+        recall is written once: RecordRecalled when another won the race to it."""
         with self._tx() as conn:
             record = rows.load(conn, record_id, lock=True)  # two stages merge at once on PG
+            if RECALL in values:
+                check_not_recalled(record.meta)
             record.meta = {**record.meta, **values}
             rows.save(conn, record)
             rows.append_history(conn, record_id, stage, action, {"fields": sorted(values)})

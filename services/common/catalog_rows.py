@@ -18,9 +18,15 @@ from services.common.errors import record_not_found
 from services.common.records import GONE, HistoryEntry, Record, Status, document_key
 
 # What a store of another stage may join its own rows to (handling's tasks): the records'
-# identifying columns and metadata, read only. Writes go through the port or `append_history`.
+# identifying columns, status and metadata, read only. Writes go through the port or
+# `append_history`.
 RECORD_VIEW = sa.select(
-    records.c.id, records.c.number, records.c.register, records.c.received_at, records.c.meta
+    records.c.id,
+    records.c.number,
+    records.c.register,
+    records.c.received_at,
+    records.c.status,
+    records.c.meta,
 ).subquery("catalog_records")
 
 

@@ -224,7 +224,8 @@ class Catalog(RegisterBooks, Protocol):
     def update_metadata(
         self, record_id: str, stage: str, values: dict[str, Any], action: str = "metadata"
     ) -> dict[str, Any]:
-        """Merge `values` into the metadata, logged; returns the merged metadata."""
+        """Merge `values` into the metadata, logged; returns the merged metadata. A recall
+        (`records.RECALL`) is written once: RecordRecalled when the record has one."""
 
     def correct_metadata(
         self,

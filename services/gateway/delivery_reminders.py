@@ -29,7 +29,7 @@ from urllib.parse import quote
 
 from services.common.clock import day_first
 from services.common.mail import MAIL_ERRORS, Mailer
-from services.retention.files import same_unit
+from services.retention.files import delivery_state, same_unit
 
 UNIT_ROLES = ("clerk", "archivist")  # who keeps and delivers a unit's files (FILING_ROLES)
 RECORDS_STAFF = "archivist"
@@ -63,12 +63,8 @@ def reminder_mail(file: Mapping[str, Any], portal: str) -> tuple[str, str]:
     """(subject, body) in Vietnamese: the file, its last day and how far off it is, a link."""
     ref = f"{file['year']}/{file['code']}"
     due = day_first(file["delivery_due"])
-    days = int(file["days_left"])
-    if file["late"]:
-        state, when = "đã quá hạn nộp lưu", f"đã quá hạn {-days} ngày"
-    else:
-        state = "sắp đến hạn nộp lưu"
-        when = "hôm nay là ngày cuối" if days == 0 else f"còn {days} ngày"
+    state = "đã quá hạn nộp lưu" if file["late"] else "sắp đến hạn nộp lưu"
+    when = delivery_state(int(file["days_left"]))
     subject = f"[luutru] Hồ sơ {state}: {ref}, hạn {due}"
     keeper = [f"đơn vị: {file['unit']}"] if file.get("unit") else []
     keeper += [f"người lập hồ sơ: {file['responsible']}"] if file.get("responsible") else []

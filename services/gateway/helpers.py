@@ -202,17 +202,19 @@ class Gateway:
         return access.working_text(principal, record, identity, text)
 
     def recall(
-        self, origin: str | None, principal: Principal, record: dict, reason: str, decision: str
+        self, origin: str | None, by: str, record: dict, reason: str | None, decision: str | None
     ) -> dict:
-        """Recall a record the caller sees (services/registers/recall.py): an outgoing one is
-        frozen, an incoming one destroyed; audited once done. The record as it is after."""
-        principal.require(*access.RECALL_ROLES)
+        """Recall a record the caller may see and recall (the route or the CLI checked that;
+        services/registers/recall.py): an outgoing one is frozen, an incoming one destroyed and
+        its open tasks closed; audited once done. The record as it is after."""
         recall.check_recallable(record["register"], record["status"], record["metadata"])
         service, method = recall.SERVICE_OF[record["register"]]
-        getattr(getattr(self, service), method)(record["id"], reason, decision, principal.name)
+        getattr(getattr(self, service), method)(record["id"], reason, decision or "", by)
         after = self.ingest.get_record(record["id"])
         detail = recall.audit_detail(after, recall.recall_of(after["metadata"]) or {})
-        self.audit(origin, principal, recall.AUDIT_ACTION, record["id"], detail)
+        self.ingest.audit_append(by, recall.AUDIT_ACTION, record["id"], origin, detail)
+        if record["register"] == recall.INCOMING:  # nothing is left to handle
+            self.handling.close_recalled(record["id"])
         return after
 
     def ingest_upload(

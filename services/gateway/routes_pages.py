@@ -157,7 +157,7 @@ class PageRoutes:
         record = self.gw.read_record(request, record_id)
         form = request.form
         self.gw.recall(
-            request.remote_addr, principal, record, form.get("reason"), form.get("decision")
+            request.remote_addr, principal.name, record, form.get("reason"), form.get("decision")
         )
         return see_other(f"/records/{record_id}?notice=recalled")
 

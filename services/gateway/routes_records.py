@@ -104,7 +104,7 @@ class RecordRoutes:
         record = self.gw.read_record(request, record_id)  # 404 above the caller's clearance
         body = _fields(request)
         reason, decision = body.get("reason"), body.get("decision")
-        after = self.gw.recall(request.remote_addr, principal, record, reason, decision)
+        after = self.gw.recall(request.remote_addr, principal.name, record, reason, decision)
         return json_response(self.gw.unlinked(principal, after))
 
     # --- the operators' CLI (`luutru correct … secrecy=…`, `luutru secrecy approve|reject`) ---
@@ -115,6 +115,11 @@ class RecordRoutes:
         principal, record = _as_user(self.gw, self.accounts, user, record_id)
         principal.require(*CORRECTING_ROLES)
         return corrections.correct(self.gw, "cli", principal, record, fields)[0]
+
+    @operator_rpc
+    def recall_as(self, record_id: str, reason: str, decision: str | None, by: str) -> dict:
+        """`luutru records recall`: as the portal's recall, by the operator (full view)."""
+        return self.gw.recall("cli", by, self.gw.ingest.get_record(record_id), reason, decision)
 
     @operator_rpc
     def secrecy_answer(self, record_id: str, user: str, answer: str) -> dict:

@@ -13,6 +13,7 @@ from typing import Any
 from services.common import events
 from services.common.catalog import format_number
 from services.common.errors import shown_id
+from services.common.records import GONE
 from services.common.secrecy import HIGHEST, effective_level
 from services.handling import tasks as rules
 from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
@@ -20,8 +21,10 @@ from services.handling.outbox import Outgoing
 from services.handling.stats import Period, with_units
 from services.handling.store import HandlingStore
 from services.handling.tasks import PAGE, Task, TaskError
+from services.registers.recall import book_note, recall_of
 
 HANDLED_REGISTERS = ("den", "don")  # incoming documents and citizens' letters
+SCAN_LIMIT = 100_000  # one record's tasks: every one of them
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,11 @@ def _record(h: Handling, record_id: str, clearance: int | None) -> dict[str, Any
     record = h.store.record(record_id, level_of(clearance))
     if record["register"] not in HANDLED_REGISTERS:
         raise TaskError("Chỉ giao việc văn bản đến và đơn thư / Only incoming records are assigned")
+    if record["status"] in GONE:
+        raise TaskError(
+            "Văn bản đã bị hủy, thu hồi hoặc chuyển đi, không giao việc được / The record left"
+            " the archive (destroyed, recalled or transferred)"
+        )
     return record
 
 
@@ -100,6 +108,27 @@ def assign(
     )  # fmt: skip
     outgoing = h.store.add(task, entry, record, (events.TASK_ASSIGNED, event))
     return {**task.to_dict(), "basis": when["basis"]}, outgoing
+
+
+def close_recalled(h: Handling, record_id: str, today: date) -> tuple[list[dict], list[Outgoing]]:
+    """Close the open tasks of an incoming document its sender recalled (destroyed: NĐ 30/2020
+    Phụ lục VI, Phần I, III.8): nothing is left to handle, so they leave the task lists, the
+    badge and the reminders, done by whoever recalled it with the register's recall note as
+    their result; the statistics' copy is read again from what is left (its kind, organ and
+    written deadline were destroyed; it still counts as received). (The tasks, their
+    `task.done` events); none for a record not recalled."""
+    meta = h.store.record(record_id)["meta"] or {}
+    recall = recall_of(meta)
+    if not recall:
+        return [], []
+    h.store.project(record_id)
+    h.store.set_text_deadline(record_id, None)
+    closed, outgoing = [], []
+    for task, _ in h.store.rows(HIGHEST, record_id=record_id, limit=SCAN_LIMIT):
+        done, event = finish(h, task.id, recall.get("by") or "system", book_note(meta), today)
+        closed.append(done)
+        outgoing.append(event)
+    return closed, outgoing
 
 
 def _day(value: str) -> date:

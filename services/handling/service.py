@@ -92,6 +92,14 @@ class HandlingService(Pingable):
         return task
 
     @operator_rpc
+    def close_recalled(self, record_id: str) -> list[dict]:
+        """Close the open tasks of an incoming document its sender recalled (the gateway and
+        the CLI, once the recall is done); idempotent."""
+        closed, done_events = handlers.close_recalled(self.handling, record_id, _today())
+        outbox.publish(self.handling.store, self.dispatch, done_events)
+        return closed
+
+    @operator_rpc
     def forward(self, task_id: str, to: str, by: str, note: str | None = None,
                 clearance: int | None = None) -> dict:  # fmt: skip
         return handlers.forward(self.handling, task_id, to, by, note, clearance)

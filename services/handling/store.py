@@ -123,10 +123,10 @@ class HandlingStore:
     # --- records and people ----------------------------------------------------------------
 
     def record(self, record_id: str, clearance: int = HIGHEST) -> dict[str, Any]:
-        """The record's register, number, metadata and written deadline; NotFound when it
-        does not exist or is above `clearance` (the same answer)."""
+        """The record's register, number, status, metadata and written deadline; NotFound
+        when it does not exist or is above `clearance` (the same answer)."""
         query = (
-            sa.select(records.c.id, *RECORD_COLUMNS, documents.c.text_deadline)
+            sa.select(records.c.id, records.c.status, *RECORD_COLUMNS, documents.c.text_deadline)
             .outerjoin(documents, documents.c.record_id == records.c.id)
             .where(records.c.id == record_id, visible(clearance))
         )

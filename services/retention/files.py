@@ -32,6 +32,7 @@ from services.common.records import may_be_petition
 from services.common.secrecy import effective_level
 from services.common.vntext import fold, tokenize
 from services.common.vocabulary import KIND_LABELS
+from services.registers.recall import book_note, recall_of
 from services.retention.batches import Candidate
 from services.retention.errors import FileStateError
 from services.retention.schedule import PERMANENT, Period, disposition_date
@@ -243,6 +244,8 @@ def contents_item(record: Mapping[str, Any]) -> dict[str, Any]:
             "date": record_day(meta, record.get("received_at"))}  # fmt: skip
     if _petition(record):
         return {**item, "subject": SEALED_SUBJECT, "author": None}
+    if (recall_of(meta) or {}).get("direction") == "incoming":  # destroyed: as its register line
+        return {**item, "subject": book_note(meta), "author": None}
     return {**item, "subject": meta.get("subject"), "author": meta.get("organ")}
 
 
@@ -408,6 +411,14 @@ def delivery_soon(files: Iterable[Mapping[str, Any]], as_of: date) -> list[dict[
         if due <= horizon:
             found.append({**file, "days_left": (due - as_of).days})
     return found
+
+
+def delivery_state(days_left: int) -> str:
+    """How far a file's last day for nộp lưu is, as the CLI and the reminder mail say it (the
+    portal says the same through its translations)."""
+    if days_left < 0:
+        return f"quá hạn {-days_left} ngày"
+    return "hôm nay là ngày cuối" if days_left == 0 else f"còn {days_left} ngày"
 
 
 def mailable_file_title(

@@ -9,7 +9,8 @@ No second person's approval and no dossier, unlike a disposal: the office does n
 anything here, the sender's recalling document decides, and it is required and kept. A legal
 hold blocks a recall as it blocks every deletion. Objects are deleted before the catalog is
 marked, so a recall interrupted half way leaves the record recallable, and running it again
-completes it (only what still exists is deleted).
+completes it (only what still exists is deleted). Of two concurrent recalls the catalog's
+conditional move (`mark_recalled`) lets one through; the other is refused (409 recalled).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.errors import PermanentError
+from services.common.records import check_not_recalled
 from services.registers import recall as rules
 from services.retention.disposal import Disposer, object_digest, object_keys
 from services.retention.errors import RecordOnHold
@@ -45,5 +47,11 @@ def recall_incoming(
     d.delete_from_index(record_id)
     recall |= {"sha256": record["sha256"], "objects": len(destroyed)}
     detail = {"by": by, "decision": recall["decision"], "sha256": record["sha256"]}
-    d.store.mark_recalled(record_id, rules.residual_metadata(meta, recall), detail)
+    if not d.store.mark_recalled(record_id, rules.residual_metadata(meta, recall), detail):
+        # A concurrent recall (or a disposal) took it out of care after our read: theirs
+        # stands, this caller is refused as a second recall would be.
+        check_not_recalled(d.store.record(record_id)["meta"])
+        raise PermanentError(
+            "Văn bản đã ra khỏi lưu trữ, không thu hồi được / The record already left the archive"
+        )
     return {"id": record_id, "status": "disposed", "recall": recall}

@@ -9,6 +9,7 @@ import hashlib
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from services.classification.corrections import correct_record
 from services.classification.handlers import classify_record
@@ -16,6 +17,12 @@ from services.classification.queries import register_rows
 from services.classification.secrecy_changes import request_lowering
 from services.common.errors import ErrorCode, PermanentError, RecordRecalled
 from services.common.objects import FilesystemObjectStore, original_key
+from services.gateway.accounts import SqlAccountStore
+from services.handling import handlers, reminders
+from services.handling.due import DueRules
+from services.handling.handlers import Handling
+from services.handling.store import HandlingStore
+from services.handling.tables import documents
 from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
 from services.registers.recall import recall_outgoing
@@ -166,3 +173,85 @@ def test_a_legal_hold_blocks_a_recall(catalog, store, objects):
         recall_incoming(disposer(store, objects, recorder), record_id, "x", "25/UBND-VP", "lan")
     assert objects.exists(key) and not recorder.deleted
     assert catalog.get(record_id)["status"] == "indexed"
+
+
+class ReadBeforeTheOtherRecall(RetentionStore):
+    """Retention's store as the loser of two concurrent recalls sees it: its first read made
+    before the winner committed (still indexed), every later read and every write real."""
+
+    def __init__(self, engine, snapshot: dict) -> None:
+        super().__init__(engine)
+        self.snapshot: dict | None = snapshot
+
+    def record(self, record_id: str) -> dict:
+        first, self.snapshot = self.snapshot, None
+        return first or super().record(record_id)
+
+
+def test_of_two_concurrent_recalls_of_one_incoming_document_one_wins(catalog, store, objects):
+    record_id = add_record(catalog, objects)
+    before = store.record(record_id)
+    recorder = Recorder()
+    recall_incoming(disposer(store, objects, recorder), record_id, "Nhầm", "25/UBND-VP", "lan")
+    late = disposer(ReadBeforeTheOtherRecall(catalog.engine, before), objects, recorder)
+    with pytest.raises(RecordRecalled):  # 409, not a second "done" and a second audit entry
+        recall_incoming(late, record_id, "Nhầm", "26/UBND-VP", "minh")
+    residual = catalog.get(record_id)
+    assert residual["metadata"]["recall"]["decision"] == "25/UBND-VP"
+    assert [e["action"] for e in residual["history"]].count("recalled") == 1
+
+
+def test_a_recalled_incoming_documents_open_tasks_are_closed_and_it_takes_no_new_one(
+    catalog, store, objects
+):
+    accounts = SqlAccountStore(catalog.engine)
+    accounts.add_user("lan", "clerk", 3, email="lan@office.vn")
+    accounts.add_user("minh", "reader", 3, email="minh@office.vn")
+    h = Handling(HandlingStore(catalog.engine), DueRules(10, {}), lambda d, n: d)
+    record_id = add_record(catalog, objects)
+    h.store.project(record_id)
+    today = date(2026, 3, 2)
+    task, _ = handlers.assign(h, record_id, "minh", "lan", today, due="2026-03-01")  # overdue
+    recall_incoming(disposer(store, objects, Recorder()), record_id, "Nhầm", "25/UBND-VP", "lan")
+
+    closed, _events = handlers.close_recalled(h, record_id, today)
+    assert [t["id"] for t in closed] == [task["id"]]
+    [row] = handlers.list_tasks(h, today, user="minh", status="all")
+    assert row["status"] == "done" and "25/UBND-VP" in row["result"]
+    assert handlers.badge(h, "minh", today, 3)["open"] == 0
+    assert reminders.remind(h, today, None) == []  # no "overdue" mail for a destroyed document
+    assert handlers.close_recalled(h, record_id, today)[0] == []  # once
+    # the statistics' copy forgets the destroyed metadata; the số đến still counts as received
+    with catalog.engine.connect() as conn:
+        kept = conn.execute(
+            sa.select(documents.c.kind, documents.c.organ, documents.c.text_deadline)
+            .where(documents.c.record_id == record_id)
+        ).one()  # fmt: skip
+    assert tuple(kept) == (None, None, None)
+    with pytest.raises(PermanentError, match="thu hồi"):
+        handlers.assign(h, record_id, "minh", "lan", today)
+
+
+class CatalogReadBeforeTheOtherRecall:
+    """The catalog as the loser of two concurrent outgoing recalls sees it: its read made
+    before the winner committed (not recalled yet), every write real."""
+
+    def __init__(self, catalog, snapshot: dict) -> None:
+        self.catalog, self.snapshot = catalog, snapshot
+
+    def row(self, record_id: str) -> dict:
+        return self.snapshot
+
+    def __getattr__(self, name: str):
+        return getattr(self.catalog, name)
+
+
+def test_of_two_concurrent_recalls_of_one_outgoing_document_one_wins(catalog):
+    record_id = outgoing(catalog)
+    late = CatalogReadBeforeTheOtherRecall(catalog, catalog.row(record_id))
+    recall_outgoing(catalog, record_id, "Sai thẩm quyền", "05/CV-UBND", "lan")
+    with pytest.raises(RecordRecalled):
+        recall_outgoing(late, record_id, "Sai thể thức", "06/CV-UBND", "minh")
+    after = catalog.get(record_id)
+    assert after["metadata"]["recall"]["by"] == "lan"  # the first recall's facts stand
+    assert [e["action"] for e in after["history"]].count("recalled") == 1

@@ -1,7 +1,8 @@
 """Recall of documents on the real stack (NĐ 30/2020 Phụ lục VI, Phần I, III.8): an outgoing
 document is frozen with its metadata (corrections and numbering refused, the mark on its
 page, its hits and its register line); an incoming document its sender recalls is destroyed
-(original, text, index entry, metadata) leaving its register line and the audit entry; a
+(original, text, index entry, metadata) leaving its register line and the audit entry, its
+open tasks closed; a
 caller below a record's clearance gets "not found"; a letter and a held record are refused."""
 
 from __future__ import annotations
@@ -109,9 +110,12 @@ def test_a_recalled_outgoing_document_is_frozen_and_marked(stack, docs, clerk):
 
 
 def test_an_incoming_document_its_sender_recalls_is_destroyed_leaving_its_register_line(
-    stack, docs
+    stack, docs, clerk
 ):
     record = docs["den"]
+    tasks = f"/api/records/{record['id']}/tasks"
+    assigned = stack.post(tasks, json={"to": f"rc_clerk_{MARKER}", "due": "2026-01-02"})
+    assert assigned.status_code == 201, assigned.text  # overdue: on the badge, reminded
     assert list((stack.data / "objects").rglob(record["sha256"]))
     assert stack.get(f"/api/records/{record['id']}/text").status_code == 200
     refused = stack.cli("records", "recall", record["id"], "--reason", "Gửi nhầm", check=False)
@@ -137,7 +141,14 @@ def test_an_incoming_document_its_sender_recalls_is_destroyed_leaving_its_regist
     [entry] = audited(stack, record["id"])
     assert entry["actor"] == "lan" and "nhầm" not in json.dumps(entry, ensure_ascii=False)
     history = stack.record(record["id"])["history"]
-    assert history[-1]["stage"] == "retention" and history[-1]["action"] == "recalled"
+    assert ("retention", "recalled") in [(e["stage"], e["action"]) for e in history]
+    # nothing is left to handle: the open task is closed with the recall note, none is given
+    mine = clerk.get(f"{stack.url}/api/tasks", params={"status": "all"}, timeout=30).json()
+    [task] = [t for t in mine["tasks"] if t["record_id"] == record["id"]]
+    assert task["status"] == "done" and "25/UBND-VP" in task["result"] and not task["overdue"]
+    assert clerk.get(f"{stack.url}/api/tasks/badge", timeout=30).json()["open"] == 0
+    again = stack.post(tasks, json={"to": f"rc_clerk_{MARKER}"})
+    assert again.status_code == 400 and "thu hồi" in again.json()["error"], again.text
 
 
 def test_a_record_above_the_callers_clearance_is_not_found_and_stays(stack, docs, clerk):

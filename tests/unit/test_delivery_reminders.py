@@ -110,7 +110,7 @@ def test_the_mail_names_the_file_its_day_and_link_and_withholds_a_secret_title()
     assert "09/06/2026 (còn 30 ngày)" in body and "Điều 30" in body
     assert f"{portal}/hoso/2025/01.VP" in body
     subject, body = dr.reminder_mail(mail_row(-3, None, responsible="Nguyễn Thị Lan"), portal)
-    assert "đã quá hạn nộp lưu" in subject and "đã quá hạn 3 ngày" in body
+    assert "đã quá hạn nộp lưu" in subject and "(quá hạn 3 ngày)" in body
     assert "Tập công văn" not in body and dr.WITHHELD_TITLE in body
     assert "người lập hồ sơ: Nguyễn Thị Lan" in body
     assert "hôm nay là ngày cuối" in dr.reminder_mail(mail_row(0), portal)[1]

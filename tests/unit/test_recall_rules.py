@@ -15,6 +15,7 @@ from services.common.secrecy import KNOWN
 from services.indexing.handlers import index_document
 from services.registers import recall
 from services.registers.reports import register_table
+from services.retention.files import contents_item
 
 REASON = "Trích yếu sai: Về phương án bảo vệ mục tiêu trọng yếu"
 
@@ -108,3 +109,12 @@ def test_every_search_hit_of_a_recalled_document_carries_the_mark():
     marked = index_document(record, {**meta, "recall": facts("di")}, "văn bản")
     assert marked.title == "ĐÃ THU HỒI — Về việc thành lập tổ công tác"
     assert marked.subject == meta["subject"]  # searched as before
+
+
+def test_a_destroyed_incoming_documents_line_in_its_files_contents_says_it_was_recalled():
+    meta = {"organ": "UBND", "subject": "Về lịch họp", "number_symbol": "15/UBND-VP"}
+    residual = recall.residual_metadata({**meta, KNOWN: True}, facts("den"))
+    row = {"id": "r1", "register": "den", "meta": residual, "received_at": "2026-03-02T01:00:00Z"}
+    line = contents_item(row)
+    assert line["subject"] == "Văn bản bị thu hồi theo 25/UBND-VP của cơ quan gửi"
+    assert line["date"] and REASON not in str(line)
