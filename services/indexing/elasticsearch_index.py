@@ -224,6 +224,10 @@ class ElasticsearchIndex:
     def ids(self) -> set[str]:
         return _EsGeneration(self.es, self.alias, {}).ids()
 
+    def levels(self) -> dict[str, set[int]]:
+        query = {"query": {"match_all": {}}, "_source": ["secrecy"]}
+        return es_bodies.levels(helpers.scan(self.es, index=self.alias, query=query))
+
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)

@@ -217,6 +217,15 @@ def refused(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def levels(hits: Iterable[Mapping[str, Any]]) -> dict[str, set[int]]:
+    """Each id's levels from a scan of `A` (every index of the current generation) asking for
+    `secrecy`, which `document` stores as the level of the index it goes to."""
+    placed: dict[str, set[int]] = {}
+    for hit in hits:
+        placed.setdefault(hit["_id"], set()).add(int(hit["_source"]["secrecy"]))
+    return placed
+
+
 def text_parts(source: Mapping[str, Any]) -> list[str]:
     """A stored document's searchable text, rebuilt from `_source` (which leaves out `text`
     itself to save space), in `analysis.analyse`'s order: the same folded words."""

@@ -254,10 +254,13 @@ class _Shard:
                     raise  # not a generation removed by a swap meanwhile
         return self.index.searcher()
 
-    def ids(self) -> set[str]:
-        # The filter makes deleted documents (still in the term dictionary) not count.
-        terms = self.searcher().terms_with_prefix("id", "", tantivy.Query.all_query())
-        return {term for term, _ in terms}
+    def ids(self, level: int | None = None) -> set[str]:
+        """The ids of its live documents (the filter leaves out deleted ones, whose terms stay
+        until a merge), of one `level` if given."""
+        live = tantivy.Query.all_query()
+        if level is not None:
+            live = tantivy.Query.term_query(self.schema, "secrecy", level)
+        return {term for term, _ in self.searcher().terms_with_prefix("id", "", live)}
 
     def _reload(self) -> None:
         self._seen = self._stamp()
@@ -318,6 +321,14 @@ class _Generation:
 
     def ids(self) -> set[str]:
         return set().union(*(shard.ids() for shard in self.shards))
+
+    def levels(self) -> dict[str, set[int]]:
+        placed: dict[str, set[int]] = {}
+        for shard in self.shards:
+            for level in shard.levels:  # one, or every level in an index from before levels
+                for record_id in shard.ids(level):
+                    placed.setdefault(record_id, set()).add(level)
+        return placed
 
     def count(self) -> int:
         return sum(shard.searcher().num_docs for shard in self.shards)
@@ -492,6 +503,9 @@ class TantivyIndex:
 
     def ids(self) -> set[str]:
         return self._reading().ids()
+
+    def levels(self) -> dict[str, set[int]]:
+        return self._reading().levels()
 
     def _views(self, levels: frozenset[int]) -> list[_View]:
         """A searcher of each index holding some of `levels` (an index from before per-level

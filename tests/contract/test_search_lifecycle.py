@@ -146,3 +146,37 @@ def test_batches_commit_by_count_and_by_text_size(monkeypatch):
     ]
     assert [len(b) for b in lifecycle.batches(docs)] == [3, 2, 2]  # by count, by text, the rest
     assert list(lifecycle.batches([])) == []
+
+
+def test_verify_finds_a_record_indexed_below_its_secrecy_and_repair_moves_it(world):
+    """A raise whose re-index was lost (or overtaken by an older write, or cut between two
+    levels) leaves the record where clearance 0 finds it: the ids agree, the levels do not."""
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    raised = add_record(catalog, store, "Báo cáo quân số", public)
+    kept = add_record(catalog, store, "Báo cáo tài chính", public)
+    lifecycle.verify(catalog, store, index, repair=True)
+    catalog.update_metadata(raised, "correction", {"secrecy_known": True, "secrecy": "mat"})
+    report = lifecycle.verify(catalog, store, index)
+    assert (report.missing, report.orphaned, report.misplaced) == (0, 0, 1)
+    assert report.misplaced_ids == [raised] and not report.consistent
+    assert lifecycle.verify(catalog, store, index, repair=True).repaired
+    assert lifecycle.verify(catalog, store, index).consistent
+    public_hits = index.search(SearchQuery(text="báo cáo", clearance=0)).hits
+    assert [h.id for h in public_hits] == [kept]
+    assert sorted(hits(index, "báo cáo")) == sorted([raised, kept])
+
+
+def test_verify_finds_a_record_held_at_two_levels(world):
+    """A move between levels is two commits (two bulk items on Elasticsearch): cut between
+    them, the record is at both; its id alone looks consistent."""
+    catalog, store, index = world
+    record_id = add_record(catalog, store, "Tờ trình nhân sự", {"secrecy_known": True})
+    lifecycle.verify(catalog, store, index, repair=True)
+    level_1 = index._reading().shards[1]
+    with index._lock:  # a move 1 -> 0 cut after its first commit: still at level 1 too
+        level_1.write(index._lock, [doc(record_id, "tờ trình nhân sự", secrecy=1)], [])
+    assert index.levels()[record_id] == {0, 1}
+    report = lifecycle.verify(catalog, store, index, repair=True)
+    assert report.misplaced_ids == [record_id]
+    assert index.levels() == {record_id: {0}}

@@ -253,3 +253,12 @@ def test_the_adapter_searches_only_the_callers_levels():
     with pytest.raises(NotFound):
         index.similar("r", clearance=2)
     assert es.searched == [[f"{A}-s0", f"{A}-s1", f"{A}-s2"]]
+
+
+def test_verify_reads_each_ids_levels_from_the_scan_so_a_cut_move_shows_twice():
+    hits = [
+        {"_index": f"{GEN2}-s0", "_id": "a", "_source": {"secrecy": 0}},
+        {"_index": f"{GEN2}-s2", "_id": "a", "_source": {"secrecy": 2}},  # its delete failed
+        {"_index": GEN1, "_id": "b", "_source": {"secrecy": 3}},  # an index from before levels
+    ]
+    assert es_bodies.levels(hits) == {"a": {0, 2}, "b": {3}}
