@@ -45,16 +45,16 @@ class _EsGeneration:
         self.levels = levels
 
     def upsert_many(self, docs: Iterable[IndexDocument], outdated: bool = False) -> int:
-        """`outdated`: a generation of an older mapping, being replaced; what it refuses is
-        logged, not raised (the rebuilt generation holds every document)."""
+        """`outdated`: a generation of an older mapping, being replaced; the documents it
+        refuses are logged, not raised (the rebuilt generation holds every document)."""
         batch = list(docs)
         actions = es_bodies.bulk_actions(self.levels, batch)
         _, errors = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
-        refused = es_bodies.refused(errors)  # type: ignore[arg-type]
-        if refused and not outdated:
-            raise BulkIndexError(f"{len(refused)} document(s) failed to index.", refused)
-        if refused:
-            log.warning("outdated index %s refused %d documents", self.generation, len(refused))
+        failed = es_bodies.refused(errors, outdated)  # type: ignore[arg-type]
+        if failed:
+            raise BulkIndexError(f"{len(failed)} document(s) failed to index.", failed)
+        if skipped := es_bodies.refused(errors):  # type: ignore[arg-type]
+            log.warning("outdated index %s refused %d documents", self.generation, len(skipped))
         return len(batch)
 
     def delete(self, record_id: str) -> None:

@@ -210,10 +210,14 @@ def delete_actions(levels: Mapping[int, str], record_id: str) -> list[dict[str, 
     ]
 
 
-def refused(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The failed items of a bulk answer, a delete of a missing document not counted."""
+def refused(errors: list[dict[str, Any]], outdated: bool = False) -> list[dict[str, Any]]:
+    """The failed items of a bulk answer that fail the write: not a delete of a missing
+    document, nor in an `outdated` generation (being replaced) a document its older mapping
+    refuses; a failed delete always does (it may leave a record below its level)."""
     return [
-        e for e in errors if not ("delete" in e and e["delete"].get("status") == 404)
+        e for e in errors
+        if not ("delete" in e and e["delete"].get("status") == 404)
+        and not ("index" in e and outdated)
     ]  # fmt: skip
 
 

@@ -150,6 +150,14 @@ def test_only_a_delete_of_a_missing_document_is_not_a_refusal():
     assert es_bodies.refused([missing, strict, failed]) == [strict, failed]
 
 
+def test_an_outdated_generation_may_refuse_a_document_but_never_a_delete():
+    """The generation being replaced still serves searches: a failed delete from its lower
+    level would leave a raised record where clearance 0 finds it until the swap."""
+    strict = {"index": {"_index": f"{GEN1}-s2", "status": 400, "error": {"type": "strict"}}}
+    failed = {"delete": {"_index": f"{GEN1}-s0", "status": 503}}
+    assert es_bodies.refused([strict, failed], outdated=True) == [failed]
+
+
 # -- generations ----------------------------------------------------------------------------
 
 
