@@ -412,6 +412,8 @@ class TantivyIndex:
         self._pointers = self._current_stamp()
         current = _read_pointer(self._root / CURRENT) or self._current.name  # "." before one
         pending = _read_pointer(self._root / REBUILD)
+        if pending is not None and _read_pointer(self._root / pending / VERSION) != INDEX_VERSION:
+            pending = None  # begun under another version (before an upgrade): never resumed
         known = {g.name: g for g in (self._current, self._next) if g is not None}
         self._current = known.get(current) or self._open(current, self._root / current)
         self._next = None
@@ -437,7 +439,10 @@ class TantivyIndex:
         with self._lock:
             self._follow()
             if self._next is None:
+                stale = None if self._root is None else _read_pointer(self._root / REBUILD)
                 self._next = self._open_next()
+                if stale is not None:  # of another version: `_follow` passed it over
+                    shutil.rmtree(self._root / stale, ignore_errors=True)
             return self._next
 
     def _open_next(self) -> _Generation:

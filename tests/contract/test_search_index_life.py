@@ -507,3 +507,35 @@ def test_similar_chooses_its_words_blind_to_records_above_clearance(index):
     after = index.similar("src", clearance=0, limit=5)
     assert ids(before) == ids(after) == ["near"]
     assert [h.score for h in before.hits] == [h.score for h in after.hits] == [1.0]
+
+
+def test_an_unfinished_rebuild_of_another_version_is_not_resumed(tmp_path):
+    """A rebuild begun before an upgrade (schema 4: every level in one index) would, resumed,
+    be swapped in as it is: one index ranking every level together, and outdated again."""
+    import tantivy
+
+    from services.indexing.tantivy_query import build_schema, register_analysers, to_document
+
+    records = [doc("a", "báo cáo công tác"), doc("b", "báo cáo công tác mật", secrecy=1)]
+    for name, written in (("gen-0001", records), ("gen-0002", records[:1])):
+        (tmp_path / name).mkdir()
+        legacy = tantivy.Index(build_schema(), path=str(tmp_path / name))
+        register_analysers(legacy)
+        writer = legacy.writer(15_000_000, 1)
+        for record in written:
+            writer.add_document(to_document(record))
+        writer.commit()
+        writer.wait_merging_threads()
+        (tmp_path / name / VERSION).write_text("schema 4, analysis 1\n")
+    (tmp_path / "CURRENT").write_text("gen-0001\n")
+    (tmp_path / "REBUILD").write_text("gen-0002\n")
+    index = TantivyIndex(tmp_path)
+    try:
+        target = index.begin_rebuild()
+        assert target.generation == "gen-0003" and target.ids() == set()
+        target.upsert_many(records)
+        assert index.finish_rebuild() == "gen-0003" and not index.outdated()
+        assert (tmp_path / "gen-0003" / "level-1").is_dir()
+        assert not (tmp_path / "gen-0002").exists()
+    finally:
+        index.close()
