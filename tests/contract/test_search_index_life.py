@@ -112,17 +112,27 @@ def test_rebuild_resumes_an_unfinished_generation_after_a_restart(tmp_path):
         third.close()
 
 
-def test_an_index_from_before_generations_is_still_read(tmp_path):
+def _one_index(path, records, version=None, schema=None) -> None:
+    """A Tantivy index at `path` holding every level, as written before levels (by default
+    with today's schema), stamped with `version` if given."""
     import tantivy
 
     from services.indexing.tantivy_query import build_schema, register_analysers, to_document
 
-    legacy = tantivy.Index(build_schema(), path=str(tmp_path))
+    path.mkdir(exist_ok=True)
+    legacy = tantivy.Index(schema or build_schema(), path=str(path))
     register_analysers(legacy)
     writer = legacy.writer(15_000_000, 1)
-    writer.add_document(to_document(doc("old", "hồ sơ cũ")))
+    for record in records:
+        writer.add_document(to_document(record))
     writer.commit()
     writer.wait_merging_threads()
+    if version is not None:
+        (path / VERSION).write_text(f"{version}\n")
+
+
+def test_an_index_from_before_generations_is_still_read(tmp_path):
+    _one_index(tmp_path, [doc("old", "hồ sơ cũ")])
     index = TantivyIndex(tmp_path)
     try:
         assert ids(search(index, "ho so")) == ["old"] and index.outdated()
@@ -138,24 +148,12 @@ def test_a_generation_from_before_levels_is_searched_under_the_clearance_until_r
     """Schema 4 kept every level in one index: opened as it is, the clearance filter alone
     keeps Mật records out (similar counts its words under it), and the rebuild that its version
     starts writes one index per level."""
-    import tantivy
-
-    from services.indexing.tantivy_query import build_schema, register_analysers, to_document
-
-    (tmp_path / "gen-0001").mkdir()
-    legacy = tantivy.Index(build_schema(), path=str(tmp_path / "gen-0001"))
-    register_analysers(legacy)
     records = [
         doc("a", "báo cáo công tác văn phòng"),
         doc("b", "báo cáo công tác văn phòng mật", secrecy=1),
         doc("c", "công tác văn phòng năm nay"),
     ]
-    writer = legacy.writer(15_000_000, 1)
-    for record in records:
-        writer.add_document(to_document(record))
-    writer.commit()
-    writer.wait_merging_threads()
-    (tmp_path / "gen-0001" / VERSION).write_text("schema 4, analysis 1\n")
+    _one_index(tmp_path / "gen-0001", records, "schema 4, analysis 1")
     (tmp_path / "CURRENT").write_text("gen-0001\n")
     index = TantivyIndex(tmp_path)
     try:
@@ -257,17 +255,8 @@ def _schema_2():
 def test_a_generation_of_an_earlier_schema_is_searched_and_written_until_rebuilt(tmp_path):
     """A schema change keeps the fields, so the generation written under the earlier one is
     opened with its own schema: no empty search while the upgrade's rebuild runs."""
-    import tantivy
-
-    from services.indexing.tantivy_query import to_document
-
-    (tmp_path / "gen-0001").mkdir()
-    legacy = tantivy.Index(_schema_2(), path=str(tmp_path / "gen-0001"))
-    writer = legacy.writer(15_000_000, 1)
-    writer.add_document(to_document(doc("old", "Báo cáo của Văn phòng Tỉnh ủy")))
-    writer.commit()
-    writer.wait_merging_threads()
-    (tmp_path / "gen-0001" / VERSION).write_text("schema 2, analysis 1\n")
+    old = doc("old", "Báo cáo của Văn phòng Tỉnh ủy")
+    _one_index(tmp_path / "gen-0001", [old], "schema 2, analysis 1", _schema_2())
     (tmp_path / "CURRENT").write_text("gen-0001\n")
     index = TantivyIndex(tmp_path)
     try:
@@ -512,21 +501,9 @@ def test_similar_chooses_its_words_blind_to_records_above_clearance(index):
 def test_an_unfinished_rebuild_of_another_version_is_not_resumed(tmp_path):
     """A rebuild begun before an upgrade (schema 4: every level in one index) would, resumed,
     be swapped in as it is: one index ranking every level together, and outdated again."""
-    import tantivy
-
-    from services.indexing.tantivy_query import build_schema, register_analysers, to_document
-
     records = [doc("a", "báo cáo công tác"), doc("b", "báo cáo công tác mật", secrecy=1)]
-    for name, written in (("gen-0001", records), ("gen-0002", records[:1])):
-        (tmp_path / name).mkdir()
-        legacy = tantivy.Index(build_schema(), path=str(tmp_path / name))
-        register_analysers(legacy)
-        writer = legacy.writer(15_000_000, 1)
-        for record in written:
-            writer.add_document(to_document(record))
-        writer.commit()
-        writer.wait_merging_threads()
-        (tmp_path / name / VERSION).write_text("schema 4, analysis 1\n")
+    _one_index(tmp_path / "gen-0001", records, "schema 4, analysis 1")
+    _one_index(tmp_path / "gen-0002", records[:1], "schema 4, analysis 1")
     (tmp_path / "CURRENT").write_text("gen-0001\n")
     (tmp_path / "REBUILD").write_text("gen-0002\n")
     index = TantivyIndex(tmp_path)
