@@ -67,6 +67,10 @@ class _EsGeneration:
         )
         return {hit["_id"] for hit in scan}
 
+    def levels(self) -> dict[str, set[int]]:
+        query = {"query": {"match_all": {}}, "_source": ["secrecy"]}
+        return es_bodies.levels(helpers.scan(self.es, index=self.generation, query=query))
+
 
 class ElasticsearchIndex:
     def __init__(self, es: Elasticsearch, alias: str = DEFAULT_ALIAS) -> None:
@@ -225,8 +229,7 @@ class ElasticsearchIndex:
         return _EsGeneration(self.es, self.alias, {}).ids()
 
     def levels(self) -> dict[str, set[int]]:
-        query = {"query": {"match_all": {}}, "_source": ["secrecy"]}
-        return es_bodies.levels(helpers.scan(self.es, index=self.alias, query=query))
+        return _EsGeneration(self.es, self.alias, {}).levels()
 
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()

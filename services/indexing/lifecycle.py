@@ -22,6 +22,7 @@ from services.common.ports import (
     IndexDocument,
     ObjectStore,
     RebuildableIndex,
+    RebuildTarget,
     SearchIndex,
 )
 from services.common.records import Record, Status, format_number
@@ -112,7 +113,7 @@ class VerifyReport:
 
 
 def verify(
-    catalog: Catalog, store: ObjectStore, index: SearchIndex, repair: bool = False
+    catalog: Catalog, store: ObjectStore, index: SearchIndex | RebuildTarget, repair: bool = False
 ) -> VerifyReport:
     """Compare catalog and index; with `repair`, index the missing and the misplaced (an upsert
     puts a record at its level and removes it from any other) and drop the orphaned."""
@@ -159,7 +160,10 @@ def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> It
     """Fill a new generation from the catalog, one committed batch at a time, then swap it in.
 
     Resumable: a generation left unfinished (crash, restart) is reopened and only records not
-    yet in it are loaded. Live writes reach both generations meanwhile (see the adapter).
+    yet in it are loaded. Live writes reach both generations meanwhile (see the adapter); a
+    batch read before a correction or a disposal is written after its live write, so the new
+    generation is verified and repaired against the catalog before the swap (else a raised
+    record would be back at its old level, a disposed one back in the index).
     """
     target = index.begin_rebuild()
     expected = indexed_ids(catalog)
@@ -169,5 +173,6 @@ def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> It
     for batch in batches(load_documents(catalog, store, todo)):
         done += target.upsert_many(batch)
         yield Progress(target.generation, done, len(expected))
+    verify(catalog, store, target, repair=True)
     generation = index.finish_rebuild(target.generation)
     yield Progress(generation, done, len(expected))

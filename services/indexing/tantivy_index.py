@@ -298,6 +298,10 @@ class _Generation:
             self.write(batch)
         return len(batch)
 
+    def delete(self, record_id: str) -> None:
+        with self._lock:
+            self.write([], [record_id])
+
     def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
         """Each document into its level's index, and out of any other level's (a corrected
         secrecy moves it). The caller holds the write lock; an index with nothing to do is not

@@ -180,3 +180,33 @@ def test_verify_finds_a_record_held_at_two_levels(world):
     report = lifecycle.verify(catalog, store, index, repair=True)
     assert report.misplaced_ids == [record_id]
     assert index.levels() == {record_id: {0}}
+
+
+def test_a_rebuild_batch_read_before_a_correction_or_a_disposal_does_not_land_stale(
+    world, monkeypatch
+):
+    """The batch is read from the catalog, then written: a raise (or a disposal) landing in
+    between reaches the new generation live, and the stale batch must not undo it there."""
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    raised = add_record(catalog, store, "Báo cáo quân số", public)
+    disposed = add_record(catalog, store, "Báo cáo hết hạn", public)
+    lifecycle.verify(catalog, store, index, repair=True)
+    read = lifecycle.load_documents
+    changed = []
+
+    def read_then_change(*args):
+        docs = list(read(*args))
+        if not changed:  # meanwhile, once: a correction and a disposal, indexed live
+            changed.append(True)
+            catalog.update_metadata(raised, "correction", {"secrecy_known": True, "secrecy": "mat"})
+            index_record(corrected_event(raised, page_text_key(raised, 1)), catalog, store, index)
+            with catalog.engine.begin() as conn:
+                catalog_rows.leave_care(conn, disposed, "disposed", public)
+            index.delete(disposed)
+        yield from docs
+
+    monkeypatch.setattr(lifecycle, "load_documents", read_then_change)
+    list(lifecycle.rebuild(catalog, store, index))
+    assert index.search(SearchQuery(text="báo cáo", clearance=0)).hits == []
+    assert index.levels() == {raised: {1}}
