@@ -415,9 +415,7 @@ class TantivyIndex:
             return
         self._pointers = self._current_stamp()
         current = _read_pointer(self._root / CURRENT) or self._current.name  # "." before one
-        pending = _read_pointer(self._root / REBUILD)
-        if pending is not None and _read_pointer(self._root / pending / VERSION) != INDEX_VERSION:
-            pending = None  # begun under another version (before an upgrade): never resumed
+        pending = _pending_rebuild(self._root)
         known = {g.name: g for g in (self._current, self._next) if g is not None}
         self._current = known.get(current) or self._open(current, self._root / current)
         self._next = None
@@ -445,7 +443,7 @@ class TantivyIndex:
             if self._next is None:
                 stale = None if self._root is None else _read_pointer(self._root / REBUILD)
                 self._next = self._open_next()
-                if stale is not None:  # of another version: `_follow` passed it over
+                if stale not in (None, self._current.name):  # of another version: passed over
                     shutil.rmtree(self._root / stale, ignore_errors=True)
             return self._next
 
@@ -460,7 +458,7 @@ class TantivyIndex:
     def rebuilding(self) -> str | None:
         if self._root is None:
             return self._next.name if self._next else None
-        return _read_pointer(self._root / REBUILD)  # any process's rebuild
+        return _pending_rebuild(self._root)  # any process's rebuild
 
     def finish_rebuild(self, generation: str | None = None) -> str:
         """Swap the rebuilt generation in; searches move to it at once; the old one is removed.
@@ -799,6 +797,17 @@ def _stamp(path: Path) -> Stamp:
     except FileNotFoundError:
         return None
     return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _pending_rebuild(root: Path) -> str | None:
+    """The generation REBUILD names, unless there is no rebuild in it to resume: begun under
+    another version (before an upgrade: swapped in, it would be outdated), or CURRENT already
+    (a swap cut before it removed REBUILD: taken as a rebuild, every live write would open two
+    writers on it and the next swap would remove it)."""
+    pending = _read_pointer(root / REBUILD)
+    if pending is None or pending == _read_pointer(root / CURRENT):
+        return None
+    return pending if _read_pointer(root / pending / VERSION) == INDEX_VERSION else None
 
 
 def _read_pointer(path: Path) -> str | None:

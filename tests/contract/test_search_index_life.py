@@ -516,3 +516,25 @@ def test_an_unfinished_rebuild_of_another_version_is_not_resumed(tmp_path):
         assert not (tmp_path / "gen-0002").exists()
     finally:
         index.close()
+
+
+def test_a_swap_cut_before_its_rebuild_pointer_was_removed_leaves_one_generation(tmp_path):
+    """`finish_rebuild` names the new generation CURRENT, then removes REBUILD: a crash between
+    left both naming it. Taken as a rebuild under way, each live write opened two writers on
+    it (LockBusy: every write failed) and the next swap removed the generation searches use."""
+    first = TantivyIndex(tmp_path)
+    first.upsert(doc("a", "biên bản"))
+    first.close()
+    (tmp_path / "REBUILD").write_text((tmp_path / "CURRENT").read_text())
+    index = TantivyIndex(tmp_path)
+    try:
+        assert index.rebuilding() is None
+        index.upsert(doc("b", "biên bản"))
+        assert index.ids() == {"a", "b"}
+        target = index.begin_rebuild()
+        assert target.generation != index.generation
+        target.upsert_many([doc("a", "biên bản"), doc("b", "biên bản")])
+        index.finish_rebuild()
+        assert index.ids() == {"a", "b"} and (tmp_path / index.generation).is_dir()
+    finally:
+        index.close()
