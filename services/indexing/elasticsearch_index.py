@@ -274,7 +274,7 @@ class ElasticsearchIndex:
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         """Only the caller's levels are read: the record, the words' counts, the answer."""
         started = time.perf_counter()
-        levels = es_bodies.visible_levels(q.Secrecy(clearance))
+        levels = sorted(q.visible_levels(q.Secrecy(clearance)))
         targets = [es_bodies.level_alias(self.alias, level) for level in levels]
         found = []
         if targets:

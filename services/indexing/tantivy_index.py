@@ -54,7 +54,6 @@ from services.indexing import query as q
 from services.indexing.analysis import analyse, significant_terms
 from services.indexing.tantivy_query import (
     INDEX_VERSION,
-    LEVELS,
     Translator,
     build_schema,
     facet_request,
@@ -63,10 +62,8 @@ from services.indexing.tantivy_query import (
     has_fuzzy_words,
     merged_facets,
     register_analysers,
-    stored_level,
     to_document,
     total,
-    visible_levels,
 )
 
 log = logging.getLogger(__name__)
@@ -280,11 +277,11 @@ class _Generation:
         self.path = path
         self._lock = lock
         if path is not None and (path / "meta.json").is_file():
-            self.shards = [_Shard(schema, path, LEVELS)]
+            self.shards = [_Shard(schema, path, frozenset(q.LEVELS))]
         else:
             self.shards = [
                 _Shard(schema, None if path is None else path / f"level-{n}", frozenset({n}))
-                for n in sorted(LEVELS)
+                for n in q.LEVELS
             ]
 
     @property
@@ -311,7 +308,7 @@ class _Generation:
         # Lowest level first: a record raised to a higher level leaves the lower one before it
         # is added above, so no moment (nor a crash between the commits) shows it too low.
         for shard in self.shards:
-            mine = [doc for doc in batch if stored_level(doc.secrecy) in shard.levels]
+            mine = [doc for doc in batch if q.stored_level(doc.secrecy) in shard.levels]
             kept = {doc.id for doc in mine}
             others = [doc.id for doc in batch if doc.id not in kept] + deletes
             if others:
@@ -523,7 +520,7 @@ class TantivyIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
-        views = self._views(visible_levels(_clearance(plan)))
+        views = self._views(q.visible_levels(_clearance(plan)))
         result = self._run(views, plan, [Translator(v.schema).query(plan) for v in views])
         if result.total == 0 and has_fuzzy_words(plan):
             fuzzy = [Translator(v.schema, fuzzy=True).query(plan) for v in views]
@@ -595,7 +592,7 @@ class TantivyIndex:
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
-        levels = visible_levels(_clearance(plan))
+        levels = q.visible_levels(_clearance(plan))
         views = self._views(levels)
         found = (_stored(v.searcher, v.schema, record_id) for v in views)
         source = next((stored for stored in found if stored is not None), None)
