@@ -158,6 +158,7 @@ def test_a_generation_from_before_levels_is_searched_under_the_clearance_until_r
     index = TantivyIndex(tmp_path)
     try:
         assert index.outdated() and index.count() == 3
+        assert index.levels() == {"a": {0}, "b": {1}, "c": {0}}  # what verify compares
         assert sorted(ids(search(index, "cong tac"))) == ["a", "c"]
         assert sorted(ids(search(index, "cong tac", clearance=1))) == ["a", "b", "c"]
         assert ids(search(index, "cong tac", clearance=1, secrecy=1)) == ["b"]
