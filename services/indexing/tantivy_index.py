@@ -149,10 +149,11 @@ def _flock(path: Path) -> int:
 
 def _finish_and_unlock(pending: list[Callable[[], None]], fd: int | None) -> None:
     try:
-        for finish in pending:
-            finish()
-    except Exception:
-        log.exception("tantivy: waiting for merges failed")
+        for finish in pending:  # each writer of the hold: one failing must not keep the next
+            try:
+                finish()
+            except Exception:
+                log.exception("tantivy: waiting for merges failed")
     finally:
         if fd is not None:
             os.close(fd)  # closing the file releases the flock
