@@ -62,10 +62,7 @@ class _EsGeneration:
         helpers.bulk(self.es, actions, refresh="wait_for", ignore_status=404)
 
     def ids(self) -> set[str]:
-        scan = helpers.scan(
-            self.es, index=self.generation, query={"query": {"match_all": {}}, "_source": False}
-        )
-        return {hit["_id"] for hit in scan}
+        return set(self.levels())
 
     def levels(self) -> dict[str, set[int]]:
         query = {"query": {"match_all": {}}, "_source": ["secrecy"]}
