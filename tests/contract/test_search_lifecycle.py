@@ -210,3 +210,48 @@ def test_a_rebuild_batch_read_before_a_correction_or_a_disposal_does_not_land_st
     list(lifecycle.rebuild(catalog, store, index))
     assert index.search(SearchQuery(text="báo cáo", clearance=0)).hits == []
     assert index.levels() == {raised: {1}}
+
+
+def test_an_index_write_overtaken_by_a_raise_is_written_again(world):
+    """Two indexing processes: one reads the record (thường), a correction raises it to Mật and
+    the other indexes that first; the first write, landing last, would leave the record where
+    clearance 0 finds it until a verify. The handler re-reads after writing."""
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    record_id = add_record(catalog, store, "Báo cáo quân số", public)
+    event = corrected_event(record_id, page_text_key(record_id, 1))
+    upsert = index.upsert
+    raised = []
+
+    def raise_first(document):  # the other process's correction lands before this write
+        if not raised:
+            raised.append(True)
+            catalog.update_metadata(record_id, "correction", {"secrecy": "mat"})
+            index_record(event, catalog, store, index, action="reindexed")
+        upsert(document)
+
+    index.upsert = raise_first
+    index_record(event, catalog, store, index, action="reindexed")
+    assert index.search(SearchQuery(text="báo cáo", clearance=0)).hits == []
+    assert index.levels() == {record_id: {1}}
+
+
+def test_an_index_write_overtaken_by_a_disposal_is_undone(world):
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    record_id = add_record(catalog, store, "Báo cáo hết hạn", public)
+    event = corrected_event(record_id, page_text_key(record_id, 1))
+    upsert = index.upsert
+    disposed = []
+
+    def dispose_first(document):  # retention disposes and deletes it before this write
+        if not disposed:
+            disposed.append(True)
+            with catalog.engine.begin() as conn:
+                catalog_rows.leave_care(conn, record_id, "disposed", public)
+            index.delete(record_id)
+        upsert(document)
+
+    index.upsert = dispose_first
+    assert index_record(event, catalog, store, index, action="reindexed") is None
+    assert index.ids() == set()
