@@ -28,7 +28,8 @@ def verify(
     else:
         console.print(
             f"danh mục / catalog: {report['catalog']}  chỉ mục / index: {report['index']}  "
-            f"thiếu / missing: {report['missing']}  thừa / orphaned: {report['orphaned']}"
+            f"thiếu / missing: {report['missing']}  thừa / orphaned: {report['orphaned']}  "
+            f"sai độ mật / misplaced: {report['misplaced']}"
             + ("  → đã sửa / repaired" if report["repaired"] else ""),
             markup=False,
         )

@@ -122,6 +122,10 @@ class SearchIndex(Protocol):
     def ids(self) -> set[str]:
         """Every record id the index holds (for `luutru index verify`)."""
 
+    def levels(self) -> dict[str, set[int]]:
+        """Every record id the index holds, with the secrecy levels it is held at: one, unless
+        a move between levels was cut (for `luutru index verify`)."""
+
     def count(self) -> int: ...
 
 
@@ -132,7 +136,11 @@ class RebuildTarget(Protocol):
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int: ...
 
+    def delete(self, record_id: str) -> None: ...
+
     def ids(self) -> set[str]: ...
+
+    def levels(self) -> dict[str, set[int]]: ...
 
 
 class RebuildableIndex(SearchIndex, Protocol):

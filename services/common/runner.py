@@ -5,7 +5,8 @@ nameko 2.14's `run` stops the services as soon as SIGTERM arrives. When that is 
 still starting (their consumers connecting to RabbitMQ, the first second or so), the stop runs
 beside the start, an extension's stop fails ("Trying to re-send() an already-triggered event")
 and the process never exits: supervisord or systemd waits for it, then kills it. Here a stop
-waits for the start to finish (`tests/service/test_stop_while_starting.py`); a start that does
+waits for the start to finish, and a second SIGTERM (or SIGINT, handled alike) is ignored
+(`tests/service/test_stop_while_starting.py`); a start that does
 not finish within `START_GRACE_S` of the signal (a broker that never answers) ends the process
 at once — nothing was taken from a queue yet, so nothing is lost.
 """
@@ -37,11 +38,12 @@ START_GRACE_S = 60
 
 
 def serve(services: list[type], config: dict[str, Any]) -> None:
-    """Start `services` and return when they have stopped (on SIGTERM)."""
+    """Start `services` and return when they have stopped (on SIGTERM or SIGINT)."""
     runner = ServiceRunner(config)
     for service in services:
         runner.add_service(service)
     started = Event()
+    stopping: list[bool] = []
 
     def stop_once_started() -> None:
         if not started.wait(timeout=START_GRACE_S):
@@ -49,10 +51,15 @@ def serve(services: list[type], config: dict[str, Any]) -> None:
             os._exit(1)
         runner.stop()
 
-    # A signal handler runs outside the event loop: it may only hand the work to a green thread.
-    # Ctrl-C in a terminal stops the services as gracefully as SIGTERM does.
-    for stop_signal in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(stop_signal, lambda signum, frame: eventlet.spawn_n(stop_once_started))
+    def on_stop_signal(signum: int, frame: object) -> None:
+        # A signal handler runs outside the event loop: it may only hand the work to a green
+        # thread. One stop: a second beside the first fails as a stop beside the start does.
+        if not stopping:
+            stopping.append(True)
+            eventlet.spawn_n(stop_once_started)
+
+    signal.signal(signal.SIGTERM, on_stop_signal)
+    signal.signal(signal.SIGINT, on_stop_signal)  # Ctrl-C in a terminal: the same clean stop
     runner.start()
     started.send(True)
     waiting = eventlet.spawn(runner.wait)

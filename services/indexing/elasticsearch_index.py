@@ -45,16 +45,16 @@ class _EsGeneration:
         self.levels = levels
 
     def upsert_many(self, docs: Iterable[IndexDocument], outdated: bool = False) -> int:
-        """`outdated`: a generation of an older mapping, being replaced; what it refuses is
-        logged, not raised (the rebuilt generation holds every document)."""
+        """`outdated`: a generation of an older mapping, being replaced; the documents it
+        refuses are logged, not raised (the rebuilt generation holds every document)."""
         batch = list(docs)
         actions = es_bodies.bulk_actions(self.levels, batch)
         _, errors = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
-        refused = es_bodies.refused(errors)  # type: ignore[arg-type]
-        if refused and not outdated:
-            raise BulkIndexError(f"{len(refused)} document(s) failed to index.", refused)
-        if refused:
-            log.warning("outdated index %s refused %d documents", self.generation, len(refused))
+        failed = es_bodies.refused(errors, outdated)  # type: ignore[arg-type]
+        if failed:
+            raise BulkIndexError(f"{len(failed)} document(s) failed to index.", failed)
+        if skipped := es_bodies.refused(errors):  # type: ignore[arg-type]
+            log.warning("outdated index %s refused %d documents", self.generation, len(skipped))
         return len(batch)
 
     def delete(self, record_id: str) -> None:
@@ -62,10 +62,11 @@ class _EsGeneration:
         helpers.bulk(self.es, actions, refresh="wait_for", ignore_status=404)
 
     def ids(self) -> set[str]:
-        scan = helpers.scan(
-            self.es, index=self.generation, query={"query": {"match_all": {}}, "_source": False}
-        )
-        return {hit["_id"] for hit in scan}
+        return set(self.levels())
+
+    def levels(self) -> dict[str, set[int]]:
+        query = {"query": {"match_all": {}}, "_source": ["secrecy"]}
+        return es_bodies.levels(helpers.scan(self.es, index=self.generation, query=query))
 
 
 class ElasticsearchIndex:
@@ -224,6 +225,9 @@ class ElasticsearchIndex:
     def ids(self) -> set[str]:
         return _EsGeneration(self.es, self.alias, {}).ids()
 
+    def levels(self) -> dict[str, set[int]]:
+        return _EsGeneration(self.es, self.alias, {}).levels()
+
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
@@ -267,7 +271,7 @@ class ElasticsearchIndex:
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         """Only the caller's levels are read: the record, the words' counts, the answer."""
         started = time.perf_counter()
-        levels = es_bodies.visible_levels(q.Secrecy(clearance))
+        levels = sorted(q.visible_levels(q.Secrecy(clearance)))
         targets = [es_bodies.level_alias(self.alias, level) for level in levels]
         found = []
         if targets:

@@ -26,8 +26,6 @@ from typing import Any
 from services.common import vntext
 from services.common.config import REPO_ROOT
 from services.common.ports import IndexDocument
-from services.common.secrecy import HIGHEST
-from services.common.vocabulary import SECRECY_NAMES
 from services.indexing import query as q
 from services.indexing.analysis import analyse
 from services.indexing.tantivy_query import (
@@ -48,7 +46,7 @@ _SORTS = {"date_desc": "desc", "date_asc": "asc"}
 VERSION_KEY = "luutru_index_version"  # in each index's mapping `_meta`
 # Bumped when the indices change shape without the documents changing: 2 = one per secrecy level.
 LAYOUT_VERSION = 2
-LEVELS = tuple(sorted(SECRECY_NAMES))
+LEVELS = q.LEVELS
 
 
 @cache
@@ -81,11 +79,6 @@ def version_of(mapping: Mapping[str, Any]) -> str | None:
 
 
 # --- layout: a generation's indices and the aliases searches use ----------------------------
-
-
-def level_of(doc: IndexDocument) -> int:
-    """The level whose index holds `doc`; a level off the scale counts as the highest."""
-    return doc.secrecy if doc.secrecy in LEVELS else HIGHEST
 
 
 def level_alias(alias: str, level: int) -> str:
@@ -155,18 +148,10 @@ def serving_actions(
     ]
 
 
-def visible_levels(clearance: q.Secrecy) -> list[int]:
-    """The levels a search may read: those up to the clearance, or the one `secrecy=` asks."""
-    levels = [level for level in LEVELS if level <= clearance.at_most]
-    if clearance.exactly is not None:
-        levels = [level for level in levels if level == clearance.exactly]
-    return levels
-
-
 def search_targets(alias: str, plan: q.Plan) -> list[str]:
     """The aliases one search names: its visible levels' only (empty: nothing to search)."""
     (clearance,) = (f for f in plan.filters if isinstance(f, q.Secrecy))
-    return [level_alias(alias, level) for level in visible_levels(clearance)]
+    return [level_alias(alias, level) for level in sorted(q.visible_levels(clearance))]
 
 
 def document(doc: IndexDocument) -> dict[str, Any]:
@@ -174,7 +159,7 @@ def document(doc: IndexDocument) -> dict[str, Any]:
     analysed = analyse(doc)
     out: dict[str, Any] = dict(analysed.keywords)
     out.update(
-        secrecy=level_of(doc),  # the level of the index it goes to
+        secrecy=q.stored_level(doc.secrecy),  # the level of the index it goes to
         title=vntext.nfc(doc.title),
         body=analysed.body,
         text=analysed.text_parts,  # an array: phrases never span two fields
@@ -197,7 +182,7 @@ def bulk_actions(
     `delete` from every other index removes the copy a secrecy correction leaves behind (a
     missing one answers 404, which is no error)."""
     for doc in docs:
-        home = levels[level_of(doc)]
+        home = levels[q.stored_level(doc.secrecy)]
         for other in sorted(set(levels.values()) - {home}):
             yield {"_op_type": "delete", "_index": other, "_id": doc.id}
         yield {"_op_type": "index", "_index": home, "_id": doc.id, "_source": document(doc)}
@@ -210,11 +195,24 @@ def delete_actions(levels: Mapping[int, str], record_id: str) -> list[dict[str, 
     ]
 
 
-def refused(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The failed items of a bulk answer, a delete of a missing document not counted."""
+def refused(errors: list[dict[str, Any]], outdated: bool = False) -> list[dict[str, Any]]:
+    """The failed items of a bulk answer that fail the write: not a delete of a missing
+    document, nor in an `outdated` generation (being replaced) a document its older mapping
+    refuses; a failed delete always does (it may leave a record below its level)."""
     return [
-        e for e in errors if not ("delete" in e and e["delete"].get("status") == 404)
+        e for e in errors
+        if not ("delete" in e and e["delete"].get("status") == 404)
+        and not ("index" in e and outdated)
     ]  # fmt: skip
+
+
+def levels(hits: Iterable[Mapping[str, Any]]) -> dict[str, set[int]]:
+    """Each id's levels from a scan of `A` (every index of the current generation) asking for
+    `secrecy`, which `document` stores as the level of the index it goes to."""
+    placed: dict[str, set[int]] = {}
+    for hit in hits:
+        placed.setdefault(hit["_id"], set()).add(int(hit["_source"]["secrecy"]))
+    return placed
 
 
 def text_parts(source: Mapping[str, Any]) -> list[str]:

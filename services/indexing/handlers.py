@@ -89,6 +89,16 @@ def index_record(
     text = read_full_text(store, event["text_keys"])
     petitioner = catalog.petitioner(record["id"])
     index.upsert(index_document(record, record["metadata"], text, petitioner))
+    # Read again: a correction or a disposal committed since the read above may have been
+    # indexed (by another process) before this write, which would then undo it — a raised
+    # record back where lower clearances find it, a disposed one back in the index.
+    latest = catalog.get(record["id"])
+    if latest["status"] in GONE:
+        index.delete(record["id"])
+        return None
+    if latest["metadata"] != record["metadata"]:
+        petitioner = catalog.petitioner(record["id"])
+        index.upsert(index_document(latest, latest["metadata"], text, petitioner))
     catalog.advance(record["id"], "indexing", "indexed", action)
     return events.new_event(events.RECORD_INDEXED, record["id"], sha256=event["sha256"])
 

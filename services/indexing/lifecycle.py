@@ -1,7 +1,9 @@
 """Index life: compare the index with the catalog, repair it, rebuild it beside itself.
 
-The catalog is the truth: every record whose status is `indexed` must be in the index, nothing
-else may be. Documents are rebuilt from the catalog row and the page texts in the object store
+The catalog is the truth: every record whose status is `indexed` must be in the index, at its
+effective secrecy level only (one below is a leak: a raise whose re-index was lost, or
+overtaken by an older write; a move cut between its two writes leaves a copy), nothing else
+may be. Documents are rebuilt from the catalog row and the page texts in the object store
 (the pages manifest written by ocr), exactly as the pipeline indexed them.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from services.classification.handlers import read_full_text
@@ -20,9 +22,11 @@ from services.common.ports import (
     IndexDocument,
     ObjectStore,
     RebuildableIndex,
+    RebuildTarget,
     SearchIndex,
 )
 from services.common.records import Record, Status, format_number
+from services.common.secrecy import effective_level
 from services.indexing.handlers import index_document
 
 # Documents per commit, at most: each commit writes its own segment and waits for its merges
@@ -96,22 +100,27 @@ class VerifyReport:
     orphaned: int  # in the index, not (or no longer) indexed in the catalog
     missing_ids: list[str]
     orphaned_ids: list[str]
+    misplaced: int = 0  # in both, but held at another secrecy level than the catalog's (too)
+    misplaced_ids: list[str] = field(default_factory=list)
     repaired: bool = False
 
     @property
     def consistent(self) -> bool:
-        return self.missing == 0 and self.orphaned == 0
+        return self.missing == 0 and self.orphaned == 0 and self.misplaced == 0
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "consistent": self.consistent}
 
 
 def verify(
-    catalog: Catalog, store: ObjectStore, index: SearchIndex, repair: bool = False
+    catalog: Catalog, store: ObjectStore, index: SearchIndex | RebuildTarget, repair: bool = False
 ) -> VerifyReport:
-    """Compare catalog and index; with `repair`, index the missing and drop the orphaned."""
-    expected, present = indexed_ids(catalog), index.ids()
+    """Compare catalog and index; with `repair`, index the missing and the misplaced (an upsert
+    puts a record at its level and removes it from any other) and drop the orphaned."""
+    expected, placed = indexed_ids(catalog), index.levels()
+    present = set(placed)
     missing, orphaned = sorted(expected - present), sorted(present - expected)
+    misplaced = misplaced_ids(catalog, placed, expected & present)
     report = VerifyReport(
         catalog=len(expected),
         index=len(present),
@@ -119,14 +128,25 @@ def verify(
         orphaned=len(orphaned),
         missing_ids=missing[:SAMPLE],
         orphaned_ids=orphaned[:SAMPLE],
+        misplaced=len(misplaced),
+        misplaced_ids=misplaced[:SAMPLE],
     )
     if repair and not report.consistent:
-        for batch in batches(load_documents(catalog, store, missing)):
+        for batch in batches(load_documents(catalog, store, missing + misplaced)):
             index.upsert_many(batch)
         for record_id in orphaned:
             index.delete(record_id)
         report.repaired = True
     return report
+
+
+def misplaced_ids(catalog: Catalog, placed: dict[str, set[int]], ids: Iterable[str]) -> list[str]:
+    """Those of `ids` the index holds at any level but the catalog's effective one."""
+    wanted, out = sorted(ids), []
+    for start in range(0, len(wanted), LOAD):
+        metas = catalog.metas(wanted[start : start + LOAD])
+        out += [i for i, meta in metas.items() if placed[i] != {effective_level(meta)}]
+    return sorted(out)
 
 
 @dataclass
@@ -140,7 +160,10 @@ def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> It
     """Fill a new generation from the catalog, one committed batch at a time, then swap it in.
 
     Resumable: a generation left unfinished (crash, restart) is reopened and only records not
-    yet in it are loaded. Live writes reach both generations meanwhile (see the adapter).
+    yet in it are loaded. Live writes reach both generations meanwhile (see the adapter); a
+    batch read before a correction or a disposal is written after its live write, so the new
+    generation is verified and repaired against the catalog before the swap (else a raised
+    record would be back at its old level, a disposed one back in the index).
     """
     target = index.begin_rebuild()
     expected = indexed_ids(catalog)
@@ -150,5 +173,6 @@ def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> It
     for batch in batches(load_documents(catalog, store, todo)):
         done += target.upsert_many(batch)
         yield Progress(target.generation, done, len(expected))
+    verify(catalog, store, target, repair=True)
     generation = index.finish_rebuild(target.generation)
     yield Progress(generation, done, len(expected))

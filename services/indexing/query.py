@@ -27,6 +27,7 @@ from datetime import date
 from services.common import vntext
 from services.common.errors import BadQuery
 from services.common.ports import SORTS, SearchQuery
+from services.common.secrecy import HIGHEST
 
 FIELDS = ("so", "loai", "coquan", "ngay")
 _FIELD_RE = re.compile(r"(so|loai|coquan|ngay):", re.IGNORECASE)
@@ -94,6 +95,20 @@ class Secrecy:
 
 
 Filter = Keyword | Tokens | DateRange | Secrecy
+LEVELS = tuple(range(HIGHEST + 1))  # the secrecy scale: each engine keeps an index per level
+
+
+def stored_level(secrecy: int) -> int:
+    """The level a record is indexed at. Only the scale's levels: each has its own index, and
+    clearance filters leave out each level above by its term. A level off the scale (none is
+    made) would be hidden from everyone below the highest."""
+    return secrecy if 0 <= secrecy <= HIGHEST else HIGHEST
+
+
+def visible_levels(f: Secrecy) -> frozenset[int]:
+    """The levels a clearance filter lets through (`exactly` narrows to one, still capped)."""
+    levels = frozenset(n for n in LEVELS if n <= f.at_most)
+    return levels if f.exactly is None else levels & {f.exactly}
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,6 @@ from services.indexing import query as q
 from services.indexing.analysis import analyse, significant_terms
 from services.indexing.tantivy_query import (
     INDEX_VERSION,
-    LEVELS,
     Translator,
     build_schema,
     facet_request,
@@ -63,10 +62,8 @@ from services.indexing.tantivy_query import (
     has_fuzzy_words,
     merged_facets,
     register_analysers,
-    stored_level,
     to_document,
     total,
-    visible_levels,
 )
 
 log = logging.getLogger(__name__)
@@ -152,10 +149,11 @@ def _flock(path: Path) -> int:
 
 def _finish_and_unlock(pending: list[Callable[[], None]], fd: int | None) -> None:
     try:
-        for finish in pending:
-            finish()
-    except Exception:
-        log.exception("tantivy: waiting for merges failed")
+        for finish in pending:  # each writer of the hold: one failing must not keep the next
+            try:
+                finish()
+            except Exception:
+                log.exception("tantivy: waiting for merges failed")
     finally:
         if fd is not None:
             os.close(fd)  # closing the file releases the flock
@@ -254,10 +252,13 @@ class _Shard:
                     raise  # not a generation removed by a swap meanwhile
         return self.index.searcher()
 
-    def ids(self) -> set[str]:
-        # The filter makes deleted documents (still in the term dictionary) not count.
-        terms = self.searcher().terms_with_prefix("id", "", tantivy.Query.all_query())
-        return {term for term, _ in terms}
+    def ids(self, level: int | None = None) -> set[str]:
+        """The ids of its live documents (the filter leaves out deleted ones, whose terms stay
+        until a merge), of one `level` if given."""
+        live = tantivy.Query.all_query()
+        if level is not None:
+            live = tantivy.Query.term_query(self.schema, "secrecy", level)
+        return {term for term, _ in self.searcher().terms_with_prefix("id", "", live)}
 
     def _reload(self) -> None:
         self._seen = self._stamp()
@@ -277,11 +278,11 @@ class _Generation:
         self.path = path
         self._lock = lock
         if path is not None and (path / "meta.json").is_file():
-            self.shards = [_Shard(schema, path, LEVELS)]
+            self.shards = [_Shard(schema, path, frozenset(q.LEVELS))]
         else:
             self.shards = [
                 _Shard(schema, None if path is None else path / f"level-{n}", frozenset({n}))
-                for n in sorted(LEVELS)
+                for n in q.LEVELS
             ]
 
     @property
@@ -295,6 +296,10 @@ class _Generation:
             self.write(batch)
         return len(batch)
 
+    def delete(self, record_id: str) -> None:
+        with self._lock:
+            self.write([], [record_id])
+
     def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
         """Each document into its level's index, and out of any other level's (a corrected
         secrecy moves it). The caller holds the write lock; an index with nothing to do is not
@@ -304,7 +309,7 @@ class _Generation:
         # Lowest level first: a record raised to a higher level leaves the lower one before it
         # is added above, so no moment (nor a crash between the commits) shows it too low.
         for shard in self.shards:
-            mine = [doc for doc in batch if stored_level(doc.secrecy) in shard.levels]
+            mine = [doc for doc in batch if q.stored_level(doc.secrecy) in shard.levels]
             kept = {doc.id for doc in mine}
             others = [doc.id for doc in batch if doc.id not in kept] + deletes
             if others:
@@ -318,6 +323,14 @@ class _Generation:
 
     def ids(self) -> set[str]:
         return set().union(*(shard.ids() for shard in self.shards))
+
+    def levels(self) -> dict[str, set[int]]:
+        placed: dict[str, set[int]] = {}
+        for shard in self.shards:
+            for level in shard.levels:  # one, or every level in an index from before levels
+                for record_id in shard.ids(level):
+                    placed.setdefault(record_id, set()).add(level)
+        return placed
 
     def count(self) -> int:
         return sum(shard.searcher().num_docs for shard in self.shards)
@@ -400,7 +413,7 @@ class TantivyIndex:
             return
         self._pointers = self._current_stamp()
         current = _read_pointer(self._root / CURRENT) or self._current.name  # "." before one
-        pending = _read_pointer(self._root / REBUILD)
+        pending = _pending_rebuild(self._root)
         known = {g.name: g for g in (self._current, self._next) if g is not None}
         self._current = known.get(current) or self._open(current, self._root / current)
         self._next = None
@@ -426,7 +439,10 @@ class TantivyIndex:
         with self._lock:
             self._follow()
             if self._next is None:
+                stale = None if self._root is None else _read_pointer(self._root / REBUILD)
                 self._next = self._open_next()
+                if stale not in (None, self._current.name):  # of another version: passed over
+                    shutil.rmtree(self._root / stale, ignore_errors=True)
             return self._next
 
     def _open_next(self) -> _Generation:
@@ -440,7 +456,7 @@ class TantivyIndex:
     def rebuilding(self) -> str | None:
         if self._root is None:
             return self._next.name if self._next else None
-        return _read_pointer(self._root / REBUILD)  # any process's rebuild
+        return _pending_rebuild(self._root)  # any process's rebuild
 
     def finish_rebuild(self, generation: str | None = None) -> str:
         """Swap the rebuilt generation in; searches move to it at once; the old one is removed.
@@ -493,6 +509,9 @@ class TantivyIndex:
     def ids(self) -> set[str]:
         return self._reading().ids()
 
+    def levels(self) -> dict[str, set[int]]:
+        return self._reading().levels()
+
     def _views(self, levels: frozenset[int]) -> list[_View]:
         """A searcher of each index holding some of `levels` (an index from before per-level
         indices holds others too: the clearance filter in every query leaves those out)."""
@@ -502,7 +521,7 @@ class TantivyIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
-        views = self._views(visible_levels(_clearance(plan)))
+        views = self._views(q.visible_levels(_clearance(plan)))
         result = self._run(views, plan, [Translator(v.schema).query(plan) for v in views])
         if result.total == 0 and has_fuzzy_words(plan):
             fuzzy = [Translator(v.schema, fuzzy=True).query(plan) for v in views]
@@ -574,7 +593,7 @@ class TantivyIndex:
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
-        levels = visible_levels(_clearance(plan))
+        levels = q.visible_levels(_clearance(plan))
         views = self._views(levels)
         found = (_stored(v.searcher, v.schema, record_id) for v in views)
         source = next((stored for stored in found if stored is not None), None)
@@ -776,6 +795,17 @@ def _stamp(path: Path) -> Stamp:
     except FileNotFoundError:
         return None
     return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _pending_rebuild(root: Path) -> str | None:
+    """The generation REBUILD names, unless there is no rebuild in it to resume: begun under
+    another version (before an upgrade: swapped in, it would be outdated), or CURRENT already
+    (a swap cut before it removed REBUILD: taken as a rebuild, every live write would open two
+    writers on it and the next swap would remove it)."""
+    pending = _read_pointer(root / REBUILD)
+    if pending is None or pending == _read_pointer(root / CURRENT):
+        return None
+    return pending if _read_pointer(root / pending / VERSION) == INDEX_VERSION else None
 
 
 def _read_pointer(path: Path) -> str | None:

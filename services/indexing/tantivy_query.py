@@ -93,28 +93,12 @@ def fits(schema: tantivy.Schema) -> bool:
     return True
 
 
-LEVELS = frozenset(range(HIGHEST + 1))  # the secrecy scale: one index per level
-
-
-def stored_level(secrecy: int) -> int:
-    """The level a record is indexed at. Only the scale's levels: clearance filters leave out
-    each level above by its term, and each level has its own index. A level off the scale
-    (none is made) would be hidden from everyone below the highest."""
-    return secrecy if 0 <= secrecy <= HIGHEST else HIGHEST
-
-
-def visible_levels(f: q.Secrecy) -> frozenset[int]:
-    """The levels a clearance filter lets through (`exactly` narrows to one, still capped)."""
-    levels = frozenset(n for n in LEVELS if n <= f.at_most)
-    return levels if f.exactly is None else levels & {f.exactly}
-
-
 def to_document(doc: IndexDocument) -> tantivy.Document:
     analysed = analyse(doc)
     out = tantivy.Document()
     for name, value in analysed.keywords.items():
         out.add_text(name, value)
-    out.add_integer("secrecy", stored_level(doc.secrecy))
+    out.add_integer("secrecy", q.stored_level(doc.secrecy))
     for name in STORED_TEXT:
         value = doc.title if name == "title" else getattr(doc, name)
         if value:

@@ -112,17 +112,27 @@ def test_rebuild_resumes_an_unfinished_generation_after_a_restart(tmp_path):
         third.close()
 
 
-def test_an_index_from_before_generations_is_still_read(tmp_path):
+def _one_index(path, records, version=None, schema=None) -> None:
+    """A Tantivy index at `path` holding every level, as written before levels (by default
+    with today's schema), stamped with `version` if given."""
     import tantivy
 
     from services.indexing.tantivy_query import build_schema, register_analysers, to_document
 
-    legacy = tantivy.Index(build_schema(), path=str(tmp_path))
+    path.mkdir(exist_ok=True)
+    legacy = tantivy.Index(schema or build_schema(), path=str(path))
     register_analysers(legacy)
     writer = legacy.writer(15_000_000, 1)
-    writer.add_document(to_document(doc("old", "hồ sơ cũ")))
+    for record in records:
+        writer.add_document(to_document(record))
     writer.commit()
     writer.wait_merging_threads()
+    if version is not None:
+        (path / VERSION).write_text(f"{version}\n")
+
+
+def test_an_index_from_before_generations_is_still_read(tmp_path):
+    _one_index(tmp_path, [doc("old", "hồ sơ cũ")])
     index = TantivyIndex(tmp_path)
     try:
         assert ids(search(index, "ho so")) == ["old"] and index.outdated()
@@ -138,28 +148,17 @@ def test_a_generation_from_before_levels_is_searched_under_the_clearance_until_r
     """Schema 4 kept every level in one index: opened as it is, the clearance filter alone
     keeps Mật records out (similar counts its words under it), and the rebuild that its version
     starts writes one index per level."""
-    import tantivy
-
-    from services.indexing.tantivy_query import build_schema, register_analysers, to_document
-
-    (tmp_path / "gen-0001").mkdir()
-    legacy = tantivy.Index(build_schema(), path=str(tmp_path / "gen-0001"))
-    register_analysers(legacy)
     records = [
         doc("a", "báo cáo công tác văn phòng"),
         doc("b", "báo cáo công tác văn phòng mật", secrecy=1),
         doc("c", "công tác văn phòng năm nay"),
     ]
-    writer = legacy.writer(15_000_000, 1)
-    for record in records:
-        writer.add_document(to_document(record))
-    writer.commit()
-    writer.wait_merging_threads()
-    (tmp_path / "gen-0001" / VERSION).write_text("schema 4, analysis 1\n")
+    _one_index(tmp_path / "gen-0001", records, "schema 4, analysis 1")
     (tmp_path / "CURRENT").write_text("gen-0001\n")
     index = TantivyIndex(tmp_path)
     try:
         assert index.outdated() and index.count() == 3
+        assert index.levels() == {"a": {0}, "b": {1}, "c": {0}}  # what verify compares
         assert sorted(ids(search(index, "cong tac"))) == ["a", "c"]
         assert sorted(ids(search(index, "cong tac", clearance=1))) == ["a", "b", "c"]
         assert ids(search(index, "cong tac", clearance=1, secrecy=1)) == ["b"]
@@ -257,17 +256,8 @@ def _schema_2():
 def test_a_generation_of_an_earlier_schema_is_searched_and_written_until_rebuilt(tmp_path):
     """A schema change keeps the fields, so the generation written under the earlier one is
     opened with its own schema: no empty search while the upgrade's rebuild runs."""
-    import tantivy
-
-    from services.indexing.tantivy_query import to_document
-
-    (tmp_path / "gen-0001").mkdir()
-    legacy = tantivy.Index(_schema_2(), path=str(tmp_path / "gen-0001"))
-    writer = legacy.writer(15_000_000, 1)
-    writer.add_document(to_document(doc("old", "Báo cáo của Văn phòng Tỉnh ủy")))
-    writer.commit()
-    writer.wait_merging_threads()
-    (tmp_path / "gen-0001" / VERSION).write_text("schema 2, analysis 1\n")
+    old = doc("old", "Báo cáo của Văn phòng Tỉnh ủy")
+    _one_index(tmp_path / "gen-0001", [old], "schema 2, analysis 1", _schema_2())
     (tmp_path / "CURRENT").write_text("gen-0001\n")
     index = TantivyIndex(tmp_path)
     try:
@@ -507,3 +497,45 @@ def test_similar_chooses_its_words_blind_to_records_above_clearance(index):
     after = index.similar("src", clearance=0, limit=5)
     assert ids(before) == ids(after) == ["near"]
     assert [h.score for h in before.hits] == [h.score for h in after.hits] == [1.0]
+
+
+def test_an_unfinished_rebuild_of_another_version_is_not_resumed(tmp_path):
+    """A rebuild begun before an upgrade (schema 4: every level in one index) would, resumed,
+    be swapped in as it is: one index ranking every level together, and outdated again."""
+    records = [doc("a", "báo cáo công tác"), doc("b", "báo cáo công tác mật", secrecy=1)]
+    _one_index(tmp_path / "gen-0001", records, "schema 4, analysis 1")
+    _one_index(tmp_path / "gen-0002", records[:1], "schema 4, analysis 1")
+    (tmp_path / "CURRENT").write_text("gen-0001\n")
+    (tmp_path / "REBUILD").write_text("gen-0002\n")
+    index = TantivyIndex(tmp_path)
+    try:
+        target = index.begin_rebuild()
+        assert target.generation == "gen-0003" and target.ids() == set()
+        target.upsert_many(records)
+        assert index.finish_rebuild() == "gen-0003" and not index.outdated()
+        assert (tmp_path / "gen-0003" / "level-1").is_dir()
+        assert not (tmp_path / "gen-0002").exists()
+    finally:
+        index.close()
+
+
+def test_a_swap_cut_before_its_rebuild_pointer_was_removed_leaves_one_generation(tmp_path):
+    """`finish_rebuild` names the new generation CURRENT, then removes REBUILD: a crash between
+    left both naming it. Taken as a rebuild under way, each live write opened two writers on
+    it (LockBusy: every write failed) and the next swap removed the generation searches use."""
+    first = TantivyIndex(tmp_path)
+    first.upsert(doc("a", "biên bản"))
+    first.close()
+    (tmp_path / "REBUILD").write_text((tmp_path / "CURRENT").read_text())
+    index = TantivyIndex(tmp_path)
+    try:
+        assert index.rebuilding() is None
+        index.upsert(doc("b", "biên bản"))
+        assert index.ids() == {"a", "b"}
+        target = index.begin_rebuild()
+        assert target.generation != index.generation
+        target.upsert_many([doc("a", "biên bản"), doc("b", "biên bản")])
+        index.finish_rebuild()
+        assert index.ids() == {"a", "b"} and (tmp_path / index.generation).is_dir()
+    finally:
+        index.close()

@@ -146,3 +146,112 @@ def test_batches_commit_by_count_and_by_text_size(monkeypatch):
     ]
     assert [len(b) for b in lifecycle.batches(docs)] == [3, 2, 2]  # by count, by text, the rest
     assert list(lifecycle.batches([])) == []
+
+
+def test_verify_finds_a_record_indexed_below_its_secrecy_and_repair_moves_it(world):
+    """A raise whose re-index was lost (or overtaken by an older write, or cut between two
+    levels) leaves the record where clearance 0 finds it: the ids agree, the levels do not."""
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    raised = add_record(catalog, store, "Báo cáo quân số", public)
+    kept = add_record(catalog, store, "Báo cáo tài chính", public)
+    lifecycle.verify(catalog, store, index, repair=True)
+    catalog.update_metadata(raised, "correction", {"secrecy_known": True, "secrecy": "mat"})
+    report = lifecycle.verify(catalog, store, index)
+    assert (report.missing, report.orphaned, report.misplaced) == (0, 0, 1)
+    assert report.misplaced_ids == [raised] and not report.consistent
+    assert lifecycle.verify(catalog, store, index, repair=True).repaired
+    assert lifecycle.verify(catalog, store, index).consistent
+    public_hits = index.search(SearchQuery(text="báo cáo", clearance=0)).hits
+    assert [h.id for h in public_hits] == [kept]
+    assert sorted(hits(index, "báo cáo")) == sorted([raised, kept])
+
+
+def test_verify_finds_a_record_held_at_two_levels(world):
+    """A move between levels is two commits (two bulk items on Elasticsearch): cut between
+    them, the record is at both; its id alone looks consistent."""
+    catalog, store, index = world
+    record_id = add_record(catalog, store, "Tờ trình nhân sự", {"secrecy_known": True})
+    lifecycle.verify(catalog, store, index, repair=True)
+    level_1 = index._reading().shards[1]
+    with index._lock:  # a move 1 -> 0 cut after its first commit: still at level 1 too
+        level_1.write(index._lock, [doc(record_id, "tờ trình nhân sự", secrecy=1)], [])
+    assert index.levels()[record_id] == {0, 1}
+    report = lifecycle.verify(catalog, store, index, repair=True)
+    assert report.misplaced_ids == [record_id]
+    assert index.levels() == {record_id: {0}}
+
+
+def test_a_rebuild_batch_read_before_a_correction_or_a_disposal_does_not_land_stale(
+    world, monkeypatch
+):
+    """The batch is read from the catalog, then written: a raise (or a disposal) landing in
+    between reaches the new generation live, and the stale batch must not undo it there."""
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    raised = add_record(catalog, store, "Báo cáo quân số", public)
+    disposed = add_record(catalog, store, "Báo cáo hết hạn", public)
+    lifecycle.verify(catalog, store, index, repair=True)
+    read = lifecycle.load_documents
+    changed = []
+
+    def read_then_change(*args):
+        docs = list(read(*args))
+        if not changed:  # meanwhile, once: a correction and a disposal, indexed live
+            changed.append(True)
+            catalog.update_metadata(raised, "correction", {"secrecy_known": True, "secrecy": "mat"})
+            index_record(corrected_event(raised, page_text_key(raised, 1)), catalog, store, index)
+            with catalog.engine.begin() as conn:
+                catalog_rows.leave_care(conn, disposed, "disposed", public)
+            index.delete(disposed)
+        yield from docs
+
+    monkeypatch.setattr(lifecycle, "load_documents", read_then_change)
+    list(lifecycle.rebuild(catalog, store, index))
+    assert index.search(SearchQuery(text="báo cáo", clearance=0)).hits == []
+    assert index.levels() == {raised: {1}}
+
+
+def test_an_index_write_overtaken_by_a_raise_is_written_again(world):
+    """Two indexing processes: one reads the record (thường), a correction raises it to Mật and
+    the other indexes that first; the first write, landing last, would leave the record where
+    clearance 0 finds it until a verify. The handler re-reads after writing."""
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    record_id = add_record(catalog, store, "Báo cáo quân số", public)
+    event = corrected_event(record_id, page_text_key(record_id, 1))
+    upsert = index.upsert
+    raised = []
+
+    def raise_first(document):  # the other process's correction lands before this write
+        if not raised:
+            raised.append(True)
+            catalog.update_metadata(record_id, "correction", {"secrecy": "mat"})
+            index_record(event, catalog, store, index, action="reindexed")
+        upsert(document)
+
+    index.upsert = raise_first
+    index_record(event, catalog, store, index, action="reindexed")
+    assert index.search(SearchQuery(text="báo cáo", clearance=0)).hits == []
+    assert index.levels() == {record_id: {1}}
+
+
+def test_an_index_write_overtaken_by_a_disposal_is_undone(world):
+    catalog, store, index = world
+    public = {"secrecy_known": True, "secrecy": None}
+    record_id = add_record(catalog, store, "Báo cáo hết hạn", public)
+    event = corrected_event(record_id, page_text_key(record_id, 1))
+    upsert = index.upsert
+    disposed = []
+
+    def dispose_first(document):  # retention disposes and deletes it before this write
+        if not disposed:
+            disposed.append(True)
+            with catalog.engine.begin() as conn:
+                catalog_rows.leave_care(conn, record_id, "disposed", public)
+            index.delete(record_id)
+        upsert(document)
+
+    index.upsert = dispose_first
+    assert index_record(event, catalog, store, index, action="reindexed") is None
+    assert index.ids() == set()

@@ -45,13 +45,20 @@ def _log(process: ServiceProcess) -> str:
     return process.log_path.read_text() if process.log_path.exists() else ""
 
 
-def test_ctrl_c_stops_a_started_service_as_sigterm_does(rabbit_vhost, tmp_path):
+def test_a_second_signal_during_the_stop_changes_nothing(rabbit_vhost, tmp_path):
+    """Ctrl-C, then SIGTERMs (an impatient operator, supervisord after a terminal): one clean
+    stop; a second stop beside the first failed like a stop beside the start, and Ctrl-C ended
+    the process with a traceback, stopping nothing."""
     topology.declare(rabbit_vhost)
-    url = f"tantivy://{tmp_path / 'index'}"
-    process = ServiceProcess("ix", "indexing", rabbit_vhost, tmp_path, LUUTRU_SEARCH_URL=url)
+    search_url = f"tantivy://{tmp_path / 'index'}"
+    process = ServiceProcess("ix", "indexing", rabbit_vhost, tmp_path, LUUTRU_SEARCH_URL=search_url)
     try:
-        wait_for(lambda: "Connected to amqp" in _log(process), 30, "the start")
-        process.process.send_signal(signal.SIGINT)
-        assert process.process.wait(timeout=30) == 0, _log(process)[-2000:]
+        wait_for(lambda: "starting services" in _log(process), 30, "the start")
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGTERM):
+            process.process.send_signal(sig)
+            time.sleep(0.05)
+        process.process.wait(timeout=30)
+        assert process.process.returncode == 0, _log(process)[-2000:]
+        assert "Traceback" not in _log(process), _log(process)[-2000:]
     finally:
         process.stop(signal.SIGKILL)

@@ -129,7 +129,7 @@ def test_bulk_routes_a_document_to_its_level_and_deletes_it_from_the_others():
 
 def test_a_level_off_the_scale_goes_to_the_highest():
     doc = IndexDocument(id="x", register="den", secrecy=7)
-    assert es_bodies.level_of(doc) == 3
+    assert q.stored_level(doc.secrecy) == 3
     assert es_bodies.document(doc)["secrecy"] == 3  # the body's clearance filter agrees
     (*_, index) = es_bodies.bulk_actions(es_bodies.layout({}, GEN2), [doc])
     assert (index["_op_type"], index["_index"]) == ("index", f"{GEN2}-s3")
@@ -148,6 +148,14 @@ def test_only_a_delete_of_a_missing_document_is_not_a_refusal():
     strict = {"index": {"_index": GEN1, "status": 400, "error": {"type": "strict"}}}
     failed = {"delete": {"_index": f"{GEN2}-s0", "status": 503}}
     assert es_bodies.refused([missing, strict, failed]) == [strict, failed]
+
+
+def test_an_outdated_generation_may_refuse_a_document_but_never_a_delete():
+    """The generation being replaced still serves searches: a failed delete from its lower
+    level would leave a raised record where clearance 0 finds it until the swap."""
+    strict = {"index": {"_index": f"{GEN1}-s2", "status": 400, "error": {"type": "strict"}}}
+    failed = {"delete": {"_index": f"{GEN1}-s0", "status": 503}}
+    assert es_bodies.refused([strict, failed], outdated=True) == [failed]
 
 
 # -- generations ----------------------------------------------------------------------------
@@ -253,3 +261,12 @@ def test_the_adapter_searches_only_the_callers_levels():
     with pytest.raises(NotFound):
         index.similar("r", clearance=2)
     assert es.searched == [[f"{A}-s0", f"{A}-s1", f"{A}-s2"]]
+
+
+def test_verify_reads_each_ids_levels_from_the_scan_so_a_cut_move_shows_twice():
+    hits = [
+        {"_index": f"{GEN2}-s0", "_id": "a", "_source": {"secrecy": 0}},
+        {"_index": f"{GEN2}-s2", "_id": "a", "_source": {"secrecy": 2}},  # its delete failed
+        {"_index": GEN1, "_id": "b", "_source": {"secrecy": 3}},  # an index from before levels
+    ]
+    assert es_bodies.levels(hits) == {"a": {0, 2}, "b": {3}}
