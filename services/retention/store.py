@@ -22,7 +22,7 @@ from services.common.sql_rows import fetch_dicts
 from services.retention import batches as rules
 from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
-from services.retention.store_batch import LIVE, live_ids, live_records, locked_batch
+from services.retention.store_batch import LIVE, OPEN, live_ids, live_records, locked_batch
 from services.retention.store_dossier import DossierMixin
 from services.retention.store_file_notes import FileNotesMixin
 from services.retention.store_files import FilesMixin
@@ -30,8 +30,6 @@ from services.retention.store_fixity import FixityMixin
 from services.retention.store_holds import HoldsMixin
 from services.retention.store_steps import StepsMixin
 from services.retention.tables import approvals, batch_records, batches, state
-
-OPEN = ("pending", "approved")
 
 
 class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsMixin, DossierMixin):

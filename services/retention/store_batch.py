@@ -9,6 +9,7 @@ from services.retention.errors import batch_not_found
 from services.retention.tables import batch_records, batches
 
 LIVE = ("included", "erased")  # a batch's records still part of its work (not pulled)
+OPEN = ("pending", "approved")  # batches that have not executed yet
 
 
 def locked_batch(conn: sa.Connection, batch_id: str) -> sa.Row:

@@ -16,7 +16,7 @@ from services.common.errors import NotFound
 from services.common.records import GONE
 from services.common.sql_rows import fetch_dicts
 from services.retention.audit import log
-from services.retention.store_batch import LIVE
+from services.retention.store_batch import LIVE, OPEN
 from services.retention.tables import batch_records, batches
 
 
@@ -72,6 +72,7 @@ class StepsMixin:
             if not catalog_rows.leave_care(conn, record_id, "disposed", meta, **gone):
                 return False
             log(conn, record_id, "recalled", detail)
+            _pull_from_open_batches(conn, record_id, RECALLED_REASON)
         return True
 
     def unsent(self, batch_id: str) -> list[dict[str, Any]]:
@@ -142,3 +143,27 @@ class StepsMixin:
         with self.engine.connect() as conn:
             entries = catalog_rows.history_of(conn, record_id)
         return [{"seq": e.seq, "record_id": record_id, **e.to_dict()} for e in entries]
+
+
+RECALLED_REASON = "Văn bản bị cơ quan gửi thu hồi, đã hủy / Recalled by its sender, destroyed"
+
+
+def _pull_from_open_batches(conn: sa.Connection, record_id: str, reason: str) -> None:
+    """A record that left the archive's care outside a batch (recalled) leaves the batches
+    still waiting for it: executed later, a destruction would overwrite the recall with its
+    own residual, a transfer would package what is gone."""
+    waiting = sa.select(batches.c.id).where(batches.c.status.in_(OPEN))
+    rows = conn.execute(
+        sa.select(batch_records.c.batch_id).where(
+            batch_records.c.record_id == record_id,
+            batch_records.c.state == "included",
+            batch_records.c.batch_id.in_(waiting),
+        )
+    ).scalars()
+    for batch_id in list(rows):
+        conn.execute(
+            batch_records.update()
+            .where(batch_records.c.batch_id == batch_id, batch_records.c.record_id == record_id)
+            .values(state="pulled", reason=reason, pulled_by="system")
+        )
+        log(conn, record_id, "pulled", {"batch": batch_id, "by": "system", "reason": reason})

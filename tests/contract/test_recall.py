@@ -27,9 +27,11 @@ from services.registers import RegistersConfig, numbering
 from services.registers.deadlines import Body, Calendar, PetitionRules
 from services.registers.recall import recall_outgoing
 from services.registers.series import NumberRequest, parse_series
+from services.retention.batches import Due
 from services.retention.errors import RecordOnHold
 from services.retention.recall import recall_incoming
 from services.retention.store import RetentionStore
+from services.retention.store_steps import RECALLED_REASON
 from tests.contract.retention_fixtures import Recorder, add_record, disposer
 
 CONFIG = RegistersConfig(
@@ -255,3 +257,18 @@ def test_of_two_concurrent_recalls_of_one_outgoing_document_one_wins(catalog):
     after = catalog.get(record_id)
     assert after["metadata"]["recall"]["by"] == "lan"  # the first recall's facts stand
     assert [e["action"] for e in after["history"]].count("recalled") == 1
+
+
+def test_a_recalled_incoming_document_leaves_the_batches_still_waiting_for_it(
+    catalog, store, objects
+):
+    """Executed later, a destruction batch made before the recall would overwrite the recall
+    with its own residual (the register's line would lose "bị thu hồi"): it is pulled."""
+    record_id = add_record(catalog, objects)
+    due = [Due(record_id, "destroy", date(2026, 1, 1))]
+    batch_id = store.create_batch("destroy", "2026-01-01", due, 2, "lan")
+    recall_incoming(disposer(store, objects, Recorder()), record_id, "Nhầm", "25/UBND-VP", "lan")
+    assert store.items(batch_id) == []
+    [pulled] = store.items(batch_id, ("pulled",))
+    assert pulled["reason"] == RECALLED_REASON and pulled["pulled_by"] == "system"
+    assert catalog.get(record_id)["metadata"]["recall"]["decision"] == "25/UBND-VP"
