@@ -187,7 +187,7 @@ class ElasticsearchIndex:
     def _create(self, generation: str) -> None:
         """A generation's index per level, each named by the generation's alias. Two processes
         starting on an outdated index both begin: a second `create` is not an error."""
-        for level in es_bodies.LEVELS:
+        for level in q.LEVELS:
             try:
                 self.es.indices.create(
                     index=es_bodies.level_index(generation, level), aliases={generation: {}}

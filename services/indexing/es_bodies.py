@@ -46,7 +46,6 @@ _SORTS = {"date_desc": "desc", "date_asc": "asc"}
 VERSION_KEY = "luutru_index_version"  # in each index's mapping `_meta`
 # Bumped when the indices change shape without the documents changing: 2 = one per secrecy level.
 LAYOUT_VERSION = 2
-LEVELS = q.LEVELS
 
 
 @cache
@@ -102,7 +101,7 @@ def generation_of(alias: str, index: str) -> str | None:
     name of another shape."""
     rest = index.removeprefix(f"{alias}-")
     number, _, level = rest.partition("-")
-    if rest == index or not number.isdigit() or level not in ("", *(f"s{n}" for n in LEVELS)):
+    if rest == index or not number.isdigit() or level not in ("", *(f"s{n}" for n in q.LEVELS)):
         return None
     return f"{alias}-{number}"
 
@@ -127,8 +126,8 @@ def layout(indices: Mapping[str, Any], generation: str) -> dict[int, str]:
     """Level → the index holding it: one index per level, or for every level the one index of
     a generation from before levels."""
     if generation in indices:
-        return dict.fromkeys(LEVELS, generation)
-    return {level: level_index(generation, level) for level in LEVELS}
+        return dict.fromkeys(q.LEVELS, generation)
+    return {level: level_index(generation, level) for level in q.LEVELS}
 
 
 def serving_actions(
@@ -137,7 +136,7 @@ def serving_actions(
     """The `_aliases` actions (one atomic call) that make `generation` the one searched: `A`
     and each `A-sL` taken from whatever index holds them and put on its indices. Empty when
     they are in place already."""
-    names = {alias, *(level_alias(alias, level) for level in LEVELS)}
+    names = {alias, *(level_alias(alias, level) for level in q.LEVELS)}
     held = {(n, a) for n, info in indices.items() for a in info.get("aliases", {}) if a in names}
     levels = layout(indices, generation)
     wanted = {(index, alias) for index in levels.values()}
@@ -150,8 +149,7 @@ def serving_actions(
 
 def search_targets(alias: str, plan: q.Plan) -> list[str]:
     """The aliases one search names: its visible levels' only (empty: nothing to search)."""
-    (clearance,) = (f for f in plan.filters if isinstance(f, q.Secrecy))
-    return [level_alias(alias, level) for level in sorted(q.visible_levels(clearance))]
+    return [level_alias(alias, level) for level in sorted(q.visible_levels(plan.clearance))]
 
 
 def document(doc: IndexDocument) -> dict[str, Any]:

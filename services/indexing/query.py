@@ -121,6 +121,11 @@ class Plan:
     offset: int = 0
 
     @property
+    def clearance(self) -> Secrecy:
+        """The caller's clearance filter (every plan of a search carries one)."""
+        return next(f for f in self.filters if isinstance(f, Secrecy))
+
+    @property
     def highlight_words(self) -> list[str]:
         """Positive words to mark in snippets (prefix stems included)."""
         words: list[str] = []

@@ -521,7 +521,7 @@ class TantivyIndex:
     def search(self, query: SearchQuery) -> SearchResult:
         started = time.perf_counter()
         plan = q.plan(query)
-        views = self._views(q.visible_levels(_clearance(plan)))
+        views = self._views(q.visible_levels(plan.clearance))
         result = self._run(views, plan, [Translator(v.schema).query(plan) for v in views])
         if result.total == 0 and has_fuzzy_words(plan):
             fuzzy = [Translator(v.schema, fuzzy=True).query(plan) for v in views]
@@ -593,13 +593,13 @@ class TantivyIndex:
     def similar(self, record_id: str, clearance: int = 0, limit: int = 10) -> SearchResult:
         started = time.perf_counter()
         plan = q.Plan(filters=(q.Secrecy(clearance),), limit=limit)
-        levels = q.visible_levels(_clearance(plan))
+        levels = q.visible_levels(plan.clearance)
         views = self._views(levels)
         found = (_stored(v.searcher, v.schema, record_id) for v in views)
         source = next((stored for stored in found if stored is not None), None)
         if source is None or source.get_first("secrecy") > clearance:
             raise NotFound(f"Không tìm thấy hồ sơ / No record {record_id}")
-        doc_freq, num_docs = _word_statistics(views, levels, _clearance(plan))
+        doc_freq, num_docs = _word_statistics(views, levels, plan.clearance)
         terms = significant_terms(analyse(_as_document(source)).folded_words, doc_freq, num_docs)
         matched = 0
         ranked = []
@@ -648,10 +648,6 @@ class _View(NamedTuple):
 
 _Found = tuple[tantivy.Searcher, tantivy.DocAddress]
 _Ranked = tuple[tuple[bool, float], tantivy.Searcher, tantivy.DocAddress]  # sort key first
-
-
-def _clearance(plan: q.Plan) -> q.Secrecy:
-    return next(f for f in plan.filters if isinstance(f, q.Secrecy))
 
 
 def _ranked(

@@ -45,7 +45,7 @@ def test_the_template_matches_every_level_index_with_one_shard_each():
     """One primary shard per level index: BM25's statistics are those of one level."""
     template = es_bodies.index_template()
     (pattern,) = template["index_patterns"]
-    names = [es_bodies.level_index(GEN2, n) for n in es_bodies.LEVELS]
+    names = [es_bodies.level_index(GEN2, n) for n in q.LEVELS]
     assert names == [f"{GEN2}-s0", f"{GEN2}-s1", f"{GEN2}-s2", f"{GEN2}-s3"]
     assert all(fnmatch(name, pattern) for name in names)
     assert template["template"]["settings"]["number_of_shards"] == 1
