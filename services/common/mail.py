@@ -4,10 +4,12 @@ e-mail."""
 
 from __future__ import annotations
 
+import logging
 import smtplib
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Protocol
+from typing import Any, Protocol
 
 from nameko.extensions import DependencyProvider
 
@@ -15,6 +17,8 @@ from services.common.config import Settings, process_settings
 
 # What a failing relay raises: callers log it and keep their own state to retry or not.
 MAIL_ERRORS = (OSError, smtplib.SMTPException)
+
+log = logging.getLogger(__name__)
 
 
 class Mailer(Protocol):
@@ -64,3 +68,27 @@ class MailerProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.mailer
+
+
+def send_once(
+    mailer: Mailer,
+    to: str,
+    message: tuple[str, str],
+    claim: Callable[[], Any],
+    release: Callable[[Any], None],
+    what: str,
+) -> bool:
+    """Send (subject, body) once across runs and processes: `claim()` marks it sent before
+    sending (falsy: another runner has it, or it must wait), `release(claim's answer)` puts
+    it back when the relay fails, so the next run retries and nothing goes out twice. True
+    when it went out."""
+    claimed = claim()
+    if not claimed:
+        return False
+    try:
+        mailer.send(to, *message)
+    except MAIL_ERRORS as exc:
+        log.warning("%s not mailed, retried: %s", what, exc)
+        release(claimed)
+        return False
+    return True

@@ -21,21 +21,19 @@ recipient's clearance, and no trích yếu of a secret, travels by e-mail.
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
 from services.common.clock import day_first
-from services.common.mail import MAIL_ERRORS, Mailer
+from services.common.mail import Mailer, send_once
 from services.retention.files import delivery_state, same_unit
 
 UNIT_ROLES = ("clerk", "archivist")  # who keeps and delivers a unit's files (FILING_ROLES)
 RECORDS_STAFF = "archivist"
 WITHHELD_TITLE = "(tiêu đề không gửi qua e-mail; xem trong cổng thông tin)"
-
-log = logging.getLogger(__name__)
 
 
 def _name(value: str | None) -> str:
@@ -98,14 +96,12 @@ def mail_reminders(
         addresses = recipients_of(file)
         if not addresses:  # nobody to tell yet: no claim, looked at again next run
             continue
-        claimed = claim(file["id"])
-        if claimed is None:
-            continue
-        try:
-            mailer.send(", ".join(addresses), *reminder_mail(file, portal))
-        except MAIL_ERRORS as exc:
-            log.warning("file %s: nộp lưu reminder not mailed, retried: %s", file["id"], exc)
-            release(file["id"], claimed)
-            continue
-        sent += 1
+        sent += send_once(
+            mailer,
+            ", ".join(addresses),
+            reminder_mail(file, portal),
+            partial(claim, file["id"]),
+            partial(release, file["id"]),
+            f"file {file['id']}: nộp lưu reminder",
+        )
     return sent

@@ -17,16 +17,16 @@ when the mail is sent: the owner's clearance then, each record's level then.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 
 from services.common.errors import BadQuery, NotFound
-from services.common.mail import MAIL_ERRORS, Mailer
+from services.common.mail import Mailer, send_once
 from services.common.secrecy import effective_level
 from services.gateway.access import may_be_petition
 from services.gateway.accounts import saved_searches as table
@@ -40,7 +40,6 @@ NOTICE_INTERVAL = timedelta(days=1)
 MAIL_GAP = NOTICE_INTERVAL - timedelta(hours=1)
 MAIL_TITLES = 10  # records named in a mail; the rest are counted and left to the portal
 
-log = logging.getLogger(__name__)
 
 # (params, clearance) -> the ids matching, in the search's order (result_export.collect).
 MatchingIds = Callable[[dict[str, str], int], list[str]]
@@ -262,15 +261,14 @@ def mail_notices(
         if not ids:  # nothing to tell: no mail, no claim
             continue
         lines = _lines(ids[:MAIL_TITLES], owner.clearance, record_of)
-        if not store.claim_mail(search):
-            continue
-        try:
-            mailer.send(owner.email, *notice_mail(search["name"], len(ids), lines, portal))
-        except MAIL_ERRORS as exc:
-            log.warning("saved search %s: notice not mailed, retried: %s", search["id"], exc)
-            store.release_mail(search)
-            continue
-        sent += 1
+        sent += send_once(
+            mailer,
+            owner.email,
+            notice_mail(search["name"], len(ids), lines, portal),
+            partial(store.claim_mail, search),
+            lambda _claimed, search=search: store.release_mail(search),
+            f"saved search {search['id']}: notice",
+        )
     return sent
 
 
