@@ -429,7 +429,9 @@ class TantivyIndex:
         if name is not None:
             version = _read_pointer(self._root / name / VERSION)
             if version != INDEX_VERSION:
-                log.warning("search index %s is of version %r, not %r", name, version, INDEX_VERSION)
+                log.warning(
+                    "search index %s is of version %r, not %r", name, version, INDEX_VERSION
+                )
             try:  # an outdated one searched as it is (older analysis or schema) until rebuilt
                 return self._open(name, self._root / name)
             except FileNotFoundError:  # a level missing (never created by opening)
