@@ -438,6 +438,45 @@ def test_two_elasticsearch_processes_rebuilding_at_once_fill_and_swap_one_index(
         other.finish_rebuild()
 
 
+def test_an_unfinished_elasticsearch_rebuild_of_another_version_is_begun_anew(es_index):
+    """Begun before an upgrade: resumed, it would be filled and swapped in under the old
+    template's analysers; it is deleted and a new generation begun."""
+    from services.indexing import es_bodies
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    es = es_index.es
+    load(es_index, doc("a", "hồ sơ lưu trữ"))
+    stale = es_index.begin_rebuild().generation
+    es.indices.put_mapping(index=stale, meta={es_bodies.VERSION_KEY: "schema 0, analysis 0"})
+    index = ElasticsearchIndex(es, es_index.alias)  # a process of the upgraded luutru
+    assert index.rebuilding() == stale
+    target = index.begin_rebuild()
+    assert target.generation == es_bodies.next_generation(es_index.alias, stale)
+    assert not es.indices.exists(index=stale) and index.rebuilding() == target.generation
+    target.upsert_many([doc("a", "hồ sơ lưu trữ")])
+    assert index.finish_rebuild() == target.generation and ids(search(index, "ho so")) == ["a"]
+
+
+def test_an_elasticsearch_swap_cut_before_its_delete_is_cleaned_up_on_start(es_index):
+    """The aliases moved, the process died before deleting the old generation: the next
+    process to start deletes it, and only it."""
+    from services.indexing import es_bodies
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    es, alias = es_index.es, es_index.alias
+    load(es_index, doc("a", "biên bản"))
+    old = es_index.generation
+    target = es_index.begin_rebuild()
+    target.upsert_many([doc("a", "biên bản")])
+    indices = dict(es.indices.get_alias(index=f"{alias}-*"))
+    es.indices.update_aliases(actions=es_bodies.serving_actions(indices, alias, target.generation))
+    es.indices.create(index=f"{alias}-notes")  # not a generation's name: not ours to delete
+    assert es.indices.exists(index=old)
+    index = ElasticsearchIndex(es, alias)
+    assert index.generation == target.generation and not es.indices.exists(index=old)
+    assert es.indices.exists(index=f"{alias}-notes") and ids(search(index, "biên bản")) == ["a"]
+
+
 # Several indexing processes on one Tantivy directory: two instances stand in for them (each
 # takes its own flock on the directory's LOCK, as two processes do).
 
