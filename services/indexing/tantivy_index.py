@@ -221,7 +221,7 @@ def _os_thread(target: Callable[[], None]) -> threading.Thread:
 class _Shard:
     """One Tantivy index (a directory or memory) holding the records of some secrecy `levels`;
     writers are opened per write, under the lock. Only `create` (under the lock) makes its
-    directory: opened, it must exist (see `_Generation`)."""
+    directory or index: without it, they must exist (see `_Generation`)."""
 
     def __init__(
         self, schema: tantivy.Schema, path: Path | None, levels: frozenset[int], create: bool
@@ -296,8 +296,9 @@ class _Generation:
     statistics; a generation written before that (Tantivy files at its top) is one index
     holding every level, searched with the clearance filter alone until its rebuild.
 
-    Only `create` (under the write lock, before a pointer names it) makes directories. Opening
-    one creates nothing: a process starting opens CURRENT's generation without the lock, and
+    Directories are made only with `create`, which is passed under the write lock alone (a new
+    generation before a pointer names it, or one a pointer read under the lock names). Opened
+    without the lock, it creates nothing: a process starting opens CURRENT's generation so, and
     another one's swap may remove it meanwhile; `mkdir` would then put empty `level-N` indices
     back under the removed directory, left there for good (FileNotFoundError instead)."""
 
@@ -395,9 +396,11 @@ class TantivyIndex:
 
     # -- generations ----------------------------------------------------------------------------
 
-    def _open(self, name: str, path: Path | None) -> _Generation:
-        """An existing generation (FileNotFoundError if a level is missing: removed by a swap)."""
-        return _Generation(self._schema, path, name, self._lock)
+    def _open(self, name: str, path: Path | None, under_lock: bool = False) -> _Generation:
+        """An existing generation. Without the lock it may be removed by another process's
+        swap meanwhile: then FileNotFoundError (or ValueError), and nothing is created. Under
+        the lock (`under_lock`), a pointer just read names it, so a level missing is created."""
+        return _Generation(self._schema, path, name, self._lock, create=under_lock)
 
     def _create(self, name: str, path: Path | None, version: str = INDEX_VERSION) -> _Generation:
         """A new, empty generation stamped with `version` (under the lock)."""
@@ -428,19 +431,15 @@ class TantivyIndex:
         stand_in = INDEX_VERSION
         if name is not None:
             version = _read_pointer(self._root / name / VERSION)
-            if version != INDEX_VERSION:
-                log.warning(
-                    "search index %s is of version %r, not %r", name, version, INDEX_VERSION
-                )
-            try:  # an outdated one searched as it is (older analysis or schema) until rebuilt
-                return self._open(name, self._root / name)
-            except FileNotFoundError:  # a level missing (never created by opening)
-                log.warning("search index %s is incomplete", name)
-                stand_in = f"empty, for {version} incomplete"  # outdated: the rebuild fills one
-            except ValueError:
-                if version == INDEX_VERSION:
-                    raise
-                stand_in = f"empty, for {version}"  # a schema without some of today's fields
+            # Under the lock: CURRENT names it until we let go, so a level found missing may be
+            # created (no swap can be removing the directory meanwhile).
+            if version == INDEX_VERSION:
+                return self._open(name, self._root / name, under_lock=True)
+            log.warning("search index %s is of version %r, not %r", name, version, INDEX_VERSION)
+            try:  # searched as it is (older analysis or schema) until the rebuild swaps
+                return self._open(name, self._root / name, under_lock=True)
+            except ValueError:  # a schema without some of today's fields
+                stand_in = f"empty, for {version}"  # outdated too, so the rebuild fills one
         name = _next_name(self._root)
         generation = self._create(name, self._root / name, stand_in)
         _write_atomically(pointer, name)
@@ -460,10 +459,10 @@ class TantivyIndex:
         current = _read_pointer(self._root / CURRENT) or self._current.name  # "." before one
         pending = _pending_rebuild(self._root)
         known = {g.name: g for g in (self._current, self._next) if g is not None}
-        self._current = known.get(current) or self._open(current, self._root / current)
+        self._current = known.get(current) or self._open(current, self._root / current, True)
         self._next = None
         if pending is not None:
-            self._next = known.get(pending) or self._open(pending, self._root / pending)
+            self._next = known.get(pending) or self._open(pending, self._root / pending, True)
 
     def _current_stamp(self) -> Stamp:
         return None if self._root is None else _stamp(self._root / CURRENT)
