@@ -10,7 +10,10 @@ Each index is created from the template stamped with `es_bodies.es_index_version
 mapping's `_meta`: a generation of another version (or none, from before versions) is
 `outdated()`, and the indexing service rebuilds it on start like Tantivy's (dependencies.py).
 Until the swap the old generation answers searches and still gets live writes, without failing
-on documents its older, strict mapping refuses (the new one gets them all).
+on documents its older, strict mapping refuses (the new one gets them all). An unfinished
+rebuild is resumed only if begun under today's version (else deleted and begun anew), and the
+indices of generations nothing serves nor rebuilds are deleted on start and after each swap (a
+crash between the swap and its delete leaves the old one).
 """
 
 from __future__ import annotations

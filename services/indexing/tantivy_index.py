@@ -234,7 +234,7 @@ class _Shard:
             path.mkdir(parents=True, exist_ok=True)
             self.index = _open_index(schema, path)
         else:
-            self.index = _open_existing_index(schema, path)
+            self.index = _open_existing_index(path)
         register_analysers(self.index)
         self.schema = self.index.schema  # queries name its fields: an older one has its own
         self.index.config_reader("Manual")  # reloaded by us: after a commit, or on a new meta
@@ -835,8 +835,8 @@ def _open_index(schema: tantivy.Schema, path: Path) -> tantivy.Index:
         return index
 
 
-def _open_existing_index(schema: tantivy.Schema, path: Path) -> tantivy.Index:
-    """The index at `path`, with its own schema if that `fits` this one (ValueError if not);
+def _open_existing_index(path: Path) -> tantivy.Index:
+    """The index at `path`, with its own schema if that `fits` today's (ValueError if not);
     never created: FileNotFoundError if it is not there."""
     if not (path / "meta.json").is_file():
         raise FileNotFoundError(f"no Tantivy index in {path}")
