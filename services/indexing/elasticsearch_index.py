@@ -10,7 +10,10 @@ Each index is created from the template stamped with `es_bodies.es_index_version
 mapping's `_meta`: a generation of another version (or none, from before versions) is
 `outdated()`, and the indexing service rebuilds it on start like Tantivy's (dependencies.py).
 Until the swap the old generation answers searches and still gets live writes, without failing
-on documents its older, strict mapping refuses (the new one gets them all).
+on documents its older, strict mapping refuses (the new one gets them all). An unfinished
+rebuild is resumed only if begun under today's version (else deleted and begun anew), and the
+indices of generations nothing serves nor rebuilds are deleted on start and after each swap (a
+crash between the swap and its delete leaves the old one).
 """
 
 from __future__ import annotations
@@ -85,8 +88,9 @@ class ElasticsearchIndex:
         return cls(Elasticsearch(f"{parsed.scheme}://{parsed.netloc}"), alias)
 
     def _ensure(self) -> None:
-        """The template, a first generation if there is none, and the aliases on the current
-        one (a generation from before levels gets the level aliases it lacked)."""
+        """The template, a first generation if there is none, the aliases on the current one (a
+        generation from before levels gets the level aliases it lacked), and the generations
+        nothing serves deleted: a swap cut before its delete (a crash) leaves the old one."""
         template = es_bodies.index_template()
         self.es.indices.put_index_template(
             name=self.alias,
@@ -97,6 +101,7 @@ class ElasticsearchIndex:
         )
         indices = self._indices()
         current, newest = es_bodies.generations(indices, self.alias)
+        served = current is not None
         if current is None:  # a process starting beside this one may be creating it too
             current = newest or es_bodies.generation_name(self.alias, 1)
             if current not in indices:  # (a single index, from before levels, exists)
@@ -109,11 +114,28 @@ class ElasticsearchIndex:
             except NotFoundError:  # another process swapped a rebuilt generation in meanwhile
                 if es_bodies.generations(self._indices(), self.alias)[0] == current:
                     raise
+        if served:  # else the newest was served on a guess (no alias at all): nothing deleted
+            self._delete_unused()
 
     def _indices(self) -> dict[str, Any]:
         """`GET A-*/_alias`: every index of every generation, with its aliases."""
         answer = self.es.options(ignore_status=404).indices.get_alias(index=f"{self.alias}-*")
         return {n: i for n, i in dict(answer).items() if isinstance(i, dict) and "aliases" in i}
+
+    def _delete_unused(self) -> None:
+        """Delete this alias's indices that nothing serves and no rebuild fills
+        (`es_bodies.unused_indices`), by name."""
+        unused = es_bodies.unused_indices(self._indices(), self.alias)
+        if unused:
+            log.info("deleting search indices no alias serves: %s", ", ".join(unused))
+            self._delete(unused)
+
+    def _delete(self, indices: list[str]) -> None:
+        """By name, never by pattern; one already gone (another process's delete) is no error."""
+        if indices:
+            self.es.options(ignore_status=404).indices.delete(
+                index=indices, ignore_unavailable=True
+            )
 
     def _generations(self) -> tuple[dict[str, Any], str, str | None]:
         """The indices, the generation searches use, and the one a rebuild is filling (any
@@ -175,14 +197,33 @@ class ElasticsearchIndex:
     # -- rebuild --------------------------------------------------------------------------------
 
     def begin_rebuild(self) -> _EsGeneration:
+        """The unfinished rebuild if any (resume), else a new generation. One begun under
+        another version (before an upgrade), or of a single index (an older luutru's), is
+        deleted and a new one begun after it: resumed, it would be swapped in outdated."""
         if self._next is None:
             indices, current, name = self._generations()
-            if name is None or name in indices:  # else resume it; one of a single index (an
-                # older luutru's unfinished rebuild) is passed over, never swapped in
-                name = es_bodies.next_generation(self.alias, name or current)
+            if name is not None and not self._resumable(indices, name):
+                log.warning("search index rebuild %s is of another version: begun anew", name)
+                self._delete(es_bodies.indices_of(indices, self.alias, name))
+                # A new name: a second process passing it over too must not delete the new one.
+                name = es_bodies.next_generation(self.alias, name)
+            name = name or es_bodies.next_generation(self.alias, current)
             self._create(name)  # also the levels an interrupted creation left out
             self._next = _EsGeneration(self.es, name, es_bodies.layout({}, name))
         return self._next
+
+    def _resumable(self, indices: Mapping[str, Any], generation: str) -> bool:
+        """Whether the unfinished `generation` was begun under today's `es_index_version()`
+        (read afresh: another process may have begun it). Gone meanwhile (another process
+        passed it over first): not resumable."""
+        if generation in indices:  # one index, from before levels
+            return False
+        names = es_bodies.indices_of(indices, self.alias, generation)
+        try:
+            mapping = self.es.indices.get_mapping(index=names).body
+        except NotFoundError:
+            return False
+        return es_bodies.version_of(mapping) == es_bodies.es_index_version()
 
     def _create(self, generation: str) -> None:
         """A generation's index per level, each named by the generation's alias. Two processes
@@ -212,9 +253,10 @@ class ElasticsearchIndex:
         except NotFoundError:  # another process swapped and deleted `current` meanwhile
             if self._current() != target:
                 raise
-        old = es_bodies.indices_of(indices, self.alias, current)
-        self.es.options(ignore_status=404).indices.delete(index=old, ignore_unavailable=True)
         self._next = None
+        # `current`, and any older generation an earlier swap cut before its delete left; a
+        # crash here leaves them to the next start's `_ensure`.
+        self._delete_unused()
         return target
 
     # -- reads ---------------------------------------------------------------------------------

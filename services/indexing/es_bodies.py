@@ -122,6 +122,26 @@ def indices_of(indices: Mapping[str, Any], alias: str, generation: str) -> list[
     return sorted(n for n in indices if generation_of(alias, n) == generation)
 
 
+def unused_indices(indices: Mapping[str, Any], alias: str) -> list[str]:
+    """The indices of `GET A-*/_alias` to delete: this deployment's generations (names of
+    `generation_of`'s shape only: the pattern also matches another alias's `A-x-…`) that are
+    neither served (by `A` or an `A-sL`: the current one) nor the rebuild under way, and that
+    no alias but their generation's own names (an operator's alias keeps an index). What a
+    swap cut before its delete leaves, and rebuilds passed over. None while nothing is served:
+    which generation is meant is then unknown."""
+    current, rebuilding = generations(indices, alias)
+    if current is None:
+        return []
+    unused = []
+    for name, info in indices.items():
+        generation = generation_of(alias, name)
+        if generation is None or generation in (current, rebuilding):
+            continue
+        if set(info.get("aliases", {})) <= {generation}:
+            unused.append(name)
+    return sorted(unused)
+
+
 def layout(indices: Mapping[str, Any], generation: str) -> dict[int, str]:
     """Level → the index holding it: one index per level, or for every level the one index of
     a generation from before levels."""

@@ -113,6 +113,20 @@ class _WriteLock:
             raise
         self._depth += 1
 
+    def try_enter(self) -> bool:
+        """Enter only if no other thread or process holds the lock now (never waits); the
+        caller then leaves it by `__exit__`."""
+        if not self._thread.acquire(blocking=False):
+            return False
+        if self._depth == 0 and self._path is not None:
+            fd = _flock(self._path, wait=False)
+            if fd is None:
+                self._thread.release()
+                return False
+            self._fd = fd
+        self._depth += 1
+        return True
+
     def release_after(self, finish: Callable[[], None]) -> None:
         """Keep the flock after this hold until `finish()` has returned."""
         self._pending.append(finish)
@@ -129,9 +143,10 @@ class _WriteLock:
         self._thread.release()
 
 
-def _flock(path: Path) -> int:
-    """Open `path` and lock it, waiting for another writer's commit and merges. Polled: under
-    eventlet a blocking flock would stop the whole process, searches included."""
+def _flock(path: Path, wait: bool = True) -> int | None:
+    """Open `path` and lock it, waiting for another writer's commit and merges (None at once
+    instead, without `wait`). Polled: under eventlet a blocking flock would stop the whole
+    process, searches included."""
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     delay, longest = LOCK_POLL_S
     try:
@@ -140,6 +155,9 @@ def _flock(path: Path) -> int:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 return fd
             except BlockingIOError:
+                if not wait:
+                    os.close(fd)
+                    return None
                 time.sleep(delay)
                 delay = min(2 * delay, longest)
     except BaseException:
@@ -202,16 +220,21 @@ def _os_thread(target: Callable[[], None]) -> threading.Thread:
 
 class _Shard:
     """One Tantivy index (a directory or memory) holding the records of some secrecy `levels`;
-    writers are opened per write, under the lock."""
+    writers are opened per write, under the lock. Only `create` (under the lock) makes its
+    directory or index: without it, they must exist (see `_Generation`)."""
 
-    def __init__(self, schema: tantivy.Schema, path: Path | None, levels: frozenset[int]):
+    def __init__(
+        self, schema: tantivy.Schema, path: Path | None, levels: frozenset[int], create: bool
+    ) -> None:
         self.path = path
         self.levels = levels
         if path is None:
             self.index = tantivy.Index(schema)
-        else:
+        elif create:
             path.mkdir(parents=True, exist_ok=True)
             self.index = _open_index(schema, path)
+        else:
+            self.index = _open_existing_index(path)
         register_analysers(self.index)
         self.schema = self.index.schema  # queries name its fields: an older one has its own
         self.index.config_reader("Manual")  # reloaded by us: after a commit, or on a new meta
@@ -271,17 +294,32 @@ class _Shard:
 class _Generation:
     """One Tantivy index per secrecy level (`level-N/`), so each level ranks with its own
     statistics; a generation written before that (Tantivy files at its top) is one index
-    holding every level, searched with the clearance filter alone until its rebuild."""
+    holding every level, searched with the clearance filter alone until its rebuild.
 
-    def __init__(self, schema: tantivy.Schema, path: Path | None, name: str, lock: _WriteLock):
+    Directories are made only with `create`, which is passed under the write lock alone (a new
+    generation before a pointer names it, or one a pointer read under the lock names). Opened
+    without the lock, it creates nothing: a process starting opens CURRENT's generation so, and
+    another one's swap may remove it meanwhile; `mkdir` would then put empty `level-N` indices
+    back under the removed directory, left there for good (FileNotFoundError instead)."""
+
+    def __init__(
+        self,
+        schema: tantivy.Schema,
+        path: Path | None,
+        name: str,
+        lock: _WriteLock,
+        create: bool = False,
+    ) -> None:
         self.name = name
         self.path = path
         self._lock = lock
         if path is not None and (path / "meta.json").is_file():
-            self.shards = [_Shard(schema, path, frozenset(q.LEVELS))]
+            self.shards = [_Shard(schema, path, frozenset(q.LEVELS), create)]
         else:
             self.shards = [
-                _Shard(schema, None if path is None else path / f"level-{n}", frozenset({n}))
+                _Shard(
+                    schema, None if path is None else path / f"level-{n}", frozenset({n}), create
+                )
                 for n in q.LEVELS
             ]
 
@@ -354,15 +392,19 @@ class TantivyIndex:
                 self._pointers = self._current_stamp()
                 opened = self._open_current()
         self._current = opened
+        self._sweep_if_idle()
 
     # -- generations ----------------------------------------------------------------------------
 
-    def _open(self, name: str, path: Path | None) -> _Generation:
-        return _Generation(self._schema, path, name, self._lock)
+    def _open(self, name: str, path: Path | None, under_lock: bool = False) -> _Generation:
+        """An existing generation. Without the lock it may be removed by another process's
+        swap meanwhile: then FileNotFoundError (or ValueError), and nothing is created. Under
+        the lock (`under_lock`), a pointer just read names it, so a level missing is created."""
+        return _Generation(self._schema, path, name, self._lock, create=under_lock)
 
     def _create(self, name: str, path: Path | None, version: str = INDEX_VERSION) -> _Generation:
-        """A new, empty generation stamped with `version`."""
-        generation = self._open(name, path)
+        """A new, empty generation stamped with `version` (under the lock)."""
+        generation = _Generation(self._schema, path, name, self._lock, create=True)
         if path is not None:
             _write_atomically(path / VERSION, version)
         return generation
@@ -389,11 +431,13 @@ class TantivyIndex:
         stand_in = INDEX_VERSION
         if name is not None:
             version = _read_pointer(self._root / name / VERSION)
+            # Under the lock: CURRENT names it until we let go, so a level found missing may be
+            # created (no swap can be removing the directory meanwhile).
             if version == INDEX_VERSION:
-                return self._open(name, self._root / name)
+                return self._open(name, self._root / name, under_lock=True)
             log.warning("search index %s is of version %r, not %r", name, version, INDEX_VERSION)
             try:  # searched as it is (older analysis or schema) until the rebuild swaps
-                return self._open(name, self._root / name)
+                return self._open(name, self._root / name, under_lock=True)
             except ValueError:  # a schema without some of today's fields
                 stand_in = f"empty, for {version}"  # outdated too, so the rebuild fills one
         name = _next_name(self._root)
@@ -415,10 +459,10 @@ class TantivyIndex:
         current = _read_pointer(self._root / CURRENT) or self._current.name  # "." before one
         pending = _pending_rebuild(self._root)
         known = {g.name: g for g in (self._current, self._next) if g is not None}
-        self._current = known.get(current) or self._open(current, self._root / current)
+        self._current = known.get(current) or self._open(current, self._root / current, True)
         self._next = None
         if pending is not None:
-            self._next = known.get(pending) or self._open(pending, self._root / pending)
+            self._next = known.get(pending) or self._open(pending, self._root / pending, True)
 
     def _current_stamp(self) -> Stamp:
         return None if self._root is None else _stamp(self._root / CURRENT)
@@ -439,10 +483,8 @@ class TantivyIndex:
         with self._lock:
             self._follow()
             if self._next is None:
-                stale = None if self._root is None else _read_pointer(self._root / REBUILD)
                 self._next = self._open_next()
-                if stale not in (None, self._current.name):  # of another version: passed over
-                    shutil.rmtree(self._root / stale, ignore_errors=True)
+                self._sweep()  # a rebuild of another version that REBUILD named: passed over
             return self._next
 
     def _open_next(self) -> _Generation:
@@ -467,14 +509,35 @@ class TantivyIndex:
                 if generation is not None and generation == self._current.name:
                     return generation
                 raise RuntimeError("no rebuild in progress")
-            old, self._current, self._next = self._current, self._next, None
+            self._current, self._next = self._next, None
             if self._root is not None:
                 _write_atomically(self._root / CURRENT, self._current.name)
                 (self._root / REBUILD).unlink(missing_ok=True)
                 self._pointers = self._current_stamp()
-            if old.path is not None and old.name != ".":
-                shutil.rmtree(old.path, ignore_errors=True)
+            self._sweep()  # the old generation (one from before generations, ".", stays)
             return self._current.name
+
+    def _sweep(self) -> None:
+        """Remove every generation neither CURRENT nor REBUILD names: the one a swap replaced,
+        or left behind by a crash between the swap and its removal, or a creation cut before its
+        pointer was written. The caller holds the write lock, and generations are only created
+        under it and named before it is released, so none of them is another process's."""
+        if self._root is None:
+            return
+        named = {_read_pointer(self._root / CURRENT), _read_pointer(self._root / REBUILD)}
+        for path in self._root.glob("gen-*"):
+            if path.name[4:].isdigit() and path.name not in named and path.is_dir():
+                log.info("removing search index generation %s, which no pointer names", path.name)
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _sweep_if_idle(self) -> None:
+        """The sweep on start, only if no other process is writing: starting never waits for
+        the lock (a stop signal arriving meanwhile must be obeyed)."""
+        if self._root is not None and self._lock.try_enter():
+            try:
+                self._sweep()
+            finally:
+                self._lock.__exit__(None, None, None)
 
     # -- writes ---------------------------------------------------------------------------------
 
@@ -770,6 +833,17 @@ def _open_index(schema: tantivy.Schema, path: Path) -> tantivy.Index:
         if not fits(index.schema):
             raise
         return index
+
+
+def _open_existing_index(path: Path) -> tantivy.Index:
+    """The index at `path`, with its own schema if that `fits` today's (ValueError if not);
+    never created: FileNotFoundError if it is not there."""
+    if not (path / "meta.json").is_file():
+        raise FileNotFoundError(f"no Tantivy index in {path}")
+    index = tantivy.Index.open(str(path))  # removed meanwhile: ValueError, nothing created
+    if not fits(index.schema):
+        raise ValueError(f"the index in {path} lacks fields of schema {INDEX_VERSION}")
+    return index
 
 
 def _next_name(root: Path) -> str:

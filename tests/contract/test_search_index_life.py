@@ -438,6 +438,45 @@ def test_two_elasticsearch_processes_rebuilding_at_once_fill_and_swap_one_index(
         other.finish_rebuild()
 
 
+def test_an_unfinished_elasticsearch_rebuild_of_another_version_is_begun_anew(es_index):
+    """Begun before an upgrade: resumed, it would be filled and swapped in under the old
+    template's analysers; it is deleted and a new generation begun."""
+    from services.indexing import es_bodies
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    es = es_index.es
+    load(es_index, doc("a", "hồ sơ lưu trữ"))
+    stale = es_index.begin_rebuild().generation
+    es.indices.put_mapping(index=stale, meta={es_bodies.VERSION_KEY: "schema 0, analysis 0"})
+    index = ElasticsearchIndex(es, es_index.alias)  # a process of the upgraded luutru
+    assert index.rebuilding() == stale
+    target = index.begin_rebuild()
+    assert target.generation == es_bodies.next_generation(es_index.alias, stale)
+    assert not es.indices.exists(index=stale) and index.rebuilding() == target.generation
+    target.upsert_many([doc("a", "hồ sơ lưu trữ")])
+    assert index.finish_rebuild() == target.generation and ids(search(index, "ho so")) == ["a"]
+
+
+def test_an_elasticsearch_swap_cut_before_its_delete_is_cleaned_up_on_start(es_index):
+    """The aliases moved, the process died before deleting the old generation: the next
+    process to start deletes it, and only it."""
+    from services.indexing import es_bodies
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    es, alias = es_index.es, es_index.alias
+    load(es_index, doc("a", "biên bản"))
+    old = es_index.generation
+    target = es_index.begin_rebuild()
+    target.upsert_many([doc("a", "biên bản")])
+    indices = dict(es.indices.get_alias(index=f"{alias}-*"))
+    es.indices.update_aliases(actions=es_bodies.serving_actions(indices, alias, target.generation))
+    es.indices.create(index=f"{alias}-notes")  # not a generation's name: not ours to delete
+    assert es.indices.exists(index=old)
+    index = ElasticsearchIndex(es, alias)
+    assert index.generation == target.generation and not es.indices.exists(index=old)
+    assert es.indices.exists(index=f"{alias}-notes") and ids(search(index, "biên bản")) == ["a"]
+
+
 # Several indexing processes on one Tantivy directory: two instances stand in for them (each
 # takes its own flock on the directory's LOCK, as two processes do).
 
@@ -537,5 +576,86 @@ def test_a_swap_cut_before_its_rebuild_pointer_was_removed_leaves_one_generation
         target.upsert_many([doc("a", "biên bản"), doc("b", "biên bản")])
         index.finish_rebuild()
         assert index.ids() == {"a", "b"} and (tmp_path / index.generation).is_dir()
+    finally:
+        index.close()
+
+
+def _generations(root) -> list[str]:
+    return sorted(p.name for p in root.glob("gen-*"))
+
+
+def test_opening_a_generation_another_instance_swaps_out_meanwhile_leaves_nothing_behind(
+    tmp_path, monkeypatch
+):
+    """A process starting reads CURRENT and opens that generation without the lock; another
+    one's swap may remove it in between. Opening created its `level-N` indices again under the
+    removed directory: empty generations that nothing named stayed on disk for good."""
+    from services.indexing import tantivy_index
+
+    a = TantivyIndex(tmp_path)
+    a.upsert(doc("old", "công văn cũ"))
+    old = a.generation
+    a.begin_rebuild().upsert_many([doc("new", "công văn mới")])
+    read, swapped = tantivy_index._read_pointer, []
+
+    def swap_meanwhile(path):
+        value = read(path)
+        if path == tmp_path / old / VERSION and not swapped:
+            swapped.append(True)
+            swapped.append(a.finish_rebuild())  # between reading CURRENT and opening it
+        return value
+
+    monkeypatch.setattr(tantivy_index, "_read_pointer", swap_meanwhile)
+    # The sweep on start would remove what the opening left: the opening alone is tested here.
+    monkeypatch.setattr(TantivyIndex, "_sweep_if_idle", lambda self: None)
+    b = TantivyIndex(tmp_path)
+    monkeypatch.undo()
+    try:
+        new = swapped[-1]
+        assert _generations(tmp_path) == [new] != [old]
+        assert b.generation == new and ids(search(b, "công văn")) == ["new"]
+        b.upsert(doc("live", "công văn sau"))
+        assert a.ids() == {"new", "live"} and _generations(tmp_path) == [new]
+    finally:
+        a.close(), b.close()
+
+
+def _leave(generation) -> None:
+    """Empty level directories, as an opening raced by a swap left them before the fix."""
+    for n in range(4):
+        (generation / f"level-{n}").mkdir(parents=True)
+
+
+def test_generations_no_pointer_names_are_removed_under_the_lock(tmp_path):
+    """What a swap cut before its removal left, or an opening raced by a swap (before the fix):
+    removed on start when no other process holds the lock (starting never waits for it), and
+    at each swap. What CURRENT or REBUILD names stays, and so do names not of generations."""
+    import fcntl
+
+    from services.indexing.tantivy_index import LOCK
+
+    first = TantivyIndex(tmp_path)
+    first.upsert(doc("a", "biên bản"))
+    current = first.generation
+    first.close()
+    _leave(tmp_path / "gen-0007")
+    _leave(tmp_path / "gen-0009")
+    (tmp_path / "gen-notes").mkdir()
+    index = TantivyIndex(tmp_path)
+    try:
+        assert _generations(tmp_path) == [current, "gen-notes"]
+        target = index.begin_rebuild().generation
+        _leave(tmp_path / "gen-0005")
+        with (tmp_path / LOCK).open("a") as lock:  # another process is writing
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            TantivyIndex(tmp_path).close()  # starts at once, removes nothing
+        assert _generations(tmp_path) == [current, target, "gen-0005", "gen-notes"]
+        TantivyIndex(tmp_path).close()  # another process starting beside the rebuild
+        assert _generations(tmp_path) == [current, target, "gen-notes"]
+        _leave(tmp_path / "gen-0004")
+        index.upsert_many([doc("a", "biên bản"), doc("b", "biên bản")])  # both generations
+        assert index.finish_rebuild() == target
+        assert _generations(tmp_path) == [target, "gen-notes"]
+        assert sorted(ids(search(index, "biên bản"))) == ["a", "b"]
     finally:
         index.close()

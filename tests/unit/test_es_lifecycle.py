@@ -1,0 +1,325 @@
+"""Elasticsearch's generations over their life, without a server (none can run here): which
+indices the adapter creates, resumes and deletes, against a small in-memory stand-in for the
+few index APIs it calls. The contract suite checks the same on a real server when
+`LUUTRU_TEST_ES_URL` is set (tests/contract/test_search_index_life.py).
+
+The stand-in keeps what the adapter relies on: `GET A-*/_alias` lists every index the pattern
+matches (another deployment's too) with its aliases, `_aliases` is atomic and fails on a missing
+index, creating an existing index is a 400, each index keeps the `_meta` of the template it was
+created from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fnmatch import fnmatch
+from typing import Any
+
+import pytest
+from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
+from elasticsearch import BadRequestError, NotFoundError
+
+from services.indexing import es_bodies
+from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+pytestmark = pytest.mark.unit
+
+A = "luutru-records"
+SERVING = [A, *(f"{A}-s{n}" for n in range(4))]
+TODAY = es_bodies.es_index_version()
+OLD = "schema 4, layout 2, template 000000000000"  # an earlier luutru's
+
+
+def _error(kind: type[Exception], status: int, error: str) -> Exception:
+    meta = ApiResponseMeta(
+        status=status,
+        http_version="1.1",
+        headers=HttpHeaders(),
+        duration=0.0,
+        node=NodeConfig("http", "localhost", 9200),
+    )
+    return kind(error, meta, {"error": {"type": error}, "status": status})
+
+
+class _Answer(dict):
+    @property
+    def body(self) -> dict:
+        return dict(self)
+
+
+class FakeCluster:
+    """Indices (name → aliases and the version in its mapping `_meta`) and the index APIs."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, dict[str, Any]] = {}
+        self.template_version: str | None = None
+        self.deleted: list[str] = []
+        self.hooks: dict[str, Callable[[], None]] = {}  # run once, before the call named
+
+    def add(self, name: str, *aliases: str, version: str | None = TODAY) -> None:
+        self.state[name] = {"aliases": set(aliases), "version": version}
+
+    def generation(self, generation: str, *serving: str, version: str | None = TODAY) -> None:
+        """A per-level generation's four indices, each with the generation's alias and those
+        of `serving` that name it."""
+        for n in range(4):
+            mine = [a for a in serving if a in (A, f"{A}-s{n}")]
+            self.add(f"{generation}-s{n}", generation, *mine, version=version)
+
+    def client(self, ignore_404: bool = False) -> FakeClient:
+        return FakeClient(self, ignore_404)
+
+    def hook(self, call: str) -> None:
+        if hook := self.hooks.pop(call, None):
+            hook()
+
+    def resolve(self, names: str | list[str]) -> list[str]:
+        """Indices named by `names` (indices, aliases or patterns); 404 if one matches none."""
+        out: list[str] = []
+        for name in [names] if isinstance(names, str) else names:
+            found = [
+                i for i, info in self.state.items() if fnmatch(i, name) or name in info["aliases"]
+            ]
+            if not found:
+                raise _error(NotFoundError, 404, "index_not_found_exception")
+            out += found
+        return sorted(set(out))
+
+
+class FakeIndices:
+    def __init__(self, cluster: FakeCluster, ignore_404: bool) -> None:
+        self.cluster = cluster
+        self.ignore_404 = ignore_404
+
+    def put_index_template(self, **kw: Any) -> None:
+        self.cluster.template_version = kw["template"]["mappings"]["_meta"][es_bodies.VERSION_KEY]
+
+    def get_alias(self, index: str | None = None, name: str | None = None) -> _Answer:
+        cluster = self.cluster
+        cluster.hook("get_alias")
+        if name is not None:
+            held = [i for i, info in cluster.state.items() if name in info["aliases"]]
+            if not held:
+                raise _error(NotFoundError, 404, "aliases_not_found_exception")
+            return _Answer({i: {"aliases": {name: {}}} for i in held})
+        try:
+            found = cluster.resolve(index or "*")
+        except NotFoundError:
+            if self.ignore_404:
+                return _Answer()
+            raise
+        return _Answer(
+            {i: {"aliases": {a: {} for a in cluster.state[i]["aliases"]}} for i in found}
+        )
+
+    def get_mapping(self, index: str | list[str]) -> _Answer:
+        cluster = self.cluster
+        cluster.hook("get_mapping")
+        answer = {}
+        for name in cluster.resolve(index):
+            version = cluster.state[name]["version"]
+            answer[name] = {"mappings": {"_meta": {es_bodies.VERSION_KEY: version}}}
+        return _Answer(answer)
+
+    def create(self, index: str, aliases: dict[str, Any]) -> None:
+        cluster = self.cluster
+        cluster.hook("create")
+        if index in cluster.state:
+            raise _error(BadRequestError, 400, "resource_already_exists_exception")
+        cluster.add(index, *aliases, version=cluster.template_version)
+
+    def update_aliases(self, actions: list[dict[str, Any]]) -> None:
+        cluster = self.cluster
+        cluster.hook("update_aliases")
+        for action in actions:  # all or nothing
+            ((kind, target),) = action.items()
+            if target["index"] not in cluster.state or (
+                kind == "remove"
+                and target["alias"] not in cluster.state[target["index"]]["aliases"]
+            ):
+                raise _error(NotFoundError, 404, "aliases_not_found_exception")
+        for action in actions:
+            ((kind, target),) = action.items()
+            aliases = cluster.state[target["index"]]["aliases"]
+            (aliases.add if kind == "add" else aliases.discard)(target["alias"])
+
+    def delete(self, index: str | list[str], ignore_unavailable: bool = False) -> None:
+        cluster = self.cluster
+        cluster.hook("delete")
+        names = [index] if isinstance(index, str) else list(index)
+        assert not any("*" in n for n in names), "indices are deleted by name, never by pattern"
+        missing = [n for n in names if n not in cluster.state]
+        if missing and not (ignore_unavailable or self.ignore_404):
+            raise _error(NotFoundError, 404, "index_not_found_exception")
+        for name in names:
+            if cluster.state.pop(name, None) is not None:
+                cluster.deleted.append(name)
+
+
+class FakeClient:
+    def __init__(self, cluster: FakeCluster, ignore_404: bool) -> None:
+        self.cluster = cluster
+        self.indices = FakeIndices(cluster, ignore_404)
+
+    def options(self, ignore_status: int | None = None) -> FakeClient:
+        return FakeClient(self.cluster, ignore_status == 404)
+
+
+def start(cluster: FakeCluster) -> ElasticsearchIndex:
+    """An indexing process starting on the cluster."""
+    return ElasticsearchIndex(cluster.client(), A)  # type: ignore[arg-type]
+
+
+def levels(generation: str) -> list[str]:
+    return [f"{generation}-s{n}" for n in range(4)]
+
+
+def serving(cluster: FakeCluster) -> dict[str, set[str]]:
+    """Serving alias → the indices it names."""
+    return {a: {i for i, info in cluster.state.items() if a in info["aliases"]} for a in SERVING}
+
+
+GEN1, GEN2, GEN3, GEN4 = (es_bodies.generation_name(A, n) for n in range(1, 5))
+
+
+# -- an unfinished rebuild of another version -----------------------------------------------
+
+
+def test_an_unfinished_rebuild_of_another_version_is_deleted_and_begun_anew():
+    """Begun before an upgrade: resumed, its missing documents would be added under today's
+    code to indices built under another template (another analyser, another layout), and the
+    result swapped in outdated."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING, version=OLD)
+    cluster.generation(GEN3, version=OLD)  # the rebuild the upgrade interrupted
+    index = start(cluster)
+    assert index.outdated() and index.rebuilding() == GEN3
+    target = index.begin_rebuild()
+    assert target.generation == GEN4 and index.rebuilding() == GEN4
+    assert sorted(cluster.deleted) == levels(GEN3)
+    assert {i: cluster.state[i]["version"] for i in levels(GEN4)} == dict.fromkeys(
+        levels(GEN4), TODAY
+    )
+    assert serving(cluster)[A] == set(levels(GEN2))  # still searched until the swap
+    assert index.finish_rebuild() == GEN4
+    assert sorted(cluster.state) == levels(GEN4) and not index.outdated()
+
+
+def test_an_unfinished_rebuild_of_this_version_is_resumed_and_its_missing_levels_created():
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING, version=OLD)
+    cluster.generation(GEN3)
+    del cluster.state[f"{GEN3}-s2"]  # its creation was interrupted
+    index = start(cluster)
+    assert index.begin_rebuild().generation == GEN3
+    assert cluster.deleted == [] and set(levels(GEN3)) <= set(cluster.state)
+
+
+@pytest.mark.parametrize("version", [None, OLD], ids=["before-versions", "old-version"])
+def test_an_unfinished_rebuild_whose_levels_disagree_or_lack_a_version_is_begun_anew(version):
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    cluster.generation(GEN3)
+    cluster.state[f"{GEN3}-s1"]["version"] = version
+    assert start(cluster).begin_rebuild().generation == GEN4
+    assert sorted(cluster.deleted) == levels(GEN3)
+
+
+def test_an_unfinished_rebuild_from_before_levels_is_deleted_not_left_behind():
+    """An older luutru's single index, never swapped in: passed over, and gone."""
+    cluster = FakeCluster()
+    cluster.add(GEN1, *SERVING, version=OLD)
+    cluster.add(GEN2, version=OLD)  # no alias: an index cannot share its name with one
+    index = start(cluster)
+    assert index.begin_rebuild().generation == GEN3
+    assert cluster.deleted == [GEN2]
+
+
+def test_two_processes_passing_over_the_same_stale_rebuild_fill_one_new_generation():
+    """The second reads the stale generation's version after the first deleted it: not an
+    error, and no third generation."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING, version=OLD)
+    cluster.generation(GEN3, version=OLD)
+    first, second = start(cluster), start(cluster)
+    cluster.hooks["get_mapping"] = first.begin_rebuild  # between second's read and its check
+    assert second.begin_rebuild().generation == GEN4
+    assert first.begin_rebuild().generation == GEN4
+    assert sorted(i for i in cluster.state if i.startswith(GEN4)) == levels(GEN4)
+    assert not any(i.startswith(GEN3) for i in cluster.state)
+
+
+# -- indices no alias serves ----------------------------------------------------------------
+
+
+def _after_a_cut_swap(cluster: FakeCluster) -> None:
+    """The aliases moved to GEN3, the process died before deleting GEN2; GEN1 is older still."""
+    cluster.generation(GEN1)
+    cluster.generation(GEN2)
+    cluster.generation(GEN3, *SERVING)
+
+
+def test_a_process_starting_after_a_swap_cut_before_its_delete_removes_the_old_generations():
+    cluster = FakeCluster()
+    _after_a_cut_swap(cluster)
+    start(cluster)
+    assert sorted(cluster.deleted) == levels(GEN1) + levels(GEN2)
+    assert sorted(cluster.state) == levels(GEN3)
+    assert serving(cluster)[A] == set(levels(GEN3))
+
+
+def test_only_this_deployments_generations_that_nothing_names_are_deleted():
+    """Kept: what a serving alias names, the rebuild under way, an index another alias (an
+    operator's) names, another deployment's indices the `A-*` pattern also matches, and names
+    not of a generation."""
+    cluster = FakeCluster()
+    _after_a_cut_swap(cluster)
+    cluster.generation(GEN4)  # a rebuild under way
+    cluster.add(f"{GEN1}-s0", GEN1, "kept-by-an-operator")
+    others = [f"{A}-2024-0001-s0", f"{A}-archive", f"{A}-0002-s9", f"{A}-test-0001"]
+    for other in others:
+        cluster.add(other)  # no alias at all
+    start(cluster)
+    assert sorted(cluster.deleted) == levels(GEN1)[1:] + levels(GEN2)
+    assert sorted(cluster.state) == sorted([f"{GEN1}-s0", *levels(GEN3), *levels(GEN4), *others])
+
+
+def test_nothing_is_deleted_by_a_start_that_found_no_generation_served():
+    """No alias at all (the first creation cut, or aliases removed by hand): the newest
+    generation takes the aliases, a guess; nothing is deleted on it."""
+    cluster = FakeCluster()
+    cluster.generation(GEN1)
+    assert es_bodies.unused_indices(cluster.client().indices.get_alias(index=f"{A}-*"), A) == []
+    cluster.generation(GEN2)
+    start(cluster)
+    assert serving(cluster)[A] == set(levels(GEN2)) and cluster.deleted == []
+    start(cluster)  # the next start finds GEN2 served: GEN1 is an old generation
+    assert sorted(cluster.deleted) == levels(GEN1)
+
+
+def test_a_swap_removes_every_older_generation_and_keeps_a_newer_rebuild():
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    target = index.begin_rebuild().generation
+    cluster.generation(GEN1)  # left by an earlier cut swap, while this process ran
+    cluster.hooks["update_aliases"] = lambda: cluster.generation(GEN4)  # another begins
+    assert index.finish_rebuild() == target == GEN3
+    assert sorted(cluster.deleted) == levels(GEN1) + levels(GEN2)
+    assert sorted(cluster.state) == levels(GEN3) + levels(GEN4)
+
+
+def test_a_swap_whose_delete_failed_is_cleaned_up_by_the_next_start():
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.begin_rebuild()
+
+    def crash() -> None:
+        raise ConnectionError("the process died after the swap")
+
+    cluster.hooks["delete"] = crash
+    with pytest.raises(ConnectionError):
+        index.finish_rebuild()
+    assert serving(cluster)[A] == set(levels(GEN3)) and set(levels(GEN2)) <= set(cluster.state)
+    start(cluster)
+    assert sorted(cluster.state) == levels(GEN3)
