@@ -155,13 +155,14 @@ class Translator:
         order (`Plan.marked_words`): the records holding every marked word as typed, then the
         rest. Each tier scores as the whole does; the first is the fast one (an exact word's
         postings are a fraction of its folded twins'), and most pages come from it alone."""
-        whole = self.query(plan)
+        clauses = self._clauses(plan)
+        whole = tantivy.Query.boolean_query(clauses)
         marked = plan.marked_words
         if not marked:
             return Tiers(whole, [whole])
         as_typed = _all([self._term("exact", vntext.exact_form(w)) for w in marked])
         first = self._clauses(plan, as_typed=frozenset(marked))
-        rest = [*self._clauses(plan), (tantivy.Occur.MustNot, as_typed)]
+        rest = [*clauses, (tantivy.Occur.MustNot, as_typed)]
         return Tiers(whole, [tantivy.Query.boolean_query(c) for c in (first, rest)])
 
     def _clauses(
