@@ -44,6 +44,7 @@ _TOKENS_FIELD = {"number": "number_tokens", "organ": "organ_tokens"}
 _KEYWORD_FIELD = {"organ_key": "organ_fold"}
 _SORTS = {"date_desc": "desc", "date_asc": "asc"}
 VERSION_KEY = "luutru_index_version"  # in each index's mapping `_meta`
+AS_TYPED_BOOST = 10_000.0  # far above a query's BM25 scores: a tier, not a nudge
 # Bumped when the indices change shape without the documents changing: 2 = one per secrecy level.
 LAYOUT_VERSION = 2
 
@@ -282,12 +283,25 @@ def query(plan: q.Plan, fuzzy: bool = False) -> dict[str, Any]:
         "must": must,
         "filter": [filter_clause(f) for f in plan.filters],
     }
+    should: list[dict[str, Any]] = []
     words = [g.atoms[0].text for g in plan.must if len(g.atoms) == 1 and _plain(g.atoms[0])]
     if len(words) > 1:  # adjacent query words outrank the same words apart
-        bool_query["should"] = [{"bool": {"should": [phrase(words)], "boost": PHRASE_BOOST}}]
+        should.append({"bool": {"should": [phrase(words)], "boost": PHRASE_BOOST}})
+    if plan.marked_words and not fuzzy:
+        should.append(as_typed(plan.marked_words))
+    if should:
+        bool_query["should"] = should
     if plan.must_not:
         bool_query["must_not"] = [atom(a) for a in plan.must_not]
     return {"bool": bool_query}
+
+
+def as_typed(words: tuple[str, ...]) -> dict[str, Any]:
+    """The records holding every marked word as typed rank first (`Plan.marked_words`): a
+    constant above any BM25 sum of a query's clauses makes them a tier, each in score order,
+    as Tantivy's adapter reads them tier by tier."""
+    exact = [{"match": {EXACT: {"query": vntext.normalize_tones(w)}}} for w in words]
+    return {"constant_score": {"filter": {"bool": {"must": exact}}, "boost": AS_TYPED_BOOST}}
 
 
 def any_of(group: q.AnyOf, fuzzy: bool = False) -> dict[str, Any]:

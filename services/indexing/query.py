@@ -126,6 +126,18 @@ class Plan:
         return next(f for f in self.filters if isinstance(f, Secrecy))
 
     @property
+    def marked_words(self) -> tuple[str, ...]:
+        """The plain words typed with a mark (a tone, a hat, đ), when the order is relevance:
+        records holding all of them as typed come first, then the records that match only
+        with the marks dropped, each group in score order. The reader who types `bàn` means
+        "bàn"; a boost alone let a record full of "bán" outrank it. Empty: one group."""
+        if self.sort != "relevance":
+            return ()
+        words = (g.atoms[0] for g in self.must if len(g.atoms) == 1)
+        plain = [w.text for w in words if isinstance(w, Word) and not w.prefix]
+        return tuple(dict.fromkeys(filter(vntext.has_diacritics, plain)))
+
+    @property
     def highlight_words(self) -> list[str]:
         """Positive words to mark in snippets (prefix stems included)."""
         words: list[str] = []

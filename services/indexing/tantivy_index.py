@@ -54,6 +54,7 @@ from services.indexing import query as q
 from services.indexing.analysis import analyse, significant_terms
 from services.indexing.tantivy_query import (
     INDEX_VERSION,
+    Tiers,
     Translator,
     build_schema,
     facet_request,
@@ -585,10 +586,10 @@ class TantivyIndex:
         started = time.perf_counter()
         plan = q.plan(query)
         views = self._views(q.visible_levels(plan.clearance))
-        result = self._run(views, plan, [Translator(v.schema).query(plan) for v in views])
+        result = self._run(views, plan, [Translator(v.schema).tiers(plan) for v in views])
         if result.total == 0 and has_fuzzy_words(plan):
             fuzzy = [Translator(v.schema, fuzzy=True).query(plan) for v in views]
-            result = self._run(views, plan, fuzzy)
+            result = self._run(views, plan, [Tiers(tq, [tq]) for tq in fuzzy])
             result.fuzzy = True
             if result.total:
                 result.suggestion = self._suggest(views, query, plan, fuzzy)
@@ -602,7 +603,7 @@ class TantivyIndex:
         """A corrected query from the words of the visible fuzzy hits (`fuzzy` carries the
         clearance filter), offered only if it finds visible records exactly."""
         sources = suggest.SUGGESTION_SOURCES
-        ranked = [_ranked(v.searcher, tq, sources) for v, tq in zip(views, fuzzy, strict=True)]
+        ranked = [_ranked(v.searcher, [tq], sources) for v, tq in zip(views, fuzzy, strict=True)]
         texts = [_text(searcher.doc(addr)) for searcher, addr in _merged(ranked, 0, sources)]
         candidate = suggest.corrected(query.text, plan, texts)
         if candidate is None:
@@ -613,34 +614,31 @@ class TantivyIndex:
                 return candidate
         return None
 
-    def _run(self, views: list[_View], plan: q.Plan, queries: list[tantivy.Query]) -> SearchResult:
-        """The page, total and facets of `queries` (one per view)."""
+    def _run(self, views: list[_View], plan: q.Plan, searches: list[Tiers]) -> SearchResult:
+        """The page, total and facets of `searches` (one per view)."""
         order: dict[str, Any] = {}
         if plan.sort != "relevance":
             order = {"order_by_field": "issued_date", "order": _ORDERS[plan.sort]}
-        if len(views) == 1:  # one level (clearance 0: most searches), the page from Tantivy
-            [view], [tq] = views, queries
+        wanted = plan.offset + plan.limit
+        if len(views) == 1:  # one level (clearance 0: most searches)
+            [view], [search] = views, searches
             # The facets and the total run on the other core meanwhile: Tantivy lets go of the
             # GIL while it aggregates, and the hits' snippets are Python.
-            aggregated = _on_another_thread(view.searcher.aggregate, tq, facet_request())
-            # Tantivy panics on limit 0, so ask for one hit and drop it.
-            found = view.searcher.search(
-                tq, max(1, plan.limit), count=False, offset=plan.offset, **order
-            )
-            page = [(view.searcher, addr) for _, addr in found.hits[: plan.limit]]
-            hits = self._hits(page, plan)
+            aggregated = _on_another_thread(view.searcher.aggregate, search.whole, facet_request())
+            ranked = _ranked(view.searcher, search.ordered, wanted, order)
+            hits = self._hits(_merged([ranked], plan.offset, wanted), plan)
             aggregations = aggregated()
             return SearchResult(total(aggregations), hits, facets(aggregations))
         # Several levels: each one's first offset+limit hits, merged by sort value (BM25
         # scores of separate indices compare as a distributed engine's shards' do), then
         # the page; totals and facets summed.
         waits = [
-            _on_another_thread(v.searcher.aggregate, tq, facet_request(every_organ=True))
-            for v, tq in zip(views, queries, strict=True)
+            _on_another_thread(v.searcher.aggregate, s.whole, facet_request(every_organ=True))
+            for v, s in zip(views, searches, strict=True)
         ]
-        wanted = plan.offset + plan.limit
         ranked = [
-            _ranked(v.searcher, tq, wanted, order) for v, tq in zip(views, queries, strict=True)
+            _ranked(v.searcher, s.ordered, wanted, order)
+            for v, s in zip(views, searches, strict=True)
         ]
         hits = self._hits(_merged(ranked, plan.offset, wanted), plan)
         aggregations = [wait() for wait in waits]
@@ -710,26 +708,39 @@ class _View(NamedTuple):
 
 
 _Found = tuple[tantivy.Searcher, tantivy.DocAddress]
-_Ranked = tuple[tuple[bool, float], tantivy.Searcher, tantivy.DocAddress]  # sort key first
+_Ranked = tuple[tuple[int, bool, float], tantivy.Searcher, tantivy.DocAddress]  # sort key first
 
 
 def _ranked(
     searcher: tantivy.Searcher,
-    tq: tantivy.Query,
+    tiers: list[tantivy.Query],
     limit: int,
     order: dict[str, Any] | None = None,
 ) -> list[_Ranked]:
-    """The first `limit` hits of one index with the key `_merged` orders them by: a score
-    (relevance) or a date in nanoseconds, None for an undated record (last in both orders)."""
-    found = searcher.search(tq, max(1, limit), count=False, **(order or {}))
-    return _keyed(searcher, found.hits[:limit], not order or order["order"] == tantivy.Order.Desc)
+    """The first `limit` hits of one index, tier after tier (`Translator.tiers`), with the key
+    `_merged` orders them by: the tier, then a score (relevance) or a date in nanoseconds,
+    None for an undated record (last in both orders). A later tier is read only when the
+    earlier ones hold fewer than `limit` hits."""
+    descending = not order or order["order"] == tantivy.Order.Desc
+    ranked: list[_Ranked] = []
+    for tier, tq in enumerate(tiers):
+        missing = limit - len(ranked)
+        if missing <= 0:
+            break
+        # Tantivy panics on limit 0, so ask for one hit and drop it.
+        found = searcher.search(tq, max(1, missing), count=False, **(order or {}))
+        ranked += _keyed(searcher, found.hits[:missing], descending, tier)
+    return ranked
 
 
 def _keyed(
-    searcher: tantivy.Searcher, hits: list[tuple[Any, tantivy.DocAddress]], descending: bool
+    searcher: tantivy.Searcher,
+    hits: list[tuple[Any, tantivy.DocAddress]],
+    descending: bool,
+    tier: int = 0,
 ) -> list[_Ranked]:
     return [
-        ((value is None, -(value or 0) if descending else value or 0), searcher, addr)
+        ((tier, value is None, -(value or 0) if descending else value or 0), searcher, addr)
         for value, addr in hits
     ]
 

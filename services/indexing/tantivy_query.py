@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import tantivy
 
@@ -135,6 +135,11 @@ def as_datetime(day: date | None) -> datetime | None:
     return None if day is None else datetime(day.year, day.month, day.day)
 
 
+class Tiers(NamedTuple):
+    whole: tantivy.Query  # every match: the total and the facets
+    ordered: list[tantivy.Query]  # the same matches in groups, the page read group by group
+
+
 class Translator:
     """Plan -> tantivy.Query for one schema; `fuzzy` allows one edit per plain word."""
 
@@ -143,13 +148,35 @@ class Translator:
         self.fuzzy = fuzzy
 
     def query(self, plan: q.Plan) -> tantivy.Query:
+        return tantivy.Query.boolean_query(self._clauses(plan))
+
+    def tiers(self, plan: q.Plan) -> Tiers:
+        """`plan` as a whole, and as the queries whose hits come one after the other in its
+        order (`Plan.marked_words`): the records holding every marked word as typed, then the
+        rest. Each tier scores as the whole does; the first is the fast one (an exact word's
+        postings are a fraction of its folded twins'), and most pages come from it alone."""
+        clauses = self._clauses(plan)
+        whole = tantivy.Query.boolean_query(clauses)
+        marked = plan.marked_words
+        if not marked:
+            return Tiers(whole, [whole])
+        as_typed = _all([self._term("exact", vntext.exact_form(w)) for w in marked])
+        first = self._clauses(plan, as_typed=frozenset(marked))
+        rest = [*clauses, (tantivy.Occur.MustNot, as_typed)]
+        return Tiers(whole, [tantivy.Query.boolean_query(c) for c in (first, rest)])
+
+    def _clauses(
+        self, plan: q.Plan, as_typed: frozenset[str] = frozenset()
+    ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        """The top-level clauses of `plan`; the words of `as_typed` must match as typed."""
         occur = tantivy.Occur
         clauses: list[tuple[tantivy.Occur, tantivy.Query]] = []
         words: list[str] = []
         for group in plan.must:
             if _plain_word(group):  # its clauses inline: one level less for every match
-                words.append(group.atoms[0].text)
-                clauses += self._word_clauses(group.atoms[0])
+                word = group.atoms[0]
+                words.append(word.text)
+                clauses += self._word_clauses(word, word.text in as_typed)
             else:
                 clauses.append((occur.Must, self.any_of(group)))
         if not plan.must:
@@ -158,7 +185,7 @@ class Translator:
             clauses.append((occur.Should, self.adjacency(words)))
         clauses += [(occur.MustNot, self.atom(atom)) for atom in plan.must_not]
         clauses += [clause for f in plan.filters for clause in self._filter_clauses(f)]
-        return tantivy.Query.boolean_query(clauses)
+        return clauses
 
     def _filter_clauses(self, f: q.Filter) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         if isinstance(f, q.Secrecy) and f.exactly is None:
@@ -188,13 +215,18 @@ class Translator:
             )
         return tantivy.Query.boolean_query(self._word_clauses(atom))
 
-    def _word_clauses(self, word: q.Word) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+    def _word_clauses(
+        self, word: q.Word, as_typed: bool = False
+    ) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         exact = self._term("exact", vntext.exact_form(word.text))
         folded_word = vntext.fold(word.text)
         if self.fuzzy and len(folded_word) >= FUZZY_MIN_CHARS:
             folded = tantivy.Query.fuzzy_term_query(self.schema, "folded", folded_word, 1, True)
         else:
             folded = self._term("folded", folded_word)
+        if as_typed:  # the same score; the exact postings decide the match set
+            boosted = tantivy.Query.boost_query(exact, EXACT_BOOST)
+            return [(tantivy.Occur.Must, boosted), (tantivy.Occur.Should, folded)]
         return _either(exact, folded)
 
     def phrase(self, words: list[str]) -> tantivy.Query:

@@ -222,3 +222,45 @@ def test_no_suggestion_comes_from_a_record_above_the_callers_clearance(index):
     below = search(index, "khongg", clearance=0)
     assert (below.total, below.suggestion) == (0, None)
     assert search(index, "khongg", clearance=1).suggestion == "không"
+
+
+def _as_typed_corpus(index) -> None:
+    """Records saying "ban giao" many times, adjacent (the pair bonus, high frequencies), and
+    one long record holding "bàn" and "giao" once each, apart: by BM25 with the exact boost
+    alone, the look-alikes outrank it."""
+    load(index, *[doc(f"folded{i}", "ban giao " * 20 + f"mục {i}") for i in range(4)])
+    load(index, *[doc(f"table{i}", f"bàn ghế phòng họp số {i}") for i in range(30)])
+    filler = " ".join(f"nội dung thứ {i}" for i in range(80))
+    load(index, doc("typed", f"cuộc họp bàn về {filler} giao cho văn phòng"))
+
+
+def test_records_holding_every_marked_word_as_typed_come_first(index):
+    _as_typed_corpus(index)
+    found = search(index, "bàn giao")
+    assert ids(found)[0] == "typed"
+    assert set(ids(found)[1:]) == {f"folded{i}" for i in range(4)}
+    assert found.total == 5
+    assert ids(search(index, "bàn giao", sort="date_desc")) != []  # dates order, no tiers
+
+
+def test_pages_cut_one_order_across_the_as_typed_tier(index):
+    _as_typed_corpus(index)
+    whole = ids(search(index, "bàn giao", limit=10))
+    paged = [i for page in range(5) for i in ids(search(index, "bàn giao", limit=1, offset=page))]
+    assert paged == whole
+    assert search(index, "bàn giao", limit=1, offset=3).total == 5
+
+
+def test_a_query_typed_without_marks_keeps_one_ranking(index):
+    _as_typed_corpus(index)
+    # Nothing typed says which word is meant: the frequent, adjacent look-alikes lead.
+    assert ids(search(index, "ban giao"))[0].startswith("folded")
+
+
+def test_the_as_typed_tier_leads_across_secrecy_levels(index):
+    load(index, *[doc(f"folded{i}", "ban giao " * 20 + f"mục {i}") for i in range(4)])
+    load(index, *[doc(f"table{i}", f"bàn ghế phòng họp số {i}") for i in range(30)])
+    filler = " ".join(f"nội dung thứ {i}" for i in range(80))
+    load(index, doc("typed", f"cuộc họp bàn về {filler} giao cho văn phòng", secrecy=1))
+    assert ids(search(index, "bàn giao", clearance=1))[0] == "typed"
+    assert "typed" not in ids(search(index, "bàn giao", clearance=0))

@@ -140,13 +140,21 @@ def test_a_word_matches_exact_boosted_or_folded():
 
 
 def test_two_words_are_both_required_and_adjacency_boosts():
-    query = bool_of("văn phòng")
+    query = bool_of("van phong")
     assert len(query["must"]) == 2
-    (boost,) = query["should"]
+    (boost,) = query["should"]  # typed without marks: no as-typed tier
     assert boost["bool"]["boost"] == 2.0
     phrase = boost["bool"]["should"][0]["bool"]["should"]
-    assert phrase[0] == {"match_phrase": {"text.exact": {"query": "văn phòng", "boost": 3.0}}}
-    assert phrase[1] == {"match_phrase": {"text": {"query": "văn phòng"}}}
+    assert phrase[0] == {"match_phrase": {"text.exact": {"query": "van phong", "boost": 3.0}}}
+    assert phrase[1] == {"match_phrase": {"text": {"query": "van phong"}}}
+
+
+def test_records_holding_the_marked_words_as_typed_score_a_tier_above():
+    _, tier = bool_of("hoà phong")["should"]
+    exact = [{"match": {"text.exact": {"query": "hòa"}}}]
+    assert tier == {"constant_score": {"filter": {"bool": {"must": exact}}, "boost": 10_000.0}}
+    assert "should" not in bool_of("hoà", sort="date_desc")  # a date order has no tiers
+    assert "should" not in body("hoà", fuzzy=True)["query"]["bool"]  # nor the fallback
 
 
 def test_a_quoted_phrase_is_a_match_phrase():

@@ -167,6 +167,25 @@ def test_highlight_words_are_the_positive_words_only():
 
 
 @pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        ("bàn giao", ("bàn",)),
+        ("Văn phòng văn", ("văn", "phòng")),  # once each, lowercase
+        ("đi van", ("đi",)),  # đ is a mark
+        ("ban giao", ()),
+        ('"bàn giao" -bán quyết* bàn OR bán', ()),  # phrases, prefixes, OR groups: no tier
+        ('"bàn giao" họp', ("họp",)),
+    ],
+)
+def test_marked_words_are_the_plain_words_typed_with_a_mark(text, marked):
+    assert plan(SearchQuery(text=text)).marked_words == marked
+
+
+def test_a_date_order_has_no_marked_words():
+    assert plan(SearchQuery(text="bàn giao", sort="date_desc")).marked_words == ()
+
+
+@pytest.mark.parametrize(
     ("value", "slug"),
     [("nghị quyết", "nghi_quyet"), ("Nghi-Quyet", "nghi_quyet"), ("ĐƠN_TỐ_CÁO", "don_to_cao")],
 )
