@@ -197,6 +197,7 @@ ID_ROUTES = [
     ("clerk0", "GET", "/api/hoso/suggest/{id}", None, None),
     ("clerk0", "POST", f"/api/hoso/{FILE}/records", {"ids": ["{id}"]}, None),
     ("reader0", "GET", "/api/records/{id}/handling", None, None),
+    ("reader0", "GET", "/api/records/{id}/stamped.pdf", None, None),
     ("clerk0", "POST", "/api/records/{id}/tasks", TASK, None),
     ("clerk0", "PUT", "/api/records/{id}/petition/received", RECEIVED, None),
     ("clerk0", "POST", "/api/registers/numbers/issue", ISSUE, None),
