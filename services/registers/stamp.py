@@ -109,7 +109,8 @@ def _line(pdf, x: float, y: float, label: str, value: str, width: float, size: f
     pdf.text(x, y, label)
     start = x + pdf.get_string_width(label) + 1
     room = x + width - start
-    if value:
+    if value:  # measured in the bold it is printed in
+        pdf.set_font("Serif", "B", size)
         pdf.set_font("Serif", "B", _fit(pdf, value, room, size))
     pdf.text(start, y, _clipped(pdf, value or BLANK * 3, room))  # a blank fills its line
 

@@ -168,6 +168,12 @@ def test_blank_fields_are_lines_to_fill_by_hand_and_a_long_name_stays_in_the_box
     assert_true_size_at_top_left(stamped)
 
 
+def test_a_long_value_is_printed_smaller_whole_before_it_is_cut():
+    fields = stamp.StampFields(ORGAN, "05", "04/12/2026", "lan_dd485f964d (Phòng Tổng hợp)")
+    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), fields))
+    assert "Chuyển: lan_dd485f964d (Phòng Tổng hợp)" in text
+
+
 def test_the_fields_come_from_the_register_entry_and_the_file():
     record = {"register": "den", "number": "05", "received_at": "2026-12-04T08:15:00.000+07:00"}
     fields = stamp.stamp_fields(record, f" {ORGAN} ", "lan (Phòng Tổng hợp)", "2026/01.VP")
