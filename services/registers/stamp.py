@@ -34,6 +34,7 @@ LINE_MM = 0.3
 BLANK = "…" * 12  # a line left to fill by hand
 _PAD_MM = 2.0
 _MIN_PT = 5.0
+_PDF_MODES = ("1", "L", "RGB", "CMYK")  # what Pillow writes into a PDF as it is
 
 
 @dataclass(frozen=True)
@@ -230,7 +231,10 @@ def image_as_pdf(data: bytes) -> bytes:
 
     with Image.open(io.BytesIO(data)) as image:
         dpi = image.info.get("dpi") or (300, 300)
-        frames = [f.convert("RGB") for f in ImageSequence.Iterator(image)]
+        frames = [
+            f.copy() if f.mode in _PDF_MODES else f.convert("RGB")  # a bilevel scan stays 1-bit
+            for f in ImageSequence.Iterator(image)
+        ]
     out = io.BytesIO()
     frames[0].save(
         out, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True, append_images=frames[1:]

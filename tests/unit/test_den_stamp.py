@@ -19,7 +19,7 @@ from PIL import Image, ImageChops, ImageDraw
 from services.common.errors import NotIncoming
 from services.gateway.http import describe_error
 from services.registers import stamp
-from tests.fixtures.documents import born_digital_pdf, render_page, scanned_pdf
+from tests.fixtures.documents import born_digital_pdf, render_page, render_tiff, scanned_pdf
 
 pytestmark = pytest.mark.unit
 
@@ -130,6 +130,13 @@ def test_an_original_image_without_access_copy_becomes_a_page_of_its_paper_size(
     width, height = pdfium.PdfDocument(as_pdf)[0].get_size()
     assert (width, height) == (pytest.approx(595.3, abs=1.5), pytest.approx(841.9, abs=1.5))
     assert_true_size_at_top_left(stamp.stamp_onto(as_pdf, FIELDS))
+
+
+def test_a_multi_page_bilevel_tiff_keeps_every_page():
+    tiff = render_tiff([LINES, ["Trang hai"]], dpi=200)
+    stamped = stamp.stamp_onto(stamp.image_as_pdf(tiff), FIELDS)
+    assert len(pdfium.PdfDocument(stamped)) == 2
+    assert_true_size_at_top_left(stamped)
 
 
 @pytest.mark.parametrize("rotate", [90, 180, 270])
