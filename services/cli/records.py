@@ -245,7 +245,9 @@ def search(
         )
 
 
-records_app = typer.Typer(help="Văn bản / Records: thu hồi (recall)", no_args_is_help=True)
+records_app = typer.Typer(
+    help="Văn bản / Records: thu hồi (recall), dấu ĐẾN (stamped)", no_args_is_help=True
+)
 
 
 @records_app.command("recall")
@@ -274,3 +276,17 @@ def recall(
         emit(after)
         return
     console.print(f"{after['id']}  {after['status']}  {book_note(after['metadata'])}")
+
+
+@records_app.command("stamped")
+def stamped(
+    record_id: str,
+    out: Annotated[Path, typer.Option("--out", "-o", help="tệp PDF ghi ra / PDF to write")],
+    as_user: Annotated[str | None, typer.Option("--as", help="who reads it (audit)")] = None,
+) -> None:
+    """A copy of an incoming document with the ĐẾN stamp on page 1 (NĐ 30/2020 Điều 21, Phụ
+    lục IV); the original is not changed. Made by the gateway, as the API's."""
+    with client() as rpc:
+        found = call(rpc, "gateway", "stamped_as", record_id, as_user or operator())
+    out.write_bytes(base64.b64decode(found["content_b64"]))
+    console.print(f"{record_id}  → {out}", markup=False, highlight=False)

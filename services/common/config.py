@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     # (Luật Lưu trữ 2024). Named in each bag's bag-info.
     transfer_party_archive: str = "Phông lưu trữ Đảng Cộng sản Việt Nam — Kho lưu trữ của Tỉnh ủy"
     transfer_state_archive: str = "Lưu trữ lịch sử tỉnh"
+    # The organ's name as the ĐẾN stamp prints it (NĐ 30/2020 Phụ lục IV; "" leaves the line
+    # to fill by hand): services/registers/stamp.py.
+    organ_name: str = ""
     # Fixity: originals re-hashed per slice, at most this many bytes per second.
     fixity_bytes_per_s: int = 20 * 2**20
     fixity_slice: int = 200

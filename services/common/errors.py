@@ -43,6 +43,7 @@ class ErrorCode(StrEnum):
     OBJECT_LOCKED = "object_locked"
     AUDIT_KEY_MISSING = "audit_key_missing"
     RECALLED = "recalled"
+    NOT_INCOMING = "not_incoming"
 
 
 # Class name -> its code, for errors that arrive by name only (across RPC).
@@ -109,6 +110,13 @@ class RecordRecalled(PermanentError):
     """A change asked of a recalled record (409): it is frozen (services/registers/recall.py)."""
 
     code = ErrorCode.RECALLED
+
+
+class NotIncoming(PermanentError):
+    """An ĐẾN stamp asked of a record not registered as received (409): it has no số đến
+    (services/registers/stamp.py)."""
+
+    code = ErrorCode.NOT_INCOMING
 
 
 class BadQuery(LuutruError):

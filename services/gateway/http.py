@@ -58,6 +58,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.WINDOW_PASSED: 409,
     ErrorCode.OBJECT_LOCKED: 409,
     ErrorCode.RECALLED: 409,
+    ErrorCode.NOT_INCOMING: 409,
     ErrorCode.AUDIT_KEY_MISSING: 503,
 }
 INTERNAL = (500, "internal", "Lỗi hệ thống, hãy thử lại sau / Internal error")

@@ -1,4 +1,5 @@
-"""Download routes: a record's original, bit-exact, and its PDF/A access copy.
+"""Download routes: a record's original, bit-exact, its PDF/A access copy, and a copy stamped
+"ĐẾN" (NĐ 30/2020 Điều 21, Phụ lục IV; services/registers/stamp.py) made on request.
 
 The gateway never touches the store: the ocr service hands the
 bytes over RPC after the caller's visibility is checked exactly as for `GET /api/records/{id}`
@@ -16,12 +17,14 @@ from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
+from services.common.callers import operator_rpc
 from services.common.errors import NotFound
 from services.common.vntext import fold
 from services.gateway import access
 from services.gateway.auth import current_principal
 from services.gateway.helpers import Gateway
 from services.gateway.http import http, json_errors
+from services.registers import stamp
 
 FILE_KINDS = ("original", "pdfa")
 # Files are data, never pages: no sniffing into HTML, no framing, no scripts even if opened.
@@ -44,10 +47,45 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean, safe='')}"
 
 
-def _scan(gw: Gateway, request: Request, record_id: str, what: str) -> None:
-    """Visibility and audit as everywhere; a denunciation's scan only for its officers."""
+def _scan(gw: Gateway, request: Request, record_id: str, what: str) -> dict:
+    """Visibility and audit as everywhere; a denunciation's scan only for its officers. The
+    record as the caller reads it."""
     principal, record, identity = gw.readable(request, record_id, what)
     access.require_scan_access(principal, record, identity)
+    return record
+
+
+def _file_response(found: dict) -> Response:
+    return Response(
+        base64.b64decode(found["content_b64"]),
+        mimetype=found["media_type"] or "application/octet-stream",
+        headers={**FILE_HEADERS, "Content-Disposition": content_disposition(found["name"])},
+    )
+
+
+def _handed_to(gw: Gateway, accounts, record_id: str, clearance: int | None) -> str:
+    """Chuyển: the lead (chủ trì) of the record's task, the one due first, with their unit as
+    the sổ theo dõi prints it; "" (a line to fill by hand) when none is assigned yet."""
+    tasks = gw.handling.record_history(record_id, clearance, False)["tasks"]
+    if not tasks:
+        return ""
+    lead = tasks[0]["assignee"]
+    try:
+        unit = accounts.user(lead).get("unit")
+    except NotFound:  # an account since removed: the name the task keeps
+        unit = None
+    return stamp.person(lead, unit)
+
+
+def stamped(gw: Gateway, accounts, record: dict, clearance: int | None) -> dict:
+    """The record stamped "ĐẾN" (the caller may see it): 409 unless registered incoming; số
+    đến and ngày đến from its register entry, the organ from LUUTRU_ORGAN_NAME, Chuyển from
+    its task, the code of the hồ sơ it is filed in (retention's)."""
+    stamp.check_incoming(record)
+    handed_to = _handed_to(gw, accounts, record["id"], clearance)
+    filed = gw.retention.files_of_record(record["id"]).get("file")
+    fields = stamp.stamp_fields(record, gw.settings.organ_name, handed_to, filed)
+    return gw.ocr.get_stamped(record["id"], fields.to_dict())
 
 
 class FileRoutes:
@@ -58,12 +96,17 @@ class FileRoutes:
         if kind not in FILE_KINDS:
             raise NotFound(f"Không có loại tệp {kind!r} / No file kind {kind!r}")
         _scan(self.gw, request, record_id, "file")
-        found = self.gw.ocr.get_file(record_id, kind)
-        return Response(
-            base64.b64decode(found["content_b64"]),
-            mimetype=found["media_type"] or "application/octet-stream",
-            headers={**FILE_HEADERS, "Content-Disposition": content_disposition(found["name"])},
-        )
+        return _file_response(self.gw.ocr.get_file(record_id, kind))
+
+    @http("GET", "/api/records/<string:record_id>/stamped.pdf")
+    @json_errors
+    def stamped_copy(self, request: Request, record_id: str) -> Response:
+        """A PDF of the record with the ĐẾN stamp on page 1 (the original is not changed):
+        404 above the caller's clearance as for an unknown id, a sealed letter's scan only for
+        its officers (as the original), the read of a restricted record audited."""
+        principal = current_principal(request)
+        record = _scan(self.gw, request, record_id, "stamped")
+        return _file_response(stamped(self.gw, self.accounts, record, principal.clearance))
 
     @http("GET", "/api/records/<string:record_id>/pages/<int:n>.png")
     @json_errors
@@ -74,3 +117,11 @@ class FileRoutes:
         return Response(
             base64.b64decode(found["content_b64"]), mimetype="image/png", headers=FILE_HEADERS
         )
+
+    @operator_rpc
+    def stamped_as(self, record_id: str, by: str) -> dict:
+        """`luutru records stamped`: the operator's full view; a restricted record's read is
+        written to the audit trail with `by`, as the API's."""
+        record = self.gw.ingest.get_record(record_id)
+        self.gw.ingest.audit_read(record_id, by, "cli", "stamped", {"path": "cli"})
+        return stamped(self.gw, self.accounts, record, None)

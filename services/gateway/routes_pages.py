@@ -23,6 +23,7 @@ from services.gateway.http import UPLOAD, describe_error, http
 from services.gateway.routes_hoso_pages import record_hoso
 from services.gateway.routes_numbers import numbering_at_upload
 from services.gateway.templating import SECURITY_HEADERS, page_errors, render, see_other
+from services.registers import stamp
 from services.registers.petition_book import shown_facts
 from services.registers.recall import recall_of, recallable
 
@@ -121,6 +122,7 @@ class PageRoutes:
             pages=pages,
             scans=not sealed and record["status"] in SCANNED_STATUSES,
             has_pdfa=any(p.get("source") == "ocr" for p in pages),
+            stampable=stamp.stampable(record),
             similar=similar,
             hoso=record_hoso(self.gw, record_id),
             find=find,

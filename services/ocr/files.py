@@ -1,5 +1,6 @@
-"""The files of a record that can be downloaded: the original (bit-exact, as ingested) and the
-PDF/A access copy made from its scanned pages."""
+"""The files of a record that can be downloaded: the original (bit-exact, as ingested), the
+PDF/A access copy made from its scanned pages, and a copy stamped "ĐẾN" (made on request from
+either, neither changed: services/registers/stamp.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from services.common.errors import NotFound
 from services.common.ports import Catalog, ObjectStore
 from services.ocr import artifacts as keys
 from services.ocr.pageimage import hocr_image_size, render_page_image
+from services.registers import stamp
 
 KINDS = ("original", "pdfa")
 
@@ -46,6 +48,28 @@ def record_file(catalog: Catalog, store: ObjectStore, record_id: str, kind: str)
         )
     data = store.get(manifest["access_key"])
     return RecordFile(_access_name(row["file_name"]), "application/pdf", data)
+
+
+def _stamp_source(catalog: Catalog, store: ObjectStore, record_id: str) -> bytes:
+    """The PDF to stamp: the access copy (every page, scans upright), else the original PDF (a
+    text-layer document has no access copy), else the original image as a PDF at its size."""
+    try:
+        return record_file(catalog, store, record_id, "pdfa").data
+    except NotFound:
+        original = record_file(catalog, store, record_id, "original")
+    if original.media_type == "application/pdf":
+        return original.data
+    return stamp.image_as_pdf(original.data)
+
+
+def stamped_file(
+    catalog: Catalog, store: ObjectStore, record_id: str, fields: stamp.StampFields
+) -> RecordFile:
+    """A new PDF of the record with the ĐẾN stamp on page 1; nothing stored is changed."""
+    row = catalog.row(record_id)
+    data = stamp.stamp_onto(_stamp_source(catalog, store, record_id), fields)
+    stem = row["file_name"].rsplit(".", 1)[0] if "." in row["file_name"] else row["file_name"]
+    return RecordFile(f"{stem or 'tai-lieu'}.dau-den.pdf", "application/pdf", data)
 
 
 def page_image(catalog: Catalog, store: ObjectStore, record_id: str, n: int) -> bytes:

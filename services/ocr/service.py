@@ -16,9 +16,10 @@ from services.common.messaging import (
 )
 from services.common.metrics import Metrics
 from services.ocr.extract import Limits
-from services.ocr.files import page_image, record_file
+from services.ocr.files import page_image, record_file, stamped_file
 from services.ocr.handlers import extract_text
 from services.ocr.review import review_list
+from services.registers.stamp import StampFields
 
 
 class OcrService(Pingable):
@@ -68,6 +69,18 @@ class OcrService(Pingable):
     @rpc
     def get_file(self, record_id: str, kind: str) -> dict:
         found = record_file(self.catalog, self.store, record_id, kind)
+        return {
+            "name": found.name,
+            "media_type": found.media_type,
+            "content_b64": base64.b64encode(found.data).decode(),
+        }
+
+    @rpc
+    def get_stamped(self, record_id: str, fields: dict) -> dict:
+        """A copy of the record with the ĐẾN stamp (NĐ 30/2020 Điều 21) on page 1, made now
+        from the access copy or the original, which stay as they are; `fields` as
+        `StampFields` (the gateway gathers them and checks the caller may see the record)."""
+        found = stamped_file(self.catalog, self.store, record_id, StampFields(**fields))
         return {
             "name": found.name,
             "media_type": found.media_type,

@@ -273,7 +273,7 @@ def serif_pdf(orientation: str = "L", top_margin: int = 10):
     every printable of luutru starts here."""
     from fpdf import FPDF
 
-    regular, bold = _font_files()
+    regular, bold = font_files()
     pdf = FPDF(orientation=orientation, unit="mm", format="A4")
     pdf.set_margins(10, top_margin, 10)
     pdf.add_font("Serif", fname=regular)
@@ -307,7 +307,7 @@ def _book_pdf():
                 self.set_font("Serif", size=8)
                 self.cell(0, 5, f"Trang {self.page_no() - 1}", align="C")
 
-    regular, bold = _font_files()
+    regular, bold = font_files()
     pdf = Book(orientation="L", unit="mm", format="A4")
     pdf.set_margins(10, 10, 10)
     pdf.set_auto_page_break(True, margin=15)
@@ -354,7 +354,7 @@ def _closing(pdf, table: RegisterTable, cover: BookCover) -> None:
     pdf.cell(0, 5, "(Ký, ghi rõ họ tên)", align="R", new_x="LMARGIN", new_y="NEXT")
 
 
-def _font_files() -> tuple[str, str | None]:
+def font_files() -> tuple[str, str | None]:
     for regular, bold in _FONTS:
         if Path(regular).is_file():
             return regular, bold if Path(bold).is_file() else None

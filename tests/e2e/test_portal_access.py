@@ -197,6 +197,7 @@ ID_ROUTES = [
     ("clerk0", "GET", "/api/hoso/suggest/{id}", None, None),
     ("clerk0", "POST", f"/api/hoso/{FILE}/records", {"ids": ["{id}"]}, None),
     ("reader0", "GET", "/api/records/{id}/handling", None, None),
+    ("reader0", "GET", "/api/records/{id}/stamped.pdf", None, None),
     ("clerk0", "POST", "/api/records/{id}/tasks", TASK, None),
     ("clerk0", "PUT", "/api/records/{id}/petition/received", RECEIVED, None),
     ("clerk0", "POST", "/api/registers/numbers/issue", ISSUE, None),
@@ -349,14 +350,17 @@ def test_only_petition_officers_learn_who_wrote_a_denunciation(stack, letter, pe
         assert WRITER not in shown and "052 175 004 321" not in shown and ACCUSED in shown
         assert text["working_copy"] is True
         assert session.get(f"{path}/files/original").status_code == 403
+        assert session.get(f"{path}/stamped.pdf").status_code == 403  # the scan, stamped ĐẾN
         page = session.get(f"{stack.url}/records/{letter['id']}").text
-        assert WRITER not in page and "[…]" in page
+        assert WRITER not in page and "[…]" in page and "stamped.pdf" not in page
     officer = people["officer1"]
     identity = officer.get(f"{path}/petitioner").json()
     assert identity["name"] == WRITER and identity["sealed"] is True
     assert identity["id_number"] == "052175004321"
     assert WRITER in officer.get(f"{path}/text").text
     assert officer.get(f"{path}/files/original").status_code == 200
+    stamped = officer.get(f"{path}/stamped.pdf")  # a letter takes its số đến: stamped ĐẾN too
+    assert stamped.status_code == 200 and stamped.content.startswith(b"%PDF")
     assert WRITER in officer.get(f"{stack.url}/records/{letter['id']}").text
     exported = [json.loads(line) for line in stack.cli("audit", "export").stdout.splitlines()]
     audit = [
@@ -378,6 +382,7 @@ def test_a_petition_officer_of_clearance_thuong_reads_what_a_clerk_reads(stack, 
     assert WRITER not in shown and "052 175 004 321" not in shown and ACCUSED in shown
     assert text["working_copy"] is True
     assert officer0.get(f"{path}/files/original").status_code == 403
+    assert officer0.get(f"{path}/stamped.pdf").status_code == 403
     page = officer0.get(f"{stack.url}/records/{letter['id']}").text
     assert WRITER not in page and "[…]" in page and 'id="petitioner"' not in page
     desk = officer0.get(f"{stack.url}/petitions")

@@ -1,0 +1,242 @@
+"""The "ĐẾN" stamp (dấu đến) on a copy of an incoming document.
+
+NĐ 30/2020/NĐ-CP Điều 21: the văn thư opens a paper document's envelope and stamps it "ĐẾN"
+(secret-marked documents included). Phụ lục IV gives the stamp's form: a rectangle of 35 × 50
+mm carrying the organ's name, "ĐẾN", Số (số đến), Ngày (ngày đến), Chuyển (to whom it was
+handed on) and Số và ký hiệu hồ sơ. The form's picture in Phụ lục IV was not read here: the
+layout below follows the text only — 50 mm wide and 35 mm high, the organ's name at the top,
+"ĐẾN" at the left with Số and Ngày beside it, then Chuyển, then the file's code — drawn in red
+ink (the decree names no colour for this stamp; red tells it from the document's black).
+
+The original is never changed (fixity): the stamp is drawn on a new copy, over page 1 at its
+top left, at true size whatever the page's resolution (PDF points, the page's /UserUnit and
+/Rotate accounted for). Framework-free: fpdf2 draws the stamp, pikepdf lays it on the page.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from services.common.clock import day_first
+from services.common.errors import NotIncoming
+
+# NĐ 30/2020 Điều 21, 22: the registers whose documents are received and given a số đến. A
+# letter (đơn thư) arrives by post or at the desk like any paper document and takes its số đến
+# in the sổ đơn thư (docs/registers.md, "The petitions book"), so it is stamped too.
+STAMPED_REGISTERS = ("den", "don")
+WIDTH_MM, HEIGHT_MM = 50.0, 35.0  # Phụ lục IV: 35 × 50 mm (laid out landscape)
+MARGIN_MM = 5.0  # from the page's top and left edges
+PT_PER_MM = 72 / 25.4
+INK = (200, 16, 32)  # red stamp ink
+LINE_MM = 0.3
+BLANK = "…" * 12  # a line left to fill by hand
+_PAD_MM = 2.0
+_MIN_PT = 5.0
+_PDF_MODES = ("1", "L", "RGB", "CMYK")  # what Pillow writes into a PDF as it is
+
+
+@dataclass(frozen=True)
+class StampFields:
+    """What the stamp prints; "" leaves the line to fill by hand."""
+
+    organ: str
+    number: str  # số đến
+    received: str  # ngày đến, dd/mm/yyyy
+    handed_to: str = ""  # Chuyển
+    file_code: str = ""  # Số và ký hiệu hồ sơ
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def stampable(record: dict[str, Any]) -> bool:
+    """Registered as received, with its số đến: the one rule of the route and the link."""
+    return record.get("register") in STAMPED_REGISTERS and bool(record.get("number"))
+
+
+def check_incoming(record: dict[str, Any]) -> None:
+    """Only a document registered as received carries a số đến to stamp (409 otherwise)."""
+    if not stampable(record):
+        raise NotIncoming(
+            "Chỉ văn bản đăng ký đến (sổ văn bản đến, sổ đơn thư) mới có dấu ĐẾN"
+            " (NĐ 30/2020 Điều 21) / Only a document registered as incoming has an ĐẾN stamp"
+        )
+
+
+def person(name: str, unit: str | None) -> str:
+    """The assignee as the sổ theo dõi prints them: "lan (Phòng Tổng hợp)"."""
+    return f"{name} ({unit})" if unit else name
+
+
+def stamp_fields(
+    record: dict[str, Any], organ: str, handed_to: str = "", file_ref: str | None = None
+) -> StampFields:
+    """The fields of a record registered incoming (`check_incoming` first): số đến and the day
+    it was registered (its ngày đến), the file's code without its year ("2025/01.VP")."""
+    return StampFields(
+        organ=organ.strip(),
+        number=str(record["number"]),
+        received=day_first(record.get("received_at"), unreadable=""),
+        handed_to=handed_to.strip(),
+        file_code=file_ref.split("/", 1)[-1] if file_ref else "",
+    )
+
+
+# --- drawing -------------------------------------------------------------------------------
+
+
+def _fit(pdf, text: str, width_mm: float, size_pt: float) -> float:
+    """The largest font size up to `size_pt` (not below _MIN_PT) at which `text` fits."""
+    size = size_pt
+    while size > _MIN_PT and pdf.get_string_width(text) * size / pdf.font_size_pt > width_mm:
+        size -= 0.25
+    return size
+
+
+def _clipped(pdf, text: str, width_mm: float) -> str:
+    """`text` cut with "…" to `width_mm` at the current size (a long name at _MIN_PT)."""
+    if pdf.get_string_width(text) <= width_mm:
+        return text
+    while text and pdf.get_string_width(text + "…") > width_mm:
+        text = text[:-1]
+    return text + "…"
+
+
+def _line(pdf, x: float, y: float, label: str, value: str, width: float, size: float) -> None:
+    """ "Label: value" in one line of `width` mm, the value shrunk (or clipped) to fit."""
+    pdf.set_font("Serif", "", size)
+    pdf.text(x, y, label)
+    start = x + pdf.get_string_width(label) + 1
+    room = x + width - start
+    if value:  # measured in the bold it is printed in
+        pdf.set_font("Serif", "B", size)
+        pdf.set_font("Serif", "B", _fit(pdf, value, room, size))
+    pdf.text(start, y, _clipped(pdf, value or BLANK * 3, room))  # a blank fills its line
+
+
+def _organ_lines(pdf, text: str, inner: float) -> list[str]:
+    """The organ's name cut into the lines it takes at the current font size and width."""
+    from fpdf.enums import MethodReturnValue
+
+    return pdf.multi_cell(inner, 3, text, dry_run=True, output=MethodReturnValue.LINES)
+
+
+def _organ(pdf, organ: str, inner: float) -> None:
+    """The organ's name, centred, on at most two lines, shrunk to fit (down to _MIN_PT, then
+    clipped); a blank line to fill by hand when none is set."""
+    text = organ.upper() if organ else BLANK
+    size = 7.0
+    pdf.set_font("Serif", "B", size)
+    while len(lines := _organ_lines(pdf, text, inner)) > 2 and size > _MIN_PT:
+        size -= 0.25
+        pdf.set_font("Serif", "B", size)
+    if len(lines) > 2:
+        lines = [lines[0], _clipped(pdf, f"{lines[1]} {lines[2]}", inner)]
+    for n, line in enumerate(lines):
+        pdf.set_xy(_PAD_MM, 1.6 + n * pdf.font_size * 1.15)
+        pdf.cell(inner, pdf.font_size * 1.15, line, align="C")
+
+
+def draw_stamp(fields: StampFields) -> bytes:
+    """The stamp alone: a one-page PDF of exactly WIDTH_MM × HEIGHT_MM, its frame on the edge."""
+    from fpdf import FPDF
+
+    from services.registers.reports import font_files
+
+    regular, bold = font_files()
+    pdf = FPDF(orientation="L", unit="mm", format=(HEIGHT_MM, WIDTH_MM))
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(0, 0, 0)
+    pdf.add_font("Serif", fname=regular)
+    pdf.add_font("Serif", style="B", fname=bold or regular)
+    pdf.add_page()
+    pdf.set_draw_color(*INK)
+    pdf.set_text_color(*INK)
+    pdf.set_line_width(LINE_MM)
+    half = LINE_MM / 2  # the frame's outer edge on the page's edge: the box is 50 × 35 mm
+    pdf.rect(half, half, WIDTH_MM - LINE_MM, HEIGHT_MM - LINE_MM)
+    inner = WIDTH_MM - 2 * _PAD_MM
+    _organ(pdf, fields.organ, inner)
+    pdf.set_font("Serif", "B", 15)
+    pdf.text(_PAD_MM, 17.5, "ĐẾN")
+    beside = _PAD_MM + pdf.get_string_width("ĐẾN") + 2
+    _line(pdf, beside, 14.0, "Số:", fields.number, WIDTH_MM - _PAD_MM - beside, 8.5)
+    _line(pdf, beside, 19.0, "Ngày:", fields.received, WIDTH_MM - _PAD_MM - beside, 8.5)
+    _line(pdf, _PAD_MM, 25.5, "Chuyển:", fields.handed_to, inner, 8)
+    _line(pdf, _PAD_MM, 31.5, "Số và ký hiệu hồ sơ:", fields.file_code, inner, 8)
+    return bytes(pdf.output())
+
+
+# --- laying it on page 1 ------------------------------------------------------------------
+
+
+def _placement(box: tuple[float, ...], rotate: int, unit: float) -> list[float]:
+    """The `cm` matrix drawing the stamp (its own points, origin bottom left) upright at the
+    displayed page's top left: the page is shown turned `rotate` degrees clockwise, and one of
+    its units is `unit` points (/UserUnit)."""
+    x0, y0, x1, y1 = box
+    scale = 1 / unit
+    h, m = HEIGHT_MM * PT_PER_MM * scale, MARGIN_MM * PT_PER_MM * scale
+    shown_height = (y1 - y0) if rotate in (0, 180) else (x1 - x0)
+    low = shown_height - m - h  # the stamp's bottom, from the shown page's bottom
+    # (s, t) in the stamp → shown (m + s, low + t) → the page's own coordinates
+    matrices = {
+        0: [scale, 0, 0, scale, x0 + m, y0 + low],
+        90: [0, scale, -scale, 0, x1 - low, y0 + m],
+        180: [-scale, 0, 0, -scale, x1 - m, y1 - low],
+        270: [0, -scale, scale, 0, x0 + low, y1 - m],
+    }
+    return matrices[rotate % 360]
+
+
+def _no_pdfa_claim(pdf) -> None:
+    """The stamped copy is a new document: it does not claim the access copy's PDF/A."""
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        for key in ("pdfaid:part", "pdfaid:conformance"):
+            if key in meta:
+                del meta[key]
+
+
+def stamp_onto(document: bytes, fields: StampFields) -> bytes:
+    """A copy of the PDF `document` with the stamp over page 1; `document` is only read."""
+    import pikepdf
+
+    with (
+        pikepdf.open(io.BytesIO(document)) as pdf,
+        pikepdf.open(io.BytesIO(draw_stamp(fields))) as stamp,
+    ):
+        form = pdf.copy_foreign(stamp.pages[0].as_form_xobject())
+        page = pdf.pages[0]
+        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Den")
+        box = tuple(float(v) for v in page.cropbox)
+        rotate = int(page.obj.get("/Rotate", 0))
+        unit = float(page.obj.get("/UserUnit", 1))
+        matrix = " ".join(f"{v:.4f}" for v in _placement(box, rotate, unit))
+        # the page's own drawing in q…Q, so a transformation it leaves set moves no stamp
+        page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
+        drawing = f"\nQ\nq {matrix} cm {name} Do Q\n".encode()
+        page.contents_add(pikepdf.Stream(pdf, drawing))
+        _no_pdfa_claim(pdf)
+        out = io.BytesIO()
+        pdf.save(out)
+        return out.getvalue()
+
+
+def image_as_pdf(data: bytes) -> bytes:
+    """A scanned image (no access copy yet) as a PDF whose pages measure the paper it was
+    scanned from (its dpi; 300 when it names none), one page per frame."""
+    from PIL import Image, ImageSequence
+
+    with Image.open(io.BytesIO(data)) as image:
+        dpi = image.info.get("dpi") or (300, 300)
+        frames = [
+            f.copy() if f.mode in _PDF_MODES else f.convert("RGB")  # a bilevel scan stays 1-bit
+            for f in ImageSequence.Iterator(image)
+        ]
+    out = io.BytesIO()
+    frames[0].save(
+        out, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True, append_images=frames[1:]
+    )
+    return out.getvalue()

@@ -1,0 +1,206 @@
+"""The ĐẾN stamp (NĐ 30/2020 Điều 21, Phụ lục IV): drawn on a copy of page 1, at its top left,
+35 × 50 mm whatever the page's resolution or rotation, carrying the organ, "ĐẾN", số đến, ngày
+đến (dd/mm/yyyy), Chuyển and the hồ sơ's code; the rest of the page is the original's.
+
+Read back as a reader would: pypdfium2 extracts page 1's text and renders it; the stamp's red
+ink is found in the rendering and measured in PDF points.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+
+import pikepdf
+import pypdfium2 as pdfium
+import pytest
+from PIL import Image, ImageChops, ImageDraw
+
+from services.common.errors import NotIncoming
+from services.gateway.http import describe_error
+from services.registers import stamp
+from tests.fixtures.documents import born_digital_pdf, render_page, render_tiff, scanned_pdf
+
+pytestmark = pytest.mark.unit
+
+SCALE = 4  # pixels per PDF point in the renderings
+ORGAN = "Văn phòng Tỉnh ủy Bình Định"
+FIELDS = stamp.StampFields(ORGAN, "05", "04/12/2026", "lan (Phòng Tổng hợp)", "01.VP")
+LINES = ["TỈNH ỦY BÌNH ĐỊNH", "Số 15-CV/TU", "CÔNG VĂN", "V/v báo cáo tình hình quý IV"]
+WIDTH_PT, HEIGHT_PT = 50 * stamp.PT_PER_MM, 35 * stamp.PT_PER_MM
+MARGIN_PT = stamp.MARGIN_MM * stamp.PT_PER_MM
+
+
+def page_text(data: bytes) -> str:
+    page = pdfium.PdfDocument(data)[0]
+    return unicodedata.normalize("NFC", page.get_textpage().get_text_range())
+
+
+def rendering(data: bytes) -> Image.Image:
+    return pdfium.PdfDocument(data)[0].render(scale=SCALE).to_pil().convert("RGB")
+
+
+def red_box(image: Image.Image) -> tuple[float, float, float, float]:
+    """(left, top, width, height) in points of the red ink on the rendered page."""
+    r, g, b = image.split()
+    red = ImageChops.multiply(
+        r.point(lambda v: 255 if v > 150 else 0),
+        ImageChops.multiply(
+            g.point(lambda v: 255 if v < 110 else 0), b.point(lambda v: 255 if v < 110 else 0)
+        ),
+    )
+    box = red.getbbox()
+    assert box, "no red ink on the page"
+    left, top, right, bottom = box
+    return left / SCALE, top / SCALE, (right - left) / SCALE, (bottom - top) / SCALE
+
+
+def assert_true_size_at_top_left(data: bytes) -> None:
+    left, top, width, height = red_box(rendering(data))
+    assert width == pytest.approx(WIDTH_PT, abs=1)
+    assert height == pytest.approx(HEIGHT_PT, abs=1)
+    assert left == pytest.approx(MARGIN_PT, abs=1)
+    assert top == pytest.approx(MARGIN_PT, abs=1)
+
+
+def test_the_stamp_carries_the_organ_den_the_number_the_date_and_the_file():
+    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), FIELDS))
+    for shown in ("VĂN PHÒNG TỈNH ỦY BÌNH ĐỊNH", "ĐẾN", "Số: 05", "Ngày: 04/12/2026"):
+        assert shown in text
+    assert "Chuyển: lan (Phòng Tổng hợp)" in text
+    assert "Số và ký hiệu hồ sơ: 01.VP" in text
+    assert "V/v báo cáo tình hình quý IV" in text  # the document's own text is still there
+
+
+def test_the_stamp_box_measures_35_by_50_mm_at_the_top_left_of_page_1():
+    stamped = stamp.stamp_onto(born_digital_pdf([LINES, ["Trang hai"]]), FIELDS)
+    assert_true_size_at_top_left(stamped)
+    document = pdfium.PdfDocument(stamped)
+    frames = [
+        obj.get_bounds()
+        for obj in document[0].get_objects(max_depth=3)
+        if obj.type == pdfium.raw.FPDF_PAGEOBJ_PATH
+    ]
+    widths = sorted((right - left, top - bottom) for left, bottom, right, top in frames)
+    assert widths[-1][0] == pytest.approx(WIDTH_PT, abs=1)  # the frame, as drawn
+    assert widths[-1][1] == pytest.approx(HEIGHT_PT, abs=1)
+    assert "ĐẾN" not in page_text_of(stamped, 1)  # page 1 only
+
+
+def page_text_of(data: bytes, index: int) -> str:
+    return pdfium.PdfDocument(data)[index].get_textpage().get_text_range()
+
+
+def outside_the_stamp(image: Image.Image) -> Image.Image:
+    """The page with the stamp's box (and a point round it) painted white."""
+    pad = SCALE
+    x0, y0 = round(MARGIN_PT * SCALE) - pad, round(MARGIN_PT * SCALE) - pad
+    x1, y1 = x0 + round(WIDTH_PT * SCALE) + 2 * pad, y0 + round(HEIGHT_PT * SCALE) + 2 * pad
+    painted = image.copy()
+    ImageDraw.Draw(painted).rectangle((x0, y0, x1, y1), fill="white")
+    return painted
+
+
+@pytest.mark.parametrize("dpi", [150, 300])
+def test_an_image_only_scan_is_stamped_at_true_size_whatever_its_resolution(dpi):
+    scan = scanned_pdf([render_page(LINES, dpi=dpi)], dpi=dpi)
+    stamped = stamp.stamp_onto(scan, FIELDS)
+    assert_true_size_at_top_left(stamped)
+    text = page_text(stamped)
+    assert "ĐẾN" in text and "05" in text and "04/12/2026" in text and "BÌNH ĐỊNH" in text
+    before, after = rendering(scan), rendering(stamped)
+    assert (
+        ImageChops.difference(outside_the_stamp(before), outside_the_stamp(after)).getbbox() is None
+    )
+    assert ImageChops.difference(before, after).getbbox() is not None  # the stamp is drawn
+
+
+def test_the_rest_of_a_born_digital_page_is_the_originals():
+    original = born_digital_pdf([LINES])
+    stamped = stamp.stamp_onto(original, FIELDS)
+    before, after = rendering(original), rendering(stamped)
+    assert (
+        ImageChops.difference(outside_the_stamp(before), outside_the_stamp(after)).getbbox() is None
+    )
+
+
+def test_an_original_image_without_access_copy_becomes_a_page_of_its_paper_size():
+    png = render_page(LINES, dpi=200)
+    as_pdf = stamp.image_as_pdf(png)
+    width, height = pdfium.PdfDocument(as_pdf)[0].get_size()
+    assert (width, height) == (pytest.approx(595.3, abs=1.5), pytest.approx(841.9, abs=1.5))
+    assert_true_size_at_top_left(stamp.stamp_onto(as_pdf, FIELDS))
+
+
+def test_a_multi_page_bilevel_tiff_keeps_every_page():
+    tiff = render_tiff([LINES, ["Trang hai"]], dpi=200)
+    stamped = stamp.stamp_onto(stamp.image_as_pdf(tiff), FIELDS)
+    assert len(pdfium.PdfDocument(stamped)) == 2
+    assert_true_size_at_top_left(stamped)
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_page_shown_turned_gets_the_stamp_upright_at_its_shown_top_left(rotate):
+    with pikepdf.open(io.BytesIO(born_digital_pdf([LINES]))) as pdf:
+        pdf.pages[0].obj.Rotate = rotate
+        out = io.BytesIO()
+        pdf.save(out)
+    stamped = stamp.stamp_onto(out.getvalue(), FIELDS)
+    assert_true_size_at_top_left(stamped)  # wider than high, as drawn: upright
+
+
+def test_a_page_with_a_user_unit_is_stamped_in_its_units():
+    """/UserUnit 2: one unit is two points, so the stamp is drawn at half its size in units."""
+    a, b, c, d, _e, f = stamp._placement((0, 0, 300, 420), 0, 2.0)
+    assert (a, b, c, d) == (0.5, 0, 0, 0.5)
+    assert f + HEIGHT_PT / 2 == pytest.approx(420 - MARGIN_PT / 2)
+
+
+def test_a_page_that_leaves_a_transformation_set_does_not_move_the_stamp():
+    with pikepdf.open(io.BytesIO(born_digital_pdf([LINES]))) as pdf:
+        page = pdf.pages[0]
+        page.contents_add(pikepdf.Stream(pdf, b"0.5 0 0 0.5 100 100 cm\n"))  # no q…Q
+        out = io.BytesIO()
+        pdf.save(out)
+    assert_true_size_at_top_left(stamp.stamp_onto(out.getvalue(), FIELDS))
+
+
+def test_blank_fields_are_lines_to_fill_by_hand_and_a_long_name_stays_in_the_box():
+    long_organ = "Ban Thường vụ Tỉnh ủy Bình Định — Văn phòng Tỉnh ủy, Phòng Hành chính lưu trữ"
+    fields = stamp.StampFields(long_organ, "101", "31/12/2026")
+    stamped = stamp.stamp_onto(born_digital_pdf([LINES]), fields)
+    text = page_text(stamped)
+    assert "Chuyển: …" in text and "Số và ký hiệu hồ sơ: …" in text
+    assert "BAN THƯỜNG VỤ" in text and "LƯU TRỮ" in text
+    assert_true_size_at_top_left(stamped)
+
+
+def test_a_long_value_is_printed_smaller_whole_before_it_is_cut():
+    fields = stamp.StampFields(ORGAN, "05", "04/12/2026", "lan_dd485f964d (Phòng Tổng hợp)")
+    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), fields))
+    assert "Chuyển: lan_dd485f964d (Phòng Tổng hợp)" in text
+
+
+def test_the_fields_come_from_the_register_entry_and_the_file():
+    record = {"register": "den", "number": "05", "received_at": "2026-12-04T08:15:00.000+07:00"}
+    fields = stamp.stamp_fields(record, f" {ORGAN} ", "lan (Phòng Tổng hợp)", "2026/01.VP")
+    assert fields == FIELDS
+    assert stamp.stamp_fields(record, "", "", None).file_code == ""
+    assert stamp.person("lan", None) == "lan"
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"register": "di", "number": "05"},
+        {"register": "luutru", "number": "05"},
+        {"register": "den", "number": None},
+    ],
+)
+def test_only_a_document_registered_incoming_is_stamped(record):
+    with pytest.raises(NotIncoming) as refused:
+        stamp.check_incoming(record)
+    status, code, message = describe_error(refused.value)
+    assert (status, code) == (409, "not_incoming")
+    assert message.startswith("Chỉ văn bản đăng ký đến")
+    stamp.check_incoming({"register": "don", "number": "03"})  # a letter takes its số đến too
