@@ -7,12 +7,15 @@ record through the pipeline. The `Metrics` dependency binds the id for each work
 No line holds a state secret's content or a denouncer's identity: luutru's own lines name
 ids, fields and rules, and `WithholdQuotedValues` drops the message of the exceptions that
 quote their input (tests/e2e/test_secrets_in_logs.py reads every log of a stack for them).
+`LUUTRU_LOG_LEVEL=DEBUG` (an incident) adds luutru's own DEBUG lines and nameko's worker
+lifecycle, nothing else: `BelowInfoOnlyFrom` (tests/e2e/test_secrets_in_debug_logs.py).
 """
 
 from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Iterable
 from contextvars import ContextVar
 from typing import Any
 
@@ -37,6 +40,42 @@ class RecordIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.record_id = _record_id.get()
         return True
+
+
+# The loggers whose records below INFO are kept: luutru's own (`services.*`, and the runner run as
+# `__main__`), which name ids only, and the nameko modules whose DEBUG lines name a worker
+# (`<WorkerContext [ingest.get_record] at 0x…>`), a consumer, an extension or a call-id stack,
+# never a message's body (tests/unit/test_debug_log_gate.py reads their DEBUG calls).
+DEBUG_FROM = (
+    "services",
+    "__main__",
+    "nameko.containers",
+    "nameko.runners",
+    "nameko.extensions",
+    "nameko.messaging",
+    "nameko.timer",
+    "nameko.events",
+)
+
+
+class BelowInfoOnlyFrom(logging.Filter):
+    """Installed on the services' log handler (deploy/nameko.yaml): a record below INFO passes
+    only from `DEBUG_FROM`. At DEBUG the libraries print what they carry: nameko.rpc every RPC
+    reply's body (a record's metadata: its trích yếu, a letter's writer), pika and kombu their
+    frames and callbacks, urllib3/botocore/elastic_transport request lines and bodies (a search,
+    an object's bytes), SQLAlchemy its parameters. An allow-list rather than levels capped per
+    library: a cap names the libraries known today, and the next one (a new storage client)
+    would print its payloads on the operator's first DEBUG; here it prints nothing below INFO
+    until someone has read its DEBUG lines and added it. INFO and above pass unchanged."""
+
+    def __init__(self, names: Iterable[str] = DEBUG_FROM) -> None:
+        super().__init__()
+        self.names = tuple(names)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.INFO:
+            return True
+        return any(record.name == n or record.name.startswith(f"{n}.") for n in self.names)
 
 
 # Exceptions whose message quotes the value they choked on: `int("…")`, `date.fromisoformat`,
