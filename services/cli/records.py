@@ -283,10 +283,15 @@ def stamped(
     record_id: str,
     out: Annotated[Path, typer.Option("--out", "-o", help="tệp PDF ghi ra / PDF to write")],
     as_user: Annotated[str | None, typer.Option("--as", help="who reads it (audit)")] = None,
+    as_json: JsonFlag = False,
 ) -> None:
     """A copy of an incoming document with the ĐẾN stamp on page 1 (NĐ 30/2020 Điều 21, Phụ
     lục IV); the original is not changed. Made by the gateway, as the API's."""
     with client() as rpc:
         found = call(rpc, "gateway", "stamped_as", record_id, as_user or operator())
-    out.write_bytes(base64.b64decode(found["content_b64"]))
+    data = base64.b64decode(found["content_b64"])
+    out.write_bytes(data)
+    if as_json:
+        emit({"id": record_id, "path": str(out), "bytes": len(data)})
+        return
     console.print(f"{record_id}  → {out}", markup=False, highlight=False)

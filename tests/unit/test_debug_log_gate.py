@@ -56,13 +56,19 @@ def logged(monkeypatch):
     logging_config = config(monkeypatch, "DEBUG")
     stream = io.StringIO()
     logging_config["handlers"]["console"]["stream"] = stream
-    root_level = logging.getLogger().level
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     logging.config.dictConfig(logging_config)
     try:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     finally:
-        logging.config.dictConfig({"version": 1, "disable_existing_loggers": False})
-        logging.getLogger().setLevel(root_level)
+        # The config's handler must go: its filters rewrite the records every later test's
+        # capture sees (an exception's message withheld, exc_info dropped).
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
 
 
 def test_the_root_level_is_the_setting_info_unless_set(monkeypatch):
