@@ -175,7 +175,7 @@ class HandlingStore:
     def forget(self, record_id: str, result: str | None) -> None:
         """A destroyed record's tasks keep who, when and by when, not what was written about
         it (a note, a result, a forwarding's words may quote its content): notes go, a done
-        task's result becomes `result` (the recall note; None), and the task log keeps what
+        task's result becomes `result` (the recall or destruction note), the task log keeps what
         `records.destroyed_detail` keeps (NĐ 30/2020 Phụ lục VI, Phần I, III.8). The
         catalog's history entries are the catalog's (`catalog_rows.forget_history_values`)."""
         with self.engine.begin() as conn:
