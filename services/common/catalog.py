@@ -78,6 +78,9 @@ def _sqlite_immediate_transactions(engine: sa.Engine) -> None:
         dbapi_conn.execute("PRAGMA busy_timeout=30000")
         write_ahead_log(dbapi_conn)
         dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten rows are zeroed, not left in free space: a destroyed
+        # record's values must not stay in the file (services/common/sqlite_wal.py).
+        dbapi_conn.execute("PRAGMA secure_delete=ON")
 
     @sa.event.listens_for(engine, "begin")
     def _begin(conn):

@@ -15,7 +15,14 @@ import sqlalchemy as sa
 
 from services.common.catalog_tables import history, now_iso, petitioners, records
 from services.common.errors import record_not_found
-from services.common.records import GONE, HistoryEntry, Record, Status, document_key
+from services.common.records import (
+    GONE,
+    HistoryEntry,
+    Record,
+    Status,
+    destroyed_detail,
+    document_key,
+)
 
 # What a store of another stage may join its own rows to (handling's tasks): the records'
 # identifying columns, status and metadata, read only. Writes go through the port or
@@ -37,7 +44,8 @@ _IN_CHUNK = 5_000
 def append_history(
     conn: sa.Connection, record_id: str, stage: str, action: str, detail: dict | None = None
 ) -> None:
-    """One history entry: an audit fact about the record, never rewritten."""
+    """One history entry: an audit fact about the record, never rewritten (but for the
+    values a destroyed record's entries quoted: `forget_history_values`)."""
     conn.execute(
         history.insert().values(
             record_id=record_id, at=now_iso(), stage=stage, action=action, detail=detail
@@ -130,8 +138,18 @@ def leave_care(
         return False
     if record.status == Status.DISPOSED:
         conn.execute(petitioners.delete().where(petitioners.c.record_id == record_id))
+        forget_history_values(conn, record_id)
     save(conn, record, **columns)
     return True
+
+
+def forget_history_values(conn: sa.Connection, record_id: str) -> None:
+    """A destroyed record's history keeps its entries (when, stage, action, who) but none of
+    the values they quoted (`records.destroyed_detail`): the one rewrite of the history."""
+    for entry in history_of(conn, record_id):
+        kept = destroyed_detail(entry.stage, entry.detail)
+        if kept != entry.detail:
+            conn.execute(history.update().where(history.c.seq == entry.seq).values(detail=kept))
 
 
 # --- queries the stages need ------------------------------------------------------------

@@ -115,6 +115,33 @@ def format_number(number: int | None) -> str | None:
     return None if number is None else f"{number:02d}"
 
 
+# What a destroyed record's history keeps of each entry's detail: who acted, on which task,
+# batch, hold or hồ sơ, and hashes and counts. Every value of the record goes — a corrected
+# field's old and new value, a task's note or result, a reason, the uploaded file's name may
+# quote its trích yếu, text or writer — because a document destroyed (a recall: NĐ 30/2020
+# Phụ lục VI, Phần I, III.8 "destroyed together with its metadata"; a destruction batch, its
+# registry facts kept in the residual metadata alone) must leave nothing of its content behind.
+# The entry itself (when, which stage, what kind of event) stays: the record's trail.
+HISTORY_KEPT_DETAIL = frozenset(
+    {"by", "to", "from", "support", "task_id", "due", "reply_record_id", "batch", "action",
+     "approvers", "hold", "file", "code", "on", "sha256", "objects", "decision", "direction",
+     "fields", "count", "level", "late"}
+)  # fmt: skip
+
+
+def destroyed_detail(stage: str, detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A history entry's `detail` as a destroyed record keeps it (HISTORY_KEPT_DETAIL): a
+    correction's changes become the names of the fields changed."""
+    if not detail:
+        return detail
+    kept = {key: value for key, value in detail.items() if key in HISTORY_KEPT_DETAIL}
+    if stage == "ingest":
+        kept.pop("file", None)  # there, the uploaded file's name (often its subject)
+    if isinstance(detail.get("changes"), dict):
+        kept["fields"] = sorted(detail["changes"])
+    return kept
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     at: str

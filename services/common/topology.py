@@ -69,6 +69,7 @@ SUBSCRIPTIONS = (
     Subscription(
         "classification", "record.metadata_corrected", "handling", "on_metadata_corrected"
     ),
+    Subscription("retention", "record.disposed", "handling", "on_record_disposed"),
 )
 
 # Handler queues of earlier versions, deleted by `declare`: a queue left bound would keep

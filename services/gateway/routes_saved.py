@@ -51,9 +51,10 @@ def _listed(gw: Gateway, accounts: SqlAccountStore, principal: Principal) -> lis
 
 
 def _shown(gw: Gateway, principal: Principal, search: dict) -> dict:
-    """The search as its owner sees it: no baseline, the notice's ids still visible to them."""
+    """The search as its owner sees it: no baseline, the notice's ids still visible to them
+    and still in the archive (a record destroyed or recalled since the check is not named)."""
     new = search["new"]
-    visible = gw.visible(principal, new)
+    visible = gw.visible(principal, new, in_care=True)
     shown = {k: v for k, v in search.items() if k not in ("seen", "user", "mailed_at")}
     return {**shown, "new": [record_id for record_id in new if record_id in visible]}
 
@@ -87,7 +88,9 @@ def daily_notices(service, force: bool = False) -> int:
         saved.mail_notices(
             store,
             _owner_of(service.accounts),
-            lambda ids, clearance: set(gw.ingest.visible_ids(ids, clearance)) if ids else set(),
+            lambda ids, clearance: (
+                set(gw.ingest.visible_ids(ids, clearance, True)) if ids else set()
+            ),
             gw.ingest.get_record,
             service.mailer,
             gw.settings.portal_address,

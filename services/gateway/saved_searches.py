@@ -11,7 +11,10 @@ user may no longer see. Stored in the accounts' database (table `saved_searches`
 The notice is also mailed to an owner with an e-mail address (`mail_notices`), once: the
 search's `mailed_at` is claimed before sending and put back if the relay fails, so the next
 run retries and a restart or a second runner sends nothing twice. Who may see what is decided
-when the mail is sent: the owner's clearance then, each record's level then.
+when the mail is sent: the owner's clearance then, each record's level then, and whether it
+still exists: a record destroyed (by a batch, or recalled by its sender: NĐ 30/2020 Phụ lục
+VI, Phần I, III.8) or transferred since the check is neither named nor counted, in the mail
+or in the list (`visible` is `visible_ids(..., in_care=True)`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import sqlalchemy as sa
 
 from services.common.errors import BadQuery, NotFound
 from services.common.mail import Mailer, send_once
+from services.common.records import GONE
 from services.common.secrecy import effective_level
 from services.gateway.access import may_be_petition
 from services.gateway.accounts import saved_searches as table
@@ -249,8 +253,8 @@ def mail_notices(
 ) -> int:
     """Mail every notice not yet mailed whose owner has an address (None: disabled, or no
     address; left for later). The records named and counted are those the owner may see
-    now; none left, no mail (looked at again next run, until the next check replaces it).
-    Returns how many mails went out."""
+    now and that are still in the archive's care (`visible`); none left, no mail (looked at
+    again next run, until the next check replaces it). Returns how many mails went out."""
     sent = 0
     for search in store.unmailed():
         owner = owner_of(search["user"])
@@ -275,10 +279,11 @@ def mail_notices(
 def _lines(
     ids: list[str], clearance: int, record_of: Callable[[str], dict[str, Any]]
 ) -> list[NoticeLine]:
-    """Each record read again; one whose level rose above the clearance since is left out."""
+    """Each record read again; one whose level rose above the clearance since, or that left
+    the archive's care since (destroyed, recalled), is left out."""
     records = [record_of(record_id) for record_id in ids]
     return [
         NoticeLine(r["id"], mailable_title(r))
         for r in records
-        if effective_level(r.get("metadata")) <= clearance
+        if effective_level(r.get("metadata")) <= clearance and r.get("status") not in GONE
     ]

@@ -79,6 +79,8 @@ def move_records(conn: sa.Connection, before: Iterable[Mapping], after: Iterable
     for key, n in delta.items():
         if n:
             _add(conn, record_counts, key, {"n": n})
+        if n < 0:  # a value nothing counts under any more goes: it may be a destroyed
+            _drop_if_zero(conn, key)  # record's organ (NĐ 30/2020 Phụ lục VI, Phần I, III.8)
 
 
 def move_tasks(conn: sa.Connection, before: Iterable[Mapping], after: Iterable[Mapping]) -> None:
@@ -104,6 +106,13 @@ def _add(conn: sa.Connection, table: sa.Table, key: RecordKey, amounts: dict[str
     conn.execute(insert.on_conflict_do_update(index_elements=list(KEY), set_=increments))
 
 
+def _drop_if_zero(conn: sa.Connection, key: RecordKey) -> None:
+    """Delete the record counter of `key` if it is back to zero: a row of zeros counts
+    nothing (`counters`), but its value would keep the words of what is gone."""
+    match = [record_counts.c[name] == value for name, value in zip(KEY, key, strict=True)]
+    conn.execute(record_counts.delete().where(*match, record_counts.c.n == 0))
+
+
 def locked(conn: sa.Connection, query: sa.Select) -> list[dict[str, Any]]:
     """The rows a write is about to change, locked until its commit (PostgreSQL; SQLite's
     BEGIN IMMEDIATE already holds the database)."""
@@ -127,7 +136,8 @@ def _spans(column: sa.ColumnElement) -> tuple[sa.ColumnElement, ...]:
 
 
 def counters(conn: sa.Connection) -> dict[tuple, tuple[int, ...]]:
-    """Every counter that counts something (one moved back to zero stays as a row of zeros)."""
+    """Every counter that counts something (a task counter moved back to zero stays as a row
+    of zeros; a record counter at zero is deleted)."""
     found = {}
     for table in (record_counts, task_counts):
         for row in conn.execute(sa.select(table)):

@@ -25,6 +25,9 @@ from services.registers.recall import book_note, recall_of
 
 HANDLED_REGISTERS = ("den", "don")  # incoming documents and citizens' letters
 SCAN_LIMIT = 100_000  # one record's tasks: every one of them
+# The result of a task whose record a destruction batch destroyed (TT 06/2025/TT-BNV: the
+# destruction record says what and by whose decision; the task only that it ended so).
+DESTROYED_NOTE = "Văn bản đã hủy theo quyết định hủy tài liệu hết giá trị"
 
 
 @dataclass(frozen=True)
@@ -114,18 +117,36 @@ def close_recalled(h: Handling, record_id: str, today: date) -> tuple[list[dict]
     """Close the open tasks of an incoming document its sender recalled (destroyed: NĐ 30/2020
     Phụ lục VI, Phần I, III.8): nothing is left to handle, so they leave the task lists, the
     badge and the reminders, done by whoever recalled it with the register's recall note as
-    their result; the statistics' copy is read again from what is left (its kind, organ and
-    written deadline were destroyed; it still counts as received). (The tasks, their
-    `task.done` events); none for a record not recalled."""
+    their result; what its tasks said of it is forgotten (`HandlingStore.forget`); the
+    statistics' copy is read again from what is left (its kind, organ and written deadline
+    were destroyed; it still counts as received). (The tasks, their `task.done` events); none
+    for a record not recalled."""
     meta = h.store.record(record_id)["meta"] or {}
     recall = recall_of(meta)
     if not recall:
         return [], []
+    return _close_destroyed(h, record_id, recall.get("by") or "system", book_note(meta), today)
+
+
+def destroyed(h: Handling, record_id: str, today: date) -> tuple[list[dict], list[Outgoing]]:
+    """`record.disposed` (a destruction batch executed): as `close_recalled`, with
+    DESTROYED_NOTE as the result; the statistics keep the residual's kind and organ. Nothing
+    for a record not disposed (a redelivered or misdirected event)."""
+    record = h.store.record(record_id)
+    if record["status"] != "disposed":
+        return [], []
+    return _close_destroyed(h, record_id, "system", DESTROYED_NOTE, today)
+
+
+def _close_destroyed(
+    h: Handling, record_id: str, by: str, note: str, today: date
+) -> tuple[list[dict], list[Outgoing]]:
     h.store.project(record_id)
     h.store.set_text_deadline(record_id, None)
+    h.store.forget(record_id, note)
     closed, outgoing = [], []
     for task, _ in h.store.rows(HIGHEST, record_id=record_id, limit=SCAN_LIMIT):
-        done, event = finish(h, task.id, recall.get("by") or "system", book_note(meta), today)
+        done, event = finish(h, task.id, by, note, today)
         closed.append(done)
         outgoing.append(event)
     return closed, outgoing

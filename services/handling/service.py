@@ -70,6 +70,13 @@ class HandlingService(Pingable):
         """A corrected kind, organ or secrecy counts at once (idempotent)."""
         self.handling.store.project(payload["record_id"])
 
+    @event_handler("retention", "record.disposed")
+    def on_record_disposed(self, payload: dict) -> None:
+        """A destruction batch destroyed the record: its open tasks close and what its tasks
+        said of it is forgotten (idempotent)."""
+        _closed, done_events = handlers.destroyed(self.handling, payload["record_id"], _today())
+        outbox.publish(self.handling.store, self.dispatch, done_events)
+
     # --- tasks ---------------------------------------------------------------------------------
 
     @operator_rpc

@@ -18,9 +18,10 @@ from services.common.catalog import now_iso
 from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.catalog_rows import append_history
 from services.common.errors import NotFound, record_not_found
-from services.common.records import may_be_petition
+from services.common.records import destroyed_detail, may_be_petition
 from services.common.secrecy import HIGHEST, KNOWN, SECRECY_LEVELS, effective_level
 from services.common.sql_rows import fetch_dict, fetch_dicts
+from services.common.sqlite_wal import forget_old_pages
 from services.handling import counters
 from services.handling.outbox import Outgoing
 from services.handling.stats import CachedStatistics, bump_version
@@ -170,6 +171,25 @@ class HandlingStore:
             counters.move_tasks(conn, tasks_before, counters.locked(conn, its_tasks))
             bump_version(conn)
         return row.register
+
+    def forget(self, record_id: str, result: str | None) -> None:
+        """A destroyed record's tasks keep who, when and by when, not what was written about
+        it (a note, a result, a forwarding's words may quote its content): notes go, a done
+        task's result becomes `result` (the recall or destruction note), the task log keeps what
+        `records.destroyed_detail` keeps (NĐ 30/2020 Phụ lục VI, Phần I, III.8). The
+        catalog's history entries are the catalog's (`catalog_rows.forget_history_values`)."""
+        with self.engine.begin() as conn:
+            mine = tasks.c.record_id == record_id
+            conn.execute(tasks.update().where(mine).values(note=None, result=None))
+            conn.execute(tasks.update().where(mine, tasks.c.status == DONE).values(result=result))
+            logged = sa.select(task_log.c.seq, task_log.c.detail).where(
+                task_log.c.record_id == record_id
+            )
+            for seq, detail in conn.execute(logged).all():
+                kept = destroyed_detail("handling", detail)
+                if kept != detail:
+                    conn.execute(task_log.update().where(task_log.c.seq == seq).values(detail=kept))
+        forget_old_pages(self.engine)
 
     def set_text_deadline(self, record_id: str, deadline: date | None) -> None:
         value = deadline.isoformat() if deadline else None

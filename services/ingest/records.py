@@ -8,6 +8,7 @@ from typing import Any
 from services.common.errors import NotFound, shown_id
 from services.common.objects import pages_manifest_key
 from services.common.ports import Catalog, ObjectStore
+from services.common.records import GONE
 from services.common.secrecy import effective_level
 from services.ocr.review import needs_review
 from services.registers.working_copy import MASK, is_sealed
@@ -63,7 +64,14 @@ def failed_records(
     ]  # fmt: skip
 
 
-def visible_ids(catalog: Catalog, ids: list[str], clearance: int) -> list[str]:
-    """The ids of `ids` whose records exist and are at or below `clearance`, in order."""
+def visible_ids(
+    catalog: Catalog, ids: list[str], clearance: int, in_care: bool = False
+) -> list[str]:
+    """The ids of `ids` whose records exist and are at or below `clearance`, in order.
+    `in_care`: only those still in the archive's care — not destroyed (by a batch or its
+    sender's recall), transferred or rejected: what a saved search's notice may name."""
+    if in_care:
+        found = {r.id: r.meta for r in catalog.by_ids(ids) if r.status not in GONE}
+        return [i for i in ids if i in found and effective_level(found[i]) <= clearance]
     metas = catalog.metas(ids)
     return [i for i in ids if i in metas and effective_level(metas[i]) <= clearance]

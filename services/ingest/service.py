@@ -149,8 +149,8 @@ class IngestService(Pingable):
         return records.failed_records(self.catalog, int(clearance), int(limit), bool(identity))
 
     @rpc
-    def visible_ids(self, ids: list[str], clearance: int = 0) -> list[str]:
-        return records.visible_ids(self.catalog, list(ids), int(clearance))
+    def visible_ids(self, ids: list[str], clearance: int = 0, in_care: bool = False) -> list[str]:
+        return records.visible_ids(self.catalog, list(ids), int(clearance), bool(in_care))
 
     @operator_rpc
     def dead_letters(self) -> list[dict]:

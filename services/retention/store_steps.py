@@ -15,6 +15,7 @@ from services.common.catalog import now_iso
 from services.common.errors import NotFound
 from services.common.records import GONE
 from services.common.sql_rows import fetch_dicts
+from services.common.sqlite_wal import forget_old_pages
 from services.retention.audit import log
 from services.retention.store_batch import LIVE, OPEN
 from services.retention.tables import batch_records, batches
@@ -60,6 +61,8 @@ class StepsMixin:
                 return False
             catalog_rows.leave_care(conn, record_id, status, meta)
             log(conn, record_id, status, {"batch": batch_id, **detail})
+        if status == "disposed":
+            forget_old_pages(self.engine)
         return True
 
     def mark_recalled(self, record_id: str, meta: dict[str, Any], detail: dict) -> bool:
@@ -73,6 +76,7 @@ class StepsMixin:
                 return False
             log(conn, record_id, "recalled", detail)
             _pull_from_open_batches(conn, record_id, RECALLED_REASON)
+        forget_old_pages(self.engine)
         return True
 
     def unsent(self, batch_id: str) -> list[dict[str, Any]]:

@@ -7,10 +7,14 @@ from __future__ import annotations
 import uuid
 
 from services.common.catalog import SqlCatalog
+from services.common.objects import FilesystemObjectStore
 from services.common.secrecy import KNOWN
 from services.gateway import saved_searches as saved
 from services.gateway.accounts import SqlAccountStore, users
 from services.ingest.records import visible_ids
+from services.retention.recall import recall_incoming
+from services.retention.store import RetentionStore
+from tests.contract.retention_fixtures import Recorder, add_record, disposer
 from tests.smtp_relay import unreachable_relay
 
 PORTAL = "https://luutru.example.vn:8443"
@@ -45,7 +49,8 @@ def _mail(catalog: SqlCatalog, store, accounts, mailer) -> int:
     return saved.mail_notices(
         store,
         _owners(accounts),
-        lambda ids, clearance: set(visible_ids(catalog, ids, clearance)),
+        # as the gateway's daily run asks ingest: visible now and still in the archive's care
+        lambda ids, clearance: set(visible_ids(catalog, ids, clearance, in_care=True)),
         catalog.get,
         mailer,
         PORTAL,
@@ -151,3 +156,22 @@ def test_a_failed_relay_is_retried_and_no_news_or_no_address_sends_nothing(catal
         conn.execute(saved.table.update().values(mailed_at=saved._now() - saved.NOTICE_INTERVAL))
     assert _mail(catalog, store, accounts, mailer) == 1
     assert len(box.messages) == 2
+
+
+def test_a_record_recalled_since_the_check_is_neither_named_nor_counted(catalog, relay, tmp_path):
+    """NĐ 30/2020 Phụ lục VI, Phần I, III.8: an incoming document its sender recalls is
+    destroyed with its metadata; a notice found before the recall and mailed after it must
+    not name it (nor say "1 new record"), and the list no longer shows it."""
+    box, mailer = relay
+    accounts = SqlAccountStore(catalog.engine)
+    accounts.add_user("an", "reader", 3, email="an@example.vn")
+    store = saved.SavedSearchStore(catalog.engine)
+    search = store.add("an", "Lụt bão", {"q": "lụt bão"}, True, [])
+    objects = FilesystemObjectStore(tmp_path / "objects")
+    gone = add_record(catalog, objects, subject=PLAIN_TITLE)
+    saved.notify(store, {"an": 3}.get, _searching(catalog, [gone]), force=True)
+    assert store.get("an", search["id"])["new"] == [gone]
+    retention = RetentionStore(catalog.engine)
+    recall_incoming(disposer(retention, objects, Recorder()), gone, "Nhầm", "25/UBND-VP", "lan")
+    assert _mail(catalog, store, accounts, mailer) == 0 and box.messages == []
+    assert visible_ids(catalog, [gone], 3, in_care=True) == []  # what the list shows
