@@ -164,6 +164,8 @@ def execute(
         d.store.touch(batch_id)
         if on_step:
             on_step()
+    if items[:limit]:
+        d.store.forget_old_pages()
     send_events(d, batch)
     return _maybe_finish(d, batch_id)
 
@@ -213,6 +215,7 @@ def delete_record(d: Disposer, record_id: str) -> dict[str, Any]:
     batch = d.store.batch(batch_id)
     [item] = [i for i in d.store.items(batch_id) if i["record_id"] == record_id]
     dispose_one(d, batch, item, set())
+    d.store.forget_old_pages()
     send_events(d, batch)
     _maybe_finish(d, batch_id)
     return {"id": record_id, "status": "disposed", "batch": batch_id}

@@ -61,9 +61,12 @@ class StepsMixin:
                 return False
             catalog_rows.leave_care(conn, record_id, status, meta)
             log(conn, record_id, status, {"batch": batch_id, **detail})
-        if status == "disposed":
-            forget_old_pages(self.engine)
         return True
+
+    def forget_old_pages(self) -> None:
+        """After destructions: no earlier page of their rows stays in SQLite's files (once per
+        run of a batch, not per record: the checkpoint waits for readers)."""
+        forget_old_pages(self.engine)
 
     def mark_recalled(self, record_id: str, meta: dict[str, Any], detail: dict) -> bool:
         """An incoming document its sender recalled becomes `disposed` with `meta` (the
