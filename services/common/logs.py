@@ -78,6 +78,18 @@ class BelowInfoOnlyFrom(logging.Filter):
         return any(record.name == n or record.name.startswith(f"{n}.") for n in self.names)
 
 
+def with_root_level(logging_config: dict[str, Any]) -> dict[str, Any]:
+    """deploy/nameko.yaml's LOGGING with its root level (`LUUTRU_LOG_LEVEL`) as `logging` takes
+    it: upper case, INFO when empty. `logging` knows only upper-case names, so `debug` typed
+    during an incident failed every service's start ("Unable to configure root logger"), and
+    an empty setting (an env file's `LUUTRU_LOG_LEVEL=`) left the root at WARNING, dropping
+    every INFO line."""
+    root = dict(logging_config.get("root") or {})
+    level = root.get("level")
+    root["level"] = str(level).strip().upper() if level not in (None, "") else "INFO"
+    return {**logging_config, "root": root}
+
+
 # Exceptions whose message quotes the value they choked on: `int("…")`, `date.fromisoformat`,
 # decoders, JSON, query parsers (ValueError and its kin), a missing key (KeyError), an assert,
 # a schema validator. Raised inside a record's handler or an RPC, that value may be a secret's

@@ -33,6 +33,8 @@ from nameko.cli.main import setup_yaml_parser  # noqa: E402
 from nameko.cli.run import import_service  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
+from services.common import logs  # noqa: E402
+
 log = logging.getLogger(__name__)
 START_GRACE_S = 60
 
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     setup_yaml_parser()  # ${LUUTRU_…:default} in the config, as `nameko run` reads it
     config = yaml.safe_load(args.config.read_text())
-    logging.config.dictConfig(config["LOGGING"])
+    logging.config.dictConfig(logs.with_root_level(config["LOGGING"]))
     sys.path.insert(0, ".")
     serve([cls for path in args.services for cls in import_service(path)], config)
 

@@ -202,13 +202,18 @@ class ElasticsearchIndex:
         deleted and a new one begun after it: resumed, it would be swapped in outdated."""
         if self._next is None:
             indices, current, name = self._generations()
+            stale: list[str] = []
             if name is not None and not self._resumable(indices, name):
                 log.warning("search index rebuild %s is of another version: begun anew", name)
-                self._delete(es_bodies.indices_of(indices, self.alias, name))
+                stale = es_bodies.indices_of(indices, self.alias, name)
                 # A new name: a second process passing it over too must not delete the new one.
                 name = es_bodies.next_generation(self.alias, name)
             name = name or es_bodies.next_generation(self.alias, current)
             self._create(name)  # also the levels an interrupted creation left out
+            # Only now, the new one being the newest: deleted first, a process beginning in
+            # between saw no rebuild and began one under the stale number, which a sweep then
+            # deleted under it (it is not the newest generation).
+            self._delete(stale)
             self._next = _EsGeneration(self.es, name, es_bodies.layout({}, name))
         return self._next
 

@@ -18,7 +18,7 @@ import yaml
 from nameko.cli.main import setup_yaml_parser
 
 from services.common.config import REPO_ROOT
-from services.common.logs import DEBUG_FROM
+from services.common.logs import DEBUG_FROM, with_root_level
 
 SECRET = "Về phương án bảo vệ kho Hòn Khô"
 # What the libraries print at DEBUG, as they print it (nameko.rpc's reply line, pika's frames,
@@ -74,6 +74,27 @@ def logged(monkeypatch):
 def test_the_root_level_is_the_setting_info_unless_set(monkeypatch):
     assert config(monkeypatch, None)["root"]["level"] == "INFO"
     assert config(monkeypatch, "DEBUG")["root"]["level"] == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("setting", "level"),
+    [("debug", logging.DEBUG), ("Warning", logging.WARNING), ("", logging.INFO)],
+)
+def test_the_setting_is_taken_in_any_case_and_empty_is_info(monkeypatch, setting, level):
+    """As the runner configures logging: `debug` (lower case) failed every service's start, an
+    empty setting left the root at WARNING (every INFO line gone)."""
+    root = logging.getLogger()
+    handlers, before = root.handlers[:], root.level
+    root.setLevel(logging.WARNING)
+    try:
+        logging.config.dictConfig(with_root_level(config(monkeypatch, setting)))
+        assert root.level == level
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(before)
 
 
 def test_at_debug_the_libraries_debug_lines_stay_out_their_warnings_in(logged):

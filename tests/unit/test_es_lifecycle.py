@@ -323,3 +323,19 @@ def test_a_swap_whose_delete_failed_is_cleaned_up_by_the_next_start():
     assert serving(cluster)[A] == set(levels(GEN3)) and set(levels(GEN2)) <= set(cluster.state)
     start(cluster)
     assert sorted(cluster.state) == levels(GEN3)
+
+
+def test_a_process_beginning_while_another_passes_over_a_stale_rebuild_joins_its_generation():
+    """The stale generation was deleted before the new one was created: a second process
+    reading in between saw no rebuild at all and began one under the stale generation's own
+    number, which the next sweep deleted while that process filled it (it was not the
+    newest)."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING, version=OLD)
+    cluster.generation(GEN3, version=OLD)
+    first, second = start(cluster), start(cluster)
+    joined: list[str] = []
+    cluster.hooks["create"] = lambda: joined.append(second.begin_rebuild().generation)
+    assert first.begin_rebuild().generation == GEN4
+    assert joined == [GEN4]
+    assert sorted(i for i in cluster.state if not i.startswith(GEN2)) == levels(GEN4)
