@@ -54,20 +54,53 @@ class RebuildJob:
         self._running = False
 
     def start(
-        self, catalog: Catalog, store: ObjectStore, index: RebuildableIndex
+        self,
+        catalog: Catalog,
+        store: ObjectStore,
+        index: RebuildableIndex,
+        levels: frozenset[int] | None = None,
     ) -> dict[str, Any]:
+        """Rebuild the index, or only `levels` of it (a purge: see `purge`)."""
         if not self._running:
             self._running = True
             try:  # at once, so every process can tell from the index that it is under way
-                target = index.begin_rebuild()
+                begin = index.begin_rebuild
+                target = begin() if levels is None else begin(levels)  # type: ignore[call-arg]
             except Exception:
                 self._running = False
                 raise
             self.state = {
-                "state": "running", "done": 0, "total": None, "generation": target.generation
+                "state": "running", "done": 0, "total": None, "generation": target.generation,
+                "levels": None if levels is None else sorted(levels),
             }  # fmt: skip
-            self._spawn(lambda: self._run(catalog, store, index))
+            self._spawn(lambda: self._run(catalog, store, index, levels))
         return dict(self.state)
+
+    def purge(
+        self, catalog: Catalog, store: ObjectStore, index: Any, after_s: float = 0
+    ) -> dict[str, Any]:
+        """Purge the files of the levels holding a record deleted over `after_s` seconds ago
+        (docs/search.md, "Destroyed records"): Elasticsearch expunges its deleted documents
+        in place (a force merge); Tantivy, which cannot, rebuilds those levels in the
+        background (`start`). Nothing due: answered at once, done."""
+        levels = index.purge_due(after_s)
+        if levels and hasattr(index, "expunge_deletes"):
+            index.expunge_deletes(levels)
+        elif levels:
+            return self.start(catalog, store, index, levels)
+        return {"state": "done", "done": 0, "total": 0, "generation": index.generation,
+                "levels": sorted(levels)}  # fmt: skip
+
+    def purge_if_due(
+        self, catalog: Catalog, store: ObjectStore, index: Any, after_s: float
+    ) -> None:
+        """The timer's purge: not while a rebuild runs, here or in another process (it will
+        have read or been sent the deletions; what it still holds is purged after it)."""
+        if self._running or index.rebuilding() is not None:
+            return
+        state = self.purge(catalog, store, index, after_s)
+        if state.get("levels"):
+            log.info("purging deleted documents' files from index levels %s", state["levels"])
 
     def status(self, index: RebuildableIndex, generation: str | None = None) -> dict[str, Any]:
         """This process's rebuild, or what the index says of the rebuild of `generation`."""
@@ -80,9 +113,15 @@ class RebuildJob:
             return {"state": "done", **elsewhere}
         return dict(self.state)
 
-    def _run(self, catalog: Catalog, store: ObjectStore, index: SearchIndex) -> None:
+    def _run(
+        self,
+        catalog: Catalog,
+        store: ObjectStore,
+        index: SearchIndex,
+        levels: frozenset[int] | None = None,
+    ) -> None:
         try:
-            for progress in lifecycle.rebuild(catalog, store, index):
+            for progress in lifecycle.rebuild(catalog, store, index, levels):
                 self.state.update(progress.__dict__)
                 eventlet.sleep(0)  # one batch at a time: searches are answered in between
             self.state["state"] = "done"
