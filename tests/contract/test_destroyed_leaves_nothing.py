@@ -361,3 +361,30 @@ def test_a_record_destroyed_by_retention_keeps_only_what_the_destruction_list_pr
         world, KEPT_BY_A_DISPOSAL, kept=RESIDUAL_TABLES, files=RESIDUAL_FILES
     )
     assert not found, "\n".join(found)
+
+
+def test_the_indexing_service_timer_purges_by_itself(catalog, tmp_path, monkeypatch):
+    """The service's timer entrypoint, as nameko calls it, with its real dependencies but the
+    rebuild run in the caller: nothing before LUUTRU_INDEX_PURGE_AFTER_S, then the level is
+    rewritten and the destroyed record's words are gone from the files."""
+    from nameko.testing.services import worker_factory
+
+    from services.indexing.dependencies import RebuildJob
+    from services.indexing.service import PURGE_CHECK_S, IndexingService
+
+    world = World(catalog, tmp_path / "data")
+    record_id, _ = _prepared(world)
+    recall_incoming(world.disposer(), record_id, "Phát hành nhầm", "25/UBND-VP", "lan")
+    service = worker_factory(IndexingService, catalog=catalog, store=world.objects,
+                             index=world.index, rebuilds=RebuildJob(lambda run: run()))  # fmt: skip
+    timer = next(e for e in IndexingService.purge_when_due.nameko_entrypoints)
+    assert timer.interval == PURGE_CHECK_S
+    for after, due in (("3600", False), ("0", True)):
+        monkeypatch.setenv("LUUTRU_INDEX_PURGE_AFTER_S", after)
+        process_settings.cache_clear()
+        before = world.index.generation
+        service.purge_when_due()
+        assert (world.index.generation != before) is due
+    process_settings.cache_clear()
+    assert not _index_terms(world.data / "index", CONTENT["text"])
+    assert searchable(world.index, {"other": "tổ chức hội nghị"})
