@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -63,17 +64,20 @@ class RebuildJob:
         """Rebuild the index, or only `levels` of it (a purge: see `purge`)."""
         if not self._running:
             self._running = True
+            # Held before the generation is named, so no process finds it abandoned meanwhile.
+            release = getattr(index, "rebuild_lease", lambda: lambda: None)()
             try:  # at once, so every process can tell from the index that it is under way
                 begin = index.begin_rebuild
                 target = begin() if levels is None else begin(levels)  # type: ignore[call-arg]
             except Exception:
                 self._running = False
+                release()
                 raise
             self.state = {
                 "state": "running", "done": 0, "total": None, "generation": target.generation,
                 "levels": None if levels is None else sorted(levels),
             }  # fmt: skip
-            self._spawn(lambda: self._run(catalog, store, index, levels))
+            self._spawn(lambda: self._run(catalog, store, index, levels, release))
         return dict(self.state)
 
     def purge(
@@ -95,8 +99,14 @@ class RebuildJob:
         self, catalog: Catalog, store: ObjectStore, index: Any, after_s: float
     ) -> None:
         """The timer's purge: not while a rebuild runs, here or in another process (it will
-        have read or been sent the deletions; what it still holds is purged after it)."""
-        if self._running or index.rebuilding() is not None:
+        have read or been sent the deletions; what it still holds is purged after it). A
+        rebuild no living process fills (one died mid-way) is resumed instead."""
+        if self._running:
+            return
+        if index.rebuilding() is not None:
+            if getattr(index, "rebuild_abandoned", bool)():  # its process died: finish it
+                log.warning("resuming the index rebuild %s no process fills", index.rebuilding())
+                self.start(catalog, store, index)
             return
         state = self.purge(catalog, store, index, after_s)
         if state.get("levels"):
@@ -119,6 +129,7 @@ class RebuildJob:
         store: ObjectStore,
         index: SearchIndex,
         levels: frozenset[int] | None = None,
+        release: Callable[[], None] = lambda: None,
     ) -> None:
         try:
             for progress in lifecycle.rebuild(catalog, store, index, levels):
@@ -129,6 +140,7 @@ class RebuildJob:
             self.state.update(state="failed", error=str(exc)[:500])
         finally:
             self._running = False
+            release()
 
 
 class RebuildProvider(DependencyProvider):

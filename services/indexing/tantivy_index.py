@@ -88,7 +88,8 @@ log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
 HEAP_PER_DOC = 10_000
 CURRENT, REBUILD, LOCK, VERSION = "CURRENT", "REBUILD", "LOCK", "VERSION"
-PURGE = "PURGE"  # deleted records whose content may still be on disk: id → when (ISO, UTC)
+PURGE = "PURGE"  # deleted records whose content may still be on disk: id → when deleted
+FILLING = "FILLING"  # flock'd (shared) by every process filling the rebuild generation
 LOCK_POLL_S = (0.0005, 0.02)  # first and longest wait between tries: doubled each time
 Stamp = tuple[int, int, int] | None  # a file's inode, mtime and size; None if it is missing
 
@@ -544,6 +545,33 @@ class TantivyIndex:
         generation = self._create(name, self._root / name)
         _write_atomically(self._root / REBUILD, name)
         return generation
+
+    def rebuild_lease(self) -> Callable[[], None]:
+        """Say this process fills the rebuild generation until the returned release is called
+        (or the process dies: the kernel drops its flock). Shared: several may fill it."""
+        if self._root is None:
+            return lambda: None
+        fd = os.open(self._root / FILLING, os.O_RDWR | os.O_CREAT, 0o644)
+        while True:  # polled: another process's `rebuild_abandoned` holds it only a moment
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return lambda: os.close(fd)
+            except BlockingIOError:
+                time.sleep(LOCK_POLL_S[1])
+
+    def rebuild_abandoned(self) -> bool:
+        """Whether a rebuild generation is named that no living process fills (its process
+        died): then nothing would ever finish it but an operator's rebuild."""
+        if self._root is None or self.rebuilding() is None:
+            return False
+        fd = os.open(self._root / FILLING, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
 
     def rebuilding(self) -> str | None:
         if self._root is None:

@@ -704,3 +704,20 @@ def test_a_deletion_is_purged_from_its_level_by_whichever_process_sharing_the_in
         assert ids(search(b, "canh gác", clearance=2)) == ["kept"]
     finally:
         a.close(), b.close()
+
+
+def test_a_rebuild_is_abandoned_only_when_no_process_fills_it(tmp_path):
+    """The lease is a flock the kernel drops with its process: a rebuild begun by a process
+    that died is found abandoned (the purge timer then resumes it), one being filled is not."""
+    a, b = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+    try:
+        assert not b.rebuild_abandoned()  # no rebuild at all
+        release = a.rebuild_lease()
+        a.begin_rebuild()
+        also = b.rebuild_lease()  # several may fill it
+        release()
+        assert not a.rebuild_abandoned()
+        also()  # as the kernel does for a process that died
+        assert a.rebuild_abandoned() and b.rebuild_abandoned()
+    finally:
+        a.close(), b.close()

@@ -81,3 +81,13 @@ def test_elasticsearch_expunges_in_place():
     answer = rebuilds.purge(None, None, index)  # nothing due at once: done, nothing asked
     assert answer == {"state": "done", "done": 0, "total": 0, "generation": "gen-0003",
                       "levels": []}  # fmt: skip
+
+
+def test_a_rebuild_no_living_process_fills_is_resumed_by_the_timer():
+    """A process that died mid-rebuild (or mid-purge) leaves the generation named: every
+    timer would wait for it for ever."""
+    index = Index({600: frozenset({0})}, rebuilding="gen-0004")
+    index.rebuild_abandoned = lambda: True
+    rebuilds, spawned = job()
+    rebuilds.purge_if_due(None, None, index, 600)
+    assert index.begun == [None] and len(spawned) == 1  # resumed as it was begun
