@@ -106,6 +106,11 @@ class Settings(BaseSettings):
     retry_max_attempts: int = 6
     retry_base_ms: int = 1000
     retry_max_delay_ms: int = 60_000
+    # A deleted (destroyed, recalled) record's words stay in the search index's files until a
+    # purge rewrites its level; the indexing service purges this long after the deletion
+    # (docs/search.md, "Destroyed records"): a destruction batch's deletions, minutes apart,
+    # then share one purge.
+    index_purge_after_s: int = Field(default=600, ge=0)
     # The ingest watchdog re-drives a record left `received`/`processing` this long.
     stuck_after_s: int = 900
     # The audit trail's HMAC key (docs/portal.md, "Audit trail"): outside the database, mode

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -54,20 +55,62 @@ class RebuildJob:
         self._running = False
 
     def start(
-        self, catalog: Catalog, store: ObjectStore, index: RebuildableIndex
+        self,
+        catalog: Catalog,
+        store: ObjectStore,
+        index: RebuildableIndex,
+        levels: frozenset[int] | None = None,
     ) -> dict[str, Any]:
+        """Rebuild the index, or only `levels` of it (a purge: see `purge`)."""
         if not self._running:
             self._running = True
+            # Held before the generation is named, so no process finds it abandoned meanwhile.
+            release = getattr(index, "rebuild_lease", lambda: lambda: None)()
             try:  # at once, so every process can tell from the index that it is under way
-                target = index.begin_rebuild()
+                begin = index.begin_rebuild
+                target = begin() if levels is None else begin(levels)  # type: ignore[call-arg]
             except Exception:
                 self._running = False
+                release()
                 raise
             self.state = {
-                "state": "running", "done": 0, "total": None, "generation": target.generation
+                "state": "running", "done": 0, "total": None, "generation": target.generation,
+                "levels": None if levels is None else sorted(levels),
             }  # fmt: skip
-            self._spawn(lambda: self._run(catalog, store, index))
+            self._spawn(lambda: self._run(catalog, store, index, levels, release))
         return dict(self.state)
+
+    def purge(
+        self, catalog: Catalog, store: ObjectStore, index: Any, after_s: float = 0
+    ) -> dict[str, Any]:
+        """Purge the files of the levels holding a record deleted over `after_s` seconds ago
+        (docs/search.md, "Destroyed records"): Elasticsearch expunges its deleted documents
+        in place (a force merge); Tantivy, which cannot, rebuilds those levels in the
+        background (`start`). Nothing due: answered at once, done."""
+        levels = index.purge_due(after_s)
+        if levels and hasattr(index, "expunge_deletes"):
+            index.expunge_deletes(levels)
+        elif levels:
+            return self.start(catalog, store, index, levels)
+        return {"state": "done", "done": 0, "total": 0, "generation": index.generation,
+                "levels": sorted(levels)}  # fmt: skip
+
+    def purge_if_due(
+        self, catalog: Catalog, store: ObjectStore, index: Any, after_s: float
+    ) -> None:
+        """The timer's purge: not while a rebuild runs, here or in another process (it will
+        have read or been sent the deletions; what it still holds is purged after it). A
+        rebuild no living process fills (one died mid-way) is resumed instead."""
+        if self._running:
+            return
+        if index.rebuilding() is not None:
+            if getattr(index, "rebuild_abandoned", bool)():  # its process died: finish it
+                log.warning("resuming the index rebuild %s no process fills", index.rebuilding())
+                self.start(catalog, store, index)
+            return
+        state = self.purge(catalog, store, index, after_s)
+        if state.get("levels"):
+            log.info("purging deleted documents' files from index levels %s", state["levels"])
 
     def status(self, index: RebuildableIndex, generation: str | None = None) -> dict[str, Any]:
         """This process's rebuild, or what the index says of the rebuild of `generation`."""
@@ -80,9 +123,16 @@ class RebuildJob:
             return {"state": "done", **elsewhere}
         return dict(self.state)
 
-    def _run(self, catalog: Catalog, store: ObjectStore, index: SearchIndex) -> None:
+    def _run(
+        self,
+        catalog: Catalog,
+        store: ObjectStore,
+        index: SearchIndex,
+        levels: frozenset[int] | None = None,
+        release: Callable[[], None] = lambda: None,
+    ) -> None:
         try:
-            for progress in lifecycle.rebuild(catalog, store, index):
+            for progress in lifecycle.rebuild(catalog, store, index, levels):
                 self.state.update(progress.__dict__)
                 eventlet.sleep(0)  # one batch at a time: searches are answered in between
             self.state["state"] = "done"
@@ -90,6 +140,7 @@ class RebuildJob:
             self.state.update(state="failed", error=str(exc)[:500])
         finally:
             self._running = False
+            release()
 
 
 class RebuildProvider(DependencyProvider):

@@ -37,6 +37,7 @@ from services.indexing.tantivy_query import has_fuzzy_words
 
 log = logging.getLogger(__name__)
 DEFAULT_ALIAS = "luutru-records"
+MERGE_TIMEOUT_S = 3600
 
 
 class _EsGeneration:
@@ -78,6 +79,7 @@ class ElasticsearchIndex:
         self.alias = alias
         self._next: _EsGeneration | None = None
         self._versions: dict[str, str | None] = {}  # fixed at a generation's creation
+        self._deleted_at: float | None = None  # this process's first deletion not yet purged
         self._ensure()
 
     @classmethod
@@ -187,6 +189,47 @@ class ElasticsearchIndex:
         for name in names:
             if name:
                 self._target(indices, name).delete(record_id)
+        self._deleted_at = self._deleted_at or time.time()  # its text stays until a merge
+
+    # -- purges of deleted documents (docs/search.md, "Destroyed records") ----------------------
+
+    def purge_due(self, after_s: float) -> frozenset[int]:
+        """The levels whose serving index holds deleted documents (`_stats`), once this
+        process's first deletion since its last purge is `after_s` seconds old (at once with
+        0: the operator's `luutru index purge`, whoever deleted)."""
+        if after_s > 0 and (self._deleted_at is None or time.time() - self._deleted_at < after_s):
+            return frozenset()
+        levels = self._target(*self._generations()[:2]).levels
+        stats = self.es.indices.stats(index=sorted(set(levels.values())), metric="docs").body
+        held = {
+            name for name, info in stats["indices"].items()
+            if info["primaries"]["docs"]["deleted"]
+        }  # fmt: skip
+        if not held:
+            self._deleted_at = None
+        return frozenset(level for level, name in levels.items() if name in held)
+
+    def pending_purge(self) -> dict[str, list[int]]:
+        """Elasticsearch counts deleted documents (`purge_due`) but does not name them."""
+        return {}
+
+    def expunge_deletes(self, levels: Iterable[int]) -> None:
+        """`_forcemerge?only_expunge_deletes=true` on the serving indices of `levels`: Lucene
+        rewrites the segments holding deleted documents without them. Only segments whose
+        share of deleted documents passes `index.merge.policy.expunge_deletes_allowed`
+        (10 % by default; dynamic) are merged, so it is set to 0 first: one destroyed record
+        in a large segment must go too."""
+        layout = self._target(*self._generations()[:2]).levels
+        names = sorted({layout[level] for level in levels})
+        if not names:
+            return
+        self._deleted_at = None  # deletions from now on are noted again
+        self.es.indices.put_settings(
+            index=names, settings={"index.merge.policy.expunge_deletes_allowed": 0}
+        )
+        # It answers when the merge has ended: longer than the client's default 10 s.
+        merging = self.es.options(request_timeout=MERGE_TIMEOUT_S)
+        merging.indices.forcemerge(index=names, only_expunge_deletes=True)
 
     def _target(self, indices: Mapping[str, Any], generation: str) -> _EsGeneration:
         return _EsGeneration(self.es, generation, es_bodies.layout(indices, generation))

@@ -103,6 +103,10 @@ class VerifyReport:
     misplaced: int = 0  # in both, but held at another secrecy level than the catalog's (too)
     misplaced_ids: list[str] = field(default_factory=list)
     repaired: bool = False
+    # Deleted (destroyed, recalled) records whose content is still in the index files until
+    # the next purge (docs/search.md, "Destroyed records"): not an inconsistency, a delay.
+    purge_pending: int = 0
+    purge_pending_ids: list[str] = field(default_factory=list)
 
     @property
     def consistent(self) -> bool:
@@ -131,6 +135,8 @@ def verify(
         misplaced=len(misplaced),
         misplaced_ids=misplaced[:SAMPLE],
     )
+    pending = sorted(getattr(index, "pending_purge", dict)())  # a rebuild target has none
+    report.purge_pending, report.purge_pending_ids = len(pending), pending[:SAMPLE]
     if repair and not report.consistent:
         for batch in batches(load_documents(catalog, store, missing + misplaced)):
             index.upsert_many(batch)
@@ -156,8 +162,15 @@ class Progress:
     total: int
 
 
-def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> Iterator[Progress]:
+def rebuild(
+    catalog: Catalog,
+    store: ObjectStore,
+    index: RebuildableIndex,
+    levels: Iterable[int] | None = None,
+) -> Iterator[Progress]:
     """Fill a new generation from the catalog, one committed batch at a time, then swap it in.
+    With `levels` (a purge of deleted documents' files), an index that can keeps its other
+    levels as they are, and only the records of `levels` are read (the others are in it).
 
     Resumable: a generation left unfinished (crash, restart) is reopened and only records not
     yet in it are loaded. Live writes reach both generations meanwhile (see the adapter); a
@@ -165,7 +178,7 @@ def rebuild(catalog: Catalog, store: ObjectStore, index: RebuildableIndex) -> It
     generation is verified and repaired against the catalog before the swap (else a raised
     record would be back at its old level, a disposed one back in the index).
     """
-    target = index.begin_rebuild()
+    target = index.begin_rebuild() if levels is None else index.begin_rebuild(levels)
     expected = indexed_ids(catalog)
     todo = sorted(expected - target.ids())
     done = len(expected) - len(todo)

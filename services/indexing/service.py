@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from services.common import events
 from services.common.callers import OPERATOR_CALLERS, operator_rpc
@@ -16,6 +18,9 @@ from services.common.metrics import Metrics
 from services.indexing import lifecycle
 from services.indexing.dependencies import RebuildProvider, SearchIndexProvider
 from services.indexing.handlers import index_record, search_query
+
+log = logging.getLogger(__name__)
+PURGE_CHECK_S = 60  # how often the timer looks for a purge due (LUUTRU_INDEX_PURGE_AFTER_S)
 
 
 class IndexingService(Pingable):
@@ -65,3 +70,19 @@ class IndexingService(Pingable):
     def rebuild_status(self, generation: str | None = None) -> dict:
         """Progress of the rebuild of `generation`, whichever indexing process runs it."""
         return self.rebuilds.status(self.index, generation)
+
+    @operator_rpc
+    def purge(self) -> dict:
+        """Purge now the index files still holding deleted (destroyed, recalled) records;
+        a Tantivy purge runs in the background like a rebuild: poll `rebuild_status`."""
+        return self.rebuilds.purge(self.catalog, self.store, self.index)
+
+    @timer(interval=PURGE_CHECK_S)
+    def purge_when_due(self) -> None:
+        """Deleted records' words and text leave the files LUUTRU_INDEX_PURGE_AFTER_S after
+        their deletion (+ this interval + the purge's own time): docs/search.md."""
+        try:
+            after = process_settings().index_purge_after_s
+            self.rebuilds.purge_if_due(self.catalog, self.store, self.index, after)
+        except Exception:  # the next tick tries again
+            log.exception("index purge failed")

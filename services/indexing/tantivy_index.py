@@ -24,6 +24,16 @@ reload when `CURRENT` or a level's `meta.json` changed (a `stat` each), so they 
 process's commits at once, and Tantivy's `.tantivy-meta.lock` keeps a writer's clean-up from
 deleting the files a reload opens.
 
+Deletes only mark a document deleted: its stored fields and its words stay in the segment's files
+until a merge rewrites that segment, and tantivy-py 0.27 can neither merge chosen segments nor
+set the merge policy (IndexWriter: add, delete, commit, rollback, garbage_collect_files,
+wait_merging_threads). So a deletion (a destroyed or recalled record: docs/search.md,
+"Destroyed records") is noted in the root's `PURGE` (record id → when, JSON, written under the
+write lock), and the indexing service's timer later rewrites only the levels that still hold
+such a record on disk (`doc_freq` of its id counts deleted documents too): a rebuild of those
+levels (`begin_rebuild(levels)`), the other levels' files hard-linked into the new generation
+as they are.
+
 Other quirks of tantivy 0.27: the default reader reloads on its own with a delay (we reload
 ourselves instead); a search with limit 0 panics.
 """
@@ -33,6 +43,7 @@ from __future__ import annotations
 import fcntl
 import heapq
 import itertools
+import json
 import logging
 import os
 import shutil
@@ -77,6 +88,8 @@ log = logging.getLogger(__name__)
 WRITER_HEAP = 50_000_000
 HEAP_PER_DOC = 10_000
 CURRENT, REBUILD, LOCK, VERSION = "CURRENT", "REBUILD", "LOCK", "VERSION"
+PURGE = "PURGE"  # deleted records whose content may still be on disk: id → when deleted
+FILLING = "FILLING"  # flock'd (shared) by every process filling the rebuild generation
 LOCK_POLL_S = (0.0005, 0.02)  # first and longest wait between tries: doubled each time
 Stamp = tuple[int, int, int] | None  # a file's inode, mtime and size; None if it is missing
 
@@ -264,6 +277,16 @@ class _Shard:
         found = searcher.search(tantivy.Query.term_query(self.schema, "id", record_id), 1, False)
         return bool(found.hits)
 
+    def deleted_copies(self, record_id: str) -> bool:
+        """Whether its files hold a deleted document of `record_id`: a term lookup counts the
+        deleted documents too, a search only the live one (if the record was indexed again)."""
+        searcher = self.searcher()
+        on_disk = searcher.doc_freq("id", record_id)
+        if not on_disk:
+            return False
+        live = tantivy.Query.term_query(self.schema, "id", record_id)
+        return on_disk > searcher.search(live, 1, count=True).count
+
     def searcher(self) -> tantivy.Searcher:
         """A searcher that sees every commit so far, by this process or another. No lock:
         Tantivy's own `.tantivy-meta.lock` keeps a writer from deleting the files a reload
@@ -339,12 +362,14 @@ class _Generation:
         with self._lock:
             self.write([], [record_id])
 
-    def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> None:
+    def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> set[str]:
         """Each document into its level's index, and out of any other level's (a corrected
         secrecy moves it). The caller holds the write lock; an index with nothing to do is not
-        opened for writing, so a live upsert commits once."""
+        opened for writing, so a live upsert commits once. Returns those of `deletes` a live
+        document held (their content is now on disk, marked deleted)."""
         batch = list({doc.id: doc for doc in docs}.values())  # the last of an id wins
         deletes = list(deletes)
+        deleted: set[str] = set()
         # Lowest level first: a record raised to a higher level leaves the lower one before it
         # is added above, so no moment (nor a crash between the commits) shows it too low.
         for shard in self.shards:
@@ -356,6 +381,18 @@ class _Generation:
                 others = [i for i in others if shard.holds(searcher, i)]
             if mine or others:
                 shard.write(self._lock, mine, others)
+            deleted.update(set(others) & set(deletes))
+        return deleted
+
+    def on_disk(self, record_id: str) -> set[int]:
+        """The levels whose files still hold a deleted document of `record_id`."""
+        return {level for shard in self.shards if shard.deleted_copies(record_id)
+                for level in shard.levels}  # fmt: skip
+
+    @property
+    def per_level(self) -> bool:
+        """One index per level (not one from before levels, nor in memory)."""
+        return self.path is not None and len(self.shards) == len(q.LEVELS)
 
     def visible(self, levels: frozenset[int]) -> list[_Shard]:
         return [shard for shard in self.shards if shard.levels & levels]
@@ -384,6 +421,7 @@ class TantivyIndex:
         if self._root is not None:
             self._root.mkdir(parents=True, exist_ok=True)
         self._lock = _WriteLock(self._root)
+        self._purges = _PurgeList(None if self._root is None else self._root / PURGE)
         self._next: _Generation | None = None
         # Stamped before the pointer is read: a swap by another process meanwhile is followed.
         self._pointers = self._current_stamp()
@@ -479,22 +517,61 @@ class TantivyIndex:
     def generation(self) -> str:
         return self._reading().name
 
-    def begin_rebuild(self) -> _Generation:
-        """The unfinished rebuild generation if any (resume), else a new empty one."""
+    def begin_rebuild(self, levels: Iterable[int] | None = None) -> _Generation:
+        """The unfinished rebuild generation if any (resume), else a new one: empty, or with
+        only `levels` empty (a purge) and the other levels' indices as they are now."""
         with self._lock:
             self._follow()
             if self._next is None:
-                self._next = self._open_next()
+                self._next = self._open_next(self._kept(levels))
                 self._sweep()  # a rebuild of another version that REBUILD named: passed over
             return self._next
 
-    def _open_next(self) -> _Generation:
+    def _kept(self, levels: Iterable[int] | None) -> frozenset[int]:
+        """The levels a rebuild of `levels` may take over as they are: none if the current
+        generation is not one index per level of today's version (it is rebuilt whole)."""
+        if levels is None or not self._current.per_level or self.outdated():
+            return frozenset()
+        return frozenset(q.LEVELS) - frozenset(levels)
+
+    def _open_next(self, kept: frozenset[int] = frozenset()) -> _Generation:
         if self._root is None:
             return self._create("memory-next", None)
         name = _next_name(self._root)
+        source = self._current.path
+        for level in sorted(kept):  # under the lock: no commit or merge is under way
+            assert source is not None  # `per_level` only with a path
+            _link_index(source / f"level-{level}", self._root / name / f"level-{level}")
         generation = self._create(name, self._root / name)
         _write_atomically(self._root / REBUILD, name)
         return generation
+
+    def rebuild_lease(self) -> Callable[[], None]:
+        """Say this process fills the rebuild generation until the returned release is called
+        (or the process dies: the kernel drops its flock). Shared: several may fill it."""
+        if self._root is None:
+            return lambda: None
+        fd = os.open(self._root / FILLING, os.O_RDWR | os.O_CREAT, 0o644)
+        while True:  # polled: another process's `rebuild_abandoned` holds it only a moment
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return lambda: os.close(fd)
+            except BlockingIOError:
+                time.sleep(LOCK_POLL_S[1])
+
+    def rebuild_abandoned(self) -> bool:
+        """Whether a rebuild generation is named that no living process fills (its process
+        died): then nothing would ever finish it but an operator's rebuild."""
+        if self._root is None or self.rebuilding() is None:
+            return False
+        fd = os.open(self._root / FILLING, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return False
+        finally:
+            os.close(fd)
 
     def rebuilding(self) -> str | None:
         if self._root is None:
@@ -516,6 +593,7 @@ class TantivyIndex:
                 (self._root / REBUILD).unlink(missing_ok=True)
                 self._pointers = self._current_stamp()
             self._sweep()  # the old generation (one from before generations, ".", stays)
+            self._purges.keep(self._on_disk)
             return self._current.name
 
     def _sweep(self) -> None:
@@ -557,8 +635,38 @@ class TantivyIndex:
         with self._lock:
             self._follow()
             # While a rebuild runs, live writes go to both, so the new generation misses nothing.
+            deleted: set[str] = set()
             for generation in [self._current] + ([self._next] if self._next else []):
-                generation.write(docs, deletes)
+                deleted |= generation.write(docs, deletes)
+            if deleted:  # their words stay in the files until a purge (module docstring)
+                self._purges.add(deleted)
+
+    # -- purges of deleted documents' files -----------------------------------------------------
+
+    def _on_disk(self, record_id: str) -> set[int]:
+        """The levels of the searched (and the rebuilding) generation whose files still hold
+        a document of `record_id`."""
+        generations = [self._current] + ([self._next] if self._next else [])
+        return set().union(*(g.on_disk(record_id) for g in generations))
+
+    def pending_purge(self) -> dict[str, list[int]]:
+        """Deleted records whose content is still in the index files: id → those levels."""
+        self._reading()
+        found = {i: sorted(self._on_disk(i)) for i in self._purges.read()}
+        return {i: levels for i, levels in found.items() if levels}
+
+    def purge_due(self, after_s: float) -> frozenset[int]:
+        """The levels holding on disk a record deleted more than `after_s` seconds ago. Notes
+        of records no file holds any more (a merge, a purge by another process) are dropped."""
+        self._reading()
+        notes = self._purges.read()
+        held = {i: self._on_disk(i) for i in notes}
+        if any(not levels for levels in held.values()):
+            with self._lock:
+                self._follow()
+                self._purges.keep(self._on_disk)
+        cutoff = time.time() - after_s
+        return frozenset().union(*(held[i] for i, when in notes.items() if when <= cutoff))
 
     def close(self) -> None:
         """Wait for this process's last merges (writers live for one write, locks one hold);
@@ -855,6 +963,52 @@ def _open_existing_index(path: Path) -> tantivy.Index:
     if not fits(index.schema):
         raise ValueError(f"the index in {path} lacks fields of schema {INDEX_VERSION}")
     return index
+
+
+def _link_index(source: Path, target: Path) -> None:
+    """A Tantivy index's files under `target`, hard-linked: a commit never rewrites a file in
+    place (segments are written once, `meta.json` replaced by a rename), so each generation's
+    later commits stay its own. Tantivy's lock files are its writers' and readers' own."""
+    target.mkdir(parents=True)
+    for path in source.iterdir():
+        if path.is_file() and not path.name.startswith(".tantivy-"):
+            os.link(path, target / path.name)
+
+
+class _PurgeList:
+    """Deleted records not yet purged from the files (id → seconds since the epoch when
+    deleted): the root's `PURGE` file, or in memory. Written only under the write lock."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._memory: dict[str, float] = {}
+
+    def read(self) -> dict[str, float]:
+        if self.path is None:
+            return dict(self._memory)
+        try:
+            return {i: float(t) for i, t in json.loads(self.path.read_text()).items()}
+        except FileNotFoundError:
+            return {}
+
+    def add(self, ids: Iterable[str]) -> None:
+        notes, now = self.read(), time.time()
+        self._save(notes | {i: notes.get(i, now) for i in ids})  # the first deletion counts
+
+    def keep(self, on_disk: Callable[[str], set[int]]) -> None:
+        """Drop the notes of records no file holds any more."""
+        notes = self.read()
+        kept = {i: t for i, t in notes.items() if on_disk(i)}
+        if kept != notes:
+            self._save(kept)
+
+    def _save(self, notes: dict[str, float]) -> None:
+        if self.path is None:
+            self._memory = notes
+        elif notes:
+            _write_atomically(self.path, json.dumps(notes, sort_keys=True))
+        else:
+            self.path.unlink(missing_ok=True)
 
 
 def _next_name(root: Path) -> str:

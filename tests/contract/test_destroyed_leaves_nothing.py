@@ -15,8 +15,8 @@ What a destruction keeps on purpose (docs/retention.md, "What a destruction remo
 it keeps on purpose"): the register line of both; for (b) the registry facts the destruction
 list (danh mục tài liệu hủy) and the biên bản hủy print — trích yếu and tác giả among them —
 in the residual record, the batch's residual and the biên bản; the statistics count it under
-its organ. The Tantivy files keep a deleted document until a rebuild (checked after one).
-Nothing else.
+its organ. The Tantivy files keep a deleted document until a purge rewrites its level, or a
+rebuild (both checked: the purge with searches and a live write during it). Nothing else.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from services.handling.handlers import Handling
 from services.handling.store import HandlingStore
 from services.indexing.handlers import index_document, search_query
 from services.indexing.lifecycle import rebuild
-from services.indexing.tantivy_index import TantivyIndex
+from services.indexing.tantivy_index import PURGE, TantivyIndex
 from services.ingest import trail
 from services.ingest.records import visible_ids
 from services.registers import RegistersConfig
@@ -167,6 +167,38 @@ def purged_by_a_rebuild(world: World, phrases: dict[str, str], **kept) -> list[s
     return leaks(world.catalog.engine, world.data, phrases, **kept)
 
 
+def purged(world: World, phrases: dict[str, str], **kept) -> list[str]:
+    """What the indexing service's purge leaves (docs/search.md, "Destroyed records"): only the
+    levels holding a deleted record on disk are rewritten, the others' files kept as they are;
+    searches keep answering and a record indexed meanwhile is kept."""
+    index = world.index
+    assert index.pending_purge() and (world.data / "index" / PURGE).is_file()
+    levels = index.purge_due(0)
+    assert index.purge_due(3600) == frozenset()  # the timer waits LUUTRU_INDEX_PURGE_AFTER_S
+    secret = world.incoming("Về công tác bảo vệ", "Canh gác kho", "CÔNG AN XÃ", None, "mat")
+    world.indexed(secret)  # Mật: level 1, which holds no deleted record
+    assert 1 not in levels and index.levels()[secret] == {1}
+    before = index.generation
+    steps = rebuild(world.catalog, world.objects, index, levels)
+    first = next(steps)
+    assert first.done == first.total - len(_records_at(world, levels)) > 0  # kept as they are
+    late = world.incoming("Về việc mua sắm thiết bị", "Máy in khổ A3 cho văn thư", "UBND XÃ")
+    world.indexed(late)  # a live write during the purge
+    for _ in steps:
+        assert searchable(index, {"other": "tổ chức hội nghị"}), "searches must keep answering"
+    assert index.generation != before
+    assert searchable(index, {"late": "mua sắm thiết bị", "secret": "công tác bảo vệ"}) == [
+        "late",
+        "secret",
+    ], "a write during the purge was lost, or a kept level"
+    assert not index.pending_purge() and not (world.data / "index" / PURGE).exists()
+    return leaks(world.catalog.engine, world.data, phrases, **kept)
+
+
+def _records_at(world: World, levels: frozenset[int]) -> list[str]:
+    return [i for i, held in world.index.levels().items() if held & levels]
+
+
 class World:
     """The services' stores over one catalog and one data directory."""
 
@@ -186,7 +218,9 @@ class World:
         guarded = HoldGuardedObjectStore(self.objects, self.retention.key_is_held)
         return Disposer(self.retention, guarded, self.index.delete, self.recorder.dispatch)
 
-    def incoming(self, subject: str, text: str, organ: str, signer: str | None = None) -> str:
+    def incoming(
+        self, subject: str, text: str, organ: str, signer: str | None = None, secrecy=None
+    ) -> str:
         data = f"{subject}|{text}".encode()
         sha = hashlib.sha256(data).hexdigest()
         record, _ = self.catalog.register_new(
@@ -201,7 +235,7 @@ class World:
         self.objects.put(f"access/{record_id}.pdf", f"%PDF-1.7 {text}".encode())
         meta = {"kind": "cong_van", "number_symbol": "15/UBND", "issued_date": "2024-03-12",
                 "organ": organ, "subject": subject, "signer": signer,
-                "retention": DESTROY_10, "secrecy_known": True}  # fmt: skip
+                "retention": DESTROY_10, "secrecy_known": True, "secrecy": secrecy}  # fmt: skip
         self.catalog.update_metadata(record_id, "classification", meta)
         self.catalog.advance(record_id, "indexing", "indexed", "indexed")
         return record_id
@@ -281,6 +315,8 @@ def test_a_recalled_incoming_document_leaves_only_its_register_line(world, relay
     found += [f"{what} searchable" for what in searchable(world.index, every)]
     assert not found, "\n".join(found)
     assert world.mail_notices(mailer) == 0 and box.messages == []  # never named
+    found = purged(world, every)
+    assert not found, "\n".join(found)
     found = purged_by_a_rebuild(world, every)
     assert not found, "\n".join(found)
     assert world.catalog.get(other)["metadata"]["subject"] == "Về việc tổ chức hội nghị"
@@ -317,8 +353,38 @@ def test_a_record_destroyed_by_retention_keeps_only_what_the_destruction_list_pr
     [task] = handlers.list_tasks(world.handling, TODAY, user="minh", status="all")
     assert (task["status"], task["result"]) == ("done", handlers.DESTROYED_NOTE)
     assert world.mail_notices(mailer) == 0 and box.messages == []  # never named
+    found = purged(world, CONTENT)
+    found += leaks(engine, world.data, KEPT_BY_A_DISPOSAL, RESIDUAL_TABLES, RESIDUAL_FILES)
+    assert not found, "\n".join(found)
     found = purged_by_a_rebuild(world, CONTENT)
     found += purged_by_a_rebuild(
         world, KEPT_BY_A_DISPOSAL, kept=RESIDUAL_TABLES, files=RESIDUAL_FILES
     )
     assert not found, "\n".join(found)
+
+
+def test_the_indexing_service_timer_purges_by_itself(catalog, tmp_path, monkeypatch):
+    """The service's timer entrypoint, as nameko calls it, with its real dependencies but the
+    rebuild run in the caller: nothing before LUUTRU_INDEX_PURGE_AFTER_S, then the level is
+    rewritten and the destroyed record's words are gone from the files."""
+    from nameko.testing.services import worker_factory
+
+    from services.indexing.dependencies import RebuildJob
+    from services.indexing.service import PURGE_CHECK_S, IndexingService
+
+    world = World(catalog, tmp_path / "data")
+    record_id, _ = _prepared(world)
+    recall_incoming(world.disposer(), record_id, "Phát hành nhầm", "25/UBND-VP", "lan")
+    service = worker_factory(IndexingService, catalog=catalog, store=world.objects,
+                             index=world.index, rebuilds=RebuildJob(lambda run: run()))  # fmt: skip
+    timer = next(e for e in IndexingService.purge_when_due.nameko_entrypoints)
+    assert timer.interval == PURGE_CHECK_S
+    for after, due in (("3600", False), ("0", True)):
+        monkeypatch.setenv("LUUTRU_INDEX_PURGE_AFTER_S", after)
+        process_settings.cache_clear()
+        before = world.index.generation
+        service.purge_when_due()
+        assert (world.index.generation != before) is due
+    process_settings.cache_clear()
+    assert not _index_terms(world.data / "index", CONTENT["text"])
+    assert searchable(world.index, {"other": "tổ chức hội nghị"})

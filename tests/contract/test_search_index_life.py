@@ -6,6 +6,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import tantivy
 
 from services.common.errors import NotFound
 from services.indexing.tantivy_index import VERSION, TantivyIndex
@@ -659,3 +660,64 @@ def test_generations_no_pointer_names_are_removed_under_the_lock(tmp_path):
         assert sorted(ids(search(index, "biên bản"))) == ["a", "b"]
     finally:
         index.close()
+
+
+# -- purging deleted documents' files (docs/search.md, "Destroyed records") ------------------
+
+
+def _words_on_disk(root, word: str) -> list[str]:
+    """The generations' level indices whose term dictionary holds the folded `word`, deleted
+    documents included (what is in the files, not what a search finds)."""
+    return [
+        str(meta.parent.relative_to(root))
+        for meta in sorted(root.rglob("meta.json"))
+        if tantivy.Index.open(str(meta.parent)).searcher().doc_freq("folded", word)
+    ]
+
+
+def test_a_deletion_is_purged_from_its_level_by_whichever_process_sharing_the_index(tmp_path):
+    """One process deletes, another purges: the note is the directory's. Only the level that
+    holds the deleted document is rewritten; the others' files are taken over as they are; a
+    write during the purge reaches the new generation; a record deleted then indexed again is
+    purged of its old copy, then no longer noted (no purge after purge). (A segment whose
+    documents are all deleted is dropped by Tantivy at the commit: `stays` keeps it.)"""
+    a, b = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+    try:
+        a.upsert_many([doc("gone", "trữ lượng mỏ vàng Nậm Kít"), doc("r", "bản cũ Pa Xoóng"),
+                       doc("stays", "hội nghị"), doc("kept", "canh gác", secrecy=2)])  # fmt: skip
+        a.delete("gone")
+        a.delete("r")
+        a.upsert(doc("r", "bản mới"))
+        assert b.pending_purge() == {"gone": [0], "r": [0]} and b.purge_due(0) == {0}
+        assert b.purge_due(3600) == frozenset()  # not yet due
+        assert _words_on_disk(tmp_path, "kit") == ["gen-0001/level-0"]
+        target = b.begin_rebuild({0})
+        assert target.ids() == {"kept"}  # level 2 as it was; level 0 to fill from the catalog
+        a.upsert(doc("late", "công văn đến"))  # a live write during the purge
+        assert ids(search(a, "canh gác", clearance=2)) == ["kept"]  # searches answered
+        target.upsert_many([doc("r", "bản mới"), doc("stays", "hội nghị")])  # the catalog's
+        assert b.finish_rebuild() == "gen-0002"
+        assert _words_on_disk(tmp_path, "kit") == [] and _words_on_disk(tmp_path, "xoong") == []
+        assert a.pending_purge() == {} and b.purge_due(0) == frozenset()
+        assert not (tmp_path / "PURGE").exists()
+        assert ids(search(a, "công văn")) == ["late"] and ids(search(b, "bản mới")) == ["r"]
+        assert ids(search(b, "canh gác", clearance=2)) == ["kept"]
+    finally:
+        a.close(), b.close()
+
+
+def test_a_rebuild_is_abandoned_only_when_no_process_fills_it(tmp_path):
+    """The lease is a flock the kernel drops with its process: a rebuild begun by a process
+    that died is found abandoned (the purge timer then resumes it), one being filled is not."""
+    a, b = TantivyIndex(tmp_path), TantivyIndex(tmp_path)
+    try:
+        assert not b.rebuild_abandoned()  # no rebuild at all
+        release = a.rebuild_lease()
+        a.begin_rebuild()
+        also = b.rebuild_lease()  # several may fill it
+        release()
+        assert not a.rebuild_abandoned()
+        also()  # as the kernel does for a process that died
+        assert a.rebuild_abandoned() and b.rebuild_abandoned()
+    finally:
+        a.close(), b.close()

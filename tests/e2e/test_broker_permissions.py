@@ -132,9 +132,10 @@ def test_a_forged_user_id_is_refused_by_the_broker(stack):
 
 def test_an_operator_rpc_from_a_non_operator_user_is_refused(stack):
     # retention may call indexing (its disposals delete from the index), but not rebuild it
-    reply = _call_as(_uri(stack, "retention"), "retention", "indexing", "rebuild")
-    assert reply["error"]["exc_type"] == "CallerRefused"
-    assert " / broker user " in reply["error"]["value"]
+    for method in ("rebuild", "purge"):
+        reply = _call_as(_uri(stack, "retention"), "retention", "indexing", method)
+        assert reply["error"]["exc_type"] == "CallerRefused"
+        assert " / broker user " in reply["error"]["value"]
     assert _call_as(_uri(stack, "retention"), "retention", "indexing", "ping")["result"] == "ok"
     # the broker's administrator is no operator either: it cannot add a user
     with RpcClient(stack.env["LUUTRU_AMQP_URI"], timeout=30) as admin:

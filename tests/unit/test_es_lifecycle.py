@@ -10,6 +10,7 @@ created from."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from fnmatch import fnmatch
 from typing import Any
@@ -19,7 +20,7 @@ from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import BadRequestError, NotFoundError
 
 from services.indexing import es_bodies
-from services.indexing.elasticsearch_index import ElasticsearchIndex
+from services.indexing.elasticsearch_index import MERGE_TIMEOUT_S, ElasticsearchIndex
 
 pytestmark = pytest.mark.unit
 
@@ -53,6 +54,8 @@ class FakeCluster:
         self.state: dict[str, dict[str, Any]] = {}
         self.template_version: str | None = None
         self.deleted: list[str] = []
+        self.deleted_docs: dict[str, int] = {}  # index → documents deleted, not yet merged away
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # the purge's requests, in order
         self.hooks: dict[str, Callable[[], None]] = {}  # run once, before the call named
 
     def add(self, name: str, *aliases: str, version: str | None = TODAY) -> None:
@@ -142,6 +145,21 @@ class FakeIndices:
             aliases = cluster.state[target["index"]]["aliases"]
             (aliases.add if kind == "add" else aliases.discard)(target["alias"])
 
+    def stats(self, index: list[str], metric: str) -> _Answer:
+        assert metric == "docs"
+        docs = {n: {"primaries": {"docs": {"deleted": self.cluster.deleted_docs.get(n, 0)}}}
+                for n in self.cluster.resolve(index)}  # fmt: skip
+        return _Answer({"indices": docs})
+
+    def put_settings(self, index: list[str], settings: dict[str, Any]) -> None:
+        self.cluster.calls.append(("put_settings", {"index": index, "settings": settings}))
+
+    def forcemerge(self, index: list[str], **params: Any) -> None:
+        self.cluster.calls.append(("forcemerge", {"index": index, **params}))
+        if params.get("only_expunge_deletes"):
+            for name in index:
+                self.cluster.deleted_docs.pop(name, None)
+
     def delete(self, index: str | list[str], ignore_unavailable: bool = False) -> None:
         cluster = self.cluster
         cluster.hook("delete")
@@ -160,7 +178,11 @@ class FakeClient:
         self.cluster = cluster
         self.indices = FakeIndices(cluster, ignore_404)
 
-    def options(self, ignore_status: int | None = None) -> FakeClient:
+    def options(
+        self, ignore_status: int | None = None, request_timeout: float | None = None
+    ) -> FakeClient:
+        if request_timeout is not None:
+            self.cluster.calls.append(("options", {"request_timeout": request_timeout}))
         return FakeClient(self.cluster, ignore_status == 404)
 
 
@@ -339,3 +361,29 @@ def test_a_process_beginning_while_another_passes_over_a_stale_rebuild_joins_its
     assert first.begin_rebuild().generation == GEN4
     assert joined == [GEN4]
     assert sorted(i for i in cluster.state if not i.startswith(GEN2)) == levels(GEN4)
+
+
+# -- purging deleted documents ---------------------------------------------------------------
+
+
+def test_a_purge_expunges_the_deleted_documents_of_the_levels_holding_some():
+    """A destroyed record's document stays in its Lucene segment, marked deleted, until a
+    merge: the purge force-merges only the serving indices that hold deleted documents, with
+    only_expunge_deletes and the threshold set to 0 first (at the default 10 %, one deleted
+    document in a large segment would stay)."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    assert index.purge_due(0) == frozenset()  # nothing deleted
+    cluster.deleted_docs[f"{GEN2}-s1"] = 1
+    assert index.purge_due(600) == frozenset()  # no deletion by this process: not due yet
+    index._deleted_at = time.time() - 601  # as `delete` notes it, ten minutes ago
+    assert index.purge_due(600) == {1}
+    index.expunge_deletes({1})
+    assert cluster.calls == [
+        ("put_settings", {"index": [f"{GEN2}-s1"],
+                          "settings": {"index.merge.policy.expunge_deletes_allowed": 0}}),
+        ("options", {"request_timeout": MERGE_TIMEOUT_S}),
+        ("forcemerge", {"index": [f"{GEN2}-s1"], "only_expunge_deletes": True}),
+    ]  # fmt: skip
+    assert index.purge_due(0) == frozenset() and index._deleted_at is None
