@@ -22,7 +22,7 @@ from dataclasses import fields as fields_of
 from typing import Any
 
 from services.common.clock import day_first
-from services.common.errors import ErrorCode, NotIncoming, PermanentError
+from services.common.errors import ErrorCode, NotFound, NotIncoming, PermanentError
 
 # NĐ 30/2020 Điều 21, 22: the registers whose documents are received and given a số đến. A
 # letter (đơn thư) arrives by post or at the desk like any paper document and takes its số đến
@@ -60,13 +60,30 @@ class StampFields:
         return asdict(self)
 
 
+# Statuses whose files are gone (destroyed by a batch or its sender's recall, refused above
+# the ceiling): nothing is left to stamp, though the register line keeps the số đến.
+FILES_GONE = ("disposed", "rejected")
+
+
 def stampable(record: dict[str, Any]) -> bool:
-    """Registered as received, with its số đến: the one rule of the route and the link."""
-    return record.get("register") in STAMPED_REGISTERS and bool(record.get("number"))
+    """Registered as received, with its số đến, and its file still kept: the one rule of the
+    route and the link."""
+    return (
+        record.get("register") in STAMPED_REGISTERS
+        and bool(record.get("number"))
+        and record.get("status") not in FILES_GONE
+    )
 
 
 def check_incoming(record: dict[str, Any]) -> None:
-    """Only a document registered as received carries a số đến to stamp (409 otherwise)."""
+    """Only a document registered as received carries a số đến to stamp (409 otherwise); one
+    destroyed or recalled since has no file left (the 404 its original download answers, said
+    at once rather than after gathering the fields)."""
+    if record.get("status") in FILES_GONE:
+        raise NotFound(
+            "Văn bản đã bị hủy hoặc thu hồi, không còn tệp để đóng dấu ĐẾN / The document was"
+            " destroyed or recalled: no file is left to stamp"
+        )
     if not stampable(record):
         raise NotIncoming(
             "Chỉ văn bản đăng ký đến (sổ văn bản đến, sổ đơn thư) mới có dấu ĐẾN"

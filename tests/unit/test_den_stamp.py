@@ -18,7 +18,7 @@ import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from services.common.errors import NotIncoming, PermanentError
+from services.common.errors import NotFound, NotIncoming, PermanentError
 from services.common.objects import FilesystemObjectStore
 from services.gateway.http import describe_error
 from services.ocr.files import stamped_file
@@ -302,3 +302,16 @@ def test_an_original_without_access_copy_that_cannot_be_drawn_is_refused(
     with pytest.raises(PermanentError) as refused:
         stamped_file(_OneRecord(row), store, "r1", FIELDS)
     assert describe_error(refused.value)[:2] == (400, code)
+
+
+@pytest.mark.parametrize("status", ["disposed", "rejected"])
+def test_a_document_destroyed_or_recalled_since_has_nothing_left_to_stamp(status):
+    """Its register line keeps the số đến, but its files are gone: said at once, clearly."""
+    record = {"register": "den", "number": "05", "status": status}
+    assert not stamp.stampable(record)  # no link on its page
+    with pytest.raises(NotFound) as refused:
+        stamp.check_incoming(record)
+    status_code, code, message = describe_error(refused.value)
+    assert (status_code, code) == (404, "not_found")
+    assert "đã bị hủy hoặc thu hồi" in message
+    stamp.check_incoming({**record, "status": "indexed"})
