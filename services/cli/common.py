@@ -43,6 +43,13 @@ def operator() -> str:
     return getpass.getuser()
 
 
+def organ_name() -> str:
+    """LUUTRU_ORGAN_NAME: a book cover's organ when --organ names none (as on the ĐẾN stamp)."""
+    from services.common.config import process_settings  # heavy: pydantic settings
+
+    return process_settings().organ_name
+
+
 def client(timeout: float = 60) -> RpcClient:
     # heavy (pydantic settings, pika); only the commands that reach the services need them
     from services.common.broker_users import OPERATOR

@@ -20,6 +20,7 @@ from services.cli.common import (
     console,
     emit,
     fail,
+    organ_name,
 )
 
 petitions_app = typer.Typer(help="Sổ đơn thư — petitions and their legal deadlines")
@@ -181,7 +182,9 @@ def register_export(
     out: OutFile,
     fmt: TableFormat = "csv",
     secret: Annotated[bool, typer.Option("--secret", help="the book of secret documents")] = False,
-    organ: Annotated[str, typer.Option(help="cover: the organ keeping the book")] = "",
+    organ: Annotated[
+        str, typer.Option(help="cover: the organ keeping the book (default LUUTRU_ORGAN_NAME)")
+    ] = "",
     parent: Annotated[str, typer.Option(help="cover: its parent (cơ quan chủ quản)")] = "",
     volume: Annotated[int, typer.Option(help="cover: quyển số")] = 1,
     as_json: JsonFlag = False,
@@ -194,7 +197,8 @@ def register_export(
     with client() as rpc:
         book = call(rpc, "classification", "register_rows", register, date_from, date_to, secret)
     table = answered_table(book)
-    out.write_bytes(render_table(table, fmt, BookCover(organ, parent, volume)))
+    cover = BookCover(organ.strip() or organ_name(), parent, volume)
+    out.write_bytes(render_table(table, fmt, cover))
     summary = {
         "register": register,
         "from": book["from"],

@@ -23,6 +23,7 @@ from services.cli.common import (
     console,
     emit,
     fail,
+    organ_name,
 )
 
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
@@ -157,7 +158,7 @@ def follow_up_book(
     date_from: DayFrom,
     date_to: DayTo,
     out: Annotated[Path, typer.Option(help="PATH.csv, PATH.pdf or PATH.xlsx")],
-    organ: Annotated[str, typer.Option(help="cover: cơ quan")] = "",
+    organ: Annotated[str, typer.Option(help="cover: cơ quan (default LUUTRU_ORGAN_NAME)")] = "",
     parent: Annotated[str, typer.Option(help="cover: cơ quan chủ quản")] = "",
     as_json: JsonFlag = False,
 ) -> None:
@@ -173,7 +174,8 @@ def follow_up_book(
     except ValueError:
         fail(f"--out must end in .csv, .pdf or .xlsx, not {out.name}")
     book = _rpc("follow_up_book", date_from, date_to)
-    out.write_bytes(exports.render_book(book, fmt, BookCover(organ, parent)))
+    cover = BookCover(organ.strip() or organ_name(), parent)
+    out.write_bytes(exports.render_book(book, fmt, cover))
     result = {"out": str(out), "rows": len(book["rows"])}
     emit(result) if as_json else console.print(f"{out}: {len(book['rows'])} dòng")
 

@@ -40,12 +40,15 @@ def _flag(value: str | None) -> bool:
     return (value or "").lower() in ("1", "true", "on", "yes")
 
 
-def _cover(args: Mapping[str, str]) -> BookCover:
+def book_cover(args: Mapping[str, str], organ_name: str) -> BookCover:
+    """The cover the query asks for; the organ keeping the book is LUUTRU_ORGAN_NAME
+    (`organ_name`, as on the ĐẾN stamp) unless the query names another."""
     try:
         volume = int(args.get("volume") or 1)
     except ValueError:
         raise BadQuery("Quyển số phải là một số / volume must be a number") from None
-    return BookCover(args.get("organ", ""), args.get("parent", ""), volume)
+    organ = (args.get("organ") or "").strip() or organ_name
+    return BookCover(organ, args.get("parent", ""), volume)
 
 
 def _require_secret_clearance(principal: Principal) -> None:
@@ -58,12 +61,12 @@ def _require_secret_clearance(principal: Principal) -> None:
 
 def export_book(gw: Gateway, request: Request, register: str, first: str, last: str) -> Response:
     """The book of `register` for [first, last] (YYYY-MM-DD) in `?format=`, audited; the
-    rest of the query (`secret`, `organ`, `parent`, `volume`) from `request.args`."""
+    rest of the query (`secret`, `organ`, `parent`, `volume`) from `request.args` (`book_cover`)."""
     principal = role_holder(request, *BOOK_ROLES)
     if register not in BOOKS:
         raise BadQuery("Chỉ xuất sổ 'den' hoặc 'di' / Unknown register book")
     fmt, secret = book_format(request), _flag(request.args.get("secret"))
-    cover = _cover(request.args)
+    cover = book_cover(request.args, gw.settings.organ_name)
     if secret:
         _require_secret_clearance(principal)
     book = gw.classification.register_rows(register, first, last, secret, principal.clearance)

@@ -24,6 +24,7 @@ from services.gateway.helpers import Gateway
 from services.gateway.http import http, json_errors, json_object, json_response
 from services.gateway.templating import page_errors, render, see_other
 from services.handling import exports
+from services.registers.reports import BookCover
 
 ASSIGNING_ROLES = ("clerk",)  # the văn thư records the leader's opinion (and admins)
 SEEING_ALL_ROLES = ("clerk",)  # who may list every visible task, not only their own
@@ -189,7 +190,8 @@ class TaskRoutes:
             raise PermanentError(str(exc)) from None
         identity = access.sees_identity(principal)
         book = self.gw.handling.follow_up_book(start, end, principal.clearance, identity)
-        return _attachment("so-theo-doi", fmt, media_type, exports.render_book(book, fmt))
+        cover = BookCover(organ=self.gw.settings.organ_name)  # the organ keeping the book
+        return _attachment("so-theo-doi", fmt, media_type, exports.render_book(book, fmt, cover))
 
     # --- portal pages -----------------------------------------------------------------------
 

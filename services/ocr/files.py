@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from services.common.errors import NotFound
+from services.common.errors import ErrorCode, NotFound, PermanentError
 from services.common.ports import Catalog, ObjectStore
 from services.ocr import artifacts as keys
 from services.ocr.pageimage import hocr_image_size, render_page_image
+from services.ocr.readable import DEFAULT_LIMITS, PIL_FORMATS, Limits, check_readable, reading_image
 from services.registers import stamp
 
 KINDS = ("original", "pdfa")
@@ -50,24 +51,39 @@ def record_file(catalog: Catalog, store: ObjectStore, record_id: str, kind: str)
     return RecordFile(_access_name(row["file_name"]), "application/pdf", data)
 
 
-def _stamp_source(catalog: Catalog, store: ObjectStore, record_id: str) -> bytes:
+def _stamp_source(catalog: Catalog, store: ObjectStore, record_id: str, limits: Limits) -> bytes:
     """The PDF to stamp: the access copy (every page, scans upright), else the original PDF (a
-    text-layer document has no access copy), else the original image as a PDF at its size."""
+    text-layer document has no access copy), else the original image as a PDF at its size.
+    An image is decoded only within the OCR's limits, checked from its headers first (this
+    process runs with Pillow's own bomb check off: services/ocr/readable.py); any other type
+    (a .txt) has no page to stamp. Both refusals are PermanentErrors, not a bare 500."""
     try:
         return record_file(catalog, store, record_id, "pdfa").data
     except NotFound:
         original = record_file(catalog, store, record_id, "original")
     if original.media_type == "application/pdf":
         return original.data
-    return stamp.image_as_pdf(original.data)
+    if original.media_type not in PIL_FORMATS:
+        raise PermanentError(
+            "Tệp gốc không phải PDF hay ảnh quét, không có trang để đóng dấu ĐẾN / The original"
+            " is neither a PDF nor a scan: it has no page to stamp",
+            ErrorCode.UNSUPPORTED_TYPE,
+        )
+    check_readable(original.data, original.media_type, limits)  # too large, or damaged
+    with reading_image():
+        return stamp.image_as_pdf(original.data)
 
 
 def stamped_file(
-    catalog: Catalog, store: ObjectStore, record_id: str, fields: stamp.StampFields
+    catalog: Catalog,
+    store: ObjectStore,
+    record_id: str,
+    fields: stamp.StampFields,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> RecordFile:
     """A new PDF of the record with the ĐẾN stamp on page 1; nothing stored is changed."""
     row = catalog.row(record_id)
-    data = stamp.stamp_onto(_stamp_source(catalog, store, record_id), fields)
+    data = stamp.stamp_onto(_stamp_source(catalog, store, record_id, limits), fields)
     stem = row["file_name"].rsplit(".", 1)[0] if "." in row["file_name"] else row["file_name"]
     return RecordFile(f"{stem or 'tai-lieu'}.dau-den.pdf", "application/pdf", data)
 

@@ -43,20 +43,23 @@ class OcrService(Pingable):
         The same work: every page is judged again, so a wrong lane only costs latency."""
         self._extract(payload)
 
-    def _extract(self, payload: dict) -> None:
+    def _limits(self) -> Limits:
         s = self.settings
-        limits = Limits(
+        return Limits(
             max_pages=s.max_pages,
             max_pixels=s.max_pixels,
             page_timeout_s=s.page_timeout_s,
             memory_mb=s.ocr_memory_mb,
         )
+
+    def _extract(self, payload: dict) -> None:
+        s = self.settings
         event_type, event = extract_text(
             payload,
             self.catalog,
             self.store,
             workers=s.ocr_workers,
-            limits=limits,
+            limits=self._limits(),
             review_below=s.review_confidence,
         )
         self.dispatch(event_type, event)
@@ -80,7 +83,8 @@ class OcrService(Pingable):
         """A copy of the record with the ĐẾN stamp (NĐ 30/2020 Điều 21) on page 1, made now
         from the access copy or the original, which stay as they are; `fields` as
         `StampFields` (the gateway gathers them and checks the caller may see the record)."""
-        found = stamped_file(self.catalog, self.store, record_id, StampFields(**fields))
+        stamp_fields = StampFields(**fields)
+        found = stamped_file(self.catalog, self.store, record_id, stamp_fields, self._limits())
         return {
             "name": found.name,
             "media_type": found.media_type,

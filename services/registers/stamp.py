@@ -16,11 +16,13 @@ top left, at true size whatever the page's resolution (PDF points, the page's /U
 from __future__ import annotations
 
 import io
+import unicodedata
 from dataclasses import asdict, dataclass
+from dataclasses import fields as fields_of
 from typing import Any
 
 from services.common.clock import day_first
-from services.common.errors import NotIncoming
+from services.common.errors import ErrorCode, NotFound, NotIncoming, PermanentError
 
 # NĐ 30/2020 Điều 21, 22: the registers whose documents are received and given a số đến. A
 # letter (đơn thư) arrives by post or at the desk like any paper document and takes its số đến
@@ -47,17 +49,41 @@ class StampFields:
     handed_to: str = ""  # Chuyển
     file_code: str = ""  # Số và ký hiệu hồ sơ
 
+    def __post_init__(self) -> None:
+        # NFC whatever the source (LUUTRU_ORGAN_NAME typed on a Mac is NFD): a decomposed
+        # "Ế" (E + two combining marks) draws and copies out as separate glyphs.
+        for field in fields_of(self):
+            value = unicodedata.normalize("NFC", str(getattr(self, field.name) or ""))
+            object.__setattr__(self, field.name, value)
+
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
 
+# Statuses whose files are gone (destroyed by a batch or its sender's recall, refused above
+# the ceiling): nothing is left to stamp, though the register line keeps the số đến.
+FILES_GONE = ("disposed", "rejected")
+
+
 def stampable(record: dict[str, Any]) -> bool:
-    """Registered as received, with its số đến: the one rule of the route and the link."""
-    return record.get("register") in STAMPED_REGISTERS and bool(record.get("number"))
+    """Registered as received, with its số đến, and its file still kept: the one rule of the
+    route and the link."""
+    return (
+        record.get("register") in STAMPED_REGISTERS
+        and bool(record.get("number"))
+        and record.get("status") not in FILES_GONE
+    )
 
 
 def check_incoming(record: dict[str, Any]) -> None:
-    """Only a document registered as received carries a số đến to stamp (409 otherwise)."""
+    """Only a document registered as received carries a số đến to stamp (409 otherwise); one
+    destroyed or recalled since has no file left (the 404 its original download answers, said
+    at once rather than after gathering the fields)."""
+    if record.get("status") in FILES_GONE:
+        raise NotFound(
+            "Văn bản đã bị hủy hoặc thu hồi, không còn tệp để đóng dấu ĐẾN / The document was"
+            " destroyed or recalled: no file is left to stamp"
+        )
     if not stampable(record):
         raise NotIncoming(
             "Chỉ văn bản đăng ký đến (sổ văn bản đến, sổ đơn thư) mới có dấu ĐẾN"
@@ -199,19 +225,57 @@ def _no_pdfa_claim(pdf) -> None:
                 del meta[key]
 
 
+def _shown_rotation(page) -> int:
+    """The page's /Rotate as a reader shows it: a multiple of 90 (ISO 32000-1 7.7.3.3), any
+    other value ignored as readers do (0)."""
+    try:
+        rotate = int(page.obj.get("/Rotate", 0))
+    except (TypeError, ValueError):
+        return 0
+    return rotate % 360 if rotate % 90 == 0 else 0
+
+
+def _opened(document: bytes):
+    """The PDF to stamp, opened; a clear PermanentError for one that cannot be: a password
+    to open it, damaged, or without a page (the RPC would otherwise answer a bare 500)."""
+    import pikepdf
+
+    try:
+        pdf = pikepdf.open(io.BytesIO(document))
+    except pikepdf.PasswordError:
+        raise PermanentError(
+            "Tệp PDF có mật khẩu mở, không đóng dấu ĐẾN được / The PDF needs a password to"
+            " open: it cannot be stamped",
+            ErrorCode.ENCRYPTED,
+        ) from None
+    except pikepdf.PdfError:
+        raise PermanentError(
+            "Tệp PDF bị hỏng, không đóng dấu ĐẾN được / The PDF is damaged: it cannot be stamped",
+            ErrorCode.BROKEN_FILE,
+        ) from None
+    if not len(pdf.pages):
+        pdf.close()
+        raise PermanentError(
+            "Tệp PDF không có trang nào để đóng dấu ĐẾN / The PDF has no page to stamp",
+            ErrorCode.BROKEN_FILE,
+        )
+    return pdf
+
+
 def stamp_onto(document: bytes, fields: StampFields) -> bytes:
-    """A copy of the PDF `document` with the stamp over page 1; `document` is only read."""
+    """A copy of the PDF `document` with the stamp over page 1; `document` is only read.
+    PermanentError for a PDF that cannot be opened or has no page (`_opened`)."""
     import pikepdf
 
     with (
-        pikepdf.open(io.BytesIO(document)) as pdf,
+        _opened(document) as pdf,
         pikepdf.open(io.BytesIO(draw_stamp(fields))) as stamp,
     ):
         form = pdf.copy_foreign(stamp.pages[0].as_form_xobject())
         page = pdf.pages[0]
         name = page.add_resource(form, pikepdf.Name.XObject, prefix="Den")
         box = tuple(float(v) for v in page.cropbox)
-        rotate = int(page.obj.get("/Rotate", 0))
+        rotate = _shown_rotation(page)
         unit = float(page.obj.get("/UserUnit", 1))
         matrix = " ".join(f"{v:.4f}" for v in _placement(box, rotate, unit))
         # the page's own drawing in q…Q, so a transformation it leaves set moves no stamp

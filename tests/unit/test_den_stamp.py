@@ -9,15 +9,19 @@ ink is found in the rendering and measured in PDF points.
 from __future__ import annotations
 
 import io
+import struct
 import unicodedata
+import zlib
 
 import pikepdf
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw
 
-from services.common.errors import NotIncoming
+from services.common.errors import NotFound, NotIncoming, PermanentError
+from services.common.objects import FilesystemObjectStore
 from services.gateway.http import describe_error
+from services.ocr.files import stamped_file
 from services.registers import stamp
 from tests.fixtures.documents import born_digital_pdf, render_page, render_tiff, scanned_pdf
 
@@ -204,3 +208,110 @@ def test_only_a_document_registered_incoming_is_stamped(record):
     assert (status, code) == (409, "not_incoming")
     assert message.startswith("Chỉ văn bản đăng ký đến")
     stamp.check_incoming({"register": "don", "number": "03"})  # a letter takes its số đến too
+
+
+# --- what cannot be stamped: a clear refusal, never a bare 500 -------------------------------
+
+
+def _pdf_bytes(make) -> bytes:
+    pdf = pikepdf.new()
+    make(pdf)
+    out = io.BytesIO()
+    pdf.save(out, **getattr(make, "save", {}))
+    return out.getvalue()
+
+
+def _encrypted(pdf) -> None:
+    pdf.add_blank_page()
+
+
+_encrypted.save = {"encryption": pikepdf.Encryption(user="mo-khoa", owner="chu")}
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        (_pdf_bytes(lambda pdf: None), "broken_file"),  # no page at all
+        (_pdf_bytes(_encrypted), "encrypted"),  # a password to open it
+        (b"%PDF-1.7\n1 0 obj <<", "broken_file"),  # damaged
+    ],
+    ids=["zero pages", "encrypted", "damaged"],
+)
+def test_a_pdf_that_cannot_be_stamped_is_refused_with_its_reason(document, code):
+    with pytest.raises(PermanentError) as refused:
+        stamp.stamp_onto(document, FIELDS)
+    assert describe_error(refused.value)[:2] == (400, code)
+
+
+def test_a_page_with_an_invalid_rotation_is_stamped_as_readers_show_it():
+    with pikepdf.open(io.BytesIO(born_digital_pdf([LINES]))) as pdf:
+        pdf.pages[0].obj.Rotate = 45  # not a multiple of 90: readers ignore it
+        out = io.BytesIO()
+        pdf.save(out)
+    assert_true_size_at_top_left(stamp.stamp_onto(out.getvalue(), FIELDS))
+
+
+def test_every_field_is_printed_in_nfc_whatever_the_setting_was_typed_in():
+    decomposed = unicodedata.normalize("NFD", ORGAN)
+    fields = stamp.StampFields(decomposed, "05", "04/12/2026", unicodedata.normalize("NFD", "lê"))
+    assert fields.organ == ORGAN and fields.handed_to == "lê"
+    raw = pdfium.PdfDocument(stamp.stamp_onto(born_digital_pdf([LINES]), fields))[0]
+    text = raw.get_textpage().get_text_range()  # as a reader copies it, not normalised here
+    assert "VĂN PHÒNG TỈNH ỦY BÌNH ĐỊNH" in text and "Chuyển: lê" in text
+
+
+class _OneRecord:
+    """The catalog as `ocr.files` reads it: one record's row."""
+
+    def __init__(self, row: dict):
+        self._row = row
+
+    def row(self, record_id: str) -> dict:
+        return self._row
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares `width` × `height` (1-bit) with one empty data chunk: what a
+    35000 × 35000 scan looks like until its pixels are decoded."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    chunks = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+@pytest.mark.parametrize(
+    ("media_type", "data", "code"),
+    [
+        ("image/png", _png_header(35_000, 35_000), "image_too_large"),
+        ("image/png", b"\x89PNG\r\n\x1a\nnot a png", "broken_file"),
+        ("text/plain", "Công văn gõ tay".encode(), "unsupported_type"),
+    ],
+    ids=["35000x35000 scan", "damaged scan", "text file"],
+)
+def test_an_original_without_access_copy_that_cannot_be_drawn_is_refused(
+    tmp_path, media_type, data, code
+):
+    store = FilesystemObjectStore(tmp_path)
+    store.put("originals/x", data)
+    row = {"object_key": "originals/x", "status": "failed", "file_name": "den.png",
+           "media_type": media_type}  # fmt: skip
+    with pytest.raises(PermanentError) as refused:
+        stamped_file(_OneRecord(row), store, "r1", FIELDS)
+    assert describe_error(refused.value)[:2] == (400, code)
+
+
+@pytest.mark.parametrize("status", ["disposed", "rejected"])
+def test_a_document_destroyed_or_recalled_since_has_nothing_left_to_stamp(status):
+    """Its register line keeps the số đến, but its files are gone: said at once, clearly."""
+    record = {"register": "den", "number": "05", "status": status}
+    assert not stamp.stampable(record)  # no link on its page
+    with pytest.raises(NotFound) as refused:
+        stamp.check_incoming(record)
+    status_code, code, message = describe_error(refused.value)
+    assert (status_code, code) == (404, "not_found")
+    assert "đã bị hủy hoặc thu hồi" in message
+    stamp.check_incoming({**record, "status": "indexed"})
