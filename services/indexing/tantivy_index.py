@@ -365,8 +365,9 @@ class _Generation:
     def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> set[str]:
         """Each document into its level's index, and out of any other level's (a corrected
         secrecy moves it). The caller holds the write lock; an index with nothing to do is not
-        opened for writing, so a live upsert commits once. Returns those of `deletes` a live
-        document held (their content is now on disk, marked deleted)."""
+        opened for writing, so a live upsert commits once. Returns the ids a level's index
+        dropped: deleted, or moved to another level (a record raised to Mật leaves its words
+        in level 0's files) — their content is now on disk there, marked deleted."""
         batch = list({doc.id: doc for doc in docs}.values())  # the last of an id wins
         deletes = list(deletes)
         deleted: set[str] = set()
@@ -381,7 +382,7 @@ class _Generation:
                 others = [i for i in others if shard.holds(searcher, i)]
             if mine or others:
                 shard.write(self._lock, mine, others)
-            deleted.update(set(others) & set(deletes))
+            deleted.update(others)
         return deleted
 
     def on_disk(self, record_id: str) -> set[int]:

@@ -706,6 +706,25 @@ def test_a_deletion_is_purged_from_its_level_by_whichever_process_sharing_the_in
         a.close(), b.close()
 
 
+def test_a_record_raised_to_a_secret_level_is_purged_from_the_level_below(tmp_path):
+    """A raise moves the record's document up a level: the copy left in level 0's files
+    (marked deleted) is noted and purged like a deletion's, so the secret's words leave the
+    files every clearance-0 search reads."""
+    index = TantivyIndex(tmp_path)
+    try:
+        index.upsert_many([doc("raised", "kho vũ khí Hòn Khô"), doc("stays", "hội nghị")])
+        index.upsert(doc("raised", "kho vũ khí Hòn Khô", secrecy=1))
+        assert index.pending_purge() == {"raised": [0]} and index.purge_due(0) == {0}
+        target = index.begin_rebuild({0})
+        target.upsert_many([doc("stays", "hội nghị")])  # the catalog's level-0 records
+        index.finish_rebuild()
+        assert _words_on_disk(tmp_path, "kho") == ["gen-0002/level-1"]
+        assert index.pending_purge() == {}
+        assert ids(search(index, "kho vũ khí", clearance=1)) == ["raised"]
+    finally:
+        index.close()
+
+
 def test_a_rebuild_is_abandoned_only_when_no_process_fills_it(tmp_path):
     """The lease is a flock the kernel drops with its process: a rebuild begun by a process
     that died is found abandoned (the purge timer then resumes it), one being filled is not."""
