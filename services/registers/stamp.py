@@ -16,6 +16,7 @@ top left, at true size whatever the page's resolution (PDF points, the page's /U
 from __future__ import annotations
 
 import io
+import itertools
 import unicodedata
 from dataclasses import asdict, dataclass
 from dataclasses import fields as fields_of
@@ -273,7 +274,7 @@ def stamp_onto(document: bytes, fields: StampFields) -> bytes:
     ):
         form = pdf.copy_foreign(stamp.pages[0].as_form_xobject())
         page = pdf.pages[0]
-        name = page.add_resource(form, pikepdf.Name.XObject, prefix="Den")
+        name = page.add_resource(form, pikepdf.Name.XObject, _free_name(page))
         box = tuple(float(v) for v in page.cropbox)
         rotate = _shown_rotation(page)
         unit = float(page.obj.get("/UserUnit", 1))
@@ -284,8 +285,18 @@ def stamp_onto(document: bytes, fields: StampFields) -> bytes:
         page.contents_add(pikepdf.Stream(pdf, drawing))
         _no_pdfa_claim(pdf)
         out = io.BytesIO()
-        pdf.save(out)
+        # The same record and fields give the same bytes (qpdf's /ID from the content, not
+        # random): a copy asked twice, or through /api/v1, is one file.
+        pdf.save(out, deterministic_id=True)
         return out.getvalue()
+
+
+def _free_name(page) -> str:
+    """A resource name the page does not use: the same each time (a prefix would be random)."""
+    import pikepdf
+
+    used = page.resources.get(pikepdf.Name.XObject, {})
+    return next(n for n in (f"/Den{i}" for i in itertools.count()) if n not in used)
 
 
 def image_as_pdf(data: bytes) -> bytes:

@@ -76,6 +76,11 @@ def test_the_stamp_carries_the_organ_den_the_number_the_date_and_the_file():
     assert "V/v báo cáo tình hình quý IV" in text  # the document's own text is still there
 
 
+def test_the_same_document_and_fields_give_the_same_bytes():
+    document = born_digital_pdf([LINES])
+    assert stamp.stamp_onto(document, FIELDS) == stamp.stamp_onto(document, FIELDS)
+
+
 def test_the_stamp_box_measures_35_by_50_mm_at_the_top_left_of_page_1():
     stamped = stamp.stamp_onto(born_digital_pdf([LINES, ["Trang hai"]]), FIELDS)
     assert_true_size_at_top_left(stamped)
