@@ -177,6 +177,40 @@ def retention_facts(conn: sa.Connection) -> list[sa.Row]:
     return list(conn.execute(query))
 
 
+def _retention_view() -> sa.Subquery:
+    """Records in the archive's care that have a retention class (a non-empty object, as
+    `retention_facts`' callers keep them), with the metadata values retention's due query and
+    its declassification gate read, each extracted by the database (JSON functions of SQLite
+    and PostgreSQL alike): `action`, `period`, `disposition_date` and `issued_date` as text;
+    `secrecy_known`, `secrecy` and `issued` as their JSON values."""
+    meta = records.c.meta
+    retention = meta["retention"].as_string()  # the object's JSON text on both databases
+    return (
+        sa.select(
+            records.c.id,
+            records.c.received_at,
+            meta[("retention", "action")].as_string().label("action"),
+            meta[("retention", "period")].as_string().label("period"),
+            meta[("retention", "disposition_date")].as_string().label("disposition_date"),
+            meta["issued_date"].as_string().label("issued_date"),
+            meta["secrecy_known"].label("secrecy_known"),
+            meta["secrecy"].label("secrecy"),
+            meta["issued_date"].label("issued"),
+        )
+        .where(
+            records.c.status.not_in(list(GONE)),
+            retention.like("{%"),
+            retention != "{}",
+        )
+        .subquery("retention_view")
+    )
+
+
+# What retention's due query joins its files and holds to (services/retention/store_due.py),
+# read only: the catalog's JSON paths stay in this adapter.
+RETENTION_VIEW = _retention_view()
+
+
 def metas(conn: sa.Connection, ids: Iterable[str] | sa.Select) -> dict[str, dict[str, Any]]:
     """The metadata of the records in `ids` (a list or a select of ids) that exist."""
     ids = ids if isinstance(ids, sa.Select) else list(ids)
