@@ -200,11 +200,12 @@ def _as_jsonb(element: _parsed, compiler: Any, **kw: Any) -> str:
 
 
 def _retention_view() -> sa.Subquery:
-    """Records in the archive's care that have a retention class (a non-empty object, as
-    `retention_facts`' callers keep them), with the metadata values retention's due query and
-    its declassification gate read, each extracted by the database (JSON functions of SQLite
-    and PostgreSQL alike): `action`, `period`, `disposition_date` and `issued_date` as text;
-    `secrecy_known`, `secrecy` and `issued` as their JSON values."""
+    """Records in the archive's care with the metadata values retention's due query and its
+    declassification gate read, each extracted by the database (JSON functions of SQLite and
+    PostgreSQL alike): `has_class`, whether the record has a retention class (a non-empty
+    object, as `retention_facts`' callers keep them); `action`, `period`, `disposition_date`
+    and `issued_date` as text; `secrecy_known`, `secrecy` and `issued` as their JSON values.
+    A value is extracted only where the query uses it (SQLite parses the text each time)."""
     in_care = (
         sa.select(records.c.id, records.c.received_at, _parsed(records.c.meta).label("meta"))
         .where(records.c.status.not_in(list(GONE)))
@@ -213,21 +214,18 @@ def _retention_view() -> sa.Subquery:
     )
     meta = in_care.c.meta
     retention = meta["retention"].as_string()  # the object's JSON text on both databases
-    return (
-        sa.select(
-            in_care.c.id,
-            in_care.c.received_at,
-            meta[("retention", "action")].as_string().label("action"),
-            meta[("retention", "period")].as_string().label("period"),
-            meta[("retention", "disposition_date")].as_string().label("disposition_date"),
-            meta["issued_date"].as_string().label("issued_date"),
-            meta["secrecy_known"].label("secrecy_known"),
-            meta["secrecy"].label("secrecy"),
-            meta["issued_date"].label("issued"),
-        )
-        .where(retention.like("{%"), retention != "{}")
-        .subquery("retention_view")
-    )
+    return sa.select(
+        in_care.c.id,
+        in_care.c.received_at,
+        sa.and_(retention.like("{%"), retention != "{}").label("has_class"),
+        meta[("retention", "action")].as_string().label("action"),
+        meta[("retention", "period")].as_string().label("period"),
+        meta[("retention", "disposition_date")].as_string().label("disposition_date"),
+        meta["issued_date"].as_string().label("issued_date"),
+        meta["secrecy_known"].label("secrecy_known"),
+        meta["secrecy"].label("secrecy"),
+        meta["issued_date"].label("issued"),
+    ).subquery("retention_view")
 
 
 # What retention's due query joins its files and holds to (services/retention/store_due.py),

@@ -55,22 +55,25 @@ def due_transfers(as_of: date, transfer_after_years: int) -> sa.Select:
     """(id, secrecy_known, secrecy, issued) of every record in care due for transfer on
     `as_of` and not held, oldest received first."""
     last = f"{as_of.year - 1 - transfer_after_years:04d}"  # due 1 January of the year after
-    dated = sa.and_(view.c.disposition_date.is_not(None), view.c.disposition_date != "")
-    by_document = sa.or_(
-        _year_at_most(view.c.issued_date, last),
-        sa.and_(sa.not_(_dated(view.c.issued_date)), _year_at_most(view.c.received_at, last)),
+    # CASE, not OR of both sides: each value is extracted (SQLite: parsed) once a row
+    by_document = sa.case(
+        (_dated(view.c.issued_date), sa.func.substr(view.c.issued_date, 1, 4) <= last),
+        else_=_year_at_most(view.c.received_at, last),
     )
+    # action `transfer` first: most records stop there; it implies a class (a non-empty object)
     unfiled = sa.and_(
         view.c.action == "transfer",
-        sa.or_(
-            sa.and_(dated, view.c.disposition_date <= as_of.isoformat()),
-            sa.and_(sa.not_(dated), view.c.period == PERMANENT, by_document),
+        sa.case(
+            (sa.func.coalesce(view.c.disposition_date, "") != "",
+             view.c.disposition_date <= as_of.isoformat()),
+            else_=sa.and_(view.c.period == PERMANENT, by_document),
         ),
-    )
+    )  # fmt: skip
     filed = sa.and_(
         files.c.status == CLOSED,
         files.c.retention == PERMANENT,  # stored as parsed (`store_files._entry_columns`)
         _year_at_most(files.c.closed_on, last),
+        view.c.has_class,  # a filed record without a class is no candidate (`candidates`)
     )
     direct, held_files = _held()
     return (
