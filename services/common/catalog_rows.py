@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from services.common.catalog_tables import history, now_iso, petitioners, records
 from services.common.errors import record_not_found
@@ -175,6 +177,60 @@ def retention_facts(conn: sa.Connection) -> list[sa.Row]:
         records.c.meta["issued_date"].as_string().label("issued_date"),
     ).where(records.c.status.not_in(list(GONE)), retention.is_not(None))
     return list(conn.execute(query))
+
+
+class _parsed(FunctionElement):
+    """The metadata, parsed once a row: PostgreSQL's `json` column is text, reparsed by each
+    `->` (eight of them took 0.2 s of a 0.3 s query at 20,000 records); `jsonb` is read
+    by key. SQLite's JSON functions take the text as it is."""
+
+    type = sa.JSON()
+    name = "parsed_json"
+    inherit_cache = True
+
+
+@compiles(_parsed)
+def _as_stored(element: _parsed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(_parsed, "postgresql")
+def _as_jsonb(element: _parsed, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS JSONB)"
+
+
+def _retention_view() -> sa.Subquery:
+    """Records in the archive's care with the metadata values retention's due query and its
+    declassification gate read, each extracted by the database (JSON functions of SQLite and
+    PostgreSQL alike): `has_class`, whether the record has a retention class (a non-empty
+    object, as `retention_facts`' callers keep them); `action`, `period`, `disposition_date`
+    and `issued_date` as text; `secrecy_known`, `secrecy` and `issued` as their JSON values.
+    A value is extracted only where the query uses it (SQLite parses the text each time)."""
+    in_care = (
+        sa.select(records.c.id, records.c.received_at, _parsed(records.c.meta).label("meta"))
+        .where(records.c.status.not_in(list(GONE)))
+        .offset(0)  # parsed once: the planners must not inline it into every extraction
+        .subquery("in_care")
+    )
+    meta = in_care.c.meta
+    retention = meta["retention"].as_string()  # the object's JSON text on both databases
+    return sa.select(
+        in_care.c.id,
+        in_care.c.received_at,
+        sa.and_(retention.like("{%"), retention != "{}").label("has_class"),
+        meta[("retention", "action")].as_string().label("action"),
+        meta[("retention", "period")].as_string().label("period"),
+        meta[("retention", "disposition_date")].as_string().label("disposition_date"),
+        meta["issued_date"].as_string().label("issued_date"),
+        meta["secrecy_known"].label("secrecy_known"),
+        meta["secrecy"].label("secrecy"),
+        meta["issued_date"].label("issued"),
+    ).subquery("retention_view")
+
+
+# What retention's due query joins its files and holds to (services/retention/store_due.py),
+# read only: the catalog's JSON paths stay in this adapter.
+RETENTION_VIEW = _retention_view()
 
 
 def metas(conn: sa.Connection, ids: Iterable[str] | sa.Select) -> dict[str, dict[str, Any]]:

@@ -74,7 +74,6 @@ class RetentionOperations:
             r.store,
             _day(as_of),
             transfer_after_years=r.settings.transfer_after_years,
-            destinations=r.destinations,
         )
 
     @rpc

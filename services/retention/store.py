@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ from services.retention.audit import log
 from services.retention.errors import batch_not_found, not_waiting
 from services.retention.store_batch import LIVE, OPEN, live_ids, live_records, locked_batch
 from services.retention.store_dossier import DossierMixin
+from services.retention.store_due import due_transfers
 from services.retention.store_file_notes import FileNotesMixin
 from services.retention.store_files import FilesMixin
 from services.retention.store_fixity import FixityMixin
@@ -48,6 +50,16 @@ class RetentionStore(HoldsMixin, FilesMixin, FileNotesMixin, FixityMixin, StepsM
         for row in rows:
             if row.retention:
                 yield rules.Candidate(row.id, row.retention, row.issued_date, row.received_at)
+
+    def due_transfers(
+        self, as_of: date, transfer_after_years: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """(id, the metadata the declassification gate reads) of each record due for transfer
+        on `as_of` and not held, found by the database (`store_due`): only those are read."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(due_transfers(as_of, transfer_after_years)).all()
+        return [(r.id, dict(zip(("secrecy_known", "secrecy", "issued_date"), r[1:], strict=True)))
+                for r in rows]  # fmt: skip
 
     def record(self, record_id: str) -> dict[str, Any]:
         """The record's columns; raises NotFound."""
