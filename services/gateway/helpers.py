@@ -143,11 +143,7 @@ class Gateway:
 
     def visible(self, principal: Principal, ids: list[str], in_care: bool = False) -> set[str]:
         """`in_care`: and still in the archive's care (`records.visible_ids`)."""
-        if not ids:
-            return set()
-        if in_care:
-            return set(self.ingest.visible_ids(ids, principal.clearance, True))
-        return set(self.ingest.visible_ids(ids, principal.clearance))
+        return set(self.ingest.visible_ids(ids, principal.clearance, in_care)) if ids else set()
 
     def require_visible(self, principal: Principal, record_id: str) -> None:
         """NotFound for a record the caller may not see, exactly as for an unknown id."""

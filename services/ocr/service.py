@@ -16,7 +16,7 @@ from services.common.messaging import (
 )
 from services.common.metrics import Metrics
 from services.ocr.extract import Limits
-from services.ocr.files import page_image, record_file, stamped_file
+from services.ocr.files import RecordFile, page_image, record_file, stamped_file
 from services.ocr.handlers import extract_text
 from services.ocr.review import review_list
 from services.registers.stamp import StampFields
@@ -71,12 +71,7 @@ class OcrService(Pingable):
 
     @rpc
     def get_file(self, record_id: str, kind: str) -> dict:
-        found = record_file(self.catalog, self.store, record_id, kind)
-        return {
-            "name": found.name,
-            "media_type": found.media_type,
-            "content_b64": base64.b64encode(found.data).decode(),
-        }
+        return _answered(record_file(self.catalog, self.store, record_id, kind))
 
     @rpc
     def get_stamped(self, record_id: str, fields: dict) -> dict:
@@ -84,15 +79,21 @@ class OcrService(Pingable):
         from the access copy or the original, which stay as they are; `fields` as
         `StampFields` (the gateway gathers them and checks the caller may see the record)."""
         stamp_fields = StampFields(**fields)
-        found = stamped_file(self.catalog, self.store, record_id, stamp_fields, self._limits())
-        return {
-            "name": found.name,
-            "media_type": found.media_type,
-            "content_b64": base64.b64encode(found.data).decode(),
-        }
+        return _answered(
+            stamped_file(self.catalog, self.store, record_id, stamp_fields, self._limits())
+        )
 
     @rpc
     def get_page_image(self, record_id: str, n: int) -> dict:
         """The corrected PNG of page `n` (base64), as the portal's record page shows it."""
         data = page_image(self.catalog, self.store, record_id, int(n))
         return {"media_type": "image/png", "content_b64": base64.b64encode(data).decode()}
+
+
+def _answered(found: RecordFile) -> dict:
+    """A file as the RPC answers it (JSON: the bytes in base64)."""
+    return {
+        "name": found.name,
+        "media_type": found.media_type,
+        "content_b64": base64.b64encode(found.data).decode(),
+    }
