@@ -6,10 +6,12 @@ at DEBUG is tests/e2e/test_secrets_in_debug_logs.py."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import json
 import logging
 import logging.config
+from collections.abc import Iterator
 from pathlib import Path
 
 import nameko
@@ -50,25 +52,32 @@ def config(monkeypatch, level: str | None) -> dict:
     return yaml.safe_load((REPO_ROOT / "deploy/nameko.yaml").read_text())["LOGGING"]
 
 
+@contextlib.contextmanager
+def root_restored() -> Iterator[None]:
+    """The root logger's handlers and level as they were, whatever a test configured: the
+    config's handler must go, its filters rewrite the records every later test's capture sees
+    (an exception's message withheld, exc_info dropped)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        for handler in root.handlers[:]:
+            if handler not in handlers:
+                root.removeHandler(handler)
+                handler.close()
+        root.setLevel(level)
+
+
 @pytest.fixture
 def logged(monkeypatch):
     """The lines written, deploy/nameko.yaml's logging at LUUTRU_LOG_LEVEL=DEBUG."""
     logging_config = config(monkeypatch, "DEBUG")
     stream = io.StringIO()
     logging_config["handlers"]["console"]["stream"] = stream
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    logging.config.dictConfig(logging_config)
-    try:
+    with root_restored():
+        logging.config.dictConfig(logging_config)
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    finally:
-        # The config's handler must go: its filters rewrite the records every later test's
-        # capture sees (an exception's message withheld, exc_info dropped).
-        for handler in root.handlers[:]:
-            if handler not in handlers:
-                root.removeHandler(handler)
-                handler.close()
-        root.setLevel(level)
 
 
 def test_the_root_level_is_the_setting_info_unless_set(monkeypatch):
@@ -84,17 +93,10 @@ def test_the_setting_is_taken_in_any_case_and_empty_is_info(monkeypatch, setting
     """As the runner configures logging: `debug` (lower case) failed every service's start, an
     empty setting left the root at WARNING (every INFO line gone)."""
     root = logging.getLogger()
-    handlers, before = root.handlers[:], root.level
-    root.setLevel(logging.WARNING)
-    try:
+    with root_restored():
+        root.setLevel(logging.WARNING)
         logging.config.dictConfig(with_root_level(config(monkeypatch, setting)))
         assert root.level == level
-    finally:
-        for handler in root.handlers[:]:
-            if handler not in handlers:
-                root.removeHandler(handler)
-                handler.close()
-        root.setLevel(before)
 
 
 def test_at_debug_the_libraries_debug_lines_stay_out_their_warnings_in(logged):
