@@ -278,6 +278,12 @@ def recall(
     console.print(f"{after['id']}  {after['status']}  {book_note(after['metadata'])}")
 
 
+TOP_LEFT_NOTE = (
+    "Trang 1 không còn chỗ trống: dấu ĐẾN đóng ở góc trên bên trái, có thể che số, ký hiệu"
+    " / No blank space on page 1: the stamp is at the top left, over the header"
+)
+
+
 @records_app.command("stamped")
 def stamped(
     record_id: str,
@@ -285,13 +291,17 @@ def stamped(
     as_user: Annotated[str | None, typer.Option("--as", help="who reads it (audit)")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """A copy of an incoming document with the ĐẾN stamp on page 1 (NĐ 30/2020 Điều 21, Phụ
-    lục IV); the original is not changed. Made by the gateway, as the API's."""
+    """A copy of an incoming document with the ĐẾN stamp in blank space on page 1 (NĐ 30/2020
+    Điều 21, Phụ lục IV), said when a full page leaves it at the top left; the original is not
+    changed. Made by the gateway, as the API's."""
     with client() as rpc:
         found = call(rpc, "gateway", "stamped_as", record_id, as_user or operator())
     data = base64.b64decode(found["content_b64"])
     out.write_bytes(data)
+    placement = found.get("placement")
     if as_json:
-        emit({"id": record_id, "path": str(out), "bytes": len(data)})
+        emit({"id": record_id, "path": str(out), "bytes": len(data), "placement": placement})
         return
     console.print(f"{record_id}  → {out}", markup=False, highlight=False)
+    if placement == "top_left":
+        console.print(TOP_LEFT_NOTE, markup=False, highlight=False)

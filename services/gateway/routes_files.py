@@ -56,10 +56,13 @@ def _scan(gw: Gateway, request: Request, record_id: str, what: str) -> dict:
 
 
 def _file_response(found: dict) -> Response:
+    headers = {**FILE_HEADERS, "Content-Disposition": content_disposition(found["name"])}
+    if found.get("placement"):  # a stamped copy: "top_left" says the stamp may hide the header
+        headers["X-Stamp-Placement"] = found["placement"]
     return Response(
         base64.b64decode(found["content_b64"]),
         mimetype=found["media_type"] or "application/octet-stream",
-        headers={**FILE_HEADERS, "Content-Disposition": content_disposition(found["name"])},
+        headers=headers,
     )
 
 

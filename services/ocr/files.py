@@ -22,6 +22,9 @@ class RecordFile:
     name: str
     media_type: str
     data: bytes
+    # A stamped copy's: "blank" (the stamp is in blank space on page 1) or "top_left" (none
+    # fits, a full page: it is over the header, where the page's number may be hidden).
+    placement: str | None = None
 
 
 def _access_name(file_name: str) -> str:
@@ -81,11 +84,15 @@ def stamped_file(
     fields: stamp.StampFields,
     limits: Limits = DEFAULT_LIMITS,
 ) -> RecordFile:
-    """A new PDF of the record with the ĐẾN stamp on page 1; nothing stored is changed."""
+    """A new PDF of the record with the ĐẾN stamp on page 1 (in blank space if it has any);
+    nothing stored is changed."""
     row = catalog.row(record_id)
-    data = stamp.stamp_onto(_stamp_source(catalog, store, record_id, limits), fields)
+    stamped = stamp.stamp_onto(_stamp_source(catalog, store, record_id, limits), fields)
     stem = row["file_name"].rsplit(".", 1)[0] if "." in row["file_name"] else row["file_name"]
-    return RecordFile(f"{stem or 'tai-lieu'}.dau-den.pdf", "application/pdf", data)
+    placement = "blank" if stamped.spot.blank else "top_left"
+    return RecordFile(
+        f"{stem or 'tai-lieu'}.dau-den.pdf", "application/pdf", stamped.data, placement
+    )
 
 
 def page_image(catalog: Catalog, store: ObjectStore, record_id: str, n: int) -> bytes:

@@ -91,9 +91,13 @@ class OcrService(Pingable):
 
 
 def _answered(found: RecordFile) -> dict:
-    """A file as the RPC answers it (JSON: the bytes in base64)."""
-    return {
+    """A file as the RPC answers it (JSON: the bytes in base64), a stamped copy's placement
+    too."""
+    answer = {
         "name": found.name,
         "media_type": found.media_type,
         "content_b64": base64.b64encode(found.data).decode(),
     }
+    if found.placement:
+        answer["placement"] = found.placement
+    return answer

@@ -8,9 +8,11 @@ layout below follows the text only — 50 mm wide and 35 mm high, the organ's na
 "ĐẾN" at the left with Số and Ngày beside it, then Chuyển, then the file's code — drawn in red
 ink (the decree names no colour for this stamp; red tells it from the document's black).
 
-The original is never changed (fixity): the stamp is drawn on a new copy, over page 1 at its
-top left, at true size whatever the page's resolution (PDF points, the page's /UserUnit and
-/Rotate accounted for). Framework-free: fpdf2 draws the stamp, pikepdf lays it on the page.
+The original is never changed (fixity): the stamp is drawn on a new copy, on page 1 in blank
+space (services/registers/blank_space.py: office practice, the decree's text on where it goes
+was not read), else at the top left over the header, at true size whatever the page's
+resolution (PDF points, the page's /UserUnit and /Rotate accounted for). Framework-free: fpdf2
+draws the stamp, pikepdf lays it on the page.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from services.common.errors import ErrorCode, NotFound, NotIncoming, PermanentEr
 # in the sổ đơn thư (docs/registers.md, "The petitions book"), so it is stamped too.
 STAMPED_REGISTERS = ("den", "don")
 WIDTH_MM, HEIGHT_MM = 50.0, 35.0  # Phụ lục IV: 35 × 50 mm (laid out landscape)
-MARGIN_MM = 5.0  # from the page's top and left edges
+MARGIN_MM = 5.0  # at least this far inside the page's edges; the fallback's from top and left
 PT_PER_MM = 72 / 25.4
 INK = (200, 16, 32)  # red stamp ink
 LINE_MM = 0.3
@@ -199,21 +201,48 @@ def draw_stamp(fields: StampFields) -> bytes:
 # --- laying it on page 1 ------------------------------------------------------------------
 
 
-def _placement(box: tuple[float, ...], rotate: int, unit: float) -> list[float]:
-    """The `cm` matrix drawing the stamp (its own points, origin bottom left) upright at the
-    displayed page's top left: the page is shown turned `rotate` degrees clockwise, and one of
-    its units is `unit` points (/UserUnit)."""
+@dataclass(frozen=True)
+class Spot:
+    """Where the stamp's top left corner is: PDF points from the top left of page 1 as shown."""
+
+    left: float
+    top: float
+    blank: bool  # False: no blank space fits it (a full page), so it is at the top left
+
+
+FALLBACK = Spot(MARGIN_MM * PT_PER_MM, MARGIN_MM * PT_PER_MM, blank=False)
+
+
+@dataclass(frozen=True)
+class Stamped:
+    data: bytes  # the stamped copy
+    spot: Spot
+
+
+def _spot(document: bytes, unit: float, rotate: int) -> Spot:
+    """Blank space on page 1 for the stamp (`blank_space`), else the top left: a full page has
+    none, and a stamp over its header is still a stamp."""
+    from services.registers.blank_space import blank_spot
+
+    found = blank_spot(document, (WIDTH_MM, HEIGHT_MM), MARGIN_MM, unit, rotate)
+    return Spot(*found, blank=True) if found else FALLBACK
+
+
+def _placement(box: tuple[float, ...], rotate: int, unit: float, spot: Spot) -> list[float]:
+    """The `cm` matrix drawing the stamp (its own points, origin bottom left) upright at `spot`
+    on the displayed page: the page is shown turned `rotate` degrees clockwise, and one of its
+    units is `unit` points (/UserUnit)."""
     x0, y0, x1, y1 = box
     scale = 1 / unit
-    h, m = HEIGHT_MM * PT_PER_MM * scale, MARGIN_MM * PT_PER_MM * scale
+    h, left, top = HEIGHT_MM * PT_PER_MM * scale, spot.left * scale, spot.top * scale
     shown_height = (y1 - y0) if rotate in (0, 180) else (x1 - x0)
-    low = shown_height - m - h  # the stamp's bottom, from the shown page's bottom
-    # (s, t) in the stamp → shown (m + s, low + t) → the page's own coordinates
+    low = shown_height - top - h  # the stamp's bottom, from the shown page's bottom
+    # (s, t) in the stamp → shown (left + s, low + t) → the page's own coordinates
     matrices = {
-        0: [scale, 0, 0, scale, x0 + m, y0 + low],
-        90: [0, scale, -scale, 0, x1 - low, y0 + m],
-        180: [-scale, 0, 0, -scale, x1 - m, y1 - low],
-        270: [0, -scale, scale, 0, x0 + low, y1 - m],
+        0: [scale, 0, 0, scale, x0 + left, y0 + low],
+        90: [0, scale, -scale, 0, x1 - low, y0 + left],
+        180: [-scale, 0, 0, -scale, x1 - left, y1 - low],
+        270: [0, -scale, scale, 0, x0 + low, y1 - left],
     }
     return matrices[rotate % 360]
 
@@ -263,9 +292,10 @@ def _opened(document: bytes):
     return pdf
 
 
-def stamp_onto(document: bytes, fields: StampFields) -> bytes:
-    """A copy of the PDF `document` with the stamp over page 1; `document` is only read.
-    PermanentError for a PDF that cannot be opened or has no page (`_opened`)."""
+def stamp_onto(document: bytes, fields: StampFields) -> Stamped:
+    """A copy of the PDF `document` with the stamp on page 1, in blank space if it has any;
+    `document` is only read. PermanentError for a PDF that cannot be opened or has no page
+    (`_opened`)."""
     import pikepdf
 
     with (
@@ -278,7 +308,8 @@ def stamp_onto(document: bytes, fields: StampFields) -> bytes:
         box = tuple(float(v) for v in page.cropbox)
         rotate = _shown_rotation(page)
         unit = float(page.obj.get("/UserUnit", 1))
-        matrix = " ".join(f"{v:.4f}" for v in _placement(box, rotate, unit))
+        spot = _spot(document, unit, rotate)
+        matrix = " ".join(f"{v:.4f}" for v in _placement(box, rotate, unit, spot))
         # the page's own drawing in q…Q, so a transformation it leaves set moves no stamp
         page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
         drawing = f"\nQ\nq {matrix} cm {name} Do Q\n".encode()
@@ -288,7 +319,7 @@ def stamp_onto(document: bytes, fields: StampFields) -> bytes:
         # The same record and fields give the same bytes (qpdf's /ID from the content, not
         # random): a copy asked twice, or through /api/v1, is one file.
         pdf.save(out, deterministic_id=True)
-        return out.getvalue()
+        return Stamped(out.getvalue(), spot)
 
 
 def _free_name(page) -> str:

@@ -1,9 +1,10 @@
 """The ĐẾN stamp on a real stack (NĐ 30/2020 Điều 21, Phụ lục IV): an incoming scan, filed in
 a hồ sơ and handed to a person of a unit, downloads over HTTP as a PDF whose page 1 carries
 the organ (LUUTRU_ORGAN_NAME), "ĐẾN", its số đến, the day it arrived (dd/mm/yyyy), Chuyển
-and the file's code, in a 35 × 50 mm box; its original is unchanged; the record page links
-it; the CLI writes the same; an outgoing document answers 409; a reader below a Mật
-document's clearance gets the 404 of an unknown id, and the cleared read is audited."""
+and the file's code, in a 35 × 50 mm box in the page's blank space (the route and the CLI say
+so); its original is unchanged; the record page links it; the CLI writes the same; an
+outgoing document answers 409; a reader below a Mật document's clearance gets the 404 of an
+unknown id, and the cleared read is audited."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import requests
 
 from services.common.clock import day_first
 from tests.fixtures.documents import born_digital_pdf, render_page
-from tests.unit.test_den_stamp import assert_true_size_at_top_left, page_text
+from tests.unit.test_den_stamp import assert_on_blank_paper, assert_true_size, page_text
 
 MARKER = "dd" + uuid.uuid4().hex[:8]
 ORGAN = "Văn phòng Tỉnh ủy Bình Định"
@@ -84,7 +85,10 @@ def test_an_incoming_scan_downloads_stamped_den_with_its_register_entry(stamp_st
     assert f"Ngày: {day_first(scan['received_at'])}" in text
     assert f"Chuyển: {scan['handler']} ({UNIT})" in text
     assert f"Số và ký hiệu hồ sơ: {FILE_CODE}" in text
-    assert_true_size_at_top_left(response.content)
+    assert_true_size(response.content)
+    assert response.headers["X-Stamp-Placement"] == "blank"
+    access = clerk.get(f"{stamp_stack.url}/api/records/{scan['id']}/files/pdfa", timeout=60)
+    assert_on_blank_paper(access.content, response.content)  # page 1 is the access copy's
     original = clerk.get(f"{stamp_stack.url}/api/records/{scan['id']}/files/original", timeout=60)
     assert hashlib.sha256(original.content).hexdigest() == scan["sha256"]  # never altered
     page = clerk.get(f"{stamp_stack.url}/records/{scan['id']}", timeout=60).text
@@ -93,7 +97,8 @@ def test_an_incoming_scan_downloads_stamped_den_with_its_register_entry(stamp_st
 
 def test_the_cli_writes_the_same_stamped_copy(stamp_stack, scan, tmp_path: Path):
     out = tmp_path / "dau-den.pdf"
-    stamp_stack.cli("records", "stamped", scan["id"], "-o", str(out))
+    [said] = stamp_stack.cli_json("records", "stamped", scan["id"], "-o", str(out))
+    assert said["placement"] == "blank"
     text = page_text(out.read_bytes())
     assert "ĐẾN" in text and f"Số: {scan['number']}" in text and ORGAN.upper() in text
 

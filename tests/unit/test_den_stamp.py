@@ -1,6 +1,7 @@
-"""The ĐẾN stamp (NĐ 30/2020 Điều 21, Phụ lục IV): drawn on a copy of page 1, at its top left,
-35 × 50 mm whatever the page's resolution or rotation, carrying the organ, "ĐẾN", số đến, ngày
-đến (dd/mm/yyyy), Chuyển and the hồ sơ's code; the rest of the page is the original's.
+"""The ĐẾN stamp (NĐ 30/2020 Điều 21, Phụ lục IV): drawn on a copy of page 1, in blank space
+(tests/unit/test_den_stamp_blank_space.py), 35 × 50 mm whatever the page's resolution or
+rotation, carrying the organ, "ĐẾN", số đến, ngày đến (dd/mm/yyyy), Chuyển and the hồ sơ's
+code; the rest of the page is the original's.
 
 Read back as a reader would: pypdfium2 extracts page 1's text and renders it; the stamp's red
 ink is found in the rendering and measured in PDF points.
@@ -33,6 +34,7 @@ FIELDS = stamp.StampFields(ORGAN, "05", "04/12/2026", "lan (Phòng Tổng hợp)
 LINES = ["TỈNH ỦY BÌNH ĐỊNH", "Số 15-CV/TU", "CÔNG VĂN", "V/v báo cáo tình hình quý IV"]
 WIDTH_PT, HEIGHT_PT = 50 * stamp.PT_PER_MM, 35 * stamp.PT_PER_MM
 MARGIN_PT = stamp.MARGIN_MM * stamp.PT_PER_MM
+PAPER = 224  # the darkest grey still blank paper in a rendering (ink is far darker)
 
 
 def page_text(data: bytes) -> str:
@@ -59,16 +61,41 @@ def red_box(image: Image.Image) -> tuple[float, float, float, float]:
     return left / SCALE, top / SCALE, (right - left) / SCALE, (bottom - top) / SCALE
 
 
-def assert_true_size_at_top_left(data: bytes) -> None:
+def assert_true_size(data: bytes) -> tuple[float, float]:
+    """The stamp measures 50 × 35 mm on the rendered page 1; its (left, top) in points."""
     left, top, width, height = red_box(rendering(data))
     assert width == pytest.approx(WIDTH_PT, abs=1)
     assert height == pytest.approx(HEIGHT_PT, abs=1)
-    assert left == pytest.approx(MARGIN_PT, abs=1)
-    assert top == pytest.approx(MARGIN_PT, abs=1)
+    return left, top
+
+
+def assert_true_size_at_its_spot(stamped: stamp.Stamped) -> None:
+    """Drawn at true size where `stamp_onto` says it put it."""
+    left, top = assert_true_size(stamped.data)
+    assert (left, top) == (
+        pytest.approx(stamped.spot.left, abs=1),
+        pytest.approx(stamped.spot.top, abs=1),
+    )
+
+
+def assert_on_blank_paper(original: bytes, stamped: bytes) -> None:
+    """Under the stamp (and a point round it) the original page was blank: the stamp hides
+    nothing of it."""
+    left, top, width, height = red_box(rendering(stamped))
+    area = [round(v * SCALE) for v in (left - 1, top - 1, left + width + 1, top + height + 1)]
+    darkest = rendering(original).convert("L").crop(area).getextrema()[0]
+    assert darkest >= PAPER, f"the stamp covers ink (grey {darkest}) at {area}"
+
+
+def assert_at_top_left(stamped: stamp.Stamped) -> None:
+    """The fallback: no blank space fits, so the stamp is 5 mm from the top and left edges."""
+    assert stamped.spot == stamp.FALLBACK
+    left, top = assert_true_size(stamped.data)
+    assert (left, top) == (pytest.approx(MARGIN_PT, abs=1), pytest.approx(MARGIN_PT, abs=1))
 
 
 def test_the_stamp_carries_the_organ_den_the_number_the_date_and_the_file():
-    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), FIELDS))
+    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), FIELDS).data)
     for shown in ("VĂN PHÒNG TỈNH ỦY BÌNH ĐỊNH", "ĐẾN", "Số: 05", "Ngày: 04/12/2026"):
         assert shown in text
     assert "Chuyển: lan (Phòng Tổng hợp)" in text
@@ -77,14 +104,14 @@ def test_the_stamp_carries_the_organ_den_the_number_the_date_and_the_file():
 
 
 def test_the_same_document_and_fields_give_the_same_bytes():
-    document = born_digital_pdf([LINES])
-    assert stamp.stamp_onto(document, FIELDS) == stamp.stamp_onto(document, FIELDS)
+    for document in (born_digital_pdf([LINES]), scanned_pdf([render_page(LINES, dpi=150)], 150)):
+        assert stamp.stamp_onto(document, FIELDS) == stamp.stamp_onto(document, FIELDS)
 
 
-def test_the_stamp_box_measures_35_by_50_mm_at_the_top_left_of_page_1():
+def test_the_stamp_box_measures_35_by_50_mm_on_page_1_only():
     stamped = stamp.stamp_onto(born_digital_pdf([LINES, ["Trang hai"]]), FIELDS)
-    assert_true_size_at_top_left(stamped)
-    document = pdfium.PdfDocument(stamped)
+    assert_true_size_at_its_spot(stamped)
+    document = pdfium.PdfDocument(stamped.data)
     frames = [
         obj.get_bounds()
         for obj in document[0].get_objects(max_depth=3)
@@ -93,44 +120,49 @@ def test_the_stamp_box_measures_35_by_50_mm_at_the_top_left_of_page_1():
     widths = sorted((right - left, top - bottom) for left, bottom, right, top in frames)
     assert widths[-1][0] == pytest.approx(WIDTH_PT, abs=1)  # the frame, as drawn
     assert widths[-1][1] == pytest.approx(HEIGHT_PT, abs=1)
-    assert "ĐẾN" not in page_text_of(stamped, 1)  # page 1 only
+    assert "ĐẾN" not in page_text_of(stamped.data, 1)  # page 1 only
 
 
 def page_text_of(data: bytes, index: int) -> str:
     return pdfium.PdfDocument(data)[index].get_textpage().get_text_range()
 
 
-def outside_the_stamp(image: Image.Image) -> Image.Image:
+def outside_the_stamp(image: Image.Image, spot: stamp.Spot) -> Image.Image:
     """The page with the stamp's box (and a point round it) painted white."""
     pad = SCALE
-    x0, y0 = round(MARGIN_PT * SCALE) - pad, round(MARGIN_PT * SCALE) - pad
+    x0, y0 = round(spot.left * SCALE) - pad, round(spot.top * SCALE) - pad
     x1, y1 = x0 + round(WIDTH_PT * SCALE) + 2 * pad, y0 + round(HEIGHT_PT * SCALE) + 2 * pad
     painted = image.copy()
     ImageDraw.Draw(painted).rectangle((x0, y0, x1, y1), fill="white")
     return painted
 
 
+def assert_only_the_stamp_added(original: bytes, stamped: stamp.Stamped) -> None:
+    before, after = rendering(original), rendering(stamped.data)
+    spot = stamped.spot
+    assert not ImageChops.difference(
+        outside_the_stamp(before, spot), outside_the_stamp(after, spot)
+    ).getbbox()
+    assert ImageChops.difference(before, after).getbbox() is not None  # the stamp is drawn
+
+
 @pytest.mark.parametrize("dpi", [150, 300])
 def test_an_image_only_scan_is_stamped_at_true_size_whatever_its_resolution(dpi):
     scan = scanned_pdf([render_page(LINES, dpi=dpi)], dpi=dpi)
     stamped = stamp.stamp_onto(scan, FIELDS)
-    assert_true_size_at_top_left(stamped)
-    text = page_text(stamped)
+    assert_true_size_at_its_spot(stamped)
+    assert stamped.spot.blank
+    assert_on_blank_paper(scan, stamped.data)
+    text = page_text(stamped.data)
     assert "ĐẾN" in text and "05" in text and "04/12/2026" in text and "BÌNH ĐỊNH" in text
-    before, after = rendering(scan), rendering(stamped)
-    assert (
-        ImageChops.difference(outside_the_stamp(before), outside_the_stamp(after)).getbbox() is None
-    )
-    assert ImageChops.difference(before, after).getbbox() is not None  # the stamp is drawn
+    assert_only_the_stamp_added(scan, stamped)
 
 
 def test_the_rest_of_a_born_digital_page_is_the_originals():
     original = born_digital_pdf([LINES])
     stamped = stamp.stamp_onto(original, FIELDS)
-    before, after = rendering(original), rendering(stamped)
-    assert (
-        ImageChops.difference(outside_the_stamp(before), outside_the_stamp(after)).getbbox() is None
-    )
+    assert_on_blank_paper(original, stamped.data)
+    assert_only_the_stamp_added(original, stamped)
 
 
 def test_an_original_image_without_access_copy_becomes_a_page_of_its_paper_size():
@@ -138,31 +170,63 @@ def test_an_original_image_without_access_copy_becomes_a_page_of_its_paper_size(
     as_pdf = stamp.image_as_pdf(png)
     width, height = pdfium.PdfDocument(as_pdf)[0].get_size()
     assert (width, height) == (pytest.approx(595.3, abs=1.5), pytest.approx(841.9, abs=1.5))
-    assert_true_size_at_top_left(stamp.stamp_onto(as_pdf, FIELDS))
+    stamped = stamp.stamp_onto(as_pdf, FIELDS)
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(as_pdf, stamped.data)
 
 
 def test_a_multi_page_bilevel_tiff_keeps_every_page():
-    tiff = render_tiff([LINES, ["Trang hai"]], dpi=200)
-    stamped = stamp.stamp_onto(stamp.image_as_pdf(tiff), FIELDS)
-    assert len(pdfium.PdfDocument(stamped)) == 2
-    assert_true_size_at_top_left(stamped)
+    as_pdf = stamp.image_as_pdf(render_tiff([LINES, ["Trang hai"]], dpi=200))
+    stamped = stamp.stamp_onto(as_pdf, FIELDS)
+    assert len(pdfium.PdfDocument(stamped.data)) == 2
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(as_pdf, stamped.data)
 
 
-@pytest.mark.parametrize("rotate", [90, 180, 270])
-def test_a_page_shown_turned_gets_the_stamp_upright_at_its_shown_top_left(rotate):
-    with pikepdf.open(io.BytesIO(born_digital_pdf([LINES]))) as pdf:
+def turned(document: bytes, rotate: int) -> bytes:
+    with pikepdf.open(io.BytesIO(document)) as pdf:
         pdf.pages[0].obj.Rotate = rotate
         out = io.BytesIO()
         pdf.save(out)
-    stamped = stamp.stamp_onto(out.getvalue(), FIELDS)
-    assert_true_size_at_top_left(stamped)  # wider than high, as drawn: upright
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_page_shown_turned_gets_the_stamp_upright_in_its_shown_blank_space(rotate):
+    document = turned(born_digital_pdf([LINES]), rotate)
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert_true_size_at_its_spot(stamped)  # wider than high, as drawn: upright
+    assert_on_blank_paper(document, stamped.data)
 
 
 def test_a_page_with_a_user_unit_is_stamped_in_its_units():
-    """/UserUnit 2: one unit is two points, so the stamp is drawn at half its size in units."""
-    a, b, c, d, _e, f = stamp._placement((0, 0, 300, 420), 0, 2.0)
+    """/UserUnit 2: one unit is two points, so the stamp is drawn at half its size in units
+    (PDFium draws the page in units), and it is in blank space measured so."""
+    a, b, c, d, _e, f = stamp._placement((0, 0, 300, 420), 0, 2.0, stamp.FALLBACK)
     assert (a, b, c, d) == (0.5, 0, 0, 0.5)
     assert f + HEIGHT_PT / 2 == pytest.approx(420 - MARGIN_PT / 2)
+    with pikepdf.open(io.BytesIO(born_digital_pdf([LINES]))) as pdf:
+        pdf.pages[0].obj.UserUnit = 2
+        out = io.BytesIO()
+        pdf.save(out)
+    stamped = stamp.stamp_onto(out.getvalue(), FIELDS)
+    left, top, width, height = red_box(rendering(stamped.data))
+    assert (width, height) == (
+        pytest.approx(WIDTH_PT / 2, abs=1),
+        pytest.approx(HEIGHT_PT / 2, abs=1),
+    )
+    assert (left, top) == (
+        pytest.approx(stamped.spot.left / 2, abs=1),
+        pytest.approx(stamped.spot.top / 2, abs=1),
+    )
+    # The text now begins 60 mm from the left and 40 mm from the top, as printed: the stamp
+    # (50 × 35 mm, 2 mm clear of it) fits above and left of it, in the top left corner.
+    assert stamped.spot.blank
+    assert (stamped.spot.left, stamped.spot.top) == (
+        pytest.approx(MARGIN_PT, abs=1),
+        pytest.approx(MARGIN_PT, abs=1),
+    )
+    assert_on_blank_paper(out.getvalue(), stamped.data)
 
 
 def test_a_page_that_leaves_a_transformation_set_does_not_move_the_stamp():
@@ -171,22 +235,22 @@ def test_a_page_that_leaves_a_transformation_set_does_not_move_the_stamp():
         page.contents_add(pikepdf.Stream(pdf, b"0.5 0 0 0.5 100 100 cm\n"))  # no q…Q
         out = io.BytesIO()
         pdf.save(out)
-    assert_true_size_at_top_left(stamp.stamp_onto(out.getvalue(), FIELDS))
+    assert_true_size_at_its_spot(stamp.stamp_onto(out.getvalue(), FIELDS))
 
 
 def test_blank_fields_are_lines_to_fill_by_hand_and_a_long_name_stays_in_the_box():
     long_organ = "Ban Thường vụ Tỉnh ủy Bình Định — Văn phòng Tỉnh ủy, Phòng Hành chính lưu trữ"
     fields = stamp.StampFields(long_organ, "101", "31/12/2026")
     stamped = stamp.stamp_onto(born_digital_pdf([LINES]), fields)
-    text = page_text(stamped)
+    text = page_text(stamped.data)
     assert "Chuyển: …" in text and "Số và ký hiệu hồ sơ: …" in text
     assert "BAN THƯỜNG VỤ" in text and "LƯU TRỮ" in text
-    assert_true_size_at_top_left(stamped)
+    assert_true_size_at_its_spot(stamped)
 
 
 def test_a_long_value_is_printed_smaller_whole_before_it_is_cut():
     fields = stamp.StampFields(ORGAN, "05", "04/12/2026", "lan_dd485f964d (Phòng Tổng hợp)")
-    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), fields))
+    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), fields).data)
     assert "Chuyển: lan_dd485f964d (Phòng Tổng hợp)" in text
 
 
@@ -249,18 +313,17 @@ def test_a_pdf_that_cannot_be_stamped_is_refused_with_its_reason(document, code)
 
 
 def test_a_page_with_an_invalid_rotation_is_stamped_as_readers_show_it():
-    with pikepdf.open(io.BytesIO(born_digital_pdf([LINES]))) as pdf:
-        pdf.pages[0].obj.Rotate = 45  # not a multiple of 90: readers ignore it
-        out = io.BytesIO()
-        pdf.save(out)
-    assert_true_size_at_top_left(stamp.stamp_onto(out.getvalue(), FIELDS))
+    document = turned(born_digital_pdf([LINES]), 45)  # not a multiple of 90: readers ignore it
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
 
 
 def test_every_field_is_printed_in_nfc_whatever_the_setting_was_typed_in():
     decomposed = unicodedata.normalize("NFD", ORGAN)
     fields = stamp.StampFields(decomposed, "05", "04/12/2026", unicodedata.normalize("NFD", "lê"))
     assert fields.organ == ORGAN and fields.handed_to == "lê"
-    raw = pdfium.PdfDocument(stamp.stamp_onto(born_digital_pdf([LINES]), fields))[0]
+    raw = pdfium.PdfDocument(stamp.stamp_onto(born_digital_pdf([LINES]), fields).data)[0]
     text = raw.get_textpage().get_text_range()  # as a reader copies it, not normalised here
     assert "VĂN PHÒNG TỈNH ỦY BÌNH ĐỊNH" in text and "Chuyển: lê" in text
 

@@ -1,0 +1,187 @@
+"""Where the ĐẾN stamp goes (services/registers/blank_space.py): into blank paper on page 1, as
+a clerk stamps it — below the header's left block (organ, số/ký hiệu), else below the date line
+on the right, else anywhere blank; a full page keeps the top left and says so.
+
+Pages are generated: blocks of real text (Pillow, the Vietnamese serif) where a document has
+its header, date line and body, scanned to a PDF. The stamp is checked against the drawn
+blocks and against the unstamped page's pixels under it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pikepdf
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from services.common.objects import FilesystemObjectStore
+from services.ocr import artifacts as keys
+from services.ocr.files import stamped_file
+from services.registers import blank_space, stamp
+from tests.fixtures.documents import font_path, scanned_pdf
+from tests.unit.test_den_stamp import (
+    FIELDS,
+    _OneRecord,
+    assert_at_top_left,
+    assert_on_blank_paper,
+    assert_true_size_at_its_spot,
+)
+
+pytestmark = pytest.mark.unit
+
+DPI = 150
+A4_MM = (210, 297)
+WORDS = "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05/3/2020 của Chính phủ về công tác văn thư "
+# (left, top, right, bottom) in mm of the text a page carries
+ORGAN_AND_NUMBER = (20, 15, 95, 45)  # the header's left block
+DATE_LINE = (110, 15, 195, 40)  # Quốc hiệu, tiêu ngữ, the date line
+BODY = (30, 95, 195, 270)
+LONG_LEFT = (20, 15, 95, 100)  # a header whose trích yếu runs long on the left
+BODY_BELOW_IT = (30, 105, 195, 270)
+FULL = (10, 10, 200, 287)
+LINE_MM = 5.0  # a line of 4 mm text, accents and descenders included
+
+
+def _px(mm: float) -> int:
+    return round(mm / 25.4 * DPI)
+
+
+def page_png(blocks: list[tuple[float, float, float, float]]) -> bytes:
+    """A scanned A4 page (PNG, DPI) with lines of text filling each block, its last line at
+    the block's bottom (so the block is where the ink is)."""
+    page = Image.new("L", (_px(A4_MM[0]), _px(A4_MM[1])), 255)
+    font = ImageFont.truetype(font_path(), _px(4))  # 13 pt text: about 4 mm high
+    for left, top, right, bottom in blocks:
+        block = Image.new("L", (_px(right - left), _px(bottom - top)), 255)
+        draw = ImageDraw.Draw(block)
+        for n, y in enumerate(_line_tops(bottom - top)):
+            text = (WORDS * 3)[n * 7 % len(WORDS) :]  # longer than the block: cut at its edge
+            draw.text((0, _px(y)), text, font=font, fill=0)
+        page.paste(block, (_px(left), _px(top)))
+    out = io.BytesIO()
+    page.save(out, "PNG", dpi=(DPI, DPI))
+    return out.getvalue()
+
+
+def _line_tops(height_mm: float) -> list[float]:
+    """Where lines 5 mm high, about 6.5 mm apart, start so the last ends at `height_mm`."""
+    room = height_mm - LINE_MM
+    count = max(1, round(room / 6.5) + 1)
+    return [room * n / max(count - 1, 1) for n in range(count)]
+
+
+def page_of(blocks: list[tuple[float, float, float, float]]) -> bytes:
+    """The same page as a scanner's PDF."""
+    return scanned_pdf([page_png(blocks)], dpi=DPI)
+
+
+def stamp_mm(spot: stamp.Spot) -> tuple[float, float, float, float]:
+    left, top = spot.left / stamp.PT_PER_MM, spot.top / stamp.PT_PER_MM
+    return left, top, left + stamp.WIDTH_MM, top + stamp.HEIGHT_MM
+
+
+def overlaps(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def test_the_stamp_goes_below_the_headers_left_block_not_over_the_number():
+    document = page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY])
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert stamped.spot.blank
+    left, top, right, bottom = stamp_mm(stamped.spot)
+    assert not any(overlaps((left, top, right, bottom), b) for b in (ORGAN_AND_NUMBER, BODY))
+    assert top >= ORGAN_AND_NUMBER[3] and right <= A4_MM[0] / 2  # under it, left column
+    assert bottom <= A4_MM[1] / 2  # the top half
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
+
+
+def test_a_left_column_full_to_the_body_sends_the_stamp_below_the_date_line():
+    document = page_of([LONG_LEFT, DATE_LINE, BODY_BELOW_IT])
+    stamped = stamp.stamp_onto(document, FIELDS)
+    left, top, _, bottom = stamp_mm(stamped.spot)
+    assert left >= A4_MM[0] / 2 and top >= DATE_LINE[3] and bottom <= BODY_BELOW_IT[1]
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
+
+
+def test_a_top_half_without_room_sends_the_stamp_lower():
+    body_to_middle = (30, 40, 195, 160)
+    document = page_of([ORGAN_AND_NUMBER, body_to_middle])
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert stamp_mm(stamped.spot)[1] >= body_to_middle[3]
+    assert_on_blank_paper(document, stamped.data)
+
+
+def test_a_full_page_keeps_the_top_left_and_says_so(tmp_path):
+    document = page_of([FULL])
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert not stamped.spot.blank
+    assert_at_top_left(stamped)
+    store = FilesystemObjectStore(tmp_path)
+    store.put("originals/x", document)
+    row = {"object_key": "originals/x", "status": "indexed", "file_name": "day.pdf",
+           "media_type": "application/pdf"}  # fmt: skip
+    assert stamped_file(_OneRecord(row), store, "r1", FIELDS).placement == "top_left"
+
+
+def test_a_dark_page_has_no_paper_to_stamp_on():
+    page = io.BytesIO()
+    Image.new("L", (_px(210), _px(297)), 90).save(page, "PNG", dpi=(DPI, DPI))
+    assert_at_top_left(stamp.stamp_onto(scanned_pdf([page.getvalue()], dpi=DPI), FIELDS))
+
+
+@pytest.mark.parametrize("rotate", [90, 270])
+def test_a_turned_page_is_searched_as_it_is_shown(rotate):
+    """The scan lies on its side and /Rotate shows it upright: the header is at the shown top
+    left, and the stamp goes below it, upright."""
+    with pikepdf.open(io.BytesIO(page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY]))) as pdf:
+        page = pdf.pages[0]
+        page.obj.Rotate = rotate
+        # the scan turned the other way in its own content, so it is shown as drawn
+        w, h = (float(v) for v in page.mediabox[2:])
+        turn = b"0 1 -1 0 %f 0 cm\n" % h if rotate == 90 else b"0 -1 1 0 0 %f cm\n" % w
+        page.contents_add(pikepdf.Stream(pdf, b"q\n" + turn), prepend=True)
+        page.contents_add(pikepdf.Stream(pdf, b"\nQ\n"))
+        page.mediabox = [0, 0, h, w]
+        out = io.BytesIO()
+        pdf.save(out)
+    stamped = stamp.stamp_onto(out.getvalue(), FIELDS)
+    assert stamp_mm(stamped.spot)[1] >= ORGAN_AND_NUMBER[3]
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(out.getvalue(), stamped.data)
+
+
+@pytest.mark.parametrize("source", ["original image", "access copy"])
+def test_an_image_original_and_an_access_copy_are_stamped_in_blank_space(tmp_path, source):
+    png = page_png([ORGAN_AND_NUMBER, DATE_LINE, BODY])
+    document = scanned_pdf([png], dpi=DPI)
+    store = FilesystemObjectStore(tmp_path)
+    if source == "access copy":
+        store.put("access/x", document)
+        store.put(keys.pages_manifest_key("r1"), json.dumps({"access_key": "access/x"}).encode())
+        media_type = "application/pdf"
+    else:
+        store.put("originals/x", png)
+        media_type = "image/png"
+    row = {"object_key": "originals/x", "status": "indexed", "file_name": "cv.png",
+           "media_type": media_type}  # fmt: skip
+    found = stamped_file(_OneRecord(row), store, "r1", FIELDS)
+    assert found.placement == "blank"
+    assert_on_blank_paper(document, found.data)
+
+
+def test_the_search_renders_a_huge_page_within_its_pixel_bound():
+    """A 200-inch page (the largest PDF allows) is drawn coarser, not at SEARCH_DPI."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(14_400, 14_400))
+    out = io.BytesIO()
+    pdf.save(out)
+    image, px_per_mm = blank_space._rendered(out.getvalue(), 1.0, 0)
+    assert image.width * image.height <= blank_space.MAX_SEARCH_PIXELS * 1.01
+    assert px_per_mm < blank_space.SEARCH_DPI / 25.4
+    assert blank_space.blank_spot(out.getvalue(), (50, 35), 5) == pytest.approx(
+        (5 * stamp.PT_PER_MM, 5 * stamp.PT_PER_MM), abs=1 / px_per_mm * stamp.PT_PER_MM
+    )
