@@ -14,6 +14,11 @@ on documents its older, strict mapping refuses (the new one gets them all). An u
 rebuild is resumed only if begun under today's version (else deleted and begun anew), and the
 indices of generations nothing serves nor rebuilds are deleted on start and after each swap (a
 crash between the swap and its delete leaves the old one).
+
+A delete, a move to another level and a replacement by other content leave the earlier
+content in a Lucene segment, marked deleted: each is noted in the cluster (the notes index
+`A.purge`: `es_bodies`, "purge notes"), and the indexing service's timer force-merges the
+levels noted over `LUUTRU_INDEX_PURGE_AFTER_S` ago (docs/search.md, "Destroyed records").
 """
 
 from __future__ import annotations
