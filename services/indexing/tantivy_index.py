@@ -258,7 +258,11 @@ class _Shard:
         self._seen = self._stamp()
 
     def write(
-        self, lock: _WriteLock, docs: list[IndexDocument], deletes: list[str], compare: bool
+        self,
+        lock: _WriteLock,
+        docs: list[IndexDocument],
+        deletes: list[str],
+        compare: bool = True,
     ) -> set[str]:
         """One commit. The caller holds `lock`; the writer is dropped when its merges end (that
         releases Tantivy's own lock), and the flock with it. With `compare`, returns the ids of
