@@ -235,7 +235,7 @@ class ElasticsearchIndex:
             return
         operations = es_bodies.note_operations(self.notes, left, time.time())
         answer = self.es.bulk(operations=operations, refresh="wait_for").body
-        if failed := es_bodies.bulk_failures(answer, ignored=409):
+        if failed := es_bodies.bulk_failures(answer):
             # The write is done and a redelivery would replace the same content (not noted):
             # the level is purged at its next noted change, or by `luutru index purge`.
             log.error("purge notes not written for %s: %s", left, failed[:3])
@@ -248,15 +248,19 @@ class ElasticsearchIndex:
         while True:
             answer = reader.search(index=self.notes, body=es_bodies.notes_body(after)).body
             page = answer.get("hits", {}).get("hits", [])
-            notes += [es_bodies.PurgeNote(**hit["_source"]) for hit in page]
+            notes += [es_bodies.note_of(hit) for hit in page]
             if len(page) < es_bodies.NOTES_PAGE:
                 return notes
             after = page[-1]["sort"]
 
     def _forget(self, notes: list[es_bodies.PurgeNote]) -> None:
+        """Delete `notes` unless noted again since they were read (409: kept, for the next
+        purge) or already deleted by another process (404)."""
         if notes:
             operations = es_bodies.forget_operations(self.notes, notes)
-            self.es.bulk(operations=operations, refresh="wait_for")
+            answer = self.es.bulk(operations=operations, refresh="wait_for").body
+            if failed := es_bodies.bulk_failures(answer, ignored=(404, 409)):
+                log.warning("purge notes not deleted (purged again later): %s", failed[:3])
 
     def _holding_deleted(self) -> frozenset[int]:
         """The levels whose serving index counts deleted documents (`_stats`)."""

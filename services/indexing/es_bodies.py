@@ -255,10 +255,26 @@ class PurgeNote(NamedTuple):
     record: str
     level: int  # the level whose serving index holds the record's earlier content
     noted_at: float  # seconds since the epoch; the first write counts
+    # As read (`seq_no_primary_term`): a note is deleted only if nobody noted again since.
+    seq_no: int | None = None
+    primary_term: int | None = None
 
     @property
     def key(self) -> str:
         return f"{self.level}:{self.record}"
+
+    @property
+    def source(self) -> dict[str, Any]:
+        return {"record": self.record, "level": self.level, "noted_at": self.noted_at}
+
+
+def note_of(hit: Mapping[str, Any]) -> PurgeNote:
+    """A note from a hit of `notes_body`."""
+    source = hit["_source"]
+    return PurgeNote(
+        source["record"], int(source["level"]), float(source["noted_at"]),
+        hit.get("_seq_no"), hit.get("_primary_term"),
+    )  # fmt: skip
 
 
 NOTES_PAGE = 1000  # notes read per request (search_after)
@@ -321,17 +337,28 @@ def replaced(
 def note_operations(
     index: str, left: Iterable[tuple[str, int]], now: float
 ) -> list[dict[str, Any]]:
-    """`_bulk` operations noting each (record, level): `create`, so a note already there keeps
-    its earlier time (its 409 is no error)."""
+    """`_bulk` operations noting each (record, level): an upsert, so a note already there keeps
+    its earlier time; written even then (`detect_noop` off), so its sequence number moves and
+    a purge that read it before (its merge may have missed this change) leaves it in place."""
     operations: list[dict[str, Any]] = []
     for record, level in sorted(set(left)):
         note = PurgeNote(record, level, now)
-        operations += [{"create": {"_index": index, "_id": note.key}}, note._asdict()]
+        operations += [
+            {"update": {"_index": index, "_id": note.key}},
+            {"doc": {"record": record}, "upsert": note.source, "detect_noop": False},
+        ]
     return operations
 
 
 def forget_operations(index: str, notes: Iterable[PurgeNote]) -> list[dict[str, Any]]:
-    return [{"delete": {"_index": index, "_id": note.key}} for note in notes]
+    """Deletes of `notes` as they were read: one noted again since answers 409 and stays."""
+    operations = []
+    for note in notes:
+        delete = {"_index": index, "_id": note.key}
+        if note.seq_no is not None and note.primary_term is not None:
+            delete |= {"if_seq_no": note.seq_no, "if_primary_term": note.primary_term}
+        operations.append({"delete": delete})
+    return operations
 
 
 def notes_body(after: list[Any] | None = None) -> dict[str, Any]:
@@ -340,16 +367,18 @@ def notes_body(after: list[Any] | None = None) -> dict[str, Any]:
         "query": {"match_all": {}},
         "size": NOTES_PAGE,
         "sort": [{"noted_at": "asc"}, {"record": "asc"}, {"level": "asc"}],
+        "seq_no_primary_term": True,
     }
     if after is not None:
         body["search_after"] = after
     return body
 
 
-def bulk_failures(answer: Mapping[str, Any], ignored: int) -> list[dict[str, Any]]:
-    """The items of a raw `_bulk` answer that failed, but for status `ignored`."""
+def bulk_failures(answer: Mapping[str, Any], ignored: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """The items of a raw `_bulk` answer that failed, but for the statuses `ignored`."""
     items = [next(iter(item.values())) for item in answer.get("items", [])]
-    return [i for i in items if i.get("status", 500) >= 300 and i.get("status") != ignored]
+    skipped = set(ignored)
+    return [i for i in items if i.get("status", 500) >= 300 and i.get("status") not in skipped]
 
 
 # --- queries -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ existing one answers 409.
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,6 +68,8 @@ class FakeCluster:
         self.hooks: dict[str, Callable[[], None]] = {}  # run once, before the call named
         self.docs: dict[str, dict[str, dict[str, Any]]] = {}  # index → id → _source
         self.plain: set[str] = set()  # indices created without aliases (the purge notes')
+        self.seq_no: dict[tuple[str, str], int] = {}  # (index, id) → its last write's number
+        self.sequence = itertools.count()
 
     def add(self, name: str, *aliases: str, version: str | None = TODAY) -> None:
         self.state[name] = {"aliases": set(aliases), "version": version}
@@ -230,19 +233,25 @@ class FakeClient:
         return _Answer({"errors": any(i[k]["status"] >= 300 for i in items for k in i),
                         "items": items})  # fmt: skip
 
-    def _apply(self, kind: str, meta: dict[str, str], source: dict[str, Any] | None) -> int:
+    def _apply(self, kind: str, meta: dict[str, Any], body: dict[str, Any] | None) -> int:
         cluster, index, doc_id = self.cluster, meta["_index"], meta["_id"]
         docs = cluster.docs.setdefault(index, {})
         if kind == "create" and doc_id in docs:
             return 409
         if kind == "delete" and doc_id not in docs:
             return 404
+        if kind == "delete" and meta.get("if_seq_no") not in (None, cluster.seq_no[index, doc_id]):
+            return 409
+        if kind == "update":  # as the notes are written: a partial doc, or the upsert
+            assert body is not None and body["detect_noop"] is False
+            body = {**docs[doc_id], **body["doc"]} if doc_id in docs else body["upsert"]
         if doc_id in docs:  # replaced or deleted: marked deleted in its segment
             cluster.deleted_docs[index] = cluster.deleted_docs.get(index, 0) + 1
+        cluster.seq_no[index, doc_id] = next(cluster.sequence)
         if kind == "delete":
             del docs[doc_id]
             return 200
-        stored = json.loads(json.dumps(source))
+        stored = json.loads(json.dumps(body))
         excluded = () if index in cluster.plain else _SOURCE_EXCLUDES  # the template's
         docs[doc_id] = {name: value for name, value in stored.items() if name not in excluded}
         return 201
@@ -261,11 +270,16 @@ class FakeClient:
                 return _Answer({"error": {"type": "index_not_found_exception"}, "status": 404})
             raise _error(NotFoundError, 404, "index_not_found_exception")
         fields = [next(iter(key)) for key in body["sort"]]
-        sources = self.cluster.docs.get(index, {}).values()
+        assert body["seq_no_primary_term"]
+        docs = self.cluster.docs.get(index, {})
         hits = sorted(
-            ({"_source": src, "sort": [src[f] for f in fields]} for src in sources),
+            (
+                {"_source": src, "sort": [src[f] for f in fields], "_primary_term": 1,
+                 "_seq_no": self.cluster.seq_no[index, doc_id]}
+                for doc_id, src in docs.items()
+            ),
             key=lambda hit: hit["sort"],
-        )
+        )  # fmt: skip
         if "search_after" in body:
             hits = [hit for hit in hits if hit["sort"] > body["search_after"]]
         return _Answer({"hits": {"hits": hits[: body["size"]]}})
@@ -557,7 +571,7 @@ def test_a_note_keeps_the_time_of_the_first_change():
     index.upsert(_doc("r", "bản một"))
     index.upsert(_doc("r", "bản hai"))
     _age_notes(cluster, 601)
-    index.upsert(_doc("r", "bản ba"))  # its `create` answers 409: no error, the time kept
+    index.upsert(_doc("r", "bản ba"))  # the note is written again, its time kept
     assert index.purge_due(600) == {0}
 
 
@@ -587,6 +601,19 @@ def test_a_change_noted_during_the_force_merge_stays_for_the_next_purge():
     assert index.pending_purge() == {"late": [0]}
 
 
+def test_a_record_changed_again_during_the_force_merge_keeps_its_note():
+    """Its note was read before the merge, which may have missed the second change: noted
+    again meanwhile (its sequence number moved), the note is not deleted after the merge."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "bản một"), _doc("stays")])
+    index.upsert(_doc("r", "bản hai"))
+    cluster.hooks["forcemerge"] = lambda: index.upsert(_doc("r", "bản ba"))
+    assert _purge_index(index, 0) == {0}
+    assert list(cluster.docs[NOTES]) == ["0:r"]
+
+
 def test_a_level_move_during_a_rebuild_is_noted_against_the_serving_generation():
     """Live writes reach both generations; the copy read before is the one searches used."""
     cluster = FakeCluster()
@@ -600,11 +627,18 @@ def test_a_level_move_during_a_rebuild_is_noted_against_the_serving_generation()
 
 
 def test_purge_note_bodies():
-    """`create` keeps a note's first time; the notes are read oldest first, resumable by
-    `search_after`; a copy is noted only when it differs from the new document."""
+    """A note is an upsert that keeps its first time and always moves its sequence number; it
+    is deleted only as read; the notes are read oldest first, resumable by `search_after`; a
+    copy is noted only when it differs from the new document."""
     assert es_bodies.note_operations(NOTES, [("r", 1), ("r", 1)], 5.0) == [
-        {"create": {"_index": NOTES, "_id": "1:r"}},
-        {"record": "r", "level": 1, "noted_at": 5.0},
+        {"update": {"_index": NOTES, "_id": "1:r"}},
+        {"doc": {"record": "r"}, "upsert": {"record": "r", "level": 1, "noted_at": 5.0},
+         "detect_noop": False},
+    ]  # fmt: skip
+    read = es_bodies.note_of({"_source": {"record": "r", "level": 1, "noted_at": 5.0},
+                              "_seq_no": 7, "_primary_term": 2})  # fmt: skip
+    assert es_bodies.forget_operations(NOTES, [read]) == [
+        {"delete": {"_index": NOTES, "_id": "1:r", "if_seq_no": 7, "if_primary_term": 2}}
     ]
     assert es_bodies.notes_body(after=[5.0, "r", 1])["search_after"] == [5.0, "r", 1]
     assert "search_after" not in es_bodies.notes_body()
