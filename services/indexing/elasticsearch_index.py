@@ -209,21 +209,25 @@ class ElasticsearchIndex:
         indices, current, rebuilding = self._generations()
         serving = self._target(indices, current)
         earlier = serving.copies([doc.id for doc in batch])
-        if rebuilding is None:
-            serving.upsert_many(batch)
-        else:
-            serving.upsert_many(batch, self._outdated(current))
-            self._target(indices, rebuilding).upsert_many(batch)
-        self._note(es_bodies.replaced(earlier, batch))
+        try:
+            if rebuilding is None:
+                serving.upsert_many(batch)
+            else:
+                serving.upsert_many(batch, self._outdated(current))
+                self._target(indices, rebuilding).upsert_many(batch)
+        finally:  # even if a write failed: its redelivery would replace nothing different
+            self._note(es_bodies.replaced(earlier, batch))
         return len(batch)
 
     def delete(self, record_id: str) -> None:
         indices, *names = self._generations()
         earlier = self._target(indices, names[0]).copies([record_id])
-        for name in names:
-            if name:
-                self._target(indices, name).delete(record_id)
-        self._note([(record_id, level) for level, _ in earlier.get(record_id, [])])
+        try:
+            for name in names:
+                if name:
+                    self._target(indices, name).delete(record_id)
+        finally:  # as for an upsert
+            self._note([(record_id, level) for level, _ in earlier.get(record_id, [])])
 
     # -- purges of deleted documents (docs/search.md, "Destroyed records") ----------------------
 

@@ -395,17 +395,23 @@ class _Generation:
             self.write([], [record_id])
 
     def write(
-        self, docs: list[IndexDocument], deletes: Iterable[str] = (), compare: bool = True
+        self,
+        docs: list[IndexDocument],
+        deletes: Iterable[str] = (),
+        compare: bool = True,
+        left: set[str] | None = None,
     ) -> set[str]:
         """Each document into its level's index, and out of any other level's (a corrected
         secrecy moves it). The caller holds the write lock; an index with nothing to do is not
         opened for writing, so a live upsert commits once. Returns the ids a level's index
         dropped: deleted, moved to another level (a record raised to Mật leaves its words in
         level 0's files), or (with `compare`) replaced by other content (a corrected trích
-        yếu or text) — an earlier content of theirs is now on disk, marked deleted."""
+        yếu or text) — an earlier content of theirs is now on disk, marked deleted. They are
+        added to `left` commit by commit, so a caller can note them even if a later commit
+        fails (its redelivery would find nothing left to replace, and note nothing)."""
         batch = list({doc.id: doc for doc in docs}.values())  # the last of an id wins
         deletes = list(deletes)
-        deleted: set[str] = set()
+        deleted: set[str] = set() if left is None else left
         # Lowest level first: a record raised to a higher level leaves the lower one before it
         # is added above, so no moment (nor a crash between the commits) shows it too low.
         for shard in self.shards:
@@ -671,11 +677,13 @@ class TantivyIndex:
         with self._lock:
             self._follow()
             # While a rebuild runs, live writes go to both, so the new generation misses nothing.
-            deleted: set[str] = set()
-            for generation in [self._current] + ([self._next] if self._next else []):
-                deleted |= generation.write(docs, deletes)
-            if deleted:  # their old words stay in the files until a purge (module docstring)
-                self._purges.add(deleted)
+            left: set[str] = set()
+            try:
+                for generation in [self._current] + ([self._next] if self._next else []):
+                    generation.write(docs, deletes, left=left)
+            finally:  # their old words stay in the files until a purge (module docstring)
+                if left:
+                    self._purges.add(left)
 
     # -- purges of deleted documents' files -----------------------------------------------------
 

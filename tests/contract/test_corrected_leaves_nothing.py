@@ -186,3 +186,26 @@ def test_a_rebuild_into_a_fresh_generation_notes_no_purge(office):
         pass
     assert office.index.pending_purge() == {} and not (office.data / "index" / PURGE).exists()
     assert office.searchable("Phiêng Lằn")
+
+
+def test_a_change_is_noted_even_when_a_later_commit_of_the_write_fails(tmp_path, monkeypatch):
+    """Live writes reach the searched generation, then the rebuilding one: the second failing,
+    the event is redelivered, and its upsert then finds the same content (noting nothing). So
+    what the first commit left behind is noted before the error goes up."""
+    from services.common.ports import IndexDocument
+
+    index = TantivyIndex(tmp_path)
+    try:
+        index.upsert_many([IndexDocument("r", "den", title=SUBJECT_BEFORE),
+                           IndexDocument("other", "den", title="Hội nghị")])  # fmt: skip
+        target = index.begin_rebuild()
+
+        def fail(*args, **kwargs):
+            raise OSError("no space left on device")
+
+        monkeypatch.setattr(target, "write", fail)
+        with pytest.raises(OSError):
+            index.upsert(IndexDocument("r", "den", title=SUBJECT_AFTER))
+        assert index.pending_purge() == {"r": [0]}
+    finally:
+        index.close()

@@ -649,3 +649,24 @@ def test_purge_note_bodies():
     assert es_bodies.replaced({"r": [other]}, [new]) == [("r", 0)]
     assert es_bodies.replaced({"r": [same, (2, same[1])]}, [new]) == [("r", 2)]  # a cut move
     assert "text" not in same[1]  # the template keeps it out of `_source`
+
+
+def test_a_change_is_noted_even_when_the_rebuilding_generations_write_fails(monkeypatch):
+    """The serving index was written, the rebuilding one failed: the redelivered event will
+    find the same content there and note nothing, so the note is written before the error."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "bản một"), _doc("stays")])
+    index.begin_rebuild()
+    real = es_bodies.bulk_actions
+
+    def failing_in_the_rebuild(levels, docs):
+        if GEN3 in next(iter(levels.values())):
+            raise ConnectionError("the rebuilding index is unreachable")
+        return real(levels, docs)
+
+    monkeypatch.setattr(es_bodies, "bulk_actions", failing_in_the_rebuild)
+    with pytest.raises(ConnectionError):
+        index.upsert(_doc("r", "bản hai"))
+    assert index.pending_purge() == {"r": [0]}
