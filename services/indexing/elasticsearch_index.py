@@ -14,6 +14,11 @@ on documents its older, strict mapping refuses (the new one gets them all). An u
 rebuild is resumed only if begun under today's version (else deleted and begun anew), and the
 indices of generations nothing serves nor rebuilds are deleted on start and after each swap (a
 crash between the swap and its delete leaves the old one).
+
+A delete, a move to another level and a replacement by other content leave the earlier
+content in a Lucene segment, marked deleted: each is noted in the cluster (the notes index
+`A.purge`: `es_bodies`, "purge notes"), and the indexing service's timer force-merges the
+levels noted over `LUUTRU_INDEX_PURGE_AFTER_S` ago (docs/search.md, "Destroyed records").
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from services.indexing.tantivy_query import has_fuzzy_words
 log = logging.getLogger(__name__)
 DEFAULT_ALIAS = "luutru-records"
 MERGE_TIMEOUT_S = 3600
+COPIES_PER_REQUEST = 1000  # ids per `_mget` (each looked up in every level's index)
 
 
 class _EsGeneration:
@@ -65,6 +71,15 @@ class _EsGeneration:
         actions = es_bodies.delete_actions(self.levels, record_id)
         helpers.bulk(self.es, actions, refresh="wait_for", ignore_status=404)
 
+    def copies(self, ids: list[str]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+        """Each of `ids` this generation holds → its (level, `_source`) copies, read before
+        a write replaces them (`es_bodies.replaced`)."""
+        found: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        for start in range(0, len(ids), COPIES_PER_REQUEST):
+            docs = es_bodies.copies_request(self.levels, ids[start : start + COPIES_PER_REQUEST])
+            found |= es_bodies.copies(self.es.mget(docs=docs).body)
+        return found
+
     def ids(self) -> set[str]:
         return set(self.levels())
 
@@ -79,7 +94,7 @@ class ElasticsearchIndex:
         self.alias = alias
         self._next: _EsGeneration | None = None
         self._versions: dict[str, str | None] = {}  # fixed at a generation's creation
-        self._deleted_at: float | None = None  # this process's first deletion not yet purged
+        self.notes = es_bodies.notes_index(alias)  # pending purges, every process's
         self._ensure()
 
     @classmethod
@@ -118,6 +133,18 @@ class ElasticsearchIndex:
                     raise
         if served:  # else the newest was served on a guess (no alias at all): nothing deleted
             self._delete_unused()
+        self._create_notes()
+
+    def _create_notes(self) -> None:
+        """The notes index (`es_bodies`, "purge notes"); another process may create it too."""
+        try:
+            self.es.indices.create(
+                index=self.notes, settings=es_bodies.NOTES_SETTINGS,
+                mappings=es_bodies.NOTES_MAPPINGS,
+            )  # fmt: skip
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
 
     def _indices(self) -> dict[str, Any]:
         """`GET A-*/_alias`: every index of every generation, with its aliases."""
@@ -176,42 +203,105 @@ class ElasticsearchIndex:
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
         # While a rebuild runs (in this process or another), live writes go to both generations.
+        # What each replaces is read first: other content (a correction) or another level
+        # (a move) stays in the serving index's segments until a purge.
         batch = list(docs)
         indices, current, rebuilding = self._generations()
         serving = self._target(indices, current)
-        if rebuilding is None:
-            return serving.upsert_many(batch)
-        serving.upsert_many(batch, self._outdated(current))
-        return self._target(indices, rebuilding).upsert_many(batch)
+        earlier = serving.copies([doc.id for doc in batch])
+        try:
+            if rebuilding is None:
+                serving.upsert_many(batch)
+            else:
+                serving.upsert_many(batch, self._outdated(current))
+                self._target(indices, rebuilding).upsert_many(batch)
+        finally:  # even if a write failed: its redelivery would replace nothing different
+            self._note(es_bodies.replaced(earlier, batch))
+        return len(batch)
 
     def delete(self, record_id: str) -> None:
         indices, *names = self._generations()
-        for name in names:
-            if name:
-                self._target(indices, name).delete(record_id)
-        self._deleted_at = self._deleted_at or time.time()  # its text stays until a merge
+        earlier = self._target(indices, names[0]).copies([record_id])
+        try:
+            for name in names:
+                if name:
+                    self._target(indices, name).delete(record_id)
+        finally:  # as for an upsert
+            self._note([(record_id, level) for level, _ in earlier.get(record_id, [])])
 
     # -- purges of deleted documents (docs/search.md, "Destroyed records") ----------------------
 
-    def purge_due(self, after_s: float) -> frozenset[int]:
-        """The levels whose serving index holds deleted documents (`_stats`), once this
-        process's first deletion since its last purge is `after_s` seconds old (at once with
-        0: the operator's `luutru index purge`, whoever deleted)."""
-        if after_s > 0 and (self._deleted_at is None or time.time() - self._deleted_at < after_s):
-            return frozenset()
+    def _note(self, left: list[tuple[str, int]]) -> None:
+        """Note (record, level) pairs whose earlier content stays in that level's segments:
+        after the write, so a process reading the note sees the deleted document in `_stats`.
+        Refreshed at once: any indexing process's next read finds it."""
+        if not left:
+            return
+        operations = es_bodies.note_operations(self.notes, left, time.time())
+        answer = self.es.bulk(operations=operations, refresh="wait_for").body
+        if failed := es_bodies.bulk_failures(answer):
+            # The write is done and a redelivery would replace the same content (not noted):
+            # the level is purged at its next noted change, or by `luutru index purge`.
+            log.error("purge notes not written for %s: %s", left, failed[:3])
+
+    def _notes(self) -> list[es_bodies.PurgeNote]:
+        """Every process's notes, oldest first (none if the notes index is gone)."""
+        notes: list[es_bodies.PurgeNote] = []
+        after = None
+        reader = self.es.options(ignore_status=404)
+        while True:
+            answer = reader.search(index=self.notes, body=es_bodies.notes_body(after)).body
+            page = answer.get("hits", {}).get("hits", [])
+            notes += [es_bodies.note_of(hit) for hit in page]
+            if len(page) < es_bodies.NOTES_PAGE:
+                return notes
+            after = page[-1]["sort"]
+
+    def _forget(self, notes: list[es_bodies.PurgeNote]) -> None:
+        """Delete `notes` unless noted again since they were read (409: kept, for the next
+        purge) or already deleted by another process (404)."""
+        if notes:
+            operations = es_bodies.forget_operations(self.notes, notes)
+            answer = self.es.bulk(operations=operations, refresh="wait_for").body
+            if failed := es_bodies.bulk_failures(answer, ignored=(404, 409)):
+                log.warning("purge notes not deleted (purged again later): %s", failed[:3])
+
+    def _holding_deleted(self) -> frozenset[int]:
+        """The levels whose serving index counts deleted documents (`_stats`)."""
         levels = self._target(*self._generations()[:2]).levels
         stats = self.es.indices.stats(index=sorted(set(levels.values())), metric="docs").body
         held = {
             name for name, info in stats["indices"].items()
             if info["primaries"]["docs"]["deleted"]
         }  # fmt: skip
-        if not held:
-            self._deleted_at = None
         return frozenset(level for level, name in levels.items() if name in held)
 
+    def _live_notes(self) -> tuple[list[es_bodies.PurgeNote], frozenset[int]]:
+        """The notes whose level still counts deleted documents, and those levels. The notes
+        are read first: each was written after its write was refreshed, so `_stats` read
+        after them counts its deleted document, unless a merge of Elasticsearch's own rewrote
+        the segment — such notes are dropped."""
+        notes = self._notes()
+        held = self._holding_deleted()
+        self._forget([note for note in notes if note.level not in held])
+        return [note for note in notes if note.level in held], held
+
+    def purge_due(self, after_s: float) -> frozenset[int]:
+        """The levels holding a record's earlier content noted over `after_s` seconds ago, by
+        any process; with 0 (the operator's `luutru index purge`) every level whose serving
+        index counts deleted documents, noted or not."""
+        notes, held = self._live_notes()
+        if after_s <= 0:
+            return held
+        cutoff = time.time() - after_s
+        return frozenset(note.level for note in notes if note.noted_at <= cutoff)
+
     def pending_purge(self) -> dict[str, list[int]]:
-        """Elasticsearch counts deleted documents (`purge_due`) but does not name them."""
-        return {}
+        """Records whose earlier content is noted and still counted deleted in its level."""
+        pending: dict[str, list[int]] = {}
+        for note in self._live_notes()[0]:
+            pending.setdefault(note.record, []).append(note.level)
+        return {record: sorted(levels) for record, levels in pending.items()}
 
     def expunge_deletes(self, levels: Iterable[int]) -> None:
         """`_forcemerge?only_expunge_deletes=true` on the serving indices of `levels`: Lucene
@@ -223,13 +313,16 @@ class ElasticsearchIndex:
         names = sorted({layout[level] for level in levels})
         if not names:
             return
-        self._deleted_at = None  # deletions from now on are noted again
+        # Read before the merge: each note's deleted document is in the segments it rewrites.
+        # A note written meanwhile stays, for the next purge.
+        done = [note for note in self._notes() if layout.get(note.level) in names]
         self.es.indices.put_settings(
             index=names, settings={"index.merge.policy.expunge_deletes_allowed": 0}
         )
         # It answers when the merge has ended: longer than the client's default 10 s.
         merging = self.es.options(request_timeout=MERGE_TIMEOUT_S)
         merging.indices.forcemerge(index=names, only_expunge_deletes=True)
+        self._forget(done)
 
     def _target(self, indices: Mapping[str, Any], generation: str) -> _EsGeneration:
         return _EsGeneration(self.es, generation, es_bodies.layout(indices, generation))

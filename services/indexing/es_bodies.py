@@ -21,7 +21,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from services.common import vntext
 from services.common.config import REPO_ROOT
@@ -239,6 +239,146 @@ def text_parts(source: Mapping[str, Any]) -> list[str]:
     itself to save space), in `analysis.analyse`'s order: the same folded words."""
     names = ("title", "number_symbol", "subject", "organ", "body")
     return [source[name] for name in names if source.get(name)]
+
+
+# --- purge notes: replaced documents whose content is still in a level's segments --------------
+#
+# An index op replacing a document, and a delete, only mark the old one deleted: its `_source`
+# and words stay in its Lucene segment until a merge. Each such write of other content (a
+# deletion, a move to another level, a correction) is noted in the notes index `A.purge`, one
+# document per record and level it left content in, so every indexing process sees it (and a
+# restart keeps it) until the force merge of that level has run. Outside the `A-*` pattern: the
+# generations' template (strict mapping, analysers) is not for it, nor are their sweeps.
+
+
+class PurgeNote(NamedTuple):
+    record: str
+    level: int  # the level whose serving index holds the record's earlier content
+    noted_at: float  # seconds since the epoch; the first write counts
+    # As read (`seq_no_primary_term`): a note is deleted only if nobody noted again since.
+    seq_no: int | None = None
+    primary_term: int | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.level}:{self.record}"
+
+    @property
+    def source(self) -> dict[str, Any]:
+        return {"record": self.record, "level": self.level, "noted_at": self.noted_at}
+
+
+def note_of(hit: Mapping[str, Any]) -> PurgeNote:
+    """A note from a hit of `notes_body`."""
+    source = hit["_source"]
+    return PurgeNote(
+        source["record"], int(source["level"]), float(source["noted_at"]),
+        hit.get("_seq_no"), hit.get("_primary_term"),
+    )  # fmt: skip
+
+
+NOTES_PAGE = 1000  # notes read per request (search_after)
+NOTES_SETTINGS = {"number_of_shards": 1}
+NOTES_MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        "record": {"type": "keyword"},
+        "level": {"type": "integer"},
+        "noted_at": {"type": "double"},
+    },
+}
+
+
+def notes_index(alias: str) -> str:
+    return f"{alias}.purge"
+
+
+def stored_source(doc: IndexDocument) -> dict[str, Any]:
+    """`document(doc)` as `_source` keeps it: without the fields the template leaves out."""
+    excluded = index_template()["template"]["mappings"]["_source"]["excludes"]
+    kept = {name: value for name, value in document(doc).items() if name not in excluded}
+    return json.loads(json.dumps(kept))  # as it comes back: tuples are lists
+
+
+def copies_request(levels: Mapping[int, str], ids: Iterable[str]) -> list[dict[str, str]]:
+    """`_mget` docs: each id in every index of a generation (realtime: the latest write)."""
+    return [
+        {"_index": index, "_id": record_id}
+        for record_id in ids
+        for index in sorted(set(levels.values()))
+    ]
+
+
+def copies(answer: Mapping[str, Any]) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """From an `_mget` answer: each id found → its (level, `_source`) copies; the level is the
+    `secrecy` `document` stores (one index per level, or one index from before levels)."""
+    found: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for hit in answer["docs"]:
+        if hit.get("found"):
+            source = hit["_source"]
+            found.setdefault(hit["_id"], []).append((int(source["secrecy"]), source))
+    return found
+
+
+def replaced(
+    earlier: Mapping[str, list[tuple[int, dict[str, Any]]]], docs: Iterable[IndexDocument]
+) -> list[tuple[str, int]]:
+    """(record, level) of every earlier copy `docs` replace with something else: at another
+    level (a move), or of other content (a correction). The same content indexed again (a
+    redelivery, a recovery) leaves nothing new on disk: not noted."""
+    out: list[tuple[str, int]] = []
+    for doc in docs:
+        if found := earlier.get(doc.id):
+            home, new = q.stored_level(doc.secrecy), stored_source(doc)
+            out += [(doc.id, level) for level, old in found if level != home or old != new]
+    return out
+
+
+def note_operations(
+    index: str, left: Iterable[tuple[str, int]], now: float
+) -> list[dict[str, Any]]:
+    """`_bulk` operations noting each (record, level): an upsert, so a note already there keeps
+    its earlier time; written even then (`detect_noop` off), so its sequence number moves and
+    a purge that read it before (its merge may have missed this change) leaves it in place."""
+    operations: list[dict[str, Any]] = []
+    for record, level in sorted(set(left)):
+        note = PurgeNote(record, level, now)
+        operations += [
+            {"update": {"_index": index, "_id": note.key}},
+            {"doc": {"record": record}, "upsert": note.source, "detect_noop": False},
+        ]
+    return operations
+
+
+def forget_operations(index: str, notes: Iterable[PurgeNote]) -> list[dict[str, Any]]:
+    """Deletes of `notes` as they were read: one noted again since answers 409 and stays."""
+    operations = []
+    for note in notes:
+        delete = {"_index": index, "_id": note.key}
+        if note.seq_no is not None and note.primary_term is not None:
+            delete |= {"if_seq_no": note.seq_no, "if_primary_term": note.primary_term}
+        operations.append({"delete": delete})
+    return operations
+
+
+def notes_body(after: list[Any] | None = None) -> dict[str, Any]:
+    """One page of the notes, oldest first, in an order `search_after` can resume."""
+    body: dict[str, Any] = {
+        "query": {"match_all": {}},
+        "size": NOTES_PAGE,
+        "sort": [{"noted_at": "asc"}, {"record": "asc"}, {"level": "asc"}],
+        "seq_no_primary_term": True,
+    }
+    if after is not None:
+        body["search_after"] = after
+    return body
+
+
+def bulk_failures(answer: Mapping[str, Any], ignored: Iterable[int] = ()) -> list[dict[str, Any]]:
+    """The items of a raw `_bulk` answer that failed, but for the statuses `ignored`."""
+    items = [next(iter(item.values())) for item in answer.get("items", [])]
+    skipped = set(ignored)
+    return [i for i in items if i.get("status", 500) >= 300 and i.get("status") not in skipped]
 
 
 # --- queries -------------------------------------------------------------------------------

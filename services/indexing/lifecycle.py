@@ -103,8 +103,9 @@ class VerifyReport:
     misplaced: int = 0  # in both, but held at another secrecy level than the catalog's (too)
     misplaced_ids: list[str] = field(default_factory=list)
     repaired: bool = False
-    # Deleted (destroyed, recalled) records whose content is still in the index files until
-    # the next purge (docs/search.md, "Destroyed records"): not an inconsistency, a delay.
+    # Deleted (destroyed, recalled), moved or corrected records whose earlier content is still
+    # in the index files until the next purge (docs/search.md, "Destroyed records"): not an
+    # inconsistency, a delay.
     purge_pending: int = 0
     purge_pending_ids: list[str] = field(default_factory=list)
 

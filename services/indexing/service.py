@@ -73,14 +73,16 @@ class IndexingService(Pingable):
 
     @operator_rpc
     def purge(self) -> dict:
-        """Purge now the index files still holding deleted (destroyed, recalled) records;
-        a Tantivy purge runs in the background like a rebuild: poll `rebuild_status`."""
+        """Purge now the index files still holding deleted (destroyed, recalled), moved or
+        corrected records' earlier content; a Tantivy purge runs in the background like a
+        rebuild: poll `rebuild_status`."""
         return self.rebuilds.purge(self.catalog, self.store, self.index)
 
     @timer(interval=PURGE_CHECK_S)
     def purge_when_due(self) -> None:
-        """Deleted records' words and text leave the files LUUTRU_INDEX_PURGE_AFTER_S after
-        their deletion (+ this interval + the purge's own time): docs/search.md."""
+        """Deleted, moved and corrected records' earlier words and text leave the files
+        LUUTRU_INDEX_PURGE_AFTER_S after the write (+ this interval + the purge's own time):
+        docs/search.md."""
         try:
             after = process_settings().index_purge_after_s
             self.rebuilds.purge_if_due(self.catalog, self.store, self.index, after)

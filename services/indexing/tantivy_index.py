@@ -28,9 +28,11 @@ Deletes only mark a document deleted: its stored fields and its words stay in th
 until a merge rewrites that segment, and tantivy-py 0.27 can neither merge chosen segments nor
 set the merge policy (IndexWriter: add, delete, commit, rollback, garbage_collect_files,
 wait_merging_threads). So a deletion (a destroyed or recalled record: docs/search.md,
-"Destroyed records") is noted in the root's `PURGE` (record id → when, JSON, written under the
-write lock), and the indexing service's timer later rewrites only the levels that still hold
-such a record on disk (`doc_freq` of its id counts deleted documents too): a rebuild of those
+"Destroyed records"), a move to another level, and a replacement by other content (a corrected
+record's earlier version; not the same content indexed again) are noted in the root's `PURGE`
+(record id → when, JSON, written under the write lock), and the indexing service's timer later
+rewrites only the levels that still hold such a record on disk (`doc_freq` of its id counts
+deleted documents too, and exceeds its live count): a rebuild of those
 levels (`begin_rebuild(levels)`), the other levels' files hard-linked into the new generation
 as they are.
 
@@ -65,6 +67,7 @@ from services.indexing import query as q
 from services.indexing.analysis import analyse, significant_terms
 from services.indexing.tantivy_query import (
     INDEX_VERSION,
+    STORED_FIELDS,
     Tiers,
     Translator,
     build_schema,
@@ -254,9 +257,19 @@ class _Shard:
         self.index.config_reader("Manual")  # reloaded by us: after a commit, or on a new meta
         self._seen = self._stamp()
 
-    def write(self, lock: _WriteLock, docs: list[IndexDocument], deletes: list[str]) -> None:
+    def write(
+        self,
+        lock: _WriteLock,
+        docs: list[IndexDocument],
+        deletes: list[str],
+        compare: bool = True,
+    ) -> set[str]:
         """One commit. The caller holds `lock`; the writer is dropped when its merges end (that
-        releases Tantivy's own lock), and the flock with it."""
+        releases Tantivy's own lock), and the flock with it. With `compare`, returns the ids of
+        `docs` that replaced a live document of other content (a correction): that earlier
+        version stays in the files, marked deleted, until a purge."""
+        earlier = self.searcher() if compare else None
+        changed: set[str] = set()
         writer = self.index.writer(max(WRITER_HEAP, HEAP_PER_DOC * len(docs)), 1)
         lock.release_after(writer.wait_merging_threads)  # also drops an uncommitted batch
         for record_id in deletes:
@@ -265,9 +278,27 @@ class _Shard:
             writer.delete_documents_by_term("id", doc.id)
             # Analysed here, not before the lock: Tantivy's indexing thread adds one document
             # while Python analyses the next, which keeps bulk batches fast.
-            writer.add_document(to_document(doc))
+            new = to_document(doc)
+            if earlier is not None and self._replaces_other_content(earlier, doc.id, new):
+                changed.add(doc.id)
+            writer.add_document(new)
         writer.commit()
         self._reload()
+        return changed
+
+    def _replaces_other_content(
+        self, searcher: tantivy.Searcher, record_id: str, new: tantivy.Document
+    ) -> bool:
+        """Whether the live document of `record_id` stores other values than `new` (everything
+        a document indexes is derived from its stored fields). Not for a record it holds no
+        live document of (the term lookup first: most of a first indexing), nor for the same
+        content indexed again (a redelivery, a recovery): its copy on disk says nothing new."""
+        if not searcher.doc_freq("id", record_id):
+            return False
+        old = _stored(searcher, self.schema, record_id)
+        if old is None:  # only deleted copies: noted when they were deleted
+            return False
+        return any(old.get_all(name) != new.get_all(name) for name in STORED_FIELDS)
 
     def holds(self, searcher: tantivy.Searcher, record_id: str) -> bool:
         """Whether a live document has `record_id` (the term lookup first: a deleted document
@@ -352,25 +383,35 @@ class _Generation:
         return self.name
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
-        """Write one batch into this generation only (a rebuild fills it this way)."""
+        """Write one batch into this generation only (a rebuild fills it this way: nothing is
+        compared, it replaces no earlier version that was searched)."""
         batch = list(docs)
         with self._lock:
-            self.write(batch)
+            self.write(batch, compare=False)
         return len(batch)
 
     def delete(self, record_id: str) -> None:
         with self._lock:
             self.write([], [record_id])
 
-    def write(self, docs: list[IndexDocument], deletes: Iterable[str] = ()) -> set[str]:
+    def write(
+        self,
+        docs: list[IndexDocument],
+        deletes: Iterable[str] = (),
+        compare: bool = True,
+        left: set[str] | None = None,
+    ) -> set[str]:
         """Each document into its level's index, and out of any other level's (a corrected
         secrecy moves it). The caller holds the write lock; an index with nothing to do is not
         opened for writing, so a live upsert commits once. Returns the ids a level's index
-        dropped: deleted, or moved to another level (a record raised to Mật leaves its words
-        in level 0's files) — their content is now on disk there, marked deleted."""
+        dropped: deleted, moved to another level (a record raised to Mật leaves its words in
+        level 0's files), or (with `compare`) replaced by other content (a corrected trích
+        yếu or text) — an earlier content of theirs is now on disk, marked deleted. They are
+        added to `left` commit by commit, so a caller can note them even if a later commit
+        fails (its redelivery would find nothing left to replace, and note nothing)."""
         batch = list({doc.id: doc for doc in docs}.values())  # the last of an id wins
         deletes = list(deletes)
-        deleted: set[str] = set()
+        deleted: set[str] = set() if left is None else left
         # Lowest level first: a record raised to a higher level leaves the lower one before it
         # is added above, so no moment (nor a crash between the commits) shows it too low.
         for shard in self.shards:
@@ -381,7 +422,7 @@ class _Generation:
                 searcher = shard.searcher()
                 others = [i for i in others if shard.holds(searcher, i)]
             if mine or others:
-                shard.write(self._lock, mine, others)
+                deleted |= shard.write(self._lock, mine, others, compare)
             deleted.update(others)
         return deleted
 
@@ -636,11 +677,13 @@ class TantivyIndex:
         with self._lock:
             self._follow()
             # While a rebuild runs, live writes go to both, so the new generation misses nothing.
-            deleted: set[str] = set()
-            for generation in [self._current] + ([self._next] if self._next else []):
-                deleted |= generation.write(docs, deletes)
-            if deleted:  # their words stay in the files until a purge (module docstring)
-                self._purges.add(deleted)
+            left: set[str] = set()
+            try:
+                for generation in [self._current] + ([self._next] if self._next else []):
+                    generation.write(docs, deletes, left=left)
+            finally:  # their old words stay in the files until a purge (module docstring)
+                if left:
+                    self._purges.add(left)
 
     # -- purges of deleted documents' files -----------------------------------------------------
 

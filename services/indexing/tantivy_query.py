@@ -42,6 +42,9 @@ INDEX_VERSION = f"schema {SCHEMA_VERSION}, analysis {vntext.ANALYSIS_VERSION}"
 FACET_FIELDS = {"type": "kind", "register": "register", "year": "year", "organ": "organ_key"}
 KEYWORD_FIELDS = ("register", "kind", "status", "year", "organ_key", "organ_fold")
 STORED_TEXT = ("title", "number", "number_symbol", "organ", "subject")
+# Every stored field: what a document indexes is derived from these (a corrected record's
+# earlier version differs from the new one in some of them: `content_changed`).
+STORED_FIELDS = ("id", *KEYWORD_FIELDS, "secrecy", "issued_date", *STORED_TEXT, "body")
 # Plan field names -> Tantivy fields.
 _KEYWORD_FIELD = {"organ_key": "organ_fold"}
 _TOKENS_FIELD = {"number": "number_tokens", "organ": "organ_tokens"}

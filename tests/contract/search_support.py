@@ -33,6 +33,7 @@ def _drop(adapter: SearchIndex) -> None:
     es, alias = getattr(adapter, "es", None), getattr(adapter, "alias", None)
     if es is not None and alias:
         es.options(ignore_status=404).indices.delete(index=f"{alias}-*")
+        es.options(ignore_status=404).indices.delete(index=f"{alias}.purge")  # its notes
         es.options(ignore_status=404).indices.delete_index_template(name=alias)
 
 

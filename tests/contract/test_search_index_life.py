@@ -439,6 +439,40 @@ def test_two_elasticsearch_processes_rebuilding_at_once_fill_and_swap_one_index(
         other.finish_rebuild()
 
 
+def _noted(index) -> list[tuple[str, int]]:
+    return sorted((note.record, note.level) for note in index._notes())
+
+
+def _deleted_docs(es, index: str) -> int:
+    return es.indices.stats(index=index, metric="docs")["_all"]["primaries"]["docs"]["deleted"]
+
+
+def test_elasticsearch_notes_what_stays_in_the_segments_for_every_process_until_purged(es_index):
+    """A deletion, a corrected document and a move leave their earlier content in a segment,
+    marked deleted: noted in the cluster (any process, a restart, sees it) until the force
+    merge of the level has run. The same content indexed again is not noted."""
+    from services.indexing.elasticsearch_index import ElasticsearchIndex
+
+    es, alias = es_index.es, es_index.alias
+    load(es_index, doc("named", "ông Lường Văn Xổm"), doc("raised", "kho vũ khí"),
+         doc("gone", "mỏ vàng Nậm Kít"), doc("same", "hội nghị"))  # fmt: skip
+    es_index.upsert(doc("same", "hội nghị"))  # redelivered: nothing new on disk
+    assert _noted(es_index) == []
+    es_index.upsert(doc("named", "hộ gia đình khó khăn"))
+    es_index.upsert(doc("raised", "kho vũ khí", secrecy=1))
+    es_index.delete("gone")
+    other = ElasticsearchIndex(es, alias)  # another indexing process, or this one restarted
+    assert _noted(other) == [("gone", 0), ("named", 0), ("raised", 0)]
+    assert other.purge_due(3600) == frozenset()  # not due yet
+    levels = other.purge_due(0)
+    assert 0 in levels
+    other.expunge_deletes(levels)
+    assert _noted(es_index) == [] and es_index.pending_purge() == {}
+    assert _deleted_docs(es, f"{alias}-s0") == 0
+    assert ids(search(es_index, "khó khăn")) == ["named"] and not ids(search(es_index, "Xổm"))
+    assert ids(search(es_index, "vũ khí", clearance=1)) == ["raised"]
+
+
 def test_an_unfinished_elasticsearch_rebuild_of_another_version_is_begun_anew(es_index):
     """Begun before an upgrade: resumed, it would be filled and swapped in under the old
     template's analysers; it is deleted and a new generation begun."""

@@ -299,6 +299,9 @@ class _Indices:
     def put_index_template(self, **_) -> None:
         pass
 
+    def create(self, **_) -> None:  # the purge notes' index
+        pass
+
     def get_alias(self, name: str | None = None, index: str | None = None) -> dict:
         aliases = {self.alias: {}, self.generation: {}}
         return {n: {"aliases": {**aliases, f"{self.alias}-s{n[-1]}": {}}} for n in self.names}

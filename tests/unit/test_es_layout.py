@@ -235,6 +235,9 @@ class _Recording:
     def put_index_template(self, **_) -> None:
         pass
 
+    def create(self, **_) -> None:  # the purge notes' index
+        pass
+
     def get_alias(self, **_) -> dict:
         return levels_of(GEN1, *SERVING)
 

@@ -6,19 +6,27 @@ few index APIs it calls. The contract suite checks the same on a real server whe
 The stand-in keeps what the adapter relies on: `GET A-*/_alias` lists every index the pattern
 matches (another deployment's too) with its aliases, `_aliases` is atomic and fails on a missing
 index, creating an existing index is a 400, each index keeps the `_meta` of the template it was
-created from."""
+created from. For the purges it keeps documents too (`_bulk` through the client's helpers, `_mget`,
+and the notes index's one search): an `index` op over an existing document and a `delete` count
+a deleted document in `_stats` until `only_expunge_deletes` merges them away; a `create` over an
+existing one answers 409.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from fnmatch import fnmatch
 from typing import Any
 
 import pytest
 from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import BadRequestError, NotFoundError
+from elasticsearch.serializer import JsonSerializer
 
+from services.common.ports import IndexDocument
 from services.indexing import es_bodies
 from services.indexing.elasticsearch_index import MERGE_TIMEOUT_S, ElasticsearchIndex
 
@@ -28,6 +36,7 @@ A = "luutru-records"
 SERVING = [A, *(f"{A}-s{n}" for n in range(4))]
 TODAY = es_bodies.es_index_version()
 OLD = "schema 4, layout 2, template 000000000000"  # an earlier luutru's
+_SOURCE_EXCLUDES = es_bodies.index_template()["template"]["mappings"]["_source"]["excludes"]
 
 
 def _error(kind: type[Exception], status: int, error: str) -> Exception:
@@ -57,6 +66,10 @@ class FakeCluster:
         self.deleted_docs: dict[str, int] = {}  # index → documents deleted, not yet merged away
         self.calls: list[tuple[str, dict[str, Any]]] = []  # the purge's requests, in order
         self.hooks: dict[str, Callable[[], None]] = {}  # run once, before the call named
+        self.docs: dict[str, dict[str, dict[str, Any]]] = {}  # index → id → _source
+        self.plain: set[str] = set()  # indices created without aliases (the purge notes')
+        self.seq_no: dict[tuple[str, str], int] = {}  # (index, id) → its last write's number
+        self.sequence = itertools.count()
 
     def add(self, name: str, *aliases: str, version: str | None = TODAY) -> None:
         self.state[name] = {"aliases": set(aliases), "version": version}
@@ -123,8 +136,14 @@ class FakeIndices:
             answer[name] = {"mappings": {"_meta": {es_bodies.VERSION_KEY: version}}}
         return _Answer(answer)
 
-    def create(self, index: str, aliases: dict[str, Any]) -> None:
+    def create(self, index: str, aliases: dict[str, Any] | None = None, **body: Any) -> None:
         cluster = self.cluster
+        if aliases is None:  # not a generation's (no template applies outside `A-*`)
+            assert not fnmatch(index, f"{A}-*") and body["mappings"]["dynamic"] == "strict"
+            if index in cluster.plain:
+                raise _error(BadRequestError, 400, "resource_already_exists_exception")
+            cluster.plain.add(index)
+            return
         cluster.hook("create")
         if index in cluster.state:
             raise _error(BadRequestError, 400, "resource_already_exists_exception")
@@ -155,6 +174,7 @@ class FakeIndices:
         self.cluster.calls.append(("put_settings", {"index": index, "settings": settings}))
 
     def forcemerge(self, index: list[str], **params: Any) -> None:
+        self.cluster.hook("forcemerge")
         self.cluster.calls.append(("forcemerge", {"index": index, **params}))
         if params.get("only_expunge_deletes"):
             for name in index:
@@ -173,10 +193,96 @@ class FakeIndices:
                 cluster.deleted.append(name)
 
 
+class _NoTracing:
+    """What `elasticsearch.helpers` asks of the client's tracing: nothing traced."""
+
+    @contextmanager
+    def helpers_span(self, name: str) -> Iterator[None]:
+        yield None
+
+    @contextmanager
+    def use_span(self, span: Any) -> Iterator[None]:
+        yield None
+
+
+class _Transport:
+    class serializers:  # the client's attribute's name
+        @staticmethod
+        def get_serializer(mimetype: str) -> JsonSerializer:
+            return JsonSerializer()
+
+
 class FakeClient:
+    _otel = _NoTracing()
+    transport = _Transport()
+
     def __init__(self, cluster: FakeCluster, ignore_404: bool) -> None:
         self.cluster = cluster
         self.indices = FakeIndices(cluster, ignore_404)
+        self.ignore_404 = ignore_404
+
+    def bulk(self, operations: list[Any], refresh: str | None = None) -> _Answer:
+        """Each op's item as Elasticsearch answers it (helpers send bytes, callers dicts)."""
+        assert refresh == "wait_for", "every write is seen by the next read of any process"
+        ops = [json.loads(op) if isinstance(op, bytes | str) else op for op in operations]
+        items = []
+        while ops:
+            ((kind, meta),) = ops.pop(0).items()
+            source = ops.pop(0) if kind != "delete" else None
+            items.append({kind: {"_id": meta["_id"], "status": self._apply(kind, meta, source)}})
+        return _Answer({"errors": any(i[k]["status"] >= 300 for i in items for k in i),
+                        "items": items})  # fmt: skip
+
+    def _apply(self, kind: str, meta: dict[str, Any], body: dict[str, Any] | None) -> int:
+        cluster, index, doc_id = self.cluster, meta["_index"], meta["_id"]
+        docs = cluster.docs.setdefault(index, {})
+        if kind == "create" and doc_id in docs:
+            return 409
+        if kind == "delete" and doc_id not in docs:
+            return 404
+        if kind == "delete" and meta.get("if_seq_no") not in (None, cluster.seq_no[index, doc_id]):
+            return 409
+        if kind == "update":  # as the notes are written: a partial doc, or the upsert
+            assert body is not None and body["detect_noop"] is False
+            body = {**docs[doc_id], **body["doc"]} if doc_id in docs else body["upsert"]
+        if doc_id in docs:  # replaced or deleted: marked deleted in its segment
+            cluster.deleted_docs[index] = cluster.deleted_docs.get(index, 0) + 1
+        cluster.seq_no[index, doc_id] = next(cluster.sequence)
+        if kind == "delete":
+            del docs[doc_id]
+            return 200
+        stored = json.loads(json.dumps(body))
+        excluded = () if index in cluster.plain else _SOURCE_EXCLUDES  # the template's
+        docs[doc_id] = {name: value for name, value in stored.items() if name not in excluded}
+        return 201
+
+    def mget(self, docs: list[dict[str, str]]) -> _Answer:
+        found = []
+        for wanted in docs:
+            source = self.cluster.docs.get(wanted["_index"], {}).get(wanted["_id"])
+            found.append({**wanted, "found": source is not None, "_source": source})
+        return _Answer({"docs": found})
+
+    def search(self, index: str, body: dict[str, Any]) -> _Answer:
+        """The notes index's search only: sorted by its fields, paged by `search_after`."""
+        if index not in self.cluster.plain:
+            if self.ignore_404:
+                return _Answer({"error": {"type": "index_not_found_exception"}, "status": 404})
+            raise _error(NotFoundError, 404, "index_not_found_exception")
+        fields = [next(iter(key)) for key in body["sort"]]
+        assert body["seq_no_primary_term"]
+        docs = self.cluster.docs.get(index, {})
+        hits = sorted(
+            (
+                {"_source": src, "sort": [src[f] for f in fields], "_primary_term": 1,
+                 "_seq_no": self.cluster.seq_no[index, doc_id]}
+                for doc_id, src in docs.items()
+            ),
+            key=lambda hit: hit["sort"],
+        )  # fmt: skip
+        if "search_after" in body:
+            hits = [hit for hit in hits if hit["sort"] > body["search_after"]]
+        return _Answer({"hits": {"hits": hits[: body["size"]]}})
 
     def options(
         self, ignore_status: int | None = None, request_timeout: float | None = None
@@ -366,18 +472,43 @@ def test_a_process_beginning_while_another_passes_over_a_stale_rebuild_joins_its
 # -- purging deleted documents ---------------------------------------------------------------
 
 
+NOTES = es_bodies.notes_index(A)
+
+
+def _doc(record_id: str, text: str = "công văn", secrecy: int = 0, **fields: Any) -> IndexDocument:
+    return IndexDocument(id=record_id, register="den", title=f"Văn bản {record_id}", text=text,
+                         secrecy=secrecy, **fields)  # fmt: skip
+
+
+def _age_notes(cluster: FakeCluster, seconds: float) -> None:
+    """As if every note had been written `seconds` earlier."""
+    for note in cluster.docs.get(NOTES, {}).values():
+        note["noted_at"] -= seconds
+
+
+def _purge_index(index: ElasticsearchIndex, after_s: float) -> frozenset[int]:
+    """What the indexing service's purge does on Elasticsearch (dependencies.RebuildJob)."""
+    levels = index.purge_due(after_s)
+    if levels:
+        index.expunge_deletes(levels)
+    return levels
+
+
 def test_a_purge_expunges_the_deleted_documents_of_the_levels_holding_some():
     """A destroyed record's document stays in its Lucene segment, marked deleted, until a
-    merge: the purge force-merges only the serving indices that hold deleted documents, with
-    only_expunge_deletes and the threshold set to 0 first (at the default 10 %, one deleted
-    document in a large segment would stay)."""
+    merge: once its note is old enough the purge force-merges only the serving indices that
+    hold deleted documents, with only_expunge_deletes and the threshold set to 0 first (at the
+    default 10 %, one deleted document in a large segment would stay); then the note goes."""
     cluster = FakeCluster()
     cluster.generation(GEN2, *SERVING)
     index = start(cluster)
+    assert NOTES in cluster.plain and NOTES not in cluster.state  # none of the generations'
     assert index.purge_due(0) == frozenset()  # nothing deleted
-    cluster.deleted_docs[f"{GEN2}-s1"] = 1
-    assert index.purge_due(600) == frozenset()  # no deletion by this process: not due yet
-    index._deleted_at = time.time() - 601  # as `delete` notes it, ten minutes ago
+    index.upsert_many([_doc("gone", secrecy=1), _doc("stays", secrecy=1), _doc("open")])
+    index.delete("gone")
+    assert index.pending_purge() == {"gone": [1]}
+    assert index.purge_due(600) == frozenset()  # not due yet
+    _age_notes(cluster, 601)
     assert index.purge_due(600) == {1}
     index.expunge_deletes({1})
     assert cluster.calls == [
@@ -386,4 +517,156 @@ def test_a_purge_expunges_the_deleted_documents_of_the_levels_holding_some():
         ("options", {"request_timeout": MERGE_TIMEOUT_S}),
         ("forcemerge", {"index": [f"{GEN2}-s1"], "only_expunge_deletes": True}),
     ]  # fmt: skip
-    assert index.purge_due(0) == frozenset() and index._deleted_at is None
+    assert cluster.docs[NOTES] == {} and index.pending_purge() == {}
+    assert index.purge_due(0) == frozenset()
+
+
+def test_the_notes_are_the_clusters_so_another_process_purges_them():
+    """Noted in the cluster, with refresh: a process started later (a restart, or another
+    indexing process) sees the deletion and purges it; the first then sees nothing due."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    first = start(cluster)
+    first.upsert_many([_doc("gone"), _doc("stays")])
+    first.delete("gone")
+    second = start(cluster)  # its start leaves the notes as they are
+    assert second.pending_purge() == {"gone": [0]}
+    _age_notes(cluster, 601)
+    assert _purge_index(second, 600) == {0}
+    assert first.purge_due(0) == frozenset() and first.pending_purge() == {}
+
+
+def test_a_correction_and_a_level_move_are_noted_and_the_same_content_is_not():
+    """An `index` op leaves the replaced version in its segment whatever it held: a corrected
+    trích yếu (other content) and a raise to Mật (the copy left at level 0) are noted; the same
+    document indexed again (a redelivery, a recovery) is not, so it rewrites no level."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    named = _doc("named", subject="Về việc hỗ trợ ông Lường Văn Xổm")
+    index.upsert_many([named, _doc("raised", "kho vũ khí"), _doc("same")])
+    index.upsert_many([named, _doc("same")])  # redelivered
+    index.upsert(_doc("same"))
+    assert index.pending_purge() == {} and NOTES not in cluster.docs  # no note written
+    _age_notes(cluster, 601)
+    assert index.purge_due(600) == frozenset()  # deleted documents, but no content left
+    index.upsert(_doc("named", subject="Về việc hỗ trợ hộ khó khăn"))
+    index.upsert(_doc("raised", "kho vũ khí", secrecy=1))
+    assert index.pending_purge() == {"named": [0], "raised": [0]}
+    assert sorted(cluster.docs[NOTES]) == ["0:named", "0:raised"]
+    assert {n["record"]: n["level"] for n in cluster.docs[NOTES].values()} == {
+        "named": 0,
+        "raised": 0,
+    }
+    _age_notes(cluster, 601)
+    assert _purge_index(index, 600) == {0}
+    assert index.pending_purge() == {}
+
+
+def test_a_note_keeps_the_time_of_the_first_change():
+    """A record corrected twice is due when its first earlier version is old enough."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert(_doc("r", "bản một"))
+    index.upsert(_doc("r", "bản hai"))
+    _age_notes(cluster, 601)
+    index.upsert(_doc("r", "bản ba"))  # the note is written again, its time kept
+    assert index.purge_due(600) == {0}
+
+
+def test_a_note_whose_deleted_document_elasticsearch_merged_away_is_dropped():
+    """Elasticsearch merges by itself too: a note whose level counts no deleted document any
+    more has nothing left to purge."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("gone"), _doc("stays")])
+    index.delete("gone")
+    cluster.deleted_docs.clear()  # a merge of its own
+    _age_notes(cluster, 601)
+    assert index.purge_due(600) == frozenset() and cluster.docs[NOTES] == {}
+
+
+def test_a_change_noted_during_the_force_merge_stays_for_the_next_purge():
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("gone"), _doc("late"), _doc("stays")])
+    index.delete("gone")
+    cluster.hooks["forcemerge"] = lambda: index.delete("late")
+    assert _purge_index(index, 0) == {0}
+    assert [note["record"] for note in cluster.docs[NOTES].values()] == ["late"]
+    cluster.deleted_docs[f"{GEN2}-s0"] = 1  # the merge began before it: still on disk
+    assert index.pending_purge() == {"late": [0]}
+
+
+def test_a_record_changed_again_during_the_force_merge_keeps_its_note():
+    """Its note was read before the merge, which may have missed the second change: noted
+    again meanwhile (its sequence number moved), the note is not deleted after the merge."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "bản một"), _doc("stays")])
+    index.upsert(_doc("r", "bản hai"))
+    cluster.hooks["forcemerge"] = lambda: index.upsert(_doc("r", "bản ba"))
+    assert _purge_index(index, 0) == {0}
+    assert list(cluster.docs[NOTES]) == ["0:r"]
+
+
+def test_a_level_move_during_a_rebuild_is_noted_against_the_serving_generation():
+    """Live writes reach both generations; the copy read before is the one searches used."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert(_doc("raised"))
+    index.begin_rebuild()
+    index.upsert(_doc("raised", secrecy=2))
+    assert index.pending_purge() == {"raised": [0]}
+    assert cluster.docs[f"{GEN3}-s2"].keys() == {"raised"}  # the rebuild got it too
+
+
+def test_purge_note_bodies():
+    """A note is an upsert that keeps its first time and always moves its sequence number; it
+    is deleted only as read; the notes are read oldest first, resumable by `search_after`; a
+    copy is noted only when it differs from the new document."""
+    assert es_bodies.note_operations(NOTES, [("r", 1), ("r", 1)], 5.0) == [
+        {"update": {"_index": NOTES, "_id": "1:r"}},
+        {"doc": {"record": "r"}, "upsert": {"record": "r", "level": 1, "noted_at": 5.0},
+         "detect_noop": False},
+    ]  # fmt: skip
+    read = es_bodies.note_of({"_source": {"record": "r", "level": 1, "noted_at": 5.0},
+                              "_seq_no": 7, "_primary_term": 2})  # fmt: skip
+    assert es_bodies.forget_operations(NOTES, [read]) == [
+        {"delete": {"_index": NOTES, "_id": "1:r", "if_seq_no": 7, "if_primary_term": 2}}
+    ]
+    assert es_bodies.notes_body(after=[5.0, "r", 1])["search_after"] == [5.0, "r", 1]
+    assert "search_after" not in es_bodies.notes_body()
+    new = _doc("r", "bản mới")
+    same = (0, es_bodies.stored_source(new))
+    other = (0, es_bodies.stored_source(_doc("r", "bản cũ")))
+    assert es_bodies.replaced({"r": [same]}, [new]) == []
+    assert es_bodies.replaced({"r": [other]}, [new]) == [("r", 0)]
+    assert es_bodies.replaced({"r": [same, (2, same[1])]}, [new]) == [("r", 2)]  # a cut move
+    assert "text" not in same[1]  # the template keeps it out of `_source`
+
+
+def test_a_change_is_noted_even_when_the_rebuilding_generations_write_fails(monkeypatch):
+    """The serving index was written, the rebuilding one failed: the redelivered event will
+    find the same content there and note nothing, so the note is written before the error."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "bản một"), _doc("stays")])
+    index.begin_rebuild()
+    real = es_bodies.bulk_actions
+
+    def failing_in_the_rebuild(levels, docs):
+        if GEN3 in next(iter(levels.values())):
+            raise ConnectionError("the rebuilding index is unreachable")
+        return real(levels, docs)
+
+    monkeypatch.setattr(es_bodies, "bulk_actions", failing_in_the_rebuild)
+    with pytest.raises(ConnectionError):
+        index.upsert(_doc("r", "bản hai"))
+    assert index.pending_purge() == {"r": [0]}
