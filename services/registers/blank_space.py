@@ -27,6 +27,9 @@ SEARCH_DPI = 40  # a pixel is 0.64 mm: enough to see a line of text, cheap to re
 # The rendering's size is bounded before PDFium draws it (this process runs with Pillow's
 # bomb check off): a page beyond this many pixels is rendered coarser instead.
 MAX_SEARCH_PIXELS = 1_000_000
+MAX_SEARCH_SIDE = 4_000  # and no side longer: a page 1 pt high and miles wide is not drawn wide
+MIN_STAMP_PX = 4  # a rendering so coarse the stamp is fewer pixels high tells nothing
+SIZE_SLACK_PT = 1.0  # PDFium's page and the caller's may differ by rounding, no more
 CLEARANCE_MM = 2.0  # blank paper kept round the stamp, so it touches no line of text
 INK_CONTRAST = 48  # darker than the paper by this much is ink (anti-aliased text edges too)
 # A page whose usual grey is darker than this is a photograph or a dark scan: no paper to
@@ -59,26 +62,37 @@ def blank_spot(
     document: bytes,
     size_mm: tuple[float, float],
     edge_mm: float,
+    shown_pt: tuple[float, float],
     unit: float = 1.0,
     rotate: int = 0,
 ) -> tuple[float, float] | None:
     """(left, top) in PDF points from the top left of page 1 as shown where a box of
     `size_mm` (width, height) covers only blank paper; None when none fits or the page cannot
-    be rendered (the caller then keeps its fallback place). `unit` is the page's /UserUnit,
-    `rotate` the turn (clockwise) the caller shows it at."""
-    rendered = _rendered(document, unit, rotate)
+    be rendered (the caller then keeps its fallback place). `shown_pt` is the size of the page
+    as the caller shows it and places the stamp on (points, turned): a page it cannot hold is
+    not rendered, and one PDFium draws at another size is not searched (the spot would be
+    measured on another page). `unit` is the page's /UserUnit, `rotate` the turn (clockwise)
+    the caller shows it at."""
+    room_mm = [(pt / PT_PER_MM - 2 * edge_mm) for pt in shown_pt]
+    if room_mm[0] < size_mm[0] or room_mm[1] < size_mm[1]:
+        return None  # no room inside the edges: nothing to render
+    rendered = _rendered(document, unit, rotate, shown_pt)
     if rendered is None:
         return None
     image, px_per_mm = rendered
+    if min(size_mm) * px_per_mm < MIN_STAMP_PX:
+        return None
     found = _first_fit(_ink(image), size_mm, edge_mm, px_per_mm)
     if found is None:
         return None
     return found[0] / px_per_mm * PT_PER_MM, found[1] / px_per_mm * PT_PER_MM
 
 
-def _rendered(document: bytes, unit: float, rotate: int) -> tuple[Image.Image, float] | None:
+def _rendered(
+    document: bytes, unit: float, rotate: int, shown_pt: tuple[float, float] | None = None
+) -> tuple[Image.Image, float] | None:
     """Page 1, grey, turned `rotate`, and its pixels per mm; None when PDFium cannot draw
-    it."""
+    it, or draws it at another size than `shown_pt` (points, turned)."""
     import pypdfium2 as pdfium
 
     from services.ocr.pagekind import PDFIUM_LOCK  # PDFium is not thread-safe
@@ -89,19 +103,33 @@ def _rendered(document: bytes, unit: float, rotate: int) -> tuple[Image.Image, f
         except pdfium.PdfiumError:
             return None
         try:
-            image, scale = _drawn(pdf[0], unit, rotate)
+            image, scale = _drawn(pdf[0], unit, rotate, shown_pt)
         except (pdfium.PdfiumError, ValueError):  # a page without area, a broken content
             return None
         finally:
             pdf.close()
+    if image is None:
+        return None
     return image, scale / unit * PT_PER_MM
 
 
-def _drawn(page, unit: float, rotate: int) -> tuple[Image.Image, float]:
-    """The page drawn grey at `_scale`, turned `rotate` as shown, and that scale."""
-    scale = _scale(page.get_width(), page.get_height(), unit)
+def _drawn(
+    page, unit: float, rotate: int, shown_pt: tuple[float, float] | None
+) -> tuple[Image.Image | None, float]:
+    """The page drawn grey at `_scale`, turned `rotate` as shown, and that scale; no image
+    when PDFium's page, turned so, is not `shown_pt` in size."""
     # PDFium reads an odd /Rotate (135 as 90) its own way: turned here as the caller places
     turn = (rotate - page.get_rotation()) % 360
+    width, height = page.get_width(), page.get_height()  # as PDFium shows it
+    if turn in (90, 270):
+        width, height = height, width
+    if shown_pt is not None and any(
+        abs(mine * unit - theirs) > SIZE_SLACK_PT
+        for mine, theirs in zip((width, height), shown_pt, strict=True)
+    ):
+        page.close()
+        return None, 0.0
+    scale = _scale(width, height, unit)
     bitmap = page.render(scale=scale, rotation=turn, grayscale=True)
     image = bitmap.to_pil().convert("L")  # a copy, free of PDFium's buffer
     bitmap.close()
@@ -110,10 +138,13 @@ def _drawn(page, unit: float, rotate: int) -> tuple[Image.Image, float]:
 
 
 def _scale(width: float, height: float, unit: float) -> float:
-    """Pixels per page unit: SEARCH_DPI, coarser when the page would exceed MAX_SEARCH_PIXELS."""
+    """Pixels per page unit: SEARCH_DPI, coarser when the page would exceed MAX_SEARCH_PIXELS
+    or MAX_SEARCH_SIDE."""
     scale = SEARCH_DPI / 72 * unit
     area = max(width * height, 1.0)
-    return min(scale, math.sqrt(MAX_SEARCH_PIXELS / area))
+    return min(
+        scale, math.sqrt(MAX_SEARCH_PIXELS / area), MAX_SEARCH_SIDE / max(width, height, 1.0)
+    )
 
 
 def _ink(image: Image.Image) -> Image.Image | None:

@@ -182,6 +182,73 @@ def test_the_search_renders_a_huge_page_within_its_pixel_bound():
     image, px_per_mm = blank_space._rendered(out.getvalue(), 1.0, 0)
     assert image.width * image.height <= blank_space.MAX_SEARCH_PIXELS * 1.01
     assert px_per_mm < blank_space.SEARCH_DPI / 25.4
-    assert blank_space.blank_spot(out.getvalue(), (50, 35), 5) == pytest.approx(
+    assert blank_space.blank_spot(out.getvalue(), (50, 35), 5, (14_400, 14_400)) == pytest.approx(
         (5 * stamp.PT_PER_MM, 5 * stamp.PT_PER_MM), abs=1 / px_per_mm * stamp.PT_PER_MM
     )
+
+
+def _with_page(document: bytes, change) -> bytes:
+    with pikepdf.open(io.BytesIO(document)) as pdf:
+        change(pdf.pages[0])
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        {"CropBox": [-100, -100, 700, 950]},  # beyond the MediaBox: readers show their meet
+        {"MediaBox": [0, 0, 0, 0]},  # no area: PDFium shows a Letter page
+        {"MediaBox": [595.28, 841.89, 0, 0]},  # corners the other way round
+        {"CropBox": [60, 0, 595.28, 760], "Rotate": 270},
+    ],
+)
+def test_the_stamp_is_drawn_where_the_search_found_blank_space_whatever_the_page_boxes(boxes):
+    """The search renders the page as PDFium shows it (the CropBox cut to the MediaBox, a
+    Letter page for a MediaBox without area); the stamp is drawn on that same box."""
+
+    def change(page):
+        for key, value in boxes.items():
+            page.obj[f"/{key}"] = pikepdf.Array(value) if isinstance(value, list) else value
+
+    document = _with_page(page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY]), change)
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert stamped.spot.blank
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
+
+
+@pytest.mark.parametrize("unit", [0, -2, "/Two"])
+def test_a_user_unit_that_is_no_positive_number_is_ignored_not_a_500(unit):
+    def change(page):
+        page.obj.UserUnit = pikepdf.Name(unit) if isinstance(unit, str) else unit
+
+    document = _with_page(page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY]), change)
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
+
+
+def test_a_page_pdfium_draws_at_another_size_is_not_searched():
+    """The spot is measured on PDFium's page: on a page of another size it would be elsewhere
+    on the caller's, so the caller keeps its fallback."""
+    document = page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY])
+    a4 = (A4_MM[0] * stamp.PT_PER_MM, A4_MM[1] * stamp.PT_PER_MM)
+    assert blank_space.blank_spot(document, (50, 35), 5, a4) is not None
+    assert blank_space.blank_spot(document, (50, 35), 5, (a4[0], a4[1] - 200)) is None
+
+
+def test_a_page_too_small_for_the_stamp_is_not_rendered(monkeypatch):
+    monkeypatch.setattr(blank_space, "_rendered", lambda *a: pytest.fail("rendered"))
+    assert blank_space.blank_spot(b"%PDF-", (50, 35), 5, (100, 80)) is None
+
+
+def test_a_long_thin_page_is_rendered_within_its_side_bound():
+    """The pixel bound alone lets a page 200 inches long and 4 high be drawn 40 dpi wide."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(14_400, 300))
+    out = io.BytesIO()
+    pdf.save(out)
+    image, _ = blank_space._rendered(out.getvalue(), 1.0, 0)
+    assert max(image.size) <= blank_space.MAX_SEARCH_SIDE
