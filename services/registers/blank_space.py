@@ -8,7 +8,10 @@ Vietnamese administrative document prints its organ and its số/ký hiệu.
 Page 1 is rendered small and grey by PDFium as it is shown (/Rotate applied; PDFium draws a
 page in its own units and ignores /UserUnit, so sizes are converted here). Ink is any pixel
 clearly darker than the paper. The stamp, with CLEARANCE_MM all round, must cover no ink, and
-stay EDGE_MM inside the page's edges. First fit wins, in this order: the top half's left
+stay EDGE_MM inside the page's edges. Nor may it sit in a gap between two blocks of the same
+lines (ink within SIDE_MM both left and right of it): on a short letter that gap is the signing
+space between the Nơi nhận and the signature block, where the signature and the organ's seal
+go. First fit wins, in this order: the top half's left
 column (under the organ and số/ký hiệu), its right column (under the date line), then
 anywhere; within each, topmost, then leftmost. No fit (a full page): None, and the caller
 keeps the old top-left place. Pillow only (no numpy here): ink under every candidate box is
@@ -31,6 +34,9 @@ MAX_SEARCH_SIDE = 4_000  # and no side longer: a page 1 pt high and miles wide i
 MIN_STAMP_PX = 4  # a rendering so coarse the stamp is fewer pixels high tells nothing
 SIZE_SLACK_PT = 1.0  # PDFium's page and the caller's may differ by rounding, no more
 CLEARANCE_MM = 2.0  # blank paper kept round the stamp, so it touches no line of text
+# Ink this close both left and right of the stamp, in its lines: it would sit in a gap between
+# two blocks (the signing space between Nơi nhận and the signature block), not in blank space.
+SIDE_MM = 20.0
 INK_CONTRAST = 48  # darker than the paper by this much is ink (anti-aliased text edges too)
 # A page whose usual grey is darker than this is a photograph or a dark scan: no paper to
 # stamp on, rather than a "blank" that is really dark background.
@@ -176,12 +182,36 @@ def _first_fit(
     width, height = (math.ceil(mm * px_per_mm) for mm in size_mm)
     clear = math.ceil(CLEARANCE_MM * px_per_mm)
     edge = math.ceil(edge_mm * px_per_mm)
-    covered = _ink_under(ink, width + 2 * clear, height + 2 * clear, clear)
+    covered = ImageChops.lighter(
+        _ink_under(ink, width + 2 * clear, height + 2 * clear, clear),
+        _between_blocks(ink, (width, height), clear, edge, math.ceil(SIDE_MM * px_per_mm)),
+    )
     for region in _regions(ink.size, width, height, edge):
         found = _topmost_free(covered, region)
         if found is not None:
             return found
     return None
+
+
+def _between_blocks(
+    ink: Image.Image, size: tuple[int, int], clear: int, edge: int, side: int
+) -> Image.Image:
+    """255 at (x, y) where a stamp there would have ink within `side` pixels both left and
+    right of it, in the lines it spans (clearance included): a gap between two blocks of the
+    same lines — the Nơi nhận and the signature block, where the signature and the organ's
+    seal go, or a table's columns. Ink within `edge` of the page's sides (a scanner's dark
+    border) does not count."""
+    (width, height), (w, h) = size, ink.size
+    inner = ink.copy()
+    if edge:
+        inner.paste(0, (0, 0, edge, h))
+        inner.paste(0, (w - edge, 0, w, h))
+    lines = _sliding_max(inner, height + 2 * clear, horizontal=False)
+    lines = lines.crop((0, -clear, w, h - clear))  # rows y − clear … y + height + clear
+    near = _sliding_max(lines, side, horizontal=True)  # at x: columns x … x + side
+    left = near.crop((-clear - side, 0, w - clear - side, h))
+    right = near.crop((width + clear, 0, w + width + clear, h))
+    return ImageChops.darker(left, right)
 
 
 def _ink_under(ink: Image.Image, width: int, height: int, shift: int) -> Image.Image:
