@@ -41,6 +41,7 @@ BLANK = "…" * 12  # a line left to fill by hand
 _PAD_MM = 2.0
 _MIN_PT = 5.0
 _PDF_MODES = ("1", "L", "RGB", "CMYK")  # what Pillow writes into a PDF as it is
+_JPEG_AS_IS = ("L", "RGB")  # a CMYK JPEG's inversion (Adobe's) is left to Pillow
 
 
 @dataclass(frozen=True)
@@ -382,17 +383,46 @@ def _free_name(page) -> str:
 
 def image_as_pdf(data: bytes) -> bytes:
     """A scanned image (no access copy yet) as a PDF whose pages measure the paper it was
-    scanned from (its dpi; 300 when it names none), one page per frame."""
+    scanned from (its dpi; 300 when it names none), one page per frame. A grey or colour JPEG
+    goes in as it is (`_jpeg_as_pdf`)."""
     from PIL import Image, ImageSequence
 
     with Image.open(io.BytesIO(data)) as image:
         dpi = image.info.get("dpi") or (300, 300)
+        resolution = float(dpi[0]) or 300.0
+        if image.format == "JPEG" and image.mode in _JPEG_AS_IS:
+            return _jpeg_as_pdf(data, image, resolution)
         frames = [
             f.copy() if f.mode in _PDF_MODES else f.convert("RGB")  # a bilevel scan stays 1-bit
             for f in ImageSequence.Iterator(image)
         ]
     out = io.BytesIO()
-    frames[0].save(
-        out, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True, append_images=frames[1:]
+    frames[0].save(out, "PDF", resolution=resolution, save_all=True, append_images=frames[1:])
+    return out.getvalue()
+
+
+def _jpeg_as_pdf(data: bytes, image, resolution: float) -> bytes:
+    """The JPEG's own bytes as the page's image (PDF's DCTDecode is JPEG): Pillow would decode
+    and re-encode it, a second loss and most of the copy's time on a 300 dpi colour scan. Its
+    data is still decoded once, at an eighth of its size (JPEG's own scaling, cheap), so a
+    damaged one is refused as before."""
+    import pikepdf
+
+    width, height = image.size
+    image.draft(image.mode, (width // 8, height // 8))
+    image.load()  # a truncated or damaged scan raises here (`reading_image`)
+    page_w, page_h = width * 72 / resolution, height * 72 / resolution
+    pdf = pikepdf.new()
+    scan = pikepdf.Stream(pdf, b"")
+    scan.write(data, filter=pikepdf.Name.DCTDecode)
+    scan.Type, scan.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    scan.Width, scan.Height, scan.BitsPerComponent = width, height, 8
+    scan.ColorSpace = pikepdf.Name.DeviceGray if image.mode == "L" else pikepdf.Name.DeviceRGB
+    page = pdf.add_blank_page(page_size=(page_w, page_h))
+    page.add_resource(scan, pikepdf.Name.XObject, pikepdf.Name.Scan)
+    page.obj.Contents = pikepdf.Stream(
+        pdf, f"q {page_w:.4f} 0 0 {page_h:.4f} 0 0 cm /Scan Do Q".encode()
     )
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
     return out.getvalue()
