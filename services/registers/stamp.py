@@ -297,8 +297,9 @@ def _shown_box(page) -> tuple[float, float, float, float]:
 
 
 def _user_unit(page) -> float:
-    """Points per unit of the page (/UserUnit, ISO 32000-1 14.11.1, default 1); one that is not
-    a positive number is ignored, as PDFium ignores them all (a 0 divided the drawing by 0)."""
+    """Points per unit of the page (/UserUnit, ISO 32000-1 7.7.3.3 Table 30, default 1); one
+    that is not a positive number is ignored, as PDFium ignores them all (a 0 divided the
+    drawing by 0)."""
     try:
         unit = float(page.obj.get("/UserUnit", 1))
     except (TypeError, ValueError):
