@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import unicodedata
 from dataclasses import asdict, dataclass
 from dataclasses import fields as fields_of
@@ -40,6 +41,7 @@ BLANK = "…" * 12  # a line left to fill by hand
 _PAD_MM = 2.0
 _MIN_PT = 5.0
 _PDF_MODES = ("1", "L", "RGB", "CMYK")  # what Pillow writes into a PDF as it is
+_JPEG_AS_IS = ("L", "RGB")  # a CMYK JPEG's inversion (Adobe's) is left to Pillow
 
 
 @dataclass(frozen=True)
@@ -219,12 +221,15 @@ class Stamped:
     spot: Spot
 
 
-def _spot(document: bytes, unit: float, rotate: int) -> Spot:
+def _spot(document: bytes, box: tuple[float, ...], unit: float, rotate: int) -> Spot:
     """Blank space on page 1 for the stamp (`blank_space`), else the top left: a full page has
-    none, and a stamp over its header is still a stamp."""
+    none, and a stamp over its header is still a stamp. `box` is the part shown (`_shown_box`),
+    in the page's units."""
     from services.registers.blank_space import blank_spot
 
-    found = blank_spot(document, (WIDTH_MM, HEIGHT_MM), MARGIN_MM, unit, rotate)
+    width, height = (box[2] - box[0]) * unit, (box[3] - box[1]) * unit
+    shown = (width, height) if rotate in (0, 180) else (height, width)
+    found = blank_spot(document, (WIDTH_MM, HEIGHT_MM), MARGIN_MM, shown, unit, rotate)
     return Spot(*found, blank=True) if found else FALLBACK
 
 
@@ -253,6 +258,53 @@ def _no_pdfa_claim(pdf) -> None:
         for key in ("pdfaid:part", "pdfaid:conformance"):
             if key in meta:
                 del meta[key]
+
+
+# PDFium's page when the MediaBox has no area (a Letter page); the copy is given it too, so a
+# reader shows the page the stamp was placed on.
+NO_AREA_MEDIABOX = (0.0, 0.0, 612.0, 792.0)
+
+
+def _rect(array) -> tuple[float, float, float, float] | None:
+    """A page box as (left, bottom, right, top), corners in either order (ISO 32000-1 7.9.5);
+    None when it is not four numbers or has no area."""
+    try:
+        a, b, c, d = (float(v) for v in array)
+    except (TypeError, ValueError):
+        return None
+    rect = (min(a, c), min(b, d), max(a, c), max(b, d))
+    return rect if rect[2] > rect[0] and rect[3] > rect[1] else None
+
+
+def _shown_box(page) -> tuple[float, float, float, float]:
+    """The part of the page a reader shows, in its units: the CropBox cut to the MediaBox
+    (ISO 32000-1 14.11.2: a box beyond the media box is reduced to their intersection), the
+    MediaBox without one — as PDFium renders it, so the blank space found on its rendering
+    is where the stamp is drawn. A MediaBox without area is PDFium's Letter page, written
+    into the copy."""
+    import pikepdf
+
+    media = _rect(page.mediabox)
+    if media is None:
+        media = NO_AREA_MEDIABOX
+        page.obj.MediaBox = pikepdf.Array(NO_AREA_MEDIABOX)
+    crop = _rect(page.cropbox)
+    if crop is None:
+        return media
+    cut = (max(crop[0], media[0]), max(crop[1], media[1]),
+           min(crop[2], media[2]), min(crop[3], media[3]))  # fmt: skip
+    return cut if cut[2] > cut[0] and cut[3] > cut[1] else media
+
+
+def _user_unit(page) -> float:
+    """Points per unit of the page (/UserUnit, ISO 32000-1 7.7.3.3 Table 30, default 1); one
+    that is not a positive number is ignored, as PDFium ignores them all (a 0 divided the
+    drawing by 0)."""
+    try:
+        unit = float(page.obj.get("/UserUnit", 1))
+    except (TypeError, ValueError):
+        return 1.0
+    return unit if math.isfinite(unit) and unit > 0 else 1.0
 
 
 def _shown_rotation(page) -> int:
@@ -305,10 +357,10 @@ def stamp_onto(document: bytes, fields: StampFields) -> Stamped:
         form = pdf.copy_foreign(stamp.pages[0].as_form_xobject())
         page = pdf.pages[0]
         name = page.add_resource(form, pikepdf.Name.XObject, _free_name(page))
-        box = tuple(float(v) for v in page.cropbox)
+        box = _shown_box(page)
         rotate = _shown_rotation(page)
-        unit = float(page.obj.get("/UserUnit", 1))
-        spot = _spot(document, unit, rotate)
+        unit = _user_unit(page)
+        spot = _spot(document, box, unit, rotate)
         matrix = " ".join(f"{v:.4f}" for v in _placement(box, rotate, unit, spot))
         # the page's own drawing in q…Q, so a transformation it leaves set moves no stamp
         page.contents_add(pikepdf.Stream(pdf, b"q\n"), prepend=True)
@@ -332,17 +384,46 @@ def _free_name(page) -> str:
 
 def image_as_pdf(data: bytes) -> bytes:
     """A scanned image (no access copy yet) as a PDF whose pages measure the paper it was
-    scanned from (its dpi; 300 when it names none), one page per frame."""
+    scanned from (its dpi; 300 when it names none), one page per frame. A grey or colour JPEG
+    goes in as it is (`_jpeg_as_pdf`)."""
     from PIL import Image, ImageSequence
 
     with Image.open(io.BytesIO(data)) as image:
         dpi = image.info.get("dpi") or (300, 300)
+        resolution = float(dpi[0]) or 300.0
+        if image.format == "JPEG" and image.mode in _JPEG_AS_IS:
+            return _jpeg_as_pdf(data, image, resolution)
         frames = [
             f.copy() if f.mode in _PDF_MODES else f.convert("RGB")  # a bilevel scan stays 1-bit
             for f in ImageSequence.Iterator(image)
         ]
     out = io.BytesIO()
-    frames[0].save(
-        out, "PDF", resolution=float(dpi[0]) or 300.0, save_all=True, append_images=frames[1:]
+    frames[0].save(out, "PDF", resolution=resolution, save_all=True, append_images=frames[1:])
+    return out.getvalue()
+
+
+def _jpeg_as_pdf(data: bytes, image, resolution: float) -> bytes:
+    """The JPEG's own bytes as the page's image (PDF's DCTDecode is JPEG): Pillow would decode
+    and re-encode it, a second loss and most of the copy's time on a 300 dpi colour scan. Its
+    data is still decoded once, at an eighth of its size (JPEG's own scaling, cheap), so a
+    damaged one is refused as before."""
+    import pikepdf
+
+    width, height = image.size
+    image.draft(image.mode, (width // 8, height // 8))
+    image.load()  # a truncated or damaged scan raises here (`reading_image`)
+    page_w, page_h = width * 72 / resolution, height * 72 / resolution
+    pdf = pikepdf.new()
+    scan = pikepdf.Stream(pdf, b"")
+    scan.write(data, filter=pikepdf.Name.DCTDecode)
+    scan.Type, scan.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    scan.Width, scan.Height, scan.BitsPerComponent = width, height, 8
+    scan.ColorSpace = pikepdf.Name.DeviceGray if image.mode == "L" else pikepdf.Name.DeviceRGB
+    page = pdf.add_blank_page(page_size=(page_w, page_h))
+    page.add_resource(scan, pikepdf.Name.XObject, pikepdf.Name.Scan)
+    page.obj.Contents = pikepdf.Stream(
+        pdf, f"q {page_w:.4f} 0 0 {page_h:.4f} 0 0 cm /Scan Do Q".encode()
     )
+    out = io.BytesIO()
+    pdf.save(out, deterministic_id=True)
     return out.getvalue()

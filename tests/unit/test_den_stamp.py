@@ -383,3 +383,43 @@ def test_a_document_destroyed_or_recalled_since_has_nothing_left_to_stamp(status
     assert (status_code, code) == (404, "not_found")
     assert "đã bị hủy hoặc thu hồi" in message
     stamp.check_incoming({**record, "status": "indexed"})
+
+
+def _jpeg(mode: str, dpi: int = 300) -> bytes:
+    page = Image.open(io.BytesIO(render_page(LINES, dpi=dpi))).convert(mode)
+    out = io.BytesIO()
+    page.save(out, "JPEG", quality=85, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_jpeg_original_goes_into_the_copy_as_it_is_not_compressed_again(tmp_path, mode):
+    """PDF's DCTDecode is JPEG: the scan's own bytes are the page's image (re-encoding it was
+    a second loss, and most of the copy's time on a 300 dpi colour scan)."""
+    jpeg = _jpeg(mode)
+    store = FilesystemObjectStore(tmp_path)
+    store.put("originals/x", jpeg)
+    row = {"object_key": "originals/x", "status": "indexed", "file_name": "cv.jpg",
+           "media_type": "image/jpeg"}  # fmt: skip
+    found = stamped_file(_OneRecord(row), store, "r1", FIELDS)
+    with pikepdf.open(io.BytesIO(found.data)) as pdf:
+        page = pdf.pages[0]
+        images = [x for x in page.images.values() if x.get("/Filter") == pikepdf.Name.DCTDecode]
+        assert [x.read_raw_bytes() for x in images] == [jpeg]
+        assert [float(v) for v in page.mediabox] == [
+            0, 0, pytest.approx(595.3, abs=1), pytest.approx(841.9, abs=1)
+        ]  # fmt: skip
+    assert found.placement == "blank"
+    assert_on_blank_paper(stamp.image_as_pdf(jpeg), found.data)
+    assert stamp.image_as_pdf(jpeg) == stamp.image_as_pdf(jpeg)
+
+
+def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path):
+    jpeg = _jpeg("RGB")
+    store = FilesystemObjectStore(tmp_path)
+    store.put("originals/x", jpeg[: len(jpeg) // 2])
+    row = {"object_key": "originals/x", "status": "failed", "file_name": "cv.jpg",
+           "media_type": "image/jpeg"}  # fmt: skip
+    with pytest.raises(PermanentError) as refused:
+        stamped_file(_OneRecord(row), store, "r1", FIELDS)
+    assert describe_error(refused.value)[:2] == (400, "broken_file")

@@ -13,7 +13,9 @@ import io
 import json
 
 import pikepdf
+import pypdfium2 as pdfium
 import pytest
+from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
 from services.common.objects import FilesystemObjectStore
@@ -182,6 +184,168 @@ def test_the_search_renders_a_huge_page_within_its_pixel_bound():
     image, px_per_mm = blank_space._rendered(out.getvalue(), 1.0, 0)
     assert image.width * image.height <= blank_space.MAX_SEARCH_PIXELS * 1.01
     assert px_per_mm < blank_space.SEARCH_DPI / 25.4
-    assert blank_space.blank_spot(out.getvalue(), (50, 35), 5) == pytest.approx(
+    assert blank_space.blank_spot(out.getvalue(), (50, 35), 5, (14_400, 14_400)) == pytest.approx(
         (5 * stamp.PT_PER_MM, 5 * stamp.PT_PER_MM), abs=1 / px_per_mm * stamp.PT_PER_MM
     )
+
+
+def _with_page(document: bytes, change) -> bytes:
+    with pikepdf.open(io.BytesIO(document)) as pdf:
+        change(pdf.pages[0])
+        out = io.BytesIO()
+        pdf.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "boxes",
+    [
+        {"CropBox": [-100, -100, 700, 950]},  # beyond the MediaBox: readers show their meet
+        {"MediaBox": [0, 0, 0, 0]},  # no area: PDFium shows a Letter page
+        {"MediaBox": [595.28, 841.89, 0, 0]},  # corners the other way round
+        {"CropBox": [60, 0, 595.28, 760], "Rotate": 270},
+    ],
+)
+def test_the_stamp_is_drawn_where_the_search_found_blank_space_whatever_the_page_boxes(boxes):
+    """The search renders the page as PDFium shows it (the CropBox cut to the MediaBox, a
+    Letter page for a MediaBox without area); the stamp is drawn on that same box."""
+
+    def change(page):
+        for key, value in boxes.items():
+            page.obj[f"/{key}"] = pikepdf.Array(value) if isinstance(value, list) else value
+
+    document = _with_page(page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY]), change)
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert stamped.spot.blank
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
+
+
+@pytest.mark.parametrize("unit", [0, -2, "/Two"])
+def test_a_user_unit_that_is_no_positive_number_is_ignored_not_a_500(unit):
+    def change(page):
+        page.obj.UserUnit = pikepdf.Name(unit) if isinstance(unit, str) else unit
+
+    document = _with_page(page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY]), change)
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
+
+
+def test_a_page_pdfium_draws_at_another_size_is_not_searched():
+    """The spot is measured on PDFium's page: on a page of another size it would be elsewhere
+    on the caller's, so the caller keeps its fallback."""
+    document = page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY])
+    a4 = (A4_MM[0] * stamp.PT_PER_MM, A4_MM[1] * stamp.PT_PER_MM)
+    assert blank_space.blank_spot(document, (50, 35), 5, a4) is not None
+    assert blank_space.blank_spot(document, (50, 35), 5, (a4[0], a4[1] - 200)) is None
+
+
+def test_a_page_too_small_for_the_stamp_is_not_rendered(monkeypatch):
+    monkeypatch.setattr(blank_space, "_rendered", lambda *a: pytest.fail("rendered"))
+    assert blank_space.blank_spot(b"%PDF-", (50, 35), 5, (100, 80)) is None
+
+
+def test_a_long_thin_page_is_rendered_within_its_side_bound():
+    """The pixel bound alone lets a page 200 inches long and 4 high be drawn 40 dpi wide."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(14_400, 300))
+    out = io.BytesIO()
+    pdf.save(out)
+    image, _ = blank_space._rendered(out.getvalue(), 1.0, 0)
+    assert max(image.size) <= blank_space.MAX_SEARCH_SIDE
+
+
+# A short Party letter (công văn) as printed: the header's two blocks, Kính gửi, one paragraph,
+# then the Nơi nhận at the left and the signature block at the right, the signing space (where
+# the signature and the organ's seal go) between its title and the signer's name. In mm.
+LETTER_TEXT = (
+    "Thực hiện Nghị định số 30/2020/NĐ-CP ngày 05/3/2020 của Chính phủ về công tác văn thư, Ban"
+    " Thường vụ Huyện ủy đề nghị các chi, đảng bộ trực thuộc báo cáo tình hình thực hiện nhiệm"
+    " vụ quý IV năm 2026, gửi về Văn phòng Huyện ủy trước ngày 15/12/2026 để tổng hợp."
+)
+NOI_NHAN = (30, 118, 90, 138)
+SIGNATURE_BLOCK = (110, 118, 195, 158)  # title, the signing space, the signer's name
+
+
+def letter_pdf() -> bytes:
+    pdf = FPDF(unit="mm", format="A4")
+    pdf.set_auto_page_break(False)
+    pdf.add_font("Serif", fname=font_path())
+
+    def line(x: float, y: float, w: float, text: str, size: float = 13, align: str = "C"):
+        pdf.set_font("Serif", size=size)
+        pdf.set_xy(x, y)
+        pdf.cell(w, 6, text, align=align)
+
+    pdf.add_page()
+    for y, text in [(20, "ĐẢNG BỘ TỈNH BÌNH ĐỊNH"), (26, "HUYỆN ỦY PHÙ CÁT"), (32, "*"),
+                    (38, "Số 215-CV/HU"), (44, "V/v báo cáo tình hình quý IV")]:  # fmt: skip
+        line(30, y, 70, text)
+    line(105, 20, 90, "ĐẢNG CỘNG SẢN VIỆT NAM", 15)
+    pdf.line(115, 27.5, 185, 27.5)
+    line(105, 33, 90, "Phù Cát, ngày 04 tháng 12 năm 2026")
+    line(30, 62, 165, "Kính gửi: Các chi, đảng bộ trực thuộc Huyện ủy", 14)
+    pdf.set_font("Serif", size=14)
+    pdf.set_xy(30, 76)
+    pdf.multi_cell(165, 7.5, "        " + LETTER_TEXT, align="J")
+    for n, text in enumerate(["Nơi nhận:", "- Như trên,", "- Thường trực Huyện ủy,",
+                              "- Lưu Văn phòng Huyện ủy."]):  # fmt: skip
+        line(30, NOI_NHAN[1] + 5 * n, 60, text, 11, "L")
+    line(110, 118, 85, "T/M BAN THƯỜNG VỤ", 14)
+    line(110, 124, 85, "PHÓ BÍ THƯ", 14)
+    line(110, 152, 85, "Nguyễn Văn An", 14)
+    return bytes(pdf.output())
+
+
+def letter_scan_jpeg(dpi: int = 300) -> bytes:
+    """The letter scanned in colour: cream paper, the scanner's noise, JPEG."""
+    page = pdfium.PdfDocument(letter_pdf())[0].render(scale=dpi / 72).to_pil().convert("RGB")
+    paper = Image.new("RGB", page.size, (236, 229, 212))
+    scan = Image.composite(page, paper, page.convert("L").point(lambda v: 255 if v < 250 else 0))
+    scan = Image.blend(scan, Image.effect_noise(scan.size, 40).convert("RGB"), 0.12)
+    out = io.BytesIO()
+    scan.save(out, "JPEG", quality=85, dpi=(dpi, dpi))
+    return out.getvalue()
+
+
+def assert_clear_of_the_signing_space(spot: stamp.Spot) -> None:
+    """Not over the signature block, nor in the gap between it and the Nơi nhận."""
+    left, top, right, bottom = stamp_mm(spot)
+    assert not overlaps((left, top, right, bottom), SIGNATURE_BLOCK)
+    beside = top < SIGNATURE_BLOCK[3] and bottom > SIGNATURE_BLOCK[1]
+    assert not (beside and left >= NOI_NHAN[0] and right <= SIGNATURE_BLOCK[0] + 5)
+
+
+def test_a_short_letter_is_stamped_in_blank_space_clear_of_its_signing_space():
+    """No room under the header (Kính gửi and the body follow it): the stamp goes lower, in
+    blank paper, but not into the signing space beside the signature block."""
+    document = letter_pdf()
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert stamped.spot.blank
+    assert_clear_of_the_signing_space(stamped.spot)
+    assert_true_size_at_its_spot(stamped)
+    assert_on_blank_paper(document, stamped.data)
+
+
+def test_a_colour_scan_of_the_letter_is_stamped_as_its_text_layer_is(tmp_path):
+    """300 dpi colour JPEG, no access copy yet: the image original's path."""
+    jpeg = letter_scan_jpeg()
+    store = FilesystemObjectStore(tmp_path)
+    store.put("originals/x", jpeg)
+    row = {"object_key": "originals/x", "status": "indexed", "file_name": "cv.jpg",
+           "media_type": "image/jpeg"}  # fmt: skip
+    found = stamped_file(_OneRecord(row), store, "r1", FIELDS)
+    assert found.placement == "blank"
+    spot = stamp.stamp_onto(letter_pdf(), FIELDS).spot
+    with pdfium.PdfDocument(found.data) as pdf:
+        assert pdf[0].get_size() == (pytest.approx(595.3, abs=1), pytest.approx(841.9, abs=1))
+    image_spot = stamp.stamp_onto(stamp.image_as_pdf(jpeg), FIELDS).spot
+    assert (image_spot.left, image_spot.top) == (
+        pytest.approx(spot.left, abs=3 * stamp.PT_PER_MM),
+        pytest.approx(spot.top, abs=3 * stamp.PT_PER_MM),
+    )
+    assert_clear_of_the_signing_space(image_spot)
+    # the scan's paper is cream and noisy: what is under the stamp is judged on the printed
+    # letter, the same A4 page
+    assert_on_blank_paper(letter_pdf(), found.data)
