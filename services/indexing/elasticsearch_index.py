@@ -266,15 +266,30 @@ class ElasticsearchIndex:
             if failed := es_bodies.bulk_failures(answer, ignored=(404, 409)):
                 log.warning("purge notes not deleted (purged again later): %s", failed[:3])
 
+    def _layouts(self) -> list[dict[int, str]]:
+        """Level → index of the serving generation, and of the rebuilding one if any (only
+        its indices that exist). Live writes reach both: a record the rebuild has filled and
+        a live write then replaces leaves its earlier version in both, and the rebuilding
+        one's segments are searched once it is swapped in."""
+        indices, current, rebuilding = self._generations()
+        layouts = [self._target(indices, current).levels]
+        if rebuilding is not None:
+            levels = es_bodies.layout(indices, rebuilding)
+            layouts.append({level: name for level, name in levels.items() if name in indices})
+        return layouts
+
     def _holding_deleted(self) -> frozenset[int]:
-        """The levels whose serving index counts deleted documents (`_stats`)."""
-        levels = self._target(*self._generations()[:2]).levels
-        stats = self.es.indices.stats(index=sorted(set(levels.values())), metric="docs").body
+        """The levels whose serving (or rebuilding) index counts deleted documents (`_stats`)."""
+        layouts = self._layouts()
+        names = sorted({name for levels in layouts for name in levels.values()})
+        stats = self.es.indices.stats(index=names, metric="docs").body
         held = {
             name for name, info in stats["indices"].items()
             if info["primaries"]["docs"]["deleted"]
         }  # fmt: skip
-        return frozenset(level for level, name in levels.items() if name in held)
+        return frozenset(
+            level for levels in layouts for level, name in levels.items() if name in held
+        )
 
     def _live_notes(self) -> tuple[list[es_bodies.PurgeNote], frozenset[int]]:
         """The notes whose level still counts deleted documents, and those levels. The notes
@@ -304,18 +319,25 @@ class ElasticsearchIndex:
         return {record: sorted(levels) for record, levels in pending.items()}
 
     def expunge_deletes(self, levels: Iterable[int]) -> None:
-        """`_forcemerge?only_expunge_deletes=true` on the serving indices of `levels`: Lucene
-        rewrites the segments holding deleted documents without them. Only segments whose
-        share of deleted documents passes `index.merge.policy.expunge_deletes_allowed`
+        """`_forcemerge?only_expunge_deletes=true` on the serving indices of `levels`, and
+        the rebuilding ones' (`_layouts`: the operator's purge does not wait for a rebuild):
+        Lucene rewrites the segments holding deleted documents without them. Only segments
+        whose share of deleted documents passes `index.merge.policy.expunge_deletes_allowed`
         (10 % by default; dynamic) are merged, so it is set to 0 first: one destroyed record
         in a large segment must go too."""
-        layout = self._target(*self._generations()[:2]).levels
-        names = sorted({layout[level] for level in levels})
+        layouts = self._layouts()
+        wanted = set(levels)
+        names = sorted(
+            {name for layout in layouts for level, name in layout.items() if level in wanted}
+        )
         if not names:
             return
         # Read before the merge: each note's deleted document is in the segments it rewrites.
         # A note written meanwhile stays, for the next purge.
-        done = [note for note in self._notes() if layout.get(note.level) in names]
+        done = [
+            note for note in self._notes()
+            if all(note.level not in layout or layout[note.level] in names for layout in layouts)
+        ]  # fmt: skip
         self.es.indices.put_settings(
             index=names, settings={"index.merge.policy.expunge_deletes_allowed": 0}
         )

@@ -670,3 +670,24 @@ def test_a_change_is_noted_even_when_the_rebuilding_generations_write_fails(monk
     with pytest.raises(ConnectionError):
         index.upsert(_doc("r", "bản hai"))
     assert index.pending_purge() == {"r": [0]}
+
+
+def test_an_operators_purge_during_a_rebuild_expunges_the_rebuilding_generation_too():
+    """A record the rebuild has filled and a live write then corrects leaves its earlier
+    version in both generations' segments. `luutru index purge` may run meanwhile (the timer
+    waits for the rebuild, the operator does not): merging only the serving index and then
+    deleting the note would leave that version in the generation about to be swapped in, with
+    no note to purge it there. Both generations' indices of the levels due are merged."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("stays")])
+    target = index.begin_rebuild()
+    target.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("stays")])  # a rebuild batch
+    index.upsert(_doc("r", "hộ gia đình khó khăn"))  # a correction, live: both generations
+    assert cluster.deleted_docs[f"{GEN3}-s0"] == 1
+    assert index.pending_purge() == {"r": [0]}
+    assert _purge_index(index, 0) == {0}  # the operator's purge, the rebuild still running
+    assert not cluster.deleted_docs.get(f"{GEN3}-s0") and not cluster.deleted_docs.get(f"{GEN2}-s0")
+    index.finish_rebuild(target.generation)
+    assert index.pending_purge() == {} and index.purge_due(0) == frozenset()
