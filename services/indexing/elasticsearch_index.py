@@ -47,18 +47,22 @@ COPIES_PER_REQUEST = 1000  # ids per `_mget` (each looked up in every level's in
 
 
 class _EsGeneration:
-    """One generation (its indices, by level); the rebuild target."""
+    """One generation (its indices, by level); the rebuild target (`fill`: its writes never
+    replace a document, `es_bodies.bulk_actions`)."""
 
-    def __init__(self, es: Elasticsearch, name: str, levels: Mapping[int, str]) -> None:
+    def __init__(
+        self, es: Elasticsearch, name: str, levels: Mapping[int, str], fill: bool = False
+    ) -> None:
         self.es = es
         self.generation = name
         self.levels = levels
+        self.fill = fill
 
     def upsert_many(self, docs: Iterable[IndexDocument], outdated: bool = False) -> int:
         """`outdated`: a generation of an older mapping, being replaced; the documents it
         refuses are logged, not raised (the rebuilt generation holds every document)."""
         batch = list(docs)
-        actions = es_bodies.bulk_actions(self.levels, batch)
+        actions = es_bodies.bulk_actions(self.levels, batch, self.fill)
         _, errors = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
         failed = es_bodies.refused(errors, outdated)  # type: ignore[arg-type]
         if failed:
@@ -372,7 +376,7 @@ class ElasticsearchIndex:
             # between saw no rebuild and began one under the stale number, which a sweep then
             # deleted under it (it is not the newest generation).
             self._delete(stale)
-            self._next = _EsGeneration(self.es, name, es_bodies.layout({}, name))
+            self._next = _EsGeneration(self.es, name, es_bodies.layout({}, name), fill=True)
         return self._next
 
     def _resumable(self, indices: Mapping[str, Any], generation: str) -> bool:

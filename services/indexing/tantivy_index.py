@@ -393,12 +393,14 @@ class _Generation:
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
         """Write one batch into this generation only (a rebuild fills it this way: nothing is
-        compared, it replaces no earlier version that was searched). A move is still noted: a
-        rebuild's repair moving a record out of a level a purge kept as it was (hard-linked)
-        leaves its copy in that level's files."""
+        compared, it replaces no earlier version that was searched). A document its level
+        already holds live is left as it is: a live write put it there after the batch was
+        read from the catalog (a correction), and the batch's older version must not undo
+        it. A move is still noted: a rebuild's repair moving a record out of a level a purge
+        kept as it was (hard-linked) leaves its copy in that level's files."""
         batch = list(docs)
         with self._lock:
-            self.write(batch, compare=False)
+            self.write(batch, compare=False, fill=True)
         return len(batch)
 
     def delete(self, record_id: str) -> None:
@@ -410,9 +412,11 @@ class _Generation:
         docs: list[IndexDocument],
         deletes: Iterable[str] = (),
         compare: bool = True,
+        fill: bool = False,
     ) -> set[str]:
         """Each document into its level's index, and out of any other level's (a corrected
-        secrecy moves it). The caller holds the write lock; an index with nothing to do is not
+        secrecy moves it); with `fill`, not over a live document of its id in its level (see
+        `upsert_many`). The caller holds the write lock; an index with nothing to do is not
         opened for writing, so a live upsert commits once. Returns the ids a level's index
         dropped: deleted, moved to another level (a record raised to Mật leaves its words in
         level 0's files), or (with `compare`) replaced by other content (a corrected trích
@@ -428,9 +432,11 @@ class _Generation:
             mine = [doc for doc in batch if q.stored_level(doc.secrecy) in shard.levels]
             kept = {doc.id for doc in mine}
             others = [doc.id for doc in batch if doc.id not in kept] + deletes
-            if others:
+            if others or (fill and mine):
                 searcher = shard.searcher()
                 others = [i for i in others if shard.holds(searcher, i)]
+                if fill:  # a term lookup each: most of a fill finds nothing
+                    mine = [doc for doc in mine if not shard.holds(searcher, doc.id)]
             if mine or others:
                 deleted |= shard.write(self._lock, mine, others, compare, self._note)
             deleted.update(others)

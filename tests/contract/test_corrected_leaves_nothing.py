@@ -276,3 +276,27 @@ def test_a_move_by_a_purge_rebuilds_repair_in_a_level_it_kept_is_noted(tmp_path)
         assert index.pending_purge() == {"r": [1]}
     finally:
         index.close()
+
+
+def test_a_correction_during_a_rebuild_is_not_undone_by_its_batch(office, monkeypatch):
+    """A rebuild reads a batch from the catalog, then writes it: a clerk's correction in
+    between reaches both generations live, and the batch must not put the earlier version
+    back over it — the swap would serve a trích yếu corrected away, noted nowhere (the
+    correction's own document, alone in its segment, leaves nothing on disk)."""
+    record_id = office.incoming(SUBJECT_BEFORE, TEXT_BEFORE)
+    other = office.incoming("Về việc tổ chức hội nghị", "Hội nghị tổng kết công tác")
+    office.indexed_together(record_id, other)
+    read, calls = lifecycle.load_documents, []
+
+    def corrected_after_the_read(catalog, store, ids):
+        docs = list(read(catalog, store, ids))  # the batch is read ...
+        if not calls:
+            office.corrected(record_id, {"subject": SUBJECT_AFTER})  # ... then corrected, live
+        calls.append(ids)
+        return iter(docs)
+
+    monkeypatch.setattr(lifecycle, "load_documents", corrected_after_the_read)
+    for _ in lifecycle.rebuild(office.catalog, office.objects, office.index):
+        pass
+    assert office.searchable("hộ gia đình khó khăn")
+    assert not office.searchable("Văn Xổm")

@@ -661,10 +661,10 @@ def test_a_change_is_noted_even_when_the_rebuilding_generations_write_fails(monk
     index.begin_rebuild()
     real = es_bodies.bulk_actions
 
-    def failing_in_the_rebuild(levels, docs):
+    def failing_in_the_rebuild(levels, docs, *fill):
         if GEN3 in next(iter(levels.values())):
             raise ConnectionError("the rebuilding index is unreachable")
-        return real(levels, docs)
+        return real(levels, docs, *fill)
 
     monkeypatch.setattr(es_bodies, "bulk_actions", failing_in_the_rebuild)
     with pytest.raises(ConnectionError):
@@ -691,3 +691,21 @@ def test_an_operators_purge_during_a_rebuild_expunges_the_rebuilding_generation_
     assert not cluster.deleted_docs.get(f"{GEN3}-s0") and not cluster.deleted_docs.get(f"{GEN2}-s0")
     index.finish_rebuild(target.generation)
     assert index.pending_purge() == {} and index.purge_due(0) == frozenset()
+
+
+def test_a_rebuild_batch_read_before_a_live_correction_does_not_undo_it():
+    """The rebuild reads a batch from the catalog, then writes it; a correction in between
+    reaches both generations live. The batch's older version must not replace it (the swap
+    would serve a trích yếu corrected away): the rebuild creates, it does not overwrite. A
+    record its repair moves is still moved."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("s"), _doc("up", secrecy=1)])
+    target = index.begin_rebuild()
+    index.upsert(_doc("r", "hộ khó khăn"))  # live: both generations
+    target.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("s"), _doc("up", secrecy=1)])
+    assert cluster.docs[f"{GEN3}-s0"]["r"]["body"] == "hộ khó khăn"
+    assert set(cluster.docs[f"{GEN3}-s0"]) == {"r", "s"}
+    target.upsert_many([_doc("up")])  # the repair: lowered in the catalog meanwhile
+    assert "up" in cluster.docs[f"{GEN3}-s0"] and "up" not in cluster.docs[f"{GEN3}-s1"]
