@@ -345,6 +345,9 @@ class ElasticsearchIndex:
         self.es.indices.put_settings(
             index=names, settings={"index.merge.policy.expunge_deletes_allowed": 0}
         )
+        # A merge keeps the soft-deleted documents above the last Lucene commit's checkpoint
+        # (kept for a recovery from that commit): flushed first, the noted ones are below it.
+        self.es.indices.flush(index=names)
         # It answers when the merge has ended: longer than the client's default 10 s.
         merging = self.es.options(request_timeout=MERGE_TIMEOUT_S)
         merging.indices.forcemerge(index=names, only_expunge_deletes=True)

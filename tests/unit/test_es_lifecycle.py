@@ -173,6 +173,9 @@ class FakeIndices:
     def put_settings(self, index: list[str], settings: dict[str, Any]) -> None:
         self.cluster.calls.append(("put_settings", {"index": index, "settings": settings}))
 
+    def flush(self, index: list[str]) -> None:
+        self.cluster.calls.append(("flush", {"index": index}))
+
     def forcemerge(self, index: list[str], **params: Any) -> None:
         self.cluster.hook("forcemerge")
         self.cluster.calls.append(("forcemerge", {"index": index, **params}))
@@ -514,6 +517,7 @@ def test_a_purge_expunges_the_deleted_documents_of_the_levels_holding_some():
     assert cluster.calls == [
         ("put_settings", {"index": [f"{GEN2}-s1"],
                           "settings": {"index.merge.policy.expunge_deletes_allowed": 0}}),
+        ("flush", {"index": [f"{GEN2}-s1"]}),  # else kept for a recovery from the last commit
         ("options", {"request_timeout": MERGE_TIMEOUT_S}),
         ("forcemerge", {"index": [f"{GEN2}-s1"], "only_expunge_deletes": True}),
     ]  # fmt: skip
