@@ -300,3 +300,20 @@ def test_a_correction_during_a_rebuild_is_not_undone_by_its_batch(office, monkey
         pass
     assert office.searchable("hộ gia đình khó khăn")
     assert not office.searchable("Văn Xổm")
+
+
+def test_a_record_moved_and_corrected_at_once_is_noted_in_the_level_it_left_only(tmp_path):
+    """One write raising a record to Mật and correcting it leaves its earlier version in
+    level 0 only; a deletion of an id never indexed opens no writer and notes nothing."""
+    from services.common.ports import IndexDocument
+
+    index = TantivyIndex(tmp_path)
+    try:
+        index.upsert_many([IndexDocument("r", "den", title=SUBJECT_BEFORE),
+                           IndexDocument("other", "den", title="Hội nghị")])  # fmt: skip
+        index.delete("never-indexed")
+        assert not (tmp_path / PURGE).exists()
+        index.upsert(IndexDocument("r", "den", title=SUBJECT_AFTER, secrecy=1))
+        assert index.pending_purge() == {"r": [0]} and index.levels()["r"] == {1}
+    finally:
+        index.close()
