@@ -212,7 +212,8 @@ class ElasticsearchIndex:
         batch = list(docs)
         indices, current, rebuilding = self._generations()
         serving = self._target(indices, current)
-        earlier = serving.copies([doc.id for doc in batch])
+        left = es_bodies.replaced(serving.copies([doc.id for doc in batch]), batch)
+        self._note(left, before=True)
         try:
             if rebuilding is None:
                 serving.upsert_many(batch)
@@ -220,30 +221,38 @@ class ElasticsearchIndex:
                 serving.upsert_many(batch, self._outdated(current))
                 self._target(indices, rebuilding).upsert_many(batch)
         finally:  # even if a write failed: its redelivery would replace nothing different
-            self._note(es_bodies.replaced(earlier, batch))
+            self._note(left)
         return len(batch)
 
     def delete(self, record_id: str) -> None:
         indices, *names = self._generations()
         earlier = self._target(indices, names[0]).copies([record_id])
+        left = [(record_id, level) for level, _ in earlier.get(record_id, [])]
+        self._note(left, before=True)
         try:
             for name in names:
                 if name:
                     self._target(indices, name).delete(record_id)
         finally:  # as for an upsert
-            self._note([(record_id, level) for level, _ in earlier.get(record_id, [])])
+            self._note(left)
 
     # -- purges of deleted documents (docs/search.md, "Destroyed records") ----------------------
 
-    def _note(self, left: list[tuple[str, int]]) -> None:
-        """Note (record, level) pairs whose earlier content stays in that level's segments:
-        after the write, so a process reading the note sees the deleted document in `_stats`.
-        Refreshed at once: any indexing process's next read finds it."""
+    def _note(self, left: list[tuple[str, int]], before: bool = False) -> None:
+        """Note (record, level) pairs whose earlier content stays in that level's segments,
+        twice. `before` the write, not waiting for a refresh: a process killed after the
+        write keeps its note (the redelivery would find the same content and note nothing).
+        After it, refreshed at once, as any process's next read must find it: a purge that
+        read the first note before the write landed, and so may have dropped it (its level
+        counting no deleted document yet) or merged without it, finds the note written again
+        (an upsert; its sequence number moved, so the purge's delete of it answers 409)."""
         if not left:
             return
         operations = es_bodies.note_operations(self.notes, left, time.time())
-        answer = self.es.bulk(operations=operations, refresh="wait_for").body
-        if failed := es_bodies.bulk_failures(answer):
+        answer = self.es.bulk(operations=operations, refresh=None if before else "wait_for").body
+        if (failed := es_bodies.bulk_failures(answer)) and before:
+            log.warning("purge notes not written before the write, for %s: %s", left, failed[:3])
+        elif failed:
             # The write is done and a redelivery would replace the same content (not noted):
             # the level is purged at its next noted change, or by `luutru index purge`.
             log.error("purge notes not written for %s: %s", left, failed[:3])
