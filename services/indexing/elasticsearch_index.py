@@ -47,18 +47,22 @@ COPIES_PER_REQUEST = 1000  # ids per `_mget` (each looked up in every level's in
 
 
 class _EsGeneration:
-    """One generation (its indices, by level); the rebuild target."""
+    """One generation (its indices, by level); the rebuild target (`fill`: its writes never
+    replace a document, `es_bodies.bulk_actions`)."""
 
-    def __init__(self, es: Elasticsearch, name: str, levels: Mapping[int, str]) -> None:
+    def __init__(
+        self, es: Elasticsearch, name: str, levels: Mapping[int, str], fill: bool = False
+    ) -> None:
         self.es = es
         self.generation = name
         self.levels = levels
+        self.fill = fill
 
     def upsert_many(self, docs: Iterable[IndexDocument], outdated: bool = False) -> int:
         """`outdated`: a generation of an older mapping, being replaced; the documents it
         refuses are logged, not raised (the rebuilt generation holds every document)."""
         batch = list(docs)
-        actions = es_bodies.bulk_actions(self.levels, batch)
+        actions = es_bodies.bulk_actions(self.levels, batch, self.fill)
         _, errors = helpers.bulk(self.es, actions, refresh="wait_for", raise_on_error=False)
         failed = es_bodies.refused(errors, outdated)  # type: ignore[arg-type]
         if failed:
@@ -208,7 +212,8 @@ class ElasticsearchIndex:
         batch = list(docs)
         indices, current, rebuilding = self._generations()
         serving = self._target(indices, current)
-        earlier = serving.copies([doc.id for doc in batch])
+        left = es_bodies.replaced(serving.copies([doc.id for doc in batch]), batch)
+        self._note(left, before=True)
         try:
             if rebuilding is None:
                 serving.upsert_many(batch)
@@ -216,30 +221,38 @@ class ElasticsearchIndex:
                 serving.upsert_many(batch, self._outdated(current))
                 self._target(indices, rebuilding).upsert_many(batch)
         finally:  # even if a write failed: its redelivery would replace nothing different
-            self._note(es_bodies.replaced(earlier, batch))
+            self._note(left)
         return len(batch)
 
     def delete(self, record_id: str) -> None:
         indices, *names = self._generations()
         earlier = self._target(indices, names[0]).copies([record_id])
+        left = [(record_id, level) for level, _ in earlier.get(record_id, [])]
+        self._note(left, before=True)
         try:
             for name in names:
                 if name:
                     self._target(indices, name).delete(record_id)
         finally:  # as for an upsert
-            self._note([(record_id, level) for level, _ in earlier.get(record_id, [])])
+            self._note(left)
 
     # -- purges of deleted documents (docs/search.md, "Destroyed records") ----------------------
 
-    def _note(self, left: list[tuple[str, int]]) -> None:
-        """Note (record, level) pairs whose earlier content stays in that level's segments:
-        after the write, so a process reading the note sees the deleted document in `_stats`.
-        Refreshed at once: any indexing process's next read finds it."""
+    def _note(self, left: list[tuple[str, int]], before: bool = False) -> None:
+        """Note (record, level) pairs whose earlier content stays in that level's segments,
+        twice. `before` the write, not waiting for a refresh: a process killed after the
+        write keeps its note (the redelivery would find the same content and note nothing).
+        After it, refreshed at once, as any process's next read must find it: a purge that
+        read the first note before the write landed, and so may have dropped it (its level
+        counting no deleted document yet) or merged without it, finds the note written again
+        (an upsert; its sequence number moved, so the purge's delete of it answers 409)."""
         if not left:
             return
         operations = es_bodies.note_operations(self.notes, left, time.time())
-        answer = self.es.bulk(operations=operations, refresh="wait_for").body
-        if failed := es_bodies.bulk_failures(answer):
+        answer = self.es.bulk(operations=operations, refresh=None if before else "wait_for").body
+        if (failed := es_bodies.bulk_failures(answer)) and before:
+            log.warning("purge notes not written before the write, for %s: %s", left, failed[:3])
+        elif failed:
             # The write is done and a redelivery would replace the same content (not noted):
             # the level is purged at its next noted change, or by `luutru index purge`.
             log.error("purge notes not written for %s: %s", left, failed[:3])
@@ -266,15 +279,30 @@ class ElasticsearchIndex:
             if failed := es_bodies.bulk_failures(answer, ignored=(404, 409)):
                 log.warning("purge notes not deleted (purged again later): %s", failed[:3])
 
+    def _layouts(self) -> list[dict[int, str]]:
+        """Level → index of the serving generation, and of the rebuilding one if any (only
+        its indices that exist). Live writes reach both: a record the rebuild has filled and
+        a live write then replaces leaves its earlier version in both, and the rebuilding
+        one's segments are searched once it is swapped in."""
+        indices, current, rebuilding = self._generations()
+        layouts = [self._target(indices, current).levels]
+        if rebuilding is not None:
+            levels = es_bodies.layout(indices, rebuilding)
+            layouts.append({level: name for level, name in levels.items() if name in indices})
+        return layouts
+
     def _holding_deleted(self) -> frozenset[int]:
-        """The levels whose serving index counts deleted documents (`_stats`)."""
-        levels = self._target(*self._generations()[:2]).levels
-        stats = self.es.indices.stats(index=sorted(set(levels.values())), metric="docs").body
+        """The levels whose serving (or rebuilding) index counts deleted documents (`_stats`)."""
+        layouts = self._layouts()
+        names = sorted({name for levels in layouts for name in levels.values()})
+        stats = self.es.indices.stats(index=names, metric="docs").body
         held = {
             name for name, info in stats["indices"].items()
             if info["primaries"]["docs"]["deleted"]
         }  # fmt: skip
-        return frozenset(level for level, name in levels.items() if name in held)
+        return frozenset(
+            level for levels in layouts for level, name in levels.items() if name in held
+        )
 
     def _live_notes(self) -> tuple[list[es_bodies.PurgeNote], frozenset[int]]:
         """The notes whose level still counts deleted documents, and those levels. The notes
@@ -304,21 +332,31 @@ class ElasticsearchIndex:
         return {record: sorted(levels) for record, levels in pending.items()}
 
     def expunge_deletes(self, levels: Iterable[int]) -> None:
-        """`_forcemerge?only_expunge_deletes=true` on the serving indices of `levels`: Lucene
-        rewrites the segments holding deleted documents without them. Only segments whose
-        share of deleted documents passes `index.merge.policy.expunge_deletes_allowed`
+        """`_forcemerge?only_expunge_deletes=true` on the serving indices of `levels`, and
+        the rebuilding ones' (`_layouts`: the operator's purge does not wait for a rebuild):
+        Lucene rewrites the segments holding deleted documents without them. Only segments
+        whose share of deleted documents passes `index.merge.policy.expunge_deletes_allowed`
         (10 % by default; dynamic) are merged, so it is set to 0 first: one destroyed record
         in a large segment must go too."""
-        layout = self._target(*self._generations()[:2]).levels
-        names = sorted({layout[level] for level in levels})
+        layouts = self._layouts()
+        wanted = set(levels)
+        names = sorted(
+            {name for layout in layouts for level, name in layout.items() if level in wanted}
+        )
         if not names:
             return
         # Read before the merge: each note's deleted document is in the segments it rewrites.
         # A note written meanwhile stays, for the next purge.
-        done = [note for note in self._notes() if layout.get(note.level) in names]
+        done = [
+            note for note in self._notes()
+            if all(note.level not in layout or layout[note.level] in names for layout in layouts)
+        ]  # fmt: skip
         self.es.indices.put_settings(
             index=names, settings={"index.merge.policy.expunge_deletes_allowed": 0}
         )
+        # A merge keeps the soft-deleted documents above the last Lucene commit's checkpoint
+        # (kept for a recovery from that commit): flushed first, the noted ones are below it.
+        self.es.indices.flush(index=names)
         # It answers when the merge has ended: longer than the client's default 10 s.
         merging = self.es.options(request_timeout=MERGE_TIMEOUT_S)
         merging.indices.forcemerge(index=names, only_expunge_deletes=True)
@@ -350,7 +388,7 @@ class ElasticsearchIndex:
             # between saw no rebuild and began one under the stale number, which a sweep then
             # deleted under it (it is not the newest generation).
             self._delete(stale)
-            self._next = _EsGeneration(self.es, name, es_bodies.layout({}, name))
+            self._next = _EsGeneration(self.es, name, es_bodies.layout({}, name), fill=True)
         return self._next
 
     def _resumable(self, indices: Mapping[str, Any], generation: str) -> bool:

@@ -194,17 +194,20 @@ def document(doc: IndexDocument) -> dict[str, Any]:
 
 
 def bulk_actions(
-    levels: Mapping[int, str], docs: Iterable[IndexDocument]
+    levels: Mapping[int, str], docs: Iterable[IndexDocument], fill: bool = False
 ) -> Iterator[dict[str, Any]]:
     """Actions for `elasticsearch.helpers.bulk` into a generation of `layout` `levels`: an
     `index` op in the index of the document's level replaces any older version there, and a
     `delete` from every other index removes the copy a secrecy correction leaves behind (a
-    missing one answers 404, which is no error)."""
+    missing one answers 404, which is no error). A rebuild's `fill` creates instead (409 if
+    there, no error): a live write that reached the new generation after the batch was read
+    from the catalog (a correction) is newer than the batch's version."""
+    op = "create" if fill else "index"
     for doc in docs:
         home = levels[q.stored_level(doc.secrecy)]
         for other in sorted(set(levels.values()) - {home}):
             yield {"_op_type": "delete", "_index": other, "_id": doc.id}
-        yield {"_op_type": "index", "_index": home, "_id": doc.id, "_source": document(doc)}
+        yield {"_op_type": op, "_index": home, "_id": doc.id, "_source": document(doc)}
 
 
 def delete_actions(levels: Mapping[int, str], record_id: str) -> list[dict[str, Any]]:
@@ -216,11 +219,13 @@ def delete_actions(levels: Mapping[int, str], record_id: str) -> list[dict[str, 
 
 def refused(errors: list[dict[str, Any]], outdated: bool = False) -> list[dict[str, Any]]:
     """The failed items of a bulk answer that fail the write: not a delete of a missing
-    document, nor in an `outdated` generation (being replaced) a document its older mapping
-    refuses; a failed delete always does (it may leave a record below its level)."""
+    document, nor a rebuild's create of one a live write put there first (`bulk_actions`),
+    nor in an `outdated` generation (being replaced) a document its older mapping refuses;
+    a failed delete always does (it may leave a record below its level)."""
     return [
         e for e in errors
         if not ("delete" in e and e["delete"].get("status") == 404)
+        and not ("create" in e and e["create"].get("status") == 409)
         and not ("index" in e and outdated)
     ]  # fmt: skip
 

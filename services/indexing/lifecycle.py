@@ -177,7 +177,9 @@ def rebuild(
     yet in it are loaded. Live writes reach both generations meanwhile (see the adapter); a
     batch read before a correction or a disposal is written after its live write, so the new
     generation is verified and repaired against the catalog before the swap (else a raised
-    record would be back at its old level, a disposed one back in the index).
+    record would be back at its old level, a disposed one back in the index). The verify
+    compares ids and levels, not content: a batch's document does not replace one the target
+    already holds at its level (a live correction's, newer than the batch; see the adapters).
     """
     target = index.begin_rebuild() if levels is None else index.begin_rebuild(levels)
     expected = indexed_ids(catalog)

@@ -263,11 +263,16 @@ class _Shard:
         docs: list[IndexDocument],
         deletes: list[str],
         compare: bool = True,
+        note: Callable[[set[str]], None] | None = None,
     ) -> set[str]:
         """One commit. The caller holds `lock`; the writer is dropped when its merges end (that
         releases Tantivy's own lock), and the flock with it. With `compare`, returns the ids of
         `docs` that replaced a live document of other content (a correction): that earlier
-        version stays in the files, marked deleted, until a purge."""
+        version stays in the files, marked deleted, until a purge. Those and `deletes` (live
+        documents) are passed to `note` before the commit: a process killed just after it
+        would lose the note for good (the redelivered event finds the same content, or
+        nothing to delete, and notes nothing); a note of a commit that never happened finds
+        nothing on disk and is dropped."""
         earlier = self.searcher() if compare else None
         changed: set[str] = set()
         writer = self.index.writer(max(WRITER_HEAP, HEAP_PER_DOC * len(docs)), 1)
@@ -282,6 +287,8 @@ class _Shard:
             if earlier is not None and self._replaces_other_content(earlier, doc.id, new):
                 changed.add(doc.id)
             writer.add_document(new)
+        if note is not None and (changed or deletes):
+            note(changed | set(deletes))
         writer.commit()
         self._reload()
         return changed
@@ -364,10 +371,12 @@ class _Generation:
         name: str,
         lock: _WriteLock,
         create: bool = False,
+        note: Callable[[set[str]], None] | None = None,
     ) -> None:
         self.name = name
         self.path = path
         self._lock = lock
+        self._note = note  # of what a commit leaves on disk (`_Shard.write`): `PURGE`'s add
         if path is not None and (path / "meta.json").is_file():
             self.shards = [_Shard(schema, path, frozenset(q.LEVELS), create)]
         else:
@@ -384,10 +393,14 @@ class _Generation:
 
     def upsert_many(self, docs: Iterable[IndexDocument]) -> int:
         """Write one batch into this generation only (a rebuild fills it this way: nothing is
-        compared, it replaces no earlier version that was searched)."""
+        compared, it replaces no earlier version that was searched). A document its level
+        already holds live is left as it is: a live write put it there after the batch was
+        read from the catalog (a correction), and the batch's older version must not undo
+        it. A move is still noted: a rebuild's repair moving a record out of a level a purge
+        kept as it was (hard-linked) leaves its copy in that level's files."""
         batch = list(docs)
         with self._lock:
-            self.write(batch, compare=False)
+            self.write(batch, compare=False, fill=True)
         return len(batch)
 
     def delete(self, record_id: str) -> None:
@@ -399,30 +412,33 @@ class _Generation:
         docs: list[IndexDocument],
         deletes: Iterable[str] = (),
         compare: bool = True,
-        left: set[str] | None = None,
+        fill: bool = False,
     ) -> set[str]:
         """Each document into its level's index, and out of any other level's (a corrected
-        secrecy moves it). The caller holds the write lock; an index with nothing to do is not
+        secrecy moves it); with `fill`, not over a live document of its id in its level (see
+        `upsert_many`). The caller holds the write lock; an index with nothing to do is not
         opened for writing, so a live upsert commits once. Returns the ids a level's index
         dropped: deleted, moved to another level (a record raised to Mật leaves its words in
         level 0's files), or (with `compare`) replaced by other content (a corrected trích
-        yếu or text) — an earlier content of theirs is now on disk, marked deleted. They are
-        added to `left` commit by commit, so a caller can note them even if a later commit
-        fails (its redelivery would find nothing left to replace, and note nothing)."""
+        yếu or text) — an earlier content of theirs is now on disk, marked deleted. Each
+        commit notes its own before it is made (`_Shard.write`), so neither a later commit's
+        failure nor a crash loses them (a redelivery would find nothing left to replace)."""
         batch = list({doc.id: doc for doc in docs}.values())  # the last of an id wins
         deletes = list(deletes)
-        deleted: set[str] = set() if left is None else left
+        deleted: set[str] = set()
         # Lowest level first: a record raised to a higher level leaves the lower one before it
         # is added above, so no moment (nor a crash between the commits) shows it too low.
         for shard in self.shards:
             mine = [doc for doc in batch if q.stored_level(doc.secrecy) in shard.levels]
             kept = {doc.id for doc in mine}
             others = [doc.id for doc in batch if doc.id not in kept] + deletes
-            if others:
+            if others or (fill and mine):
                 searcher = shard.searcher()
                 others = [i for i in others if shard.holds(searcher, i)]
+                if fill:  # a term lookup each: most of a fill finds nothing
+                    mine = [doc for doc in mine if not shard.holds(searcher, doc.id)]
             if mine or others:
-                deleted |= shard.write(self._lock, mine, others, compare)
+                deleted |= shard.write(self._lock, mine, others, compare, self._note)
             deleted.update(others)
         return deleted
 
@@ -481,11 +497,15 @@ class TantivyIndex:
         """An existing generation. Without the lock it may be removed by another process's
         swap meanwhile: then FileNotFoundError (or ValueError), and nothing is created. Under
         the lock (`under_lock`), a pointer just read names it, so a level missing is created."""
-        return _Generation(self._schema, path, name, self._lock, create=under_lock)
+        return _Generation(
+            self._schema, path, name, self._lock, create=under_lock, note=self._purges.add
+        )
 
     def _create(self, name: str, path: Path | None, version: str = INDEX_VERSION) -> _Generation:
         """A new, empty generation stamped with `version` (under the lock)."""
-        generation = _Generation(self._schema, path, name, self._lock, create=True)
+        generation = _Generation(
+            self._schema, path, name, self._lock, create=True, note=self._purges.add
+        )
         if path is not None:
             _write_atomically(path / VERSION, version)
         return generation
@@ -677,13 +697,9 @@ class TantivyIndex:
         with self._lock:
             self._follow()
             # While a rebuild runs, live writes go to both, so the new generation misses nothing.
-            left: set[str] = set()
-            try:
-                for generation in [self._current] + ([self._next] if self._next else []):
-                    generation.write(docs, deletes, left=left)
-            finally:  # their old words stay in the files until a purge (module docstring)
-                if left:
-                    self._purges.add(left)
+            # What each commit leaves in the files is noted by it (`_Generation.write`).
+            for generation in [self._current] + ([self._next] if self._next else []):
+                generation.write(docs, deletes)
 
     # -- purges of deleted documents' files -----------------------------------------------------
 

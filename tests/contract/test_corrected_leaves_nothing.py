@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import unicodedata
 from pathlib import Path
 
@@ -207,5 +208,112 @@ def test_a_change_is_noted_even_when_a_later_commit_of_the_write_fails(tmp_path,
         with pytest.raises(OSError):
             index.upsert(IndexDocument("r", "den", title=SUBJECT_AFTER))
         assert index.pending_purge() == {"r": [0]}
+    finally:
+        index.close()
+
+
+CRASH_AFTER_COMMIT = """
+import os, sys
+from services.common.ports import IndexDocument
+from services.indexing import tantivy_index
+
+index = tantivy_index.TantivyIndex(sys.argv[1])
+tantivy_index._Shard._reload = lambda self: os._exit(3)  # killed just after the commit
+index.upsert(IndexDocument("r", "den", title=sys.argv[2]))
+"""
+
+
+def test_a_correction_is_noted_when_its_process_dies_just_after_the_commit(tmp_path):
+    """A process killed between a commit and its `PURGE` write loses nothing: the event is
+    redelivered, but its upsert finds the same content and would note nothing, so the earlier
+    version would stay in the files for good. The note is written before the commit."""
+    import subprocess
+    import sys
+
+    from services.common.config import REPO_ROOT
+    from services.common.ports import IndexDocument
+
+    index = TantivyIndex(tmp_path)
+    try:
+        index.upsert_many([IndexDocument("r", "den", title=SUBJECT_BEFORE),
+                           IndexDocument("other", "den", title="Hội nghị")])  # fmt: skip
+        index.close()
+        died = subprocess.run(
+            [sys.executable, "-c", CRASH_AFTER_COMMIT, str(tmp_path), SUBJECT_AFTER],
+            cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert died.returncode == 3, died.stderr[-2000:]
+        assert [hit.id for hit in index.search(search_query({"q": "khó khăn"}, 3)).hits] == ["r"]
+        index.upsert(IndexDocument("r", "den", title=SUBJECT_AFTER))  # the redelivery
+        assert index.pending_purge() == {"r": [0]}
+    finally:
+        index.close()
+
+
+def test_a_move_by_a_purge_rebuilds_repair_in_a_level_it_kept_is_noted(tmp_path):
+    """A purge rebuilds only the levels due and hard-links the others; its repair then moves a
+    record the catalog places elsewhere (here a lowering cut between its two commits, which
+    left a copy at Mật) out of a kept level: that copy stays in the kept level's files, and the
+    new generation's writes are noted like the live ones."""
+    from services.common.ports import IndexDocument
+
+    index = TantivyIndex(tmp_path)
+    try:
+        raised = IndexDocument("r", "den", title="Kho vũ khí", secrecy=1)
+        lowered = IndexDocument("r", "den", title="Kho vũ khí", secrecy=0)
+        index.upsert_many([raised, IndexDocument("m", "den", title="Đề án", secrecy=1),
+                           IndexDocument("x", "den", title="Hội nghị")])  # fmt: skip
+        shard = index._current.shards[0]  # the lowering's first commit only
+        with index._lock:
+            shard.write(index._lock, [lowered], [])
+        index.delete("x")  # level 0 is due
+        target = index.begin_rebuild({0})
+        assert target.levels() == {"r": {1}, "m": {1}}  # level 1 kept as it was; 0 empty
+        target.upsert_many([lowered])  # what `lifecycle.verify(repair=True)` does
+        index.finish_rebuild(target.generation)
+        assert index.levels()["r"] == {0}
+        assert index.pending_purge() == {"r": [1]}
+    finally:
+        index.close()
+
+
+def test_a_correction_during_a_rebuild_is_not_undone_by_its_batch(office, monkeypatch):
+    """A rebuild reads a batch from the catalog, then writes it: a clerk's correction in
+    between reaches both generations live, and the batch must not put the earlier version
+    back over it — the swap would serve a trích yếu corrected away, noted nowhere (the
+    correction's own document, alone in its segment, leaves nothing on disk)."""
+    record_id = office.incoming(SUBJECT_BEFORE, TEXT_BEFORE)
+    other = office.incoming("Về việc tổ chức hội nghị", "Hội nghị tổng kết công tác")
+    office.indexed_together(record_id, other)
+    read, calls = lifecycle.load_documents, []
+
+    def corrected_after_the_read(catalog, store, ids):
+        docs = list(read(catalog, store, ids))  # the batch is read ...
+        if not calls:
+            office.corrected(record_id, {"subject": SUBJECT_AFTER})  # ... then corrected, live
+        calls.append(ids)
+        return iter(docs)
+
+    monkeypatch.setattr(lifecycle, "load_documents", corrected_after_the_read)
+    for _ in lifecycle.rebuild(office.catalog, office.objects, office.index):
+        pass
+    assert office.searchable("hộ gia đình khó khăn")
+    assert not office.searchable("Văn Xổm")
+
+
+def test_a_record_moved_and_corrected_at_once_is_noted_in_the_level_it_left_only(tmp_path):
+    """One write raising a record to Mật and correcting it leaves its earlier version in
+    level 0 only; a deletion of an id never indexed opens no writer and notes nothing."""
+    from services.common.ports import IndexDocument
+
+    index = TantivyIndex(tmp_path)
+    try:
+        index.upsert_many([IndexDocument("r", "den", title=SUBJECT_BEFORE),
+                           IndexDocument("other", "den", title="Hội nghị")])  # fmt: skip
+        index.delete("never-indexed")
+        assert not (tmp_path / PURGE).exists()
+        index.upsert(IndexDocument("r", "den", title=SUBJECT_AFTER, secrecy=1))
+        assert index.pending_purge() == {"r": [0]} and index.levels()["r"] == {1}
     finally:
         index.close()

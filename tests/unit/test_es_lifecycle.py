@@ -173,6 +173,9 @@ class FakeIndices:
     def put_settings(self, index: list[str], settings: dict[str, Any]) -> None:
         self.cluster.calls.append(("put_settings", {"index": index, "settings": settings}))
 
+    def flush(self, index: list[str]) -> None:
+        self.cluster.calls.append(("flush", {"index": index}))
+
     def forcemerge(self, index: list[str], **params: Any) -> None:
         self.cluster.hook("forcemerge")
         self.cluster.calls.append(("forcemerge", {"index": index, **params}))
@@ -223,8 +226,10 @@ class FakeClient:
 
     def bulk(self, operations: list[Any], refresh: str | None = None) -> _Answer:
         """Each op's item as Elasticsearch answers it (helpers send bytes, callers dicts)."""
-        assert refresh == "wait_for", "every write is seen by the next read of any process"
         ops = [json.loads(op) if isinstance(op, bytes | str) else op for op in operations]
+        if refresh != "wait_for":  # every write is seen by the next read of any process ...
+            actions = ops[::2]  # ... but a note written before its write (update, doc)
+            assert all(meta["_index"] == NOTES for op in actions for meta in op.values())
         items = []
         while ops:
             ((kind, meta),) = ops.pop(0).items()
@@ -514,6 +519,7 @@ def test_a_purge_expunges_the_deleted_documents_of_the_levels_holding_some():
     assert cluster.calls == [
         ("put_settings", {"index": [f"{GEN2}-s1"],
                           "settings": {"index.merge.policy.expunge_deletes_allowed": 0}}),
+        ("flush", {"index": [f"{GEN2}-s1"]}),  # else kept for a recovery from the last commit
         ("options", {"request_timeout": MERGE_TIMEOUT_S}),
         ("forcemerge", {"index": [f"{GEN2}-s1"], "only_expunge_deletes": True}),
     ]  # fmt: skip
@@ -661,12 +667,80 @@ def test_a_change_is_noted_even_when_the_rebuilding_generations_write_fails(monk
     index.begin_rebuild()
     real = es_bodies.bulk_actions
 
-    def failing_in_the_rebuild(levels, docs):
+    def failing_in_the_rebuild(levels, docs, *fill):
         if GEN3 in next(iter(levels.values())):
             raise ConnectionError("the rebuilding index is unreachable")
-        return real(levels, docs)
+        return real(levels, docs, *fill)
 
     monkeypatch.setattr(es_bodies, "bulk_actions", failing_in_the_rebuild)
     with pytest.raises(ConnectionError):
         index.upsert(_doc("r", "bản hai"))
     assert index.pending_purge() == {"r": [0]}
+
+
+def test_an_operators_purge_during_a_rebuild_expunges_the_rebuilding_generation_too():
+    """A record the rebuild has filled and a live write then corrects leaves its earlier
+    version in both generations' segments. `luutru index purge` may run meanwhile (the timer
+    waits for the rebuild, the operator does not): merging only the serving index and then
+    deleting the note would leave that version in the generation about to be swapped in, with
+    no note to purge it there. Both generations' indices of the levels due are merged."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("stays")])
+    target = index.begin_rebuild()
+    target.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("stays")])  # a rebuild batch
+    index.upsert(_doc("r", "hộ gia đình khó khăn"))  # a correction, live: both generations
+    assert cluster.deleted_docs[f"{GEN3}-s0"] == 1
+    assert index.pending_purge() == {"r": [0]}
+    assert _purge_index(index, 0) == {0}  # the operator's purge, the rebuild still running
+    assert not cluster.deleted_docs.get(f"{GEN3}-s0") and not cluster.deleted_docs.get(f"{GEN2}-s0")
+    index.finish_rebuild(target.generation)
+    assert index.pending_purge() == {} and index.purge_due(0) == frozenset()
+
+
+def test_a_rebuild_batch_read_before_a_live_correction_does_not_undo_it():
+    """The rebuild reads a batch from the catalog, then writes it; a correction in between
+    reaches both generations live. The batch's older version must not replace it (the swap
+    would serve a trích yếu corrected away): the rebuild creates, it does not overwrite. A
+    record its repair moves is still moved."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("s"), _doc("up", secrecy=1)])
+    target = index.begin_rebuild()
+    index.upsert(_doc("r", "hộ khó khăn"))  # live: both generations
+    target.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("s"), _doc("up", secrecy=1)])
+    assert cluster.docs[f"{GEN3}-s0"]["r"]["body"] == "hộ khó khăn"
+    assert set(cluster.docs[f"{GEN3}-s0"]) == {"r", "s"}
+    target.upsert_many([_doc("up")])  # the repair: lowered in the catalog meanwhile
+    assert "up" in cluster.docs[f"{GEN3}-s0"] and "up" not in cluster.docs[f"{GEN3}-s1"]
+
+
+def test_a_correction_is_noted_when_its_process_dies_just_after_the_write(monkeypatch):
+    """Killed between the write and its note, a process would leave the earlier version in
+    the segments for good: the redelivered event finds the same content and notes nothing. So
+    the note is written before the write too."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("stays")])
+    written: list[bool] = []
+    real_bulk = FakeClient.bulk
+
+    def dying_after_the_write(client, operations, refresh=None):
+        if written:
+            raise SystemExit("killed")  # nothing after the write runs
+        answer = real_bulk(client, operations=operations, refresh=refresh)
+        if any(GEN2 in str(op) for op in operations):
+            written.append(True)
+        return answer
+
+    monkeypatch.setattr(FakeClient, "bulk", dying_after_the_write)
+    with pytest.raises(SystemExit):
+        index.upsert(_doc("r", "hộ khó khăn"))
+    monkeypatch.setattr(FakeClient, "bulk", real_bulk)
+    assert written and cluster.docs[f"{GEN2}-s0"]["r"]["body"] == "hộ khó khăn"
+    restarted = start(cluster)
+    restarted.upsert(_doc("r", "hộ khó khăn"))  # the redelivery: the same content
+    assert restarted.pending_purge() == {"r": [0]}
