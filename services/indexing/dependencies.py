@@ -16,6 +16,13 @@ from services.indexing import lifecycle
 from services.indexing.tantivy_index import TantivyIndex
 
 log = logging.getLogger(__name__)
+# A record still indexed whose earlier version (corrected, or moved to another level) stays in
+# the index files waits this long before its level is rewritten, LUUTRU_INDEX_PURGE_AFTER_S a
+# destroyed one. That earlier version is kept in the catalog's history anyway (only a destroyed
+# record's history forgets its values), and a Tantivy purge rewrites a whole level from the
+# catalog (~40 s at 100,000 records, minutes at 1,000,000): a day's corrections, one rewrite.
+# A record destroyed meanwhile is gone, so its notes fall under the shorter wait at once.
+KEPT_RECORD_PURGE_AFTER_S = 24 * 3600
 
 
 def open_search_index(url: str) -> SearchIndex:
@@ -87,7 +94,8 @@ class RebuildJob:
         (docs/search.md, "Destroyed records"): Elasticsearch expunges its deleted documents
         in place (a force merge); Tantivy, which cannot, rebuilds those levels in the
         background (`start`). Nothing due: answered at once, done."""
-        levels = index.purge_due(after_s)
+        kept_after_s = max(after_s, KEPT_RECORD_PURGE_AFTER_S) if after_s > 0 else 0
+        levels = index.purge_due(after_s, kept_after_s)
         if levels and hasattr(index, "expunge_deletes"):
             index.expunge_deletes(levels)
         elif levels:

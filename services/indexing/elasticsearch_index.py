@@ -314,15 +314,23 @@ class ElasticsearchIndex:
         self._forget([note for note in notes if note.level not in held])
         return [note for note in notes if note.level in held], held
 
-    def purge_due(self, after_s: float) -> frozenset[int]:
+    def purge_due(self, after_s: float, kept_after_s: float | None = None) -> frozenset[int]:
         """The levels holding a record's earlier content noted over `after_s` seconds ago, by
-        any process; with 0 (the operator's `luutru index purge`) every level whose serving
-        index counts deleted documents, noted or not."""
+        any process, or `kept_after_s` ago for a record still indexed (corrected, or moved to
+        another level); with 0 (the operator's `luutru index purge`) every level whose
+        serving index counts deleted documents, noted or not."""
         notes, held = self._live_notes()
         if after_s <= 0:
             return held
-        cutoff = time.time() - after_s
-        return frozenset(note.level for note in notes if note.noted_at <= cutoff)
+        kept: set[str] = set()
+        if kept_after_s is not None and notes:
+            indices, current, _ = self._generations()
+            kept = set(self._target(indices, current).copies(sorted({n.record for n in notes})))
+        now = time.time()
+        return frozenset(
+            note.level for note in notes
+            if note.noted_at <= now - (kept_after_s if note.record in kept else after_s)
+        )  # fmt: skip
 
     def pending_purge(self) -> dict[str, list[int]]:
         """Records whose earlier content is noted and still counted deleted in its level."""

@@ -442,6 +442,11 @@ class _Generation:
             deleted.update(others)
         return deleted
 
+    def holding(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` a live document holds, at any level."""
+        searchers = [(shard, shard.searcher()) for shard in self.shards]
+        return {i for i in ids if any(shard.holds(searcher, i) for shard, searcher in searchers)}
+
     def on_disk(self, record_id: str) -> set[int]:
         """The levels whose files still hold a deleted document of `record_id`."""
         return {level for shard in self.shards if shard.deleted_copies(record_id)
@@ -715,18 +720,25 @@ class TantivyIndex:
         found = {i: sorted(self._on_disk(i)) for i in self._purges.read()}
         return {i: levels for i, levels in found.items() if levels}
 
-    def purge_due(self, after_s: float) -> frozenset[int]:
-        """The levels holding on disk a record deleted more than `after_s` seconds ago. Notes
-        of records no file holds any more (a merge, a purge by another process) are dropped."""
-        self._reading()
+    def purge_due(self, after_s: float, kept_after_s: float | None = None) -> frozenset[int]:
+        """The levels holding on disk a record deleted more than `after_s` seconds ago, or,
+        for a record still indexed (corrected, or moved to another level), `kept_after_s`
+        (default `after_s`). Notes of records no file holds any more (a merge, a purge by
+        another process) are dropped."""
+        generation = self._reading()
         notes = self._purges.read()
         held = {i: self._on_disk(i) for i in notes}
         if any(not levels for levels in held.values()):
             with self._lock:
                 self._follow()
                 self._purges.keep(self._on_disk)
-        cutoff = time.time() - after_s
-        return frozenset().union(*(held[i] for i, when in notes.items() if when <= cutoff))
+        now = time.time()
+        kept = generation.holding({i for i, levels in held.items() if levels})
+        due = [
+            i for i, when in notes.items()
+            if when <= now - (after_s if kept_after_s is None or i not in kept else kept_after_s)
+        ]  # fmt: skip
+        return frozenset().union(*(held[i] for i in due))
 
     def close(self) -> None:
         """Wait for this process's last merges (writers live for one write, locks one hold);

@@ -34,7 +34,7 @@ from services.common.objects import (
 )
 from services.common.vntext import fold
 from services.indexing import lifecycle
-from services.indexing.dependencies import RebuildJob
+from services.indexing.dependencies import KEPT_RECORD_PURGE_AFTER_S, RebuildJob
 from services.indexing.handlers import index_record, search_query
 from services.indexing.tantivy_index import PURGE, TantivyIndex
 from services.registers import RegistersConfig
@@ -317,3 +317,42 @@ def test_a_record_moved_and_corrected_at_once_is_noted_in_the_level_it_left_only
         assert index.pending_purge() == {"r": [0]} and index.levels()["r"] == {1}
     finally:
         index.close()
+
+
+def _age_purge_notes(data: Path, seconds: float) -> None:
+    """As if every note in the index root's `PURGE` had been written `seconds` earlier."""
+    path = data / "index" / PURGE
+    notes = json.loads(path.read_text())
+    path.write_text(json.dumps({i: when - seconds for i, when in notes.items()}))
+
+
+def test_a_corrected_record_waits_longer_than_a_destroyed_one(office):
+    """The timer rewrites a level for a record still indexed (its earlier version is in the
+    catalog's history anyway) only after KEPT_RECORD_PURGE_AFTER_S, so a day of corrections
+    costs one rewrite; once the record is destroyed, LUUTRU_INDEX_PURGE_AFTER_S applies."""
+    record_id = office.incoming(SUBJECT_BEFORE, TEXT_BEFORE)
+    other = office.incoming("Về việc tổ chức hội nghị", "Hội nghị tổng kết công tác")
+    office.indexed_together(record_id, other)
+    office.corrected(record_id, {"subject": SUBJECT_AFTER})
+    kept_after = KEPT_RECORD_PURGE_AFTER_S
+    _age_purge_notes(office.data, 700)
+    assert office.index.purge_due(600, kept_after) == frozenset()  # still indexed: a day
+    assert office.index.purge_due(600) == {0}  # without a longer wait for kept records
+    _age_purge_notes(office.data, kept_after)
+    assert office.index.purge_due(600, kept_after) == {0}
+
+    _age_purge_notes(office.data, -kept_after)  # back to 700 s old, then destroyed
+    office.index.delete(record_id)
+    assert office.index.purge_due(600, kept_after) == {0}
+
+
+def test_the_timer_gives_records_still_indexed_the_longer_wait(office):
+    record_id = office.incoming(SUBJECT_BEFORE, TEXT_BEFORE)
+    other = office.incoming("Về việc tổ chức hội nghị", "Hội nghị tổng kết công tác")
+    office.indexed_together(record_id, other)
+    office.corrected(record_id, {"subject": SUBJECT_AFTER})
+    _age_purge_notes(office.data, 700)
+    before = office.index.generation
+    RebuildJob(lambda run: run()).purge_if_due(office.catalog, office.objects, office.index, 600)
+    assert office.index.generation == before  # not rewritten for a correction 700 s old
+    assert office.index.pending_purge() == {record_id: [0]}

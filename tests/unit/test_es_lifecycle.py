@@ -744,3 +744,19 @@ def test_a_correction_is_noted_when_its_process_dies_just_after_the_write(monkey
     restarted = start(cluster)
     restarted.upsert(_doc("r", "hộ khó khăn"))  # the redelivery: the same content
     assert restarted.pending_purge() == {"r": [0]}
+
+
+def test_a_record_still_indexed_waits_the_longer_purge():
+    """A corrected record's note is due after `kept_after_s` (a day, by the job), a destroyed
+    record's after `after_s`: the record's live copy tells them apart."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("corrected", "bản một"), _doc("gone")])
+    index.upsert(_doc("corrected", "bản hai"))
+    _age_notes(cluster, 601)
+    assert index.purge_due(600, 86_400) == frozenset()
+    index.delete("gone")
+    _age_notes(cluster, 601)
+    assert index.purge_due(600, 86_400) == {0}  # the destroyed one
+    assert index.pending_purge() == {"corrected": [0], "gone": [0]}

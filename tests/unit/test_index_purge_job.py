@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.indexing.dependencies import RebuildJob
+from services.indexing.dependencies import KEPT_RECORD_PURGE_AFTER_S, RebuildJob
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +22,8 @@ class Index:
         self.due, self._rebuilding = due, rebuilding
         self.begun: list[Any] = []
 
-    def purge_due(self, after_s: float) -> frozenset[int]:
+    def purge_due(self, after_s: float, kept_after_s: float | None = None) -> frozenset[int]:
+        self.asked = (after_s, kept_after_s)
         return self.due.get(after_s, frozenset())
 
     def rebuilding(self) -> str | None:
@@ -91,3 +92,12 @@ def test_a_rebuild_no_living_process_fills_is_resumed_by_the_timer():
     rebuilds, spawned = job()
     rebuilds.purge_if_due(None, None, index, 600)
     assert index.begun == [None] and len(spawned) == 1  # resumed as it was begun
+
+
+def test_records_still_indexed_wait_a_day_and_the_operator_waits_for_nothing():
+    index = Index({})
+    rebuilds, _ = job()
+    rebuilds.purge_if_due(None, None, index, 600)
+    assert index.asked == (600, KEPT_RECORD_PURGE_AFTER_S) and KEPT_RECORD_PURGE_AFTER_S > 600
+    rebuilds.purge(None, None, index)  # `luutru index purge`: everything noted, now
+    assert index.asked == (0, 0)
