@@ -16,12 +16,13 @@ from services.indexing import lifecycle
 from services.indexing.tantivy_index import TantivyIndex
 
 log = logging.getLogger(__name__)
-# A record still indexed whose earlier version (corrected, or moved to another level) stays in
-# the index files waits this long before its level is rewritten, LUUTRU_INDEX_PURGE_AFTER_S a
-# destroyed one. That earlier version is kept in the catalog's history anyway (only a destroyed
-# record's history forgets its values), and a Tantivy purge rewrites a whole level from the
-# catalog (~40 s at 100,000 records, minutes at 1,000,000): a day's corrections, one rewrite.
-# A record destroyed meanwhile is gone, so its notes fall under the shorter wait at once.
+# A corrected record's earlier version (its level still holds the record live) waits this long
+# before the level is rewritten; what a level no longer holds (destroyed, or moved to another
+# level, whose deleted copy would still weigh in that level's BM25 statistics) waits
+# LUUTRU_INDEX_PURGE_AFTER_S. The earlier version is in the catalog's history anyway (only a
+# destroyed record's history forgets its values), and a Tantivy purge rewrites a whole level
+# from the catalog (~40 s at 100,000 records, minutes at 1,000,000): a day's corrections, one
+# rewrite. A record destroyed meanwhile has no live copy, so the shorter wait applies at once.
 KEPT_RECORD_PURGE_AFTER_S = 24 * 3600
 
 

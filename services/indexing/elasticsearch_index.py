@@ -316,20 +316,22 @@ class ElasticsearchIndex:
 
     def purge_due(self, after_s: float, kept_after_s: float | None = None) -> frozenset[int]:
         """The levels holding a record's earlier content noted over `after_s` seconds ago, by
-        any process, or `kept_after_s` ago for a record still indexed (corrected, or moved to
-        another level); with 0 (the operator's `luutru index purge`) every level whose
-        serving index counts deleted documents, noted or not."""
+        any process, or `kept_after_s` ago for a record the level still holds live (its
+        earlier version: a correction); with 0 (the operator's `luutru index purge`) every
+        level whose serving index counts deleted documents, noted or not."""
         notes, held = self._live_notes()
         if after_s <= 0:
             return held
-        kept: set[str] = set()
+        live: set[tuple[str, int]] = set()  # (record, level) the serving index holds live
         if kept_after_s is not None and notes:
             indices, current, _ = self._generations()
-            kept = set(self._target(indices, current).copies(sorted({n.record for n in notes})))
+            copies = self._target(indices, current).copies(sorted({n.record for n in notes}))
+            live = {(record, level) for record, found in copies.items() for level, _ in found}
         now = time.time()
         return frozenset(
             note.level for note in notes
-            if note.noted_at <= now - (kept_after_s if note.record in kept else after_s)
+            if note.noted_at
+            <= now - (kept_after_s if (note.record, note.level) in live else after_s)
         )  # fmt: skip
 
     def pending_purge(self) -> dict[str, list[int]]:

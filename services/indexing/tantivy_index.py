@@ -442,10 +442,14 @@ class _Generation:
             deleted.update(others)
         return deleted
 
-    def holding(self, ids: Iterable[str]) -> set[str]:
-        """Those of `ids` a live document holds, at any level."""
+    def live_levels(self, ids: Iterable[str]) -> dict[str, set[int]]:
+        """Each of `ids` → the levels whose index holds a live document of it."""
         searchers = [(shard, shard.searcher()) for shard in self.shards]
-        return {i for i in ids if any(shard.holds(searcher, i) for shard, searcher in searchers)}
+        return {
+            i: {level for shard, searcher in searchers if shard.holds(searcher, i)
+                for level in shard.levels}
+            for i in ids
+        }  # fmt: skip
 
     def on_disk(self, record_id: str) -> set[int]:
         """The levels whose files still hold a deleted document of `record_id`."""
@@ -721,10 +725,10 @@ class TantivyIndex:
         return {i: levels for i, levels in found.items() if levels}
 
     def purge_due(self, after_s: float, kept_after_s: float | None = None) -> frozenset[int]:
-        """The levels holding on disk a record deleted more than `after_s` seconds ago, or,
-        for a record still indexed (corrected, or moved to another level), `kept_after_s`
-        (default `after_s`). Notes of records no file holds any more (a merge, a purge by
-        another process) are dropped."""
+        """The levels holding on disk a record deleted from them more than `after_s` seconds
+        ago (destroyed, or moved to another level), or `kept_after_s` ago (default `after_s`)
+        for a record the level still holds live (its earlier version: a correction). Notes of
+        records no file holds any more (a merge, a purge by another process) are dropped."""
         generation = self._reading()
         notes = self._purges.read()
         held = {i: self._on_disk(i) for i in notes}
@@ -732,13 +736,13 @@ class TantivyIndex:
             with self._lock:
                 self._follow()
                 self._purges.keep(self._on_disk)
+        live = generation.live_levels([i for i, levels in held.items() if levels])
         now = time.time()
-        kept = generation.holding({i for i, levels in held.items() if levels})
-        due = [
-            i for i, when in notes.items()
-            if when <= now - (after_s if kept_after_s is None or i not in kept else kept_after_s)
-        ]  # fmt: skip
-        return frozenset().union(*(held[i] for i in due))
+        return frozenset(
+            level for i, when in notes.items() for level in held[i]
+            if when <= now - (kept_after_s if kept_after_s is not None
+                              and level in live.get(i, ()) else after_s)
+        )  # fmt: skip
 
     def close(self) -> None:
         """Wait for this process's last merges (writers live for one write, locks one hold);

@@ -15,6 +15,7 @@ and neither does a rebuild into a fresh generation.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -344,6 +345,19 @@ def test_a_corrected_record_waits_longer_than_a_destroyed_one(office):
     _age_purge_notes(office.data, -kept_after)  # back to 700 s old, then destroyed
     office.index.delete(record_id)
     assert office.index.purge_due(600, kept_after) == {0}
+
+
+def test_a_record_moved_to_another_level_does_not_wait_longer(office):
+    """Level 0 no longer holds a record raised to Mật: its copy there (which still weighs in
+    level 0's statistics) goes after LUUTRU_INDEX_PURGE_AFTER_S, like a destroyed one's."""
+    record_id = office.incoming(SUBJECT_BEFORE, TEXT_BEFORE)
+    other = office.incoming("Về việc tổ chức hội nghị", "Hội nghị tổng kết công tác")
+    office.indexed_together(record_id, other)
+    [doc] = lifecycle.load_documents(office.catalog, office.objects, [record_id])
+    office.index.upsert(dataclasses.replace(doc, secrecy=1))
+    _age_purge_notes(office.data, 700)
+    assert office.index.pending_purge() == {record_id: [0]}
+    assert office.index.purge_due(600, KEPT_RECORD_PURGE_AFTER_S) == {0}
 
 
 def test_the_timer_gives_records_still_indexed_the_longer_wait(office):

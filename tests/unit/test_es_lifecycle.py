@@ -760,3 +760,14 @@ def test_a_record_still_indexed_waits_the_longer_purge():
     _age_notes(cluster, 601)
     assert index.purge_due(600, 86_400) == {0}  # the destroyed one
     assert index.pending_purge() == {"corrected": [0], "gone": [0]}
+
+
+def test_a_record_moved_to_another_level_does_not_wait_longer():
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("raised"), _doc("stays")])
+    index.upsert(_doc("raised", secrecy=1))
+    _age_notes(cluster, 601)
+    assert index.pending_purge() == {"raised": [0]}
+    assert index.purge_due(600, 86_400) == {0}
