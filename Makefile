@@ -12,15 +12,23 @@ setup-test:
 run: setup
 	@bash deploy/run.sh
 
-# pytest's exit code 5 means "no tests collected": a failure, never a pass.
+# Unit and contract tests run on every core (pytest-xdist; each worker starts its own
+# PostgreSQL cluster), service and e2e tests one at a time: they start stacks and services,
+# kill them and time their stops. Both runs always; pytest's exit code 5 means "no tests
+# collected": a failure, never a pass.
+PARALLEL = -n auto --maxprocesses 4
 test: setup-test
 	.venv/bin/ruff check services tests bench
-	.venv/bin/python -m pytest; status=$$?; \
-	  if [ $$status -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$status
+	@status=0; \
+	for run in '-m "unit or contract" $(PARALLEL)' '-m "service or e2e"'; do \
+	  eval .venv/bin/python -m pytest $$run; code=$$?; \
+	  if [ $$code -eq 5 ]; then echo "no tests were collected ($$run)" >&2; code=1; fi; \
+	  if [ $$code -ne 0 ]; then status=$$code; fi; \
+	done; exit $$status
 
-# Unit and contract tests only (no stack start-up): seconds, for the edit-test loop.
+# Unit and contract tests only (no stack start-up): minutes, for the edit-test loop.
 test-fast: setup-test
-	.venv/bin/python -m pytest -m "unit or contract"
+	.venv/bin/python -m pytest -m "unit or contract" $(PARALLEL)
 
 lint: setup-test
 	.venv/bin/ruff check services tests bench

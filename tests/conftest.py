@@ -21,6 +21,9 @@ def pytest_collection_modifyitems(config, items):
         tier = next((t for t in TIERS if f"/tests/{t}/" in str(item.path)), None)
         if tier and not item.get_closest_marker(tier):
             item.add_marker(getattr(pytest.mark, tier))
+        elif not any(item.get_closest_marker(t) for t in TIERS):
+            # `make test` runs the tiers by marker: a test of none would never run there.
+            raise pytest.UsageError(f"{item.nodeid}: not in a tier folder ({', '.join(TIERS)})")
 
 
 def pytest_sessionfinish(session, exitstatus):
