@@ -177,14 +177,11 @@ def test_an_image_original_and_an_access_copy_are_stamped_in_blank_space(tmp_pat
 
 def test_the_search_renders_a_huge_page_within_its_pixel_bound():
     """A 200-inch page (the largest PDF allows) is drawn coarser, not at SEARCH_DPI."""
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(14_400, 14_400))
-    out = io.BytesIO()
-    pdf.save(out)
-    image, px_per_mm = blank_space._rendered(out.getvalue(), 1.0, 0)
+    page = _blank_pdf((14_400, 14_400))
+    image, px_per_mm = blank_space._rendered(page, 1.0, 0)
     assert image.width * image.height <= blank_space.MAX_SEARCH_PIXELS * 1.01
     assert px_per_mm < blank_space.SEARCH_DPI / 25.4
-    assert blank_space.blank_spot(out.getvalue(), (50, 35), 5, (14_400, 14_400)) == pytest.approx(
+    assert blank_space.blank_spot(page, (50, 35), 5, (14_400, 14_400)) == pytest.approx(
         (5 * stamp.PT_PER_MM, 5 * stamp.PT_PER_MM), abs=1 / px_per_mm * stamp.PT_PER_MM
     )
 
@@ -248,12 +245,16 @@ def test_a_page_too_small_for_the_stamp_is_not_rendered(monkeypatch):
 
 def test_a_long_thin_page_is_rendered_within_its_side_bound():
     """The pixel bound alone lets a page 200 inches long and 4 high be drawn 40 dpi wide."""
+    image, _ = blank_space._rendered(_blank_pdf((14_400, 300)), 1.0, 0)
+    assert max(image.size) <= blank_space.MAX_SEARCH_SIDE
+
+
+def _blank_pdf(size: tuple[int, int]) -> bytes:
     pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(14_400, 300))
+    pdf.add_blank_page(page_size=size)
     out = io.BytesIO()
     pdf.save(out)
-    image, _ = blank_space._rendered(out.getvalue(), 1.0, 0)
-    assert max(image.size) <= blank_space.MAX_SEARCH_SIDE
+    return out.getvalue()
 
 
 # A short Party letter (công văn) as printed: the header's two blocks, Kính gửi, one paragraph,
