@@ -133,14 +133,16 @@ def save(conn: sa.Connection, record: Record, **columns: Any) -> None:
 def leave_care(
     conn: sa.Connection, record_id: str, status: str, meta: dict[str, Any], **columns: Any
 ) -> bool:
-    """Retention's final move (`Record.leave_care`); a disposed record's petitioner goes too,
-    and `columns` are written with it. False when the record already left the archive's care."""
+    """Retention's final move (`Record.leave_care`); a disposed record's petitioner and file
+    name go too (a scan is named by what it is about), and `columns` are written with it.
+    False when the record already left the archive's care."""
     record = load(conn, record_id, lock=True)
     if not record.leave_care(status, meta):
         return False
     if record.status == Status.DISPOSED:
         conn.execute(petitioners.delete().where(petitioners.c.record_id == record_id))
         forget_history_values(conn, record_id)
+        columns.setdefault("file_name", "")
     save(conn, record, **columns)
     return True
 

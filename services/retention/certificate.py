@@ -29,6 +29,8 @@ _FONTS = (
     "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
 )
 
+NO_SUBJECT = "(không có trích yếu)"  # never the file name: a scan is named by its content
+
 
 def certificate_keys(batch_id: str) -> tuple[str, str]:
     """(JSON key, PDF key) of a batch's destruction record."""
@@ -125,7 +127,7 @@ def _record_lines(pdf: FPDF, n: int, record: dict[str, Any]) -> None:
     pdf.multi_cell(
         0,
         5,
-        f"   Trích yếu: {meta.get('subject') or record['file']}",
+        f"   Trích yếu: {meta.get('subject') or NO_SUBJECT}",
         new_x="LMARGIN",
         new_y="NEXT",
     )

@@ -74,7 +74,7 @@ def residual(record: dict[str, Any], batch: dict[str, Any], destroyed: list[dict
         "register": record["register"],
         "number": record["number"],
         "year": record["year"],
-        "file": record["file_name"],
+        # No file name: a clerk names a scan by what it is about (or whose letter it is).
         # the known-secrecy flag too: without it the residual would count as Tuyệt mật
         "metadata": {key: meta.get(key) for key in (*METADATA_KEYS, KNOWN) if key in meta},
         "class": (meta.get("retention") or {}).get("class"),

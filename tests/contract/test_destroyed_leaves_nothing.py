@@ -75,7 +75,10 @@ SIGNER = "Lò Thị Nhọt"
 TEXT = "Trữ lượng mỏ vàng Nậm Kít ước tính còn lớn, đề nghị giữ kín."
 NOTES = ("Đã hỏi ý kiến ông Hà Văn Pắng", "Phối hợp Đồn biên phòng Tây Trang")
 # Distinctive phrases (each folds to something found nowhere else), by what they are.
-CONTENT = {"text": "Nậm Kít", "old subject": "Pa Xoóng", "note": "Văn Pắng", "note 2": "Tây Trang"}
+# A clerk names the scan by what it is about: the name is content too.
+FILE_NAME = "cv-tai-dinh-cu-ban-khuoi-chang.pdf"
+CONTENT = {"text": "Nậm Kít", "old subject": "Pa Xoóng", "note": "Văn Pắng", "note 2": "Tây Trang",
+           "file name": "khuoi-chang"}  # fmt: skip
 KEPT_BY_A_DISPOSAL = {"subject": "Huổi Khon", "organ": "Mường Phăng", "signer": "Thị Nhọt"}
 
 # Where a retention destruction keeps the registry facts on purpose (docs/retention.md).
@@ -219,12 +222,18 @@ class World:
         return Disposer(self.retention, guarded, self.index.delete, self.recorder.dispatch)
 
     def incoming(
-        self, subject: str, text: str, organ: str, signer: str | None = None, secrecy=None
+        self,
+        subject: str,
+        text: str,
+        organ: str,
+        signer: str | None = None,
+        secrecy=None,
+        file_name: str = "cong-van-den.pdf",
     ) -> str:
         data = f"{subject}|{text}".encode()
         sha = hashlib.sha256(data).hexdigest()
         record, _ = self.catalog.register_new(
-            register="den", file_name="cong-van-den.pdf", sha256=sha, size=len(data),
+            register="den", file_name=file_name, sha256=sha, size=len(data),
             media_type="application/pdf", object_key=original_key(sha), source="upload",
         )  # fmt: skip
         record_id = record["id"]
@@ -286,7 +295,7 @@ def world(catalog, tmp_path, monkeypatch):
 
 def _prepared(world: World) -> tuple[str, str]:
     """(the record to destroy, another indexed beside it that stays)."""
-    record_id = world.incoming(SUBJECT_BEFORE, TEXT, ORGAN, SIGNER)
+    record_id = world.incoming(SUBJECT_BEFORE, TEXT, ORGAN, SIGNER, file_name=FILE_NAME)
     other = world.incoming("Về việc tổ chức hội nghị", "Hội nghị tổng kết công tác", "UBND HUYỆN")
     world.indexed(record_id, other)
     correct_record(world.catalog, record_id, {"subject": SUBJECT}, "lan",

@@ -39,7 +39,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values(), handling_tables.schema]  # handling: 0009
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0020"  # the newest revision (0020: a file's nộp lưu reminder, mailed once)
+HEAD = "0021"  # the newest revision (0021: destroyed records keep no file name)
 
 
 @contextmanager
@@ -264,6 +264,35 @@ def test_0019_clears_the_organ_read_from_a_letter_and_keeps_one_a_person_entered
         "entered": ("Ban Nội chính", None), "cong-van": ("Sở Tư pháp", None),
     }  # fmt: skip
     assert sorted(logged) == [("don", "letter_organ"), ("to-cao-den", "letter_organ")]
+    engine.dispose()
+
+
+def test_0021_clears_the_file_name_of_destroyed_records_and_their_residuals(dsn):
+    engine = _engine(dsn)
+    _alembic(engine, command.upgrade, "0020")
+    records = catalog_schema.tables["records"]
+    batch_records = retention_tables.batch_records
+    with engine.begin() as conn:
+        for record_id, status in (("gone", "disposed"), ("kept", "indexed")):
+            conn.execute(
+                records.insert().values(
+                    id=record_id, register="den", file_name=f"don-to-cao-{record_id}.pdf",
+                    size=1, source="test", status=status, meta={}, received_at="2026-01-05",
+                    updated_at="2026-01-05",
+                )
+            )  # fmt: skip
+        residual = {"id": "gone", "file": "don-to-cao-gone.pdf", "sha256": "ab"}
+        conn.execute(batch_records.insert().values(
+            batch_id="b1", record_id="gone", due="2026-01-01", state="done", residual=residual,
+            event_sent=True,
+        ))  # fmt: skip
+    migrate(engine)
+    migrate(engine)  # again: nothing more to clear
+    with engine.connect() as conn:
+        names = dict(conn.execute(sa.select(records.c.id, records.c.file_name)).all())
+        [kept] = conn.execute(sa.select(batch_records.c.residual)).scalars().all()
+    assert names == {"gone": "", "kept": "don-to-cao-kept.pdf"}
+    assert kept == {"id": "gone", "sha256": "ab"}
     engine.dispose()
 
 
