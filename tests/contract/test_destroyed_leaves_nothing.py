@@ -338,6 +338,7 @@ def test_a_recalled_incoming_document_leaves_only_its_register_line(world, relay
     detail = recall_rules.audit_detail(world.catalog.get(record_id), recalled["recall"])
     trail.append(world.catalog, "lan", recall_rules.AUDIT_ACTION, record_id, "cli", detail)
     handlers.close_recalled(world.handling, record_id, TODAY)
+    assert world.handling.store.forget_old_pages()  # the handling service's timer
 
     every = CONTENT | KEPT_BY_A_DISPOSAL
     found = leaks(world.catalog.engine, world.data, every, files=("index/",))
@@ -368,6 +369,9 @@ def test_a_record_destroyed_by_retention_keeps_only_what_the_destruction_list_pr
     for event_type, payload in world.recorder.sent:  # the bus, as the handling service hears it
         assert event_type == "record.disposed"
         handlers.destroyed(world.handling, payload["record_id"], TODAY)
+    # The handling service's timer: one rewrite for all the records the batch disposed of.
+    assert world.handling.store.forget_old_pages()
+    assert not world.handling.store.forget_old_pages()
 
     engine = world.catalog.engine
     found = leaks(engine, world.data, CONTENT, files=("index/",))
@@ -426,5 +430,6 @@ def test_a_recalled_document_without_tasks_leaves_no_organ_in_the_statistics(wor
     world.handling.store.project(record_id)  # `record.classified`, as the service hears it
     recall_incoming(world.disposer(), record_id, "Phát hành nhầm", "25/UBND-VP", "lan")
     handlers.close_recalled(world.handling, record_id, TODAY)
+    assert world.handling.store.forget_old_pages()  # the handling service's timer
     found = leaks(world.catalog.engine, world.data, KEPT_BY_A_DISPOSAL)
     assert not found, "\n".join(found)
