@@ -155,3 +155,53 @@ def temporary_catalog(kind: str, directory: Path, prefix: str = "luutru_test") -
         catalog = SqlCatalog(dsn)
         yield catalog
         catalog.engine.dispose()
+
+
+# The files of the given tables, their TOAST tables and every index of both.
+_RELATION_FILES = sa.text(
+    """
+    WITH tables AS (
+        SELECT oid, reltoastrelid FROM pg_class
+        WHERE oid IN (SELECT to_regclass(name)::oid FROM unnest(CAST(:names AS text[])) name)
+    ), heaps AS (
+        SELECT oid FROM tables UNION SELECT reltoastrelid FROM tables WHERE reltoastrelid <> 0
+    )
+    SELECT pg_relation_filepath(oid) FROM heaps
+    UNION SELECT pg_relation_filepath(indexrelid) FROM pg_index
+    WHERE indrelid IN (SELECT oid FROM heaps)
+    """
+)
+
+
+def database_files(engine: sa.Engine, skip_tables: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """The bytes of every file in the directory of `engine`'s database (`base/<oid>/`: its
+    tables, TOAST tables, indexes and catalogs; not the log in `pg_wal`) as the server holds
+    them after a CHECKPOINT wrote out its buffers, by path under the data directory and the
+    relation's name; the files (every fork and segment) of `skip_tables` and of their TOAST
+    tables and indexes left out. Needs a superuser (CHECKPOINT, `data_directory`) and the
+    server's data directory on this machine: our own cluster, or a local
+    `LUUTRU_TEST_PG_URL`."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql("CHECKPOINT")
+        data = Path(conn.exec_driver_sql("SHOW data_directory").scalar_one())
+        oid = conn.exec_driver_sql(
+            "SELECT oid FROM pg_database WHERE datname = current_database()"
+        ).scalar_one()
+        skipped = set(conn.execute(_RELATION_FILES, {"names": list(skip_tables)}).scalars())
+        names = dict(
+            conn.exec_driver_sql("SELECT pg_relation_filepath(oid), relname FROM pg_class").all()
+        )
+    directory = data / "base" / str(oid)
+    assert directory.is_dir(), f"{directory}: the server's data directory is not readable here"
+    files = {}
+    for path in sorted(directory.iterdir()):
+        relation = _relation_path(path, data)
+        if path.is_file() and relation not in skipped:
+            files[f"{path.relative_to(data)} ({names.get(relation, '?')})"] = path.read_bytes()
+    return files
+
+
+def _relation_path(path: Path, data: Path) -> str:
+    """`base/<db>/<filenode>` of a fork or segment file (`<filenode>_fsm`, `<filenode>.1`)."""
+    node = path.name.split("_")[0].split(".")[0]
+    return str(path.parent.relative_to(data) / node)

@@ -39,6 +39,10 @@ RECORD_VIEW = sa.select(
 ).subquery("catalog_records")
 
 
+# The adapter's tables whose rows `leave_care` rewrites or deletes for a disposed record: the
+# ones to rewrite on PostgreSQL after a destruction (`sqlite_wal.forget_old_pages`).
+DISPOSAL_TABLES = (records, history, petitioners)
+
 # Ids per `IN (...)`: far below SQLite's bound variables limit and PostgreSQL's.
 _IN_CHUNK = 5_000
 

@@ -1,11 +1,15 @@
-"""SQLite's write-ahead log, switched on safely when several connections open a new file."""
+"""SQLite's write-ahead log, switched on safely when several connections open a new file, and
+emptied after a destruction (with PostgreSQL's counterpart: `forget_old_pages`)."""
 
 from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Iterable
 
 import sqlalchemy as sa
+
+from services.common.pg_rewrite import rewrite_tables
 
 CHECKPOINT_PATIENCE_MS = 1000
 
@@ -28,14 +32,18 @@ def write_ahead_log(connection: sqlite3.Connection, patience: float = 30.0) -> N
             time.sleep(0.01)
 
 
-def forget_old_pages(engine: sa.Engine) -> None:
-    """After a destruction: copy the log into the database and empty it, so no earlier page
-    image (a destroyed record's row as it was) stays in the `-wal` file; the connections'
-    `secure_delete` has zeroed the space the old rows left in the database file (NĐ 30/2020
-    Phụ lục VI, Phần I, III.8: a recalled document is destroyed with its metadata). Waits
-    for readers up to CHECKPOINT_PATIENCE_MS; a checkpoint they kept from finishing is only
-    partial, and the next destruction's completes it. Nothing to do on other engines
-    (PostgreSQL keeps dead rows until VACUUM reuses their space: docs/retention.md)."""
+def forget_old_pages(engine: sa.Engine, tables: Iterable[sa.TableClause]) -> None:
+    """After a destruction rewrote rows of `tables` (and committed): no earlier version of
+    them stays in the database's files (NĐ 30/2020 Phụ lục VI, Phần I, III.8: a recalled
+    document is destroyed with its metadata). SQLite: the connections' `secure_delete` has
+    zeroed the space the old rows left in the database file; the log is copied into it and
+    emptied, so no earlier page image stays in the `-wal` file. Waits for readers up to
+    CHECKPOINT_PATIENCE_MS; a checkpoint they kept from finishing is only partial, and the
+    next destruction's completes it. PostgreSQL: `tables` are rewritten (`VACUUM FULL`,
+    services/common/pg_rewrite.py). What stays elsewhere: docs/retention.md."""
+    if engine.dialect.name == "postgresql":
+        rewrite_tables(engine, tables)
+        return
     if engine.dialect.name != "sqlite":
         return
     raw = engine.raw_connection()  # outside a transaction: a checkpoint cannot run in one

@@ -24,6 +24,7 @@ class HandlingProvider(DependencyProvider):
         )
 
     def stop(self):
+        self.handling.store.forget_old_pages()  # not left to a timer that will not run
         self.catalog.engine.dispose()
 
     def get_dependency(self, worker_ctx):

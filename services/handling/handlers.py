@@ -125,7 +125,8 @@ def close_recalled(h: Handling, record_id: str, today: date) -> tuple[list[dict]
     recall = recall_of(meta)
     if not recall:
         return [], []
-    return _close_destroyed(h, record_id, recall.get("by") or "system", book_note(meta), today)
+    by = recall.get("by") or "system"
+    return _close_destroyed(h, record_id, by, book_note(meta), today, recalled=True)
 
 
 def destroyed(h: Handling, record_id: str, today: date) -> tuple[list[dict], list[Outgoing]]:
@@ -139,11 +140,11 @@ def destroyed(h: Handling, record_id: str, today: date) -> tuple[list[dict], lis
 
 
 def _close_destroyed(
-    h: Handling, record_id: str, by: str, note: str, today: date
+    h: Handling, record_id: str, by: str, note: str, today: date, *, recalled: bool = False
 ) -> tuple[list[dict], list[Outgoing]]:
     h.store.project(record_id)
     h.store.set_text_deadline(record_id, None)
-    h.store.forget(record_id, note)
+    h.store.forget(record_id, note, recalled=recalled)
     closed, outgoing = [], []
     for task, _ in h.store.rows(HIGHEST, record_id=record_id, limit=SCAN_LIMIT):
         done, event = finish(h, task.id, by, note, today)

@@ -25,6 +25,7 @@ from services.handling.tasks import PAGE
 
 OUTBOX_EVERY_S = 5  # events left unpublished go out within this (plus outbox.GRACE)
 REMIND_EVERY_S = 900  # the timer marks due-soon and overdue tasks (and mails) this often
+REWRITE_EVERY_S = 30  # destroyed records' task rows leave the database's files within this
 
 
 def _day(value: str | None) -> date | None:
@@ -155,6 +156,12 @@ class HandlingService(Pingable):
     @timer(interval=REMIND_EVERY_S)
     def remind_on_timer(self) -> None:
         reminders.remind(self.handling, _today(), self.mailer)
+
+    @timer(interval=REWRITE_EVERY_S)
+    def forget_old_pages(self) -> None:
+        """What destroyed records' tasks said, out of the database's files too (once for all
+        the records disposed of since the last time)."""
+        self.handling.store.forget_old_pages()
 
     @operator_rpc
     def stats(self, start: str | None = None, end: str | None = None,

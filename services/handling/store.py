@@ -25,7 +25,7 @@ from services.common.sqlite_wal import forget_old_pages
 from services.handling import counters
 from services.handling.outbox import Outgoing
 from services.handling.stats import CachedStatistics, bump_version
-from services.handling.tables import contacts, documents, outbox, task_log, tasks
+from services.handling.tables import contacts, documents, outbox, record_counts, task_log, tasks
 from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
 
 # The gateway's accounts (services/gateway/accounts.py), read here for the assignees'
@@ -120,6 +120,7 @@ class HandlingStore:
         """`engine`: the catalog's, migrated to head (the tables are the migrations')."""
         self.engine = engine
         self.statistics = CachedStatistics(engine)
+        self._old_pages = False  # `forget` changed rows whose earlier versions are on disk
 
     # --- records and people ----------------------------------------------------------------
 
@@ -172,12 +173,13 @@ class HandlingStore:
             bump_version(conn)
         return row.register
 
-    def forget(self, record_id: str, result: str | None) -> None:
+    def forget(self, record_id: str, result: str | None, *, recalled: bool = False) -> None:
         """A destroyed record's tasks keep who, when and by when, not what was written about
         it (a note, a result, a forwarding's words may quote its content): notes go, a done
         task's result becomes `result` (the recall or destruction note), the task log keeps what
         `records.destroyed_detail` keeps (NĐ 30/2020 Phụ lục VI, Phần I, III.8). The
-        catalog's history entries are the catalog's (`catalog_rows.forget_history_values`)."""
+        catalog's history entries are the catalog's (`catalog_rows.forget_history_values`).
+        Their earlier versions leave the database's files at `forget_old_pages`."""
         with self.engine.begin() as conn:
             mine = tasks.c.record_id == record_id
             changed = conn.execute(tasks.update().where(mine).values(note=None, result=None))
@@ -190,9 +192,23 @@ class HandlingStore:
                 if kept != detail:
                     conn.execute(task_log.update().where(task_log.c.seq == seq).values(detail=kept))
         # Only a record that had tasks left their words in the log: most of a destruction
-        # batch's records had none, and the checkpoint may wait a second for readers.
-        if changed.rowcount:
-            forget_old_pages(self.engine)
+        # batch's records had none. A batch's residual keeps the kind and organ the
+        # statistics hold; a recall (its kind and organ destroyed too) does not.
+        if changed.rowcount or recalled:
+            self._old_pages = True
+
+    def forget_old_pages(self) -> bool:
+        """No earlier version of the rows `forget` changed stays in the database's files
+        (`sqlite_wal.forget_old_pages`; for a recall, the statistics' rows too: `project`
+        copied the residual in first). The service's timer calls it, so a destruction batch's
+        records — each heard as an event of its own — cost one rewrite, not one each (a
+        checkpoint waits up to a second for readers; a PostgreSQL rewrite locks the tables
+        while it runs). A process killed before its timer leaves them to the next destruction's."""
+        if not self._old_pages:
+            return False
+        self._old_pages = False  # first: a `forget` meanwhile asks for the next rewrite
+        forget_old_pages(self.engine, (tasks, task_log, documents, record_counts))
+        return True
 
     def set_text_deadline(self, record_id: str, deadline: date | None) -> None:
         value = deadline.isoformat() if deadline else None

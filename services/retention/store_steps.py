@@ -64,9 +64,10 @@ class StepsMixin:
         return True
 
     def forget_old_pages(self) -> None:
-        """After destructions: no earlier page of their rows stays in SQLite's files (once per
-        run of a batch, not per record: the checkpoint waits for readers)."""
-        forget_old_pages(self.engine)
+        """After destructions: no earlier version of their catalog rows stays in the database's
+        files (SQLite's log, PostgreSQL's tables) — once per run of a batch, not per record:
+        the checkpoint waits for readers, a rewrite locks the table."""
+        forget_old_pages(self.engine, catalog_rows.DISPOSAL_TABLES)
 
     def mark_recalled(self, record_id: str, meta: dict[str, Any], detail: dict) -> bool:
         """An incoming document its sender recalled becomes `disposed` with `meta` (the
@@ -79,7 +80,7 @@ class StepsMixin:
                 return False
             log(conn, record_id, "recalled", detail)
             _pull_from_open_batches(conn, record_id, RECALLED_REASON)
-        forget_old_pages(self.engine)
+        forget_old_pages(self.engine, catalog_rows.DISPOSAL_TABLES)
         return True
 
     def unsent(self, batch_id: str) -> list[dict[str, Any]]:

@@ -7,9 +7,10 @@ corrected once (its history then holds old → new), given a handling task with 
 a hồ sơ and matched by a saved search with a daily notice. It is then (a) recalled by its
 sender (NĐ 30/2020 Phụ lục VI, Phần I, III.8: destroyed with its metadata) or (b) destroyed
 by an executed retention batch. Every table of the catalog database is dumped as text and
-every file under the data directory (objects, index) and SQLite's database and log read as
-bytes, and the distinctive words are looked for as typed (NFC), decomposed (NFD),
-JSON-escaped and folded (no diacritics).
+every file under the data directory (objects, index), SQLite's database and log, and every
+file of PostgreSQL's database directory (base/<db oid>/: heap, TOAST, index and catalog
+files, after a CHECKPOINT; not pg_wal) read as bytes, and the distinctive words are looked
+for as typed (NFC), decomposed (NFD), JSON-escaped and folded (no diacritics).
 
 What a destruction keeps on purpose (docs/retention.md, "What a destruction removes, and what
 it keeps on purpose"): the register line of both; for (b) the registry facts the destruction
@@ -60,6 +61,7 @@ from services.retention.holds import HoldGuardedObjectStore
 from services.retention.recall import recall_incoming
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import DESTROY_10, Recorder
+from tests.postgres import database_files
 
 CONFIG = RegistersConfig(
     parse_series({"version": 1, "style": "state", "issuer": "UBND"}),
@@ -96,9 +98,14 @@ def _unescaped(text: str) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
 
 
-def _found(phrase: str, text: str) -> bool:
+def _readable(text: str) -> tuple[str, str]:
+    """(the text with JSON escapes decoded, the same folded): once a place, for every phrase."""
     text = _unescaped(text)
-    folded = fold(unicodedata.normalize("NFC", text))
+    return text, fold(unicodedata.normalize("NFC", text))
+
+
+def _found(phrase: str, readable: tuple[str, str]) -> bool:
+    text, folded = readable
     return any(form in text for form in _forms(phrase)) or fold(phrase) in folded
 
 
@@ -137,16 +144,29 @@ def _index_terms(root: Path, phrase: str) -> list[str]:
     return found
 
 
+def _database_files(engine: sa.Engine, kept: tuple[str, ...]) -> dict[str, str]:
+    """The database's own files, where a row's earlier versions may stay: SQLite's file (its
+    free pages) and log, unless tables are `kept` (they share the one file); PostgreSQL's
+    heap, TOAST and index files of every table but the `kept` ones, and its catalogs, after a
+    CHECKPOINT (base/<db oid>/; not pg_wal: docs/retention.md)."""
+    if engine.dialect.name == "postgresql":
+        files = database_files(engine, kept)
+    elif kept:
+        return {}
+    else:
+        database = Path(engine.url.database)
+        files = {p.name: p.read_bytes() for p in database.parent.glob(f"{database.name}*")}
+    return {f"file {path}": data.decode("utf-8", "ignore") for path, data in files.items()}
+
+
 def leaks(engine: sa.Engine, data: Path, phrases: dict[str, str], kept=(), files=()) -> list:
     """Where any of `phrases` is found, except tables `kept` and files under `files`."""
     places = {f"table {n}": t for n, t in _table_dumps(engine).items() if n not in kept}
     places |= {f"file {p}": t for p, t in _file_dumps(data).items()
                if not p.startswith(tuple(files))}  # fmt: skip
-    if engine.dialect.name == "sqlite" and not kept:  # its own files: free space, the log
-        database = Path(engine.url.database)
-        places |= {f"file {p.name}": p.read_bytes().decode("utf-8", "ignore")
-                   for p in database.parent.glob(f"{database.name}*")}  # fmt: skip
-    found = [f"{what} in {where}" for where, text in places.items()
+    places |= _database_files(engine, kept)
+    readable = {where: _readable(text) for where, text in places.items()}
+    found = [f"{what} in {where}" for where, text in readable.items()
              for what, phrase in phrases.items() if _found(phrase, text)]  # fmt: skip
     if "index/" not in files:
         found += [f"{what} in the index {term}" for what, phrase in phrases.items()
@@ -318,6 +338,7 @@ def test_a_recalled_incoming_document_leaves_only_its_register_line(world, relay
     detail = recall_rules.audit_detail(world.catalog.get(record_id), recalled["recall"])
     trail.append(world.catalog, "lan", recall_rules.AUDIT_ACTION, record_id, "cli", detail)
     handlers.close_recalled(world.handling, record_id, TODAY)
+    assert world.handling.store.forget_old_pages()  # the handling service's timer
 
     every = CONTENT | KEPT_BY_A_DISPOSAL
     found = leaks(world.catalog.engine, world.data, every, files=("index/",))
@@ -348,6 +369,9 @@ def test_a_record_destroyed_by_retention_keeps_only_what_the_destruction_list_pr
     for event_type, payload in world.recorder.sent:  # the bus, as the handling service hears it
         assert event_type == "record.disposed"
         handlers.destroyed(world.handling, payload["record_id"], TODAY)
+    # The handling service's timer: one rewrite for all the records the batch disposed of.
+    assert world.handling.store.forget_old_pages()
+    assert not world.handling.store.forget_old_pages()
 
     engine = world.catalog.engine
     found = leaks(engine, world.data, CONTENT, files=("index/",))
@@ -397,3 +421,15 @@ def test_the_indexing_service_timer_purges_by_itself(catalog, tmp_path, monkeypa
     process_settings.cache_clear()
     assert not _index_terms(world.data / "index", CONTENT["text"])
     assert searchable(world.index, {"other": "tổ chức hội nghị"})
+
+
+def test_a_recalled_document_without_tasks_leaves_no_organ_in_the_statistics(world):
+    """The statistics' copy of a record (kind, organ) is read again from what a recall left:
+    the rows it held before must go from the files too, though no task was forgotten."""
+    record_id = world.incoming(SUBJECT, TEXT, ORGAN, SIGNER)
+    world.handling.store.project(record_id)  # `record.classified`, as the service hears it
+    recall_incoming(world.disposer(), record_id, "Phát hành nhầm", "25/UBND-VP", "lan")
+    handlers.close_recalled(world.handling, record_id, TODAY)
+    assert world.handling.store.forget_old_pages()  # the handling service's timer
+    found = leaks(world.catalog.engine, world.data, KEPT_BY_A_DISPOSAL)
+    assert not found, "\n".join(found)

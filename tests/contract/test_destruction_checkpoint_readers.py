@@ -2,7 +2,8 @@
 writer busy meanwhile must neither fail the destruction nor hold it longer than the patience
 (a recall answers a person). The checkpoint they held back is only partial; the next one,
 with no reader left, empties the log to zero bytes. The connection goes back to the pool
-with its usual busy timeout. On PostgreSQL it does nothing."""
+with its usual busy timeout. (On PostgreSQL it rewrites the tables:
+tests/contract/test_pg_table_rewrite.py.)"""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from services.common import sqlite_wal
 from services.common.catalog import SqlCatalog
 
 pytestmark = pytest.mark.contract
+NOTES = sa.table("notes")
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def _wal(engine: sa.Engine) -> Path:
 
 def _timed(engine: sa.Engine) -> float:
     start = time.monotonic()
-    sqlite_wal.forget_old_pages(engine)
+    sqlite_wal.forget_old_pages(engine, (NOTES,))
     return time.monotonic() - start
 
 
@@ -57,7 +59,7 @@ def test_a_reader_holds_the_checkpoint_back_a_second_at_most_and_fails_nothing(e
     finally:
         reader.execute("COMMIT")
         reader.close()
-    sqlite_wal.forget_old_pages(engine)  # the next one, nobody reading
+    sqlite_wal.forget_old_pages(engine, (NOTES,))  # the next one, nobody reading
     assert _wal(engine).stat().st_size == 0
 
 
@@ -66,12 +68,12 @@ def test_a_writer_holding_the_lock_fails_nothing_either(engine):
     with engine.begin() as writer:  # BEGIN IMMEDIATE: the write lock
         writer.execute(sa.text("INSERT INTO notes VALUES ('x')"))
         assert _timed(engine) < sqlite_wal.CHECKPOINT_PATIENCE_MS / 1000 + 1.5
-    sqlite_wal.forget_old_pages(engine)
+    sqlite_wal.forget_old_pages(engine, (NOTES,))
     assert _wal(engine).stat().st_size == 0
 
 
 def test_the_pooled_connection_keeps_its_usual_busy_timeout(engine):
-    sqlite_wal.forget_old_pages(engine)
+    sqlite_wal.forget_old_pages(engine, (NOTES,))
     with engine.connect() as conn:
         assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 30000
         assert conn.execute(sa.text("PRAGMA secure_delete")).scalar() == 1

@@ -1,0 +1,100 @@
+"""After a destruction, PostgreSQL's tables it rewrote are rewritten again (`VACUUM FULL`,
+services/common/pg_rewrite.py via `sqlite_wal.forget_old_pages`): no earlier version of a
+row stays in the files of the database's directory — heap, TOAST table, index — as a CHECKPOINT
+leaves them. A session holding the table makes it wait LOCK_PATIENCE_MS, then skip it with a
+warning (nothing fails); a transaction older than the destruction keeps the dead rows it can
+still see, also with a warning; the next rewrite, with neither left, removes them. The
+pooled connection goes back as it was. (The whole services' paths, SQLite and PostgreSQL:
+tests/contract/test_destroyed_leaves_nothing.py.)"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from services.common import pg_rewrite
+from services.common.sqlite_wal import forget_old_pages
+from tests.postgres import database_files, temporary_database
+
+pytestmark = pytest.mark.contract
+
+SUBJECT = "Về việc tố cáo ông Lường Văn Thắm"  # in the heap and the index
+BODY = "Người tố cáo: Quàng Thị Ỏn, bản Nà Sáng. " * 80  # ~3.5 kB: out of line, in TOAST
+PHRASES = ("Văn Thắm".encode(), "Thị Ỏn".encode())
+notes = sa.table("notes")
+
+
+@pytest.fixture
+def engine() -> Iterator[sa.Engine]:
+    with temporary_database("luutru_rewrite") as dsn:
+        engine = sa.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE notes (id int PRIMARY KEY, subject text, body text)")
+            conn.exec_driver_sql("CREATE INDEX ix_notes_subject ON notes (subject)")
+            # EXTERNAL: TOASTed without compression, so the scan can read the bytes as written
+            conn.exec_driver_sql("ALTER TABLE notes ALTER body SET STORAGE EXTERNAL")
+            conn.execute(sa.text("INSERT INTO notes VALUES (1, :s, :b), (2, 'Về việc khác', '')"),
+                         {"s": SUBJECT, "b": BODY})  # fmt: skip
+        yield engine
+        engine.dispose()
+
+
+def _destroyed(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE notes SET subject = '', body = '' WHERE id = 1")
+
+
+def _found(engine: sa.Engine) -> list[str]:
+    return sorted({where.split(" ", 1)[1] for where, data in database_files(engine).items()
+                   for phrase in PHRASES if phrase in data})  # fmt: skip
+
+
+def test_the_rewrite_leaves_no_earlier_version_in_heap_toast_or_index(engine):
+    _destroyed(engine)
+    before = _found(engine)
+    assert "(notes)" in before and "(ix_notes_subject)" in before
+    assert any(name.startswith("(pg_toast_") for name in before), before
+    forget_old_pages(engine, (notes,))
+    assert _found(engine) == []
+    with engine.connect() as conn:  # the live rows are all there
+        rows = conn.exec_driver_sql("SELECT id, subject, body FROM notes ORDER BY id").all()
+    assert [tuple(r) for r in rows] == [(1, "", ""), (2, "Về việc khác", "")]
+
+
+def test_a_session_holding_the_table_is_waited_for_then_skipped(engine, caplog):
+    _destroyed(engine)
+    with engine.connect() as reader:
+        reader.exec_driver_sql("SELECT count(*) FROM notes").all()  # its lock: till it ends
+        with caplog.at_level(logging.WARNING, pg_rewrite.__name__):
+            forget_old_pages(engine, (notes,))  # no error
+        assert "VACUUM FULL notes: table busy" in caplog.text
+        reader.rollback()
+        assert _found(engine) != []  # skipped: still there
+    forget_old_pages(engine, (notes,))  # the next destruction's
+    assert _found(engine) == []
+
+
+def test_dead_rows_an_older_transaction_sees_are_kept_and_told(engine, caplog):
+    with engine.connect() as older:
+        older.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        older.exec_driver_sql("SELECT 1").all()  # its snapshot: before the destruction
+        _destroyed(engine)
+        with caplog.at_level(logging.WARNING, pg_rewrite.__name__):
+            forget_old_pages(engine, (notes,))
+        assert "dead row versions still seen by an older transaction" in caplog.text
+        assert _found(engine) != []
+        older.rollback()
+    forget_old_pages(engine, (notes,))
+    assert _found(engine) == []
+
+
+def test_the_pooled_connection_goes_back_as_it_was(engine):
+    forget_old_pages(engine, (notes,))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
+        assert not conn.connection.driver_connection.autocommit
+        conn.exec_driver_sql("SELECT 1")
+        assert conn.in_transaction()
