@@ -423,3 +423,71 @@ def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path):
     with pytest.raises(PermanentError) as refused:
         stamped_file(_OneRecord(row), store, "r1", FIELDS)
     assert describe_error(refused.value)[:2] == (400, "broken_file")
+
+
+# --- the fonts, cut once per process -------------------------------------------------------
+
+CUT_CASES = [
+    FIELDS,
+    stamp.StampFields(  # the organ shrunk to two lines and cut, blank lines to fill by hand
+        "Ban Thường vụ Tỉnh ủy Bình Định — Văn phòng Tỉnh ủy, Phòng Hành chính lưu trữ tỉnh",
+        "101",
+        "31/12/2026",
+    ),
+    stamp.StampFields("", "7", "", "lan_dd485f964d (Phòng Tổng hợp, Văn phòng Tỉnh ủy)", ""),
+]
+
+
+def placed_text(data: bytes) -> list[tuple[str, tuple[float, ...]]]:
+    """Each character of page 1 as a reader extracts it, with its box (points)."""
+    text = pdfium.PdfDocument(data)[0].get_textpage()
+    return [
+        (text.get_text_range(i, 1), tuple(round(v, 2) for v in text.get_charbox(i)))
+        for i in range(text.count_chars())
+    ]
+
+
+def whole_font_files(monkeypatch) -> None:
+    """Stamps drawn as before the cut: no character is in the cut fonts."""
+    cut = stamp.cut_fonts()
+    monkeypatch.setattr(
+        stamp, "_cut_once", lambda: stamp.CutFonts(cut.regular, cut.bold, frozenset())
+    )
+
+
+@pytest.mark.parametrize("fields", CUT_CASES)
+def test_the_fonts_cut_once_draw_the_stamp_the_whole_font_files_drew(monkeypatch, fields):
+    """The same characters at the same places, the same pixels: only the time differs."""
+    document = born_digital_pdf([LINES])
+    cut = stamp.stamp_onto(document, fields).data
+    whole_font_files(monkeypatch)
+    whole = stamp.stamp_onto(document, fields).data
+    assert placed_text(cut) == placed_text(whole)
+    assert "ĐẾN" in "".join(c for c, _ in placed_text(cut))
+    assert ImageChops.difference(rendering(cut), rendering(whole)).getbbox() is None
+
+
+def test_a_name_beyond_the_cut_fonts_is_printed_from_the_whole_font():
+    fields = stamp.StampFields("Đại sứ quán tại Москва", "05", "04/12/2026", "Σίμων")
+    assert ord("М") not in stamp.cut_fonts().chars  # the cut fonts have no Cyrillic
+    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), fields).data)
+    assert "ĐẠI SỨ QUÁN TẠI МОСКВА" in text and "Chuyển: Σίμων" in text
+
+
+def test_stamps_drawn_at_once_on_several_threads_are_each_their_own(monkeypatch):
+    """The first stamps of a process, on several threads: the fonts are cut once, and each
+    stamp carries its own fields (fpdf2 cuts a font object in place as it writes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stamp._cut_once.cache_clear()
+    cuts = []
+    cutting = stamp._cut
+    monkeypatch.setattr(stamp, "_cut", lambda path: cuts.append(path) or cutting(path))
+    document = born_digital_pdf([LINES])
+    many = [stamp.StampFields(ORGAN, str(n), f"{n:02d}/12/2026", f"người {n}") for n in range(1, 9)]
+    with ThreadPoolExecutor(4) as pool:
+        stamped = list(pool.map(lambda f: stamp.stamp_onto(document, f).data, many))
+    assert cuts and len(cuts) == len(set(cuts))  # each font file cut once, by one thread
+    for fields, data in zip(many, stamped, strict=True):
+        assert placed_text(data) == placed_text(stamp.stamp_onto(document, fields).data)
+        assert f"Số: {fields.number}" in page_text(data)
