@@ -23,7 +23,7 @@ import itertools
 import math
 import threading
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as fields_of
 from typing import Any
 
@@ -289,7 +289,10 @@ class Spot:
 
     left: float
     top: float
-    blank: bool  # False: no blank space fits it (a full page), so it is at the top left
+    blank: bool  # False: it is at the top left, for the reason `miss` gives
+    # When not blank, why (blank_space.Miss): "no_blank_space" (page 1 was looked at, none
+    # fits: a full page) or "not_rendered" (PDFium could not draw it: nothing was looked at).
+    miss: str | None = None
 
 
 FALLBACK = Spot(MARGIN_MM * PT_PER_MM, MARGIN_MM * PT_PER_MM, blank=False)
@@ -302,15 +305,17 @@ class Stamped:
 
 
 def _spot(document: bytes, box: tuple[float, ...], unit: float, rotate: int) -> Spot:
-    """Blank space on page 1 for the stamp (`blank_space`), else the top left: a full page has
-    none, and a stamp over its header is still a stamp. `box` is the part shown (`_shown_box`),
-    in the page's units."""
+    """Blank space on page 1 for the stamp (`blank_space`), else the top left with the reason: a
+    full page has none, and a stamp over its header is still a stamp. `box` is the part shown
+    (`_shown_box`), in the page's units."""
     from services.registers.blank_space import blank_spot
 
     width, height = (box[2] - box[0]) * unit, (box[3] - box[1]) * unit
     shown = (width, height) if rotate in (0, 180) else (height, width)
     found = blank_spot(document, (WIDTH_MM, HEIGHT_MM), MARGIN_MM, shown, unit, rotate)
-    return Spot(*found, blank=True) if found else FALLBACK
+    if isinstance(found, tuple):
+        return Spot(*found, blank=True)
+    return replace(FALLBACK, miss=found.value)
 
 
 def _placement(box: tuple[float, ...], rotate: int, unit: float, spot: Spot) -> list[float]:

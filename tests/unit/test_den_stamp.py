@@ -13,6 +13,7 @@ import io
 import struct
 import unicodedata
 import zlib
+from dataclasses import replace
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -87,9 +88,9 @@ def assert_on_blank_paper(original: bytes, stamped: bytes) -> None:
     assert darkest >= PAPER, f"the stamp covers ink (grey {darkest}) at {area}"
 
 
-def assert_at_top_left(stamped: stamp.Stamped) -> None:
-    """The fallback: no blank space fits, so the stamp is 5 mm from the top and left edges."""
-    assert stamped.spot == stamp.FALLBACK
+def assert_at_top_left(stamped: stamp.Stamped, miss: str) -> None:
+    """The fallback, for the reason `miss`: the stamp is 5 mm from the top and left edges."""
+    assert stamped.spot == replace(stamp.FALLBACK, miss=miss)
     left, top = assert_true_size(stamped.data)
     assert (left, top) == (pytest.approx(MARGIN_PT, abs=1), pytest.approx(MARGIN_PT, abs=1))
 
