@@ -43,7 +43,16 @@ BLANK = "…" * 12  # a line left to fill by hand
 _PAD_MM = 2.0
 _MIN_PT = 5.0
 _PDF_MODES = ("1", "L", "RGB", "CMYK")  # what Pillow writes into a PDF as it is
-_JPEG_AS_IS = ("L", "RGB")  # a CMYK JPEG's inversion (Adobe's) is left to Pillow
+# The JPEGs a PDF shows from their own bytes (`_jpeg_as_pdf`), and how. A CMYK JPEG's ink is
+# read inverted, as Pillow reads every one ("assume adobe conventions": Photoshop writes its
+# CMYK and YCCK JPEGs inverted) and as its PDF writer wrote the scan it re-encoded: /Decode
+# [1 0 …] maps 0 to full ink (ISO 32000-1 8.9.5.2). The reader's JPEG decoder undoes a YCCK
+# transform itself (the Adobe marker overrides /ColorTransform, ISO 32000-1 7.4.8 Table 13).
+_JPEG_SPACES = {
+    "L": ("/DeviceGray", None),
+    "RGB": ("/DeviceRGB", None),
+    "CMYK": ("/DeviceCMYK", [1, 0] * 4),
+}
 
 
 @dataclass(frozen=True)
@@ -469,14 +478,14 @@ def _free_name(page) -> str:
 
 def image_as_pdf(data: bytes) -> bytes:
     """A scanned image (no access copy yet) as a PDF whose pages measure the paper it was
-    scanned from (its dpi; 300 when it names none), one page per frame. A grey or colour JPEG
-    goes in as it is (`_jpeg_as_pdf`)."""
+    scanned from (its dpi; 300 when it names none), one page per frame. A grey, colour or
+    CMYK JPEG goes in as it is (`_jpeg_as_pdf`)."""
     from PIL import Image, ImageSequence
 
     with Image.open(io.BytesIO(data)) as image:
         dpi = image.info.get("dpi") or (300, 300)
         resolution = float(dpi[0]) or 300.0
-        if image.format == "JPEG" and image.mode in _JPEG_AS_IS:
+        if image.format == "JPEG" and image.mode in _JPEG_SPACES:
             return _jpeg_as_pdf(data, image, resolution)
         frames = [
             f.copy() if f.mode in _PDF_MODES else f.convert("RGB")  # a bilevel scan stays 1-bit
@@ -503,7 +512,10 @@ def _jpeg_as_pdf(data: bytes, image, resolution: float) -> bytes:
     scan.write(data, filter=pikepdf.Name.DCTDecode)
     scan.Type, scan.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
     scan.Width, scan.Height, scan.BitsPerComponent = width, height, 8
-    scan.ColorSpace = pikepdf.Name.DeviceGray if image.mode == "L" else pikepdf.Name.DeviceRGB
+    space, decode = _JPEG_SPACES[image.mode]
+    scan.ColorSpace = pikepdf.Name(space)
+    if decode:
+        scan.Decode = pikepdf.Array(decode)
     page = pdf.add_blank_page(page_size=(page_w, page_h))
     page.add_resource(scan, pikepdf.Name.XObject, pikepdf.Name.Scan)
     page.obj.Contents = pikepdf.Stream(

@@ -393,7 +393,7 @@ def _jpeg(mode: str, dpi: int = 300) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("mode", ["RGB", "L"])
+@pytest.mark.parametrize("mode", ["RGB", "L", "CMYK"])
 def test_a_jpeg_original_goes_into_the_copy_as_it_is_not_compressed_again(tmp_path, mode):
     """PDF's DCTDecode is JPEG: the scan's own bytes are the page's image (re-encoding it was
     a second loss, and most of the copy's time on a 300 dpi colour scan)."""
@@ -415,8 +415,66 @@ def test_a_jpeg_original_goes_into_the_copy_as_it_is_not_compressed_again(tmp_pa
     assert stamp.image_as_pdf(jpeg) == stamp.image_as_pdf(jpeg)
 
 
-def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path):
-    jpeg = _jpeg("RGB")
+PATCHES = [(255, 0, 0), (0, 160, 0), (0, 0, 255), (0, 255, 255), (255, 255, 255), (0, 0, 0)]
+
+
+def _patches() -> Image.Image:
+    """Colour patches 100 px wide, in CMYK as Pillow converts them."""
+    image = Image.new("RGB", (100 * len(PATCHES), 100), "white")
+    for n, colour in enumerate(PATCHES):
+        ImageDraw.Draw(image).rectangle((n * 100, 0, n * 100 + 99, 99), fill=colour)
+    return image.convert("CMYK")
+
+
+def _cmyk_jpeg(image: Image.Image, ycck: bool) -> bytes:
+    """A CMYK JPEG as Pillow writes it (inverted, Adobe marker, transform 0), or as Photoshop
+    does: YCCK, transform 2 — its C, M, Y inverted taken as R, G, B and stored as YCbCr, K
+    inverted (what libjpeg undoes on reading). Pillow stores each channel inverted, so the
+    channels are given to it inverted, and the marker's transform byte is set after."""
+    if ycck:
+        c, m, y, k = image.split()
+        ycbcr = Image.merge("RGB", (c, m, y)).convert("YCbCr").split()
+        image = Image.merge("CMYK", [*(ImageChops.invert(v) for v in ycbcr), k])
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, dpi=(100, 100))
+    data = bytearray(out.getvalue())
+    if ycck:
+        data[data.index(b"Adobe") + 11] = 2  # APP14: "Adobe", version, flags0, flags1, transform
+    return bytes(data)
+
+
+def _patch_colours(document: bytes) -> list[tuple[int, int, int]]:
+    image = pdfium.PdfDocument(document)[0].render(scale=100 / 72).to_pil().convert("RGB")
+    return [image.getpixel((n * 100 + 50, 50)) for n in range(len(PATCHES))]
+
+
+@pytest.mark.parametrize("ycck", [False, True], ids=["cmyk", "ycck"])
+def test_a_cmyk_jpeg_goes_in_as_it_is_and_shows_the_colours_its_re_encoding_did(ycck):
+    """Its own bytes, read inverted as Pillow reads every CMYK JPEG (Adobe's convention) and
+    as the copy Pillow re-encoded showed it: /Decode [1 0 1 0 1 0 1 0]."""
+    jpeg = _cmyk_jpeg(_patches(), ycck)
+    with Image.open(io.BytesIO(jpeg)) as read:
+        assert (read.mode, read.info["adobe_transform"]) == ("CMYK", 2 if ycck else 0)
+        decoded = read.convert("RGB")
+        re_encoded = io.BytesIO()
+        read.save(re_encoded, "PDF", resolution=100.0)  # the copy as it was made before
+    assert [decoded.getpixel((n * 100 + 50, 50)) for n in range(len(PATCHES))] == [
+        tuple(pytest.approx(v, abs=4) for v in colour) for colour in PATCHES
+    ]  # the test's JPEG is what it means to be
+    as_is = stamp.image_as_pdf(jpeg)
+    with pikepdf.open(io.BytesIO(as_is)) as pdf:
+        [scan] = pdf.pages[0].images.values()
+        assert scan.read_raw_bytes() == jpeg
+        assert (scan.ColorSpace, list(scan.Decode)) == ("/DeviceCMYK", [1, 0] * 4)
+    shown, before = _patch_colours(as_is), _patch_colours(re_encoded.getvalue())
+    assert shown == [tuple(pytest.approx(v, abs=3) for v in colour) for colour in before]
+    red, white, black = shown[0], shown[4], shown[5]
+    assert red[0] > 200 > 80 > max(red[1:]) and min(white) > 240 and max(black) < 90
+
+
+@pytest.mark.parametrize("mode", ["RGB", "CMYK"])
+def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path, mode):
+    jpeg = _jpeg(mode)
     store = FilesystemObjectStore(tmp_path)
     store.put("originals/x", jpeg[: len(jpeg) // 2])
     row = {"object_key": "originals/x", "status": "failed", "file_name": "cv.jpg",
