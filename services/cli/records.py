@@ -278,9 +278,22 @@ def recall(
     console.print(f"{after['id']}  {after['status']}  {book_note(after['metadata'])}")
 
 
-TOP_LEFT_NOTE = (
-    "Trang 1 không còn chỗ trống: dấu ĐẾN đóng ở góc trên bên trái, có thể che số, ký hiệu"
-    " / No blank space on page 1: the stamp is at the top left, over the header"
+# Why the stamp is at the top left (services/registers/blank_space.Miss): a full page, or one
+# PDFium could not draw, where nobody looked for blank space — told apart, as the fixes differ.
+TOP_LEFT_NOTES = {
+    "no_blank_space": (
+        "Trang 1 không còn chỗ trống: dấu ĐẾN đóng ở góc trên bên trái, có thể che số, ký hiệu"
+        " / No blank space on page 1: the stamp is at the top left, over the header"
+    ),
+    "not_rendered": (
+        "Không vẽ được trang 1 để tìm chỗ trống: dấu ĐẾN đóng ở góc trên bên trái, có thể che"
+        " số, ký hiệu / Page 1 could not be rendered to look for blank space: the stamp is at"
+        " the top left, over the header"
+    ),
+}
+TOP_LEFT_NOTE = (  # a reason this CLI does not know (a newer ocr service)
+    "Dấu ĐẾN đóng ở góc trên bên trái, có thể che số, ký hiệu / The stamp is at the top left,"
+    " over the header"
 )
 
 
@@ -292,16 +305,18 @@ def stamped(
     as_json: JsonFlag = False,
 ) -> None:
     """A copy of an incoming document with the ĐẾN stamp in blank space on page 1 (NĐ 30/2020
-    Điều 21, Phụ lục IV), said when a full page leaves it at the top left; the original is not
-    changed. Made by the gateway, as the API's."""
+    Điều 21, Phụ lục IV), said when it is at the top left and why (a full page, or a page that
+    could not be rendered to look); the original is not changed. Made by the gateway, as the
+    API's."""
     with client() as rpc:
         found = call(rpc, "gateway", "stamped_as", record_id, as_user or operator())
     data = base64.b64decode(found["content_b64"])
     out.write_bytes(data)
-    placement = found.get("placement")
+    placement, reason = found.get("placement"), found.get("placement_reason")
     if as_json:
-        emit({"id": record_id, "path": str(out), "bytes": len(data), "placement": placement})
+        said = {"id": record_id, "path": str(out), "bytes": len(data), "placement": placement}
+        emit({**said, "placement_reason": reason})
         return
     console.print(f"{record_id}  → {out}", markup=False, highlight=False)
     if placement == "top_left":
-        console.print(TOP_LEFT_NOTE, markup=False, highlight=False)
+        console.print(TOP_LEFT_NOTES.get(reason, TOP_LEFT_NOTE), markup=False, highlight=False)

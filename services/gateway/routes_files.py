@@ -59,6 +59,8 @@ def _file_response(found: dict) -> Response:
     headers = {**FILE_HEADERS, "Content-Disposition": content_disposition(found["name"])}
     if found.get("placement"):  # a stamped copy: "top_left" says the stamp may hide the header
         headers["X-Stamp-Placement"] = found["placement"]
+    if found.get("placement_reason"):  # and why: "no_blank_space" or "not_rendered"
+        headers["X-Stamp-Placement-Reason"] = found["placement_reason"]
     return Response(
         base64.b64decode(found["content_b64"]),
         mimetype=found["media_type"] or "application/octet-stream",

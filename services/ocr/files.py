@@ -22,9 +22,11 @@ class RecordFile:
     name: str
     media_type: str
     data: bytes
-    # A stamped copy's: "blank" (the stamp is in blank space on page 1) or "top_left" (none
-    # fits, a full page: it is over the header, where the page's number may be hidden).
+    # A stamped copy's: "blank" (the stamp is in blank space on page 1) or "top_left" (it is
+    # over the header, where the page's number may be hidden), and then why (`stamp.Spot.miss`):
+    # "no_blank_space" (a full page) or "not_rendered" (PDFium could not draw page 1 to look).
     placement: str | None = None
+    placement_reason: str | None = None
 
 
 def _access_name(file_name: str) -> str:
@@ -90,9 +92,8 @@ def stamped_file(
     stamped = stamp.stamp_onto(_stamp_source(catalog, store, record_id, limits), fields)
     stem = row["file_name"].rsplit(".", 1)[0] if "." in row["file_name"] else row["file_name"]
     placement = "blank" if stamped.spot.blank else "top_left"
-    return RecordFile(
-        f"{stem or 'tai-lieu'}.dau-den.pdf", "application/pdf", stamped.data, placement
-    )
+    name = f"{stem or 'tai-lieu'}.dau-den.pdf"
+    return RecordFile(name, "application/pdf", stamped.data, placement, stamped.spot.miss)
 
 
 def page_image(catalog: Catalog, store: ObjectStore, record_id: str, n: int) -> bytes:

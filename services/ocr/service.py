@@ -92,7 +92,7 @@ class OcrService(Pingable):
 
 def _answered(found: RecordFile) -> dict:
     """A file as the RPC answers it (JSON: the bytes in base64), a stamped copy's placement
-    too."""
+    too, and why when it is the top left."""
     answer = {
         "name": found.name,
         "media_type": found.media_type,
@@ -100,4 +100,6 @@ def _answered(found: RecordFile) -> dict:
     }
     if found.placement:
         answer["placement"] = found.placement
+    if found.placement_reason:
+        answer["placement_reason"] = found.placement_reason
     return answer

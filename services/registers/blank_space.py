@@ -13,15 +13,17 @@ lines (ink within SIDE_MM both left and right of it): on a short letter that gap
 space between the Nơi nhận and the signature block, where the signature and the organ's seal
 go. First fit wins, in this order: the top half's left
 column (under the organ and số/ký hiệu), its right column (under the date line), then
-anywhere; within each, topmost, then leftmost. No fit (a full page): None, and the caller
-keeps the old top-left place. Pillow only (no numpy here): ink under every candidate box is
-found by a sliding maximum built from a few shifted copies of the ink mask.
+anywhere; within each, topmost, then leftmost. No fit: a `Miss` saying why — the page has no
+blank space big enough (a full page), or PDFium could not draw it to look — and the caller
+keeps the old top-left place and says which. Pillow only (no numpy here): ink under every
+candidate box is found by a sliding maximum built from a few shifted copies of the ink mask.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from PIL import Image, ImageChops
 
@@ -41,6 +43,17 @@ INK_CONTRAST = 48  # darker than the paper by this much is ink (anti-aliased tex
 # A page whose usual grey is darker than this is a photograph or a dark scan: no paper to
 # stamp on, rather than a "blank" that is really dark background.
 PAPER_MIN = 160
+
+
+class Miss(StrEnum):
+    """Why no blank spot was found (the caller's message and `--json` say which)."""
+
+    # Page 1 was looked at: no blank space takes the stamp (a full page, a photograph or dark
+    # scan with no paper, a page smaller than the stamp).
+    NO_BLANK_SPACE = "no_blank_space"
+    # PDFium could not draw page 1 as the caller shows it (it cannot open the file, the page's
+    # content is broken, or it draws the page at another size): nothing was looked at.
+    NOT_RENDERED = "not_rendered"
 
 
 @dataclass(frozen=True)
@@ -71,26 +84,27 @@ def blank_spot(
     shown_pt: tuple[float, float],
     unit: float = 1.0,
     rotate: int = 0,
-) -> tuple[float, float] | None:
+) -> tuple[float, float] | Miss:
     """(left, top) in PDF points from the top left of page 1 as shown where a box of
-    `size_mm` (width, height) covers only blank paper; None when none fits or the page cannot
-    be rendered (the caller then keeps its fallback place). `shown_pt` is the size of the page
+    `size_mm` (width, height) covers only blank paper; else why not (`Miss`: none fits, or the
+    page cannot be rendered; the caller then keeps its fallback place). `shown_pt` is the size
+    of the page
     as the caller shows it and places the stamp on (points, turned): a page it cannot hold is
     not rendered, and one PDFium draws at another size is not searched (the spot would be
     measured on another page). `unit` is the page's /UserUnit, `rotate` the turn (clockwise)
     the caller shows it at."""
     room_mm = [(pt / PT_PER_MM - 2 * edge_mm) for pt in shown_pt]
     if room_mm[0] < size_mm[0] or room_mm[1] < size_mm[1]:
-        return None  # no room inside the edges: nothing to render
+        return Miss.NO_BLANK_SPACE  # no room inside the edges: nothing to render
     rendered = _rendered(document, unit, rotate, shown_pt)
     if rendered is None:
-        return None
+        return Miss.NOT_RENDERED
     image, px_per_mm = rendered
     if min(size_mm) * px_per_mm < MIN_STAMP_PX:
-        return None
+        return Miss.NOT_RENDERED  # drawn too coarse to see where the ink is
     found = _first_fit(_ink(image), size_mm, edge_mm, px_per_mm)
     if found is None:
-        return None
+        return Miss.NO_BLANK_SPACE
     return found[0] / px_per_mm * PT_PER_MM, found[1] / px_per_mm * PT_PER_MM
 
 

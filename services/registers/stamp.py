@@ -17,11 +17,13 @@ draws the stamp, pikepdf lays it on the page.
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import math
+import threading
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as fields_of
 from typing import Any
 
@@ -41,7 +43,16 @@ BLANK = "…" * 12  # a line left to fill by hand
 _PAD_MM = 2.0
 _MIN_PT = 5.0
 _PDF_MODES = ("1", "L", "RGB", "CMYK")  # what Pillow writes into a PDF as it is
-_JPEG_AS_IS = ("L", "RGB")  # a CMYK JPEG's inversion (Adobe's) is left to Pillow
+# The JPEGs a PDF shows from their own bytes (`_jpeg_as_pdf`), and how. A CMYK JPEG's ink is
+# read inverted, as Pillow reads every one ("assume adobe conventions": Photoshop writes its
+# CMYK and YCCK JPEGs inverted) and as its PDF writer wrote the scan it re-encoded: /Decode
+# [1 0 …] maps 0 to full ink (ISO 32000-1 8.9.5.2). The reader's JPEG decoder undoes a YCCK
+# transform itself (the Adobe marker overrides /ColorTransform, ISO 32000-1 7.4.8 Table 13).
+_JPEG_SPACES = {
+    "L": ("/DeviceGray", None),
+    "RGB": ("/DeviceRGB", None),
+    "CMYK": ("/DeviceCMYK", [1, 0] * 4),
+}
 
 
 @dataclass(frozen=True)
@@ -174,14 +185,10 @@ def draw_stamp(fields: StampFields) -> bytes:
     """The stamp alone: a one-page PDF of exactly WIDTH_MM × HEIGHT_MM, its frame on the edge."""
     from fpdf import FPDF
 
-    from services.registers.reports import font_files
-
-    regular, bold = font_files()
     pdf = FPDF(orientation="L", unit="mm", format=(HEIGHT_MM, WIDTH_MM))
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
-    pdf.add_font("Serif", fname=regular)
-    pdf.add_font("Serif", style="B", fname=bold or regular)
+    _add_fonts(pdf, fields)
     pdf.add_page()
     pdf.set_draw_color(*INK)
     pdf.set_text_color(*INK)
@@ -200,6 +207,88 @@ def draw_stamp(fields: StampFields) -> bytes:
     return bytes(pdf.output())
 
 
+# --- the stamp's fonts ------------------------------------------------------------------------
+
+# What the stamp's text is written in: Latin letters (Vietnamese's among them) with their marks,
+# and punctuation ("…", "—"). The fonts cut to these are small; text beyond them takes the
+# whole font files, as every stamp did before (`_add_fonts`).
+CUT_RANGES = ((0x20, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF), (0x2000, 0x206F))
+
+
+@dataclass(frozen=True)
+class CutFonts:
+    """The stamp's two styles cut to CUT_RANGES, as font files (bytes, never changed), and the
+    characters both have."""
+
+    regular: bytes
+    bold: bytes
+    chars: frozenset[int]
+
+
+_CUT_LOCK = threading.Lock()
+
+
+def cut_fonts() -> CutFonts:
+    """The fonts cut once per process: the first stamp cuts them while any other waits."""
+    with _CUT_LOCK:
+        return _cut_once()
+
+
+@functools.cache
+def _cut_once() -> CutFonts:
+    from fontTools import ttLib
+
+    from services.registers.reports import font_files
+
+    regular, bold = font_files()
+    cut = {path: _cut(path) for path in {regular, bold or regular}}
+    chars = [set(ttLib.TTFont(io.BytesIO(data)).getBestCmap()) for data in cut.values()]
+    return CutFonts(cut[regular], cut[bold or regular], frozenset(set.intersection(*chars)))
+
+
+def _cut(path: str) -> bytes:
+    """The font at `path` cut to CUT_RANGES with the options fpdf2 cuts a font with when it
+    writes a PDF (fpdf/output.py, `_add_fonts`): its own cut of this one is then the same as of
+    the whole font, and reading this one is a fraction of the time (fpdf2 read and cut the
+    whole ~400 KB file twice a stamp, about half of the stamp's time)."""
+    from fontTools import subset, ttLib
+
+    # the whole font's bounding box kept: fpdf2 writes it into the PDF's font descriptor
+    font = ttLib.TTFont(path, recalcBBoxes=False, recalcTimestamp=False)
+    options = subset.Options(notdef_outline=True, recommended_glyphs=True)
+    options.drop_tables += ["FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "sbix"]
+    options.drop_tables += ["CBDT", "CBLC", "EBDT", "EBLC", "EBSC", "SVG ", "CPAL", "COLR"]
+    cutter = subset.Subsetter(options)
+    cutter.populate(
+        unicodes=[c for c in font.getBestCmap() if any(a <= c <= b for a, b in CUT_RANGES)]
+    )
+    cutter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _add_fonts(pdf, fields: StampFields) -> None:
+    """The "Serif" family, regular and bold: the cut fonts when they have every character the
+    fields print, else the whole font files (a name in Cyrillic). Each stamp gets its own font
+    objects, read from the shared bytes: fpdf2 cuts a font object in place when it writes the
+    PDF, so one object cannot serve two stamps, nor two threads."""
+    from fpdf.fonts import TTFFont
+
+    cut = cut_fonts()
+    values = [*fields.to_dict().values(), fields.organ.upper()]
+    if {ord(c) for c in "".join(values)} <= cut.chars:
+        for style, data in (("", cut.regular), ("B", cut.bold)):
+            key = f"serif{style}"  # what add_font("Serif", style) names it
+            pdf.fonts[key] = TTFFont(pdf, io.BytesIO(data), key, style)
+        return
+    from services.registers.reports import font_files
+
+    regular, bold = font_files()
+    pdf.add_font("Serif", fname=regular)
+    pdf.add_font("Serif", style="B", fname=bold or regular)
+
+
 # --- laying it on page 1 ------------------------------------------------------------------
 
 
@@ -209,7 +298,10 @@ class Spot:
 
     left: float
     top: float
-    blank: bool  # False: no blank space fits it (a full page), so it is at the top left
+    blank: bool  # False: it is at the top left, for the reason `miss` gives
+    # When not blank, why (blank_space.Miss): "no_blank_space" (page 1 was looked at, none
+    # fits: a full page) or "not_rendered" (PDFium could not draw it: nothing was looked at).
+    miss: str | None = None
 
 
 FALLBACK = Spot(MARGIN_MM * PT_PER_MM, MARGIN_MM * PT_PER_MM, blank=False)
@@ -222,15 +314,17 @@ class Stamped:
 
 
 def _spot(document: bytes, box: tuple[float, ...], unit: float, rotate: int) -> Spot:
-    """Blank space on page 1 for the stamp (`blank_space`), else the top left: a full page has
-    none, and a stamp over its header is still a stamp. `box` is the part shown (`_shown_box`),
-    in the page's units."""
+    """Blank space on page 1 for the stamp (`blank_space`), else the top left with the reason: a
+    full page has none, and a stamp over its header is still a stamp. `box` is the part shown
+    (`_shown_box`), in the page's units."""
     from services.registers.blank_space import blank_spot
 
     width, height = (box[2] - box[0]) * unit, (box[3] - box[1]) * unit
     shown = (width, height) if rotate in (0, 180) else (height, width)
     found = blank_spot(document, (WIDTH_MM, HEIGHT_MM), MARGIN_MM, shown, unit, rotate)
-    return Spot(*found, blank=True) if found else FALLBACK
+    if isinstance(found, tuple):
+        return Spot(*found, blank=True)
+    return replace(FALLBACK, miss=found.value)
 
 
 def _placement(box: tuple[float, ...], rotate: int, unit: float, spot: Spot) -> list[float]:
@@ -384,14 +478,14 @@ def _free_name(page) -> str:
 
 def image_as_pdf(data: bytes) -> bytes:
     """A scanned image (no access copy yet) as a PDF whose pages measure the paper it was
-    scanned from (its dpi; 300 when it names none), one page per frame. A grey or colour JPEG
-    goes in as it is (`_jpeg_as_pdf`)."""
+    scanned from (its dpi; 300 when it names none), one page per frame. A grey, colour or
+    CMYK JPEG goes in as it is (`_jpeg_as_pdf`)."""
     from PIL import Image, ImageSequence
 
     with Image.open(io.BytesIO(data)) as image:
         dpi = image.info.get("dpi") or (300, 300)
         resolution = float(dpi[0]) or 300.0
-        if image.format == "JPEG" and image.mode in _JPEG_AS_IS:
+        if image.format == "JPEG" and image.mode in _JPEG_SPACES:
             return _jpeg_as_pdf(data, image, resolution)
         frames = [
             f.copy() if f.mode in _PDF_MODES else f.convert("RGB")  # a bilevel scan stays 1-bit
@@ -418,7 +512,10 @@ def _jpeg_as_pdf(data: bytes, image, resolution: float) -> bytes:
     scan.write(data, filter=pikepdf.Name.DCTDecode)
     scan.Type, scan.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
     scan.Width, scan.Height, scan.BitsPerComponent = width, height, 8
-    scan.ColorSpace = pikepdf.Name.DeviceGray if image.mode == "L" else pikepdf.Name.DeviceRGB
+    space, decode = _JPEG_SPACES[image.mode]
+    scan.ColorSpace = pikepdf.Name(space)
+    if decode:
+        scan.Decode = pikepdf.Array(decode)
     page = pdf.add_blank_page(page_size=(page_w, page_h))
     page.add_resource(scan, pikepdf.Name.XObject, pikepdf.Name.Scan)
     page.obj.Contents = pikepdf.Stream(

@@ -13,6 +13,7 @@ import io
 import struct
 import unicodedata
 import zlib
+from dataclasses import replace
 
 import pikepdf
 import pypdfium2 as pdfium
@@ -87,9 +88,9 @@ def assert_on_blank_paper(original: bytes, stamped: bytes) -> None:
     assert darkest >= PAPER, f"the stamp covers ink (grey {darkest}) at {area}"
 
 
-def assert_at_top_left(stamped: stamp.Stamped) -> None:
-    """The fallback: no blank space fits, so the stamp is 5 mm from the top and left edges."""
-    assert stamped.spot == stamp.FALLBACK
+def assert_at_top_left(stamped: stamp.Stamped, miss: str) -> None:
+    """The fallback, for the reason `miss`: the stamp is 5 mm from the top and left edges."""
+    assert stamped.spot == replace(stamp.FALLBACK, miss=miss)
     left, top = assert_true_size(stamped.data)
     assert (left, top) == (pytest.approx(MARGIN_PT, abs=1), pytest.approx(MARGIN_PT, abs=1))
 
@@ -392,7 +393,7 @@ def _jpeg(mode: str, dpi: int = 300) -> bytes:
     return out.getvalue()
 
 
-@pytest.mark.parametrize("mode", ["RGB", "L"])
+@pytest.mark.parametrize("mode", ["RGB", "L", "CMYK"])
 def test_a_jpeg_original_goes_into_the_copy_as_it_is_not_compressed_again(tmp_path, mode):
     """PDF's DCTDecode is JPEG: the scan's own bytes are the page's image (re-encoding it was
     a second loss, and most of the copy's time on a 300 dpi colour scan)."""
@@ -414,8 +415,66 @@ def test_a_jpeg_original_goes_into_the_copy_as_it_is_not_compressed_again(tmp_pa
     assert stamp.image_as_pdf(jpeg) == stamp.image_as_pdf(jpeg)
 
 
-def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path):
-    jpeg = _jpeg("RGB")
+PATCHES = [(255, 0, 0), (0, 160, 0), (0, 0, 255), (0, 255, 255), (255, 255, 255), (0, 0, 0)]
+
+
+def _patches() -> Image.Image:
+    """Colour patches 100 px wide, in CMYK as Pillow converts them."""
+    image = Image.new("RGB", (100 * len(PATCHES), 100), "white")
+    for n, colour in enumerate(PATCHES):
+        ImageDraw.Draw(image).rectangle((n * 100, 0, n * 100 + 99, 99), fill=colour)
+    return image.convert("CMYK")
+
+
+def _cmyk_jpeg(image: Image.Image, ycck: bool) -> bytes:
+    """A CMYK JPEG as Pillow writes it (inverted, Adobe marker, transform 0), or as Photoshop
+    does: YCCK, transform 2 — its C, M, Y inverted taken as R, G, B and stored as YCbCr, K
+    inverted (what libjpeg undoes on reading). Pillow stores each channel inverted, so the
+    channels are given to it inverted, and the marker's transform byte is set after."""
+    if ycck:
+        c, m, y, k = image.split()
+        ycbcr = Image.merge("RGB", (c, m, y)).convert("YCbCr").split()
+        image = Image.merge("CMYK", [*(ImageChops.invert(v) for v in ycbcr), k])
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=95, dpi=(100, 100))
+    data = bytearray(out.getvalue())
+    if ycck:
+        data[data.index(b"Adobe") + 11] = 2  # APP14: "Adobe", version, flags0, flags1, transform
+    return bytes(data)
+
+
+def _patch_colours(document: bytes) -> list[tuple[int, int, int]]:
+    image = pdfium.PdfDocument(document)[0].render(scale=100 / 72).to_pil().convert("RGB")
+    return [image.getpixel((n * 100 + 50, 50)) for n in range(len(PATCHES))]
+
+
+@pytest.mark.parametrize("ycck", [False, True], ids=["cmyk", "ycck"])
+def test_a_cmyk_jpeg_goes_in_as_it_is_and_shows_the_colours_its_re_encoding_did(ycck):
+    """Its own bytes, read inverted as Pillow reads every CMYK JPEG (Adobe's convention) and
+    as the copy Pillow re-encoded showed it: /Decode [1 0 1 0 1 0 1 0]."""
+    jpeg = _cmyk_jpeg(_patches(), ycck)
+    with Image.open(io.BytesIO(jpeg)) as read:
+        assert (read.mode, read.info["adobe_transform"]) == ("CMYK", 2 if ycck else 0)
+        decoded = read.convert("RGB")
+        re_encoded = io.BytesIO()
+        read.save(re_encoded, "PDF", resolution=100.0)  # the copy as it was made before
+    assert [decoded.getpixel((n * 100 + 50, 50)) for n in range(len(PATCHES))] == [
+        tuple(pytest.approx(v, abs=4) for v in colour) for colour in PATCHES
+    ]  # the test's JPEG is what it means to be
+    as_is = stamp.image_as_pdf(jpeg)
+    with pikepdf.open(io.BytesIO(as_is)) as pdf:
+        [scan] = pdf.pages[0].images.values()
+        assert scan.read_raw_bytes() == jpeg
+        assert (scan.ColorSpace, list(scan.Decode)) == ("/DeviceCMYK", [1, 0] * 4)
+    shown, before = _patch_colours(as_is), _patch_colours(re_encoded.getvalue())
+    assert shown == [tuple(pytest.approx(v, abs=3) for v in colour) for colour in before]
+    red, white, black = shown[0], shown[4], shown[5]
+    assert red[0] > 200 > 80 > max(red[1:]) and min(white) > 240 and max(black) < 90
+
+
+@pytest.mark.parametrize("mode", ["RGB", "CMYK"])
+def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path, mode):
+    jpeg = _jpeg(mode)
     store = FilesystemObjectStore(tmp_path)
     store.put("originals/x", jpeg[: len(jpeg) // 2])
     row = {"object_key": "originals/x", "status": "failed", "file_name": "cv.jpg",
@@ -423,3 +482,71 @@ def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path):
     with pytest.raises(PermanentError) as refused:
         stamped_file(_OneRecord(row), store, "r1", FIELDS)
     assert describe_error(refused.value)[:2] == (400, "broken_file")
+
+
+# --- the fonts, cut once per process -------------------------------------------------------
+
+CUT_CASES = [
+    FIELDS,
+    stamp.StampFields(  # the organ shrunk to two lines and cut, blank lines to fill by hand
+        "Ban Thường vụ Tỉnh ủy Bình Định — Văn phòng Tỉnh ủy, Phòng Hành chính lưu trữ tỉnh",
+        "101",
+        "31/12/2026",
+    ),
+    stamp.StampFields("", "7", "", "lan_dd485f964d (Phòng Tổng hợp, Văn phòng Tỉnh ủy)", ""),
+]
+
+
+def placed_text(data: bytes) -> list[tuple[str, tuple[float, ...]]]:
+    """Each character of page 1 as a reader extracts it, with its box (points)."""
+    text = pdfium.PdfDocument(data)[0].get_textpage()
+    return [
+        (text.get_text_range(i, 1), tuple(round(v, 2) for v in text.get_charbox(i)))
+        for i in range(text.count_chars())
+    ]
+
+
+def whole_font_files(monkeypatch) -> None:
+    """Stamps drawn as before the cut: no character is in the cut fonts."""
+    cut = stamp.cut_fonts()
+    monkeypatch.setattr(
+        stamp, "_cut_once", lambda: stamp.CutFonts(cut.regular, cut.bold, frozenset())
+    )
+
+
+@pytest.mark.parametrize("fields", CUT_CASES)
+def test_the_fonts_cut_once_draw_the_stamp_the_whole_font_files_drew(monkeypatch, fields):
+    """The same characters at the same places, the same pixels: only the time differs."""
+    document = born_digital_pdf([LINES])
+    cut = stamp.stamp_onto(document, fields).data
+    whole_font_files(monkeypatch)
+    whole = stamp.stamp_onto(document, fields).data
+    assert placed_text(cut) == placed_text(whole)
+    assert "ĐẾN" in "".join(c for c, _ in placed_text(cut))
+    assert ImageChops.difference(rendering(cut), rendering(whole)).getbbox() is None
+
+
+def test_a_name_beyond_the_cut_fonts_is_printed_from_the_whole_font():
+    fields = stamp.StampFields("Đại sứ quán tại Москва", "05", "04/12/2026", "Σίμων")
+    assert ord("М") not in stamp.cut_fonts().chars  # the cut fonts have no Cyrillic
+    text = page_text(stamp.stamp_onto(born_digital_pdf([LINES]), fields).data)
+    assert "ĐẠI SỨ QUÁN TẠI МОСКВА" in text and "Chuyển: Σίμων" in text
+
+
+def test_stamps_drawn_at_once_on_several_threads_are_each_their_own(monkeypatch):
+    """The first stamps of a process, on several threads: the fonts are cut once, and each
+    stamp carries its own fields (fpdf2 cuts a font object in place as it writes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stamp._cut_once.cache_clear()
+    cuts = []
+    cutting = stamp._cut
+    monkeypatch.setattr(stamp, "_cut", lambda path: cuts.append(path) or cutting(path))
+    document = born_digital_pdf([LINES])
+    many = [stamp.StampFields(ORGAN, str(n), f"{n:02d}/12/2026", f"người {n}") for n in range(1, 9)]
+    with ThreadPoolExecutor(4) as pool:
+        stamped = list(pool.map(lambda f: stamp.stamp_onto(document, f).data, many))
+    assert cuts and len(cuts) == len(set(cuts))  # each font file cut once, by one thread
+    for fields, data in zip(many, stamped, strict=True):
+        assert placed_text(data) == placed_text(stamp.stamp_onto(document, fields).data)
+        assert f"Số: {fields.number}" in page_text(data)

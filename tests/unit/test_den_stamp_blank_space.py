@@ -9,6 +9,7 @@ blocks and against the unstamped page's pixels under it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 
@@ -121,18 +122,92 @@ def test_a_full_page_keeps_the_top_left_and_says_so(tmp_path):
     document = page_of([FULL])
     stamped = stamp.stamp_onto(document, FIELDS)
     assert not stamped.spot.blank
-    assert_at_top_left(stamped)
+    assert_at_top_left(stamped, "no_blank_space")
+    found = stamped_file(*_stored_pdf(tmp_path, document), "r1", FIELDS)
+    assert (found.placement, found.placement_reason) == ("top_left", "no_blank_space")
+
+
+def _stored_pdf(tmp_path, document: bytes) -> tuple[_OneRecord, FilesystemObjectStore]:
+    """A record whose original is `document`, and its store, as `ocr.files` reads them."""
     store = FilesystemObjectStore(tmp_path)
     store.put("originals/x", document)
     row = {"object_key": "originals/x", "status": "indexed", "file_name": "day.pdf",
            "media_type": "application/pdf"}  # fmt: skip
-    assert stamped_file(_OneRecord(row), store, "r1", FIELDS).placement == "top_left"
+    return _OneRecord(row), store
+
+
+def after_junk(document: bytes) -> bytes:
+    """The PDF after 2 KB of something else (a mail gateway's banner): qpdf finds its header
+    and reads it, PDFium looks for it in the first 1 KB only and cannot open it."""
+    return b"%" + b"x" * 2048 + b"\n" + document
+
+
+def test_a_page_pdfium_cannot_draw_keeps_the_top_left_and_says_it_was_not_looked_at(tmp_path):
+    """Not "no blank space": the page has plenty, but nothing could look for it."""
+    blank_page = page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY])
+    document = after_junk(blank_page)
+    a4 = (A4_MM[0] * stamp.PT_PER_MM, A4_MM[1] * stamp.PT_PER_MM)
+    assert blank_space.blank_spot(blank_page, (50, 35), 5, a4) != blank_space.Miss.NOT_RENDERED
+    assert blank_space.blank_spot(document, (50, 35), 5, a4) == blank_space.Miss.NOT_RENDERED
+    stamped = stamp.stamp_onto(document, FIELDS)
+    assert_at_top_left(stamped, "not_rendered")
+    assert "ĐẾN" in pdfium.PdfDocument(stamped.data)[0].get_textpage().get_text_range()
+    found = stamped_file(*_stored_pdf(tmp_path, document), "r1", FIELDS)
+    assert (found.placement, found.placement_reason) == ("top_left", "not_rendered")
+
+
+def _blank_page() -> bytes:
+    return page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY])
+
+
+@pytest.mark.parametrize(
+    ("make", "reason", "note"),
+    [
+        (_blank_page, None, None),
+        (lambda: page_of([FULL]), "no_blank_space", "No blank space on page 1"),
+        (
+            lambda: after_junk(_blank_page()),
+            "not_rendered",
+            "Page 1 could not be rendered to look for blank space",
+        ),
+    ],
+    ids=["blank", "full page", "not rendered"],
+)
+def test_the_cli_and_the_route_say_why_the_stamp_is_at_the_top_left(
+    tmp_path, monkeypatch, make, reason, note
+):
+    """The ocr service's answer for the real copy, as the gateway hands it on: the CLI's
+    warning and --json, and the route's headers, tell a full page from one not looked at."""
+    from typer.testing import CliRunner
+
+    from services.cli import records
+    from services.cli.main import app
+    from services.gateway.routes_files import _file_response
+    from services.ocr.service import _answered
+
+    answer = _answered(stamped_file(*_stored_pdf(tmp_path, make()), "r1", FIELDS))
+    monkeypatch.setattr(records, "client", lambda: contextlib.nullcontext())
+    monkeypatch.setattr(records, "call", lambda _rpc, *_args: answer)
+    out = str(tmp_path / "dau-den.pdf")
+    said = CliRunner().invoke(app, ["records", "stamped", "r1", "-o", out, "--json"])
+    assert said.exit_code == 0, said.output
+    assert json.loads(said.output)["placement"] == ("top_left" if reason else "blank")
+    assert json.loads(said.output)["placement_reason"] == reason
+    human = CliRunner().invoke(app, ["records", "stamped", "r1", "-o", out])
+    shown = " ".join(human.output.split())  # as one line, whatever the console's width
+    assert note is None or note in shown
+    every = [*records.TOP_LEFT_NOTES.values(), records.TOP_LEFT_NOTE]
+    assert not any(other in shown for other in every if note is None or note not in other)
+    headers = _file_response(answer).headers
+    assert headers["X-Stamp-Placement"] == ("top_left" if reason else "blank")
+    assert headers.get("X-Stamp-Placement-Reason") == reason
 
 
 def test_a_dark_page_has_no_paper_to_stamp_on():
     page = io.BytesIO()
     Image.new("L", (_px(210), _px(297)), 90).save(page, "PNG", dpi=(DPI, DPI))
-    assert_at_top_left(stamp.stamp_onto(scanned_pdf([page.getvalue()], dpi=DPI), FIELDS))
+    stamped = stamp.stamp_onto(scanned_pdf([page.getvalue()], dpi=DPI), FIELDS)
+    assert_at_top_left(stamped, "no_blank_space")  # it was looked at: no paper
 
 
 @pytest.mark.parametrize("rotate", [90, 270])
@@ -234,13 +309,14 @@ def test_a_page_pdfium_draws_at_another_size_is_not_searched():
     on the caller's, so the caller keeps its fallback."""
     document = page_of([ORGAN_AND_NUMBER, DATE_LINE, BODY])
     a4 = (A4_MM[0] * stamp.PT_PER_MM, A4_MM[1] * stamp.PT_PER_MM)
-    assert blank_space.blank_spot(document, (50, 35), 5, a4) is not None
-    assert blank_space.blank_spot(document, (50, 35), 5, (a4[0], a4[1] - 200)) is None
+    assert isinstance(blank_space.blank_spot(document, (50, 35), 5, a4), tuple)
+    other_size = (a4[0], a4[1] - 200)
+    assert blank_space.blank_spot(document, (50, 35), 5, other_size) == "not_rendered"
 
 
 def test_a_page_too_small_for_the_stamp_is_not_rendered(monkeypatch):
     monkeypatch.setattr(blank_space, "_rendered", lambda *a: pytest.fail("rendered"))
-    assert blank_space.blank_spot(b"%PDF-", (50, 35), 5, (100, 80)) is None
+    assert blank_space.blank_spot(b"%PDF-", (50, 35), 5, (100, 80)) == "no_blank_space"
 
 
 def test_a_long_thin_page_is_rendered_within_its_side_bound():
