@@ -30,41 +30,69 @@ log = logging.getLogger(__name__)
 # lock in time keeps its dead rows until the next destruction's rewrite of it.
 LOCK_PATIENCE_MS = 1000
 _NOT_REMOVABLE = re.compile(r"(\d+) dead row versions cannot be removed yet")
+# A rewrite gives the table a new file (its filenode); one PostgreSQL skipped keeps its own.
+_FILENODE = sa.text("SELECT pg_relation_filenode(CAST(:name AS regclass))")
 
 
-def rewrite_tables(engine: sa.Engine, tables: Iterable[sa.TableClause]) -> None:
+def rewrite_tables(engine: sa.Engine, tables: Iterable[sa.TableClause]) -> bool:
     """`VACUUM FULL` each of `tables`, after the destruction's transaction committed (VACUUM
     cannot run in a transaction: an AUTOCOMMIT connection). A table another session holds
     longer than LOCK_PATIENCE_MS is skipped with a warning; so are dead rows an older
-    transaction still sees (a `pg_dump` running then): VACUUM FULL copies them too."""
+    transaction still sees (a `pg_dump` running then): VACUUM FULL copies them too. A table
+    PostgreSQL does not rewrite (the service's user does not own it: VACUUM only warns) or a
+    failed statement is logged as an error, not raised: the destruction has committed, and
+    its caller answers for that. True when every table was rewritten with nothing kept."""
     names = sorted({table.name for table in tables})
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        kept: list[str] = []
-        driver = conn.connection.driver_connection
-        notice = lambda diag: kept.append(diag.message_detail or "")  # noqa: E731
-        driver.add_notice_handler(notice)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            return _rewrite_all(conn, names)
+    except sa.exc.SQLAlchemyError:  # the connection lost (the statements' own: `_rewrite`)
+        log.exception("VACUUM FULL %s failed: their dead rows wait for the next one", names)
+        return False
+
+
+def _rewrite_all(conn: sa.Connection, names: list[str]) -> bool:
+    """Each table in turn on `conn`, which goes back to the pool as it came: its lock_timeout
+    reset and the notice handler removed, whatever failed."""
+    notices: list[tuple[str | None, str | None, str | None]] = []
+    driver = conn.connection.driver_connection
+
+    def heard(diag) -> None:  # read now: the diagnostic's result is freed after the call
+        notices.append((diag.severity_nonlocalized, diag.message_primary, diag.message_detail))
+
+    driver.add_notice_handler(heard)
+    try:
         conn.exec_driver_sql(f"SET lock_timeout = {LOCK_PATIENCE_MS}")
         try:
-            for name in names:
-                _rewrite(conn, name, kept)
+            return all([_rewrite(conn, name, notices) for name in names])
         finally:
             conn.exec_driver_sql("RESET lock_timeout")
-            driver.remove_notice_handler(notice)
+    finally:
+        driver.remove_notice_handler(heard)
 
 
-def _rewrite(conn: sa.Connection, name: str, kept: list[str]) -> None:
+def _rewrite(conn: sa.Connection, name: str, notices: list[tuple]) -> bool:
     quoted = conn.dialect.identifier_preparer.quote(name)
-    kept.clear()
+    notices.clear()
     started = time.monotonic()
     try:
+        before = conn.execute(_FILENODE, {"name": quoted}).scalar_one()
         conn.exec_driver_sql(f"VACUUM (FULL, VERBOSE) {quoted}")
-    except sa.exc.OperationalError as error:
-        if getattr(error.orig, "sqlstate", None) != "55P03":  # lock_not_available
-            raise
-        log.warning("VACUUM FULL %s: table busy, its dead rows wait for the next one", name)
-        return
-    left = sum(int(m.group(1)) for detail in kept for m in _NOT_REMOVABLE.finditer(detail))
+    except sa.exc.DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) != "55P03":  # not lock_not_available
+            log.exception("VACUUM FULL %s failed: its dead rows stay", name)
+        else:
+            log.warning("VACUUM FULL %s: table busy, its dead rows wait for the next one", name)
+        return False
+    if conn.execute(_FILENODE, {"name": quoted}).scalar_one() == before:
+        said = [primary for severity, primary, _ in notices if severity == "WARNING"]
+        log.error("VACUUM FULL %s: not rewritten, its dead rows stay (%s)", name,
+                  "; ".join(said) or "no warning")  # fmt: skip
+        return False
+    details = [detail or "" for *_, detail in notices]
+    left = sum(int(m.group(1)) for detail in details for m in _NOT_REMOVABLE.finditer(detail))
     if left:
         log.warning("VACUUM FULL %s: %d dead row versions still seen by an older transaction "
                     "were kept", name, left)  # fmt: skip
     log.debug("VACUUM FULL %s: %.3f s", name, time.monotonic() - started)
+    return not left

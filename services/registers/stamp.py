@@ -43,16 +43,16 @@ BLANK = "…" * 12  # a line left to fill by hand
 _PAD_MM = 2.0
 _MIN_PT = 5.0
 _PDF_MODES = ("1", "L", "RGB", "CMYK")  # what Pillow writes into a PDF as it is
-# The JPEGs a PDF shows from their own bytes (`_jpeg_as_pdf`), and how. A CMYK JPEG's ink is
-# read inverted, as Pillow reads every one ("assume adobe conventions": Photoshop writes its
-# CMYK and YCCK JPEGs inverted) and as its PDF writer wrote the scan it re-encoded: /Decode
-# [1 0 …] maps 0 to full ink (ISO 32000-1 8.9.5.2). The reader's JPEG decoder undoes a YCCK
-# transform itself (the Adobe marker overrides /ColorTransform, ISO 32000-1 7.4.8 Table 13).
-_JPEG_SPACES = {
-    "L": ("/DeviceGray", None),
-    "RGB": ("/DeviceRGB", None),
-    "CMYK": ("/DeviceCMYK", [1, 0] * 4),
-}
+# The JPEGs a PDF shows from their own bytes (`_jpeg_as_pdf`), and their colour space.
+_JPEG_SPACES = {"L": "/DeviceGray", "RGB": "/DeviceRGB", "CMYK": "/DeviceCMYK"}
+# A CMYK JPEG with Adobe's APP14 marker stores its ink inverted (Photoshop's convention, and
+# libjpeg's when it writes CMYK): /Decode [1 0 …] maps 0 to full ink (ISO 32000-1 8.9.5.2), as
+# Pillow's PDF writer did for the scan it re-encoded. PDF readers apply only /Decode, never
+# the marker (PDFium and Poppler, tried), so one without the marker is shown as stored, ink
+# as ink: img2pdf's rule. (Pillow reads every CMYK JPEG inverted: such a scan, white paper
+# stored as 0, would be a black page.) The reader's JPEG decoder undoes a YCCK transform
+# itself (the Adobe marker overrides /ColorTransform, ISO 32000-1 7.4.8 Table 13).
+_ADOBE_CMYK_DECODE = [1, 0] * 4
 
 
 @dataclass(frozen=True)
@@ -512,10 +512,9 @@ def _jpeg_as_pdf(data: bytes, image, resolution: float) -> bytes:
     scan.write(data, filter=pikepdf.Name.DCTDecode)
     scan.Type, scan.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
     scan.Width, scan.Height, scan.BitsPerComponent = width, height, 8
-    space, decode = _JPEG_SPACES[image.mode]
-    scan.ColorSpace = pikepdf.Name(space)
-    if decode:
-        scan.Decode = pikepdf.Array(decode)
+    scan.ColorSpace = pikepdf.Name(_JPEG_SPACES[image.mode])
+    if image.mode == "CMYK" and "adobe" in image.info:  # its APP14 marker: inverted ink
+        scan.Decode = pikepdf.Array(_ADOBE_CMYK_DECODE)
     page = pdf.add_blank_page(page_size=(page_w, page_h))
     page.add_resource(scan, pikepdf.Name.XObject, pikepdf.Name.Scan)
     page.obj.Contents = pikepdf.Stream(

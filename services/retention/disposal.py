@@ -159,13 +159,18 @@ def execute(
     batch = _approved_destroy_batch(d, batch_id)
     items = d.store.items(batch_id) if batch["status"] == "approved" else []
     held = d.store.held([i["record_id"] for i in items])
-    for item in items[:limit]:
-        dispose_one(d, batch, item, held)
-        d.store.touch(batch_id)
-        if on_step:
-            on_step()
-    if items[:limit]:
-        d.store.forget_old_pages()
+    stepped = 0
+    try:
+        for item in items[:limit]:
+            dispose_one(d, batch, item, held)
+            stepped += 1
+            d.store.touch(batch_id)
+            if on_step:
+                on_step()
+    finally:
+        # the records disposed of before a failure too: a resumed run does not redo them
+        if stepped:
+            d.store.forget_old_pages()
     send_events(d, batch)
     return _maybe_finish(d, batch_id)
 

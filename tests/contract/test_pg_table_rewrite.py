@@ -98,3 +98,48 @@ def test_the_pooled_connection_goes_back_as_it_was(engine):
         assert not conn.connection.driver_connection.autocommit
         conn.exec_driver_sql("SELECT 1")
         assert conn.in_transaction()
+
+
+@pytest.fixture
+def not_owner(engine) -> Iterator[sa.Engine]:
+    """The table's reader and writer, as a service's user may be, but not its owner."""
+    role = f"clerk_{engine.url.database.rsplit('_', 1)[-1]}"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        conn.exec_driver_sql(f"GRANT SELECT, INSERT, UPDATE, DELETE ON notes TO {role}")
+    clerk = sa.create_engine(engine.url.set(username=role))
+    yield clerk
+    clerk.dispose()
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP OWNED BY {role}")
+        conn.exec_driver_sql(f"DROP ROLE {role}")
+
+
+def test_a_table_the_user_does_not_own_is_told_not_rewritten(engine, not_owner, caplog):
+    """PostgreSQL only warns and skips it ("only table or database owner can vacuum it"):
+    the rewrite says so in the log, as an error, rather than passing for done."""
+    _destroyed(not_owner)
+    with caplog.at_level(logging.WARNING, pg_rewrite.__name__):
+        assert not pg_rewrite.rewrite_tables(not_owner, (notes,))
+    [said] = [r for r in caplog.records if r.name == pg_rewrite.__name__]
+    assert said.levelno == logging.ERROR and "VACUUM FULL notes: not rewritten" in said.message
+    assert "owner" in said.message or "permission denied" in said.message
+    assert _found(engine) != []
+    assert pg_rewrite.rewrite_tables(engine, (notes,))  # its owner's
+    assert _found(engine) == []
+
+
+def test_a_failed_rewrite_is_logged_not_raised_and_leaves_the_connection_clean(engine, caplog):
+    """After the destruction committed, a failing statement must not turn it into an error
+    for its caller (a recall answered as failed, then refused as already done); the other
+    tables are still rewritten, and the pooled connection keeps no lock_timeout and no
+    notice handler."""
+    _destroyed(engine)
+    with caplog.at_level(logging.WARNING, pg_rewrite.__name__):
+        assert not pg_rewrite.rewrite_tables(engine, (sa.table("gone"), notes))
+    assert "VACUUM FULL gone failed" in caplog.text
+    assert _found(engine) == []  # notes was rewritten all the same
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
+        handlers = conn.connection.driver_connection._notice_handlers
+        assert not [h for h in handlers if h.__module__ == pg_rewrite.__name__], handlers

@@ -2,7 +2,8 @@
 
 A real child process executes the batch on the real SQLite catalog and filesystem store,
 slowed down per deletion; it is killed with SIGKILL as soon as one record is disposed,
-then the batch is executed again here.
+then the batch is executed again here. A run a failure stops half way forgets the rows it
+disposed of all the same (`sqlite_wal.forget_old_pages`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 import textwrap
 import time
 from datetime import date
+
+import pytest
 
 from services.common.catalog import SqlCatalog
 from services.common.objects import FilesystemObjectStore
@@ -77,3 +80,31 @@ def test_a_batch_killed_half_way_resumes_and_finishes(tmp_path):
     for record_id in ids:
         actions = [h["action"] for h in catalog.get(record_id)["history"]]
         assert actions.count("disposed") == 1 and actions.count("erased") == 1
+
+
+class IndexDown(Recorder):
+    """The index's RPC failing from the second record on."""
+
+    def delete(self, record_id: str) -> None:
+        if self.deleted:
+            raise ConnectionError("indexing unreachable")
+        super().delete(record_id)
+
+
+def test_a_run_that_fails_half_way_still_forgets_what_it_disposed_of(tmp_path):
+    """A run stopped by a failure leaves its first record disposed, and a resumed run does not
+    redo it: that record's earlier row versions leave the database's files at once (here
+    SQLite's log, emptied), not at some later destruction's."""
+    dsn = f"sqlite:///{tmp_path / 'catalog.db'}"
+    catalog, objects = SqlCatalog(dsn), FilesystemObjectStore(tmp_path / "objects")
+    store = RetentionStore(catalog.engine)
+    ids = [add_record(catalog, objects) for _ in range(3)]
+    [batch] = jobs.run_due(store, date(2100, 1, 1), approvals={"destroy": 2, "transfer": 1},
+                           transfer_after_years=5, by="test")  # fmt: skip
+    for name in ("lan", "minh"):
+        store.decide(batch["id"], Approver(name, None), "approve")
+    wal = tmp_path / "catalog.db-wal"
+    with pytest.raises(ConnectionError):
+        disposal.execute(disposer(store, objects, IndexDown()), batch["id"])
+    assert [catalog.get(i)["status"] for i in ids].count("disposed") == 1
+    assert wal.stat().st_size == 0  # the disposed record's old pages are out of the log

@@ -472,6 +472,31 @@ def test_a_cmyk_jpeg_goes_in_as_it_is_and_shows_the_colours_its_re_encoding_did(
     assert red[0] > 200 > 80 > max(red[1:]) and min(white) > 240 and max(black) < 90
 
 
+def _without_adobe_marker(jpeg: bytes) -> bytes:
+    """The JPEG without its APP14 "Adobe" segment (marker, length, body)."""
+    at = jpeg.index(b"Adobe") - 4
+    assert jpeg[at : at + 2] == b"\xff\xee"
+    (length,) = struct.unpack(">H", jpeg[at + 2 : at + 4])
+    return jpeg[:at] + jpeg[at + 2 + length :]
+
+
+def test_a_cmyk_jpeg_without_the_adobe_marker_shows_its_ink_as_stored():
+    """No APP14 marker, no Adobe convention: its values are ink (0 is none, white paper), and
+    a PDF reader applies /Decode alone, never the marker — so no /Decode, or the white paper
+    comes out black (a negative of the page, with no blank space to stamp on)."""
+    stored = io.BytesIO()
+    ImageChops.invert(_patches()).save(stored, "JPEG", quality=95, dpi=(100, 100))
+    jpeg = _without_adobe_marker(stored.getvalue())  # Pillow inverts as it writes: ink as is
+    with Image.open(io.BytesIO(jpeg)) as read:
+        assert read.mode == "CMYK" and "adobe" not in read.info
+    as_is = stamp.image_as_pdf(jpeg)
+    with pikepdf.open(io.BytesIO(as_is)) as pdf:
+        [scan] = pdf.pages[0].images.values()
+        assert scan.read_raw_bytes() == jpeg and "/Decode" not in scan
+    red, white, black = (_patch_colours(as_is)[n] for n in (0, 4, 5))
+    assert red[0] > 200 > 80 > max(red[1:]) and min(white) > 240 and max(black) < 90
+
+
 @pytest.mark.parametrize("mode", ["RGB", "CMYK"])
 def test_a_truncated_jpeg_original_is_refused_as_damaged(tmp_path, mode):
     jpeg = _jpeg(mode)
