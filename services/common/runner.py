@@ -17,11 +17,19 @@ import eventlet
 
 eventlet.monkey_patch()  # before anything imports sockets or threads, as `nameko run` does
 
+import os  # noqa: E402
+
+# psycopg waits for PostgreSQL in C (`wait_c`) unless it sees gevent's patching; under eventlet
+# that froze every green thread of the process for each query (a VACUUM FULL waiting for a
+# lock held by another green thread of the same process waited out its whole lock_timeout).
+# Its `select`-based wait goes through eventlet's patched `select`, i.e. the hub (no
+# FD_SETSIZE limit): read before psycopg is imported (psycopg/waiting.py).
+os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+
 import argparse  # noqa: E402
 import errno  # noqa: E402
 import logging  # noqa: E402
 import logging.config  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
