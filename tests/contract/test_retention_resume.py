@@ -47,15 +47,21 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_a_batch_killed_half_way_resumes_and_finishes(tmp_path):
+def approved_batch(tmp_path, records: int):
+    """(dsn, catalog, objects, store, record ids, batch): `records` due, in one approved batch."""
     dsn = f"sqlite:///{tmp_path / 'catalog.db'}"
     catalog, objects = SqlCatalog(dsn), FilesystemObjectStore(tmp_path / "objects")
     store = RetentionStore(catalog.engine)
-    ids = [add_record(catalog, objects) for _ in range(4)]
+    ids = [add_record(catalog, objects) for _ in range(records)]
     [batch] = jobs.run_due(store, date(2100, 1, 1), approvals={"destroy": 2, "transfer": 1},
                            transfer_after_years=5, by="test")  # fmt: skip
     for name in ("lan", "minh"):
         store.decide(batch["id"], Approver(name, None), "approve")
+    return dsn, catalog, objects, store, ids, batch
+
+
+def test_a_batch_killed_half_way_resumes_and_finishes(tmp_path):
+    dsn, catalog, objects, store, ids, batch = approved_batch(tmp_path, 4)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, dsn, str(tmp_path / "objects"), batch["id"]],
         cwd=os.getcwd(),
@@ -95,14 +101,7 @@ def test_a_run_that_fails_half_way_still_forgets_what_it_disposed_of(tmp_path):
     """A run stopped by a failure leaves its first record disposed, and a resumed run does not
     redo it: that record's earlier row versions leave the database's files at once (here
     SQLite's log, emptied), not at some later destruction's."""
-    dsn = f"sqlite:///{tmp_path / 'catalog.db'}"
-    catalog, objects = SqlCatalog(dsn), FilesystemObjectStore(tmp_path / "objects")
-    store = RetentionStore(catalog.engine)
-    ids = [add_record(catalog, objects) for _ in range(3)]
-    [batch] = jobs.run_due(store, date(2100, 1, 1), approvals={"destroy": 2, "transfer": 1},
-                           transfer_after_years=5, by="test")  # fmt: skip
-    for name in ("lan", "minh"):
-        store.decide(batch["id"], Approver(name, None), "approve")
+    _dsn, catalog, objects, store, ids, batch = approved_batch(tmp_path, 3)
     wal = tmp_path / "catalog.db-wal"
     with pytest.raises(ConnectionError):
         disposal.execute(disposer(store, objects, IndexDown()), batch["id"])
