@@ -88,10 +88,9 @@ def blank_spot(
     """(left, top) in PDF points from the top left of page 1 as shown where a box of
     `size_mm` (width, height) covers only blank paper; else why not (`Miss`: none fits, or the
     page cannot be rendered; the caller then keeps its fallback place). `shown_pt` is the size
-    of the page
-    as the caller shows it and places the stamp on (points, turned): a page it cannot hold is
-    not rendered, and one PDFium draws at another size is not searched (the spot would be
-    measured on another page). `unit` is the page's /UserUnit, `rotate` the turn (clockwise)
+    of the page as the caller shows it and places the stamp on (points, turned): a page it
+    cannot hold is not rendered, and one PDFium draws at another size is not searched (the
+    spot would be measured on another page). `unit` is the page's /UserUnit, `rotate` the turn (clockwise)
     the caller shows it at."""
     room_mm = [(pt / PT_PER_MM - 2 * edge_mm) for pt in shown_pt]
     if room_mm[0] < size_mm[0] or room_mm[1] < size_mm[1]:
