@@ -91,7 +91,10 @@ CRAWL: list[tuple[str, dict[str, str]]] = [
         for register in ("den", "di")
         for f in BOOK_FORMATS
     ],
-    ("/api/registers/den/book", {**WIDE, "format": "csv", "secret": "1"}),
+    *[
+        (f"/api/registers/{r}/book", {**WIDE, "format": "csv", "secret": "1"})
+        for r in ("den", "di")
+    ],
     *[
         ("/registers/books/export", {**WIDE_VN, "register": register, "format": f})
         for register in ("den", "di")
@@ -474,7 +477,10 @@ REACHED = [
     ("/api/search", {"q": SHARED, "size": "100"}),
     ("/api/search", {"q": SHARED, "secrecy": "toi_mat"}),
     *[("/api/search/export", {"q": SHARED, "format": f}) for f in ("csv", "xlsx", "pdf", "docx")],
-    ("/api/registers/den/book", {**WIDE, "format": "csv", "secret": "1"}),
+    *[
+        (f"/api/registers/{r}/book", {**WIDE, "format": "csv", "secret": "1"})
+        for r in ("den", "di")
+    ],
     ("/registers/numbers", {}),
     ("/api/registers/numbers", {}),
     ("/petitions", {}),
