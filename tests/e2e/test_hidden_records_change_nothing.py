@@ -256,6 +256,7 @@ class Scene:
     people: dict[str, requests.Session]
     values: dict[str, str]  # the placeholders' values
     hidden: list[str]  # words, numbers and ids that no body may hold
+    secret: dict[str, str]  # the hidden documents' ids by register
     first: dict[tuple[str, str], str]  # (user, call) -> body before the hidden material
     second: dict[tuple[str, str], str]  # the same after it
 
@@ -353,8 +354,9 @@ def scan() -> str:
     return base64.b64encode(paper).decode()
 
 
-def seed_hidden(stack, people: dict[str, requests.Session]) -> list[str]:
-    """The hidden material, by a clerk cleared for Tối mật; what no body may show."""
+def seed_hidden(stack, people: dict[str, requests.Session]) -> tuple[list[str], dict[str, str]]:
+    """The hidden material, by a clerk cleared for Tối mật: what no body may show, and the
+    hidden documents' ids by register."""
     clerk = people["clerk2"]
     secret_words = f"Nội dung {HIDDEN} về nhân sự {SHARED}."
     made = [
@@ -374,9 +376,10 @@ def seed_hidden(stack, people: dict[str, requests.Session]) -> list[str]:
     call(stack, "/api/retention/holds", 201, json={"ids": [di["id"]], "reason": "Điều tra"})
     stack.cli_json("retention", "run", "--as-of", FAR)  # a batch of hidden records only
     stack.cli("searches", "notify")
-    ids = [den["id"], di["id"], don["id"]]
+    ids = {"den": den["id"], "di": di["id"], "don": don["id"]}
     # the outgoing one's symbol: no visible document is a quyết định, so nothing else has it
-    return [HIDDEN, HIDDEN_WRITER, WRITER, f"{HIDDEN_NUMBER}-BC", made[1]["symbol"], *ids]
+    shown = [HIDDEN, HIDDEN_WRITER, WRITER, f"{HIDDEN_NUMBER}-BC", made[1]["symbol"]]
+    return [*shown, *ids.values()], ids
 
 
 def url_of(path: str, values: dict[str, str]) -> str:
@@ -415,12 +418,12 @@ def scene(stack, tmp_path_factory) -> Scene:
     people["admin3"] = stack.http
     values = seed_visible(stack, people)
     first = crawl(stack.url, people, values)
-    hidden = seed_hidden(stack, people)
+    hidden, secret = seed_hidden(stack, people)
     second = crawl(stack.url, people, values)
     base = tmp_path_factory.getbasetemp() / "hidden-crawl-bodies"
     base.mkdir()
     keep(base, first, "1"), keep(base, second, "2")
-    return Scene(stack.url, people, values, hidden, first, second)
+    return Scene(stack.url, people, values, hidden, secret, first, second)
 
 
 CALLS = [(name, key(path, query)) for name in ROLES for path, query in CRAWL]
@@ -555,3 +558,31 @@ def test_a_record_registered_after_hidden_ones_leaves_no_gap_below_clearance(
     settled(stack, [made["id"]])
     numbers = book_numbers(scene.people[name], stack.url, book)
     assert numbers == list(range(1, len(numbers) + 1)), numbers
+
+
+def test_a_visible_task_answered_by_a_hidden_record_names_nothing_of_it(stack, scene):
+    """A task on a visible record, finished by a clerk cleared for Tối mật with the hidden
+    outgoing document as its reply: the task lists, the phiếu giải quyết and the sổ theo dõi
+    of a clerk below that clearance show the task done, nothing of its reply."""
+    record = uploaded(stack.http, stack.url, "tra-loi.pdf", report(27, "Đề nghị trả lời."))
+    settled(stack, [record["id"]])
+    task = call(stack, f"/api/records/{record['id']}/tasks", 201, json={"to": "tt_clerk2"})
+    done = {"result": "Đã trả lời bằng văn bản", "reply": scene.secret["di"]}
+    answered = scene.people["clerk2"].post(
+        f"{stack.url}/api/tasks/{task['task']['id']}/done", json=done, timeout=60
+    )
+    assert answered.status_code == 200, answered.text
+    clerk = scene.people["clerk0"]
+    read = {
+        key(path, query): body(clerk.get(stack.url + path, params=query, timeout=120))
+        for path, query in [
+            ("/api/tasks", {"status": "all"}),
+            (f"/api/records/{record['id']}/handling", {}),
+            (f"/records/{record['id']}/handling", {}),
+            *[("/api/tasks/book", {**WIDE, "format": f}) for f in BOOK_FORMATS],
+        ]
+    }
+    assert all(text.startswith("200") for text in read.values()), read
+    assert "Đã trả lời bằng văn bản" in read["/api/tasks?status=all"]  # there, done
+    leaked = {path: [w for w in scene.hidden if w in text] for path, text in read.items()}
+    assert not any(leaked.values()), leaked
