@@ -12,7 +12,13 @@ upload, a Mật denunciation letter naming another writer, a second retention ru
 searches' check. The crawl is repeated: every body (an export's text) must equal the first one
 after `normalised` (only what changes between two identical requests), and none may hold the
 hidden material's words, numbers, ids or either writer's name. Equality catches what a word
-search cannot: counts, facets, totals, statistics, numbering.
+search cannot: counts, facets, totals, statistics, numbering. The same calls by the Tuyệt mật
+admin must change (`REACHED`): the material did reach those lists.
+
+What equality cannot see, because visible data must change to show it, is probed after the
+crawl: a record registered after the hidden ones leaves no gap in the numbers of a book read
+below their clearance (the petitions book does: xfail, strict), and a visible task answered
+with a hidden document names nothing of its reply.
 
 tests/unit/test_hidden_records_guard.py holds `CRAWL` complete: every GET route of the gateway
 without a record id in its path is crawled here or named in `UNCRAWLED` with why.
