@@ -537,6 +537,22 @@ AFTER = {
     "di": (lambda: report(26, "Thông báo bổ sung."), "clerk0", "/api/registers/di/book"),
     "don": (lambda: letter("Mai Văn Lộc", "Chu Văn An"), "officer0", "/api/petitions/book"),
 }
+
+
+@pytest.fixture(scope="module")
+def later(stack, scene) -> dict[str, str]:
+    """Visible records registered after the hidden ones and the crawl (uploaded at once, one
+    wait): one per register of `AFTER`, and an incoming one to be answered ("reply")."""
+    made = {
+        register: uploaded(stack.http, stack.url, f"sau-{register}.pdf", make(), register=register)
+        for register, (make, _, _) in AFTER.items()
+    }
+    made["reply"] = uploaded(stack.http, stack.url, "tra-loi.pdf", report(27, "Đề nghị trả lời."))
+    ids = {name: record["id"] for name, record in made.items()}
+    settled(stack, list(ids.values()))
+    return ids
+
+
 DON_GAP = (
     "The petitions register has no book of secret letters (SECRET_BOOK_REGISTERS): a letter "
     "declared Mật takes the next ordinary số đến, so the next visible letter's number shows a "
@@ -555,24 +571,21 @@ DON_GAP = (
     ],
 )
 def test_a_record_registered_after_hidden_ones_leaves_no_gap_below_clearance(
-    stack, scene, register
+    stack, scene, later, register
 ):
     """What equality cannot see until the next visible record: its number follows the last
     visible one (a declared secret document is numbered in a book of its own)."""
-    make, name, book = AFTER[register]
-    made = uploaded(stack.http, stack.url, f"sau-{register}.pdf", make(), register=register)
-    settled(stack, [made["id"]])
+    _, name, book = AFTER[register]
     numbers = book_numbers(scene.people[name], stack.url, book)
     assert numbers == list(range(1, len(numbers) + 1)), numbers
 
 
-def test_a_visible_task_answered_by_a_hidden_record_names_nothing_of_it(stack, scene):
+def test_a_visible_task_answered_by_a_hidden_record_names_nothing_of_it(stack, scene, later):
     """A task on a visible record, finished by a clerk cleared for Tối mật with the hidden
     outgoing document as its reply: the task lists, the phiếu giải quyết and the sổ theo dõi
     of a clerk below that clearance show the task done, nothing of its reply."""
-    record = uploaded(stack.http, stack.url, "tra-loi.pdf", report(27, "Đề nghị trả lời."))
-    settled(stack, [record["id"]])
-    task = call(stack, f"/api/records/{record['id']}/tasks", 201, json={"to": "tt_clerk2"})
+    record = later["reply"]
+    task = call(stack, f"/api/records/{record}/tasks", 201, json={"to": "tt_clerk2"})
     done = {"result": "Đã trả lời bằng văn bản", "reply": scene.secret["di"]}
     answered = scene.people["clerk2"].post(
         f"{stack.url}/api/tasks/{task['task']['id']}/done", json=done, timeout=60
@@ -583,8 +596,8 @@ def test_a_visible_task_answered_by_a_hidden_record_names_nothing_of_it(stack, s
         key(path, query): body(clerk.get(stack.url + path, params=query, timeout=120))
         for path, query in [
             ("/api/tasks", {"status": "all"}),
-            (f"/api/records/{record['id']}/handling", {}),
-            (f"/records/{record['id']}/handling", {}),
+            (f"/api/records/{record}/handling", {}),
+            (f"/records/{record}/handling", {}),
             *[("/api/tasks/book", {**WIDE, "format": f}) for f in BOOK_FORMATS],
         ]
     }
