@@ -208,7 +208,8 @@ class TaskRoutes:
         if request.args.get("overdue") == "1":
             args["overdue"] = "1"
         rows = _tasks(self.gw, principal, args)
-        return render(request, "tasks.html", tasks=rows, status=args["status"], vn=day_first,
+        # `shown`, not `status`: render's `status` is the HTTP status ("HTTP/1.1 0 all").
+        return render(request, "tasks.html", tasks=rows, shown=args["status"], vn=day_first,
                       notice=request.args.get("notice"))  # fmt: skip
 
     @http("POST", "/tasks/<string:task_id>/<string:action>")

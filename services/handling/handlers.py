@@ -230,7 +230,22 @@ def list_tasks(
         level_of(clearance), assignee=user, status=status, limit=limit,
         overdue_on=today if overdue else None,
     )  # fmt: skip
-    return sorted((row(t, r, today, identity) for t, r in found), key=rules.sort_key)
+    shown = [row(t, r, today, identity) for t, r in found]
+    hidden = hidden_replies(h, shown, clearance)
+    return sorted((unnamed(t, hidden) for t in shown), key=rules.sort_key)
+
+
+def hidden_replies(h: Handling, items: list[dict], clearance: int | None) -> set[str]:
+    """The replies (`reply_record_id`: the record a task was answered with, any record the
+    finisher could see) of `items` above the caller's clearance."""
+    named = {i["reply_record_id"] for i in items if i.get("reply_record_id")}
+    return named - h.store.visible_ids(named, level_of(clearance))
+
+
+def unnamed(item: dict[str, Any], hidden: set[str]) -> dict[str, Any]:
+    """A task, or a log entry's detail, without a reply the caller may not see: the task
+    shows done with no reply, as the sổ theo dõi prints it (book.py `_symbols`)."""
+    return {**item, "reply_record_id": None} if item.get("reply_record_id") in hidden else item
 
 
 def record_history(
@@ -240,6 +255,9 @@ def record_history(
     record = h.store.record(record_id, level_of(clearance))
     found = h.store.rows(level_of(clearance), status="all", record_id=record_id)
     meta = record["meta"] or {}
+    tasks = [row(t, r, today, identity) for t, r in found]
+    log = [{**e, "detail": e["detail"] or {}} for e in h.store.log(record_id)]
+    hidden = hidden_replies(h, tasks + [e["detail"] for e in log], clearance)
     return {
         "record_id": record_id,
         "number": format_number(record["number"]),
@@ -248,8 +266,8 @@ def record_history(
         "organ": meta.get("organ"),
         "subject": rules.shown_subject(record.get("register"), meta, identity),
         "proposed": proposed_due(h, record, today),
-        "tasks": [row(t, r, today, identity) for t, r in found],
-        "log": [{**e, "detail": e["detail"] or {}} for e in h.store.log(record_id)],
+        "tasks": [unnamed(t, hidden) for t in tasks],
+        "log": [{**e, "detail": unnamed(e["detail"], hidden)} for e in log],
     }
 
 

@@ -138,6 +138,14 @@ class HandlingStore:
             raise record_not_found(record_id)
         return dict(row._mapping)
 
+    def visible_ids(self, ids: set[str], clearance: int) -> set[str]:
+        """Those of `ids` a caller of `clearance` may see (a task's reply may be any record)."""
+        if not ids:
+            return set()
+        query = sa.select(records.c.id).where(records.c.id.in_(sorted(ids)), visible(clearance))
+        with self.engine.connect() as conn:
+            return {row[0] for row in conn.execute(query)}
+
     def user(self, name: str) -> dict[str, Any] | None:
         return fetch_dict(self.engine, sa.select(users).where(users.c.name == name))
 

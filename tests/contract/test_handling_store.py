@@ -142,6 +142,26 @@ def test_a_task_above_the_callers_clearance_does_not_exist_for_them(catalog, h):
     assert statistics(h.store.engine, 3, Period(), TODAY)["tasks"]["overdue"] == 2
 
 
+def test_a_reply_above_the_callers_clearance_is_named_nowhere(catalog, h):
+    """A visible task answered by a Tối mật outgoing document: below its level the task shows
+    done without a reply (lists, the phiếu's tasks and log), as the sổ theo dõi prints it; a
+    caller cleared for it sees the reply."""
+    plain = add_record(catalog)
+    reply = add_record(catalog, register="di", secrecy="toi_mat")
+    task, _ = handlers.assign(h, plain, "lan", "truong", TODAY)
+    handlers.finish(h, task["id"], "lan", "Đã trả lời", TODAY, reply, clearance=3)
+    low = [
+        *handlers.list_tasks(h, TODAY, status="all", clearance=0),
+        *handlers.record_history(h, plain, TODAY, clearance=0)["tasks"],
+    ]
+    assert [t["reply_record_id"] for t in low] == [None, None]
+    log = handlers.record_history(h, plain, TODAY, clearance=0)["log"]
+    assert reply not in str(log) and "Đã trả lời" in str(log)
+    high = handlers.list_tasks(h, TODAY, status="all", clearance=2)  # Tối mật
+    assert [t["reply_record_id"] for t in high] == [reply]
+    assert reply in str(handlers.record_history(h, plain, TODAY, clearance=2)["log"])
+
+
 def test_a_petitions_subject_is_shown_only_to_whoever_may_see_identities(catalog, h):
     letter = add_record(catalog, register="don", kind="don_to_cao", subject="Ông A tố cáo")
     # a công văn in the petitions register forwards a letter: its trích yếu names the writer

@@ -1,7 +1,15 @@
 """The statistics page's charts and exports, without a browser: bars scale to the largest
-value, largest first; every figure reaches the spreadsheet rows with Vietnamese labels."""
+value, largest first; every figure reaches the spreadsheet rows with Vietnamese labels. The
+"Việc của tôi" page answers 200 whichever tasks it shows."""
 
-from services.gateway.routes_tasks import CHART_WIDTH, LABEL_WIDTH, bars, stats_charts
+from types import SimpleNamespace
+
+import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.gateway.accounts import Principal
+from services.gateway.routes_tasks import CHART_WIDTH, LABEL_WIDTH, TaskRoutes, bars, stats_charts
 from services.handling import exports
 
 STATS = {
@@ -40,3 +48,15 @@ def test_every_figure_is_a_row_of_the_export():
     assert ["Việc theo người chủ trì", "lan", "Giải quyết trễ hạn", 1] in rows
     assert ["Việc theo đơn vị", "(không rõ)", "Tiếp nhận", 2] in rows
     assert ["Đơn thư theo loại", "Đơn tố cáo", "Số lượng", 1] in rows
+
+
+@pytest.mark.parametrize("shown", ["", "?status=all", "?status=done", "?overdue=1"])
+def test_the_tasks_page_answers_200_whichever_tasks_it_shows(shown):
+    """The tab shown once went to `render` as `status`, the HTTP status: "HTTP/1.1 0 all"."""
+    environ = EnvironBuilder(path="/tasks" + shown).get_environ()
+    environ["luutru.principal"] = Principal("lan", "reader", 0)
+    handling = SimpleNamespace(list_tasks=lambda **_: {"tasks": []})
+    routes = SimpleNamespace(gw=SimpleNamespace(handling=handling))
+    response = TaskRoutes.tasks_page(routes, Request(environ))
+    assert response.status_code == 200, response.status
+    assert 'class="current"' in response.get_data(as_text=True) or shown == "?overdue=1"
