@@ -90,8 +90,8 @@ def blank_spot(
     page cannot be rendered; the caller then keeps its fallback place). `shown_pt` is the size
     of the page as the caller shows it and places the stamp on (points, turned): a page it
     cannot hold is not rendered, and one PDFium draws at another size is not searched (the
-    spot would be measured on another page). `unit` is the page's /UserUnit, `rotate` the turn (clockwise)
-    the caller shows it at."""
+    spot would be measured on another page). `unit` is the page's /UserUnit, `rotate` the
+    turn (clockwise) the caller shows it at."""
     room_mm = [(pt / PT_PER_MM - 2 * edge_mm) for pt in shown_pt]
     if room_mm[0] < size_mm[0] or room_mm[1] < size_mm[1]:
         return Miss.NO_BLANK_SPACE  # no room inside the edges: nothing to render
