@@ -73,19 +73,24 @@ def register_rows(
 
 
 def petition_book(
-    catalog: Catalog, date_from: str, date_to: str, clearance: int = 3
+    catalog: Catalog, date_from: str, date_to: str, clearance: int = 3, secret: bool = False
 ) -> dict[str, Any]:
-    """The petitions book for a period, like `register_rows`: letters above `clearance` are
-    left out, a sealed letter's subject is masked and no writer's identity is printed."""
+    """The petitions book for a period, like `register_rows`: the ordinary book, or with
+    `secret` the book of letters declared secret at intake, each numbered on its own; letters
+    above `clearance` are left out, a sealed letter's subject is masked and no writer's
+    identity is printed."""
     start, end = _period(date_from, date_to)
     visible = [e for e in catalog.petition_records() if effective_level(e.get("meta")) <= clearance]
-    entries = [_working_entry(catalog, e) for e in in_period(visible, start, end)]
-    table = book_table(start, end, entries)
+    chosen = in_period(visible, start, end, secret=bool(secret))
+    table = book_table(
+        start, end, [_working_entry(catalog, e) for e in chosen], secret=bool(secret)
+    )
     return {
         "register": table.register,
         "from": start.isoformat(),
         "to": end.isoformat(),
         "title": table.title,
+        "secret": table.secret,
         "columns": list(table.columns),
         "rows": table.rows,
     }

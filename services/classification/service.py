@@ -93,8 +93,10 @@ class ClassificationService(Pingable):
         )
 
     @rpc
-    def petition_book(self, date_from: str, date_to: str, clearance: int = 3) -> dict:
-        return queries.petition_book(self.catalog, date_from, date_to, clearance)
+    def petition_book(
+        self, date_from: str, date_to: str, clearance: int = 3, secret: bool = False
+    ) -> dict:
+        return queries.petition_book(self.catalog, date_from, date_to, clearance, secret)
 
     @operator_rpc
     def petitioner(self, record_id: str) -> dict | None:

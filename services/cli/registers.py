@@ -128,14 +128,18 @@ def petitions_book(
     date_to: DayTo,
     out: OutFile,
     fmt: TableFormat = "csv",
+    secret: Annotated[
+        bool, typer.Option("--secret", help="the book of letters declared secret at intake")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write the petitions book (sổ theo dõi đơn thư) for a period: no writer's identity."""
+    """Write the petitions book (sổ theo dõi đơn thư) for a period: no writer's identity;
+    letters declared secret at intake only in the secret book (--secret)."""
     from services.registers.petition_book import render_book
 
     _check_format(fmt)
     with client() as rpc:
-        book = call(rpc, "classification", "petition_book", date_from, date_to)
+        book = call(rpc, "classification", "petition_book", date_from, date_to, 3, secret)
     out.write_bytes(render_book(book, fmt))
     rows = len(book["rows"])
     if as_json:
@@ -145,6 +149,7 @@ def petitions_book(
                 "from": book["from"],
                 "to": book["to"],
                 "rows": rows,
+                "secret": book["secret"],
                 "format": fmt,
                 "out": str(out),
             }

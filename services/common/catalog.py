@@ -123,7 +123,7 @@ class SqlCatalog(StageQueriesMixin, RegistersMixin):
     ) -> tuple[dict[str, Any], bool]:
         """Register an accepted file and give it the next number of its book in the year:
         the register's ordinary book, or with `book=SECRET_BOOK` the secret documents' book,
-        which counts on its own (counter "den-mat"), so neither book has gaps.
+        which counts on its own (counter "den-mat", "di-mat", "don-mat"), so neither book has gaps.
 
         Returns (record, duplicate). The same bytes twice give the existing record and
         `duplicate=True`; no number is consumed for a duplicate.

@@ -16,9 +16,11 @@ from services.common.vocabulary import RECORD_FIELDS
 METADATA_KEYS = RECORD_FIELDS
 
 # records.book of a document registered in the book of secret documents (NĐ 30/2020 Điều 16.3,
-# 22.4), whose registry numbers run on their own; NULL is the ordinary book.
+# 22.4), whose registry numbers run on their own; NULL is the ordinary book. The petitions
+# register keeps one the same way: a letter declared secret at intake would otherwise take
+# the next ordinary số đến and leave a gap below its clearance (docs/registers.md).
 SECRET_BOOK = "mat"
-SECRET_BOOK_REGISTERS = ("den", "di")  # the petitions book (don) has none
+SECRET_BOOK_REGISTERS = ("den", "di", "don")
 
 schema = sa.MetaData()
 

@@ -36,7 +36,8 @@ BOOK_ROLES = ("clerk", "archivist")
 BOOKS = ("den", "di")  # the petitions book has its own route (routes_petitions.py)
 
 
-def _flag(value: str | None) -> bool:
+def secret_flag(value: str | None) -> bool:
+    """`?secret=`: 1, true, on or yes asks for the secret book."""
     return (value or "").lower() in ("1", "true", "on", "yes")
 
 
@@ -51,7 +52,9 @@ def book_cover(args: Mapping[str, str], organ_name: str) -> BookCover:
     return BookCover(organ, args.get("parent", ""), volume)
 
 
-def _require_secret_clearance(principal: Principal) -> None:
+def require_secret_clearance(principal: Principal) -> None:
+    """A secret book (documents' or petitions') needs the highest clearance, whatever the
+    period holds (docs/registers.md, "Register books")."""
     if principal.clearance < HIGHEST:
         raise Forbidden(
             "Sổ văn bản mật cần quyền tiếp cận Tuyệt mật"
@@ -65,10 +68,10 @@ def export_book(gw: Gateway, request: Request, register: str, first: str, last: 
     principal = role_holder(request, *BOOK_ROLES)
     if register not in BOOKS:
         raise BadQuery("Chỉ xuất sổ 'den' hoặc 'di' / Unknown register book")
-    fmt, secret = book_format(request), _flag(request.args.get("secret"))
+    fmt, secret = book_format(request), secret_flag(request.args.get("secret"))
     cover = book_cover(request.args, gw.settings.organ_name)
     if secret:
-        _require_secret_clearance(principal)
+        require_secret_clearance(principal)
     book = gw.classification.register_rows(register, first, last, secret, principal.clearance)
     data = render_table(answered_table(book), fmt, cover)
     detail = {"register": register, "from": first, "to": last, "secret": secret}

@@ -6,7 +6,8 @@ access.sees_identity); every read of it is written to the audit trail. The desk 
 petitions by their next legal deadline, overdue first, within the officer's clearance. A clerk
 sets the date a letter was received (postmark, reception desk), with a reason, audited, by the
 API or the desk's form (dd/mm/yyyy); the deadlines follow. The petitions book (CSV, PDF, XLSX)
-lists the letters within the officer's clearance and never a writer's identity.
+lists the letters within the officer's clearance and never a writer's identity; its secret book
+(letters declared secret at intake, `secret=1`) needs the highest clearance, as the documents'.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from services.gateway.helpers import (
     role_holder,
 )
 from services.gateway.http import http, json_errors, json_object, json_response
+from services.gateway.routes_books import require_secret_clearance, secret_flag
 from services.gateway.templating import page_errors, render, see_other
 from services.registers.petition_book import render_book
 
@@ -110,13 +112,18 @@ class PetitionRoutes:
     @http("GET", "/api/petitions/book")
     @json_errors
     def petition_book(self, request: Request) -> Response:
-        """?from=YYYY-MM-DD&to=YYYY-MM-DD&format=csv|pdf|xlsx — the petitions book for a
-        period, for petition officers, within their clearance."""
+        """?from=YYYY-MM-DD&to=YYYY-MM-DD&format=csv|pdf|xlsx&secret=1 — the petitions book
+        for a period, for petition officers, within their clearance; `secret=1` the book of
+        letters declared secret at intake, for the highest clearance only (as the secret
+        document books)."""
         principal = role_holder(request, *access.PETITION_DESK_ROLES)
         first, last = request.args.get("from", ""), request.args.get("to", "")
-        fmt = book_format(request)
-        book = self.gw.classification.petition_book(first, last, principal.clearance)
+        fmt, secret = book_format(request), secret_flag(request.args.get("secret"))
+        if secret:
+            require_secret_clearance(principal)
+        book = self.gw.classification.petition_book(first, last, principal.clearance, secret)
         data = render_book(book, fmt)
-        detail = {"from": first, "to": last, "rows": len(book["rows"])}
+        detail = {"from": first, "to": last, "secret": secret, "rows": len(book["rows"])}
         self.gw.audit(request.remote_addr, principal, "export_petition_book", None, detail)
-        return book_download(data, fmt, f"so-don-thu-{book['from']}-{book['to']}")
+        kind = "so-don-thu-mat" if secret else "so-don-thu"
+        return book_download(data, fmt, f"{kind}-{book['from']}-{book['to']}")

@@ -17,7 +17,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.common.catalog_tables import SECRET_BOOK
 from services.common.clock import day_first
+from services.common.secrecy import KNOWN
 from services.common.vocabulary import COMPLEXITY_LEVELS, COMPLEXITY_NAMES
 from services.registers.deadlines import (
     NEEDS_COMPLEXITY,
@@ -29,13 +31,30 @@ from services.registers.deadlines import (
     over_extended,
 )
 from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, Petition
-from services.registers.reports import RegisterTable, render_table
+from services.registers.reports import (
+    ORDINARY_NUMBER,
+    RegisterTable,
+    book_entries,
+    render_table,
+)
 
 # Where the receipt date comes from: the day the letter was registered (the default), the
 # postmark (Quy định 22-QĐ/TW counts from it for posted letters), the reception desk's stamp.
 RECEIPT_SOURCES = ("registered", "postmark", "desk")
 BOOK = "don"
 BOOK_TITLE = "SỔ THEO DÕI ĐƠN THƯ"
+# A letter declared secret at intake is numbered in the petitions' secret book, as a secret
+# document is (NĐ 30/2020 Điều 16.3, 22.4; reports.book_entries), printed under its own title.
+SECRET_BOOK_TITLE = "SỔ THEO DÕI ĐƠN THƯ MẬT"
+# The ordinary book's note on a letter read as secret after registration, or whose secrecy is
+# not known yet (reports.HIDDEN_NOTES, pointing to the petitions' secret book).
+HIDDEN_NOTES = {
+    True: "Đơn thư mật: nội dung ghi ở sổ theo dõi đơn thư mật",
+    False: "Chưa xác định độ mật: nội dung ghi ở sổ theo dõi đơn thư mật",
+}
+# Where a letter's số đến is listed with others (the desk, the due list), a number of the
+# secret book is marked, as the secret book marks an ordinary one ("15 (sổ thường)").
+SECRET_NUMBER = "{:02d} (sổ mật)"
 BOOK_COLUMNS = (
     "Số đến",
     "Ngày nhận",
@@ -229,7 +248,7 @@ def due_list(
             {
                 "id": e["id"],
                 "register": e["register"],
-                "number": f"{e['number']:02d}" if e.get("number") else None,
+                "number": shown_number(e),
                 "category": petition["category"],
                 "writer": petition.get("writer"),
                 "received": petition.get("received"),
@@ -248,26 +267,72 @@ def due_list(
     return sorted(out, key=lambda r: (r["due"], r["id"]))
 
 
+def shown_number(e: dict[str, Any]) -> str | None:
+    """A letter's số đến where letters of both books are listed together: "03", or
+    "01 (sổ mật)" for a number of the secret book, so the two never read as one series."""
+    if not e.get("number"):
+        return None
+    return (SECRET_NUMBER if e.get("book") == SECRET_BOOK else "{:02d}").format(e["number"])
+
+
 # --- the printed book ---------------------------------------------------------------------
 
 
-def in_period(entries: list[dict[str, Any]], first: date, last: date) -> list[dict[str, Any]]:
-    """The petitions whose receipt date falls in [first, last], in receipt then number order."""
-
-    def received(e: dict[str, Any]) -> str:
-        return ((e.get("meta") or {}).get("petition") or {}).get("received") or ""
-
-    chosen = [e for e in entries if first.isoformat() <= received(e) <= last.isoformat()]
-    return sorted(chosen, key=lambda e: (received(e), e.get("number") or 0, e["id"]))
+def _received(e: dict[str, Any]) -> str:
+    return ((e.get("meta") or {}).get("petition") or {}).get("received") or ""
 
 
-def book_table(first: date, last: date, entries: list[dict[str, Any]]) -> RegisterTable:
+def in_period(
+    entries: list[dict[str, Any]], first: date, last: date, *, secret: bool = False
+) -> list[dict[str, Any]]:
+    """The petitions whose receipt date falls in [first, last] that one book prints, in
+    receipt then number order: the ordinary book, or with `secret` the secret book, each
+    numbered on its own (`reports.book_entries`, the documents' rule: the ordinary book keeps
+    only the number and date of a letter read as secret later, the secret book lists it too
+    with its ordinary number marked)."""
+    chosen = [e for e in entries if first.isoformat() <= _received(e) <= last.isoformat()]
+    ordered = sorted(chosen, key=lambda e: (_received(e), e.get("number") or 0, e["id"]))
+    return book_entries([{**e, "received_at": _received(e)} for e in ordered], secret=secret)
+
+
+def book_table(
+    first: date, last: date, entries: list[dict[str, Any]], *, secret: bool = False
+) -> RegisterTable:
     """The petitions book for a period, printable by `reports.render_table`. `entries`
-    must already show the subject as the reader may see it (masked for a sealed letter)."""
-    rows = [_book_row(e) for e in entries]
+    (from `in_period`) must already show the subject as the reader may see it (masked for a
+    sealed letter)."""
+    rows = [_hidden_row(e) if e.get("hidden") else _book_row(e) for e in entries]
+    title = SECRET_BOOK_TITLE if secret else BOOK_TITLE
     return RegisterTable(
-        BOOK, first, last, BOOK_COLUMNS, rows, book_title=BOOK_TITLE, widths_mm=BOOK_WIDTHS_MM
+        BOOK, first, last, BOOK_COLUMNS, rows, secret=secret, book_title=title,
+        widths_mm=BOOK_WIDTHS_MM,
+    )  # fmt: skip
+
+
+def _number(e: dict[str, Any]) -> str:
+    if not e.get("number"):
+        return ""
+    return (ORDINARY_NUMBER if e.get("ordinary_number") else "{:02d}").format(e["number"])
+
+
+def _received_cell(p: dict[str, Any]) -> str:
+    return " ".join(
+        x
+        for x in (day_first(p.get("received")), RECEIPT_LABELS.get(p.get("received_source"), ""))
+        if x
     )
+
+
+def _hidden_row(e: dict[str, Any]) -> list[str]:
+    """The number and date received of a letter whose content only the secret book shows
+    (read as secret after registration, or its secrecy not known yet)."""
+    meta = e.get("meta") or {}
+    first = [_number(e), _received_cell(meta.get("petition") or {})]
+    return [
+        *first,
+        *[""] * (len(BOOK_COLUMNS) - len(first) - 1),
+        HIDDEN_NOTES[bool(meta.get(KNOWN))],
+    ]
 
 
 def _book_row(e: dict[str, Any]) -> list[str]:
@@ -277,14 +342,9 @@ def _book_row(e: dict[str, Any]) -> list[str]:
     if p.get("instance") == 2:
         category += " (lần hai)"
     resolve = next((d for d in p.get("deadlines") or [] if d["step"] != "accept"), None)
-    received = " ".join(
-        x
-        for x in (day_first(p.get("received")), RECEIPT_LABELS.get(p.get("received_source"), ""))
-        if x
-    )
     return [
-        f"{e['number']:02d}" if e.get("number") else "",
-        received,
+        _number(e),
+        _received_cell(p),
         WRITER_LABELS[_writer(p)],
         category,
         meta.get("subject") or "",
@@ -317,6 +377,7 @@ def render_book(book: dict[str, Any], fmt: str) -> bytes:
         date.fromisoformat(book["to"]),
         tuple(book["columns"]),
         book["rows"],
+        secret=book.get("secret", False),
         book_title=book["title"],
         widths_mm=BOOK_WIDTHS_MM,
     )

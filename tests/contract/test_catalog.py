@@ -104,6 +104,33 @@ def test_the_secret_book_numbers_on_its_own_from_01_each_year(catalog):
     assert sorted(this_year) == [(1, ""), (1, SECRET_BOOK), (2, ""), (2, SECRET_BOOK)]
 
 
+def test_the_petitions_secret_book_numbers_on_its_own_from_01_each_year(catalog):
+    """The petitions register keeps a secret book as the documents' registers do (NĐ 30/2020
+    Điều 16.3, 22.4 applied to letters declared secret at intake): its counter "don-mat"
+    runs from 01 each year on its own, so the ordinary letters' số đến show no gap."""
+    mixed = [("d1", None), ("m1", SECRET_BOOK), ("d2", None), ("m2", SECRET_BOOK), ("d3", None)]
+    numbers = [
+        register(catalog, name.encode(), register="don", book=book)[0]["number"]
+        for name, book in mixed
+    ]
+    assert numbers == ["01", "01", "02", "02", "03"]
+    assert register(catalog, b"den-m", book=SECRET_BOOK)[0]["number"] == "01"  # den's own
+    next_year = register(
+        catalog, b"m3", register="don", received=date(2027, 1, 1), book=SECRET_BOOK
+    )[0]
+    assert (next_year["number"], next_year["year"]) == ("01", 2027)
+    with catalog.engine.connect() as conn:
+        counters = dict(
+            conn.execute(
+                sa.select(
+                    catalog_tables.register_counters.c.register,
+                    catalog_tables.register_counters.c.last,
+                ).where(catalog_tables.register_counters.c.year == clock.today().year)
+            ).all()
+        )
+    assert (counters["don"], counters["don-mat"]) == (3, 2)
+
+
 def test_the_same_bytes_twice_give_the_existing_record(catalog):
     first, dup1 = register(catalog, b"same")
     second, dup2 = register(catalog, b"same")

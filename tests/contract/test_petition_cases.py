@@ -21,7 +21,8 @@ from services.classification.handlers import classify_record
 from services.classification.petition_desk import set_received
 from services.classification.queries import petition_book, petitions_due
 from services.common.errors import PermanentError
-from services.common.objects import FilesystemObjectStore
+from services.common.objects import FilesystemObjectStore, page_text_key
+from services.ingest.intake import Declared, ingest_file
 from services.registers import RegistersConfig
 from services.registers.deadlines import (
     COMPLEXITY_BELOW_EXTENSIONS,
@@ -212,3 +213,57 @@ def test_an_anonymous_denunciation_is_kept_without_evidence_and_examined_with_it
         False,
         None,
     )
+
+
+SECRET_WRITER = "Lê Thị Cúc"  # the Mật letter's denouncer: sealed too
+SECRET_LETTER = [
+    "ĐƠN TỐ CÁO",
+    "Kính gửi: Thanh tra tỉnh Bình Định",
+    f"Tôi tên là {SECRET_WRITER}, CCCD số 052070009999, trú tại thôn 5, xã Cát Hanh.",
+    "Tôi tố cáo ông Phan Văn Đức làm lộ tài liệu mật.",
+]
+
+
+def declared_letter(catalog, store, lines: list[str], secrecy: str) -> str:
+    """A letter uploaded in the petitions register with its độ mật declared at intake (the
+    upload form's Độ mật), its text stored and read, as `letter` does for an ordinary one."""
+    text = "\n".join(lines).encode()
+    result = ingest_file(
+        catalog, store, data=text, file_name="don-mat.txt", register="don", source="test",
+        max_bytes=2**20, declared=Declared.parse(secrecy),
+    )  # fmt: skip
+    record_id = result.record["id"]
+    key = page_text_key(record_id, 1)
+    store.put(key, text)
+    page = {"n": 1, "key": key, "confidence": 90.0, "source": "text"}
+    catalog.advance(record_id, "ocr", "processing", "text_extracted", pages=1, page_info=[page])
+    event = {"record_id": record_id, "sha256": result.record["sha256"], "text_keys": [key]}
+    assert classify_record(event, catalog, store, CONFIG) is not None
+    return record_id
+
+
+def test_a_letter_declared_secret_at_intake_is_numbered_in_the_petitions_secret_book(
+    catalog, store
+):
+    """As a secret document (NĐ 30/2020 Điều 16.3, 22.4; docs/registers.md): the letter is
+    numbered in the petitions' secret book from 01, the next ordinary letter takes the next
+    ordinary số đến (no gap), the ordinary book prints nothing of it, the secret book does
+    (titled apart), and the desk marks its number as the secret book's. No writer's name."""
+    before = letter(catalog, store, LETTER, "before-secret")
+    secret = declared_letter(catalog, store, SECRET_LETTER, "mat")
+    after = letter(catalog, store, LETTER, "after-secret")
+    numbers = {i: catalog.get(i)["number"] for i in (before, secret, after)}
+    assert numbers[secret] == "01" and int(numbers[after]) == int(numbers[before]) + 1
+    ordinary = petition_book(catalog, *EVERY_DAY)
+    assert "Phan Văn Đức" not in repr(ordinary) and ordinary["secret"] is False
+    shown = sorted(int(row[0]) for row in ordinary["rows"])
+    assert shown == list(range(1, len(shown) + 1))  # the ordinary numbers run on
+    book = petition_book(catalog, *EVERY_DAY, secret=True)
+    assert book["title"] == "SỔ THEO DÕI ĐƠN THƯ MẬT" and book["secret"] is True
+    [row] = book["rows"]
+    assert row[0] == "01" and "Phan Văn Đức" in row[5]
+    for printed in (ordinary, book):
+        assert not [c for r in printed["rows"] for c in r if SECRET_WRITER in c or WRITER in c]
+    assert due_row(catalog, secret)["number"] == "01 (sổ mật)"
+    assert due_row(catalog, after)["number"] == numbers[after]
+    assert secret not in [r["id"] for r in petitions_due(catalog, "2026-03-05", False, 0)]

@@ -2,7 +2,8 @@
 and corrects (API, CLI, the desk's form as dd/mm/yyyy, in chromium too) moves the deadline, an
 anonymous tố cáo is not handled by a Party body, a signed letter without a readable name
 reaches the desk as "identity to confirm", and the petitions book is exported (API and CLI;
-CSV, PDF, XLSX) without any writer's identity.
+CSV, PDF, XLSX) without any writer's identity; a letter declared Mật at intake is numbered in
+the petitions' secret book (its own 01), printed only with `secret` by the highest clearance.
 
 The stack runs the shipped deploy/petitions.yaml (a Party body, province level): a tố cáo is
 resolved within 90 days of receipt (Quy định 22-QĐ/TW Điều 20); anonymous letters are not
@@ -12,6 +13,7 @@ nothing of it: 404 / 403, and no row in the book.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import uuid
@@ -237,6 +239,12 @@ def test_a_signed_letter_without_a_name_goes_to_the_desk_as_identity_to_confirm(
     assert f'data-id="{record_id}"' not in desk
 
 
+def first_column(book: str) -> list[str]:
+    """The số đến of a CSV book's rows."""
+    _, *rows = csv.reader(io.StringIO(book))
+    return [row[0] for row in rows if row]
+
+
 def test_the_petitions_book_is_exported_without_identities(stack, letters, people, tmp_path):
     span = {"from": "2025-01-01", "to": (date.today() + timedelta(days=1)).isoformat()}
     url = f"{stack.url}/api/petitions/book"
@@ -249,7 +257,19 @@ def test_the_petitions_book_is_exported_without_identities(stack, letters, peopl
     assert WRITER not in book and "0935" not in book  # no identity, ever
     assert "Tạ Văn Bí" not in book  # above this officer's clearance
     high = people["admin"].get(url, params=span, timeout=60).content.decode("utf-8-sig")
-    assert "Tạ Văn Bí" in high and "Võ Văn Tư" not in high
+    assert "Tạ Văn Bí" not in high  # declared Mật at intake: numbered in the secret book
+    numbers = first_column(high)
+    assert numbers == [f"{n:02d}" for n in range(1, len(numbers) + 1)], numbers  # no gap
+    secret = people["admin"].get(url, params={**span, "secret": "1"}, timeout=60)
+    assert secret.status_code == 200, secret.text
+    secret_book = secret.content.decode("utf-8-sig")
+    assert "Tạ Văn Bí" in secret_book and "Võ Văn Tư" not in secret_book
+    assert first_column(secret_book) == ["01"]
+    for caller in ("officer", "officer1"):  # the secret book needs the highest clearance
+        refused = people[caller].get(url, params={**span, "secret": "1"}, timeout=60)
+        assert refused.status_code == 403 and "Tạ Văn Bí" not in refused.text
+    desk = people["officer1"].get(f"{stack.url}/petitions", timeout=30).text
+    assert "Đơn thư 01 (sổ mật)" in desk  # not confused with the ordinary 01
     pdf = people["officer"].get(url, params={**span, "format": "pdf"}, timeout=60)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     xlsx = people["officer"].get(url, params={**span, "format": "xlsx"}, timeout=60)
@@ -272,4 +292,11 @@ def test_the_petitions_book_is_exported_without_identities(stack, letters, peopl
         "--out",
         str(out),
     )
-    assert summary["rows"] >= 4 and out.read_bytes().startswith(b"%PDF")
+    assert summary["rows"] >= 3 and out.read_bytes().startswith(b"%PDF")
+    secret_out = tmp_path / "so-don-thu-mat.csv"
+    [secret_summary] = stack.cli_json(
+        "petitions", "book", "--from", span["from"], "--to", span["to"], "--secret",
+        "--out", str(secret_out),
+    )  # fmt: skip
+    assert (secret_summary["rows"], secret_summary["secret"]) == (1, True)
+    assert first_column(secret_out.read_text(encoding="utf-8-sig")) == ["01"]

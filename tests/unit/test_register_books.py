@@ -1,7 +1,8 @@
 """The printed register books, one rule a row, each citing the text it follows.
 
 Invariants: the author column names the organ with its parent; dates print dd/mm/yyyy; the
-secret book has its own title. (The PDF's cover, column numbers, page numbers and closing
+secret book has its own title; the petitions book (sổ theo dõi đơn thư) keeps a secret book
+the same way. (The PDF's cover, column numbers, page numbers and closing
 line: tests/contract/test_registers_flow.py, which renders one book.)
 """
 
@@ -13,6 +14,9 @@ import pytest
 
 from services.classification import queries
 from services.common import clock
+from services.ingest.intake import Declared, book_of
+from services.registers import petition_book
+from services.registers.petition_book import book_table, due_list, in_period
 from services.registers.reports import HIDDEN_NOTES, author, book_entries, register_table
 
 pytestmark = pytest.mark.unit
@@ -145,3 +149,110 @@ def test_the_office_day_is_vietnams_so_06_30_on_1_january_opens_the_new_year(mon
     assert clock.today() == date(2027, 1, 1)
     assert clock.now_iso().startswith("2027-01-01T06:30:00.000+07:00")
     assert clock.day_first(clock.now_iso()) == "01/01/2027"
+
+
+# --- the petitions book: a secret book like the documents' --------------------------------
+
+PETITION = {
+    "category": "to_cao",
+    "writer": "named",
+    "received": "2026-03-05",
+    "received_source": "registered",
+    "accused": "ông Trần Văn Bình",
+    "next_due": {"step": "accept", "due": "2026-03-20"},
+}
+LETTER_ENTRY = {
+    "id": "a",
+    "register": "don",
+    "number": 7,
+    "received_at": "2026-03-05T09:00:00+07:00",
+    "meta": {"secrecy_known": True, "subject": "Tố cáo nhận tiền", "petition": PETITION},
+}
+MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+
+
+def test_a_letter_declared_secret_at_intake_goes_to_the_petitions_secret_book():
+    """NĐ 30/2020 Điều 16.3, 22.4 (secret documents registered apart), applied to the petitions
+    register too: declared secret at intake, the secret book; anything else the ordinary one."""
+    assert book_of("don", Declared.parse("mat")) == "mat"
+    assert book_of("don", Declared.parse("thuong")) is None
+    assert book_of("don", Declared()) is None
+
+
+def test_the_petitions_secret_book_has_its_own_title():
+    assert book_table(*MARCH, [], secret=True).title == "SỔ THEO DÕI ĐƠN THƯ MẬT"
+    assert book_table(*MARCH, []).title == "SỔ THEO DÕI ĐƠN THƯ"
+
+
+def test_each_petitions_book_prints_its_own_numbers_and_the_ordinary_book_hides_secret_content():
+    """As the documents' books: each book numbers on its own; a letter read as secret (or not
+    read yet) after taking an ordinary number keeps that number and its date with nothing
+    else, and the secret book shows it with its ordinary number marked."""
+    entries = [
+        LETTER_ENTRY,
+        {**LETTER_ENTRY, "id": "b", "number": 8, "meta": {"petition": PETITION}},  # not read yet
+        {
+            **LETTER_ENTRY,
+            "id": "c",
+            "number": 1,
+            "book": "mat",
+            "meta": {**LETTER_ENTRY["meta"], "secrecy": "mat", "subject": "Tố cáo lộ bí mật"},
+        },
+    ]
+    ordinary = book_table(*MARCH, in_period(entries, *MARCH))
+    secret = book_table(*MARCH, in_period(entries, *MARCH, secret=True), secret=True)
+    assert [row[0] for row in ordinary.rows] == ["07", "08"]
+    note = petition_book.HIDDEN_NOTES[False]  # "… ở sổ theo dõi đơn thư mật"
+    assert ordinary.rows[1] == ["08", "05/03/2026", *[""] * 8, note]
+    assert "Tố cáo lộ bí mật" not in repr(ordinary.rows)
+    assert [row[0] for row in secret.rows] == ["01", "08 (sổ thường)"]
+    assert secret.rows[0][4] == "Tố cáo lộ bí mật" and secret.number_range() == ("01", "01")
+
+
+def test_a_secret_book_number_on_the_desk_is_marked_as_the_secret_books():
+    """The desk and the due list show letters of both books together: a secret-book number
+    reads "01 (sổ mật)", never as the ordinary 01."""
+    entries = [
+        {**LETTER_ENTRY, "number": 1},
+        {**LETTER_ENTRY, "id": "s", "number": 1, "book": "mat"},
+    ]
+    rows = due_list(entries, date(2026, 3, 10))
+    assert [(r["id"], r["number"]) for r in rows] == [("a", "01"), ("s", "01 (sổ mật)")]
+
+
+class _Letters:
+    """A catalog holding letters (what `queries.petition_book` reads)."""
+
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def petition_records(self) -> list[dict]:
+        return self.rows
+
+    def petitioner(self, record_id: str) -> dict | None:
+        return None
+
+
+def test_a_petitions_book_leaves_out_every_letter_above_the_callers_clearance():
+    """As the documents' books (Luật Bảo vệ bí mật nhà nước 2018; unknown secrecy counts as
+    Tuyệt mật): a letter above the reader's clearance has no row in either book."""
+    known = {"secrecy_known": True, "petition": PETITION}
+    catalog = _Letters(
+        [
+            LETTER_ENTRY,
+            {**LETTER_ENTRY, "id": "b", "number": 8, "meta": {**known, "secrecy": "mat"}},
+            {**LETTER_ENTRY, "id": "c", "number": 9, "meta": {"petition": PETITION}},
+            {**LETTER_ENTRY, "id": "d", "number": 1, "book": "mat",
+             "meta": {**known, "secrecy": "toi_mat"}},
+        ]
+    )  # fmt: skip
+
+    def numbers(clearance: int, secret: bool = False) -> list[str]:
+        book = queries.petition_book(catalog, "2026-03-01", "2026-03-31", clearance, secret)
+        assert book["secret"] is secret
+        return [row[0] for row in book["rows"]]
+
+    assert numbers(3) == ["07", "08", "09"]  # the operators' CLI: every letter
+    assert numbers(1) == ["07", "08"] and numbers(0) == ["07"]
+    assert numbers(3, secret=True) == ["01", "08 (sổ thường)", "09 (sổ thường)"]
+    assert numbers(1, secret=True) == ["08 (sổ thường)"]
