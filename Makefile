@@ -15,8 +15,8 @@ run: setup
 # Unit and contract tests run on every core (pytest-xdist; each worker starts its own
 # PostgreSQL cluster). Service and e2e tests run on two workers, each module on one
 # (`--dist loadfile`; tests/scheduling.py keeps the modules sharing a stack together): each
-# worker starts its own session stacks, on vhosts, data dirs and ports of their own; more
-# workers would start more stacks than they save on two cores. Both runs always; pytest's
+# worker starts its own session stacks, on vhosts, data dirs and ports of their own (two
+# workers measured on two cores: docs/status.md, "Suite time"). Both runs always; pytest's
 # exit code 5 means "no tests collected": a failure, never a pass.
 PARALLEL = -n auto --maxprocesses 4
 STACKS = -n auto --maxprocesses 2 --dist loadfile
