@@ -13,14 +13,17 @@ run: setup
 	@bash deploy/run.sh
 
 # Unit and contract tests run on every core (pytest-xdist; each worker starts its own
-# PostgreSQL cluster), service and e2e tests one at a time: they start stacks and services,
-# kill them and time their stops. Both runs always; pytest's exit code 5 means "no tests
-# collected": a failure, never a pass.
+# PostgreSQL cluster). Service and e2e tests run on two workers, each module on one
+# (`--dist loadfile`; tests/scheduling.py keeps the modules sharing a stack together): each
+# worker starts its own session stacks, on vhosts, data dirs and ports of their own (two
+# workers measured on two cores: docs/status.md, "Suite time"). Both runs always; pytest's
+# exit code 5 means "no tests collected": a failure, never a pass.
 PARALLEL = -n auto --maxprocesses 4
+STACKS = -n auto --maxprocesses 2 --dist loadfile
 test: setup-test
 	.venv/bin/ruff check services tests bench
 	@status=0; \
-	for run in '-m "unit or contract" $(PARALLEL)' '-m "service or e2e"'; do \
+	for run in '-m "unit or contract" $(PARALLEL)' '-m "service or e2e" $(STACKS)'; do \
 	  eval .venv/bin/python -m pytest $$run; code=$$?; \
 	  if [ $$code -eq 5 ]; then echo "no tests were collected ($$run)" >&2; code=1; fi; \
 	  if [ $$code -ne 0 ]; then status=$$code; fi; \

@@ -17,6 +17,9 @@ TIERS = ("unit", "contract", "service", "e2e")
 
 
 def pytest_collection_modifyitems(config, items):
+    from tests.scheduling import check_shared_stacks
+
+    check_shared_stacks(items)
     for item in items:
         tier = next((t for t in TIERS if f"/tests/{t}/" in str(item.path)), None)
         if tier and not item.get_closest_marker(tier):
@@ -24,6 +27,16 @@ def pytest_collection_modifyitems(config, items):
         elif not any(item.get_closest_marker(t) for t in TIERS):
             # `make test` runs the tiers by marker: a test of none would never run there.
             raise pytest.UsageError(f"{item.nodeid}: not in a tier folder ({', '.join(TIERS)})")
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown without the plugin
+def pytest_xdist_make_scheduler(config, log):
+    """`--dist loadfile` keeps the modules sharing a session stack on one worker."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import StackScheduling
+
+    return StackScheduling(config, log)
 
 
 def pytest_sessionfinish(session, exitstatus):
