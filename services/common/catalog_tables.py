@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from services.common.clock import now_iso  # noqa: F401  (re-exported)
-from services.common.vocabulary import RECORD_FIELDS
+from services.common.vocabulary import RECORD_FIELDS, REGISTERS
 
 METADATA_KEYS = RECORD_FIELDS
 
@@ -20,7 +20,8 @@ METADATA_KEYS = RECORD_FIELDS
 # register keeps one the same way: a letter declared secret at intake would otherwise take
 # the next ordinary số đến and leave a gap below its clearance (docs/registers.md).
 SECRET_BOOK = "mat"
-SECRET_BOOK_REGISTERS = ("den", "di", "don")
+# Every register a clerk numbers in (the archive's own hồ sơ register numbers nothing).
+SECRET_BOOK_REGISTERS = tuple(r for r in REGISTERS if r != "luutru")
 
 schema = sa.MetaData()
 

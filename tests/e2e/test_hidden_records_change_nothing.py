@@ -442,7 +442,14 @@ def diff(before: str, after: str) -> str:
     return "\n".join(list(lines)[:40])
 
 
-@pytest.mark.parametrize("called", CALLS, ids=lambda c: f"{c[0]} {c[1]}")
+def call_id(called: tuple[str, str]) -> str:
+    """The same test id in every process (xdist's workers each import this module): the
+    module's random words named, not spelled."""
+    shown = f"{called[0]} {called[1]}"
+    return shown.replace(SHARED, "SHARED").replace(HIDDEN, "HIDDEN")
+
+
+@pytest.mark.parametrize("called", CALLS, ids=call_id)
 def test_hidden_records_change_no_body_a_caller_below_clearance_gets(scene, called):
     before, after = scene.first[called], scene.second[called]
     for text in (before, after):  # the visible letter's writer is sealed in both
