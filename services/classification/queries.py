@@ -79,12 +79,10 @@ def petition_book(
     `secret` the book of letters declared secret at intake, each numbered on its own; letters
     above `clearance` are left out, a sealed letter's subject is masked and no writer's
     identity is printed."""
-    start, end = _period(date_from, date_to)
+    start, end, secret = *_period(date_from, date_to), bool(secret)
     visible = [e for e in catalog.petition_records() if effective_level(e.get("meta")) <= clearance]
-    chosen = in_period(visible, start, end, secret=bool(secret))
-    table = book_table(
-        start, end, [_working_entry(catalog, e) for e in chosen], secret=bool(secret)
-    )
+    chosen = in_period(visible, start, end, secret=secret)
+    table = book_table(start, end, [_working_entry(catalog, e) for e in chosen], secret=secret)
     return {
         "register": table.register,
         "from": start.isoformat(),

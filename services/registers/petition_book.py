@@ -32,9 +32,10 @@ from services.registers.deadlines import (
 )
 from services.registers.petitions import ANONYMOUS, NAMED, TO_CONFIRM, Petition
 from services.registers.reports import (
-    ORDINARY_NUMBER,
     RegisterTable,
     book_entries,
+    book_number,
+    hidden_row,
     render_table,
 )
 
@@ -309,12 +310,6 @@ def book_table(
     )  # fmt: skip
 
 
-def _number(e: dict[str, Any]) -> str:
-    if not e.get("number"):
-        return ""
-    return (ORDINARY_NUMBER if e.get("ordinary_number") else "{:02d}").format(e["number"])
-
-
 def _received_cell(p: dict[str, Any]) -> str:
     return " ".join(
         x
@@ -327,12 +322,8 @@ def _hidden_row(e: dict[str, Any]) -> list[str]:
     """The number and date received of a letter whose content only the secret book shows
     (read as secret after registration, or its secrecy not known yet)."""
     meta = e.get("meta") or {}
-    first = [_number(e), _received_cell(meta.get("petition") or {})]
-    return [
-        *first,
-        *[""] * (len(BOOK_COLUMNS) - len(first) - 1),
-        HIDDEN_NOTES[bool(meta.get(KNOWN))],
-    ]
+    first = [book_number(e), _received_cell(meta.get("petition") or {})]
+    return hidden_row(first, len(BOOK_COLUMNS), HIDDEN_NOTES[bool(meta.get(KNOWN))])
 
 
 def _book_row(e: dict[str, Any]) -> list[str]:
@@ -343,7 +334,7 @@ def _book_row(e: dict[str, Any]) -> list[str]:
         category += " (lần hai)"
     resolve = next((d for d in p.get("deadlines") or [] if d["step"] != "accept"), None)
     return [
-        _number(e),
+        book_number(e),
         _received_cell(p),
         WRITER_LABELS[_writer(p)],
         category,

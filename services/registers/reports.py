@@ -197,22 +197,33 @@ def _notes(meta: dict[str, Any]) -> str:
     return "; ".join(notes)
 
 
-def _number(e: dict[str, Any]) -> str:
+def book_number(e: dict[str, Any]) -> str:
+    """A row's number as its book prints it: "07", or "07 (sổ thường)" for an ordinary number
+    in the secret book; "" when it has none (the petitions book)."""
+    if not e.get("number"):
+        return ""
     return (ORDINARY_NUMBER if e.get("ordinary_number") else "{:02d}").format(e["number"])
+
+
+def hidden_row(first: list[str], width: int, note: str) -> list[str]:
+    """A row of `width` cells whose content only the secret book shows: its `first` cells
+    (number, date received), blanks, and `note` in the last column (ghi chú)."""
+    return [*first, *[""] * (width - len(first) - 1), note]
 
 
 def _hidden_row(register: str, e: dict[str, Any]) -> list[str]:
     """The number (and the date received) of a row whose content only the secret book shows."""
     note = HIDDEN_NOTES[bool((e.get("meta") or {}).get(KNOWN))]
-    first = [_book_day(e["received_at"]), _number(e)] if register == "den" else [_number(e)]
-    return [*first, *[""] * (len(COLUMNS[register]) - len(first) - 1), note]
+    number = book_number(e)
+    first = [_book_day(e["received_at"]), number] if register == "den" else [number]
+    return hidden_row(first, len(COLUMNS[register]), note)
 
 
 def _incoming_row(e: dict[str, Any]) -> list[str]:
     meta = e.get("meta") or {}
     return [
         _book_day(e["received_at"]),
-        _number(e),
+        book_number(e),
         author(meta),
         meta.get("number_symbol") or "",
         _book_day(meta.get("issued_date")),
@@ -228,7 +239,7 @@ def _outgoing_row(e: dict[str, Any]) -> list[str]:
     meta = e.get("meta") or {}
     signer = " ".join(p for p in (meta.get("signing_form"), meta.get("signer")) if p)
     return [
-        _number(e),
+        book_number(e),
         e.get("series_symbol") or meta.get("number_symbol") or "",
         _book_day(meta.get("issued_date")),
         type_and_subject(meta),

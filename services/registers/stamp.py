@@ -298,13 +298,18 @@ class Spot:
 
     left: float
     top: float
-    blank: bool  # False: it is at the top left, for the reason `miss` gives
-    # When not blank, why (blank_space.Miss): "no_blank_space" (page 1 was looked at, none
-    # fits: a full page) or "not_rendered" (PDFium could not draw it: nothing was looked at).
+    # None: in blank space. Else why it is at the top left (blank_space.Miss): "no_blank_space"
+    # (page 1 was looked at, none fits: a full page) or "not_rendered" (PDFium could not draw
+    # it: nothing was looked at).
     miss: str | None = None
 
+    @property
+    def blank(self) -> bool:
+        return self.miss is None
 
-FALLBACK = Spot(MARGIN_MM * PT_PER_MM, MARGIN_MM * PT_PER_MM, blank=False)
+
+# The top left's place; `_spot` gives it with the reason (`miss`) no blank space was used.
+FALLBACK = Spot(MARGIN_MM * PT_PER_MM, MARGIN_MM * PT_PER_MM)
 
 
 @dataclass(frozen=True)
@@ -323,7 +328,7 @@ def _spot(document: bytes, box: tuple[float, ...], unit: float, rotate: int) -> 
     shown = (width, height) if rotate in (0, 180) else (height, width)
     found = blank_spot(document, (WIDTH_MM, HEIGHT_MM), MARGIN_MM, shown, unit, rotate)
     if isinstance(found, tuple):
-        return Spot(*found, blank=True)
+        return Spot(*found)
     return replace(FALLBACK, miss=found.value)
 
 
