@@ -3,21 +3,24 @@ services/common/pg_rewrite.py via `sqlite_wal.forget_old_pages`): no earlier ver
 row stays in the files of the database's directory — heap, TOAST table, index — as a CHECKPOINT
 leaves them. A session holding the table makes it wait LOCK_PATIENCE_MS, then skip it with a
 warning (nothing fails); a transaction older than the destruction keeps the dead rows it can
-still see, also with a warning; the next rewrite, with neither left, removes them. The
-pooled connection goes back as it was. (The whole services' paths, SQLite and PostgreSQL:
-tests/contract/test_destroyed_leaves_nothing.py.)"""
+still see, also with a warning, in whatever language the server speaks; the next rewrite,
+with neither left, removes them. The pooled connection goes back as it was. (The whole
+services' paths, SQLite and PostgreSQL: tests/contract/test_destroyed_leaves_nothing.py.)"""
 
 from __future__ import annotations
 
+import gettext
 import logging
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from services.common import pg_rewrite
 from services.common.sqlite_wal import forget_old_pages
-from tests.postgres import database_files, temporary_database
+from tests.postgres import PG_BIN, database_files, temporary_database
 
 pytestmark = pytest.mark.contract
 
@@ -143,3 +146,37 @@ def test_a_failed_rewrite_is_logged_not_raised_and_leaves_the_connection_clean(e
         assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
         handlers = conn.connection.driver_connection._notice_handlers
         assert not [h for h in handlers if h.__module__ == pg_rewrite.__name__], handlers
+
+
+KEPT = "%.0f dead row versions cannot be removed yet.\n%s."  # cluster.c's, as translators see it
+TIME = "CPU: user: %d.%02d s, system: %d.%02d s, elapsed: %d.%02d s"
+
+
+def _server_translations() -> dict[str, gettext.GNUTranslations]:
+    """The server's message catalogues, by language (what `SET lc_messages` would pick)."""
+    where = subprocess.run([str(PG_BIN / "pg_config"), "--localedir"], capture_output=True,
+                           text=True, check=True).stdout.strip()  # fmt: skip
+    found = {}
+    for path in sorted(Path(where).glob("*/LC_MESSAGES/postgres-*.mo")):
+        with path.open("rb") as file:
+            found[path.parent.parent.name] = gettext.GNUTranslations(file)
+    return found
+
+
+def test_the_dead_rows_kept_are_read_in_every_language_the_server_speaks():
+    """The count is found by the server function that reports it and read as a number, not
+    matched by its English words: each translation installed with the server (the server's
+    lc_messages picks one; the test cluster speaks C), filled in as the server does, gives
+    the same count — with the other notices a VACUUM (FULL, VERBOSE) sends beside it."""
+    translations = _server_translations()
+    assert len(translations) > 3, "the server's translations are not installed here"
+    for language, translation in translations.items():
+        assert translation.gettext(KEPT) != KEPT, language  # translated: a real test
+        took = translation.gettext(TIME) % (1, 25, 0, 3, 12, 7)
+        kept = translation.gettext(KEPT) % (42, took)
+        notices = [
+            pg_rewrite.Notice("INFO", 'vacuuming "public.notes"', None, "copy_table_data"),
+            pg_rewrite.Notice("INFO", '"public.notes": 9, 4, 1', kept, "copy_table_data"),
+            pg_rewrite.Notice("INFO", 'index "ix" was reindexed', took, "reindex_index"),
+        ]
+        assert pg_rewrite.dead_rows_kept(notices) == 42, language
