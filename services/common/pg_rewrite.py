@@ -20,6 +20,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -29,7 +30,13 @@ log = logging.getLogger(__name__)
 # statements on that table queue behind it (a recall answers a person). A table it could not
 # lock in time keeps its dead rows until the next destruction's rewrite of it.
 LOCK_PATIENCE_MS = 1000
-_NOT_REMOVABLE = re.compile(r"(\d+) dead row versions cannot be removed yet")
+# The VERBOSE report of the copy comes from cluster.c's `copy_table_data` (PostgreSQL 12 and
+# later): its detail's first line holds one number, the dead row versions an older snapshot
+# still sees and that were copied ("%.0f dead row versions cannot be removed yet"); the second
+# line is the time taken. The words are in the server's lc_messages (a service's user may
+# not change it); the function's name and the number's place are the same in every language.
+_COPY_FUNCTION = "copy_table_data"
+_NUMBER = re.compile(r"\d+")
 # A rewrite gives the table a new file (its filenode); one PostgreSQL skipped keeps its own.
 _FILENODE = sa.text("SELECT pg_relation_filenode(CAST(:name AS regclass))")
 
@@ -54,11 +61,12 @@ def rewrite_tables(engine: sa.Engine, tables: Iterable[sa.TableClause]) -> bool:
 def _rewrite_all(conn: sa.Connection, names: list[str]) -> bool:
     """Each table in turn on `conn`, which goes back to the pool as it came: its lock_timeout
     reset and the notice handler removed, whatever failed."""
-    notices: list[tuple[str | None, str | None, str | None]] = []
+    notices: list[Notice] = []
     driver = conn.connection.driver_connection
 
     def heard(diag) -> None:  # read now: the diagnostic's result is freed after the call
-        notices.append((diag.severity_nonlocalized, diag.message_primary, diag.message_detail))
+        notices.append(Notice(diag.severity_nonlocalized, diag.message_primary,
+                              diag.message_detail, diag.source_function))  # fmt: skip
 
     driver.add_notice_handler(heard)
     try:
@@ -71,7 +79,27 @@ def _rewrite_all(conn: sa.Connection, names: list[str]) -> bool:
         driver.remove_notice_handler(heard)
 
 
-def _rewrite(conn: sa.Connection, name: str, notices: list[tuple]) -> bool:
+class Notice(NamedTuple):
+    """What the server said during a VACUUM, as read from its diagnostic."""
+
+    severity: str | None  # not translated
+    primary: str | None
+    detail: str | None
+    function: str | None  # the server's C function that said it: not translated
+
+
+def dead_rows_kept(notices: Iterable[Notice]) -> int:
+    """The dead row versions VACUUM FULL copied into the new file (an older snapshot still
+    sees them), read from its VERBOSE report in any of the server's languages."""
+    kept = 0
+    for notice in notices:
+        if notice.function == _COPY_FUNCTION and notice.detail:
+            first = _NUMBER.search(notice.detail.splitlines()[0])
+            kept += int(first.group()) if first else 0
+    return kept
+
+
+def _rewrite(conn: sa.Connection, name: str, notices: list[Notice]) -> bool:
     quoted = conn.dialect.identifier_preparer.quote(name)
     notices.clear()
     started = time.monotonic()
@@ -85,12 +113,11 @@ def _rewrite(conn: sa.Connection, name: str, notices: list[tuple]) -> bool:
             log.warning("VACUUM FULL %s: table busy, its dead rows wait for the next one", name)
         return False
     if conn.execute(_FILENODE, {"name": quoted}).scalar_one() == before:
-        said = [primary for severity, primary, _ in notices if severity == "WARNING"]
+        said = [n.primary or "" for n in notices if n.severity == "WARNING"]
         log.error("VACUUM FULL %s: not rewritten, its dead rows stay (%s)", name,
                   "; ".join(said) or "no warning")  # fmt: skip
         return False
-    details = [detail or "" for *_, detail in notices]
-    left = sum(int(m.group(1)) for detail in details for m in _NOT_REMOVABLE.finditer(detail))
+    left = dead_rows_kept(notices)
     if left:
         log.warning("VACUUM FULL %s: %d dead row versions still seen by an older transaction "
                     "were kept", name, left)  # fmt: skip

@@ -160,7 +160,8 @@ class HandlingService(Pingable):
     @timer(interval=REWRITE_EVERY_S)
     def forget_old_pages(self) -> None:
         """What destroyed records' tasks said, out of the database's files too (once for all
-        the records disposed of since the last time)."""
+        the records disposed of since the last time, by this process or one killed before
+        its tick: what is owed is kept in the catalog)."""
         self.handling.store.forget_old_pages()
 
     @operator_rpc

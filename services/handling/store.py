@@ -25,7 +25,15 @@ from services.common.sqlite_wal import forget_old_pages
 from services.handling import counters
 from services.handling.outbox import Outgoing
 from services.handling.stats import CachedStatistics, bump_version
-from services.handling.tables import contacts, documents, outbox, record_counts, task_log, tasks
+from services.handling.tables import (
+    contacts,
+    documents,
+    outbox,
+    record_counts,
+    rewrites_due,
+    task_log,
+    tasks,
+)
 from services.handling.tasks import DONE, OPEN, PAGE, Entry, Task
 
 # The gateway's accounts (services/gateway/accounts.py), read here for the assignees'
@@ -120,7 +128,6 @@ class HandlingStore:
         """`engine`: the catalog's, migrated to head (the tables are the migrations')."""
         self.engine = engine
         self.statistics = CachedStatistics(engine)
-        self._old_pages = False  # `forget` changed rows whose earlier versions are on disk
 
     # --- records and people ----------------------------------------------------------------
 
@@ -199,11 +206,12 @@ class HandlingStore:
                 kept = destroyed_detail("handling", detail)
                 if kept != detail:
                     conn.execute(task_log.update().where(task_log.c.seq == seq).values(detail=kept))
-        # Only a record that had tasks left their words in the log: most of a destruction
-        # batch's records had none. A batch's residual keeps the kind and organ the
-        # statistics hold; a recall (its kind and organ destroyed too) does not.
-        if changed.rowcount or recalled:
-            self._old_pages = True
+            # Only a record that had tasks left their words in the log: most of a destruction
+            # batch's records had none. A batch's residual keeps the kind and organ the
+            # statistics hold; a recall (its kind and organ destroyed too) does not. Asked
+            # for in this transaction: a process killed before its timer cannot lose it.
+            if changed.rowcount or recalled:
+                conn.execute(rewrites_due.insert())
 
     def forget_old_pages(self) -> bool:
         """No earlier version of the rows `forget` changed stays in the database's files
@@ -211,11 +219,18 @@ class HandlingStore:
         copied the residual in first). The service's timer calls it, so a destruction batch's
         records — each heard as an event of its own — cost one rewrite, not one each (a
         checkpoint waits up to a second for readers; a PostgreSQL rewrite locks the tables
-        while it runs). A process killed before its timer leaves them to the next destruction's."""
-        if not self._old_pages:
+        while it runs). What is due is read from `handling_rewrites_due`, so a process killed
+        before its timer leaves it to the next process's first tick; the rows are deleted
+        after the rewrite, up to the last one it saw (a `forget` meanwhile, here or in another
+        process, asks for the next one). A rewrite that skipped a busy table is not repeated
+        for it: the next destruction's rewrites it (services/common/pg_rewrite.py)."""
+        with self.engine.connect() as conn:
+            last = conn.execute(sa.select(sa.func.max(rewrites_due.c.seq))).scalar()
+        if last is None:
             return False
-        self._old_pages = False  # first: a `forget` meanwhile asks for the next rewrite
         forget_old_pages(self.engine, (tasks, task_log, documents, record_counts))
+        with self.engine.begin() as conn:
+            conn.execute(rewrites_due.delete().where(rewrites_due.c.seq <= last))
         return True
 
     def set_text_deadline(self, record_id: str, deadline: date | None) -> None:

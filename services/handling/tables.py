@@ -137,3 +137,12 @@ contacts = sa.Table(
     sa.Column("user_name", sa.String(64), primary_key=True),
     sa.Column("email", sa.String(254), nullable=False),
 )
+
+# The rewrites `forget` asked for and `forget_old_pages` has not yet done (0022): a row per
+# forgotten record, in the transaction that forgot it, deleted after the rewrite. Kept in the
+# database, not in the process: a process killed before its timer leaves it to the next one.
+rewrites_due = sa.Table(
+    "handling_rewrites_due",
+    schema,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+)

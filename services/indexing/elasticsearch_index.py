@@ -33,7 +33,7 @@ from urllib.parse import urlparse
 from elasticsearch import BadRequestError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.helpers import BulkIndexError
 
-from services.common.errors import NotFound
+from services.common.errors import NotFound, TransientError
 from services.common.ports import IndexDocument, SearchHit, SearchQuery, SearchResult
 from services.indexing import es_bodies, highlight, suggest
 from services.indexing import query as q
@@ -245,17 +245,23 @@ class ElasticsearchIndex:
         After it, refreshed at once, as any process's next read must find it: a purge that
         read the first note before the write landed, and so may have dropped it (its level
         counting no deleted document yet) or merged without it, finds the note written again
-        (an upsert; its sequence number moved, so the purge's delete of it answers 409)."""
+        (an upsert; its sequence number moved, so the purge's delete of it answers 409).
+        The write waits for the first note: refused, it raises TransientError before writing,
+        so the event is retried (then failed and dead-lettered: docs/reliability.md) with
+        the earlier content still there to note; written anyway, a refused second note
+        would have left it noted nowhere, as a redelivery replaces the same content."""
         if not left:
             return
         operations = es_bodies.note_operations(self.notes, left, time.time())
         answer = self.es.bulk(operations=operations, refresh=None if before else "wait_for").body
         if (failed := es_bodies.bulk_failures(answer)) and before:
-            log.warning("purge notes not written before the write, for %s: %s", left, failed[:3])
-        elif failed:
-            # The write is done and a redelivery would replace the same content (not noted):
-            # the level is purged at its next noted change, or by `luutru index purge`.
-            log.error("purge notes not written for %s: %s", left, failed[:3])
+            raise TransientError(
+                "Chưa ghi được ghi chú dọn chỉ mục, chưa ghi văn bản / Purge notes not written"
+                f", the write not done: {left[:3]} {failed[:3]}"
+            )
+        if failed:  # after the write: the first note holds it, unless a purge dropped it
+            log.error("purge notes not written again after the write, for %s: %s", left,
+                      failed[:3])  # fmt: skip
 
     def _notes(self) -> list[es_bodies.PurgeNote]:
         """Every process's notes, oldest first (none if the notes index is gone)."""

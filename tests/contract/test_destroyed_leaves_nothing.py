@@ -35,6 +35,7 @@ import tantivy
 
 from services.classification.corrections import correct_record
 from services.common import audit
+from services.common.catalog import SqlCatalog
 from services.common.config import process_settings
 from services.common.objects import FilesystemObjectStore, original_key, page_text_key
 from services.common.vntext import fold
@@ -432,4 +433,24 @@ def test_a_recalled_document_without_tasks_leaves_no_organ_in_the_statistics(wor
     handlers.close_recalled(world.handling, record_id, TODAY)
     assert world.handling.store.forget_old_pages()  # the handling service's timer
     found = leaks(world.catalog.engine, world.data, KEPT_BY_A_DISPOSAL)
+    assert not found, "\n".join(found)
+
+
+def test_a_rewrite_asked_for_before_a_kill_is_done_by_the_next_process(world):
+    """What the handling service owes the files is in the catalog, not in its process: killed
+    between a recall and its timer's tick (SIGKILL, power loss: nothing run at stop), the
+    next process's first tick rewrites the tables, and only once."""
+    record_id, _ = _prepared(world)
+    recall_incoming(world.disposer(), record_id, "Phát hành nhầm", "25/UBND-VP", "lan")
+    handlers.close_recalled(world.handling, record_id, TODAY)
+    # killed here: the process that forgot is never asked again
+    restarted = SqlCatalog(world.catalog.engine.url.render_as_string(hide_password=False))
+    try:
+        store = HandlingStore(restarted.engine)
+        assert store.forget_old_pages()  # the new process's first tick
+        assert not store.forget_old_pages()
+    finally:
+        restarted.engine.dispose()
+    found = leaks(world.catalog.engine, world.data, CONTENT | KEPT_BY_A_DISPOSAL,
+                  files=("index/",))  # fmt: skip
     assert not found, "\n".join(found)

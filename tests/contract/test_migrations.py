@@ -39,7 +39,7 @@ OWNED = {
 }
 EVERY_SCHEMA = [catalog_schema, *OWNED.values(), handling_tables.schema]  # handling: 0009
 EVERY_TABLE = {table for schema in EVERY_SCHEMA for table in schema.tables}
-HEAD = "0021"  # the newest revision (0021: destroyed records keep no file name)
+HEAD = "0022"  # the newest revision (0022: the handling rewrites due, kept across a kill)
 
 
 @contextmanager

@@ -3,21 +3,26 @@ services/common/pg_rewrite.py via `sqlite_wal.forget_old_pages`): no earlier ver
 row stays in the files of the database's directory — heap, TOAST table, index — as a CHECKPOINT
 leaves them. A session holding the table makes it wait LOCK_PATIENCE_MS, then skip it with a
 warning (nothing fails); a transaction older than the destruction keeps the dead rows it can
-still see, also with a warning; the next rewrite, with neither left, removes them. The
-pooled connection goes back as it was. (The whole services' paths, SQLite and PostgreSQL:
-tests/contract/test_destroyed_leaves_nothing.py.)"""
+still see, also with a warning, in whatever language the server speaks; the next rewrite,
+with neither left, removes them. The pooled connection goes back as it was. (The whole
+services' paths, SQLite and PostgreSQL: tests/contract/test_destroyed_leaves_nothing.py.)"""
 
 from __future__ import annotations
 
+import gettext
 import logging
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
 from services.common import pg_rewrite
 from services.common.sqlite_wal import forget_old_pages
-from tests.postgres import database_files, temporary_database
+from tests.postgres import PG_BIN, PostgresCluster, database_files, temporary_database
 
 pytestmark = pytest.mark.contract
 
@@ -27,19 +32,53 @@ PHRASES = ("Văn Thắm".encode(), "Thị Ỏn".encode())
 notes = sa.table("notes")
 
 
+def _with_notes(dsn: str) -> sa.Engine:
+    engine = sa.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE notes (id int PRIMARY KEY, subject text, body text)")
+        conn.exec_driver_sql("CREATE INDEX ix_notes_subject ON notes (subject)")
+        # EXTERNAL: TOASTed without compression, so the scan can read the bytes as written
+        conn.exec_driver_sql("ALTER TABLE notes ALTER body SET STORAGE EXTERNAL")
+        conn.execute(sa.text("INSERT INTO notes VALUES (1, :s, :b), (2, 'Về việc khác', '')"),
+                     {"s": SUBJECT, "b": BODY})  # fmt: skip
+    return engine
+
+
 @pytest.fixture
 def engine() -> Iterator[sa.Engine]:
     with temporary_database("luutru_rewrite") as dsn:
-        engine = sa.create_engine(dsn.replace("postgresql://", "postgresql+psycopg://", 1))
-        with engine.begin() as conn:
-            conn.exec_driver_sql("CREATE TABLE notes (id int PRIMARY KEY, subject text, body text)")
-            conn.exec_driver_sql("CREATE INDEX ix_notes_subject ON notes (subject)")
-            # EXTERNAL: TOASTed without compression, so the scan can read the bytes as written
-            conn.exec_driver_sql("ALTER TABLE notes ALTER body SET STORAGE EXTERNAL")
-            conn.execute(sa.text("INSERT INTO notes VALUES (1, :s, :b), (2, 'Về việc khác', '')"),
-                         {"s": SUBJECT, "b": BODY})  # fmt: skip
+        engine = _with_notes(dsn)
         yield engine
         engine.dispose()
+
+
+@pytest.fixture
+def german() -> Iterator[sa.Engine]:
+    """The notes on a server of its own whose messages are German (`lc_messages`): this
+    machine has only C locales, so de_DE.UTF-8 is compiled (`localedef`) into a directory
+    the server is started with as its LOCPATH."""
+    base = Path(tempfile.mkdtemp(prefix="luutru-pg-de-"))
+    base.chmod(0o755)  # the server runs as user postgres
+    locales, cluster = base / "locales", PostgresCluster(base / "cluster")
+    locales.mkdir(mode=0o755), cluster.base.mkdir()
+    compile_locale = ["localedef", "-i", "de_DE", "-f", "UTF-8", str(locales / "de_DE.UTF-8")]
+    subprocess.run(compile_locale, capture_output=True, timeout=120)  # 1: done, with warnings
+    assert (locales / "de_DE.UTF-8").is_dir(), "localedef could not compile de_DE.UTF-8"
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("LOCPATH", str(locales))  # what the server inherits from pg_ctl
+            cluster.start()
+        admin = sa.create_engine(cluster.url.replace("postgresql://", "postgresql+psycopg://")
+                                 + "/postgres", isolation_level="AUTOCOMMIT")  # fmt: skip
+        with admin.connect() as conn:
+            conn.exec_driver_sql("ALTER DATABASE postgres SET lc_messages = 'de_DE.UTF-8'")
+        admin.dispose()
+        engine = _with_notes(f"{cluster.url}/postgres")
+        yield engine
+        engine.dispose()
+    finally:
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def _destroyed(engine: sa.Engine) -> None:
@@ -89,6 +128,23 @@ def test_dead_rows_an_older_transaction_sees_are_kept_and_told(engine, caplog):
         older.rollback()
     forget_old_pages(engine, (notes,))
     assert _found(engine) == []
+
+
+def test_dead_rows_kept_are_told_whatever_language_the_server_speaks(german, caplog):
+    """The same as above on a server answering in German: its VACUUM VERBOSE report reads
+    "tote Zeilenversionen können noch nicht entfernt werden", and the warning still comes."""
+    with german.connect() as conn, pytest.raises(sa.exc.DataError, match="Division durch Null"):
+        conn.exec_driver_sql("SELECT 1/0")  # the control: it does speak German
+    with german.connect() as older:
+        older.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        older.exec_driver_sql("SELECT 1").all()
+        _destroyed(german)
+        with caplog.at_level(logging.WARNING, pg_rewrite.__name__):
+            assert not pg_rewrite.rewrite_tables(german, (notes,))
+        assert "VACUUM FULL notes: 1 dead row versions still seen" in caplog.text
+        older.rollback()
+    assert pg_rewrite.rewrite_tables(german, (notes,))
+    assert _found(german) == []
 
 
 def test_the_pooled_connection_goes_back_as_it_was(engine):
@@ -143,3 +199,37 @@ def test_a_failed_rewrite_is_logged_not_raised_and_leaves_the_connection_clean(e
         assert conn.exec_driver_sql("SHOW lock_timeout").scalar() == "0"
         handlers = conn.connection.driver_connection._notice_handlers
         assert not [h for h in handlers if h.__module__ == pg_rewrite.__name__], handlers
+
+
+KEPT = "%.0f dead row versions cannot be removed yet.\n%s."  # cluster.c's, as translators see it
+TIME = "CPU: user: %d.%02d s, system: %d.%02d s, elapsed: %d.%02d s"
+
+
+def _server_translations() -> dict[str, gettext.GNUTranslations]:
+    """The server's message catalogues, by language (what `SET lc_messages` would pick)."""
+    where = subprocess.run([str(PG_BIN / "pg_config"), "--localedir"], capture_output=True,
+                           text=True, check=True).stdout.strip()  # fmt: skip
+    found = {}
+    for path in sorted(Path(where).glob("*/LC_MESSAGES/postgres-*.mo")):
+        with path.open("rb") as file:
+            found[path.parent.parent.name] = gettext.GNUTranslations(file)
+    return found
+
+
+def test_the_dead_rows_kept_are_read_in_every_language_the_server_speaks():
+    """The count is found by the server function that reports it and read as a number, not
+    matched by its English words: each translation installed with the server (the server's
+    lc_messages picks one; the test cluster speaks C), filled in as the server does, gives
+    the same count — with the other notices a VACUUM (FULL, VERBOSE) sends beside it."""
+    translations = _server_translations()
+    assert len(translations) > 3, "the server's translations are not installed here"
+    for language, translation in translations.items():
+        assert translation.gettext(KEPT) != KEPT, language  # translated: a real test
+        took = translation.gettext(TIME) % (1, 25, 0, 3, 12, 7)
+        kept = translation.gettext(KEPT) % (42, took)
+        notices = [
+            pg_rewrite.Notice("INFO", 'vacuuming "public.notes"', None, "copy_table_data"),
+            pg_rewrite.Notice("INFO", '"public.notes": 9, 4, 1', kept, "copy_table_data"),
+            pg_rewrite.Notice("INFO", 'index "ix" was reindexed', took, "reindex_index"),
+        ]
+        assert pg_rewrite.dead_rows_kept(notices) == 42, language

@@ -10,7 +10,9 @@ clerk cleared for Tối mật adds hidden material touching the same lists: a T�
 document filed in the same hồ sơ, held and given a task, a Tối mật outgoing document numbered at
 upload, a Mật denunciation letter naming another writer, a second retention run and the saved
 searches' check. The crawl is repeated: every body (an export's text) must equal the first one
-after `normalised` (only what changes between two identical requests), and none may hold the
+after `normalised` (only what changes between two identical requests), both crawls on one of
+Vietnam's days (`one_office_day`: a day-counting value — a petition's days left, a hồ sơ's
+days to nộp lưu — differs across its midnight, 17:00 UTC), and none may hold the
 hidden material's words, numbers, ids or either writer's name. Equality catches what a word
 search cannot: counts, facets, totals, statistics, numbering. The same calls by the Tuyệt mật
 admin must change (`REACHED`): the material did reach those lists.
@@ -34,7 +36,9 @@ import io
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -43,6 +47,7 @@ import pytest
 import requests
 from docx import Document
 
+from services.common import clock
 from tests.fixtures.documents import born_digital_pdf
 
 SHARED = "cv" + uuid.uuid4().hex[:8]  # in every document: the saved searches' word
@@ -418,6 +423,27 @@ def keep(base: Path, crawled: dict[tuple[str, str], str], which: str) -> None:
         (base / f"{name}{safe}.{which}.txt").write_text(text)
 
 
+# The longest the scene takes from the first crawl's start to the second's end: two crawls
+# of a minute or so and the hidden material's upload, whose wait (`settled`) gives up at 300 s.
+SCENE_SPAN = timedelta(minutes=15)
+
+
+def one_office_day(
+    span: timedelta,
+    now: Callable[[], datetime] = clock.now,
+    sleep: Callable[[float], None] = time.sleep,
+) -> date:
+    """The office's day (Vietnam's, as the services count days) that holds the next `span`
+    whole: today, or — when its midnight comes sooner — tomorrow, after sleeping past that
+    midnight. Both crawls then read every day-counting value on the same day."""
+    start = now().astimezone(clock.OFFICE_TZ)
+    midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(),
+                                clock.OFFICE_TZ)  # fmt: skip
+    if midnight - start < span:
+        sleep((midnight - start).total_seconds() + 1)
+    return now().astimezone(clock.OFFICE_TZ).date()
+
+
 @pytest.fixture(scope="module")
 def scene(stack, tmp_path_factory) -> Scene:
     people = {name: stack.user(f"tt_{name}", role, 0) for name, role in ROLES.items()}
@@ -425,9 +451,11 @@ def scene(stack, tmp_path_factory) -> Scene:
     people["archivist3"] = stack.user("tt_archivist3", "archivist", 3)
     people["admin3"] = stack.http
     values = seed_visible(stack, people)
+    day = one_office_day(SCENE_SPAN)
     first = crawl(stack.url, people, values)
     hidden, secret = seed_hidden(stack, people)
     second = crawl(stack.url, people, values)
+    assert clock.today() == day, "the crawls took longer than SCENE_SPAN: not one day's"
     base = tmp_path_factory.getbasetemp() / "hidden-crawl-bodies"
     base.mkdir()
     keep(base, first, "1"), keep(base, second, "2")

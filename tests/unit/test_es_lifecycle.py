@@ -26,7 +26,9 @@ from elastic_transport import ApiResponseMeta, HttpHeaders, NodeConfig
 from elasticsearch import BadRequestError, NotFoundError
 from elasticsearch.serializer import JsonSerializer
 
+from services.common.errors import TransientError
 from services.common.ports import IndexDocument
+from services.common.retry import is_transient
 from services.indexing import es_bodies
 from services.indexing.elasticsearch_index import MERGE_TIMEOUT_S, ElasticsearchIndex
 
@@ -771,3 +773,37 @@ def test_a_record_moved_to_another_level_does_not_wait_longer():
     _age_notes(cluster, 601)
     assert index.pending_purge() == {"raised": [0]}
     assert index.purge_due(600, 86_400) == {0}
+
+
+def test_a_change_whose_note_is_refused_is_not_written_and_its_retry_notes_it(monkeypatch):
+    """The notes index refusing its writes around a correction or a deletion (its shard
+    unavailable): written anyway, the earlier version would be noted nowhere — the redelivered
+    event finds the same content and notes nothing. So the write waits for its first note: a
+    transient error, retried by the messaging layer (docs/reliability.md), nothing replaced
+    yet; the retry, the notes index back, notes it."""
+    cluster = FakeCluster()
+    cluster.generation(GEN2, *SERVING)
+    index = start(cluster)
+    index.upsert_many([_doc("r", "ông Lường Văn Xổm"), _doc("gone", "ông Lò Văn Pọm")])
+    real_bulk = FakeClient.bulk
+
+    def refusing_notes(client, operations, refresh=None):
+        ops = [json.loads(op) if isinstance(op, bytes | str) else op for op in operations]
+        if any(meta["_index"] == NOTES for op in ops[::2] for meta in op.values()):
+            refused = {"status": 503, "error": {"type": "unavailable_shards_exception"}}
+            items = [{kind: {"_id": meta["_id"], **refused}}
+                     for op in ops[::2] for kind, meta in op.items()]  # fmt: skip
+            return _Answer({"errors": True, "items": items})
+        return real_bulk(client, operations=operations, refresh=refresh)
+
+    monkeypatch.setattr(FakeClient, "bulk", refusing_notes)
+    for change in (lambda: index.upsert(_doc("r", "hộ khó khăn")), lambda: index.delete("gone")):
+        with pytest.raises(TransientError) as raised:
+            change()
+        assert is_transient(raised.value)
+    assert cluster.docs[f"{GEN2}-s0"]["r"]["body"] == "ông Lường Văn Xổm"  # not replaced
+    assert "gone" in cluster.docs[f"{GEN2}-s0"] and NOTES not in cluster.docs
+    monkeypatch.setattr(FakeClient, "bulk", real_bulk)
+    index.upsert(_doc("r", "hộ khó khăn"))  # the retries
+    index.delete("gone")
+    assert index.pending_purge() == {"gone": [0], "r": [0]}
