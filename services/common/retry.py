@@ -9,6 +9,7 @@ delay queues (`services.common.topology`).
 from __future__ import annotations
 
 import socket
+import sys
 from dataclasses import dataclass
 
 from kombu.exceptions import OperationalError as BrokerError
@@ -29,10 +30,25 @@ _TRANSIENT_TYPES: tuple[type[BaseException], ...] = (
     InterfaceError,
 )
 
+# Elasticsearch's answers that say "later": too many requests, a node or its proxy not ready.
+_TRANSIENT_HTTP_STATUS = frozenset({429, 502, 503, 504})
+
 
 def is_transient(exc: BaseException) -> bool:
     """True for faults of the infrastructure, which a later attempt may not meet."""
-    return isinstance(exc, _TRANSIENT_TYPES)
+    return isinstance(exc, _TRANSIENT_TYPES) or _elasticsearch_transient(exc)
+
+
+def _elasticsearch_transient(exc: BaseException) -> bool:
+    """Elasticsearch's client raises its own connection errors (not the built-in one) and an
+    ApiError for every HTTP answer. Its module is looked up, not imported (~90 ms): where it
+    was never loaded, no error can be its own."""
+    transport = sys.modules.get("elastic_transport")
+    if transport is None:
+        return False
+    if isinstance(exc, transport.ApiError):
+        return exc.meta.status in _TRANSIENT_HTTP_STATUS
+    return isinstance(exc, (transport.ConnectionError, transport.ConnectionTimeout))
 
 
 @dataclass(frozen=True)

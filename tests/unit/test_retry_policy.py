@@ -1,6 +1,8 @@
 """When a failed handler is retried, after how long, and what the clerk reads when it gives up."""
 
+import elastic_transport
 import pytest
+from elasticsearch import ApiError, Elasticsearch
 from sqlalchemy.exc import OperationalError
 
 from services.common.errors import PermanentError, TransientError
@@ -25,6 +27,23 @@ def test_the_delay_doubles_from_the_base_and_stops_at_the_cap():
 )
 def test_only_infrastructure_faults_are_transient(exc, transient):
     assert is_transient(exc) is transient
+
+
+def test_an_unreachable_elasticsearch_is_transient():
+    # The client raises its own ConnectionError (not the built-in one) for a closed port.
+    client = Elasticsearch("http://127.0.0.1:1", max_retries=0)
+    with pytest.raises(elastic_transport.ConnectionError) as raised:
+        client.info()
+    assert is_transient(raised.value)
+
+
+@pytest.mark.parametrize(("status", "transient"), [(429, True), (503, True), (400, False)])
+def test_elasticsearch_answers_asking_for_later_are_transient(status, transient):
+    meta = elastic_transport.ApiResponseMeta(
+        status=status, http_version="1.1", headers=elastic_transport.HttpHeaders(),
+        duration=0.0, node=elastic_transport.NodeConfig("http", "127.0.0.1", 9200),
+    )  # fmt: skip
+    assert is_transient(ApiError("answer", meta=meta, body={})) is transient
 
 
 def test_a_transient_fault_is_retried_until_the_last_attempt():
