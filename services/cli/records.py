@@ -25,6 +25,7 @@ from services.cli.common import (
 )
 from services.common import result_export
 from services.common.errors import PermanentError
+from services.common.records import shown_number
 from services.common.secrecy import secrecy_code, urgency_code
 from services.common.vocabulary import OUTGOING_KINDS, REGISTERS, SECRECY_VALUES, URGENCY_VALUES
 
@@ -113,6 +114,7 @@ def ingest(
             "file": str(path),
             "status": result["status"],
             "number": result["number"],
+            "book": result.get("book"),
             "duplicate": result["duplicate"],
             "error": result["error"],
         }
@@ -120,9 +122,9 @@ def ingest(
             emit(out)
         else:
             dup = " (trùng / duplicate)" if result["duplicate"] else ""
+            number = shown_number(out["number"], out["book"]) or "-"
             console.print(
-                f"{out['status']:<10} {out['id']}  số {out['number'] or '-'}  "
-                f"{path}{dup} {out['error'] or ''}",
+                f"{out['status']:<10} {out['id']}  số {number}  {path}{dup} {out['error'] or ''}",
                 markup=False,
                 highlight=False,
             )

@@ -25,6 +25,7 @@ from services.cli.common import (
     fail,
     organ_name,
 )
+from services.common.records import shown_number
 
 tasks_app = typer.Typer(help="việc xử lý văn bản đến / tasks", no_args_is_help=True)
 AsUser = Annotated[str, typer.Option("--as", help="who acts (user name)")]
@@ -41,7 +42,8 @@ def _rpc(method: str, *args: Any, **kwargs: Any) -> Any:
 def _task_line(t: dict) -> str:
     mark = "QUÁ HẠN" if t.get("overdue") else t["status"]
     left = "" if t.get("days_left") is None else f" ({t['days_left']:+d} ngày)"
-    return (f"{t['id']}  số đến {t.get('number') or '-':>4}  {t['assignee']:<12} hạn {t['due']}"
+    number = shown_number(t.get("number"), t.get("book")) or "-"
+    return (f"{t['id']}  số đến {number:>4}  {t['assignee']:<12} hạn {t['due']}"
             f"{left}  {mark}  {t.get('subject') or ''}")  # fmt: skip
 
 

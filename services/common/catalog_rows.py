@@ -32,6 +32,7 @@ from services.common.records import (
 RECORD_VIEW = sa.select(
     records.c.id,
     records.c.number,
+    records.c.book,
     records.c.register,
     records.c.received_at,
     records.c.status,

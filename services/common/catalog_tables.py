@@ -11,15 +11,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from services.common.clock import now_iso  # noqa: F401  (re-exported)
-from services.common.vocabulary import RECORD_FIELDS, REGISTERS
+from services.common.vocabulary import (
+    RECORD_FIELDS,
+    REGISTERS,
+    SECRET_BOOK,  # noqa: F401  (re-exported: records.book)
+)
 
 METADATA_KEYS = RECORD_FIELDS
 
-# records.book of a document registered in the book of secret documents (NĐ 30/2020 Điều 16.3,
-# 22.4), whose registry numbers run on their own; NULL is the ordinary book. The petitions
-# register keeps one the same way: a letter declared secret at intake would otherwise take
-# the next ordinary số đến and leave a gap below its clearance (docs/registers.md).
-SECRET_BOOK = "mat"
+# records.book is SECRET_BOOK for a document registered in the book of secret documents
+# (NĐ 30/2020 Điều 16.3, 22.4), whose registry numbers run on their own; NULL is the ordinary
+# book. The petitions register keeps one the same way: a letter declared secret at intake would
+# otherwise take the next ordinary số đến and leave a gap below its clearance
+# (docs/registers.md). Set once at intake and never changed: a secrecy corrected later leaves
+# the number in the book it was taken from.
+
 # Every register a clerk numbers in (the archive's own hồ sơ register numbers nothing).
 SECRET_BOOK_REGISTERS = tuple(r for r in REGISTERS if r != "luutru")
 

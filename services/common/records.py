@@ -22,7 +22,7 @@ from typing import Any
 from services.common.clock import day_first
 from services.common.errors import ErrorCode, PermanentError, RecordRecalled
 from services.common.vntext import fold
-from services.common.vocabulary import RECORD_FIELDS
+from services.common.vocabulary import NUMBER_BOOKS, ORDINARY_BOOK, RECORD_FIELDS, SECRET_BOOK
 
 
 class Status(StrEnum):
@@ -115,6 +115,26 @@ def format_number(number: int | None) -> str | None:
     return None if number is None else f"{number:02d}"
 
 
+def book_code(number: int | str | None, book: str | None) -> str | None:
+    """The JSON's `book` of a register number: "mat" for a number of the secret book,
+    "thuong" for one of the ordinary book (records.book NULL); None with no number."""
+    if number in (None, ""):
+        return None
+    return SECRET_BOOK if book == SECRET_BOOK else ORDINARY_BOOK
+
+
+def shown_number(number: int | str | None, book: str | None) -> str | None:
+    """A register number shown outside its book (a record page, a slip, a list of both books'
+    records): "05", or "05 (sổ mật)" for the secret book's, so a reader never takes it for the
+    ordinary book's 05 of the same year. `number` as stored or as `format_number` gives it;
+    `book` as stored (None, "mat") or as `book_code` gives it. The books themselves print
+    their own numbers bare (services/registers/reports.py `book_number`)."""
+    if number in (None, ""):
+        return None
+    shown = format_number(number) if isinstance(number, int) else number
+    return f"{shown} ({NUMBER_BOOKS[SECRET_BOOK]})" if book == SECRET_BOOK else shown
+
+
 # What a destroyed record's history keeps of each entry's detail: who acted, on which task,
 # batch, hold or hồ sơ, and hashes and counts. Every value of the record goes — a corrected
 # field's old and new value, a task's note or result, a reason, the uploaded file's name may
@@ -166,6 +186,7 @@ class Record:
     updated_at: str
     year: int | None = None
     number: int | None = None
+    book: str | None = None  # the book `number` was taken from at intake: "mat", None ordinary
     media_type: str | None = None
     size: int | None = None
     sha256: str | None = None
@@ -254,6 +275,7 @@ class Record:
             "status": str(self.status),
             "register": self.register,
             "number": format_number(self.number),
+            "book": book_code(self.number, self.book),
             "year": self.year,
             "file": self.file_name,
             "media_type": self.media_type,

@@ -16,6 +16,12 @@ REGISTER_BOOKS: dict[str, str] = {
     "luutru": "Hồ sơ lưu trữ",
 }
 REGISTERS: tuple[str, ...] = tuple(REGISTER_BOOKS)
+# The book a register number was taken from (records.book, chosen once, at intake): a document
+# or letter declared secret is registered in its register's book of secret documents, which
+# numbers on its own from 01 each year (NĐ 30/2020 Điều 16.3, 22.4; docs/registers.md).
+# code → the name a number shown outside its book carries ("05 (sổ mật)").
+ORDINARY_BOOK, SECRET_BOOK = "thuong", "mat"
+NUMBER_BOOKS: dict[str, str] = {ORDINARY_BOOK: "sổ thường", SECRET_BOOK: "sổ mật"}
 
 # Document kinds: NĐ 30/2020 Điều 7 (administrative documents), Quy định 66-QĐ/TW and
 # Hướng dẫn 36-HD/VPTW (Party documents), Luật Khiếu nại 2011 / Luật Tố cáo 2018 and

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.common import vocabulary
 from services.common.clock import day_first
+from services.common.records import shown_number
 from services.gateway import i18n
 from services.gateway.access import (
     CORRECTING_ROLES,
@@ -41,6 +42,7 @@ def _plain(value: object) -> str:
 
 templates.filters["plain"] = _plain
 templates.filters["day_first"] = day_first
+templates.globals["shown_number"] = shown_number  # "05 (sổ mật)": which book a number is of
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

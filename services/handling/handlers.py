@@ -13,7 +13,7 @@ from typing import Any
 from services.common import events
 from services.common.catalog import format_number
 from services.common.errors import shown_id
-from services.common.records import GONE
+from services.common.records import GONE, book_code
 from services.common.secrecy import HIGHEST, effective_level
 from services.handling import tasks as rules
 from services.handling.due import AddWorkingDays, DueRules, deadline_in_text, rule_due
@@ -204,6 +204,7 @@ def row(task: Task, record: dict[str, Any], today: date, identity: bool) -> dict
     return {
         **task.to_dict(),
         "number": format_number(record.get("number")),
+        "book": book_code(record.get("number"), record.get("book")),
         "register": record.get("register"),
         "number_symbol": meta.get("number_symbol"),
         "subject": rules.shown_subject(record.get("register"), meta, identity),
@@ -261,6 +262,7 @@ def record_history(
     return {
         "record_id": record_id,
         "number": format_number(record["number"]),
+        "book": book_code(record["number"], record.get("book")),
         "received_at": record["received_at"],
         "number_symbol": meta.get("number_symbol"),
         "organ": meta.get("organ"),

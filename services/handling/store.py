@@ -46,6 +46,7 @@ SECRECY = records.c.meta["secrecy"].as_string()
 KIND = records.c.meta["kind"].as_string()
 RECORD_COLUMNS = (
     records.c.number,
+    records.c.book,
     records.c.register,
     records.c.received_at,
     records.c.meta,

@@ -53,6 +53,7 @@ class IngestResult:
             "file": record["file"],
             "register": record["register"],
             "number": record["number"],
+            "book": record.get("book"),
             "symbol": (record.get("metadata") or {}).get("number_symbol"),
             "duplicate": self.duplicate,
             "error": record["error"],

@@ -17,8 +17,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from services.common.catalog_tables import SECRET_BOOK
 from services.common.clock import day_first
+from services.common.records import shown_number
 from services.common.secrecy import KNOWN
 from services.common.vocabulary import COMPLEXITY_LEVELS, COMPLEXITY_NAMES
 from services.registers.deadlines import (
@@ -53,9 +53,6 @@ HIDDEN_NOTES = {
     True: "Đơn thư mật: nội dung ghi ở sổ theo dõi đơn thư mật",
     False: "Chưa xác định độ mật: nội dung ghi ở sổ theo dõi đơn thư mật",
 }
-# Where a letter's số đến is listed with others (the desk, the due list), a number of the
-# secret book is marked, as the secret book marks an ordinary one ("15 (sổ thường)").
-SECRET_NUMBER = "{:02d} (sổ mật)"
 BOOK_COLUMNS = (
     "Số đến",
     "Ngày nhận",
@@ -249,7 +246,8 @@ def due_list(
             {
                 "id": e["id"],
                 "register": e["register"],
-                "number": shown_number(e),
+                # letters of both books listed together: "01 (sổ mật)" never reads as "01"
+                "number": shown_number(e.get("number"), e.get("book")),
                 "category": petition["category"],
                 "writer": petition.get("writer"),
                 "received": petition.get("received"),
@@ -266,14 +264,6 @@ def due_list(
             }
         )
     return sorted(out, key=lambda r: (r["due"], r["id"]))
-
-
-def shown_number(e: dict[str, Any]) -> str | None:
-    """A letter's số đến where letters of both books are listed together: "03", or
-    "01 (sổ mật)" for a number of the secret book, so the two never read as one series."""
-    if not e.get("number"):
-        return None
-    return (SECRET_NUMBER if e.get("book") == SECRET_BOOK else "{:02d}").format(e["number"])
 
 
 # --- the printed book ---------------------------------------------------------------------

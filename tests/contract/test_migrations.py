@@ -232,6 +232,33 @@ def test_0005_marks_the_secrecy_of_records_read_before_it_as_known(dsn):
     engine.dispose()
 
 
+def test_0008_leaves_a_record_numbered_before_it_in_the_ordinary_book(dsn):
+    """Before 0008 every number came from the register's one counter, a document declared
+    Mật too: such a record keeps `book` NULL, read as the ordinary book ("thuong"), where its
+    number was taken; the secret book starts its own 01 beside it (NĐ 30/2020 Điều 16.3)."""
+    engine = _engine(dsn)
+    _alembic(engine, command.upgrade, "0007")
+    with engine.begin() as conn:
+        conn.execute(
+            catalog_schema.tables["records"].insert().values(
+                id="old", register="den", year=2026, number=5, file_name="a.pdf", size=1,
+                source="test", status="indexed", meta={"secrecy": "mat", "secrecy_known": True},
+                received_at="2026-01-05T00:00:00", updated_at="2026-01-05T00:00:00",
+            )
+        )  # fmt: skip
+        conn.execute(sa.text("INSERT INTO register_counters VALUES ('den', 2026, 5)"))
+    engine.dispose()
+    catalog = SqlCatalog(dsn)  # migrates to the head
+    old = catalog.get("old")
+    assert (old["number"], old["book"]) == ("05", "thuong")
+    new, _ = catalog.register_new(
+        register="den", file_name="b.pdf", sha256="b" * 64, size=1, media_type="text/plain",
+        object_key="originals/b", source="test", received=date(2026, 2, 1), book="mat",
+    )  # fmt: skip
+    assert (new["number"], new["book"]) == ("01", "mat")
+    catalog.engine.dispose()
+
+
 def test_0019_clears_the_organ_read_from_a_letter_and_keeps_one_a_person_entered(dsn):
     engine = _engine(dsn)
     _alembic(engine, command.upgrade, "0018")

@@ -245,6 +245,12 @@ def first_column(book: str) -> list[str]:
     return [row[0] for row in rows if row]
 
 
+def no_gap(numbers: list[str]) -> bool:
+    """A book's numbers run 01…n, none missing (sorted: rows come in receipt-date order, and a
+    corrected date moves one)."""
+    return bool(numbers) and sorted(numbers) == [f"{n:02d}" for n in range(1, len(numbers) + 1)]
+
+
 def test_the_petitions_book_is_exported_without_identities(stack, letters, people, tmp_path):
     span = {"from": "2025-01-01", "to": (date.today() + timedelta(days=1)).isoformat()}
     url = f"{stack.url}/api/petitions/book"
@@ -258,18 +264,20 @@ def test_the_petitions_book_is_exported_without_identities(stack, letters, peopl
     assert "Tạ Văn Bí" not in book  # above this officer's clearance
     high = people["admin"].get(url, params=span, timeout=60).content.decode("utf-8-sig")
     assert "Tạ Văn Bí" not in high  # declared Mật at intake: numbered in the secret book
-    numbers = sorted(first_column(high))  # rows in receipt-date order: a corrected date moves one
-    assert numbers == [f"{n:02d}" for n in range(1, len(numbers) + 1)], numbers  # no gap
+    assert no_gap(first_column(high))
     secret = people["admin"].get(url, params={**span, "secret": "1"}, timeout=60)
     assert secret.status_code == 200, secret.text
     secret_book = secret.content.decode("utf-8-sig")
     assert "Tạ Văn Bí" in secret_book and "Võ Văn Tư" not in secret_book
-    assert first_column(secret_book) == ["01"]
+    # its own numbers from 01, no gap (another module's Mật letter on the shared stack may be
+    # in the span: tests/e2e/test_secret_book_numbers.py)
+    assert no_gap(first_column(secret_book))
     for caller in ("officer", "officer1"):  # the secret book needs the highest clearance
         refused = people[caller].get(url, params={**span, "secret": "1"}, timeout=60)
         assert refused.status_code == 403 and "Tạ Văn Bí" not in refused.text
     desk = people["officer1"].get(f"{stack.url}/petitions", timeout=30).text
-    assert "Đơn thư 01 (sổ mật)" in desk  # not confused with the ordinary 01
+    # not confused with the ordinary book's number of the same value
+    assert f"Đơn thư {letters['secret']['number']} (sổ mật)" in desk
     pdf = people["officer"].get(url, params={**span, "format": "pdf"}, timeout=60)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     xlsx = people["officer"].get(url, params={**span, "format": "xlsx"}, timeout=60)
@@ -298,5 +306,5 @@ def test_the_petitions_book_is_exported_without_identities(stack, letters, peopl
         "petitions", "book", "--from", span["from"], "--to", span["to"], "--secret",
         "--out", str(secret_out),
     )  # fmt: skip
-    assert (secret_summary["rows"], secret_summary["secret"]) == (1, True)
-    assert first_column(secret_out.read_text(encoding="utf-8-sig")) == ["01"]
+    assert secret_summary["secret"] is True
+    assert no_gap(first_column(secret_out.read_text(encoding="utf-8-sig")))

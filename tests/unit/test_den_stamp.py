@@ -263,6 +263,13 @@ def test_the_fields_come_from_the_register_entry_and_the_file():
     assert stamp.person("lan", None) == "lan"
 
 
+def test_a_secret_books_number_prints_alone_on_the_stamp():
+    """Phụ lục IV gives the stamp's Số and nothing more: a secret book's 05 prints "05" there
+    (the document bears its own secrecy mark); the record page says which book it is of."""
+    record = {"register": "den", "number": "05", "book": "mat", "received_at": "2026-12-04"}
+    assert stamp.stamp_fields(record, ORGAN).number == "05"
+
+
 @pytest.mark.parametrize(
     "record",
     [

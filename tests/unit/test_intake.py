@@ -9,6 +9,7 @@ from PIL import Image
 from services.common.catalog import SqlCatalog, format_number
 from services.common.errors import ErrorCode, PermanentError
 from services.common.objects import FilesystemObjectStore
+from services.common.records import book_code, shown_number
 from services.ingest.intake import (
     Declared,
     check_register,
@@ -121,6 +122,22 @@ def test_a_refused_file_answers_with_its_error_code(tmp_path, data, register, de
 @pytest.mark.parametrize(("n", "shown"), [(1, "01"), (9, "09"), (10, "10"), (123, "123")])
 def test_register_numbers_below_ten_get_a_leading_zero(n, shown):
     assert format_number(n) == shown
+
+
+@pytest.mark.parametrize(
+    ("number", "book", "shown", "code"),
+    [
+        (5, None, "05", "thuong"),  # as stored: NULL is the ordinary book
+        (5, "mat", "05 (sổ mật)", "mat"),
+        ("05", "mat", "05 (sổ mật)", "mat"),  # as the record's JSON gives it
+        ("05", "thuong", "05", "thuong"),
+        (None, None, None, None),  # a refused file has no number, so no book
+    ],
+)
+def test_a_number_shown_alone_says_when_it_is_the_secret_books(number, book, shown, code):
+    """NĐ 30/2020 Điều 16.3, 22.4: each book counts from 01; outside its book a secret
+    book's number is marked, so it never reads as the ordinary book's."""
+    assert (shown_number(number, book), book_code(number, book)) == (shown, code)
 
 
 # --- plain text (.txt): no signature, so the name and the bytes both decide -----------------

@@ -25,7 +25,8 @@
       link.href = "/records/" + encodeURIComponent(answer.id);
       link.textContent = text("sent");
       result.appendChild(link);
-      number.textContent = answer.number || "";
+      // as records.shown_number: a number of the secret book says so ("01 (sổ mật)")
+      number.textContent = answer.number ? answer.number + (answer.book === "mat" ? " (sổ mật)" : "") : "";
       symbol.textContent = answer.symbol || "";
       if (answer.duplicate) {
         const warn = document.createElement("div");
