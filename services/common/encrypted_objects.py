@@ -109,6 +109,8 @@ class EncryptedObjectStore:
         return self.inner.list(prefix)
 
     def __getattr__(self, name: str) -> Any:  # set_retention, legal_hold, versions, …
+        if name == "presigned_url":  # a link to the stored bytes would hand out ciphertext
+            raise AttributeError(name)
         return getattr(self.inner, name)
 
 

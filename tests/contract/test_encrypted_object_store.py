@@ -188,6 +188,7 @@ def test_on_s3_conversion_keeps_the_lock_and_counts_the_old_versions(s3_endpoint
     assert done.encrypted == 1 and done.older_versions == 1
     assert store.retention("originals/ee/eeee") == until
     assert store.legal_hold("originals/ee/eeee")
+    assert not hasattr(store, "presigned_url")  # a link would hand out ciphertext
     assert LETTER not in plain.get("originals/ee/eeee")
 
 
@@ -228,3 +229,16 @@ def _luutru_encrypt(url: str, key_file: Path, tmp_path: Path) -> dict:
     )  # fmt: skip
     assert answer.returncode == 0, answer.stderr
     return json.loads(answer.stdout)
+
+
+def test_set_up_stops_when_the_named_key_file_is_missing(tmp_path):
+    """deploy/run.sh's step: no service starts, and no new key is made in the lost one's place."""
+    missing = tmp_path / "secrets" / "objects.key"
+    env = {**os.environ, "LUUTRU_DATA": str(tmp_path), "LUUTRU_OBJECT_KEY_FILE": str(missing)}
+    answer = subprocess.run(
+        [sys.executable, "-m", "services.common.object_keys"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert answer.returncode == 1 and not missing.exists()
+    assert "Khóa mã hóa kho đối tượng" in answer.stderr
+    assert "luutru objects new-key" in answer.stderr
