@@ -14,9 +14,8 @@ encrypts them, and re-encrypts those under an older key after a rotation.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,7 +149,7 @@ def convert_one(store: EncryptedObjectStore, key: str, done: Conversion) -> None
     plain = unseal(store.keyring, key, raw)
     lock = _lock_of(inner, key)
     store.put(key, plain)
-    if hashlib.sha256(store.get(key)).digest() != hashlib.sha256(plain).digest():
+    if store.get(key) != plain:
         inner.put(key, raw)  # put back what was there: never lose an object
         raise _undecryptable(key, "đọc lại không khớp / read back differs")
     _relock(inner, key, lock)
@@ -181,7 +180,7 @@ def _relock(inner: Any, key: str, lock: tuple[Any, bool] | None) -> None:
 
 
 def convert(
-    store: EncryptedObjectStore, keys: Iterator[str] | list[str], step: Callable[[], None]
+    store: EncryptedObjectStore, keys: Iterable[str], step: Callable[[], None]
 ) -> Conversion:
     """`convert_one` for each of `keys`; an object that fails is reported and left as it was.
     Safe to run again: what is done is skipped."""
