@@ -175,8 +175,9 @@ def _relock(inner: Any, key: str, lock: tuple[Any, bool] | None) -> None:
     until, held = lock
     if until:
         inner.set_retention(key, until)
-    if held:
+    if held:  # moved, not copied: released later, the record must be destructible
         inner.set_legal_hold(key, True)
+        inner.lift_older_holds(key)
 
 
 def convert(

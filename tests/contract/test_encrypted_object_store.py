@@ -25,7 +25,7 @@ from services.common.errors import NotFound, TransientError
 from services.common.object_keys import load_keyring, new_key
 from services.common.objects import open_object_store
 from services.retention import fixity
-from services.retention.holds import HoldGuardedObjectStore, supports_lock
+from services.retention.holds import HoldGuardedObjectStore, delete_approved, supports_lock
 from services.retention.store import RetentionStore
 from tests.contract.retention_fixtures import Recorder, add_record
 from tests.s3server import storage_url
@@ -175,7 +175,7 @@ def test_the_cli_says_when_encryption_is_off(tmp_path):
     assert answer.stderr.startswith("Chưa đặt LUUTRU_OBJECT_KEY_FILE")
 
 
-def test_on_s3_conversion_keeps_the_lock_and_counts_the_old_versions(s3_endpoint, key_file):
+def test_on_s3_conversion_moves_the_lock_and_counts_the_old_versions(s3_endpoint, key_file):
     url = storage_url(s3_endpoint)
     plain = open_object_store(url)
     plain.put("originals/ee/eeee", LETTER)
@@ -190,6 +190,9 @@ def test_on_s3_conversion_keeps_the_lock_and_counts_the_old_versions(s3_endpoint
     assert store.legal_hold("originals/ee/eeee")
     assert not hasattr(store, "presigned_url")  # a link would hand out ciphertext
     assert LETTER not in plain.get("originals/ee/eeee")
+    store.set_legal_hold("originals/ee/eeee", False)  # released: the older version is not held
+    delete_approved(HoldGuardedObjectStore(store, lambda key: False), "originals/ee/eeee")
+    assert not store.exists("originals/ee/eeee")
 
 
 def test_fixity_compares_plaintext_digests_and_catches_altered_ciphertext(tmp_path, key_file):
