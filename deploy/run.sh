@@ -18,6 +18,10 @@ mkdir -p "$LUUTRU_DATA"/{logs,run,objects} "$LUUTRU_DATA"/inbox/{den,di,don,luut
 # The audit trail's HMAC key (mode 0600, never overwritten) and its first entry, before any
 # service appends (docs/portal.md, "Audit trail").
 .venv/bin/python -m services.common.audit
+# With LUUTRU_OBJECT_KEY_FILE set, the object store's key must be usable before any service
+# starts; it is never made here (`luutru objects new-key`; docs/architecture.md, "Encryption
+# at rest"): a lost key must stop the services, not start a new key beside the old objects.
+.venv/bin/python -m services.common.object_keys
 # One RabbitMQ user per service, least permissions; each service starts as its own
 # (deploy/as-broker-user.sh; docs/scale-out.md, "Broker users").
 .venv/bin/python -m services.common.broker_users setup

@@ -18,7 +18,7 @@ from xdist.scheduler import LoadFileScheduling
 # and those modules; tests/conftest.py refuses a module using one and not named here.
 SHARED_STACKS = {
     "mail_stack": ("test_delivery_reminder_stack", "test_handling", "test_saved_search_mail_stack"),
-    "private_stack": ("test_audit_evidence", "test_https"),
+    "private_stack": ("test_audit_evidence", "test_encrypted_objects_stack", "test_https"),
 }
 UNIT_OF = {module: stack for stack, modules in SHARED_STACKS.items() for module in modules}
 

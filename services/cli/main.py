@@ -15,6 +15,7 @@ from services.cli import (
     files,
     index,
     numbers,
+    objects,
     ops,
     records,
     registers,
@@ -84,6 +85,7 @@ app.add_typer(retention.fixity_app, name="fixity")
 app.add_typer(users.users_app, name="users")
 app.add_typer(users.token_app, name="token")
 app.add_typer(audit.app, name="audit")
+app.add_typer(objects.app, name="objects")
 app.add_typer(secrecy.app, name="secrecy")
 app.command()(tasks.assign)
 app.add_typer(tasks.tasks_app, name="tasks")

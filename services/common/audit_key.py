@@ -35,7 +35,7 @@ def load_key(path: Path) -> bytes:
             f"Thiếu khóa nhật ký kiểm toán {path}: hãy chạy lại cài đặt (deploy/run.sh) hoặc"
             f" khôi phục khóa từ bản sao lưu / Audit key missing or unreadable: {path}"
         ) from None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if not owner_only(mode):
         raise AuditKeyMissing(
             f"Khóa nhật ký kiểm toán {path} không được để người khác đọc (chmod 600)"
             f" / The audit key must be readable by its owner only (chmod 600): {path}"
@@ -55,18 +55,30 @@ def pending_key(path: Path) -> bytes | None:
     `install_key` to put in place once the trail has its first entry under it."""
     if path.exists():
         return None
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
     pending = _pending(path)
     if pending.exists():
         return load_key(pending)
     key = secrets.token_bytes(KEY_BYTES)
-    fd = os.open(pending, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    write_private(pending, key.hex() + "\n")
+    return key
+
+
+def owner_only(mode: int) -> bool:
+    """Whether a file of this mode is readable by its owner alone (a key others can read
+    protects nothing)."""
+    return not mode & (stat.S_IRWXG | stat.S_IRWXO)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a new key file: directory 0700, file 0600, created here (an existing file is an
+    error, never overwritten), on disk before this returns."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write(key.hex() + "\n")
+        out.write(text)
         out.flush()
         os.fsync(out.fileno())
-    return key
 
 
 def install_key(path: Path) -> None:

@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     # The audit trail's HMAC key (docs/portal.md, "Audit trail"): outside the database, mode
     # 0600; made by deploy/run.sh. Default: $LUUTRU_DATA/secrets/audit.key.
     audit_key_file: Path | None = None
+    # Encryption at rest of the object store (docs/architecture.md, "Encryption at rest"): the
+    # key file (services/common/object_keys.py); none: objects are stored as they are.
+    object_key_file: Path | None = None
 
     @cached_property
     def data_dir(self) -> Path:

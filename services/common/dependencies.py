@@ -10,7 +10,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common.catalog import SqlCatalog
 from services.common.config import process_settings
-from services.common.objects import open_object_store
+from services.common.objects import settings_store
 
 
 class SettingsProvider(DependencyProvider):
@@ -34,7 +34,7 @@ class CatalogProvider(DependencyProvider):
 
 class ObjectStoreProvider(DependencyProvider):
     def setup(self):
-        self.store = open_object_store(process_settings().objects_url)
+        self.store = settings_store(process_settings())
 
     def get_dependency(self, worker_ctx):
         return self.store

@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 from services.common.errors import NotFound, PermanentError, TransientError
 from services.common.ports import ObjectStore
+
+if TYPE_CHECKING:
+    from services.common.config import Settings
 
 
 class FilesystemObjectStore:
@@ -73,7 +77,24 @@ class FilesystemObjectStore:
         return sorted(k for k in keys if k.startswith(prefix))
 
 
-def open_object_store(url: str) -> ObjectStore:
+def open_object_store(url: str, key_file: Path | None = None) -> ObjectStore:
+    """The store `url` names; with `key_file` (LUUTRU_OBJECT_KEY_FILE), wrapped so that every
+    object is encrypted in this process (services/common/encrypted_objects.py)."""
+    store = _plain_store(url)
+    if key_file is None:
+        return store
+    from services.common.encrypted_objects import EncryptedObjectStore
+    from services.common.object_keys import load_keyring
+
+    return EncryptedObjectStore(store, load_keyring(key_file))
+
+
+def settings_store(settings: Settings) -> ObjectStore:
+    """The installation's object store, as its settings name it."""
+    return open_object_store(settings.objects_url, settings.object_key_file)
+
+
+def _plain_store(url: str) -> ObjectStore:
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return FilesystemObjectStore(parsed.path)

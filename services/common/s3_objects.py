@@ -256,6 +256,18 @@ class MinioObjectStore:
         """Whether the current version of `key` is under legal hold."""
         return _held(self._stat(key))
 
+    def lift_older_holds(self, key: str) -> int:
+        """Lift the legal hold of the versions of `key` older than the current one; returns how
+        many. For an object re-written in place whose hold was put on its new version (objects
+        encrypted by `luutru objects encrypt`): a hold later lifted from the current version
+        must not leave an older one blocking the record's approved destruction."""
+        older = [o for o in self._versions(key) if o.is_latest != "true" and not o.is_delete_marker]
+        held = [o.version_id for o in older if _held(self._stat(key, o.version_id))]
+        for version in held:
+            with _s3_errors(key):
+                self.client.disable_object_legal_hold(self.bucket, key, version_id=version)
+        return len(held)
+
     # Lock state is read from the object's headers: some S3 servers (moto) have no
     # GetObjectRetention, and one HEAD answers both questions.
     def _stat(self, key: str, version_id: str | None = None) -> dict[str, str]:

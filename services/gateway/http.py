@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 import services.classification.secrecy_changes
 import services.common.audit_key
 import services.common.callers
+import services.common.encrypted_objects
 import services.common.events
 import services.retention.errors  # noqa: F401
 from services.common.config import process_settings

@@ -10,7 +10,7 @@ from nameko.extensions import DependencyProvider
 
 from services.common.catalog import SqlCatalog
 from services.common.config import Settings, process_settings
-from services.common.objects import open_object_store
+from services.common.objects import settings_store
 from services.registers.series import load_series
 from services.retention.destination import Destinations
 from services.retention.holds import HoldGuardedObjectStore, supports_lock
@@ -57,7 +57,7 @@ class Retention:
 
 
 def guarded_store(settings: Settings, store: RetentionStore) -> HoldGuardedObjectStore:
-    return HoldGuardedObjectStore(open_object_store(settings.objects_url), store.key_is_held)
+    return HoldGuardedObjectStore(settings_store(settings), store.key_is_held)
 
 
 class RetentionProvider(DependencyProvider):

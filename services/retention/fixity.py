@@ -16,7 +16,7 @@ from typing import Any
 
 from services.common import events
 from services.common.catalog import now_iso
-from services.common.errors import LuutruError, NotFound
+from services.common.errors import ChecksumMismatch, NotFound
 from services.common.ports import ObjectStore
 from services.retention.store import RetentionStore
 
@@ -55,10 +55,9 @@ def _read_digest(objects: ObjectStore, key: str) -> tuple[str | None, int | None
         data = objects.get(key)
     except NotFound:
         return None, None
-    except LuutruError as exc:
-        # The S3 adapter checks on read and refuses rotten bytes (ChecksumMismatch).
-        if type(exc).__name__ != "ChecksumMismatch":
-            raise
+    except ChecksumMismatch:
+        # The S3 adapter checks on read and refuses rotten bytes; the encrypted store refuses
+        # bytes that do not decrypt (ObjectUndecryptable): either way no plaintext to hash.
         return None, None
     return hashlib.sha256(data).hexdigest(), len(data)
 

@@ -164,16 +164,25 @@ def stack(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def private_stack(tmp_path_factory):
-    """A second stack, with 127.0.0.1 as a trusted proxy (LUUTRU_TRUSTED_PROXIES), for tests
-    that must not run on the session's: test_audit_evidence tampers with its catalog (and puts
-    the trail back), test_https checks X-Forwarded-For from a trusted proxy (the session stack
-    trusts none). They share it, one stack start instead of two: each reads only the trail
-    entries and records it made itself, whatever ran before."""
+    """A second stack, with 127.0.0.1 as a trusted proxy (LUUTRU_TRUSTED_PROXIES) and its
+    objects encrypted (LUUTRU_OBJECT_KEY_FILE, a key made as README says, outside its data),
+    for tests that must not run on the session's: test_audit_evidence tampers with its catalog
+    (and puts the trail back), test_https checks X-Forwarded-For from a trusted proxy (the
+    session stack trusts none), test_encrypted_objects_stack reads its objects directory. They
+    share it, one stack start instead of three: each reads only the trail entries and records
+    it made itself, whatever ran before."""
+    from services.common.object_keys import new_key
     from tests.e2e.stacks import own_stack
 
+    key_file = tmp_path_factory.mktemp("private-key") / "objects.key"
+    new_key(key_file)
     # Behind its proxy, which terminates TLS, it runs no HTTPS listener of its own (test_https).
     with own_stack(
-        tmp_path_factory, "private", LUUTRU_TRUSTED_PROXIES="127.0.0.1", LUUTRU_HTTPS_PORT="0"
+        tmp_path_factory,
+        "private",
+        LUUTRU_TRUSTED_PROXIES="127.0.0.1",
+        LUUTRU_HTTPS_PORT="0",
+        LUUTRU_OBJECT_KEY_FILE=str(key_file),
     ) as s:
         yield s
 
