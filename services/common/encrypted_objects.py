@@ -149,7 +149,7 @@ def convert_one(store: EncryptedObjectStore, key: str, done: Conversion) -> None
     plain = unseal(store.keyring, key, raw)
     lock = _lock_of(inner, key)
     store.put(key, plain)
-    if store.get(key) != plain:
+    if not _reads_back(store, key, plain):
         inner.put(key, raw)  # put back what was there: never lose an object
         raise _undecryptable(key, "đọc lại không khớp / read back differs")
     _relock(inner, key, lock)
@@ -159,6 +159,15 @@ def convert_one(store: EncryptedObjectStore, key: str, done: Conversion) -> None
         done.reencrypted += 1
     if hasattr(inner, "versions"):
         done.older_versions += len(inner.versions(key)) - 1
+
+
+def _reads_back(store: EncryptedObjectStore, key: str, plain: bytes) -> bool:
+    """Whether `key` now reads as `plain`. Bytes damaged on the way in do not read back
+    different: they fail to decrypt, and count as a mismatch."""
+    try:
+        return store.get(key) == plain
+    except ChecksumMismatch:  # ObjectUndecryptable, or the S3 adapter's own check
+        return False
 
 
 def _lock_of(inner: Any, key: str) -> tuple[Any, bool] | None:

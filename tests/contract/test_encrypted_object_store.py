@@ -164,6 +164,33 @@ def test_an_interrupted_conversion_loses_nothing_and_the_cli_finishes_it(url, ke
     assert all(LETTER not in plain.get(k) for k in originals)
 
 
+class DamagingNextWrite:
+    """The real store, whose next encrypted write lands with a byte flipped (a failing disk or
+    link): what is read back does not decrypt."""
+
+    def __init__(self, inner):
+        self.inner, self.armed = inner, True
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.armed and sealed_with(data):
+            self.armed = False
+            data = data[:-1] + bytes([data[-1] ^ 0x01])
+        self.inner.put(key, data)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
+def test_a_conversion_whose_write_is_damaged_puts_the_object_back(url, key_file):
+    plain = open_object_store(url)
+    plain.put("originals/bb/bbbb", LETTER)
+    store = EncryptedObjectStore(DamagingNextWrite(plain), load_keyring(key_file))
+    done = convert(store, ["originals/bb/bbbb"], lambda: None)
+    assert [f["key"] for f in done.failed] == ["originals/bb/bbbb"]
+    assert plain.get("originals/bb/bbbb") == LETTER  # as it was, not the damaged ciphertext
+    assert convert(store, ["originals/bb/bbbb"], lambda: None).encrypted == 1
+
+
 def test_the_cli_says_when_encryption_is_off(tmp_path):
     env = {**os.environ, "LUUTRU_DATA": str(tmp_path), "LUUTRU_OBJECT_KEY_FILE": ""}
     env.pop("LUUTRU_OBJECT_KEY_FILE")
