@@ -148,11 +148,13 @@ def convert_one(store: EncryptedObjectStore, key: str, done: Conversion) -> None
         return
     plain = unseal(store.keyring, key, raw)
     lock = _lock_of(inner, key)
-    store.put(key, plain)
-    if not _reads_back(store, key, plain):
-        inner.put(key, raw)  # put back what was there: never lose an object
-        raise _undecryptable(key, "đọc lại không khớp / read back differs")
-    _relock(inner, key, lock)
+    try:
+        store.put(key, plain)
+        if not _reads_back(store, key, plain):
+            inner.put(key, raw)  # put back what was there: never lose an object
+            raise _undecryptable(key, "đọc lại không khớp / read back differs")
+    finally:  # whatever is current now, interrupted or put back, keeps the lock
+        _relock(inner, key, lock)
     if was is None:
         done.encrypted += 1
     else:
