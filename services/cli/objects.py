@@ -51,7 +51,8 @@ def new_key_(as_json: JsonFlag = False) -> None:
 def encrypt(as_json: JsonFlag = False) -> None:
     """Encrypt every object stored before encryption was on, and re-encrypt those under an
     older key, in place (each one replaced in one step, then read back). Run it again after
-    an interruption: what is done is skipped."""
+    an interruption: what is done is skipped. Run it while no record is reprocessed or
+    destroyed: an object deleted between its read and its write would be written back."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress  # only long commands
 
     from services.common.config import process_settings

@@ -69,11 +69,15 @@ def owner_only(mode: int) -> bool:
     return not mode & (stat.S_IRWXG | stat.S_IRWXO)
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write a new key file: directory 0700, file 0600, created here (an existing file is an
-    error, never overwritten), on disk before this returns."""
+def write_private(path: Path, text: str, *, close_dir: bool = True) -> None:
+    """Write a new key file: file 0600, created here (an existing file is an error, never
+    overwritten), on disk before this returns. Its directory is made 0700 when missing; an
+    existing one is closed to others (chmod 700) only with `close_dir`, for luutru's own
+    (`$LUUTRU_DATA/secrets`) — not for one the office named, which may hold files the
+    services' user must read (deploy/systemd: /etc/luutru)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    path.parent.chmod(0o700)
+    if close_dir:
+        path.parent.chmod(0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
         out.write(text)

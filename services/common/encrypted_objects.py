@@ -148,17 +148,28 @@ def convert_one(store: EncryptedObjectStore, key: str, done: Conversion) -> None
         return
     plain = unseal(store.keyring, key, raw)
     lock = _lock_of(inner, key)
-    store.put(key, plain)
-    if store.get(key) != plain:
-        inner.put(key, raw)  # put back what was there: never lose an object
-        raise _undecryptable(key, "đọc lại không khớp / read back differs")
-    _relock(inner, key, lock)
+    try:
+        store.put(key, plain)
+        if not _reads_back(store, key, plain):
+            inner.put(key, raw)  # put back what was there: never lose an object
+            raise _undecryptable(key, "đọc lại không khớp / read back differs")
+    finally:  # whatever is current now, interrupted or put back, keeps the lock
+        _relock(inner, key, lock)
     if was is None:
         done.encrypted += 1
     else:
         done.reencrypted += 1
     if hasattr(inner, "versions"):
         done.older_versions += len(inner.versions(key)) - 1
+
+
+def _reads_back(store: EncryptedObjectStore, key: str, plain: bytes) -> bool:
+    """Whether `key` now reads as `plain`. Bytes damaged on the way in do not read back
+    different: they fail to decrypt, and count as a mismatch."""
+    try:
+        return store.get(key) == plain
+    except ChecksumMismatch:  # ObjectUndecryptable, or the S3 adapter's own check
+        return False
 
 
 def _lock_of(inner: Any, key: str) -> tuple[Any, bool] | None:

@@ -5,7 +5,8 @@ The file holds one key a line, `<id> <64 hex digits>`; `#` starts a comment. The
 encrypts what is written from now on; every key decrypts, so after a rotation (a new key
 put first by `luutru objects new-key`) the objects under the older ones still read, and
 `luutru objects encrypt` re-encrypts them. Like the audit key (services/common/audit_key.py)
-it is a file outside the data, mode 0600 in a 0700 directory, never overwritten in place.
+it is a file outside the data, mode 0600 (its directory made 0700 when missing; an existing
+one, such as /etc/luutru, is left as it is), never overwritten in place.
 Losing it loses every object encrypted under it: keep a copy offline, apart from the data's
 backups.
 """
@@ -91,17 +92,24 @@ def load_keyring(path: Path) -> Keyring:
 
 
 def new_key(path: Path) -> str:
-    """Put a new random key first in `path` (made, 0600 in a 0700 directory, if missing);
-    returns its id. The keys already there stay, after it: they still decrypt."""
+    """Put a new random key first in `path` (made, 0600, if missing); returns its id. The
+    keys already there stay, after it: they still decrypt."""
     old = load_keyring(path).keys if path.exists() else {}
     key_id = secrets.token_hex(4)
     while key_id in old:
         key_id = secrets.token_hex(4)
     lines = [f"{i} {k.hex()}" for i, k in {key_id: secrets.token_bytes(KEY_BYTES), **old}.items()]
     pending = path.with_name(path.name + ".new")
-    pending.unlink(missing_ok=True)  # one an interrupted rotation left: not yet in use
-    write_private(pending, HEADER + "\n".join(lines) + "\n")
-    os.replace(pending, path)  # the old file or the new one, never half of one
+    try:
+        pending.unlink(missing_ok=True)  # one an interrupted rotation left: not yet in use
+        # The directory is the office's choice (e.g. /etc/luutru, beside files the services
+        # read): made 0700 if missing, never chmodded.
+        write_private(pending, HEADER + "\n".join(lines) + "\n", close_dir=False)
+        os.replace(pending, path)  # the old file or the new one, never half of one
+    except OSError as exc:
+        raise ObjectKeyMissing(
+            f"Không ghi được tệp khóa {path} ({exc.strerror}) / Cannot write the key file {path}"
+        ) from None
     return key_id
 
 

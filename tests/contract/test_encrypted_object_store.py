@@ -3,6 +3,7 @@ conversion of what was stored before (`luutru objects encrypt`), and fixity thro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -164,6 +165,33 @@ def test_an_interrupted_conversion_loses_nothing_and_the_cli_finishes_it(url, ke
     assert all(LETTER not in plain.get(k) for k in originals)
 
 
+class DamagingNextWrite:
+    """The real store, whose next encrypted write lands with a byte flipped (a failing disk or
+    link): what is read back does not decrypt."""
+
+    def __init__(self, inner):
+        self.inner, self.armed = inner, True
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.armed and sealed_with(data):
+            self.armed = False
+            data = data[:-1] + bytes([data[-1] ^ 0x01])
+        self.inner.put(key, data)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
+def test_a_conversion_whose_write_is_damaged_puts_the_object_back(url, key_file):
+    plain = open_object_store(url)
+    plain.put("originals/bb/bbbb", LETTER)
+    store = EncryptedObjectStore(DamagingNextWrite(plain), load_keyring(key_file))
+    done = convert(store, ["originals/bb/bbbb"], lambda: None)
+    assert [f["key"] for f in done.failed] == ["originals/bb/bbbb"]
+    assert plain.get("originals/bb/bbbb") == LETTER  # as it was, not the damaged ciphertext
+    assert convert(store, ["originals/bb/bbbb"], lambda: None).encrypted == 1
+
+
 def test_the_cli_says_when_encryption_is_off(tmp_path):
     env = {**os.environ, "LUUTRU_DATA": str(tmp_path), "LUUTRU_OBJECT_KEY_FILE": ""}
     env.pop("LUUTRU_OBJECT_KEY_FILE")
@@ -193,6 +221,52 @@ def test_on_s3_conversion_moves_the_lock_and_counts_the_old_versions(s3_endpoint
     store.set_legal_hold("originals/ee/eeee", False)  # released: the older version is not held
     delete_approved(HoldGuardedObjectStore(store, lambda key: False), "originals/ee/eeee")
     assert not store.exists("originals/ee/eeee")
+
+
+class ReadBackFails:
+    """The real S3 store, which goes away for the read after the next write (the conversion
+    interrupted between its write and its check)."""
+
+    def __init__(self, inner, fault: Exception):
+        self.inner, self.fault, self.armed = inner, fault, False
+
+    def put(self, key: str, data: bytes) -> None:
+        self.inner.put(key, data)
+        self.armed = sealed_with(data) is not None
+
+    def get(self, key: str, **kwargs) -> bytes:
+        if self.armed:
+            self.armed = False
+            raise self.fault
+        return self.inner.get(key, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.inner, name)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [TransientError("Kho ngừng / store went away"), ObjectUndecryptable("hỏng / damaged")],
+    ids=["interrupted", "put-back"],
+)
+def test_on_s3_the_current_version_keeps_the_lock_whatever_stops_the_conversion(
+    s3_endpoint, key_file, fault
+):
+    url = storage_url(s3_endpoint)
+    plain = open_object_store(url)
+    plain.put("originals/ff/ffff", LETTER)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    plain.set_retention("originals/ff/ffff", until)
+    plain.set_legal_hold("originals/ff/ffff", True)
+    keyring = load_keyring(key_file)
+    failing = EncryptedObjectStore(ReadBackFails(plain, fault), keyring)
+    with contextlib.suppress(TransientError):  # the run stops; run again, done is skipped
+        convert(failing, ["originals/ff/ffff"], lambda: None)
+    store = EncryptedObjectStore(plain, keyring)
+    convert(store, ["originals/ff/ffff"], lambda: None)
+    assert store.get("originals/ff/ffff") == LETTER
+    assert store.retention("originals/ff/ffff") == until
+    assert store.legal_hold("originals/ff/ffff")
 
 
 def test_fixity_compares_plaintext_digests_and_catches_altered_ciphertext(tmp_path, key_file):

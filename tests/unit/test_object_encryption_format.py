@@ -97,6 +97,23 @@ def test_the_key_file_is_made_private_and_rotates_keeping_the_old_keys(tmp_path)
     assert not path.with_name("objects.key.new").exists()
 
 
+def test_an_existing_key_directory_keeps_its_mode(tmp_path):
+    """/etc/luutru also holds what the services' user reads (the broker's CA): not closed."""
+    folder = tmp_path / "etc-luutru"
+    folder.mkdir()
+    folder.chmod(0o755)
+    new_key(folder / "objects.key")
+    new_key(folder / "objects.key")  # a rotation too
+    assert oct(folder.stat().st_mode & 0o777) == "0o755"
+    assert oct((folder / "objects.key").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_key_file_that_cannot_be_written_says_so_in_vietnamese_first(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(ObjectKeyMissing, match=r"^Không ghi được tệp khóa"):
+        new_key(tmp_path / "a-file" / "objects.key")
+
+
 def test_a_key_file_others_can_read_is_refused(tmp_path):
     path = tmp_path / "objects.key"
     new_key(path)
