@@ -148,3 +148,6 @@ class InMemoryCatalog:
 
     def petitioners_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         return {i: dict(self._petitioners[i]) for i in ids if i in self._petitioners}
+
+    def secret_book_ids(self, ids: Iterable[str]) -> set[str]:
+        return {i for i in ids if i in self._records and self._records[i].book == "mat"}

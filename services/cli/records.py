@@ -241,7 +241,8 @@ def search(
     if result.get("suggestion"):
         console.print(f"Có phải bạn muốn tìm: [bold]{result['suggestion']}[/bold]")
     for hit in result["hits"]:
-        console.print(f"[bold]{hit['title']}[/bold]  {hit['number'] or ''}  {hit['id']}")
+        number = shown_number(hit["number"], hit.get("book")) or ""
+        console.print(f"[bold]{hit['title']}[/bold]  {number}  {hit['id']}")
         console.print(
             "   " + hit["snippet"].replace("<mark>", "[reverse]").replace("</mark>", "[/reverse]")
         )

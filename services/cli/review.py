@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from services.cli.common import JsonFlag, call, client, console, emit
+from services.common.records import shown_number
 
 app = typer.Typer(help="Trang cần kiểm tra lại / pages to review", no_args_is_help=True)
 
@@ -33,9 +34,9 @@ def list_(
     )
     for record in records:
         pages = ", ".join(f"{p['n']} ({p['confidence']:.0f})" for p in record["pages"])
+        number = shown_number(record["number"], record.get("book")) or "-"
         console.print(
-            f"{record['id']}  {record['register']} số {record['number'] or '-'}  "
-            f"{record['file']}  trang {pages}",
+            f"{record['id']}  {record['register']} số {number}  {record['file']}  trang {pages}",
             markup=False,
             highlight=False,
         )

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.common import catalog_rows as rows
-from services.common.catalog_tables import petitioners, records
+from services.common.catalog_tables import SECRET_BOOK, petitioners, records
 from services.common.records import IN_FLIGHT, Record, Status
 from services.common.secrecy import KNOWN, effective_level
 
@@ -93,7 +93,16 @@ class StageQueriesMixin:
         with self.engine.connect() as conn:
             return [Record.from_row(r._mapping) for r in conn.execute(query)]
 
-    # --- indexing: verify and rebuild -------------------------------------------------------
+    # --- indexing: verify and rebuild; the books of hits' numbers ---------------------------
+
+    def secret_book_ids(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` whose register number was taken from a secret book (records.book):
+        what a search hit's number needs beside it (`indexing.handlers.with_books`)."""
+        query = sa.select(records.c.id).where(
+            records.c.id.in_(list(ids)), records.c.book == SECRET_BOOK
+        )
+        with self.engine.connect() as conn:
+            return set(conn.execute(query).scalars())
 
     def by_ids(self, ids: Iterable[str]) -> list[Record]:
         """The records of those of `ids` that exist (without history), in no set order."""

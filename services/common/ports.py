@@ -86,6 +86,9 @@ class SearchHit:
     number_symbol: str | None = None  # số và ký hiệu as printed, e.g. "15-NQ/TU"
     register: str | None = None
     organ: str | None = None
+    # The book `number` is of, "mat" | "thuong" (records.book_code): read from the catalog by
+    # the indexing service (`handlers.with_books`), not held by the index; None from an adapter.
+    book: str | None = None
 
 
 @dataclass
@@ -310,6 +313,9 @@ class Catalog(RegisterBooks, Protocol):
 
     def petitioners_of(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         """Stored petitioners' identities by record id (restricted: index and masking only)."""
+
+    def secret_book_ids(self, ids: Iterable[str]) -> set[str]:
+        """Those of `ids` whose register number was taken from a secret book."""
 
 
 class LockingObjectStore(ObjectStore, Protocol):

@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from services.common.clock import day_first
+from services.common.records import shown_number
 from services.common.vocabulary import KIND_LABELS, REGISTER_BOOKS
 
 PAGE_SIZE = 100  # the largest page the search RPC answers
@@ -84,7 +85,7 @@ def _row(number: int, hit: dict[str, Any]) -> list[str]:
         hit.get("title") or "",
         hit.get("organ") or "",
         REGISTER_BOOKS.get(hit.get("register") or "", hit.get("register") or ""),
-        hit.get("number") or "",
+        shown_number(hit.get("number"), hit.get("book")) or "",  # "05 (sổ mật)"
         hit.get("id") or "",
     ]
 

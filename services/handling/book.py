@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from services.common.catalog_rows import RECORD_VIEW as records
 from services.common.clock import day_first
+from services.common.records import shown_number
 from services.handling.exports import BOOK, WIDTHS_MM
 from services.handling.stats import Period
 from services.handling.store import visible
@@ -39,7 +40,9 @@ def book_entries(engine: sa.Engine, clearance: int, period: Period) -> list[dict
     """Incoming records of the period by number, each with its tasks and replies' symbols."""
     incoming = [records.c.register == "den", *period.where(records.c.received_at)]
     query = (
-        sa.select(records.c.id, records.c.number, records.c.received_at, records.c.meta)
+        sa.select(
+            records.c.id, records.c.number, records.c.book, records.c.received_at, records.c.meta
+        )
         .where(visible(clearance), *incoming)
         .order_by(records.c.received_at, records.c.number)
     )
@@ -104,7 +107,8 @@ def book_row(
         ", ".join(_person(p, units) for p in [t["assignee"], *(t["support"] or [])]) for t in items
     ]
     return [
-        f"{entry['number']:02d}" if entry["number"] is not None else "",
+        # both books' documents in one list: a secret book's "05" reads "05 (sổ mật)"
+        shown_number(entry["number"], entry.get("book")) or "",
         _document(meta, identity),
         "; ".join(people),
         "; ".join(day_first(t["due"], unreadable="") for t in items),

@@ -8,9 +8,17 @@ from typing import Any
 from services.classification.handlers import read_full_text
 from services.common import events
 from services.common.errors import BadQuery
-from services.common.ports import Catalog, IndexDocument, ObjectStore, SearchIndex, SearchQuery
+from services.common.ports import (
+    Catalog,
+    IndexDocument,
+    ObjectStore,
+    SearchIndex,
+    SearchQuery,
+    SearchResult,
+)
+from services.common.records import book_code
 from services.common.secrecy import SECRECY_LEVELS, effective_level
-from services.common.vocabulary import RECALLED_MARK
+from services.common.vocabulary import RECALLED_MARK, SECRET_BOOK
 from services.registers.recall import recall_of
 from services.registers.working_copy import SEALED_TITLE, is_sealed, working_copy
 
@@ -101,6 +109,19 @@ def index_record(
         index.upsert(index_document(latest, latest["metadata"], text, petitioner))
     catalog.advance(record["id"], "indexing", "indexed", action)
     return events.new_event(events.RECORD_INDEXED, record["id"], sha256=event["sha256"])
+
+
+def with_books(result: SearchResult, catalog: Catalog) -> SearchResult:
+    """`result` with each hit's `book`, "mat" or "thuong" (None without a number), read from the
+    catalog in one query: a secret book's "05" and the ordinary "05" of one year are both
+    hits (NĐ 30/2020 Điều 16.3, 22.4; docs/registers.md). The index does not hold the book:
+    it is fixed at intake like the number, and the catalog already answers it for the page's
+    ids, which are all within the caller's clearance (docs/search.md, "API")."""
+    numbered = [hit.id for hit in result.hits if hit.number]
+    secret = catalog.secret_book_ids(numbered) if numbered else set()
+    for hit in result.hits:
+        hit.book = book_code(hit.number, SECRET_BOOK if hit.id in secret else None)
+    return result
 
 
 def search_query(params: dict[str, Any], clearance: int = 0) -> SearchQuery:

@@ -17,7 +17,7 @@ from services.common.messaging import ValidatingDispatcher, event_handler
 from services.common.metrics import Metrics
 from services.indexing import lifecycle
 from services.indexing.dependencies import RebuildProvider, SearchIndexProvider
-from services.indexing.handlers import index_record, search_query
+from services.indexing.handlers import index_record, search_query, with_books
 
 log = logging.getLogger(__name__)
 PURGE_CHECK_S = 60  # how often the timer looks for a purge due (LUUTRU_INDEX_PURGE_AFTER_S)
@@ -45,11 +45,13 @@ class IndexingService(Pingable):
 
     @rpc
     def search(self, params: dict, clearance: int = 0) -> dict:
-        return asdict(self.index.search(search_query(params, clearance)))
+        result = self.index.search(search_query(params, clearance))
+        return asdict(with_books(result, self.catalog))
 
     @rpc
     def similar(self, record_id: str, clearance: int = 0, size: int = 10) -> dict:
-        return asdict(self.index.similar(record_id, clearance, max(1, min(int(size), 100))))
+        result = self.index.similar(record_id, clearance, max(1, min(int(size), 100)))
+        return asdict(with_books(result, self.catalog))
 
     @operator_rpc(allowed=OPERATOR_CALLERS | {"retention"})  # disposal deletes
     def delete(self, record_id: str) -> None:

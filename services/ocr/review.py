@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.common.ports import Catalog
-from services.common.records import Status, format_number
+from services.common.records import Status, book_code, format_number
 
 # Records in these states have nothing left to review.
 _CLOSED = (Status.REJECTED, Status.FAILED, Status.DISPOSED)
@@ -30,7 +30,7 @@ def pages_to_review(page_info: list[dict] | None, below: float) -> list[dict[str
 
 
 def review_list(catalog: Catalog, below: float, limit: int = 1000) -> list[dict[str, Any]]:
-    """Records with pages to review, oldest first: {"id", "file", "register", "number",
+    """Records with pages to review, oldest first: {"id", "file", "register", "number", "book",
     "status", "pages": [{"n", "confidence"}]}."""
     out = []
     for record in catalog.with_pages(excluding=_CLOSED):
@@ -42,6 +42,7 @@ def review_list(catalog: Catalog, below: float, limit: int = 1000) -> list[dict[
                     "file": record.file_name,
                     "register": record.register,
                     "number": format_number(record.number),
+                    "book": book_code(record.number, record.book),
                     "status": str(record.status),
                     "pages": pages,
                 }

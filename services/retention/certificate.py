@@ -17,6 +17,7 @@ from fpdf import FPDF
 from services.common.catalog import now_iso
 from services.common.clock import day_first
 from services.common.ports import ObjectStore
+from services.common.records import shown_number
 from services.retention.dossier import BY_NAME, OPINIONS
 
 # fpdf2's font subsetting logs every glyph table at INFO: noise in the service's log.
@@ -112,18 +113,23 @@ def _dossier_lines(n: int, entry: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _record_lines(pdf: FPDF, n: int, record: dict[str, Any]) -> None:
+def record_line(n: int, record: dict[str, Any]) -> str:
+    """A destroyed record's first line. Records of both books are listed together, so a secret
+    book's number says so: "số 05/2024 (sổ mật)" (a residual from before records.book, with
+    no "book", was numbered in the ordinary book)."""
     meta = record["metadata"]
-    number = f"{record['number']:02d}/{record['year']}" if record["number"] else "-"
-    pdf.multi_cell(
-        0,
-        5,
+    number = f"{record['number']:02d}/{record['year']}" if record["number"] else None
+    number = shown_number(number, record.get("book")) or "-"
+    return (
         f"{n}. Sổ {record['register']} số {number} — {meta.get('number_symbol') or 'không số'}"
         f", ngày {meta.get('issued_date') or '-'}, {meta.get('organ') or '-'}; "
-        f"loại {meta.get('kind') or '-'}; nhóm {record['class'] or '-'}",
-        new_x="LMARGIN",
-        new_y="NEXT",
+        f"loại {meta.get('kind') or '-'}; nhóm {record['class'] or '-'}"
     )
+
+
+def _record_lines(pdf: FPDF, n: int, record: dict[str, Any]) -> None:
+    meta = record["metadata"]
+    pdf.multi_cell(0, 5, record_line(n, record), new_x="LMARGIN", new_y="NEXT")
     pdf.multi_cell(
         0,
         5,

@@ -73,6 +73,7 @@ def residual(record: dict[str, Any], batch: dict[str, Any], destroyed: list[dict
         "id": record["id"],
         "register": record["register"],
         "number": record["number"],
+        "book": record.get("book"),  # as stored: "mat" for a secret book's number, else None
         "year": record["year"],
         # No file name: a clerk names a scan by what it is about (or whose letter it is).
         # the known-secrecy flag too: without it the residual would count as Tuyệt mật

@@ -25,6 +25,7 @@ from services.common import clock, events
 from services.common.catalog import format_number, now_iso
 from services.common.errors import NotFound, PermanentError
 from services.common.ports import ObjectStore
+from services.common.records import book_code
 from services.retention import declassification
 from services.retention.destination import (
     DEFAULT_DESTINATIONS,
@@ -71,6 +72,7 @@ def _write_record(
         "register": record["register"],
         "year": record["year"],
         "number": format_number(record["number"]),
+        "book": book_code(record["number"], record.get("book")),
         "file": record["file_name"],
         "sha256": record["sha256"],
         "metadata": record["meta"],

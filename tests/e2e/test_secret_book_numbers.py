@@ -5,14 +5,18 @@ secret documents (NĐ 30/2020 Điều 16.3, 22.4), which counts from 01 on its o
 mark, its 01 reads as the ordinary book's 01 of the same year. The record page, the phiếu
 giải quyết (page and API), the record's JSON (API and `luutru status`) and the task list say
 "01 (sổ mật)" / `"book": "mat"`; an ordinary record's say nothing more (`"book": "thuong"`).
-A caller below the secret record's clearance gets the 404 of an unknown id on each of these
-paths, and no "(sổ mật)" on their task list.
+So do the lists of several records: search hits (portal, API, `luutru search`), the search
+result export and the sổ theo dõi giải quyết. A caller below the secret record's clearance
+gets the 404 of an unknown id on each single-record path, and no "(sổ mật)" on any list.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 import uuid
+from datetime import date
 
 import pytest
 import requests
@@ -111,3 +115,61 @@ def test_a_caller_below_clearance_learns_nothing_of_a_secret_book_number(stack, 
     for path in ("/tasks?status=all", "/api/tasks?status=all"):
         listed = reader.get(stack.url + path, timeout=30).text
         assert SECRET_MARK not in listed and records["secret_document"]["id"] not in listed
+
+
+def _csv_rows(answer: requests.Response) -> list[list[str]]:
+    assert answer.status_code == 200, answer.text
+    return list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+
+
+def _hit_numbers(html: str) -> list[str]:
+    return re.findall(r'class="hit-number">([^<]*)<', html)
+
+
+def _shown(record: dict) -> str:
+    return f"{record['number']} {SECRET_MARK}" if record["book"] == "mat" else record["number"]
+
+
+def test_search_hits_and_their_export_say_which_book(stack, records):
+    """Both books' 01 of each register are hits of one search (the admin is cleared for Mật)."""
+    hits = stack.get("/api/search", params={"q": TAG, "size": 10}).json()["hits"]
+    assert {h["id"]: (h["number"], h["book"]) for h in hits} == {
+        r["id"]: (r["number"], r["book"]) for r in records.values()
+    }
+    page = stack.get("/", params={"q": TAG})
+    assert sorted(_hit_numbers(page.text)) == sorted(_shown(r) for r in records.values())
+    [found] = stack.cli_json("search", TAG)
+    assert {h["id"]: h["book"] for h in found["hits"]} == {
+        r["id"]: r["book"] for r in records.values()
+    }
+    rows = _csv_rows(stack.get("/api/search/export", params={"q": TAG, "format": "csv"}))
+    ours = {r["id"]: _shown(r) for r in records.values()}
+    assert {row[-1]: row[7] for row in rows if row and row[-1] in ours} == ours  # "Số đăng ký"
+
+
+def test_the_follow_up_book_marks_a_secret_book_number(stack, records):
+    today = date.today().isoformat()
+    book = {"from": today, "to": today, "format": "csv"}
+    rows = _csv_rows(stack.get("/api/tasks/book", params=book))
+    numbers = [row[0] for row in rows]
+    assert _shown(records["secret_document"]) in numbers
+    assert records["document"]["number"] in numbers
+
+
+def test_no_list_shows_a_secret_book_number_below_its_clearance(stack, records, reader):
+    hidden = {records[k]["id"] for k in ("secret_document", "secret_letter")}
+    today = date.today().isoformat()
+    for path, params in (
+        ("/api/search", {"q": TAG}),
+        ("/", {"q": TAG}),
+        ("/api/search/export", {"q": TAG, "format": "csv"}),
+        ("/api/tasks/book", {"from": today, "to": today, "format": "csv"}),
+    ):
+        answer = reader.get(stack.url + path, params=params, timeout=30)
+        assert answer.status_code == 200, (path, answer.text)
+        listed = answer.content.decode("utf-8-sig")
+        assert SECRET_MARK not in listed and not any(i in listed for i in hidden), path
+    hits = reader.get(stack.url + "/api/search", params={"q": TAG}, timeout=30).json()["hits"]
+    assert {h["id"]: h["book"] for h in hits} == {
+        records[k]["id"]: "thuong" for k in ("document", "letter")
+    }

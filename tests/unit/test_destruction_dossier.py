@@ -162,3 +162,16 @@ def test_the_biên_bản_hủy_lists_the_dossier():
     assert "HỒ SƠ HỦY TÀI LIỆU" in text and "ab" * 32 in text
     assert "Lê Thị Hoa: Không đồng ý hủy — Giữ lại công văn số 15" in text
     assert "Ngày quyết định hủy: 25/11/2026" in text
+
+
+def test_the_biên_bản_hủy_says_which_book_a_number_is_of():
+    """A batch may destroy the ordinary book's 05 and the secret book's 05 of one year."""
+    batch = {"id": "lo-2", "as_of": "2026-12-03", "created_at": "2026-11-01", "approvals": []}
+    residual = {"register": "den", "number": 5, "year": 2024, "metadata": {}, "class": None,
+                "sha256": "cd" * 32, "destroyed": []}  # fmt: skip
+    residuals = [residual, {**residual, "book": "mat"}, {**residual, "book": None}]
+    cert = certificate.certificate(batch, residuals)
+    lines = [certificate.record_line(n, r) for n, r in enumerate(cert["records"], 1)]
+    assert sum("số 05/2024 (sổ mật) —" in line for line in lines) == 1
+    assert sum("số 05/2024 —" in line for line in lines) == 2  # no "book": numbered before 0008
+    assert "05/2024 (sổ mật)" in _pdf_text(certificate.render_pdf(cert))

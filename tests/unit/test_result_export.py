@@ -105,3 +105,12 @@ def test_a_capped_docx_says_how_many_it_holds_of_how_many():
     assert doc.paragraphs[2].text == "Số kết quả: 1 / 12345"
     assert doc.tables[0].rows[1].cells[4].text == "<Kết luận> & việc"
     assert set(rx.FORMATS) == {"csv", "xlsx", "pdf", "docx"}
+
+
+def test_a_secret_book_number_says_so_in_every_format():
+    """The ordinary and the secret book's 05 of one year are both rows (NĐ 30/2020 Điều 16.3)."""
+    hits = [{"id": "a", "register": "den", "number": "05", "book": "thuong"},
+            {"id": "b", "register": "den", "number": "05", "book": "mat"}]  # fmt: skip
+    found = rx.collect(lambda page: {"total": 2, "hits": hits}, {"q": "x"})
+    assert [row[7] for row in found.rows] == ["05", "05 (sổ mật)"]
+    assert "05 (sổ mật)" in rx.to_csv(found).decode("utf-8-sig")
