@@ -89,3 +89,14 @@ def install_key(path: Path) -> None:
     """Move the pending key into `path`; a link, so an existing key is never overwritten."""
     os.link(_pending(path), path)
     _pending(path).unlink()
+    sync_directory(path.parent)
+
+
+def sync_directory(folder: Path) -> None:
+    """Put a rename or link in `folder` on disk: a power cut right after it could otherwise
+    undo it, and with it the only copy of a new key."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.common.audit_key import owner_only, write_private
+from services.common.audit_key import owner_only, sync_directory, write_private
 from services.common.errors import TransientError
 
 KEY_BYTES = 32  # AES-256
@@ -106,6 +106,7 @@ def new_key(path: Path) -> str:
         # read): made 0700 if missing, never chmodded.
         write_private(pending, HEADER + "\n".join(lines) + "\n", close_dir=False)
         os.replace(pending, path)  # the old file or the new one, never half of one
+        sync_directory(path.parent)
     except OSError as exc:
         raise ObjectKeyMissing(
             f"Không ghi được tệp khóa {path} ({exc.strerror}) / Cannot write the key file {path}"

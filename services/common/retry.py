@@ -48,6 +48,8 @@ def _elasticsearch_transient(exc: BaseException) -> bool:
         return False
     if isinstance(exc, transport.ApiError):
         return exc.meta.status in _TRANSIENT_HTTP_STATUS
+    if isinstance(exc, transport.TlsError):  # a certificate refused: retrying changes nothing
+        return False
     return isinstance(exc, (transport.ConnectionError, transport.ConnectionTimeout))
 
 

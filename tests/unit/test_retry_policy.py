@@ -37,6 +37,10 @@ def test_an_unreachable_elasticsearch_is_transient():
     assert is_transient(raised.value)
 
 
+def test_a_refused_elasticsearch_certificate_is_not_transient():
+    assert not is_transient(elastic_transport.TlsError("certificate verify failed"))
+
+
 @pytest.mark.parametrize(("status", "transient"), [(429, True), (503, True), (400, False)])
 def test_elasticsearch_answers_asking_for_later_are_transient(status, transient):
     meta = elastic_transport.ApiResponseMeta(
