@@ -236,6 +236,7 @@ class Gateway:
                 "status": "duplicate",
                 "duplicate": True,
                 "number": None,
+                "book": None,  # the same keys as any answer, none of the hidden record's
                 "file": upload.filename,
                 "register": register,
                 "error": None,

@@ -451,6 +451,7 @@ def test_a_duplicate_of_a_hidden_record_does_not_reveal_it(stack, files, records
     assert response.status_code == 202
     body = response.json()
     assert body["duplicate"] is True and body["id"] is None and body["number"] is None
+    assert "book" in body and body["book"] is None  # the keys of any answer, no book
     assert records[2]["id"] not in response.text
 
 
