@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     # Encryption at rest of the object store (docs/architecture.md, "Encryption at rest"): the
     # key file (services/common/object_keys.py); none: objects are stored as they are.
     object_key_file: Path | None = None
+    # Refuse objects without the encryption header (never serve them): on once `luutru objects
+    # encrypt` has converted everything; needs object_key_file.
+    object_key_strict: bool = False
 
     @cached_property
     def data_dir(self) -> Path:

@@ -9,7 +9,9 @@ The header and the object's key are the associated data, so bytes altered, moved
 key or given another key id fail to decrypt (`ObjectUndecryptable`) instead of being served.
 Bytes without MAGIC were written before encryption was turned on: they are returned as they
 are, so turning it on needs no conversion first; `convert` (`luutru objects encrypt`) then
-encrypts them, and re-encrypts those under an older key after a rotation.
+encrypts them, and re-encrypts those under an older key after a rotation. Once nothing is left
+to convert, strict mode (`LUUTRU_OBJECT_KEY_STRICT`) refuses them: plaintext put in the store
+by whoever can write to it is then never served.
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def _undecryptable(key: str, why: str) -> ObjectUndecryptable:
     )
 
 
+UNSEALED = (
+    "không có tiêu đề mã hóa, chế độ nghiêm ngặt không phục vụ dữ liệu chưa mã hóa"
+    " / no encryption header, and strict mode serves no unencrypted bytes"
+)
+
+
 def is_sealed(data: bytes) -> bool:
     return data.startswith(MAGIC)
 
@@ -62,10 +70,12 @@ def seal(keyring: Keyring, key: str, data: bytes) -> bytes:
     )
 
 
-def unseal(keyring: Keyring, key: str, data: bytes) -> bytes:
-    """The plaintext of `data` stored under `key` (bytes without the header as they are);
-    ObjectUndecryptable when it cannot be had — never a guess."""
+def unseal(keyring: Keyring, key: str, data: bytes, strict: bool = False) -> bytes:
+    """The plaintext of `data` stored under `key` (bytes without the header as they are,
+    unless `strict`); ObjectUndecryptable when it cannot be had — never a guess."""
     if not is_sealed(data):
+        if strict:
+            raise _undecryptable(key, UNSEALED)
         return data
     start = len(MAGIC) + 2
     if len(data) < start or data[len(MAGIC)] != VERSION:
@@ -86,17 +96,19 @@ def unseal(keyring: Keyring, key: str, data: bytes) -> bytes:
 
 class EncryptedObjectStore:
     """An `ObjectStore` decorator: `put` seals, `get` unseals; the rest passes through, extra
-    keyword arguments (`bypass_governance`, `version_id`) and the S3 lock calls included."""
+    keyword arguments (`bypass_governance`, `version_id`) and the S3 lock calls included.
+    `strict`: bytes without the header are refused, not served as stored before encryption."""
 
-    def __init__(self, inner: ObjectStore, keyring: Keyring):
+    def __init__(self, inner: ObjectStore, keyring: Keyring, strict: bool = False):
         self.inner = inner
         self.keyring = keyring
+        self.strict = strict
 
     def put(self, key: str, data: bytes) -> None:
         self.inner.put(key, seal(self.keyring, key, data))
 
     def get(self, key: str, **kwargs: Any) -> bytes:
-        return unseal(self.keyring, key, self.inner.get(key, **kwargs))
+        return unseal(self.keyring, key, self.inner.get(key, **kwargs), self.strict)
 
     def exists(self, key: str) -> bool:
         return self.inner.exists(key)
@@ -146,7 +158,7 @@ def convert_one(store: EncryptedObjectStore, key: str, done: Conversion) -> None
     if was == store.keyring.current:
         done.current += 1
         return
-    plain = unseal(store.keyring, key, raw)
+    plain = unseal(store.keyring, key, raw)  # never strict: converting is what it is for
     lock = _lock_of(inner, key)
     try:
         store.put(key, plain)

@@ -55,6 +55,13 @@ def _missing(path: Path, why: str) -> ObjectKeyMissing:
     )
 
 
+def strict_without_key() -> ObjectKeyMissing:
+    return ObjectKeyMissing(
+        "Đã bật LUUTRU_OBJECT_KEY_STRICT nhưng chưa đặt LUUTRU_OBJECT_KEY_FILE: không có khóa để"
+        " giải mã / LUUTRU_OBJECT_KEY_STRICT is on but LUUTRU_OBJECT_KEY_FILE is not set"
+    )
+
+
 def parse(text: str) -> dict[str, bytes]:
     """`<id> <hex>` lines in order; ValueError naming the bad line."""
     keys: dict[str, bytes] = {}
@@ -119,15 +126,19 @@ def main() -> None:
     starts if the file is not usable (a service would refuse to start anyway)."""
     from services.common.config import process_settings
 
-    path = process_settings().object_key_file
-    if path is None:
-        return
+    settings = process_settings()
+    path = settings.object_key_file
     try:
+        if path is None:
+            if settings.object_key_strict:
+                raise strict_without_key()
+            return
         keyring = load_keyring(path)
     except ObjectKeyMissing as exc:
         print(f"luutru: {exc.message}", file=sys.stderr)
         raise SystemExit(1) from None
-    print(f"luutru: objects encrypted with key {keyring.current} of {path}")
+    strict = ", strict" if settings.object_key_strict else ""
+    print(f"luutru: objects encrypted with key {keyring.current} of {path}{strict}")
 
 
 if __name__ == "__main__":

@@ -77,21 +77,28 @@ class FilesystemObjectStore:
         return sorted(k for k in keys if k.startswith(prefix))
 
 
-def open_object_store(url: str, key_file: Path | None = None) -> ObjectStore:
+def open_object_store(url: str, key_file: Path | None = None, strict: bool = False) -> ObjectStore:
     """The store `url` names; with `key_file` (LUUTRU_OBJECT_KEY_FILE), wrapped so that every
-    object is encrypted in this process (services/common/encrypted_objects.py)."""
+    object is encrypted in this process (services/common/encrypted_objects.py); `strict`
+    (LUUTRU_OBJECT_KEY_STRICT) refuses objects without the encryption header."""
+    if strict and key_file is None:
+        from services.common.object_keys import strict_without_key
+
+        raise strict_without_key()
     store = _plain_store(url)
     if key_file is None:
         return store
     from services.common.encrypted_objects import EncryptedObjectStore
     from services.common.object_keys import load_keyring
 
-    return EncryptedObjectStore(store, load_keyring(key_file))
+    return EncryptedObjectStore(store, load_keyring(key_file), strict)
 
 
 def settings_store(settings: Settings) -> ObjectStore:
     """The installation's object store, as its settings name it."""
-    return open_object_store(settings.objects_url, settings.object_key_file)
+    return open_object_store(
+        settings.objects_url, settings.object_key_file, settings.object_key_strict
+    )
 
 
 def _plain_store(url: str) -> ObjectStore:

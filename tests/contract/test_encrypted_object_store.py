@@ -94,6 +94,26 @@ def test_an_object_stored_before_encryption_reads_as_it_is(store):
     assert store.get("originals/cd/cdef") == LETTER
 
 
+def test_in_strict_mode_bytes_put_without_the_header_are_refused(url, key_file):
+    strict = open_object_store(url, key_file, strict=True)
+    strict.put("text/r1/page-0001.txt", LETTER)
+    assert strict.get("text/r1/page-0001.txt") == LETTER
+    strict.inner.put("text/r1/page-0001.txt", b"noi dung gia mao")  # a writer of the store
+    with pytest.raises(ObjectUndecryptable, match="chế độ nghiêm ngặt"):
+        strict.get("text/r1/page-0001.txt")
+
+
+def test_in_strict_mode_the_conversion_still_runs_and_then_serves(url, key_file, tmp_path):
+    plain = open_object_store(url)
+    plain.put("originals/ab/abab", LETTER)
+    strict = open_object_store(url, key_file, strict=True)
+    with pytest.raises(ObjectUndecryptable):
+        strict.get("originals/ab/abab")
+    done = _luutru_encrypt(url, key_file, tmp_path, strict=True)
+    assert (done["encrypted"], done["failed"]) == (1, [])
+    assert strict.get("originals/ab/abab") == LETTER
+
+
 def test_another_installations_key_cannot_read_it(store, url, tmp_path):
     store.put("access/r1.pdf", b"%PDF-1.7 ban sao")
     other = open_object_store(url, _other_key(tmp_path))
@@ -287,18 +307,33 @@ def test_fixity_compares_plaintext_digests_and_catches_altered_ciphertext(tmp_pa
     assert catalog.get(bad)["metadata"]["fixity"]["status"] == "failed"
 
 
+def test_in_strict_mode_fixity_flags_an_original_replaced_by_plaintext(tmp_path, key_file):
+    catalog = SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+    objects = open_object_store(f"file://{tmp_path / 'objects'}", key_file, strict=True)
+    record_id = add_record(catalog, objects)
+    key = catalog.row(record_id)["object_key"]
+    plain = objects.get(key)
+    objects.inner.put(key, plain)  # the right bytes, but not sealed: not from the services
+    store, recorder = RetentionStore(catalog.engine), Recorder()
+    f = fixity.Fixity(store, objects, store.flag_fixity, recorder.dispatch)
+    result = fixity.check_slice(f, "", 10, fixity.RateLimit(10**9))
+    assert (result["checked"], result["failed"]) == (1, 1)
+    assert catalog.get(record_id)["metadata"]["fixity"]["status"] == "failed"
+
+
 def _other_key(tmp_path: Path) -> Path:
     path = tmp_path / "other" / "objects.key"
     new_key(path)
     return path
 
 
-def _luutru_encrypt(url: str, key_file: Path, tmp_path: Path) -> dict:
+def _luutru_encrypt(url: str, key_file: Path, tmp_path: Path, strict: bool = False) -> dict:
     env = {
         **os.environ,
         "LUUTRU_DATA": str(tmp_path / "var"),
         "LUUTRU_STORAGE_URL": url,
         "LUUTRU_OBJECT_KEY_FILE": str(key_file),
+        "LUUTRU_OBJECT_KEY_STRICT": str(strict).lower(),
     }
     answer = subprocess.run(
         [sys.executable, "-c", SCRIPT, "objects", "encrypt", "--json"],
@@ -319,3 +354,14 @@ def test_set_up_stops_when_the_named_key_file_is_missing(tmp_path):
     assert answer.returncode == 1 and not missing.exists()
     assert "Khóa mã hóa kho đối tượng" in answer.stderr
     assert "luutru objects new-key" in answer.stderr
+
+
+def test_set_up_stops_when_strict_mode_has_no_key_file(tmp_path):
+    env = {**os.environ, "LUUTRU_DATA": str(tmp_path), "LUUTRU_OBJECT_KEY_STRICT": "true"}
+    env.pop("LUUTRU_OBJECT_KEY_FILE", None)
+    answer = subprocess.run(
+        [sys.executable, "-m", "services.common.object_keys"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert answer.returncode == 1
+    assert answer.stderr.startswith("luutru: Đã bật LUUTRU_OBJECT_KEY_STRICT")

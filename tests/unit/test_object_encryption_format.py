@@ -143,3 +143,19 @@ def test_a_malformed_key_file_is_refused(tmp_path, text):
 def test_a_missing_key_file_says_what_to_do(tmp_path):
     with pytest.raises(ObjectKeyMissing, match="luutru objects new-key"):
         load_keyring(tmp_path / "none.key")
+
+
+def test_strict_mode_refuses_bytes_without_the_header_and_opens_the_rest():
+    keys = ring("k1")
+    for data in (b"%PDF-1.7 thay the", TEXT, b""):
+        with pytest.raises(ObjectUndecryptable, match=r"^Không giải mã được.*nghiêm ngặt") as no:
+            unseal(keys, KEY, data, strict=True)
+        assert "Nguyễn" not in no.value.message
+    assert unseal(keys, KEY, seal(keys, KEY, TEXT), strict=True) == TEXT
+
+
+def test_strict_mode_without_a_key_file_is_refused(tmp_path):
+    from services.common.objects import open_object_store
+
+    with pytest.raises(ObjectKeyMissing, match=r"^Đã bật LUUTRU_OBJECT_KEY_STRICT"):
+        open_object_store(f"file://{tmp_path / 'objects'}", None, strict=True)
