@@ -25,6 +25,7 @@ from services.common.encrypted_objects import (
 from services.common.errors import NotFound, TransientError
 from services.common.object_keys import load_keyring, new_key
 from services.common.objects import open_object_store
+from services.common.ports import ObjectStore
 from services.retention import fixity
 from services.retention.holds import HoldGuardedObjectStore, delete_approved, supports_lock
 from services.retention.store import RetentionStore
@@ -225,11 +226,7 @@ def test_the_cli_says_when_encryption_is_off(tmp_path):
 
 def test_on_s3_conversion_moves_the_lock_and_counts_the_old_versions(s3_endpoint, key_file):
     url = storage_url(s3_endpoint)
-    plain = open_object_store(url)
-    plain.put("originals/ee/eeee", LETTER)
-    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
-    plain.set_retention("originals/ee/eeee", until)
-    plain.set_legal_hold("originals/ee/eeee", True)
+    plain, until = _stored_locked(url, "originals/ee/eeee")
     store = open_object_store(url, key_file)
     assert supports_lock(HoldGuardedObjectStore(store, lambda key: False))
     done = convert(store, ["originals/ee/eeee"], lambda: None)
@@ -273,11 +270,7 @@ def test_on_s3_the_current_version_keeps_the_lock_whatever_stops_the_conversion(
     s3_endpoint, key_file, fault
 ):
     url = storage_url(s3_endpoint)
-    plain = open_object_store(url)
-    plain.put("originals/ff/ffff", LETTER)
-    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
-    plain.set_retention("originals/ff/ffff", until)
-    plain.set_legal_hold("originals/ff/ffff", True)
+    plain, until = _stored_locked(url, "originals/ff/ffff")
     keyring = load_keyring(key_file)
     failing = EncryptedObjectStore(ReadBackFails(plain, fault), keyring)
     with contextlib.suppress(TransientError):  # the run stops; run again, done is skipped
@@ -319,6 +312,16 @@ def test_in_strict_mode_fixity_flags_an_original_replaced_by_plaintext(tmp_path,
     result = fixity.check_slice(f, "", 10, fixity.RateLimit(10**9))
     assert (result["checked"], result["failed"]) == (1, 1)
     assert catalog.get(record_id)["metadata"]["fixity"]["status"] == "failed"
+
+
+def _stored_locked(url: str, key: str) -> tuple[ObjectStore, datetime]:
+    """The plain S3 store with LETTER stored under `key`, retained 30 days and held."""
+    plain = open_object_store(url)
+    plain.put(key, LETTER)
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=30)
+    plain.set_retention(key, until)
+    plain.set_legal_hold(key, True)
+    return plain, until
 
 
 def _other_key(tmp_path: Path) -> Path:
