@@ -158,6 +158,7 @@ def test_the_follow_up_book_marks_a_secret_book_number(stack, records):
 
 def test_no_list_shows_a_secret_book_number_below_its_clearance(stack, records, reader):
     hidden = {records[k]["id"] for k in ("secret_document", "secret_letter")}
+    hidden_words = [f"mã {TAG}, {what}" for what in ("bản 1", "đơn 3")]  # their own text (SENT)
     today = date.today().isoformat()
     for path, params in (
         ("/api/search", {"q": TAG}),
@@ -168,7 +169,12 @@ def test_no_list_shows_a_secret_book_number_below_its_clearance(stack, records, 
         answer = reader.get(stack.url + path, params=params, timeout=30)
         assert answer.status_code == 200, (path, answer.text)
         listed = answer.content.decode("utf-8-sig")
-        assert SECRET_MARK not in listed and not any(i in listed for i in hidden), path
+        assert not any(i in listed for i in hidden), path
+        assert not any(words in listed for words in hidden_words), path
+        if path == "/api/tasks/book":  # every task of the day on the shared stack: another
+            # module's record declassified to thường shows its secret-book number, marked
+            listed = "\n".join(line for line in listed.splitlines() if TAG in line)
+        assert SECRET_MARK not in listed, path
     hits = reader.get(stack.url + "/api/search", params={"q": TAG}, timeout=30).json()["hits"]
     assert {h["id"]: h["book"] for h in hits} == {
         records[k]["id"]: "thuong" for k in ("document", "letter")
